@@ -1,0 +1,4 @@
+//! paperfig: figures as code for papers and books.
+pub mod digest;
+pub mod provider;
+pub mod store;

@@ -1,0 +1,2 @@
+//! The local store under `.paperfig/` (stub, being written).
+pub struct LocalStore;

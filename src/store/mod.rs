@@ -1,0 +1,68 @@
+//! Stage 3, cache: the `Store` trait (content-addressed objects plus action entries
+//! key → outputs) and its implementations, one file each.
+//!
+//! Callers hold a `&dyn Store`; remote, read-only and locked stores are added as further
+//! implementations or wrappers without touching them.
+
+pub mod local;
+
+use std::collections::BTreeMap;
+
+use crate::digest::Digest;
+use crate::provider::Format;
+
+pub use local::LocalStore;
+
+/// What a cache lookup found.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    Hit(T),
+    Miss,
+    /// Present but failed verification (bad digest, unparsable entry); treat as a miss and
+    /// rebuild. The string says what was wrong.
+    Corrupt(String),
+}
+
+/// One output of a figure, as recorded in an action entry and the lockfile.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutputRef {
+    pub digest: Digest,
+    pub size: u64,
+}
+
+/// The result of building one key: which objects hold its outputs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ActionEntry {
+    /// The key this entry answers (checked on read).
+    pub key: Digest,
+    pub provider: String,
+    pub provider_version: String,
+    pub outputs: BTreeMap<Format, OutputRef>,
+}
+
+/// Errors of the store itself (I/O), as opposed to a miss or a corrupt entry.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cache I/O error at {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("cache is read-only: {0}")]
+    ReadOnly(String),
+}
+
+/// A content-addressed store of figure outputs.
+pub trait Store: Send + Sync {
+    /// Human description for messages (`local cache at .paperfig`).
+    fn describe(&self) -> String;
+    /// Looks up the action entry for a key.
+    fn get_action(&self, key: &Digest) -> Result<Lookup<ActionEntry>, StoreError>;
+    /// Records the outputs of a key. Objects must already be stored.
+    fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError>;
+    /// Reads an object, verifying its digest.
+    fn get_object(&self, digest: &Digest) -> Result<Lookup<Vec<u8>>, StoreError>;
+    /// Stores an object, returning its digest. Storing an object that exists is a no-op.
+    fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError>;
+    /// Whether an object exists (without reading it).
+    fn has_object(&self, digest: &Digest) -> Result<bool, StoreError> {
+        Ok(matches!(self.get_object(digest)?, Lookup::Hit(_)))
+    }
+}
