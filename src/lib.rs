@@ -1,4 +1,151 @@
 //! paperfig: figures as code for papers and books.
+//!
+//! The pipeline, one stage per module, in the order `generate` runs them:
+//!
+//! | stage | module | in → out |
+//! |---|---|---|
+//! | project | [`project`], [`config`] | a path → root, checked `paperfig.toml`, source files |
+//! | 1. scan | [`scan`] | sources → `Directive`s (+ located diagnostics) |
+//! | 2. plan | [`plan`], [`key`] | directive → `Job` = provider + `Request` + key |
+//! | 3. cache | [`store`] | key → hit / miss (local content-addressed store) |
+//! | 4. generate | [`provider`], [`render`] | request → SVG/PDF/PNG artifacts |
+//! | 5. emit | [`emit`], [`lock`] | outputs → `build/figures/`, `manifest.json`, `paperfig.lock` |
+//!
+//! [`run`] drives stages 3–5 per figure in parallel; [`cli`] is the command line.
+
+pub mod cli;
+pub mod config;
+pub mod diag;
 pub mod digest;
+pub mod emit;
+pub mod fsutil;
+pub mod key;
+pub mod plan;
+pub mod progress;
+pub mod project;
 pub mod provider;
+pub mod run;
+pub mod scan;
 pub mod store;
+
+use std::path::PathBuf;
+
+use diag::Diagnostic;
+use emit::Manifest;
+use plan::Registry;
+use progress::Progress;
+use project::Project;
+use run::{Outcome, Source};
+use store::{LocalStore, Store};
+
+/// One figure in a `gen` report.
+pub struct FigureReport {
+    pub name: String,
+    pub kind: provider::Kind,
+    pub provider: String,
+    pub location: String,
+    pub key: digest::Digest,
+    pub source: Source,
+    /// Output files, absolute.
+    pub outputs: Vec<(provider::Format, PathBuf)>,
+    pub millis: f64,
+}
+
+/// What `gen` did.
+pub struct GenReport {
+    pub figures: Vec<FigureReport>,
+    /// Every problem found, with locations; a non-empty list means exit code 1.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl GenReport {
+    pub fn generated(&self) -> usize {
+        self.figures.iter().filter(|f| f.source == Source::Generated).count()
+    }
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| !d.warning).count()
+    }
+}
+
+/// Stages 1 and 2: every figure's job, and every problem found on the way.
+pub fn scan_and_plan(project: &Project, registry: &Registry) -> (plan::Plan, Vec<Diagnostic>) {
+    let scan = scan::scan_files(&project.root, &project.sources);
+    let mut plan = plan::plan(&project.root, &project.config, registry, &scan.directives);
+    let mut diagnostics = scan.diagnostics;
+    diagnostics.append(&mut plan.diagnostics);
+    (plan, diagnostics)
+}
+
+/// Opens the project's local store.
+pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
+    LocalStore::open(&project.config.cache_dir).map_err(|e| Diagnostic::error(e.to_string()).hint("check that the cache folder is writable"))
+}
+
+/// Options of `gen`.
+pub struct GenOptions {
+    pub threads: usize,
+    pub verbosity: progress::Verbosity,
+}
+
+/// Scans the project, builds every figure missing from the cache, places all outputs, and
+/// writes the manifest and lockfile. Errors about single figures are in the report; `Err`
+/// is for problems that stop everything (unreadable config, unusable cache folder).
+pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Result<GenReport, Diagnostic> {
+    let config = &project.config;
+    let (plan, mut diagnostics) = scan_and_plan(project, registry);
+    // 3–5. cache, generate, place
+    let store = open_store(project)?;
+    std::fs::create_dir_all(&config.output_dir)
+        .map_err(|e| Diagnostic::error(format!("cannot create {}: {e}", config.output_dir.display())))?;
+    let previous = Manifest::read(&config.output_dir);
+    let progress = Progress::new(opts.verbosity, plan.jobs.len());
+    let outcomes = run::run(&plan.jobs, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress);
+    progress.finish();
+
+    let mut manifest = Manifest::default();
+    let mut figures = Vec::new();
+    for (job, outcome) in plan.jobs.iter().zip(outcomes) {
+        let d = &job.directive;
+        match outcome {
+            Outcome::Done { source, entry, outputs, millis } => {
+                let (line, _) = d.loc.file.line_col(d.loc.span.start);
+                figures.push(FigureReport {
+                    name: d.name.clone(),
+                    kind: d.kind,
+                    provider: entry.provider.clone(),
+                    location: d.loc.display(),
+                    key: job.key,
+                    source,
+                    outputs: outputs.iter().map(|(f, o)| (*f, config.output_dir.join(&o.file))).collect(),
+                    millis,
+                });
+                manifest.figures.insert(
+                    d.name.clone(),
+                    emit::ManifestFigure {
+                        label: d.label.clone(),
+                        caption: d.caption.clone(),
+                        kind: d.kind.to_string(),
+                        source: format!("{}:{line}", d.loc.file.name),
+                        key: job.key,
+                        outputs,
+                    },
+                );
+            }
+            Outcome::Failed(diag) => diagnostics.push(diag),
+        }
+    }
+    // A failed figure keeps its previous outputs, so the document still has a figure;
+    // with errors anywhere, nothing is dropped (the broken directive may be any of them).
+    let had_errors = diagnostics.iter().any(|d| !d.warning);
+    for (name, fig) in &previous.figures {
+        if had_errors && !manifest.figures.contains_key(name) {
+            manifest.figures.insert(name.clone(), fig.clone());
+        }
+    }
+    emit::remove_stale(&config.output_dir, &previous, &manifest);
+    manifest
+        .write(&config.output_dir)
+        .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display())))?;
+    diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
+    Ok(GenReport { figures, diagnostics })
+}

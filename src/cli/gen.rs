@@ -1,0 +1,77 @@
+//! `paperfig gen [PATH]`: build every figure missing from the cache and place all outputs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::{print_diagnostics, rel, Global, EXIT_FIGURE_ERRORS};
+use crate::diag::Diagnostic;
+use crate::plan::Registry;
+use crate::progress::Verbosity;
+use crate::project::Project;
+use crate::run::Source;
+use crate::{GenOptions, GenReport};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The paper's folder or one source file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Figures to build at once (default: number of CPUs).
+    #[arg(short = 'j', long = "jobs", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+    /// Print a JSON report on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
+    let project = Project::open(&args.path)?;
+    let threads = args.jobs.map_or_else(super::default_threads, usize::from);
+    let verbosity = if args.json { Verbosity::Quiet } else { global.verbosity };
+    let report = crate::generate(&project, &Registry::builtin(), &GenOptions { threads, verbosity })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&to_json(&project, &report)).unwrap_or_default());
+    } else if global.verbosity != Verbosity::Quiet {
+        let cached = report.figures.len() - report.generated();
+        let errors = match report.errors() {
+            0 => String::new(),
+            1 => "; 1 error".to_string(),
+            n => format!("; {n} errors"),
+        };
+        eprintln!("{} figures: {} generated, {cached} cached{errors}", report.figures.len(), report.generated());
+    }
+    print_diagnostics(&report.diagnostics, global);
+    Ok(if report.errors() > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
+}
+
+fn to_json(project: &Project, report: &GenReport) -> serde_json::Value {
+    let figures: Vec<_> = report
+        .figures
+        .iter()
+        .map(|f| {
+            let outputs: serde_json::Map<String, serde_json::Value> =
+                f.outputs.iter().map(|(fmt, p)| (fmt.ext().to_string(), json!(rel(&project.root, p)))).collect();
+            json!({
+                "id": f.name,
+                "kind": f.kind.as_str(),
+                "provider": f.provider,
+                "source": f.location,
+                "status": match f.source { Source::Generated => "generated", Source::Cached => "cached" },
+                "key": f.key.to_string(),
+                "outputs": outputs,
+                "ms": (f.millis * 10.0).round() / 10.0,
+            })
+        })
+        .collect();
+    json!({
+        "figures": figures,
+        "errors": report.diagnostics.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
+        "summary": {
+            "generated": report.generated(),
+            "cached": report.figures.len() - report.generated(),
+            "errors": report.errors(),
+        },
+    })
+}

@@ -1,0 +1,60 @@
+//! `paperfig init`: write a commented `paperfig.toml` with the defaults spelled out.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Global;
+use crate::config::FILE_NAME;
+use crate::diag::Diagnostic;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Folder to initialise.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+}
+
+const TEMPLATE: &str = r#"# paperfig configuration. Every key is optional; the values shown are the defaults.
+
+[project]
+# sources = ["paper.md"]        # files or globs; default: every .md and .tex file
+# exclude = ["drafts/**"]
+
+[output]
+# dir = "build/figures"         # where finished figures and manifest.json are written
+# formats = ["svg", "pdf", "png"]
+# png_dpi = 192                 # 2x a 96 dpi screen
+# size = "column"               # column (3.3 in), wide (7 in), or a width like "5in"
+
+[cache]
+# dir = ".paperfig"             # the content-addressed cache (do not commit it)
+
+[defaults]
+# plot = "builtin"              # provider per figure kind
+"#;
+
+pub fn run(args: Args, _global: &Global) -> Result<ExitCode, Diagnostic> {
+    let path = args.path.join(FILE_NAME);
+    if path.exists() {
+        return Err(Diagnostic::error(format!("{} already exists", path.display())).hint("edit it, or delete it and run paperfig init again"));
+    }
+    crate::fsutil::write_atomic(&path, TEMPLATE.as_bytes())
+        .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn template_parses_to_the_defaults() {
+        use crate::config::Config;
+        use crate::diag::SourceFile;
+        use std::path::Path;
+        use std::sync::Arc;
+        let file = Arc::new(SourceFile { name: "paperfig.toml".into(), path: "paperfig.toml".into(), text: super::TEMPLATE.into() });
+        let c = Config::parse(Path::new("/p"), &file).unwrap();
+        let d = Config::defaults(Path::new("/p"));
+        assert_eq!((c.formats, c.png_dpi, c.size, c.output_dir, c.cache_dir), (d.formats, d.png_dpi, d.size, d.output_dir, d.cache_dir));
+    }
+}

@@ -1,0 +1,98 @@
+//! The command line: clap parses raw flags here, each subcommand lives in its own file
+//! with the same two entry points (`Args`, `run`).
+//!
+//! Exit codes: 0 success; 1 some figure or directive failed (the rest were built);
+//! 2 the command could not run at all (bad flags, unreadable `paperfig.toml`, unusable
+//! cache folder).
+
+mod cache;
+mod r#gen;
+mod init;
+mod status;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::diag::Diagnostic;
+use crate::progress::Verbosity;
+
+#[derive(Parser, Debug)]
+#[command(name = "paperfig", version, about = "Figures as code for papers and books", propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Print more (cache hits too).
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate every figure that is missing from the cache, and place all outputs.
+    Gen(r#gen::Args),
+    /// List each figure: id, kind, provider, source location, cached or missing.
+    Status(status::Args),
+    /// Inspect and maintain the local cache.
+    #[command(subcommand)]
+    Cache(cache::Command),
+    /// Write a commented paperfig.toml in the current folder.
+    Init(init::Args),
+}
+
+/// Global flags, checked.
+pub struct Global {
+    pub verbosity: Verbosity,
+}
+
+pub const EXIT_FIGURE_ERRORS: u8 = 1;
+pub const EXIT_FATAL: u8 = 2;
+
+/// Entry point of the `paperfig` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let global = Global {
+        verbosity: if cli.quiet {
+            Verbosity::Quiet
+        } else if cli.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        },
+    };
+    let result = match cli.command {
+        Command::Gen(args) => r#gen::run(args, &global),
+        Command::Status(args) => status::run(args, &global),
+        Command::Cache(cmd) => cache::run(cmd, &global),
+        Command::Init(args) => init::run(args, &global),
+    };
+    match result {
+        Ok(code) => code,
+        Err(diag) => {
+            eprint!("{}", diag.render());
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+/// Prints diagnostics to stderr, errors always, warnings unless quiet.
+fn print_diagnostics(diags: &[Diagnostic], global: &Global) {
+    for d in diags {
+        if !d.warning || global.verbosity != Verbosity::Quiet {
+            eprint!("{}", d.render());
+        }
+    }
+}
+
+/// A path relative to the project root, with forward slashes, for messages and JSON.
+fn rel(root: &std::path::Path, path: &std::path::Path) -> String {
+    let p = path.strip_prefix(root).unwrap_or(path);
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}

@@ -1,0 +1,239 @@
+//! `paperfig.toml`: read raw, then checked into a `Config` that later stages trust.
+//!
+//! ```toml
+//! [project]
+//! sources = ["paper.md"]          # files or globs; default: every .md and .tex file
+//! exclude = ["drafts/**"]
+//!
+//! [output]
+//! dir = "build/figures"           # where finished figures are written
+//! formats = ["svg", "pdf", "png"]
+//! png_dpi = 192
+//! size = "column"                 # column (3.3 in), wide (7 in), or e.g. "5in"
+//!
+//! [cache]
+//! dir = ".paperfig"
+//!
+//! [defaults]                      # provider per kind
+//! plot = "builtin"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::provider::{Format, Kind};
+
+pub const FILE_NAME: &str = "paperfig.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    project: RawProject,
+    #[serde(default)]
+    output: RawOutput,
+    #[serde(default)]
+    cache: RawCache,
+    #[serde(default)]
+    defaults: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    sources: Option<Vec<String>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    dir: Option<String>,
+    formats: Option<Vec<String>>,
+    png_dpi: Option<f64>,
+    size: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    dir: Option<String>,
+}
+
+/// The checked configuration of a project.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Source globs relative to the root; `None` = every Markdown and LaTeX file.
+    pub sources: Option<Vec<String>>,
+    pub exclude: Vec<String>,
+    /// Output folder for finished figures (absolute).
+    pub output_dir: PathBuf,
+    pub formats: Vec<Format>,
+    pub png_dpi: f64,
+    /// Default figure size (`column`, `wide`, `5in`).
+    pub size: String,
+    /// Cache folder (absolute).
+    pub cache_dir: PathBuf,
+    /// Provider id per kind.
+    pub defaults: BTreeMap<Kind, String>,
+}
+
+impl Config {
+    /// Defaults for a project at `root` with no `paperfig.toml`.
+    pub fn defaults(root: &Path) -> Config {
+        Config {
+            sources: None,
+            exclude: Vec::new(),
+            output_dir: root.join("build/figures"),
+            formats: Format::ALL.to_vec(),
+            png_dpi: 192.0,
+            size: "column".into(),
+            cache_dir: root.join(".paperfig"),
+            defaults: BTreeMap::new(),
+        }
+    }
+
+    /// Reads `root/paperfig.toml` if present.
+    pub fn load(root: &Path) -> Result<Config, Diagnostic> {
+        let path = root.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::defaults(root)),
+            Err(e) => return Err(Diagnostic::error(format!("cannot read {FILE_NAME}: {e}"))),
+        };
+        let file = Arc::new(SourceFile { name: FILE_NAME.into(), path, text });
+        Config::parse(root, &file)
+    }
+
+    pub fn parse(root: &Path, file: &Arc<SourceFile>) -> Result<Config, Diagnostic> {
+        let raw: RawConfig = toml::from_str(&file.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            Diagnostic::error(format!("invalid {FILE_NAME}: {}", e.message()))
+                .at(Loc::new(file, span), "here")
+                .hint("see the guide's configuration chapter for the keys paperfig reads")
+        })?;
+        let bad = |key: &str, msg: String, hint: &str| {
+            let at = file.text.find(key).unwrap_or(0);
+            Diagnostic::error(msg).at(Loc::new(file, at..at + key.len()), "here").hint(hint.to_string())
+        };
+        let mut config = Config::defaults(root);
+        config.sources = raw.project.sources;
+        config.exclude = raw.project.exclude;
+        if let Some(dir) = raw.output.dir {
+            config.output_dir = root.join(dir);
+        }
+        if let Some(dir) = raw.cache.dir {
+            config.cache_dir = root.join(dir);
+        }
+        if let Some(formats) = raw.output.formats {
+            config.formats = parse_formats(formats.iter().map(String::as_str))
+                .map_err(|f| bad("formats", format!("unknown output format `{f}`"), "formats are svg, pdf and png"))?;
+        }
+        if let Some(dpi) = raw.output.png_dpi {
+            if !(36.0..=1200.0).contains(&dpi) {
+                return Err(bad("png_dpi", format!("png_dpi = {dpi} is out of range"), "use a value from 36 to 1200"));
+            }
+            config.png_dpi = dpi;
+        }
+        if let Some(size) = raw.output.size {
+            if parse_size(&size).is_none() {
+                return Err(bad("size", format!("unknown figure size `{size}`"), SIZE_HINT));
+            }
+            config.size = size;
+        }
+        for (kind, provider) in raw.defaults {
+            let k = Kind::parse(&kind)
+                .ok_or_else(|| bad(&kind, format!("`{kind}` is not a figure kind"), "kinds are plot, diagram, command, image, extract"))?;
+            config.defaults.insert(k, provider);
+        }
+        Ok(config)
+    }
+}
+
+pub const SIZE_HINT: &str = "size is `column` (3.3 in), `wide` (7 in), or a width such as `5in`, `12cm`, `90mm`";
+
+/// Parses a list of format names; on failure returns the bad name.
+pub fn parse_formats<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<Format>, String> {
+    let mut out = Vec::new();
+    for name in names {
+        let f = Format::parse(name.trim()).ok_or_else(|| name.trim().to_string())?;
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A figure width in inches from `column`, `wide`, `5in`, `12cm`, `90mm`.
+pub fn parse_size(s: &str) -> Option<f64> {
+    let s = s.trim();
+    match s {
+        "column" => return Some(3.3),
+        "wide" => return Some(7.0),
+        _ => {}
+    }
+    let (num, per_inch) = if let Some(n) = s.strip_suffix("in") {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix("cm") {
+        (n, 2.54)
+    } else if let Some(n) = s.strip_suffix("mm") {
+        (n, 25.4)
+    } else {
+        return None;
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    let inches = v / per_inch;
+    (0.5..=20.0).contains(&inches).then_some(inches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Diagnostic> {
+        let file = Arc::new(SourceFile { name: FILE_NAME.into(), path: FILE_NAME.into(), text: text.into() });
+        Config::parse(Path::new("/p"), &file)
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let c = parse(
+            "[project]\nsources=[\"paper.md\"]\nexclude=[\"x/**\"]\n[output]\ndir=\"out\"\nformats=[\"png\",\"svg\"]\npng_dpi=300\nsize=\"wide\"\n[cache]\ndir=\"c\"\n[defaults]\nplot=\"builtin\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.sources.unwrap(), vec!["paper.md"]);
+        assert_eq!(c.output_dir, Path::new("/p/out"));
+        assert_eq!(c.formats, vec![Format::Svg, Format::Png]);
+        assert_eq!(c.png_dpi, 300.0);
+        assert_eq!(c.size, "wide");
+        assert_eq!(c.cache_dir, Path::new("/p/c"));
+        assert_eq!(c.defaults[&Kind::Plot], "builtin");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_located_errors() {
+        let e = parse("[output]\nformat = [\"svg\"]\n").unwrap_err();
+        assert!(e.message.contains("unknown field `format`"), "{}", e.message);
+        assert_eq!(e.location().unwrap(), "paperfig.toml:2:1");
+        let e = parse("[output]\nformats = [\"gif\"]\n").unwrap_err();
+        assert!(e.message.contains("`gif`"));
+        let e = parse("[output]\nsize = \"huge\"\n").unwrap_err();
+        assert!(e.hints[0].contains("column"));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("column"), Some(3.3));
+        assert_eq!(parse_size("wide"), Some(7.0));
+        assert_eq!(parse_size("5in"), Some(5.0));
+        assert!((parse_size("127mm").unwrap() - 5.0).abs() < 1e-9);
+        assert_eq!(parse_size("0.1in"), None);
+        assert_eq!(parse_size("big"), None);
+    }
+}

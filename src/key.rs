@@ -1,0 +1,193 @@
+//! Stage 2b, key: the cache key of a figure, SHA-256 over a canonical, versioned encoding
+//! of its `Request`.
+//!
+//! Encoding (version `KEY_VERSION`): the magic `paperfig-key`, the version as u32 LE, then
+//! each field as a tag and a value, in this fixed order. Strings are u64 LE length + UTF-8
+//! bytes; numbers are f64 bit patterns LE; lists are a u64 count then their items.
+//!
+//! | tag | value |
+//! |---|---|
+//! | `kind` | kind name (`plot`) |
+//! | `provider` | provider id |
+//! | `provider_version` | provider + renderer version |
+//! | `attrs` | sorted (name, value) pairs of the figure-shaping attributes |
+//! | `body` | body text, line endings normalised to `\n` |
+//! | `files` | sorted (attribute name, extension, SHA-256 of the contents) |
+//! | `formats` | sorted output format names |
+//! | `width_in`, `height_in`, `png_dpi` | output size |
+//!
+//! Never in the key: paths (a file is its contents), modification times, the figure's id,
+//! presentation-only attributes, secrets. Bump `KEY_VERSION` whenever this layout changes.
+
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Digest;
+use crate::provider::Request;
+
+pub const KEY_VERSION: u32 = 1;
+
+struct Encoder(Sha256);
+
+impl Encoder {
+    fn bytes(&mut self, b: &[u8]) {
+        self.0.update((b.len() as u64).to_le_bytes());
+        self.0.update(b);
+    }
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+    fn count(&mut self, n: usize) {
+        self.0.update((n as u64).to_le_bytes());
+    }
+    fn num(&mut self, x: f64) {
+        self.0.update(x.to_bits().to_le_bytes());
+    }
+    fn tag(&mut self, t: &str) {
+        self.str(t);
+    }
+}
+
+/// Body text as it enters the key and the provider: CRLF and CR become LF, so a checkout
+/// on Windows keys the same as one on Linux.
+pub fn normalize_body(body: &str) -> String {
+    body.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// The key of a request.
+pub fn key_of(req: &Request) -> Digest {
+    let mut e = Encoder(Sha256::new());
+    e.0.update(b"paperfig-key");
+    e.0.update(KEY_VERSION.to_le_bytes());
+    e.tag("kind");
+    e.str(req.kind.as_str());
+    e.tag("provider");
+    e.str(&req.provider);
+    e.tag("provider_version");
+    e.str(&req.provider_version);
+    e.tag("attrs");
+    e.count(req.attrs.len());
+    for (name, value) in &req.attrs {
+        e.str(name);
+        e.str(value);
+    }
+    e.tag("body");
+    e.str(&normalize_body(&req.body));
+    e.tag("files");
+    e.count(req.files.len());
+    for (name, file) in &req.files {
+        e.str(name);
+        e.str(&file.ext);
+        e.bytes(&file.digest.0);
+    }
+    e.tag("formats");
+    let mut formats: Vec<&str> = req.output.formats.iter().map(|f| f.ext()).collect();
+    formats.sort_unstable();
+    formats.dedup();
+    e.count(formats.len());
+    for f in formats {
+        e.str(f);
+    }
+    e.tag("width_in");
+    e.num(req.output.width_in);
+    e.tag("height_in");
+    e.num(req.output.height_in);
+    e.tag("png_dpi");
+    e.num(req.output.png_dpi);
+    Digest(e.0.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::{Format, InputFile, Kind, OutputSpec};
+    use std::collections::BTreeMap;
+
+    fn base() -> Request {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("chart".to_string(), "bar".to_string());
+        attrs.insert("title".to_string(), "Accuracy".to_string());
+        let mut files = BTreeMap::new();
+        files.insert("data".to_string(), InputFile::new("csv", b"model,acc\nA,1\n".to_vec()));
+        Request {
+            kind: Kind::Plot,
+            provider: "builtin".into(),
+            provider_version: "plot/1".into(),
+            attrs,
+            body: "Bar chart\n".into(),
+            files,
+            output: OutputSpec { formats: vec![Format::Svg, Format::Pdf], width_in: 3.3, height_in: 2.4, png_dpi: 192.0 },
+        }
+    }
+
+    /// Every way of changing one input, each of which must change the key.
+    #[test]
+    fn every_input_changes_the_key() {
+        let k0 = key_of(&base());
+        let changes: Vec<(&str, Box<dyn Fn(&mut Request)>)> = vec![
+            ("kind", Box::new(|r| r.kind = Kind::Diagram)),
+            ("provider", Box::new(|r| r.provider = "paperbanana".into())),
+            ("provider version", Box::new(|r| r.provider_version = "plot/2".into())),
+            ("attribute value", Box::new(|r| { r.attrs.insert("chart".into(), "line".into()); })),
+            ("attribute added", Box::new(|r| { r.attrs.insert("logy".into(), "true".into()); })),
+            ("attribute removed", Box::new(|r| { r.attrs.remove("title"); })),
+            ("attribute renamed", Box::new(|r| { let v = r.attrs.remove("title").unwrap(); r.attrs.insert("xlabel".into(), v); })),
+            ("body", Box::new(|r| r.body = "Line chart\n".into())),
+            ("body whitespace", Box::new(|r| r.body = "Bar  chart\n".into())),
+            ("file contents", Box::new(|r| { r.files.insert("data".into(), InputFile::new("csv", b"model,acc\nA,2\n".to_vec())); })),
+            ("file extension", Box::new(|r| { r.files.insert("data".into(), InputFile::new("json", b"model,acc\nA,1\n".to_vec())); })),
+            ("file role", Box::new(|r| { let f = r.files.remove("data").unwrap(); r.files.insert("style".into(), f); })),
+            ("file added", Box::new(|r| { r.files.insert("style".into(), InputFile::new("toml", b"".to_vec())); })),
+            ("formats", Box::new(|r| r.output.formats.push(Format::Png))),
+            ("width", Box::new(|r| r.output.width_in = 7.0)),
+            ("height", Box::new(|r| r.output.height_in = 2.5)),
+            ("png dpi", Box::new(|r| r.output.png_dpi = 300.0)),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(k0);
+        for (what, change) in changes {
+            let mut r = base();
+            change(&mut r);
+            let k = key_of(&r);
+            assert_ne!(k, k0, "changing the {what} must change the key");
+            assert!(seen.insert(k), "changing the {what} collides with another change");
+        }
+    }
+
+    #[test]
+    fn field_boundaries_are_unambiguous() {
+        let mut a = base();
+        a.attrs.clear();
+        a.attrs.insert("ab".into(), "c".into());
+        let mut b = base();
+        b.attrs.clear();
+        b.attrs.insert("a".into(), "bc".into());
+        assert_ne!(key_of(&a), key_of(&b));
+        let mut c = base();
+        c.attrs.clear();
+        c.body = "".into();
+        let mut d = base();
+        d.attrs.clear();
+        d.attrs.insert("".into(), "".into());
+        d.body = "".into();
+        assert_ne!(key_of(&c), key_of(&d));
+    }
+
+    #[test]
+    fn format_order_duplicates_and_line_endings_do_not_matter() {
+        let k0 = key_of(&base());
+        let mut r = base();
+        r.output.formats = vec![Format::Pdf, Format::Svg, Format::Pdf];
+        assert_eq!(key_of(&r), k0);
+        let mut r = base();
+        r.body = "Bar chart\r\n".into();
+        assert_eq!(key_of(&r), k0);
+    }
+
+    #[test]
+    fn same_request_same_key_and_file_path_is_not_an_input() {
+        // InputFile has no path at all: two files with equal contents are the same input.
+        let a = base();
+        let b = base();
+        assert_eq!(key_of(&a), key_of(&b));
+    }
+}

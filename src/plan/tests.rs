@@ -1,0 +1,179 @@
+//! Key invariants at the level users see them: directives in files on disk.
+
+use super::*;
+use crate::scan::scan_files;
+use std::fs;
+
+/// A project in `<tempdir>/proj`, so tests can also place files just outside it.
+struct Project {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Project {
+    fn new(paper: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("proj");
+        fs::create_dir_all(root.join("data")).unwrap();
+        fs::write(root.join("data/acc.csv"), "model,acc\nA,0.9\nB,0.8\n").unwrap();
+        fs::write(root.join("paper.md"), paper).unwrap();
+        Project { _dir: dir, root }
+    }
+
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn plan_with(&self, config: &Config) -> Plan {
+        let scan = scan_files(self.root(), &[self.root().join("paper.md")]);
+        assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
+        plan(self.root(), config, &Registry::builtin(), &scan.directives)
+    }
+
+    fn plan(&self) -> Plan {
+        self.plan_with(&Config::defaults(self.root()))
+    }
+
+    fn key(&self) -> Digest {
+        let p = self.plan();
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>());
+        p.jobs[0].key
+    }
+}
+
+fn fig(attrs: &str) -> String {
+    format!("# Paper\n\n```{{paperfig {attrs}}}\nBar chart of accuracy\n```\n")
+}
+
+const BASE: &str = "#fig:acc kind=plot data=data/acc.csv caption=\"Top-1\" title=Accuracy";
+
+#[test]
+fn attribute_order_and_whitespace_do_not_matter() {
+    let a = Project::new(&fig(BASE)).key();
+    let b = Project::new(&fig("title=Accuracy   caption=\"Top-1\" data=data/acc.csv\tkind=plot #fig:acc")).key();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn moving_the_project_and_touching_files_do_not_matter() {
+    let p = Project::new(&fig(BASE));
+    let k1 = p.key();
+    // Touch: rewrite the data file with the same bytes and a new mtime.
+    let data = p.root().join("data/acc.csv");
+    let bytes = fs::read(&data).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fs::write(&data, &bytes).unwrap();
+    assert_eq!(p.key(), k1);
+    // Move: the same files in another folder.
+    let q = Project::new(&fig(BASE));
+    assert_ne!(p.root(), q.root());
+    assert_eq!(q.key(), k1);
+}
+
+#[test]
+fn data_contents_change_the_key_but_its_path_does_not() {
+    let p = Project::new(&fig(BASE));
+    let k1 = p.key();
+    fs::write(p.root().join("data/acc.csv"), "model,acc\nA,0.9\nB,0.7\n").unwrap();
+    assert_ne!(p.key(), k1);
+
+    let q = Project::new(&fig(&BASE.replace("data/acc.csv", "renamed.csv")));
+    fs::copy(q.root().join("data/acc.csv"), q.root().join("renamed.csv")).unwrap();
+    assert_eq!(q.key(), k1, "the same contents under another name are the same input");
+}
+
+#[test]
+fn presentation_attributes_and_id_do_not_change_the_key() {
+    let k = Project::new(&fig(BASE)).key();
+    for other in [
+        BASE.replace("Top-1", "Top-5 accuracy"),
+        BASE.replace("#fig:acc", "#fig:other"),
+        format!("{BASE} width=50% placement=t"),
+    ] {
+        assert_eq!(Project::new(&fig(&other)).key(), k, "{other}");
+    }
+}
+
+#[test]
+fn figure_attributes_body_size_and_formats_change_the_key() {
+    let k = Project::new(&fig(BASE)).key();
+    for other in [
+        fig(&BASE.replace("Accuracy", "Acc")),
+        fig(&format!("{BASE} logy=true")),
+        fig(&format!("{BASE} size=wide")),
+        fig(&format!("{BASE} height=3in")),
+        fig(&format!("{BASE} formats=svg")),
+        fig(BASE).replace("Bar chart", "Line chart"),
+    ] {
+        assert_ne!(Project::new(&other).key(), k, "{other}");
+    }
+}
+
+#[test]
+fn configuration_that_shapes_outputs_changes_the_key() {
+    let p = Project::new(&fig(BASE));
+    let k = p.key();
+    let mut c = Config::defaults(p.root());
+    c.png_dpi = 300.0;
+    assert_ne!(p.plan_with(&c).jobs[0].key, k);
+    let mut c = Config::defaults(p.root());
+    c.size = "wide".into();
+    assert_ne!(p.plan_with(&c).jobs[0].key, k);
+    let mut c = Config::defaults(p.root());
+    c.output_dir = p.root().join("elsewhere");
+    assert_eq!(p.plan_with(&c).jobs[0].key, k, "where outputs are written is not an input");
+}
+
+#[test]
+fn the_request_holds_no_paths() {
+    let p = Project::new(&fig(BASE));
+    let plan = p.plan();
+    let req = &plan.jobs[0].request;
+    let dump = format!("{:?}", req.attrs) + &req.body;
+    assert!(!dump.contains("acc.csv"), "{dump}");
+    assert!(!req.attrs.contains_key("caption"));
+    assert_eq!(&**req.files["data"].bytes, b"model,acc\nA,0.9\nB,0.8\n");
+}
+
+#[test]
+fn unreadable_data_file_is_located_and_other_figures_still_plan() {
+    let text = format!("{}\n{}", fig("#fig:a kind=plot data=data/missing.csv"), fig("#fig:b kind=plot data=data/acc.csv"));
+    let p = Project::new(&text);
+    let plan = p.plan();
+    assert_eq!(plan.jobs.len(), 1);
+    assert_eq!(plan.jobs[0].directive.name, "fig:b");
+    let d = &plan.diagnostics[0];
+    assert!(d.message.contains("cannot read data file `data/missing.csv`: no such file"), "{}", d.message);
+    assert_eq!(d.location().unwrap(), "paper.md:3:36");
+    assert!(d.hints[0].contains("relative to the folder of paper.md"));
+    assert_eq!(d.figure.as_deref(), Some("fig:a"));
+}
+
+#[test]
+fn files_outside_the_project_are_refused() {
+    let p = Project::new(&fig("kind=plot data=../outside.csv"));
+    fs::write(p.root().parent().unwrap().join("outside.csv"), "a,b\n1,2\n").unwrap();
+    let plan = p.plan();
+    assert!(plan.jobs.is_empty());
+    assert!(plan.diagnostics[0].message.contains("`../outside.csv` is outside the project"), "{}", plan.diagnostics[0].message);
+}
+
+#[test]
+fn kinds_without_a_provider_and_unknown_providers_are_errors() {
+    let p = Project::new(&fig("kind=plot provider=nonesuch"));
+    let d = &p.plan().diagnostics[0];
+    assert!(d.message.contains("no provider `nonesuch` for kind `plot`"), "{}", d.message);
+    assert!(d.hints[0].contains("builtin"));
+    let p = Project::new(&fig("kind=command"));
+    let d = &p.plan().diagnostics[0];
+    assert!(d.message.contains("kind `command`"), "{}", d.message);
+}
+
+#[test]
+fn bad_size_and_formats_are_located() {
+    let d = &Project::new(&fig("kind=plot size=huge")).plan().diagnostics[0];
+    assert!(d.message.contains("unknown figure size `huge`"));
+    assert_eq!(d.location().unwrap(), "paper.md:3:29");
+    let d = &Project::new(&fig("kind=plot formats=svg,gif")).plan().diagnostics[0];
+    assert!(d.message.contains("`gif`"));
+}

@@ -1,0 +1,66 @@
+//! Progress output: a bar on a terminal, plain lines otherwise, nothing with `-q`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    verbosity: Verbosity,
+}
+
+impl Progress {
+    /// A bar when stderr is a terminal and output is not quiet; plain lines otherwise.
+    pub fn new(verbosity: Verbosity, total: usize) -> Progress {
+        let bar = (verbosity != Verbosity::Quiet && std::io::stderr().is_terminal() && total > 0).then(|| {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress { bar, verbosity }
+    }
+
+    pub fn hidden() -> Progress {
+        Progress { bar: None, verbosity: Verbosity::Quiet }
+    }
+
+    /// A figure finished. `important` lines (generated, failed) show at normal verbosity,
+    /// others (cache hits) only with `-v`.
+    pub fn figure_done(&self, line: &str, important: bool) {
+        let show = match self.verbosity {
+            Verbosity::Quiet => false,
+            Verbosity::Normal => important,
+            Verbosity::Verbose => true,
+        };
+        match &self.bar {
+            Some(bar) => {
+                if show {
+                    bar.println(line);
+                }
+                bar.set_message(line.to_string());
+                bar.inc(1);
+            }
+            None if show => eprintln!("{line}"),
+            None => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

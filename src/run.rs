@@ -1,0 +1,120 @@
+//! Stages 3–5 for each figure, in parallel: look the key up in the store; on a hit place
+//! the outputs; on a miss (or a damaged entry) call the provider, store what it made,
+//! record the action entry, then place the outputs. Every figure is independent: one
+//! failing never stops the others, and whatever succeeded is stored.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::diag::Diagnostic;
+use crate::emit::{self, Manifest, ManifestFigure, OutputFile};
+use crate::plan::Job;
+use crate::progress::Progress;
+use crate::provider::{Format, ProviderError};
+use crate::store::{ActionEntry, Lookup, OutputRef, Store};
+
+use std::collections::BTreeMap;
+
+/// How a figure was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Cached,
+    Generated,
+}
+
+/// What happened to one figure.
+pub enum Outcome {
+    Done { source: Source, entry: ActionEntry, outputs: BTreeMap<Format, OutputFile>, millis: f64 },
+    Failed(Diagnostic),
+}
+
+/// Runs every job on `threads` threads, placing outputs in `out_dir`.
+pub fn run(jobs: &[Job], store: &dyn Store, out_dir: &Path, previous: &Manifest, threads: usize, progress: &Progress) -> Vec<Outcome> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
+    let work = || {
+        jobs.par_iter()
+            .map(|job| {
+                let outcome = one(job, store, out_dir, previous.figures.get(&job.directive.name));
+                match &outcome {
+                    Outcome::Done { source: Source::Generated, millis, .. } => {
+                        progress.figure_done(&format!("generated {} ({millis:.0} ms)", job.directive.name), true)
+                    }
+                    Outcome::Done { .. } => progress.figure_done(&format!("cached    {}", job.directive.name), false),
+                    Outcome::Failed(_) => progress.figure_done(&format!("failed    {}", job.directive.name), true),
+                }
+                outcome
+            })
+            .collect()
+    };
+    match pool {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
+}
+
+fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestFigure>) -> Outcome {
+    let start = Instant::now();
+    let d = &job.directive;
+    let formats = &job.request.output.formats;
+    let fail = |msg: String, hint: &str| Outcome::Failed(Diagnostic::error(msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name));
+    match store.get_action(&job.key) {
+        Ok(Lookup::Hit(entry)) => match emit::place(store, &entry, formats, out_dir, &d.stem(), previous) {
+            Ok(outputs) => return Outcome::Done { source: Source::Cached, entry, outputs, millis: ms(start) },
+            Err(emit::EmitError::Damaged(_)) => {} // rebuild below
+            Err(e) => return fail(e.to_string(), "check that the output folder is writable"),
+        },
+        Ok(Lookup::Miss | Lookup::Corrupt(_)) => {}
+        Err(e) => return fail(e.to_string(), "check that the cache folder is writable (paperfig cache verify)"),
+    }
+    let artifacts = match catch_unwind(AssertUnwindSafe(|| job.provider.generate(&job.request))) {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
+        Err(_) => return fail(format!("provider `{}` crashed while making this figure", job.provider.id()), "this is a bug in paperfig; please report it with the directive"),
+    };
+    let mut outputs = BTreeMap::new();
+    for a in artifacts {
+        match store.put_object(&a.bytes) {
+            Ok(digest) => {
+                outputs.insert(a.format, OutputRef { digest, size: a.bytes.len() as u64 });
+            }
+            Err(e) => return fail(e.to_string(), "check that the cache folder is writable"),
+        }
+    }
+    if let Some(missing) = formats.iter().find(|f| !outputs.contains_key(f)) {
+        return fail(format!("provider `{}` made no {missing} output", job.provider.id()), "remove that format with formats=");
+    }
+    let entry = ActionEntry {
+        key: job.key,
+        provider: job.request.provider.clone(),
+        provider_version: job.request.provider_version.clone(),
+        outputs,
+    };
+    if let Err(e) = store.put_action(&entry) {
+        return fail(e.to_string(), "check that the cache folder is writable");
+    }
+    match emit::place(store, &entry, formats, out_dir, &d.stem(), previous) {
+        Ok(outputs) => Outcome::Done { source: Source::Generated, entry, outputs, millis: ms(start) },
+        Err(e) => fail(e.to_string(), "check that the output and cache folders are writable"),
+    }
+}
+
+fn ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+/// A provider's complaint, pointed at the attribute it names (or the whole directive).
+fn provider_error(job: &Job, e: ProviderError) -> Diagnostic {
+    let d = &job.directive;
+    let loc = match &e.attr {
+        Some(a) if d.attr(a).is_some() => d.attr_loc(a),
+        _ => d.head.clone(),
+    };
+    let mut diag = Diagnostic::error(e.message).at(loc, "in this figure").for_figure(&d.name);
+    if let Some(h) = e.hint {
+        diag = diag.hint(h);
+    }
+    diag
+}

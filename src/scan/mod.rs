@@ -1,0 +1,257 @@
+//! Stage 1, scan: find figure directives in Markdown and LaTeX sources.
+//!
+//! Each syntax has its own file (`markdown.rs`, `latex.rs`); both produce the same
+//! `Directive`, which keeps its source file and span. A malformed directive becomes a
+//! `Diagnostic` and is left out; every other directive is still returned.
+
+pub mod attrs;
+pub mod latex;
+pub mod markdown;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::provider::Kind;
+use attrs::{Attr, AttrError, AttrList};
+
+/// One figure directive, checked: it has a known kind and its required attributes.
+#[derive(Clone, Debug)]
+pub struct Directive {
+    /// Unique name: the id (`fig:acc`) or, for figures without one, `<file>#<n>`.
+    pub name: String,
+    /// The id, if the figure has one (`fig:acc`).
+    pub label: Option<String>,
+    pub kind: Kind,
+    /// Attributes other than the id and classes, in source order.
+    pub attrs: Vec<Attr>,
+    pub classes: Vec<String>,
+    pub caption: Option<String>,
+    pub body: String,
+    /// The whole directive.
+    pub loc: Loc,
+    /// The attribute list (for errors about the directive as a whole).
+    pub head: Loc,
+}
+
+impl Directive {
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    /// Where an attribute's value is, falling back to the attribute list.
+    pub fn attr_loc(&self, name: &str) -> Loc {
+        match self.attr(name) {
+            Some(a) => Loc::new(&self.loc.file, a.value_span.clone()),
+            None => self.head.clone(),
+        }
+    }
+
+    /// The file name stem used for outputs (`fig:acc` → `fig-acc`).
+    pub fn stem(&self) -> String {
+        self.name
+            .chars()
+            .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+            .collect()
+    }
+}
+
+/// What scanning a set of files produced.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub files: Vec<Arc<SourceFile>>,
+    pub directives: Vec<Directive>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A directive as a syntax found it, before checking.
+pub(crate) struct RawDirective {
+    pub attrs: AttrList,
+    pub caption: Option<String>,
+    pub body: String,
+    pub span: Range<usize>,
+    pub head: Range<usize>,
+    /// Set for image-link extract directives (`![..](cite:key#figure=3)`).
+    pub implied_kind: Option<Kind>,
+}
+
+/// Whether paperfig reads this file as a source (Markdown or LaTeX, by extension).
+pub fn is_source(path: &Path) -> bool {
+    syntax_of(path).is_some()
+}
+
+type Syntax = fn(&Arc<SourceFile>) -> (Vec<RawDirective>, Vec<Diagnostic>);
+
+/// Which syntax a file is in, by extension.
+pub(crate) fn syntax_of(path: &Path) -> Option<Syntax> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "md" | "markdown" => Some(markdown::scan),
+        "tex" | "ltx" => Some(latex::scan),
+        _ => None,
+    }
+}
+
+/// Reads and scans the given files. `root` is the project root; names are relative to it.
+pub fn scan_files(root: &Path, paths: &[PathBuf]) -> Scan {
+    let mut scan = Scan::default();
+    let mut seen: HashMap<String, Loc> = HashMap::new();
+    for path in paths {
+        let name = relative_name(root, path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                scan.diagnostics.push(
+                    Diagnostic::error(format!("cannot read source `{name}`: {e}"))
+                        .hint("check that the file exists and is UTF-8 text"),
+                );
+                continue;
+            }
+        };
+        let file = Arc::new(SourceFile { name, path: path.clone(), text });
+        let Some(syntax) = syntax_of(path) else { continue };
+        let (raws, diags) = syntax(&file);
+        scan.diagnostics.extend(diags);
+        let mut anonymous = 0;
+        for raw in raws {
+            match check(&file, raw, &mut anonymous) {
+                Ok(d) => match seen.get(&d.name) {
+                    Some(first) => scan.diagnostics.push(
+                        Diagnostic::error(format!("figure id `{}` is used twice", d.name))
+                            .at(d.head.clone(), "second use")
+                            .hint(format!("first used at {}; ids must be unique", first.display()))
+                            .for_figure(&d.name),
+                    ),
+                    None => {
+                        seen.insert(d.name.clone(), d.head.clone());
+                        scan.directives.push(d);
+                    }
+                },
+                Err(diag) => scan.diagnostics.push(diag),
+            }
+        }
+        scan.files.push(file);
+    }
+    scan
+}
+
+/// Scans text held in memory (tests, the mdBook preprocessor later).
+pub fn scan_text(name: &str, text: &str) -> Scan {
+    let file = Arc::new(SourceFile { name: name.into(), path: name.into(), text: text.into() });
+    let syntax = syntax_of(Path::new(name)).unwrap_or(markdown::scan);
+    let (raws, diagnostics) = syntax(&file);
+    let mut scan = Scan { diagnostics, ..Scan::default() };
+    let mut anonymous = 0;
+    for raw in raws {
+        match check(&file, raw, &mut anonymous) {
+            Ok(d) => scan.directives.push(d),
+            Err(diag) => scan.diagnostics.push(diag),
+        }
+    }
+    scan.files.push(file);
+    scan
+}
+
+fn relative_name(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Turns an attribute-list syntax error into a diagnostic.
+pub(crate) fn attr_error(file: &Arc<SourceFile>, e: AttrError) -> Diagnostic {
+    Diagnostic::error(e.message).at(Loc::new(file, e.span), e.label).hint(e.hint)
+}
+
+/// Checks a raw directive: kind known, required attributes present.
+fn check(file: &Arc<SourceFile>, raw: RawDirective, anonymous: &mut usize) -> Result<Directive, Diagnostic> {
+    *anonymous += 1;
+    let head = Loc::new(file, raw.head.clone());
+    let kind_attr = raw.attrs.get("kind");
+    let kind = match (kind_attr, raw.implied_kind) {
+        (Some(a), _) => Kind::parse(&a.value).ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+            Diagnostic::error(format!("unknown figure kind `{}`", a.value))
+                .at(Loc::new(file, a.value_span.clone()), "not a kind")
+                .hint(format!("kind is one of: {}", names.join(", ")))
+        })?,
+        (None, Some(k)) => k,
+        (None, None) => {
+            return Err(Diagnostic::error("figure directive is missing the required attribute `kind`")
+                .at(head, "no kind= here")
+                .hint("add kind=plot, kind=diagram, kind=command, kind=image or kind=extract"));
+        }
+    };
+    if kind == Kind::Extract {
+        let has_region = raw.attrs.get("page").is_some() && raw.attrs.get("bbox").is_some();
+        if raw.attrs.get("figure").is_none() && !has_region {
+            return Err(Diagnostic::error("extract figure is missing the required attribute `figure`")
+                .at(head, "which figure?")
+                .hint("add figure=N (the figure number in the PDF), or page= and bbox= to force a region"));
+        }
+        if raw.attrs.get("cite").is_none() && raw.attrs.get("pdf").is_none() {
+            return Err(Diagnostic::error("extract figure names no PDF")
+                .at(head, "from which PDF?")
+                .hint("use cite:KEY#figure=N, path/to.pdf#figure=N, or the attributes cite= or pdf="));
+        }
+    }
+    let label = raw.attrs.id.as_ref().map(|(id, _)| id.clone());
+    let name = label.clone().unwrap_or_else(|| format!("{}#{}", file.name, *anonymous));
+    let caption = raw.caption.or_else(|| raw.attrs.get("caption").map(|a| a.value.clone()));
+    Ok(Directive {
+        name,
+        label,
+        kind,
+        attrs: raw.attrs.pairs,
+        classes: raw.attrs.classes,
+        caption,
+        body: raw.body,
+        loc: Loc::new(file, raw.span),
+        head,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_kind_is_reported_and_other_figures_survive() {
+        let text = "```{paperfig #fig:a}\nx\n```\n\n```{paperfig #fig:b kind=plot}\ny\n```\n";
+        let scan = scan_text("paper.md", text);
+        assert_eq!(scan.directives.len(), 1);
+        assert_eq!(scan.directives[0].name, "fig:b");
+        assert_eq!(scan.diagnostics.len(), 1);
+        let d = &scan.diagnostics[0];
+        assert!(d.message.contains("missing the required attribute `kind`"), "{}", d.message);
+        assert_eq!(d.location().unwrap(), "paper.md:1:4");
+    }
+
+    #[test]
+    fn unknown_kind_points_at_the_value_and_lists_kinds() {
+        let scan = scan_text("paper.md", "text\n\n```{paperfig kind=pie}\n```\n");
+        let d = &scan.diagnostics[0];
+        assert!(d.message.contains("unknown figure kind `pie`"));
+        assert_eq!(d.location().unwrap(), "paper.md:3:19");
+        assert!(d.hints[0].contains("plot, diagram, command, image, extract"));
+    }
+
+    #[test]
+    fn anonymous_figures_are_named_by_file_and_position() {
+        let scan = scan_text("ch/intro.md", "```{paperfig kind=plot}\n```\n\n```{paperfig kind=plot}\n```\n");
+        let names: Vec<_> = scan.directives.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, vec!["ch/intro.md#1", "ch/intro.md#2"]);
+        assert_eq!(scan.directives[1].stem(), "ch-intro.md-2");
+    }
+
+    #[test]
+    fn extract_requires_a_figure_number() {
+        let scan = scan_text("p.md", "![Overview](papers/related.pdf)\n\n```{paperfig kind=extract pdf=a.pdf}\n```\n");
+        assert!(scan.directives.is_empty(), "{:?}", scan.directives);
+        assert_eq!(scan.diagnostics.len(), 1, "a plain image link is not a directive");
+        assert!(scan.diagnostics[0].message.contains("`figure`"));
+    }
+}
