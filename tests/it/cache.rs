@@ -1,0 +1,75 @@
+//! The local store as users meet it: two builds at once, damage detected and healed,
+//! `cache verify` and `cache gc`.
+
+use std::process::Command;
+
+use crate::util::{PaperTest, BIN};
+
+/// A paper with `n` small plots, all reading one data file.
+fn many_figures(n: usize) -> PaperTest {
+    let mut paper = String::from("# Many\n\n");
+    for i in 0..n {
+        paper.push_str(&format!("```{{paperfig #fig:p{i} kind=plot data=data/d.csv title=\"Plot {i}\"}}\nBar chart\n```\n\n"));
+    }
+    PaperTest::new().file("paper.md", &paper).file("data/d.csv", "model,acc\nA,1\nB,2\nC,3\n")
+}
+
+fn objects(t: &PaperTest) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(t.path(".paperfig/objects"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect()
+}
+
+#[test]
+fn two_processes_building_at_once_leave_a_sound_store() {
+    let t = many_figures(24);
+    let spawn = || Command::new(BIN).args(["gen", "-q", "-j", "2"]).current_dir(&t.root).spawn().unwrap();
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    t.run(&["cache", "verify"]).ok();
+    let third = t.gen().ok();
+    assert_eq!(third.with_status("cached").len(), 24);
+    assert!(third.with_status("generated").is_empty());
+}
+
+#[test]
+fn damaged_object_is_found_by_verify_and_rebuilt() {
+    let t = many_figures(2);
+    t.gen().ok();
+    let victim = objects(&t).into_iter().next().unwrap();
+    let mut bytes = std::fs::read(&victim).unwrap();
+    bytes[bytes.len() / 2] ^= 0x40;
+    std::fs::write(&victim, &bytes).unwrap();
+    let verify = t.run(&["cache", "verify"]).code(1);
+    let name = victim.file_name().unwrap().to_string_lossy().to_string();
+    assert!(verify.stdout.contains(&name) || verify.stderr.contains(&name), "verify does not name {name}:\n{}{}", verify.stdout, verify.stderr);
+    // With the outputs gone, the next build needs the object, sees the damage, and rebuilds.
+    std::fs::remove_dir_all(t.path("build")).unwrap();
+    let run = t.gen().ok();
+    assert_eq!(run.with_status("generated").len() + run.with_status("cached").len(), 2);
+    assert!(!run.with_status("generated").is_empty(), "damaged object was served");
+    for f in run.json()["figures"].as_array().unwrap() {
+        let pdf = std::fs::read(t.path(f["outputs"]["pdf"].as_str().unwrap())).unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+    }
+    t.run(&["cache", "verify", "--repair"]).ok();
+    t.run(&["cache", "verify"]).ok();
+}
+
+#[test]
+fn gc_keeps_live_figures_and_drops_dead_entries() {
+    let t = many_figures(3);
+    t.gen().ok();
+    // Change one figure: its old entry is dead.
+    let paper = std::fs::read_to_string(t.path("paper.md")).unwrap();
+    t.write("paper.md", &paper.replace("Plot 0", "Plot zero"));
+    t.gen().ok();
+    let gc = t.run(&["cache", "gc", "--max-age", "0"]).ok();
+    assert!(gc.stderr.contains("removed 1 action"), "{}", gc.stderr);
+    let again = t.gen().ok();
+    assert_eq!(again.with_status("cached").len(), 3, "gc removed a live figure");
+}

@@ -1,0 +1,100 @@
+//! Bad input: each malformed directive gets its own located message with the source line
+//! and a hint, the exit code is 1, and every valid figure is still built and stored.
+
+use crate::util::PaperTest;
+
+const GOOD: &str = "```{paperfig #fig:good kind=plot caption=\"Fine\"}\nBar chart\n---\nmodel,acc\nA,1\nB,2\n```\n";
+
+/// A paper with one broken directive (on line 3) and one good one.
+fn paper_with(broken: &str) -> PaperTest {
+    PaperTest::new().file("paper.md", &format!("# Paper\n\n{broken}\n\n{GOOD}")).file("data/ok.csv", "model,acc\nA,1\n")
+}
+
+fn check(broken: &str, message: &str, location: &str, hint: &str) {
+    let t = paper_with(broken);
+    let run = t.run(&["gen"]).code(1);
+    let first_line = broken.lines().next().unwrap();
+    run.stderr_has(message).stderr_has(location).stderr_has(first_line).stderr_has(hint);
+    // The good figure was generated and stored: the next run finds it cached.
+    assert!(t.path("build/figures/fig-good.pdf").is_file());
+    let again = t.gen().code(1);
+    assert_eq!(again.with_status("cached"), ["fig:good"]);
+    let errors = again.json()["errors"].as_array().unwrap().clone();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["file"], "paper.md");
+    assert_eq!(errors[0]["line"], 3);
+}
+
+#[test]
+fn unclosed_attribute_quote() {
+    check("```{paperfig #fig:x kind=plot caption=\"Top-1}\n```", "unclosed quote in the value of `caption`", "paper.md:3:39", "add a closing \"");
+}
+
+#[test]
+fn unknown_kind() {
+    check("```{paperfig #fig:x kind=chart}\n```", "unknown figure kind `chart`", "paper.md:3:26", "kind is one of: plot, diagram");
+}
+
+#[test]
+fn missing_required_attribute() {
+    check("```{paperfig #fig:x data=data/ok.csv}\n```", "missing the required attribute `kind`", "paper.md:3:4", "add kind=plot");
+}
+
+#[test]
+fn unreadable_data_file() {
+    check("```{paperfig #fig:x kind=plot data=data/nope.csv}\nBar chart\n```", "cannot read data file `data/nope.csv`: no such file", "paper.md:3:36", "relative to the folder of paper.md");
+}
+
+#[test]
+fn ambiguous_columns_name_the_available_ones() {
+    let broken = "```{paperfig #fig:x kind=plot chart=scatter data=data/wide.csv}\nScatter\n```";
+    let t = paper_with(broken).file("data/wide.csv", "a,b,c,d\n1,2,3,4\n5,6,7,8\n");
+    let run = t.run(&["gen"]).code(1);
+    run.stderr_has("paper.md:3").stderr_has("a, b, c, d");
+    assert!(t.path("build/figures/fig-good.pdf").is_file());
+}
+
+#[test]
+fn bad_value_of_a_known_attribute() {
+    check("```{paperfig #fig:x kind=plot chart=pie}\nA,B\n1,2\n```", "pie", "paper.md:3:", "bar");
+}
+
+#[test]
+fn duplicate_ids_and_kinds_without_provider_are_reported() {
+    let t = PaperTest::new().file(
+        "paper.md",
+        &format!("{GOOD}\n```{{paperfig #fig:good kind=plot}}\nx\n```\n\n![Fig](cite:vaswani2017#figure=3)\n"),
+    );
+    let run = t.run(&["gen"]).code(1);
+    run.stderr_has("figure id `fig:good` is used twice").stderr_has("paper.md:8:4").stderr_has("no provider in this build makes kind `extract` figures");
+}
+
+#[test]
+fn invalid_config_stops_with_exit_code_2() {
+    let t = PaperTest::new().file("paperfig.toml", "[output]\nformat = [\"svg\"]\n").file("paper.md", GOOD);
+    t.run(&["gen"]).code(2).stderr_has("unknown field `format`").stderr_has("paperfig.toml:2:1");
+}
+
+#[test]
+fn no_panic_on_hostile_input() {
+    let nasty = [
+        "```{paperfig}\n```",
+        "```{paperfig #}\n```",
+        "```{paperfig kind=plot data=}\n```",
+        "```{paperfig kind=plot data=.}\n```",
+        "```{paperfig kind=plot chart=bar}\n---\n\n```",
+        "```{paperfig kind=plot}\n[]\n```",
+        "```{paperfig kind=plot}\n{\"a\": []}\n```",
+        "```{paperfig kind=plot chart=histogram bins=0}\nx\n1\n```",
+        "```{paperfig kind=plot size=0in}\nx,y\n1,2\n```",
+        "```{paperfig kind=plot logy=true}\nx,y\n1,-2\n2,0\n```",
+        "```{paperfig kind=plot}\nx,y\n1,NaN\n2,inf\n```",
+        "```{paperfig kind=plot ylim=5,1}\nx,y\n1,2\n```",
+    ];
+    for (i, n) in nasty.iter().enumerate() {
+        let t = PaperTest::new().file("paper.md", n);
+        let run = t.run(&["gen"]);
+        assert!(run.code == 0 || run.code == 1, "case {i} {n:?}: exit {}\n{}", run.code, run.stderr);
+        assert!(!run.stderr.contains("panicked"), "case {i} {n:?} panicked:\n{}", run.stderr);
+    }
+}

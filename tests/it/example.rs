@@ -1,0 +1,91 @@
+//! The bundled example paper: everything builds, a second run builds nothing, and editing
+//! one data file rebuilds exactly that figure.
+
+use crate::util::PaperTest;
+
+const FIGURES: [&str; 9] = [
+    "fig:ablation",
+    "fig:acc",
+    "fig:calibration",
+    "fig:latency",
+    "fig:lengths",
+    "fig:scaling",
+    "fig:throughput",
+    "fig:tradeoff",
+    "fig:training",
+];
+
+#[test]
+fn builds_every_figure_then_nothing() {
+    let t = PaperTest::copy_of("examples/paper");
+    let first = t.gen().ok();
+    assert_eq!(first.with_status("generated"), FIGURES);
+    for f in first.json()["figures"].as_array().unwrap() {
+        for (format, path) in f["outputs"].as_object().unwrap() {
+            let path = t.path(path.as_str().unwrap());
+            assert!(path.is_file(), "{format} output of {} missing: {}", f["id"], path.display());
+        }
+        assert!(f["key"].as_str().unwrap().starts_with("sha256:"));
+    }
+    let second = t.gen().ok();
+    assert!(second.with_status("generated").is_empty());
+    assert_eq!(second.with_status("cached"), FIGURES);
+}
+
+#[test]
+fn editing_one_csv_regenerates_exactly_that_figure() {
+    let t = PaperTest::copy_of("examples/paper");
+    t.gen().ok();
+    let csv = std::fs::read_to_string(t.path("data/accuracy.csv")).unwrap();
+    t.write("data/accuracy.csv", &csv.replace("83.4", "83.9"));
+    let run = t.gen().ok();
+    assert_eq!(run.with_status("generated"), ["fig:acc"]);
+    assert_eq!(run.with_status("cached").len(), FIGURES.len() - 1);
+    // Putting the old contents back finds the old figure in the cache.
+    t.write("data/accuracy.csv", &csv);
+    assert!(t.gen().ok().with_status("generated").is_empty());
+}
+
+#[test]
+fn caption_edits_do_not_regenerate_but_attribute_edits_do() {
+    let t = PaperTest::copy_of("examples/paper");
+    t.gen().ok();
+    let paper = std::fs::read_to_string(t.path("paper.md")).unwrap();
+    t.write("paper.md", &paper.replace("Inference latency on one GPU.", "Latency on an A100."));
+    assert!(t.gen().ok().with_status("generated").is_empty());
+    t.write("paper.md", &paper.replace("bins=30", "bins=20"));
+    assert_eq!(t.gen().ok().with_status("generated"), ["fig:lengths"]);
+}
+
+#[test]
+fn status_lists_each_figure_with_its_location_and_state() {
+    let t = PaperTest::copy_of("examples/paper");
+    let before = t.run(&["status", "--json"]).ok().json();
+    let figs = before["figures"].as_array().unwrap();
+    assert_eq!(figs.len(), FIGURES.len());
+    assert!(figs.iter().all(|f| f["state"] == "missing"));
+    let acc = figs.iter().find(|f| f["id"] == "fig:acc").unwrap();
+    assert_eq!(acc["kind"], "plot");
+    assert_eq!(acc["provider"], "builtin");
+    assert!(acc["source"].as_str().unwrap().starts_with("paper.md:"), "{}", acc["source"]);
+    t.gen().ok();
+    let after = t.run(&["status", "--json"]).ok().json();
+    assert!(after["figures"].as_array().unwrap().iter().all(|f| f["state"] == "cached"));
+    let table = t.run(&["status"]).ok().stdout;
+    assert!(table.contains("fig:acc") && table.contains("cached"), "{table}");
+}
+
+#[test]
+fn lockfile_names_every_figure_and_is_stable() {
+    let t = PaperTest::copy_of("examples/paper");
+    t.gen().ok();
+    let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
+    for id in FIGURES {
+        assert!(lock.contains(&format!("id = \"{id}\"")), "{id} not in lockfile:\n{lock}");
+    }
+    let parsed: toml::Value = toml::from_str(&lock).unwrap();
+    assert_eq!(parsed["figure"].as_array().unwrap().len(), FIGURES.len());
+    std::fs::remove_dir_all(t.path(".paperfig")).unwrap();
+    t.gen().ok();
+    assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock, "regenerating gives the same lockfile");
+}

@@ -1,0 +1,134 @@
+//! `PaperTest`: a project in a temporary folder, the `paperfig` binary run on it, and
+//! chainable checks on what it printed and wrote.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_paperfig");
+
+/// The repository's folder (for fixtures and the example).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct PaperTest {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl PaperTest {
+    /// An empty project.
+    pub fn new() -> PaperTest {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("paper");
+        std::fs::create_dir_all(&root).unwrap();
+        PaperTest { _dir: dir, root }
+    }
+
+    /// A copy of a folder of the repository (`examples/paper`, `fixtures/latex`).
+    pub fn copy_of(rel: &str) -> PaperTest {
+        let t = PaperTest::new();
+        copy_dir(&repo().join(rel), &t.root);
+        t
+    }
+
+    pub fn file(self, rel: &str, text: &str) -> PaperTest {
+        self.write(rel, text);
+        self
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Runs `paperfig ARGS` in the project folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(BIN).args(args).current_dir(&self.root).env_remove("RUST_BACKTRACE").output().unwrap();
+        Run::from(out)
+    }
+
+    /// `paperfig gen --json`, whose report must parse.
+    pub fn gen(&self) -> Run {
+        self.run(&["gen", "--json"])
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        if rel.components().any(|c| matches!(c.as_os_str().to_str(), Some("build" | ".paperfig"))) {
+            continue;
+        }
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    pub fn code(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn ok(self) -> Run {
+        self.code(0)
+    }
+
+    pub fn stderr_has(self, text: &str) -> Run {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}:\n{}", self.stderr);
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    /// Figure ids whose gen status is `status` (`generated` / `cached`), sorted.
+    pub fn with_status(&self, status: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self.json()["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == status)
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// Runs a poppler tool on a file and returns its stdout; fails the test if it fails.
+pub fn poppler(tool: &str, args: &[&str], file: &Path) -> String {
+    let out = Command::new(tool).args(args).arg(file).output().unwrap_or_else(|e| panic!("{tool} not runnable ({e}); run scripts/setup"));
+    assert!(out.status.success(), "{tool} {} failed: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
