@@ -1,21 +1,273 @@
-//! PLACEHOLDER until the store branch lands: atomic writes.
-use std::io::Write;
-use std::path::Path;
+//! Atomic file writes (temp file + fsync + rename) for the store, the lockfile and emitted outputs.
+//!
+//! A reader of the target path sees either the old file or the complete new one, never a
+//! prefix: the bytes go to a uniquely named temp file on the same filesystem, are fsynced, and
+//! only then renamed over the target (an atomic replace on POSIX filesystems), after which the
+//! parent directory is fsynced so the rename itself survives a crash. A crash before the rename
+//! leaves a stray temp file and the target untouched; a crash after it leaves the new file.
+//!
+//! On Windows the rename is `MoveFileEx(REPLACE_EXISTING)`, which is atomic for readers too
+//! but fails if another process holds the target open; directory fsync is skipped there.
 
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap();
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().unwrap().to_string_lossy(), std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+use std::fs::{self, File, OpenOptions};
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Suffix of every temp file this module creates (so cleaners can recognise them).
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates
+/// missing parent directories.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = parent_dir(path);
+    write_atomic_in(path, bytes, &dir)
 }
 
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if std::fs::read(path).ok().as_deref() == Some(bytes) {
+/// Like [`write_atomic`] but puts the temp file in `tmp_dir`, which must be on the same
+/// filesystem as `path` (a rename cannot cross filesystems; that fails with an error rather
+/// than falling back to a non-atomic copy). `tmp_dir` is created if missing.
+pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> io::Result<()> {
+    let (mut file, tmp) = create_temp(tmp_dir, path)?;
+    let guard = TempGuard(Some(tmp));
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    let tmp_path = guard.path();
+    if let Err(e) = fs::rename(tmp_path, path) {
+        if e.kind() != io::ErrorKind::NotFound {
+            return Err(e);
+        }
+        // The target's directory does not exist (yet, or any more): create it and retry.
+        fs::create_dir_all(parent_dir(path))?;
+        fs::rename(tmp_path, path)?;
+    }
+    guard.disarm();
+    sync_dir(&parent_dir(path));
+    Ok(())
+}
+
+/// Writes `bytes` to `path` (atomically) unless the file already holds exactly these bytes.
+/// Returns whether it wrote. Compares sizes first, then contents.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    if same_contents(path, bytes)? {
         return Ok(false);
     }
     write_atomic(path, bytes)?;
     Ok(true)
+}
+
+/// Whether the file at `path` exists and holds exactly `bytes` (size checked before reading).
+pub fn same_contents(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    file_has_contents(&file, bytes)
+}
+
+/// Whether an open file holds exactly `bytes`: compares the size, then reads at most one
+/// byte past `bytes.len()` (the file may be growing under a non-atomic writer).
+pub fn file_has_contents(file: &File, bytes: &[u8]) -> io::Result<bool> {
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut existing = Vec::with_capacity(bytes.len());
+    file.take(bytes.len() as u64 + 1).read_to_end(&mut existing)?;
+    Ok(existing == bytes)
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Creates a new, uniquely named temp file in `dir` (created if missing). The name is
+/// `.<target name>.<pid>-<counter>-<random>.tmp`; `create_new` makes a clash an error we
+/// retry rather than two writers sharing one file.
+fn create_temp(dir: &Path, target: &Path) -> io::Result<(File, PathBuf)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let stem: String = target.file_name().map(|n| n.to_string_lossy().chars().take(64).collect()).unwrap_or_default();
+    let mut created_dir = false;
+    for _ in 0..100 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!(".{stem}.{}-{n}-{:016x}{TEMP_SUFFIX}", std::process::id(), random_u64());
+        let tmp = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !created_dir => {
+                fs::create_dir_all(dir)?;
+                created_dir = true;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("could not create a unique temp file in {}", dir.display()),
+    ))
+}
+
+/// 64 random-enough bits without a dependency: std's per-process random hash keys, mixed
+/// with the time. Uniqueness does not rest on this alone (pid + counter + `create_new`).
+fn random_u64() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    h.write_u128(nanos);
+    h.finish()
+}
+
+/// Fsyncs a directory so a rename into it is durable. Best effort: the rename has already
+/// happened, and if this fails the worst case after a power loss is the old file (or none),
+/// never a partial one, because the file's own data was fsynced before the rename.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Removes the temp file on early return (error paths); disarmed once renamed.
+struct TempGuard(Option<PathBuf>);
+
+impl TempGuard {
+    fn path(&self) -> &Path {
+        self.0.as_deref().expect("temp guard is armed")
+    }
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    fn dir_entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_creates_parents_and_replaces() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a/b/out.txt");
+        write_atomic(&path, b"first").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"first");
+        write_atomic(&path, b"second, longer").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second, longer");
+        write_atomic(&path, b"").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"");
+        // No temp files left behind.
+        assert_eq!(dir_entries(&tmp.path().join("a/b")), vec!["out.txt"]);
+    }
+
+    #[test]
+    fn temp_dir_variant_leaves_nothing_in_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("objects/x");
+        let tmp_dir = tmp.path().join("tmp");
+        write_atomic_in(&path, b"data", &tmp_dir).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"data");
+        assert!(dir_entries(&tmp_dir).is_empty());
+    }
+
+    #[test]
+    fn failed_write_removes_its_temp_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        // The target is an existing non-empty directory: the rename fails.
+        let target = tmp.path().join("target");
+        fs::create_dir_all(target.join("inside")).unwrap();
+        let tmp_dir = tmp.path().join("tmp");
+        assert!(write_atomic_in(&target, b"x", &tmp_dir).is_err());
+        assert!(dir_entries(&tmp_dir).is_empty(), "temp file was not cleaned up");
+        assert!(target.join("inside").is_dir());
+    }
+
+    #[test]
+    fn write_if_changed_only_writes_differences() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        assert!(write_if_changed(&path, b"abc").unwrap());
+        let before = fs::metadata(&path).unwrap();
+        assert!(!write_if_changed(&path, b"abc").unwrap());
+        let after = fs::metadata(&path).unwrap();
+        // Untouched: same inode (a rewrite would rename a new file in).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(before.ino(), after.ino());
+        }
+        assert_eq!(before.modified().unwrap(), after.modified().unwrap());
+        // Same size, different bytes; then a different size.
+        assert!(write_if_changed(&path, b"abd").unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"abd");
+        assert!(write_if_changed(&path, b"abcd").unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"abcd");
+    }
+
+    #[test]
+    fn temp_names_are_unique() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("t");
+        let mut names = std::collections::HashSet::new();
+        for _ in 0..200 {
+            let (_f, p) = create_temp(tmp.path(), &target).unwrap();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(name.starts_with(".t.") && name.ends_with(TEMP_SUFFIX), "{name}");
+            assert!(names.insert(name));
+        }
+    }
+
+    /// A reader polling the target while a writer alternates two contents of different
+    /// sizes must only ever see one of the two, complete.
+    #[test]
+    fn readers_never_see_partial_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        let a: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let b: Vec<u8> = vec![7u8; 700_000];
+        write_atomic(&path, &a).unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (path, a, b, done) = (path.clone(), a.clone(), b.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0u32;
+                while !done.load(Ordering::Relaxed) || reads < 10 {
+                    let got = fs::read(&path).unwrap();
+                    assert!(got == a || got == b, "read a partial file of {} bytes", got.len());
+                    reads += 1;
+                }
+                reads
+            })
+        };
+        for i in 0..60 {
+            write_atomic(&path, if i % 2 == 0 { &b } else { &a }).unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+        let reads = reader.join().unwrap();
+        assert!(reads >= 10);
+    }
 }

@@ -20,6 +20,7 @@ pub mod digest;
 pub mod emit;
 pub mod fsutil;
 pub mod key;
+pub mod lock;
 pub mod plan;
 pub mod progress;
 pub mod project;
@@ -48,6 +49,8 @@ pub struct FigureReport {
     pub source: Source,
     /// Output files, absolute.
     pub outputs: Vec<(provider::Format, PathBuf)>,
+    /// Output digests, for the lockfile.
+    pub outputs_digests: std::collections::BTreeMap<provider::Format, digest::Digest>,
     pub millis: f64,
 }
 
@@ -79,6 +82,43 @@ pub fn scan_and_plan(project: &Project, registry: &Registry) -> (plan::Plan, Vec
 /// Opens the project's local store.
 pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
     LocalStore::open(&project.config.cache_dir).map_err(|e| Diagnostic::error(e.to_string()).hint("check that the cache folder is writable"))
+}
+
+/// Updates `paperfig.lock` with every built figure. Entries of figures that failed this
+/// time are kept from the old lockfile, and with errors anywhere no entry is dropped.
+fn write_lockfile(project: &Project, jobs: &[plan::Job], figures: &[FigureReport], had_errors: bool) -> Result<(), Diagnostic> {
+    let path = project.root.join(lock::LOCK_FILE);
+    let old = match lock::Lockfile::read(&path) {
+        Ok(old) => old.unwrap_or_default(),
+        Err(e) => {
+            return Err(Diagnostic::error(e.to_string()).hint("fix or delete paperfig.lock; paperfig rewrites it on the next gen"));
+        }
+    };
+    let mut new = lock::Lockfile::default();
+    let built: std::collections::HashMap<&str, &FigureReport> = figures.iter().map(|f| (f.name.as_str(), f)).collect();
+    for job in jobs {
+        let d = &job.directive;
+        let Some(fig) = built.get(d.name.as_str()) else { continue };
+        let outputs = fig.outputs_digests.clone();
+        new.figures.insert(
+            d.name.clone(),
+            lock::LockEntry {
+                source: d.loc.file.name.clone(),
+                kind: d.kind,
+                provider: fig.provider.clone(),
+                provider_version: job.request.provider_version.clone(),
+                key: job.key,
+                outputs,
+            },
+        );
+    }
+    if had_errors {
+        for (name, entry) in old.figures {
+            new.figures.entry(name).or_insert(entry);
+        }
+    }
+    new.write(&path).map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
 }
 
 /// Options of `gen`.
@@ -117,6 +157,7 @@ pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Re
                     key: job.key,
                     source,
                     outputs: outputs.iter().map(|(f, o)| (*f, config.output_dir.join(&o.file))).collect(),
+                    outputs_digests: outputs.iter().map(|(f, o)| (*f, o.digest)).collect(),
                     millis,
                 });
                 manifest.figures.insert(
@@ -142,6 +183,7 @@ pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Re
             manifest.figures.insert(name.clone(), fig.clone());
         }
     }
+    write_lockfile(project, &plan.jobs, &figures, had_errors)?;
     emit::remove_stale(&config.output_dir, &previous, &manifest);
     manifest
         .write(&config.output_dir)

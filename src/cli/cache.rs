@@ -1,12 +1,94 @@
-//! `paperfig cache verify|gc`: check and prune the local cache.
-use std::process::ExitCode;
+//! `paperfig cache verify|gc`: check and prune the local cache (`.paperfig/`).
 
-use super::Global;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::{Global, EXIT_FIGURE_ERRORS};
 use crate::diag::Diagnostic;
+use crate::lock::{Lockfile, LOCK_FILE};
+use crate::plan::Registry;
+use crate::progress::Verbosity;
+use crate::project::Project;
 
 #[derive(clap::Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Re-hash every object and check every entry; exit 1 if anything is damaged.
+    Verify {
+        /// The paper's folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Delete damaged objects and entries so the next build remakes them.
+        #[arg(long)]
+        repair: bool,
+    },
+    /// Delete entries that no current figure (and no lockfile entry) uses and that are
+    /// older than --max-age, then the objects nothing references any more.
+    Gc {
+        /// The paper's folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Keep unused entries written within this many days.
+        #[arg(long, default_value_t = 30.0)]
+        max_age: f64,
+    },
+}
 
-pub fn run(cmd: Command, _global: &Global) -> Result<ExitCode, Diagnostic> {
-    match cmd {}
+pub fn run(cmd: Command, global: &Global) -> Result<ExitCode, Diagnostic> {
+    match cmd {
+        Command::Verify { path, repair } => verify(&path, repair, global),
+        Command::Gc { path, max_age } => gc(&path, max_age, global),
+    }
+}
+
+fn verify(path: &std::path::Path, repair: bool, global: &Global) -> Result<ExitCode, Diagnostic> {
+    let project = Project::open(path)?;
+    let store = crate::open_store(&project)?;
+    let report = if repair { store.repair() } else { store.verify() };
+    for p in &report.problems {
+        println!("{p}");
+    }
+    let damaged = report.problems.iter().filter(|p| !p.removed).count();
+    if global.verbosity != Verbosity::Quiet {
+        eprintln!(
+            "checked {} objects and {} entries: {} problem{}{}",
+            report.objects,
+            report.actions,
+            report.problems.len(),
+            if report.problems.len() == 1 { "" } else { "s" },
+            if repair { format!(", {} removed", report.problems.len() - damaged) } else { String::new() },
+        );
+    }
+    Ok(if damaged > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
+}
+
+fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<ExitCode, Diagnostic> {
+    if !(0.0..=36500.0).contains(&max_age_days) {
+        return Err(Diagnostic::error(format!("--max-age {max_age_days} is out of range")).hint("give a number of days from 0 to 36500"));
+    }
+    let project = Project::open(path)?;
+    let (plan, _) = crate::scan_and_plan(&project, &Registry::builtin());
+    let mut live: HashSet<_> = plan.jobs.iter().map(|j| j.key).collect();
+    if let Ok(Some(lock)) = Lockfile::read(&project.root.join(LOCK_FILE)) {
+        live.extend(lock.figures.values().map(|e| e.key));
+    }
+    let store = crate::open_store(&project)?;
+    let report = store.gc(&live, Duration::from_secs_f64(max_age_days * 86400.0));
+    if global.verbosity != Verbosity::Quiet {
+        eprintln!(
+            "removed {} action entr{}, {} objects, {} temp files ({:.1} MB); kept {} entries, {} objects",
+            report.actions_removed,
+            if report.actions_removed == 1 { "y" } else { "ies" },
+            report.objects_removed,
+            report.temps_removed,
+            report.bytes_freed as f64 / 1e6,
+            report.actions_kept,
+            report.objects_kept,
+        );
+    }
+    for e in &report.errors {
+        eprintln!("warning: {e}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -45,6 +45,9 @@ pub struct ActionEntry {
 pub enum StoreError {
     #[error("cache I/O error at {path}: {source}")]
     Io { path: String, source: std::io::Error },
+    /// The cache directory holds a layout this build cannot use (e.g. from a newer paperfig).
+    #[error("cache at {path}: {reason}")]
+    Layout { path: String, reason: String },
     #[error("cache is read-only: {0}")]
     ReadOnly(String),
 }

@@ -31,7 +31,7 @@ fn two_processes_building_at_once_leave_a_sound_store() {
     assert!(a.wait().unwrap().success());
     assert!(b.wait().unwrap().success());
     t.run(&["cache", "verify"]).ok();
-    let third = t.gen().ok();
+    let third = t.build().ok();
     assert_eq!(third.with_status("cached").len(), 24);
     assert!(third.with_status("generated").is_empty());
 }
@@ -39,17 +39,18 @@ fn two_processes_building_at_once_leave_a_sound_store() {
 #[test]
 fn damaged_object_is_found_by_verify_and_rebuilt() {
     let t = many_figures(2);
-    t.gen().ok();
+    t.build().ok();
     let victim = objects(&t).into_iter().next().unwrap();
     let mut bytes = std::fs::read(&victim).unwrap();
-    bytes[bytes.len() / 2] ^= 0x40;
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
     std::fs::write(&victim, &bytes).unwrap();
     let verify = t.run(&["cache", "verify"]).code(1);
     let name = victim.file_name().unwrap().to_string_lossy().to_string();
     assert!(verify.stdout.contains(&name) || verify.stderr.contains(&name), "verify does not name {name}:\n{}{}", verify.stdout, verify.stderr);
     // With the outputs gone, the next build needs the object, sees the damage, and rebuilds.
     std::fs::remove_dir_all(t.path("build")).unwrap();
-    let run = t.gen().ok();
+    let run = t.build().ok();
     assert_eq!(run.with_status("generated").len() + run.with_status("cached").len(), 2);
     assert!(!run.with_status("generated").is_empty(), "damaged object was served");
     for f in run.json()["figures"].as_array().unwrap() {
@@ -63,13 +64,13 @@ fn damaged_object_is_found_by_verify_and_rebuilt() {
 #[test]
 fn gc_keeps_live_figures_and_drops_dead_entries() {
     let t = many_figures(3);
-    t.gen().ok();
+    t.build().ok();
     // Change one figure: its old entry is dead.
     let paper = std::fs::read_to_string(t.path("paper.md")).unwrap();
     t.write("paper.md", &paper.replace("Plot 0", "Plot zero"));
-    t.gen().ok();
+    t.build().ok();
     let gc = t.run(&["cache", "gc", "--max-age", "0"]).ok();
     assert!(gc.stderr.contains("removed 1 action"), "{}", gc.stderr);
-    let again = t.gen().ok();
+    let again = t.build().ok();
     assert_eq!(again.with_status("cached").len(), 3, "gc removed a live figure");
 }

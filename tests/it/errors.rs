@@ -17,7 +17,7 @@ fn check(broken: &str, message: &str, location: &str, hint: &str) {
     run.stderr_has(message).stderr_has(location).stderr_has(first_line).stderr_has(hint);
     // The good figure was generated and stored: the next run finds it cached.
     assert!(t.path("build/figures/fig-good.pdf").is_file());
-    let again = t.gen().code(1);
+    let again = t.build().code(1);
     assert_eq!(again.with_status("cached"), ["fig:good"]);
     let errors = again.json()["errors"].as_array().unwrap().clone();
     assert_eq!(errors.len(), 1, "{errors:?}");

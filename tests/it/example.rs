@@ -18,7 +18,7 @@ const FIGURES: [&str; 9] = [
 #[test]
 fn builds_every_figure_then_nothing() {
     let t = PaperTest::copy_of("examples/paper");
-    let first = t.gen().ok();
+    let first = t.build().ok();
     assert_eq!(first.with_status("generated"), FIGURES);
     for f in first.json()["figures"].as_array().unwrap() {
         for (format, path) in f["outputs"].as_object().unwrap() {
@@ -27,7 +27,7 @@ fn builds_every_figure_then_nothing() {
         }
         assert!(f["key"].as_str().unwrap().starts_with("sha256:"));
     }
-    let second = t.gen().ok();
+    let second = t.build().ok();
     assert!(second.with_status("generated").is_empty());
     assert_eq!(second.with_status("cached"), FIGURES);
 }
@@ -35,26 +35,26 @@ fn builds_every_figure_then_nothing() {
 #[test]
 fn editing_one_csv_regenerates_exactly_that_figure() {
     let t = PaperTest::copy_of("examples/paper");
-    t.gen().ok();
+    t.build().ok();
     let csv = std::fs::read_to_string(t.path("data/accuracy.csv")).unwrap();
     t.write("data/accuracy.csv", &csv.replace("83.4", "83.9"));
-    let run = t.gen().ok();
+    let run = t.build().ok();
     assert_eq!(run.with_status("generated"), ["fig:acc"]);
     assert_eq!(run.with_status("cached").len(), FIGURES.len() - 1);
     // Putting the old contents back finds the old figure in the cache.
     t.write("data/accuracy.csv", &csv);
-    assert!(t.gen().ok().with_status("generated").is_empty());
+    assert!(t.build().ok().with_status("generated").is_empty());
 }
 
 #[test]
 fn caption_edits_do_not_regenerate_but_attribute_edits_do() {
     let t = PaperTest::copy_of("examples/paper");
-    t.gen().ok();
+    t.build().ok();
     let paper = std::fs::read_to_string(t.path("paper.md")).unwrap();
     t.write("paper.md", &paper.replace("Inference latency on one GPU.", "Latency on an A100."));
-    assert!(t.gen().ok().with_status("generated").is_empty());
+    assert!(t.build().ok().with_status("generated").is_empty());
     t.write("paper.md", &paper.replace("bins=30", "bins=20"));
-    assert_eq!(t.gen().ok().with_status("generated"), ["fig:lengths"]);
+    assert_eq!(t.build().ok().with_status("generated"), ["fig:lengths"]);
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn status_lists_each_figure_with_its_location_and_state() {
     assert_eq!(acc["kind"], "plot");
     assert_eq!(acc["provider"], "builtin");
     assert!(acc["source"].as_str().unwrap().starts_with("paper.md:"), "{}", acc["source"]);
-    t.gen().ok();
+    t.build().ok();
     let after = t.run(&["status", "--json"]).ok().json();
     assert!(after["figures"].as_array().unwrap().iter().all(|f| f["state"] == "cached"));
     let table = t.run(&["status"]).ok().stdout;
@@ -78,7 +78,7 @@ fn status_lists_each_figure_with_its_location_and_state() {
 #[test]
 fn lockfile_names_every_figure_and_is_stable() {
     let t = PaperTest::copy_of("examples/paper");
-    t.gen().ok();
+    t.build().ok();
     let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
     for id in FIGURES {
         assert!(lock.contains(&format!("id = \"{id}\"")), "{id} not in lockfile:\n{lock}");
@@ -86,6 +86,6 @@ fn lockfile_names_every_figure_and_is_stable() {
     let parsed: toml::Value = toml::from_str(&lock).unwrap();
     assert_eq!(parsed["figure"].as_array().unwrap().len(), FIGURES.len());
     std::fs::remove_dir_all(t.path(".paperfig")).unwrap();
-    t.gen().ok();
+    t.build().ok();
     assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock, "regenerating gives the same lockfile");
 }

@@ -5,7 +5,7 @@ use crate::util::PaperTest;
 #[test]
 fn latex_paper_figures_are_built() {
     let t = PaperTest::copy_of("fixtures/latex");
-    let run = t.gen().ok();
+    let run = t.build().ok();
     assert_eq!(run.with_status("generated"), ["fig:acc", "fig:loss"]);
     let figs = run.json()["figures"].as_array().unwrap().clone();
     let acc = figs.iter().find(|f| f["id"] == "fig:acc").unwrap();

@@ -56,7 +56,7 @@ impl PaperTest {
     }
 
     /// `paperfig gen --json`, whose report must parse.
-    pub fn gen(&self) -> Run {
+    pub fn build(&self) -> Run {
         self.run(&["gen", "--json"])
     }
 }
