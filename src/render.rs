@@ -10,6 +10,8 @@
 //! into 96 user units per inch, the PDF page is then exactly that size
 //! (`PageOptions { dpi: 96 }`) and the PNG is `width_in × png_dpi` pixels.
 
+mod canon;
+
 use std::sync::{Arc, LazyLock};
 
 use resvg::tiny_skia;
@@ -143,10 +145,12 @@ pub fn parse(svg: &str) -> Result<usvg::Tree, ProviderError> {
 }
 
 /// Vector PDF, one page of exactly the SVG's size; text stays text with subset fonts.
+/// Byte-for-byte reproducible (see `canon`).
 pub fn to_pdf(tree: &usvg::Tree) -> Result<Vec<u8>, ProviderError> {
     let page = svg2pdf::PageOptions { dpi: SVG_DPI as f32 };
-    svg2pdf::to_pdf(tree, svg2pdf::ConversionOptions::default(), page)
-        .map_err(|e| ProviderError::new(format!("PDF conversion failed: {e}")))
+    let pdf = svg2pdf::to_pdf(tree, svg2pdf::ConversionOptions::default(), page)
+        .map_err(|e| ProviderError::new(format!("PDF conversion failed: {e}")))?;
+    Ok(canon::canonicalize(&pdf).unwrap_or(pdf))
 }
 
 /// PNG at `dpi`, with the resolution recorded in a `pHYs` chunk so that tools which size
@@ -243,6 +247,27 @@ mod tests {
         assert_eq!(text_width("", 10.0, false), 0.0);
         let m = font_metrics();
         assert!(m.cap_height > 0.6 && m.cap_height < 0.8, "{m:?}");
+    }
+
+    #[test]
+    fn pdf_with_two_fonts_and_transparency_is_reproducible() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="2in" height="1in" viewBox="0 0 144 72">
+<rect x="0" y="0" width="50" height="30" fill="#0072B2" fill-opacity="0.2"/>
+<rect x="20" y="10" width="50" height="30" fill="#E69F00" fill-opacity="0.5"/>
+<rect x="40" y="20" width="50" height="30" fill="#009E73" fill-opacity="0.85"/>
+<text x="10" y="40" font-size="12">Regular</text>
+<text x="10" y="60" font-size="12" font-weight="bold">Bold</text>
+</svg>"##;
+        let tree = parse(svg).unwrap();
+        let first = to_pdf(&tree).unwrap();
+        assert!(canon::canonicalize(&first).is_some(), "canonicalizer does not understand svg2pdf's output");
+        for _ in 0..10 {
+            assert!(to_pdf(&parse(svg).unwrap()).unwrap() == first);
+        }
+        let doc = lopdf::Document::load_mem(&first).unwrap();
+        assert_eq!(doc.get_pages().len(), 1);
+        let fonts = doc.objects.values().filter(|o| o.as_dict().is_ok_and(|d| d.has(b"FontFile2"))).count();
+        assert_eq!(fonts, 2);
     }
 
     #[test]

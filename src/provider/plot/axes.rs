@@ -144,12 +144,14 @@ pub fn nice_step(lo: f64, hi: f64, target: usize) -> f64 {
 fn ticks_between(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
-    (first..=last).map(|k| {
-        let v = k as f64 * step;
-        // kill float noise like 0.30000000000000004
-        let r = (v / step).round() * step;
-        if r.abs() < step * 1e-9 { 0.0 } else { r }
-    }).collect()
+    // round to the step's decimals (plus two) to drop float noise like 0.6000000000000001
+    let d = (2 - step.log10().floor() as i32).clamp(0, 15) as usize;
+    (first..=last)
+        .map(|k| {
+            let v: f64 = format!("{:.d$}", k as f64 * step).parse().unwrap_or(k as f64 * step);
+            if v == 0.0 { 0.0 } else { v }
+        })
+        .collect()
 }
 
 /// Linear axis limits and ticks for data in `[lo, hi]` on `len_pt` points.
@@ -684,7 +686,7 @@ mod tests {
     fn nice_ticks() {
         let (lo, hi, t) = linear(0.0, 0.93, (None, None), RangeMode::Nice, 5);
         assert_eq!((lo, hi), (0.0, 1.0));
-        assert_eq!(t, [0.0, 0.2, 0.4, 0.6000000000000001_f64.min(0.6), 0.8, 1.0]);
+        assert_eq!(t, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
         let (lo, hi, t) = linear(3.0, 97.0, (Some(0.0), Some(100.0)), RangeMode::Nice, 5);
         assert_eq!((lo, hi, t.len()), (0.0, 100.0, 6));
     }

@@ -145,8 +145,8 @@ pub fn fmt_ticks(ticks: &[f64]) -> Vec<String> {
     if max == 0.0 {
         return ticks.iter().map(|_| "0".to_string()).collect();
     }
-    for (div, suffix) in [(1e6, "M"), (1e3, "k")] {
-        if max >= 10.0 * div {
+    for (div, suffix, from) in [(1e6, "M", 1e6), (1e3, "k", 1e4)] {
+        if max >= from {
             let scaled: Vec<f64> = ticks.iter().map(|t| t / div).collect();
             let d = decimals_for(&scaled, 1);
             if scaled.iter().all(|s| {
@@ -207,7 +207,8 @@ mod tests {
         assert_eq!(fmt_ticks(&[-1.0, 0.0, 1.0]), ["\u{2212}1", "0", "1"]);
         assert_eq!(fmt_ticks(&[0.0, 20000.0, 40000.0]), ["0", "20k", "40k"]);
         assert_eq!(fmt_ticks(&[0.0, 2500.0, 5000.0]), ["0", "2500", "5000"]);
-        assert_eq!(fmt_ticks(&[0.0, 1.5e6, 3e6]), ["0", "1.5M", "3M"]);
+        assert_eq!(fmt_ticks(&[0.0, 1.5e6, 3e6]), ["0", "1.5M", "3.0M"]);
+        assert_eq!(fmt_ticks(&[0.0, 1e6, 2e6]), ["0", "1M", "2M"]);
         assert_eq!(fmt_ticks(&[0.0, 0.0001, 0.0002]), ["0", "1e\u{2212}4", "2e\u{2212}4"]);
         // float noise from tick arithmetic is not shown
         assert_eq!(fmt_ticks(&[0.1 + 0.2, 0.6]), ["0.3", "0.6"]);
