@@ -72,6 +72,36 @@ fn cases() -> Vec<(&'static str, Request)> {
     ]
 }
 
+/// More cases for looking at (`--all`), not part of the timing set.
+fn gallery() -> Vec<(&'static str, Request)> {
+    let months = "month,2023,2024\nJan,120,135\nFeb,132,150\nMar,101,170\nApr,134,160\nMay,90,182\nJun,230,210\n";
+    let neg = "method,delta\nA,3.2\nB,-1.5\nC,0.4\nD,-4.1\nE,2.2\n";
+    let mut many = String::from("lang,tokens\n");
+    for (i, l) in ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "cs", "ru", "uk", "ja", "zh", "ko", "ar"].iter().enumerate() {
+        many.push_str(&format!("{l},{}\n", 1_000_000 / (i + 1) + 12_345));
+    }
+    let mut groups = String::from("system,latency\n");
+    let mut s: u64 = 99;
+    for i in 0..400 {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let u = (s >> 33) as f64 / (1u64 << 31) as f64;
+        let (name, base) = if i % 2 == 0 { ("baseline", 60.0) } else { ("ours", 45.0) };
+        groups.push_str(&format!("{name},{:.1}\n", base + 25.0 * (u - 0.5) + 8.0 * ((i % 7) as f64 - 3.0) / 3.0));
+    }
+    let labelled = "model,params,accuracy\nGPT-2,1.5,31.2\nGPT-3,175,62.1\nLlama-2,70,68.9\nMistral,7,62.5\nPhi-2,2.7,56.7\nGemma,7,64.3\n";
+    let gaps = "step,a,b\n1,1.0,2.0\n2,1.4,\n3,1.9,2.6\n4,,2.9\n5,2.4,3.1\n";
+    vec![
+        ("g_months_line", req(&[("chart", "line"), ("ylabel", "Sales (k€)"), ("legend", "top")], "", Some(("csv", months)), 3.3, 2.4)),
+        ("g_negative_labels", req(&[("labels", "true"), ("ylabel", "Δ accuracy (pp)")], "", Some(("csv", neg)), 3.3, 2.2)),
+        ("g_many_categories", req(&[("title", "Tokens per language")], "", Some(("csv", &many)), 3.3, 2.4)),
+        ("g_many_categories_wide", req(&[("logy", "true")], "", Some(("csv", &many)), 7.0, 2.4)),
+        ("g_hist_groups", req(&[("xlabel", "Latency (ms)")], "latency distribution", Some(("csv", &groups)), 3.3, 2.4)),
+        ("g_scatter_labels", req(&[("chart", "scatter"), ("x", "params"), ("labels", "true"), ("logx", "true"), ("xlabel", "Parameters (B)")], "", Some(("csv", labelled)), 3.3, 2.4)),
+        ("g_line_gaps_right", req(&[("legend", "right"), ("markers", "true")], "", Some(("csv", gaps)), 7.0, 2.2)),
+        ("g_json_columns", req(&[], "Accuracy per model", Some(("json", r#"{"models": ["A", "B", "C"], "accuracy": [0.9, 0.8, 0.85]}"#)), 3.3, 2.0)),
+    ]
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let out = args.iter().position(|a| a == "--out").map(|i| std::path::PathBuf::from(&args[i + 1]));
@@ -81,7 +111,11 @@ fn main() {
     println!("one-time font setup: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
     let p = PlotProvider::new();
     println!("{:<20} {:>8} {:>8} {:>8} {:>8} {:>8}", "chart", "svg ms", "parse+pdf", "png ms", "total ms", "min");
-    for (name, r) in cases() {
+    let mut all = cases();
+    if args.iter().any(|a| a == "--all") {
+        all.extend(gallery());
+    }
+    for (name, r) in all {
         let mut times = Vec::new();
         let mut split = (0.0, 0.0, 0.0);
         for _ in 0..iters {

@@ -58,6 +58,8 @@ pub enum AxisData {
         /// Free space in points wanted below the lowest / above the highest value
         /// (value labels on bars).
         headroom: (f64, f64),
+        /// The data are whole numbers (counts, steps): no ticks between integers.
+        int: bool,
     },
     Cat(Vec<String>),
 }
@@ -118,24 +120,30 @@ impl Axis {
     }
 }
 
-/// A round tick step for `[lo, hi]` (1, 2 or 5 × 10ⁿ; also 2.5 × 10ⁿ from 25 up, since
-/// 0.25 or 2.5 would need an extra decimal) giving the tick count closest to `target` + 1;
-/// ties go to the larger step.
-pub fn nice_step(lo: f64, hi: f64, target: usize) -> f64 {
+/// A round tick step for `[lo, hi]` (1, 2 or 5 × 10ⁿ; also 25, 250, 2500, 25k, 2.5M…)
+/// giving the tick count closest to `target` + 1,
+/// counted on the range widened to whole steps when `outer` (where the room that widening
+/// wastes counts against a step too); ties go to the larger step.
+pub fn nice_step(lo: f64, hi: f64, target: usize, outer: bool) -> f64 {
     let span = (hi - lo).abs().max(f64::MIN_POSITIVE);
-    let raw = span / target.max(1) as f64;
-    let mag = 10f64.powf(raw.log10().floor());
+    let mag = 10f64.powf((span / target.max(1) as f64).log10().floor());
     let want = target as f64 + 1.0;
     let mut best = (f64::INFINITY, 0.0);
-    for m in [0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0] {
-        let step = m * mag;
-        if (m == 2.5 || m == 0.5 && mag >= 100.0) && step < 25.0 {
-            continue;
-        }
-        let count = ((hi / step + 1e-9).floor() - (lo / step - 1e-9).ceil() + 1.0).max(0.0);
-        let score = (count - want).abs();
-        if score < best.0 || (score == best.0 && step > best.1) {
-            best = (score, step);
+    for scale in [mag / 10.0, mag, mag * 10.0] {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * scale;
+            // 2.5 × 10ⁿ would need an extra decimal below 25, and reads 0.25M at 250k
+            if m == 2.5 && (step < 25.0 || (step >= 2.5e5 && ((step / 2.5).log10().round() as i32) % 3 == 2)) {
+                continue;
+            }
+            let (a, b) = ((lo / step + 1e-9).floor(), (hi / step - 1e-9).ceil());
+            let count = if outer { b - a + 1.0 } else { (hi / step + 1e-9).floor() - (lo / step - 1e-9).ceil() + 1.0 };
+            // widening to whole steps wastes room: count that against the step too
+            let waste = if outer { 1.0 - span / ((b - a) * step).max(span) } else { 0.0 };
+            let score = (count - want).abs() + 3.0 * waste;
+            if score < best.0 || (score == best.0 && step > best.1) {
+                best = (score, step);
+            }
         }
     }
     best.1
@@ -155,7 +163,7 @@ fn ticks_between(lo: f64, hi: f64, step: f64) -> Vec<f64> {
 }
 
 /// Linear axis limits and ticks for data in `[lo, hi]` on `len_pt` points.
-fn linear(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: RangeMode, target: usize) -> (f64, f64, Vec<f64>) {
+fn linear(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: RangeMode, target: usize, int: bool) -> (f64, f64, Vec<f64>) {
     let (mut lo, mut hi) = (lo, hi);
     if !(hi > lo) {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
@@ -173,7 +181,8 @@ fn linear(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: RangeMode, ta
     if let Some(h) = lim.1 {
         hi = h;
     }
-    let step = nice_step(lo, hi, target);
+    let step = nice_step(lo, hi, target, mode == RangeMode::Nice);
+    let step = if int { step.max(1.0) } else { step };
     let span = hi - lo;
     let snap_lo = (lo / step + 1e-9).floor() * step;
     let snap_hi = (hi / step - 1e-9).ceil() * step;
@@ -306,7 +315,7 @@ pub struct Frame {
 
 /// Builds one numeric axis on `len` points.
 fn num_axis(d: &AxisData, len: f64, horizontal: bool) -> AxisKind {
-    let AxisData::Num { lo, hi, log, lim, mode, headroom } = d else { unreachable!() };
+    let AxisData::Num { lo, hi, log, lim, mode, headroom, int } = d else { unreachable!() };
     // Leave room for value labels: stretch the data range (in log space on log axes) so
     // `headroom` points stay free.
     let (t, inv) = if *log { (f64::log10 as fn(f64) -> f64, (|v: f64| 10f64.powf(v)) as fn(f64) -> f64) } else { ((|v| v) as fn(f64) -> f64, (|v| v) as fn(f64) -> f64) };
@@ -324,10 +333,10 @@ fn num_axis(d: &AxisData, len: f64, horizontal: bool) -> AxisKind {
         let (lo, hi, ticks, minor) = logarithmic(dlo, dhi, *lim, *mode);
         return AxisKind::Num { lo, hi, log: true, ticks, minor };
     }
-    let per_tick = if horizontal { 48.0 } else { 26.0 };
+    let per_tick = if horizontal { 48.0 } else { 28.0 };
     let mut target = ((len / per_tick).round() as usize).clamp(3, 8);
     loop {
-        let (lo, hi, ticks) = linear(dlo, dhi, *lim, *mode, target);
+        let (lo, hi, ticks) = linear(dlo, dhi, *lim, *mode, target, *int);
         let labels = fmt_ticks(&ticks);
         let fits = !horizontal || {
             // adjacent labels need a gap of at least 4 pt
@@ -684,11 +693,13 @@ mod tests {
 
     #[test]
     fn nice_ticks() {
-        let (lo, hi, t) = linear(0.0, 0.93, (None, None), RangeMode::Nice, 5);
+        let (lo, hi, t) = linear(0.0, 0.93, (None, None), RangeMode::Nice, 5, false);
         assert_eq!((lo, hi), (0.0, 1.0));
         assert_eq!(t, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
-        let (lo, hi, t) = linear(3.0, 97.0, (Some(0.0), Some(100.0)), RangeMode::Nice, 5);
+        let (lo, hi, t) = linear(3.0, 97.0, (Some(0.0), Some(100.0)), RangeMode::Nice, 5, false);
         assert_eq!((lo, hi, t.len()), (0.0, 100.0, 6));
+        let (_, _, t) = linear(1.0, 3.0, (None, None), RangeMode::Snug, 8, true);
+        assert_eq!(t, [1.0, 2.0, 3.0]);
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             lim: spec.ylim,
             mode: RangeMode::Nice,
             headroom: (if lo < 0.0 { headroom } else { 0.0 }, if hi > 0.0 { headroom } else { 0.0 }),
+            int: all_int(spec.series.iter().flat_map(|s| s.y.iter())),
         },
         label: spec.ylabel.clone(),
         grid: true,

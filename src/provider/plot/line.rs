@@ -74,12 +74,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         None => {
             let xs: Vec<f64> = spec.series.iter().flat_map(|s| s.x.iter()).filter(finite).copied().collect();
             let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
-            AxisData::Num { lo, hi, log: spec.logx, lim: spec.xlim, mode: RangeMode::Snug, headroom: (0.0, 0.0) }
+            AxisData::Num { lo, hi, log: spec.logx, lim: spec.xlim, mode: RangeMode::Snug, headroom: (0.0, 0.0), int: all_int(xs.iter()) }
         }
     };
     let xr = AxisReq { data: xdata, label: spec.xlabel.clone(), grid: false };
     let yr = AxisReq {
-        data: AxisData::Num { lo: ylo, hi: yhi, log: spec.logy, lim: spec.ylim, mode: RangeMode::Nice, headroom: (0.0, 0.0) },
+        data: AxisData::Num { lo: ylo, hi: yhi, log: spec.logy, lim: spec.ylim, mode: RangeMode::Nice, headroom: (0.0, 0.0), int: all_int(spec.series.iter().flat_map(|s| s.y.iter())) },
         label: spec.ylabel.clone(),
         grid: true,
     };

@@ -81,12 +81,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         0.0
     };
     let xr = AxisReq {
-        data: AxisData::Num { lo: xlo, hi: xhi, log: spec.logx, lim: spec.xlim, mode: RangeMode::Padded, headroom: (0.0, if label_w > 0.0 { label_w + 4.0 } else { 0.0 }) },
+        data: AxisData::Num { lo: xlo, hi: xhi, log: spec.logx, lim: spec.xlim, mode: RangeMode::Padded, headroom: (0.0, if label_w > 0.0 { label_w + 4.0 } else { 0.0 }), int: all_int(spec.series.iter().flat_map(|s| s.x.iter())) },
         label: spec.xlabel.clone(),
         grid: true,
     };
     let yr = AxisReq {
-        data: AxisData::Num { lo: ylo, hi: yhi, log: spec.logy, lim: spec.ylim, mode: RangeMode::Padded, headroom: (0.0, 0.0) },
+        data: AxisData::Num { lo: ylo, hi: yhi, log: spec.logy, lim: spec.ylim, mode: RangeMode::Padded, headroom: (0.0, 0.0), int: all_int(spec.series.iter().flat_map(|s| s.y.iter())) },
         label: spec.ylabel.clone(),
         grid: true,
     };

@@ -53,7 +53,7 @@ pub const ERR_CAP: f64 = 1.8;
 pub const MARKER_R: f64 = 1.9;
 /// Opacity of error bands under lines and of overlapping histograms.
 pub const BAND_OPACITY: f64 = 0.2;
-pub const OVERLAP_OPACITY: f64 = 0.55;
+pub const OVERLAP_OPACITY: f64 = 0.45;
 /// Blank border around the whole figure.
 pub const PAD: f64 = 3.0;
 /// Gap between tick marks and tick labels, and between text blocks.
@@ -116,6 +116,11 @@ fn minus(s: String) -> String {
         Some(rest) => format!("\u{2212}{rest}"),
         None => s,
     }
+}
+
+/// Whether every finite value is a whole number.
+pub fn all_int<'a>(values: impl IntoIterator<Item = &'a f64>) -> bool {
+    values.into_iter().filter(|v| v.is_finite()).all(|v| v.fract() == 0.0)
 }
 
 /// Fewest decimals (≤ `max`) that show every value exactly enough.
