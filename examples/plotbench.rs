@@ -39,7 +39,7 @@ fn cases() -> Vec<(&'static str, Request)> {
     for i in 0..24 {
         let p = [0.5, 1.0, 3.0, 7.0, 13.0, 34.0, 70.0, 110.0][i % 8];
         let f = fams[i / 8];
-        let acc = 40.0 + 9.0 * (p as f64).ln() + ((i * 37 % 11) as f64 - 5.0) * 0.9 + (i / 8) as f64 * 2.0;
+        let acc = 40.0 + 9.0 * f64::ln(p) + ((i * 37 % 11) as f64 - 5.0) * 0.9 + (i / 8) as f64 * 2.0;
         scatter.push_str(&format!("{p},{acc:.1},{f}\n"));
     }
     let mut hist = String::from("latency_ms\n");

@@ -92,8 +92,7 @@ pub fn canonicalize(pdf: &[u8]) -> Option<Vec<u8>> {
     let header = &pdf[..p];
     let mut objs: HashMap<u32, Obj> = HashMap::new();
     let mut order: Vec<u32> = Vec::new();
-    loop {
-        let Some((id, body)) = obj_start(pdf, p) else { break };
+    while let Some((id, body)) = obj_start(pdf, p) {
         let end_obj = find(pdf, b"\nendobj\n", body)?;
         let stream_at = find(pdf, b"\nstream\n", body).filter(|&s| s < end_obj);
         let (obj, next) = match stream_at {
@@ -172,7 +171,7 @@ pub fn canonicalize(pdf: &[u8]) -> Option<Vec<u8>> {
     for (n, id) in walk.iter().enumerate() {
         let o = &objs[id];
         offsets.push(out.len());
-        write!(LossyBytes(&mut out), "{} 0 obj\n", n + 1).ok()?;
+        writeln!(LossyBytes(&mut out), "{} 0 obj", n + 1).ok()?;
         out.extend(renumber(&o.head)?);
         if let Some(s) = &o.stream {
             out.extend_from_slice(b"\nstream\n");

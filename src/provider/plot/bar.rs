@@ -152,7 +152,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         draw_value_labels(&mut c, &frame, &bars, horizontal, turn_labels, &label_of, fig);
     }
     frame.draw_axes(&mut c);
-    Ok(c.finish())
+    c.finish()
 }
 
 /// Value labels just beyond each bar's end (and its error bar) when there is room before

@@ -25,6 +25,7 @@ use plotters_backend::{
 };
 
 use super::style;
+use crate::provider::ProviderError;
 use crate::render;
 
 /// SVG units per point.
@@ -223,6 +224,8 @@ pub struct Canvas {
     pub height: f64,
     width_in: f64,
     height_in: f64,
+    /// Characters drawn that the embedded font lacks (they would silently vanish).
+    missing: Vec<(char, String)>,
 }
 
 fn shape(c: RGBColor, opacity: f64, filled: bool, width_pt: f64) -> ShapeStyle {
@@ -237,7 +240,7 @@ impl Canvas {
         let (w, h) = ((width_in * 72.0 * UNITS).ceil() as u32, (height_in * 72.0 * UNITS).ceil() as u32);
         let backend = Rc::new(RefCell::new(PaperSvg { buf: String::with_capacity(16 * 1024), size: (w, h) }));
         let area = DrawingArea::from(&backend);
-        let mut c = Canvas { backend, area, width: width_in * 72.0, height: height_in * 72.0, width_in, height_in };
+        let mut c = Canvas { backend, area, width: width_in * 72.0, height: height_in * 72.0, width_in, height_in, missing: Vec::new() };
         c.rect(0.0, 0.0, c.width, c.height, style::WHITE, 1.0);
         c
     }
@@ -273,6 +276,7 @@ impl Canvas {
     }
 
     /// Text at `size` pt; `vertical` turns it to read bottom-to-top.
+    #[allow(clippy::too_many_arguments)]
     pub fn text(&mut self, x: f64, y: f64, s: &str, size: f64, bold: bool, at: Anchor, vertical: bool) {
         self.text_colored(x, y, s, size, bold, at, vertical, style::TEXT);
     }
@@ -282,6 +286,11 @@ impl Canvas {
     pub fn text_colored(&mut self, x: f64, y: f64, s: &str, size: f64, bold: bool, at: Anchor, vertical: bool, color: RGBColor) {
         if s.is_empty() {
             return;
+        }
+        for ch in s.chars().filter(|c| !render::font_has_glyphs(&c.to_string())) {
+            if !self.missing.iter().any(|m| m.0 == ch) {
+                self.missing.push((ch, s.to_string()));
+            }
         }
         let fstyle = if bold { FontStyle::Bold } else { FontStyle::Normal };
         let font = FontDesc::new(FontFamily::SansSerif, size * UNITS, fstyle);
@@ -314,9 +323,15 @@ impl Canvas {
         }
     }
 
-    /// The finished SVG document.
-    pub fn finish(self) -> String {
-        let Canvas { backend, area, width, height, width_in, height_in } = self;
+    /// The finished SVG document; an error when some text has characters the embedded font
+    /// cannot show.
+    pub fn finish(self) -> Result<String, ProviderError> {
+        let Canvas { backend, area, width, height, width_in, height_in, missing } = self;
+        if let Some((ch, text)) = missing.first() {
+            let all: String = missing.iter().map(|m| m.0).collect();
+            return Err(ProviderError::new(format!("the text `{text}` has a character ({ch:?}) that the embedded font cannot show"))
+                .hint(format!("the builtin plots use Liberation Sans (Latin, Greek, Cyrillic and common symbols); replace {all:?} in the data or the attributes")));
+        }
         drop(area);
         let buf = std::mem::take(&mut backend.borrow_mut().buf);
         let mut out = String::with_capacity(buf.len() + 256);
@@ -330,6 +345,6 @@ impl Canvas {
         );
         out.push_str(&buf);
         out.push_str("</svg>\n");
-        out
+        Ok(out)
     }
 }

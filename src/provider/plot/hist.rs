@@ -117,7 +117,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         }
     }
     frame.draw_axes(&mut c);
-    Ok(c.finish())
+    c.finish()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Line charts: one line per series over numeric or category x, markers, error bands.
 
-use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect, clip_polygon, clipped_polyline};
+use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect};
+use super::clip::{clip_polygon, clipped_polyline};
 use super::canvas::Canvas;
 use super::legend::{self, Legend, Swatch};
 use super::spec::{ChartSpec, Series};
@@ -11,8 +12,10 @@ use crate::provider::ProviderError;
 const MARKER_LIMIT: usize = 12;
 
 /// Screen points of a series, split into runs at missing values.
-/// Each point is (screen x, screen y, data y, error).
-fn runs(s: &Series, f: &Frame, cat: bool) -> Vec<Vec<(f64, f64, f64, Option<f64>)>> {
+/// A point of a line: screen x, screen y, data y, error.
+type Pt = (f64, f64, f64, Option<f64>);
+
+fn runs(s: &Series, f: &Frame, cat: bool) -> Vec<Vec<Pt>> {
     let mut out = vec![Vec::new()];
     for i in 0..s.x.len() {
         let (x, y) = (s.x[i], s.y[i]);
@@ -127,5 +130,5 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         }
     }
     frame.draw_axes(&mut c);
-    Ok(c.finish())
+    c.finish()
 }

@@ -8,6 +8,7 @@
 mod axes;
 mod bar;
 mod canvas;
+mod clip;
 pub mod data;
 mod hist;
 mod legend;
@@ -15,6 +16,7 @@ mod line;
 mod scatter;
 pub mod spec;
 mod style;
+mod ticks;
 
 use super::{Artifact, Kind, Provider, ProviderError, Request};
 use crate::render;

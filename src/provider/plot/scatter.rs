@@ -3,7 +3,8 @@
 
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect, clipped_polyline};
+use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect};
+use super::clip::clipped_polyline;
 use super::canvas::{Anchor, Canvas};
 use super::legend::{self, Legend, Swatch};
 use super::spec::{ChartSpec, Series};
@@ -134,7 +135,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         }
     }
     frame.draw_axes(&mut c);
-    Ok(c.finish())
+    c.finish()
 }
 
 #[cfg(test)]
