@@ -25,6 +25,7 @@ pub mod plan;
 pub mod progress;
 pub mod project;
 pub mod provider;
+pub mod render;
 pub mod run;
 pub mod scan;
 pub mod store;

@@ -1,0 +1,223 @@
+//! Bar charts: vertical or horizontal, grouped by series, with error bars and value labels.
+
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::axes::{self, AxisData, AxisReq, Frame, RangeMode, Rect};
+use super::canvas::{Anchor, Canvas};
+use super::legend::{self, Legend, Swatch};
+use super::spec::{ChartSpec, ChartType};
+use super::style::*;
+use crate::provider::ProviderError;
+
+/// Share of a category's band that its bars fill, and the widest a bar may get (points).
+const GROUP_SHARE: f64 = 0.8;
+const SINGLE_SHARE: f64 = 0.7;
+const MAX_BAR: f64 = 24.0;
+
+struct Bar {
+    series: usize,
+    value: f64,
+    err: Option<f64>,
+    /// Rectangle of the bar in points (value axis already clamped to the plot).
+    rect: Rect,
+    /// Centre of the bar across its thickness.
+    mid: f64,
+    thick: f64,
+}
+
+fn geometry(spec: &ChartSpec, f: &Frame, horizontal: bool) -> Vec<Bar> {
+    let (cat_axis, val_axis) = if horizontal { (&f.y, &f.x) } else { (&f.x, &f.y) };
+    let ns = spec.series.len();
+    let (vlo, _) = val_axis.limits();
+    let base = if spec.logy { vlo } else { val_axis.clamp(0.0) };
+    let mut bars = Vec::new();
+    for (k, s) in spec.series.iter().enumerate() {
+        for (i, &v) in s.y.iter().enumerate() {
+            if !v.is_finite() {
+                continue;
+            }
+            let (b0, bw) = cat_axis.band(i);
+            let share = if ns == 1 { SINGLE_SHARE } else { GROUP_SHARE };
+            let thick = (bw.abs() * share / ns as f64).min(MAX_BAR) * bw.signum();
+            let start = b0 + bw / 2.0 - thick * ns as f64 / 2.0 + thick * k as f64;
+            let (p0, p1) = (val_axis.pos(base), val_axis.pos(val_axis.clamp(v)));
+            let rect = if horizontal {
+                Rect { x0: p0.min(p1), x1: p0.max(p1), y0: start.min(start + thick), y1: start.max(start + thick) }
+            } else {
+                Rect { x0: start.min(start + thick), x1: start.max(start + thick), y0: p0.min(p1), y1: p0.max(p1) }
+            };
+            let err = s.err.as_ref().map(|e| e[i]).filter(|e| e.is_finite() && *e > 0.0);
+            bars.push(Bar { series: k, value: v, err, rect, mid: start + thick / 2.0, thick: thick.abs() });
+        }
+    }
+    bars
+}
+
+/// Far end of a bar including its error bar, in data units.
+fn reach(b: &Bar) -> f64 {
+    b.value + b.err.unwrap_or(0.0) * b.value.signum()
+}
+
+pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
+    let cats = spec.categories.clone().unwrap_or_default();
+    // Category names too long for vertical bars even when wrapped: when nobody asked for
+    // vertical bars, lay them on their side instead of turning the labels.
+    let horizontal = spec.chart == ChartType::Barh
+        || (spec.inferred && !axes::cats_fit(&cats, fig.0 * 0.8 / cats.len().max(1) as f64));
+    let vals = spec.series.iter().flat_map(|s| {
+        s.y.iter().enumerate().filter(|(_, v)| v.is_finite()).flat_map(move |(i, v)| {
+            let e = s.err.as_ref().map_or(0.0, |e| if e[i].is_finite() { e[i] } else { 0.0 });
+            [v - e, v + e, *v]
+        })
+    });
+    let (mut lo, mut hi) = (0f64, 0f64);
+    let mut min_pos = f64::INFINITY;
+    for v in vals {
+        lo = lo.min(v);
+        hi = hi.max(v);
+        if v > 0.0 {
+            min_pos = min_pos.min(v);
+        }
+    }
+    if spec.logy {
+        lo = min_pos;
+    }
+    let decimals = decimals_for(&spec.series.iter().flat_map(|s| s.y.clone()).collect::<Vec<_>>(), 3);
+    let label_of = |v: f64| fmt_value(v, decimals);
+    let widest = spec.series.iter().flat_map(|s| s.y.iter()).filter(|v| v.is_finite()).map(|v| text_w(&label_of(*v), VALUE_PT, false)).fold(0.0, f64::max);
+    // Value labels wider than their bars would collide with the neighbours: turn them to
+    // read upwards. The bar thickness is estimated from a plot width of 80 % of the figure.
+    let ns = spec.series.len().max(1) as f64;
+    let share = if ns > 1.0 { GROUP_SHARE } else { SINGLE_SHARE };
+    let est_thick = (fig.0 * 0.8 / cats.len().max(1) as f64 * share / ns).min(MAX_BAR);
+    let turn_labels = !horizontal && widest > est_thick + 2.0;
+    let headroom = if !spec.labels {
+        0.0
+    } else if horizontal || turn_labels {
+        widest + GAP * 1.5
+    } else {
+        cap_h(VALUE_PT) + GAP * 1.5
+    };
+    let value = AxisReq {
+        data: AxisData::Num {
+            lo,
+            hi,
+            log: spec.logy,
+            lim: spec.ylim,
+            mode: RangeMode::Nice,
+            headroom: (if lo < 0.0 { headroom } else { 0.0 }, if hi > 0.0 { headroom } else { 0.0 }),
+            int: all_int(spec.series.iter().flat_map(|s| s.y.iter())),
+        },
+        label: spec.ylabel.clone(),
+        grid: true,
+    };
+    let cat = AxisReq { data: AxisData::Cat(cats), label: spec.xlabel.clone(), grid: false };
+    let (xr, yr) = if horizontal { (value, cat) } else { (cat, value) };
+    let legend = Legend {
+        items: spec.series.iter().enumerate().map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity: 1.0 })).collect(),
+    };
+    let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
+        geometry(spec, f, horizontal).iter().map(|b| b.rect).collect()
+    })?;
+    let bars = geometry(spec, &frame, horizontal);
+    let val_axis = if horizontal { &frame.x } else { &frame.y };
+
+    let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
+    frame.draw_grid(&mut c);
+    for b in &bars {
+        let r = b.rect;
+        c.rect(r.x0, r.y0, r.x1, r.y1, color(b.series), 1.0);
+    }
+    let (vlo, vhi) = val_axis.limits();
+    if !spec.logy && vlo < 0.0 && vhi > 0.0 {
+        let z = val_axis.pos(0.0);
+        let p = frame.plot;
+        if horizontal { c.line(z, p.y0, z, p.y1, AXIS, AXIS_W) } else { c.line(p.x0, z, p.x1, z, AXIS, AXIS_W) }
+    }
+    for b in &bars {
+        let Some(e) = b.err else { continue };
+        let (a, z) = (val_axis.pos(val_axis.clamp(b.value - e)), val_axis.pos(val_axis.clamp(b.value + e)));
+        let cap = (b.thick * 0.25).clamp(1.0, ERR_CAP);
+        if horizontal {
+            c.line(a, b.mid, z, b.mid, ERRBAR, ERR_W);
+            c.line(a, b.mid - cap, a, b.mid + cap, ERRBAR, ERR_W);
+            c.line(z, b.mid - cap, z, b.mid + cap, ERRBAR, ERR_W);
+        } else {
+            c.line(b.mid, a, b.mid, z, ERRBAR, ERR_W);
+            c.line(b.mid - cap, a, b.mid + cap, a, ERRBAR, ERR_W);
+            c.line(b.mid - cap, z, b.mid + cap, z, ERRBAR, ERR_W);
+        }
+    }
+    if spec.labels {
+        draw_value_labels(&mut c, &frame, &bars, horizontal, turn_labels, &label_of, fig);
+    }
+    frame.draw_axes(&mut c);
+    c.finish()
+}
+
+/// Value labels just beyond each bar's end (and its error bar) when there is room before
+/// the plot's edge (for horizontal bars: the figure's edge or a right legend), else in
+/// white inside the bar; once one label has to go inside, every label that fits inside
+/// goes there too, so the chart reads consistently. Labels that fit nowhere are left out.
+fn draw_value_labels(c: &mut Canvas, frame: &Frame, bars: &[Bar], horizontal: bool, turned: bool, label_of: &dyn Fn(f64) -> String, fig: (f64, f64)) {
+    let p = frame.plot;
+    let val_axis = if horizontal { &frame.x } else { &frame.y };
+    let right_limit = match &frame.legend {
+        Some((_, r, _)) if r.x0 >= p.x1 => r.x0 - GAP,
+        _ => fig.0 - PAD,
+    };
+    struct Spot {
+        /// Screen direction (+1/−1 along x for horizontal bars, along y otherwise) in
+        /// which the bar grows from its base.
+        o: f64,
+        /// Position just beyond the error bar, and just inside the error bar's near end.
+        out_at: f64,
+        in_at: f64,
+        fits_out: bool,
+        fits_in: bool,
+    }
+    let spots: Vec<Spot> = bars
+        .iter()
+        .map(|b| {
+            let end = val_axis.pos(val_axis.clamp(reach(b)));
+            let near = val_axis.pos(val_axis.clamp(b.value - b.err.unwrap_or(0.0) * b.value.signum()));
+            let w = text_w(&label_of(b.value), VALUE_PT, false);
+            let neg = b.value < 0.0;
+            let (room, need) = match (horizontal, neg) {
+                (true, false) => (right_limit - end, w + GAP),
+                (true, true) => (end - p.x0, w + GAP),
+                (false, false) => (end - p.y0, cap_h(VALUE_PT) + GAP),
+                (false, true) => (p.y1 - end, cap_h(VALUE_PT) + GAP),
+            };
+            let along = if horizontal || turned { w } else { cap_h(VALUE_PT) };
+            let o = if horizontal != neg { 1.0 } else { -1.0 };
+            let base = match (horizontal, neg) {
+                (true, false) => b.rect.x0,
+                (true, true) => b.rect.x1,
+                (false, false) => b.rect.y1,
+                (false, true) => b.rect.y0,
+            };
+            Spot { o, out_at: end + o * GAP, in_at: near - o * GAP, fits_out: room >= need, fits_in: (near - base).abs() >= along + 2.0 * GAP }
+        })
+        .collect();
+    let any_inside = spots.iter().any(|s| !s.fits_out);
+    for (b, s) in bars.iter().zip(&spots) {
+        let inside = s.fits_in && (any_inside || !s.fits_out);
+        if !inside && !s.fits_out {
+            continue;
+        }
+        // the text runs along `d` from `pos`
+        let (pos, d, col) = if inside { (s.in_at, -s.o, WHITE) } else { (s.out_at, s.o, TEXT) };
+        let text = label_of(b.value);
+        if horizontal {
+            let h = if d > 0.0 { HPos::Left } else { HPos::Right };
+            c.text_colored(pos, b.mid, &text, VALUE_PT, false, Anchor::new(h, VPos::Center), false, col);
+        } else if turned {
+            let h = if d < 0.0 { HPos::Left } else { HPos::Right };
+            c.text_colored(b.mid, pos, &text, VALUE_PT, false, Anchor::new(h, VPos::Center), true, col);
+        } else {
+            let v = if d < 0.0 { VPos::Bottom } else { VPos::Top };
+            c.text_colored(b.mid, pos, &text, VALUE_PT, false, Anchor::new(HPos::Center, v), false, col);
+        }
+    }
+}

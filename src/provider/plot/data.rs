@@ -1,0 +1,496 @@
+//! Plot data: a table of named numeric or text columns, read from CSV, JSON records or
+//! column-oriented JSON, from the `data=` file or inline after a `---` line in the body.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::provider::{ProviderError, Request};
+
+/// One column's cells. Missing numbers are NaN; missing text is "".
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    Num(Vec<f64>),
+    Text(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub values: Values,
+}
+
+impl Column {
+    pub fn is_num(&self) -> bool {
+        matches!(self.values, Values::Num(_))
+    }
+    pub fn nums(&self) -> Option<&[f64]> {
+        match &self.values {
+            Values::Num(v) => Some(v),
+            Values::Text(_) => None,
+        }
+    }
+    /// Cell `i` as display text.
+    pub fn text(&self, i: usize) -> String {
+        match &self.values {
+            Values::Text(v) => v[i].clone(),
+            Values::Num(v) if v[i].is_nan() => String::new(),
+            Values::Num(v) => super::style::fmt_fixed(v[i], super::style::decimals_for(&[v[i]], 6)),
+        }
+    }
+    /// First cell of a text column that is neither a number nor empty (for error messages).
+    pub fn first_non_number(&self) -> Option<(usize, &str)> {
+        match &self.values {
+            Values::Text(v) => v.iter().enumerate().find(|(_, s)| !s.is_empty() && parse_num(s).is_none()).map(|(i, s)| (i, s.as_str())),
+            Values::Num(_) => None,
+        }
+    }
+}
+
+/// Named columns of equal length, in the order of the source.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| match &c.values {
+            Values::Num(v) => v.len(),
+            Values::Text(v) => v.len(),
+        })
+    }
+    /// The column called `name`: exact match first, else a unique case-insensitive one.
+    pub fn find(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name).or_else(|| {
+            let mut it = self.columns.iter().filter(|c| c.name.eq_ignore_ascii_case(name));
+            match (it.next(), it.next()) {
+                (Some(c), None) => Some(c),
+                _ => None,
+            }
+        })
+    }
+    /// "model, acc, f1" for messages.
+    pub fn names(&self) -> String {
+        self.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A raw cell before the column type is known.
+enum Cell {
+    Missing,
+    Num(f64),
+    Text(String),
+}
+
+const MISSING: [&str; 9] = ["", "na", "n/a", "nan", "null", "none", "-", "—", "?"];
+
+fn parse_num(s: &str) -> Option<f64> {
+    let s = s.trim().replace('\u{2212}', "-");
+    if s.eq_ignore_ascii_case("inf") || s.to_ascii_lowercase().contains("inf") || s.eq_ignore_ascii_case("nan") {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn cell_from_str(s: &str) -> Cell {
+    let t = s.trim();
+    if MISSING.iter().any(|m| t.eq_ignore_ascii_case(m)) {
+        return Cell::Missing;
+    }
+    match parse_num(t) {
+        Some(v) => Cell::Num(v),
+        None => Cell::Text(t.to_string()),
+    }
+}
+
+/// Types a column: numeric when no cell is non-numeric text.
+fn column(name: String, cells: Vec<Cell>) -> Column {
+    let numeric = cells.iter().all(|c| !matches!(c, Cell::Text(_)));
+    let values = if numeric {
+        Values::Num(cells.into_iter().map(|c| if let Cell::Num(v) = c { v } else { f64::NAN }).collect())
+    } else {
+        Values::Text(
+            cells
+                .into_iter()
+                .map(|c| match c {
+                    Cell::Missing => String::new(),
+                    Cell::Num(v) => super::style::fmt_fixed(v, super::style::decimals_for(&[v], 6)).replace('\u{2212}', "-"),
+                    Cell::Text(s) => s,
+                })
+                .collect(),
+        )
+    };
+    Column { name, values }
+}
+
+fn check_names(names: &[String], what: &str) -> Result<(), ProviderError> {
+    for (i, n) in names.iter().enumerate() {
+        if n.trim().is_empty() {
+            return Err(ProviderError::new(format!("{what}: column {} has no name", i + 1)).hint("give every column a name in the header row"));
+        }
+        if names[..i].contains(n) {
+            return Err(ProviderError::new(format!("{what}: column name `{n}` appears twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Parses CSV (or TSV/semicolon-separated) text with a header row. `line0` is the line
+/// number of the header in the user's file, for messages.
+pub fn parse_csv(text: &str, line0: usize) -> Result<Table, ProviderError> {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delim = [b',', b'\t', b';'].into_iter().max_by_key(|d| (first.matches(*d as char).count(), *d == b',')).unwrap_or(b',');
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let err_at = |pos: Option<&csv::Position>, msg: String| {
+        let line = pos.map_or(line0, |p| p.line() as usize + line0 - 1);
+        ProviderError::new(format!("CSV data, line {line}: {msg}"))
+    };
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| err_at(e.position(), e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header.is_empty() || header.iter().all(|h| h.is_empty()) {
+        return Err(ProviderError::new("CSV data is empty").hint("the first line must name the columns, e.g. `model,accuracy`"));
+    }
+    check_names(&header, "CSV data")?;
+    let mut cols: Vec<Vec<Cell>> = header.iter().map(|_| Vec::new()).collect();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| err_at(e.position(), e.to_string()))?;
+        if rec.iter().all(str::is_empty) {
+            continue;
+        }
+        if rec.len() != header.len() {
+            return Err(err_at(
+                rec.position(),
+                format!("this row has {} fields but the header has {} ({})", rec.len(), header.len(), header.join(", ")),
+            )
+            .hint("quote fields that contain the separator, e.g. \"Smith, J.\""));
+        }
+        for (c, f) in cols.iter_mut().zip(rec.iter()) {
+            c.push(cell_from_str(f));
+        }
+    }
+    Ok(Table { columns: header.into_iter().zip(cols).map(|(n, c)| column(n, c)).collect() })
+}
+
+/// A JSON value that keeps object keys in source order (column order matters).
+#[derive(Debug)]
+enum J {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+impl<'de> Deserialize<'de> for J {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = J;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<J, E> {
+                Ok(J::Null)
+            }
+            fn visit_none<E>(self) -> Result<J, E> {
+                Ok(J::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<J, E> {
+                Ok(J::Bool(b))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<J, E> {
+                Ok(J::Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<J, E> {
+                Ok(J::Num(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<J, E> {
+                Ok(J::Num(v))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<J, E> {
+                Ok(J::Str(s.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<J, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(J::Arr(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<J, A::Error> {
+                let mut v: Vec<(String, J)> = Vec::new();
+                while let Some((k, x)) = a.next_entry::<String, J>()? {
+                    match v.iter_mut().find(|(n, _)| *n == k) {
+                        Some(slot) => slot.1 = x,
+                        None => v.push((k, x)),
+                    }
+                }
+                Ok(J::Obj(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn json_cell(v: &J, at: impl Fn() -> String) -> Result<Cell, ProviderError> {
+    Ok(match v {
+        J::Null => Cell::Missing,
+        J::Num(n) => Cell::Num(*n),
+        J::Bool(b) => Cell::Text(b.to_string()),
+        J::Str(s) => cell_from_str(s),
+        J::Arr(_) | J::Obj(_) => {
+            return Err(ProviderError::new(format!("JSON data, {}: expected a number or a string, found a nested list or object", at())));
+        }
+    })
+}
+
+/// Parses JSON records (`[{"model": "A", "acc": 0.9}, …]`) or columns
+/// (`{"model": ["A", "B"], "acc": [0.9, 0.8]}`; keys whose value is not a list, such as a
+/// `"title"`, are ignored).
+pub fn parse_json(text: &str) -> Result<Table, ProviderError> {
+    let j: J = serde_json::from_str(text).map_err(|e| {
+        ProviderError::new(format!("JSON data, line {} column {}: {e}", e.line(), e.column()))
+    })?;
+    let shape_hint = "use records `[{\"model\": \"A\", \"acc\": 0.9}, …]` or columns `{\"model\": [\"A\"], \"acc\": [0.9]}`";
+    match j {
+        J::Arr(rows) => {
+            let mut names: Vec<String> = Vec::new();
+            for (i, r) in rows.iter().enumerate() {
+                let J::Obj(fields) = r else {
+                    return Err(ProviderError::new(format!("JSON data, record {}: expected an object like {{\"x\": 1, \"y\": 2}}", i + 1)).hint(shape_hint));
+                };
+                for (k, _) in fields {
+                    if !names.contains(k) {
+                        names.push(k.clone());
+                    }
+                }
+            }
+            check_names(&names, "JSON data")?;
+            let mut cols = Vec::with_capacity(names.len());
+            for n in names {
+                let mut cells = Vec::with_capacity(rows.len());
+                for (i, r) in rows.iter().enumerate() {
+                    let J::Obj(fields) = r else { unreachable!() };
+                    cells.push(match fields.iter().find(|(k, _)| *k == n) {
+                        Some((_, v)) => json_cell(v, || format!("record {}, field `{n}`", i + 1))?,
+                        None => Cell::Missing,
+                    });
+                }
+                cols.push(column(n, cells));
+            }
+            Ok(Table { columns: cols })
+        }
+        J::Obj(fields) => {
+            let lists: Vec<(String, Vec<J>)> = fields.into_iter().filter_map(|(k, v)| if let J::Arr(a) = v { Some((k, a)) } else { None }).collect();
+            if lists.is_empty() {
+                return Err(ProviderError::new("JSON data: the object has no lists of values").hint(shape_hint));
+            }
+            let n = lists[0].1.len();
+            if let Some((k, a)) = lists.iter().find(|(_, a)| a.len() != n) {
+                return Err(ProviderError::new(format!(
+                    "JSON data: column `{k}` has {} values but `{}` has {n}",
+                    a.len(),
+                    lists[0].0
+                )));
+            }
+            let names: Vec<String> = lists.iter().map(|(k, _)| k.clone()).collect();
+            check_names(&names, "JSON data")?;
+            let mut cols = Vec::with_capacity(lists.len());
+            for (k, a) in lists {
+                let cells = a.iter().enumerate().map(|(i, v)| json_cell(v, || format!("column `{k}`, value {}", i + 1))).collect::<Result<Vec<_>, _>>()?;
+                cols.push(column(k, cells));
+            }
+            Ok(Table { columns: cols })
+        }
+        _ => Err(ProviderError::new("JSON data must be a list of records or an object of columns").hint(shape_hint)),
+    }
+}
+
+fn looks_like_json(s: &str) -> bool {
+    s.trim_start().starts_with(['[', '{'])
+}
+
+fn parse_sniffed(text: &str, line0: usize) -> Result<Table, ProviderError> {
+    if looks_like_json(text) { parse_json(text) } else { parse_csv(text, line0) }
+}
+
+/// Whether bare body text is a data table rather than prose: at least two columns, a row,
+/// the same number of fields on every line and at least one numeric column.
+fn plausible_csv(t: &Table, text: &str) -> bool {
+    let counts: Vec<usize> = text.lines().filter(|l| !l.trim().is_empty()).map(|l| l.split([',', '\t', ';']).count()).collect();
+    t.columns.len() >= 2 && t.rows() >= 1 && counts.windows(2).all(|w| w[0] == w[1]) && t.columns.iter().any(Column::is_num)
+}
+
+/// The intent text and the data table of a plot request.
+pub fn load(req: &Request) -> Result<(String, Table), ProviderError> {
+    let body = req.body.replace("\r\n", "\n");
+    let split = body.lines().position(|l| l.trim_end() == "---");
+    let (intent, inline, line0) = match split {
+        Some(k) => {
+            let lines: Vec<&str> = body.lines().collect();
+            (lines[..k].join("\n"), Some(lines[k + 1..].join("\n")), k + 2)
+        }
+        None => (body.clone(), None, 1),
+    };
+    let table = match (req.files.get("data"), inline) {
+        (Some(_), Some(inline)) if !inline.trim().is_empty() => {
+            return Err(ProviderError::new("this plot has both a data file and inline data after `---`")
+                .at_attr("data")
+                .hint("remove data= or the inline data"));
+        }
+        (Some(f), _) => {
+            let text = std::str::from_utf8(&f.bytes)
+                .map_err(|e| ProviderError::new(format!("data file is not UTF-8 text: {e}")).at_attr("data"))?;
+            let text = text.trim_start_matches('\u{feff}');
+            let r = match f.ext.as_str() {
+                "json" => parse_json(text),
+                "csv" | "tsv" | "txt" => parse_csv(text, 1),
+                _ => parse_sniffed(text, 1),
+            };
+            r.map_err(|e| e.at_attr("data"))?
+        }
+        (None, Some(inline)) => {
+            if inline.trim().is_empty() {
+                return Err(no_data().hint("put CSV or JSON after the `---` line"));
+            }
+            parse_sniffed(&inline, line0)?
+        }
+        (None, None) => {
+            let whole = match looks_like_json(&body) {
+                true => Some(parse_json(&body)?),
+                false => parse_csv(&body, 1).ok().filter(|t| plausible_csv(t, &body)),
+            };
+            match whole {
+                Some(t) => return finish(String::new(), t),
+                None => return Err(no_data()),
+            }
+        }
+    };
+    finish(intent.trim().to_string(), table)
+}
+
+fn no_data() -> ProviderError {
+    ProviderError::new("no data for this plot").hint("add data=FILE or put CSV/JSON after a line `---` in the body")
+}
+
+fn finish(intent: String, t: Table) -> Result<(String, Table), ProviderError> {
+    if t.rows() == 0 {
+        return Err(ProviderError::new(format!("the data has columns ({}) but no rows", t.names())));
+    }
+    Ok((intent, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::{InputFile, Kind, OutputSpec};
+    use std::collections::BTreeMap;
+
+    fn req(body: &str, file: Option<(&str, &str)>) -> Request {
+        let mut files = BTreeMap::new();
+        if let Some((ext, text)) = file {
+            files.insert("data".to_string(), InputFile::new(ext, text.as_bytes().to_vec()));
+        }
+        Request {
+            kind: Kind::Plot,
+            provider: "builtin".into(),
+            provider_version: "t".into(),
+            attrs: BTreeMap::new(),
+            body: body.into(),
+            files,
+            output: OutputSpec { formats: vec![], width_in: 3.3, height_in: 2.4, png_dpi: 96.0 },
+        }
+    }
+
+    #[test]
+    fn csv_file() {
+        let (intent, t) = load(&req("Accuracy per model", Some(("csv", "model,acc\nA,0.9\nB, 0.85\n")))).unwrap();
+        assert_eq!(intent, "Accuracy per model");
+        assert_eq!(t.names(), "model, acc");
+        assert_eq!(t.columns[0].values, Values::Text(vec!["A".into(), "B".into()]));
+        assert_eq!(t.columns[1].values, Values::Num(vec![0.9, 0.85]));
+    }
+
+    #[test]
+    fn tsv_and_missing_cells() {
+        let t = parse_csv("x\ty\n1\t2\n2\tNA\n", 1).unwrap();
+        let y = t.find("Y").unwrap().nums().unwrap();
+        assert_eq!(y[0], 2.0);
+        assert!(y[1].is_nan());
+    }
+
+    #[test]
+    fn json_records_keep_key_order() {
+        let (_, t) = load(&req("", Some(("json", r#"[{"model":"A","acc":0.9},{"model":"B","acc":0.8,"f1":0.7}]"#)))).unwrap();
+        assert_eq!(t.names(), "model, acc, f1");
+        assert!(t.find("f1").unwrap().nums().unwrap()[0].is_nan());
+    }
+
+    #[test]
+    fn json_columns() {
+        let (_, t) = load(&req("", Some(("json", r#"{"title": "x", "models": ["A","B"], "accuracy": [0.9, 0.8]}"#)))).unwrap();
+        assert_eq!(t.names(), "models, accuracy");
+        assert_eq!(t.rows(), 2);
+    }
+
+    #[test]
+    fn sniffs_unknown_extension() {
+        let (_, t) = load(&req("", Some(("dat", "[{\"a\":1,\"b\":2}]")))).unwrap();
+        assert_eq!(t.names(), "a, b");
+    }
+
+    #[test]
+    fn inline_after_separator() {
+        let (intent, t) = load(&req("Loss over epochs\n---\nepoch,loss\n1,2.5\n2,1.9\n", None)).unwrap();
+        assert_eq!(intent, "Loss over epochs");
+        assert_eq!(t.rows(), 2);
+        let (_, t) = load(&req("A bar chart\n---\n[{\"m\":\"A\",\"v\":1}]", None)).unwrap();
+        assert_eq!(t.names(), "m, v");
+    }
+
+    #[test]
+    fn whole_body_as_data_or_intent() {
+        let (intent, t) = load(&req("model,acc\nA,0.9\nB,0.8", None)).unwrap();
+        assert_eq!((intent.as_str(), t.rows()), ("", 2));
+        let (_, t) = load(&req("[{\"a\":1,\"b\":2}]", None)).unwrap();
+        assert_eq!(t.rows(), 1);
+        // prose with commas is not data
+        let e = load(&req("Accuracy by model, higher is better.\nShows A, B", None)).unwrap_err();
+        assert_eq!(e.message, "no data for this plot");
+        assert!(e.hint.unwrap().contains("---"));
+    }
+
+    #[test]
+    fn malformed_inputs_name_the_place() {
+        let e = load(&req("x\n---\na,b\n1,2\n3\n", None)).unwrap_err();
+        assert!(e.message.contains("line 5") && e.message.contains("1 fields"), "{}", e.message);
+        let e = load(&req("", Some(("json", "[{\"a\":1},{\"a\":[1,2]}]")))).unwrap_err();
+        assert!(e.message.contains("record 2") && e.message.contains("`a`"), "{}", e.message);
+        assert_eq!(e.attr.as_deref(), Some("data"));
+        let e = load(&req("", Some(("json", "{\"a\":[1,2],\"b\":[1]}")))).unwrap_err();
+        assert!(e.message.contains("`b` has 1 values"), "{}", e.message);
+        let e = load(&req("", Some(("json", "[{\"a\":1,}]")))).unwrap_err();
+        assert!(e.message.contains("line 1"), "{}", e.message);
+        let e = load(&req("", Some(("csv", "a,a\n1,2\n")))).unwrap_err();
+        assert!(e.message.contains("twice"), "{}", e.message);
+        let e = load(&req("", Some(("csv", "a,b\n")))).unwrap_err();
+        assert!(e.message.contains("no rows"), "{}", e.message);
+        let e = load(&req("x\n---\na,b\n1,2", Some(("csv", "a,b\n1,2")))).unwrap_err();
+        assert_eq!(e.attr.as_deref(), Some("data"));
+    }
+
+    #[test]
+    fn text_column_reports_first_non_number() {
+        let t = parse_csv("m,v\nA,1\nB,abc\n", 1).unwrap();
+        assert_eq!(t.find("v").unwrap().first_non_number(), Some((1, "abc")));
+    }
+}

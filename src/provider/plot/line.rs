@@ -1,0 +1,134 @@
+//! Line charts: one line per series over numeric or category x, markers, error bands.
+
+use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect};
+use super::clip::{clip_polygon, clipped_polyline};
+use super::canvas::Canvas;
+use super::legend::{self, Legend, Swatch};
+use super::spec::{ChartSpec, Series};
+use super::style::*;
+use crate::provider::ProviderError;
+
+/// Markers are on by default up to this many points per series.
+const MARKER_LIMIT: usize = 12;
+
+/// Screen points of a series, split into runs at missing values.
+/// A point of a line: screen x, screen y, data y, error.
+type Pt = (f64, f64, f64, Option<f64>);
+
+fn runs(s: &Series, f: &Frame, cat: bool) -> Vec<Vec<Pt>> {
+    let mut out = vec![Vec::new()];
+    for i in 0..s.x.len() {
+        let (x, y) = (s.x[i], s.y[i]);
+        if !y.is_finite() {
+            if !out.last().is_some_and(Vec::is_empty) {
+                out.push(Vec::new());
+            }
+            continue;
+        }
+        let px = if cat { f.x.pos(x + 0.5) } else { f.x.pos(x) };
+        let e = s.err.as_ref().map(|e| e[i]).filter(|e| e.is_finite());
+        out.last_mut().expect("non-empty").push((px, f.y.pos(y), y, e));
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// Line points sampled every few points, for choosing the legend corner.
+fn samples(spec: &ChartSpec, f: &Frame, cat: bool) -> Vec<Rect> {
+    let mut out = Vec::new();
+    for s in &spec.series {
+        for run in runs(s, f, cat) {
+            for w in run.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let n = (((b.0 - a.0).hypot(b.1 - a.1)) / 3.0).ceil().max(1.0) as usize;
+                for k in 0..=n {
+                    let t = k as f64 / n as f64;
+                    let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+                    out.push(Rect { x0: x - 2.0, y0: y - 2.0, x1: x + 2.0, y1: y + 2.0 });
+                }
+            }
+            if let [p] = run.as_slice() {
+                out.push(Rect { x0: p.0 - 2.0, y0: p.1 - 2.0, x1: p.0 + 2.0, y1: p.1 + 2.0 });
+            }
+        }
+    }
+    out
+}
+
+pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
+    let cat = spec.categories.is_some();
+    let markers = spec.markers.unwrap_or_else(|| spec.series.iter().all(|s| s.x.len() <= MARKER_LIMIT));
+    let finite = |v: &&f64| v.is_finite();
+    let mut ylo = f64::INFINITY;
+    let mut yhi = f64::NEG_INFINITY;
+    for s in &spec.series {
+        for (i, y) in s.y.iter().enumerate().filter(|(_, y)| y.is_finite()) {
+            let e = s.err.as_ref().map_or(0.0, |e| if e[i].is_finite() { e[i] } else { 0.0 });
+            let lo = if spec.logy && y - e <= 0.0 { *y } else { y - e };
+            ylo = ylo.min(lo);
+            yhi = yhi.max(y + e);
+        }
+    }
+    if !ylo.is_finite() {
+        return Err(ProviderError::new("the y columns have no numbers to plot"));
+    }
+    let xdata = match &spec.categories {
+        Some(c) => AxisData::Cat(c.clone()),
+        None => {
+            let xs: Vec<f64> = spec.series.iter().flat_map(|s| s.x.iter()).filter(finite).copied().collect();
+            let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+            AxisData::Num { lo, hi, log: spec.logx, lim: spec.xlim, mode: RangeMode::Snug, headroom: (0.0, 0.0), int: all_int(xs.iter()) }
+        }
+    };
+    let xr = AxisReq { data: xdata, label: spec.xlabel.clone(), grid: false };
+    let yr = AxisReq {
+        data: AxisData::Num { lo: ylo, hi: yhi, log: spec.logy, lim: spec.ylim, mode: RangeMode::Nice, headroom: (0.0, 0.0), int: all_int(spec.series.iter().flat_map(|s| s.y.iter())) },
+        label: spec.ylabel.clone(),
+        grid: true,
+    };
+    let legend = Legend {
+        items: spec
+            .series
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.name.clone(), Swatch::Line { color: color(k), marker: markers.then(|| marker(k)), band: s.err.is_some() }))
+            .collect(),
+    };
+    let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| samples(spec, f, cat))?;
+    let plot = frame.plot;
+    let clip = Rect { x0: plot.x0 - 0.5, y0: plot.y0 - 0.5, x1: plot.x1 + 0.5, y1: plot.y1 + 0.5 };
+
+    let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
+    frame.draw_grid(&mut c);
+    for (k, s) in spec.series.iter().enumerate() {
+        for run in runs(s, &frame, cat) {
+            if s.err.is_some() && run.len() > 1 {
+                // a log axis cannot show a band below zero: cut it at a tenth of the value
+                let ypos = |v: f64, y: f64| frame.y.pos(if spec.logy { v.max(y / 10.0) } else { v });
+                let mut band: Vec<(f64, f64)> = Vec::with_capacity(run.len() * 2);
+                for p in &run {
+                    band.push((p.0, ypos(p.2 + p.3.unwrap_or(0.0), p.2)));
+                }
+                for p in run.iter().rev() {
+                    band.push((p.0, ypos(p.2 - p.3.unwrap_or(0.0), p.2)));
+                }
+                c.polygon(&clip_polygon(&band, clip), color(k), BAND_OPACITY);
+            }
+        }
+    }
+    for (k, s) in spec.series.iter().enumerate() {
+        for run in runs(s, &frame, cat) {
+            let pts: Vec<(f64, f64)> = run.iter().map(|p| (p.0, p.1)).collect();
+            clipped_polyline(&mut c, &pts, clip, color(k), LINE_W);
+            if markers || pts.len() == 1 {
+                for &(x, y) in &pts {
+                    if x >= clip.x0 && x <= clip.x1 && y >= clip.y0 && y <= clip.y1 {
+                        c.marker(marker(k), x, y, MARKER_R, color(k), 1.0);
+                    }
+                }
+            }
+        }
+    }
+    frame.draw_axes(&mut c);
+    c.finish()
+}

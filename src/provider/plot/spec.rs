@@ -1,0 +1,501 @@
+//! The checked chart specification: chart type, columns and options from the directive's
+//! attributes, its intent text and the shape of the data table.
+//!
+//! Raw attribute strings are validated here, once; drawing code sees only `ChartSpec`.
+
+use std::collections::BTreeMap;
+
+use super::data::{Column, Table, Values};
+use super::legend::LegendPos;
+use super::style::pretty;
+use crate::provider::ProviderError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartType {
+    Bar,
+    Barh,
+    Line,
+    Scatter,
+    Hist,
+}
+
+const CHARTS: &str = "bar, barh, line, scatter, histogram (or hist)";
+
+impl ChartType {
+    fn parse(s: &str) -> Option<ChartType> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "bar" => ChartType::Bar,
+            "barh" => ChartType::Barh,
+            "line" => ChartType::Line,
+            "scatter" => ChartType::Scatter,
+            "histogram" | "hist" => ChartType::Hist,
+            _ => return None,
+        })
+    }
+}
+
+/// One plotted series. `x` holds numbers, or category indices when `ChartSpec::categories`
+/// is set. For histograms `y` holds the values to bin and `x` is empty.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub err: Option<Vec<f64>>,
+    /// Per-point text (scatter labels).
+    pub labels: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartSpec {
+    pub chart: ChartType,
+    /// The chart type came from the data's shape alone (no `chart=`, no intent keyword), so
+    /// a drawing routine may pick a variant that fits better (long category names → barh).
+    pub inferred: bool,
+    /// Category names of a text x axis (bars, lines over categories).
+    pub categories: Option<Vec<String>>,
+    pub series: Vec<Series>,
+    pub title: String,
+    pub xlabel: String,
+    pub ylabel: String,
+    pub logx: bool,
+    pub logy: bool,
+    pub bins: Option<usize>,
+    pub fit: bool,
+    pub labels: bool,
+    pub legend: LegendPos,
+    pub markers: Option<bool>,
+    pub xlim: (Option<f64>, Option<f64>),
+    pub ylim: (Option<f64>, Option<f64>),
+}
+
+fn bad(attr: &str, value: &str, valid: &str) -> ProviderError {
+    ProviderError::new(format!("invalid value `{value}` for {attr}=")).at_attr(attr).hint(format!("valid values: {valid}"))
+}
+
+fn parse_bool(attrs: &BTreeMap<String, String>, name: &str) -> Result<Option<bool>, ProviderError> {
+    attrs.get(name).map(|v| match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(bad(name, v, "true, false")),
+    }).transpose()
+}
+
+fn parse_lim(attrs: &BTreeMap<String, String>, name: &str) -> Result<(Option<f64>, Option<f64>), ProviderError> {
+    let Some(v) = attrs.get(name) else { return Ok((None, None)) };
+    let err = || bad(name, v, "two numbers `lo,hi`; leave one out to keep it automatic, e.g. `0,` or `,1`");
+    let (a, b) = v.split_once(',').ok_or_else(err)?;
+    let num = |s: &str| -> Result<Option<f64>, ProviderError> {
+        let s = s.trim();
+        if s.is_empty() { Ok(None) } else { s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some).ok_or_else(err) }
+    };
+    let (lo, hi) = (num(a)?, num(b)?);
+    if let (Some(l), Some(h)) = (lo, hi) {
+        if l >= h {
+            return Err(err());
+        }
+    }
+    Ok((lo, hi))
+}
+
+/// Lower-case words of the intent text.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+fn has_phrase(w: &[String], phrase: &[&str]) -> bool {
+    w.windows(phrase.len()).any(|win| win.iter().zip(phrase).all(|(a, b)| a == b))
+}
+
+/// Chart type named by the intent text: strong keywords decide alone; the weak ones
+/// ("over", "distribution") only when `weak_ok` says the data fits them.
+fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<ChartType> {
+    let w = words(intent);
+    let any = |list: &[&str]| w.iter().any(|x| list.contains(&x.as_str()));
+    let bars = w.iter().enumerate().any(|(i, x)| {
+        matches!(x.as_str(), "barplot" | "barchart" | "bar")
+            || (x == "bars" && (i == 0 || w[i - 1] != "error"))
+    });
+    if any(&["histogram", "histograms"]) {
+        Some(ChartType::Hist)
+    } else if any(&["horizontal"]) {
+        Some(ChartType::Barh)
+    } else if any(&["scatter", "scatterplot"]) {
+        Some(ChartType::Scatter)
+    } else if bars && !has_phrase(&w, &["error", "bar"]) || has_phrase(&w, &["bar", "chart"]) || has_phrase(&w, &["bar", "plot"]) {
+        Some(ChartType::Bar)
+    } else if any(&["line", "lines", "curve", "curves", "trend", "trends"]) {
+        Some(ChartType::Line)
+    } else if any(&["distribution", "distributions"]) && hist_ok {
+        Some(ChartType::Hist)
+    } else if any(&["over"]) && line_ok {
+        Some(ChartType::Line)
+    } else {
+        None
+    }
+}
+
+/// Columns the intent text names (case-insensitive, `_` read as a space).
+fn mentioned<'a>(intent: &str, cols: &[&'a Column]) -> Vec<&'a Column> {
+    let w = words(intent);
+    cols.iter().copied().filter(|c| {
+        let name = words(&c.name.replace('_', " "));
+        !name.is_empty() && has_phrase(&w, &name.iter().map(String::as_str).collect::<Vec<_>>())
+    }).collect()
+}
+
+fn has_dups(c: &Column) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    (0..match &c.values { Values::Num(v) => v.len(), Values::Text(v) => v.len() }).any(|i| !seen.insert(c.text(i)))
+}
+
+struct Ctx<'a> {
+    t: &'a Table,
+    attrs: &'a BTreeMap<String, String>,
+}
+
+impl<'a> Ctx<'a> {
+    fn col(&self, attr: &str, name: &str) -> Result<&'a Column, ProviderError> {
+        self.t.find(name.trim()).ok_or_else(|| {
+            ProviderError::new(format!("{attr}=: no column `{}` in the data", name.trim()))
+                .at_attr(attr)
+                .hint(format!("available columns: {}", self.t.names()))
+        })
+    }
+    fn cols(&self, attr: &str) -> Result<Option<Vec<&'a Column>>, ProviderError> {
+        self.attrs.get(attr).map(|v| v.split(',').filter(|s| !s.trim().is_empty()).map(|n| self.col(attr, n)).collect()).transpose()
+    }
+    fn numeric(&self, attr: &str, c: &Column) -> Result<(), ProviderError> {
+        match c.first_non_number() {
+            None => Ok(()),
+            Some((row, v)) => Err(ProviderError::new(format!("column `{}` is not numeric: row {} has `{v}`", c.name, row + 1))
+                .at_attr(attr)
+                .hint(format!("choose a numeric column; available columns: {}", self.t.names()))),
+        }
+    }
+    fn ambiguous(&self, what: &str, hint: &str) -> ProviderError {
+        ProviderError::new(format!("cannot tell {what} from the data"))
+            .hint(format!("{hint}; available columns: {}", self.t.names()))
+    }
+}
+
+/// The error column of `y`, by `_err`, `_std`, `_sd`, `_se` suffix.
+fn auto_err<'a>(t: &'a Table, y: &Column) -> Option<&'a Column> {
+    ["_err", "_std", "_sd", "_se"].iter().find_map(|s| t.find(&format!("{}{s}", y.name)).filter(|c| c.is_num()))
+}
+
+fn is_err_col(t: &Table, c: &Column) -> bool {
+    ["_err", "_std", "_sd", "_se"].iter().any(|s| c.name.strip_suffix(s).is_some_and(|base| t.find(base).is_some()))
+}
+
+impl ChartSpec {
+    /// Checks attributes against the table and resolves everything the charts need.
+    pub fn new(attrs: &BTreeMap<String, String>, intent: &str, t: &Table) -> Result<ChartSpec, ProviderError> {
+        let cx = Ctx { t, attrs };
+        let x_attr = attrs.get("x").map(|n| cx.col("x", n)).transpose()?;
+        let group_attr = attrs.get("group").map(|n| cx.col("group", n)).transpose()?;
+        let y_attr = cx.cols("y")?;
+        let err_attr = cx.cols("err")?;
+        let nums: Vec<&Column> = t.columns.iter().filter(|c| c.is_num()).collect();
+        let texts: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num()).collect();
+
+        // 1. chart type: chart=, intent text, data shape
+        let first = x_attr.unwrap_or(&t.columns[0]);
+        let shape = if x_attr.is_none() && nums.len() == 1 && texts.is_empty() {
+            ChartType::Hist
+        } else if !first.is_num() || (nums.len() < 2 && !texts.is_empty()) {
+            ChartType::Bar
+        } else {
+            ChartType::Line
+        };
+        let (chart, inferred) = match attrs.get("chart") {
+            Some(v) => (ChartType::parse(v.trim()).ok_or_else(|| bad("chart", v, CHARTS))?, false),
+            None => {
+                let hist_ok = texts.iter().all(|c| has_dups(c));
+                match chart_from_intent(intent, shape == ChartType::Line, hist_ok) {
+                    Some(c) => (c, false),
+                    // a fit line only makes sense on a scatter plot
+                    None if shape == ChartType::Line && attrs.get("fit").is_some_and(|f| f.trim() == "linear") => (ChartType::Scatter, false),
+                    None => (shape, true),
+                }
+            }
+        };
+        let iw = words(intent);
+
+        // 2. options
+        let mut logx = parse_bool(attrs, "logx")?.unwrap_or(false);
+        let mut logy = parse_bool(attrs, "logy")?.unwrap_or(false);
+        if let Some(v) = attrs.get("log") {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "x" => logx = true,
+                "y" => logy = true,
+                "xy" | "yx" | "both" => (logx, logy) = (true, true),
+                "none" | "false" => {}
+                _ => return Err(bad("log", v, "x, y, xy, none")),
+            }
+        }
+        let bins = match attrs.get("bins").map(|v| v.trim()) {
+            None | Some("auto") => None,
+            Some(v) => Some(v.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| bad("bins", v, "a whole number from 1 to 1000, or auto"))?),
+        };
+        let fit = match attrs.get("fit").map(|v| v.trim().to_ascii_lowercase()) {
+            None => has_phrase(&iw, &["linear", "fit"]) || has_phrase(&iw, &["regression", "line"]),
+            Some(v) if v == "linear" => true,
+            Some(v) if v == "none" || v == "false" => false,
+            Some(_) => return Err(bad("fit", &attrs["fit"], "linear, none")),
+        };
+        let labels = parse_bool(attrs, "labels")?.unwrap_or_else(|| has_phrase(&iw, &["value", "labels"]));
+        let legend = match attrs.get("legend").map(|v| v.trim().to_ascii_lowercase()) {
+            None => LegendPos::Auto,
+            Some(v) => match v.as_str() {
+                "auto" => LegendPos::Auto,
+                "none" | "off" | "false" => LegendPos::None,
+                "top" => LegendPos::Top,
+                "right" => LegendPos::Right,
+                "inside" => LegendPos::Inside,
+                _ => return Err(bad("legend", &attrs["legend"], "none, top, right, inside, auto")),
+            },
+        };
+        let markers = parse_bool(attrs, "markers")?;
+        let xlim = parse_lim(attrs, "xlim")?;
+        let ylim = parse_lim(attrs, "ylim")?;
+
+        // 3. columns
+        let mut spec = ChartSpec {
+            chart,
+            inferred,
+            categories: None,
+            series: vec![],
+            title: attrs.get("title").cloned().unwrap_or_default(),
+            xlabel: String::new(),
+            ylabel: String::new(),
+            logx,
+            logy,
+            bins,
+            fit,
+            labels,
+            legend,
+            markers,
+            xlim,
+            ylim,
+        };
+        let (xlabel, ylabel) = if chart == ChartType::Hist {
+            spec.resolve_hist(&cx, x_attr.or(y_attr.as_ref().and_then(|v| v.first().copied())), group_attr, intent)?
+        } else {
+            spec.resolve_xy(&cx, x_attr, y_attr, group_attr, err_attr, intent)?
+        };
+        let attr_label = |a: &str, default: String| attrs.get(a).cloned().unwrap_or(default);
+        if chart == ChartType::Barh {
+            // Horizontal bars keep x = categories and y = values in the spec (bar.rs turns
+            // them); the attributes name the axes as seen: xlabel=, logx=, xlim= are the
+            // value axis. logy=/ylim= are accepted for it too (a category axis has neither).
+            spec.xlabel = attr_label("ylabel", xlabel);
+            spec.ylabel = attr_label("xlabel", ylabel);
+            spec.logy = spec.logx || spec.logy;
+            spec.logx = false;
+            if spec.xlim != (None, None) {
+                spec.ylim = spec.xlim;
+            }
+            spec.xlim = (None, None);
+        } else {
+            spec.xlabel = attr_label("xlabel", xlabel);
+            spec.ylabel = attr_label("ylabel", ylabel);
+        }
+        spec.check_log(attrs)?;
+        Ok(spec)
+    }
+
+    fn resolve_hist(&mut self, cx: &Ctx, col: Option<&Column>, group: Option<&Column>, intent: &str) -> Result<(String, String), ProviderError> {
+        let t = cx.t;
+        let col = match col {
+            Some(c) => c,
+            None => {
+                let nums: Vec<&Column> = t.columns.iter().filter(|c| c.is_num()).collect();
+                let named = mentioned(intent, &nums);
+                match (nums.len(), named.len()) {
+                    (0, _) => return Err(cx.ambiguous("which column to bin", "a histogram needs a numeric column; set x=")),
+                    (1, _) => nums[0],
+                    (_, 1) => named[0],
+                    _ => return Err(cx.ambiguous("which column to bin", "set x= to the column whose values to count")),
+                }
+            }
+        };
+        cx.numeric("x", col)?;
+        let vals = col.nums().unwrap_or(&[]);
+        let group = group.or_else(|| {
+            let texts: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num() && has_dups(c)).collect();
+            (texts.len() == 1).then(|| texts[0])
+        });
+        match group {
+            Some(g) => {
+                for key in uniq(g) {
+                    let y = (0..vals.len()).filter(|&i| g.text(i) == key).map(|i| vals[i]).filter(|v| v.is_finite()).collect();
+                    self.series.push(Series { name: key, x: vec![], y, err: None, labels: None });
+                }
+            }
+            None => self.series.push(Series { name: pretty(&col.name), x: vec![], y: vals.iter().copied().filter(|v| v.is_finite()).collect(), err: None, labels: None }),
+        }
+        if self.series.iter().all(|s| s.y.is_empty()) {
+            return Err(ProviderError::new(format!("column `{}` has no numbers to count", col.name)));
+        }
+        Ok((pretty(&col.name), "Count".into()))
+    }
+
+    fn resolve_xy(&mut self, cx: &Ctx, x: Option<&Column>, y: Option<Vec<&Column>>, group: Option<&Column>, err: Option<Vec<&Column>>, intent: &str) -> Result<(String, String), ProviderError> {
+        let t = cx.t;
+        let chart = self.chart;
+        let x = match x {
+            Some(c) => c,
+            None => match chart {
+                ChartType::Bar | ChartType::Barh => t.columns.iter().find(|c| !c.is_num()).unwrap_or(&t.columns[0]),
+                ChartType::Scatter => *t.columns.iter().filter(|c| c.is_num()).collect::<Vec<_>>().first().ok_or_else(|| cx.ambiguous("the x values", "a scatter plot needs numeric x and y columns; set x= and y="))?,
+                _ => &t.columns[0],
+            },
+        };
+        if chart == ChartType::Scatter || (chart == ChartType::Line && self.logx) {
+            cx.numeric("x", x)?;
+        }
+        let categorical = matches!(chart, ChartType::Bar | ChartType::Barh) || !x.is_num();
+        let group = match group {
+            Some(g) => Some(g),
+            None => {
+                let others: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num() && c.name != x.name).collect();
+                let long = if categorical { has_dups(x) } else { true };
+                let dup_others: Vec<&Column> = others.iter().copied().filter(|c| has_dups(c)).collect();
+                match (long, dup_others.len()) {
+                    (true, 1) => Some(dup_others[0]),
+                    (true, n) if n > 1 => return Err(cx.ambiguous("which column groups the rows", "set group= (one series per value) and x=")),
+                    _ => None,
+                }
+            }
+        };
+        let point_labels = match (chart, group) {
+            (ChartType::Scatter, None) => t.columns.iter().find(|c| !c.is_num() && c.name != x.name),
+            _ => None,
+        };
+        // y columns
+        let ys: Vec<&Column> = match y {
+            Some(v) => v,
+            None => {
+                let cand: Vec<&Column> = t.columns.iter().filter(|c| c.is_num() && c.name != x.name && !is_err_col(t, c) && err.as_ref().is_none_or(|e| !e.iter().any(|e| e.name == c.name))).collect();
+                let named = mentioned(intent, &cand);
+                let cand = if named.is_empty() { cand } else { named };
+                let need_one = group.is_some() || chart == ChartType::Scatter;
+                match cand.len() {
+                    0 => return Err(cx.ambiguous("what to plot", "no numeric column besides x; set y=")),
+                    n if n > 1 && need_one => {
+                        return Err(cx.ambiguous("which column is y", "set x= and y="));
+                    }
+                    n if n > 8 => return Err(cx.ambiguous("which columns to plot", "set y= to at most 8 columns")),
+                    _ => cand,
+                }
+            }
+        };
+        for c in &ys {
+            cx.numeric("y", c)?;
+        }
+        if group.is_some() && ys.len() > 1 {
+            return Err(ProviderError::new("with group=, y= must name one column").at_attr("y").hint(format!("available columns: {}", t.names())));
+        }
+        let errs: Vec<Option<&Column>> = match err {
+            Some(e) if e.len() == ys.len() => e.into_iter().map(Some).collect(),
+            Some(e) if e.len() == 1 => ys.iter().map(|_| Some(e[0])).collect(),
+            Some(e) => return Err(ProviderError::new(format!("err= names {} columns for {} y columns", e.len(), ys.len())).at_attr("err").hint("give one error column per y column, or one for all")),
+            None => ys.iter().map(|y| auto_err(t, y)).collect(),
+        };
+        for c in errs.iter().flatten() {
+            cx.numeric("err", c)?;
+        }
+
+        // x positions
+        let n = t.rows();
+        let (xs, cats): (Vec<f64>, Option<Vec<String>>) = if categorical {
+            let cats = uniq(x);
+            let xs = (0..n).map(|i| cats.iter().position(|c| *c == x.text(i)).map_or(f64::NAN, |k| k as f64)).collect();
+            (xs, Some(cats))
+        } else {
+            (x.nums().expect("numeric").to_vec(), None)
+        };
+        let num = |c: &Column| c.nums().expect("checked numeric").to_vec();
+        let keys: Vec<(String, Vec<usize>)> = match group {
+            Some(g) => uniq(g).into_iter().map(|k| {
+                let rows = (0..n).filter(|&i| g.text(i) == k).collect();
+                (k, rows)
+            }).collect(),
+            None => ys.iter().map(|y| (pretty(&y.name), (0..n).collect())).collect(),
+        };
+        for (k, (name, rows)) in keys.into_iter().enumerate() {
+            let yc = if group.is_some() { ys[0] } else { ys[k] };
+            let ec = if group.is_some() { errs[0] } else { errs[k] };
+            let (yv, ev) = (num(yc), ec.map(num));
+            if categorical && matches!(chart, ChartType::Bar | ChartType::Barh) {
+                // one value per category
+                let nc = cats.as_ref().map_or(0, Vec::len);
+                let mut vals = vec![f64::NAN; nc];
+                let mut evs = vec![f64::NAN; nc];
+                for &i in &rows {
+                    let c = xs[i] as usize;
+                    if !vals[c].is_nan() {
+                        return Err(ProviderError::new(format!("two rows for the bar `{}`{}", x.text(i), if group.is_some() { format!(" in group `{name}`") } else { String::new() }))
+                            .hint(format!("each bar needs exactly one row; aggregate the data or set group=; available columns: {}", t.names())));
+                    }
+                    vals[c] = yv[i];
+                    if let Some(e) = &ev {
+                        evs[c] = e[i];
+                    }
+                }
+                self.series.push(Series { name, x: (0..nc).map(|i| i as f64).collect(), y: vals, err: ev.map(|_| evs), labels: None });
+            } else {
+                let mut idx: Vec<usize> = rows.into_iter().filter(|&i| xs[i].is_finite()).collect();
+                if chart == ChartType::Line {
+                    idx.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+                }
+                self.series.push(Series {
+                    name,
+                    x: idx.iter().map(|&i| xs[i]).collect(),
+                    y: idx.iter().map(|&i| yv[i]).collect(),
+                    err: ev.map(|e| idx.iter().map(|&i| e[i]).collect()),
+                    labels: point_labels.map(|c| idx.iter().map(|&i| c.text(i)).collect()),
+                });
+            }
+        }
+        self.categories = cats;
+        let ylabel = if group.is_some() || ys.len() == 1 { pretty(&ys[0].name) } else { ys.iter().map(|c| pretty(&c.name)).collect::<Vec<_>>().join(", ") };
+        Ok((pretty(&x.name), ylabel))
+    }
+
+    fn check_log(&self, attrs: &BTreeMap<String, String>) -> Result<(), ProviderError> {
+        let attr = |names: &[&'static str]| names.iter().copied().find(|a| attrs.contains_key(*a)).unwrap_or("log");
+        for s in &self.series {
+            let hist = self.chart == ChartType::Hist;
+            let xv: &[f64] = if hist { &s.y } else if self.categories.is_some() { &[] } else { &s.x };
+            let yv: &[f64] = if hist { &[] } else { &s.y };
+            let ynames: &[&'static str] = if self.chart == ChartType::Barh { &["logx", "logy"] } else { &["logy"] };
+            for (on, vals, a) in [(self.logx, xv, attr(&["logx"])), (self.logy, yv, attr(ynames))] {
+                if let (true, Some(v)) = (on, vals.iter().find(|v| **v <= 0.0)) {
+                    return Err(ProviderError::new(format!("a log axis cannot show {} (series `{}`)", super::style::fmt_fixed(*v, 3), s.name))
+                        .at_attr(a)
+                        .hint("drop the log scale or the values ≤ 0"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Distinct cell texts of a column, in order of first appearance.
+fn uniq(c: &Column) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let n = match &c.values { Values::Num(v) => v.len(), Values::Text(v) => v.len() };
+    for i in 0..n {
+        let s = c.text(i);
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "spec_tests.rs"]
+mod tests;

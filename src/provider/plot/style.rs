@@ -1,0 +1,237 @@
+//! The house style of builtin plots: palette, markers, sizes at print size, tick formatting.
+//!
+//! All sizes are in points (1/72 in) at the printed size of the figure, so a 3.3 in figure
+//! and a 7 in figure use the same 7.5 pt tick labels as each other and as the paper's
+//! footnotes. `canvas` turns points into SVG units.
+
+use std::sync::LazyLock;
+
+use plotters::style::{FontStyle, RGBColor, register_font};
+
+use crate::render;
+
+/// Okabe & Ito (2008) colour-blind-safe palette, in series order (yellow and black last:
+/// yellow is weak on white, black is kept for fits and annotations).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+    RGBColor(0x00, 0x00, 0x00), // black
+];
+
+/// Colour of series `i` (the palette repeats after 8 series; markers still differ).
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+pub const TEXT: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
+pub const AXIS: RGBColor = RGBColor(0x33, 0x33, 0x33);
+pub const GRID: RGBColor = RGBColor(0xE3, 0xE3, 0xE3);
+pub const ERRBAR: RGBColor = RGBColor(0x26, 0x26, 0x26);
+pub const WHITE: RGBColor = RGBColor(0xFF, 0xFF, 0xFF);
+pub const FIT: RGBColor = RGBColor(0x33, 0x33, 0x33);
+
+/// Font sizes in points.
+pub const TICK_PT: f64 = 7.5;
+pub const LABEL_PT: f64 = 8.5;
+pub const TITLE_PT: f64 = 9.0;
+pub const LEGEND_PT: f64 = 7.5;
+pub const VALUE_PT: f64 = 7.0;
+
+/// Line widths and lengths in points.
+pub const AXIS_W: f64 = 0.6;
+pub const GRID_W: f64 = 0.5;
+pub const TICK_LEN: f64 = 3.0;
+pub const MINOR_TICK_LEN: f64 = 1.7;
+pub const LINE_W: f64 = 1.3;
+pub const ERR_W: f64 = 0.7;
+pub const ERR_CAP: f64 = 1.8;
+pub const MARKER_R: f64 = 1.9;
+/// Opacity of error bands under lines and of overlapping histograms.
+pub const BAND_OPACITY: f64 = 0.2;
+pub const OVERLAP_OPACITY: f64 = 0.45;
+/// Blank border around the whole figure.
+pub const PAD: f64 = 3.0;
+/// Gap between tick marks and tick labels, and between text blocks.
+pub const GAP: f64 = 2.5;
+
+/// Marker shapes, in series order after the colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marker {
+    Circle,
+    Square,
+    TriangleUp,
+    Diamond,
+    TriangleDown,
+    Pentagon,
+}
+
+pub fn marker(i: usize) -> Marker {
+    const M: [Marker; 6] =
+        [Marker::Circle, Marker::Square, Marker::TriangleUp, Marker::Diamond, Marker::TriangleDown, Marker::Pentagon];
+    M[i % M.len()]
+}
+
+/// Registers the embedded fonts with plotters once per process (the ab_glyph text path
+/// of plotters needs a registered "sans-serif").
+pub fn init() {
+    static DONE: LazyLock<()> = LazyLock::new(|| {
+        for (style, bytes) in [(FontStyle::Normal, render::FONT_REGULAR), (FontStyle::Bold, render::FONT_BOLD)] {
+            if register_font("sans-serif", style, bytes).is_err() {
+                panic!("embedded font does not parse");
+            }
+        }
+        render::init_fonts();
+    });
+    LazyLock::force(&DONE);
+}
+
+/// Width in points of `text` at `size_pt`.
+pub fn text_w(text: &str, size_pt: f64, bold: bool) -> f64 {
+    render::text_width(text, size_pt, bold)
+}
+
+/// Height of capitals, in points (what tick labels are aligned on).
+pub fn cap_h(size_pt: f64) -> f64 {
+    render::font_metrics().cap_height * size_pt
+}
+
+/// Height of a line of text including descenders, in points.
+pub fn line_h(size_pt: f64) -> f64 {
+    size_pt * 1.15
+}
+
+/// Display form of a column name: underscores become spaces (`train_loss` → `train loss`).
+pub fn pretty(name: &str) -> String {
+    name.replace('_', " ").trim().to_string()
+}
+
+/// Typographic minus instead of the hyphen.
+fn minus(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) => format!("\u{2212}{rest}"),
+        None => s,
+    }
+}
+
+/// Whether every finite value is a whole number.
+pub fn all_int<'a>(values: impl IntoIterator<Item = &'a f64>) -> bool {
+    values.into_iter().filter(|v| v.is_finite()).all(|v| v.fract() == 0.0)
+}
+
+/// Fewest decimals (≤ `max`) that show every value exactly enough.
+pub fn decimals_for(values: &[f64], max: usize) -> usize {
+    (0..=max)
+        .find(|&d| {
+            let f = 10f64.powi(d as i32);
+            values.iter().filter(|v| v.is_finite()).all(|v| {
+                let s = v * f;
+                (s - s.round()).abs() <= 1e-6 * s.abs().max(1.0)
+            })
+        })
+        .unwrap_or(max)
+}
+
+/// Formats a number with `d` decimals, a typographic minus and no "-0".
+pub fn fmt_fixed(v: f64, d: usize) -> String {
+    let s = format!("{v:.d$}");
+    let zero = s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.');
+    if zero { format!("{:.d$}", 0.0) } else { minus(s) }
+}
+
+/// Labels for linear-axis ticks: integers without ".0", one shared number of decimals,
+/// `k`/`M` suffixes for large round values, scientific for tiny ones.
+pub fn fmt_ticks(ticks: &[f64]) -> Vec<String> {
+    let max = ticks.iter().fold(0f64, |m, t| m.max(t.abs()));
+    if max == 0.0 {
+        return ticks.iter().map(|_| "0".to_string()).collect();
+    }
+    for (div, suffix, from) in [(1e6, "M", 1e6), (1e3, "k", 1e4)] {
+        if max >= from {
+            let scaled: Vec<f64> = ticks.iter().map(|t| t / div).collect();
+            let d = decimals_for(&scaled, 1);
+            if scaled.iter().all(|s| {
+                let f = 10f64.powi(d as i32);
+                ((s * f) - (s * f).round()).abs() < 1e-6
+            }) {
+                return scaled
+                    .iter()
+                    .map(|s| if *s == 0.0 { "0".into() } else { format!("{}{suffix}", fmt_fixed(*s, d)) })
+                    .collect();
+            }
+        }
+    }
+    if max < 1e-3 {
+        return ticks.iter().map(|t| fmt_sci(*t)).collect();
+    }
+    let d = decimals_for(ticks, 6);
+    ticks.iter().map(|t| fmt_fixed(*t, d)).collect()
+}
+
+/// `2.5e−5`-style label.
+fn fmt_sci(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let e = v.abs().log10().floor() as i32;
+    let m = v / 10f64.powi(e);
+    let d = decimals_for(&[m], 2);
+    format!("{}e{}", fmt_fixed(m, d), minus(e.to_string()))
+}
+
+/// Label of a power of ten on a log axis: plain for 0.001 … 10000 (unless `sup`), else `10ⁿ`.
+pub fn fmt_pow10(e: i32, sup: bool) -> String {
+    if !sup && (-3..=4).contains(&e) {
+        let v = 10f64.powi(e);
+        return fmt_fixed(v, e.min(0).unsigned_abs() as usize);
+    }
+    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let digits: String = e.unsigned_abs().to_string().chars().map(|c| SUP[c as usize - '0' as usize]).collect();
+    let s = format!("10{}{digits}", if e < 0 { "⁻" } else { "" });
+    if render::font_has_glyphs(&s) { s } else { format!("1e{}", minus(e.to_string())) }
+}
+
+/// Formats a data value for a value label, with the decimals the data itself uses (≤ 3).
+pub fn fmt_value(v: f64, d: usize) -> String {
+    fmt_fixed(v, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_ticks_have_no_decimals() {
+        assert_eq!(fmt_ticks(&[0.0, 20.0, 40.0]), ["0", "20", "40"]);
+        assert_eq!(fmt_ticks(&[0.0, 0.25, 0.5]), ["0.00", "0.25", "0.50"]);
+        assert_eq!(fmt_ticks(&[0.8, 0.85, 0.9]), ["0.80", "0.85", "0.90"]);
+        assert_eq!(fmt_ticks(&[-1.0, 0.0, 1.0]), ["\u{2212}1", "0", "1"]);
+        assert_eq!(fmt_ticks(&[0.0, 20000.0, 40000.0]), ["0", "20k", "40k"]);
+        assert_eq!(fmt_ticks(&[0.0, 2500.0, 5000.0]), ["0", "2500", "5000"]);
+        assert_eq!(fmt_ticks(&[0.0, 1.5e6, 3e6]), ["0", "1.5M", "3.0M"]);
+        assert_eq!(fmt_ticks(&[0.0, 1e6, 2e6]), ["0", "1M", "2M"]);
+        assert_eq!(fmt_ticks(&[0.0, 0.0001, 0.0002]), ["0", "1e\u{2212}4", "2e\u{2212}4"]);
+        // float noise from tick arithmetic is not shown
+        assert_eq!(fmt_ticks(&[0.1 + 0.2, 0.6]), ["0.3", "0.6"]);
+    }
+
+    #[test]
+    fn pow10_labels() {
+        assert_eq!(fmt_pow10(0, false), "1");
+        assert_eq!(fmt_pow10(3, false), "1000");
+        assert_eq!(fmt_pow10(-2, false), "0.01");
+        let big = fmt_pow10(6, false);
+        assert!(big == "10⁶" || big == "1e6", "{big}");
+    }
+
+    #[test]
+    fn value_decimals() {
+        assert_eq!(decimals_for(&[0.912, 0.85], 3), 3);
+        assert_eq!(decimals_for(&[42.0, 17.0], 3), 0);
+        assert_eq!(fmt_value(-0.0001, 2), "0.00");
+    }
+}

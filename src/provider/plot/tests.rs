@@ -1,0 +1,341 @@
+//! End-to-end tests of the plot provider: every chart family through SVG, PDF and PNG.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::provider::{Format, InputFile, OutputSpec};
+
+fn req(attrs: &[(&str, &str)], body: &str, csv: Option<&str>, width_in: f64) -> Request {
+    let mut files = BTreeMap::new();
+    if let Some(text) = csv {
+        files.insert("data".to_string(), InputFile::new("csv", text.as_bytes().to_vec()));
+    }
+    Request {
+        kind: Kind::Plot,
+        provider: "builtin".into(),
+        provider_version: VERSION.into(),
+        attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        body: body.into(),
+        files,
+        output: OutputSpec { formats: vec![Format::Svg, Format::Pdf, Format::Png], width_in, height_in: width_in * 0.72, png_dpi: 192.0 },
+    }
+}
+
+const BARS: &str = "model,accuracy,accuracy_std\nGPT-4o,91,1.2\nClaude,93,1.0\nLlama-3 70B,86,2.0\nOurs,95,0.8\n";
+const GROUPED: &str = "model,MMLU,GSM8K,HumanEval\nBaseline,62.1,48.3,35.2\n+ retrieval,66.4,52.8,37.9\nFull system,71.3,61.7,44.6\n";
+
+fn lines_csv() -> String {
+    let mut s = String::from("epoch,train_loss,train_loss_std,val_loss,val_loss_std\n");
+    for e in 1..=15 {
+        let t = f64::from(e);
+        s += &format!("{e},{:.3},0.1,{:.3},0.12\n", 2.4 * (-t / 6.0).exp() + 0.3, 2.2 * (-t / 8.0).exp() + 0.45);
+    }
+    s
+}
+
+fn scatter_csv() -> String {
+    let mut s = String::from("params,accuracy,family\n");
+    for i in 0..18 {
+        let p = [1.0, 3.0, 7.0, 13.0, 34.0, 70.0][i % 6];
+        s += &format!("{p},{:.1},{}\n", 40.0 + 9.0 * f64::ln(p) + (i % 5) as f64, ["Llama", "Qwen", "Mistral"][i / 6]);
+    }
+    s
+}
+
+fn hist_csv() -> String {
+    let mut s = String::from("latency_ms\n");
+    let mut x: u64 = 7;
+    for _ in 0..300 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s += &format!("{:.2}\n", 40.0 + (x >> 40) as f64 / (1u64 << 24) as f64 * 60.0);
+    }
+    s
+}
+
+/// A text element of the SVG with its approximate box (caps to descenders) in SVG units.
+#[derive(Debug)]
+struct TextBox {
+    text: String,
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+}
+
+fn attr(el: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let i = el.find(&key)? + key.len();
+    Some(el[i..i + el[i..].find('"')?].to_string())
+}
+
+fn text_boxes(svg: &str) -> Vec<TextBox> {
+    let m = render::font_metrics();
+    svg.split("<text").skip(1).map(|chunk| {
+        let (head, rest) = chunk.split_once('>').unwrap();
+        let text = rest.split("</text>").next().unwrap().replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"");
+        let num = |n: &str| attr(head, n).unwrap().parse::<f64>().unwrap();
+        let (x, y, size) = (num("x"), num("y"), num("font-size"));
+        let bold = head.contains("font-weight=\"bold\"");
+        let w = render::text_width(&text, size, bold);
+        let (a0, a1) = match attr(head, "text-anchor").as_deref() {
+            Some("middle") => (-w / 2.0, w / 2.0),
+            Some("end") => (-w, 0.0),
+            _ => (0.0, w),
+        };
+        // along the text: a0..a1; across: from cap top to descender, relative to baseline
+        let (c0, c1) = (-m.cap_height * size * 1.05, m.descender * size * 0.8);
+        match attr(head, "transform") {
+            None => TextBox { text, x0: x + a0, x1: x + a1, y0: y + c0, y1: y + c1 },
+            Some(t) => {
+                assert!(t.starts_with("rotate(-90 "), "{t}");
+                let parts: Vec<f64> = t.trim_start_matches("rotate(-90 ").trim_end_matches(')').split(' ').map(|v| v.parse().unwrap()).collect();
+                let (cx, cy) = (parts[0], parts[1]);
+                // rotating by −90° about (cx, cy): text x runs up, baseline offset runs right
+                let dy = y - cy;
+                TextBox { text, x0: cx + dy + c0, x1: cx + dy + c1, y0: cy - a1, y1: cy - a0 }
+            }
+        }
+    }).collect()
+}
+
+fn view_box(svg: &str) -> (f64, f64) {
+    let vb = attr(svg, "viewBox").unwrap();
+    let v: Vec<f64> = vb.split(' ').map(|s| s.parse().unwrap()).collect();
+    (v[2], v[3])
+}
+
+/// Checks every output of a generated figure; returns the SVG text.
+fn check(req: &Request) -> String {
+    let arts = PlotProvider::new().generate(req).unwrap_or_else(|e| panic!("{e} ({:?})", e.hint));
+    assert_eq!(arts.iter().map(|a| a.format).collect::<Vec<_>>(), [Format::Svg, Format::Pdf, Format::Png]);
+    let svg = String::from_utf8(arts[0].bytes.clone()).unwrap();
+    let (w_in, h_in) = (req.output.width_in, req.output.height_in);
+
+    // SVG: parses, declares its printed size, 1/10 pt units, no per-element `opacity=`
+    render::parse(&svg).unwrap();
+    assert!(svg.contains(&format!("width=\"{}in\"", w_in)), "{}", &svg[..200]);
+    let (vw, vh) = view_box(&svg);
+    assert!((vw - w_in * 720.0).abs() < 1e-6 && (vh - h_in * 720.0).abs() < 1e-6);
+    assert!(!svg.contains(" opacity="), "per-element opacity makes svg2pdf write transparency groups");
+
+    // no label leaves the figure, no two labels overlap
+    let boxes = text_boxes(&svg);
+    for b in &boxes {
+        assert!(b.x0 >= 0.0 && b.y0 >= 0.0 && b.x1 <= vw && b.y1 <= vh, "clipped: {b:?}");
+    }
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+            assert!(!overlap, "overlapping labels: {a:?} and {b:?}");
+        }
+    }
+
+    // PDF: one page of the right size, an embedded TrueType font, text kept as text
+    let doc = lopdf::Document::load_mem(&arts[1].bytes).unwrap();
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 1);
+    let page = doc.get_object(*pages.values().next().unwrap()).unwrap().as_dict().unwrap();
+    let mb: Vec<f32> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+    assert!((f64::from(mb[2]) - w_in * 72.0).abs() < 0.01 && (f64::from(mb[3]) - h_in * 72.0).abs() < 0.01, "{mb:?}");
+    let mut font_file = false;
+    let mut unicode = String::new();
+    for obj in doc.objects.values() {
+        if let Ok(d) = obj.as_dict() {
+            font_file |= d.has(b"FontFile2");
+        }
+        if let Ok(s) = obj.as_stream() {
+            let data = s.decompressed_content().unwrap_or_else(|_| s.content.clone());
+            let text = String::from_utf8_lossy(&data);
+            if text.contains("begincmap") {
+                unicode += &cmap_chars(&text);
+            }
+        }
+    }
+    assert!(font_file, "no embedded TrueType font");
+    let label = req.attr("xlabel").unwrap_or("");
+    for ch in label.chars().filter(|c| !c.is_whitespace()) {
+        assert!(unicode.contains(ch), "`{ch}` of the axis label is not text in the PDF");
+    }
+
+    // PNG: the size the resolution implies
+    let dec = png::Decoder::new(std::io::Cursor::new(&arts[2].bytes));
+    let reader = dec.read_info().unwrap();
+    let info = reader.info();
+    let dpi = req.output.png_dpi;
+    assert_eq!((info.width, info.height), ((w_in * dpi).round() as u32, (h_in * dpi).round() as u32));
+    svg
+}
+
+/// Characters a ToUnicode CMap maps glyphs to.
+fn cmap_chars(cmap: &str) -> String {
+    let mut out = String::new();
+    for line in cmap.lines().filter(|l| l.starts_with('<')) {
+        if let Some(dst) = line.split('<').nth(2).and_then(|s| s.split('>').next()) {
+            let units: Vec<u16> = (0..dst.len() / 4).filter_map(|i| u16::from_str_radix(&dst[i * 4..i * 4 + 4], 16).ok()).collect();
+            out += &String::from_utf16_lossy(&units);
+        }
+    }
+    out
+}
+
+fn texts(svg: &str) -> Vec<String> {
+    text_boxes(svg).into_iter().map(|b| b.text).collect()
+}
+
+#[test]
+fn provider_metadata() {
+    let p = PlotProvider::new();
+    assert_eq!((p.id(), p.kinds(), p.file_attrs(), p.uses_caption()), ("builtin", &[Kind::Plot][..], &["data"][..], false));
+    assert!(p.version().starts_with("builtin-plot/"));
+}
+
+#[test]
+fn bar_chart_with_integer_ticks() {
+    let svg = check(&req(&[("xlabel", "Model")], "Accuracy per model", Some(BARS), 3.3));
+    let t = texts(&svg);
+    for tick in ["0", "20", "40", "60", "80", "100"] {
+        assert!(t.iter().any(|s| s == tick), "tick {tick} missing: {t:?}");
+    }
+    assert!(t.iter().all(|s| !s.ends_with(".0")), "{t:?}");
+    assert_eq!(svg.matches("fill=\"#0072B2\"").count(), 4, "one bar per model");
+    // error bars from the accuracy_std column: a stem and two caps each
+    assert_eq!(svg.matches("stroke=\"#262626\"").count(), 12);
+}
+
+#[test]
+fn grouped_bars_with_legend() {
+    let svg = check(&req(&[("ylabel", "Score (%)"), ("xlabel", "System")], "", Some(GROUPED), 3.3));
+    let t = texts(&svg);
+    for name in ["MMLU", "GSM8K", "HumanEval", "Baseline", "Full system"] {
+        assert!(t.iter().any(|s| s == name), "{name} missing: {t:?}");
+    }
+    for c in ["#0072B2", "#E69F00", "#009E73"] {
+        assert_eq!(svg.matches(&format!("fill=\"{c}\"")).count(), 4, "3 bars + 1 legend swatch of {c}");
+    }
+}
+
+#[test]
+fn horizontal_bars_with_value_labels_and_error_bars() {
+    let svg = check(&req(&[("chart", "barh"), ("labels", "true"), ("xlabel", "Accuracy (%)")], "", Some(BARS), 3.3));
+    let t = texts(&svg);
+    for v in ["91", "93", "86", "95"] {
+        assert!(t.iter().any(|s| s == v), "value label {v} missing: {t:?}");
+    }
+    assert_eq!(svg.matches("stroke=\"#262626\"").count(), 12);
+    // categories on the left, first row on top
+    let boxes = text_boxes(&svg);
+    let y = |name: &str| boxes.iter().find(|b| b.text == name).unwrap().y0;
+    assert!(y("GPT-4o") < y("Ours"));
+}
+
+#[test]
+fn long_category_names_stay_readable() {
+    let csv = "method,score\nSupervised fine-tuning,71\nDirect preference optimisation,75\nReinforcement learning from human feedback,78\nOurs (iterative self-refinement),83\n";
+    // inferred: laid on their side
+    let turned = |svg: &str, name: &str| svg.split("<text").any(|t| t.contains(name) && t.contains("rotate("));
+    let svg = check(&req(&[("xlabel", "Method")], "", Some(csv), 3.3));
+    assert!(!turned(&svg, "Supervised"), "inferred bar chart with long names should turn horizontal");
+    let boxes = text_boxes(&svg);
+    let at = |name: &str| boxes.iter().find(|b| b.text.starts_with(name)).unwrap().y0;
+    assert!(at("Supervised") < at("Ours"), "categories listed top to bottom");
+    // explicitly vertical: labels turned
+    let svg = check(&req(&[("chart", "bar"), ("xlabel", "Method")], "", Some(csv), 3.3));
+    assert!(turned(&svg, "Supervised"));
+}
+
+#[test]
+fn lines_with_error_bands() {
+    let svg = check(&req(&[("y", "train_loss,val_loss"), ("xlabel", "Epoch")], "Loss over epochs", Some(&lines_csv()), 3.3));
+    assert!(svg.matches("<polygon").count() >= 2);
+    assert_eq!(svg.matches(&format!("fill-opacity=\"{}\"", style::BAND_OPACITY)).count(), 2 + 2, "two bands + two legend swatches");
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s == "train loss") && t.iter().any(|s| s == "val loss"), "{t:?}");
+    // 15 points per series: markers off by default beyond 12
+    assert_eq!(svg.matches("<circle").count(), 0);
+}
+
+#[test]
+fn scatter_with_groups_and_fit() {
+    let svg = check(&req(&[("chart", "scatter"), ("fit", "linear"), ("xlabel", "Parameters (B)"), ("logx", "true")], "", Some(&scatter_csv()), 3.3));
+    let t = texts(&svg);
+    assert_eq!(t.iter().filter(|s| s.contains("R² = ")).count(), 3, "{t:?}");
+    assert!(t.iter().any(|s| s.starts_with("Llama")));
+    // one marker shape per group: circles, squares (4-point polygons), triangles
+    assert_eq!(svg.matches("<circle").count(), 6 + 1);
+}
+
+#[test]
+fn histogram_bins() {
+    let svg = check(&req(&[("bins", "12"), ("xlabel", "Latency (ms)")], "Distribution of request latency", Some(&hist_csv()), 3.3));
+    assert_eq!(svg.matches("fill=\"#0072B2\"").count(), 12);
+    assert!(texts(&svg).iter().any(|s| s == "Count"));
+}
+
+#[test]
+fn log_axes_tick_at_powers_of_ten() {
+    let mut csv = String::from("tokens,loss\n");
+    for k in 0..6 {
+        let n = 10f64.powi(3 + k);
+        csv += &format!("{n},{}\n", 5.0 * n.powf(-0.3));
+    }
+    let svg = check(&req(&[("log", "xy"), ("xlabel", "Tokens")], "", Some(&csv), 3.3));
+    let t = texts(&svg);
+    for tick in ["10³", "10⁵", "10⁸", "0.1"] {
+        assert!(t.iter().any(|s| s == tick), "{tick} missing: {t:?}");
+    }
+}
+
+#[test]
+fn two_column_figures_and_inline_data() {
+    let body = "Accuracy per model\n---\nmodel,acc\nA,0.91\nB,0.85\nC,0.88\n";
+    let svg = check(&req(&[("xlabel", "Model"), ("labels", "true"), ("title", "Results")], body, None, 7.0));
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s == "0.91") && t.iter().any(|s| s == "Results"), "{t:?}");
+}
+
+#[test]
+fn errors_reach_the_caller() {
+    let e = PlotProvider::new().generate(&req(&[], "Show accuracy per model", None, 3.3)).unwrap_err();
+    assert_eq!(e.message, "no data for this plot");
+    let e = PlotProvider::new().generate(&req(&[("chart", "pie")], "", Some(BARS), 3.3)).unwrap_err();
+    assert_eq!(e.attr.as_deref(), Some("chart"));
+    let e = PlotProvider::new().generate(&req(&[("title", &"A very long title ".repeat(3))], "", Some(BARS), 0.5)).unwrap_err();
+    assert!(e.message.contains("out of range"), "{}", e.message);
+}
+
+#[test]
+fn edge_cases() {
+    // one bar, one point, constant values, missing cells
+    check(&req(&[], "", Some("m,v\nOnly,3\n"), 3.3));
+    check(&req(&[("chart", "line")], "", Some("x,y\n1,2\n"), 3.3));
+    check(&req(&[], "", Some("v\n5\n5\n5\n"), 3.3));
+    check(&req(&[("chart", "scatter")], "", Some("x,y\n1,\n2,3\n,4\n5,6\n"), 3.3));
+    check(&req(&[("chart", "barh"), ("labels", "true")], "", Some("m,v\nA,-2\nB,3\n"), 3.3));
+    // a column with no numbers at all
+    let e = PlotProvider::new().generate(&req(&[("chart", "line")], "", Some("x,y\n1,NA\n2,NA\n"), 3.3)).unwrap_err();
+    assert!(e.message.contains("no numbers"), "{}", e.message);
+}
+
+#[test]
+fn characters_missing_from_the_font_are_an_error() {
+    let e = PlotProvider::new().generate(&req(&[], "", Some("m,v\n模型,3\nB,2\n"), 3.3)).unwrap_err();
+    assert!(e.message.contains("模型"), "{}", e.message);
+    assert!(e.hint.unwrap().contains("Liberation Sans"));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let cases = [
+        req(&[("labels", "true")], "", Some(GROUPED), 3.3),
+        req(&[("y", "train_loss,val_loss")], "", Some(&lines_csv()), 3.3),
+        req(&[("chart", "scatter"), ("fit", "linear")], "", Some(&scatter_csv()), 3.3),
+        req(&[], "", Some(&hist_csv()), 3.3),
+    ];
+    for r in &cases {
+        let a = PlotProvider::new().generate(r).unwrap();
+        let b = PlotProvider::new().generate(r).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!(x.bytes == y.bytes, "{} differs between two runs", x.format);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! SVG text → output files (SVG, vector PDF, PNG) with the embedded fonts; no plot knowledge.
+//!
+//! Every generated figure that is drawn as SVG (plots, later diagrams) ends here:
+//! the SVG is parsed once by usvg and that tree feeds both svg2pdf (vector PDF, text kept
+//! as text, fonts embedded as subsets) and resvg (PNG). Fonts come only from the bytes
+//! embedded in the binary (Liberation Sans, metric-compatible with Arial/Helvetica), never
+//! from the system, so the same SVG renders the same on every machine.
+//!
+//! The SVG should give its `width`/`height` in inches (`width="3.3in"`): usvg turns that
+//! into 96 user units per inch, the PDF page is then exactly that size
+//! (`PageOptions { dpi: 96 }`) and the PNG is `width_in × png_dpi` pixels.
+
+mod canon;
+
+use std::sync::{Arc, LazyLock};
+
+use resvg::tiny_skia;
+use svg2pdf::usvg::{self, fontdb};
+
+use crate::provider::{Artifact, Format, ProviderError};
+
+/// Liberation Sans Regular (SIL OFL 1.1, see `templates/fonts/LICENSE-Liberation`).
+pub static FONT_REGULAR: &[u8] = include_bytes!("../templates/fonts/LiberationSans-Regular.ttf");
+/// Liberation Sans Bold.
+pub static FONT_BOLD: &[u8] = include_bytes!("../templates/fonts/LiberationSans-Bold.ttf");
+/// Family name of the embedded fonts, as written in `font-family`.
+pub const FONT_FAMILY: &str = "Liberation Sans";
+
+/// usvg's user units per inch.
+const SVG_DPI: f64 = 96.0;
+
+/// The font database shared by every render in this process: only the embedded fonts,
+/// with every generic family (sans-serif, serif, ...) mapped to Liberation Sans.
+static FONTDB: LazyLock<Arc<fontdb::Database>> = LazyLock::new(|| {
+    let mut db = fontdb::Database::new();
+    db.load_font_data(FONT_REGULAR.to_vec());
+    db.load_font_data(FONT_BOLD.to_vec());
+    db.set_sans_serif_family(FONT_FAMILY);
+    db.set_serif_family(FONT_FAMILY);
+    db.set_monospace_family(FONT_FAMILY);
+    db.set_cursive_family(FONT_FAMILY);
+    db.set_fantasy_family(FONT_FAMILY);
+    Arc::new(db)
+});
+
+/// Parsed embedded fonts for measuring text (advance widths) without rendering.
+static FACES: LazyLock<[ttf_parser::Face<'static>; 2]> = LazyLock::new(|| {
+    [
+        ttf_parser::Face::parse(FONT_REGULAR, 0).expect("embedded regular font parses"),
+        ttf_parser::Face::parse(FONT_BOLD, 0).expect("embedded bold font parses"),
+    ]
+});
+
+/// Loads the embedded fonts once per process. Calling it is optional (first use does it);
+/// benchmarks call it to keep the one-time cost out of per-figure timings.
+pub fn init_fonts() {
+    LazyLock::force(&FONTDB);
+    LazyLock::force(&FACES);
+}
+
+/// Vertical metrics of the embedded sans font, as fractions of the font size.
+#[derive(Clone, Copy, Debug)]
+pub struct FontMetrics {
+    /// Height of capital letters above the baseline.
+    pub cap_height: f64,
+    /// Height of lower-case letters such as "x".
+    pub x_height: f64,
+    /// Ascender above the baseline (typographic).
+    pub ascender: f64,
+    /// Descender below the baseline (positive number).
+    pub descender: f64,
+}
+
+/// Metrics of the embedded regular font.
+pub fn font_metrics() -> FontMetrics {
+    let face = &FACES[0];
+    let upem = f64::from(face.units_per_em());
+    FontMetrics {
+        cap_height: face.capital_height().map_or(0.716, |h| f64::from(h) / upem),
+        x_height: face.x_height().map_or(0.519, |h| f64::from(h) / upem),
+        ascender: f64::from(face.ascender()) / upem,
+        descender: -f64::from(face.descender()) / upem,
+    }
+}
+
+/// Advance width of `text` set in the embedded font at `size` (same unit as the result),
+/// with pair kerning from the `kern` table when the font has one.
+pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+    let face = &FACES[usize::from(bold)];
+    let upem = f64::from(face.units_per_em());
+    let fallback = face.glyph_index('?');
+    let mut total = 0.0;
+    let mut prev: Option<ttf_parser::GlyphId> = None;
+    for ch in text.chars() {
+        let gid = face.glyph_index(ch).or(fallback);
+        if let Some(g) = gid {
+            total += f64::from(face.glyph_hor_advance(g).unwrap_or(0));
+            if let (Some(p), Some(kern)) = (prev, face.tables().kern) {
+                for sub in kern.subtables.into_iter().filter(|s| s.horizontal && !s.variable) {
+                    if let Some(k) = sub.glyphs_kerning(p, g) {
+                        total += f64::from(k);
+                        break;
+                    }
+                }
+            }
+        }
+        prev = gid;
+    }
+    total / upem * size
+}
+
+/// Whether the embedded font can show every character of `text`.
+pub fn font_has_glyphs(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || FACES[0].glyph_index(c).is_some())
+}
+
+/// Renders `svg` into each requested format, in the order asked.
+pub fn render(svg: &str, formats: &[Format], png_dpi: f64) -> Result<Vec<Artifact>, ProviderError> {
+    let needs_tree = formats.iter().any(|f| *f != Format::Svg);
+    let tree = if needs_tree { Some(parse(svg)?) } else { None };
+    let mut out = Vec::with_capacity(formats.len());
+    for &format in formats {
+        let bytes = match (format, tree.as_ref()) {
+            (Format::Svg, _) => svg.as_bytes().to_vec(),
+            (Format::Pdf, Some(tree)) => to_pdf(tree)?,
+            (Format::Png, Some(tree)) => to_png(tree, png_dpi)?,
+            (_, None) => unreachable!("tree is parsed whenever a non-SVG format is asked"),
+        };
+        out.push(Artifact { format, bytes });
+    }
+    Ok(out)
+}
+
+/// Parses SVG text with the embedded fonts. External files (`<image href="file.png">`) are
+/// never read: a figure may depend only on its request.
+pub fn parse(svg: &str) -> Result<usvg::Tree, ProviderError> {
+    let mut opt = usvg::Options {
+        font_family: FONT_FAMILY.to_string(),
+        fontdb: FONTDB.clone(),
+        ..usvg::Options::default()
+    };
+    opt.image_href_resolver.resolve_string = Box::new(|_, _| None);
+    usvg::Tree::from_str(svg, &opt)
+        .map_err(|e| ProviderError::new(format!("internal error: generated SVG does not parse: {e}")))
+}
+
+/// Vector PDF, one page of exactly the SVG's size; text stays text with subset fonts.
+/// Byte-for-byte reproducible (see `canon`).
+pub fn to_pdf(tree: &usvg::Tree) -> Result<Vec<u8>, ProviderError> {
+    let page = svg2pdf::PageOptions { dpi: SVG_DPI as f32 };
+    let pdf = svg2pdf::to_pdf(tree, svg2pdf::ConversionOptions::default(), page)
+        .map_err(|e| ProviderError::new(format!("PDF conversion failed: {e}")))?;
+    Ok(canon::canonicalize(&pdf).unwrap_or(pdf))
+}
+
+/// PNG at `dpi`, with the resolution recorded in a `pHYs` chunk so that tools which size
+/// images by their DPI (LaTeX, pandoc, word processors) print it at the intended size.
+pub fn to_png(tree: &usvg::Tree, dpi: f64) -> Result<Vec<u8>, ProviderError> {
+    if !(dpi.is_finite() && dpi > 0.0 && dpi <= 2400.0) {
+        return Err(ProviderError::new(format!("PNG resolution {dpi} dpi is out of range (1–2400)")));
+    }
+    let scale = dpi / SVG_DPI;
+    let size = tree.size();
+    let w = (f64::from(size.width()) * scale).round().max(1.0) as u32;
+    let h = (f64::from(size.height()) * scale).round().max(1.0) as u32;
+    let mut pixmap = tiny_skia::Pixmap::new(w, h)
+        .ok_or_else(|| ProviderError::new(format!("PNG of {w}×{h} pixels is too large")))?;
+    let transform = tiny_skia::Transform::from_scale(scale as f32, scale as f32);
+    resvg::render(tree, transform, &mut pixmap.as_mut());
+    encode_png(&pixmap, dpi)
+}
+
+/// Encodes a premultiplied RGBA pixmap; RGB when it is fully opaque (smaller files).
+fn encode_png(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>, ProviderError> {
+    let opaque = pixmap.pixels().iter().all(|p| p.alpha() == 255);
+    let (color, data): (png::ColorType, Vec<u8>) = if opaque {
+        let rgb = pixmap.pixels().iter().flat_map(|p| [p.red(), p.green(), p.blue()]).collect();
+        (png::ColorType::Rgb, rgb)
+    } else {
+        let rgba = pixmap
+            .pixels()
+            .iter()
+            .flat_map(|p| {
+                let c = p.demultiply();
+                [c.red(), c.green(), c.blue(), c.alpha()]
+            })
+            .collect();
+        (png::ColorType::Rgba, rgba)
+    };
+    let mut bytes = Vec::new();
+    let err = |e: png::EncodingError| ProviderError::new(format!("PNG encoding failed: {e}"));
+    {
+        let mut enc = png::Encoder::new(&mut bytes, pixmap.width(), pixmap.height());
+        enc.set_color(color);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        let ppm = (dpi / 0.0254).round() as u32;
+        enc.set_pixel_dims(Some(png::PixelDimensions { xppu: ppm, yppu: ppm, unit: png::Unit::Meter }));
+        let mut writer = enc.write_header().map_err(err)?;
+        writer.write_image_data(&data).map_err(err)?;
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="2in" height="1in" viewBox="0 0 144 72">
+<rect x="0" y="0" width="144" height="72" fill="#FFFFFF"/>
+<text x="10" y="40" font-family="sans-serif" font-size="12">Hello axis</text>
+</svg>"##;
+
+    #[test]
+    fn renders_all_formats_at_declared_size() {
+        let arts = render(SVG, &[Format::Svg, Format::Pdf, Format::Png], 192.0).unwrap();
+        assert_eq!(arts.iter().map(|a| a.format).collect::<Vec<_>>(), [Format::Svg, Format::Pdf, Format::Png]);
+        assert_eq!(arts[0].bytes, SVG.as_bytes());
+
+        let doc = lopdf::Document::load_mem(&arts[1].bytes).unwrap();
+        let pages = doc.get_pages();
+        assert_eq!(pages.len(), 1);
+        let page = doc.get_object(*pages.values().next().unwrap()).unwrap().as_dict().unwrap();
+        let mb: Vec<f32> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+        assert!((mb[2] - 144.0).abs() < 0.01 && (mb[3] - 72.0).abs() < 0.01, "{mb:?}");
+
+        let dec = png::Decoder::new(std::io::Cursor::new(&arts[2].bytes));
+        let reader = dec.read_info().unwrap();
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (384, 192));
+        let dims = info.pixel_dims.unwrap();
+        assert_eq!(dims.xppu, (192.0f64 / 0.0254).round() as u32);
+    }
+
+    #[test]
+    fn svg_only_needs_no_parse() {
+        let arts = render("not svg", &[Format::Svg], 96.0).unwrap();
+        assert_eq!(arts[0].bytes, b"not svg");
+        assert!(render("not svg", &[Format::Pdf], 96.0).is_err());
+    }
+
+    #[test]
+    fn measures_text() {
+        let w = text_width("Hello", 10.0, false);
+        assert!(w > 20.0 && w < 30.0, "{w}");
+        assert!(text_width("Hello", 10.0, true) > w);
+        assert_eq!(text_width("", 10.0, false), 0.0);
+        let m = font_metrics();
+        assert!(m.cap_height > 0.6 && m.cap_height < 0.8, "{m:?}");
+    }
+
+    #[test]
+    fn pdf_with_two_fonts_and_transparency_is_reproducible() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="2in" height="1in" viewBox="0 0 144 72">
+<rect x="0" y="0" width="50" height="30" fill="#0072B2" fill-opacity="0.2"/>
+<rect x="20" y="10" width="50" height="30" fill="#E69F00" fill-opacity="0.5"/>
+<rect x="40" y="20" width="50" height="30" fill="#009E73" fill-opacity="0.85"/>
+<text x="10" y="40" font-size="12">Regular</text>
+<text x="10" y="60" font-size="12" font-weight="bold">Bold</text>
+</svg>"##;
+        let tree = parse(svg).unwrap();
+        let first = to_pdf(&tree).unwrap();
+        assert!(canon::canonicalize(&first).is_some(), "canonicalizer does not understand svg2pdf's output");
+        for _ in 0..10 {
+            assert!(to_pdf(&parse(svg).unwrap()).unwrap() == first);
+        }
+        let doc = lopdf::Document::load_mem(&first).unwrap();
+        assert_eq!(doc.get_pages().len(), 1);
+        let fonts = doc.objects.values().filter(|o| o.as_dict().is_ok_and(|d| d.has(b"FontFile2"))).count();
+        assert_eq!(fonts, 2);
+    }
+
+    #[test]
+    fn deterministic() {
+        let a = render(SVG, &[Format::Pdf, Format::Png], 150.0).unwrap();
+        let b = render(SVG, &[Format::Pdf, Format::Png], 150.0).unwrap();
+        assert_eq!(a[0].bytes, b[0].bytes);
+        assert_eq!(a[1].bytes, b[1].bytes);
+    }
+}
