@@ -66,7 +66,7 @@ fn duplicate_ids_and_kinds_without_provider_are_reported() {
         &format!("{GOOD}\n```{{paperfig #fig:good kind=plot}}\nx\n```\n\n![Fig](cite:vaswani2017#figure=3)\n"),
     );
     let run = t.run(&["gen"]).code(1);
-    run.stderr_has("figure id `fig:good` is used twice").stderr_has("paper.md:8:4").stderr_has("no provider in this build makes kind `extract` figures");
+    run.stderr_has("figure id `fig:good` is used twice").stderr_has("paper.md:9:4").stderr_has("no provider in this build makes kind `extract` figures");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Every output of the example, checked with real tools: poppler for PDFs, the png crate
 //! for PNGs, and an XML look at SVGs.
 
-use crate::util::{poppler, PaperTest};
+use crate::util::{pdf_text, poppler, PaperTest};
 
 #[test]
 fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
@@ -25,7 +25,7 @@ fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
         }
     }
     let acc = t.path("build/figures/fig-acc.pdf");
-    let text = poppler("pdftotext", &[], &acc);
+    let text = pdf_text(&acc);
     assert!(text.contains("ResNet-50") && text.contains("Ours"), "{text}");
 }
 

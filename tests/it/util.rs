@@ -132,3 +132,10 @@ pub fn poppler(tool: &str, args: &[&str], file: &Path) -> String {
     assert!(out.status.success(), "{tool} {} failed: {}", file.display(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The text of a PDF, as `pdftotext` reads it.
+pub fn pdf_text(file: &Path) -> String {
+    let out = Command::new("pdftotext").arg(file).arg("-").output().expect("pdftotext not runnable; run scripts/setup");
+    assert!(out.status.success(), "pdftotext {} failed: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
