@@ -90,7 +90,23 @@ fn gallery() -> Vec<(&'static str, Request)> {
     }
     let labelled = "model,params,accuracy\nGPT-2,1.5,31.2\nGPT-3,175,62.1\nLlama-2,70,68.9\nMistral,7,62.5\nPhi-2,2.7,56.7\nGemma,7,64.3\n";
     let gaps = "step,a,b\n1,1.0,2.0\n2,1.4,\n3,1.9,2.6\n4,,2.9\n5,2.4,3.1\n";
+    let mut big_line = String::from("step,loss\n");
+    for i in 0..10_000 {
+        let t = f64::from(i);
+        big_line.push_str(&format!("{i},{:.4}\n", 3.0 * (-t / 2000.0).exp() + 0.2 + 0.05 * (t * 0.37).sin()));
+    }
+    let mut big_scatter = String::from("x,y\n");
+    let mut r: u64 = 5;
+    for _ in 0..5_000 {
+        r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let x = (r >> 33) as f64 / (1u64 << 31) as f64;
+        r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let y = x * 2.0 + (r >> 33) as f64 / (1u64 << 31) as f64;
+        big_scatter.push_str(&format!("{x:.4},{y:.4}\n"));
+    }
     vec![
+        ("g_line_10k", req(&[], "", Some(("csv", &big_line)), 3.3, 2.4)),
+        ("g_scatter_5k", req(&[("chart", "scatter"), ("fit", "linear")], "", Some(("csv", &big_scatter)), 3.3, 2.4)),
         ("g_months_line", req(&[("chart", "line"), ("ylabel", "Sales (k€)"), ("legend", "top")], "", Some(("csv", months)), 3.3, 2.4)),
         ("g_negative_labels", req(&[("labels", "true"), ("ylabel", "Δ accuracy (pp)")], "", Some(("csv", neg)), 3.3, 2.2)),
         ("g_many_categories", req(&[("title", "Tokens per language")], "", Some(("csv", &many)), 3.3, 2.4)),
@@ -110,7 +126,7 @@ fn main() {
     plot::init();
     println!("one-time font setup: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
     let p = PlotProvider::new();
-    println!("{:<20} {:>8} {:>8} {:>8} {:>8} {:>8}", "chart", "svg ms", "parse+pdf", "png ms", "total ms", "min");
+    println!("{:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}", "chart", "svg ms", "parse ms", "pdf ms", "png ms", "total ms", "min");
     let mut all = cases();
     if args.iter().any(|a| a == "--all") {
         all.extend(gallery());
@@ -118,6 +134,7 @@ fn main() {
     for (name, r) in all {
         let mut times = Vec::new();
         let mut split = (0.0, 0.0, 0.0);
+        let mut parse = 0.0;
         for _ in 0..iters {
             let t = Instant::now();
             let svg = match plot::svg(&r) {
@@ -129,14 +146,16 @@ fn main() {
             };
             let a = t.elapsed().as_secs_f64();
             let tree = paperfig::render::parse(&svg).unwrap();
+            let ap = t.elapsed().as_secs_f64();
             let pdf = paperfig::render::to_pdf(&tree).unwrap();
             let b = t.elapsed().as_secs_f64();
             let png = paperfig::render::to_png(&tree, 192.0).unwrap();
             let c = t.elapsed().as_secs_f64();
             std::hint::black_box((pdf, png));
             split.0 += a;
-            split.1 += b - a;
+            split.1 += b - ap;
             split.2 += c - b;
+            parse += ap - a;
             times.push(c);
         }
         if times.is_empty() {
@@ -148,8 +167,9 @@ fn main() {
         let full = full.elapsed().as_secs_f64();
         times.sort_by(f64::total_cmp);
         println!(
-            "{name:<20} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}   (generate: {:.2})",
+            "{name:<20} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}   (generate: {:.2})",
             split.0 / n * 1e3,
+            parse / n * 1e3,
             split.1 / n * 1e3,
             split.2 / n * 1e3,
             times.iter().sum::<f64>() / n * 1e3,

@@ -5,7 +5,8 @@
 //! and listed in a different order from run to run, and whose resource dictionaries list
 //! their entries in a different order. This module rewrites the file: resource entries
 //! sorted, objects renumbered in the order a walk from the trailer meets them, and the
-//! cross-reference table rebuilt. Stream data is copied untouched.
+//! cross-reference table rebuilt. Identical graphics states (one per semi-transparent
+//! shape) are merged into one object. Stream data is copied untouched.
 //!
 //! It understands exactly the layout pdf-writer produces (`N 0 obj` … `endobj`, direct
 //! `/Length`, one classic xref table); on anything else it returns `None` and the caller
@@ -94,7 +95,9 @@ pub fn canonicalize(pdf: &[u8]) -> Option<Vec<u8>> {
     let mut order: Vec<u32> = Vec::new();
     while let Some((id, body)) = obj_start(pdf, p) {
         let end_obj = find(pdf, b"\nendobj\n", body)?;
-        let stream_at = find(pdf, b"\nstream\n", body).filter(|&s| s < end_obj);
+        // a stream's data may contain "endobj": look for "stream" only before that point,
+        // then find the real end after the data
+        let stream_at = find(&pdf[..end_obj + 1], b"\nstream\n", body);
         let (obj, next) = match stream_at {
             None => (Obj { head: pdf[body..end_obj].to_vec(), stream: None }, end_obj + 8),
             Some(s) => {
@@ -135,6 +138,9 @@ pub fn canonicalize(pdf: &[u8]) -> Option<Vec<u8>> {
     let mut new_id: HashMap<u32, u32> = HashMap::new();
     let mut queue: Vec<u32> = refs(trailer).into_iter().map(|r| r.2).collect();
     let mut walk: Vec<u32> = Vec::new();
+    // svg2pdf writes one graphics state per semi-transparent shape: identical ones are
+    // merged (thousands of scatter points otherwise cost ~90 bytes each)
+    let mut states: HashMap<Vec<u8>, u32> = HashMap::new();
     let mut k = 0;
     while k < queue.len() {
         let id = queue[k];
@@ -142,9 +148,17 @@ pub fn canonicalize(pdf: &[u8]) -> Option<Vec<u8>> {
         if new_id.contains_key(&id) || !objs.contains_key(&id) {
             continue;
         }
+        let o = &objs[&id];
+        if o.stream.is_none() && find(&o.head, b"/Type /ExtGState\n", 0).is_some() && refs(&o.head).is_empty() {
+            if let Some(&same) = states.get(&o.head) {
+                new_id.insert(id, same);
+                continue;
+            }
+            states.insert(o.head.clone(), walk.len() as u32 + 1);
+        }
         new_id.insert(id, walk.len() as u32 + 1);
         walk.push(id);
-        queue.extend(refs(&objs[&id].head).into_iter().map(|r| r.2));
+        queue.extend(refs(&o.head).into_iter().map(|r| r.2));
     }
     // objects nothing refers to keep their relative order at the end
     for id in order {
@@ -245,6 +259,14 @@ mod tests {
             assert!(ca[off..].starts_with(format!("{} 0 obj\n", n + 1).as_bytes()), "{line}");
         }
         assert!(text.ends_with(&format!("startxref\n{}\n%%EOF", find(&ca, b"xref\n", 0).unwrap())));
+    }
+
+    #[test]
+    fn identical_graphics_states_are_merged() {
+        let a = pdf(&[(1, "<<\n  /R <<\n    /gs0 2 0 R\n    /gs1 3 0 R\n  >>\n>>"), (2, "<<\n  /Type /ExtGState\n  /ca 0.5\n>>"), (3, "<<\n  /Type /ExtGState\n  /ca 0.5\n>>")], 1);
+        let c = String::from_utf8_lossy(&canonicalize(&a).unwrap()).to_string();
+        assert!(c.contains("/gs0 2 0 R\n    /gs1 2 0 R"), "{c}");
+        assert!(!c.contains("3 0 obj") && c.contains("/Size 3"), "{c}");
     }
 
     #[test]

@@ -91,8 +91,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         label: spec.ylabel.clone(),
         grid: true,
     };
-    let many = spec.series.iter().map(|s| s.x.len()).sum::<usize>() > 60;
-    let opacity = if many { 0.7 } else { 1.0 };
+    // dense clouds: smaller, see-through markers so overlaps show as density
+    let (radius, opacity) = match spec.series.iter().map(|s| s.x.len()).sum::<usize>() {
+        0..=60 => (SCATTER_R, 1.0),
+        61..=500 => (SCATTER_R * 0.8, 0.7),
+        _ => (SCATTER_R * 0.5, 0.45),
+    };
     let fits: Vec<Option<(f64, f64, f64)>> = spec.series.iter().map(|s| if spec.fit { fit(s, spec.logx, spec.logy) } else { None }).collect();
     let single = spec.series.len() == 1;
     // one entry per group (marker, plus the fit line through it when fitted); a single
@@ -120,7 +124,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     frame.draw_grid(&mut c);
     for (k, s) in spec.series.iter().enumerate() {
         for (x, y, _) in points(s, &frame) {
-            c.marker(marker(k), x, y, SCATTER_R, color(k), opacity);
+            c.marker(marker(k), x, y, radius, color(k), opacity);
         }
     }
     for (k, pts) in fit_lines(spec, &fits, &frame) {

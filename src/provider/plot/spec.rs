@@ -199,6 +199,14 @@ impl ChartSpec {
         let nums: Vec<&Column> = t.columns.iter().filter(|c| c.is_num()).collect();
         let texts: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num()).collect();
 
+        let iw = words(intent);
+        let fit = match attrs.get("fit").map(|v| v.trim().to_ascii_lowercase()) {
+            None => has_phrase(&iw, &["linear", "fit"]) || has_phrase(&iw, &["regression", "line"]),
+            Some(v) if v == "linear" => true,
+            Some(v) if v == "none" || v == "false" => false,
+            Some(_) => return Err(bad("fit", &attrs["fit"], "linear, none")),
+        };
+
         // 1. chart type: chart=, intent text, data shape
         let first = x_attr.unwrap_or(&t.columns[0]);
         let shape = if x_attr.is_none() && nums.len() == 1 && texts.is_empty() {
@@ -213,14 +221,14 @@ impl ChartSpec {
             None => {
                 let hist_ok = texts.iter().all(|c| has_dups(c));
                 match chart_from_intent(intent, shape == ChartType::Line, hist_ok) {
-                    Some(c) => (c, false),
                     // a fit line only makes sense on a scatter plot
-                    None if shape == ChartType::Line && attrs.get("fit").is_some_and(|f| f.trim() == "linear") => (ChartType::Scatter, false),
+                    _ if fit && shape == ChartType::Line && attrs.contains_key("fit") => (ChartType::Scatter, false),
+                    None if fit && shape == ChartType::Line => (ChartType::Scatter, false),
+                    Some(c) => (c, false),
                     None => (shape, true),
                 }
             }
         };
-        let iw = words(intent);
 
         // 2. options
         let mut logx = parse_bool(attrs, "logx")?.unwrap_or(false);
@@ -237,12 +245,6 @@ impl ChartSpec {
         let bins = match attrs.get("bins").map(|v| v.trim()) {
             None | Some("auto") => None,
             Some(v) => Some(v.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| bad("bins", v, "a whole number from 1 to 1000, or auto"))?),
-        };
-        let fit = match attrs.get("fit").map(|v| v.trim().to_ascii_lowercase()) {
-            None => has_phrase(&iw, &["linear", "fit"]) || has_phrase(&iw, &["regression", "line"]),
-            Some(v) if v == "linear" => true,
-            Some(v) if v == "none" || v == "false" => false,
-            Some(_) => return Err(bad("fit", &attrs["fit"], "linear, none")),
         };
         let labels = parse_bool(attrs, "labels")?.unwrap_or_else(|| has_phrase(&iw, &["value", "labels"]));
         let legend = match attrs.get("legend").map(|v| v.trim().to_ascii_lowercase()) {

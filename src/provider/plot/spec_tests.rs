@@ -64,6 +64,7 @@ fn chart_from_data_shape() {
     assert_eq!(s.ylabel, "Count");
     // a fit asks for a scatter plot
     assert_eq!(spec(&[("fit", "linear")], "", EPOCHS).unwrap().chart, ChartType::Scatter);
+    assert_eq!(spec(&[], "loss against epoch with a linear fit", EPOCHS).unwrap().chart, ChartType::Scatter);
 }
 
 #[test]

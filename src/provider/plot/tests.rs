@@ -118,6 +118,11 @@ fn check(req: &Request) -> String {
     assert!((vw - w_in * 720.0).abs() < 1e-6 && (vh - h_in * 720.0).abs() < 1e-6);
     assert!(!svg.contains(" opacity="), "per-element opacity makes svg2pdf write transparency groups");
 
+    // all text at 7 pt or more at print size (1 unit = 1/10 pt)
+    for size in svg.split("font-size=\"").skip(1).map(|r| r.split('"').next().unwrap().parse::<f64>().unwrap()) {
+        assert!(size * w_in * 72.0 / vw >= 7.0 - 1e-9, "text of {size} units is below 7 pt");
+    }
+
     // no label leaves the figure, no two labels overlap
     let boxes = text_boxes(&svg);
     for b in &boxes {
