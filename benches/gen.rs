@@ -45,7 +45,7 @@ fn write_paper(dir: &Path, n: usize) {
     std::fs::write(dir.join("paper.md"), paper).unwrap();
 }
 
-const MATPLOTLIB: &str = r#"
+const MATPLOTLIB: &str = r##"
 import sys, csv
 import matplotlib
 matplotlib.use("Agg")
@@ -57,7 +57,7 @@ ax.bar_label(bars, fmt="%.1f", fontsize=7)
 ax.set_ylabel("top1")
 for ext in ("svg", "pdf", "png"):
     fig.savefig(sys.argv[2] + "." + ext, dpi=192)
-"#;
+"##;
 
 fn main() {
     let reps: usize = std::env::var("BENCH_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(11);

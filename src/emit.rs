@@ -86,7 +86,8 @@ fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
 }
 
 /// Places a figure's outputs in `dir` as `<stem>.<ext>`. `previous` is what the last
-/// manifest said about this figure's files.
+/// manifest said about this figure's files; `fresh` holds outputs just made (by format),
+/// which are written from memory instead of being read back from the store.
 pub fn place(
     store: &dyn Store,
     entry: &ActionEntry,
@@ -94,6 +95,7 @@ pub fn place(
     dir: &Path,
     stem: &str,
     previous: Option<&ManifestFigure>,
+    fresh: Option<&BTreeMap<Format, Vec<u8>>>,
 ) -> Result<BTreeMap<Format, OutputFile>, EmitError> {
     let mut placed = BTreeMap::new();
     for &format in formats {
@@ -107,11 +109,19 @@ pub fn place(
             prev.file == file && prev.digest == out.digest && prev.size == meta.len() && prev.mtime_ns == mtime_ns(meta)
         });
         if !unchanged {
-            let bytes = match store.get_object(&out.digest)? {
-                Lookup::Hit(b) => b,
-                Lookup::Miss | Lookup::Corrupt(_) => return Err(EmitError::Damaged(out.digest)),
+            let stored;
+            let bytes = match fresh.and_then(|f| f.get(&format)) {
+                Some(b) => b,
+                None => match store.get_object(&out.digest)? {
+                    Lookup::Hit(b) => {
+                        stored = b;
+                        &stored
+                    }
+                    Lookup::Miss | Lookup::Corrupt(_) => return Err(EmitError::Damaged(out.digest)),
+                },
             };
-            fsutil::write_if_changed(&path, &bytes).map_err(|source| EmitError::Write { path: path.clone(), source })?;
+            let write = if meta.is_some() { fsutil::replace_if_changed(&path, bytes) } else { fsutil::replace(&path, bytes).map(|()| true) };
+            write.map_err(|source| EmitError::Write { path: path.clone(), source })?;
         }
         let meta = std::fs::metadata(&path).map_err(|source| EmitError::Write { path: path.clone(), source })?;
         placed.insert(format, OutputFile { file, digest: out.digest, size: meta.len(), mtime_ns: mtime_ns(&meta) });

@@ -30,10 +30,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// filesystem as `path` (a rename cannot cross filesystems; that fails with an error rather
 /// than falling back to a non-atomic copy). `tmp_dir` is created if missing.
 pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> io::Result<()> {
+    replace_via_temp(path, bytes, tmp_dir, true)
+}
+
+/// Temp file + rename; with `durable`, the file is fsynced before the rename and the
+/// directory after it.
+fn replace_via_temp(path: &Path, bytes: &[u8], tmp_dir: &Path, durable: bool) -> io::Result<()> {
     let (mut file, tmp) = create_temp(tmp_dir, path)?;
     let guard = TempGuard(Some(tmp));
     file.write_all(bytes)?;
-    file.sync_all()?;
+    if durable {
+        file.sync_all()?;
+    }
     drop(file);
     let tmp_path = guard.path();
     if let Err(e) = fs::rename(tmp_path, path) {
@@ -45,7 +53,9 @@ pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> io::Result<
         fs::rename(tmp_path, path)?;
     }
     guard.disarm();
-    sync_dir(&parent_dir(path));
+    if durable {
+        sync_dir(&parent_dir(path));
+    }
     Ok(())
 }
 
@@ -57,6 +67,24 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     }
     write_atomic(path, bytes)?;
     Ok(true)
+}
+
+/// Like [`write_if_changed`] but without fsync: for files derived from durable ones (the
+/// figures copied out of the store), which readers must never see half-written but which
+/// need not survive a power cut, since the next build re-derives them. Skipping the two
+/// fsyncs per file is most of the cost of placing a freshly built figure.
+pub fn replace_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    if same_contents(path, bytes)? {
+        return Ok(false);
+    }
+    replace(path, bytes)?;
+    Ok(true)
+}
+
+/// Replaces `path` with `bytes` via a temp file and rename, without fsync (see
+/// [`replace_if_changed`]).
+pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_via_temp(path, bytes, &parent_dir(path), false)
 }
 
 /// Whether the file at `path` exists and holds exactly `bytes` (size checked before reading).

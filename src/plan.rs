@@ -74,7 +74,8 @@ pub struct Plan {
 
 /// Plans every directive; a directive that cannot be planned becomes a diagnostic.
 pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Directive]) -> Plan {
-    let mut files = FileCache::default();
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut files = FileCache { files: HashMap::new(), canonical_root };
     let mut plan = Plan::default();
     for d in directives {
         match plan_one(root, config, registry, d, &mut files) {
@@ -86,8 +87,10 @@ pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Dir
 }
 
 /// Files read during one plan, so a data file shared by many figures is read once.
-#[derive(Default)]
-struct FileCache(HashMap<PathBuf, InputFile>);
+struct FileCache {
+    files: HashMap<PathBuf, InputFile>,
+    canonical_root: PathBuf,
+}
 
 fn plan_one(root: &Path, config: &Config, registry: &Registry, d: &Directive, files: &mut FileCache) -> Result<Job, Diagnostic> {
     let provider = registry.resolve(d, config)?;
@@ -156,14 +159,13 @@ fn read_input(root: &Path, d: &Directive, attr: &str, value: &str, files: &mut F
             format!("paths are relative to the folder of {}", d.loc.file.name),
         )
     })?;
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    if !canonical.starts_with(&canonical_root) {
+    if !canonical.starts_with(&files.canonical_root) {
         return Err(fail(
             format!("{attr} file `{value}` is outside the project"),
             "figures may only read files inside the project folder, so a build cannot leak other files".into(),
         ));
     }
-    if let Some(f) = files.0.get(&canonical) {
+    if let Some(f) = files.files.get(&canonical) {
         return Ok(f.clone());
     }
     let bytes = std::fs::read(&canonical).map_err(|e| {
@@ -171,7 +173,7 @@ fn read_input(root: &Path, d: &Directive, attr: &str, value: &str, files: &mut F
     })?;
     let ext = canonical.extension().and_then(|e| e.to_str()).unwrap_or("");
     let file = InputFile::new(ext, bytes);
-    files.0.insert(canonical, file.clone());
+    files.files.insert(canonical, file.clone());
     Ok(file)
 }
 

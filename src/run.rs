@@ -61,7 +61,7 @@ fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestF
     let formats = &job.request.output.formats;
     let fail = |msg: String, hint: &str| Outcome::Failed(Diagnostic::error(msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name));
     match store.get_action(&job.key) {
-        Ok(Lookup::Hit(entry)) => match emit::place(store, &entry, formats, out_dir, &d.stem(), previous) {
+        Ok(Lookup::Hit(entry)) => match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, None) {
             Ok(outputs) => return Outcome::Done { source: Source::Cached, entry, outputs, millis: ms(start) },
             Err(emit::EmitError::Damaged(_)) => {} // rebuild below
             Err(e) => return fail(e.to_string(), "check that the output folder is writable"),
@@ -75,10 +75,12 @@ fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestF
         Err(_) => return fail(format!("provider `{}` crashed while making this figure", job.provider.id()), "this is a bug in paperfig; please report it with the directive"),
     };
     let mut outputs = BTreeMap::new();
+    let mut fresh = BTreeMap::new();
     for a in artifacts {
         match store.put_object(&a.bytes) {
             Ok(digest) => {
                 outputs.insert(a.format, OutputRef { digest, size: a.bytes.len() as u64 });
+                fresh.insert(a.format, a.bytes);
             }
             Err(e) => return fail(e.to_string(), "check that the cache folder is writable"),
         }
@@ -95,7 +97,7 @@ fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestF
     if let Err(e) = store.put_action(&entry) {
         return fail(e.to_string(), "check that the cache folder is writable");
     }
-    match emit::place(store, &entry, formats, out_dir, &d.stem(), previous) {
+    match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, Some(&fresh)) {
         Ok(outputs) => Outcome::Done { source: Source::Generated, entry, outputs, millis: ms(start) },
         Err(e) => fail(e.to_string(), "check that the output and cache folders are writable"),
     }

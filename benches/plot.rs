@@ -1,7 +1,7 @@
 //! Times the builtin plot provider per chart type (SVG + PDF + PNG at 192 dpi, 3.3 in wide)
 //! and, with `--out DIR`, writes every figure there for looking at.
 //!
-//! `cargo run --release --example plotbench [-- --out /tmp/plots] [--iters 50]`
+//! `cargo bench --bench plot [-- --out /tmp/plots] [--iters 50] [--all]` (or scripts/bench)
 
 use std::collections::BTreeMap;
 use std::time::Instant;
