@@ -96,61 +96,53 @@ pub(crate) fn syntax_of(path: &Path) -> Option<Syntax> {
 /// Reads and scans the given files. `root` is the project root; names are relative to it.
 pub fn scan_files(root: &Path, paths: &[PathBuf]) -> Scan {
     let mut scan = Scan::default();
-    let mut seen: HashMap<String, Loc> = HashMap::new();
+    let mut seen = HashMap::new();
     for path in paths {
         let name = relative_name(root, path);
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                scan.diagnostics.push(
-                    Diagnostic::error(format!("cannot read source `{name}`: {e}"))
-                        .hint("check that the file exists and is UTF-8 text"),
-                );
-                continue;
-            }
-        };
-        let file = Arc::new(SourceFile { name, path: path.clone(), text });
-        let Some(syntax) = syntax_of(path) else { continue };
-        let (raws, diags) = syntax(&file);
-        scan.diagnostics.extend(diags);
-        let mut anonymous = 0;
-        for raw in raws {
-            match check(&file, raw, &mut anonymous) {
-                Ok(d) => match seen.get(&d.name) {
-                    Some(first) => scan.diagnostics.push(
-                        Diagnostic::error(format!("figure id `{}` is used twice", d.name))
-                            .at(d.head.clone(), "second use")
-                            .hint(format!("first used at {}; ids must be unique", first.display()))
-                            .for_figure(&d.name),
-                    ),
-                    None => {
-                        seen.insert(d.name.clone(), d.head.clone());
-                        scan.directives.push(d);
-                    }
-                },
-                Err(diag) => scan.diagnostics.push(diag),
-            }
+        match std::fs::read_to_string(path) {
+            Ok(text) => scan_file(&mut scan, &mut seen, Arc::new(SourceFile { name, path: path.clone(), text })),
+            Err(e) => scan.diagnostics.push(
+                Diagnostic::error(format!("cannot read source `{name}`: {e}"))
+                    .hint("check that the file exists and is UTF-8 text"),
+            ),
         }
-        scan.files.push(file);
     }
     scan
 }
 
-/// Scans text held in memory (tests, the mdBook preprocessor later).
+/// Scans text held in memory (tests, the mdBook preprocessor later); Markdown unless the
+/// name ends in `.tex`.
 pub fn scan_text(name: &str, text: &str) -> Scan {
+    let mut scan = Scan::default();
     let file = Arc::new(SourceFile { name: name.into(), path: name.into(), text: text.into() });
-    let syntax = syntax_of(Path::new(name)).unwrap_or(markdown::scan);
-    let (raws, diagnostics) = syntax(&file);
-    let mut scan = Scan { diagnostics, ..Scan::default() };
+    scan_file(&mut scan, &mut HashMap::new(), file);
+    scan
+}
+
+/// Scans one file into `scan`; `seen` maps the ids found so far to where, across files.
+fn scan_file(scan: &mut Scan, seen: &mut HashMap<String, Loc>, file: Arc<SourceFile>) {
+    let syntax = syntax_of(&file.path).unwrap_or(markdown::scan);
+    let (raws, diags) = syntax(&file);
+    scan.diagnostics.extend(diags);
     let mut anonymous = 0;
     for raw in raws {
         match check(&file, raw, &mut anonymous) {
-            Ok(d) => scan.directives.push(d),
+            Ok(d) => match seen.get(&d.name) {
+                Some(first) => scan.diagnostics.push(
+                    Diagnostic::error(format!("figure id `{}` is used twice", d.name))
+                        .at(d.head.clone(), "second use")
+                        .hint(format!("first used at {}; ids must be unique", first.display()))
+                        .for_figure(&d.name),
+                ),
+                None => {
+                    seen.insert(d.name.clone(), d.head.clone());
+                    scan.directives.push(d);
+                }
+            },
             Err(diag) => scan.diagnostics.push(diag),
         }
     }
     scan.files.push(file);
-    scan
 }
 
 fn relative_name(root: &Path, path: &Path) -> String {

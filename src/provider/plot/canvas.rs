@@ -57,6 +57,17 @@ struct PaperSvg {
 }
 
 impl PaperSvg {
+    /// Ends a shape element: filled with the style's colour, or outlined with it.
+    fn fill_or_stroke<S: BackendStyle>(&mut self, s: &S, fill: bool) {
+        if fill {
+            self.paint("fill", s.color());
+        } else {
+            self.buf.push_str(" fill=\"none\"");
+            self.stroke(s.color(), s.stroke_width());
+        }
+        self.buf.push_str("/>\n");
+    }
+
     fn paint(&mut self, kind: &str, c: BackendColor) {
         let _ = write!(self.buf, " {kind}=\"{}\"", hex(c));
         if c.alpha < 1.0 {
@@ -118,13 +129,7 @@ impl DrawingBackend for PaperSvg {
         let (x, y) = (a.0.min(b.0), a.1.min(b.1));
         let (w, h) = ((b.0 - a.0).abs(), (b.1 - a.1).abs());
         let _ = write!(self.buf, "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\"");
-        if fill {
-            self.paint("fill", s.color());
-        } else {
-            self.buf.push_str(" fill=\"none\"");
-            self.stroke(s.color(), s.stroke_width());
-        }
-        self.buf.push_str("/>\n");
+        self.fill_or_stroke(s, fill);
         Ok(())
     }
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, path: I, s: &S) -> Result<(), DrawingErrorKind<Infallible>> {
@@ -153,13 +158,7 @@ impl DrawingBackend for PaperSvg {
             return Ok(());
         }
         let _ = write!(self.buf, "<circle cx=\"{}\" cy=\"{}\" r=\"{r}\"", c.0, c.1);
-        if fill {
-            self.paint("fill", s.color());
-        } else {
-            self.buf.push_str(" fill=\"none\"");
-            self.stroke(s.color(), s.stroke_width());
-        }
-        self.buf.push_str("/>\n");
+        self.fill_or_stroke(s, fill);
         Ok(())
     }
     fn draw_text<T: BackendTextStyle>(&mut self, text: &str, s: &T, pos: BackendCoord) -> Result<(), DrawingErrorKind<Infallible>> {
