@@ -197,8 +197,45 @@ impl DrawingBackend for PaperSvg {
         if angle != 0 {
             let _ = write!(self.buf, " transform=\"rotate({angle} {x} {y})\"");
         }
-        let _ = writeln!(self.buf, ">{}</text>", escape(text));
+        match power_of_ten_exponent(text) {
+            // `10ⁿ` tick labels: the exponent as a raised tspan of ordinary digits, so the
+            // font needs no superscript glyphs (Liberation Sans lacks ⁰ and ⁴–⁹).
+            Some(exp) => {
+                let _ = writeln!(self.buf, ">10<tspan baseline-shift=\"super\" font-size=\"70%\">{exp}</tspan></text>");
+            }
+            None => {
+                let _ = writeln!(self.buf, ">{}</text>", escape(text));
+            }
+        }
         Ok(())
+    }
+}
+
+/// For a label `10ⁿ` written with Unicode superscripts (see `style::fmt_pow10`), the
+/// exponent in ordinary characters (`-12`).
+fn power_of_ten_exponent(text: &str) -> Option<String> {
+    const SUP: &str = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+    let rest = text.strip_prefix("10")?;
+    let mut out = String::new();
+    for c in rest.chars() {
+        match (c, SUP.chars().position(|d| d == c)) {
+            ('⁻', _) if out.is_empty() => out.push('\u{2212}'),
+            (_, Some(d)) => out.push(char::from(b'0' + d as u8)),
+            _ => return None,
+        }
+    }
+    out.chars().any(|c| c.is_ascii_digit()).then_some(out)
+}
+
+#[cfg(test)]
+mod power_tests {
+    #[test]
+    fn superscript_labels_become_exponents() {
+        assert_eq!(super::power_of_ten_exponent("10²⁰").as_deref(), Some("20"));
+        assert_eq!(super::power_of_ten_exponent("10⁻⁴").as_deref(), Some("\u{2212}4"));
+        assert_eq!(super::power_of_ten_exponent("100"), None);
+        assert_eq!(super::power_of_ten_exponent("10⁻"), None);
+        assert_eq!(super::power_of_ten_exponent("R²"), None);
     }
 }
 
@@ -286,7 +323,9 @@ impl Canvas {
         if s.is_empty() {
             return;
         }
-        for ch in s.chars().filter(|c| !render::font_has_glyphs(&c.to_string())) {
+        // `10ⁿ` labels are drawn with ordinary digits (see `power_of_ten_exponent`).
+        let drawn = power_of_ten_exponent(s).map_or_else(|| s.to_string(), |e| format!("10{e}"));
+        for ch in drawn.chars().filter(|c| !render::font_has_glyphs(&c.to_string())) {
             if !self.missing.iter().any(|m| m.0 == ch) {
                 self.missing.push((ch, s.to_string()));
             }
