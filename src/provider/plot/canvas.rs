@@ -200,8 +200,10 @@ impl DrawingBackend for PaperSvg {
         match power_of_ten_exponent(text) {
             // `10ⁿ` tick labels: the exponent as a raised tspan of ordinary digits, so the
             // font needs no superscript glyphs (Liberation Sans lacks ⁰ and ⁴–⁹).
+            // Smaller than the base, but never under the 7 pt floor of the house style.
             Some(exp) => {
-                let _ = writeln!(self.buf, ">10<tspan baseline-shift=\"super\" font-size=\"70%\">{exp}</tspan></text>");
+                let small = (size * 0.7).max(7.0 * UNITS);
+                let _ = writeln!(self.buf, ">10<tspan baseline-shift=\"super\" font-size=\"{}\">{exp}</tspan></text>", num(small));
             }
             None => {
                 let _ = writeln!(self.buf, ">{}</text>", escape(text));
