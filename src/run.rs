@@ -110,8 +110,9 @@ fn ms(start: Instant) -> f64 {
 /// A provider's complaint, pointed at the attribute it names (or the whole directive).
 fn provider_error(job: &Job, e: ProviderError) -> Diagnostic {
     let d = &job.directive;
-    let loc = match &e.attr {
-        Some(a) if d.attr(a).is_some() => d.attr_loc(a),
+    let loc = match (&e.body, &e.attr) {
+        (Some(range), _) => d.body_loc(range.clone()),
+        (None, Some(a)) if d.attr(a).is_some() => d.attr_loc(a),
         _ => d.head.clone(),
     };
     let mut diag = Diagnostic::error(e.message).at(loc, "in this figure").for_figure(&d.name);

@@ -145,15 +145,23 @@ pub struct Artifact {
 pub struct ProviderError {
     pub message: String,
     pub attr: Option<String>,
+    /// A byte range of `Request::body` at fault (a syntax error in a diagram, say).
+    pub body: Option<std::ops::Range<usize>>,
     pub hint: Option<String>,
 }
 
 impl ProviderError {
     pub fn new(message: impl Into<String>) -> ProviderError {
-        ProviderError { message: message.into(), attr: None, hint: None }
+        ProviderError { message: message.into(), attr: None, body: None, hint: None }
     }
     pub fn at_attr(mut self, attr: &str) -> ProviderError {
         self.attr = Some(attr.to_string());
+        self
+    }
+    /// Points the error at a byte range of the request's body; the runner maps it to the
+    /// line and column in the user's source file.
+    pub fn at_body(mut self, range: std::ops::Range<usize>) -> ProviderError {
+        self.body = Some(range);
         self
     }
     pub fn hint(mut self, hint: impl Into<String>) -> ProviderError {

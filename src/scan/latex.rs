@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use super::attrs::{parse_latex, Attr, AttrList};
-use super::{attr_error, RawDirective};
+use super::{attr_error, BodyOrigin, RawDirective};
 use crate::diag::{Diagnostic, Loc, SourceFile};
 use crate::provider::Kind;
 
@@ -150,8 +150,9 @@ fn environment(file: &Arc<SourceFile>, start: usize) -> Parsed {
         return Err((d, text.len()));
     };
     let end_at = body_start + end_rel;
-    let body = dedent(&text[body_start..end_at]);
-    let raw = RawDirective { attrs, caption, body, span: start..end_at + END.len(), head, implied_kind: None };
+    let (body, indent) = dedent(&text[body_start..end_at]);
+    let body_origin = BodyOrigin { first_line: body_start, indent };
+    let raw = RawDirective { attrs, caption, body, span: start..end_at + END.len(), head, implied_kind: None, body_origin };
     Ok((raw, end_at + END.len()))
 }
 
@@ -190,12 +191,13 @@ fn extract(file: &Arc<SourceFile>, start: usize) -> Parsed {
         span: start..end,
         head,
         implied_kind: Some(Kind::Extract),
+        body_origin: BodyOrigin::default(),
     };
     Ok((raw, end))
 }
 
-/// Removes the common leading indentation of the body's lines.
-fn dedent(body: &str) -> String {
+/// Removes the common leading indentation of the body's lines; returns it too.
+fn dedent(body: &str) -> (String, usize) {
     let indent = body
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -207,7 +209,7 @@ fn dedent(body: &str) -> String {
         out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
         out.push('\n');
     }
-    out
+    (out, indent)
 }
 
 #[cfg(test)]
@@ -258,6 +260,15 @@ mod tests {
         assert_eq!(scan.diagnostics[0].location().unwrap(), "p.tex:2:32");
         assert!(scan.diagnostics[1].message.contains("no matching"));
         assert_eq!(scan.diagnostics[1].location().unwrap(), "p.tex:5:1");
+    }
+
+    #[test]
+    fn body_ranges_map_to_source_lines_and_columns() {
+        let scan = scan_text("p.tex", "\\begin{paperfigure}[kind=diagram]{Cap}\n    a -> b\n    b -> c\n\\end{paperfigure}\n");
+        let d = &scan.directives[0];
+        assert_eq!(d.body, "a -> b\nb -> c\n");
+        let at = d.body.rfind("c").unwrap();
+        assert_eq!(d.body_loc(at..at + 1).display(), "p.tex:3:10");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::attrs::{parse_pandoc, Attr, AttrList};
-use super::{attr_error, RawDirective};
+use super::{attr_error, BodyOrigin, RawDirective};
 use crate::diag::{Diagnostic, Loc, SourceFile};
 use crate::provider::Kind;
 
@@ -50,6 +50,10 @@ pub(crate) fn scan(file: &Arc<SourceFile>) -> (Vec<RawDirective>, Vec<Diagnostic
                     }
                 }
                 let head = info_start..info_start + raw_info.len();
+                let fence_line_end = text[range.start..].find('\n').map_or(text.len(), |i| range.start + i + 1);
+                // Columns before the fence (list indentation) are stripped from body lines.
+                let indent = range.start - text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+                let body_origin = BodyOrigin { first_line: fence_line_end, indent };
                 match fenced_attrs(file, raw_info, info_start) {
                     Ok(attrs) => out.push(RawDirective {
                         attrs,
@@ -58,6 +62,7 @@ pub(crate) fn scan(file: &Arc<SourceFile>) -> (Vec<RawDirective>, Vec<Diagnostic
                         span: range,
                         head,
                         implied_kind: None,
+                        body_origin,
                     }),
                     Err(d) => diags.push(d),
                 }
@@ -102,6 +107,7 @@ pub(crate) fn scan(file: &Arc<SourceFile>) -> (Vec<RawDirective>, Vec<Diagnostic
                     head: range.clone(),
                     span,
                     implied_kind: Some(Kind::Extract),
+                    body_origin: BodyOrigin::default(),
                 });
             }
             _ => {}
@@ -244,6 +250,16 @@ shown in docs, not a directive
         assert_eq!(scan.diagnostics[0].location().unwrap(), "p.md:1:4");
         assert!(scan.diagnostics[1].message.contains("unclosed quote"));
         assert_eq!(scan.diagnostics[1].location().unwrap(), "p.md:4:32");
+    }
+
+    #[test]
+    fn body_ranges_map_to_source_lines_and_columns() {
+        let scan = scan_text("p.md", "# T\n\n- item\n\n  ```{paperfig kind=diagram}\n  a -> b\n  b -> c\n  ```\n");
+        let d = &scan.directives[0];
+        assert_eq!(d.body, "a -> b\nb -> c\n");
+        let at = d.body.find("c").unwrap();
+        assert_eq!(d.body_loc(at..at + 1).display(), "p.md:7:8");
+        assert_eq!(d.body_loc(0..1).display(), "p.md:6:3");
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub struct Directive {
     pub loc: Loc,
     /// The attribute list (for errors about the directive as a whole).
     pub head: Loc,
+    /// Where the body's lines are in the source.
+    pub body_origin: BodyOrigin,
+}
+
+/// Where a directive's body lies in its source file, so that errors inside the body (a
+/// diagram's syntax, a script's line) point at the right line and column.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BodyOrigin {
+    /// Byte offset of the start of the body's first line in the source.
+    pub first_line: usize,
+    /// Bytes of indentation removed from each body line.
+    pub indent: usize,
 }
 
 impl Directive {
@@ -47,6 +59,23 @@ impl Directive {
             Some(a) => Loc::new(&self.loc.file, a.value_span.clone()),
             None => self.head.clone(),
         }
+    }
+
+    /// The source location of a byte range of the body (clamped to the body).
+    pub fn body_loc(&self, range: Range<usize>) -> Loc {
+        let to_source = |offset: usize| {
+            let offset = offset.min(self.body.len());
+            let line = self.body[..offset].matches('\n').count();
+            let line_start = self.body[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let text = &self.loc.file.text;
+            let mut at = self.body_origin.first_line.min(text.len());
+            for _ in 0..line {
+                at = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            }
+            (at + self.body_origin.indent + offset - line_start).min(text.len())
+        };
+        let start = to_source(range.start);
+        Loc::new(&self.loc.file, start..to_source(range.end).max(start))
     }
 
     /// The file name stem used for outputs (`fig:acc` → `fig-acc`).
@@ -75,6 +104,7 @@ pub(crate) struct RawDirective {
     pub head: Range<usize>,
     /// Set for image-link extract directives (`![..](cite:key#figure=3)`).
     pub implied_kind: Option<Kind>,
+    pub body_origin: BodyOrigin,
 }
 
 /// Whether paperfig reads this file as a source (Markdown or LaTeX, by extension).
@@ -203,6 +233,7 @@ fn check(file: &Arc<SourceFile>, raw: RawDirective, anonymous: &mut usize) -> Re
         body: raw.body,
         loc: Loc::new(file, raw.span),
         head,
+        body_origin: raw.body_origin,
     })
 }
 
