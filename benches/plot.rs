@@ -21,6 +21,7 @@ fn req(attrs: &[(&str, &str)], body: &str, data: Option<(&str, &str)>, w: f64, h
         attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         body: body.into(),
         files,
+        extra: Default::default(),
         output: OutputSpec { formats: vec![Format::Svg, Format::Pdf, Format::Png], width_in: w, height_in: h, png_dpi: 192.0 },
     }
 }

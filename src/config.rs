@@ -16,7 +16,12 @@
 //!
 //! [defaults]                      # provider per kind
 //! plot = "builtin"
+//!
+//! [runners]                       # scripts of kind=command figures (see `runners`)
+//! allow = true
 //! ```
+
+pub mod runners;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +45,7 @@ struct RawConfig {
     cache: RawCache,
     #[serde(default)]
     defaults: BTreeMap<String, String>,
+    runners: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,6 +87,8 @@ pub struct Config {
     pub cache_dir: PathBuf,
     /// Provider id per kind.
     pub defaults: BTreeMap<Kind, String>,
+    /// Interpreters `kind=command` figures may use, and whether they may run at all.
+    pub runners: runners::Runners,
 }
 
 impl Config {
@@ -95,6 +103,7 @@ impl Config {
             size: "column".into(),
             cache_dir: root.join(".paperfig"),
             defaults: BTreeMap::new(),
+            runners: runners::Runners::defaults(),
         }
     }
 
@@ -151,6 +160,12 @@ impl Config {
                 .ok_or_else(|| bad(&kind, format!("`{kind}` is not a figure kind"), "kinds are plot, diagram, command, image, extract"))?;
             config.defaults.insert(k, provider);
         }
+        config.runners = runners::Runners::parse(raw.runners.as_ref()).map_err(|e| {
+            // Point at the key inside the [runners] part of the file.
+            let from = file.text.find("[runners").unwrap_or(0);
+            let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
+            Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
+        })?;
         Ok(config)
     }
 }
@@ -225,6 +240,17 @@ mod tests {
         assert!(e.message.contains("`gif`"));
         let e = parse("[output]\nsize = \"huge\"\n").unwrap_err();
         assert!(e.hints[0].contains("column"));
+    }
+
+    #[test]
+    fn runners_are_read_and_bad_ones_located() {
+        let c = parse("[runners]\nallow = true\n[runners.python]\ntimeout = 5\n").unwrap();
+        assert!(c.runners.runners["python"].allowed);
+        assert_eq!(c.runners.runners["python"].timeout_secs, 5.0);
+        assert!(!parse("").unwrap().runners.runners["sh"].allowed);
+        let e = parse("[output]\ndir = \"out\"\n[runners.sh]\ntimeout = 0\n").unwrap_err();
+        assert!(e.message.contains("timeout = 0"), "{}", e.message);
+        assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! | `attrs` | sorted (name, value) pairs of the figure-shaping attributes |
 //! | `body` | body text, line endings normalised to `\n` |
 //! | `files` | sorted (attribute name, extension, SHA-256 of the contents) |
+//! | `extra` | sorted (name, value) pairs a provider added at plan time (version 2) |
 //! | `formats` | sorted output format names |
 //! | `width_in`, `height_in`, `png_dpi` | output size |
 //!
@@ -24,7 +25,7 @@ use sha2::{Digest as _, Sha256};
 use crate::digest::Digest;
 use crate::provider::Request;
 
-pub const KEY_VERSION: u32 = 1;
+pub const KEY_VERSION: u32 = 2;
 
 struct Encoder(Sha256);
 
@@ -79,6 +80,12 @@ pub fn key_of(req: &Request) -> Digest {
         e.str(&file.ext);
         e.bytes(&file.digest.0);
     }
+    e.tag("extra");
+    e.count(req.extra.len());
+    for (name, value) in &req.extra {
+        e.str(name);
+        e.str(value);
+    }
     e.tag("formats");
     let mut formats: Vec<&str> = req.output.formats.iter().map(|f| f.ext()).collect();
     formats.sort_unstable();
@@ -115,6 +122,7 @@ mod tests {
             attrs,
             body: "Bar chart\n".into(),
             files,
+            extra: BTreeMap::from([("runner.version".to_string(), "Python 3.11.2".to_string())]),
             output: OutputSpec { formats: vec![Format::Svg, Format::Pdf], width_in: 3.3, height_in: 2.4, png_dpi: 192.0 },
         }
     }
@@ -137,6 +145,10 @@ mod tests {
             ("file extension", Box::new(|r| { r.files.insert("data".into(), InputFile::new("json", b"model,acc\nA,1\n".to_vec())); })),
             ("file role", Box::new(|r| { let f = r.files.remove("data").unwrap(); r.files.insert("style".into(), f); })),
             ("file added", Box::new(|r| { r.files.insert("style".into(), InputFile::new("toml", b"".to_vec())); })),
+            ("extra value (runner version)", Box::new(|r| { r.extra.insert("runner.version".into(), "Python 3.12.0".into()); })),
+            ("extra added (package version)", Box::new(|r| { r.extra.insert("runner.package.matplotlib".into(), "3.9.0".into()); })),
+            ("extra removed", Box::new(|r| { r.extra.clear(); })),
+            ("extra renamed (same value, other variable)", Box::new(|r| { let v = r.extra.remove("runner.version").unwrap(); r.extra.insert("env.SEED".into(), v); })),
             ("formats", Box::new(|r| r.output.formats.push(Format::Png))),
             ("width", Box::new(|r| r.output.width_in = 7.0)),
             ("height", Box::new(|r| r.output.height_in = 2.5)),
@@ -170,6 +182,14 @@ mod tests {
         d.attrs.insert("".into(), "".into());
         d.body = "".into();
         assert_ne!(key_of(&c), key_of(&d));
+        // An attribute and an extra entry with the same name and value are different inputs.
+        let mut e = base();
+        e.extra.clear();
+        e.attrs.insert("x".into(), "1".into());
+        let mut f = base();
+        f.extra.clear();
+        f.extra.insert("x".into(), "1".into());
+        assert_ne!(key_of(&e), key_of(&f));
     }
 
     #[test]

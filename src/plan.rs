@@ -10,7 +10,7 @@ use crate::config::{self, Config};
 use crate::diag::Diagnostic;
 use crate::digest::Digest;
 use crate::key::{key_of, normalize_body};
-use crate::provider::{InputFile, Kind, OutputSpec, Provider, Request};
+use crate::provider::{InputFile, Kind, OutputSpec, PrepareContext, Provider, ProviderError, Request};
 use crate::scan::Directive;
 
 /// Attributes that never reach a provider: they place or size the figure in the document,
@@ -37,8 +37,14 @@ impl Registry {
         Registry { providers }
     }
 
+    /// The builtin providers with a project's configuration.
+    pub fn for_config(config: &Config) -> Registry {
+        Registry::new(crate::provider::builtin_providers(config))
+    }
+
+    /// The builtin providers with the default configuration (no runners allowed).
     pub fn builtin() -> Registry {
-        Registry::new(crate::provider::builtin_providers())
+        Registry::for_config(&Config::defaults(Path::new(".")))
     }
 
     /// The provider for a directive: its `provider=`, else the configured default for its
@@ -109,15 +115,19 @@ fn plan_one(root: &Path, config: &Config, registry: &Registry, d: &Directive, fi
             attrs.insert("caption".into(), c.clone());
         }
     }
-    let request = Request {
+    let mut request = Request {
         kind: d.kind,
         provider: provider.id().to_string(),
         provider_version: provider.version().to_string(),
         attrs,
         body: normalize_body(&d.body),
         files: inputs,
+        extra: BTreeMap::new(),
         output: output_spec(config, d)?,
     };
+    let base = d.loc.file.path.parent().unwrap_or(root);
+    let ctx = PrepareContext { root: &files.canonical_root, base };
+    provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e))?;
     let key = key_of(&request);
     Ok(Job { directive: d.clone(), provider, request, key })
 }
@@ -175,6 +185,21 @@ fn read_input(root: &Path, d: &Directive, attr: &str, value: &str, files: &mut F
     let file = InputFile::new(ext, bytes);
     files.files.insert(canonical, file.clone());
     Ok(file)
+}
+
+/// A provider's complaint, pointed at the body range or attribute it names (or the whole
+/// directive).
+pub(crate) fn provider_diagnostic(d: &Directive, e: ProviderError) -> Diagnostic {
+    let loc = match (&e.body, &e.attr) {
+        (Some(range), _) => d.body_loc(range.clone()),
+        (None, Some(a)) if d.attr(a).is_some() => d.attr_loc(a),
+        _ => d.head.clone(),
+    };
+    let mut diag = Diagnostic::error(e.message).at(loc, "in this figure").for_figure(&d.name);
+    if let Some(h) = e.hint {
+        diag = diag.hint(h);
+    }
+    diag
 }
 
 fn io_reason(e: &std::io::Error) -> String {

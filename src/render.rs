@@ -134,6 +134,11 @@ pub fn render(svg: &str, formats: &[Format], png_dpi: f64) -> Result<Vec<Artifac
 /// Parses SVG text with the embedded fonts. External files (`<image href="file.png">`) are
 /// never read: a figure may depend only on its request.
 pub fn parse(svg: &str) -> Result<usvg::Tree, ProviderError> {
+    try_parse(svg).map_err(|e| ProviderError::new(format!("internal error: generated SVG does not parse: {e}")))
+}
+
+/// `parse` for SVG paperfig did not write (a script's output): the parser's own error.
+pub fn try_parse(svg: &str) -> Result<usvg::Tree, usvg::Error> {
     let mut opt = usvg::Options {
         font_family: FONT_FAMILY.to_string(),
         fontdb: FONTDB.clone(),
@@ -141,7 +146,6 @@ pub fn parse(svg: &str) -> Result<usvg::Tree, ProviderError> {
     };
     opt.image_href_resolver.resolve_string = Box::new(|_, _| None);
     usvg::Tree::from_str(svg, &opt)
-        .map_err(|e| ProviderError::new(format!("internal error: generated SVG does not parse: {e}")))
 }
 
 /// Vector PDF, one page of exactly the SVG's size; text stays text with subset fonts.

@@ -107,17 +107,7 @@ fn ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
 }
 
-/// A provider's complaint, pointed at the attribute it names (or the whole directive).
+/// A provider's complaint, located in the directive.
 fn provider_error(job: &Job, e: ProviderError) -> Diagnostic {
-    let d = &job.directive;
-    let loc = match (&e.body, &e.attr) {
-        (Some(range), _) => d.body_loc(range.clone()),
-        (None, Some(a)) if d.attr(a).is_some() => d.attr_loc(a),
-        _ => d.head.clone(),
-    };
-    let mut diag = Diagnostic::error(e.message).at(loc, "in this figure").for_figure(&d.name);
-    if let Some(h) = e.hint {
-        diag = diag.hint(h);
-    }
-    diag
+    crate::plan::provider_diagnostic(&job.directive, e)
 }

@@ -68,7 +68,7 @@ fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<Exit
         return Err(Diagnostic::error(format!("--max-age {max_age_days} is out of range")).hint("give a number of days from 0 to 36500"));
     }
     let project = Project::open(path)?;
-    let (plan, _) = crate::scan_and_plan(&project, &Registry::builtin());
+    let (plan, _) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
     let mut live: HashSet<_> = plan.jobs.iter().map(|j| j.key).collect();
     if let Ok(Some(lock)) = Lockfile::read(&project.root.join(LOCK_FILE)) {
         live.extend(lock.figures.values().map(|e| e.key));

@@ -24,7 +24,7 @@ pub struct Args {
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
-    let (plan, diagnostics) = crate::scan_and_plan(&project, &Registry::builtin());
+    let (plan, diagnostics) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
     let store = crate::open_store(&project)?;
     let mut rows = Vec::new();
     for job in &plan.jobs {

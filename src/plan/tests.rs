@@ -164,9 +164,9 @@ fn kinds_without_a_provider_and_unknown_providers_are_errors() {
     let d = &p.plan().diagnostics[0];
     assert!(d.message.contains("no provider `nonesuch` for kind `plot`"), "{}", d.message);
     assert!(d.hints[0].contains("builtin"));
-    let p = Project::new(&fig("kind=command"));
+    let p = Project::new(&fig("kind=image"));
     let d = &p.plan().diagnostics[0];
-    assert!(d.message.contains("kind `command`"), "{}", d.message);
+    assert!(d.message.contains("kind `image`"), "{}", d.message);
 }
 
 #[test]

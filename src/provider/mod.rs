@@ -5,6 +5,7 @@
 //! The cache key (`crate::key`) is computed over the same `Request`, so anything a provider
 //! could use to draw its figure is, by construction, part of the key.
 
+pub mod command;
 pub mod plot;
 
 use std::collections::BTreeMap;
@@ -122,6 +123,9 @@ pub struct Request {
     pub body: String,
     /// Referenced files by attribute name (`data` → contents).
     pub files: BTreeMap<String, InputFile>,
+    /// Key material a provider adds at plan time (`Provider::prepare`) beyond attributes and
+    /// files: for scripts, the runner command, its version and declared environment values.
+    pub extra: BTreeMap<String, String>,
     pub output: OutputSpec,
 }
 
@@ -170,6 +174,15 @@ impl ProviderError {
     }
 }
 
+/// Where a directive lives, for `Provider::prepare`. Paths never reach the key unless a
+/// provider deliberately puts a project-relative one there.
+pub struct PrepareContext<'a> {
+    /// The project root, canonical.
+    pub root: &'a std::path::Path,
+    /// The folder of the directive's source file; relative paths start here.
+    pub base: &'a std::path::Path,
+}
+
 /// A figure backend.
 pub trait Provider: Send + Sync {
     /// Stable id used in `provider=` and in the key.
@@ -188,11 +201,19 @@ pub trait Provider: Send + Sync {
     fn uses_caption(&self) -> bool {
         false
     }
+    /// Plan-time preparation, before the key is computed: the provider may read more input
+    /// files (into `req.files`) and add key material (`req.extra`) that the directive
+    /// implies, such as declared input globs or a runner's version. Errors point at the
+    /// directive like errors of `generate`.
+    fn prepare(&self, _req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
+        Ok(())
+    }
     /// Makes the figure in every requested format.
     fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError>;
 }
 
-/// The providers compiled into this build, in lookup order.
-pub fn builtin_providers() -> Vec<Arc<dyn Provider>> {
-    vec![Arc::new(plot::PlotProvider::new())]
+/// The providers compiled into this build, in lookup order, set up from the project's
+/// configuration (the command provider needs its runners).
+pub fn builtin_providers(config: &crate::config::Config) -> Vec<Arc<dyn Provider>> {
+    vec![Arc::new(plot::PlotProvider::new()), Arc::new(command::CommandProvider::new(config.runners.clone()))]
 }

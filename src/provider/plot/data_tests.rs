@@ -16,6 +16,7 @@ fn req(body: &str, file: Option<(&str, &str)>) -> Request {
         attrs: BTreeMap::new(),
         body: body.into(),
         files,
+        extra: Default::default(),
         output: OutputSpec { formats: vec![], width_in: 3.3, height_in: 2.4, png_dpi: 96.0 },
     }
 }

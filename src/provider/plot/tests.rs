@@ -17,6 +17,7 @@ fn req(attrs: &[(&str, &str)], body: &str, csv: Option<&str>, width_in: f64) -> 
         attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         body: body.into(),
         files,
+        extra: Default::default(),
         output: OutputSpec { formats: vec![Format::Svg, Format::Pdf, Format::Png], width_in, height_in: width_in * 0.72, png_dpi: 192.0 },
     }
 }

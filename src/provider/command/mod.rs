@@ -1,0 +1,498 @@
+//! The command provider: `kind=command` figures made by the authors' own scripts, run by an
+//! interpreter configured in `[runners]` (`crate::config::runners`).
+//!
+//! Plan time (`prepare`): the runner must be allowed by `paperfig.toml`; declared `inputs`
+//! (files and globs) are read into the request as `input:<relative path>` files; the
+//! runner's command, its version and the versions of listed packages (probed once per
+//! process and runner), the values of declared environment variables and the names of
+//! secret ones go into `Request::extra`. So the key covers everything the script can
+//! legitimately see.
+//!
+//! Generate time: the script runs in a fresh temporary working copy holding only the
+//! script and the declared inputs (at their paths relative to the directive's file), with
+//! a cleared environment, a timeout and an output size limit. Its outputs are validated by
+//! format (SVG parsed by usvg, PNG decoded, PDF header and trailer) and formats it did not
+//! write are derived from its SVG through `crate::render`. Nothing partial is returned.
+
+mod exec;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::{Artifact, Format, InputFile, Kind, PrepareContext, Provider, ProviderError, Request};
+use crate::config::runners::{Runner, Runners};
+use crate::render;
+
+/// Version of the command provider: BUMP WHENEVER THE SAME SCRIPT COULD WRITE DIFFERENT
+/// BYTES because of paperfig: the fixed environment, the matplotlibrc, the file names the
+/// script sees, output validation or derivation (and the versions of svg2pdf/resvg/fonts,
+/// which derive PDF and PNG from a script's SVG).
+pub const VERSION: &str = "command/1 svg2pdf-0.13 resvg-0.45 liberation-2";
+
+/// The name the script file has in the working copy (plus the runner's extension).
+const SCRIPT: &str = "paperfig-script";
+/// The folder of the working copy the outputs go to.
+const OUT_DIR: &str = "paperfig-out";
+/// `SOURCE_DATE_EPOCH` for every script: dates embedded in outputs are fixed.
+const SOURCE_DATE_EPOCH: &str = "0";
+/// Written as `matplotlibrc` in the working copy (matplotlib reads the current folder's
+/// first): a fixed SVG id salt, text as paths in SVG (no font lookup at view time) and
+/// TrueType fonts in PDF.
+const MATPLOTLIBRC: &str = "backend: Agg\nsvg.hashsalt: paperfig\nsvg.fonttype: path\npdf.fonttype: 42\n";
+/// Prefix of `Request::files` names holding declared inputs.
+const INPUT: &str = "input:";
+
+/// Reads an environment variable (the process's, or a fake in tests).
+pub type EnvLookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+pub struct CommandProvider {
+    runners: Runners,
+    env: EnvLookup,
+    /// Probed key material per runner, once per process.
+    probes: Mutex<HashMap<String, Result<Vec<(String, String)>, ProviderError>>>,
+}
+
+impl CommandProvider {
+    pub fn new(runners: Runners) -> CommandProvider {
+        CommandProvider::with_env(runners, std::sync::Arc::new(|name| std::env::var(name).ok()))
+    }
+
+    /// With declared and secret environment variables read through `env`.
+    pub fn with_env(runners: Runners, env: EnvLookup) -> CommandProvider {
+        CommandProvider { runners, env, probes: Mutex::new(HashMap::new()) }
+    }
+
+    fn runner(&self, req: &Request) -> Result<&Runner, ProviderError> {
+        let names = || self.runners.runners.keys().cloned().collect::<Vec<_>>().join(", ");
+        let name = req.attr("runner").ok_or_else(|| {
+            ProviderError::new("kind=command figures need runner=, the interpreter that runs the script")
+                .at_attr("kind")
+                .hint(format!("add e.g. runner=python; runners: {}", names()))
+        })?;
+        self.runners.runners.get(name).ok_or_else(|| {
+            ProviderError::new(format!("unknown runner `{name}`"))
+                .at_attr("runner")
+                .hint(format!("runners are {} (configure more under [runners.NAME] in paperfig.toml)", names()))
+        })
+    }
+
+    /// The runner's version and package versions, probed once per process.
+    fn probe(&self, r: &Runner) -> Result<Vec<(String, String)>, ProviderError> {
+        let mut probes = self.probes.lock().unwrap_or_else(|p| p.into_inner());
+        probes.entry(r.name.clone()).or_insert_with(|| probe(r)).clone()
+    }
+}
+
+/// Runs a probe command and returns its trimmed output (stdout then stderr).
+fn probe_output(r: &Runner, argv: &[String], what: &str) -> Result<String, ProviderError> {
+    let dir = tempfile::tempdir().map_err(|e| ProviderError::new(format!("cannot create a temporary folder: {e}")))?;
+    let limits = exec::Limits { timeout: Duration::from_secs(60), watch: None };
+    let f = exec::run(argv, dir.path(), &base_env(dir.path()), &limits);
+    let shown = argv.join(" ");
+    match f.exit {
+        exec::Exit::Success => Ok(format!("{}\n{}", f.stdout.trim(), f.stderr.trim()).trim().to_string()),
+        exec::Exit::NotStarted(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_installed(r, &argv[0])),
+        exec::Exit::NotStarted(e) => Err(ProviderError::new(format!("runner `{}`: cannot run `{shown}`: {e}", r.name)).at_attr("runner")),
+        _ => Err(ProviderError::new(format!("runner `{}`: `{shown}` failed, so the {what} is unknown:\n{}", r.name, last_lines(&f.stderr, 5)))
+            .at_attr("runner")
+            .hint(if what.starts_with("version of package") { install_hint(r, what) } else { format!("check that `{}` works, or set [runners.{}] version", argv[0], r.name) })),
+    }
+}
+
+fn probe(r: &Runner) -> Result<Vec<(String, String)>, ProviderError> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    if exec::find_program(&r.command[0], &path).is_none() {
+        return Err(not_installed(r, &r.command[0]));
+    }
+    let mut out = Vec::new();
+    if !r.version.is_empty() {
+        out.push(("runner.version".to_string(), probe_output(r, &r.version, "runner version")?));
+    }
+    for p in &r.packages {
+        let argv: Vec<String> = r.package_version.iter().map(|a| a.replace("{package}", p)).collect();
+        out.push((format!("runner.package.{p}"), probe_output(r, &argv, &format!("version of package `{p}`"))?));
+    }
+    Ok(out)
+}
+
+fn not_installed(r: &Runner, program: &str) -> ProviderError {
+    let how = match program {
+        "python3" | "python" => "install Python 3 (Debian: apt-get install python3)",
+        "gnuplot" => "install gnuplot (Debian: apt-get install gnuplot-nox; scripts/setup does)",
+        "Rscript" => "install R (Debian: apt-get install r-base-core)",
+        _ => "install it, or point [runners.NAME] command at it in paperfig.toml",
+    };
+    ProviderError::new(format!("runner `{}` needs `{program}`, which is not installed (not found on PATH)", r.name))
+        .at_attr("runner")
+        .hint(how.replace("NAME", &r.name))
+}
+
+fn install_hint(r: &Runner, what: &str) -> String {
+    let pkg = what.split('`').nth(1).unwrap_or("");
+    if r.command[0].starts_with("python") {
+        format!("install it (python3 -m pip install {pkg}) or remove it from [runners.{}] packages", r.name)
+    } else {
+        format!("install it or remove it from [runners.{}] packages", r.name)
+    }
+}
+
+/// The environment every script and probe starts from: PATH and HOME (to find the
+/// interpreter), the variables that select a Python environment, and fixed values.
+fn base_env(work: &Path) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    for name in ["PATH", "HOME", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION", "CONDA_PREFIX"] {
+        if let Ok(v) = std::env::var(name) {
+            env.push((name.into(), v));
+        }
+    }
+    let mplconfig = std::env::var("HOME").map_or_else(|_| std::env::temp_dir().join("paperfig-matplotlib"), |h| Path::new(&h).join(".cache/paperfig/matplotlib"));
+    for (k, v) in [
+        ("LANG", "C.UTF-8".to_string()),
+        ("LC_ALL", "C.UTF-8".to_string()),
+        ("TZ", "UTC".to_string()),
+        ("TMPDIR", work.join("tmp").display().to_string()),
+        ("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH.to_string()),
+        ("MPLBACKEND", "Agg".to_string()),
+        ("MATPLOTLIBRC", work.join("matplotlibrc").display().to_string()),
+        // Only matplotlib's font cache lives here; it never changes what is drawn.
+        ("MPLCONFIGDIR", mplconfig.display().to_string()),
+        ("PYTHONHASHSEED", "0".to_string()),
+        ("PYTHONDONTWRITEBYTECODE", "1".to_string()),
+    ] {
+        env.push((k.into(), v));
+    }
+    env
+}
+
+/// The formats the script writes (`outputs=`, default svg).
+fn outputs(req: &Request) -> Result<Vec<Format>, ProviderError> {
+    let list = req.attr("outputs").unwrap_or("svg");
+    let mut out = Vec::new();
+    for name in list.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+        let f = Format::parse(name)
+            .ok_or_else(|| ProviderError::new(format!("unknown output format `{name}`")).at_attr("outputs").hint("outputs is a comma list of svg, pdf, png"))?;
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    if out.is_empty() {
+        return Err(ProviderError::new("outputs= names no format").at_attr("outputs").hint("e.g. outputs=svg or outputs=pdf,png"));
+    }
+    Ok(out)
+}
+
+fn out_path(f: Format) -> String {
+    format!("{OUT_DIR}/figure.{}", f.ext())
+}
+
+/// Splits `inputs=` into patterns (commas and/or spaces).
+fn patterns(value: &str) -> Vec<&str> {
+    value.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()).collect()
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '[', '{'])
+}
+
+/// Reads every file that `inputs=` names into `req.files` as `input:<path>`, the path
+/// relative to the directive's folder with `/` separators.
+fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
+    let Some(value) = req.attr("inputs").map(str::to_string) else { return Ok(()) };
+    let bad = |msg: String, hint: &str| ProviderError::new(msg).at_attr("inputs").hint(hint.to_string());
+    for pat in patterns(&value) {
+        let rel = Path::new(pat);
+        if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+            return Err(bad(format!("input `{pat}` is not inside the folder of this file"), "inputs are relative paths below the folder of the file with the directive (no `..`), so the script's working copy can mirror them"));
+        }
+        let mut found = Vec::new();
+        if is_glob(pat) {
+            let glob = globset::GlobBuilder::new(pat).literal_separator(true).build().map_err(|e| bad(format!("bad glob `{pat}`: {e}"), "globs use *, **, ?, [abc] and {a,b}"))?.compile_matcher();
+            let literal: Vec<&str> = pat.split('/').take_while(|s| !is_glob(s)).collect();
+            let start = ctx.base.join(literal.join("/"));
+            let walk = walkdir::WalkDir::new(&start).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+                let Ok(r) = entry.path().strip_prefix(ctx.base) else { continue };
+                let r = r.to_string_lossy().replace('\\', "/");
+                if glob.is_match(&r) {
+                    found.push(r);
+                }
+            }
+            if found.is_empty() {
+                return Err(bad(format!("input glob `{pat}` matches no file"), "globs are relative to the folder of the file with the directive"));
+            }
+        } else {
+            found.push(pat.trim_start_matches("./").to_string());
+        }
+        for r in found {
+            let path = ctx.base.join(&r);
+            let canonical = path.canonicalize().map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "inputs are relative to the folder of the file with the directive"))?;
+            if !canonical.starts_with(ctx.root) {
+                return Err(bad(format!("input `{r}` is outside the project"), "figures may only read files inside the project folder"));
+            }
+            if !canonical.is_file() {
+                return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
+            }
+            let bytes = std::fs::read(&canonical).map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
+            let ext = Path::new(&r).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
+            req.files.insert(format!("{INPUT}{r}"), InputFile::new(&ext, bytes));
+        }
+    }
+    Ok(())
+}
+
+/// The script's text: the body, or the `script=` file.
+fn script(req: &Request) -> Result<&[u8], ProviderError> {
+    match (req.files.get("script"), req.body.trim().is_empty()) {
+        (Some(_), false) => Err(ProviderError::new("this figure has both a script= file and a script in its body").at_attr("script").hint("keep one of them")),
+        (Some(f), true) => Ok(&f.bytes[..]),
+        (None, false) => Ok(req.body.as_bytes()),
+        (None, true) => Err(ProviderError::new("kind=command figure without a script").at_attr("kind").hint("write the script in the block, or name a file with script=")),
+    }
+}
+
+/// Expands `{script}`, `{out}`, `{outputs}` and `{out.FORMAT}` in a command template.
+fn expand(template: &[String], script: &str, outs: &[Format]) -> Result<Vec<String>, ProviderError> {
+    let mut argv = Vec::new();
+    for arg in template {
+        if arg == "{outputs}" {
+            argv.extend(outs.iter().map(|f| out_path(*f)));
+            continue;
+        }
+        let mut a = arg.replace("{script}", script).replace("{out}", &out_path(outs[0]));
+        for f in Format::ALL {
+            let placeholder = format!("{{out.{}}}", f.ext());
+            if a.contains(&placeholder) {
+                if !outs.contains(&f) {
+                    return Err(ProviderError::new(format!("the runner's command uses {placeholder} but outputs= lacks {f}")).at_attr("outputs").hint(format!("add {f} to outputs=")));
+                }
+                a = a.replace(&placeholder, &out_path(f));
+            }
+        }
+        argv.push(a);
+    }
+    Ok(argv)
+}
+
+impl Provider for CommandProvider {
+    fn id(&self) -> &'static str {
+        "command"
+    }
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Command]
+    }
+    fn file_attrs(&self) -> &'static [&'static str] {
+        &["script"]
+    }
+
+    fn prepare(&self, req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
+        let r = self.runner(req)?;
+        if !r.allowed {
+            return Err(ProviderError::new(format!("this figure runs a `{}` script, and paperfig.toml does not allow runners", r.name))
+                .at_attr("kind")
+                .hint(format!("building runs the project's scripts; if you trust them, add to paperfig.toml:\n[runners]\nallow = true    # or, for this runner only: [runners.{}] allow = true", r.name)));
+        }
+        script(req)?;
+        let outs = outputs(req)?;
+        expand(&r.command, "s", &outs)?;
+        read_inputs(req, ctx)?;
+        let command = serde_json::to_string(&r.command).unwrap_or_default();
+        let probed = self.probe(r)?;
+        let extra = &mut req.extra;
+        extra.insert("runner.command".into(), command);
+        extra.insert("runner.extension".into(), r.extension.clone());
+        extra.extend(probed);
+        for name in &r.env {
+            // `set:` and `unset` differ, so an empty value and no value key differently.
+            let v = (self.env)(name).map_or_else(|| "unset".to_string(), |v| format!("set:{v}"));
+            extra.insert(format!("env.{name}"), v);
+        }
+        for name in &r.secret_env {
+            // Only the name: a secret's value (or its hash) never enters the key or lockfile.
+            extra.insert(format!("secret_env.{name}"), "declared".into());
+        }
+        Ok(())
+    }
+
+    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+        let r = self.runner(req)?;
+        if !r.allowed {
+            return Err(ProviderError::new("runners are not allowed").at_attr("kind"));
+        }
+        let outs = outputs(req)?;
+        let tmp = tempfile::Builder::new().prefix("paperfig-run-").tempdir().map_err(|e| ProviderError::new(format!("cannot create a temporary folder: {e}")))?;
+        let work = tmp.path();
+        let io = |e: std::io::Error| ProviderError::new(format!("cannot prepare the script's working copy: {e}"));
+        for (name, f) in &req.files {
+            if let Some(rel) = name.strip_prefix(INPUT) {
+                let p = work.join(rel);
+                std::fs::create_dir_all(p.parent().unwrap_or(work)).map_err(io)?;
+                std::fs::write(&p, &f.bytes[..]).map_err(io)?;
+            }
+        }
+        let script_name = format!("{SCRIPT}.{}", r.extension);
+        std::fs::write(work.join(&script_name), script(req)?).map_err(io)?;
+        std::fs::create_dir_all(work.join(OUT_DIR)).map_err(io)?;
+        std::fs::create_dir_all(work.join("tmp")).map_err(io)?;
+        if !req.files.contains_key(&format!("{INPUT}matplotlibrc")) {
+            std::fs::write(work.join("matplotlibrc"), MATPLOTLIBRC).map_err(io)?;
+        }
+        // The command as keyed (the config's copy is the same within one process).
+        let template: Vec<String> = req.extra.get("runner.command").and_then(|c| serde_json::from_str(c).ok()).unwrap_or_else(|| r.command.clone());
+        let argv = expand(&template, &script_name, &outs)?;
+        let mut env = base_env(work);
+        let o = &req.output;
+        env.push(("PAPERFIG_OUT".into(), out_path(outs[0])));
+        for f in &outs {
+            env.push((format!("PAPERFIG_OUT_{}", f.ext().to_uppercase()), out_path(*f)));
+        }
+        env.push(("PAPERFIG_WIDTH_IN".into(), format!("{}", o.width_in)));
+        env.push(("PAPERFIG_HEIGHT_IN".into(), format!("{}", o.height_in)));
+        env.push(("PAPERFIG_DPI".into(), format!("{}", o.png_dpi)));
+        for (k, v) in &req.extra {
+            if let (Some(name), Some(value)) = (k.strip_prefix("env."), v.strip_prefix("set:")) {
+                env.push((name.into(), value.into()));
+            }
+        }
+        for name in &r.secret_env {
+            if let Some(v) = (self.env)(name) {
+                env.push((name.clone(), v));
+            }
+        }
+        let limits = exec::Limits { timeout: Duration::from_secs_f64(r.timeout_secs), watch: Some((work.to_path_buf(), r.max_output_bytes)) };
+        let done = exec::run(&argv, work, &env, &limits);
+        let name = &r.name;
+        match done.exit {
+            exec::Exit::Success => {}
+            exec::Exit::NotStarted(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_installed(r, &argv[0])),
+            exec::Exit::NotStarted(e) => return Err(ProviderError::new(format!("runner `{name}`: cannot run `{}`: {e}", argv[0])).at_attr("runner")),
+            exec::Exit::TimedOut => {
+                return Err(ProviderError::new(format!("the `{name}` script ran longer than {} s and was stopped{}", r.timeout_secs, stderr_block(&done.stderr)))
+                    .hint(format!("make it faster, or raise [runners.{name}] timeout in paperfig.toml")));
+            }
+            exec::Exit::TooLarge(n) => {
+                return Err(ProviderError::new(format!("the `{name}` script wrote {:.1} MB, more than the limit of {:.1} MB, and was stopped", n as f64 / 1e6, r.max_output_bytes as f64 / 1e6))
+                    .hint(format!("raise [runners.{name}] max_output_mb in paperfig.toml if this is intended")));
+            }
+            exec::Exit::Failed(code) => {
+                let status = code.map_or("was killed by a signal".to_string(), |c| format!("exited with status {c}"));
+                let mut e = ProviderError::new(format!("the `{name}` script {status}{}", stderr_block(&done.stderr)));
+                e = e.hint(match undeclared(&done.stderr, req, work) {
+                    Some(p) => format!("the script looked for `{p}`, which is not in its working copy; if it is a project file, declare it with inputs= (relative to this file's folder) so changes to it rerun the script"),
+                    None => "the script runs in a temporary copy holding only itself and the files declared in inputs=".to_string(),
+                });
+                return Err(e);
+            }
+        }
+        let mut written = BTreeMap::new();
+        for f in &outs {
+            let path = work.join(out_path(*f));
+            let bytes = std::fs::read(&path).map_err(|_| {
+                ProviderError::new(format!("the `{name}` script succeeded but wrote no {f} output{}", stderr_block(&done.stderr)))
+                    .at_attr("outputs")
+                    .hint(format!("write the figure to the path paperfig passes ({{out.{0}}} in the command, $PAPERFIG_OUT_{1} in the environment: {2}), or change outputs=", f.ext(), f.ext().to_uppercase(), out_path(*f)))
+            })?;
+            validate(*f, &bytes).map_err(|why| {
+                ProviderError::new(format!("the `{name}` script's {f} output is not a valid {f} file: {why}")).at_attr("outputs").hint("nothing was stored; check what the script writes to that path")
+            })?;
+            written.insert(*f, bytes);
+        }
+        derive(&written, &o.formats, o.png_dpi)
+    }
+}
+
+/// Checks that `bytes` are a file of format `f`; the reason if not.
+fn validate(f: Format, bytes: &[u8]) -> Result<(), String> {
+    match f {
+        Format::Svg => {
+            let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+            render::try_parse(text).map(|_| ()).map_err(|e| e.to_string())
+        }
+        Format::Pdf => {
+            if !bytes.starts_with(b"%PDF-") {
+                return Err("no %PDF- header".into());
+            }
+            let end = &bytes[bytes.len().saturating_sub(1024)..];
+            if !end.windows(5).any(|w| w == b"%%EOF") {
+                return Err("no %%EOF trailer (truncated?)".into());
+            }
+            Ok(())
+        }
+        Format::Png => {
+            let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().map_err(|e| e.to_string())?;
+            let mut buf = vec![0; reader.output_buffer_size()];
+            reader.next_frame(&mut buf).map(|_| ()).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// The requested formats from what the script wrote: its own files where it wrote them,
+/// PDF and PNG derived from its SVG otherwise.
+fn derive(written: &BTreeMap<Format, Vec<u8>>, wanted: &[Format], png_dpi: f64) -> Result<Vec<Artifact>, ProviderError> {
+    let mut tree = None;
+    let mut out = Vec::new();
+    for f in wanted {
+        if let Some(b) = written.get(f) {
+            out.push(Artifact { format: *f, bytes: b.clone() });
+            continue;
+        }
+        let Some(svg) = written.get(&Format::Svg) else {
+            let have: Vec<&str> = written.keys().map(|f| f.ext()).collect();
+            return Err(ProviderError::new(format!("this figure needs a {f} file, and the script writes only {}", have.join(", ")))
+                .at_attr("outputs")
+                .hint(format!("add {f} (or svg, which paperfig converts) to outputs=, or drop {f} with formats=")));
+        };
+        if tree.is_none() {
+            tree = Some(render::try_parse(std::str::from_utf8(svg).unwrap_or("")).map_err(|e| ProviderError::new(format!("the script's SVG does not parse: {e}")))?);
+        }
+        let t = tree.as_ref().expect("parsed above");
+        let bytes = match f {
+            Format::Pdf => render::to_pdf(t)?,
+            Format::Png => render::to_png(t, png_dpi)?,
+            Format::Svg => unreachable!("svg was written"),
+        };
+        out.push(Artifact { format: *f, bytes });
+    }
+    Ok(out)
+}
+
+/// The last `n` lines of a stream.
+fn last_lines(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The script's stderr as a block under an error message (empty if it printed nothing).
+fn stderr_block(stderr: &str) -> String {
+    let tail = last_lines(stderr, 20);
+    if tail.trim().is_empty() {
+        String::new()
+    } else {
+        let body: Vec<String> = tail.lines().map(|l| format!("  | {l}")).collect();
+        format!("; its stderr ends:\n{}", body.join("\n"))
+    }
+}
+
+/// A relative path named in an error about a missing file that is not in the working copy:
+/// most likely an input the script reads but the directive does not declare.
+fn undeclared(stderr: &str, req: &Request, work: &Path) -> Option<String> {
+    let lower = stderr.to_lowercase();
+    if !["no such file", "cannot open", "can't open", "cannot find", "not found", "does not exist"].iter().any(|m| lower.contains(m)) {
+        return None;
+    }
+    stderr
+        .split(|c: char| c.is_whitespace() || "'\"`,:;()[]<>".contains(c))
+        .map(|t| t.trim_start_matches("./").trim_end_matches('.'))
+        .filter(|t| !t.is_empty() && !t.starts_with(['/', '-']) && (t.contains('/') || t.contains('.')) && t.chars().any(|c| c.is_alphabetic()))
+        .filter(|t| !t.starts_with(SCRIPT) && !t.starts_with(OUT_DIR) && !t.contains("://"))
+        .filter(|t| !req.files.contains_key(&format!("{INPUT}{t}")) && !work.join(t).exists())
+        .find(|t| Path::new(t).extension().is_some_and(|e| e.len() <= 5 && e.to_string_lossy().chars().all(|c| c.is_ascii_alphanumeric())))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,260 @@
+//! The command provider's key inputs, one test each, through `plan` on files on disk: what
+//! must change the key does, and what must not (secrets, timeouts, paths outside the
+//! declared inputs) does not. Plus running a script end to end in-process.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::config::Config;
+use crate::diag::SourceFile;
+use crate::digest::Digest;
+use crate::plan::{plan, Plan, Registry};
+use crate::scan::scan_files;
+
+struct Proj {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    /// The fake environment declared variables are read from.
+    env: Arc<Mutex<HashMap<String, String>>>,
+}
+
+const CONFIG: &str = "[runners]\nallow = true\n";
+
+impl Proj {
+    fn new() -> Proj {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("proj");
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        let p = Proj { _dir: dir, root, env: Arc::default() };
+        p.write("data/a.csv", "x,y\n1,2\n");
+        p.write("data/b.csv", "x,y\n3,4\n");
+        p
+    }
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    /// Plans `paper.md` holding one directive with `attrs` and `body`, under `config`.
+    fn plan(&self, config: &str, attrs: &str, body: &str) -> Plan {
+        self.write("paper.md", &format!("# P\n\n```{{paperfig #fig:s kind=command {attrs}}}\n{body}```\n"));
+        self.write("paperfig.toml", config);
+        let file = Arc::new(SourceFile { name: "paperfig.toml".into(), path: self.root.join("paperfig.toml"), text: config.into() });
+        let config = Config::parse(&self.root, &file).unwrap();
+        let env = self.env.clone();
+        let provider = CommandProvider::with_env(config.runners.clone(), Arc::new(move |n| env.lock().unwrap().get(n).cloned()));
+        let registry = Registry::new(vec![Arc::new(provider)]);
+        let scan = scan_files(&self.root, &[self.root.join("paper.md")]);
+        assert!(scan.diagnostics.is_empty());
+        plan(&self.root, &config, &registry, &scan.directives)
+    }
+    fn key(&self, config: &str, attrs: &str, body: &str) -> Digest {
+        let p = self.plan(config, attrs, body);
+        assert!(p.diagnostics.is_empty(), "{}", p.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"));
+        p.jobs[0].key
+    }
+    fn error(&self, config: &str, attrs: &str, body: &str) -> String {
+        let p = self.plan(config, attrs, body);
+        assert!(p.jobs.is_empty(), "planned, expected an error");
+        let d = &p.diagnostics[0];
+        format!("{} at {} hint {}", d.message, d.location().unwrap_or_default(), d.hints.join(" "))
+    }
+}
+
+const SH: &str = "runner=sh inputs=data/a.csv";
+const BODY: &str = "cat data/a.csv > /dev/null\n";
+
+#[test]
+fn without_permission_a_command_figure_is_an_error_at_its_kind() {
+    let p = Proj::new();
+    let e = p.error("", SH, BODY);
+    assert!(e.contains("does not allow runners") && e.contains("paper.md:3:26") && e.contains("allow = true"), "{e}");
+    // Allowing another runner does not allow this one; allowing this one does.
+    assert!(p.error("[runners.python]\nallow = true\n", SH, BODY).contains("does not allow runners"));
+    p.key("[runners.sh]\nallow = true\n", SH, BODY);
+}
+
+#[test]
+fn runner_and_script_are_required_and_checked() {
+    let p = Proj::new();
+    assert!(p.error(CONFIG, "", BODY).contains("need runner="));
+    assert!(p.error(CONFIG, "runner=perl", BODY).contains("unknown runner `perl`"));
+    assert!(p.error(CONFIG, "runner=sh", "").contains("without a script"));
+    p.write("s.sh", "true\n");
+    assert!(p.error(CONFIG, "runner=sh script=s.sh", BODY).contains("both a script= file"));
+    assert!(p.error(CONFIG, "runner=sh outputs=gif", BODY).contains("`gif`"));
+    assert!(p.error(CONFIG, "runner=sh inputs=data/nope.csv", BODY).contains("cannot read input `data/nope.csv`"));
+    assert!(p.error(CONFIG, "runner=sh inputs=data/*.json", BODY).contains("matches no file"));
+    assert!(p.error(CONFIG, "runner=sh inputs=../x.csv", BODY).contains("not inside the folder"));
+}
+
+#[test]
+fn runner_not_installed_names_the_program() {
+    let p = Proj::new();
+    let cfg = "[runners.mytool]\nallow = true\ncommand = [\"paperfig-no-such-tool\", \"{script}\"]\n";
+    let e = p.error(cfg, "runner=mytool", BODY);
+    assert!(e.contains("`paperfig-no-such-tool`, which is not installed") && e.contains("paper.md:3:"), "{e}");
+}
+
+#[test]
+fn script_text_and_script_file_contents_are_inputs() {
+    let p = Proj::new();
+    let k = p.key(CONFIG, SH, BODY);
+    assert_ne!(p.key(CONFIG, SH, "cat data/a.csv >/dev/null\n"), k);
+    p.write("s.sh", "echo 1\n");
+    let k1 = p.key(CONFIG, "runner=sh script=s.sh", "");
+    p.write("s.sh", "echo 2\n");
+    assert_ne!(p.key(CONFIG, "runner=sh script=s.sh", ""), k1);
+    // The script file's own path is not an input: a script runs as paperfig-script.sh.
+    p.write("other.sh", "echo 2\n");
+    assert_eq!(p.key(CONFIG, "runner=sh script=other.sh", ""), p.key(CONFIG, "runner=sh script=s.sh", ""));
+}
+
+#[test]
+fn declared_input_contents_are_inputs() {
+    let p = Proj::new();
+    let k = p.key(CONFIG, SH, BODY);
+    p.write("data/a.csv", "x,y\n1,3\n");
+    assert_ne!(p.key(CONFIG, SH, BODY), k);
+    // A file that is not declared is not an input.
+    let k = p.key(CONFIG, SH, BODY);
+    p.write("data/c.txt", "unrelated");
+    assert_eq!(p.key(CONFIG, SH, BODY), k);
+}
+
+#[test]
+fn glob_inputs_key_each_match_by_path_and_contents() {
+    let p = Proj::new();
+    let attrs = "runner=sh inputs=\"data/*.csv\"";
+    let k = p.key(CONFIG, attrs, BODY);
+    let job = &p.plan(CONFIG, attrs, BODY).jobs[0];
+    let names: Vec<&String> = job.request.files.keys().collect();
+    assert_eq!(names, ["input:data/a.csv", "input:data/b.csv"]);
+    // A new match, a changed match, and a renamed match (same contents) all change the key:
+    // the script opens files by path, so here the path is a genuine input.
+    p.write("data/c.csv", "x\n");
+    let k_added = p.key(CONFIG, attrs, BODY);
+    assert_ne!(k_added, k);
+    std::fs::rename(p.root.join("data/c.csv"), p.root.join("data/d.csv")).unwrap();
+    let k_renamed = p.key(CONFIG, attrs, BODY);
+    assert_ne!(k_renamed, k_added);
+    // Moving the whole project does not.
+    assert_eq!(p.key(CONFIG, attrs, BODY), k_renamed);
+}
+
+#[test]
+fn runner_command_is_an_input_but_timeout_and_limits_are_not() {
+    let p = Proj::new();
+    let k = p.key(CONFIG, SH, BODY);
+    assert_ne!(p.key("[runners]\nallow = true\n[runners.sh]\ncommand = [\"sh\", \"-e\", \"{script}\", \"{out}\"]\n", SH, BODY), k);
+    assert_eq!(p.key("[runners]\nallow = true\n[runners.sh]\ntimeout = 5\nmax_output_mb = 2\n", SH, BODY), k);
+    // The same script under another runner is another figure.
+    let bash = "[runners]\nallow = true\n[runners.sh2]\ncommand = [\"sh\", \"{script}\", \"{outputs}\"]\nextension = \"sh\"\n";
+    assert_ne!(p.key(bash, "runner=sh2 inputs=data/a.csv", BODY), k);
+}
+
+#[test]
+fn runner_and_package_versions_are_inputs() {
+    let p = Proj::new();
+    let v = p.root.parent().unwrap().join("version.txt");
+    let pkg = p.root.parent().unwrap().join("pkg.txt");
+    std::fs::write(&v, "tool 1.0\n").unwrap();
+    std::fs::write(&pkg, "2.0\n").unwrap();
+    let cfg = format!(
+        "[runners]\nallow = true\n[runners.tool]\ncommand = [\"sh\", \"{{script}}\"]\nversion = [\"cat\", \"{}\"]\npackage_version = [\"sh\", \"-c\", \"cat {} # {{package}}\"]\npackages = [\"numpy\"]\n",
+        v.display(),
+        pkg.display()
+    );
+    let k = p.key(&cfg, "runner=tool", BODY);
+    let extra = &p.plan(&cfg, "runner=tool", BODY).jobs[0].request.extra;
+    assert_eq!(extra["runner.version"], "tool 1.0");
+    assert_eq!(extra["runner.package.numpy"], "2.0");
+    std::fs::write(&v, "tool 1.1\n").unwrap();
+    let k2 = p.key(&cfg, "runner=tool", BODY);
+    assert_ne!(k2, k, "runner version");
+    std::fs::write(&pkg, "2.1\n").unwrap();
+    assert_ne!(p.key(&cfg, "runner=tool", BODY), k2, "package version");
+    // A listed package that is missing is an error naming it.
+    let bad = cfg.replace(&format!("cat {} #", pkg.display()), "exit 1 #");
+    assert!(p.error(&bad, "runner=tool", BODY).contains("version of package `numpy`"));
+}
+
+#[test]
+fn declared_env_values_are_inputs_and_secret_values_are_not() {
+    let p = Proj::new();
+    let cfg = "[runners]\nallow = true\n[runners.sh]\nenv = [\"SEED\"]\nsecret_env = [\"TOKEN\"]\n";
+    let k_unset = p.key(cfg, SH, BODY);
+    p.env.lock().unwrap().insert("SEED".into(), "".into());
+    let k_empty = p.key(cfg, SH, BODY);
+    assert_ne!(k_empty, k_unset, "empty differs from unset");
+    p.env.lock().unwrap().insert("SEED".into(), "1".into());
+    let k1 = p.key(cfg, SH, BODY);
+    assert_ne!(k1, k_empty);
+    p.env.lock().unwrap().insert("TOKEN".into(), "hunter2".into());
+    assert_eq!(p.key(cfg, SH, BODY), k1, "a secret's value never changes the key");
+    let extra = &p.plan(cfg, SH, BODY).jobs[0].request.extra;
+    assert!(!extra.values().any(|v| v.contains("hunter2")));
+    // Declaring a secret at all does change it (the script sees another environment).
+    assert_ne!(p.key("[runners]\nallow = true\n[runners.sh]\nenv = [\"SEED\"]\n", SH, BODY), k1);
+    // Undeclared variables are not inputs.
+    p.env.lock().unwrap().insert("OTHER".into(), "x".into());
+    assert_eq!(p.key(cfg, SH, BODY), k1);
+}
+
+fn generate(p: &Proj, config: &str, attrs: &str, body: &str) -> Result<Vec<Artifact>, ProviderError> {
+    let plan = p.plan(config, attrs, body);
+    assert!(plan.diagnostics.is_empty(), "{}", plan.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"));
+    let job = &plan.jobs[0];
+    job.provider.generate(&job.request)
+}
+
+const SVG: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" width="3.3in" height="2in" viewBox="0 0 330 200"><rect x="10" y="10" width="100" height="50" fill="black"/></svg>"#;
+
+#[test]
+fn a_script_sees_its_inputs_and_environment_and_its_svg_becomes_pdf_and_png() {
+    let p = Proj::new();
+    let cfg = "[runners]\nallow = true\n[runners.sh]\nenv = [\"SEED\"]\n";
+    p.env.lock().unwrap().insert("SEED".into(), "42".into());
+    let body = format!(
+        "set -e\ntest \"$(cat data/a.csv | head -1)\" = x,y\ntest \"$SEED\" = 42\ntest \"$SOURCE_DATE_EPOCH\" = 0\ntest \"$MPLBACKEND\" = Agg\ntest \"$PAPERFIG_WIDTH_IN\" = 3.3\ntest ! -e paper.md\ntest -z \"$CARGO\"\necho '{SVG}' > \"$1\"\n"
+    );
+    let arts = generate(&p, cfg, SH, &body).unwrap();
+    let formats: Vec<Format> = arts.iter().map(|a| a.format).collect();
+    assert_eq!(formats, [Format::Svg, Format::Pdf, Format::Png]);
+    assert!(arts[1].bytes.starts_with(b"%PDF-"));
+}
+
+#[test]
+fn failures_say_what_happened() {
+    let p = Proj::new();
+    let e = generate(&p, CONFIG, SH, "echo 'boom: bad axis' >&2\nexit 3\n").unwrap_err();
+    assert!(e.message.contains("exited with status 3") && e.message.contains("boom: bad axis"), "{}", e.message);
+    let e = generate(&p, CONFIG, SH, "cat data/secret.csv\n").unwrap_err();
+    assert!(e.hint.unwrap().contains("looked for `data/secret.csv`"));
+    let e = generate(&p, CONFIG, SH, "true\n").unwrap_err();
+    assert!(e.message.contains("wrote no svg output"), "{}", e.message);
+    let e = generate(&p, CONFIG, SH, "echo 'not svg' > \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("not a valid svg"), "{}", e.message);
+    let e = generate(&p, CONFIG, "runner=sh outputs=pdf", "echo '%PDF-1.4 but cut' > \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("not a valid pdf"), "{}", e.message);
+    let e = generate(&p, CONFIG, "runner=sh outputs=png", "printf 'PNG?' > \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("not a valid png"), "{}", e.message);
+    let e = generate(&p, "[runners]\nallow = true\n[runners.sh]\ntimeout = 0.3\n", SH, "sleep 30\n").unwrap_err();
+    assert!(e.message.contains("longer than 0.3 s"), "{}", e.message);
+    let e = generate(&p, "[runners]\nallow = true\n[runners.sh]\nmax_output_mb = 0.5\n", SH, "while true; do head -c 100000 /dev/zero >> \"$1\"; done\n").unwrap_err();
+    assert!(e.message.contains("more than the limit"), "{}", e.message);
+    // A PDF-only script cannot give the SVG the figure asks for.
+    let e = generate(&p, CONFIG, "runner=sh outputs=pdf", "printf '%%PDF-1.4\\n%%%%EOF\\n' > \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("needs a svg file"), "{}", e.message);
+}
+
+#[test]
+fn path_helpers() {
+    assert_eq!(patterns("a.csv, b/*.csv  c"), ["a.csv", "b/*.csv", "c"]);
+    let argv = expand(&["x".into(), "{script}".into(), "{outputs}".into(), "--pdf={out.pdf}".into()], "s.py", &[Format::Svg, Format::Pdf]).unwrap();
+    assert_eq!(argv, ["x", "s.py", "paperfig-out/figure.svg", "paperfig-out/figure.pdf", "--pdf=paperfig-out/figure.pdf"]);
+    assert!(expand(&["{out.png}".into()], "s", &[Format::Svg]).is_err());
+    let _ = Path::new("");
+}
