@@ -3,12 +3,14 @@
 
 use crate::util::PaperTest;
 
-const FIGURES: [&str; 9] = [
+const FIGURES: [&str; 11] = [
     "fig:ablation",
     "fig:acc",
     "fig:calibration",
     "fig:latency",
     "fig:lengths",
+    "fig:memory",
+    "fig:robustness",
     "fig:scaling",
     "fig:throughput",
     "fig:tradeoff",
@@ -44,6 +46,19 @@ fn editing_one_csv_regenerates_exactly_that_figure() {
     // Putting the old contents back finds the old figure in the cache.
     t.write("data/accuracy.csv", &csv);
     assert!(t.build().ok().with_status("generated").is_empty());
+}
+
+#[test]
+fn editing_a_script_input_reruns_exactly_that_script() {
+    let t = PaperTest::copy_of("examples/paper");
+    t.build().ok();
+    let csv = std::fs::read_to_string(t.path("data/memory.csv")).unwrap();
+    t.write("data/memory.csv", &csv.replace("301.5", "299.0"));
+    let run = t.build().ok();
+    assert_eq!(run.with_status("generated"), ["fig:memory"]);
+    let csv = std::fs::read_to_string(t.path("data/robustness.csv")).unwrap();
+    t.write("data/robustness.csv", &csv.replace("41.2", "42.0"));
+    assert_eq!(t.build().ok().with_status("generated"), ["fig:robustness"]);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod util;
 
 mod cache;
+mod command;
 mod errors;
 mod example;
 mod formats;
