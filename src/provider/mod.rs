@@ -3,7 +3,11 @@
 //!
 //! A provider sees exactly one `Request` and nothing else: no paths, no config, no clock.
 //! The cache key (`crate::key`) is computed over the same `Request`, so anything a provider
-//! could use to draw its figure is, by construction, part of the key.
+//! could use to draw its figure is, by construction, part of the key. What a provider
+//! learns at plan time (a runner's version, declared input globs) it adds to the request in
+//! `Provider::prepare`, before the key is taken. The one exception is the command provider,
+//! built with its `[runners]` config: it reads limits (timeout, output size) and secret
+//! environment values from there, which must never shape the figure or enter the key.
 
 pub mod command;
 pub mod plot;
