@@ -31,6 +31,9 @@ const TEMPLATE: &str = r#"# paperfig configuration. Every key is optional; the v
 
 [defaults]
 # plot = "builtin"              # provider per figure kind
+
+[runners]                       # interpreters of kind=command (script) figures
+# allow = false                 # true lets building run this project's scripts
 "#;
 
 pub fn run(args: Args, _global: &Global) -> Result<ExitCode, Diagnostic> {
@@ -56,5 +59,6 @@ mod tests {
         let c = Config::parse(Path::new("/p"), &file).unwrap();
         let d = Config::defaults(Path::new("/p"));
         assert_eq!((c.formats, c.png_dpi, c.size, c.output_dir, c.cache_dir), (d.formats, d.png_dpi, d.size, d.output_dir, d.cache_dir));
+        assert_eq!(c.runners, d.runners, "no runner is allowed by default");
     }
 }

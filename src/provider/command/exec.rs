@@ -19,7 +19,7 @@ pub enum Exit {
     Failed(Option<i32>),
     /// It ran longer than the timeout and was killed.
     TimedOut,
-    /// Files under the watched folder grew past the limit and it was killed.
+    /// Files under the watched folder grew by more than the limit and it was killed.
     TooLarge(u64),
     /// The program could not be started.
     NotStarted(std::io::Error),
@@ -36,7 +36,8 @@ pub struct Finished {
 /// Limits of one run.
 pub struct Limits {
     pub timeout: Duration,
-    /// Folder whose total file size is watched while the process runs, and the limit.
+    /// Folder whose growth in total file size is watched while the process runs, and the
+    /// limit on that growth (what was there before the run does not count).
     pub watch: Option<(PathBuf, u64)>,
 }
 
@@ -56,6 +57,7 @@ pub fn run(argv: &[String], cwd: &Path, env: &[(String, String)], limits: &Limit
     };
     let out = tail_reader(child.stdout.take());
     let err = tail_reader(child.stderr.take());
+    let before = limits.watch.as_ref().map_or(0, |(dir, _)| dir_size(dir));
     let start = Instant::now();
     let mut last_check = start;
     let mut nap = Duration::from_millis(2);
@@ -73,7 +75,7 @@ pub fn run(argv: &[String], cwd: &Path, env: &[(String, String)], limits: &Limit
         if let Some((dir, max)) = &limits.watch {
             if last_check.elapsed() >= Duration::from_millis(100) {
                 last_check = Instant::now();
-                let size = dir_size(dir);
+                let size = dir_size(dir).saturating_sub(before);
                 if size > *max {
                     kill_group(&mut child);
                     break Exit::TooLarge(size);
