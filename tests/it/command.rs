@@ -40,6 +40,12 @@ fn non_zero_exit_shows_stderr_at_the_directive() {
 }
 
 #[test]
+fn a_failing_line_of_a_body_script_is_located() {
+    let t = paper(ALLOW, &sh("s", "", "true\nnosuchcommand-paperfig\n"));
+    t.run(&["gen"]).code(1).stderr_has("paper.md:5:1").stderr_has("nosuchcommand-paperfig");
+}
+
+#[test]
 fn timeout_stops_the_script() {
     let start = std::time::Instant::now();
     let t = paper("[runners]\nallow = true\n[runners.sh]\ntimeout = 1\n", &sh("s", "", "echo started >&2\nsleep 60\n"));

@@ -381,6 +381,11 @@ impl Provider for CommandProvider {
             exec::Exit::Failed(code) => {
                 let status = code.map_or("was killed by a signal".to_string(), |c| format!("exited with status {c}"));
                 let mut e = ProviderError::new(format!("the `{name}` script {status}{}", stderr_block(&done.stderr)));
+                if !req.files.contains_key("script") {
+                    if let Some(range) = script_line(&done.stderr, &script_name).and_then(|n| line_range(&req.body, n)) {
+                        e = e.at_body(range);
+                    }
+                }
                 e = e.hint(match undeclared(&done.stderr, req, work) {
                     Some(p) => format!("the script looked for `{p}`, which is not in its working copy; if it is a project file, declare it with inputs= (relative to this file's folder) so changes to it rerun the script"),
                     None => "the script runs in a temporary copy holding only itself and the files declared in inputs=".to_string(),
@@ -475,6 +480,31 @@ fn stderr_block(stderr: &str) -> String {
         let body: Vec<String> = tail.lines().map(|l| format!("  | {l}")).collect();
         format!("; its stderr ends:\n{}", body.join("\n"))
     }
+}
+
+/// The line of the script an interpreter's error points at: the last mention of the script
+/// file followed by a line number (`paperfig-script.py", line 7`, `paperfig-script.sh: 7:`,
+/// `"paperfig-script.gp" line 7:`, R's `paperfig-script.R:7:`).
+fn script_line(stderr: &str, script_name: &str) -> Option<usize> {
+    stderr.match_indices(script_name).filter_map(|(i, _)| {
+        let rest = stderr[i + script_name.len()..].trim_start_matches(['"', '\'', ',', ':', ' ', '#']);
+        let rest = rest.strip_prefix("line").unwrap_or(rest).trim_start();
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok().filter(|n| *n > 0)
+    }).last()
+}
+
+/// The byte range of line `n` (1-based) of `text`, without its newline.
+fn line_range(text: &str, n: usize) -> Option<std::ops::Range<usize>> {
+    let mut start = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == n {
+            let len = line.trim_end_matches(['\n', '\r']).len();
+            return Some(start..start + len);
+        }
+        start += line.len();
+    }
+    None
 }
 
 /// A relative path named in an error about a missing file that is not in the working copy:

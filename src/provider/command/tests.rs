@@ -258,3 +258,19 @@ fn path_helpers() {
     assert!(expand(&["{out.png}".into()], "s", &[Format::Svg]).is_err());
     let _ = Path::new("");
 }
+
+#[test]
+fn interpreter_errors_point_at_the_script_line() {
+    let py = "Traceback (most recent call last):\n  File \"/tmp/x/paperfig-script.py\", line 7, in <module>\n    f()\n  File \"/tmp/x/paperfig-script.py\", line 3, in f\nValueError: x";
+    assert_eq!(script_line(py, "paperfig-script.py"), Some(3));
+    assert_eq!(script_line("paperfig-script.sh: 2: nosuch: not found", "paperfig-script.sh"), Some(2));
+    assert_eq!(script_line("\"paperfig-script.gp\" line 4: undefined variable: y", "paperfig-script.gp"), Some(4));
+    assert_eq!(script_line("Error in f(): paperfig-script.R:5:1", "paperfig-script.R"), Some(5));
+    assert_eq!(script_line("boom", "paperfig-script.sh"), None);
+    assert_eq!(line_range("a\nbc\r\nd", 2), Some(2..4));
+    assert_eq!(line_range("a\n", 3), None);
+    // End to end: the error lands on the body line.
+    let p = Proj::new();
+    let e = generate(&p, CONFIG, SH, "true\nnosuchcommand-paperfig\n").unwrap_err();
+    assert_eq!(e.body, Some(5..27), "{}", e.message);
+}
