@@ -51,8 +51,11 @@ pub struct CommandProvider {
     runners: Runners,
     env: EnvLookup,
     /// Probed key material per runner, once per process.
-    probes: Mutex<HashMap<String, Result<Vec<(String, String)>, ProviderError>>>,
+    probes: Mutex<HashMap<String, Probe>>,
 }
+
+/// A runner's probed key material (`runner.version`, `runner.package.NAME`), or why not.
+type Probe = Result<Vec<(String, String)>, ProviderError>;
 
 impl CommandProvider {
     pub fn new(runners: Runners) -> CommandProvider {
@@ -79,7 +82,7 @@ impl CommandProvider {
     }
 
     /// The runner's version and package versions, probed once per process.
-    fn probe(&self, r: &Runner) -> Result<Vec<(String, String)>, ProviderError> {
+    fn probe(&self, r: &Runner) -> Probe {
         let mut probes = self.probes.lock().unwrap_or_else(|p| p.into_inner());
         probes.entry(r.name.clone()).or_insert_with(|| probe(r)).clone()
     }
@@ -101,7 +104,7 @@ fn probe_output(r: &Runner, argv: &[String], what: &str) -> Result<String, Provi
     }
 }
 
-fn probe(r: &Runner) -> Result<Vec<(String, String)>, ProviderError> {
+fn probe(r: &Runner) -> Probe {
     let path = std::env::var("PATH").unwrap_or_default();
     if exec::find_program(&r.command[0], &path).is_none() {
         return Err(not_installed(r, &r.command[0]));
