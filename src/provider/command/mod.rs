@@ -215,7 +215,8 @@ fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), Provid
             let literal: Vec<&str> = pat.split('/').take_while(|s| !is_glob(s)).collect();
             let start = ctx.base.join(literal.join("/"));
             let walk = walkdir::WalkDir::new(&start).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-            for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+            // `path().is_file()` follows a symlinked file, as reading it will.
+            for entry in walk.filter_map(Result::ok).filter(|e| e.path().is_file()) {
                 let Ok(r) = entry.path().strip_prefix(ctx.base) else { continue };
                 let r = r.to_string_lossy().replace('\\', "/");
                 if glob.is_match(&r) {

@@ -140,8 +140,16 @@ fn glob_inputs_key_each_match_by_path_and_contents() {
     std::fs::rename(p.root.join("data/c.csv"), p.root.join("data/d.csv")).unwrap();
     let k_renamed = p.key(CONFIG, attrs, BODY);
     assert_ne!(k_renamed, k_added);
-    // Moving the whole project does not.
+    // Planning again changes nothing; hidden files are not matched.
+    p.write("data/.hidden.csv", "x\n");
     assert_eq!(p.key(CONFIG, attrs, BODY), k_renamed);
+    // A symlinked file is matched and keyed by its contents.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(p.root.join("data/a.csv"), p.root.join("data/link.csv")).unwrap();
+        let job = &p.plan(CONFIG, attrs, BODY).jobs[0];
+        assert_eq!(job.request.files["input:data/link.csv"].digest, job.request.files["input:data/a.csv"].digest);
+    }
 }
 
 #[test]
