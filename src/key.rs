@@ -131,7 +131,8 @@ mod tests {
     #[test]
     fn every_input_changes_the_key() {
         let k0 = key_of(&base());
-        let changes: Vec<(&str, Box<dyn Fn(&mut Request)>)> = vec![
+        type Change = Box<dyn Fn(&mut Request)>;
+        let changes: Vec<(&str, Change)> = vec![
             ("kind", Box::new(|r| r.kind = Kind::Diagram)),
             ("provider", Box::new(|r| r.provider = "paperbanana".into())),
             ("provider version", Box::new(|r| r.provider_version = "plot/2".into())),

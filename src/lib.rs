@@ -13,6 +13,10 @@
 //!
 //! [`run`] drives stages 3–5 per figure in parallel; [`cli`] is the command line.
 
+// Errors that point into the user's files (`Diagnostic`) are large by design (message,
+// location, hints) and only travel on the error path.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -87,7 +91,7 @@ pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
 
 /// Updates `paperfig.lock` with every built figure. Entries of figures that failed this
 /// time are kept from the old lockfile, and with errors anywhere no entry is dropped.
-fn write_lockfile(project: &Project, jobs: &[plan::Job], figures: &[FigureReport], had_errors: bool) -> Result<(), Diagnostic> {
+fn write_lockfile(project: &Project, jobs: &[plan::Job], figures: &[FigureReport], keep_old: &dyn Fn(&str, &str) -> bool) -> Result<(), Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
     let old = match lock::Lockfile::read(&path) {
         Ok(old) => old.unwrap_or_default(),
@@ -113,8 +117,8 @@ fn write_lockfile(project: &Project, jobs: &[plan::Job], figures: &[FigureReport
             },
         );
     }
-    if had_errors {
-        for (name, entry) in old.figures {
+    for (name, entry) in old.figures {
+        if keep_old(&name, &entry.source) {
             new.figures.entry(name).or_insert(entry);
         }
     }
@@ -176,15 +180,20 @@ pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Re
             Outcome::Failed(diag) => diagnostics.push(diag),
         }
     }
-    // A failed figure keeps its previous outputs, so the document still has a figure;
-    // with errors anywhere, nothing is dropped (the broken directive may be any of them).
+    // Old entries not rebuilt now are kept when their source was not scanned (a build of
+    // one file of a larger project), or when anything failed: a failed figure keeps its
+    // previous outputs, and the broken directive may be any of them.
     let had_errors = diagnostics.iter().any(|d| !d.warning);
+    let scanned: std::collections::HashSet<String> =
+        project.sources.iter().map(|p| scan::relative_name(&project.root, p)).collect();
+    let keep_old = |_name: &str, source: &str| had_errors || !scanned.contains(source);
     for (name, fig) in &previous.figures {
-        if had_errors && !manifest.figures.contains_key(name) {
+        let source_file = fig.source.rsplit_once(':').map_or(fig.source.as_str(), |(file, _)| file);
+        if !manifest.figures.contains_key(name) && keep_old(name, source_file) {
             manifest.figures.insert(name.clone(), fig.clone());
         }
     }
-    write_lockfile(project, &plan.jobs, &figures, had_errors)?;
+    write_lockfile(project, &plan.jobs, &figures, &keep_old)?;
     emit::remove_stale(&config.output_dir, &previous, &manifest);
     manifest
         .write(&config.output_dir)

@@ -154,7 +154,8 @@ fn pdf_link_attrs(text: &str, range: std::ops::Range<usize>, dest: &str) -> Opti
     let (target, fragment) = dest.split_once('#').unwrap_or((dest, ""));
     let cite = target.strip_prefix("cite:");
     let is_pdf = target.to_ascii_lowercase().ends_with(".pdf");
-    if cite.is_none() && !(is_pdf && !fragment.is_empty()) {
+    let pdf_figure = is_pdf && !fragment.is_empty();
+    if cite.is_none() && !pdf_figure {
         return None;
     }
     let dest_at = text[range.clone()].rfind(dest).map_or(range.start, |i| range.start + i);

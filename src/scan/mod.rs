@@ -175,7 +175,7 @@ fn scan_file(scan: &mut Scan, seen: &mut HashMap<String, Loc>, file: Arc<SourceF
     scan.files.push(file);
 }
 
-fn relative_name(root: &Path, path: &Path) -> String {
+pub(crate) fn relative_name(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

@@ -104,3 +104,21 @@ fn lockfile_names_every_figure_and_is_stable() {
     t.build().ok();
     assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock, "regenerating gives the same lockfile");
 }
+
+#[test]
+fn building_one_file_keeps_the_other_files_figures() {
+    let t = PaperTest::copy_of("examples/paper").file("appendix.md", "```{paperfig #fig:extra kind=plot}\nBar chart\n---\nmodel,acc\nA,1\nB,2\n```\n");
+    std::fs::write(t.path("paperfig.toml"), std::fs::read_to_string(t.path("paperfig.toml")).unwrap().replace("sources = [\"paper.md\"]", "sources = [\"*.md\"]")).unwrap();
+    let all = t.build().ok();
+    assert_eq!(all.with_status("generated").len(), FIGURES.len() + 1);
+    let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
+    let one = t.run(&["gen", "--json", "appendix.md"]).ok();
+    assert_eq!(one.with_status("cached"), ["fig:extra"]);
+    assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock, "the other file's figures stay locked");
+    assert!(t.path("build/figures/fig-acc.pdf").is_file(), "the other file's outputs stay");
+    // Removing a figure from a scanned file drops it.
+    t.write("appendix.md", "No figures any more.\n");
+    t.run(&["gen", "-q", "appendix.md"]).ok();
+    assert!(!std::fs::read_to_string(t.path("paperfig.lock")).unwrap().contains("fig:extra"));
+    assert!(!t.path("build/figures/fig-extra.pdf").exists());
+}
