@@ -354,9 +354,11 @@ impl Provider for CommandProvider {
         for f in &outs {
             env.push((format!("PAPERFIG_OUT_{}", f.ext().to_uppercase()), out_path(*f)));
         }
-        env.push(("PAPERFIG_WIDTH_IN".into(), format!("{}", o.width_in)));
-        env.push(("PAPERFIG_HEIGHT_IN".into(), format!("{}", o.height_in)));
-        env.push(("PAPERFIG_DPI".into(), format!("{}", o.png_dpi)));
+        // Rounded to a millionth so scripts see `2.376`, not `2.3759999999999994`.
+        let num = |x: f64| format!("{}", (x * 1e6).round() / 1e6);
+        env.push(("PAPERFIG_WIDTH_IN".into(), num(o.width_in)));
+        env.push(("PAPERFIG_HEIGHT_IN".into(), num(o.height_in)));
+        env.push(("PAPERFIG_DPI".into(), num(o.png_dpi)));
         for (k, v) in &req.extra {
             if let (Some(name), Some(value)) = (k.strip_prefix("env."), v.strip_prefix("set:")) {
                 env.push((name.into(), value.into()));

@@ -226,7 +226,7 @@ fn a_script_sees_its_inputs_and_environment_and_its_svg_becomes_pdf_and_png() {
     let cfg = "[runners]\nallow = true\n[runners.sh]\nenv = [\"SEED\"]\n";
     p.env.lock().unwrap().insert("SEED".into(), "42".into());
     let body = format!(
-        "set -e\ntest \"$(cat data/a.csv | head -1)\" = x,y\ntest \"$SEED\" = 42\ntest \"$SOURCE_DATE_EPOCH\" = 0\ntest \"$MPLBACKEND\" = Agg\ntest \"$PAPERFIG_WIDTH_IN\" = 3.3\ntest ! -e paper.md\ntest -z \"$CARGO\"\necho '{SVG}' > \"$1\"\n"
+        "set -e\ntest \"$(cat data/a.csv | head -1)\" = x,y\ntest \"$SEED\" = 42\ntest \"$SOURCE_DATE_EPOCH\" = 0\ntest \"$MPLBACKEND\" = Agg\ntest \"$PAPERFIG_WIDTH_IN\" = 3.3\ntest \"$PAPERFIG_HEIGHT_IN\" = 2.376\ntest \"$PAPERFIG_DPI\" = 192\ntest ! -e paper.md\ntest -z \"$CARGO\"\necho '{SVG}' > \"$1\"\n"
     );
     let arts = generate(&p, cfg, SH, &body).unwrap();
     let formats: Vec<Format> = arts.iter().map(|a| a.format).collect();
