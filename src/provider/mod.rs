@@ -5,6 +5,8 @@
 //! The cache key (`crate::key`) is computed over the same `Request`, so anything a provider
 //! could use to draw its figure is, by construction, part of the key.
 
+pub mod diagram;
+pub mod house;
 pub mod plot;
 
 use std::collections::BTreeMap;
@@ -194,5 +196,5 @@ pub trait Provider: Send + Sync {
 
 /// The providers compiled into this build, in lookup order.
 pub fn builtin_providers() -> Vec<Arc<dyn Provider>> {
-    vec![Arc::new(plot::PlotProvider::new())]
+    vec![Arc::new(plot::PlotProvider::new()), Arc::new(diagram::DiagramProvider::new())]
 }
