@@ -93,21 +93,21 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool, title_strut: bool) -> L
         let ed = &g.edges[e];
         if reversed[e] { (ed.to, ed.from) } else { (ed.from, ed.to) }
     };
-    let minlen = if g.edges.iter().any(|e| e.label.is_some()) { 2 } else { 1 };
     // 2. Ranks: longest path from the sources, then sources pulled down next to their successors.
     let mut indeg = vec![0usize; n];
-    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // A labelled edge spans at least two ranks: its label gets the rank between.
+    let mut succ: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     for e in 0..g.edges.len() {
         let (a, b) = ends(e);
         indeg[b] += 1;
-        succ[a].push(b);
+        succ[a].push((b, if g.edges[e].label.is_some() { 2 } else { 1 }));
     }
     let mut topo = Vec::with_capacity(n);
     let mut deg = indeg.clone();
     let mut ready: Vec<usize> = (0..n).filter(|&v| deg[v] == 0).rev().collect();
     while let Some(v) = ready.pop() {
         topo.push(v);
-        for &w in succ[v].iter().rev() {
+        for &(w, _) in succ[v].iter().rev() {
             deg[w] -= 1;
             if deg[w] == 0 {
                 ready.push(w);
@@ -116,13 +116,14 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool, title_strut: bool) -> L
     }
     let mut rank = vec![0usize; n];
     for &v in &topo {
-        for &w in &succ[v] {
-            rank[w] = rank[w].max(rank[v] + minlen);
+        for &(w, len) in &succ[v] {
+            rank[w] = rank[w].max(rank[v] + len);
         }
     }
     for &v in topo.iter().rev() {
-        if indeg[v] == 0 && !succ[v].is_empty() {
-            rank[v] = succ[v].iter().map(|&w| rank[w] - minlen).min().unwrap_or(rank[v]);
+        // Grouped sources stay put: pulling them would stretch their group across ranks.
+        if indeg[v] == 0 && !succ[v].is_empty() && g.nodes[v].group.is_none() {
+            rank[v] = succ[v].iter().map(|&(w, len)| rank[w] - len).min().unwrap_or(rank[v]);
         }
     }
     let low = rank.iter().copied().min().unwrap_or(0);

@@ -79,7 +79,7 @@ pub fn geometry(g: &Graph) -> Geometry {
     let labelled = sizes.labels.iter().any(Option::is_some);
     let lay = layout::layer(g, &sizes, horizontal, !horizontal);
     let sp = Spacing {
-        rank_gap: if labelled { 9.0 } else { 18.0 },
+        rank_gap: if labelled { 12.0 } else { 18.0 },
         node_gap: 10.0,
         dummy_gap: 4.0,
         group_gap: 8.0,
