@@ -3,12 +3,13 @@
 
 use crate::util::PaperTest;
 
-const FIGURES: [&str; 9] = [
+const FIGURES: [&str; 10] = [
     "fig:ablation",
     "fig:acc",
     "fig:calibration",
     "fig:latency",
     "fig:lengths",
+    "fig:pipeline",
     "fig:scaling",
     "fig:throughput",
     "fig:tradeoff",

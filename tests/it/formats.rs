@@ -11,7 +11,7 @@ fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
         let pdf = t.path(f["outputs"]["pdf"].as_str().unwrap());
         let info = poppler("pdfinfo", &[], &pdf);
         assert!(info.contains("Pages:           1"), "{info}");
-        let wide = f["id"] == "fig:throughput";
+        let wide = f["id"] == "fig:throughput" || f["id"] == "fig:pipeline";
         let width_pt = if wide { "504" } else { "237.6" };
         assert!(info.contains(&format!("Page size:       {width_pt} x")), "{}: {info}", f["id"]);
         let fonts = poppler("pdffonts", &[], &pdf);
