@@ -23,7 +23,10 @@ fn body(n: usize) -> String {
     for (gi, title) in ["Data", "Model", "Evaluation"].iter().enumerate() {
         out += &format!("group g{gi} \"{title}\" [fill={}] {{\n", ["blue", "orange", "green"][gi]);
         for i in (0..n).filter(|i| i * 3 / n == gi && i % 4 != 3) {
-            out += &format!("  n{i} \"Step {i}\\nstage {gi}\" [shape={}]\n", ["box", "rounded", "cylinder", "ellipse"][i % 4]);
+            out += &format!(
+                "  n{i} \"Step {i}\\nstage {gi}\" [shape={}]\n",
+                ["box", "rounded", "cylinder", "ellipse"][i % 4]
+            );
         }
         out += "}\n";
     }
@@ -54,7 +57,12 @@ fn main() {
         attrs: BTreeMap::new(),
         body: body(50),
         files: BTreeMap::new(),
-        output: OutputSpec { formats: vec![Format::Svg, Format::Pdf, Format::Png], width_in: 7.0, height_in: 7.0, png_dpi: 192.0 },
+        output: OutputSpec {
+            formats: vec![Format::Svg, Format::Pdf, Format::Png],
+            width_in: 7.0,
+            height_in: 7.0,
+            png_dpi: 192.0,
+        },
     };
     let g = diagram::parse(&req).unwrap();
     println!("graph: {} nodes, {} edges, {} groups", g.nodes.len(), g.edges.len(), g.groups.len());

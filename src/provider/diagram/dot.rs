@@ -49,7 +49,10 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, ProviderError> {
         }
         line_start = false;
         if src[i..].starts_with("/*") {
-            i = src[i + 2..].find("*/").map(|n| i + 2 + n + 2).ok_or_else(|| err("unterminated comment", start..start + 2, "close it with `*/`"))?;
+            i = src[i + 2..]
+                .find("*/")
+                .map(|n| i + 2 + n + 2)
+                .ok_or_else(|| err("unterminated comment", start..start + 2, "close it with `*/`"))?;
             continue;
         }
         if src[i..].starts_with("->") || src[i..].starts_with("--") {
@@ -93,13 +96,23 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, ProviderError> {
                 out.push((Tok::Id(s), start..j + 1));
                 i = j + 1;
             }
-            '<' => return Err(err("HTML labels are not supported", i..i + 1, "use a quoted label; `\\n` breaks lines")),
+            '<' => {
+                return Err(err("HTML labels are not supported", i..i + 1, "use a quoted label; `\\n` breaks lines"));
+            }
             c if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' => {
-                let end = src[i..].find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map_or(b.len(), |n| i + n.max(1));
+                let end = src[i..]
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                    .map_or(b.len(), |n| i + n.max(1));
                 out.push((Tok::Id(src[i..end].to_string()), i..end));
                 i = end;
             }
-            c => return Err(err(format!("unexpected character `{c}`"), i..i + c.len_utf8(), "this does not look like DOT")),
+            c => {
+                return Err(err(
+                    format!("unexpected character `{c}`"),
+                    i..i + c.len_utf8(),
+                    "this does not look like DOT",
+                ));
+            }
         }
     }
     out.push((Tok::Eof, b.len()..b.len()));
@@ -231,11 +244,23 @@ impl Parser {
         }
     }
 
-    fn subgraph(&mut self, parent: Option<usize>, scope: &Scope, name: Option<(String, Range<usize>)>) -> Result<(), ProviderError> {
+    fn subgraph(
+        &mut self,
+        parent: Option<usize>,
+        scope: &Scope,
+        name: Option<(String, Range<usize>)>,
+    ) -> Result<(), ProviderError> {
         let cluster = name.as_ref().filter(|(n, _)| n.starts_with("cluster"));
         let group = match cluster {
             Some((id, span)) => {
-                self.g.groups.push(Group { id: id.clone(), title: String::new(), parent, fill: None, emphasis: false, span: span.clone() });
+                self.g.groups.push(Group {
+                    id: id.clone(),
+                    title: String::new(),
+                    parent,
+                    fill: None,
+                    emphasis: false,
+                    span: span.clone(),
+                });
                 Some(self.g.groups.len() - 1)
             }
             None => parent,
@@ -248,7 +273,10 @@ impl Parser {
     fn graph_attrs(&mut self, group: Option<usize>, attrs: &Attrs) {
         for (k, (v, _)) in attrs {
             match (k.as_str(), group) {
-                ("rankdir", None) => self.g.direction = if matches!(v.as_str(), "LR" | "RL") { Direction::Right } else { Direction::Down },
+                ("rankdir", None) => {
+                    self.g.direction =
+                        if matches!(v.as_str(), "LR" | "RL") { Direction::Right } else { Direction::Down }
+                }
                 ("label", Some(gi)) => self.g.groups[gi].title = v.clone(),
                 ("fillcolor" | "color" | "bgcolor", Some(gi)) => {
                     if let Some(f) = Fill::parse(v) {
@@ -284,7 +312,11 @@ impl Parser {
                         };
                         out.insert(k, (v, ks.start..vs.end));
                     }
-                    _ => return Err(self.unexpected("an attribute or `]`", "attributes are `name=value`, separated by commas")),
+                    _ => {
+                        return Err(
+                            self.unexpected("an attribute or `]`", "attributes are `name=value`, separated by commas")
+                        );
+                    }
                 }
             }
         }
@@ -296,7 +328,9 @@ impl Parser {
         while *self.peek() == Tok::Arrow {
             self.next();
             if *self.peek() == Tok::Sym('{') || self.is_kw("subgraph") {
-                return Err(self.unexpected("a node id", "edges to subgraphs are not supported; write one edge per node"));
+                return Err(
+                    self.unexpected("a node id", "edges to subgraphs are not supported; write one edge per node")
+                );
             }
             chain.push(self.node_id()?);
         }
@@ -315,13 +349,19 @@ impl Parser {
         let style = match merged.get("style").map(|(v, _)| v.as_str()) {
             Some(s) if s.contains("dashed") || s.contains("dotted") => LineStyle::Dashed,
             Some(s) if s.contains("bold") => LineStyle::Bold,
-            _ if merged.get("penwidth").and_then(|(v, _)| v.parse::<f64>().ok()).is_some_and(|w| w >= 2.0) => LineStyle::Bold,
+            _ if merged.get("penwidth").and_then(|(v, _)| v.parse::<f64>().ok()).is_some_and(|w| w >= 2.0) => {
+                LineStyle::Bold
+            }
             _ => LineStyle::Solid,
         };
         for w in chain.windows(2) {
             let span = w[0].1.start..w[1].1.end;
             if w[0].0 == w[1].0 {
-                return Err(err(format!("edge from `{}` to itself", w[0].0), span, "self-loops are not drawn; remove the edge"));
+                return Err(err(
+                    format!("edge from `{}` to itself", w[0].0),
+                    span,
+                    "self-loops are not drawn; remove the edge",
+                ));
             }
             let from = self.touch(&w[0].0, group, w[0].1.clone(), scope);
             let to = self.touch(&w[1].0, group, w[1].1.clone(), scope);

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use super::graph::{Fill, Graph, LineStyle, Shape};
 use super::layout::Sizes;
 use super::place::Insets;
-use super::route::{cylinder_ry, Geometry, Rect, Seg, P};
+use super::route::{Geometry, P, Rect, Seg, cylinder_ry};
 use crate::provider::house::{self, hex, shade, tint};
 use crate::render;
 
@@ -20,7 +20,7 @@ pub const EDGE_PT: f64 = 7.0;
 pub const TITLE_PT: f64 = 7.5;
 /// Line height as a multiple of the font size.
 pub const LEADING: f64 = 1.2;
-const PAD_X: f64 = 6.0;
+const PAD_X: f64 = 5.0;
 const PAD_Y: f64 = 4.0;
 const MIN_W: f64 = 30.0;
 const ROUND_R: f64 = 4.0;
@@ -231,7 +231,8 @@ pub fn svg(g: &Graph, geo: &Geometry, width_in: f64, max_height_in: f64) -> Stri
                 }
                 Seg::Curve(a, bb, p) => {
                     let p = if last { base } else { p };
-                    let _ = write!(d, "C{} {} {} {} {} {}", num(a.0), num(a.1), num(bb.0), num(bb.1), num(p.0), num(p.1));
+                    let _ =
+                        write!(d, "C{} {} {} {} {} {}", num(a.0), num(a.1), num(bb.0), num(bb.1), num(p.0), num(p.1));
                 }
             }
         }
@@ -287,10 +288,24 @@ fn shape(out: &mut String, shape: Shape, r: &Rect, paint: &str) {
     match shape {
         Shape::Box | Shape::Rounded => {
             let rx = if shape == Shape::Rounded { ROUND_R } else { 0.0 };
-            let _ = writeln!(out, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{rx}\" {paint}/>", num(x), num(y), num(w), num(h));
+            let _ = writeln!(
+                out,
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{rx}\" {paint}/>",
+                num(x),
+                num(y),
+                num(w),
+                num(h)
+            );
         }
         Shape::Ellipse => {
-            let _ = writeln!(out, "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" {paint}/>", num(x + w / 2.0), num(y + h / 2.0), num(w / 2.0), num(h / 2.0));
+            let _ = writeln!(
+                out,
+                "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" {paint}/>",
+                num(x + w / 2.0),
+                num(y + h / 2.0),
+                num(w / 2.0),
+                num(h / 2.0)
+            );
         }
         Shape::Cylinder => {
             let ry = cylinder_ry(w);
@@ -301,7 +316,12 @@ fn shape(out: &mut String, shape: Shape, r: &Rect, paint: &str) {
                 x0 = num(x),
                 ry = num(ry)
             );
-            let _ = writeln!(out, "<ellipse cx=\"{}\" cy=\"{yt}\" rx=\"{a}\" ry=\"{}\" {paint}/>", num(x + w / 2.0), num(ry));
+            let _ = writeln!(
+                out,
+                "<ellipse cx=\"{}\" cy=\"{yt}\" rx=\"{a}\" ry=\"{}\" {paint}/>",
+                num(x + w / 2.0),
+                num(ry)
+            );
         }
     }
 }

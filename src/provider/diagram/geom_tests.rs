@@ -2,10 +2,10 @@
 //! labels never overlap, label text fits its node, edges end on node borders and pass
 //! around other nodes, and group boxes hold their members and nothing else.
 
-use super::draw::{text_box, text_offset, EDGE_PT, NODE_PT};
-use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
-use super::route::{cylinder_ry, Rect, Seg, P};
+use super::draw::{EDGE_PT, NODE_PT, text_box, text_offset};
 use super::geometry;
+use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
+use super::route::{P, Rect, Seg, cylinder_ry};
 
 struct Rng(u64);
 impl Rng {
@@ -18,7 +18,8 @@ impl Rng {
     }
 }
 
-const WORDS: [&str; 8] = ["data", "Encoder", "loss", "features", "Tokenizer\nstage", "µ-batch", "Aggregate results", "x"];
+const WORDS: [&str; 8] =
+    ["data", "Encoder", "loss", "features", "Tokenizer\nstage", "µ-batch", "Aggregate results", "x"];
 
 /// A random graph: mostly forward edges (a DAG), a few backward ones when `cycles`.
 pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
@@ -35,7 +36,15 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
         let group = if groups > 0 && r.below(4) != 0 { Some(r.below(groups)) } else { None };
         let shape = [Shape::Box, Shape::Rounded, Shape::Cylinder, Shape::Ellipse][r.below(4)];
         let label = format!("{} {i}", WORDS[r.below(8)]);
-        g.nodes.push(super::graph::Node { id: format!("n{i}"), label, shape, fill: None, emphasis: r.below(6) == 0, group, span: 0..0 });
+        g.nodes.push(super::graph::Node {
+            id: format!("n{i}"),
+            label,
+            shape,
+            fill: None,
+            emphasis: r.below(6) == 0,
+            group,
+            span: 0..0,
+        });
     }
     // Every group holds a node.
     for gi in 0..groups {
@@ -63,7 +72,10 @@ fn overlap(a: &Rect, b: &Rect) -> bool {
 }
 
 fn contains(outer: &Rect, inner: &Rect) -> bool {
-    inner.x >= outer.x - EPS && inner.y >= outer.y - EPS && inner.x + inner.w <= outer.x + outer.w + EPS && inner.y + inner.h <= outer.y + outer.h + EPS
+    inner.x >= outer.x - EPS
+        && inner.y >= outer.y - EPS
+        && inner.x + inner.w <= outer.x + outer.w + EPS
+        && inner.y + inner.h <= outer.y + outer.h + EPS
 }
 
 /// Whether `p` lies on the border of node shape `s` drawn in `r`.
@@ -80,7 +92,10 @@ fn on_border(s: Shape, r: &Rect, p: P, horizontal: bool) -> bool {
         }
         _ => {
             let inside = p.0 >= r.x - tol && p.0 <= r.x + r.w + tol && p.1 >= r.y - tol && p.1 <= r.y + r.h + tol;
-            let edge = (p.0 - r.x).abs() < tol || (p.0 - r.x - r.w).abs() < tol || (p.1 - r.y).abs() < tol || (p.1 - r.y - r.h).abs() < tol;
+            let edge = (p.0 - r.x).abs() < tol
+                || (p.0 - r.x - r.w).abs() < tol
+                || (p.1 - r.y).abs() < tol
+                || (p.1 - r.y - r.h).abs() < tol;
             inside && edge
         }
     }
@@ -103,7 +118,9 @@ fn samples(start: P, segs: &[Seg]) -> Vec<P> {
                 for k in 1..=16 {
                     let t = k as f64 / 16.0;
                     let m = 1.0 - t;
-                    let f = |c0: f64, c1: f64, c2: f64, c3: f64| m * m * m * c0 + 3.0 * m * m * t * c1 + 3.0 * m * t * t * c2 + t * t * t * c3;
+                    let f = |c0: f64, c1: f64, c2: f64, c3: f64| {
+                        m * m * m * c0 + 3.0 * m * m * t * c1 + 3.0 * m * t * t * c2 + t * t * t * c3
+                    };
                     out.push((f(cur.0, a.0, b.0, p.0), f(cur.1, a.1, b.1, p.1)));
                 }
                 cur = p;
@@ -122,7 +139,11 @@ pub fn check(g: &Graph) {
     boxes.extend(geo.labels.iter().enumerate().filter_map(|(e, r)| r.map(|r| (format!("label of edge {e}"), r))));
     for i in 0..boxes.len() {
         for j in i + 1..boxes.len() {
-            assert!(!overlap(&boxes[i].1, &boxes[j].1), "{}", ctx(format!("{} {:?} overlaps {} {:?}", boxes[i].0, boxes[i].1, boxes[j].0, boxes[j].1)));
+            assert!(
+                !overlap(&boxes[i].1, &boxes[j].1),
+                "{}",
+                ctx(format!("{} {:?} overlaps {} {:?}", boxes[i].0, boxes[i].1, boxes[j].0, boxes[j].1))
+            );
         }
     }
     // Label text fits inside its node's shape.
@@ -132,7 +153,9 @@ pub fn check(g: &Graph) {
         let cy = cy + text_offset(n.shape, r.w);
         let t = Rect { x: cx - tw / 2.0, y: cy - th / 2.0, w: tw, h: th };
         let fits = match n.shape {
-            Shape::Ellipse => [(t.x, t.y), (t.x + tw, t.y + th)].iter().all(|&(x, y)| ((x - cx) / (r.w / 2.0)).powi(2) + ((y - cy) / (r.h / 2.0)).powi(2) <= 1.0),
+            Shape::Ellipse => [(t.x, t.y), (t.x + tw, t.y + th)]
+                .iter()
+                .all(|&(x, y)| ((x - cx) / (r.w / 2.0)).powi(2) + ((y - cy) / (r.h / 2.0)).powi(2) <= 1.0),
             Shape::Cylinder => {
                 let ry = cylinder_ry(r.w);
                 contains(&Rect { x: r.x, y: r.y + 2.0 * ry, w: r.w, h: r.h - 3.0 * ry }, &t)
@@ -150,13 +173,25 @@ pub fn check(g: &Graph) {
     // Edges start and end on their nodes' borders and never pass through another node.
     for (e, (edge, route)) in g.edges.iter().zip(&geo.routes).enumerate() {
         let (a, b) = (&geo.nodes[edge.from], &geo.nodes[edge.to]);
-        assert!(on_border(g.nodes[edge.from].shape, a, route.start, horizontal), "{}", ctx(format!("edge {e} starts at {:?}, off node {a:?}", route.start)));
-        assert!(on_border(g.nodes[edge.to].shape, b, route.end(), horizontal), "{}", ctx(format!("edge {e} ends at {:?}, off node {b:?}", route.end())));
+        assert!(
+            on_border(g.nodes[edge.from].shape, a, route.start, horizontal),
+            "{}",
+            ctx(format!("edge {e} starts at {:?}, off node {a:?}", route.start))
+        );
+        assert!(
+            on_border(g.nodes[edge.to].shape, b, route.end(), horizontal),
+            "{}",
+            ctx(format!("edge {e} ends at {:?}, off node {b:?}", route.end()))
+        );
         for p in samples(route.start, &route.segs) {
             for (k, r) in geo.nodes.iter().enumerate() {
                 let inner = Rect { x: r.x + 0.5, y: r.y + 0.5, w: r.w - 1.0, h: r.h - 1.0 };
                 let inside = p.0 > inner.x && p.0 < inner.x + inner.w && p.1 > inner.y && p.1 < inner.y + inner.h;
-                assert!(!inside || k == edge.from || k == edge.to, "{}", ctx(format!("edge {e} passes through node {k} at {p:?}")));
+                assert!(
+                    !inside || k == edge.from || k == edge.to,
+                    "{}",
+                    ctx(format!("edge {e} passes through node {k} at {p:?}"))
+                );
             }
         }
     }
@@ -165,13 +200,25 @@ pub fn check(g: &Graph) {
         let r = geo.groups[gi].expect("every group has a box");
         for (i, n) in g.nodes.iter().enumerate() {
             if g.group_within(n.group, gi) {
-                assert!(contains(&r, &geo.nodes[i]), "{}", ctx(format!("group {gi} {r:?} does not contain node {i} {:?}", geo.nodes[i])));
+                assert!(
+                    contains(&r, &geo.nodes[i]),
+                    "{}",
+                    ctx(format!("group {gi} {r:?} does not contain node {i} {:?}", geo.nodes[i]))
+                );
             } else {
-                assert!(!overlap(&r, &geo.nodes[i]), "{}", ctx(format!("group {gi} {r:?} overlaps outside node {i} {:?}", geo.nodes[i])));
+                assert!(
+                    !overlap(&r, &geo.nodes[i]),
+                    "{}",
+                    ctx(format!("group {gi} {r:?} overlaps outside node {i} {:?}", geo.nodes[i]))
+                );
             }
         }
         if let Some(p) = gr.parent {
-            assert!(contains(&geo.groups[p].unwrap(), &r), "{}", ctx(format!("group {gi} sticks out of its parent {p}")));
+            assert!(
+                contains(&geo.groups[p].unwrap(), &r),
+                "{}",
+                ctx(format!("group {gi} sticks out of its parent {p}"))
+            );
         }
         for hj in gi + 1..g.groups.len() {
             let nested = g.group_within(Some(hj), gi) || g.group_within(Some(gi), hj);

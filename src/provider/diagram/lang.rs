@@ -102,14 +102,26 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, ProviderError> {
                     };
                     match ch {
                         '"' => break,
-                        '\n' => return Err(err("unterminated string", start..j, "close the label with `\"` on the same line; write `\\n` for a line break")),
+                        '\n' => {
+                            return Err(err(
+                                "unterminated string",
+                                start..j,
+                                "close the label with `\"` on the same line; write `\\n` for a line break",
+                            ));
+                        }
                         '\\' => {
                             let next = src[j + 1..].chars().next();
                             match next {
                                 Some('n') => s.push('\n'),
                                 Some('"') => s.push('"'),
                                 Some('\\') => s.push('\\'),
-                                _ => return Err(err("unknown escape in string", j..j + 1 + next.map_or(0, char::len_utf8), "use `\\n` (line break), `\\\"` or `\\\\`")),
+                                _ => {
+                                    return Err(err(
+                                        "unknown escape in string",
+                                        j..j + 1 + next.map_or(0, char::len_utf8),
+                                        "use `\\n` (line break), `\\\"` or `\\\\`",
+                                    ));
+                                }
                             }
                             j += 1 + next.map_or(0, char::len_utf8);
                             continue;
@@ -159,7 +171,9 @@ pub fn parse(src: &str) -> Result<Graph, ProviderError> {
     let mut p = Parser { toks: lex(src)?, pos: 0, g: Graph::new(), declared: Vec::new() };
     p.block(None)?;
     if p.g.nodes.is_empty() {
-        return Err(ProviderError::new("the diagram has no nodes").at_body(0..src.len()).hint("declare nodes with `node ID \"Label\"` or connect them with `A -> B`"));
+        return Err(ProviderError::new("the diagram has no nodes")
+            .at_body(0..src.len())
+            .hint("declare nodes with `node ID \"Label\"` or connect them with `A -> B`"));
     }
     p.g.check_groups()?;
     Ok(p.g)
@@ -204,7 +218,10 @@ impl Parser {
                 Ok(())
             }
             Tok::Eof | Tok::RBrace => Ok(()),
-            _ => Err(self.unexpected("the end of the statement", "put each statement on its own line (or separate them with `;`)")),
+            _ => Err(self.unexpected(
+                "the end of the statement",
+                "put each statement on its own line (or separate them with `;`)",
+            )),
         }
     }
 
@@ -218,7 +235,11 @@ impl Parser {
                 Tok::Eof => return Ok(()),
                 Tok::RBrace => {
                     if group.is_none() {
-                        return Err(err("`}` without a matching `group ... {`", self.span(), "remove it or open a group before it"));
+                        return Err(err(
+                            "`}` without a matching `group ... {`",
+                            self.span(),
+                            "remove it or open a group before it",
+                        ));
                     }
                     return Ok(());
                 }
@@ -235,7 +256,10 @@ impl Parser {
                     }
                     let _ = span;
                 }
-                _ => return Err(self.unexpected("a statement", "statements start with a node id, `node`, `group` or `direction`")),
+                _ => {
+                    return Err(self
+                        .unexpected("a statement", "statements start with a node id, `node`, `group` or `direction`"));
+                }
             }
         }
     }
@@ -249,7 +273,13 @@ impl Parser {
         self.g.direction = match word.as_str() {
             "right" | "lr" | "LR" | "horizontal" => Direction::Right,
             "down" | "tb" | "TB" | "vertical" => Direction::Down,
-            _ => return Err(err(format!("unknown direction `{word}`"), span, "write `direction: right` or `direction: down`")),
+            _ => {
+                return Err(err(
+                    format!("unknown direction `{word}`"),
+                    span,
+                    "write `direction: right` or `direction: down`",
+                ));
+            }
         };
         self.end_of_statement()
     }
@@ -261,7 +291,11 @@ impl Parser {
             return Err(err(format!("group `{id}` is declared twice"), span, "give each group its own id"));
         }
         if self.g.node_index(&id).is_some() {
-            return Err(err(format!("`{id}` is already a node"), span, "groups and nodes share one namespace; rename the group"));
+            return Err(err(
+                format!("`{id}` is already a node"),
+                span,
+                "groups and nodes share one namespace; rename the group",
+            ));
         }
         let title = self.opt_str().unwrap_or_default();
         let attrs = self.attrs()?;
@@ -271,7 +305,13 @@ impl Parser {
                 "fill" => group.fill = Some(fill(&a)?),
                 "emphasis" => group.emphasis = flag(&a)?,
                 "label" | "title" => group.title = value(&a)?.to_string(),
-                _ => return Err(err(format!("unknown group attribute `{}`", a.key), a.span, "groups take `fill=COLOUR` and `emphasis`")),
+                _ => {
+                    return Err(err(
+                        format!("unknown group attribute `{}`", a.key),
+                        a.span,
+                        "groups take `fill=COLOUR` and `emphasis`",
+                    ));
+                }
             }
         }
         self.g.groups.push(group);
@@ -305,21 +345,39 @@ impl Parser {
         let mut label = label;
         for a in attrs {
             match (a.key.as_str(), a.value.as_deref()) {
-                ("style", Some(v)) => style = LineStyle::parse(v).ok_or_else(|| err(format!("unknown edge style `{v}`"), a.span.clone(), "edge styles: solid, dashed, bold"))?,
+                ("style", Some(v)) => {
+                    style = LineStyle::parse(v).ok_or_else(|| {
+                        err(format!("unknown edge style `{v}`"), a.span.clone(), "edge styles: solid, dashed, bold")
+                    })?
+                }
                 (k, None) if LineStyle::parse(k).is_some() => style = LineStyle::parse(k).unwrap(),
                 ("label", Some(v)) => label = Some(v.to_string()),
-                _ => return Err(err(format!("unknown edge attribute `{}`", a.key), a.span, "edges take `dashed`, `bold`, `solid` (or `style=...`) and `label=\"...\"`")),
+                _ => {
+                    return Err(err(
+                        format!("unknown edge attribute `{}`", a.key),
+                        a.span,
+                        "edges take `dashed`, `bold`, `solid` (or `style=...`) and `label=\"...\"`",
+                    ));
+                }
             }
         }
         for w in chain.windows(2) {
             for (id, span) in w {
                 if self.g.groups.iter().any(|g| &g.id == id) {
-                    return Err(err(format!("`{id}` is a group, not a node"), span.clone(), "edges connect nodes; connect a node inside the group"));
+                    return Err(err(
+                        format!("`{id}` is a group, not a node"),
+                        span.clone(),
+                        "edges connect nodes; connect a node inside the group",
+                    ));
                 }
             }
             let span = w[0].1.start..w[1].1.end;
             if w[0].0 == w[1].0 {
-                return Err(err(format!("edge from `{}` to itself", w[0].0), span, "self-loops are not drawn; remove the edge"));
+                return Err(err(
+                    format!("edge from `{}` to itself", w[0].0),
+                    span,
+                    "self-loops are not drawn; remove the edge",
+                ));
             }
             let from = self.node(&w[0].0, group, w[0].1.clone());
             let to = self.node(&w[1].0, group, w[1].1.clone());
@@ -336,7 +394,11 @@ impl Parser {
 
     fn declare(&mut self, id: String, span: Range<usize>, group: Option<usize>) -> Result<(), ProviderError> {
         if self.g.groups.iter().any(|g| g.id == id) {
-            return Err(err(format!("`{id}` is already a group"), span, "groups and nodes share one namespace; rename the node"));
+            return Err(err(
+                format!("`{id}` is already a group"),
+                span,
+                "groups and nodes share one namespace; rename the node",
+            ));
         }
         if ["group", "node", "direction", "subgraph"].contains(&id.as_str()) && *self.peek() != Tok::Arrow {
             return Err(self.unexpected("an id", "`group`, `node` and `direction` are keywords"));
@@ -345,7 +407,11 @@ impl Parser {
         let attrs = self.attrs()?;
         let i = self.node(&id, group, span.clone());
         if self.declared[i] {
-            return Err(err(format!("node `{id}` is declared twice"), span, "declare each node once; edges may mention it any number of times"));
+            return Err(err(
+                format!("node `{id}` is declared twice"),
+                span,
+                "declare each node once; edges may mention it any number of times",
+            ));
         }
         self.declared[i] = true;
         let n = &mut self.g.nodes[i];
@@ -358,13 +424,21 @@ impl Parser {
             match a.key.as_str() {
                 "shape" => {
                     let v = value(&a)?;
-                    n.shape = Shape::parse(v).ok_or_else(|| err(format!("unknown shape `{v}`"), a.span.clone(), &format!("shapes: {}", Shape::NAMES)))?;
+                    n.shape = Shape::parse(v).ok_or_else(|| {
+                        err(format!("unknown shape `{v}`"), a.span.clone(), &format!("shapes: {}", Shape::NAMES))
+                    })?;
                 }
                 k if a.value.is_none() && Shape::parse(k).is_some() => n.shape = Shape::parse(k).unwrap(),
                 "fill" => n.fill = Some(fill(&a)?),
                 "emphasis" => n.emphasis = flag(&a)?,
                 "label" => n.label = value(&a)?.to_string(),
-                _ => return Err(err(format!("unknown node attribute `{}`", a.key), a.span, "nodes take `shape=...`, `fill=COLOUR`, `emphasis` and `label=\"...\"`")),
+                _ => {
+                    return Err(err(
+                        format!("unknown node attribute `{}`", a.key),
+                        a.span,
+                        "nodes take `shape=...`, `fill=COLOUR`, `emphasis` and `label=\"...\"`",
+                    ));
+                }
             }
         }
         self.end_of_statement()
@@ -392,35 +466,62 @@ impl Parser {
                         self.next();
                         let (v, vspan) = match self.next() {
                             (Tok::Ident(v) | Tok::Str(v), s) => (v, s),
-                            (t, s) => return Err(err(format!("expected a value after `{key}=`, found {}", t.describe()), s, "write `key=value`")),
+                            (t, s) => {
+                                return Err(err(
+                                    format!("expected a value after `{key}=`, found {}", t.describe()),
+                                    s,
+                                    "write `key=value`",
+                                ));
+                            }
                         };
                         out.push(Attr { key, value: Some(v), span: span.start..vspan.end });
                     } else {
                         out.push(Attr { key, value: None, span });
                     }
                 }
-                Tok::End | Tok::Eof => return Err(err("this `[` is never closed", open, "close the attribute list with `]` on the same line")),
-                _ => return Err(self.unexpected("an attribute", "attributes are `key=value` or a flag such as `dashed`, separated by commas")),
+                Tok::End | Tok::Eof => {
+                    return Err(err(
+                        "this `[` is never closed",
+                        open,
+                        "close the attribute list with `]` on the same line",
+                    ));
+                }
+                _ => {
+                    return Err(self.unexpected(
+                        "an attribute",
+                        "attributes are `key=value` or a flag such as `dashed`, separated by commas",
+                    ));
+                }
             }
         }
     }
 }
 
 fn value(a: &Attr) -> Result<&str, ProviderError> {
-    a.value.as_deref().ok_or_else(|| err(format!("`{}` needs a value", a.key), a.span.clone(), &format!("write `{}=...`", a.key)))
+    a.value
+        .as_deref()
+        .ok_or_else(|| err(format!("`{}` needs a value", a.key), a.span.clone(), &format!("write `{}=...`", a.key)))
 }
 
 fn flag(a: &Attr) -> Result<bool, ProviderError> {
     match a.value.as_deref() {
         None | Some("true" | "yes") => Ok(true),
         Some("false" | "no") => Ok(false),
-        Some(v) => Err(err(format!("`{}` is a flag, not `{v}`", a.key), a.span.clone(), &format!("write `{}` alone", a.key))),
+        Some(v) => {
+            Err(err(format!("`{}` is a flag, not `{v}`", a.key), a.span.clone(), &format!("write `{}` alone", a.key)))
+        }
     }
 }
 
 fn fill(a: &Attr) -> Result<Fill, ProviderError> {
     let v = value(a)?;
-    Fill::parse(v).ok_or_else(|| err(format!("unknown fill `{v}`"), a.span.clone(), &format!("fills come from the house palette: {}", Fill::NAMES)))
+    Fill::parse(v).ok_or_else(|| {
+        err(
+            format!("unknown fill `{v}`"),
+            a.span.clone(),
+            &format!("fills come from the house palette: {}", Fill::NAMES),
+        )
+    })
 }
 
 #[cfg(test)]

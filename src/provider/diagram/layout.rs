@@ -154,7 +154,8 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool, title_strut: bool) -> L
         }
         nodes.push(b);
         for w in nodes.windows(2) {
-            let dummies = usize::from(lnodes[w[0]].kind != LKind::Real(a)) + usize::from(lnodes[w[1]].kind != LKind::Real(b));
+            let dummies =
+                usize::from(lnodes[w[0]].kind != LKind::Real(a)) + usize::from(lnodes[w[1]].kind != LKind::Real(b));
             segs.push((w[0], w[1], [1.0, 2.0, 8.0][dummies]));
         }
         chains.push(Chain { nodes, reversed: reversed[e] });
@@ -223,7 +224,11 @@ fn order(g: &Graph, lay: &mut Layered) {
     for iter in 0..16 {
         let downward = iter % 2 == 0;
         let gk = group_keys(g, &paths, &pos);
-        let ranks: Vec<usize> = if downward { (1..lay.layers.len()).collect() } else { (0..lay.layers.len().saturating_sub(1)).rev().collect() };
+        let ranks: Vec<usize> = if downward {
+            (1..lay.layers.len()).collect()
+        } else {
+            (0..lay.layers.len().saturating_sub(1)).rev().collect()
+        };
         for r in ranks {
             let nb = if downward { &up } else { &down };
             let mut keys = pos.clone();

@@ -65,7 +65,11 @@ pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
         g.direction = match d {
             "right" => Direction::Right,
             "down" => Direction::Down,
-            _ => return Err(ProviderError::new(format!("unknown direction `{d}`")).at_attr("direction").hint("use `right` or `down`")),
+            _ => {
+                return Err(ProviderError::new(format!("unknown direction `{d}`"))
+                    .at_attr("direction")
+                    .hint("use `right` or `down`"));
+            }
         };
     }
     Ok(g)
@@ -78,12 +82,7 @@ pub fn geometry(g: &Graph) -> Geometry {
     let insets = draw::insets(g, &sizes, horizontal);
     let labelled = sizes.labels.iter().any(Option::is_some);
     let lay = layout::layer(g, &sizes, horizontal, !horizontal);
-    let sp = Spacing {
-        rank_gap: if labelled { 12.0 } else { 18.0 },
-        node_gap: 10.0,
-        dummy_gap: 4.0,
-        group_gap: 8.0,
-    };
+    let sp = Spacing { rank_gap: if labelled { 10.0 } else { 16.0 }, node_gap: 10.0, dummy_gap: 4.0, group_gap: 8.0 };
     let titles: Vec<f64> = sizes.titles.iter().map(|t| if horizontal { t.0 } else { 0.0 }).collect();
     let placed = place::place(g, &lay, &insets, sp, &titles);
     route::build(g, &lay, &placed, horizontal)
@@ -93,7 +92,9 @@ pub fn geometry(g: &Graph) -> Geometry {
 pub fn svg(req: &Request) -> Result<String, ProviderError> {
     let (w, h) = (req.output.width_in, req.output.height_in);
     if !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 0.75 && w <= 40.0 && h <= 40.0) {
-        return Err(ProviderError::new(format!("figure size {w} × {h} in is out of range (1–40 in wide, 0.75–40 in high)")));
+        return Err(ProviderError::new(format!(
+            "figure size {w} × {h} in is out of range (1–40 in wide, 0.75–40 in high)"
+        )));
     }
     let g = parse(req)?;
     Ok(draw::svg(&g, &geometry(&g), w, h))
@@ -119,6 +120,6 @@ impl Provider for DiagramProvider {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod geom_tests;
+#[cfg(test)]
+mod tests;

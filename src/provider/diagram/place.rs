@@ -73,7 +73,8 @@ impl Cross<'_> {
         }
     }
     fn gap(&self, a: Item, b: Item) -> f64 {
-        let thin = |i: Item| matches!(i, Item::Node(v) if matches!(self.lay.lnodes[v].kind, LKind::Dummy | LKind::Strut));
+        let thin =
+            |i: Item| matches!(i, Item::Node(v) if matches!(self.lay.lnodes[v].kind, LKind::Dummy | LKind::Strut));
         match (a, b) {
             (Item::Group(_), _) | (_, Item::Group(_)) => self.sp.group_gap,
             _ if thin(a) && thin(b) => self.sp.dummy_gap,

@@ -29,7 +29,12 @@ fn req(attrs: &[(&str, &str)], body: &str, width_in: f64) -> Request {
         attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
         body: body.into(),
         files: BTreeMap::new(),
-        output: OutputSpec { formats: vec![Format::Svg, Format::Pdf, Format::Png], width_in, height_in: width_in * 0.72, png_dpi: 192.0 },
+        output: OutputSpec {
+            formats: vec![Format::Svg, Format::Pdf, Format::Png],
+            width_in,
+            height_in: width_in * 0.72,
+            png_dpi: 192.0,
+        },
     }
 }
 
