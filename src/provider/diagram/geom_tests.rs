@@ -2,7 +2,7 @@
 //! labels never overlap, label text fits its node, edges end on node borders and pass
 //! around other nodes, and group boxes hold their members and nothing else.
 
-use super::draw::{EDGE_PT, NODE_PT, text_box, text_offset};
+use super::draw::{EDGE_PT, NODE_PT, TITLE_PT, text_box, text_offset};
 use super::geometry;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
 use super::route::{P, Rect, Seg, cylinder_ry};
@@ -211,6 +211,14 @@ pub fn check(g: &Graph) {
                     "{}",
                     ctx(format!("group {gi} {r:?} overlaps outside node {i} {:?}", geo.nodes[i]))
                 );
+            }
+        }
+        if !gr.title.is_empty() {
+            let (tw, th) = text_box(&gr.title, TITLE_PT, true);
+            let t = Rect { x: r.x + 6.0, y: r.y + 3.0, w: tw, h: th };
+            assert!(contains(&r, &t), "{}", ctx(format!("title of group {gi} {t:?} sticks out of {r:?}")));
+            for (i, nr) in geo.nodes.iter().enumerate() {
+                assert!(!overlap(&t, nr), "{}", ctx(format!("title of group {gi} overlaps node {i}")));
             }
         }
         if let Some(p) = gr.parent {

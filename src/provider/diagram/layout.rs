@@ -22,7 +22,7 @@ pub enum LKind {
     Dummy,
     /// Carries the label of this edge.
     Label(usize),
-    /// Keeps a group present on a rank it spans, or wide enough for its title.
+    /// Keeps a group present on every rank it spans.
     Strut,
 }
 
@@ -53,9 +53,8 @@ pub struct Layered {
     pub segs: Vec<(usize, usize, f64)>,
 }
 
-/// Builds the layered graph and orders it. `title_strut` adds a strut as wide as a group's
-/// title on its first rank (when titles run along the cross axis).
-pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool, title_strut: bool) -> Layered {
+/// Builds the layered graph and orders it.
+pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let n = g.nodes.len();
     let along = |(w, h): (f64, f64)| if horizontal { (w, h) } else { (h, w) };
     // 1. Orient edges so the graph is acyclic: DFS, back edges reversed.
@@ -179,9 +178,6 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool, title_strut: bool) -> L
             if !present[gi][r] {
                 lnodes.push(LNode { rank: r, wr: 0.0, wc: 0.0, group: Some(gi), kind: LKind::Strut });
             }
-        }
-        if title_strut {
-            lnodes.push(LNode { rank: lo, wr: 0.0, wc: sizes.titles[gi].0, group: Some(gi), kind: LKind::Strut });
         }
     }
     // 5. Order within ranks.

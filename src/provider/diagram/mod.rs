@@ -81,10 +81,26 @@ pub fn geometry(g: &Graph) -> Geometry {
     let sizes = draw::measure(g);
     let insets = draw::insets(g, &sizes, horizontal);
     let labelled = sizes.labels.iter().any(Option::is_some);
-    let lay = layout::layer(g, &sizes, horizontal, !horizontal);
+    let lay = layout::layer(g, &sizes, horizontal);
     let sp = Spacing { rank_gap: if labelled { 10.0 } else { 16.0 }, node_gap: 10.0, dummy_gap: 4.0, group_gap: 8.0 };
     let titles: Vec<f64> = sizes.titles.iter().map(|t| if horizontal { t.0 } else { 0.0 }).collect();
-    let placed = place::place(g, &lay, &insets, sp, &titles);
+    let mut insets = insets;
+    let mut placed = place::place(g, &lay, &insets, sp, &titles);
+    if !horizontal {
+        // A group narrower than its title gets wider padding on both sides, and is placed again.
+        let mut again = false;
+        for (gi, b) in placed.groups.iter().enumerate() {
+            let deficit = b.map_or(0.0, |[_, _, v0, v1]| sizes.titles[gi].0 - (v1 - v0));
+            if deficit > 0.01 {
+                insets[gi].cross_start += deficit / 2.0;
+                insets[gi].cross_end += deficit / 2.0;
+                again = true;
+            }
+        }
+        if again {
+            placed = place::place(g, &lay, &insets, sp, &titles);
+        }
+    }
     route::build(g, &lay, &placed, horizontal)
 }
 
