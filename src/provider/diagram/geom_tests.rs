@@ -264,3 +264,22 @@ fn layout_is_deterministic() {
     let g = random_graph(3, 25, 3, true);
     assert_eq!(format!("{:?}", geometry(&g)), format!("{:?}", geometry(&g)));
 }
+
+#[test]
+fn hand_written_corner_cases() {
+    let cases = [
+        "a",
+        "a; b; c",
+        "group g \"A long group title for two nodes\" { a; b }\nc",
+        "direction: down\ngroup g \"A long group title for two nodes\" { a; b }\nc",
+        "a -> b\na -> b \"again\"\na -> b [dashed]",
+        "group o \"Outer\" { group i \"Inner\" { x -> y } ; z }\nx -> w \"out\\nof two\\nlines\"\nw -> z",
+        "direction: down\ngroup o \"Outer\" { group i \"Inner\" { x -> y } ; z }\nx -> w \"out\"\nw -> z\nz -> x",
+        "a -> b -> c -> a \"back\"",
+        "s \"Source\" [shape=ellipse]\nd \"Data\" [shape=cylinder]\ns -> d; s -> e; s -> f; s -> g; s -> h",
+    ];
+    for src in cases {
+        let g = super::lang::parse(src).unwrap();
+        check(&g);
+    }
+}
