@@ -11,6 +11,7 @@ pub mod draw;
 pub mod graph;
 pub mod lang;
 pub mod layout;
+mod lex;
 pub mod place;
 pub mod route;
 
