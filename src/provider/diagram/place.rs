@@ -34,6 +34,9 @@ pub struct Placed {
     pub groups: Vec<Option<[f64; 4]>>,
 }
 
+/// Per group: (member, start offset, end offset).
+type Members = Vec<Vec<(usize, f64, f64)>>;
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Item {
     Node(usize),
@@ -43,14 +46,12 @@ enum Item {
 struct Cross<'a> {
     lay: &'a Layered,
     x: Vec<f64>,
-    /// Per group: (member, start offset, end offset).
-    members: Vec<Vec<(usize, f64, f64)>>,
+    members: Members,
     /// Per layered node: the items it belongs to, innermost first, with its offsets in each.
     chain: Vec<Vec<(Item, f64, f64)>>,
     left_of: Vec<Vec<Item>>,
     right_of: Vec<Vec<Item>>,
     sp: Spacing,
-    ng: usize,
 }
 
 impl Cross<'_> {
@@ -99,7 +100,7 @@ impl Cross<'_> {
 }
 
 /// Cross-axis positions.
-fn cross(g: &Graph, lay: &Layered, insets: &[Insets], sp: Spacing) -> (Vec<f64>, Vec<Vec<(usize, f64, f64)>>) {
+fn cross(g: &Graph, lay: &Layered, insets: &[Insets], sp: Spacing) -> (Vec<f64>, Members) {
     let nl = lay.lnodes.len();
     let ng = g.groups.len();
     let paths: Vec<Vec<usize>> = lay.lnodes.iter().map(|l| g.group_path(l.group)).collect();
@@ -134,7 +135,7 @@ fn cross(g: &Graph, lay: &Layered, insets: &[Insets], sp: Spacing) -> (Vec<f64>,
             }
         }
     }
-    let mut c = Cross { lay, x: vec![0.0; nl], members, chain, left_of, right_of, sp, ng };
+    let mut c = Cross { lay, x: vec![0.0; nl], members, chain, left_of, right_of, sp };
     // Pack to the left (constraints are acyclic, so pushing right settles).
     for _ in 0..nl + 2 {
         let mut changed = false;
@@ -180,7 +181,6 @@ fn cross(g: &Graph, lay: &Layered, insets: &[Insets], sp: Spacing) -> (Vec<f64>,
             }
         }
     }
-    let _ = c.ng;
     let lay_min = (0..nl)
         .map(|v| c.chain[v].iter().map(|&(_, s, _)| c.x[v] - s).fold(f64::INFINITY, f64::min))
         .fold(f64::INFINITY, f64::min);
@@ -266,8 +266,8 @@ pub fn place(g: &Graph, lay: &Layered, insets: &[Insets], sp: Spacing, title_alo
                 if lo == hi {
                     thick[lo] += deficit;
                 } else {
-                    for r in lo + 1..=hi {
-                        extra_gap[r] += deficit / (hi - lo) as f64;
+                    for gap in &mut extra_gap[lo + 1..=hi] {
+                        *gap += deficit / (hi - lo) as f64;
                     }
                 }
             }
