@@ -10,6 +10,8 @@
 //! environment values from there, which must never shape the figure or enter the key.
 
 pub mod command;
+pub mod diagram;
+pub mod house;
 pub mod plot;
 
 use std::collections::BTreeMap;
@@ -219,5 +221,9 @@ pub trait Provider: Send + Sync {
 /// The providers compiled into this build, in lookup order, set up from the project's
 /// configuration (the command provider needs its runners).
 pub fn builtin_providers(config: &crate::config::Config) -> Vec<Arc<dyn Provider>> {
-    vec![Arc::new(plot::PlotProvider::new()), Arc::new(command::CommandProvider::new(config.runners.clone()))]
+    vec![
+        Arc::new(plot::PlotProvider::new()),
+        Arc::new(diagram::DiagramProvider::new()),
+        Arc::new(command::CommandProvider::new(config.runners.clone())),
+    ]
 }

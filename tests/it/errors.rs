@@ -98,3 +98,11 @@ fn no_panic_on_hostile_input() {
         assert!(!run.stderr.contains("panicked"), "case {i} {n:?} panicked:\n{}", run.stderr);
     }
 }
+
+#[test]
+fn diagram_syntax_errors_point_into_the_body() {
+    let broken = "```{paperfig #fig:d kind=diagram}\na -> b\nb [shape=star]\n```";
+    let t = paper_with(broken);
+    t.run(&["gen"]).code(1).stderr_has("unknown shape `star`").stderr_has("paper.md:5:4").stderr_has("b [shape=star]").stderr_has("shapes: box, rounded, cylinder, ellipse");
+    assert!(t.path("build/figures/fig-good.pdf").is_file());
+}

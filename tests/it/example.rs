@@ -3,13 +3,14 @@
 
 use crate::util::PaperTest;
 
-const FIGURES: [&str; 11] = [
+const FIGURES: [&str; 12] = [
     "fig:ablation",
     "fig:acc",
     "fig:calibration",
     "fig:latency",
     "fig:lengths",
     "fig:memory",
+    "fig:pipeline",
     "fig:robustness",
     "fig:scaling",
     "fig:throughput",

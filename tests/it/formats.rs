@@ -14,7 +14,7 @@ fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
         }
         let info = poppler("pdfinfo", &[], &pdf);
         assert!(info.contains("Pages:           1"), "{info}");
-        let wide = f["id"] == "fig:throughput";
+        let wide = f["id"] == "fig:throughput" || f["id"] == "fig:pipeline";
         let width_pt = if wide { "504" } else { "237.6" };
         assert!(info.contains(&format!("Page size:       {width_pt} x")), "{}: {info}", f["id"]);
         let fonts = poppler("pdffonts", &[], &pdf);

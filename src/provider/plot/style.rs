@@ -8,28 +8,28 @@ use std::sync::LazyLock;
 
 use plotters::style::{FontStyle, RGBColor, register_font};
 
+use crate::provider::house;
 use crate::render;
 
-/// Okabe & Ito (2008) colour-blind-safe palette, in series order (yellow and black last:
-/// yellow is weak on white, black is kept for fits and annotations).
-pub const PALETTE: [RGBColor; 8] = [
-    RGBColor(0x00, 0x72, 0xB2), // blue
-    RGBColor(0xE6, 0x9F, 0x00), // orange
-    RGBColor(0x00, 0x9E, 0x73), // bluish green
-    RGBColor(0xD5, 0x5E, 0x00), // vermillion
-    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
-    RGBColor(0x56, 0xB4, 0xE9), // sky blue
-    RGBColor(0xF0, 0xE4, 0x42), // yellow
-    RGBColor(0x00, 0x00, 0x00), // black
-];
+/// The house palette (`crate::provider::house::PALETTE`) as plotters colours, in series order.
+pub const PALETTE: [RGBColor; 8] = {
+    let p = house::PALETTE;
+    let mut out = [RGBColor(0, 0, 0); 8];
+    let mut i = 0;
+    while i < 8 {
+        out[i] = RGBColor(p[i].0, p[i].1, p[i].2);
+        i += 1;
+    }
+    out
+};
 
 /// Colour of series `i` (the palette repeats after 8 series; markers still differ).
 pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-pub const TEXT: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
-pub const AXIS: RGBColor = RGBColor(0x33, 0x33, 0x33);
+pub const TEXT: RGBColor = RGBColor(house::TEXT.0, house::TEXT.1, house::TEXT.2);
+pub const AXIS: RGBColor = RGBColor(house::AXIS.0, house::AXIS.1, house::AXIS.2);
 pub const GRID: RGBColor = RGBColor(0xE3, 0xE3, 0xE3);
 pub const ERRBAR: RGBColor = RGBColor(0x26, 0x26, 0x26);
 pub const WHITE: RGBColor = RGBColor(0xFF, 0xFF, 0xFF);

@@ -1,0 +1,72 @@
+//! Tests of the DOT subset: graphs, clusters, attribute scopes and errors with spans.
+
+use super::*;
+
+const DOT: &str = r#"digraph G {
+  rankdir=LR; // comment
+  node [shape=box, style="rounded,filled", fillcolor=sky];
+  /* block
+     comment */
+  subgraph cluster_data {
+    label="Data";
+    color=blue;
+    raw [label="Raw\ndata", shape=cylinder];
+    clean;
+    subgraph cluster_inner { label="Inner"; split }
+  }
+  raw -> clean -> split [label="rows", style=dashed];
+  split -> model [penwidth=2.5];
+  edge [style=bold];
+  model -> report;
+  "quoted id" -> model:n;
+}"#;
+
+#[test]
+fn parses_clusters_attributes_and_scopes() {
+    let g = parse(DOT).unwrap();
+    assert_eq!(g.direction, Direction::Right);
+    let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["raw", "clean", "split", "model", "report", "quoted id"]);
+    assert_eq!(g.groups.len(), 2);
+    assert_eq!((g.groups[0].title.as_str(), g.groups[0].fill), ("Data", Some(Fill::Palette(0))));
+    assert_eq!((g.groups[1].title.as_str(), g.groups[1].parent), ("Inner", Some(0)));
+    assert_eq!(g.nodes[0].label, "Raw\ndata");
+    assert_eq!(g.nodes[0].shape, Shape::Cylinder);
+    assert_eq!(g.nodes[1].shape, Shape::Rounded, "node defaults apply: box + rounded");
+    assert_eq!(g.nodes[1].fill, Some(Fill::Palette(5)));
+    assert_eq!(g.nodes.iter().map(|n| n.group).collect::<Vec<_>>(), [Some(0), Some(0), Some(1), None, None, None]);
+    assert_eq!(g.edges.len(), 5);
+    assert_eq!((g.edges[0].label.as_deref(), g.edges[0].style), (Some("rows"), LineStyle::Dashed));
+    assert_eq!(g.edges[1].label.as_deref(), Some("rows"));
+    assert_eq!(g.edges[2].style, LineStyle::Bold, "penwidth >= 2 is bold");
+    assert_eq!(g.edges[3].style, LineStyle::Bold, "edge defaults apply after their statement");
+    assert_eq!(g.edges[4].style, LineStyle::Bold);
+    assert_eq!(&DOT[g.edges[0].span.clone()], "raw -> clean");
+}
+
+#[test]
+fn undirected_graphs_and_default_shapes() {
+    let g = parse("graph { a -- b; b -- c }").unwrap();
+    assert_eq!(g.edges.len(), 2);
+    assert_eq!(g.nodes[0].shape, Shape::Ellipse, "Graphviz's default shape");
+    assert_eq!(g.direction, Direction::Down);
+}
+
+#[test]
+fn errors_point_at_their_text() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("flowchart { a }", "expected `digraph` or `graph`, found `flowchart`", "flowchart"),
+        ("digraph { a -> b", "expected `}`, found the end of the body", ""),
+        ("digraph { a [label=<b>x</b>] }", "HTML labels are not supported", "<"),
+        ("digraph { a -> { b c } }", "expected a node id, found `{`", "{"),
+        ("digraph { a -> a }", "edge from `a` to itself", "a -> a"),
+        ("digraph { a [label=\"x] }", "unterminated string", "\"x] }"),
+        ("digraph { }", "the graph has no nodes", "digraph { }"),
+        ("digraph { a } b", "expected the end of the body, found `b`", "b"),
+    ];
+    for (src, msg, at) in cases {
+        let e = parse(src).expect_err(src);
+        let span = e.body.clone().expect("span");
+        assert_eq!((e.message.as_str(), &src[span]), (*msg, *at), "for {src:?}");
+    }
+}

@@ -1,0 +1,285 @@
+//! Geometric checks of the layout on seeded random graphs with nested groups: nodes and
+//! labels never overlap, label text fits its node, edges end on node borders and pass
+//! around other nodes, and group boxes hold their members and nothing else.
+
+use super::draw::{EDGE_PT, NODE_PT, TITLE_PT, text_box, text_offset};
+use super::geometry;
+use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
+use super::route::{P, Rect, Seg, cylinder_ry};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const WORDS: [&str; 8] =
+    ["data", "Encoder", "loss", "features", "Tokenizer\nstage", "µ-batch", "Aggregate results", "x"];
+
+/// A random graph: mostly forward edges (a DAG), a few backward ones when `cycles`.
+pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
+    let mut r = Rng(seed.wrapping_add(0x9E37_79B9_7F4A_7C15));
+    let mut g = Graph::new();
+    g.direction = if seed % 2 == 0 { Direction::Right } else { Direction::Down };
+    for i in 0..groups {
+        let parent = if i > 0 && r.below(3) == 0 { Some(r.below(i)) } else { None };
+        let title = if r.below(4) == 0 { String::new() } else { format!("Stage {i} {}", WORDS[r.below(8)]) };
+        let fill = if r.below(2) == 0 { Some(Fill::Palette(r.below(7))) } else { None };
+        g.groups.push(Group { id: format!("g{i}"), title, parent, fill, emphasis: r.below(5) == 0, span: 0..0 });
+    }
+    for i in 0..n {
+        let group = if groups > 0 && r.below(4) != 0 { Some(r.below(groups)) } else { None };
+        let shape = [Shape::Box, Shape::Rounded, Shape::Cylinder, Shape::Ellipse][r.below(4)];
+        let label = format!("{} {i}", WORDS[r.below(8)]);
+        g.nodes.push(super::graph::Node {
+            id: format!("n{i}"),
+            label,
+            shape,
+            fill: None,
+            emphasis: r.below(6) == 0,
+            group,
+            span: 0..0,
+        });
+    }
+    // Every group holds a node.
+    for gi in 0..groups {
+        if !g.nodes.iter().any(|nd| g.group_within(nd.group, gi)) {
+            let k = r.below(n);
+            g.nodes[k].group = Some(gi);
+        }
+    }
+    for i in 1..n {
+        for _ in 0..1 + r.below(2) {
+            let j = r.below(i);
+            let (from, to) = if cycles && r.below(8) == 0 { (i, j) } else { (j, i) };
+            let label = if r.below(3) == 0 { Some(WORDS[r.below(8)].to_string()) } else { None };
+            let style = [LineStyle::Solid, LineStyle::Dashed, LineStyle::Bold][r.below(3)];
+            g.edges.push(Edge { from, to, label, style, span: 0..0 });
+        }
+    }
+    g
+}
+
+const EPS: f64 = 1e-6;
+
+fn overlap(a: &Rect, b: &Rect) -> bool {
+    a.x < b.x + b.w - EPS && b.x < a.x + a.w - EPS && a.y < b.y + b.h - EPS && b.y < a.y + a.h - EPS
+}
+
+fn contains(outer: &Rect, inner: &Rect) -> bool {
+    inner.x >= outer.x - EPS
+        && inner.y >= outer.y - EPS
+        && inner.x + inner.w <= outer.x + outer.w + EPS
+        && inner.y + inner.h <= outer.y + outer.h + EPS
+}
+
+/// Whether `p` lies on the border of node shape `s` drawn in `r`.
+fn on_border(s: Shape, r: &Rect, p: P, horizontal: bool) -> bool {
+    let (cx, cy) = r.centre();
+    let (a, b) = (r.w / 2.0, r.h / 2.0);
+    let tol = 1e-3;
+    match s {
+        Shape::Ellipse => (((p.0 - cx) / a).powi(2) + ((p.1 - cy) / b).powi(2) - 1.0).abs() < tol,
+        Shape::Cylinder if !horizontal => {
+            let ry = cylinder_ry(r.w);
+            let t = ((p.0 - cx) / a).clamp(-1.0, 1.0);
+            ((p.1 - cy).abs() - (b - ry + ry * (1.0 - t * t).sqrt())).abs() < tol
+        }
+        _ => {
+            let inside = p.0 >= r.x - tol && p.0 <= r.x + r.w + tol && p.1 >= r.y - tol && p.1 <= r.y + r.h + tol;
+            let edge = (p.0 - r.x).abs() < tol
+                || (p.0 - r.x - r.w).abs() < tol
+                || (p.1 - r.y).abs() < tol
+                || (p.1 - r.y - r.h).abs() < tol;
+            inside && edge
+        }
+    }
+}
+
+/// Points along a route, 16 per curve.
+fn samples(start: P, segs: &[Seg]) -> Vec<P> {
+    let mut out = vec![start];
+    let mut cur = start;
+    for s in segs {
+        match *s {
+            Seg::Line(p) => {
+                for k in 1..=8 {
+                    let t = k as f64 / 8.0;
+                    out.push((cur.0 + (p.0 - cur.0) * t, cur.1 + (p.1 - cur.1) * t));
+                }
+                cur = p;
+            }
+            Seg::Curve(a, b, p) => {
+                for k in 1..=16 {
+                    let t = k as f64 / 16.0;
+                    let m = 1.0 - t;
+                    let f = |c0: f64, c1: f64, c2: f64, c3: f64| {
+                        m * m * m * c0 + 3.0 * m * m * t * c1 + 3.0 * m * t * t * c2 + t * t * t * c3
+                    };
+                    out.push((f(cur.0, a.0, b.0, p.0), f(cur.1, a.1, b.1, p.1)));
+                }
+                cur = p;
+            }
+        }
+    }
+    out
+}
+
+pub fn check(g: &Graph) {
+    let geo = geometry(g);
+    let horizontal = g.direction == Direction::Right;
+    let ctx = |what: String| format!("{what} (direction {:?}, {} nodes)", g.direction, g.nodes.len());
+    // Nodes and labels never overlap.
+    let mut boxes: Vec<(String, Rect)> = geo.nodes.iter().enumerate().map(|(i, r)| (format!("node {i}"), *r)).collect();
+    boxes.extend(geo.labels.iter().enumerate().filter_map(|(e, r)| r.map(|r| (format!("label of edge {e}"), r))));
+    for i in 0..boxes.len() {
+        for j in i + 1..boxes.len() {
+            assert!(
+                !overlap(&boxes[i].1, &boxes[j].1),
+                "{}",
+                ctx(format!("{} {:?} overlaps {} {:?}", boxes[i].0, boxes[i].1, boxes[j].0, boxes[j].1))
+            );
+        }
+    }
+    // Label text fits inside its node's shape.
+    for (i, (n, r)) in g.nodes.iter().zip(&geo.nodes).enumerate() {
+        let (tw, th) = text_box(&n.label, NODE_PT, n.emphasis);
+        let (cx, cy) = r.centre();
+        let cy = cy + text_offset(n.shape, r.w);
+        let t = Rect { x: cx - tw / 2.0, y: cy - th / 2.0, w: tw, h: th };
+        let fits = match n.shape {
+            Shape::Ellipse => [(t.x, t.y), (t.x + tw, t.y + th)]
+                .iter()
+                .all(|&(x, y)| ((x - cx) / (r.w / 2.0)).powi(2) + ((y - cy) / (r.h / 2.0)).powi(2) <= 1.0),
+            Shape::Cylinder => {
+                let ry = cylinder_ry(r.w);
+                contains(&Rect { x: r.x, y: r.y + 2.0 * ry, w: r.w, h: r.h - 3.0 * ry }, &t)
+            }
+            _ => contains(r, &t),
+        };
+        assert!(fits, "{}", ctx(format!("label of node {i} {t:?} does not fit {:?} {r:?}", n.shape)));
+    }
+    for (e, r) in geo.labels.iter().enumerate() {
+        if let (Some(r), Some(l)) = (r, &g.edges[e].label) {
+            let (tw, th) = text_box(l, EDGE_PT, false);
+            assert!(tw <= r.w + EPS && th <= r.h + EPS, "{}", ctx(format!("edge label {e} text larger than its box")));
+        }
+    }
+    // Edges start and end on their nodes' borders and never pass through another node.
+    for (e, (edge, route)) in g.edges.iter().zip(&geo.routes).enumerate() {
+        let (a, b) = (&geo.nodes[edge.from], &geo.nodes[edge.to]);
+        assert!(
+            on_border(g.nodes[edge.from].shape, a, route.start, horizontal),
+            "{}",
+            ctx(format!("edge {e} starts at {:?}, off node {a:?}", route.start))
+        );
+        assert!(
+            on_border(g.nodes[edge.to].shape, b, route.end(), horizontal),
+            "{}",
+            ctx(format!("edge {e} ends at {:?}, off node {b:?}", route.end()))
+        );
+        for p in samples(route.start, &route.segs) {
+            for (k, r) in geo.nodes.iter().enumerate() {
+                let inner = Rect { x: r.x + 0.5, y: r.y + 0.5, w: r.w - 1.0, h: r.h - 1.0 };
+                let inside = p.0 > inner.x && p.0 < inner.x + inner.w && p.1 > inner.y && p.1 < inner.y + inner.h;
+                assert!(
+                    !inside || k == edge.from || k == edge.to,
+                    "{}",
+                    ctx(format!("edge {e} passes through node {k} at {p:?}"))
+                );
+            }
+        }
+    }
+    // Groups hold their members, nested groups, and no other node; siblings are disjoint.
+    for (gi, gr) in g.groups.iter().enumerate() {
+        let r = geo.groups[gi].expect("every group has a box");
+        for (i, n) in g.nodes.iter().enumerate() {
+            if g.group_within(n.group, gi) {
+                assert!(
+                    contains(&r, &geo.nodes[i]),
+                    "{}",
+                    ctx(format!("group {gi} {r:?} does not contain node {i} {:?}", geo.nodes[i]))
+                );
+            } else {
+                assert!(
+                    !overlap(&r, &geo.nodes[i]),
+                    "{}",
+                    ctx(format!("group {gi} {r:?} overlaps outside node {i} {:?}", geo.nodes[i]))
+                );
+            }
+        }
+        if !gr.title.is_empty() {
+            let (tw, th) = text_box(&gr.title, TITLE_PT, true);
+            let t = Rect { x: r.x + 6.0, y: r.y + 3.0, w: tw, h: th };
+            assert!(contains(&r, &t), "{}", ctx(format!("title of group {gi} {t:?} sticks out of {r:?}")));
+            for (i, nr) in geo.nodes.iter().enumerate() {
+                assert!(!overlap(&t, nr), "{}", ctx(format!("title of group {gi} overlaps node {i}")));
+            }
+        }
+        if let Some(p) = gr.parent {
+            assert!(
+                contains(&geo.groups[p].unwrap(), &r),
+                "{}",
+                ctx(format!("group {gi} sticks out of its parent {p}"))
+            );
+        }
+        for hj in gi + 1..g.groups.len() {
+            let nested = g.group_within(Some(hj), gi) || g.group_within(Some(gi), hj);
+            if !nested {
+                assert!(!overlap(&r, &geo.groups[hj].unwrap()), "{}", ctx(format!("groups {gi} and {hj} overlap")));
+            }
+        }
+    }
+}
+
+#[test]
+fn random_dags_with_groups_lay_out_cleanly() {
+    for seed in 0..60 {
+        let n = 4 + (seed as usize * 7) % 30;
+        check(&random_graph(seed, n, (seed as usize) % 5, false));
+    }
+}
+
+#[test]
+fn graphs_with_cycles_lay_out_cleanly() {
+    for seed in 100..130 {
+        check(&random_graph(seed, 12 + seed as usize % 10, 3, true));
+    }
+}
+
+#[test]
+fn fifty_nodes_in_three_groups() {
+    for seed in [7, 8] {
+        check(&random_graph(seed, 50, 3, false));
+    }
+}
+
+#[test]
+fn layout_is_deterministic() {
+    let g = random_graph(3, 25, 3, true);
+    assert_eq!(format!("{:?}", geometry(&g)), format!("{:?}", geometry(&g)));
+}
+
+#[test]
+fn hand_written_corner_cases() {
+    let cases = [
+        "a",
+        "a; b; c",
+        "group g \"A long group title for two nodes\" { a; b }\nc",
+        "direction: down\ngroup g \"A long group title for two nodes\" { a; b }\nc",
+        "a -> b\na -> b \"again\"\na -> b [dashed]",
+        "group o \"Outer\" { group i \"Inner\" { x -> y } ; z }\nx -> w \"out\\nof two\\nlines\"\nw -> z",
+        "direction: down\ngroup o \"Outer\" { group i \"Inner\" { x -> y } ; z }\nx -> w \"out\"\nw -> z\nz -> x",
+        "a -> b -> c -> a \"back\"",
+        "s \"Source\" [shape=ellipse]\nd \"Data\" [shape=cylinder]\ns -> d; s -> e; s -> f; s -> g; s -> h",
+    ];
+    for src in cases {
+        let g = super::lang::parse(src).unwrap();
+        check(&g);
+    }
+}

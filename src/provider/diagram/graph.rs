@@ -1,0 +1,185 @@
+//! The diagram model both front ends (`lang`, `dot`) produce and `layout` consumes.
+//!
+//! Byte spans point into the directive body so that errors found after parsing (a
+//! self-loop, an unknown colour) can still point at the user's text.
+
+use std::ops::Range;
+
+/// Which way ranks run: `down` (top to bottom) or `right` (left to right).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Down,
+    Right,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Box,
+    Rounded,
+    Cylinder,
+    Ellipse,
+}
+
+impl Shape {
+    pub const NAMES: &'static str = "box, rounded, cylinder, ellipse";
+    pub fn parse(s: &str) -> Option<Shape> {
+        Some(match s {
+            "box" | "rect" | "rectangle" => Shape::Box,
+            "rounded" | "round" => Shape::Rounded,
+            "cylinder" | "database" | "data" => Shape::Cylinder,
+            "ellipse" | "oval" | "circle" => Shape::Ellipse,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineStyle {
+    Solid,
+    Dashed,
+    Bold,
+}
+
+impl LineStyle {
+    pub fn parse(s: &str) -> Option<LineStyle> {
+        Some(match s {
+            "solid" => LineStyle::Solid,
+            "dashed" | "dotted" => LineStyle::Dashed,
+            "bold" => LineStyle::Bold,
+            _ => return None,
+        })
+    }
+}
+
+/// A palette colour (index into `crate::provider::house::PALETTE`) or grey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fill {
+    Palette(usize),
+    Grey,
+}
+
+impl Fill {
+    pub const NAMES: &'static str = "blue, orange, green, red, purple, sky, yellow, grey";
+    pub fn parse(s: &str) -> Option<Fill> {
+        Some(match s {
+            "blue" => Fill::Palette(0),
+            "orange" => Fill::Palette(1),
+            "green" => Fill::Palette(2),
+            "red" | "vermillion" => Fill::Palette(3),
+            "purple" | "pink" => Fill::Palette(4),
+            "sky" | "lightblue" | "cyan" => Fill::Palette(5),
+            "yellow" => Fill::Palette(6),
+            "grey" | "gray" => Fill::Grey,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: String,
+    /// Display text; `\n` separates lines.
+    pub label: String,
+    pub shape: Shape,
+    pub fill: Option<Fill>,
+    pub emphasis: bool,
+    pub group: Option<usize>,
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub label: Option<String>,
+    pub style: LineStyle,
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub id: String,
+    pub title: String,
+    pub parent: Option<usize>,
+    pub fill: Option<Fill>,
+    pub emphasis: bool,
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Graph {
+    pub direction: Direction,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    pub groups: Vec<Group>,
+}
+
+impl Graph {
+    pub fn new() -> Graph {
+        Graph { direction: Direction::Right, nodes: Vec::new(), edges: Vec::new(), groups: Vec::new() }
+    }
+
+    pub fn node_index(&self, id: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id == id)
+    }
+
+    /// The node `id`, created (label = id, in `group`) if this is its first mention.
+    pub fn node_or_implicit(&mut self, id: &str, group: Option<usize>, span: Range<usize>) -> usize {
+        match self.node_index(id) {
+            Some(i) => i,
+            None => {
+                self.nodes.push(Node {
+                    id: id.to_string(),
+                    label: id.to_string(),
+                    shape: Shape::Rounded,
+                    fill: None,
+                    emphasis: false,
+                    group,
+                    span,
+                });
+                self.nodes.len() - 1
+            }
+        }
+    }
+
+    /// A group with no node in it (directly or nested), as an error.
+    pub fn check_groups(&self) -> Result<(), crate::provider::ProviderError> {
+        for (i, gr) in self.groups.iter().enumerate() {
+            if !self.nodes.iter().any(|n| self.group_within(n.group, i)) {
+                return Err(crate::provider::ProviderError::new(format!("group `{}` is empty", gr.id))
+                    .at_body(gr.span.clone())
+                    .hint("put at least one node in it, or remove it"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Groups from the outermost down to `g` itself.
+    pub fn group_path(&self, g: Option<usize>) -> Vec<usize> {
+        let mut path = Vec::new();
+        let mut cur = g;
+        while let Some(i) = cur {
+            path.push(i);
+            cur = self.groups[i].parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Whether group `inner` is `outer` or nested in it.
+    pub fn group_within(&self, inner: Option<usize>, outer: usize) -> bool {
+        self.group_path(inner).contains(&outer)
+    }
+
+    /// The innermost group containing both `a` and `b` (None = the top level).
+    pub fn common_group(&self, a: Option<usize>, b: Option<usize>) -> Option<usize> {
+        let (pa, pb) = (self.group_path(a), self.group_path(b));
+        pa.iter().zip(&pb).take_while(|(x, y)| x == y).last().map(|(x, _)| *x)
+    }
+}
+
+impl Default for Graph {
+    fn default() -> Self {
+        Graph::new()
+    }
+}

@@ -1,0 +1,303 @@
+//! Layered (Sugiyama-style) layout, first half: cycles broken, ranks assigned, long edges
+//! split into dummy nodes (one of them carries the edge's label), groups given a presence
+//! in every rank they span, and the order within each rank chosen to reduce crossings
+//! while keeping every group contiguous and sibling groups in one order on every rank.
+//!
+//! `place` then gives coordinates. Everything is in points at print size along two
+//! abstract axes: the rank axis (down or right) and the cross axis.
+
+use super::graph::Graph;
+
+/// Sizes measured from the text (see `draw::measure`), in points, as drawn (x, y).
+#[derive(Clone, Debug)]
+pub struct Sizes {
+    pub nodes: Vec<(f64, f64)>,
+    pub labels: Vec<Option<(f64, f64)>>,
+    pub titles: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LKind {
+    Real(usize),
+    Dummy,
+    /// Carries the label of this edge.
+    Label(usize),
+    /// Keeps a group present on every rank it spans.
+    Strut,
+}
+
+/// A node of the layered graph.
+#[derive(Clone, Debug)]
+pub struct LNode {
+    pub rank: usize,
+    /// Size along the rank axis and the cross axis.
+    pub wr: f64,
+    pub wc: f64,
+    pub group: Option<usize>,
+    pub kind: LKind,
+}
+
+/// The layered nodes one edge passes through, in rank order.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    pub nodes: Vec<usize>,
+    /// The edge runs against the ranks (it closed a cycle).
+    pub reversed: bool,
+}
+
+pub struct Layered {
+    pub lnodes: Vec<LNode>,
+    pub layers: Vec<Vec<usize>>,
+    pub chains: Vec<Chain>,
+    /// (upper, lower, weight) between adjacent ranks.
+    pub segs: Vec<(usize, usize, f64)>,
+}
+
+/// Builds the layered graph and orders it.
+pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
+    let n = g.nodes.len();
+    let along = |(w, h): (f64, f64)| if horizontal { (w, h) } else { (h, w) };
+    // 1. Orient edges so the graph is acyclic: DFS, back edges reversed.
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, e) in g.edges.iter().enumerate() {
+        out[e.from].push(i);
+    }
+    let mut reversed = vec![false; g.edges.len()];
+    let mut state = vec![0u8; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some((v, k)) = stack.pop() {
+            if k < out[v].len() {
+                stack.push((v, k + 1));
+                let e = out[v][k];
+                let w = g.edges[e].to;
+                match state[w] {
+                    0 => {
+                        state[w] = 1;
+                        stack.push((w, 0));
+                    }
+                    1 => reversed[e] = true,
+                    _ => {}
+                }
+            } else {
+                state[v] = 2;
+            }
+        }
+    }
+    let ends = |e: usize| {
+        let ed = &g.edges[e];
+        if reversed[e] { (ed.to, ed.from) } else { (ed.from, ed.to) }
+    };
+    // 2. Ranks: longest path from the sources, then sources pulled down next to their successors.
+    let mut indeg = vec![0usize; n];
+    // A labelled edge spans at least two ranks: its label gets the rank between.
+    let mut succ: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for e in 0..g.edges.len() {
+        let (a, b) = ends(e);
+        indeg[b] += 1;
+        succ[a].push((b, if g.edges[e].label.is_some() { 2 } else { 1 }));
+    }
+    let mut topo = Vec::with_capacity(n);
+    let mut deg = indeg.clone();
+    let mut ready: Vec<usize> = (0..n).filter(|&v| deg[v] == 0).rev().collect();
+    while let Some(v) = ready.pop() {
+        topo.push(v);
+        for &(w, _) in succ[v].iter().rev() {
+            deg[w] -= 1;
+            if deg[w] == 0 {
+                ready.push(w);
+            }
+        }
+    }
+    let mut rank = vec![0usize; n];
+    for &v in &topo {
+        for &(w, len) in &succ[v] {
+            rank[w] = rank[w].max(rank[v] + len);
+        }
+    }
+    for &v in topo.iter().rev() {
+        // Grouped sources stay put: pulling them would stretch their group across ranks.
+        if indeg[v] == 0 && !succ[v].is_empty() && g.nodes[v].group.is_none() {
+            rank[v] = succ[v].iter().map(|&(w, len)| rank[w] - len).min().unwrap_or(rank[v]);
+        }
+    }
+    let low = rank.iter().copied().min().unwrap_or(0);
+    rank.iter_mut().for_each(|r| *r -= low);
+    let nranks = rank.iter().max().map_or(1, |r| r + 1);
+
+    // 3. Layered nodes: real ones, then dummies along long edges.
+    let mut lnodes: Vec<LNode> = (0..n)
+        .map(|i| {
+            let (wr, wc) = along(sizes.nodes[i]);
+            LNode { rank: rank[i], wr, wc, group: g.nodes[i].group, kind: LKind::Real(i) }
+        })
+        .collect();
+    let mut chains = Vec::with_capacity(g.edges.len());
+    let mut segs = Vec::new();
+    for e in 0..g.edges.len() {
+        let (a, b) = ends(e);
+        let group = g.common_group(g.nodes[a].group, g.nodes[b].group);
+        let mid = rank[a] + (rank[b] - rank[a]) / 2;
+        let mut nodes = vec![a];
+        for r in rank[a] + 1..rank[b] {
+            let (kind, (wr, wc)) = match sizes.labels[e] {
+                Some(s) if r == mid => (LKind::Label(e), along(s)),
+                _ => (LKind::Dummy, (0.0, 0.0)),
+            };
+            lnodes.push(LNode { rank: r, wr, wc, group, kind });
+            nodes.push(lnodes.len() - 1);
+        }
+        nodes.push(b);
+        for w in nodes.windows(2) {
+            let dummies =
+                usize::from(lnodes[w[0]].kind != LKind::Real(a)) + usize::from(lnodes[w[1]].kind != LKind::Real(b));
+            segs.push((w[0], w[1], [1.0, 2.0, 8.0][dummies]));
+        }
+        chains.push(Chain { nodes, reversed: reversed[e] });
+    }
+    // 4. Struts: every group is present on every rank it spans.
+    let ng = g.groups.len();
+    let mut span = vec![(usize::MAX, 0usize); ng];
+    let mut present = vec![vec![false; nranks]; ng];
+    for l in &lnodes {
+        for gi in g.group_path(l.group) {
+            span[gi] = (span[gi].0.min(l.rank), span[gi].1.max(l.rank));
+            present[gi][l.rank] = true;
+        }
+    }
+    for gi in 0..ng {
+        let (lo, hi) = span[gi];
+        if lo == usize::MAX {
+            continue;
+        }
+        for r in lo..=hi {
+            if !present[gi][r] {
+                lnodes.push(LNode { rank: r, wr: 0.0, wc: 0.0, group: Some(gi), kind: LKind::Strut });
+            }
+        }
+    }
+    // 5. Order within ranks.
+    let mut layers: Vec<Vec<usize>> = vec![Vec::new(); nranks];
+    for (i, l) in lnodes.iter().enumerate() {
+        layers[l.rank].push(i);
+    }
+    let mut lay = Layered { lnodes, layers, chains, segs };
+    order(g, &mut lay);
+    lay
+}
+
+/// Barycentre sweeps with hierarchical sorting; keeps the order with the fewest crossings.
+fn order(g: &Graph, lay: &mut Layered) {
+    let nl = lay.lnodes.len();
+    let mut up: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nl];
+    let mut down: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nl];
+    for &(a, b, w) in &lay.segs {
+        down[a].push((b, w));
+        up[b].push((a, w));
+    }
+    let paths: Vec<Vec<usize>> = lay.lnodes.iter().map(|l| g.group_path(l.group)).collect();
+    let mut pos = vec![0.0; nl];
+    let set_pos = |layers: &[Vec<usize>], pos: &mut [f64]| {
+        for layer in layers {
+            for (i, &v) in layer.iter().enumerate() {
+                pos[v] = (i as f64 + 0.5) / layer.len() as f64;
+            }
+        }
+    };
+    // Start from a sort with every node at its insertion position (declaration order).
+    set_pos(&lay.layers, &mut pos);
+    let keys = pos.clone();
+    let gk = group_keys(g, &paths, &pos);
+    for layer in lay.layers.iter_mut() {
+        sort_layer(layer, &paths, &keys, &gk);
+    }
+    set_pos(&lay.layers, &mut pos);
+    let mut best = (crossings(lay), lay.layers.clone());
+    for iter in 0..16 {
+        let downward = iter % 2 == 0;
+        let gk = group_keys(g, &paths, &pos);
+        let ranks: Vec<usize> = if downward {
+            (1..lay.layers.len()).collect()
+        } else {
+            (0..lay.layers.len().saturating_sub(1)).rev().collect()
+        };
+        for r in ranks {
+            let nb = if downward { &up } else { &down };
+            let mut keys = pos.clone();
+            for &v in &lay.layers[r] {
+                let (s, w) = nb[v].iter().fold((0.0, 0.0), |(s, w), &(u, wt)| (s + pos[u] * wt, w + wt));
+                if w > 0.0 {
+                    keys[v] = s / w;
+                }
+            }
+            sort_layer(&mut lay.layers[r], &paths, &keys, &gk);
+            let len = lay.layers[r].len() as f64;
+            for (i, &v) in lay.layers[r].iter().enumerate() {
+                pos[v] = (i as f64 + 0.5) / len;
+            }
+        }
+        let c = crossings(lay);
+        if c < best.0 {
+            best = (c, lay.layers.clone());
+        }
+    }
+    lay.layers = best.1;
+}
+
+/// Mean position of each group's members over all ranks (fixed for one sweep, so sibling
+/// groups come in the same order on every rank).
+fn group_keys(g: &Graph, paths: &[Vec<usize>], pos: &[f64]) -> Vec<f64> {
+    let mut sum = vec![(0.0, 0.0); g.groups.len()];
+    for (v, path) in paths.iter().enumerate() {
+        for &gi in path {
+            sum[gi].0 += pos[v];
+            sum[gi].1 += 1.0;
+        }
+    }
+    sum.iter().enumerate().map(|(i, (s, n))| if *n > 0.0 { s / n + i as f64 * 1e-9 } else { 0.0 }).collect()
+}
+
+/// Sorts one rank so each group's members are contiguous, nested groups inside theirs:
+/// compares two nodes at the first level where their group paths differ.
+fn sort_layer(layer: &mut [usize], paths: &[Vec<usize>], keys: &[f64], gk: &[f64]) {
+    layer.sort_by(|&a, &b| {
+        let (pa, pb) = (&paths[a], &paths[b]);
+        let k = pa.iter().zip(pb).take_while(|(x, y)| x == y).count();
+        let ka = pa.get(k).map_or(keys[a], |&gi| gk[gi]);
+        let kb = pb.get(k).map_or(keys[b], |&gi| gk[gi]);
+        ka.total_cmp(&kb).then_with(|| match (pa.get(k), pb.get(k)) {
+            (Some(x), Some(y)) => x.cmp(y),
+            _ => a.cmp(&b),
+        })
+    });
+}
+
+/// Number of crossings between segments of adjacent ranks.
+pub fn crossings(lay: &Layered) -> usize {
+    let mut idx = vec![0usize; lay.lnodes.len()];
+    for layer in &lay.layers {
+        for (i, &v) in layer.iter().enumerate() {
+            idx[v] = i;
+        }
+    }
+    let mut by_rank: Vec<Vec<(usize, usize)>> = vec![Vec::new(); lay.layers.len()];
+    for &(a, b, _) in &lay.segs {
+        by_rank[lay.lnodes[a].rank].push((idx[a], idx[b]));
+    }
+    let mut total = 0;
+    for segs in &mut by_rank {
+        segs.sort_unstable();
+        for i in 0..segs.len() {
+            for j in i + 1..segs.len() {
+                if segs[i].0 < segs[j].0 && segs[i].1 > segs[j].1 {
+                    total += 1;
+                }
+            }
+        }
+    }
+    total
+}

@@ -1,0 +1,142 @@
+//! The builtin diagram provider: `kind=diagram` figures drawn offline from a small text
+//! language (or a Graphviz DOT subset with `syntax=dot`), in house style.
+//!
+//! Pipeline: body → `lang` / `dot` (a `graph::Graph` with byte spans for errors) →
+//! `draw::measure` (text sizes from the embedded font) → `layout` (ranks, dummies,
+//! crossing reduction with groups kept contiguous) → `place` (coordinates) → `route`
+//! (edge curves, final geometry) → `draw::svg` → `crate::render` (PDF, PNG).
+
+pub mod dot;
+pub mod draw;
+pub mod graph;
+pub mod lang;
+pub mod layout;
+mod lex;
+pub mod place;
+pub mod route;
+
+use super::{Artifact, Kind, Provider, ProviderError, Request};
+use crate::render;
+use graph::{Direction, Graph};
+use place::Spacing;
+use route::Geometry;
+
+/// Version of the builtin diagram provider and everything that shapes its output.
+///
+/// BUMP THE LEADING `builtin-diagram/N` WHENEVER THE SAME REQUEST WOULD DRAW DIFFERENTLY:
+/// any change of the language's meaning, layout, routing, style constants, SVG writing, or
+/// of the versions of svg2pdf, resvg/usvg or the fonts. It is part of every cache key this
+/// provider produces; forgetting to bump it serves stale figures.
+pub const VERSION: &str = "builtin-diagram/1 svg2pdf-0.13 resvg-0.45 liberation-2";
+
+/// Attributes this provider reads (all others are an error, so typos do not pass silently).
+const ATTRS: &[&str] = &["syntax", "direction"];
+
+pub struct DiagramProvider;
+
+impl DiagramProvider {
+    pub fn new() -> DiagramProvider {
+        DiagramProvider
+    }
+}
+
+impl Default for DiagramProvider {
+    fn default() -> Self {
+        DiagramProvider::new()
+    }
+}
+
+/// Parses the request's body in its `syntax` and applies `direction=`.
+pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
+    if let Some(bad) = req.attrs.keys().find(|k| !ATTRS.contains(&k.as_str())) {
+        return Err(ProviderError::new(format!("unknown diagram attribute `{bad}`"))
+            .at_attr(bad)
+            .hint("diagrams take `syntax=dot` and `direction=right|down`; everything else goes in the body"));
+    }
+    let mut g = match req.attr("syntax") {
+        None | Some("paperfig") => lang::parse(&req.body)?,
+        Some("dot") => dot::parse(&req.body)?,
+        Some(other) => {
+            return Err(ProviderError::new(format!("unknown diagram syntax `{other}`"))
+                .at_attr("syntax")
+                .hint("use `syntax=dot` for Graphviz DOT, or leave it out for the paperfig diagram language"));
+        }
+    };
+    if let Some(d) = req.attr("direction") {
+        g.direction = match d {
+            "right" => Direction::Right,
+            "down" => Direction::Down,
+            _ => {
+                return Err(ProviderError::new(format!("unknown direction `{d}`"))
+                    .at_attr("direction")
+                    .hint("use `right` or `down`"));
+            }
+        };
+    }
+    Ok(g)
+}
+
+/// Lays a graph out: the geometry `draw::svg` draws and the tests check.
+pub fn geometry(g: &Graph) -> Geometry {
+    let horizontal = g.direction == Direction::Right;
+    let sizes = draw::measure(g);
+    let insets = draw::insets(g, &sizes, horizontal);
+    let labelled = sizes.labels.iter().any(Option::is_some);
+    let lay = layout::layer(g, &sizes, horizontal);
+    let sp = Spacing { rank_gap: if labelled { 10.0 } else { 16.0 }, node_gap: 10.0, dummy_gap: 4.0, group_gap: 8.0 };
+    let titles: Vec<f64> = sizes.titles.iter().map(|t| if horizontal { t.0 } else { 0.0 }).collect();
+    let mut insets = insets;
+    let mut placed = place::place(g, &lay, &insets, sp, &titles);
+    if !horizontal {
+        // A group narrower than its title gets wider padding on both sides, and is placed again.
+        let mut again = false;
+        for (gi, b) in placed.groups.iter().enumerate() {
+            let deficit = b.map_or(0.0, |[_, _, v0, v1]| sizes.titles[gi].0 - (v1 - v0));
+            if deficit > 0.01 {
+                insets[gi].cross_start += deficit / 2.0;
+                insets[gi].cross_end += deficit / 2.0;
+                again = true;
+            }
+        }
+        if again {
+            placed = place::place(g, &lay, &insets, sp, &titles);
+        }
+    }
+    route::build(g, &lay, &placed, horizontal)
+}
+
+/// Draws the diagram of a request as SVG (no PDF/PNG).
+pub fn svg(req: &Request) -> Result<String, ProviderError> {
+    let (w, h) = (req.output.width_in, req.output.height_in);
+    if !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 0.75 && w <= 40.0 && h <= 40.0) {
+        return Err(ProviderError::new(format!(
+            "figure size {w} × {h} in is out of range (1–40 in wide, 0.75–40 in high)"
+        )));
+    }
+    let g = parse(req)?;
+    Ok(draw::svg(&g, &geometry(&g), w, h))
+}
+
+impl Provider for DiagramProvider {
+    fn id(&self) -> &'static str {
+        "builtin"
+    }
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Diagram]
+    }
+    fn file_attrs(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+        let svg = svg(req)?;
+        render::render(&svg, &req.output.formats, req.output.png_dpi)
+    }
+}
+
+#[cfg(test)]
+mod geom_tests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,209 @@
+//! Edge routes and the final geometry in page coordinates (points, y down).
+//!
+//! An edge leaves its node's face towards the next rank at a port of its own (ports are
+//! spread along the face in the order of the edges' other ends), runs straight across
+//! every rank band it passes (through its dummy nodes, which the layout kept clear of
+//! nodes and of each other) and bends only in the empty gaps between bands, as a cubic
+//! curve whose tangents follow the rank axis. So edges never cross a node box, and a
+//! label sits on a straight piece of its edge, on the label dummy's own free space.
+
+use super::graph::{Graph, Shape};
+use super::layout::{LKind, Layered};
+use super::place::Placed;
+
+pub type P = (f64, f64);
+
+#[derive(Clone, Copy, Debug)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn centre(&self) -> P {
+        (self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Seg {
+    Line(P),
+    Curve(P, P, P),
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub start: P,
+    pub segs: Vec<Seg>,
+}
+
+impl Route {
+    pub fn end(&self) -> P {
+        match self.segs.last() {
+            Some(Seg::Line(p) | Seg::Curve(_, _, p)) => *p,
+            None => self.start,
+        }
+    }
+}
+
+/// Everything `draw` needs, in points.
+#[derive(Clone, Debug)]
+pub struct Geometry {
+    pub nodes: Vec<Rect>,
+    pub groups: Vec<Option<Rect>>,
+    pub labels: Vec<Option<Rect>>,
+    pub routes: Vec<Route>,
+}
+
+impl Geometry {
+    /// Bounding box of every node, group, label and route point.
+    pub fn bounds(&self) -> Rect {
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let mut add = |(x, y): P| {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        };
+        let rects = self.nodes.iter().chain(self.groups.iter().flatten()).chain(self.labels.iter().flatten());
+        for r in rects {
+            add((r.x, r.y));
+            add((r.x + r.w, r.y + r.h));
+        }
+        for route in &self.routes {
+            add(route.start);
+            for s in &route.segs {
+                match *s {
+                    Seg::Line(p) => add(p),
+                    Seg::Curve(a, b, p) => {
+                        add(a);
+                        add(b);
+                        add(p);
+                    }
+                }
+            }
+        }
+        Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+    }
+}
+
+/// Cap height of a cylinder's ellipse for a node `w` wide.
+pub fn cylinder_ry(w: f64) -> f64 {
+    (w * 0.08).clamp(2.0, 4.5)
+}
+
+/// Distance from a node's centre to its border along the rank axis, at cross offset `dv`.
+fn border(shape: Shape, wr: f64, wc: f64, dv: f64, horizontal: bool) -> f64 {
+    let t = (dv / (wc / 2.0)).clamp(-1.0, 1.0);
+    let round = (1.0 - t * t).max(0.0).sqrt();
+    match shape {
+        Shape::Ellipse => wr / 2.0 * round,
+        Shape::Cylinder if !horizontal => {
+            let ry = cylinder_ry(wc);
+            wr / 2.0 - ry + ry * round
+        }
+        _ => wr / 2.0,
+    }
+}
+
+/// Builds the geometry from a placed layered graph.
+pub fn build(g: &Graph, lay: &Layered, pl: &Placed, horizontal: bool) -> Geometry {
+    let xy = |u: f64, v: f64| if horizontal { (u, v) } else { (v, u) };
+    let centre_u = |r: usize| (pl.band[r].0 + pl.band[r].1) / 2.0;
+    let rect_of = |l: usize| {
+        let n = &lay.lnodes[l];
+        let (u, v) = (centre_u(n.rank), pl.x[l]);
+        let (cx, cy) = xy(u, v);
+        let (w, h) = if horizontal { (n.wr, n.wc) } else { (n.wc, n.wr) };
+        Rect { x: cx - w / 2.0, y: cy - h / 2.0, w, h }
+    };
+    let nodes = (0..g.nodes.len()).map(rect_of).collect();
+    let groups = pl
+        .groups
+        .iter()
+        .map(|b| {
+            b.map(|[u0, u1, v0, v1]| {
+                let (x0, y0) = xy(u0, v0);
+                let (x1, y1) = xy(u1, v1);
+                Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
+            })
+        })
+        .collect();
+    let mut labels = vec![None; g.edges.len()];
+    for (l, n) in lay.lnodes.iter().enumerate() {
+        if let LKind::Label(e) = n.kind {
+            labels[e] = Some(rect_of(l));
+        }
+    }
+    // Ports: edges leaving (entering) a node are spread along its face in the cross order
+    // of their other ends.
+    let nn = g.nodes.len();
+    let mut outs: Vec<Vec<(f64, usize)>> = vec![Vec::new(); nn];
+    let mut ins: Vec<Vec<(f64, usize)>> = vec![Vec::new(); nn];
+    for (e, ch) in lay.chains.iter().enumerate() {
+        let (a, b) = (ch.nodes[0], ch.nodes[ch.nodes.len() - 1]);
+        outs[a].push((pl.x[ch.nodes[1]], e));
+        ins[b].push((pl.x[ch.nodes[ch.nodes.len() - 2]], e));
+    }
+    let mut port_out = vec![0.0; g.edges.len()];
+    let mut port_in = vec![0.0; g.edges.len()];
+    for (v, (o, i)) in outs.iter_mut().zip(ins.iter_mut()).enumerate() {
+        let wc = lay.lnodes[v].wc;
+        let frac = if g.nodes[v].shape == Shape::Ellipse { 0.45 } else { 0.6 };
+        for (list, ports) in [(o, &mut port_out), (i, &mut port_in)] {
+            list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let k = list.len() as f64;
+            let step = (wc * frac / k).min(7.0);
+            for (j, &(_, e)) in list.iter().enumerate() {
+                ports[e] = pl.x[v] + (j as f64 - (k - 1.0) / 2.0) * step;
+            }
+        }
+    }
+    let mut routes = Vec::with_capacity(g.edges.len());
+    for (e, ch) in lay.chains.iter().enumerate() {
+        let (a, b) = (ch.nodes[0], ch.nodes[ch.nodes.len() - 1]);
+        let (na, nb) = (&lay.lnodes[a], &lay.lnodes[b]);
+        let (pa, pb) = (port_out[e], port_in[e]);
+        let start = (centre_u(na.rank) + border(g.nodes[a].shape, na.wr, na.wc, pa - pl.x[a], horizontal), pa);
+        let end = (centre_u(nb.rank) - border(g.nodes[b].shape, nb.wr, nb.wc, pb - pl.x[b], horizontal), pb);
+        // Waypoints (u, v) pairs: band entry and exit of each rank the edge crosses.
+        let mut pts: Vec<(P, bool)> = vec![(start, false)];
+        let line_to = |pts: &mut Vec<(P, bool)>, p: P, curve: bool| {
+            let last = pts.last().unwrap().0;
+            if (last.0 - p.0).abs() > 1e-6 || (last.1 - p.1).abs() > 1e-6 {
+                pts.push((p, curve));
+            }
+        };
+        line_to(&mut pts, (pl.band[na.rank].1, pa), false);
+        for &d in &ch.nodes[1..ch.nodes.len() - 1] {
+            let r = lay.lnodes[d].rank;
+            line_to(&mut pts, (pl.band[r].0, pl.x[d]), true);
+            line_to(&mut pts, (pl.band[r].1, pl.x[d]), false);
+        }
+        line_to(&mut pts, (pl.band[nb.rank].0, pb), true);
+        line_to(&mut pts, end, false);
+        if ch.reversed {
+            // Walk back: a piece's kind belongs to the piece ending at its point.
+            let kinds: Vec<bool> = pts.iter().map(|p| p.1).collect();
+            pts.reverse();
+            for (i, p) in pts.iter_mut().enumerate() {
+                p.1 = if i == 0 { false } else { kinds[kinds.len() - i] };
+            }
+        }
+        let mut segs = Vec::with_capacity(pts.len());
+        for w in pts.windows(2) {
+            let ((p, _), (q, curve)) = (w[0], w[1]);
+            segs.push(if curve {
+                let mid = (p.0 + q.0) / 2.0;
+                Seg::Curve(xy(mid, p.1), xy(mid, q.1), xy(q.0, q.1))
+            } else {
+                Seg::Line(xy(q.0, q.1))
+            });
+        }
+        let s = pts[0].0;
+        routes.push(Route { start: xy(s.0, s.1), segs });
+    }
+    Geometry { nodes, groups, labels, routes }
+}
