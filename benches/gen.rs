@@ -34,13 +34,26 @@ fn write_paper(dir: &Path, n: usize) {
     for i in 0..n {
         let (attrs, data) = match i % 5 {
             0 => ("chart=bar labels=true", format!("model,acc\nA,{}\nB,{}\nC,{}\nD,{}\n", 70 + i % 7, 75, 80, 85)),
-            1 => ("chart=line", (0..20).fold("epoch,loss,val\n".to_string(), |s, e| s + &format!("{e},{},{}\n", 2.0 / (1.0 + e as f64 + i as f64 * 0.01), 2.2 / (1.0 + e as f64)))),
-            2 => ("chart=scatter fit=linear", (0..40).fold("x,y\n".to_string(), |s, k| s + &format!("{k},{}\n", (k * 7 + i) % 23))),
-            3 => ("chart=histogram bins=20", (0..200).fold("v\n".to_string(), |s, k| s + &format!("{}\n", (k * k + i) % 97))),
+            1 => (
+                "chart=line",
+                (0..20).fold("epoch,loss,val\n".to_string(), |s, e| {
+                    s + &format!("{e},{},{}\n", 2.0 / (1.0 + e as f64 + i as f64 * 0.01), 2.2 / (1.0 + e as f64))
+                }),
+            ),
+            2 => (
+                "chart=scatter fit=linear",
+                (0..40).fold("x,y\n".to_string(), |s, k| s + &format!("{k},{}\n", (k * 7 + i) % 23)),
+            ),
+            3 => (
+                "chart=histogram bins=20",
+                (0..200).fold("v\n".to_string(), |s, k| s + &format!("{}\n", (k * k + i) % 97)),
+            ),
             _ => ("chart=barh", format!("model,ms\nA,{}\nB,5\nC,7\n", 3 + i % 5)),
         };
         std::fs::write(dir.join(format!("data/d{i}.csv")), data).unwrap();
-        paper.push_str(&format!("```{{paperfig #fig:f{i} kind=plot data=data/d{i}.csv {attrs} title=\"Figure {i}\"}}\nA figure\n```\n\n"));
+        paper.push_str(&format!(
+            "```{{paperfig #fig:f{i} kind=plot data=data/d{i}.csv {attrs} title=\"Figure {i}\"}}\nA figure\n```\n\n"
+        ));
     }
     std::fs::write(dir.join("paper.md"), paper).unwrap();
 }
@@ -85,7 +98,11 @@ fn main() {
     let one = tmp.path().join("one");
     std::fs::create_dir_all(one.join("data")).unwrap();
     std::fs::write(one.join("data/acc.csv"), BAR_CSV).unwrap();
-    std::fs::write(one.join("paper.md"), "```{paperfig #fig:acc kind=plot chart=bar labels=true data=data/acc.csv}\nBar chart\n```\n").unwrap();
+    std::fs::write(
+        one.join("paper.md"),
+        "```{paperfig #fig:acc kind=plot chart=bar labels=true data=data/acc.csv}\nBar chart\n```\n",
+    )
+    .unwrap();
     let single: Vec<Duration> = (0..reps)
         .map(|_| {
             std::fs::remove_dir_all(one.join(".paperfig")).ok();
@@ -99,7 +116,12 @@ fn main() {
         (0..reps)
             .map(|_| {
                 let start = Instant::now();
-                let st = Command::new("python3").arg(tmp.path().join("bar.py")).arg(one.join("data/acc.csv")).arg(tmp.path().join("mpl")).status().unwrap();
+                let st = Command::new("python3")
+                    .arg(tmp.path().join("bar.py"))
+                    .arg(one.join("data/acc.csv"))
+                    .arg(tmp.path().join("mpl"))
+                    .status()
+                    .unwrap();
                 assert!(st.success());
                 start.elapsed()
             })
@@ -113,8 +135,14 @@ fn main() {
     let noop_ms = median(noop);
     let single_ms = median(single);
     println!("paperfig gen on a {FIGURES}-figure paper (medians; {reps} no-op runs, 3 cold runs)");
-    println!("  no-op gen (all cached), wall:            {noop_ms:8.1} ms   target <= 50 ms   {}", verdict(noop_ms <= 50.0));
-    println!("  cold, per figure, one core (-j1):        {cold_fig_j1:8.2} ms   target <= 20 ms   {}", verdict(cold_fig_j1 <= 20.0));
+    println!(
+        "  no-op gen (all cached), wall:            {noop_ms:8.1} ms   target <= 50 ms   {}",
+        verdict(noop_ms <= 50.0)
+    );
+    println!(
+        "  cold, per figure, one core (-j1):        {cold_fig_j1:8.2} ms   target <= 20 ms   {}",
+        verdict(cold_fig_j1 <= 20.0)
+    );
     println!("  cold, per figure, all cores (wall):      {cold_fig_all:8.2} ms");
     println!("  one bar chart, fresh paperfig process:   {single_ms:8.1} ms");
     if mpl.is_empty() {

@@ -22,7 +22,12 @@ fn req(attrs: &[(&str, &str)], body: &str, data: Option<(&str, &str)>, w: f64, h
         body: body.into(),
         files,
         extra: Default::default(),
-        output: OutputSpec { formats: vec![Format::Svg, Format::Pdf, Format::Png], width_in: w, height_in: h, png_dpi: 192.0 },
+        output: OutputSpec {
+            formats: vec![Format::Svg, Format::Pdf, Format::Png],
+            width_in: w,
+            height_in: h,
+            png_dpi: 192.0,
+        },
     }
 }
 
@@ -33,7 +38,13 @@ fn cases() -> Vec<(&'static str, Request)> {
     let mut line = String::from("epoch,train_loss,train_loss_std,val_loss,val_loss_std\n");
     for e in 1..=20 {
         let t = e as f64;
-        line.push_str(&format!("{e},{:.3},{:.3},{:.3},{:.3}\n", 2.4 * (-t / 6.0).exp() + 0.3, 0.08 + 0.01 * (t / 7.0).sin(), 2.2 * (-t / 8.0).exp() + 0.45 + 0.002 * t * t / 10.0, 0.1));
+        line.push_str(&format!(
+            "{e},{:.3},{:.3},{:.3},{:.3}\n",
+            2.4 * (-t / 6.0).exp() + 0.3,
+            0.08 + 0.01 * (t / 7.0).sin(),
+            2.2 * (-t / 8.0).exp() + 0.45 + 0.002 * t * t / 10.0,
+            0.1
+        ));
     }
     let mut scatter = String::from("params_b,accuracy,family\n");
     let fams = ["Llama", "Qwen", "Mistral"];
@@ -65,11 +76,55 @@ fn cases() -> Vec<(&'static str, Request)> {
         ("bar_longnames_forced", req(&[("chart", "bar")], "", Some(("csv", long_names)), 3.3, 2.8)),
         ("barh", req(&[("chart", "barh"), ("labels", "true"), ("xlim", "0,1")], "", Some(("csv", bars)), 3.3, 2.4)),
         ("bar_labels_grouped", req(&[("labels", "true"), ("legend", "top")], "", Some(("csv", grouped)), 7.0, 2.6)),
-        ("line_band", req(&[("y", "train_loss,val_loss"), ("xlabel", "Epoch"), ("ylabel", "Loss")], "Loss over epochs", Some(("csv", &line)), 3.3, 2.4)),
-        ("scatter_fit", req(&[("chart", "scatter"), ("x", "params_b"), ("y", "accuracy"), ("group", "family"), ("fit", "linear"), ("logx", "true"), ("xlabel", "Parameters (B)")], "", Some(("csv", &scatter)), 3.3, 2.6)),
+        (
+            "line_band",
+            req(
+                &[("y", "train_loss,val_loss"), ("xlabel", "Epoch"), ("ylabel", "Loss")],
+                "Loss over epochs",
+                Some(("csv", &line)),
+                3.3,
+                2.4,
+            ),
+        ),
+        (
+            "scatter_fit",
+            req(
+                &[
+                    ("chart", "scatter"),
+                    ("x", "params_b"),
+                    ("y", "accuracy"),
+                    ("group", "family"),
+                    ("fit", "linear"),
+                    ("logx", "true"),
+                    ("xlabel", "Parameters (B)"),
+                ],
+                "",
+                Some(("csv", &scatter)),
+                3.3,
+                2.6,
+            ),
+        ),
         ("hist", req(&[("title", "Request latency")], "Distribution of latency", Some(("csv", &hist)), 3.3, 2.2)),
-        ("scatter_plain", req(&[("fit", "linear")], "", Some(("csv", "x,y\n1,2.1\n2,3.9\n3,6.2\n4,8.1\n5,9.7\n6,12.4\n7,13.8\n")), 3.3, 2.4)),
-        ("line_log", req(&[("log", "xy"), ("xlabel", "Training tokens"), ("ylabel", "Loss")], "", Some(("csv", &loglines)), 3.3, 2.4)),
+        (
+            "scatter_plain",
+            req(
+                &[("fit", "linear")],
+                "",
+                Some(("csv", "x,y\n1,2.1\n2,3.9\n3,6.2\n4,8.1\n5,9.7\n6,12.4\n7,13.8\n")),
+                3.3,
+                2.4,
+            ),
+        ),
+        (
+            "line_log",
+            req(
+                &[("log", "xy"), ("xlabel", "Training tokens"), ("ylabel", "Loss")],
+                "",
+                Some(("csv", &loglines)),
+                3.3,
+                2.4,
+            ),
+        ),
     ]
 }
 
@@ -78,7 +133,10 @@ fn gallery() -> Vec<(&'static str, Request)> {
     let months = "month,2023,2024\nJan,120,135\nFeb,132,150\nMar,101,170\nApr,134,160\nMay,90,182\nJun,230,210\n";
     let neg = "method,delta\nA,3.2\nB,-1.5\nC,0.4\nD,-4.1\nE,2.2\n";
     let mut many = String::from("lang,tokens\n");
-    for (i, l) in ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "cs", "ru", "uk", "ja", "zh", "ko", "ar"].iter().enumerate() {
+    for (i, l) in ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "cs", "ru", "uk", "ja", "zh", "ko", "ar"]
+        .iter()
+        .enumerate()
+    {
         many.push_str(&format!("{l},{}\n", 1_000_000 / (i + 1) + 12_345));
     }
     let mut groups = String::from("system,latency\n");
@@ -108,14 +166,44 @@ fn gallery() -> Vec<(&'static str, Request)> {
     vec![
         ("g_line_10k", req(&[], "", Some(("csv", &big_line)), 3.3, 2.4)),
         ("g_scatter_5k", req(&[("chart", "scatter"), ("fit", "linear")], "", Some(("csv", &big_scatter)), 3.3, 2.4)),
-        ("g_months_line", req(&[("chart", "line"), ("ylabel", "Sales (k€)"), ("legend", "top")], "", Some(("csv", months)), 3.3, 2.4)),
-        ("g_negative_labels", req(&[("labels", "true"), ("ylabel", "Δ accuracy (pp)")], "", Some(("csv", neg)), 3.3, 2.2)),
+        (
+            "g_months_line",
+            req(&[("chart", "line"), ("ylabel", "Sales (k€)"), ("legend", "top")], "", Some(("csv", months)), 3.3, 2.4),
+        ),
+        (
+            "g_negative_labels",
+            req(&[("labels", "true"), ("ylabel", "Δ accuracy (pp)")], "", Some(("csv", neg)), 3.3, 2.2),
+        ),
         ("g_many_categories", req(&[("title", "Tokens per language")], "", Some(("csv", &many)), 3.3, 2.4)),
         ("g_many_categories_wide", req(&[("logy", "true")], "", Some(("csv", &many)), 7.0, 2.4)),
         ("g_hist_groups", req(&[("xlabel", "Latency (ms)")], "latency distribution", Some(("csv", &groups)), 3.3, 2.4)),
-        ("g_scatter_labels", req(&[("chart", "scatter"), ("x", "params"), ("labels", "true"), ("logx", "true"), ("xlabel", "Parameters (B)")], "", Some(("csv", labelled)), 3.3, 2.4)),
+        (
+            "g_scatter_labels",
+            req(
+                &[
+                    ("chart", "scatter"),
+                    ("x", "params"),
+                    ("labels", "true"),
+                    ("logx", "true"),
+                    ("xlabel", "Parameters (B)"),
+                ],
+                "",
+                Some(("csv", labelled)),
+                3.3,
+                2.4,
+            ),
+        ),
         ("g_line_gaps_right", req(&[("legend", "right"), ("markers", "true")], "", Some(("csv", gaps)), 7.0, 2.2)),
-        ("g_json_columns", req(&[], "Accuracy per model", Some(("json", r#"{"models": ["A", "B", "C"], "accuracy": [0.9, 0.8, 0.85]}"#)), 3.3, 2.0)),
+        (
+            "g_json_columns",
+            req(
+                &[],
+                "Accuracy per model",
+                Some(("json", r#"{"models": ["A", "B", "C"], "accuracy": [0.9, 0.8, 0.85]}"#)),
+                3.3,
+                2.0,
+            ),
+        ),
     ]
 }
 
@@ -127,7 +215,10 @@ fn main() {
     plot::init();
     println!("one-time font setup: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
     let p = PlotProvider::new();
-    println!("{:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}", "chart", "svg ms", "parse ms", "pdf ms", "png ms", "total ms", "min");
+    println!(
+        "{:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "chart", "svg ms", "parse ms", "pdf ms", "png ms", "total ms", "min"
+    );
     let mut all = cases();
     if args.iter().any(|a| a == "--all") {
         all.extend(gallery());

@@ -156,8 +156,9 @@ impl Config {
             config.size = size;
         }
         for (kind, provider) in raw.defaults {
-            let k = Kind::parse(&kind)
-                .ok_or_else(|| bad(&kind, format!("`{kind}` is not a figure kind"), "kinds are plot, diagram, command, image, extract"))?;
+            let k = Kind::parse(&kind).ok_or_else(|| {
+                bad(&kind, format!("`{kind}` is not a figure kind"), "kinds are plot, diagram, command, image, extract")
+            })?;
             config.defaults.insert(k, provider);
         }
         config.runners = runners::Runners::parse(raw.runners.as_ref()).map_err(|e| {

@@ -127,19 +127,14 @@ impl Diagnostic {
                 let span = clamp_span(&loc.file.text, &loc.span);
                 cs = cs.with_labels(vec![Label::primary((), span).with_message(&self.label)]);
                 let config = term::Config::default();
-                term::emit_into_string(&config, &file, &cs)
-                    .unwrap_or_else(|_| self.render_plain())
+                term::emit_into_string(&config, &file, &cs).unwrap_or_else(|_| self.render_plain())
             }
             None => self.render_plain(),
         }
     }
 
     fn render_plain(&self) -> String {
-        let mut out = format!(
-            "{}: {}\n",
-            if self.warning { "warning" } else { "error" },
-            self.message
-        );
+        let mut out = format!("{}: {}\n", if self.warning { "warning" } else { "error" }, self.message);
         if let Some(loc) = self.location() {
             out.push_str(&format!("  at {loc}\n"));
         }
@@ -150,11 +145,8 @@ impl Diagnostic {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
-        let (line, col) = self
-            .loc
-            .as_ref()
-            .map(|l| l.file.line_col(l.span.start))
-            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        let (line, col) =
+            self.loc.as_ref().map(|l| l.file.line_col(l.span.start)).map_or((None, None), |(l, c)| (Some(l), Some(c)));
         serde_json::json!({
             "severity": if self.warning { "warning" } else { "error" },
             "message": self.message,

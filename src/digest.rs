@@ -67,10 +67,7 @@ mod tests {
     #[test]
     fn round_trips_through_text() {
         let d = Digest::of(b"abc");
-        assert_eq!(
-            d.to_string(),
-            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(d.to_string(), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(Digest::parse(&d.to_string()), Some(d));
         assert_eq!(Digest::parse(&d.hex()), Some(d));
         assert_eq!(Digest::parse("sha256:zz"), None);

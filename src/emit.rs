@@ -120,7 +120,11 @@ pub fn place(
                     Lookup::Miss | Lookup::Corrupt(_) => return Err(EmitError::Damaged(out.digest)),
                 },
             };
-            let write = if meta.is_some() { fsutil::replace_if_changed(&path, bytes) } else { fsutil::replace(&path, bytes).map(|()| true) };
+            let write = if meta.is_some() {
+                fsutil::replace_if_changed(&path, bytes)
+            } else {
+                fsutil::replace(&path, bytes).map(|()| true)
+            };
             write.map_err(|source| EmitError::Write { path: path.clone(), source })?;
         }
         let meta = std::fs::metadata(&path).map_err(|source| EmitError::Write { path: path.clone(), source })?;

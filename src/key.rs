@@ -123,7 +123,12 @@ mod tests {
             body: "Bar chart\n".into(),
             files,
             extra: BTreeMap::from([("runner.version".to_string(), "Python 3.11.2".to_string())]),
-            output: OutputSpec { formats: vec![Format::Svg, Format::Pdf], width_in: 3.3, height_in: 2.4, png_dpi: 192.0 },
+            output: OutputSpec {
+                formats: vec![Format::Svg, Format::Pdf],
+                width_in: 3.3,
+                height_in: 2.4,
+                png_dpi: 192.0,
+            },
         }
     }
 
@@ -136,20 +141,83 @@ mod tests {
             ("kind", Box::new(|r| r.kind = Kind::Diagram)),
             ("provider", Box::new(|r| r.provider = "paperbanana".into())),
             ("provider version", Box::new(|r| r.provider_version = "plot/2".into())),
-            ("attribute value", Box::new(|r| { r.attrs.insert("chart".into(), "line".into()); })),
-            ("attribute added", Box::new(|r| { r.attrs.insert("logy".into(), "true".into()); })),
-            ("attribute removed", Box::new(|r| { r.attrs.remove("title"); })),
-            ("attribute renamed", Box::new(|r| { let v = r.attrs.remove("title").unwrap(); r.attrs.insert("xlabel".into(), v); })),
+            (
+                "attribute value",
+                Box::new(|r| {
+                    r.attrs.insert("chart".into(), "line".into());
+                }),
+            ),
+            (
+                "attribute added",
+                Box::new(|r| {
+                    r.attrs.insert("logy".into(), "true".into());
+                }),
+            ),
+            (
+                "attribute removed",
+                Box::new(|r| {
+                    r.attrs.remove("title");
+                }),
+            ),
+            (
+                "attribute renamed",
+                Box::new(|r| {
+                    let v = r.attrs.remove("title").unwrap();
+                    r.attrs.insert("xlabel".into(), v);
+                }),
+            ),
             ("body", Box::new(|r| r.body = "Line chart\n".into())),
             ("body whitespace", Box::new(|r| r.body = "Bar  chart\n".into())),
-            ("file contents", Box::new(|r| { r.files.insert("data".into(), InputFile::new("csv", b"model,acc\nA,2\n".to_vec())); })),
-            ("file extension", Box::new(|r| { r.files.insert("data".into(), InputFile::new("json", b"model,acc\nA,1\n".to_vec())); })),
-            ("file role", Box::new(|r| { let f = r.files.remove("data").unwrap(); r.files.insert("style".into(), f); })),
-            ("file added", Box::new(|r| { r.files.insert("style".into(), InputFile::new("toml", b"".to_vec())); })),
-            ("extra value (runner version)", Box::new(|r| { r.extra.insert("runner.version".into(), "Python 3.12.0".into()); })),
-            ("extra added (package version)", Box::new(|r| { r.extra.insert("runner.package.matplotlib".into(), "3.9.0".into()); })),
-            ("extra removed", Box::new(|r| { r.extra.clear(); })),
-            ("extra renamed (same value, other variable)", Box::new(|r| { let v = r.extra.remove("runner.version").unwrap(); r.extra.insert("env.SEED".into(), v); })),
+            (
+                "file contents",
+                Box::new(|r| {
+                    r.files.insert("data".into(), InputFile::new("csv", b"model,acc\nA,2\n".to_vec()));
+                }),
+            ),
+            (
+                "file extension",
+                Box::new(|r| {
+                    r.files.insert("data".into(), InputFile::new("json", b"model,acc\nA,1\n".to_vec()));
+                }),
+            ),
+            (
+                "file role",
+                Box::new(|r| {
+                    let f = r.files.remove("data").unwrap();
+                    r.files.insert("style".into(), f);
+                }),
+            ),
+            (
+                "file added",
+                Box::new(|r| {
+                    r.files.insert("style".into(), InputFile::new("toml", b"".to_vec()));
+                }),
+            ),
+            (
+                "extra value (runner version)",
+                Box::new(|r| {
+                    r.extra.insert("runner.version".into(), "Python 3.12.0".into());
+                }),
+            ),
+            (
+                "extra added (package version)",
+                Box::new(|r| {
+                    r.extra.insert("runner.package.matplotlib".into(), "3.9.0".into());
+                }),
+            ),
+            (
+                "extra removed",
+                Box::new(|r| {
+                    r.extra.clear();
+                }),
+            ),
+            (
+                "extra renamed (same value, other variable)",
+                Box::new(|r| {
+                    let v = r.extra.remove("runner.version").unwrap();
+                    r.extra.insert("env.SEED".into(), v);
+                }),
+            ),
             ("formats", Box::new(|r| r.output.formats.push(Format::Png))),
             ("width", Box::new(|r| r.output.width_in = 7.0)),
             ("height", Box::new(|r| r.output.height_in = 2.5)),

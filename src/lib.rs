@@ -86,17 +86,24 @@ pub fn scan_and_plan(project: &Project, registry: &Registry) -> (plan::Plan, Vec
 
 /// Opens the project's local store.
 pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
-    LocalStore::open(&project.config.cache_dir).map_err(|e| Diagnostic::error(e.to_string()).hint("check that the cache folder is writable"))
+    LocalStore::open(&project.config.cache_dir)
+        .map_err(|e| Diagnostic::error(e.to_string()).hint("check that the cache folder is writable"))
 }
 
 /// Updates `paperfig.lock` with every built figure. Entries of figures that failed this
 /// time are kept from the old lockfile, and with errors anywhere no entry is dropped.
-fn write_lockfile(project: &Project, jobs: &[plan::Job], figures: &[FigureReport], keep_old: &dyn Fn(&str, &str) -> bool) -> Result<(), Diagnostic> {
+fn write_lockfile(
+    project: &Project,
+    jobs: &[plan::Job],
+    figures: &[FigureReport],
+    keep_old: &dyn Fn(&str, &str) -> bool,
+) -> Result<(), Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
     let old = match lock::Lockfile::read(&path) {
         Ok(old) => old.unwrap_or_default(),
         Err(e) => {
-            return Err(Diagnostic::error(e.to_string()).hint("fix or delete paperfig.lock; paperfig rewrites it on the next gen"));
+            return Err(Diagnostic::error(e.to_string())
+                .hint("fix or delete paperfig.lock; paperfig rewrites it on the next gen"));
         }
     };
     let mut new = lock::Lockfile::default();
@@ -195,9 +202,9 @@ pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Re
     }
     write_lockfile(project, &plan.jobs, &figures, &keep_old)?;
     emit::remove_stale(&config.output_dir, &previous, &manifest);
-    manifest
-        .write(&config.output_dir)
-        .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display())))?;
+    manifest.write(&config.output_dir).map_err(|e| {
+        Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display()))
+    })?;
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
     Ok(GenReport { figures, diagnostics })
 }

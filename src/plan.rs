@@ -98,7 +98,13 @@ struct FileCache {
     canonical_root: PathBuf,
 }
 
-fn plan_one(root: &Path, config: &Config, registry: &Registry, d: &Directive, files: &mut FileCache) -> Result<Job, Diagnostic> {
+fn plan_one(
+    root: &Path,
+    config: &Config,
+    registry: &Registry,
+    d: &Directive,
+    files: &mut FileCache,
+) -> Result<Job, Diagnostic> {
     let provider = registry.resolve(d, config)?;
     let file_attrs = provider.file_attrs();
     let mut attrs = BTreeMap::new();
@@ -135,14 +141,18 @@ fn plan_one(root: &Path, config: &Config, registry: &Registry, d: &Directive, fi
 fn output_spec(config: &Config, d: &Directive) -> Result<OutputSpec, Diagnostic> {
     let size = d.attr("size").map_or(config.size.as_str(), |a| a.value.as_str());
     let width_in = config::parse_size(size).ok_or_else(|| {
-        Diagnostic::error(format!("unknown figure size `{size}`")).at(d.attr_loc("size"), "here").hint(config::SIZE_HINT)
+        Diagnostic::error(format!("unknown figure size `{size}`"))
+            .at(d.attr_loc("size"), "here")
+            .hint(config::SIZE_HINT)
     })?;
     let height_in = match d.attr("height") {
-        Some(a) => config::parse_size(&a.value).filter(|_| !matches!(a.value.as_str(), "column" | "wide")).ok_or_else(|| {
-            Diagnostic::error(format!("unknown figure height `{}`", a.value))
-                .at(d.attr_loc("height"), "here")
-                .hint("give a length such as `2.5in`, `6cm` or `60mm`")
-        })?,
+        Some(a) => config::parse_size(&a.value).filter(|_| !matches!(a.value.as_str(), "column" | "wide")).ok_or_else(
+            || {
+                Diagnostic::error(format!("unknown figure height `{}`", a.value))
+                    .at(d.attr_loc("height"), "here")
+                    .hint("give a length such as `2.5in`, `6cm` or `60mm`")
+            },
+        )?,
         None if width_in >= 6.0 => width_in * 0.4,
         None => width_in * 0.72,
     };
@@ -158,7 +168,13 @@ fn output_spec(config: &Config, d: &Directive) -> Result<OutputSpec, Diagnostic>
 }
 
 /// Reads a referenced file, relative to the directive's source file, inside the project.
-fn read_input(root: &Path, d: &Directive, attr: &str, value: &str, files: &mut FileCache) -> Result<InputFile, Diagnostic> {
+fn read_input(
+    root: &Path,
+    d: &Directive,
+    attr: &str,
+    value: &str,
+    files: &mut FileCache,
+) -> Result<InputFile, Diagnostic> {
     let loc = d.attr_loc(attr);
     let base = d.loc.file.path.parent().unwrap_or(root);
     let path = base.join(value);

@@ -25,7 +25,11 @@ impl Project {
             Diagnostic::error(format!("cannot open `{}`: {e}", path.display()))
                 .hint("give the paper's folder or one of its .md/.tex files")
         })?;
-        let (start, single) = if path.is_file() { (path.parent().unwrap_or(&path).to_path_buf(), Some(path.clone())) } else { (path.clone(), None) };
+        let (start, single) = if path.is_file() {
+            (path.parent().unwrap_or(&path).to_path_buf(), Some(path.clone()))
+        } else {
+            (path.clone(), None)
+        };
         let root = start.ancestors().find(|d| d.join(config::FILE_NAME).is_file()).unwrap_or(&start).to_path_buf();
         let config = Config::load(&root)?;
         let sources = match single {
@@ -60,7 +64,10 @@ fn find_sources(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Diagnostic
         }
         let name = e.file_name().to_string_lossy();
         let p = e.path();
-        !(name.starts_with('.') || SKIP_DIRS.contains(&name.as_ref()) || p == config.cache_dir || p == config.output_dir)
+        !(name.starts_with('.')
+            || SKIP_DIRS.contains(&name.as_ref())
+            || p == config.cache_dir
+            || p == config.output_dir)
     });
     for entry in walker.filter_map(Result::ok) {
         if !entry.file_type().is_file() || !crate::scan::is_source(entry.path()) {

@@ -139,11 +139,8 @@ pub fn parse(svg: &str) -> Result<usvg::Tree, ProviderError> {
 
 /// `parse` for SVG paperfig did not write (a script's output): the parser's own error.
 pub fn try_parse(svg: &str) -> Result<usvg::Tree, usvg::Error> {
-    let mut opt = usvg::Options {
-        font_family: FONT_FAMILY.to_string(),
-        fontdb: FONTDB.clone(),
-        ..usvg::Options::default()
-    };
+    let mut opt =
+        usvg::Options { font_family: FONT_FAMILY.to_string(), fontdb: FONTDB.clone(), ..usvg::Options::default() };
     opt.image_href_resolver.resolve_string = Box::new(|_, _| None);
     usvg::Tree::from_str(svg, &opt)
 }
@@ -225,7 +222,8 @@ mod tests {
         let pages = doc.get_pages();
         assert_eq!(pages.len(), 1);
         let page = doc.get_object(*pages.values().next().unwrap()).unwrap().as_dict().unwrap();
-        let mb: Vec<f32> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+        let mb: Vec<f32> =
+            page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
         assert!((mb[2] - 144.0).abs() < 0.01 && (mb[3] - 72.0).abs() < 0.01, "{mb:?}");
 
         let dec = png::Decoder::new(std::io::Cursor::new(&arts[2].bytes));

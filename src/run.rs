@@ -3,7 +3,7 @@
 //! record the action entry, then place the outputs. Every figure is independent: one
 //! failing never stops the others, and whatever succeeded is stored.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Instant;
 
@@ -32,7 +32,14 @@ pub enum Outcome {
 }
 
 /// Runs every job on `threads` threads, placing outputs in `out_dir`.
-pub fn run(jobs: &[Job], store: &dyn Store, out_dir: &Path, previous: &Manifest, threads: usize, progress: &Progress) -> Vec<Outcome> {
+pub fn run(
+    jobs: &[Job],
+    store: &dyn Store,
+    out_dir: &Path,
+    previous: &Manifest,
+    threads: usize,
+    progress: &Progress,
+) -> Vec<Outcome> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
     let work = || {
         jobs.par_iter()
@@ -59,7 +66,9 @@ fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestF
     let start = Instant::now();
     let d = &job.directive;
     let formats = &job.request.output.formats;
-    let fail = |msg: String, hint: &str| Outcome::Failed(Diagnostic::error(msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name));
+    let fail = |msg: String, hint: &str| {
+        Outcome::Failed(Diagnostic::error(msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name))
+    };
     match store.get_action(&job.key) {
         Ok(Lookup::Hit(entry)) => match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, None) {
             Ok(outputs) => return Outcome::Done { source: Source::Cached, entry, outputs, millis: ms(start) },
@@ -72,7 +81,12 @@ fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestF
     let artifacts = match catch_unwind(AssertUnwindSafe(|| job.provider.generate(&job.request))) {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
-        Err(_) => return fail(format!("provider `{}` crashed while making this figure", job.provider.id()), "this is a bug in paperfig; please report it with the directive"),
+        Err(_) => {
+            return fail(
+                format!("provider `{}` crashed while making this figure", job.provider.id()),
+                "this is a bug in paperfig; please report it with the directive",
+            );
+        }
     };
     let mut outputs = BTreeMap::new();
     let mut fresh = BTreeMap::new();
@@ -86,7 +100,10 @@ fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestF
         }
     }
     if let Some(missing) = formats.iter().find(|f| !outputs.contains_key(f)) {
-        return fail(format!("provider `{}` made no {missing} output", job.provider.id()), "remove that format with formats=");
+        return fail(
+            format!("provider `{}` made no {missing} output", job.provider.id()),
+            "remove that format with formats=",
+        );
     }
     let entry = ActionEntry {
         key: job.key,

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{Global, EXIT_FIGURE_ERRORS};
+use super::{EXIT_FIGURE_ERRORS, Global};
 use crate::diag::Diagnostic;
-use crate::lock::{Lockfile, LOCK_FILE};
+use crate::lock::{LOCK_FILE, Lockfile};
 use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
@@ -65,7 +65,8 @@ fn verify(path: &std::path::Path, repair: bool, global: &Global) -> Result<ExitC
 
 fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<ExitCode, Diagnostic> {
     if !(0.0..=36500.0).contains(&max_age_days) {
-        return Err(Diagnostic::error(format!("--max-age {max_age_days} is out of range")).hint("give a number of days from 0 to 36500"));
+        return Err(Diagnostic::error(format!("--max-age {max_age_days} is out of range"))
+            .hint("give a number of days from 0 to 36500"));
     }
     let project = Project::open(path)?;
     let (plan, _) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{print_diagnostics, rel, Global, EXIT_FIGURE_ERRORS};
+use super::{EXIT_FIGURE_ERRORS, Global, print_diagnostics, rel};
 use crate::diag::Diagnostic;
 use crate::plan::Registry;
 use crate::progress::Verbosity;

@@ -39,7 +39,8 @@ const TEMPLATE: &str = r#"# paperfig configuration. Every key is optional; the v
 pub fn run(args: Args, _global: &Global) -> Result<ExitCode, Diagnostic> {
     let path = args.path.join(FILE_NAME);
     if path.exists() {
-        return Err(Diagnostic::error(format!("{} already exists", path.display())).hint("edit it, or delete it and run paperfig init again"));
+        return Err(Diagnostic::error(format!("{} already exists", path.display()))
+            .hint("edit it, or delete it and run paperfig init again"));
     }
     crate::fsutil::write_atomic(&path, TEMPLATE.as_bytes())
         .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))?;
@@ -55,10 +56,17 @@ mod tests {
         use crate::diag::SourceFile;
         use std::path::Path;
         use std::sync::Arc;
-        let file = Arc::new(SourceFile { name: "paperfig.toml".into(), path: "paperfig.toml".into(), text: super::TEMPLATE.into() });
+        let file = Arc::new(SourceFile {
+            name: "paperfig.toml".into(),
+            path: "paperfig.toml".into(),
+            text: super::TEMPLATE.into(),
+        });
         let c = Config::parse(Path::new("/p"), &file).unwrap();
         let d = Config::defaults(Path::new("/p"));
-        assert_eq!((c.formats, c.png_dpi, c.size, c.output_dir, c.cache_dir), (d.formats, d.png_dpi, d.size, d.output_dir, d.cache_dir));
+        assert_eq!(
+            (c.formats, c.png_dpi, c.size, c.output_dir, c.cache_dir),
+            (d.formats, d.png_dpi, d.size, d.output_dir, d.cache_dir)
+        );
         assert_eq!(c.runners, d.runners, "no runner is allowed by default");
     }
 }

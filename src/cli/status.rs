@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{print_diagnostics, Global, EXIT_FIGURE_ERRORS};
+use super::{EXIT_FIGURE_ERRORS, Global, print_diagnostics};
 use crate::diag::Diagnostic;
 use crate::plan::Registry;
 use crate::project::Project;
@@ -33,7 +33,14 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             _ => false,
         };
         let d = &job.directive;
-        rows.push((d.name.clone(), d.kind.as_str(), job.provider.id(), d.loc.display(), if cached { "cached" } else { "missing" }, job.key));
+        rows.push((
+            d.name.clone(),
+            d.kind.as_str(),
+            job.provider.id(),
+            d.loc.display(),
+            if cached { "cached" } else { "missing" },
+            job.key,
+        ));
     }
     if args.json {
         let figures: Vec<_> = rows
@@ -43,7 +50,10 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             })
             .collect();
         let errors: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"figures": figures, "errors": errors})).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"figures": figures, "errors": errors})).unwrap_or_default()
+        );
     } else {
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
         let s = rows.iter().map(|r| r.3.len()).max().unwrap_or(6).max(6);

@@ -59,7 +59,14 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-fn preset(name: &str, command: &[&str], version: &[&str], package_version: &[&str], packages: &[&str], ext: &str) -> Runner {
+fn preset(
+    name: &str,
+    command: &[&str],
+    version: &[&str],
+    package_version: &[&str],
+    packages: &[&str],
+    ext: &str,
+) -> Runner {
     Runner {
         name: name.into(),
         allowed: false,
@@ -80,8 +87,22 @@ pub fn presets() -> BTreeMap<String, Runner> {
     let py_pkg = "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))";
     let r_pkg = "cat(as.character(packageVersion(commandArgs(TRUE)[1])))";
     [
-        preset("python", &["python3", "{script}", "{outputs}"], &["python3", "--version"], &["python3", "-c", py_pkg, "{package}"], &["matplotlib"], "py"),
-        preset("r", &["Rscript", "{script}", "{outputs}"], &["Rscript", "--version"], &["Rscript", "-e", r_pkg, "{package}"], &[], "R"),
+        preset(
+            "python",
+            &["python3", "{script}", "{outputs}"],
+            &["python3", "--version"],
+            &["python3", "-c", py_pkg, "{package}"],
+            &["matplotlib"],
+            "py",
+        ),
+        preset(
+            "r",
+            &["Rscript", "{script}", "{outputs}"],
+            &["Rscript", "--version"],
+            &["Rscript", "-e", r_pkg, "{package}"],
+            &[],
+            "R",
+        ),
         preset("gnuplot", &["gnuplot", "-c", "{script}", "{out}"], &["gnuplot", "--version"], &[], &[], "gp"),
         preset("sh", &["sh", "{script}", "{outputs}"], &[], &[], &[], "sh"),
     ]
@@ -129,7 +150,9 @@ impl Runners {
         let mut allow_all = false;
         for (name, value) in table {
             if name == "allow" {
-                allow_all = value.as_bool().ok_or_else(|| err("allow", "`[runners] allow` must be true or false".into(), "write `allow = true`"))?;
+                allow_all = value.as_bool().ok_or_else(|| {
+                    err("allow", "`[runners] allow` must be true or false".into(), "write `allow = true`")
+                })?;
                 continue;
             }
             let raw: RawRunner = value.clone().try_into().map_err(|e: toml::de::Error| {
@@ -137,7 +160,11 @@ impl Runners {
             })?;
             let is_new = !runners.contains_key(name);
             if is_new && raw.command.is_none() {
-                return Err(err(name, format!("runner `{name}` has no `command`"), "give e.g. command = [\"julia\", \"{script}\", \"{out}\"]; presets are python, r, gnuplot, sh"));
+                return Err(err(
+                    name,
+                    format!("runner `{name}` has no `command`"),
+                    "give e.g. command = [\"julia\", \"{script}\", \"{out}\"]; presets are python, r, gnuplot, sh",
+                ));
             }
             let r = runners.entry(name.clone()).or_insert_with(|| preset(name, &[], &[], &[], &[], "txt"));
             if let Some(a) = raw.allow {
@@ -145,10 +172,18 @@ impl Runners {
             }
             if let Some(c) = raw.command {
                 if c.is_empty() || c[0].is_empty() {
-                    return Err(err("command", format!("runner `{name}`: `command` is empty"), "the first item is the program to run"));
+                    return Err(err(
+                        "command",
+                        format!("runner `{name}`: `command` is empty"),
+                        "the first item is the program to run",
+                    ));
                 }
                 if !c.iter().any(|a| a.contains("{script}")) {
-                    return Err(err("command", format!("runner `{name}`: `command` never mentions {{script}}"), "paperfig passes the script file as {script}"));
+                    return Err(err(
+                        "command",
+                        format!("runner `{name}`: `command` never mentions {{script}}"),
+                        "paperfig passes the script file as {script}",
+                    ));
                 }
                 r.command = c;
             }
@@ -162,12 +197,20 @@ impl Runners {
                 r.packages = p;
             }
             if !r.packages.is_empty() && !r.package_version.iter().any(|a| a.contains("{package}")) {
-                return Err(err("packages", format!("runner `{name}` lists packages but has no `package_version` command with {{package}}"), "add package_version = [..., \"{package}\"]"));
+                return Err(err(
+                    "packages",
+                    format!("runner `{name}` lists packages but has no `package_version` command with {{package}}"),
+                    "add package_version = [..., \"{package}\"]",
+                ));
             }
             for (key, list) in [("env", raw.env), ("secret_env", raw.secret_env)] {
                 if let Some(vars) = list {
                     if let Some(bad) = vars.iter().find(|v| !valid_env_name(v) || RESERVED_ENV.contains(&v.as_str())) {
-                        return Err(err(key, format!("runner `{name}`: `{bad}` cannot be passed to scripts"), "use names of letters, digits and _, other than the variables paperfig sets itself (PATH, HOME, SOURCE_DATE_EPOCH, MPLBACKEND, PAPERFIG_*)"));
+                        return Err(err(
+                            key,
+                            format!("runner `{name}`: `{bad}` cannot be passed to scripts"),
+                            "use names of letters, digits and _, other than the variables paperfig sets itself (PATH, HOME, SOURCE_DATE_EPOCH, MPLBACKEND, PAPERFIG_*)",
+                        ));
                     }
                     if key == "env" {
                         r.env = vars;
@@ -178,19 +221,31 @@ impl Runners {
             }
             if let Some(t) = raw.timeout {
                 if !(t > 0.0 && t <= 86400.0) {
-                    return Err(err("timeout", format!("runner `{name}`: timeout = {t} is out of range"), "give seconds, from 0.1 to 86400"));
+                    return Err(err(
+                        "timeout",
+                        format!("runner `{name}`: timeout = {t} is out of range"),
+                        "give seconds, from 0.1 to 86400",
+                    ));
                 }
                 r.timeout_secs = t;
             }
             if let Some(mb) = raw.max_output_mb {
                 if !(mb > 0.0 && mb <= 10_000.0) {
-                    return Err(err("max_output_mb", format!("runner `{name}`: max_output_mb = {mb} is out of range"), "give megabytes, up to 10000"));
+                    return Err(err(
+                        "max_output_mb",
+                        format!("runner `{name}`: max_output_mb = {mb} is out of range"),
+                        "give megabytes, up to 10000",
+                    ));
                 }
                 r.max_output_bytes = (mb * 1e6) as u64;
             }
             if let Some(x) = raw.extension {
                 if x.is_empty() || !x.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    return Err(err("extension", format!("runner `{name}`: extension `{x}` is not a file extension"), "give letters and digits without the dot, e.g. \"py\""));
+                    return Err(err(
+                        "extension",
+                        format!("runner `{name}`: extension `{x}` is not a file extension"),
+                        "give letters and digits without the dot, e.g. \"py\"",
+                    ));
                 }
                 r.extension = x;
             }
@@ -205,10 +260,26 @@ impl Runners {
 }
 
 /// Variables paperfig sets for every script; users cannot override them.
-pub const RESERVED_ENV: &[&str] = &["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ", "SOURCE_DATE_EPOCH", "MPLBACKEND", "MATPLOTLIBRC", "MPLCONFIGDIR", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE"];
+pub const RESERVED_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "SOURCE_DATE_EPOCH",
+    "MPLBACKEND",
+    "MATPLOTLIBRC",
+    "MPLCONFIGDIR",
+    "PYTHONHASHSEED",
+    "PYTHONDONTWRITEBYTECODE",
+];
 
 fn valid_env_name(v: &str) -> bool {
-    !v.is_empty() && !v.starts_with(|c: char| c.is_ascii_digit()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !v.starts_with("PAPERFIG_")
+    !v.is_empty()
+        && !v.starts_with(|c: char| c.is_ascii_digit())
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !v.starts_with("PAPERFIG_")
 }
 
 #[cfg(test)]

@@ -137,7 +137,8 @@ fn the_request_holds_no_paths() {
 
 #[test]
 fn unreadable_data_file_is_located_and_other_figures_still_plan() {
-    let text = format!("{}\n{}", fig("#fig:a kind=plot data=data/missing.csv"), fig("#fig:b kind=plot data=data/acc.csv"));
+    let text =
+        format!("{}\n{}", fig("#fig:a kind=plot data=data/missing.csv"), fig("#fig:b kind=plot data=data/acc.csv"));
     let p = Project::new(&text);
     let plan = p.plan();
     assert_eq!(plan.jobs.len(), 1);
@@ -155,7 +156,11 @@ fn files_outside_the_project_are_refused() {
     fs::write(p.root().parent().unwrap().join("outside.csv"), "a,b\n1,2\n").unwrap();
     let plan = p.plan();
     assert!(plan.jobs.is_empty());
-    assert!(plan.diagnostics[0].message.contains("`../outside.csv` is outside the project"), "{}", plan.diagnostics[0].message);
+    assert!(
+        plan.diagnostics[0].message.contains("`../outside.csv` is outside the project"),
+        "{}",
+        plan.diagnostics[0].message
+    );
 }
 
 #[test]

@@ -204,11 +204,14 @@ pub fn canonicalize(pdf: &[u8]) -> Option<Vec<u8>> {
     let trailer = renumber(trailer)?;
     // the trailer's /Size counts the objects plus the free entry 0
     let trailer = String::from_utf8(trailer).ok()?;
-    let trailer: String = trailer
-        .split('\n')
-        .map(|l| if l.trim_start().starts_with("/Size ") { format!("  /Size {}", walk.len() + 1) } else { l.to_string() })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let trailer: String =
+        trailer
+            .split('\n')
+            .map(|l| {
+                if l.trim_start().starts_with("/Size ") { format!("  /Size {}", walk.len() + 1) } else { l.to_string() }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
     out.extend_from_slice(trailer.as_bytes());
     let _ = write!(LossyBytes(&mut out), "\nstartxref\n{xref}\n%%EOF");
     Some(out)
@@ -241,14 +244,31 @@ mod tests {
         for (_, o) in offs {
             out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
         }
-        out.extend_from_slice(format!("trailer\n<<\n  /Size {}\n  /Root {root} 0 R\n>>\nstartxref\n{x}\n%%EOF", objects.len() + 1).as_bytes());
+        out.extend_from_slice(
+            format!("trailer\n<<\n  /Size {}\n  /Root {root} 0 R\n>>\nstartxref\n{x}\n%%EOF", objects.len() + 1)
+                .as_bytes(),
+        );
         out
     }
 
     #[test]
     fn same_document_in_two_orders_becomes_identical() {
-        let a = pdf(&[(1, "<<\n  /Type /Catalog\n  /R <<\n    /gs0 3 0 R\n    /gs1 2 0 R\n  >>\n>>"), (2, "<<\n  /ca 0.5\n>>"), (3, "<<\n  /ca 0.2\n>>")], 1);
-        let b = pdf(&[(3, "<<\n  /ca 0.5\n>>"), (1, "<<\n  /Type /Catalog\n  /R <<\n    /gs1 3 0 R\n    /gs0 2 0 R\n  >>\n>>"), (2, "<<\n  /ca 0.2\n>>")], 1);
+        let a = pdf(
+            &[
+                (1, "<<\n  /Type /Catalog\n  /R <<\n    /gs0 3 0 R\n    /gs1 2 0 R\n  >>\n>>"),
+                (2, "<<\n  /ca 0.5\n>>"),
+                (3, "<<\n  /ca 0.2\n>>"),
+            ],
+            1,
+        );
+        let b = pdf(
+            &[
+                (3, "<<\n  /ca 0.5\n>>"),
+                (1, "<<\n  /Type /Catalog\n  /R <<\n    /gs1 3 0 R\n    /gs0 2 0 R\n  >>\n>>"),
+                (2, "<<\n  /ca 0.2\n>>"),
+            ],
+            1,
+        );
         let (ca, cb) = (canonicalize(&a).unwrap(), canonicalize(&b).unwrap());
         assert_eq!(String::from_utf8_lossy(&ca), String::from_utf8_lossy(&cb));
         // offsets in the xref table point at the objects
@@ -263,7 +283,14 @@ mod tests {
 
     #[test]
     fn identical_graphics_states_are_merged() {
-        let a = pdf(&[(1, "<<\n  /R <<\n    /gs0 2 0 R\n    /gs1 3 0 R\n  >>\n>>"), (2, "<<\n  /Type /ExtGState\n  /ca 0.5\n>>"), (3, "<<\n  /Type /ExtGState\n  /ca 0.5\n>>")], 1);
+        let a = pdf(
+            &[
+                (1, "<<\n  /R <<\n    /gs0 2 0 R\n    /gs1 3 0 R\n  >>\n>>"),
+                (2, "<<\n  /Type /ExtGState\n  /ca 0.5\n>>"),
+                (3, "<<\n  /Type /ExtGState\n  /ca 0.5\n>>"),
+            ],
+            1,
+        );
         let c = String::from_utf8_lossy(&canonicalize(&a).unwrap()).to_string();
         assert!(c.contains("/gs0 2 0 R\n    /gs1 2 0 R"), "{c}");
         assert!(!c.contains("3 0 obj") && c.contains("/Size 3"), "{c}");

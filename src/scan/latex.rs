@@ -13,8 +13,8 @@
 
 use std::sync::Arc;
 
-use super::attrs::{parse_latex, Attr, AttrList};
-use super::{attr_error, BodyOrigin, RawDirective};
+use super::attrs::{Attr, AttrList, parse_latex};
+use super::{BodyOrigin, RawDirective, attr_error};
 use crate::diag::{Diagnostic, Loc, SourceFile};
 use crate::provider::Kind;
 
@@ -115,7 +115,11 @@ fn unclosed(file: &Arc<SourceFile>, at: usize, what: &str, hint: &str, resume: u
 }
 
 /// Optional `[options]` at `at`.
-fn options(file: &Arc<SourceFile>, at: usize, resume: usize) -> Result<(AttrList, std::ops::Range<usize>, usize), (Diagnostic, usize)> {
+fn options(
+    file: &Arc<SourceFile>,
+    at: usize,
+    resume: usize,
+) -> Result<(AttrList, std::ops::Range<usize>, usize), (Diagnostic, usize)> {
     let text = file.text.as_str();
     if !text[at..].starts_with('[') {
         return Ok((AttrList::default(), at..at, at));
@@ -152,7 +156,8 @@ fn environment(file: &Arc<SourceFile>, start: usize) -> Parsed {
     let end_at = body_start + end_rel;
     let (body, indent) = dedent(&text[body_start..end_at]);
     let body_origin = BodyOrigin { first_line: body_start, indent };
-    let raw = RawDirective { attrs, caption, body, span: start..end_at + END.len(), head, implied_kind: None, body_origin };
+    let raw =
+        RawDirective { attrs, caption, body, span: start..end_at + END.len(), head, implied_kind: None, body_origin };
     Ok((raw, end_at + END.len()))
 }
 
@@ -198,12 +203,8 @@ fn extract(file: &Arc<SourceFile>, start: usize) -> Parsed {
 
 /// Removes the common leading indentation of the body's lines; returns it too.
 fn dedent(body: &str) -> (String, usize) {
-    let indent = body
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
+    let indent =
+        body.lines().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
     let mut out = String::new();
     for line in body.lines() {
         out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
@@ -253,7 +254,10 @@ mod tests {
 
     #[test]
     fn missing_end_and_bad_options_are_located() {
-        let scan = scan_text("p.tex", "x\n\\begin{paperfigure}[kind=plot, draft]{c}\nbody\n\\end{paperfigure}\n\\begin{paperfigure}[kind=plot]{c}\nno end\n");
+        let scan = scan_text(
+            "p.tex",
+            "x\n\\begin{paperfigure}[kind=plot, draft]{c}\nbody\n\\end{paperfigure}\n\\begin{paperfigure}[kind=plot]{c}\nno end\n",
+        );
         assert!(scan.directives.is_empty());
         assert_eq!(scan.diagnostics.len(), 2, "{:?}", scan.diagnostics);
         assert!(scan.diagnostics[0].message.contains("`draft` has no value"));
@@ -264,7 +268,8 @@ mod tests {
 
     #[test]
     fn body_ranges_map_to_source_lines_and_columns() {
-        let scan = scan_text("p.tex", "\\begin{paperfigure}[kind=diagram]{Cap}\n    a -> b\n    b -> c\n\\end{paperfigure}\n");
+        let scan =
+            scan_text("p.tex", "\\begin{paperfigure}[kind=diagram]{Cap}\n    a -> b\n    b -> c\n\\end{paperfigure}\n");
         let d = &scan.directives[0];
         assert_eq!(d.body, "a -> b\nb -> c\n");
         let at = d.body.rfind("c").unwrap();

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
-use super::attrs::{parse_pandoc, Attr, AttrList};
-use super::{attr_error, BodyOrigin, RawDirective};
+use super::attrs::{Attr, AttrList, parse_pandoc};
+use super::{BodyOrigin, RawDirective, attr_error};
 use crate::diag::{Diagnostic, Loc, SourceFile};
 use crate::provider::Kind;
 

@@ -80,10 +80,7 @@ impl Directive {
 
     /// The file name stem used for outputs (`fig:acc` → `fig-acc`).
     pub fn stem(&self) -> String {
-        self.name
-            .chars()
-            .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
-            .collect()
+        self.name.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect()
     }
 }
 
@@ -177,10 +174,7 @@ fn scan_file(scan: &mut Scan, seen: &mut HashMap<String, Loc>, file: Arc<SourceF
 
 pub(crate) fn relative_name(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
 /// Turns an attribute-list syntax error into a diagnostic.

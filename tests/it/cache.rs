@@ -3,13 +3,15 @@
 
 use std::process::Command;
 
-use crate::util::{PaperTest, BIN};
+use crate::util::{BIN, PaperTest};
 
 /// A paper with `n` small plots, all reading one data file.
 fn many_figures(n: usize) -> PaperTest {
     let mut paper = String::from("# Many\n\n");
     for i in 0..n {
-        paper.push_str(&format!("```{{paperfig #fig:p{i} kind=plot data=data/d.csv title=\"Plot {i}\"}}\nBar chart\n```\n\n"));
+        paper.push_str(&format!(
+            "```{{paperfig #fig:p{i} kind=plot data=data/d.csv title=\"Plot {i}\"}}\nBar chart\n```\n\n"
+        ));
     }
     PaperTest::new().file("paper.md", &paper).file("data/d.csv", "model,acc\nA,1\nB,2\nC,3\n")
 }
@@ -47,7 +49,12 @@ fn damaged_object_is_found_by_verify_and_rebuilt() {
     std::fs::write(&victim, &bytes).unwrap();
     let verify = t.run(&["cache", "verify"]).code(1);
     let name = victim.file_name().unwrap().to_string_lossy().to_string();
-    assert!(verify.stdout.contains(&name) || verify.stderr.contains(&name), "verify does not name {name}:\n{}{}", verify.stdout, verify.stderr);
+    assert!(
+        verify.stdout.contains(&name) || verify.stderr.contains(&name),
+        "verify does not name {name}:\n{}{}",
+        verify.stdout,
+        verify.stderr
+    );
     // With the outputs gone, the next build needs the object, sees the damage, and rebuilds.
     std::fs::remove_dir_all(t.path("build")).unwrap();
     let run = t.build().ok();

@@ -25,7 +25,11 @@ fn without_permission_nothing_runs_and_the_directive_is_the_error() {
     let marker = t.path("../ran");
     let body = format!("touch {}\n{DRAW}", marker.display());
     let t = t.file("paper.md", &format!("# Paper\n\n{}", sh("s", "", &body)));
-    t.run(&["gen"]).code(1).stderr_has("paperfig.toml does not allow runners").stderr_has("paper.md:3:26").stderr_has("allow = true");
+    t.run(&["gen"])
+        .code(1)
+        .stderr_has("paperfig.toml does not allow runners")
+        .stderr_has("paper.md:3:26")
+        .stderr_has("allow = true");
     assert!(!marker.exists(), "the script ran without permission");
     t.write("paperfig.toml", "[runners.sh]\nallow = true\n");
     t.run(&["gen"]).ok();
@@ -35,7 +39,11 @@ fn without_permission_nothing_runs_and_the_directive_is_the_error() {
 #[test]
 fn non_zero_exit_shows_stderr_at_the_directive() {
     let t = paper(ALLOW, &sh("s", "", "echo 'plot.sh: column \"acc\" missing' >&2\nexit 3\n"));
-    t.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has("exited with status 3").stderr_has("column \"acc\" missing");
+    t.run(&["gen"])
+        .code(1)
+        .stderr_has("paper.md:3:")
+        .stderr_has("exited with status 3")
+        .stderr_has("column \"acc\" missing");
     assert!(!t.path("build/figures/fig-s.svg").exists());
 }
 
@@ -49,7 +57,12 @@ fn a_failing_line_of_a_body_script_is_located() {
 fn timeout_stops_the_script() {
     let start = std::time::Instant::now();
     let t = paper("[runners]\nallow = true\n[runners.sh]\ntimeout = 1\n", &sh("s", "", "echo started >&2\nsleep 60\n"));
-    t.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has("ran longer than 1 s").stderr_has("started").stderr_has("timeout");
+    t.run(&["gen"])
+        .code(1)
+        .stderr_has("paper.md:3:")
+        .stderr_has("ran longer than 1 s")
+        .stderr_has("started")
+        .stderr_has("timeout");
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
 }
 
@@ -61,11 +74,19 @@ fn missing_output_is_named() {
 
 #[test]
 fn garbage_output_is_rejected_and_never_stored() {
-    for (outputs, garbage) in [("svg", "echo 'Traceback: oops' > \"$1\"\n"), ("pdf", "head -c 300 /dev/urandom > \"$1\"\n"), ("png", "echo '%PNG' > \"$1\"\n")] {
+    for (outputs, garbage) in [
+        ("svg", "echo 'Traceback: oops' > \"$1\"\n"),
+        ("pdf", "head -c 300 /dev/urandom > \"$1\"\n"),
+        ("png", "echo '%PNG' > \"$1\"\n"),
+    ] {
         let t = paper(ALLOW, &sh("s", &format!("outputs={outputs} formats={outputs}"), garbage));
         t.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has(&format!("not a valid {outputs} file"));
         assert!(!t.path(&format!("build/figures/fig-s.{outputs}")).exists());
-        let objects = walkdir::WalkDir::new(t.path(".paperfig")).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()).count();
+        let objects = walkdir::WalkDir::new(t.path(".paperfig"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .count();
         assert_eq!(objects, 0, "{outputs}: something was stored");
     }
 }
@@ -74,17 +95,22 @@ fn garbage_output_is_rejected_and_never_stored() {
 fn runner_not_installed_is_a_clear_message() {
     let config = "[runners.plotit]\nallow = true\ncommand = [\"paperfig-plotit-missing\", \"{script}\", \"{out}\"]\n";
     let t = paper(config, "```{paperfig #fig:s kind=command runner=plotit}\nplot\n```\n");
-    t.run(&["gen"]).code(1).stderr_has("paper.md:3:41").stderr_has("runner `plotit` needs `paperfig-plotit-missing`, which is not installed");
+    t.run(&["gen"])
+        .code(1)
+        .stderr_has("paper.md:3:41")
+        .stderr_has("runner `plotit` needs `paperfig-plotit-missing`, which is not installed");
 }
 
 #[test]
 fn undeclared_input_is_reported() {
-    let t = paper(ALLOW, &sh("s", "inputs=data/a.csv", &format!("set -e\ncat data/a.csv data/b.csv > /dev/null\n{DRAW}")))
-        .file("data/a.csv", "x\n1\n")
-        .file("data/b.csv", "x\n2\n");
+    let t =
+        paper(ALLOW, &sh("s", "inputs=data/a.csv", &format!("set -e\ncat data/a.csv data/b.csv > /dev/null\n{DRAW}")))
+            .file("data/a.csv", "x\n1\n")
+            .file("data/b.csv", "x\n2\n");
     t.run(&["gen"]).code(1).stderr_has("looked for `data/b.csv`").stderr_has("inputs=");
     // Declared, it runs: the glob brings both files into the working copy.
-    let paper = std::fs::read_to_string(t.path("paper.md")).unwrap().replace("inputs=data/a.csv", "inputs=\"data/*.csv\"");
+    let paper =
+        std::fs::read_to_string(t.path("paper.md")).unwrap().replace("inputs=data/a.csv", "inputs=\"data/*.csv\"");
     t.write("paper.md", &paper);
     t.run(&["gen"]).ok();
 }
@@ -93,7 +119,9 @@ fn undeclared_input_is_reported() {
 fn second_build_runs_no_script_and_an_input_edit_reruns_only_its_script() {
     let t = PaperTest::new();
     let log = t.path("../runs.log");
-    let fig = |id: &str, input: &str| sh(id, &format!("inputs={input}"), &format!("echo {id} >> {}\ncat {input} > /dev/null\n{DRAW}", log.display()));
+    let fig = |id: &str, input: &str| {
+        sh(id, &format!("inputs={input}"), &format!("echo {id} >> {}\ncat {input} > /dev/null\n{DRAW}", log.display()))
+    };
     let t = t
         .file("paperfig.toml", ALLOW)
         .file("paper.md", &format!("# Paper\n\n{}{}", fig("a", "data/a.csv"), fig("b", "data/b.csv")))
@@ -136,7 +164,10 @@ fn matplotlib_figure_is_byte_stable() {
 #[test]
 fn gnuplot_figure_from_a_script_file() {
     let t = paper(ALLOW, "```{paperfig #fig:g kind=command runner=gnuplot script=plot.gp inputs=d.dat}\n```\n")
-        .file("plot.gp", "set terminal svg size 317,228\nset output ARG1\nplot 'd.dat' using 1:2 with lines title 'gp-series'\n")
+        .file(
+            "plot.gp",
+            "set terminal svg size 317,228\nset output ARG1\nplot 'd.dat' using 1:2 with lines title 'gp-series'\n",
+        )
         .file("d.dat", "1 2\n2 4\n3 3\n");
     t.build().ok();
     let svg = std::fs::read_to_string(t.path("build/figures/fig-g.svg")).unwrap();

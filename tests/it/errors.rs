@@ -27,22 +27,42 @@ fn check(broken: &str, message: &str, location: &str, hint: &str) {
 
 #[test]
 fn unclosed_attribute_quote() {
-    check("```{paperfig #fig:x kind=plot caption=\"Top-1}\n```", "unclosed quote in the value of `caption`", "paper.md:3:39", "add a closing \"");
+    check(
+        "```{paperfig #fig:x kind=plot caption=\"Top-1}\n```",
+        "unclosed quote in the value of `caption`",
+        "paper.md:3:39",
+        "add a closing \"",
+    );
 }
 
 #[test]
 fn unknown_kind() {
-    check("```{paperfig #fig:x kind=chart}\n```", "unknown figure kind `chart`", "paper.md:3:26", "kind is one of: plot, diagram");
+    check(
+        "```{paperfig #fig:x kind=chart}\n```",
+        "unknown figure kind `chart`",
+        "paper.md:3:26",
+        "kind is one of: plot, diagram",
+    );
 }
 
 #[test]
 fn missing_required_attribute() {
-    check("```{paperfig #fig:x data=data/ok.csv}\n```", "missing the required attribute `kind`", "paper.md:3:4", "add kind=plot");
+    check(
+        "```{paperfig #fig:x data=data/ok.csv}\n```",
+        "missing the required attribute `kind`",
+        "paper.md:3:4",
+        "add kind=plot",
+    );
 }
 
 #[test]
 fn unreadable_data_file() {
-    check("```{paperfig #fig:x kind=plot data=data/nope.csv}\nBar chart\n```", "cannot read data file `data/nope.csv`: no such file", "paper.md:3:36", "relative to the folder of paper.md");
+    check(
+        "```{paperfig #fig:x kind=plot data=data/nope.csv}\nBar chart\n```",
+        "cannot read data file `data/nope.csv`: no such file",
+        "paper.md:3:36",
+        "relative to the folder of paper.md",
+    );
 }
 
 #[test]
@@ -66,7 +86,9 @@ fn duplicate_ids_and_kinds_without_provider_are_reported() {
         &format!("{GOOD}\n```{{paperfig #fig:good kind=plot}}\nx\n```\n\n![Fig](cite:vaswani2017#figure=3)\n"),
     );
     let run = t.run(&["gen"]).code(1);
-    run.stderr_has("figure id `fig:good` is used twice").stderr_has("paper.md:9:4").stderr_has("no provider in this build makes kind `extract` figures");
+    run.stderr_has("figure id `fig:good` is used twice")
+        .stderr_has("paper.md:9:4")
+        .stderr_has("no provider in this build makes kind `extract` figures");
 }
 
 #[test]
@@ -103,6 +125,11 @@ fn no_panic_on_hostile_input() {
 fn diagram_syntax_errors_point_into_the_body() {
     let broken = "```{paperfig #fig:d kind=diagram}\na -> b\nb [shape=star]\n```";
     let t = paper_with(broken);
-    t.run(&["gen"]).code(1).stderr_has("unknown shape `star`").stderr_has("paper.md:5:4").stderr_has("b [shape=star]").stderr_has("shapes: box, rounded, cylinder, ellipse");
+    t.run(&["gen"])
+        .code(1)
+        .stderr_has("unknown shape `star`")
+        .stderr_has("paper.md:5:4")
+        .stderr_has("b [shape=star]")
+        .stderr_has("shapes: box, rounded, cylinder, ellipse");
     assert!(t.path("build/figures/fig-good.pdf").is_file());
 }

@@ -108,8 +108,15 @@ fn lockfile_names_every_figure_and_is_stable() {
 
 #[test]
 fn building_one_file_keeps_the_other_files_figures() {
-    let t = PaperTest::copy_of("examples/paper").file("appendix.md", "```{paperfig #fig:extra kind=plot}\nBar chart\n---\nmodel,acc\nA,1\nB,2\n```\n");
-    std::fs::write(t.path("paperfig.toml"), std::fs::read_to_string(t.path("paperfig.toml")).unwrap().replace("sources = [\"paper.md\"]", "sources = [\"*.md\"]")).unwrap();
+    let t = PaperTest::copy_of("examples/paper")
+        .file("appendix.md", "```{paperfig #fig:extra kind=plot}\nBar chart\n---\nmodel,acc\nA,1\nB,2\n```\n");
+    std::fs::write(
+        t.path("paperfig.toml"),
+        std::fs::read_to_string(t.path("paperfig.toml"))
+            .unwrap()
+            .replace("sources = [\"paper.md\"]", "sources = [\"*.md\"]"),
+    )
+    .unwrap();
     let all = t.build().ok();
     assert_eq!(all.with_status("generated").len(), FIGURES.len() + 1);
     let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();

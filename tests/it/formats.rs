@@ -1,7 +1,7 @@
 //! Every output of the example, checked with real tools: poppler for PDFs, the png crate
 //! for PNGs, and an XML look at SVGs.
 
-use crate::util::{pdf_text, poppler, PaperTest};
+use crate::util::{PaperTest, pdf_text, poppler};
 
 #[test]
 fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
@@ -39,11 +39,19 @@ fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
 fn script_pdfs_are_vector_at_print_size() {
     let t = PaperTest::copy_of("examples/paper");
     t.build().ok();
-    for (name, font, text) in [("fig-robustness", "DejaVuSans", "Corruption severity"), ("fig-memory", "LiberationSans", "Linear attention")] {
+    for (name, font, text) in
+        [("fig-robustness", "DejaVuSans", "Corruption severity"), ("fig-memory", "LiberationSans", "Linear attention")]
+    {
         let pdf = t.path(&format!("build/figures/{name}.pdf"));
         let info = poppler("pdfinfo", &[], &pdf);
         assert!(info.contains("Pages:           1"), "{info}");
-        let width: f64 = info.lines().find_map(|l| l.strip_prefix("Page size:")).and_then(|l| l.split_whitespace().next()).unwrap().parse().unwrap();
+        let width: f64 = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Page size:"))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((width - 237.6).abs() < 1.0, "{name}: page width {width} pt");
         let fonts = poppler("pdffonts", &[], &pdf);
         let rows: Vec<&str> = fonts.lines().skip(2).collect();
@@ -58,15 +66,22 @@ fn pngs_decode_at_the_configured_resolution() {
     t.build().ok();
     // gnuplot sizes its SVG in whole pixels (316 px for 3.3 in), so fig-memory may be a few
     // PNG pixels narrower.
-    for (name, inches, tolerance) in [("fig-acc", 3.3, 1), ("fig-throughput", 7.0, 1), ("fig-robustness", 3.3, 1), ("fig-memory", 3.3, 4)] {
+    for (name, inches, tolerance) in
+        [("fig-acc", 3.3, 1), ("fig-throughput", 7.0, 1), ("fig-robustness", 3.3, 1), ("fig-memory", 3.3, 4)]
+    {
         let file = std::fs::File::open(t.path(&format!("build/figures/{name}.png"))).unwrap();
         let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size()];
         let frame = reader.next_frame(&mut buf).unwrap();
         let expected = (inches * 192.0_f64).round() as i64;
-        assert!((frame.width as i64 - expected).abs() <= tolerance, "{name}: width {} px, expected {expected}", frame.width);
+        assert!(
+            (frame.width as i64 - expected).abs() <= tolerance,
+            "{name}: width {} px, expected {expected}",
+            frame.width
+        );
         // Not blank: some pixels are dark (axes, text, bars).
-        let dark = buf.chunks(4).filter(|p| p.len() == 4 && p[3] > 200 && p[0] < 100 && p[1] < 100 && p[2] < 100).count();
+        let dark =
+            buf.chunks(4).filter(|p| p.len() == 4 && p[3] > 200 && p[0] < 100 && p[1] < 100 && p[2] < 100).count();
         assert!(dark > 100, "{name}: looks blank ({dark} dark pixels)");
     }
 }
@@ -78,7 +93,12 @@ fn svgs_declare_their_print_size_and_keep_text() {
     let svg = std::fs::read_to_string(t.path("build/figures/fig-acc.svg")).unwrap();
     assert!(svg.contains("width=\"3.3in\""), "{}", &svg[..svg.len().min(300)]);
     assert!(svg.contains("<text") && svg.contains("ResNet-50"));
-    let tick_labels: Vec<&str> = svg.split("<text").skip(1).filter_map(|s| s.split('>').nth(1)).map(|s| s.split('<').next().unwrap_or("")).collect();
+    let tick_labels: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|s| s.split('>').nth(1))
+        .map(|s| s.split('<').next().unwrap_or(""))
+        .collect();
     assert!(!tick_labels.iter().any(|l| l.ends_with(".0")), "integer ticks printed with .0: {tick_labels:?}");
 }
 

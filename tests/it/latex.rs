@@ -11,7 +11,8 @@ fn latex_paper_figures_are_built() {
     let acc = figs.iter().find(|f| f["id"] == "fig:acc").unwrap();
     assert!(acc["source"].as_str().unwrap().starts_with("paper.tex:"), "{}", acc["source"]);
     assert!(t.path("build/figures/fig-acc.pdf").is_file());
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("build/figures/manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path("build/figures/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["figures"]["fig:acc"]["caption"], "Top-1 accuracy");
     assert_eq!(manifest["figures"]["fig:acc"]["outputs"]["pdf"]["file"], "fig-acc.pdf");
 }

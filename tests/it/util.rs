@@ -109,7 +109,8 @@ impl Run {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
 
     /// Figure ids whose gen status is `status` (`generated` / `cached`), sorted.
@@ -128,7 +129,11 @@ impl Run {
 
 /// Runs a poppler tool on a file and returns its stdout; fails the test if it fails.
 pub fn poppler(tool: &str, args: &[&str], file: &Path) -> String {
-    let out = Command::new(tool).args(args).arg(file).output().unwrap_or_else(|e| panic!("{tool} not runnable ({e}); run scripts/setup"));
+    let out = Command::new(tool)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} not runnable ({e}); run scripts/setup"));
     assert!(out.status.success(), "{tool} {} failed: {}", file.display(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -131,7 +131,13 @@ fn kill_group(child: &mut std::process::Child) {
 
 /// Total size of the files under `dir` (not following symlinks).
 pub fn dir_size(dir: &Path) -> u64 {
-    walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok).filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum()
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
 }
 
 /// Where `program` would be found: itself if it has a slash, else the first match on `path`.
@@ -150,7 +156,8 @@ mod tests {
     fn sh(script: &str, timeout_ms: u64) -> Finished {
         let dir = tempfile::tempdir().unwrap();
         let env = vec![("PATH".to_string(), std::env::var("PATH").unwrap_or_default())];
-        let limits = Limits { timeout: Duration::from_millis(timeout_ms), watch: Some((dir.path().to_path_buf(), 1_000_000)) };
+        let limits =
+            Limits { timeout: Duration::from_millis(timeout_ms), watch: Some((dir.path().to_path_buf(), 1_000_000)) };
         run(&["sh".into(), "-c".into(), script.into()], dir.path(), &env, &limits)
     }
 
@@ -182,7 +189,12 @@ mod tests {
     #[test]
     fn environment_is_only_what_is_given() {
         let f = sh("env | sort", 10_000);
-        let names: Vec<&str> = f.stdout.lines().filter_map(|l| l.split('=').next()).filter(|n| !["PWD", "SHLVL", "_", "OLDPWD"].contains(n)).collect();
+        let names: Vec<&str> = f
+            .stdout
+            .lines()
+            .filter_map(|l| l.split('=').next())
+            .filter(|n| !["PWD", "SHLVL", "_", "OLDPWD"].contains(n))
+            .collect();
         assert_eq!(names, ["PATH"], "{}", f.stdout);
     }
 

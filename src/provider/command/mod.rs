@@ -97,10 +97,20 @@ fn probe_output(r: &Runner, argv: &[String], what: &str) -> Result<String, Provi
     match f.exit {
         exec::Exit::Success => Ok(format!("{}\n{}", f.stdout.trim(), f.stderr.trim()).trim().to_string()),
         exec::Exit::NotStarted(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_installed(r, &argv[0])),
-        exec::Exit::NotStarted(e) => Err(ProviderError::new(format!("runner `{}`: cannot run `{shown}`: {e}", r.name)).at_attr("runner")),
-        _ => Err(ProviderError::new(format!("runner `{}`: `{shown}` failed, so the {what} is unknown:\n{}", r.name, last_lines(&f.stderr, 5)))
-            .at_attr("runner")
-            .hint(if what.starts_with("version of package") { install_hint(r, what) } else { format!("check that `{}` works, or set [runners.{}] version", argv[0], r.name) })),
+        exec::Exit::NotStarted(e) => {
+            Err(ProviderError::new(format!("runner `{}`: cannot run `{shown}`: {e}", r.name)).at_attr("runner"))
+        }
+        _ => Err(ProviderError::new(format!(
+            "runner `{}`: `{shown}` failed, so the {what} is unknown:\n{}",
+            r.name,
+            last_lines(&f.stderr, 5)
+        ))
+        .at_attr("runner")
+        .hint(if what.starts_with("version of package") {
+            install_hint(r, what)
+        } else {
+            format!("check that `{}` works, or set [runners.{}] version", argv[0], r.name)
+        })),
     }
 }
 
@@ -150,7 +160,10 @@ fn base_env(work: &Path) -> Vec<(String, String)> {
             env.push((name.into(), v));
         }
     }
-    let mplconfig = std::env::var("HOME").map_or_else(|_| std::env::temp_dir().join("paperfig-matplotlib"), |h| Path::new(&h).join(".cache/paperfig/matplotlib"));
+    let mplconfig = std::env::var("HOME").map_or_else(
+        |_| std::env::temp_dir().join("paperfig-matplotlib"),
+        |h| Path::new(&h).join(".cache/paperfig/matplotlib"),
+    );
     for (k, v) in [
         ("LANG", "C.UTF-8".to_string()),
         ("LC_ALL", "C.UTF-8".to_string()),
@@ -174,14 +187,19 @@ fn outputs(req: &Request) -> Result<Vec<Format>, ProviderError> {
     let list = req.attr("outputs").unwrap_or("svg");
     let mut out = Vec::new();
     for name in list.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
-        let f = Format::parse(name)
-            .ok_or_else(|| ProviderError::new(format!("unknown output format `{name}`")).at_attr("outputs").hint("outputs is a comma list of svg, pdf, png"))?;
+        let f = Format::parse(name).ok_or_else(|| {
+            ProviderError::new(format!("unknown output format `{name}`"))
+                .at_attr("outputs")
+                .hint("outputs is a comma list of svg, pdf, png")
+        })?;
         if !out.contains(&f) {
             out.push(f);
         }
     }
     if out.is_empty() {
-        return Err(ProviderError::new("outputs= names no format").at_attr("outputs").hint("e.g. outputs=svg or outputs=pdf,png"));
+        return Err(ProviderError::new("outputs= names no format")
+            .at_attr("outputs")
+            .hint("e.g. outputs=svg or outputs=pdf,png"));
     }
     Ok(out)
 }
@@ -207,14 +225,24 @@ fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), Provid
     for pat in patterns(&value) {
         let rel = Path::new(pat);
         if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
-            return Err(bad(format!("input `{pat}` is not inside the folder of this file"), "inputs are relative paths below the folder of the file with the directive (no `..`), so the script's working copy can mirror them"));
+            return Err(bad(
+                format!("input `{pat}` is not inside the folder of this file"),
+                "inputs are relative paths below the folder of the file with the directive (no `..`), so the script's working copy can mirror them",
+            ));
         }
         let mut found = Vec::new();
         if is_glob(pat) {
-            let glob = globset::GlobBuilder::new(pat).literal_separator(true).build().map_err(|e| bad(format!("bad glob `{pat}`: {e}"), "globs use *, **, ?, [abc] and {a,b}"))?.compile_matcher();
+            let glob = globset::GlobBuilder::new(pat)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| bad(format!("bad glob `{pat}`: {e}"), "globs use *, **, ?, [abc] and {a,b}"))?
+                .compile_matcher();
             let literal: Vec<&str> = pat.split('/').take_while(|s| !is_glob(s)).collect();
             let start = ctx.base.join(literal.join("/"));
-            let walk = walkdir::WalkDir::new(&start).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            let walk = walkdir::WalkDir::new(&start)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
             // `path().is_file()` follows a symlinked file, as reading it will.
             for entry in walk.filter_map(Result::ok).filter(|e| e.path().is_file()) {
                 let Ok(r) = entry.path().strip_prefix(ctx.base) else { continue };
@@ -224,21 +252,33 @@ fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), Provid
                 }
             }
             if found.is_empty() {
-                return Err(bad(format!("input glob `{pat}` matches no file"), "globs are relative to the folder of the file with the directive"));
+                return Err(bad(
+                    format!("input glob `{pat}` matches no file"),
+                    "globs are relative to the folder of the file with the directive",
+                ));
             }
         } else {
             found.push(pat.trim_start_matches("./").to_string());
         }
         for r in found {
             let path = ctx.base.join(&r);
-            let canonical = path.canonicalize().map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "inputs are relative to the folder of the file with the directive"))?;
+            let canonical = path.canonicalize().map_err(|e| {
+                bad(
+                    format!("cannot read input `{r}`: {e}"),
+                    "inputs are relative to the folder of the file with the directive",
+                )
+            })?;
             if !canonical.starts_with(ctx.root) {
-                return Err(bad(format!("input `{r}` is outside the project"), "figures may only read files inside the project folder"));
+                return Err(bad(
+                    format!("input `{r}` is outside the project"),
+                    "figures may only read files inside the project folder",
+                ));
             }
             if !canonical.is_file() {
                 return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
             }
-            let bytes = std::fs::read(&canonical).map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
+            let bytes = std::fs::read(&canonical)
+                .map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
             let ext = Path::new(&r).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
             req.files.insert(format!("{INPUT}{r}"), InputFile::new(&ext, bytes));
         }
@@ -249,10 +289,14 @@ fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), Provid
 /// The script's text: the body, or the `script=` file.
 fn script(req: &Request) -> Result<&[u8], ProviderError> {
     match (req.files.get("script"), req.body.trim().is_empty()) {
-        (Some(_), false) => Err(ProviderError::new("this figure has both a script= file and a script in its body").at_attr("script").hint("keep one of them")),
+        (Some(_), false) => Err(ProviderError::new("this figure has both a script= file and a script in its body")
+            .at_attr("script")
+            .hint("keep one of them")),
         (Some(f), true) => Ok(&f.bytes[..]),
         (None, false) => Ok(req.body.as_bytes()),
-        (None, true) => Err(ProviderError::new("kind=command figure without a script").at_attr("kind").hint("write the script in the block, or name a file with script=")),
+        (None, true) => Err(ProviderError::new("kind=command figure without a script")
+            .at_attr("kind")
+            .hint("write the script in the block, or name a file with script=")),
     }
 }
 
@@ -269,7 +313,11 @@ fn expand(template: &[String], script: &str, outs: &[Format]) -> Result<Vec<Stri
             let placeholder = format!("{{out.{}}}", f.ext());
             if a.contains(&placeholder) {
                 if !outs.contains(&f) {
-                    return Err(ProviderError::new(format!("the runner's command uses {placeholder} but outputs= lacks {f}")).at_attr("outputs").hint(format!("add {f} to outputs=")));
+                    return Err(ProviderError::new(format!(
+                        "the runner's command uses {placeholder} but outputs= lacks {f}"
+                    ))
+                    .at_attr("outputs")
+                    .hint(format!("add {f} to outputs=")));
                 }
                 a = a.replace(&placeholder, &out_path(f));
             }
@@ -328,7 +376,10 @@ impl Provider for CommandProvider {
             return Err(ProviderError::new("runners are not allowed").at_attr("kind"));
         }
         let outs = outputs(req)?;
-        let tmp = tempfile::Builder::new().prefix("paperfig-run-").tempdir().map_err(|e| ProviderError::new(format!("cannot create a temporary folder: {e}")))?;
+        let tmp = tempfile::Builder::new()
+            .prefix("paperfig-run-")
+            .tempdir()
+            .map_err(|e| ProviderError::new(format!("cannot create a temporary folder: {e}")))?;
         let work = tmp.path();
         let io = |e: std::io::Error| ProviderError::new(format!("cannot prepare the script's working copy: {e}"));
         for (name, f) in &req.files {
@@ -346,7 +397,11 @@ impl Provider for CommandProvider {
             std::fs::write(work.join("matplotlibrc"), MATPLOTLIBRC).map_err(io)?;
         }
         // The command as keyed (the config's copy is the same within one process).
-        let template: Vec<String> = req.extra.get("runner.command").and_then(|c| serde_json::from_str(c).ok()).unwrap_or_else(|| r.command.clone());
+        let template: Vec<String> = req
+            .extra
+            .get("runner.command")
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_else(|| r.command.clone());
         let argv = expand(&template, &script_name, &outs)?;
         let mut env = base_env(work);
         let o = &req.output;
@@ -369,26 +424,44 @@ impl Provider for CommandProvider {
                 env.push((name.clone(), v));
             }
         }
-        let limits = exec::Limits { timeout: Duration::from_secs_f64(r.timeout_secs), watch: Some((work.to_path_buf(), r.max_output_bytes)) };
+        let limits = exec::Limits {
+            timeout: Duration::from_secs_f64(r.timeout_secs),
+            watch: Some((work.to_path_buf(), r.max_output_bytes)),
+        };
         let done = exec::run(&argv, work, &env, &limits);
         let name = &r.name;
         match done.exit {
             exec::Exit::Success => {}
-            exec::Exit::NotStarted(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_installed(r, &argv[0])),
-            exec::Exit::NotStarted(e) => return Err(ProviderError::new(format!("runner `{name}`: cannot run `{}`: {e}", argv[0])).at_attr("runner")),
+            exec::Exit::NotStarted(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(not_installed(r, &argv[0]));
+            }
+            exec::Exit::NotStarted(e) => {
+                return Err(
+                    ProviderError::new(format!("runner `{name}`: cannot run `{}`: {e}", argv[0])).at_attr("runner")
+                );
+            }
             exec::Exit::TimedOut => {
-                return Err(ProviderError::new(format!("the `{name}` script ran longer than {} s and was stopped{}", r.timeout_secs, stderr_block(&done.stderr)))
-                    .hint(format!("make it faster, or raise [runners.{name}] timeout in paperfig.toml")));
+                return Err(ProviderError::new(format!(
+                    "the `{name}` script ran longer than {} s and was stopped{}",
+                    r.timeout_secs,
+                    stderr_block(&done.stderr)
+                ))
+                .hint(format!("make it faster, or raise [runners.{name}] timeout in paperfig.toml")));
             }
             exec::Exit::TooLarge(n) => {
-                return Err(ProviderError::new(format!("the `{name}` script wrote {:.1} MB, more than the limit of {:.1} MB, and was stopped", n as f64 / 1e6, r.max_output_bytes as f64 / 1e6))
-                    .hint(format!("raise [runners.{name}] max_output_mb in paperfig.toml if this is intended")));
+                return Err(ProviderError::new(format!(
+                    "the `{name}` script wrote {:.1} MB, more than the limit of {:.1} MB, and was stopped",
+                    n as f64 / 1e6,
+                    r.max_output_bytes as f64 / 1e6
+                ))
+                .hint(format!("raise [runners.{name}] max_output_mb in paperfig.toml if this is intended")));
             }
             exec::Exit::Failed(code) => {
                 let status = code.map_or("was killed by a signal".to_string(), |c| format!("exited with status {c}"));
                 let mut e = ProviderError::new(format!("the `{name}` script {status}{}", stderr_block(&done.stderr)));
                 if !req.files.contains_key("script") {
-                    if let Some(range) = script_line(&done.stderr, &script_name).and_then(|n| line_range(&req.body, n)) {
+                    if let Some(range) = script_line(&done.stderr, &script_name).and_then(|n| line_range(&req.body, n))
+                    {
                         e = e.at_body(range);
                     }
                 }
@@ -408,7 +481,9 @@ impl Provider for CommandProvider {
                     .hint(format!("write the figure to the path paperfig passes ({{out.{0}}} in the command, $PAPERFIG_OUT_{1} in the environment: {2}), or change outputs=", f.ext(), f.ext().to_uppercase(), out_path(*f)))
             })?;
             validate(*f, &bytes).map_err(|why| {
-                ProviderError::new(format!("the `{name}` script's {f} output is not a valid {f} file: {why}")).at_attr("outputs").hint("nothing was stored; check what the script writes to that path")
+                ProviderError::new(format!("the `{name}` script's {f} output is not a valid {f} file: {why}"))
+                    .at_attr("outputs")
+                    .hint("nothing was stored; check what the script writes to that path")
             })?;
             written.insert(*f, bytes);
         }
@@ -443,7 +518,11 @@ fn validate(f: Format, bytes: &[u8]) -> Result<(), String> {
 
 /// The requested formats from what the script wrote: its own files where it wrote them,
 /// PDF and PNG derived from its SVG otherwise.
-fn derive(written: &BTreeMap<Format, Vec<u8>>, wanted: &[Format], png_dpi: f64) -> Result<Vec<Artifact>, ProviderError> {
+fn derive(
+    written: &BTreeMap<Format, Vec<u8>>,
+    wanted: &[Format],
+    png_dpi: f64,
+) -> Result<Vec<Artifact>, ProviderError> {
     let mut tree = None;
     let mut out = Vec::new();
     for f in wanted {
@@ -453,12 +532,18 @@ fn derive(written: &BTreeMap<Format, Vec<u8>>, wanted: &[Format], png_dpi: f64) 
         }
         let Some(svg) = written.get(&Format::Svg) else {
             let have: Vec<&str> = written.keys().map(|f| f.ext()).collect();
-            return Err(ProviderError::new(format!("this figure needs a {f} file, and the script writes only {}", have.join(", ")))
-                .at_attr("outputs")
-                .hint(format!("add {f} (or svg, which paperfig converts) to outputs=, or drop {f} with formats=")));
+            return Err(ProviderError::new(format!(
+                "this figure needs a {f} file, and the script writes only {}",
+                have.join(", ")
+            ))
+            .at_attr("outputs")
+            .hint(format!("add {f} (or svg, which paperfig converts) to outputs=, or drop {f} with formats=")));
         };
         if tree.is_none() {
-            tree = Some(render::try_parse(std::str::from_utf8(svg).unwrap_or("")).map_err(|e| ProviderError::new(format!("the script's SVG does not parse: {e}")))?);
+            tree = Some(
+                render::try_parse(std::str::from_utf8(svg).unwrap_or(""))
+                    .map_err(|e| ProviderError::new(format!("the script's SVG does not parse: {e}")))?,
+            );
         }
         let t = tree.as_ref().expect("parsed above");
         let bytes = match f {
@@ -492,12 +577,15 @@ fn stderr_block(stderr: &str) -> String {
 /// file followed by a line number (`paperfig-script.py", line 7`, `paperfig-script.sh: 7:`,
 /// `"paperfig-script.gp" line 7:`, R's `paperfig-script.R:7:`).
 fn script_line(stderr: &str, script_name: &str) -> Option<usize> {
-    stderr.match_indices(script_name).filter_map(|(i, _)| {
-        let rest = stderr[i + script_name.len()..].trim_start_matches(['"', '\'', ',', ':', ' ', '#']);
-        let rest = rest.strip_prefix("line").unwrap_or(rest).trim_start();
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok().filter(|n| *n > 0)
-    }).last()
+    stderr
+        .match_indices(script_name)
+        .filter_map(|(i, _)| {
+            let rest = stderr[i + script_name.len()..].trim_start_matches(['"', '\'', ',', ':', ' ', '#']);
+            let rest = rest.strip_prefix("line").unwrap_or(rest).trim_start();
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok().filter(|n| *n > 0)
+        })
+        .last()
 }
 
 /// The byte range of line `n` (1-based) of `text`, without its newline.
@@ -517,16 +605,28 @@ fn line_range(text: &str, n: usize) -> Option<std::ops::Range<usize>> {
 /// most likely an input the script reads but the directive does not declare.
 fn undeclared(stderr: &str, req: &Request, work: &Path) -> Option<String> {
     let lower = stderr.to_lowercase();
-    if !["no such file", "cannot open", "can't open", "cannot find", "not found", "does not exist"].iter().any(|m| lower.contains(m)) {
+    if !["no such file", "cannot open", "can't open", "cannot find", "not found", "does not exist"]
+        .iter()
+        .any(|m| lower.contains(m))
+    {
         return None;
     }
     stderr
         .split(|c: char| c.is_whitespace() || "'\"`,:;()[]<>".contains(c))
         .map(|t| t.trim_start_matches("./").trim_end_matches('.'))
-        .filter(|t| !t.is_empty() && !t.starts_with(['/', '-']) && (t.contains('/') || t.contains('.')) && t.chars().any(|c| c.is_alphabetic()))
+        .filter(|t| {
+            !t.is_empty()
+                && !t.starts_with(['/', '-'])
+                && (t.contains('/') || t.contains('.'))
+                && t.chars().any(|c| c.is_alphabetic())
+        })
         .filter(|t| !t.starts_with(SCRIPT) && !t.starts_with(OUT_DIR) && !t.contains("://"))
         .filter(|t| !req.files.contains_key(&format!("{INPUT}{t}")) && !work.join(t).exists())
-        .find(|t| Path::new(t).extension().is_some_and(|e| e.len() <= 5 && e.to_string_lossy().chars().all(|c| c.is_ascii_alphanumeric())))
+        .find(|t| {
+            Path::new(t)
+                .extension()
+                .is_some_and(|e| e.len() <= 5 && e.to_string_lossy().chars().all(|c| c.is_ascii_alphanumeric()))
+        })
         .map(str::to_string)
 }
 

@@ -10,7 +10,7 @@ use super::*;
 use crate::config::Config;
 use crate::diag::SourceFile;
 use crate::digest::Digest;
-use crate::plan::{plan, Plan, Registry};
+use crate::plan::{Plan, Registry, plan};
 use crate::scan::scan_files;
 
 struct Proj {
@@ -41,10 +41,15 @@ impl Proj {
     fn plan(&self, config: &str, attrs: &str, body: &str) -> Plan {
         self.write("paper.md", &format!("# P\n\n```{{paperfig #fig:s kind=command {attrs}}}\n{body}```\n"));
         self.write("paperfig.toml", config);
-        let file = Arc::new(SourceFile { name: "paperfig.toml".into(), path: self.root.join("paperfig.toml"), text: config.into() });
+        let file = Arc::new(SourceFile {
+            name: "paperfig.toml".into(),
+            path: self.root.join("paperfig.toml"),
+            text: config.into(),
+        });
         let config = Config::parse(&self.root, &file).unwrap();
         let env = self.env.clone();
-        let provider = CommandProvider::with_env(config.runners.clone(), Arc::new(move |n| env.lock().unwrap().get(n).cloned()));
+        let provider =
+            CommandProvider::with_env(config.runners.clone(), Arc::new(move |n| env.lock().unwrap().get(n).cloned()));
         let registry = Registry::new(vec![Arc::new(provider)]);
         let scan = scan_files(&self.root, &[self.root.join("paper.md")]);
         assert!(scan.diagnostics.is_empty());
@@ -52,7 +57,11 @@ impl Proj {
     }
     fn key(&self, config: &str, attrs: &str, body: &str) -> Digest {
         let p = self.plan(config, attrs, body);
-        assert!(p.diagnostics.is_empty(), "{}", p.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"));
+        assert!(
+            p.diagnostics.is_empty(),
+            "{}",
+            p.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n")
+        );
         p.jobs[0].key
     }
     fn error(&self, config: &str, attrs: &str, body: &str) -> String {
@@ -156,10 +165,14 @@ fn glob_inputs_key_each_match_by_path_and_contents() {
 fn runner_command_is_an_input_but_timeout_and_limits_are_not() {
     let p = Proj::new();
     let k = p.key(CONFIG, SH, BODY);
-    assert_ne!(p.key("[runners]\nallow = true\n[runners.sh]\ncommand = [\"sh\", \"-e\", \"{script}\", \"{out}\"]\n", SH, BODY), k);
+    assert_ne!(
+        p.key("[runners]\nallow = true\n[runners.sh]\ncommand = [\"sh\", \"-e\", \"{script}\", \"{out}\"]\n", SH, BODY),
+        k
+    );
     assert_eq!(p.key("[runners]\nallow = true\n[runners.sh]\ntimeout = 5\nmax_output_mb = 2\n", SH, BODY), k);
     // The same script under another runner is another figure.
-    let bash = "[runners]\nallow = true\n[runners.sh2]\ncommand = [\"sh\", \"{script}\", \"{outputs}\"]\nextension = \"sh\"\n";
+    let bash =
+        "[runners]\nallow = true\n[runners.sh2]\ncommand = [\"sh\", \"{script}\", \"{outputs}\"]\nextension = \"sh\"\n";
     assert_ne!(p.key(bash, "runner=sh2 inputs=data/a.csv", BODY), k);
 }
 
@@ -213,7 +226,11 @@ fn declared_env_values_are_inputs_and_secret_values_are_not() {
 
 fn generate(p: &Proj, config: &str, attrs: &str, body: &str) -> Result<Vec<Artifact>, ProviderError> {
     let plan = p.plan(config, attrs, body);
-    assert!(plan.diagnostics.is_empty(), "{}", plan.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        plan.diagnostics.is_empty(),
+        "{}",
+        plan.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n")
+    );
     let job = &plan.jobs[0];
     job.provider.generate(&job.request)
 }
@@ -251,7 +268,13 @@ fn failures_say_what_happened() {
     assert!(e.message.contains("not a valid png"), "{}", e.message);
     let e = generate(&p, "[runners]\nallow = true\n[runners.sh]\ntimeout = 0.3\n", SH, "sleep 30\n").unwrap_err();
     assert!(e.message.contains("longer than 0.3 s"), "{}", e.message);
-    let e = generate(&p, "[runners]\nallow = true\n[runners.sh]\nmax_output_mb = 0.5\n", SH, "while true; do head -c 100000 /dev/zero >> \"$1\"; done\n").unwrap_err();
+    let e = generate(
+        &p,
+        "[runners]\nallow = true\n[runners.sh]\nmax_output_mb = 0.5\n",
+        SH,
+        "while true; do head -c 100000 /dev/zero >> \"$1\"; done\n",
+    )
+    .unwrap_err();
     assert!(e.message.contains("more than the limit"), "{}", e.message);
     // A PDF-only script cannot give the SVG the figure asks for.
     let e = generate(&p, CONFIG, "runner=sh outputs=pdf", "printf '%%PDF-1.4\\n%%%%EOF\\n' > \"$1\"\n").unwrap_err();
@@ -261,8 +284,16 @@ fn failures_say_what_happened() {
 #[test]
 fn path_helpers() {
     assert_eq!(patterns("a.csv, b/*.csv  c"), ["a.csv", "b/*.csv", "c"]);
-    let argv = expand(&["x".into(), "{script}".into(), "{outputs}".into(), "--pdf={out.pdf}".into()], "s.py", &[Format::Svg, Format::Pdf]).unwrap();
-    assert_eq!(argv, ["x", "s.py", "paperfig-out/figure.svg", "paperfig-out/figure.pdf", "--pdf=paperfig-out/figure.pdf"]);
+    let argv = expand(
+        &["x".into(), "{script}".into(), "{outputs}".into(), "--pdf={out.pdf}".into()],
+        "s.py",
+        &[Format::Svg, Format::Pdf],
+    )
+    .unwrap();
+    assert_eq!(
+        argv,
+        ["x", "s.py", "paperfig-out/figure.svg", "paperfig-out/figure.pdf", "--pdf=paperfig-out/figure.pdf"]
+    );
     assert!(expand(&["{out.png}".into()], "s", &[Format::Svg]).is_err());
     let _ = Path::new("");
 }

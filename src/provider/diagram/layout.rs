@@ -54,6 +54,8 @@ pub struct Layered {
 }
 
 /// Builds the layered graph and orders it.
+// Edges, ranks and groups are indexed in parallel arrays; index loops read best here.
+#[allow(clippy::needless_range_loop)]
 pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let n = g.nodes.len();
     let along = |(w, h): (f64, f64)| if horizontal { (w, h) } else { (h, w) };

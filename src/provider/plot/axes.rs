@@ -8,10 +8,11 @@
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::canvas::{Anchor, Canvas};
+use super::legend::{self, Legend, LegendPos};
+use super::spec::ChartSpec;
+use super::style::*;
 pub use super::ticks::RangeMode;
 use super::ticks::{linear, logarithmic};
-use super::legend::{self, Legend, LegendPos};
-use super::style::*;
 use crate::provider::ProviderError;
 
 /// A rectangle in points, y downwards.
@@ -59,6 +60,25 @@ pub struct AxisReq {
     pub data: AxisData,
     pub label: String,
     pub grid: bool,
+}
+
+impl AxisReq {
+    /// The y axis of the series of line and scatter charts, spanning `lo..hi`, gridded.
+    pub fn values(spec: &ChartSpec, lo: f64, hi: f64, mode: RangeMode) -> AxisReq {
+        AxisReq {
+            data: AxisData::Num {
+                lo,
+                hi,
+                log: spec.logy,
+                lim: spec.ylim,
+                mode,
+                headroom: (0.0, 0.0),
+                int: all_int(spec.series.iter().flat_map(|s| s.y.iter())),
+            },
+            label: spec.ylabel.clone(),
+            grid: true,
+        }
+    }
 }
 
 /// A laid-out axis.
@@ -165,7 +185,11 @@ fn num_axis(d: &AxisData, len: f64, horizontal: bool) -> AxisKind {
     let AxisData::Num { lo, hi, log, lim, mode, headroom, int } = d else { unreachable!() };
     // Leave room for value labels: stretch the data range (in log space on log axes) so
     // `headroom` points stay free.
-    let (t, inv) = if *log { (f64::log10 as fn(f64) -> f64, (|v: f64| 10f64.powf(v)) as fn(f64) -> f64) } else { ((|v| v) as fn(f64) -> f64, (|v| v) as fn(f64) -> f64) };
+    let (t, inv) = if *log {
+        (f64::log10 as fn(f64) -> f64, (|v: f64| 10f64.powf(v)) as fn(f64) -> f64)
+    } else {
+        ((|v| v) as fn(f64) -> f64, (|v| v) as fn(f64) -> f64)
+    };
     let (mut dlo, mut dhi) = (t(*lo), t(*hi));
     let span = (dhi - dlo).max(if *log { 0.3 } else { f64::MIN_POSITIVE });
     let usable = (len - headroom.0 - headroom.1).max(len * 0.5);
@@ -222,9 +246,7 @@ fn cat_lines(labels: &[String], band: f64, max_turned: f64) -> (Vec<Vec<String>>
             if text_w(l, TICK_PT, false) <= max_turned {
                 return vec![l.clone()];
             }
-            (2..=fit_lines)
-                .find_map(|n| wrap(l, max_turned, TICK_PT, n))
-                .unwrap_or_else(|| vec![l.clone()])
+            (2..=fit_lines).find_map(|n| wrap(l, max_turned, TICK_PT, n)).unwrap_or_else(|| vec![l.clone()])
         })
         .collect();
     (lines, true)
@@ -240,7 +262,14 @@ fn block_h(n: usize) -> f64 {
 
 impl Frame {
     /// Lays out title, legend, axes and the plot area on a `fig` (points) figure.
-    pub fn layout(fig: (f64, f64), title: &str, xr: &AxisReq, yr: &AxisReq, legend: Option<&Legend>, pos: LegendPos) -> Result<Frame, ProviderError> {
+    pub fn layout(
+        fig: (f64, f64),
+        title: &str,
+        xr: &AxisReq,
+        yr: &AxisReq,
+        legend: Option<&Legend>,
+        pos: LegendPos,
+    ) -> Result<Frame, ProviderError> {
         let (fw, fh) = fig;
         let legend_size = legend.map(|l| l.size(pos, fw - 2.0 * PAD));
         let mut top = PAD;
@@ -264,12 +293,23 @@ impl Frame {
                 d @ AxisData::Num { .. } => num_axis(d, plot.h(), false),
                 AxisData::Cat(labels) => {
                     let max = (fw * 0.4).max(40.0);
-                    let lines = labels.iter().map(|l| if text_w(l, TICK_PT, false) > max { wrap(l, max, TICK_PT, 4).unwrap_or_else(|| vec![l.clone()]) } else { vec![l.clone()] }).collect();
+                    let lines = labels
+                        .iter()
+                        .map(|l| {
+                            if text_w(l, TICK_PT, false) > max {
+                                wrap(l, max, TICK_PT, 4).unwrap_or_else(|| vec![l.clone()])
+                            } else {
+                                vec![l.clone()]
+                            }
+                        })
+                        .collect();
                     AxisKind::Cat { lines, vertical: false }
                 }
             };
             let y_tick_w = match &y_kind {
-                AxisKind::Num { ticks, .. } => ticks.iter().map(|t| text_w(&t.1, TICK_PT, false)).fold(0.0, f64::max) + TICK_LEN + GAP,
+                AxisKind::Num { ticks, .. } => {
+                    ticks.iter().map(|t| text_w(&t.1, TICK_PT, false)).fold(0.0, f64::max) + TICK_LEN + GAP
+                }
                 AxisKind::Cat { lines, .. } => lines.iter().map(|l| block_w(l)).fold(0.0, f64::max) + GAP * 1.5,
             };
             let x0 = PAD + ylabel_w + y_tick_w;
@@ -285,8 +325,12 @@ impl Frame {
                     let half = |t: Option<&(f64, String)>| t.map_or(0.0, |t| text_w(&t.1, TICK_PT, false) / 2.0);
                     (TICK_LEN + GAP + cap_h(TICK_PT) + 1.5, half(ticks.first()), half(ticks.last()))
                 }
-                AxisKind::Cat { lines, vertical: true } => (GAP * 1.5 + lines.iter().map(|l| block_w(l)).fold(0.0, f64::max), 0.0, 0.0),
-                AxisKind::Cat { lines, .. } => (GAP * 1.5 + block_h(lines.iter().map(Vec::len).max().unwrap_or(1)) + 1.5, 0.0, 0.0),
+                AxisKind::Cat { lines, vertical: true } => {
+                    (GAP * 1.5 + lines.iter().map(|l| block_w(l)).fold(0.0, f64::max), 0.0, 0.0)
+                }
+                AxisKind::Cat { lines, .. } => {
+                    (GAP * 1.5 + block_h(lines.iter().map(Vec::len).max().unwrap_or(1)) + 1.5, 0.0, 0.0)
+                }
             };
             // numeric labels centred on the ends of the x axis stick out by half their width
             let x0 = x0.max(PAD + first);
@@ -302,7 +346,9 @@ impl Frame {
                 fw / 72.0,
                 fh / 72.0
             ))
-            .hint("make the figure larger, shorten the labels and the title, or use chart=barh for long category names"));
+            .hint(
+                "make the figure larger, shorten the labels and the title, or use chart=barh for long category names",
+            ));
         }
         let (xk, yk) = axes.expect("laid out");
         let x_range = (plot.x0, plot.x1);
@@ -384,12 +430,28 @@ impl Frame {
                         let n = l.len() as f64;
                         for (k, line) in l.iter().enumerate() {
                             let xk = x + (k as f64 - (n - 1.0) / 2.0) * line_h(TICK_PT);
-                            c.text(xk, p.y1 + GAP * 1.5, line, TICK_PT, false, Anchor::new(HPos::Right, VPos::Center), true);
+                            c.text(
+                                xk,
+                                p.y1 + GAP * 1.5,
+                                line,
+                                TICK_PT,
+                                false,
+                                Anchor::new(HPos::Right, VPos::Center),
+                                true,
+                            );
                         }
                         deepest = deepest.max(block_w(l));
                     } else {
                         for (k, line) in l.iter().enumerate() {
-                            c.text(x, p.y1 + GAP * 1.5 + k as f64 * line_h(TICK_PT), line, TICK_PT, false, tick_top, false);
+                            c.text(
+                                x,
+                                p.y1 + GAP * 1.5 + k as f64 * line_h(TICK_PT),
+                                line,
+                                TICK_PT,
+                                false,
+                                tick_top,
+                                false,
+                            );
                         }
                         deepest = deepest.max(block_h(l.len()) + 1.5);
                     }
@@ -437,7 +499,10 @@ impl Frame {
             c.text(x, (p.y0 + p.y1) / 2.0, &self.y.label, LABEL_PT, false, Anchor::new(HPos::Center, VPos::Top), true);
         }
         if !self.title.is_empty() {
-            let x = ((p.x0 + p.x1) / 2.0).clamp(PAD + text_w(&self.title, TITLE_PT, true) / 2.0, self.fig.0 - PAD - text_w(&self.title, TITLE_PT, true) / 2.0);
+            let x = ((p.x0 + p.x1) / 2.0).clamp(
+                PAD + text_w(&self.title, TITLE_PT, true) / 2.0,
+                self.fig.0 - PAD - text_w(&self.title, TITLE_PT, true) / 2.0,
+            );
             c.text(x, PAD, &self.title, TITLE_PT, true, tick_top, false);
         }
         if let Some((l, r, flow)) = &self.legend {

@@ -84,7 +84,13 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     }
     let decimals = decimals_for(&spec.series.iter().flat_map(|s| s.y.clone()).collect::<Vec<_>>(), 3);
     let label_of = |v: f64| fmt_value(v, decimals);
-    let widest = spec.series.iter().flat_map(|s| s.y.iter()).filter(|v| v.is_finite()).map(|v| text_w(&label_of(*v), VALUE_PT, false)).fold(0.0, f64::max);
+    let widest = spec
+        .series
+        .iter()
+        .flat_map(|s| s.y.iter())
+        .filter(|v| v.is_finite())
+        .map(|v| text_w(&label_of(*v), VALUE_PT, false))
+        .fold(0.0, f64::max);
     // Value labels wider than their bars would collide with the neighbours: turn them to
     // read upwards. The bar thickness is estimated from a plot width of 80 % of the figure.
     let ns = spec.series.len().max(1) as f64;
@@ -114,7 +120,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let cat = AxisReq { data: AxisData::Cat(cats), label: spec.xlabel.clone(), grid: false };
     let (xr, yr) = if horizontal { (value, cat) } else { (cat, value) };
     let legend = Legend {
-        items: spec.series.iter().enumerate().map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity: 1.0 })).collect(),
+        items: spec
+            .series
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity: 1.0 }))
+            .collect(),
     };
     let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
         geometry(spec, f, horizontal).iter().map(|b| b.rect).collect()
@@ -159,7 +170,15 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
 /// the plot's edge (for horizontal bars: the figure's edge or a right legend), else in
 /// white inside the bar; once one label has to go inside, every label that fits inside
 /// goes there too, so the chart reads consistently. Labels that fit nowhere are left out.
-fn draw_value_labels(c: &mut Canvas, frame: &Frame, bars: &[Bar], horizontal: bool, turned: bool, label_of: &dyn Fn(f64) -> String, fig: (f64, f64)) {
+fn draw_value_labels(
+    c: &mut Canvas,
+    frame: &Frame,
+    bars: &[Bar],
+    horizontal: bool,
+    turned: bool,
+    label_of: &dyn Fn(f64) -> String,
+    fig: (f64, f64),
+) {
     let p = frame.plot;
     let val_axis = if horizontal { &frame.x } else { &frame.y };
     let right_limit = match &frame.legend {
@@ -197,7 +216,13 @@ fn draw_value_labels(c: &mut Canvas, frame: &Frame, bars: &[Bar], horizontal: bo
                 (false, false) => b.rect.y1,
                 (false, true) => b.rect.y0,
             };
-            Spot { o, out_at: end + o * GAP, in_at: near - o * GAP, fits_out: room >= need, fits_in: (near - base).abs() >= along + 2.0 * GAP }
+            Spot {
+                o,
+                out_at: end + o * GAP,
+                in_at: near - o * GAP,
+                fits_out: room >= need,
+                fits_in: (near - base).abs() >= along + 2.0 * GAP,
+            }
         })
         .collect();
     let any_inside = spots.iter().any(|s| !s.fits_out);

@@ -12,17 +12,15 @@
 
 use std::cell::RefCell;
 use std::convert::Infallible;
-use std::rc::Rc;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use plotters::coord::Shift;
 use plotters::element::{Circle, PathElement, Polygon, Rectangle, Text};
 use plotters::prelude::DrawingArea;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle};
-use plotters_backend::{
-    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
-};
+use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind};
 
 use super::style;
 use crate::provider::ProviderError;
@@ -119,10 +117,21 @@ impl DrawingBackend for PaperSvg {
     fn draw_pixel(&mut self, p: BackendCoord, c: BackendColor) -> Result<(), DrawingErrorKind<Infallible>> {
         self.draw_rect(p, (p.0 + 1, p.1 + 1), &c, true)
     }
-    fn draw_line<S: BackendStyle>(&mut self, a: BackendCoord, b: BackendCoord, s: &S) -> Result<(), DrawingErrorKind<Infallible>> {
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        a: BackendCoord,
+        b: BackendCoord,
+        s: &S,
+    ) -> Result<(), DrawingErrorKind<Infallible>> {
         self.draw_path([a, b], s)
     }
-    fn draw_rect<S: BackendStyle>(&mut self, a: BackendCoord, b: BackendCoord, s: &S, fill: bool) -> Result<(), DrawingErrorKind<Infallible>> {
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        a: BackendCoord,
+        b: BackendCoord,
+        s: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Infallible>> {
         if s.color().alpha == 0.0 {
             return Ok(());
         }
@@ -132,7 +141,11 @@ impl DrawingBackend for PaperSvg {
         self.fill_or_stroke(s, fill);
         Ok(())
     }
-    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, path: I, s: &S) -> Result<(), DrawingErrorKind<Infallible>> {
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        s: &S,
+    ) -> Result<(), DrawingErrorKind<Infallible>> {
         if s.color().alpha == 0.0 {
             return Ok(());
         }
@@ -143,7 +156,11 @@ impl DrawingBackend for PaperSvg {
         self.buf.push_str("/>\n");
         Ok(())
     }
-    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, vert: I, s: &S) -> Result<(), DrawingErrorKind<Infallible>> {
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        s: &S,
+    ) -> Result<(), DrawingErrorKind<Infallible>> {
         if s.color().alpha == 0.0 {
             return Ok(());
         }
@@ -153,7 +170,13 @@ impl DrawingBackend for PaperSvg {
         self.buf.push_str("/>\n");
         Ok(())
     }
-    fn draw_circle<S: BackendStyle>(&mut self, c: BackendCoord, r: u32, s: &S, fill: bool) -> Result<(), DrawingErrorKind<Infallible>> {
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        c: BackendCoord,
+        r: u32,
+        s: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Infallible>> {
         if s.color().alpha == 0.0 {
             return Ok(());
         }
@@ -161,7 +184,12 @@ impl DrawingBackend for PaperSvg {
         self.fill_or_stroke(s, fill);
         Ok(())
     }
-    fn draw_text<T: BackendTextStyle>(&mut self, text: &str, s: &T, pos: BackendCoord) -> Result<(), DrawingErrorKind<Infallible>> {
+    fn draw_text<T: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        s: &T,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<Infallible>> {
         let size = s.size();
         let cap = render::font_metrics().cap_height * size;
         // Baseline offset in the text's own (possibly rotated) frame: VPos names where
@@ -203,7 +231,11 @@ impl DrawingBackend for PaperSvg {
             // Smaller than the base, but never under the 7 pt floor of the house style.
             Some(exp) => {
                 let small = (size * 0.7).max(7.0 * UNITS);
-                let _ = writeln!(self.buf, ">10<tspan baseline-shift=\"super\" font-size=\"{}\">{exp}</tspan></text>", num(small));
+                let _ = writeln!(
+                    self.buf,
+                    ">10<tspan baseline-shift=\"super\" font-size=\"{}\">{exp}</tspan></text>",
+                    num(small)
+                );
             }
             None => {
                 let _ = writeln!(self.buf, ">{}</text>", escape(text));
@@ -278,7 +310,15 @@ impl Canvas {
         let (w, h) = ((width_in * 72.0 * UNITS).ceil() as u32, (height_in * 72.0 * UNITS).ceil() as u32);
         let backend = Rc::new(RefCell::new(PaperSvg { buf: String::with_capacity(16 * 1024), size: (w, h) }));
         let area = DrawingArea::from(&backend);
-        let mut c = Canvas { backend, area, width: width_in * 72.0, height: height_in * 72.0, width_in, height_in, missing: Vec::new() };
+        let mut c = Canvas {
+            backend,
+            area,
+            width: width_in * 72.0,
+            height: height_in * 72.0,
+            width_in,
+            height_in,
+            missing: Vec::new(),
+        };
         c.rect(0.0, 0.0, c.width, c.height, style::WHITE, 1.0);
         c
     }
@@ -321,7 +361,17 @@ impl Canvas {
 
     /// `text` in another colour (value labels inside bars).
     #[allow(clippy::too_many_arguments)]
-    pub fn text_colored(&mut self, x: f64, y: f64, s: &str, size: f64, bold: bool, at: Anchor, vertical: bool, color: RGBColor) {
+    pub fn text_colored(
+        &mut self,
+        x: f64,
+        y: f64,
+        s: &str,
+        size: f64,
+        bold: bool,
+        at: Anchor,
+        vertical: bool,
+        color: RGBColor,
+    ) {
         if s.is_empty() {
             return;
         }
@@ -355,7 +405,16 @@ impl Canvas {
         let half_pi = std::f64::consts::FRAC_PI_2;
         match m {
             Circle => self.circle(x, y, r, c, opacity),
-            Square => self.polygon(&[(x - r * 0.88, y - r * 0.88), (x + r * 0.88, y - r * 0.88), (x + r * 0.88, y + r * 0.88), (x - r * 0.88, y + r * 0.88)], c, opacity),
+            Square => self.polygon(
+                &[
+                    (x - r * 0.88, y - r * 0.88),
+                    (x + r * 0.88, y - r * 0.88),
+                    (x + r * 0.88, y + r * 0.88),
+                    (x - r * 0.88, y + r * 0.88),
+                ],
+                c,
+                opacity,
+            ),
             TriangleUp => self.polygon(&poly(3, -half_pi, r * 1.3), c, opacity),
             TriangleDown => self.polygon(&poly(3, half_pi, r * 1.3), c, opacity),
             Diamond => self.polygon(&poly(4, 0.0, r * 1.25), c, opacity),

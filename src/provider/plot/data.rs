@@ -39,7 +39,11 @@ impl Column {
     /// First cell of a text column that is neither a number nor empty (for error messages).
     pub fn first_non_number(&self) -> Option<(usize, &str)> {
         match &self.values {
-            Values::Text(v) => v.iter().enumerate().find(|(_, s)| !s.is_empty() && parse_num(s).is_none()).map(|(i, s)| (i, s.as_str())),
+            Values::Text(v) => v
+                .iter()
+                .enumerate()
+                .find(|(_, s)| !s.is_empty() && parse_num(s).is_none())
+                .map(|(i, s)| (i, s.as_str())),
             Values::Num(_) => None,
         }
     }
@@ -113,7 +117,9 @@ fn column(name: String, cells: Vec<Cell>) -> Column {
                 .into_iter()
                 .map(|c| match c {
                     Cell::Missing => String::new(),
-                    Cell::Num(v) => super::style::fmt_fixed(v, super::style::decimals_for(&[v], 6)).replace('\u{2212}', "-"),
+                    Cell::Num(v) => {
+                        super::style::fmt_fixed(v, super::style::decimals_for(&[v], 6)).replace('\u{2212}', "-")
+                    }
                     Cell::Text(s) => s,
                 })
                 .collect(),
@@ -125,7 +131,8 @@ fn column(name: String, cells: Vec<Cell>) -> Column {
 fn check_names(names: &[String], what: &str) -> Result<(), ProviderError> {
     for (i, n) in names.iter().enumerate() {
         if n.trim().is_empty() {
-            return Err(ProviderError::new(format!("{what}: column {} has no name", i + 1)).hint("give every column a name in the header row"));
+            return Err(ProviderError::new(format!("{what}: column {} has no name", i + 1))
+                .hint("give every column a name in the header row"));
         }
         if names[..i].contains(n) {
             return Err(ProviderError::new(format!("{what}: column name `{n}` appears twice")));
@@ -138,7 +145,8 @@ fn check_names(names: &[String], what: &str) -> Result<(), ProviderError> {
 /// number of the header in the user's file, for messages.
 pub fn parse_csv(text: &str, line0: usize) -> Result<Table, ProviderError> {
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delim = [b',', b'\t', b';'].into_iter().max_by_key(|d| (first.matches(*d as char).count(), *d == b',')).unwrap_or(b',');
+    let delim =
+        [b',', b'\t', b';'].into_iter().max_by_key(|d| (first.matches(*d as char).count(), *d == b',')).unwrap_or(b',');
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
@@ -149,14 +157,12 @@ pub fn parse_csv(text: &str, line0: usize) -> Result<Table, ProviderError> {
         let line = pos.map_or(line0, |p| p.line() as usize + line0 - 1);
         ProviderError::new(format!("CSV data, line {line}: {msg}"))
     };
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| err_at(e.position(), e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let header: Vec<String> =
+        rdr.headers().map_err(|e| err_at(e.position(), e.to_string()))?.iter().map(str::to_string).collect();
     if header.is_empty() || header.iter().all(|h| h.is_empty()) {
-        return Err(ProviderError::new("CSV data is empty").hint("the first line must name the columns, e.g. `model,accuracy`"));
+        return Err(
+            ProviderError::new("CSV data is empty").hint("the first line must name the columns, e.g. `model,accuracy`")
+        );
     }
     check_names(&header, "CSV data")?;
     let mut cols: Vec<Vec<Cell>> = header.iter().map(|_| Vec::new()).collect();
@@ -168,7 +174,12 @@ pub fn parse_csv(text: &str, line0: usize) -> Result<Table, ProviderError> {
         if rec.len() != header.len() {
             return Err(err_at(
                 rec.position(),
-                format!("this row has {} fields but the header has {} ({})", rec.len(), header.len(), header.join(", ")),
+                format!(
+                    "this row has {} fields but the header has {} ({})",
+                    rec.len(),
+                    header.len(),
+                    header.join(", ")
+                ),
             )
             .hint("quote fields that contain the separator, e.g. \"Smith, J.\""));
         }
@@ -248,7 +259,10 @@ fn json_cell(v: &J, at: impl Fn() -> String) -> Result<Cell, ProviderError> {
         J::Bool(b) => Cell::Text(b.to_string()),
         J::Str(s) => cell_from_str(s),
         J::Arr(_) | J::Obj(_) => {
-            return Err(ProviderError::new(format!("JSON data, {}: expected a number or a string, found a nested list or object", at())));
+            return Err(ProviderError::new(format!(
+                "JSON data, {}: expected a number or a string, found a nested list or object",
+                at()
+            )));
         }
     })
 }
@@ -257,18 +271,19 @@ fn json_cell(v: &J, at: impl Fn() -> String) -> Result<Cell, ProviderError> {
 /// `{"data": [records…]}`) or columns (`{"model": ["A", "B"], "acc": [0.9, 0.8]}`; keys
 /// whose value is not a list, such as a `"title"`, are ignored).
 pub fn parse_json(text: &str) -> Result<Table, ProviderError> {
-    let j: J = serde_json::from_str(text).map_err(|e| {
-        ProviderError::new(format!("JSON data, line {} column {}: {e}", e.line(), e.column()))
-    })?;
-    let shape_hint = "use records `[{\"model\": \"A\", \"acc\": 0.9}, …]` or columns `{\"model\": [\"A\"], \"acc\": [0.9]}`";
+    let j: J = serde_json::from_str(text)
+        .map_err(|e| ProviderError::new(format!("JSON data, line {} column {}: {e}", e.line(), e.column())))?;
+    let shape_hint =
+        "use records `[{\"model\": \"A\", \"acc\": 0.9}, …]` or columns `{\"model\": [\"A\"], \"acc\": [0.9]}`";
     // `{"data": [records…]}`: records wrapped in an object with one list of objects
     let j = match j {
         J::Obj(fields) => {
             let mut lists = fields.iter().filter(|(_, v)| matches!(v, J::Arr(_)));
             match (lists.next(), lists.next()) {
-                (Some((_, J::Arr(a))), None) if !a.is_empty() && a.iter().all(|r| matches!(r, J::Obj(_))) => {
-                    fields.into_iter().find_map(|(_, v)| if let J::Arr(a) = v { Some(J::Arr(a)) } else { None }).expect("found above")
-                }
+                (Some((_, J::Arr(a))), None) if !a.is_empty() && a.iter().all(|r| matches!(r, J::Obj(_))) => fields
+                    .into_iter()
+                    .find_map(|(_, v)| if let J::Arr(a) = v { Some(J::Arr(a)) } else { None })
+                    .expect("found above"),
                 _ => J::Obj(fields),
             }
         }
@@ -279,7 +294,11 @@ pub fn parse_json(text: &str) -> Result<Table, ProviderError> {
             let mut names: Vec<String> = Vec::new();
             for (i, r) in rows.iter().enumerate() {
                 let J::Obj(fields) = r else {
-                    return Err(ProviderError::new(format!("JSON data, record {}: expected an object like {{\"x\": 1, \"y\": 2}}", i + 1)).hint(shape_hint));
+                    return Err(ProviderError::new(format!(
+                        "JSON data, record {}: expected an object like {{\"x\": 1, \"y\": 2}}",
+                        i + 1
+                    ))
+                    .hint(shape_hint));
                 };
                 for (k, _) in fields {
                     if !names.contains(k) {
@@ -303,7 +322,8 @@ pub fn parse_json(text: &str) -> Result<Table, ProviderError> {
             Ok(Table { columns: cols })
         }
         J::Obj(fields) => {
-            let lists: Vec<(String, Vec<J>)> = fields.into_iter().filter_map(|(k, v)| if let J::Arr(a) = v { Some((k, a)) } else { None }).collect();
+            let lists: Vec<(String, Vec<J>)> =
+                fields.into_iter().filter_map(|(k, v)| if let J::Arr(a) = v { Some((k, a)) } else { None }).collect();
             if lists.is_empty() {
                 return Err(ProviderError::new("JSON data: the object has no lists of values").hint(shape_hint));
             }
@@ -319,7 +339,11 @@ pub fn parse_json(text: &str) -> Result<Table, ProviderError> {
             check_names(&names, "JSON data")?;
             let mut cols = Vec::with_capacity(lists.len());
             for (k, a) in lists {
-                let cells = a.iter().enumerate().map(|(i, v)| json_cell(v, || format!("column `{k}`, value {}", i + 1))).collect::<Result<Vec<_>, _>>()?;
+                let cells = a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| json_cell(v, || format!("column `{k}`, value {}", i + 1)))
+                    .collect::<Result<Vec<_>, _>>()?;
                 cols.push(column(k, cells));
             }
             Ok(Table { columns: cols })
@@ -339,8 +363,12 @@ fn parse_sniffed(text: &str, line0: usize) -> Result<Table, ProviderError> {
 /// Whether bare body text is a data table rather than prose: at least two columns, a row,
 /// the same number of fields on every line and at least one numeric column.
 fn plausible_csv(t: &Table, text: &str) -> bool {
-    let counts: Vec<usize> = text.lines().filter(|l| !l.trim().is_empty()).map(|l| l.split([',', '\t', ';']).count()).collect();
-    t.columns.len() >= 2 && t.rows() >= 1 && counts.windows(2).all(|w| w[0] == w[1]) && t.columns.iter().any(Column::is_num)
+    let counts: Vec<usize> =
+        text.lines().filter(|l| !l.trim().is_empty()).map(|l| l.split([',', '\t', ';']).count()).collect();
+    t.columns.len() >= 2
+        && t.rows() >= 1
+        && counts.windows(2).all(|w| w[0] == w[1])
+        && t.columns.iter().any(Column::is_num)
 }
 
 /// The intent text and the data table of a plot request.

@@ -40,21 +40,24 @@ fn tsv_and_missing_cells() {
 
 #[test]
 fn json_records_keep_key_order() {
-    let (_, t) = load(&req("", Some(("json", r#"[{"model":"A","acc":0.9},{"model":"B","acc":0.8,"f1":0.7}]"#)))).unwrap();
+    let (_, t) =
+        load(&req("", Some(("json", r#"[{"model":"A","acc":0.9},{"model":"B","acc":0.8,"f1":0.7}]"#)))).unwrap();
     assert_eq!(t.names(), "model, acc, f1");
     assert!(t.find("f1").unwrap().nums().unwrap()[0].is_nan());
 }
 
 #[test]
 fn json_columns() {
-    let (_, t) = load(&req("", Some(("json", r#"{"title": "x", "models": ["A","B"], "accuracy": [0.9, 0.8]}"#)))).unwrap();
+    let (_, t) =
+        load(&req("", Some(("json", r#"{"title": "x", "models": ["A","B"], "accuracy": [0.9, 0.8]}"#)))).unwrap();
     assert_eq!(t.names(), "models, accuracy");
     assert_eq!(t.rows(), 2);
 }
 
 #[test]
 fn json_records_wrapped_in_an_object() {
-    let (_, t) = load(&req("", Some(("json", r#"{"title": "x", "data": [{"m": "A", "v": 1}, {"m": "B", "v": 2}]}"#)))).unwrap();
+    let (_, t) =
+        load(&req("", Some(("json", r#"{"title": "x", "data": [{"m": "A", "v": 1}, {"m": "B", "v": 2}]}"#)))).unwrap();
     assert_eq!((t.names().as_str(), t.rows()), ("m, v", 2));
 }
 

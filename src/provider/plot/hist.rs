@@ -63,20 +63,41 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let max = hists.iter().flatten().fold(0f64, |m, c| m.max(*c));
     let min_pos = hists.iter().flatten().filter(|c| **c > 0.0).fold(f64::INFINITY, |m, c| m.min(*c));
     let xr = AxisReq {
-        data: AxisData::Num { lo: e[0], hi: e[e.len() - 1], log: spec.logx, lim: spec.xlim, mode: RangeMode::Snug, headroom: (0.0, 0.0), int: all_int(all.iter()) },
+        data: AxisData::Num {
+            lo: e[0],
+            hi: e[e.len() - 1],
+            log: spec.logx,
+            lim: spec.xlim,
+            mode: RangeMode::Snug,
+            headroom: (0.0, 0.0),
+            int: all_int(all.iter()),
+        },
         label: spec.xlabel.clone(),
         grid: false,
     };
     let ylo = if spec.logy { min_pos.min(1.0) } else { 0.0 };
     let yr = AxisReq {
-        data: AxisData::Num { lo: ylo, hi: max.max(1.0), log: spec.logy, lim: spec.ylim, mode: RangeMode::Nice, headroom: (0.0, 0.0), int: true },
+        data: AxisData::Num {
+            lo: ylo,
+            hi: max.max(1.0),
+            log: spec.logy,
+            lim: spec.ylim,
+            mode: RangeMode::Nice,
+            headroom: (0.0, 0.0),
+            int: true,
+        },
         label: spec.ylabel.clone(),
         grid: true,
     };
     let overlay = spec.series.len() > 1;
     let opacity = if overlay { OVERLAP_OPACITY } else { 1.0 };
     let legend = Legend {
-        items: spec.series.iter().enumerate().map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity })).collect(),
+        items: spec
+            .series
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity }))
+            .collect(),
     };
     let rects = |f: &super::axes::Frame, counts: &[f64]| -> Vec<Rect> {
         let base = f.y.pos(f.y.limits().0);

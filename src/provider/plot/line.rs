@@ -1,8 +1,8 @@
 //! Line charts: one line per series over numeric or category x, markers, error bands.
 
 use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect};
-use super::clip::{clip_polygon, clipped_polyline};
 use super::canvas::Canvas;
+use super::clip::{clip_polygon, clipped_polyline};
 use super::legend::{self, Legend, Swatch};
 use super::spec::{ChartSpec, Series};
 use super::style::*;
@@ -77,21 +77,30 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         None => {
             let xs: Vec<f64> = spec.series.iter().flat_map(|s| s.x.iter()).filter(finite).copied().collect();
             let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
-            AxisData::Num { lo, hi, log: spec.logx, lim: spec.xlim, mode: RangeMode::Snug, headroom: (0.0, 0.0), int: all_int(xs.iter()) }
+            AxisData::Num {
+                lo,
+                hi,
+                log: spec.logx,
+                lim: spec.xlim,
+                mode: RangeMode::Snug,
+                headroom: (0.0, 0.0),
+                int: all_int(xs.iter()),
+            }
         }
     };
     let xr = AxisReq { data: xdata, label: spec.xlabel.clone(), grid: false };
-    let yr = AxisReq {
-        data: AxisData::Num { lo: ylo, hi: yhi, log: spec.logy, lim: spec.ylim, mode: RangeMode::Nice, headroom: (0.0, 0.0), int: all_int(spec.series.iter().flat_map(|s| s.y.iter())) },
-        label: spec.ylabel.clone(),
-        grid: true,
-    };
+    let yr = AxisReq::values(spec, ylo, yhi, RangeMode::Nice);
     let legend = Legend {
         items: spec
             .series
             .iter()
             .enumerate()
-            .map(|(k, s)| (s.name.clone(), Swatch::Line { color: color(k), marker: markers.then(|| marker(k)), band: s.err.is_some() }))
+            .map(|(k, s)| {
+                (
+                    s.name.clone(),
+                    Swatch::Line { color: color(k), marker: markers.then(|| marker(k)), band: s.err.is_some() },
+                )
+            })
             .collect(),
     };
     let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| samples(spec, f, cat))?;

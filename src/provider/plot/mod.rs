@@ -50,7 +50,9 @@ pub fn svg(req: &Request) -> Result<String, ProviderError> {
     let spec = ChartSpec::new(&req.attrs, &intent, &table)?;
     let (w, h) = (req.output.width_in, req.output.height_in);
     if !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 0.75 && w <= 40.0 && h <= 40.0) {
-        return Err(ProviderError::new(format!("figure size {w} × {h} in is out of range (1–40 in wide, 0.75–40 in high)")));
+        return Err(ProviderError::new(format!(
+            "figure size {w} × {h} in is out of range (1–40 in wide, 0.75–40 in high)"
+        )));
     }
     let fig = (w * 72.0, h * 72.0);
     match spec.chart {

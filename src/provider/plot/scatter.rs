@@ -4,8 +4,8 @@
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect};
-use super::clip::clipped_polyline;
 use super::canvas::{Anchor, Canvas};
+use super::clip::clipped_polyline;
 use super::legend::{self, Legend, Swatch};
 use super::spec::{ChartSpec, Series};
 use super::style::*;
@@ -18,7 +18,8 @@ const SCATTER_R: f64 = 2.1;
 pub fn fit(s: &Series, logx: bool, logy: bool) -> Option<(f64, f64, f64)> {
     let tx = |v: f64| if logx { v.log10() } else { v };
     let ty = |v: f64| if logy { v.log10() } else { v };
-    let pts: Vec<(f64, f64)> = s.x.iter().zip(&s.y).filter(|(x, y)| x.is_finite() && y.is_finite()).map(|(x, y)| (tx(*x), ty(*y))).collect();
+    let pts: Vec<(f64, f64)> =
+        s.x.iter().zip(&s.y).filter(|(x, y)| x.is_finite() && y.is_finite()).map(|(x, y)| (tx(*x), ty(*y))).collect();
     let n = pts.len() as f64;
     if pts.len() < 2 {
         return None;
@@ -40,7 +41,9 @@ fn points(s: &Series, f: &Frame) -> Vec<(f64, f64, usize)> {
     (0..s.x.len())
         .filter(|&i| s.x[i].is_finite() && s.y[i].is_finite())
         .map(|i| (f.x.pos(s.x[i]), f.y.pos(s.y[i]), i))
-        .filter(|(x, y, _)| *x >= f.plot.x0 - 0.5 && *x <= f.plot.x1 + 0.5 && *y >= f.plot.y0 - 0.5 && *y <= f.plot.y1 + 0.5)
+        .filter(|(x, y, _)| {
+            *x >= f.plot.x0 - 0.5 && *x <= f.plot.x1 + 0.5 && *y >= f.plot.y0 - 0.5 && *y <= f.plot.y1 + 0.5
+        })
         .collect()
 }
 
@@ -50,11 +53,15 @@ fn fit_lines(spec: &ChartSpec, fits: &[Option<(f64, f64, f64)>], f: &Frame) -> V
     let mut out = Vec::new();
     for (k, s) in spec.series.iter().enumerate() {
         let Some((a, b, _)) = fits[k] else { continue };
-        let (lo, hi) = s.x.iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+        let (lo, hi) =
+            s.x.iter()
+                .filter(|v| v.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
         let pts: Vec<(f64, f64)> = (0..=48)
             .map(|i| {
                 let t = i as f64 / 48.0;
-                let x = if spec.logx { 10f64.powf(lo.log10() + (hi.log10() - lo.log10()) * t) } else { lo + (hi - lo) * t };
+                let x =
+                    if spec.logx { 10f64.powf(lo.log10() + (hi.log10() - lo.log10()) * t) } else { lo + (hi - lo) * t };
                 let lx = if spec.logx { x.log10() } else { x };
                 let y = a + b * lx;
                 let y = if spec.logy { 10f64.powf(y) } else { y };
@@ -69,7 +76,11 @@ fn fit_lines(spec: &ChartSpec, fits: &[Option<(f64, f64, f64)>], f: &Frame) -> V
 
 pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
     let ext = |sel: fn(&Series) -> &Vec<f64>| {
-        spec.series.iter().flat_map(|s| sel(s).iter()).filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
+        spec.series
+            .iter()
+            .flat_map(|s| sel(s).iter())
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
     };
     let (xlo, xhi) = ext(|s| &s.x);
     let (ylo, yhi) = ext(|s| &s.y);
@@ -77,36 +88,49 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         return Err(ProviderError::new("the x and y columns have no complete (x, y) pairs to plot"));
     }
     let label_w = if spec.labels {
-        spec.series.iter().flat_map(|s| s.labels.iter().flatten()).map(|l| text_w(l, VALUE_PT, false)).fold(0.0, f64::max)
+        spec.series
+            .iter()
+            .flat_map(|s| s.labels.iter().flatten())
+            .map(|l| text_w(l, VALUE_PT, false))
+            .fold(0.0, f64::max)
     } else {
         0.0
     };
     let xr = AxisReq {
-        data: AxisData::Num { lo: xlo, hi: xhi, log: spec.logx, lim: spec.xlim, mode: RangeMode::Padded, headroom: (0.0, if label_w > 0.0 { label_w + 4.0 } else { 0.0 }), int: all_int(spec.series.iter().flat_map(|s| s.x.iter())) },
+        data: AxisData::Num {
+            lo: xlo,
+            hi: xhi,
+            log: spec.logx,
+            lim: spec.xlim,
+            mode: RangeMode::Padded,
+            headroom: (0.0, if label_w > 0.0 { label_w + 4.0 } else { 0.0 }),
+            int: all_int(spec.series.iter().flat_map(|s| s.x.iter())),
+        },
         label: spec.xlabel.clone(),
         grid: true,
     };
-    let yr = AxisReq {
-        data: AxisData::Num { lo: ylo, hi: yhi, log: spec.logy, lim: spec.ylim, mode: RangeMode::Padded, headroom: (0.0, 0.0), int: all_int(spec.series.iter().flat_map(|s| s.y.iter())) },
-        label: spec.ylabel.clone(),
-        grid: true,
-    };
+    let yr = AxisReq::values(spec, ylo, yhi, RangeMode::Padded);
     // dense clouds: smaller, see-through markers so overlaps show as density
     let (radius, opacity) = match spec.series.iter().map(|s| s.x.len()).sum::<usize>() {
         0..=60 => (SCATTER_R, 1.0),
         61..=500 => (SCATTER_R * 0.8, 0.7),
         _ => (SCATTER_R * 0.5, 0.45),
     };
-    let fits: Vec<Option<(f64, f64, f64)>> = spec.series.iter().map(|s| if spec.fit { fit(s, spec.logx, spec.logy) } else { None }).collect();
+    let fits: Vec<Option<(f64, f64, f64)>> =
+        spec.series.iter().map(|s| if spec.fit { fit(s, spec.logx, spec.logy) } else { None }).collect();
     let single = spec.series.len() == 1;
     // one entry per group (marker, plus the fit line through it when fitted); a single
     // series only lists its fit
     let mut items: Vec<(String, Swatch)> = Vec::new();
     for (k, s) in spec.series.iter().enumerate() {
         match (single, fits[k]) {
-            (true, Some((_, _, r2))) => items.push((format!("linear fit, R² = {r2:.2}"), Swatch::Line { color: FIT, marker: None, band: false })),
+            (true, Some((_, _, r2))) => items
+                .push((format!("linear fit, R² = {r2:.2}"), Swatch::Line { color: FIT, marker: None, band: false })),
             (true, None) => {}
-            (false, Some((_, _, r2))) => items.push((format!("{}, R² = {r2:.2}", s.name), Swatch::Line { color: color(k), marker: Some(marker(k)), band: false })),
+            (false, Some((_, _, r2))) => items.push((
+                format!("{}, R² = {r2:.2}", s.name),
+                Swatch::Line { color: color(k), marker: Some(marker(k)), band: false },
+            )),
             (false, None) => items.push((s.name.clone(), Swatch::Marker { marker: marker(k), color: color(k) })),
         }
     }
@@ -116,7 +140,11 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         let lines = fit_lines(spec, &fits, f).into_iter().flat_map(|(_, l)| l);
         pts.chain(lines).map(|(x, y)| Rect { x0: x - 3.0, y0: y - 3.0, x1: x + 3.0, y1: y + 3.0 }).collect()
     };
-    let pos = if single && spec.fit && spec.legend == legend::LegendPos::Auto { legend::LegendPos::Inside } else { spec.legend };
+    let pos = if single && spec.fit && spec.legend == legend::LegendPos::Auto {
+        legend::LegendPos::Inside
+    } else {
+        spec.legend
+    };
     let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, pos, obstacles)?;
     let plot = frame.plot;
 
@@ -134,7 +162,15 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         for s in &spec.series {
             let Some(labels) = &s.labels else { continue };
             for (x, y, i) in points(s, &frame) {
-                c.text(x + SCATTER_R + 1.5, y, &labels[i], VALUE_PT, false, Anchor::new(HPos::Left, VPos::Center), false);
+                c.text(
+                    x + SCATTER_R + 1.5,
+                    y,
+                    &labels[i],
+                    VALUE_PT,
+                    false,
+                    Anchor::new(HPos::Left, VPos::Center),
+                    false,
+                );
             }
         }
     }

@@ -70,15 +70,20 @@ pub struct ChartSpec {
 }
 
 fn bad(attr: &str, value: &str, valid: &str) -> ProviderError {
-    ProviderError::new(format!("invalid value `{value}` for {attr}=")).at_attr(attr).hint(format!("valid values: {valid}"))
+    ProviderError::new(format!("invalid value `{value}` for {attr}="))
+        .at_attr(attr)
+        .hint(format!("valid values: {valid}"))
 }
 
 fn parse_bool(attrs: &BTreeMap<String, String>, name: &str) -> Result<Option<bool>, ProviderError> {
-    attrs.get(name).map(|v| match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" | "1" => Ok(true),
-        "false" | "no" | "off" | "0" => Ok(false),
-        _ => Err(bad(name, v, "true, false")),
-    }).transpose()
+    attrs
+        .get(name)
+        .map(|v| match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Ok(true),
+            "false" | "no" | "off" | "0" => Ok(false),
+            _ => Err(bad(name, v, "true, false")),
+        })
+        .transpose()
 }
 
 fn parse_lim(attrs: &BTreeMap<String, String>, name: &str) -> Result<(Option<f64>, Option<f64>), ProviderError> {
@@ -113,8 +118,7 @@ fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<Chart
     let w = words(intent);
     let any = |list: &[&str]| w.iter().any(|x| list.contains(&x.as_str()));
     let bars = w.iter().enumerate().any(|(i, x)| {
-        matches!(x.as_str(), "barplot" | "barchart" | "bar")
-            || (x == "bars" && (i == 0 || w[i - 1] != "error"))
+        matches!(x.as_str(), "barplot" | "barchart" | "bar") || (x == "bars" && (i == 0 || w[i - 1] != "error"))
     });
     if any(&["histogram", "histograms"]) {
         Some(ChartType::Hist)
@@ -122,7 +126,10 @@ fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<Chart
         Some(ChartType::Barh)
     } else if any(&["scatter", "scatterplot"]) {
         Some(ChartType::Scatter)
-    } else if bars && !has_phrase(&w, &["error", "bar"]) || has_phrase(&w, &["bar", "chart"]) || has_phrase(&w, &["bar", "plot"]) {
+    } else if bars && !has_phrase(&w, &["error", "bar"])
+        || has_phrase(&w, &["bar", "chart"])
+        || has_phrase(&w, &["bar", "plot"])
+    {
         Some(ChartType::Bar)
     } else if any(&["line", "lines", "curve", "curves", "trend", "trends"]) {
         Some(ChartType::Line)
@@ -138,15 +145,22 @@ fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<Chart
 /// Columns the intent text names (case-insensitive, `_` read as a space).
 fn mentioned<'a>(intent: &str, cols: &[&'a Column]) -> Vec<&'a Column> {
     let w = words(intent);
-    cols.iter().copied().filter(|c| {
-        let name = words(&c.name.replace('_', " "));
-        !name.is_empty() && has_phrase(&w, &name.iter().map(String::as_str).collect::<Vec<_>>())
-    }).collect()
+    cols.iter()
+        .copied()
+        .filter(|c| {
+            let name = words(&c.name.replace('_', " "));
+            !name.is_empty() && has_phrase(&w, &name.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+        .collect()
 }
 
 fn has_dups(c: &Column) -> bool {
     let mut seen = std::collections::HashSet::new();
-    (0..match &c.values { Values::Num(v) => v.len(), Values::Text(v) => v.len() }).any(|i| !seen.insert(c.text(i)))
+    (0..match &c.values {
+        Values::Num(v) => v.len(),
+        Values::Text(v) => v.len(),
+    })
+        .any(|i| !seen.insert(c.text(i)))
 }
 
 struct Ctx<'a> {
@@ -163,14 +177,19 @@ impl<'a> Ctx<'a> {
         })
     }
     fn cols(&self, attr: &str) -> Result<Option<Vec<&'a Column>>, ProviderError> {
-        self.attrs.get(attr).map(|v| v.split(',').filter(|s| !s.trim().is_empty()).map(|n| self.col(attr, n)).collect()).transpose()
+        self.attrs
+            .get(attr)
+            .map(|v| v.split(',').filter(|s| !s.trim().is_empty()).map(|n| self.col(attr, n)).collect())
+            .transpose()
     }
     fn numeric(&self, attr: &str, c: &Column) -> Result<(), ProviderError> {
         match c.first_non_number() {
             None => Ok(()),
-            Some((row, v)) => Err(ProviderError::new(format!("column `{}` is not numeric: row {} has `{v}`", c.name, row + 1))
-                .at_attr(attr)
-                .hint(format!("choose a numeric column; available columns: {}", self.t.names()))),
+            Some((row, v)) => {
+                Err(ProviderError::new(format!("column `{}` is not numeric: row {} has `{v}`", c.name, row + 1))
+                    .at_attr(attr)
+                    .hint(format!("choose a numeric column; available columns: {}", self.t.names())))
+            }
         }
     }
     fn ambiguous(&self, what: &str, hint: &str) -> ProviderError {
@@ -244,7 +263,12 @@ impl ChartSpec {
         }
         let bins = match attrs.get("bins").map(|v| v.trim()) {
             None | Some("auto") => None,
-            Some(v) => Some(v.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| bad("bins", v, "a whole number from 1 to 1000, or auto"))?),
+            Some(v) => Some(
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| bad("bins", v, "a whole number from 1 to 1000, or auto"))?,
+            ),
         };
         let labels = parse_bool(attrs, "labels")?.unwrap_or_else(|| has_phrase(&iw, &["value", "labels"]));
         let legend = match attrs.get("legend").map(|v| v.trim().to_ascii_lowercase()) {
@@ -307,7 +331,13 @@ impl ChartSpec {
         Ok(spec)
     }
 
-    fn resolve_hist(&mut self, cx: &Ctx, col: Option<&Column>, group: Option<&Column>, intent: &str) -> Result<(String, String), ProviderError> {
+    fn resolve_hist(
+        &mut self,
+        cx: &Ctx,
+        col: Option<&Column>,
+        group: Option<&Column>,
+        intent: &str,
+    ) -> Result<(String, String), ProviderError> {
         let t = cx.t;
         let col = match col {
             Some(c) => c,
@@ -315,7 +345,9 @@ impl ChartSpec {
                 let nums: Vec<&Column> = t.columns.iter().filter(|c| c.is_num()).collect();
                 let named = mentioned(intent, &nums);
                 match (nums.len(), named.len()) {
-                    (0, _) => return Err(cx.ambiguous("which column to bin", "a histogram needs a numeric column; set x=")),
+                    (0, _) => {
+                        return Err(cx.ambiguous("which column to bin", "a histogram needs a numeric column; set x="));
+                    }
                     (1, _) => nums[0],
                     (_, 1) => named[0],
                     _ => return Err(cx.ambiguous("which column to bin", "set x= to the column whose values to count")),
@@ -331,11 +363,21 @@ impl ChartSpec {
         match group {
             Some(g) => {
                 for key in uniq(g) {
-                    let y = (0..vals.len()).filter(|&i| g.text(i) == key).map(|i| vals[i]).filter(|v| v.is_finite()).collect();
+                    let y = (0..vals.len())
+                        .filter(|&i| g.text(i) == key)
+                        .map(|i| vals[i])
+                        .filter(|v| v.is_finite())
+                        .collect();
                     self.series.push(Series { name: key, x: vec![], y, err: None, labels: None });
                 }
             }
-            None => self.series.push(Series { name: pretty(&col.name), x: vec![], y: vals.iter().copied().filter(|v| v.is_finite()).collect(), err: None, labels: None }),
+            None => self.series.push(Series {
+                name: pretty(&col.name),
+                x: vec![],
+                y: vals.iter().copied().filter(|v| v.is_finite()).collect(),
+                err: None,
+                labels: None,
+            }),
         }
         if self.series.iter().all(|s| s.y.is_empty()) {
             return Err(ProviderError::new(format!("column `{}` has no numbers to count", col.name)));
@@ -343,14 +385,26 @@ impl ChartSpec {
         Ok((pretty(&col.name), "Count".into()))
     }
 
-    fn resolve_xy(&mut self, cx: &Ctx, x: Option<&Column>, y: Option<Vec<&Column>>, group: Option<&Column>, err: Option<Vec<&Column>>, intent: &str) -> Result<(String, String), ProviderError> {
+    fn resolve_xy(
+        &mut self,
+        cx: &Ctx,
+        x: Option<&Column>,
+        y: Option<Vec<&Column>>,
+        group: Option<&Column>,
+        err: Option<Vec<&Column>>,
+        intent: &str,
+    ) -> Result<(String, String), ProviderError> {
         let t = cx.t;
         let chart = self.chart;
         let x = match x {
             Some(c) => c,
             None => match chart {
                 ChartType::Bar | ChartType::Barh => t.columns.iter().find(|c| !c.is_num()).unwrap_or(&t.columns[0]),
-                ChartType::Scatter => *t.columns.iter().filter(|c| c.is_num()).collect::<Vec<_>>().first().ok_or_else(|| cx.ambiguous("the x values", "a scatter plot needs numeric x and y columns; set x= and y="))?,
+                ChartType::Scatter => {
+                    *t.columns.iter().filter(|c| c.is_num()).collect::<Vec<_>>().first().ok_or_else(|| {
+                        cx.ambiguous("the x values", "a scatter plot needs numeric x and y columns; set x= and y=")
+                    })?
+                }
                 _ => &t.columns[0],
             },
         };
@@ -366,7 +420,11 @@ impl ChartSpec {
                 let dup_others: Vec<&Column> = others.iter().copied().filter(|c| has_dups(c)).collect();
                 match (long, dup_others.len()) {
                     (true, 1) => Some(dup_others[0]),
-                    (true, n) if n > 1 => return Err(cx.ambiguous("which column groups the rows", "set group= (one series per value) and x=")),
+                    (true, n) if n > 1 => {
+                        return Err(
+                            cx.ambiguous("which column groups the rows", "set group= (one series per value) and x=")
+                        );
+                    }
                     _ => None,
                 }
             }
@@ -379,7 +437,16 @@ impl ChartSpec {
         let ys: Vec<&Column> = match y {
             Some(v) => v,
             None => {
-                let cand: Vec<&Column> = t.columns.iter().filter(|c| c.is_num() && c.name != x.name && !is_err_col(t, c) && err.as_ref().is_none_or(|e| !e.iter().any(|e| e.name == c.name))).collect();
+                let cand: Vec<&Column> = t
+                    .columns
+                    .iter()
+                    .filter(|c| {
+                        c.is_num()
+                            && c.name != x.name
+                            && !is_err_col(t, c)
+                            && err.as_ref().is_none_or(|e| !e.iter().any(|e| e.name == c.name))
+                    })
+                    .collect();
                 let named = mentioned(intent, &cand);
                 let cand = if named.is_empty() { cand } else { named };
                 let need_one = group.is_some() || chart == ChartType::Scatter;
@@ -397,12 +464,18 @@ impl ChartSpec {
             cx.numeric("y", c)?;
         }
         if group.is_some() && ys.len() > 1 {
-            return Err(ProviderError::new("with group=, y= must name one column").at_attr("y").hint(format!("available columns: {}", t.names())));
+            return Err(ProviderError::new("with group=, y= must name one column")
+                .at_attr("y")
+                .hint(format!("available columns: {}", t.names())));
         }
         let errs: Vec<Option<&Column>> = match err {
             Some(e) if e.len() == ys.len() => e.into_iter().map(Some).collect(),
             Some(e) if e.len() == 1 => ys.iter().map(|_| Some(e[0])).collect(),
-            Some(e) => return Err(ProviderError::new(format!("err= names {} columns for {} y columns", e.len(), ys.len())).at_attr("err").hint("give one error column per y column, or one for all")),
+            Some(e) => {
+                return Err(ProviderError::new(format!("err= names {} columns for {} y columns", e.len(), ys.len()))
+                    .at_attr("err")
+                    .hint("give one error column per y column, or one for all"));
+            }
             None => ys.iter().map(|y| auto_err(t, y)).collect(),
         };
         for c in errs.iter().flatten() {
@@ -420,10 +493,13 @@ impl ChartSpec {
         };
         let num = |c: &Column| c.nums().expect("checked numeric").to_vec();
         let keys: Vec<(String, Vec<usize>)> = match group {
-            Some(g) => uniq(g).into_iter().map(|k| {
-                let rows = (0..n).filter(|&i| g.text(i) == k).collect();
-                (k, rows)
-            }).collect(),
+            Some(g) => uniq(g)
+                .into_iter()
+                .map(|k| {
+                    let rows = (0..n).filter(|&i| g.text(i) == k).collect();
+                    (k, rows)
+                })
+                .collect(),
             None => ys.iter().map(|y| (pretty(&y.name), (0..n).collect())).collect(),
         };
         for (k, (name, rows)) in keys.into_iter().enumerate() {
@@ -438,15 +514,28 @@ impl ChartSpec {
                 for &i in &rows {
                     let c = xs[i] as usize;
                     if !vals[c].is_nan() {
-                        return Err(ProviderError::new(format!("two rows for the bar `{}`{}", x.text(i), if group.is_some() { format!(" in group `{name}`") } else { String::new() }))
-                            .hint(format!("each bar needs exactly one row; aggregate the data or set group=; available columns: {}", t.names())));
+                        return Err(ProviderError::new(format!(
+                            "two rows for the bar `{}`{}",
+                            x.text(i),
+                            if group.is_some() { format!(" in group `{name}`") } else { String::new() }
+                        ))
+                        .hint(format!(
+                            "each bar needs exactly one row; aggregate the data or set group=; available columns: {}",
+                            t.names()
+                        )));
                     }
                     vals[c] = yv[i];
                     if let Some(e) = &ev {
                         evs[c] = e[i];
                     }
                 }
-                self.series.push(Series { name, x: (0..nc).map(|i| i as f64).collect(), y: vals, err: ev.map(|_| evs), labels: None });
+                self.series.push(Series {
+                    name,
+                    x: (0..nc).map(|i| i as f64).collect(),
+                    y: vals,
+                    err: ev.map(|_| evs),
+                    labels: None,
+                });
             } else {
                 let mut idx: Vec<usize> = rows.into_iter().filter(|&i| xs[i].is_finite()).collect();
                 if chart == ChartType::Line {
@@ -462,7 +551,11 @@ impl ChartSpec {
             }
         }
         self.categories = cats;
-        let ylabel = if group.is_some() || ys.len() == 1 { pretty(&ys[0].name) } else { ys.iter().map(|c| pretty(&c.name)).collect::<Vec<_>>().join(", ") };
+        let ylabel = if group.is_some() || ys.len() == 1 {
+            pretty(&ys[0].name)
+        } else {
+            ys.iter().map(|c| pretty(&c.name)).collect::<Vec<_>>().join(", ")
+        };
         Ok((pretty(&x.name), ylabel))
     }
 
@@ -470,14 +563,24 @@ impl ChartSpec {
         let attr = |names: &[&'static str]| names.iter().copied().find(|a| attrs.contains_key(*a)).unwrap_or("log");
         for s in &self.series {
             let hist = self.chart == ChartType::Hist;
-            let xv: &[f64] = if hist { &s.y } else if self.categories.is_some() { &[] } else { &s.x };
+            let xv: &[f64] = if hist {
+                &s.y
+            } else if self.categories.is_some() {
+                &[]
+            } else {
+                &s.x
+            };
             let yv: &[f64] = if hist { &[] } else { &s.y };
             let ynames: &[&'static str] = if self.chart == ChartType::Barh { &["logx", "logy"] } else { &["logy"] };
             for (on, vals, a) in [(self.logx, xv, attr(&["logx"])), (self.logy, yv, attr(ynames))] {
                 if let (true, Some(v)) = (on, vals.iter().find(|v| **v <= 0.0)) {
-                    return Err(ProviderError::new(format!("a log axis cannot show {} (series `{}`)", super::style::fmt_fixed(*v, 3), s.name))
-                        .at_attr(a)
-                        .hint("drop the log scale or the values ≤ 0"));
+                    return Err(ProviderError::new(format!(
+                        "a log axis cannot show {} (series `{}`)",
+                        super::style::fmt_fixed(*v, 3),
+                        s.name
+                    ))
+                    .at_attr(a)
+                    .hint("drop the log scale or the values ≤ 0"));
                 }
             }
         }
@@ -488,7 +591,10 @@ impl ChartSpec {
 /// Distinct cell texts of a column, in order of first appearance.
 fn uniq(c: &Column) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let n = match &c.values { Values::Num(v) => v.len(), Values::Text(v) => v.len() };
+    let n = match &c.values {
+        Values::Num(v) => v.len(),
+        Values::Text(v) => v.len(),
+    };
     for i in 0..n {
         let s = c.text(i);
         if !out.contains(&s) {

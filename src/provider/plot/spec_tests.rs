@@ -17,7 +17,15 @@ const XYZ: &str = "a,b,c\n1,2,3\n2,3,4\n3,5,6\n";
 
 #[test]
 fn chart_from_attribute() {
-    for (v, want) in [("bar", ChartType::Bar), ("barh", ChartType::Barh), ("line", ChartType::Line), ("scatter", ChartType::Scatter), ("histogram", ChartType::Hist), ("hist", ChartType::Hist), ("Bar", ChartType::Bar)] {
+    for (v, want) in [
+        ("bar", ChartType::Bar),
+        ("barh", ChartType::Barh),
+        ("line", ChartType::Line),
+        ("scatter", ChartType::Scatter),
+        ("histogram", ChartType::Hist),
+        ("hist", ChartType::Hist),
+        ("Bar", ChartType::Bar),
+    ] {
         let s = spec(&[("chart", v), ("x", "a"), ("y", "b")], "", XYZ).unwrap();
         assert_eq!(s.chart, want, "{v}");
         assert!(!s.inferred);
@@ -138,7 +146,20 @@ fn bad_values_of_known_attributes() {
 
 #[test]
 fn options_parse() {
-    let s = spec(&[("log", "xy"), ("bins", "12"), ("legend", "top"), ("markers", "false"), ("ylim", "0,"), ("xlim", ",10"), ("labels", "yes")], "", EPOCHS).unwrap();
+    let s = spec(
+        &[
+            ("log", "xy"),
+            ("bins", "12"),
+            ("legend", "top"),
+            ("markers", "false"),
+            ("ylim", "0,"),
+            ("xlim", ",10"),
+            ("labels", "yes"),
+        ],
+        "",
+        EPOCHS,
+    )
+    .unwrap();
     assert!(s.logx && s.logy);
     assert_eq!(s.bins, Some(12));
     assert_eq!(s.legend, LegendPos::Top);
@@ -168,7 +189,10 @@ fn long_format_groups() {
     let s = spec(&[], "", long).unwrap();
     assert_eq!(s.chart, ChartType::Bar);
     assert_eq!(s.categories.as_deref(), Some(&["A".to_string(), "B".into()][..]));
-    assert_eq!(s.series.iter().map(|s| (s.name.as_str(), s.y.clone())).collect::<Vec<_>>(), [("x", vec![1.0, 3.0]), ("y", vec![2.0, 4.0])]);
+    assert_eq!(
+        s.series.iter().map(|s| (s.name.as_str(), s.y.clone())).collect::<Vec<_>>(),
+        [("x", vec![1.0, 3.0]), ("y", vec![2.0, 4.0])]
+    );
     let s = spec(&[("x", "dataset"), ("group", "model")], "", long).unwrap();
     assert_eq!(s.series[0].y, [1.0, 2.0]);
     // repeated bars without a group column
@@ -183,7 +207,8 @@ fn long_format_groups() {
 
 #[test]
 fn horizontal_bars_name_axes_as_seen() {
-    let s = spec(&[("chart", "barh"), ("xlabel", "Accuracy"), ("logx", "true"), ("xlim", "0.1,1")], "", MODELS).unwrap();
+    let s =
+        spec(&[("chart", "barh"), ("xlabel", "Accuracy"), ("logx", "true"), ("xlim", "0.1,1")], "", MODELS).unwrap();
     // spec keeps x = categories, y = values
     assert_eq!(s.ylabel, "Accuracy");
     assert_eq!(s.xlabel, "model");

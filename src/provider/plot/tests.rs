@@ -18,12 +18,18 @@ fn req(attrs: &[(&str, &str)], body: &str, csv: Option<&str>, width_in: f64) -> 
         body: body.into(),
         files,
         extra: Default::default(),
-        output: OutputSpec { formats: vec![Format::Svg, Format::Pdf, Format::Png], width_in, height_in: width_in * 0.72, png_dpi: 192.0 },
+        output: OutputSpec {
+            formats: vec![Format::Svg, Format::Pdf, Format::Png],
+            width_in,
+            height_in: width_in * 0.72,
+            png_dpi: 192.0,
+        },
     }
 }
 
 const BARS: &str = "model,accuracy,accuracy_std\nGPT-4o,91,1.2\nClaude,93,1.0\nLlama-3 70B,86,2.0\nOurs,95,0.8\n";
-const GROUPED: &str = "model,MMLU,GSM8K,HumanEval\nBaseline,62.1,48.3,35.2\n+ retrieval,66.4,52.8,37.9\nFull system,71.3,61.7,44.6\n";
+const GROUPED: &str =
+    "model,MMLU,GSM8K,HumanEval\nBaseline,62.1,48.3,35.2\n+ retrieval,66.4,52.8,37.9\nFull system,71.3,61.7,44.6\n";
 
 fn lines_csv() -> String {
     let mut s = String::from("epoch,train_loss,train_loss_std,val_loss,val_loss_std\n");
@@ -86,32 +92,44 @@ fn strip_tags(s: &str) -> String {
 
 fn text_boxes(svg: &str) -> Vec<TextBox> {
     let m = render::font_metrics();
-    svg.split("<text").skip(1).map(|chunk| {
-        let (head, rest) = chunk.split_once('>').unwrap();
-        let text = strip_tags(rest.split("</text>").next().unwrap()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"");
-        let num = |n: &str| attr(head, n).unwrap().parse::<f64>().unwrap();
-        let (x, y, size) = (num("x"), num("y"), num("font-size"));
-        let bold = head.contains("font-weight=\"bold\"");
-        let w = render::text_width(&text, size, bold);
-        let (a0, a1) = match attr(head, "text-anchor").as_deref() {
-            Some("middle") => (-w / 2.0, w / 2.0),
-            Some("end") => (-w, 0.0),
-            _ => (0.0, w),
-        };
-        // along the text: a0..a1; across: from cap top to descender, relative to baseline
-        let (c0, c1) = (-m.cap_height * size * 1.05, m.descender * size * 0.8);
-        match attr(head, "transform") {
-            None => TextBox { text, x0: x + a0, x1: x + a1, y0: y + c0, y1: y + c1 },
-            Some(t) => {
-                assert!(t.starts_with("rotate(-90 "), "{t}");
-                let parts: Vec<f64> = t.trim_start_matches("rotate(-90 ").trim_end_matches(')').split(' ').map(|v| v.parse().unwrap()).collect();
-                let (cx, cy) = (parts[0], parts[1]);
-                // rotating by −90° about (cx, cy): text x runs up, baseline offset runs right
-                let dy = y - cy;
-                TextBox { text, x0: cx + dy + c0, x1: cx + dy + c1, y0: cy - a1, y1: cy - a0 }
+    svg.split("<text")
+        .skip(1)
+        .map(|chunk| {
+            let (head, rest) = chunk.split_once('>').unwrap();
+            let text = strip_tags(rest.split("</text>").next().unwrap())
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"");
+            let num = |n: &str| attr(head, n).unwrap().parse::<f64>().unwrap();
+            let (x, y, size) = (num("x"), num("y"), num("font-size"));
+            let bold = head.contains("font-weight=\"bold\"");
+            let w = render::text_width(&text, size, bold);
+            let (a0, a1) = match attr(head, "text-anchor").as_deref() {
+                Some("middle") => (-w / 2.0, w / 2.0),
+                Some("end") => (-w, 0.0),
+                _ => (0.0, w),
+            };
+            // along the text: a0..a1; across: from cap top to descender, relative to baseline
+            let (c0, c1) = (-m.cap_height * size * 1.05, m.descender * size * 0.8);
+            match attr(head, "transform") {
+                None => TextBox { text, x0: x + a0, x1: x + a1, y0: y + c0, y1: y + c1 },
+                Some(t) => {
+                    assert!(t.starts_with("rotate(-90 "), "{t}");
+                    let parts: Vec<f64> = t
+                        .trim_start_matches("rotate(-90 ")
+                        .trim_end_matches(')')
+                        .split(' ')
+                        .map(|v| v.parse().unwrap())
+                        .collect();
+                    let (cx, cy) = (parts[0], parts[1]);
+                    // rotating by −90° about (cx, cy): text x runs up, baseline offset runs right
+                    let dy = y - cy;
+                    TextBox { text, x0: cx + dy + c0, x1: cx + dy + c1, y0: cy - a1, y1: cy - a0 }
+                }
             }
-        }
-    }).collect()
+        })
+        .collect()
 }
 
 fn view_box(svg: &str) -> (f64, f64) {
@@ -156,7 +174,8 @@ fn check(req: &Request) -> String {
     let pages = doc.get_pages();
     assert_eq!(pages.len(), 1);
     let page = doc.get_object(*pages.values().next().unwrap()).unwrap().as_dict().unwrap();
-    let mb: Vec<f32> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+    let mb: Vec<f32> =
+        page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
     assert!((f64::from(mb[2]) - w_in * 72.0).abs() < 0.01 && (f64::from(mb[3]) - h_in * 72.0).abs() < 0.01, "{mb:?}");
     let mut font_file = false;
     let mut unicode = String::new();
@@ -192,7 +211,8 @@ fn cmap_chars(cmap: &str) -> String {
     let mut out = String::new();
     for line in cmap.lines().filter(|l| l.starts_with('<')) {
         if let Some(dst) = line.split('<').nth(2).and_then(|s| s.split('>').next()) {
-            let units: Vec<u16> = (0..dst.len() / 4).filter_map(|i| u16::from_str_radix(&dst[i * 4..i * 4 + 4], 16).ok()).collect();
+            let units: Vec<u16> =
+                (0..dst.len() / 4).filter_map(|i| u16::from_str_radix(&dst[i * 4..i * 4 + 4], 16).ok()).collect();
             out += &String::from_utf16_lossy(&units);
         }
     }
@@ -206,7 +226,10 @@ fn texts(svg: &str) -> Vec<String> {
 #[test]
 fn provider_metadata() {
     let p = PlotProvider::new();
-    assert_eq!((p.id(), p.kinds(), p.file_attrs(), p.uses_caption()), ("builtin", &[Kind::Plot][..], &["data"][..], false));
+    assert_eq!(
+        (p.id(), p.kinds(), p.file_attrs(), p.uses_caption()),
+        ("builtin", &[Kind::Plot][..], &["data"][..], false)
+    );
     assert!(p.version().starts_with("builtin-plot/"));
 }
 
@@ -266,9 +289,14 @@ fn long_category_names_stay_readable() {
 
 #[test]
 fn lines_with_error_bands() {
-    let svg = check(&req(&[("y", "train_loss,val_loss"), ("xlabel", "Epoch")], "Loss over epochs", Some(&lines_csv()), 3.3));
+    let svg =
+        check(&req(&[("y", "train_loss,val_loss"), ("xlabel", "Epoch")], "Loss over epochs", Some(&lines_csv()), 3.3));
     assert!(svg.matches("<polygon").count() >= 2);
-    assert_eq!(svg.matches(&format!("fill-opacity=\"{}\"", style::BAND_OPACITY)).count(), 2 + 2, "two bands + two legend swatches");
+    assert_eq!(
+        svg.matches(&format!("fill-opacity=\"{}\"", style::BAND_OPACITY)).count(),
+        2 + 2,
+        "two bands + two legend swatches"
+    );
     let t = texts(&svg);
     assert!(t.iter().any(|s| s == "train loss") && t.iter().any(|s| s == "val loss"), "{t:?}");
     // 15 points per series: markers off by default beyond 12
@@ -277,7 +305,12 @@ fn lines_with_error_bands() {
 
 #[test]
 fn scatter_with_groups_and_fit() {
-    let svg = check(&req(&[("chart", "scatter"), ("fit", "linear"), ("xlabel", "Parameters (B)"), ("logx", "true")], "", Some(&scatter_csv()), 3.3));
+    let svg = check(&req(
+        &[("chart", "scatter"), ("fit", "linear"), ("xlabel", "Parameters (B)"), ("logx", "true")],
+        "",
+        Some(&scatter_csv()),
+        3.3,
+    ));
     let t = texts(&svg);
     assert_eq!(t.iter().filter(|s| s.contains("R² = ")).count(), 3, "{t:?}");
     assert!(t.iter().any(|s| s.starts_with("Llama")));
@@ -287,7 +320,12 @@ fn scatter_with_groups_and_fit() {
 
 #[test]
 fn histogram_bins() {
-    let svg = check(&req(&[("bins", "12"), ("xlabel", "Latency (ms)")], "Distribution of request latency", Some(&hist_csv()), 3.3));
+    let svg = check(&req(
+        &[("bins", "12"), ("xlabel", "Latency (ms)")],
+        "Distribution of request latency",
+        Some(&hist_csv()),
+        3.3,
+    ));
     assert_eq!(svg.matches("fill=\"#0072B2\"").count(), 12);
     assert!(texts(&svg).iter().any(|s| s == "Count"));
 }
@@ -302,7 +340,10 @@ fn log_axes_tick_at_powers_of_ten() {
     let svg = check(&req(&[("log", "xy"), ("xlabel", "Tokens")], "", Some(&csv), 3.3));
     let t = texts(&svg);
     // `10ⁿ` is drawn as "10" and a raised exponent in ordinary digits.
-    for tick in ["10<tspan baseline-shift=\"super\" font-size=\"70\">3</tspan>", ">10<tspan baseline-shift=\"super\" font-size=\"70\">8</tspan>"] {
+    for tick in [
+        "10<tspan baseline-shift=\"super\" font-size=\"70\">3</tspan>",
+        ">10<tspan baseline-shift=\"super\" font-size=\"70\">8</tspan>",
+    ] {
         assert!(svg.contains(tick), "{tick} missing: {t:?}");
     }
     assert!(t.iter().any(|s| s == "0.1"), "0.1 missing: {t:?}");
@@ -322,7 +363,9 @@ fn errors_reach_the_caller() {
     assert_eq!(e.message, "no data for this plot");
     let e = PlotProvider::new().generate(&req(&[("chart", "pie")], "", Some(BARS), 3.3)).unwrap_err();
     assert_eq!(e.attr.as_deref(), Some("chart"));
-    let e = PlotProvider::new().generate(&req(&[("title", &"A very long title ".repeat(3))], "", Some(BARS), 0.5)).unwrap_err();
+    let e = PlotProvider::new()
+        .generate(&req(&[("title", &"A very long title ".repeat(3))], "", Some(BARS), 0.5))
+        .unwrap_err();
     assert!(e.message.contains("out of range"), "{}", e.message);
 }
 

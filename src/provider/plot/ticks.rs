@@ -57,7 +57,14 @@ fn ticks_between(lo: f64, hi: f64, step: f64) -> Vec<f64> {
 }
 
 /// Linear axis limits and ticks for data in `[lo, hi]` on `len_pt` points.
-pub fn linear(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: RangeMode, target: usize, int: bool) -> (f64, f64, Vec<f64>) {
+pub fn linear(
+    lo: f64,
+    hi: f64,
+    lim: (Option<f64>, Option<f64>),
+    mode: RangeMode,
+    target: usize,
+    int: bool,
+) -> (f64, f64, Vec<f64>) {
     let (mut lo, mut hi) = (lo, hi);
     if hi.is_nan() || lo.is_nan() || hi <= lo {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
@@ -94,7 +101,12 @@ pub fn linear(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: RangeMode
 /// decades, else the data range with a margin (see `RangeMode`); majors at
 /// powers of ten (every k-th when there are many decades), with 2× and 5× labelled too
 /// when fewer than two powers fall inside; minors at the other multiples.
-pub fn logarithmic(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: RangeMode) -> (f64, f64, Vec<(f64, String)>, Vec<f64>) {
+pub fn logarithmic(
+    lo: f64,
+    hi: f64,
+    lim: (Option<f64>, Option<f64>),
+    mode: RangeMode,
+) -> (f64, f64, Vec<(f64, String)>, Vec<f64>) {
     let (l, h) = (lo.log10(), hi.log10().max(lo.log10()));
     let span = (h - l).max(0.3);
     // each end snaps to its decade when that adds little, else gets a 4 % margin (value
@@ -125,7 +137,13 @@ pub fn logarithmic(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: Rang
     let every = ((decades + 5) / 6).max(1);
     let inside = |v: f64| v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9);
     let powers: Vec<i32> = (e0..=e1).filter(|e| inside(10f64.powi(*e))).collect();
-    let extra: &[u32] = if powers.len() >= 2 { &[] } else if decades <= 2 { &[2, 5] } else { &[] };
+    let extra: &[u32] = if powers.len() >= 2 {
+        &[]
+    } else if decades <= 2 {
+        &[2, 5]
+    } else {
+        &[]
+    };
     let mut majors: Vec<f64> = Vec::new();
     let mut minor = Vec::new();
     for e in e0..=e1 {
@@ -144,7 +162,8 @@ pub fn logarithmic(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), mode: Rang
     }
     majors.sort_by(f64::total_cmp);
     // one style per axis: plain numbers when all fit 0.001…10000, else 10ⁿ
-    let plain = majors.iter().all(|v| (1e-3..=1e4).contains(v)) || majors.iter().any(|v| (v.log10() - v.log10().round()).abs() > 1e-9);
+    let plain = majors.iter().all(|v| (1e-3..=1e4).contains(v))
+        || majors.iter().any(|v| (v.log10() - v.log10().round()).abs() > 1e-9);
     let labels = majors.iter().map(|&v| {
         if plain {
             let d = decimals_for(&[v], 6);
