@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
+use super::lex::Cursor;
 use crate::provider::ProviderError;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -128,32 +129,31 @@ struct Scope {
 }
 
 struct Parser {
-    toks: Vec<(Tok, Range<usize>)>,
-    pos: usize,
+    cur: Cursor<Tok>,
     g: Graph,
     directed: bool,
 }
 
 /// Parses a DOT graph.
 pub fn parse(src: &str) -> Result<Graph, ProviderError> {
-    let mut p = Parser { toks: lex(src)?, pos: 0, g: Graph::new(), directed: true };
+    let mut p = Parser { cur: Cursor::new(lex(src)?, Tok::Eof), g: Graph::new(), directed: true };
     p.g.direction = Direction::Down;
     if p.is_kw("strict") {
-        p.next();
+        p.cur.next();
     }
-    match p.peek() {
+    match p.cur.peek() {
         Tok::Id(s) if s.eq_ignore_ascii_case("digraph") => p.directed = true,
         Tok::Id(s) if s.eq_ignore_ascii_case("graph") => p.directed = false,
         _ => return Err(p.unexpected("`digraph` or `graph`", "a DOT body starts with `digraph NAME {`")),
     }
-    p.next();
-    if let Tok::Id(_) = p.peek() {
-        p.next();
+    p.cur.next();
+    if let Tok::Id(_) = p.cur.peek() {
+        p.cur.next();
     }
     p.expect('{')?;
     p.stmts(None, &mut Scope::default())?;
     p.expect('}')?;
-    if *p.peek() != Tok::Eof {
+    if *p.cur.peek() != Tok::Eof {
         return Err(p.unexpected("the end of the body", "one graph per figure"));
     }
     if p.g.nodes.is_empty() {
@@ -165,63 +165,50 @@ pub fn parse(src: &str) -> Result<Graph, ProviderError> {
 }
 
 impl Parser {
-    fn peek(&self) -> &Tok {
-        &self.toks[self.pos].0
-    }
-    fn span(&self) -> Range<usize> {
-        self.toks[self.pos].1.clone()
-    }
-    fn next(&mut self) -> (Tok, Range<usize>) {
-        let t = self.toks[self.pos].clone();
-        if t.0 != Tok::Eof {
-            self.pos += 1;
-        }
-        t
-    }
     fn is_kw(&self, kw: &str) -> bool {
-        matches!(self.peek(), Tok::Id(s) if s.eq_ignore_ascii_case(kw))
+        matches!(self.cur.peek(), Tok::Id(s) if s.eq_ignore_ascii_case(kw))
     }
     fn unexpected(&self, wanted: &str, hint: &str) -> ProviderError {
-        let found = match self.peek() {
+        let found = match self.cur.peek() {
             Tok::Id(s) => format!("`{s}`"),
             Tok::Sym(c) => format!("`{c}`"),
             Tok::Arrow => "an edge operator".into(),
             Tok::Eof => "the end of the body".into(),
         };
-        err(format!("expected {wanted}, found {found}"), self.span(), hint)
+        err(format!("expected {wanted}, found {found}"), self.cur.span(), hint)
     }
     fn expect(&mut self, c: char) -> Result<(), ProviderError> {
-        if *self.peek() == Tok::Sym(c) {
-            self.next();
+        if *self.cur.peek() == Tok::Sym(c) {
+            self.cur.next();
             Ok(())
         } else {
             Err(self.unexpected(&format!("`{c}`"), "check the braces and brackets"))
         }
     }
     fn id(&mut self) -> Result<(String, Range<usize>), ProviderError> {
-        match self.peek().clone() {
-            Tok::Id(s) => Ok((s, self.next().1)),
+        match self.cur.peek().clone() {
+            Tok::Id(s) => Ok((s, self.cur.next().1)),
             _ => Err(self.unexpected("an id", "ids are words, numbers or quoted strings")),
         }
     }
 
     fn stmts(&mut self, group: Option<usize>, scope: &mut Scope) -> Result<(), ProviderError> {
         loop {
-            match self.peek().clone() {
+            match self.cur.peek().clone() {
                 Tok::Sym('}') | Tok::Eof => return Ok(()),
                 Tok::Sym(';') => {
-                    self.next();
+                    self.cur.next();
                 }
                 Tok::Sym('{') => self.subgraph(group, scope, None)?,
                 Tok::Id(word) => {
                     let lower = word.to_ascii_lowercase();
-                    let after = self.toks[self.pos + 1].0.clone();
+                    let after = self.cur.peek2().clone();
                     if lower == "subgraph" {
-                        self.next();
-                        let name = if let Tok::Id(_) = self.peek() { Some(self.id()?) } else { None };
+                        self.cur.next();
+                        let name = if let Tok::Id(_) = self.cur.peek() { Some(self.id()?) } else { None };
                         self.subgraph(group, scope, name)?;
                     } else if ["graph", "node", "edge"].contains(&lower.as_str()) && after == Tok::Sym('[') {
-                        self.next();
+                        self.cur.next();
                         let attrs = self.attr_list()?;
                         match lower.as_str() {
                             "node" => scope.node.extend(attrs),
@@ -229,8 +216,8 @@ impl Parser {
                             _ => self.graph_attrs(group, &attrs),
                         }
                     } else if after == Tok::Sym('=') {
-                        let (k, ks) = self.next();
-                        self.next();
+                        let (k, ks) = self.cur.next();
+                        self.cur.next();
                         let (v, vs) = self.id()?;
                         if let Tok::Id(k) = k {
                             self.graph_attrs(group, &BTreeMap::from([(k, (v, ks.start..vs.end))]));
@@ -291,21 +278,21 @@ impl Parser {
 
     fn attr_list(&mut self) -> Result<Attrs, ProviderError> {
         let mut out = Attrs::new();
-        while *self.peek() == Tok::Sym('[') {
-            self.next();
+        while *self.cur.peek() == Tok::Sym('[') {
+            self.cur.next();
             loop {
-                match self.peek() {
+                match self.cur.peek() {
                     Tok::Sym(']') => {
-                        self.next();
+                        self.cur.next();
                         break;
                     }
                     Tok::Sym(',' | ';') => {
-                        self.next();
+                        self.cur.next();
                     }
                     Tok::Id(_) => {
                         let (k, ks) = self.id()?;
-                        let (v, vs) = if *self.peek() == Tok::Sym('=') {
-                            self.next();
+                        let (v, vs) = if *self.cur.peek() == Tok::Sym('=') {
+                            self.cur.next();
                             self.id()?
                         } else {
                             ("true".to_string(), ks.clone())
@@ -325,9 +312,9 @@ impl Parser {
 
     fn node_or_edge(&mut self, group: Option<usize>, scope: &Scope) -> Result<(), ProviderError> {
         let mut chain = vec![self.node_id()?];
-        while *self.peek() == Tok::Arrow {
-            self.next();
-            if *self.peek() == Tok::Sym('{') || self.is_kw("subgraph") {
+        while *self.cur.peek() == Tok::Arrow {
+            self.cur.next();
+            if *self.cur.peek() == Tok::Sym('{') || self.is_kw("subgraph") {
                 return Err(
                     self.unexpected("a node id", "edges to subgraphs are not supported; write one edge per node")
                 );
@@ -372,12 +359,12 @@ impl Parser {
 
     fn node_id(&mut self) -> Result<(String, Range<usize>), ProviderError> {
         let (id, span) = self.id()?;
-        if *self.peek() == Tok::Sym(':') {
+        if *self.cur.peek() == Tok::Sym(':') {
             // Ports (`a:n`) are accepted and ignored.
-            self.next();
+            self.cur.next();
             self.id()?;
-            if *self.peek() == Tok::Sym(':') {
-                self.next();
+            if *self.cur.peek() == Tok::Sym(':') {
+                self.cur.next();
                 self.id()?;
             }
         }

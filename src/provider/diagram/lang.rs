@@ -14,7 +14,7 @@
 use std::ops::Range;
 
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
-use super::lex::{Tok, err, lex};
+use super::lex::{Cursor, Tok, err, lex};
 use crate::provider::ProviderError;
 
 /// One `key=value` or flag inside `[...]`.
@@ -25,8 +25,7 @@ struct Attr {
 }
 
 struct Parser {
-    toks: Vec<(Tok, Range<usize>)>,
-    pos: usize,
+    cur: Cursor<Tok>,
     g: Graph,
     /// Nodes given by a declaration (a second declaration is an error).
     declared: Vec<bool>,
@@ -34,7 +33,7 @@ struct Parser {
 
 /// Parses a diagram body.
 pub fn parse(src: &str) -> Result<Graph, ProviderError> {
-    let mut p = Parser { toks: lex(src)?, pos: 0, g: Graph::new(), declared: Vec::new() };
+    let mut p = Parser { cur: Cursor::new(lex(src)?, Tok::Eof), g: Graph::new(), declared: Vec::new() };
     p.block(None)?;
     if p.g.nodes.is_empty() {
         return Err(ProviderError::new("the diagram has no nodes")
@@ -46,41 +45,28 @@ pub fn parse(src: &str) -> Result<Graph, ProviderError> {
 }
 
 impl Parser {
-    fn peek(&self) -> &Tok {
-        &self.toks[self.pos].0
-    }
-    fn span(&self) -> Range<usize> {
-        self.toks[self.pos].1.clone()
-    }
-    fn next(&mut self) -> (Tok, Range<usize>) {
-        let t = self.toks[self.pos].clone();
-        if t.0 != Tok::Eof {
-            self.pos += 1;
-        }
-        t
-    }
     fn unexpected(&self, wanted: &str, hint: &str) -> ProviderError {
-        err(format!("expected {wanted}, found {}", self.peek().describe()), self.span(), hint)
+        err(format!("expected {wanted}, found {}", self.cur.peek().describe()), self.cur.span(), hint)
     }
     fn ident(&mut self, wanted: &str, hint: &str) -> Result<(String, Range<usize>), ProviderError> {
-        match self.peek().clone() {
-            Tok::Ident(s) => Ok((s, self.next().1)),
+        match self.cur.peek().clone() {
+            Tok::Ident(s) => Ok((s, self.cur.next().1)),
             _ => Err(self.unexpected(wanted, hint)),
         }
     }
     fn opt_str(&mut self) -> Option<String> {
-        match self.peek().clone() {
+        match self.cur.peek().clone() {
             Tok::Str(s) => {
-                self.next();
+                self.cur.next();
                 Some(s)
             }
             _ => None,
         }
     }
     fn end_of_statement(&mut self) -> Result<(), ProviderError> {
-        match self.peek() {
+        match self.cur.peek() {
             Tok::End => {
-                self.next();
+                self.cur.next();
                 Ok(())
             }
             Tok::Eof | Tok::RBrace => Ok(()),
@@ -94,28 +80,28 @@ impl Parser {
     /// Statements up to `}` (inside a group) or the end.
     fn block(&mut self, group: Option<usize>) -> Result<(), ProviderError> {
         loop {
-            match self.peek().clone() {
+            match self.cur.peek().clone() {
                 Tok::End => {
-                    self.next();
+                    self.cur.next();
                 }
                 Tok::Eof => return Ok(()),
                 Tok::RBrace => {
                     if group.is_none() {
                         return Err(err(
                             "`}` without a matching `group ... {`",
-                            self.span(),
+                            self.cur.span(),
                             "remove it or open a group before it",
                         ));
                     }
                     return Ok(());
                 }
                 Tok::Ident(word) => {
-                    let span = self.span();
-                    match (word.as_str(), &self.toks[self.pos + 1].0) {
+                    let span = self.cur.span();
+                    match (word.as_str(), self.cur.peek2()) {
                         ("direction", Tok::Colon | Tok::Ident(_)) => self.direction()?,
                         ("group" | "subgraph", Tok::Ident(_)) => self.group(group)?,
                         ("node", Tok::Ident(_)) => {
-                            self.next();
+                            self.cur.next();
                             self.node_or_edge(group)?
                         }
                         _ => self.node_or_edge(group)?,
@@ -131,9 +117,9 @@ impl Parser {
     }
 
     fn direction(&mut self) -> Result<(), ProviderError> {
-        self.next();
-        if *self.peek() == Tok::Colon {
-            self.next();
+        self.cur.next();
+        if *self.cur.peek() == Tok::Colon {
+            self.cur.next();
         }
         let (word, span) = self.ident("`right` or `down`", "write `direction: right` or `direction: down`")?;
         self.g.direction = match word.as_str() {
@@ -151,7 +137,7 @@ impl Parser {
     }
 
     fn group(&mut self, parent: Option<usize>) -> Result<(), ProviderError> {
-        self.next();
+        self.cur.next();
         let (id, span) = self.ident("a group id", "write `group ID \"Title\" { ... }`")?;
         if self.g.groups.iter().any(|g| g.id == id) {
             return Err(err(format!("group `{id}` is declared twice"), span, "give each group its own id"));
@@ -182,27 +168,27 @@ impl Parser {
         }
         self.g.groups.push(group);
         let gi = self.g.groups.len() - 1;
-        if *self.peek() != Tok::LBrace {
+        if *self.cur.peek() != Tok::LBrace {
             return Err(self.unexpected("`{`", "a group's members go between `{` and `}`"));
         }
-        let open = self.next().1;
+        let open = self.cur.next().1;
         self.block(Some(gi))?;
-        if *self.peek() != Tok::RBrace {
+        if *self.cur.peek() != Tok::RBrace {
             return Err(err("this `{` is never closed", open, "close the group with `}`"));
         }
-        self.next();
+        self.cur.next();
         self.end_of_statement()
     }
 
     /// `ID ["Label"] [attrs]` or `ID -> ID [-> ID...] ["label"] [attrs]`.
     fn node_or_edge(&mut self, group: Option<usize>) -> Result<(), ProviderError> {
         let (first, first_span) = self.ident("a node id", "node ids are letters, digits, `_` and `.`")?;
-        if *self.peek() != Tok::Arrow {
+        if *self.cur.peek() != Tok::Arrow {
             return self.declare(first, first_span, group);
         }
         let mut chain = vec![(first, first_span)];
-        while *self.peek() == Tok::Arrow {
-            self.next();
+        while *self.cur.peek() == Tok::Arrow {
+            self.cur.next();
             chain.push(self.ident("a node id after `->`", "an edge is `A -> B`")?);
         }
         let label = self.opt_str();
@@ -266,7 +252,7 @@ impl Parser {
                 "groups and nodes share one namespace; rename the node",
             ));
         }
-        if ["group", "node", "direction", "subgraph"].contains(&id.as_str()) && *self.peek() != Tok::Arrow {
+        if ["group", "node", "direction", "subgraph"].contains(&id.as_str()) && *self.cur.peek() != Tok::Arrow {
             return Err(self.unexpected("an id", "`group`, `node` and `direction` are keywords"));
         }
         let label = self.opt_str();
@@ -313,24 +299,24 @@ impl Parser {
     /// An optional `[key=value, flag, ...]` list.
     fn attrs(&mut self) -> Result<Vec<Attr>, ProviderError> {
         let mut out = Vec::new();
-        if *self.peek() != Tok::LBracket {
+        if *self.cur.peek() != Tok::LBracket {
             return Ok(out);
         }
-        let open = self.next().1;
+        let open = self.cur.next().1;
         loop {
-            match self.peek().clone() {
+            match self.cur.peek().clone() {
                 Tok::RBracket => {
-                    self.next();
+                    self.cur.next();
                     return Ok(out);
                 }
                 Tok::Comma => {
-                    self.next();
+                    self.cur.next();
                 }
                 Tok::Ident(key) => {
-                    let span = self.next().1;
-                    if *self.peek() == Tok::Eq {
-                        self.next();
-                        let (v, vspan) = match self.next() {
+                    let span = self.cur.next().1;
+                    if *self.cur.peek() == Tok::Eq {
+                        self.cur.next();
+                        let (v, vspan) = match self.cur.next() {
                             (Tok::Ident(v) | Tok::Str(v), s) => (v, s),
                             (t, s) => {
                                 return Err(err(

@@ -4,6 +4,41 @@ use std::ops::Range;
 
 use crate::provider::ProviderError;
 
+/// A read position in a token list ending in an end-of-input token; the diagram language
+/// and DOT parsers both walk their tokens with it.
+pub struct Cursor<T> {
+    toks: Vec<(T, Range<usize>)>,
+    pos: usize,
+}
+
+impl<T: Clone + PartialEq> Cursor<T> {
+    /// `toks` must end with `eof`, the token `next` never moves past.
+    pub fn new(toks: Vec<(T, Range<usize>)>, eof: T) -> Cursor<T> {
+        let mut toks = toks;
+        if toks.last().is_none_or(|t| t.0 != eof) {
+            toks.push((eof, 0..0));
+        }
+        Cursor { toks, pos: 0 }
+    }
+    pub fn peek(&self) -> &T {
+        &self.toks[self.pos].0
+    }
+    /// The token after the next one (the end token at the end).
+    pub fn peek2(&self) -> &T {
+        &self.toks[(self.pos + 1).min(self.toks.len() - 1)].0
+    }
+    pub fn span(&self) -> Range<usize> {
+        self.toks[self.pos].1.clone()
+    }
+    pub fn next(&mut self) -> (T, Range<usize>) {
+        let t = self.toks[self.pos].clone();
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+        t
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
     Ident(String),
