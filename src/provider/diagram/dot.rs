@@ -11,8 +11,9 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use super::graph::link_span;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
-use super::lex::Cursor;
+use super::lex::{Cursor, err};
 use crate::provider::ProviderError;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -21,10 +22,6 @@ enum Tok {
     Sym(char),
     Arrow,
     Eof,
-}
-
-fn err(msg: impl Into<String>, span: Range<usize>, hint: &str) -> ProviderError {
-    ProviderError::new(msg).at_body(span).hint(hint)
 }
 
 fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, ProviderError> {
@@ -342,14 +339,7 @@ impl Parser {
             _ => LineStyle::Solid,
         };
         for w in chain.windows(2) {
-            let span = w[0].1.start..w[1].1.end;
-            if w[0].0 == w[1].0 {
-                return Err(err(
-                    format!("edge from `{}` to itself", w[0].0),
-                    span,
-                    "self-loops are not drawn; remove the edge",
-                ));
-            }
+            let span = link_span(w)?;
             let from = self.touch(&w[0].0, group, w[0].1.clone(), scope);
             let to = self.touch(&w[1].0, group, w[1].1.clone(), scope);
             self.g.edges.push(Edge { from, to, label: label.clone(), style, span });

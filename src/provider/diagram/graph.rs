@@ -183,3 +183,17 @@ impl Default for Graph {
         Graph::new()
     }
 }
+
+/// The body span of one link `a -> b` of an edge chain (node ids with their spans);
+/// an edge from a node to itself is an error, in either syntax.
+pub fn link_span(w: &[(String, Range<usize>)]) -> Result<Range<usize>, crate::provider::ProviderError> {
+    let span = w[0].1.start..w[1].1.end;
+    if w[0].0 == w[1].0 {
+        return Err(super::lex::err(
+            format!("edge from `{}` to itself", w[0].0),
+            span,
+            "self-loops are not drawn; remove the edge",
+        ));
+    }
+    Ok(span)
+}

@@ -13,6 +13,7 @@
 
 use std::ops::Range;
 
+use super::graph::link_span;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
 use super::lex::{Cursor, Tok, err, lex};
 use crate::provider::ProviderError;
@@ -223,14 +224,7 @@ impl Parser {
                     ));
                 }
             }
-            let span = w[0].1.start..w[1].1.end;
-            if w[0].0 == w[1].0 {
-                return Err(err(
-                    format!("edge from `{}` to itself", w[0].0),
-                    span,
-                    "self-loops are not drawn; remove the edge",
-                ));
-            }
+            let span = link_span(w)?;
             let from = self.node(&w[0].0, group, w[0].1.clone());
             let to = self.node(&w[1].0, group, w[1].1.clone());
             self.g.edges.push(Edge { from, to, label: label.clone(), style, span });
