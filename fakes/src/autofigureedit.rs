@@ -1,0 +1,1 @@
+//! Fake of ../shared/api/autofigureedit.txt (to be implemented).

@@ -1,0 +1,1 @@
+//! Fake of ../shared/api/banana.txt (to be implemented).

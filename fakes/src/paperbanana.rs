@@ -1,0 +1,1 @@
+//! Fake of ../shared/api/paperbanana.txt (to be implemented).

@@ -1,0 +1,1 @@
+//! Fake of ../shared/api/papermill.txt (to be implemented).
