@@ -25,6 +25,7 @@ pub mod emit;
 pub mod fsutil;
 pub mod key;
 pub mod lock;
+pub mod mdbook;
 pub mod plan;
 pub mod progress;
 pub mod project;
@@ -77,9 +78,13 @@ impl GenReport {
 
 /// Stages 1 and 2: every figure's job, and every problem found on the way.
 pub fn scan_and_plan(project: &Project, registry: &Registry) -> (plan::Plan, Vec<Diagnostic>) {
-    let scan = scan::scan_files(&project.root, &project.sources);
+    plan_scanned(project, registry, &scan::scan_files(&project.root, &project.sources))
+}
+
+/// Stage 2 on directives already scanned (from files or, for the mdBook driver, from memory).
+pub fn plan_scanned(project: &Project, registry: &Registry, scan: &scan::Scan) -> (plan::Plan, Vec<Diagnostic>) {
     let mut plan = plan::plan(&project.root, &project.config, registry, &scan.directives);
-    let mut diagnostics = scan.diagnostics;
+    let mut diagnostics = scan.diagnostics.clone();
     diagnostics.append(&mut plan.diagnostics);
     (plan, diagnostics)
 }
@@ -143,8 +148,19 @@ pub struct GenOptions {
 /// writes the manifest and lockfile. Errors about single figures are in the report; `Err`
 /// is for problems that stop everything (unreadable config, unusable cache folder).
 pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Result<GenReport, Diagnostic> {
+    generate_scanned(project, registry, &scan::scan_files(&project.root, &project.sources), opts)
+}
+
+/// `generate` from stage 2 on, for directives already scanned. `project.sources` names the
+/// files the scan covered (manifest and lockfile entries of other files are kept).
+pub fn generate_scanned(
+    project: &Project,
+    registry: &Registry,
+    scan: &scan::Scan,
+    opts: &GenOptions,
+) -> Result<GenReport, Diagnostic> {
     let config = &project.config;
-    let (plan, mut diagnostics) = scan_and_plan(project, registry);
+    let (plan, mut diagnostics) = plan_scanned(project, registry, scan);
     // 3–5. cache, generate, place
     let store = open_store(project)?;
     std::fs::create_dir_all(&config.output_dir)

@@ -8,6 +8,7 @@
 mod cache;
 mod r#gen;
 mod init;
+mod mdbook;
 mod status;
 
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ enum Command {
     Cache(cache::Command),
     /// Write a commented paperfig.toml in the current folder.
     Init(init::Args),
+    /// The mdBook preprocessor (`[preprocessor.paperfig]` in book.toml runs it).
+    Mdbook(mdbook::Args),
 }
 
 /// Global flags, checked.
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args, &global),
         Command::Cache(cmd) => cache::run(cmd, &global),
         Command::Init(args) => init::run(args, &global),
+        Command::Mdbook(args) => mdbook::run(args, &global),
     };
     match result {
         Ok(code) => code,

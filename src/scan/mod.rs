@@ -137,8 +137,20 @@ pub fn scan_files(root: &Path, paths: &[PathBuf]) -> Scan {
     scan
 }
 
-/// Scans text held in memory (tests, the mdBook preprocessor later); Markdown unless the
-/// name ends in `.tex`.
+/// Scans texts held in memory that stand for the files at the given paths (the mdBook
+/// preprocessor: chapter contents as mdBook sent them, which earlier preprocessors may have
+/// changed). Names are relative to `root`; ids must be unique across all of them.
+pub fn scan_sources(root: &Path, sources: &[(PathBuf, String)]) -> Scan {
+    let mut scan = Scan::default();
+    let mut seen = HashMap::new();
+    for (path, text) in sources {
+        let file = SourceFile { name: relative_name(root, path), path: path.clone(), text: text.clone() };
+        scan_file(&mut scan, &mut seen, Arc::new(file));
+    }
+    scan
+}
+
+/// Scans text held in memory (tests); Markdown unless the name ends in `.tex`.
 pub fn scan_text(name: &str, text: &str) -> Scan {
     let mut scan = Scan::default();
     let file = Arc::new(SourceFile { name: name.into(), path: name.into(), text: text.into() });
