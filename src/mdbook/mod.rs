@@ -236,12 +236,16 @@ fn chapter_edits(
 /// line is followed by a blank line, so Markdown after it is not swallowed into the HTML block.
 fn block_text(text: &str, range: &Range<usize>, html: &str) -> String {
     let end = range.end.min(text.len());
-    if !text[..end].ends_with('\n') {
-        return html.to_string();
-    }
-    let rest = &text[end..];
-    let blank = if rest.is_empty() || rest.starts_with('\n') { "" } else { "\n" };
-    format!("{html}\n{blank}")
+    let (own_newline, rest) = if text[..end].ends_with('\n') {
+        (true, &text[end..])
+    } else if let Some(rest) = text[end..].strip_prefix('\n') {
+        (false, rest)
+    } else {
+        return html.to_string(); // inside a line (an image link), or at the end of the text
+    };
+    let blank = if rest.is_empty() || rest.starts_with('\n') || rest.starts_with("\r\n") { "" } else { "\n" };
+    let newline = if own_newline { "\n" } else { "" };
+    format!("{html}{newline}{blank}")
 }
 
 #[cfg(test)]
