@@ -11,7 +11,8 @@
 //! | 4. generate | [`provider`], [`render`] | request → SVG/PDF/PNG artifacts |
 //! | 5. emit | [`emit`], [`lock`] | outputs → `build/figures/`, `manifest.json`, `paperfig.lock` |
 //!
-//! [`run`] drives stages 3–5 per figure in parallel; [`cli`] is the command line.
+//! [`run`] drives stages 3–5 per figure in parallel; [`mdbook`] is the mdBook preprocessor
+//! driver (the same stages on chapter texts); [`cli`] is the command line.
 
 // Errors that point into the user's files (`Diagnostic`) are large by design (message,
 // location, hints) and only travel on the error path.

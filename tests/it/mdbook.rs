@@ -295,15 +295,16 @@ fn the_guide_builds_with_real_figures() {
     let toml = read(&repo().join("book.toml"));
     let command = toml.lines().find(|l| l.starts_with("command")).expect("book.toml runs paperfig");
     std::fs::write(t.path("book.toml"), toml.replace(command, &format!("command = \"{BIN} mdbook\""))).unwrap();
-    build(&mdbook, &t.root).ok();
+    let out = Command::new(&mdbook).args(["build", "-d", "out"]).current_dir(&t.root).output().unwrap();
+    Run::from(out).ok();
     let mut figures = 0;
     for page in ["plots.html", "diagrams.html", "mdbook.html"] {
-        let html = read(&t.path("book").join(page));
+        let html = read(&t.path("out").join(page));
         let start = html.find("<figure id=").unwrap_or_else(|| panic!("{page} shows no figure"));
         let fig = &html[start..start + html[start..].find("</figure>").unwrap()];
         svg_size(&image(fig).1);
         figures += html.matches("<figure id=").count();
     }
     assert!(figures >= 3, "{figures}");
-    assert!(!read(&t.path("book/index.html")).contains("paperfig-error"));
+    assert!(!read(&t.path("out/index.html")).contains("paperfig-error"));
 }
