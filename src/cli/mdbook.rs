@@ -34,6 +34,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
 }
 
 /// mdBook runs `supports` in the book's root, so `book.toml` there may name more renderers.
+/// Invalid options are not reported here: mdBook would take any non-zero exit as "skip
+/// paperfig" and build the book without figures; the run itself reports them (exit 2).
 fn supports(renderer: &str, global: &Global) -> Result<ExitCode, Diagnostic> {
     let root = std::env::current_dir().map_err(|e| Diagnostic::error(format!("no current folder: {e}")))?;
     let raw = std::fs::read_to_string(root.join("book.toml"))
@@ -42,7 +44,7 @@ fn supports(renderer: &str, global: &Global) -> Result<ExitCode, Diagnostic> {
         .and_then(|t| t.get("preprocessor")?.get("paperfig").cloned())
         .and_then(|t| serde_json::to_value(t).ok())
         .unwrap_or_default();
-    let opts = Options::parse(&raw, &root)?;
+    let opts = Options::parse(&raw, &root).unwrap_or_default();
     if opts.supports(renderer) {
         return Ok(ExitCode::SUCCESS);
     }

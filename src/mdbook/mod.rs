@@ -72,11 +72,12 @@ pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
     let format = opts.format_for(&ctx.renderer);
 
     let numbers = Numbers::new(&project, &chapters, &scanned.directives, &src);
+    let built = Built { directives: &scanned.directives, report: &report, numbers, format, opts: &opts };
     let mut new_contents = HashMap::new();
     let mut errors = report.diagnostics.clone();
     for (chapter, (path, _)) in chapters.iter().zip(&sources) {
         let name = scan::relative_name(&project.root, path);
-        let edits = chapter_edits(&name, chapter, &scanned.directives, &report, &mut errors, &numbers, format, &opts);
+        let edits = built.chapter_edits(&name, chapter, &mut errors);
         if !edits.is_empty() {
             new_contents.insert(chapter.path.clone(), rewrite::apply(&chapter.content, edits));
         }
@@ -144,92 +145,100 @@ impl Numbers {
     }
 }
 
-/// The replacements for one chapter (`name` is its path relative to the book root). Error
-/// diagnostics about it are taken out of `errors` when an error box shows them, and
-/// warnings about unknown references are added.
-#[allow(clippy::too_many_arguments)]
-fn chapter_edits(
-    name: &str,
-    chapter: &protocol::Chapter,
-    directives: &[Directive],
-    report: &GenReport,
-    errors: &mut Vec<Diagnostic>,
-    numbers: &Numbers,
+/// What the stages built for the whole book, which each chapter's rewrite reads.
+struct Built<'a> {
+    directives: &'a [Directive],
+    report: &'a GenReport,
+    numbers: Numbers,
+    /// The image format for this renderer.
     format: Format,
-    opts: &Options,
-) -> Vec<(Range<usize>, String)> {
-    let text = &chapter.content;
-    let here: Vec<&Directive> = directives.iter().filter(|d| d.loc.file.name == name).collect();
-    // Each error in this chapter belongs to the directive block it points into.
-    let mut boxes: Vec<(Range<usize>, Vec<Diagnostic>)> = Vec::new();
-    for diag in errors.iter().filter(|d| !d.warning) {
-        let Some(loc) = diag.loc.as_ref().filter(|l| l.file.name == name) else { continue };
-        let at = loc.span.start;
-        let block = here
-            .iter()
-            .find(|d| d.loc.span.contains(&at) || d.loc.span.start == at)
-            .map_or_else(|| rewrite::enclosing_block(text, at), |d| d.loc.span.clone());
-        match boxes.iter_mut().find(|(r, _)| *r == block) {
-            Some((_, list)) => list.push(diag.clone()),
-            None => boxes.push((block, vec![diag.clone()])),
+    opts: &'a Options,
+}
+
+impl Built<'_> {
+    /// The replacements for one chapter (`name` is its path relative to the book root).
+    /// Warnings about unknown references and errors about figures that cannot be shown are
+    /// added to `errors`.
+    fn chapter_edits(
+        &self,
+        name: &str,
+        chapter: &protocol::Chapter,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Vec<(Range<usize>, String)> {
+        let Built { directives, report, numbers, format, opts } = self;
+        let format = *format;
+        let text = &chapter.content;
+        let here: Vec<&Directive> = directives.iter().filter(|d| d.loc.file.name == name).collect();
+        // Each error in this chapter belongs to the directive block it points into.
+        let mut boxes: Vec<(Range<usize>, Vec<Diagnostic>)> = Vec::new();
+        for diag in errors.iter().filter(|d| !d.warning) {
+            let Some(loc) = diag.loc.as_ref().filter(|l| l.file.name == name) else { continue };
+            let at = loc.span.start;
+            let block = here
+                .iter()
+                .find(|d| d.loc.span.contains(&at) || d.loc.span.start == at)
+                .map_or_else(|| rewrite::enclosing_block(text, at), |d| d.loc.span.clone());
+            match boxes.iter_mut().find(|(r, _)| *r == block) {
+                Some((_, list)) => list.push(diag.clone()),
+                None => boxes.push((block, vec![diag.clone()])),
+            }
         }
-    }
-    let mut edits = Vec::new();
-    for (range, diags) in &boxes {
-        if !opts.fail_on_error {
-            edits.push((range.clone(), block_text(text, range, &html::error_box(diags))));
+        let mut edits = Vec::new();
+        for (range, diags) in &boxes {
+            if !opts.fail_on_error {
+                edits.push((range.clone(), block_text(text, range, &html::error_box(diags))));
+            }
         }
-    }
-    let mut missing = Vec::new();
-    for d in &here {
-        if boxes.iter().any(|(r, _)| *r == d.loc.span) {
-            continue;
-        }
-        let Some(fig) = report.figures.iter().find(|f| f.name == d.name) else { continue };
-        let pick =
-            fig.outputs.iter().find(|(f, _)| *f == format).or_else(|| {
+        let mut missing = Vec::new();
+        for d in &here {
+            if boxes.iter().any(|(r, _)| *r == d.loc.span) {
+                continue;
+            }
+            let Some(fig) = report.figures.iter().find(|f| f.name == d.name) else { continue };
+            let pick = fig.outputs.iter().find(|(f, _)| *f == format).or_else(|| {
                 [Format::Svg, Format::Png].iter().find_map(|want| fig.outputs.iter().find(|(f, _)| f == want))
             });
-        let bytes = pick.and_then(|(f, path)| std::fs::read(path).ok().map(|b| (*f, b)));
-        let Some((format, bytes)) = bytes else {
-            missing.push(
-                Diagnostic::error(format!("figure `{}` has no SVG or PNG output to show", d.name))
-                    .at(d.head.clone(), "this figure")
-                    .hint("remove formats= from the directive, or list svg or png in it")
-                    .for_figure(&d.name),
-            );
-            continue;
-        };
-        let number = numbers.number.get(&d.name).copied().unwrap_or(0);
-        let figure =
-            html::Figure { id: d.label.as_deref(), number, caption: d.caption.as_deref(), format, bytes: &bytes };
-        edits.push((d.loc.span.clone(), block_text(text, &d.loc.span, &html::figure(&figure))));
-    }
-    errors.append(&mut missing);
-    for r in rewrite::references(text) {
-        match numbers.labels.get(&r.label) {
-            Some((chapter_path, number)) => {
-                let target = rewrite::link(&chapter.path, chapter_path);
-                edits.push((r.span, format!("[Figure {number}]({target}#{})", r.label)));
-            }
-            None if r.label.starts_with("fig:") => {
-                let file = here.first().map(|d| d.loc.file.clone()).unwrap_or_else(|| {
-                    std::sync::Arc::new(crate::diag::SourceFile {
-                        name: name.to_string(),
-                        path: PathBuf::from(name),
-                        text: text.clone(),
-                    })
-                });
-                errors.push(
-                    Diagnostic::warning(format!("no figure has the id `{}`", r.label))
-                        .at(Loc::new(&file, r.span), "unknown figure")
-                        .hint("ids are set with #fig:… in a paperfig directive; the text is left as it is"),
+            let bytes = pick.and_then(|(f, path)| std::fs::read(path).ok().map(|b| (*f, b)));
+            let Some((format, bytes)) = bytes else {
+                missing.push(
+                    Diagnostic::error(format!("figure `{}` has no SVG or PNG output to show", d.name))
+                        .at(d.head.clone(), "this figure")
+                        .hint("remove formats= from the directive, or list svg or png in it")
+                        .for_figure(&d.name),
                 );
-            }
-            None => {}
+                continue;
+            };
+            let number = numbers.number.get(&d.name).copied().unwrap_or(0);
+            let figure =
+                html::Figure { id: d.label.as_deref(), number, caption: d.caption.as_deref(), format, bytes: &bytes };
+            edits.push((d.loc.span.clone(), block_text(text, &d.loc.span, &html::figure(&figure))));
         }
+        errors.append(&mut missing);
+        for r in rewrite::references(text) {
+            match numbers.labels.get(&r.label) {
+                Some((chapter_path, number)) => {
+                    let target = rewrite::link(&chapter.path, chapter_path);
+                    edits.push((r.span, format!("[Figure {number}]({target}#{})", r.label)));
+                }
+                None if r.label.starts_with("fig:") => {
+                    let file = here.first().map(|d| d.loc.file.clone()).unwrap_or_else(|| {
+                        std::sync::Arc::new(crate::diag::SourceFile {
+                            name: name.to_string(),
+                            path: PathBuf::from(name),
+                            text: text.clone(),
+                        })
+                    });
+                    errors.push(
+                        Diagnostic::warning(format!("no figure has the id `{}`", r.label))
+                            .at(Loc::new(&file, r.span), "unknown figure")
+                            .hint("ids are set with #fig:… in a paperfig directive; the text is left as it is"),
+                    );
+                }
+                None => {}
+            }
+        }
+        edits
     }
-    edits
 }
 
 /// What replaces a block: the HTML, ending where the block ended; a block that ended its

@@ -111,7 +111,7 @@ mod tests {
     fn enclosing_block_finds_the_fence_or_the_line() {
         let text = "intro\n\n```{paperfig kind=pie}\nbody\n```\n\nlast line\n";
         let b = enclosing_block(text, text.find("pie").unwrap());
-        assert!(text[b].starts_with("```{paperfig") && true);
+        assert!(text[b].starts_with("```{paperfig"));
         let b = enclosing_block(text, text.find("last").unwrap() + 2);
         assert_eq!(&text[b], "last line");
     }
