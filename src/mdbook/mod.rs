@@ -200,12 +200,14 @@ impl Built<'_> {
             });
             let bytes = pick.and_then(|(f, path)| std::fs::read(path).ok().map(|b| (*f, b)));
             let Some((format, bytes)) = bytes else {
-                missing.push(
-                    Diagnostic::error(format!("figure `{}` has no SVG or PNG output to show", d.name))
-                        .at(d.head.clone(), "this figure")
-                        .hint("remove formats= from the directive, or list svg or png in it")
-                        .for_figure(&d.name),
-                );
+                let diag = Diagnostic::error(format!("figure `{}` has no SVG or PNG output to show", d.name))
+                    .at(d.head.clone(), "this figure")
+                    .hint("remove formats= from the directive, or list svg or png in it")
+                    .for_figure(&d.name);
+                if !opts.fail_on_error {
+                    edits.push((d.loc.span.clone(), block_text(text, &d.loc.span, &html::error_box(&[diag.clone()]))));
+                }
+                missing.push(diag);
                 continue;
             };
             let number = numbers.number.get(&d.name).copied().unwrap_or(0);

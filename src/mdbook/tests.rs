@@ -99,3 +99,15 @@ fn png_for_other_renderers_and_malformed_input_is_an_error() {
     let e = preprocess("[{\"root\": 1}").err().unwrap();
     assert!(e.message.contains("not JSON"), "{}", e.message);
 }
+
+#[test]
+fn a_figure_with_only_a_pdf_output_is_an_error_not_a_silent_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# C\n\n```{paperfig #fig:p kind=plot data=data/acc.csv formats=pdf}\nBars\n```\n";
+    let input = book(dir.path(), &[("c.md", text)], json!({"fail-on-error": false}));
+    let out = preprocess(&input).unwrap();
+    assert_eq!(out.errors(), 1);
+    assert_eq!(out.diagnostics[0].location().unwrap(), "src/c.md:3:4");
+    let c = contents(&out.book.unwrap());
+    assert!(c[0].contains("<div class=\"paperfig-error\"") && c[0].contains("no SVG or PNG output"), "{}", c[0]);
+}
