@@ -205,7 +205,10 @@ impl Built<'_> {
                     .hint("remove formats= from the directive, or list svg or png in it")
                     .for_figure(&d.name);
                 if !opts.fail_on_error {
-                    edits.push((d.loc.span.clone(), block_text(text, &d.loc.span, &html::error_box(&[diag.clone()]))));
+                    edits.push((
+                        d.loc.span.clone(),
+                        block_text(text, &d.loc.span, &html::error_box(std::slice::from_ref(&diag))),
+                    ));
                 }
                 missing.push(diag);
                 continue;
