@@ -33,6 +33,7 @@ pub mod render;
 pub mod run;
 pub mod scan;
 pub mod store;
+pub mod texwriter;
 
 use std::path::PathBuf;
 
