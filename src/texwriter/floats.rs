@@ -299,7 +299,8 @@ impl Writer<'_> {
         } else {
             self.out.push("\\begin{center}\n");
         }
-        self.out.push(&format!("\\begin{{tabular}}{{{cols}}}\n\\toprule\n"));
+        // A table wider than the column is scaled down to fit it.
+        self.out.push(&format!("\\sbox0{{\\begin{{tabular}}{{{cols}}}\n\\toprule\n"));
         let mut was_head = false;
         for (head, line, cells) in rows {
             if was_head && !head {
@@ -309,7 +310,8 @@ impl Writer<'_> {
             self.out.cur = Some(line);
             self.out.push(&format!("{} \\\\\n", cells.join(" & ")));
         }
-        self.out.push("\\bottomrule\n\\end{tabular}\n");
+        self.out.push("\\bottomrule\n\\end{tabular}}%\n");
+        self.out.push("\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox0}\\else\\usebox0\\fi\n");
         let close = if float { format!("\\end{{{env}}}\n\n") } else { "\\end{center}\n\n".to_string() };
         self.out.push(&close);
         next
