@@ -308,12 +308,7 @@ impl<'a> Writer<'a> {
                     i + 1
                 }
                 Event::Html(h) | Event::InlineHtml(h) => {
-                    if !h.trim_start().starts_with("<!--") {
-                        let d = Diagnostic::warning("HTML is left out of LaTeX output")
-                            .at(self.loc(range), "dropped")
-                            .hint("use Markdown, or a ```{=latex} block for LaTeX");
-                        self.warn_once("html", d);
-                    }
+                    self.html(&h, range);
                     i + 1
                 }
                 Event::TaskListMarker(done) => {
@@ -354,7 +349,18 @@ impl<'a> Writer<'a> {
                 self.out.push("\\begin{quote}\n");
             }
             Tag::CodeBlock(kind) => return self.code_block(kind, i, range),
-            Tag::HtmlBlock => {}
+            Tag::HtmlBlock => {
+                let end = self.end_of(i);
+                let html: String = self.events[i + 1..end]
+                    .iter()
+                    .filter_map(|(e, _)| match e {
+                        Event::Html(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                self.html(&html, range);
+                return end + 1;
+            }
             Tag::List(start) => {
                 self.out.newline();
                 self.set_line(&range);
@@ -502,6 +508,21 @@ impl<'a> Writer<'a> {
             let loc = self.loc(at..at + key.len() + 1);
             self.cites.push((key, loc));
         }
+        // pulldown-cmark leaves a reference to an undefined footnote as text.
+        let mut from = 0;
+        while let Some(open) = text[from..].find("[^").map(|o| from + o) {
+            let Some(close) = text[open..].find(']').map(|c| open + c) else { break };
+            let name = &text[open + 2..close];
+            if !name.is_empty() && !name.contains(char::is_whitespace) {
+                let at = src(open);
+                self.warnings.push(
+                    Diagnostic::warning(format!("footnote `[^{name}]` is not defined"))
+                        .at(self.loc(at..at + close + 1 - open), "used here")
+                        .hint(format!("define it on a line of its own: [^{name}]: text")),
+                );
+            }
+            from = close;
+        }
         for (key, pos) in r.refs {
             let at = src(pos);
             let loc = self.loc(at..at + key.len() + 1);
@@ -545,6 +566,19 @@ impl<'a> Writer<'a> {
         if let Some(l) = self.out.cur {
             self.out.cur = Some(l + 1);
         }
+    }
+
+    /// HTML has no LaTeX meaning: comments are dropped silently, anything else with a
+    /// warning (once).
+    fn html(&mut self, html: &str, range: Range<usize>) {
+        let t = html.trim();
+        if t.is_empty() || (t.starts_with("<!--") && t.ends_with("-->")) {
+            return;
+        }
+        let d = Diagnostic::warning("HTML is left out of the LaTeX output")
+            .at(self.loc(range), "dropped")
+            .hint("use Markdown, or a ```{=latex} block for LaTeX");
+        self.warn_once("html", d);
     }
 
     fn footnote(&mut self, name: &str, range: Range<usize>) {

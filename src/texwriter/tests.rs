@@ -225,3 +225,118 @@ fn relative_paths() {
     assert_eq!(relative_to(Path::new("/a/b/c.pdf"), Path::new("/a/d")), PathBuf::from("../b/c.pdf"));
     assert_eq!(relative_to(Path::new("/a/b/c.pdf"), Path::new("/a/b")), PathBuf::from("c.pdf"));
 }
+
+#[test]
+fn dollar_amounts_are_not_math() {
+    let tex = body("It costs $5 and $10 a month.\n");
+    assert!(tex.contains("It costs \\$5 and \\$10 a month."), "{tex}");
+}
+
+#[test]
+fn html_comments_vanish_and_other_html_warns_once() {
+    let text = "Text <!-- hidden --> here.\n\n<!--\nblock\nremark\n-->\n\n<div>x</div>\n\nA <b>bold</b> word.\n";
+    let paper = write(text);
+    assert!(!paper.tex.contains("hidden") && !paper.tex.contains("remark"), "{}", paper.tex);
+    assert!(body(text).contains("Text  here.\n\nA bold word."));
+    assert_eq!(paper.warnings.len(), 1, "{:?}", paper.warnings);
+    assert!(paper.warnings[0].message.contains("HTML"));
+    assert_eq!(paper.warnings[0].location().unwrap(), "paper.md:8:1");
+}
+
+#[test]
+fn specials_in_headings_captions_and_cells_are_escaped() {
+    let tex = body("# 100% of #1 & C_2 {#sec:x}\n\n| a&b | 50% |\n|---|---|\n| ~ | ^ |\n");
+    assert!(tex.contains("\\section{100\\% of \\#1 \\& C\\_2}\\label{sec:x}"), "{tex}");
+    assert!(tex.contains("a\\&b & 50\\% \\\\"), "{tex}");
+    assert!(tex.contains("\\textasciitilde{} & \\textasciicircum{} \\\\"), "{tex}");
+}
+
+#[test]
+fn raw_environment_paragraphs_pass_through() {
+    let paper = write("Before.\n\n\\begin{tabular}{ll}\na & b_1 \\\\\n\\end{tabular}\n\nAfter.\n");
+    assert!(paper.tex.contains("\\begin{tabular}{ll}\na & b_1 \\\\\n\\end{tabular}"), "{}", paper.tex);
+    let l = paper.tex.lines().position(|l| l == "a & b_1 \\\\").unwrap() + 1;
+    assert_eq!(paper.line_map.markdown_line(l), Some(4));
+}
+
+#[test]
+fn hard_breaks_emails_and_undefined_footnotes() {
+    let paper = write("one  \ntwo <ada@ex.org> and ada@ex.org[^nope]\n");
+    assert!(paper.tex.contains("one\\\\\ntwo"), "{}", paper.tex);
+    assert!(paper.tex.contains("\\href{mailto:ada@ex.org}{ada@ex.org} and ada@ex.org"), "{}", paper.tex);
+    assert!(paper.warnings.iter().any(|w| w.message.contains("`[^nope]` is not defined")), "{:?}", paper.warnings);
+}
+
+#[test]
+fn image_links_become_figures_with_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("img")).unwrap();
+    std::fs::write(dir.path().join("img/a.png"), b"png").unwrap();
+    std::fs::write(dir.path().join("img/b.pdf"), b"pdf").unwrap();
+    let text = "![The *A* image.](img/a.png){#fig:a width=50%}\n\n![Vector](img/b.svg){.wide}\n\n![Gone](img/c.png)\n\nSee @fig:a.\n";
+    let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.path().join("paper.md"), text: text.into() });
+    let paper = write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path().join("build"))).unwrap();
+    let tex = &paper.tex;
+    assert!(tex.contains("\\includegraphics[width=0.5\\linewidth]{../img/a.png}"), "{tex}");
+    assert!(tex.contains("\\caption{The \\emph{A} image.}\\label{fig:a}"), "{tex}");
+    assert!(tex.contains("\\begin{figure*}") && tex.contains("{../img/b.pdf}"), "an SVG is replaced by its PDF: {tex}");
+    assert!(tex.contains("image not found"), "{tex}");
+    assert_eq!(paper.warnings.len(), 1, "{:?}", paper.warnings);
+    assert!(paper.warnings[0].message.contains("`img/c.png` not found"));
+    assert_eq!(paper.warnings[0].location().unwrap(), "paper.md:5:1");
+}
+
+#[test]
+fn pdf_extract_links_use_the_extracted_figure() {
+    let text = "![Attention maps from @vaswani2017](cite:vaswani2017#figure=3){#fig:attn}\n\n@fig:attn.\n";
+    let scan = scan_text("paper.md", text);
+    assert_eq!(scan.directives.len(), 1, "{:?}", scan.diagnostics);
+    let file = Arc::clone(&scan.files[0]);
+    let got = |d: &crate::scan::Directive| Some(PathBuf::from(format!("/proj/build/figures/{}.pdf", d.stem())));
+    let paper = write_paper(&file, &scan.directives, &got, &WriteOptions::new("/proj", "/proj/build")).unwrap();
+    assert!(paper.tex.contains("\\includegraphics{figures/fig-attn.pdf}"), "{}", paper.tex);
+    assert!(
+        paper.tex.contains("\\caption{Attention maps from \\citet{vaswani2017}}\\label{fig:attn}"),
+        "{}",
+        paper.tex
+    );
+    let none = write_paper(&file, &scan.directives, &|_| None, &WriteOptions::new("/proj", "/proj/build")).unwrap();
+    assert!(none.tex.contains("not extracted yet") && none.tex.contains("paperfig gen"), "{}", none.tex);
+}
+
+#[test]
+fn a_users_template_file_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.tex"),
+        "\\documentclass{report}\n\\title{<<title>>}\n\\begin{document}\n<<body>>\n\\end{document}\n",
+    )
+    .unwrap();
+    let file = Arc::new(SourceFile {
+        name: "paper.md".into(),
+        path: dir.path().join("paper.md"),
+        text: "---\ntitle: Mine\ntemplate: mine.tex\n---\nHello.\n".into(),
+    });
+    let paper = write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path())).unwrap();
+    assert!(
+        paper.tex.starts_with("\\documentclass{report}\n\\title{Mine}\n\\begin{document}\nHello."),
+        "{}",
+        paper.tex
+    );
+    let l = paper.tex.lines().position(|l| l == "Hello.").unwrap() + 1;
+    assert_eq!(paper.line_map.markdown_line(l), Some(5));
+}
+
+#[test]
+fn front_matter_errors_come_back_located() {
+    let file = source("---\ntitle: [a\n---\ntext\n");
+    let errs = write_paper(&file, &[], &|_| None, &WriteOptions::new("/proj", "/proj/build")).unwrap_err();
+    assert!(errs[0].message.starts_with("invalid front matter"), "{:?}", errs);
+    assert!(errs[0].location().unwrap().starts_with("paper.md:"), "{:?}", errs[0].location());
+}
+
+#[test]
+fn inline_raw_latex_and_code() {
+    let tex = body("Use `\\newpage`{=latex} and `\\newpage` and \\textsc{Caps}.\n");
+    assert!(tex.contains("Use \\newpage and \\texttt{\\textbackslash{}newpage} and \\textsc{Caps}."), "{tex}");
+}
