@@ -20,6 +20,7 @@ pub mod escape;
 mod floats;
 pub mod frontmatter;
 pub mod inline;
+mod leaves;
 pub mod linemap;
 pub mod template;
 

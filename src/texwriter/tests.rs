@@ -340,3 +340,10 @@ fn inline_raw_latex_and_code() {
     let tex = body("Use `\\newpage`{=latex} and `\\newpage` and \\textsc{Caps}.\n");
     assert!(tex.contains("Use \\newpage and \\texttt{\\textbackslash{}newpage} and \\textsc{Caps}."), "{tex}");
 }
+
+#[test]
+fn unnumbered_shorthand_and_internal_links() {
+    let tex = body("# Intro {#sec:intro}\n\n# Notes {-}\n\nBack to [the start](#sec:intro).\n");
+    assert!(tex.contains("\\section*{Notes}"), "{tex}");
+    assert!(tex.contains("\\hyperref[sec:intro]{the start}"), "{tex}");
+}
