@@ -15,6 +15,7 @@
 //! - `$$ … $$ {#eq:id}` is a numbered `equation`; without a label, `\[ … \]`;
 //! - ```` ```{=latex} ```` blocks, `` `\x`{=latex} `` and inline `\commands{…}` are raw LaTeX.
 
+pub mod bib;
 mod blocks;
 pub mod escape;
 mod floats;
@@ -24,10 +25,13 @@ mod leaves;
 pub mod linemap;
 pub mod template;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::emit::Manifest;
+use crate::provider::Format;
 use crate::scan::Directive;
 pub use linemap::LineMap;
 
@@ -58,8 +62,8 @@ pub struct TexPaper {
     pub bibliography: Vec<PathBuf>,
     /// Every citation key used, with where (in order of appearance, repeats kept).
     pub citations: Vec<(String, Loc)>,
-    /// Non-fatal problems: an unknown cross-reference, a figure not generated yet,
-    /// an image that cannot be included, unknown front matter keys.
+    /// Non-fatal problems: a citation key no bibliography file defines, an unknown
+    /// cross-reference, an image that cannot be included, unknown front matter keys.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -136,6 +140,9 @@ pub fn write_paper(
     let mut warnings = fm.warnings;
     let (citations, more) = w.finish();
     warnings.extend(more);
+    if !bibliography.is_empty() {
+        warnings.extend(bib::undefined(&bibliography, &citations));
+    }
     if bibliography.is_empty() {
         if let Some((key, loc)) = citations.first() {
             warnings.push(
@@ -146,6 +153,20 @@ pub fn write_paper(
         }
     }
     Ok(TexPaper { tex, line_map, bibliography, citations, warnings })
+}
+
+/// A `figure_file` for `write_paper` from a figures folder and its manifest: the figure's
+/// PDF if it has one, else its PNG; `None` for figures the manifest does not list.
+pub fn figure_files(manifest: &Manifest, fig_dir: &Path) -> impl Fn(&Directive) -> Option<PathBuf> + use<> {
+    let files: HashMap<String, PathBuf> = manifest
+        .figures
+        .iter()
+        .filter_map(|(name, fig)| {
+            let out = fig.outputs.get(&Format::Pdf).or_else(|| fig.outputs.get(&Format::Png))?;
+            Some((name.clone(), fig_dir.join(&out.file)))
+        })
+        .collect();
+    move |d: &Directive| files.get(&d.name).cloned()
 }
 
 /// The folder of the Markdown file, absolute.

@@ -347,3 +347,46 @@ fn unnumbered_shorthand_and_internal_links() {
     assert!(tex.contains("\\section*{Notes}"), "{tex}");
     assert!(tex.contains("\\hyperref[sec:intro]{the start}"), "{tex}");
 }
+
+#[test]
+fn citations_missing_from_the_bibliography_warn_once_each() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("refs.bib"), "@article{known,\n title={K}}\n").unwrap();
+    let text = "---\nbibliography: refs.bib\n---\n[@known; @nope] and @nope, @other.\n";
+    let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.path().join("paper.md"), text: text.into() });
+    let paper = write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path())).unwrap();
+    let got: Vec<_> = paper.warnings.iter().map(|w| (w.message.as_str(), w.location().unwrap())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("citation `@nope` is not in the bibliography", "paper.md:4:10".to_string()),
+            ("citation `@other` is not in the bibliography", "paper.md:4:28".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn figure_files_come_from_the_manifest() {
+    let manifest: crate::emit::Manifest = serde_json::from_value(serde_json::json!({
+        "version": 1,
+        "figures": {
+            "fig:a": {"label": "fig:a", "caption": null, "kind": "plot", "source": "paper.md:1", "key": format!("sha256:{}", "0".repeat(64)),
+                "outputs": {
+                    "svg": {"file": "fig-a.svg", "digest": format!("sha256:{}", "1".repeat(64)), "size": 1, "mtime_ns": 0},
+                    "png": {"file": "fig-a.png", "digest": format!("sha256:{}", "2".repeat(64)), "size": 1, "mtime_ns": 0}
+                }}
+        }
+    }))
+    .unwrap();
+    let scan = scan_text(
+        "paper.md",
+        "```{paperfig #fig:a kind=plot data=a.csv}\n```\n\n```{paperfig #fig:b kind=plot data=b.csv}\n```\n",
+    );
+    let files = figure_files(&manifest, Path::new("/p/build/figures"));
+    assert_eq!(
+        files(&scan.directives[0]),
+        Some(PathBuf::from("/p/build/figures/fig-a.png")),
+        "PNG when there is no PDF"
+    );
+    assert_eq!(files(&scan.directives[1]), None);
+}
