@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use paperfig::emit::Manifest;
-use paperfig::provider::Format;
-use paperfig::texwriter::{WriteOptions, write_paper};
+use paperfig::texwriter::{WriteOptions, figure_files, write_paper};
 
 use crate::util::PaperTest;
 
@@ -16,25 +15,44 @@ fn on_path(tool: &str) -> bool {
     Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
-/// Writes `paper.md` of the project as `build/paper.tex`, figures from the manifest.
-fn write_tex(t: &PaperTest) -> (PathBuf, paperfig::texwriter::TexPaper) {
+/// Writes `paper.md` of the project as `build/<name>.tex`, figures from the manifest.
+fn write_tex_as(t: &PaperTest, name: &str) -> (PathBuf, paperfig::texwriter::TexPaper) {
     let md = t.path("paper.md");
     let scan = paperfig::scan::scan_files(&t.root, std::slice::from_ref(&md));
     assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
     let fig_dir = t.path("build/figures");
-    let manifest = Manifest::read(&fig_dir);
-    let figure_file = |d: &paperfig::scan::Directive| {
-        let fig = manifest.figures.get(&d.name)?;
-        let out = fig.outputs.get(&Format::Pdf).or_else(|| fig.outputs.get(&Format::Png))?;
-        Some(fig_dir.join(&out.file))
-    };
+    let figure_file = figure_files(&Manifest::read(&fig_dir), &fig_dir);
     let out_dir = t.path("build");
     let paper = write_paper(&scan.files[0], &scan.directives, &figure_file, &WriteOptions::new(&t.root, &out_dir))
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let tex = out_dir.join("paper.tex");
+    let tex = out_dir.join(format!("{name}.tex"));
     std::fs::create_dir_all(&out_dir).unwrap();
     std::fs::write(&tex, &paper.tex).unwrap();
+    if let Some(keep) = std::env::var_os("PAPERFIG_KEEP_TEX") {
+        std::fs::write(PathBuf::from(keep).join(format!("{name}.tex")), &paper.tex).unwrap();
+    }
     (tex, paper)
+}
+
+fn write_tex(t: &PaperTest) -> (PathBuf, paperfig::texwriter::TexPaper) {
+    write_tex_as(t, "paper")
+}
+
+/// Compiles `<name>.tex` in `dir` with XeLaTeX and BibTeX; returns the PDF's text.
+fn compile(dir: &Path, name: &str) -> String {
+    let tex = format!("{name}.tex");
+    let xe = || run_in(dir, "xelatex", &["-interaction=nonstopmode", "-halt-on-error", &tex]);
+    let first = xe();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stdout));
+    let bibtex = run_in(dir, "bibtex", &[name]);
+    assert!(bibtex.status.success(), "{}", String::from_utf8_lossy(&bibtex.stdout));
+    xe();
+    let last = xe();
+    assert!(last.status.success());
+    let log = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap();
+    assert!(!log.contains("undefined"), "undefined references or citations in the log of {name}");
+    let text = run_in(dir, "pdftotext", &["-layout", &format!("{name}.pdf"), "-"]);
+    String::from_utf8_lossy(&text.stdout).into_owned()
 }
 
 fn run_in(dir: &Path, cmd: &str, args: &[&str]) -> std::process::Output {
@@ -47,9 +65,6 @@ fn example_paper_becomes_latex_and_compiles() {
     t.build().ok();
     let (tex_path, paper) = write_tex(&t);
     let tex = &paper.tex;
-    if let Some(keep) = std::env::var_os("PAPERFIG_KEEP_TEX") {
-        std::fs::write(keep, tex).unwrap();
-    }
     assert_eq!(tex.matches("\\includegraphics").count(), 12, "every figure is included");
     assert!(!tex.contains("paperfig gen"), "no placeholder is left");
     assert!(tex.contains("\\includegraphics{figures/fig-acc.pdf}"));
@@ -71,22 +86,18 @@ fn example_paper_becomes_latex_and_compiles() {
         return;
     }
     let dir = tex_path.parent().unwrap();
-    let xe = || run_in(dir, "xelatex", &["-interaction=nonstopmode", "-halt-on-error", "paper.tex"]);
-    let first = xe();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stdout));
-    let bibtex = run_in(dir, "bibtex", &["paper"]);
-    assert!(bibtex.status.success(), "{}", String::from_utf8_lossy(&bibtex.stdout));
-    xe();
-    let last = xe();
-    assert!(last.status.success());
-    let log = std::fs::read_to_string(dir.join("paper.log")).unwrap();
-    assert!(!log.contains("undefined"), "undefined references or citations in the log");
-    let text = run_in(dir, "pdftotext", &["-layout", "paper.pdf", "-"]);
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = compile(dir, "paper");
     assert!(text.contains("Figure 12"), "twelve numbered figures");
     assert!(text.contains("Table 1"));
     assert!(text.contains("References"));
     assert!(!text.contains("??"), "a reference did not resolve");
+    // The same paper in the one-column template.
+    let md = std::fs::read_to_string(t.path("paper.md")).unwrap();
+    t.write("paper.md", &md.replace("template: conference", "template: article"));
+    let (_, article) = write_tex_as(&t, "article");
+    assert!(!article.tex.contains("twocolumn"));
+    let text = compile(dir, "article");
+    assert!(text.contains("Figure 12") && text.contains("Table 1") && !text.contains("??"));
 }
 
 /// The TeX line of the first error in a log (`l.42 ...`).
