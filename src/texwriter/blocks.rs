@@ -51,6 +51,7 @@ pub(crate) struct Writer<'a> {
     heading: Vec<(String, bool)>,
     enum_depth: usize,
     lists: Vec<bool>,
+    quote_depth: usize,
     pub(super) table_caption: Option<(usize, usize)>,
     cites: Vec<(String, Loc)>,
     refs: Vec<(String, Loc)>,
@@ -93,6 +94,7 @@ impl<'a> Writer<'a> {
             heading: Vec::new(),
             enum_depth: 0,
             lists: Vec::new(),
+            quote_depth: 0,
             table_caption: None,
             cites: Vec::new(),
             refs: Vec::new(),
@@ -245,6 +247,12 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Inside a list, quote or footnote, where LaTeX allows no floats: figures and tables
+    /// are set in place with `\captionof`.
+    pub(super) fn no_floats_here(&self) -> bool {
+        !self.lists.is_empty() || self.quote_depth > 0 || self.footnote_depth > 0
+    }
+
     pub(super) fn warn_once(&mut self, what: &'static str, d: Diagnostic) {
         if self.warned.insert(what) {
             self.warnings.push(d);
@@ -354,6 +362,7 @@ impl<'a> Writer<'a> {
                 self.heading.push((id.map(|s| s.to_string()).unwrap_or_default(), star));
             }
             Tag::BlockQuote(_) => {
+                self.quote_depth += 1;
                 self.out.blank_line();
                 self.set_line(&range);
                 self.out.push("\\begin{quote}\n");
@@ -443,6 +452,7 @@ impl<'a> Writer<'a> {
                 self.out.push("\n\n");
             }
             TagEnd::BlockQuote(_) => {
+                self.quote_depth = self.quote_depth.saturating_sub(1);
                 self.out.trim_end();
                 self.out.push("\n\\end{quote}\n\n");
             }
@@ -494,7 +504,19 @@ impl<'a> Writer<'a> {
             self.text_lines.push(self.line(range.start));
         }
         self.segs.push((self.text.len(), range.start));
-        self.text.push_str(t);
+        // An escaped backslash (`\\`) is text, never the start of a raw command;
+        // pulldown-cmark starts the text event at the second backslash.
+        let src = self.file.text.as_bytes();
+        let escaped = t.starts_with('\\')
+            && self.loc_override.is_none()
+            && range.start > 0
+            && src.get(range.start - 1..=range.start) == Some(b"\\\\".as_slice());
+        if escaped {
+            self.text.push(super::escape::LITERAL_BACKSLASH);
+            self.text.push_str(&t[1..]);
+        } else {
+            self.text.push_str(t);
+        }
     }
 
     /// Writes buffered text and any display math waiting for its label.

@@ -1,10 +1,14 @@
 //! Escaping text for LaTeX (XeLaTeX first, pdfLaTeX too): every TeX special character,
 //! characters that the default font encodings print wrongly, and URLs for hyperref.
 
+/// Stands for a backslash the Markdown escaped (`\\`) in running text, so that it is not
+/// read as the start of a raw LaTeX command; printed as a backslash.
+pub const LITERAL_BACKSLASH: char = '\u{e000}';
+
 /// Appends `c` escaped for LaTeX text mode.
 pub fn push_escaped(out: &mut String, c: char) {
     match c {
-        '\\' => out.push_str("\\textbackslash{}"),
+        '\\' | LITERAL_BACKSLASH => out.push_str("\\textbackslash{}"),
         '{' => out.push_str("\\{"),
         '}' => out.push_str("\\}"),
         '#' => out.push_str("\\#"),

@@ -202,10 +202,21 @@ impl Writer<'_> {
     }
 
     fn figure(&mut self, f: FigureSpec) {
-        let env = if f.wide { "figure*" } else { "figure" };
+        let in_place = self.no_floats_here();
+        let env = if in_place {
+            "center"
+        } else if f.wide {
+            "figure*"
+        } else {
+            "figure"
+        };
         let placement: String = f.placement.chars().filter(|c| "htbpH!".contains(*c)).collect();
         self.out.blank_line();
-        self.out.push(&format!("\\begin{{{env}}}[{placement}]\n\\centering\n"));
+        if in_place {
+            self.out.push("\\begin{center}\n");
+        } else {
+            self.out.push(&format!("\\begin{{{env}}}[{placement}]\n\\centering\n"));
+        }
         let width = f.width.as_deref().and_then(tex_width);
         match f.graphic {
             Graphic::File(p) => {
@@ -223,7 +234,8 @@ impl Writer<'_> {
             )),
         }
         if !f.caption.is_empty() || f.label.is_some() {
-            self.out.push(&format!("\\caption{{{}}}", f.caption));
+            let cmd = if in_place { "\\captionof{figure}" } else { "\\caption" };
+            self.out.push(&format!("{cmd}{{{}}}", f.caption));
         }
         if let Some(id) = &f.label {
             self.labels.insert(label(id));
@@ -285,19 +297,25 @@ impl Writer<'_> {
                 _ => 'l',
             })
             .collect();
-        let float = !caption_tex.is_empty() || id.is_some();
+        let captioned = !caption_tex.is_empty() || id.is_some();
+        let float = captioned && !self.no_floats_here();
         let env = if wide { "table*" } else { "table" };
         self.out.blank_line();
         self.set_line(&self.events[i].1.clone());
-        if float {
-            self.out.push(&format!("\\begin{{{env}}}[tbp]\n\\centering\n\\caption{{{caption_tex}}}"));
+        if !float {
+            self.out.push("\\begin{center}\n");
+        }
+        if captioned {
+            if float {
+                self.out.push(&format!("\\begin{{{env}}}[tbp]\n\\centering\n\\caption{{{caption_tex}}}"));
+            } else {
+                self.out.push(&format!("\\captionof{{table}}{{{caption_tex}}}"));
+            }
             if let Some(id) = &id {
                 self.labels.insert(label(id));
                 self.out.push(&format!("\\label{{{}}}", label(id)));
             }
             self.out.push("\n");
-        } else {
-            self.out.push("\\begin{center}\n");
         }
         // A table wider than the column is scaled down to fit it.
         self.out.push(&format!("\\sbox0{{\\begin{{tabular}}{{{cols}}}\n\\toprule\n"));

@@ -390,3 +390,23 @@ fn figure_files_come_from_the_manifest() {
     );
     assert_eq!(files(&scan.directives[1]), None);
 }
+
+#[test]
+fn figures_and_tables_in_lists_are_set_in_place() {
+    let text = "1. Step one:\n\n   ```{paperfig #fig:s kind=plot data=a.csv caption=\"Inside.\"}\n   x\n   ```\n\n   | a |\n   |---|\n   | 1 |\n\n   Table: In a list. {#tbl:l}\n\n2. Done.\n\n```{paperfig #fig:t kind=plot data=a.csv caption=\"Outside.\"}\nx\n```\n";
+    let scan = scan_text("paper.md", text);
+    assert_eq!(scan.directives.len(), 2, "{:?}", scan.diagnostics);
+    let file = Arc::clone(&scan.files[0]);
+    let paper = write_paper(&file, &scan.directives, &|_| None, &WriteOptions::new("/proj", "/proj/build")).unwrap();
+    let tex = &paper.tex;
+    assert!(tex.contains("\\captionof{figure}{Inside.}\\label{fig:s}"), "{tex}");
+    assert!(tex.contains("\\captionof{table}{In a list.}\\label{tbl:l}"), "{tex}");
+    assert_eq!(tex.matches("\\begin{figure}").count(), 1, "only the figure outside the list floats: {tex}");
+    assert!(!tex.contains("\\begin{table}"));
+}
+
+#[test]
+fn an_escaped_backslash_is_text() {
+    let tex = body("C:\\\\temp and \\emph{raw}\n");
+    assert!(tex.contains("C:\\textbackslash{}temp and \\emph{raw}"), "{tex}");
+}

@@ -128,3 +128,83 @@ fn tex_errors_in_raw_latex_map_to_the_markdown_line() {
         assert_eq!(paper.line_map.lookup(tex_line), Some(want), "TeX line {tex_line}:\n{}", paper.tex);
     }
 }
+
+/// Every construct in one paper: it compiles, and the specials print as themselves.
+#[test]
+fn every_construct_compiles_and_specials_print_literally() {
+    if !on_path("xelatex") {
+        eprintln!("xelatex not installed: skipped");
+        return;
+    }
+    let md = r##"---
+title: "Specials: # $ % & ~ _ ^ \ { } < > | and “quotes”"
+authors:
+  - name: Zoë Ünal
+    affiliation: Café & Co.
+    email: zoe_u@example.org
+abstract: An abstract with $x_1$ math.
+keywords: [a_b, c&d]
+template: article
+---
+
+# Escaping {#sec:esc}
+
+SPECIALS # $ % & ~ _ ^ \ { } < > | "q" [b] --- end.
+Path C:\\temp\\x and 50% off, ada@example.org, and \textsc{Small Caps}.
+
+Inline math $\alpha_i^2 \le \frac{1}{2}$ and display:
+
+$$ \int_0^1 f(x)\,dx = 1 $$ {#eq:int}
+
+Cross-references: @sec:esc, @eq:int, @fig:box, @tbl:t.
+
+- item with a [link](https://example.org/a_b?x=1&y=2#frag)
+- nested:
+  1. one
+  2. two with `code_{x}`
+
+     ```{paperfig #fig:box kind=plot data=d.csv caption="A figure in a list (not generated)."}
+     bars
+     ```
+
+> A quote with a footnote.[^f]
+
+[^f]: Footnote with 100% and $y$.
+
+| Left | Right |
+|:-----|------:|
+| a_1  | 10%   |
+
+Table: A table. {#tbl:t}
+
+```python
+print("# % & ~ _ ^ \\ { }")
+```
+
+```{=latex}
+\begin{center}\fbox{raw}\end{center}
+```
+"##;
+    let t = PaperTest::new().file("paper.md", md);
+    let (tex_path, paper) = write_tex(&t);
+    assert!(paper.warnings.is_empty(), "{:?}", paper.warnings);
+    let dir = tex_path.parent().unwrap();
+    let xe = || run_in(dir, "xelatex", &["-interaction=nonstopmode", "-halt-on-error", "paper.tex"]);
+    let out = xe();
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), paper.tex);
+    xe();
+    let log = std::fs::read_to_string(dir.join("paper.log")).unwrap();
+    let undefined: Vec<&str> = log.lines().filter(|l| l.contains("undefined")).collect();
+    assert!(undefined.is_empty(), "{undefined:?}");
+    assert!(!log.contains("Missing character"), "a character is missing from the fonts");
+    let text = run_in(dir, "pdftotext", &["paper.pdf", "-"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let squashed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(squashed.contains(r#"SPECIALS # $ % & ~ _ ^ \ { } < > | “q” [b] — end."#), "{squashed}");
+    assert!(squashed.contains(r"C:\temp\x and 50% off, ada@example.org"), "{squashed}");
+    assert!(squashed.contains("Zoë Ünal") && squashed.contains("Café & Co."), "{squashed}");
+    assert!(squashed.contains("Section 1") && squashed.contains("Equation (1)"), "{squashed}");
+    assert!(squashed.contains("Figure 1") && squashed.contains("Table 1"), "{squashed}");
+    assert!(squashed.contains(r##"print("# % & ~ _ ^ \\ { }")"##), "{squashed}");
+    assert!(squashed.contains("paperfig gen") && squashed.contains("raw"), "{squashed}");
+}
