@@ -375,7 +375,8 @@ fn strip_text(events: &mut Vec<Ev>, mut front: usize, mut back: usize) {
             front -= t.len();
             events.remove(0);
         } else {
-            let rest = t[front..].trim_start().to_string();
+            let Some(rest) = t.get(front..) else { break };
+            let rest = rest.trim_start().to_string();
             let skipped = t.len() - rest.len();
             events[0] = (Event::Text(rest.into()), r.start + skipped..r.end);
             front = 0;
@@ -388,7 +389,8 @@ fn strip_text(events: &mut Vec<Ev>, mut front: usize, mut back: usize) {
             back -= t.len();
             events.pop();
         } else {
-            let keep = t[..t.len() - back].trim_end().to_string();
+            let Some(keep) = t.get(..t.len() - back) else { break };
+            let keep = keep.trim_end().to_string();
             events[n] = (Event::Text(keep.into()), r);
             back = 0;
         }

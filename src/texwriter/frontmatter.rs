@@ -103,10 +103,13 @@ const KEYS: &str = "title, author(s), abstract, keywords, bibliography, template
 /// Finds and parses the front matter at the start of `file`. No front matter is not an
 /// error (everything is empty and the body starts at 0).
 pub fn parse(file: &Arc<SourceFile>) -> Result<FrontMatter, Diagnostic> {
-    let text = file.text.as_str();
+    let full = file.text.as_str();
+    // A byte-order mark before the front matter is allowed (and skipped).
+    let bom = if full.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let text = full;
     let Some((fence, yaml)) = [("---", true), ("+++", false)]
         .into_iter()
-        .find(|(f, _)| text.strip_prefix(f).is_some_and(|r| r.starts_with('\n') || r.starts_with("\r\n")))
+        .find(|(f, _)| text[bom..].strip_prefix(f).is_some_and(|r| r.starts_with('\n') || r.starts_with("\r\n")))
     else {
         return Ok(FrontMatter::default());
     };
@@ -125,7 +128,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<FrontMatter, Diagnostic> {
     }
     let Some((inner_end, body_start)) = close else {
         return Err(Diagnostic::error("the front matter is not closed")
-            .at(Loc::new(file, 0..fence.len()), "opened here")
+            .at(Loc::new(file, bom..bom + fence.len()), "opened here")
             .hint(format!("end the front matter with a line `{fence}`")));
     };
     let inner = &text[inner_start..inner_end];
@@ -264,6 +267,14 @@ mod tests {
         let fm = parse(&f).unwrap();
         assert_eq!(fm.template.as_deref(), Some("conference"));
         assert_eq!(fm.authors[0].name, "Ann");
+        assert_eq!(&f.text[fm.body_start..], "body\n");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let f = file("\u{feff}---\ntitle: T\n---\nbody\n");
+        let fm = parse(&f).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("T"));
         assert_eq!(&f.text[fm.body_start..], "body\n");
     }
 

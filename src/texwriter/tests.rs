@@ -410,3 +410,68 @@ fn an_escaped_backslash_is_text() {
     let tex = body("C:\\\\temp and \\emph{raw}\n");
     assert!(tex.contains("C:\\textbackslash{}temp and \\emph{raw}"), "{tex}");
 }
+
+/// Broken and odd input never panics; the LaTeX stays balanced in braces.
+#[test]
+fn odd_input_never_panics() {
+    let cases = [
+        "",
+        "@",
+        "[@",
+        "[@a",
+        "@a;",
+        "\\",
+        "a\\",
+        "[^",
+        "[^x]",
+        "$",
+        "$$",
+        "$$\n",
+        "{#eq:x}",
+        "Table:",
+        "Table: x {#tbl:",
+        "Table: é {#tbl:é}\n\n|a|\n|-|\n|1|\n",
+        "| a |\n|---|\n",
+        "![](x.png)",
+        "![é](\u{e9}.png){#fig:é width=}",
+        "# {#sec:}",
+        "#",
+        "- ",
+        "1. ",
+        "> ",
+        "```",
+        "```{=latex}",
+        "```{paperfig",
+        "[x](#)",
+        "<https://a>",
+        "<a@b>",
+        "[^1]: only a definition",
+        "text[^1][^1]\n\n[^1]: twice",
+        "\u{feff}---\n---\n",
+        "---\n---",
+        "+++\n+++\n",
+        "**[@a]**",
+        "`code`{=latex",
+        "ä@b",
+        "@fig:",
+        "[-@]",
+        "[see @]",
+        "\\begin{x}",
+        "\\begin{x}\\end{x}",
+        "a  \n",
+        "***",
+        "<!--",
+        "<div>",
+    ];
+    for text in cases {
+        let file = source(text);
+        if let Ok(paper) = write_paper(&file, &[], &|_| None, &WriteOptions::new("/proj", "/proj/build")) {
+            let body = &paper.tex[paper.tex.find("\\begin{document}").unwrap()..];
+            let unescaped = body.replace("\\\\", "").replace("\\{", "").replace("\\}", "");
+            let depth = unescaped.chars().fold(0i32, |d, c| d + (c == '{') as i32 - (c == '}') as i32);
+            let raw = text.contains("\\begin") || text.contains("=latex");
+            assert!(depth == 0 || raw, "unbalanced braces for {text:?}:\n{body}");
+            assert!(paper.line_map.len() >= paper.tex.lines().count(), "{text:?}");
+        }
+    }
+}
