@@ -153,12 +153,13 @@ impl<'a> Writer<'a> {
 
     /// Renders `events` on their own (a caption, a cell, a fragment) and returns the text.
     pub(super) fn render_events(&mut self, events: Vec<Ev>, loc: Option<Range<usize>>, line: Option<u32>) -> String {
+        // Pending text belongs to the enclosing output.
+        self.flush();
         let saved_events = std::mem::replace(&mut self.events, events);
         let inherited = loc.or_else(|| self.loc_override.clone());
         let saved_loc = std::mem::replace(&mut self.loc_override, inherited);
         let saved_out = std::mem::take(&mut self.out);
         self.out.cur = line;
-        self.flush();
         self.run(0, self.events.len());
         self.flush();
         let out = std::mem::replace(&mut self.out, saved_out);
@@ -174,7 +175,9 @@ impl<'a> Writer<'a> {
         self.render_events(events, None, line)
     }
 
-    pub fn authors(&mut self, authors: &[Author]) -> String {
+    /// The `\author{..}` argument: names joined by `\and`, each with its affiliation and
+    /// e-mail on lines of their own.
+    pub fn authors(&self, authors: &[Author]) -> String {
         let one = |a: &Author| {
             let mut s = escape(&a.name);
             if let Some(aff) = &a.affiliation {
