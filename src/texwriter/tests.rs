@@ -475,3 +475,33 @@ fn odd_input_never_panics() {
         }
     }
 }
+
+/// The `.tex` depends on the paper, not on where the project is: paths are relative.
+#[test]
+fn same_paper_in_two_folders_gives_the_same_tex() {
+    let write_in = |dir: &Path| {
+        std::fs::write(dir.join("refs.bib"), "@misc{a, title={A}}\n").unwrap();
+        std::fs::create_dir_all(dir.join("img")).unwrap();
+        std::fs::write(dir.join("img/p.png"), b"png").unwrap();
+        let text = "---\ntitle: T\nbibliography: refs.bib\n---\n# A {#sec:a}\n\n![P](img/p.png){#fig:p}\n\n```{paperfig #fig:q kind=plot data=d.csv}\n```\n\n[@a], @fig:p, @fig:q, @sec:a.\n";
+        let scan = scan_text("paper.md", text);
+        let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.join("paper.md"), text: text.into() });
+        let directives: Vec<_> = scan
+            .directives
+            .into_iter()
+            .map(|mut d| {
+                d.loc.file = Arc::clone(&file);
+                d
+            })
+            .collect();
+        let fig = |d: &crate::scan::Directive| Some(dir.join("build/figures").join(format!("{}.pdf", d.stem())));
+        write_paper(&file, &directives, &fig, &WriteOptions::new(dir, dir.join("build"))).unwrap().tex
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ta, tb) = (write_in(a.path()), write_in(b.path()));
+    assert!(
+        ta.contains("{figures/fig-q.pdf}") && ta.contains("{../img/p.png}") && ta.contains("\\bibliography{../refs}"),
+        "{ta}"
+    );
+    assert_eq!(ta, tb);
+}
