@@ -289,14 +289,7 @@ impl Writer<'_> {
             }
             k += 1;
         }
-        let cols: String = aligns
-            .iter()
-            .map(|a| match a {
-                Alignment::Center => 'c',
-                Alignment::Right => 'r',
-                _ => 'l',
-            })
-            .collect();
+        let cols = column_spec(&aligns, &rows);
         let captioned = !caption_tex.is_empty() || id.is_some();
         let float = captioned && !self.no_floats_here();
         let env = if wide { "table*" } else { "table" };
@@ -365,6 +358,56 @@ impl Writer<'_> {
         let tex = self.render_events(events, None, Some(self.line(range.start)));
         (tex.trim().to_string(), id, wide)
     }
+}
+
+/// Text columns longer than this (in characters, roughly) are set as paragraphs.
+const LONG_CELL: usize = 40;
+
+/// The `tabular` column spec: `l`/`c`/`r` from the alignment row; a table whose text is
+/// too long for one line gets paragraph columns (`p{..}`) for its long columns, sharing
+/// the line by their length, so it wraps instead of being scaled down.
+fn column_spec(aligns: &[Alignment], rows: &[(bool, u32, Vec<String>)]) -> String {
+    let visible = |tex: &str| {
+        // Rough printed length: characters outside control words.
+        let mut n = 0;
+        let mut in_cmd = false;
+        for c in tex.chars() {
+            if c == '\\' {
+                in_cmd = true;
+            } else if in_cmd && c.is_ascii_alphabetic() {
+                continue;
+            } else {
+                in_cmd = false;
+                if !matches!(c, '{' | '}') {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    let widths: Vec<usize> = (0..aligns.len())
+        .map(|c| rows.iter().filter_map(|(_, _, cells)| cells.get(c)).map(|t| visible(t)).max().unwrap_or(0))
+        .collect();
+    let total: usize = widths.iter().sum();
+    let long: usize = widths.iter().filter(|&&w| w > LONG_CELL).sum();
+    let wrap = total > 2 * LONG_CELL && long > 0;
+    aligns
+        .iter()
+        .zip(&widths)
+        .map(|(a, &w)| {
+            if wrap && w > LONG_CELL {
+                // The long columns share what the short ones leave of the line.
+                let share = 0.95 * (1.0 - (total - long) as f64 / total as f64) * w as f64 / long as f64;
+                format!("p{{{:.2}\\linewidth}}", share.max(0.15))
+            } else {
+                match a {
+                    Alignment::Center => "c".into(),
+                    Alignment::Right => "r".into(),
+                    _ => "l".into(),
+                }
+            }
+        })
+        .collect()
 }
 
 /// Removes `front` bytes of text from the first text events and `back` from the last.

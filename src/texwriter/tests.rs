@@ -505,3 +505,13 @@ fn same_paper_in_two_folders_gives_the_same_tex() {
     );
     assert_eq!(ta, tb);
 }
+
+#[test]
+fn tables_with_long_text_get_paragraph_columns() {
+    let long = "a sentence that is much too long to be set on one line of a table cell in a paper";
+    let tex = body(&format!("| Name | Description |\n|---|---|\n| A | {long} |\n| B | short |\n"));
+    let spec = tex.split("\\begin{tabular}{").nth(1).unwrap().split('}').next().unwrap().to_string();
+    assert!(spec.starts_with("lp{0.") && spec.ends_with("\\linewidth"), "{spec}");
+    let short = body("| a | b |\n|---|--:|\n| 1 | 2 |\n");
+    assert!(short.contains("\\begin{tabular}{lr}"), "{short}");
+}

@@ -177,6 +177,10 @@ Cross-references: @sec:esc, @eq:int, @fig:box, @tbl:t.
 
 Table: A table. {#tbl:t}
 
+| Method | What it does |
+|--------|--------------|
+| Wrap   | A description long enough that it cannot be set on one line of a column, so the column wraps it as a paragraph instead. |
+
 ```python
 print("# % & ~ _ ^ \\ { }")
 ```
@@ -207,4 +211,6 @@ print("# % & ~ _ ^ \\ { }")
     assert!(squashed.contains("Figure 1") && squashed.contains("Table 1"), "{squashed}");
     assert!(squashed.contains(r##"print("# % & ~ _ ^ \\ { }")"##), "{squashed}");
     assert!(squashed.contains("paperfig gen") && squashed.contains("raw"), "{squashed}");
+    assert!(squashed.contains("so the column wraps it as a paragraph instead."), "{squashed}");
+    assert!(!log.contains("Overfull \\hbox"), "a line sticks out of the text");
 }
