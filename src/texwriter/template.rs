@@ -15,9 +15,10 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::linemap::{LineMap, TexOut};
-use crate::diag::{Diagnostic, Loc};
+use crate::diag::{Diagnostic, Loc, SourceFile};
 
 /// The builtin templates: name and text.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -33,6 +34,8 @@ pub const NAMES: &[&str] = &["title", "author", "date", "abstract", "keywords", 
 pub struct Template {
     pub name: String,
     pub text: String,
+    /// A user's template file, for errors located in it.
+    pub file: Option<Arc<SourceFile>>,
 }
 
 /// Why a template could not be chosen.
@@ -53,7 +56,7 @@ impl TemplateError {
 pub fn resolve(name: Option<&str>, src_dir: &Path, root: &Path) -> Result<Template, TemplateError> {
     let name = name.unwrap_or("article").trim();
     if let Some((n, text)) = BUILTIN.iter().find(|(n, _)| *n == name) {
-        return Ok(Template { name: n.to_string(), text: text.to_string() });
+        return Ok(Template { name: n.to_string(), text: text.to_string(), file: None });
     }
     let builtins: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
     let looks_like_path = name.ends_with(".tex") || name.contains('/') || name.contains('\\');
@@ -74,7 +77,9 @@ pub fn resolve(name: Option<&str>, src_dir: &Path, root: &Path) -> Result<Templa
         message: format!("cannot read template `{}`: {e}", path.display()),
         hint: "a template is a UTF-8 .tex file with <<body>> where the paper goes".into(),
     })?;
-    Ok(Template { name: path.display().to_string(), text })
+    let shown = crate::scan::relative_name(root, path);
+    let file = Arc::new(SourceFile { name: shown.clone(), path: path.clone(), text: text.clone() });
+    Ok(Template { name: shown, text, file: Some(file) })
 }
 
 /// Values for the placeholders, each with the Markdown line it came from.
@@ -145,12 +150,20 @@ impl Template {
         Ok(out.finish())
     }
 
+    /// `name` is a slice of `self.text`.
     fn check_name(&self, name: &str) -> Result<(), Diagnostic> {
         if NAMES.contains(&name) {
             return Ok(());
         }
-        Err(Diagnostic::error(format!("template `{}` uses the unknown placeholder <<{name}>>", self.name))
-            .hint(format!("placeholders: {}", NAMES.join(", "))))
+        let d = Diagnostic::error(format!("template `{}` uses the unknown placeholder <<{name}>>", self.name))
+            .hint(format!("placeholders: {}", NAMES.join(", ")));
+        Err(match &self.file {
+            Some(file) => {
+                let at = (name.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize).min(self.text.len());
+                d.at(Loc::new(file, at..at + name.len()), "not a placeholder")
+            }
+            None => d,
+        })
     }
 }
 
@@ -159,7 +172,7 @@ mod tests {
     use super::*;
 
     fn template(text: &str) -> Template {
-        Template { name: "t.tex".into(), text: text.into() }
+        Template { name: "t.tex".into(), text: text.into(), file: None }
     }
 
     #[test]
@@ -184,6 +197,15 @@ mod tests {
         assert!(e.message.contains("<<titel>>") && e.hints[0].contains("title"), "{e:?}");
         let e = template("\\begin{document}\n").fill(&Fields::default(), TexOut::default()).unwrap_err();
         assert!(e.message.contains("no <<body>>"));
+    }
+
+    #[test]
+    fn unknown_placeholder_in_a_users_file_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mine.tex"), "\\begin{document}\n\\title{<<titel>>}\n<<body>>\n").unwrap();
+        let t = resolve(Some("mine.tex"), dir.path(), dir.path()).unwrap();
+        let e = t.fill(&Fields::default(), TexOut::default()).unwrap_err();
+        assert_eq!(e.location().unwrap(), "mine.tex:2:10");
     }
 
     #[test]
