@@ -48,7 +48,8 @@ pub(crate) struct Writer<'a> {
     text_lines: Vec<u32>,
     pending_math: Option<(String, Range<usize>)>,
     strip_raw_attr: bool,
-    heading: Vec<(String, bool)>,
+    /// Open headings: id and where the heading is.
+    heading: Vec<(String, Range<usize>)>,
     enum_depth: usize,
     lists: Vec<bool>,
     quote_depth: usize,
@@ -250,6 +251,16 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Records an id (`\label`) defined at `at`; a second definition is a warning.
+    pub(super) fn define_label(&mut self, id: &str, at: Range<usize>) {
+        if !self.labels.insert(label(id)) {
+            let d = Diagnostic::warning(format!("id `{id}` is defined twice"))
+                .at(self.loc(at), "second definition")
+                .hint("references go to one of them; give each figure, table, section and equation its own id");
+            self.warnings.push(d);
+        }
+    }
+
     /// Inside a list, quote or footnote, where LaTeX allows no floats: figures and tables
     /// are set in place with `\captionof`.
     pub(super) fn no_floats_here(&self) -> bool {
@@ -362,7 +373,7 @@ impl<'a> Writer<'a> {
                     _ => "subparagraph",
                 };
                 self.out.push(&format!("\\{cmd}{}{{", if star { "*" } else { "" }));
-                self.heading.push((id.map(|s| s.to_string()).unwrap_or_default(), star));
+                self.heading.push((id.map(|s| s.to_string()).unwrap_or_default(), range.clone()));
             }
             Tag::BlockQuote(_) => {
                 self.quote_depth += 1;
@@ -446,9 +457,9 @@ impl<'a> Writer<'a> {
             TagEnd::Paragraph => self.out.blank_line(),
             TagEnd::Heading(_) => {
                 self.out.push("}");
-                if let Some((id, _)) = self.heading.pop() {
+                if let Some((id, at)) = self.heading.pop() {
                     if !id.is_empty() {
-                        self.labels.insert(label(&id));
+                        self.define_label(&id, at);
                         self.out.push(&format!("\\label{{{}}}", label(&id)));
                     }
                 }

@@ -21,6 +21,8 @@ enum Graphic {
 }
 
 struct FigureSpec {
+    /// Where the figure is written.
+    at: Range<usize>,
     graphic: Graphic,
     caption: String,
     label: Option<String>,
@@ -89,6 +91,7 @@ impl Writer<'_> {
             // The scanner reported this block's error; leave a visible box.
             self.set_line(&range);
             self.figure(FigureSpec {
+                at: range.clone(),
                 graphic: Graphic::Missing("figure block with errors: see \\texttt{paperfig gen}".into()),
                 caption: String::new(),
                 label: None,
@@ -119,7 +122,15 @@ impl Writer<'_> {
         let width = d.attr("width").map(|a| a.value.clone());
         let placement = d.attr("placement").map_or("tbp".to_string(), |a| a.value.clone());
         self.set_line(&range);
-        self.figure(FigureSpec { graphic, caption, label: d.label.clone(), width, wide, placement });
+        self.figure(FigureSpec {
+            at: d.head.span.clone(),
+            graphic,
+            caption,
+            label: d.label.clone(),
+            width,
+            wide,
+            placement,
+        });
     }
 
     /// `![caption](path){#fig:x width=50%}` alone in a paragraph (`lo` is the image start).
@@ -156,7 +167,7 @@ impl Writer<'_> {
         let width = attrs.get("width").map(|a| a.value.clone());
         let wide = attrs.classes.iter().any(|c| c == "wide") || attrs.get("size").is_some_and(|a| a.value == "wide");
         let placement = attrs.get("placement").map_or("tbp".to_string(), |a| a.value.clone());
-        self.figure(FigureSpec { graphic, caption, label, width, wide, placement });
+        self.figure(FigureSpec { at: range.clone(), graphic, caption, label, width, wide, placement });
     }
 
     /// An image inside running text: included at the text's height.
@@ -238,7 +249,7 @@ impl Writer<'_> {
             self.out.push(&format!("{cmd}{{{}}}", f.caption));
         }
         if let Some(id) = &f.label {
-            self.labels.insert(label(id));
+            self.define_label(id, f.at.clone());
             self.out.push(&format!("\\label{{{}}}", label(id)));
         }
         self.out.newline();
@@ -260,6 +271,7 @@ impl Writer<'_> {
             caption = Some((end + 1, cap_end));
             next = cap_end + 1;
         }
+        let table_at = caption.map_or_else(|| self.events[i].1.clone(), |(lo, _)| self.events[lo].1.clone());
         let (caption_tex, id, wide) = match caption {
             Some((lo, hi)) => self.table_caption_tex(lo, hi),
             None => (String::new(), None, false),
@@ -305,7 +317,7 @@ impl Writer<'_> {
                 self.out.push(&format!("\\captionof{{table}}{{{caption_tex}}}"));
             }
             if let Some(id) = &id {
-                self.labels.insert(label(id));
+                self.define_label(id, table_at.clone());
                 self.out.push(&format!("\\label{{{}}}", label(id)));
             }
             self.out.push("\n");

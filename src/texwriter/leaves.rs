@@ -18,7 +18,7 @@ impl Writer<'_> {
         let env_inside = body.trim_start().starts_with("\\begin{");
         let (open, close) = match id {
             Some(id) => {
-                self.labels.insert(label(id));
+                self.define_label(id, range.clone());
                 ("\\begin{equation}\n".to_string(), format!("\n\\label{{{}}}\n\\end{{equation}}\n", label(id)))
             }
             None if env_inside => (String::new(), "\n".to_string()),

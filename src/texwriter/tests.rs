@@ -515,3 +515,16 @@ fn tables_with_long_text_get_paragraph_columns() {
     let short = body("| a | b |\n|---|--:|\n| 1 | 2 |\n");
     assert!(short.contains("\\begin{tabular}{lr}"), "{short}");
 }
+
+#[test]
+fn an_id_defined_twice_warns_at_the_second() {
+    let paper = write("# A {#sec:a}\n\n# B {#sec:a}\n\n$$ x $$ {#eq:x}\n\n$$ y $$ {#eq:x}\n");
+    let got: Vec<_> = paper.warnings.iter().map(|w| (w.message.as_str(), w.location().unwrap())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("id `sec:a` is defined twice", "paper.md:3:1".to_string()),
+            ("id `eq:x` is defined twice", "paper.md:7:1".to_string())
+        ]
+    );
+}
