@@ -65,7 +65,15 @@ pub fn render(text: &str) -> Rendered {
             }
         } else if c == '\\' {
             if let Some(len) = raw_command_len(&text[i..]) {
-                r.tex.push_str(&text[i..i + len]);
+                let raw = &text[i..i + len];
+                // `\cite{a,b}`, `\citep[p.~3]{a}`…: the keys are citations too.
+                if raw[1..].starts_with("cite") {
+                    if let Some(keys) = raw.rfind('{').and_then(|o| raw[o + 1..].strip_suffix('}')) {
+                        let keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty());
+                        r.cites.extend(keys.map(|k| (k.to_string(), i)));
+                    }
+                }
+                r.tex.push_str(raw);
                 i += len;
                 continue;
             }
@@ -295,6 +303,14 @@ mod tests {
         let r = render("@fig:a and [@tbl:b]");
         assert_eq!(r.refs, vec![("fig:a".to_string(), 0), ("tbl:b".to_string(), 12)]);
         assert!(r.cites.is_empty());
+    }
+
+    #[test]
+    fn raw_cite_commands_count_as_citations() {
+        let r = render("as in \\citep[p.~3]{a, b} and \\citeauthor{c}");
+        assert_eq!(r.tex, "as in \\citep[p.~3]{a, b} and \\citeauthor{c}");
+        let keys: Vec<_> = r.cites.iter().map(|(k, o)| (k.as_str(), *o)).collect();
+        assert_eq!(keys, vec![("a", 6), ("b", 6), ("c", 29)]);
     }
 
     #[test]
