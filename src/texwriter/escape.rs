@@ -58,15 +58,11 @@ pub fn escape_url(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     for c in url.chars() {
         match c {
-            '\\' | '#' | '%' | '{' | '}' | '~' | '^' | '_' | '&' | '$' => {
-                if matches!(c, '#' | '%' | '\\' | '{' | '}') {
-                    out.push('\\');
-                    out.push(c);
-                } else {
-                    out.push(c)
-                }
+            '\\' | '#' | '%' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
             }
-            c if c.is_whitespace() => out.push_str("%20"),
+            c if c.is_whitespace() => out.push_str("\\%20"),
             c => out.push(c),
         }
     }
@@ -142,6 +138,11 @@ mod tests {
         assert_eq!(escape("\u{201c}hi\u{201d} \u{2018}x\u{2019}"), "``hi'' `x'");
         assert_eq!(escape("1\u{a0}GB"), "1~GB");
         assert_eq!(escape("±µ café"), "±µ café", "other Unicode passes through to XeLaTeX");
+    }
+
+    #[test]
+    fn spaces_in_urls_are_percent_encoded_and_escaped() {
+        assert_eq!(escape_url("a b"), "a\\%20b");
     }
 
     #[test]
