@@ -403,7 +403,7 @@ impl<'a> Writer<'a> {
                         self.out.push("\\begin{enumerate}\n");
                         if n != 1 && self.enum_depth <= 4 {
                             let counter = ["i", "ii", "iii", "iv"][self.enum_depth - 1];
-                            self.out.push(&format!("\\setcounter{{enum{counter}}}{{{}}}\n", n.saturating_sub(1)));
+                            self.out.push(&format!("\\setcounter{{enum{counter}}}{{{}}}\n", n as i64 - 1));
                         }
                     }
                     None => self.out.push("\\begin{itemize}\n"),

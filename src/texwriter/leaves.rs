@@ -15,7 +15,9 @@ impl Writer<'_> {
         let body = math.trim_matches(|c: char| c.is_whitespace());
         let body_line = first + math.len().saturating_sub(math.trim_start_matches('\n').len()) as u32;
         self.out.newline();
-        let env_inside = body.trim_start().starts_with("\\begin{");
+        // A display environment of its own (`\begin{align}`) needs no `\[ \]` around it;
+        // inner environments (`aligned`, `cases`) do.
+        let env_inside = DISPLAY_ENVS.iter().any(|e| body.starts_with(&format!("\\begin{{{e}}}")));
         let (open, close) = match id {
             Some(id) => {
                 self.define_label(id, range.clone());
@@ -127,6 +129,25 @@ impl Writer<'_> {
         end + 1
     }
 }
+
+/// amsmath environments that start display math themselves (also starred).
+const DISPLAY_ENVS: &[&str] = &[
+    "equation",
+    "equation*",
+    "align",
+    "align*",
+    "gather",
+    "gather*",
+    "multline",
+    "multline*",
+    "flalign",
+    "flalign*",
+    "alignat",
+    "alignat*",
+    "eqnarray",
+    "eqnarray*",
+    "displaymath",
+];
 
 /// The `listings` name of a fence language, for the languages it knows.
 fn listings_language(lang: &str) -> Option<&'static str> {

@@ -528,3 +528,17 @@ fn an_id_defined_twice_warns_at_the_second() {
         ]
     );
 }
+
+#[test]
+fn display_math_environments() {
+    let tex =
+        body("$$\n\\begin{align}\na &= b\n\\end{align}\n$$\n\n$$\n\\begin{aligned}\na &= b\n\\end{aligned}\n$$\n");
+    assert!(tex.contains("\n\\begin{align}\na &= b\n\\end{align}\n"), "{tex}");
+    assert!(!tex.contains("\\[\n\\begin{align}"), "{tex}");
+    assert!(tex.contains("\\[\n\\begin{aligned}"), "an inner environment needs display math: {tex}");
+}
+
+#[test]
+fn ordered_lists_may_start_at_zero() {
+    assert!(body("0. zero\n1. one\n").contains("\\setcounter{enumi}{-1}"));
+}
