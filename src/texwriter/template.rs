@@ -105,6 +105,9 @@ impl Template {
         let mut body = Some(body);
         for line in self.text.split_inclusive('\n') {
             let mut line = line;
+            // A conditional line maps to where its value is written (so an error at
+            // `\maketitle` points at the title).
+            let mut line_src = None;
             if let Some(rest) = line.strip_prefix("%?") {
                 let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len());
                 let name = &rest[..name_len];
@@ -114,6 +117,7 @@ impl Template {
                     continue;
                 }
                 line = rest[name_len..].strip_prefix(' ').unwrap_or(&rest[name_len..]);
+                line_src = fields.get(name).and_then(|(_, l)| *l);
             }
             let mut rest = line;
             // Comment lines are copied as they are (they may describe the placeholders).
@@ -122,13 +126,13 @@ impl Template {
                 let Some(close) = rest[open..].find(">>").map(|c| open + c) else { break };
                 let name = &rest[open + 2..close];
                 if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.is_empty() {
-                    out.cur = None;
+                    out.cur = line_src;
                     out.push(&rest[..open + 2]);
                     rest = &rest[open + 2..];
                     continue;
                 }
                 self.check_name(name)?;
-                out.cur = None;
+                out.cur = line_src;
                 out.push(&rest[..open]);
                 if name == "body" {
                     if let Some(b) = body.take() {
@@ -140,7 +144,7 @@ impl Template {
                 }
                 rest = &rest[close + 2..];
             }
-            out.cur = None;
+            out.cur = line_src;
             out.push(rest);
         }
         if body.is_some() {
@@ -186,6 +190,7 @@ mod tests {
         );
         let (tex, map) = t.fill(&fields, body).unwrap();
         assert_eq!(tex, "\\title{My \\& Title}\n\\maketitle\nHello.\n\n\\end{document}\n");
+        assert_eq!(map.markdown_line(2), Some(2), "`%?title \\maketitle` maps to the title");
         assert_eq!(map.markdown_line(1), Some(2), "a value's line maps to where the value is written");
         assert_eq!(map.markdown_line(3), Some(7));
         assert_eq!(map.markdown_line(5), None);

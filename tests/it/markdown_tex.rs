@@ -111,11 +111,13 @@ fn tex_errors_in_raw_latex_map_to_the_markdown_line() {
         eprintln!("xelatex not installed: skipped");
         return;
     }
-    // Markdown lines: the raw block's bad command is on line 11, the inline one on 15.
+    // Markdown lines: the raw block's bad command is on line 11, the inline one on 13.
     let block = "---\ntitle: T\n---\n\n# Intro\n\nSome text.\n\n```{=latex}\n\\begin{center}\n\\undefinedblockmacro\n\\end{center}\n```\n\n";
     for (md, want) in [
         (format!("{block}Fine.\n"), 11),
         ("---\ntitle: T\n---\n\n# Intro\n\nSome text\nover lines,\n\nthen more\nlines of text,\nand a bad\n\\undefinedinline{x} command.\n".to_string(), 13),
+        // An error in the title shows at \maketitle, which maps to the title's line.
+        ("---\nauthor: A\ntitle: A \\undefinedtitle{} title\n---\n\nText.\n".to_string(), 3),
     ] {
         let t = PaperTest::new().file("paper.md", &md);
         let (tex_path, paper) = write_tex(&t);
