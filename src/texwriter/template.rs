@@ -10,8 +10,8 @@
 //!   empty; e.g. `%?abstract \begin{abstract}<<abstract>>\end{abstract}`.
 //! - Other comment lines (`% …`) are copied unchanged.
 //!
-//! A TeX line holding a value maps to the Markdown line the value came from (the front
-//! matter key, or the body's own lines).
+//! A TeX line holding a value, or kept by `%?name`, maps to the Markdown line the value
+//! came from (the front matter key, or the body's own lines).
 
 use std::collections::HashMap;
 use std::path::Path;
