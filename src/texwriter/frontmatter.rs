@@ -262,6 +262,19 @@ mod tests {
     }
 
     #[test]
+    fn the_guides_example_parses() {
+        let guide = include_str!("../../guide/papers.md");
+        let start = guide.find("```yaml\n").unwrap() + "```yaml\n".len();
+        let block = &guide[start..start + guide[start..].find("```").unwrap()];
+        let fm = parse(&file(&format!("{block}body\n"))).unwrap();
+        assert_eq!(fm.authors.len(), 2);
+        assert_eq!(fm.authors[1].name, "B. Engineer");
+        assert_eq!(fm.template.as_deref(), Some("conference"));
+        assert_eq!(fm.date.as_deref(), Some("2026-05-01"));
+        assert!(fm.warnings.is_empty());
+    }
+
+    #[test]
     fn toml_front_matter() {
         let f = file("+++\ntitle = \"T\"\ntemplate = \"conference\"\nauthor = \"Ann\"\n+++\nbody\n");
         let fm = parse(&f).unwrap();
