@@ -62,8 +62,9 @@ pub struct TexPaper {
     pub bibliography: Vec<PathBuf>,
     /// Every citation key used, with where (in order of appearance, repeats kept).
     pub citations: Vec<(String, Loc)>,
-    /// Non-fatal problems: a citation key no bibliography file defines, an unknown
-    /// cross-reference, an image that cannot be included, unknown front matter keys.
+    /// Non-fatal problems, located: a citation key no bibliography file defines, a
+    /// reference to an unknown id, an id defined twice, an image that cannot be included,
+    /// an undefined footnote, dropped HTML, unknown front matter keys.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -76,7 +77,8 @@ pub struct TexPaper {
 /// framed placeholder naming `paperfig gen` in its place.
 ///
 /// Errors (front matter syntax, unknown template, missing bibliography file, a template
-/// that cannot be read) are returned together; everything else is a warning.
+/// that cannot be read or uses an unknown placeholder) are returned together; everything
+/// else is a warning.
 pub fn write_paper(
     source: &Arc<SourceFile>,
     directives: &[Directive],
