@@ -10,3 +10,4 @@ mod example;
 mod formats;
 mod latex;
 mod mdbook;
+mod markdown_tex;
