@@ -41,6 +41,8 @@ pub struct Config {
     pub key_rpm: usize,
     pub team_rpm: usize,
     pub ip_rpm: usize,
+    /// The window the limits count in (documented: one minute).
+    pub window: Duration,
 }
 
 impl Default for Config {
@@ -52,6 +54,7 @@ impl Default for Config {
             key_rpm: 60,
             team_rpm: 120,
             ip_rpm: 120,
+            window: Duration::from_secs(60),
         }
     }
 }
@@ -95,7 +98,7 @@ pub struct State {
 
 impl State {
     pub fn new(cfg: &Config) -> Arc<State> {
-        let minute = Duration::from_secs(60);
+        let minute = cfg.window;
         Arc::new(State {
             knobs: Knobs::default(),
             key_rate: RateWindow::new(Some((cfg.key_rpm, minute))),
@@ -115,6 +118,11 @@ impl State {
             order: Mutex::new(Vec::new()),
             next: AtomicUsize::new(1),
         })
+    }
+
+    /// Forgets every task (a server that lost its queue).
+    pub fn forget_tasks(&self) {
+        self.tasks.lock().unwrap().clear();
     }
 
     pub fn credits(&self) -> i64 {
@@ -160,8 +168,20 @@ fn error(status: u16, msg: &str) -> (u16, Value) {
     (status, json!({"success": false, "error": {"message": msg}}))
 }
 
+/// The documented error body for a status.
 fn error_body(status: u16) -> Value {
-    let msg = if status == 503 { "Upstream provider temporarily unavailable" } else { "Internal server error" };
+    let msg = match status {
+        400 => "Bad request: parameters are missing or malformed",
+        401 => "Invalid API key",
+        402 => "Insufficient credits",
+        403 => "API access is restricted to Team plans",
+        404 => "Task not found",
+        411 => "Content-Length header is required",
+        413 => "Request body exceeds 1 MB",
+        429 => "Too many requests",
+        503 => "Upstream provider temporarily unavailable",
+        _ => "Internal server error",
+    };
     json!({"success": false, "error": {"message": msg}})
 }
 
@@ -306,6 +326,9 @@ fn validate(body: &Value) -> Result<(), String> {
 
 async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
     if let Err(r) = authorize(&s, &headers).await {
+        return r;
+    }
+    if let Some(r) = s.knobs.forced_submit(error_body) {
         return r;
     }
     let fail = |(st, b): (u16, Value)| s.knobs.json(st, &b);

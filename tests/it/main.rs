@@ -8,4 +8,5 @@ mod command;
 mod errors;
 mod example;
 mod formats;
+mod hosted;
 mod latex;
