@@ -207,10 +207,7 @@ async fn authorize(s: &State, headers: &HeaderMap) -> Result<String, Response> {
         let (st, b) = detail(401, "Not authenticated");
         return Err(s.knobs.json(st, &b));
     };
-    let active = match s.keys.lock().unwrap().get(&key) {
-        None => None,
-        Some(k) => Some(k.active),
-    };
+    let active = s.keys.lock().unwrap().get(&key).map(|k| k.active);
     let Some(active) = active else {
         let (st, b) = detail(401, "Invalid API key");
         return Err(s.knobs.json(st, &b));
@@ -366,6 +363,7 @@ fn key_json(key: &str, k: &Key) -> Value {
     })
 }
 
+#[allow(clippy::result_large_err)]
 fn admin(s: &State, headers: &HeaderMap) -> Result<(), Response> {
     s.knobs.requests.fetch_add(1, Ordering::SeqCst);
     if knobs::bearer(headers).as_deref() != Some(s.admin_key.as_str()) {
