@@ -61,6 +61,8 @@ impl Default for Config {
 
 struct Task {
     created: Instant,
+    /// The image depends on the request only, like a deterministic service.
+    seed: u64,
     body: Value,
     cost: i64,
     end: End,
@@ -254,13 +256,15 @@ fn validate(body: &Value) -> Result<(), String> {
         }
     }
     if let Some(r) = options.get("resolution")
-        && !matches!(r.as_str(), Some("1K" | "2K" | "4K")) {
-            return Err("options.resolution must be 1K, 2K or 4K".into());
-        }
+        && !matches!(r.as_str(), Some("1K" | "2K" | "4K"))
+    {
+        return Err("options.resolution must be 1K, 2K or 4K".into());
+    }
     if let Some(f) = options.get("output_format")
-        && !matches!(f.as_str(), Some("png" | "jpg" | "jpeg" | "webp")) {
-            return Err("options.output_format must be png, jpg, jpeg or webp".into());
-        }
+        && !matches!(f.as_str(), Some("png" | "jpg" | "jpeg" | "webp"))
+    {
+        return Err("options.output_format must be png, jpg, jpeg or webp".into());
+    }
     let images = match options.get("image_input") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
@@ -314,9 +318,10 @@ fn validate(body: &Value) -> Result<(), String> {
             return Err("prompt is required for text-to-image".into());
         }
         if let Some(t) = options.get("task_name")
-            && !matches!(t.as_str(), Some("diagram" | "plot")) {
-                return Err("options.task_name must be \"diagram\" or \"plot\"".into());
-            }
+            && !matches!(t.as_str(), Some("diagram" | "plot"))
+        {
+            return Err("options.task_name must be \"diagram\" or \"plot\"".into());
+        }
     }
     Ok(())
 }
@@ -354,10 +359,17 @@ async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
     } else {
         End::Success
     };
-    s.tasks
-        .lock()
-        .unwrap()
-        .insert(id.clone(), Task { created: Instant::now(), body: body.clone(), cost, end, charged: false });
+    s.tasks.lock().unwrap().insert(
+        id.clone(),
+        Task {
+            created: Instant::now(),
+            seed: knobs::hash(&body.to_string()),
+            body: body.clone(),
+            cost,
+            end,
+            charged: false,
+        },
+    );
     s.order.lock().unwrap().push(id.clone());
     s.submissions.fetch_add(1, Ordering::SeqCst);
     s.bodies.lock().unwrap().push(body);
@@ -445,10 +457,11 @@ async fn list(AxState(s): S, headers: HeaderMap, Query(q): Query<ListQuery>) -> 
         return s.knobs.json(st, &b);
     }
     if let Some(st) = &q.status
-        && !matches!(st.as_str(), "pending" | "processing" | "success" | "failed" | "canceled") {
-            let (code, b) = error(400, "unknown status filter");
-            return s.knobs.json(code, &b);
-        }
+        && !matches!(st.as_str(), "pending" | "processing" | "success" | "failed" | "canceled")
+    {
+        let (code, b) = error(400, "unknown status filter");
+        return s.knobs.json(code, &b);
+    }
     let base = origin(&headers);
     let order = s.order.lock().unwrap().clone();
     let mut tasks = s.tasks.lock().unwrap();
@@ -471,9 +484,9 @@ async fn list(AxState(s): S, headers: HeaderMap, Query(q): Query<ListQuery>) -> 
 async fn file(AxState(s): S, Path(file): Path<String>) -> Response {
     s.downloads.fetch_add(1, Ordering::SeqCst);
     let id = file.trim_end_matches(".png");
-    let ok = s.tasks.lock().unwrap().get(id).is_some_and(|t| t.charged);
-    if !ok {
+    let seed = s.tasks.lock().unwrap().get(id).filter(|t| t.charged).map(|t| t.seed);
+    let Some(seed) = seed else {
         return s.knobs.json(404, &json!({"error": "not found"}));
-    }
-    s.knobs.slow_bytes("image/png", knobs::png(128, 96, knobs::hash(id)))
+    };
+    s.knobs.slow_bytes("image/png", knobs::png(128, 96, seed))
 }

@@ -297,7 +297,11 @@ async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static s
     s.tasks
         .lock()
         .unwrap()
-        .insert(id.clone(), Task { key, created: Instant::now(), endpoint, fails, seed: knobs::hash(&id) });
+        // The image depends on the request only, like a deterministic service.
+        .insert(
+            id.clone(),
+            Task { key, created: Instant::now(), endpoint, fails, seed: knobs::hash(&body.to_string()) },
+        );
     s.submissions.fetch_add(1, Ordering::SeqCst);
     s.bodies.lock().unwrap().push(body);
     s.knobs.json(202, &json!({"task_id": id, "status": "pending"}))
