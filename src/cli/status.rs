@@ -84,9 +84,10 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         let s = rows.iter().map(|r| r.3.len()).max().unwrap_or(6).max(6);
         let with_cost = !pending.is_empty();
         let cost_head = if with_cost { "  COST" } else { "" };
-        println!("{:w$}  {:8}  {:10}  {:s$}  {:7}{cost_head}", "ID", "KIND", "PROVIDER", "SOURCE", "STATE");
+        let p = rows.iter().map(|r| r.2.len()).max().unwrap_or(10).max(10);
+        println!("{:w$}  {:8}  {:p$}  {:s$}  {:7}{cost_head}", "ID", "KIND", "PROVIDER", "SOURCE", "STATE");
         for (id, kind, provider, source, state, _, cost) in &rows {
-            let line = format!("{id:w$}  {kind:8}  {provider:10}  {source:s$}  {state:7}  {cost}");
+            let line = format!("{id:w$}  {kind:8}  {provider:p$}  {source:s$}  {state:7}  {cost}");
             println!("{}", line.trim_end());
         }
         if with_cost {
