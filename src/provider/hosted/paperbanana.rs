@@ -220,3 +220,58 @@ impl Service for PaperBanana {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::{Format, InputFile, OutputSpec};
+    use std::collections::BTreeMap;
+
+    fn req(kind: Kind, data: Option<(&str, &str)>) -> Request {
+        Request {
+            kind,
+            provider: "pb".into(),
+            provider_version: VERSION.into(),
+            attrs: BTreeMap::from([("caption".to_string(), "Figure 1: X".to_string())]),
+            body: "Bar chart of accuracy".into(),
+            files: data
+                .map(|(ext, text)| ("data".to_string(), InputFile::new(ext, text.as_bytes().to_vec())))
+                .into_iter()
+                .collect(),
+            extra: BTreeMap::new(),
+            output: OutputSpec { formats: vec![Format::Png], width_in: 3.3, height_in: 2.0, png_dpi: 192.0 },
+        }
+    }
+
+    #[test]
+    fn csv_data_becomes_a_json_string_of_columns() {
+        let r = req(Kind::Plot, Some(("csv", "model,acc\nResNet,76.1\nViT,81.8\n")));
+        let v: Value = serde_json::from_str(&data_json(&r).unwrap()).unwrap();
+        assert_eq!(v, json!({"model": ["ResNet", "ViT"], "acc": [76.1, 81.8]}));
+        let bad = req(Kind::Plot, Some(("json", "{not json")));
+        assert_eq!(data_json(&bad).unwrap_err().attr.as_deref(), Some("data"));
+    }
+
+    #[test]
+    fn prepare_puts_effective_iterations_in_the_key_material() {
+        let pb = PaperBanana { iterations: 3 };
+        let mut r = req(Kind::Diagram, None);
+        pb.prepare(&mut r).unwrap();
+        assert_eq!(r.extra["iterations"], "3");
+        r.attrs.insert("iterations".into(), "11".into());
+        assert_eq!(pb.prepare(&mut r).unwrap_err().attr.as_deref(), Some("iterations"));
+        let mut no_caption = req(Kind::Diagram, None);
+        no_caption.attrs.clear();
+        assert!(pb.prepare(&mut no_caption).unwrap_err().message.contains("need a caption"));
+    }
+
+    #[test]
+    fn error_details_are_read_from_both_fastapi_shapes() {
+        assert_eq!(detail_message(br#"{"detail": "Quota exhausted"}"#).as_deref(), Some("Quota exhausted"));
+        assert_eq!(
+            detail_message(br#"{"detail": [{"msg": "field required"}, {"msg": "bad"}]}"#).as_deref(),
+            Some("field required; bad")
+        );
+        assert_eq!(detail_message(b"<html>"), None);
+    }
+}
