@@ -3,16 +3,18 @@
 
 use crate::util::PaperTest;
 
-const FIGURES: [&str; 12] = [
+const FIGURES: [&str; 14] = [
     "fig:ablation",
     "fig:acc",
     "fig:calibration",
     "fig:latency",
     "fig:lengths",
     "fig:memory",
+    "fig:overview",
     "fig:pipeline",
     "fig:robustness",
     "fig:scaling",
+    "fig:teaser",
     "fig:throughput",
     "fig:tradeoff",
     "fig:training",

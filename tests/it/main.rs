@@ -8,6 +8,7 @@ mod command;
 mod errors;
 mod example;
 mod formats;
+mod hosted;
 mod latex;
 mod mdbook;
 mod markdown_tex;
