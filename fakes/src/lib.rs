@@ -8,6 +8,7 @@ pub mod autofigureedit;
 pub mod banana;
 pub mod paperbanana;
 pub mod papermill;
+pub mod support;
 
 use std::net::SocketAddr;
 
