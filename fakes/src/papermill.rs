@@ -32,6 +32,14 @@ use serde_json::{Value, json};
 
 use crate::support::{self, Counters, Faults, Gate};
 
+mod figures;
+mod keys;
+#[cfg(test)]
+mod tests;
+
+use figures::{download_figure, get_figure, list_figures, presigned};
+use keys::{create_key, list_keys, revoke_key};
+
 /// Who a request acts for.
 #[derive(Clone, Debug, PartialEq)]
 struct Owner(String);
@@ -148,6 +156,10 @@ impl Papermill {
     pub fn set_storage_fails(&self, on: bool) {
         self.inner.switches.storage_fails.store(on, Ordering::SeqCst);
     }
+    /// Forgets every task, as if deleted: task routes then answer 404 Task not found.
+    pub fn forget_tasks(&self) {
+        self.inner.tasks.lock().unwrap().clear();
+    }
     pub fn faults(&self) -> &Faults {
         &self.inner.faults
     }
@@ -243,10 +255,7 @@ async fn gate(State(s): St, mut req: Request, next: Next) -> Response {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             return resp;
         }
-        Gate::ServerError(code) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return detail(status, status.canonical_reason().unwrap_or("Internal Server Error"));
-        }
+        Gate::ServerError(code) => return injected(code, req.method() == axum::http::Method::POST, &path),
     }
     req.extensions_mut().insert(owner);
     let mut resp = next.run(req).await;
@@ -256,6 +265,31 @@ async fn gate(State(s): St, mut req: Request, next: Next) -> Response {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     s.faults.after(&path, resp).await
+}
+
+/// An injected status with the body the docs give for it on this route.
+fn injected(code: u16, post: bool, path: &str) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = match code {
+        400 => "Uploaded file must have a filename",
+        401 => "Authentication required",
+        404 if path.contains("/figures/") => "Figure not found",
+        404 => "Task not found",
+        409 => "Task result not ready",
+        422 => {
+            return invalid(
+                ["path", "n"],
+                "greater_than_equal",
+                "Input should be greater than or equal to 1",
+                json!(0),
+            );
+        }
+        500 if post => "Failed to enqueue task",
+        500 if path.ends_with("/assets") => "Task assets file is invalid",
+        502 => "Failed to fetch figure file",
+        _ => status.canonical_reason().unwrap_or("Internal Server Error"),
+    };
+    detail(status, message)
 }
 
 #[derive(serde::Deserialize)]
@@ -462,7 +496,7 @@ async fn download(State(s): St, Extension(owner): Extension<Owner>, Path(id): Pa
     ([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], md).into_response()
 }
 
-fn title(n: u32) -> String {
+pub(super) fn title(n: u32) -> String {
     format!("Figure {n}. Extracted figure {n}")
 }
 
@@ -483,200 +517,6 @@ async fn assets(State(s): St, Extension(owner): Extension<Owner>, Path(id): Path
     Json(json!({ "figures": figs })).into_response()
 }
 
-fn figure_size(n: u32) -> (u32, u32) {
-    (160 + 40 * n, 120 + 20 * n)
-}
-
-fn signature(task: &str, n: u32) -> String {
-    format!("{:016x}", support::hash64(format!("{task}/{n}/minio-secret").as_bytes()))
-}
-
-fn figure_view(headers: &HeaderMap, task: &str, n: u32) -> Value {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    json!({
-        "figure_index": n,
-        "title": title(n),
-        "s3_key": format!("{task}/figures/picture-{n}.png"),
-        "url": format!("http://{host}/minio/papermill/{task}/figures/picture-{n}.png?X-Amz-Expires=900&X-Amz-Signature={}",
-                       signature(task, n)),
-    })
-}
-
-async fn list_figures(
-    State(s): St,
-    Extension(owner): Extension<Owner>,
-    Path(id): Path<String>,
-    Query(p): Query<Page>,
-    headers: HeaderMap,
-) -> Response {
-    s.counters.bump("figures");
-    let (figures, _) = match finished(&s, &owner, &id) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    match p.parse() {
-        Ok((limit, offset)) => {
-            let id = id.to_ascii_lowercase();
-            page_of((1..=figures).map(|n| figure_view(&headers, &id, n)).collect(), limit, offset)
-        }
-        Err(r) => r,
-    }
-}
-
-/// Checks the figure index `n` (an integer ≥ 1) of a finished task; the documented 404/409/422.
-fn figure_index(s: &Inner, owner: &Owner, id: &str, raw_n: &str) -> Result<(u32, u64), Response> {
-    let n = match raw_n.parse::<i64>() {
-        Ok(n) if n >= 1 => n as u32,
-        Ok(n) => {
-            return Err(invalid(
-                ["path", "n"],
-                "greater_than_equal",
-                "Input should be greater than or equal to 1",
-                json!(n),
-            ));
-        }
-        Err(_) => {
-            return Err(invalid(["path", "n"], "int_parsing", "Input should be a valid integer", json!(raw_n)));
-        }
-    };
-    let (figures, seed) = finished(s, owner, id)?;
-    if n > figures {
-        return Err(detail(StatusCode::NOT_FOUND, "Figure not found"));
-    }
-    Ok((n, seed))
-}
-
-async fn get_figure(
-    State(s): St,
-    Extension(owner): Extension<Owner>,
-    Path((id, n)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    s.counters.bump("figure");
-    match figure_index(&s, &owner, &id, &n) {
-        Ok((n, _)) => Json(figure_view(&headers, &id.to_ascii_lowercase(), n)).into_response(),
-        Err(r) => r,
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct DownloadQuery {
-    download: Option<bool>,
-}
-
-fn figure_png(n: u32, seed: u64) -> Vec<u8> {
-    let (w, h) = figure_size(n);
-    support::png_image(w, h, seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-}
-
-async fn download_figure(
-    State(s): St,
-    Extension(owner): Extension<Owner>,
-    Path((id, n)): Path<(String, String)>,
-    Query(q): Query<DownloadQuery>,
-) -> Response {
-    s.counters.bump("figure_download");
-    let (n, seed) = match figure_index(&s, &owner, &id, &n) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if s.switches.figure_file_missing.load(Ordering::SeqCst) {
-        return detail(StatusCode::NOT_FOUND, "Figure file not found");
-    }
-    if s.switches.storage_fails.load(Ordering::SeqCst) {
-        return detail(StatusCode::BAD_GATEWAY, "Failed to fetch figure file");
-    }
-    s.figure_downloads.fetch_add(1, Ordering::SeqCst);
-    let mut resp = ([(header::CONTENT_TYPE, "image/png")], figure_png(n, seed)).into_response();
-    if q.download == Some(true) {
-        let v = format!("attachment; filename=\"picture-{n}.png\"");
-        resp.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&v).expect("ascii header"));
-    }
-    resp
-}
-
-#[derive(serde::Deserialize)]
-struct Presign {
-    #[serde(rename = "X-Amz-Signature")]
-    signature: Option<String>,
-}
-
-/// The object store behind the pre-signed URLs (no auth; the signature must match).
-async fn presigned(State(s): St, Path((task, file)): Path<(String, String)>, Query(q): Query<Presign>) -> Response {
-    s.counters.bump("presigned");
-    let n = file.strip_prefix("picture-").and_then(|f| f.strip_suffix(".png")).and_then(|n| n.parse::<u32>().ok());
-    let seed = s.tasks.lock().unwrap().iter().find(|t| t.id == task && t.status == "DONE").map(|t| t.pdf_seed);
-    match (n, seed) {
-        (Some(n), Some(seed)) if q.signature.as_deref() == Some(signature(&task, n).as_str()) => {
-            s.figure_downloads.fetch_add(1, Ordering::SeqCst);
-            ([(header::CONTENT_TYPE, "image/png")], figure_png(n, seed)).into_response()
-        }
-        _ => (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "application/xml")],
-            "<Error><Code>AccessDenied</Code></Error>",
-        )
-            .into_response(),
-    }
-}
-
-fn key_view(k: &ApiKey) -> Value {
-    json!({ "id": k.id, "name": k.name, "key_prefix": &k.token[..15], "created_at": k.created_at,
-            "last_used_at": Value::Null, "revoked_at": k.revoked_at })
-}
-
-async fn create_key(State(s): St, Extension(owner): Extension<Owner>, body: Bytes) -> Response {
-    s.counters.bump("api_keys");
-    let parsed: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(_) => return invalid(["body", "0"], "json_invalid", "JSON decode error", Value::Null),
-    };
-    let Some(name) = parsed.get("name").and_then(Value::as_str) else {
-        return invalid(["body", "name"], "missing", "Field required", parsed);
-    };
-    if name.trim().is_empty() {
-        return detail(StatusCode::UNPROCESSABLE_ENTITY, "API key name must not be empty");
-    }
-    let user = owner.0.trim_start_matches("user:").to_string();
-    let secret = support::uuid().replace('-', "");
-    let key = ApiKey {
-        id: support::uuid(),
-        user: user.clone(),
-        name: name.to_string(),
-        token: format!("pmk_{secret}_{}", &support::uuid()[..8]),
-        created_at: support::now_rfc3339(),
-        revoked_at: None,
-    };
-    s.tokens.lock().unwrap().insert(key.token.clone(), user);
-    let mut view = key_view(&key);
-    view["token"] = json!(key.token);
-    s.keys.lock().unwrap().push(key);
-    (StatusCode::CREATED, Json(view)).into_response()
-}
-
-async fn list_keys(State(s): St, Extension(owner): Extension<Owner>, Query(p): Query<Page>) -> Response {
-    s.counters.bump("api_keys");
-    let (limit, offset) = match p.parse() {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let user = owner.0.trim_start_matches("user:");
-    let items = s.keys.lock().unwrap().iter().filter(|k| k.user == user).map(key_view).collect();
-    page_of(items, limit, offset)
-}
-
-async fn revoke_key(State(s): St, Extension(owner): Extension<Owner>, Path(id): Path<String>) -> Response {
-    s.counters.bump("api_keys");
-    let user = owner.0.trim_start_matches("user:");
-    let mut keys = s.keys.lock().unwrap();
-    let Some(k) = keys.iter_mut().find(|k| k.id == id && k.user == user) else {
-        return detail(StatusCode::NOT_FOUND, "API key not found");
-    };
-    k.revoked_at.get_or_insert_with(support::now_rfc3339);
-    s.tokens.lock().unwrap().remove(&k.token);
-    Json(json!({ "revoked": true })).into_response()
-}
-
 async fn health(State(s): St) -> Response {
     s.counters.bump("health");
     Json(json!({ "status": "ok" })).into_response()
@@ -687,146 +527,4 @@ async fn meta(State(s): St) -> Response {
     Json(json!({ "app_name": "Document Task Queue Service", "environment": "development", "version": "0.1.0",
                  "debug": false, "queue": "document_tasks", "placeholder_processing": false }))
     .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::support::http;
-
-    const KEY: &str = "pmk_2fd2058f53cd84ce3f0ff8f8db3f587_test";
-
-    fn call(base: &str, method: &str, path: &str, auth: Option<&str>) -> (u16, String, Vec<u8>) {
-        let bearer = auth.map(|k| format!("Bearer {k}"));
-        let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("Authorization", b.as_str())).collect();
-        http(base, method, path, &headers, b"")
-    }
-
-    fn json_of(bytes: &[u8]) -> Value {
-        serde_json::from_slice(bytes).unwrap_or(Value::Null)
-    }
-
-    fn upload(base: &str, auth: Option<&str>, filename: &str, bytes: &[u8]) -> (u16, String, Value) {
-        let mut body = format!(
-            "--BND\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n--BND--\r\n");
-        let bearer = auth.map(|k| format!("Bearer {k}"));
-        let mut headers = vec![("Content-Type", "multipart/form-data; boundary=BND")];
-        if let Some(b) = &bearer {
-            headers.push(("Authorization", b));
-        }
-        let (st, head, out) = http(base, "POST", "/tasks", &headers, &body);
-        (st, head, json_of(&out))
-    }
-
-    #[test]
-    fn upload_poll_list_and_download_figures() {
-        let fake = Papermill::new(KEY);
-        let srv = crate::serve(fake.router(), 0).unwrap();
-        let base = srv.base_url();
-        let (st, _, task) = upload(&base, Some(KEY), "paper.pdf", b"%PDF-1.4 fake");
-        assert_eq!(st, 201, "{task}");
-        assert_eq!(task["status"], "QUEUED");
-        let id = task["id"].as_str().unwrap();
-        let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}/figures"), Some(KEY));
-        assert_eq!((st, json_of(&body)["detail"].as_str()), (409, Some("Task result not ready")));
-        let (_, _, b) = call(&base, "GET", &format!("/tasks/{id}"), Some(KEY));
-        assert_eq!(json_of(&b)["status"], "QUEUED");
-        let (st, _, body) = call(&base, "DELETE", &format!("/tasks/{id}"), Some(KEY));
-        assert_eq!((st, json_of(&body)["detail"].as_str()), (409, Some("Cannot delete task while processing")));
-        let (_, _, b) = call(&base, "GET", &format!("/tasks/{id}"), Some(KEY));
-        assert_eq!(json_of(&b)["status"], "DONE");
-        let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}/figures?limit=2"), Some(KEY));
-        let page = json_of(&body);
-        assert_eq!((st, page["total"].as_u64(), page["has_more"].as_bool()), (200, Some(3), Some(true)));
-        let url = page["items"][1]["url"].as_str().unwrap();
-        let (st, _, presigned) = http(&base, "GET", url.strip_prefix(&base).unwrap(), &[], b"");
-        assert_eq!(st, 200);
-        let (st, _, png) = call(&base, "GET", &format!("/tasks/{id}/figures/2/download"), Some(KEY));
-        assert_eq!(st, 200);
-        assert_eq!(png, presigned);
-        let r = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
-        assert_eq!((r.info().width, r.info().height), figure_size(2));
-        let (st, _, _) = call(&base, "GET", &format!("/tasks/{id}/figures/4"), Some(KEY));
-        assert_eq!(st, 404);
-        let (st, _, _) = call(&base, "GET", &format!("/tasks/{id}/figures/0"), Some(KEY));
-        assert_eq!(st, 422);
-        let (st, _, md) = call(&base, "GET", &format!("/tasks/{id}/download"), Some(KEY));
-        assert!(st == 200 && String::from_utf8_lossy(&md).contains("picture-3.png"));
-        let (st, _, _) = call(&base, "DELETE", &format!("/tasks/{id}"), Some(KEY));
-        assert_eq!(st, 200);
-        assert_eq!(fake.submissions(), 1);
-    }
-
-    #[test]
-    fn tasks_are_scoped_to_their_owner_and_guests_get_a_cookie() {
-        let fake = Papermill::new(KEY);
-        let srv = crate::serve(fake.router(), 0).unwrap();
-        let base = srv.base_url();
-        let (st, head, task) = upload(&base, None, "paper.pdf", b"%PDF-1.7");
-        assert_eq!(st, 201);
-        assert!(head.contains("guest_session="), "{head}");
-        let id = task["id"].as_str().unwrap();
-        let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}"), Some(KEY));
-        assert_eq!((st, json_of(&body)["detail"].as_str()), (404, Some("Task not found")));
-        let (st, _, _) = call(&base, "GET", "/tasks/not-a-uuid", Some(KEY));
-        assert_eq!(st, 422);
-        let (st, _, _) = call(&base, "GET", "/tasks", Some("pmk_wrong"));
-        assert_eq!(st, 401);
-        let (st, _, body) = call(&base, "GET", "/api-keys", None);
-        assert_eq!((st, json_of(&body)["detail"].as_str()), (401, Some("Authentication required")));
-        let (st, _, body) = upload(&base, Some(KEY), "", b"%PDF-1.7");
-        assert_eq!((st, body["detail"].as_str()), (400, Some("Uploaded file must have a filename")));
-        fake.set_enqueue_fails(true);
-        let (st, _, body) = upload(&base, Some(KEY), "a.pdf", b"%PDF-1.7");
-        assert_eq!((st, body["detail"].as_str()), (500, Some("Failed to enqueue task")));
-    }
-
-    #[test]
-    fn a_file_that_is_not_a_pdf_fails_processing() {
-        let fake = Papermill::new(KEY);
-        fake.set_polls_until_done(1);
-        let srv = crate::serve(fake.router(), 0).unwrap();
-        let base = srv.base_url();
-        let (_, _, task) = upload(&base, Some(KEY), "notes.pdf", b"plain text");
-        let id = task["id"].as_str().unwrap();
-        let (_, _, b) = call(&base, "GET", &format!("/tasks/{id}"), Some(KEY));
-        let t = json_of(&b);
-        assert_eq!(t["status"], "FAILED");
-        assert!(t["error_message"].as_str().unwrap().contains("not a PDF"));
-        let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}/download"), Some(KEY));
-        assert_eq!((st, json_of(&body)["detail"].as_str()), (404, Some("Task output file missing")));
-    }
-
-    #[test]
-    fn api_keys_are_created_listed_and_revoked() {
-        let fake = Papermill::new(KEY);
-        let srv = crate::serve(fake.router(), 0).unwrap();
-        let base = srv.base_url();
-        let auth = format!("Bearer {KEY}");
-        let h = [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
-        let (st, _, body) = http(&base, "POST", "/api-keys", &h, br#"{"name":"CI runner"}"#);
-        let key = json_of(&body);
-        assert_eq!(st, 201);
-        let token = key["token"].as_str().unwrap().to_string();
-        assert!(token.starts_with(key["key_prefix"].as_str().unwrap()));
-        let (st, _, _) = call(&base, "GET", "/tasks", Some(&token));
-        assert_eq!(st, 200);
-        let (st, _, body) = http(&base, "POST", "/api-keys", &h, br#"{"name":" "}"#);
-        assert_eq!((st, json_of(&body)["detail"].as_str()), (422, Some("API key name must not be empty")));
-        let (_, _, list) = call(&base, "GET", "/api-keys", Some(KEY));
-        assert_eq!(json_of(&list)["total"], 1);
-        let kid = key["id"].as_str().unwrap();
-        let (st, _, body) = call(&base, "DELETE", &format!("/api-keys/{kid}"), Some(KEY));
-        assert_eq!((st, json_of(&body)["revoked"].as_bool()), (200, Some(true)));
-        let (st, _, _) = call(&base, "GET", "/tasks", Some(&token));
-        assert_eq!(st, 401);
-        let (st, _, body) = call(&base, "DELETE", &format!("/api-keys/{kid}x"), Some(KEY));
-        assert_eq!((st, json_of(&body)["detail"].as_str()), (404, Some("API key not found")));
-        let (st, _, body) = call(&base, "GET", "/health", None);
-        assert_eq!((st, json_of(&body)["status"].as_str()), (200, Some("ok")));
-    }
 }

@@ -25,7 +25,7 @@ pub struct RateLimit {
 /// What a fault does to one response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
-    /// Answer with this 5xx status (the fake picks the documented body).
+    /// Answer with this status (the fake picks the body its docs give for it).
     Status(u16),
     /// Send the headers, then close the connection before the body is complete.
     Drop,
