@@ -263,3 +263,77 @@ fn papermill_wrong_key_and_not_ready_results() {
     assert_eq!(s.papermill.submissions(), 1);
     assert_no_keys(&s.t, &[&wrong, &ok]);
 }
+
+/// Waits (up to 60 s) until `done` holds.
+fn wait_for(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..6000 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Starts `paperfig gen` and kills it with SIGKILL once `submitted` holds.
+fn kill_mid_build(t: &PaperTest, submitted: impl Fn() -> bool) {
+    let mut child = Command::new(BIN)
+        .args(["gen"])
+        .current_dir(&t.root)
+        .env(BANANA_ENV, BANANA_KEY)
+        .env(PAPERMILL_ENV, PAPERMILL_KEY)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the submission", &submitted);
+    child.kill().unwrap(); // SIGKILL on Unix: no cleanup runs
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_killed_banana_build_resumes_its_run_instead_of_submitting_again() {
+    let s = setup(&image("k", "model=slow input.width=20 input.height=10", "x"));
+    let mut slow = Model::new("slow", Output::Base64 { field: "image_base64".into() });
+    slow.checks_until_done = u32::MAX;
+    s.banana.add_model(slow.clone());
+    kill_mid_build(&s.t, || s.banana.submissions() == 1 && s.banana.requests("check") >= 1);
+    slow.checks_until_done = 0;
+    s.banana.add_model(slow);
+    gen(&s.t).ok();
+    assert_eq!(s.banana.submissions(), 1, "the journaled run was resumed, not submitted again");
+    assert_eq!(png_size(&s.t.path("build/figures/fig-k.png")), (20, 10));
+}
+
+#[test]
+fn a_killed_papermill_build_resumes_its_task() {
+    let s = setup(&extract("k", 2));
+    s.papermill.set_polls_until_done(u32::MAX);
+    kill_mid_build(&s.t, || s.papermill.submissions() == 1 && s.papermill.requests("task") >= 1);
+    s.papermill.set_polls_until_done(0);
+    gen(&s.t).ok();
+    assert_eq!(s.papermill.submissions(), 1);
+    assert_eq!(png_size(&s.t.path("build/figures/fig-k.png")), (240, 160));
+}
+
+#[test]
+fn a_journaled_run_or_task_the_service_no_longer_knows_is_reported_and_forgotten() {
+    let s = setup(&format!("{}{}", image("k", "model=slow", "x"), extract("e", 1)));
+    let mut slow = Model::new("slow", Output::Base64 { field: "image_base64".into() });
+    slow.checks_until_done = u32::MAX;
+    s.banana.add_model(slow.clone());
+    s.papermill.set_polls_until_done(u32::MAX);
+    kill_mid_build(&s.t, || {
+        s.banana.requests("check") >= 1 && s.papermill.requests("task") >= 1
+    });
+    s.banana.forget_runs();
+    s.papermill.forget_tasks();
+    let run = gen(&s.t).code(1).stderr_has("Run Not Found").stderr_has("Task not found");
+    assert_eq!((s.banana.submissions(), s.papermill.submissions()), (1, 1), "nothing resubmitted silently");
+    slow.checks_until_done = 0;
+    s.banana.add_model(slow);
+    s.papermill.set_polls_until_done(0);
+    let again = gen(&s.t).ok();
+    assert_eq!((s.banana.submissions(), s.papermill.submissions()), (2, 2), "the next build submits anew");
+    assert_no_keys(&s.t, &[&run, &again]);
+}
