@@ -19,8 +19,13 @@
 //!
 //! [runners]                       # scripts of kind=command figures (see `runners`)
 //! allow = true
+//!
+//! [providers.pb]                  # hosted figure services (see `providers`)
+//! type = "paperbanana"
+//! api_key_env = "PAPERBANANA_API_KEY"
 //! ```
 
+pub mod providers;
 pub mod runners;
 
 use std::collections::BTreeMap;
@@ -46,6 +51,7 @@ struct RawConfig {
     #[serde(default)]
     defaults: BTreeMap<String, String>,
     runners: Option<toml::Table>,
+    providers: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +95,8 @@ pub struct Config {
     pub defaults: BTreeMap<Kind, String>,
     /// Interpreters `kind=command` figures may use, and whether they may run at all.
     pub runners: runners::Runners,
+    /// Hosted figure services (`[providers.NAME]`).
+    pub providers: providers::Providers,
 }
 
 impl Config {
@@ -104,6 +112,7 @@ impl Config {
             cache_dir: root.join(".paperfig"),
             defaults: BTreeMap::new(),
             runners: runners::Runners::defaults(),
+            providers: providers::Providers::default(),
         }
     }
 
@@ -164,6 +173,11 @@ impl Config {
         config.runners = runners::Runners::parse(raw.runners.as_ref()).map_err(|e| {
             // Point at the key inside the [runners] part of the file.
             let from = file.text.find("[runners").unwrap_or(0);
+            let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
+            Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
+        })?;
+        config.providers = providers::Providers::parse(raw.providers.as_ref()).map_err(|e| {
+            let from = file.text.find("[providers").unwrap_or(0);
             let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
             Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
         })?;

@@ -133,10 +133,52 @@ fn write_lockfile(
     Ok(())
 }
 
+/// Checks hosted figures before anything is submitted: `--offline` blocks the figures that
+/// need the network, `--max-cost` refuses the whole build, and each service's account check
+/// (`/credits`, a missing key) blocks that provider's new submissions. Returns the blocked
+/// jobs (by index) with their diagnostics.
+fn hosted_checks(
+    jobs: &[plan::Job],
+    store: &dyn Store,
+    opts: &GenOptions,
+) -> Result<std::collections::BTreeMap<usize, Diagnostic>, Diagnostic> {
+    use provider::hosted::batch;
+    let pending = batch::pending(jobs, store);
+    let mut blocked = std::collections::BTreeMap::new();
+    if pending.is_empty() {
+        return Ok(blocked);
+    }
+    if opts.offline {
+        for (p, diag) in pending.iter().zip(batch::offline_errors(jobs, &pending)) {
+            blocked.insert(p.index, diag);
+        }
+        return Ok(blocked);
+    }
+    if let Some(max) = opts.max_cost {
+        if let Some(diag) = batch::over_budget(&pending, max) {
+            return Err(diag);
+        }
+    }
+    let failed = batch::preflight(&pending);
+    for p in &pending {
+        if let Some(e) = failed.get(p.provider.name()) {
+            if !p.resuming {
+                blocked.insert(p.index, plan::provider_diagnostic(&jobs[p.index].directive, e.clone()));
+            }
+        }
+    }
+    Ok(blocked)
+}
+
 /// Options of `gen`.
 pub struct GenOptions {
     pub threads: usize,
     pub verbosity: progress::Verbosity,
+    /// `--offline`: figures that need a hosted (network) provider fail instead of building.
+    pub offline: bool,
+    /// `--max-cost N`: refuse the build when new hosted submissions would cost more than N
+    /// (in each service's own unit).
+    pub max_cost: Option<f64>,
 }
 
 /// Scans the project, builds every figure missing from the cache, places all outputs, and
@@ -151,8 +193,19 @@ pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Re
         .map_err(|e| Diagnostic::error(format!("cannot create {}: {e}", config.output_dir.display())))?;
     let previous = Manifest::read(&config.output_dir);
     let progress = Progress::new(opts.verbosity, plan.jobs.len());
-    let outcomes = run::run(&plan.jobs, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress);
+    let blocked = hosted_checks(&plan.jobs, &store, opts)?;
+    let runnable: Vec<plan::Job> =
+        plan.jobs.iter().enumerate().filter(|(i, _)| !blocked.contains_key(i)).map(|(_, j)| j.clone()).collect();
+    let mut ran =
+        run::run(&runnable, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress).into_iter();
     progress.finish();
+    let mut blocked = blocked;
+    let outcomes: Vec<Outcome> = (0..plan.jobs.len())
+        .map(|i| match blocked.remove(&i) {
+            Some(diag) => Outcome::Failed(diag),
+            None => ran.next().expect("one outcome per runnable job"),
+        })
+        .collect();
 
     let mut manifest = Manifest::default();
     let mut figures = Vec::new();

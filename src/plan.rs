@@ -39,7 +39,9 @@ impl Registry {
 
     /// The builtin providers with a project's configuration.
     pub fn for_config(config: &Config) -> Registry {
-        Registry::new(crate::provider::builtin_providers(config))
+        let mut providers = crate::provider::builtin_providers(config);
+        providers.extend(crate::provider::hosted::providers(config));
+        Registry::new(providers)
     }
 
     /// The builtin providers with the default configuration (no runners allowed).

@@ -24,13 +24,24 @@ pub struct Args {
     /// Print a JSON report on stdout instead of text.
     #[arg(long)]
     json: bool,
+    /// Use no network: figures that need a hosted provider fail (cached ones are placed).
+    #[arg(long)]
+    offline: bool,
+    /// Refuse the build if new hosted submissions would cost more than N (credits, quota
+    /// units: each service's own unit).
+    #[arg(long, value_name = "N")]
+    max_cost: Option<f64>,
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
     let threads = args.jobs.map_or_else(super::default_threads, usize::from);
     let verbosity = if args.json { Verbosity::Quiet } else { global.verbosity };
-    let report = crate::generate(&project, &Registry::for_config(&project.config), &GenOptions { threads, verbosity })?;
+    let report = crate::generate(
+        &project,
+        &Registry::for_config(&project.config),
+        &GenOptions { threads, verbosity, offline: args.offline, max_cost: args.max_cost },
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&to_json(&project, &report)).unwrap_or_default());
     } else if global.verbosity != Verbosity::Quiet {

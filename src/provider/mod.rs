@@ -11,6 +11,7 @@
 
 pub mod command;
 pub mod diagram;
+pub mod hosted;
 pub mod house;
 pub mod plot;
 
@@ -216,6 +217,11 @@ pub trait Provider: Send + Sync {
     }
     /// Makes the figure in every requested format.
     fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError>;
+    /// A provider on the network (`hosted`): the runner gives it its own concurrency, and
+    /// `status`/`gen` check cost, credits and `--offline` before a build.
+    fn hosted(&self) -> Option<&hosted::HostedProvider> {
+        None
+    }
 }
 
 /// The providers compiled into this build, in lookup order, set up from the project's
