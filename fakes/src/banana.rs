@@ -200,6 +200,7 @@ fn presented_key(req: &Request) -> Option<String> {
 /// Auth, faults and counters around every route.
 async fn gate(State(s): St, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let route = format!("{} {path}", req.method());
     s.counters.bump("all");
     let key = presented_key(&req);
     if path.starts_with("/bananadev/files/") {
@@ -209,7 +210,7 @@ async fn gate(State(s): St, req: Request, next: Next) -> Response {
     } else if !key.as_ref().is_some_and(|k| s.keys.lock().unwrap().contains(k)) {
         return error(StatusCode::UNAUTHORIZED, "Invalid API Key", "The provided API key is invalid or expired");
     }
-    match s.faults.before(key.as_deref().unwrap_or(""), &path).await {
+    match s.faults.before(key.as_deref().unwrap_or(""), &route).await {
         Gate::Pass => {}
         Gate::RateLimited { retry_after } => {
             let mut resp =
@@ -217,17 +218,24 @@ async fn gate(State(s): St, req: Request, next: Next) -> Response {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             return resp;
         }
-        Gate::ServerError(code) => return injected(code),
+        Gate::ServerError(code) => {
+            let mut resp = injected(code, &path);
+            if let (429, Some(secs)) = (code, s.faults.injected_retry_after()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            return resp;
+        }
     }
     let resp = next.run(req).await;
-    s.faults.after(&path, resp).await
+    s.faults.after(&route, resp).await
 }
 
 /// An injected status with the documented meaning as its body.
-fn injected(code: u16) -> Response {
+fn injected(code: u16, path: &str) -> Response {
     let (error_name, message) = match code {
         400 => ("Bad Request", "Invalid parameters or malformed request"),
         401 => ("Invalid API Key", "The provided API key is invalid or expired"),
+        404 if path.ends_with("/check") => ("Run Not Found", "The specified run ID does not exist"),
         404 => ("Model Not Found", "The specified modelKey does not exist"),
         429 => ("Rate Limit Exceeded", "You have exceeded your API rate limit"),
         503 => ("Service Unavailable", "Temporary service outage"),

@@ -221,6 +221,7 @@ fn guest_cookie(headers: &HeaderMap) -> Option<String> {
 /// Auth (Bearer, else guest cookie), faults and counters around every route.
 async fn gate(State(s): St, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let route = format!("{} {path}", req.method());
     s.counters.bump("all");
     let public = path == "/health" || path == "/api/v1/meta" || path.starts_with("/minio/");
     let token = bearer(req.headers()).map(str::to_string);
@@ -248,14 +249,20 @@ async fn gate(State(s): St, mut req: Request, next: Next) -> Response {
         Owner(format!("guest:{g}"))
     };
     let limit_key = token.unwrap_or_else(|| owner.0.clone());
-    match s.faults.before(&limit_key, &path).await {
+    match s.faults.before(&limit_key, &route).await {
         Gate::Pass => {}
         Gate::RateLimited { retry_after } => {
             let mut resp = detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             return resp;
         }
-        Gate::ServerError(code) => return injected(code, req.method() == axum::http::Method::POST, &path),
+        Gate::ServerError(code) => {
+            let mut resp = injected(code, req.method() == axum::http::Method::POST, &path);
+            if let (429, Some(secs)) = (code, s.faults.injected_retry_after()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            return resp;
+        }
     }
     req.extensions_mut().insert(owner);
     let mut resp = next.run(req).await;
@@ -264,7 +271,7 @@ async fn gate(State(s): St, mut req: Request, next: Next) -> Response {
     {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
-    s.faults.after(&path, resp).await
+    s.faults.after(&route, resp).await
 }
 
 /// An injected status with the body the docs give for it on this route.

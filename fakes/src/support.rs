@@ -36,7 +36,7 @@ pub enum FaultKind {
 #[derive(Clone, Debug)]
 struct Pending {
     kind: FaultKind,
-    /// Only requests whose path contains this text are affected.
+    /// Only requests whose `METHOD /path` contains this text are affected.
     path: Option<String>,
     left: u32,
 }
@@ -52,9 +52,8 @@ pub enum Gate {
     ServerError(u16),
 }
 
-/// Injected failures, settable while the fake runs. Each `*_next` call queues a fault for
+/// Injected failures, settable while the fake runs. Each `inject` call queues a fault for
 /// the next `n` matching requests; faults are consumed in the order they were queued.
-#[derive(Default)]
 pub struct Faults {
     latency_ms: AtomicU64,
     slow_chunk_ms: AtomicU64,
@@ -63,9 +62,34 @@ pub struct Faults {
     windows: Mutex<HashMap<String, VecDeque<Instant>>>,
     rate_limited: AtomicU64,
     injected: AtomicU64,
+    /// `Retry-After` seconds sent with injected 429s (none if `u64::MAX`).
+    injected_retry_after: AtomicU64,
+}
+
+impl Default for Faults {
+    fn default() -> Faults {
+        Faults {
+            latency_ms: AtomicU64::new(0),
+            slow_chunk_ms: AtomicU64::new(0),
+            pending: Mutex::default(),
+            rate: Mutex::default(),
+            windows: Mutex::default(),
+            rate_limited: AtomicU64::new(0),
+            injected: AtomicU64::new(0),
+            injected_retry_after: AtomicU64::new(u64::MAX),
+        }
+    }
 }
 
 impl Faults {
+    /// `Retry-After` seconds on injected 429 answers (`None`: no header, as by default).
+    pub fn set_injected_retry_after(&self, secs: Option<u64>) {
+        self.injected_retry_after.store(secs.unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+    /// `Retry-After` of an injected 429, if any.
+    pub fn injected_retry_after(&self) -> Option<u64> {
+        Some(self.injected_retry_after.load(Ordering::SeqCst)).filter(|s| *s != u64::MAX)
+    }
     /// Delay before every response.
     pub fn set_latency(&self, d: Duration) {
         self.latency_ms.store(d.as_millis() as u64, Ordering::SeqCst);
@@ -78,7 +102,8 @@ impl Faults {
         *self.rate.lock().unwrap() = limit;
         self.windows.lock().unwrap().clear();
     }
-    /// The next `n` requests whose path contains `path` (any path if `None`) get `kind`.
+    /// The next `n` requests whose `METHOD /path` (`POST /tasks`) contains `path` (any request
+    /// if `None`) get `kind`.
     pub fn inject(&self, kind: FaultKind, n: u32, path: Option<&str>) {
         self.pending.lock().unwrap().push(Pending { kind, path: path.map(str::to_string), left: n });
     }
@@ -91,11 +116,11 @@ impl Faults {
         self.injected.load(Ordering::SeqCst)
     }
 
-    fn take(&self, path: &str, wanted: impl Fn(FaultKind) -> bool) -> Option<FaultKind> {
+    fn take(&self, route: &str, wanted: impl Fn(FaultKind) -> bool) -> Option<FaultKind> {
         let mut pending = self.pending.lock().unwrap();
         let i = pending
             .iter()
-            .position(|p| p.left > 0 && wanted(p.kind) && p.path.as_deref().is_none_or(|s| path.contains(s)))?;
+            .position(|p| p.left > 0 && wanted(p.kind) && p.path.as_deref().is_none_or(|s| route.contains(s)))?;
         pending[i].left -= 1;
         let kind = pending[i].kind;
         if pending[i].left == 0 {
@@ -105,8 +130,9 @@ impl Faults {
         Some(kind)
     }
 
-    /// Latency, then the rate limit for `key`, then a queued 5xx.
-    pub async fn before(&self, key: &str, path: &str) -> Gate {
+    /// Latency, then the rate limit for `key`, then a queued status. `route` is
+    /// `METHOD /path`.
+    pub async fn before(&self, key: &str, route: &str) -> Gate {
         let latency = self.latency_ms.load(Ordering::SeqCst);
         if latency > 0 {
             tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -126,15 +152,15 @@ impl Faults {
             }
             window.push_back(now);
         }
-        match self.take(path, |k| matches!(k, FaultKind::Status(_))) {
+        match self.take(route, |k| matches!(k, FaultKind::Status(_))) {
             Some(FaultKind::Status(s)) => Gate::ServerError(s),
             _ => Gate::Pass,
         }
     }
 
     /// Applies a queued drop or malformed-body fault, then the slow-body knob.
-    pub async fn after(&self, path: &str, resp: Response) -> Response {
-        let fault = self.take(path, |k| matches!(k, FaultKind::Drop | FaultKind::Malformed));
+    pub async fn after(&self, route: &str, resp: Response) -> Response {
+        let fault = self.take(route, |k| matches!(k, FaultKind::Drop | FaultKind::Malformed));
         let slow = self.slow_chunk_ms.load(Ordering::SeqCst);
         if fault.is_none() && slow == 0 {
             return resp;

@@ -11,6 +11,7 @@
 //! rate_limit = 60                         # requests per minute (default: the documented limit)
 //! poll_interval = 3                       # seconds between polls, within the documented range
 //! timeout = 1800                          # seconds a figure may take in all (default 1800)
+//! retry_delay = 0.5                       # seconds before the first retry of a 5xx/connection error
 //! ```
 //!
 //! A service may read more keys of its own (AutoFigureEdit: `model`, `resolution`); the
@@ -40,6 +41,9 @@ pub struct ProviderConfig {
     pub poll_interval: Option<f64>,
     /// Seconds a figure may take from submission to image.
     pub timeout_secs: f64,
+    /// Seconds before the first retry of a 5xx answer or connection error (doubling after);
+    /// `None` = the default backoff.
+    pub retry_delay: Option<f64>,
     /// Keys of the table the shared layer does not read, for the service.
     pub options: toml::Table,
 }
@@ -63,6 +67,7 @@ struct RawProvider {
     rate_limit: Option<i64>,
     poll_interval: Option<f64>,
     timeout: Option<f64>,
+    retry_delay: Option<f64>,
     #[serde(flatten)]
     options: toml::Table,
 }
@@ -183,9 +188,24 @@ impl Providers {
                     "give seconds, up to 86400",
                 ));
             }
+            if raw.retry_delay.is_some_and(|d| !(d.is_finite() && (0.0..=60.0).contains(&d))) {
+                return Err(err(
+                    "retry_delay",
+                    format!("provider `{name}`: retry_delay is out of range"),
+                    "give seconds from 0 to 60",
+                ));
+            }
             if let Some(bad) = raw.options.keys().find(|k| !spec.options.contains(&k.as_str())) {
-                let mut known =
-                    vec!["type", "base_url", "api_key_env", "concurrency", "rate_limit", "poll_interval", "timeout"];
+                let mut known = vec![
+                    "type",
+                    "base_url",
+                    "api_key_env",
+                    "concurrency",
+                    "rate_limit",
+                    "poll_interval",
+                    "timeout",
+                    "retry_delay",
+                ];
                 known.extend(spec.options.iter().copied());
                 return Err(err(
                     bad,
@@ -202,6 +222,7 @@ impl Providers {
                 rate_limit,
                 poll_interval: raw.poll_interval,
                 timeout_secs,
+                retry_delay: raw.retry_delay,
                 options: raw.options,
             };
             (spec.check)(&cfg)
@@ -251,6 +272,7 @@ mod tests {
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\nrate_limit = -1\n", "rate_limit"),
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\npoll_interval = 1\n", "poll_interval"),
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\ntimeout = 0\n", "timeout"),
+            ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\nretry_delay = -1\n", "retry_delay"),
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\nmodle = \"x\"\n", "modle"),
             ("[providers.builtin]\ntype = \"paperbanana\"\napi_key_env = \"K\"\n", "builtin"),
         ];

@@ -19,13 +19,13 @@ const PAPERMILL_KEY: &str = "pmk_SECRET_2fd2058f53cd84ce3f0ff8f8db3f587";
 const BANANA_ENV: &str = "PAPERFIG_TEST_BANANA_KEY";
 const PAPERMILL_ENV: &str = "PAPERFIG_TEST_PAPERMILL_KEY";
 
-/// `[providers.*]` for both services at the fakes' addresses; retry delays are short.
+/// `[providers.*]` for both services at the fakes' addresses; polls and retry delays are short.
 fn config(banana: &Running, papermill: &Running) -> String {
     format!(
         "[providers.banana]\ntype = \"banana\"\nbase_url = \"{}/bananadev\"\napi_key_env = \"{BANANA_ENV}\"\n\
-         poll_interval_ms = 20\nretry_base_ms = 10\n\n\
+         poll_interval = 0.02\nretry_delay = 0.01\n\n\
          [providers.papermill]\ntype = \"papermill\"\nbase_url = \"{}\"\napi_key_env = \"{PAPERMILL_ENV}\"\n\
-         poll_interval_ms = 20\nretry_base_ms = 10\n",
+         poll_interval = 0.02\nretry_delay = 0.01\n",
         banana.base_url(),
         papermill.base_url()
     )
@@ -67,7 +67,7 @@ fn run_with(t: &PaperTest, args: &[&str], keys: bool) -> Run {
     Run::from(cmd.output().unwrap())
 }
 
-fn gen(t: &PaperTest) -> Run {
+fn build(t: &PaperTest) -> Run {
     run_with(t, &["gen"], true)
 }
 
@@ -87,7 +87,9 @@ fn png_size(path: &Path) -> (u32, u32) {
 
 /// The PDF is valid (pdfinfo) and holds exactly one embedded image (pdfimages).
 fn check_pdf_with_one_image(path: &Path) {
-    assert!(poppler("pdfinfo", &[], path).contains("Pages:          1"));
+    let info = poppler("pdfinfo", &[], path);
+    let pages = info.lines().find_map(|l| l.strip_prefix("Pages:")).map(str::trim);
+    assert_eq!(pages, Some("1"), "{info}");
     let list = poppler("pdfimages", &["-list"], path);
     assert_eq!(list.lines().count(), 3, "one image row after the header:\n{list}");
 }
@@ -122,7 +124,7 @@ fn banana_images_as_base64_and_url_then_nothing_is_submitted_again() {
         image("b64", "model=stable-diffusion-xl input.width=64 input.height=48", "A watercolour cat"),
         image("url", "model=sdxl-url", "{\"prompt\": \"a lab\", \"width\": 80, \"height\": 40}"),
     ));
-    let first = gen(&s.t).ok();
+    let first = build(&s.t).ok();
     assert_eq!(png_size(&s.t.path("build/figures/fig-b64.png")), (64, 48));
     assert_eq!(png_size(&s.t.path("build/figures/fig-url.png")), (80, 40));
     check_pdf_with_one_image(&s.t.path("build/figures/fig-b64.pdf"));
@@ -131,8 +133,7 @@ fn banana_images_as_base64_and_url_then_nothing_is_submitted_again() {
     assert_eq!(s.banana.submissions(), 2);
     assert!(s.banana.requests("check") >= 2, "start-only runs are polled with /v1/check");
     assert_eq!(s.banana.requests("file"), 1, "the URL image was downloaded");
-    assert_eq!(s.banana.file_downloads_with_key(), 0, "the key is never sent to an image URL");
-    let second = gen(&s.t).ok();
+    let second = build(&s.t).ok();
     assert_eq!(s.banana.submissions(), 2, "a second build submits nothing");
     assert_no_keys(&s.t, &[&first, &second]);
 }
@@ -140,7 +141,7 @@ fn banana_images_as_base64_and_url_then_nothing_is_submitted_again() {
 #[test]
 fn banana_run_endpoint_is_one_blocking_call() {
     let s = setup(&image("r", "model=stable-diffusion-xl endpoint=run input.width=32 input.height=32", "x"));
-    gen(&s.t).ok();
+    build(&s.t).ok();
     assert_eq!((s.banana.requests("run"), s.banana.requests("start")), (1, 0));
     assert_eq!(png_size(&s.t.path("build/figures/fig-r.png")), (32, 32));
 }
@@ -148,20 +149,26 @@ fn banana_run_endpoint_is_one_blocking_call() {
 #[test]
 fn banana_output_without_an_image_is_a_clear_error() {
     let s = setup(&image("t", "model=llama-2-7b", "Write a haiku"));
-    gen(&s.t).code(1).stderr_has("paper.md:3:").stderr_has("modelOutputs has no image").stderr_has("fields message");
+    build(&s.t).code(1).stderr_has("paper.md:3:").stderr_has("modelOutputs has no image").stderr_has("fields message");
 }
 
 #[test]
 fn papermill_extracts_figure_n_and_shares_one_upload_per_pdf() {
     let s = setup(&format!("{}{}![Overview](papers/related.pdf#figure=1)\n", extract("two", 2), extract("three", 3)));
-    s.t.write("paperfig.toml", &format!("{}\n[defaults]\nextract = \"papermill\"\n", std::fs::read_to_string(s.t.path("paperfig.toml")).unwrap()));
-    let first = gen(&s.t).ok();
+    s.t.write(
+        "paperfig.toml",
+        &format!(
+            "{}\n[defaults]\nextract = \"papermill\"\n",
+            std::fs::read_to_string(s.t.path("paperfig.toml")).unwrap()
+        ),
+    );
+    let first = build(&s.t).ok();
     assert_eq!(s.papermill.submissions(), 1, "three figures of one PDF, one upload");
     // The fake draws figure n at (160 + 40n) × (120 + 20n) pixels.
     assert_eq!(png_size(&s.t.path("build/figures/fig-two.png")), (240, 160));
     assert_eq!(png_size(&s.t.path("build/figures/fig-three.png")), (280, 180));
     check_pdf_with_one_image(&s.t.path("build/figures/fig-three.pdf"));
-    let second = gen(&s.t).ok();
+    let second = build(&s.t).ok();
     assert_eq!(s.papermill.submissions(), 1);
     assert_no_keys(&s.t, &[&first, &second]);
 }
@@ -169,23 +176,27 @@ fn papermill_extracts_figure_n_and_shares_one_upload_per_pdf() {
 #[test]
 fn papermill_figure_beyond_the_document_is_located() {
     let s = setup(&extract("nine", 9));
-    gen(&s.t).code(1).stderr_has("paper.md:3:").stderr_has("Figure not found").stderr_has("3 figures");
+    build(&s.t).code(1).stderr_has("paper.md:3:").stderr_has("Figure not found").stderr_has("3 figures");
 }
 
 #[test]
 fn retries_ride_out_5xx_bursts_dropped_connections_malformed_json_and_429() {
-    let s = setup(&format!("{}{}", image("c", "model=stable-diffusion-xl input.width=16 input.height=16", "x"), extract("e", 1)));
+    let s = setup(&format!(
+        "{}{}",
+        image("c", "model=stable-diffusion-xl input.width=16 input.height=16", "x"),
+        extract("e", 1)
+    ));
     let bf = s.banana.faults();
     bf.inject(FaultKind::Status(503), 2, Some("/v1/start"));
     bf.inject(FaultKind::Status(500), 1, Some("/v1/check"));
     bf.inject(FaultKind::Drop, 1, Some("/v1/check"));
     bf.inject(FaultKind::Malformed, 1, Some("/v1/check"));
     let pf = s.papermill.faults();
-    pf.inject(FaultKind::Status(500), 1, Some("/tasks"));
+    pf.inject(FaultKind::Status(500), 1, Some("POST /tasks"));
     pf.inject(FaultKind::Drop, 1, Some("/download"));
     pf.set_rate_limit(Some(RateLimit { requests: 3, per: Duration::from_secs(1) }));
     pf.set_slow_body(Duration::from_millis(20));
-    let run = gen(&s.t).ok();
+    let run = build(&s.t).ok();
     assert_eq!(s.banana.submissions(), 1, "retries never submit twice");
     assert_eq!(s.papermill.submissions(), 1);
     assert!(bf.injected() >= 5 && pf.injected() >= 2, "every fault was met");
@@ -198,7 +209,8 @@ fn retries_ride_out_5xx_bursts_dropped_connections_malformed_json_and_429() {
 fn banana_status(status: u16, expect: &[&str]) {
     let s = setup(&image("x", "model=stable-diffusion-xl", "x"));
     s.banana.faults().inject(FaultKind::Status(status), 100, None);
-    let run = gen(&s.t).code(1);
+    s.banana.faults().set_injected_retry_after(Some(0)); // 429s are retried at once (20 times)
+    let run = build(&s.t).code(1);
     for e in expect {
         assert!(run.stderr.contains(e), "status {status}: stderr lacks {e:?}:\n{}", run.stderr);
     }
@@ -207,16 +219,16 @@ fn banana_status(status: u16, expect: &[&str]) {
 
 #[test]
 fn banana_documented_errors_reach_the_user() {
-    banana_status(400, &["Banana.dev", "400", "Invalid parameters or malformed request"]);
-    banana_status(500, &["Banana.dev", "500", "Banana.dev service error"]);
-    banana_status(503, &["Banana.dev", "503", "Temporary service outage"]);
-    banana_status(429, &["Banana.dev", "429", "Rate Limit Exceeded"]);
+    banana_status(400, &["banana answered 400 Bad Request: Invalid parameters or malformed request"]);
+    banana_status(500, &["banana answered 500 Internal Server Error: Banana.dev service error"]);
+    banana_status(503, &["banana answered 503 Service Unavailable: Temporary service outage"]);
+    banana_status(429, &["banana answered 429 Too Many Requests: Rate Limit Exceeded"]);
 }
 
 #[test]
 fn banana_wrong_key_unknown_model_and_missing_key() {
     let s = setup(&image("x", "model=no-such-model", "x"));
-    let run = gen(&s.t).code(1).stderr_has("Model Not Found").stderr_has("no-such-model").stderr_has("paper.md:3:");
+    let run = build(&s.t).code(1).stderr_has("Model Not Found").stderr_has("no-such-model").stderr_has("paper.md:3:");
     s.banana.add_key("another");
     let mut cmd = Command::new(BIN);
     cmd.args(["gen"]).current_dir(&s.t.root).env(BANANA_ENV, "bk_wrong_SECRET").env(PAPERMILL_ENV, PAPERMILL_KEY);
@@ -230,17 +242,29 @@ fn banana_wrong_key_unknown_model_and_missing_key() {
 #[test]
 fn papermill_documented_errors_reach_the_user() {
     let cases: [(&str, fn(&Papermill), &[&str]); 6] = [
-        ("enqueue", |p| p.set_enqueue_fails(true), &["Papermill", "500", "Failed to enqueue task"]),
-        ("file", |p| p.set_figure_file_missing(true), &["Papermill", "404", "Figure file not found"]),
-        ("storage", |p| p.set_storage_fails(true), &["Papermill", "502", "Failed to fetch figure file"]),
-        ("failed", |p| p.set_processing_fails(Some("Parser crashed on page 3")), &["FAILED", "Parser crashed on page 3"]),
-        ("400", |p| p.faults().inject(FaultKind::Status(400), 100, Some("/tasks")), &["400", "Uploaded file must have a filename"]),
-        ("422", |p| p.faults().inject(FaultKind::Status(422), 100, Some("/figures")), &["422", "greater than or equal to 1"]),
+        ("enqueue", |p| p.set_enqueue_fails(true), &["papermill answered 500", "Failed to enqueue task"]),
+        ("file", |p| p.set_figure_file_missing(true), &["papermill answered 404", "Figure file not found"]),
+        ("storage", |p| p.set_storage_fails(true), &["papermill answered 502", "Failed to fetch figure file"]),
+        (
+            "failed",
+            |p| p.set_processing_fails(Some("Parser crashed on page 3")),
+            &["FAILED", "Parser crashed on page 3"],
+        ),
+        (
+            "400",
+            |p| p.faults().inject(FaultKind::Status(400), 100, Some("POST /tasks")),
+            &["papermill answered 400", "Uploaded file must have a filename"],
+        ),
+        (
+            "422",
+            |p| p.faults().inject(FaultKind::Status(422), 100, Some("/figures")),
+            &["papermill answered 422", "greater than or equal to 1"],
+        ),
     ];
     for (name, arrange, expect) in cases {
         let s = setup(&extract("x", 1));
         arrange(&s.papermill);
-        let run = gen(&s.t).code(1);
+        let run = build(&s.t).code(1);
         for e in expect {
             assert!(run.stderr.contains(e), "{name}: stderr lacks {e:?}:\n{}", run.stderr);
         }
@@ -259,7 +283,7 @@ fn papermill_wrong_key_and_not_ready_results() {
     assert!(wrong.stderr.contains("401") && wrong.stderr.contains(PAPERMILL_ENV), "{}", wrong.stderr);
     // 409 "Task result not ready" on the figure list: polled again, then it works.
     s.papermill.faults().inject(FaultKind::Status(409), 2, Some("/figures"));
-    let ok = gen(&s.t).ok();
+    let ok = build(&s.t).ok();
     assert_eq!(s.papermill.submissions(), 1);
     assert_no_keys(&s.t, &[&wrong, &ok]);
 }
@@ -300,7 +324,7 @@ fn a_killed_banana_build_resumes_its_run_instead_of_submitting_again() {
     kill_mid_build(&s.t, || s.banana.submissions() == 1 && s.banana.requests("check") >= 1);
     slow.checks_until_done = 0;
     s.banana.add_model(slow);
-    gen(&s.t).ok();
+    build(&s.t).ok();
     assert_eq!(s.banana.submissions(), 1, "the journaled run was resumed, not submitted again");
     assert_eq!(png_size(&s.t.path("build/figures/fig-k.png")), (20, 10));
 }
@@ -311,29 +335,35 @@ fn a_killed_papermill_build_resumes_its_task() {
     s.papermill.set_polls_until_done(u32::MAX);
     kill_mid_build(&s.t, || s.papermill.submissions() == 1 && s.papermill.requests("task") >= 1);
     s.papermill.set_polls_until_done(0);
-    gen(&s.t).ok();
+    build(&s.t).ok();
     assert_eq!(s.papermill.submissions(), 1);
     assert_eq!(png_size(&s.t.path("build/figures/fig-k.png")), (240, 160));
 }
 
 #[test]
-fn a_journaled_run_or_task_the_service_no_longer_knows_is_reported_and_forgotten() {
+fn a_journaled_run_or_task_the_service_no_longer_knows_is_submitted_afresh() {
     let s = setup(&format!("{}{}", image("k", "model=slow", "x"), extract("e", 1)));
     let mut slow = Model::new("slow", Output::Base64 { field: "image_base64".into() });
     slow.checks_until_done = u32::MAX;
     s.banana.add_model(slow.clone());
     s.papermill.set_polls_until_done(u32::MAX);
-    kill_mid_build(&s.t, || {
-        s.banana.requests("check") >= 1 && s.papermill.requests("task") >= 1
-    });
+    kill_mid_build(&s.t, || s.banana.requests("check") >= 1 && s.papermill.requests("task") >= 1);
     s.banana.forget_runs();
     s.papermill.forget_tasks();
-    let run = gen(&s.t).code(1).stderr_has("Run Not Found").stderr_has("Task not found");
-    assert_eq!((s.banana.submissions(), s.papermill.submissions()), (1, 1), "nothing resubmitted silently");
     slow.checks_until_done = 0;
     s.banana.add_model(slow);
     s.papermill.set_polls_until_done(0);
-    let again = gen(&s.t).ok();
-    assert_eq!((s.banana.submissions(), s.papermill.submissions()), (2, 2), "the next build submits anew");
-    assert_no_keys(&s.t, &[&run, &again]);
+    let run = build(&s.t).ok();
+    assert_eq!((s.banana.submissions(), s.papermill.submissions()), (2, 2), "submitted again, once each");
+    assert_no_keys(&s.t, &[&run]);
+}
+
+#[test]
+fn run_and_task_not_found_reach_the_user() {
+    let s = setup(&format!("{}{}", image("k", "model=stable-diffusion-xl", "x"), extract("e", 1)));
+    s.banana.faults().inject(FaultKind::Status(404), 100, Some("/v1/check"));
+    s.papermill.faults().inject(FaultKind::Status(404), 100, Some("GET /tasks/"));
+    let run = build(&s.t).code(1).stderr_has("Run Not Found").stderr_has("Task not found");
+    assert_eq!((s.banana.submissions(), s.papermill.submissions()), (1, 1), "a fresh task's 404 is not resubmitted");
+    assert_no_keys(&s.t, &[&run]);
 }

@@ -8,4 +8,5 @@ mod command;
 mod errors;
 mod example;
 mod formats;
+mod hosted_banana_papermill;
 mod latex;

@@ -57,7 +57,9 @@ pub mod journal;
 pub mod limits;
 
 mod autofigureedit;
+mod banana;
 mod paperbanana;
+mod papermill;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -71,7 +73,7 @@ use journal::{Entry, Journal};
 use limits::{Backoff, RateLimiter, Semaphore};
 
 /// Every service compiled in.
-pub static SERVICES: &[&ServiceSpec] = &[&paperbanana::SPEC, &autofigureedit::SPEC];
+pub static SERVICES: &[&ServiceSpec] = &[&paperbanana::SPEC, &autofigureedit::SPEC, &banana::SPEC, &papermill::SPEC];
 
 /// The spec of service `name` (`type = "name"`).
 pub fn spec(name: &str) -> Option<&'static ServiceSpec> {
@@ -223,7 +225,10 @@ impl HostedProvider {
             env,
             client: OnceLock::new(),
             permits: Semaphore::new(concurrency),
-            backoff: Backoff::DEFAULT,
+            backoff: match cfg.retry_delay {
+                Some(secs) => Backoff { base: Duration::from_secs_f64(secs), ..Backoff::DEFAULT },
+                None => Backoff::DEFAULT,
+            },
         })
     }
 
@@ -306,6 +311,7 @@ impl HostedProvider {
         let deadline = Instant::now() + Duration::from_secs_f64(self.config.timeout_secs);
         let mut resumed = self.in_flight(key);
         loop {
+            let from_journal = resumed.is_some();
             let task = match resumed.take() {
                 Some(entry) => {
                     on_stage(&format!("resuming task {}", entry.task_id));
@@ -336,7 +342,7 @@ impl HostedProvider {
             match self.wait(client, &task, deadline, on_stage) {
                 Ok(png) => return image::artifacts(&png, &req.output, self.name),
                 // A resumed task the server no longer knows: submit afresh, once.
-                Err(HostedError::Status { status: 404, .. }) if self.in_flight(key).is_some() => {
+                Err(HostedError::Status { status: 404, .. }) if from_journal => {
                     self.journal.remove(key);
                 }
                 Err(e @ HostedError::Task(_)) => {

@@ -54,6 +54,9 @@ pub fn run_spec(req: &Request, default_model: Option<&str>) -> Result<RunSpec, P
         }
     }
     let model_key = match req.attr("model").or(default_model) {
+        Some(m) if m.trim().contains(char::is_whitespace) => {
+            return Err(ProviderError::new(format!("model key `{m}` contains spaces")).at_attr("model"));
+        }
         Some(m) if !m.trim().is_empty() => m.trim().to_string(),
         _ => {
             return Err(ProviderError::new("a banana figure needs the model to run")
@@ -87,7 +90,10 @@ pub fn run_spec(req: &Request, default_model: Option<&str>) -> Result<RunSpec, P
                 .hint("endpoint is `start` (start, then check; resumable) or `run` (one blocking call)"));
         }
     };
-    let output_field = req.attr("output").map(str::to_string);
+    let output_field = req.attr("output").map(str::trim).map(str::to_string);
+    if output_field.as_deref().is_some_and(|f| f.is_empty() || f.contains(char::is_whitespace)) {
+        return Err(ProviderError::new("output= names one field of modelOutputs, without spaces").at_attr("output"));
+    }
     Ok(RunSpec { model_key, inputs, output_field, endpoint })
 }
 

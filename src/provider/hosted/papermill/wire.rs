@@ -27,12 +27,6 @@ pub enum Status {
     Failed,
 }
 
-impl Status {
-    pub fn is_finished(self) -> bool {
-        matches!(self, Status::Done | Status::Failed)
-    }
-}
-
 /// The paginated envelope of list endpoints.
 #[derive(Debug, Deserialize)]
 pub struct Page<T> {
@@ -42,12 +36,10 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
-/// `Figure`: one extracted figure.
+/// `Figure`: one extracted figure (its title, key and URL are not needed).
 #[derive(Clone, Debug, Deserialize)]
 pub struct Figure {
     pub figure_index: u32,
-    #[serde(default)]
-    pub title: Option<String>,
 }
 
 /// A `multipart/form-data` body with one `file` field; returns (content type, body). The
@@ -106,7 +98,6 @@ mod tests {
         let t: Task =
             serde_json::from_str(r#"{"id": "d227b2b7-1c3f-4e6f-96a9-450f11e35561", "status": "QUEUED"}"#).unwrap();
         assert_eq!(t.status, Status::Queued);
-        assert!(!t.status.is_finished());
         let p: Page<Figure> = serde_json::from_str(
             r#"{"items": [{"figure_index": 1, "title": "Figure 1. Evaluation pipeline overview",
                "s3_key": "k", "url": "https://minio.localhost/papermill/..."}],
