@@ -241,7 +241,8 @@ fn banana_wrong_key_unknown_model_and_missing_key() {
 
 #[test]
 fn papermill_documented_errors_reach_the_user() {
-    let cases: [(&str, fn(&Papermill), &[&str]); 6] = [
+    type Case = (&'static str, fn(&Papermill), &'static [&'static str]);
+    let cases: [Case; 6] = [
         ("enqueue", |p| p.set_enqueue_fails(true), &["papermill answered 500", "Failed to enqueue task"]),
         ("file", |p| p.set_figure_file_missing(true), &["papermill answered 404", "Figure file not found"]),
         ("storage", |p| p.set_storage_fails(true), &["papermill answered 502", "Failed to fetch figure file"]),

@@ -51,7 +51,7 @@ pub const DEFAULT_COST_PER_RUN: f64 = 45.50 / 1250.0;
 
 fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
     if let Some(m) = cfg.options.get("model") {
-        if !m.as_str().is_some_and(|m| !m.trim().is_empty()) {
+        if m.as_str().is_none_or(|m| m.trim().is_empty()) {
             return Err(("model", format!("model = {m} is not a model key"), "give the modelKey as a string"));
         }
     }
@@ -178,5 +178,85 @@ impl Service for Banana {
             return Ok(Poll::Running { stage: run.message });
         }
         image(client, model, &run.outputs, field).map(Poll::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::{Format, OutputSpec};
+    use std::collections::BTreeMap;
+
+    fn service(toml_text: &str) -> Arc<dyn Service> {
+        let options: toml::Table = toml::from_str(toml_text).unwrap();
+        let cfg = ProviderConfig {
+            name: "banana".into(),
+            service: "banana".into(),
+            base_url: SPEC.default_base_url.into(),
+            api_key_env: "K".into(),
+            concurrency: None,
+            rate_limit: None,
+            poll_interval: None,
+            timeout_secs: 60.0,
+            retry_delay: None,
+            options,
+        };
+        check(&cfg).unwrap();
+        make(&cfg)
+    }
+
+    fn prepared(svc: &Arc<dyn Service>, attrs: &[(&str, &str)]) -> Request {
+        let mut req = Request {
+            kind: Kind::Image,
+            provider: "banana".into(),
+            provider_version: VERSION.into(),
+            attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: "a cat".into(),
+            files: BTreeMap::new(),
+            extra: BTreeMap::new(),
+            output: OutputSpec { formats: vec![Format::Png], width_in: 3.3, height_in: 2.0, png_dpi: 96.0 },
+        };
+        svc.prepare(&mut req).unwrap();
+        req
+    }
+
+    #[test]
+    fn the_configured_model_is_in_the_key() {
+        let a = prepared(&service("model = \"sdxl\""), &[]);
+        let b = prepared(&service("model = \"sdxl-turbo\""), &[]);
+        assert_eq!(a.extra["model"], "sdxl");
+        assert_ne!(crate::key::key_of(&a), crate::key::key_of(&b));
+        let named = prepared(&service("model = \"sdxl-turbo\""), &[("model", "sdxl")]);
+        assert_eq!(named.extra["model"], "sdxl", "the directive's model wins");
+        let other_default = prepared(&service("model = \"llama\""), &[("model", "sdxl")]);
+        assert_eq!(
+            crate::key::key_of(&named),
+            crate::key::key_of(&other_default),
+            "an unused configured default does not change the key"
+        );
+    }
+
+    #[test]
+    fn costs_and_config_checks() {
+        let svc = service("cost_per_run = 0.5");
+        assert_eq!(svc.cost(&prepared(&svc, &[("model", "m")])), Cost::new(0.5, "dollars"));
+        let default = service("");
+        assert_eq!(default.cost(&prepared(&default, &[("model", "m")])).amount, DEFAULT_COST_PER_RUN);
+        let bad: toml::Table = toml::from_str("cost_per_run = -1").unwrap();
+        let mut cfg_bad = ProviderConfig {
+            name: "b".into(),
+            service: "banana".into(),
+            base_url: "http://x".into(),
+            api_key_env: "K".into(),
+            concurrency: None,
+            rate_limit: None,
+            poll_interval: None,
+            timeout_secs: 1.0,
+            retry_delay: None,
+            options: bad,
+        };
+        assert_eq!(check(&cfg_bad).unwrap_err().0, "cost_per_run");
+        cfg_bad.options = toml::from_str("model = 3").unwrap();
+        assert_eq!(check(&cfg_bad).unwrap_err().0, "model");
     }
 }

@@ -83,8 +83,7 @@ struct Papermill {
 impl Papermill {
     /// The task of `pdf`: this process's, an earlier upload of the same name, or a new one.
     fn task_for(&self, client: &Client, pdf: &InputFile) -> Result<String, HostedError> {
-        let slot =
-            self.uploads.lock().unwrap_or_else(|p| p.into_inner()).entry(pdf.digest.clone()).or_default().clone();
+        let slot = self.uploads.lock().unwrap_or_else(|p| p.into_inner()).entry(pdf.digest).or_default().clone();
         let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(id) = slot.as_ref() {
             return Ok(id.clone());
