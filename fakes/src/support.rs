@@ -208,7 +208,7 @@ impl Chunks {
     }
 }
 
-impl futures_core::Stream for Chunks {
+impl futures_util::stream::Stream for Chunks {
     type Item = Result<Bytes, std::io::Error>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.chunks.is_empty() {
