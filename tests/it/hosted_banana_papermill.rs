@@ -368,3 +368,17 @@ fn run_and_task_not_found_reach_the_user() {
     assert_eq!((s.banana.submissions(), s.papermill.submissions()), (1, 1), "a fresh task's 404 is not resubmitted");
     assert_no_keys(&s.t, &[&run]);
 }
+
+#[test]
+fn banana_costs_count_against_max_cost_before_anything_is_submitted() {
+    let figs: String =
+        (0..3).map(|i| image(&format!("c{i}"), "model=stable-diffusion-xl", &format!("cat {i}"))).collect();
+    let s = setup(&figs);
+    let config = std::fs::read_to_string(s.t.path("paperfig.toml")).unwrap();
+    s.t.write("paperfig.toml", &config.replace("retry_delay = 0.01\n\n", "retry_delay = 0.01\ncost_per_run = 0.5\n\n"));
+    let refused = run_with(&s.t, &["gen", "--max-cost", "1"], true).code(2).stderr_has("1.50 dollars");
+    assert_eq!(s.banana.submissions(), 0, "a refused build submits nothing");
+    run_with(&s.t, &["gen", "--max-cost", "1.5"], true).ok();
+    assert_eq!(s.banana.submissions(), 3);
+    assert_no_keys(&s.t, &[&refused]);
+}
