@@ -41,6 +41,8 @@ pub struct Config {
     pub key_rpm: usize,
     pub team_rpm: usize,
     pub ip_rpm: usize,
+    /// The window the limits count in (documented: one minute).
+    pub window: Duration,
 }
 
 impl Default for Config {
@@ -52,6 +54,7 @@ impl Default for Config {
             key_rpm: 60,
             team_rpm: 120,
             ip_rpm: 120,
+            window: Duration::from_secs(60),
         }
     }
 }
@@ -95,7 +98,7 @@ pub struct State {
 
 impl State {
     pub fn new(cfg: &Config) -> Arc<State> {
-        let minute = Duration::from_secs(60);
+        let minute = cfg.window;
         Arc::new(State {
             knobs: Knobs::default(),
             key_rate: RateWindow::new(Some((cfg.key_rpm, minute))),
@@ -115,6 +118,11 @@ impl State {
             order: Mutex::new(Vec::new()),
             next: AtomicUsize::new(1),
         })
+    }
+
+    /// Forgets every task (a server that lost its queue).
+    pub fn forget_tasks(&self) {
+        self.tasks.lock().unwrap().clear();
     }
 
     pub fn credits(&self) -> i64 {
@@ -160,8 +168,20 @@ fn error(status: u16, msg: &str) -> (u16, Value) {
     (status, json!({"success": false, "error": {"message": msg}}))
 }
 
+/// The documented error body for a status.
 fn error_body(status: u16) -> Value {
-    let msg = if status == 503 { "Upstream provider temporarily unavailable" } else { "Internal server error" };
+    let msg = match status {
+        400 => "Bad request: parameters are missing or malformed",
+        401 => "Invalid API key",
+        402 => "Insufficient credits",
+        403 => "API access is restricted to Team plans",
+        404 => "Task not found",
+        411 => "Content-Length header is required",
+        413 => "Request body exceeds 1 MB",
+        429 => "Too many requests",
+        503 => "Upstream provider temporarily unavailable",
+        _ => "Internal server error",
+    };
     json!({"success": false, "error": {"message": msg}})
 }
 
@@ -233,16 +253,14 @@ fn validate(body: &Value) -> Result<(), String> {
             return Err("prompt exceeds 10000 characters".into());
         }
     }
-    if let Some(r) = options.get("resolution") {
-        if !matches!(r.as_str(), Some("1K" | "2K" | "4K")) {
+    if let Some(r) = options.get("resolution")
+        && !matches!(r.as_str(), Some("1K" | "2K" | "4K")) {
             return Err("options.resolution must be 1K, 2K or 4K".into());
         }
-    }
-    if let Some(f) = options.get("output_format") {
-        if !matches!(f.as_str(), Some("png" | "jpg" | "jpeg" | "webp")) {
+    if let Some(f) = options.get("output_format")
+        && !matches!(f.as_str(), Some("png" | "jpg" | "jpeg" | "webp")) {
             return Err("options.output_format must be png, jpg, jpeg or webp".into());
         }
-    }
     let images = match options.get("image_input") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
@@ -295,17 +313,19 @@ fn validate(body: &Value) -> Result<(), String> {
         if scene == "text-to-image" && prompt.is_none() {
             return Err("prompt is required for text-to-image".into());
         }
-        if let Some(t) = options.get("task_name") {
-            if !matches!(t.as_str(), Some("diagram" | "plot")) {
+        if let Some(t) = options.get("task_name")
+            && !matches!(t.as_str(), Some("diagram" | "plot")) {
                 return Err("options.task_name must be \"diagram\" or \"plot\"".into());
             }
-        }
     }
     Ok(())
 }
 
 async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
     if let Err(r) = authorize(&s, &headers).await {
+        return r;
+    }
+    if let Some(r) = s.knobs.forced_submit(error_body) {
         return r;
     }
     let fail = |(st, b): (u16, Value)| s.knobs.json(st, &b);
@@ -424,12 +444,11 @@ async fn list(AxState(s): S, headers: HeaderMap, Query(q): Query<ListQuery>) -> 
         let (st, b) = error(400, "limit must be 1 to 100 and page at least 1");
         return s.knobs.json(st, &b);
     }
-    if let Some(st) = &q.status {
-        if !matches!(st.as_str(), "pending" | "processing" | "success" | "failed" | "canceled") {
+    if let Some(st) = &q.status
+        && !matches!(st.as_str(), "pending" | "processing" | "success" | "failed" | "canceled") {
             let (code, b) = error(400, "unknown status filter");
             return s.knobs.json(code, &b);
         }
-    }
     let base = origin(&headers);
     let order = s.order.lock().unwrap().clone();
     let mut tasks = s.tasks.lock().unwrap();

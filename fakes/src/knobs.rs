@@ -33,6 +33,12 @@ pub struct Knobs {
     pub stall: Mutex<Duration>,
     /// Every API request seen (including rejected ones).
     pub requests: AtomicUsize,
+    /// The next requests answer these statuses, in order, each with the service's
+    /// documented error body for it (for statuses a well-behaved client cannot provoke,
+    /// such as 411).
+    pub force: Mutex<std::collections::VecDeque<u16>>,
+    /// Like `force`, for submissions only (checked after authorization).
+    pub force_submit: Mutex<std::collections::VecDeque<u16>>,
 }
 
 /// Takes one from a countdown knob; true if it was non-zero.
@@ -44,9 +50,17 @@ impl Knobs {
     /// Counts the request and applies the 5xx, drop and stall knobs. `Some` = answer this.
     pub async fn intercept(&self, error_body: impl Fn(u16) -> serde_json::Value) -> Option<Response> {
         self.requests.fetch_add(1, Ordering::SeqCst);
+        self.intercept_uncounted(error_body).await
+    }
+
+    /// `intercept` for requests counted elsewhere.
+    pub async fn intercept_uncounted(&self, error_body: impl Fn(u16) -> serde_json::Value) -> Option<Response> {
         let stall = *self.stall.lock().unwrap();
         if !stall.is_zero() {
             tokio::time::sleep(stall).await;
+        }
+        if let Some(status) = self.force.lock().unwrap().pop_front() {
+            return Some(raw_json(status, &error_body(status)));
         }
         if take(&self.drop_connections) {
             return Some(dropped());
@@ -59,6 +73,12 @@ impl Knobs {
             return Some(raw_json(status, &error_body(status)));
         }
         None
+    }
+
+    /// The `force_submit` answer for a submission, if one is queued.
+    pub fn forced_submit(&self, error_body: impl Fn(u16) -> serde_json::Value) -> Option<Response> {
+        let status = self.force_submit.lock().unwrap().pop_front()?;
+        Some(raw_json(status, &error_body(status)))
     }
 
     /// A JSON answer, garbled while `malformed_json` is set.

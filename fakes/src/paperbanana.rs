@@ -182,8 +182,18 @@ fn detail(status: u16, msg: &str) -> (u16, Value) {
     (status, json!({"detail": msg}))
 }
 
+/// The documented error body for a status (`{"detail": …}`).
 fn error_body(status: u16) -> Value {
-    json!({"detail": if status == 500 { "Internal server error" } else { "Service unavailable" }})
+    let msg = match status {
+        401 => "Invalid API key",
+        403 => "API key disabled or quota exhausted",
+        404 => "Task not found",
+        422 => "Validation error: invalid JSON in data_json",
+        429 => "Rate limit exceeded",
+        500 => "Internal server error",
+        _ => "Service unavailable",
+    };
+    json!({ "detail": msg })
 }
 
 type S = AxState<Arc<State>>;
@@ -197,10 +207,7 @@ async fn authorize(s: &State, headers: &HeaderMap) -> Result<String, Response> {
         let (st, b) = detail(401, "Not authenticated");
         return Err(s.knobs.json(st, &b));
     };
-    let active = match s.keys.lock().unwrap().get(&key) {
-        None => None,
-        Some(k) => Some(k.active),
-    };
+    let active = s.keys.lock().unwrap().get(&key).map(|k| k.active);
     let Some(active) = active else {
         let (st, b) = detail(401, "Invalid API key");
         return Err(s.knobs.json(st, &b));
@@ -252,6 +259,9 @@ async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static s
         Ok(k) => k,
         Err(r) => return r,
     };
+    if let Some(r) = s.knobs.forced_submit(error_body) {
+        return r;
+    }
     let invalid = |msg: String| s.knobs.json(422, &json!({"detail": msg}));
     let Ok(body) = serde_json::from_slice::<Value>(raw) else {
         return invalid("Request body is not valid JSON".into());
@@ -353,6 +363,7 @@ fn key_json(key: &str, k: &Key) -> Value {
     })
 }
 
+#[allow(clippy::result_large_err)]
 fn admin(s: &State, headers: &HeaderMap) -> Result<(), Response> {
     s.knobs.requests.fetch_add(1, Ordering::SeqCst);
     if knobs::bearer(headers).as_deref() != Some(s.admin_key.as_str()) {

@@ -11,7 +11,8 @@
 //! rate_limit = 60                         # requests per minute (default: the documented limit)
 //! poll_interval = 3                       # seconds between polls, within the documented range
 //! timeout = 1800                          # seconds a figure may take in all (default 1800)
-//! retry_delay = 0.5                       # seconds before the first retry of a 5xx/connection error
+//! retries = 6                             # retries of 5xx answers and connection errors
+//! backoff = 0.5                           # seconds before the first retry (doubling, capped at 30)
 //! ```
 //!
 //! A service may read more keys of its own (AutoFigureEdit: `model`, `resolution`); the
@@ -41,9 +42,10 @@ pub struct ProviderConfig {
     pub poll_interval: Option<f64>,
     /// Seconds a figure may take from submission to image.
     pub timeout_secs: f64,
-    /// Seconds before the first retry of a 5xx answer or connection error (doubling after);
-    /// `None` = the default backoff.
-    pub retry_delay: Option<f64>,
+    /// Retries of 5xx answers and connection errors (default 6).
+    pub retries: u32,
+    /// Seconds before the first retry; doubled each time, capped at 30 s (default 0.5).
+    pub backoff_secs: f64,
     /// Keys of the table the shared layer does not read, for the service.
     pub options: toml::Table,
 }
@@ -67,7 +69,8 @@ struct RawProvider {
     rate_limit: Option<i64>,
     poll_interval: Option<f64>,
     timeout: Option<f64>,
-    retry_delay: Option<f64>,
+    retries: Option<i64>,
+    backoff: Option<f64>,
     #[serde(flatten)]
     options: toml::Table,
 }
@@ -188,11 +191,23 @@ impl Providers {
                     "give seconds, up to 86400",
                 ));
             }
-            if raw.retry_delay.is_some_and(|d| !(d.is_finite() && (0.0..=60.0).contains(&d))) {
+            let retries = match raw.retries {
+                None => 6,
+                Some(n @ 0..=20) => n as u32,
+                Some(n) => {
+                    return Err(err(
+                        "retries",
+                        format!("provider `{name}`: retries = {n} is out of range"),
+                        "give 0 to 20",
+                    ));
+                }
+            };
+            let backoff_secs = raw.backoff.unwrap_or(0.5);
+            if !(backoff_secs.is_finite() && backoff_secs > 0.0 && backoff_secs <= 30.0) {
                 return Err(err(
-                    "retry_delay",
-                    format!("provider `{name}`: retry_delay is out of range"),
-                    "give seconds from 0 to 60",
+                    "backoff",
+                    format!("provider `{name}`: backoff = {backoff_secs} is out of range"),
+                    "give seconds before the first retry, up to 30",
                 ));
             }
             if let Some(bad) = raw.options.keys().find(|k| !spec.options.contains(&k.as_str())) {
@@ -204,7 +219,8 @@ impl Providers {
                     "rate_limit",
                     "poll_interval",
                     "timeout",
-                    "retry_delay",
+                    "retries",
+                    "backoff",
                 ];
                 known.extend(spec.options.iter().copied());
                 return Err(err(
@@ -222,7 +238,8 @@ impl Providers {
                 rate_limit,
                 poll_interval: raw.poll_interval,
                 timeout_secs,
-                retry_delay: raw.retry_delay,
+                retries,
+                backoff_secs,
                 options: raw.options,
             };
             (spec.check)(&cfg)
@@ -272,7 +289,6 @@ mod tests {
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\nrate_limit = -1\n", "rate_limit"),
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\npoll_interval = 1\n", "poll_interval"),
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\ntimeout = 0\n", "timeout"),
-            ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\nretry_delay = -1\n", "retry_delay"),
             ("[providers.pb]\ntype = \"paperbanana\"\napi_key_env = \"K\"\nmodle = \"x\"\n", "modle"),
             ("[providers.builtin]\ntype = \"paperbanana\"\napi_key_env = \"K\"\n", "builtin"),
         ];

@@ -23,9 +23,9 @@ const PAPERMILL_ENV: &str = "PAPERFIG_TEST_PAPERMILL_KEY";
 fn config(banana: &Running, papermill: &Running) -> String {
     format!(
         "[providers.banana]\ntype = \"banana\"\nbase_url = \"{}/bananadev\"\napi_key_env = \"{BANANA_ENV}\"\n\
-         poll_interval = 0.02\nretry_delay = 0.01\n\n\
+         poll_interval = 0.02\nbackoff = 0.01\n\n\
          [providers.papermill]\ntype = \"papermill\"\nbase_url = \"{}\"\napi_key_env = \"{PAPERMILL_ENV}\"\n\
-         poll_interval = 0.02\nretry_delay = 0.01\n",
+         poll_interval = 0.02\nbackoff = 0.01\n",
         banana.base_url(),
         papermill.base_url()
     )
@@ -375,7 +375,7 @@ fn banana_costs_count_against_max_cost_before_anything_is_submitted() {
         (0..3).map(|i| image(&format!("c{i}"), "model=stable-diffusion-xl", &format!("cat {i}"))).collect();
     let s = setup(&figs);
     let config = std::fs::read_to_string(s.t.path("paperfig.toml")).unwrap();
-    s.t.write("paperfig.toml", &config.replace("retry_delay = 0.01\n\n", "retry_delay = 0.01\ncost_per_run = 0.5\n\n"));
+    s.t.write("paperfig.toml", &config.replace("backoff = 0.01\n\n", "backoff = 0.01\ncost_per_run = 0.5\n\n"));
     let refused = run_with(&s.t, &["gen", "--max-cost", "1"], true).code(2).stderr_has("1.50 dollars");
     assert_eq!(s.banana.submissions(), 0, "a refused build submits nothing");
     run_with(&s.t, &["gen", "--max-cost", "1.5"], true).ok();

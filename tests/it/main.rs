@@ -8,5 +8,6 @@ mod command;
 mod errors;
 mod example;
 mod formats;
+mod hosted;
 mod hosted_banana_papermill;
 mod latex;

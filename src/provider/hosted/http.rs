@@ -126,6 +126,7 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// `key` is the value of the configured environment variable.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: &str,
         base_url: &str,

@@ -14,6 +14,8 @@ pub struct RateLimiter {
     limit: usize,
     window: Duration,
     sent: Mutex<VecDeque<Instant>>,
+    /// No request before this (a 429's `Retry-After`).
+    paused_until: Mutex<Option<Instant>>,
 }
 
 /// Added to every window: network delay between our clock and the server's counter.
@@ -27,7 +29,7 @@ impl RateLimiter {
 
     /// `limit` requests per `window`; a limit of 0 means unlimited.
     pub fn new(limit: usize, window: Duration) -> RateLimiter {
-        RateLimiter { limit, window, sent: Mutex::new(VecDeque::new()) }
+        RateLimiter { limit, window, sent: Mutex::new(VecDeque::new()), paused_until: Mutex::new(None) }
     }
 
     /// The configured limit (0 = unlimited).
@@ -37,6 +39,13 @@ impl RateLimiter {
 
     /// Blocks until one more request fits the window, then records it.
     pub fn acquire(&self) {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+            match until.map(|u| u.saturating_duration_since(Instant::now())) {
+                Some(wait) if !wait.is_zero() => std::thread::sleep(wait),
+                _ => break,
+            }
+        }
         if self.limit == 0 {
             return;
         }
@@ -58,18 +67,14 @@ impl RateLimiter {
         }
     }
 
-    /// Pushes every recorded request forward so that nothing is sent for `pause` (a 429
-    /// with `Retry-After` applies to the whole key, not just one request).
+    /// Sends nothing for `pause` (a 429 with `Retry-After` applies to the whole key, not
+    /// just the request that got it).
     pub fn pause(&self, pause: Duration) {
-        if self.limit == 0 {
-            return;
-        }
-        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
         let until = Instant::now() + pause;
-        // Fill the window so the earliest slot opens at `until`.
-        let start = until.checked_sub(self.window + WINDOW_MARGIN).unwrap_or_else(Instant::now);
-        sent.clear();
-        sent.extend(std::iter::repeat_n(start.max(Instant::now()), self.limit));
+        let mut p = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        if p.is_none_or(|old| old < until) {
+            *p = Some(until);
+        }
     }
 }
 

@@ -225,9 +225,10 @@ impl HostedProvider {
             env,
             client: OnceLock::new(),
             permits: Semaphore::new(concurrency),
-            backoff: match cfg.retry_delay {
-                Some(secs) => Backoff { base: Duration::from_secs_f64(secs), ..Backoff::DEFAULT },
-                None => Backoff::DEFAULT,
+            backoff: Backoff {
+                base: Duration::from_secs_f64(cfg.backoff_secs),
+                cap: Backoff::DEFAULT.cap,
+                retries: cfg.retries,
             },
         })
     }
@@ -311,7 +312,7 @@ impl HostedProvider {
         let deadline = Instant::now() + Duration::from_secs_f64(self.config.timeout_secs);
         let mut resumed = self.in_flight(key);
         loop {
-            let from_journal = resumed.is_some();
+            let was_resumed = resumed.is_some();
             let task = match resumed.take() {
                 Some(entry) => {
                     on_stage(&format!("resuming task {}", entry.task_id));
@@ -342,7 +343,7 @@ impl HostedProvider {
             match self.wait(client, &task, deadline, on_stage) {
                 Ok(png) => return image::artifacts(&png, &req.output, self.name),
                 // A resumed task the server no longer knows: submit afresh, once.
-                Err(HostedError::Status { status: 404, .. }) if from_journal => {
+                Err(HostedError::Status { status: 404, .. }) if was_resumed => {
                     self.journal.remove(key);
                 }
                 Err(e @ HostedError::Task(_)) => {

@@ -198,7 +198,8 @@ mod tests {
             rate_limit: None,
             poll_interval: None,
             timeout_secs: 60.0,
-            retry_delay: None,
+            retries: 6,
+            backoff_secs: 0.5,
             options,
         };
         check(&cfg).unwrap();
@@ -252,7 +253,8 @@ mod tests {
             rate_limit: None,
             poll_interval: None,
             timeout_secs: 1.0,
-            retry_delay: None,
+            retries: 6,
+            backoff_secs: 0.5,
             options: bad,
         };
         assert_eq!(check(&cfg_bad).unwrap_err().0, "cost_per_run");
