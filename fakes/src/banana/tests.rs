@@ -106,3 +106,32 @@ fn iso_dates_are_checked() {
     assert!(!iso_date("yesterday"));
     assert!(!iso_date("2026-02-01"));
 }
+
+#[test]
+fn models_account_deploy_and_quota() {
+    let fake = Banana::new(KEY);
+    fake.set_quota(Some(1));
+    let srv = crate::serve(fake.router(), 0).unwrap();
+    let base = srv.base_url();
+    let get = |path: &str| {
+        let (st, _, body) =
+            http(&base, "GET", &format!("/bananadev/v1/{path}"), &[("Authorization", &format!("Bearer {KEY}"))], b"");
+        (st, serde_json::from_slice::<Value>(&body).unwrap())
+    };
+    let (st, models) = get("models");
+    assert_eq!((st, models["data"]["models"].as_array().map(Vec::len)), (200, Some(3)));
+    let (st, m) = get("models/stable-diffusion-xl");
+    assert_eq!((st, m["data"]["config"]["maxConcurrency"].as_u64()), (200, Some(5)));
+    assert_eq!(get("models/nope").0, 404);
+    assert_eq!(get("account").1["data"]["plan"], "pro");
+    assert_eq!(get("usage?startDate=2026-02-01T00:00:00Z").0, 200);
+    assert_eq!(get("usage?startDate=yesterday").0, 400);
+    let (st, _, d) =
+        post(&base, "/bananadev/v1/deploy", json!({ "modelKey": "mine", "source": "https://github.com/u/r" }));
+    assert_eq!((st, d["data"]["status"].as_str()), (200, Some("deploying")));
+    let run = json!({ "modelKey": "mine", "modelInputs": {} });
+    assert_eq!(post(&base, "/bananadev/v1/run", run.clone()).0, 200);
+    let (st, _, v) = post(&base, "/bananadev/v1/run", run);
+    assert_eq!((st, v["error"].as_str()), (429, Some("Rate Limit Exceeded")), "the quota is spent");
+    assert_eq!(fake.submissions(), 1);
+}

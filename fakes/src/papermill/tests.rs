@@ -139,3 +139,36 @@ fn api_keys_are_created_listed_and_revoked() {
     let (st, _, body) = call(&base, "GET", "/health", None);
     assert_eq!((st, json_of(&body)["status"].as_str()), (200, Some("ok")));
 }
+
+#[test]
+fn assets_download_and_metadata_routes_answer_as_documented() {
+    let fake = Papermill::new(KEY);
+    fake.set_polls_until_done(1);
+    let srv = crate::serve(fake.router(), 0).unwrap();
+    let base = srv.base_url();
+    let (_, _, task) = upload(&base, Some(KEY), "paper.pdf", b"%PDF-1.7");
+    let id = task["id"].as_str().unwrap().to_string();
+    let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}/assets"), Some(KEY));
+    assert_eq!((st, json_of(&body)["detail"].as_str()), (409, Some("Task result not ready")));
+    call(&base, "GET", &format!("/tasks/{id}"), Some(KEY));
+    let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}/assets"), Some(KEY));
+    let assets = json_of(&body);
+    assert_eq!((st, assets["figures"][2]["index"].as_u64()), (200, Some(3)));
+    assert_eq!(assets["figures"][0]["bbox"].as_array().map(Vec::len), Some(4));
+    fake.set_assets_invalid(true);
+    let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}/assets"), Some(KEY));
+    assert_eq!((st, json_of(&body)["detail"].as_str()), (500, Some("Task assets file is invalid")));
+    fake.set_output_missing(true);
+    for route in ["download", "assets"] {
+        let (st, _, body) = call(&base, "GET", &format!("/tasks/{id}/{route}"), Some(KEY));
+        assert_eq!((st, json_of(&body)["detail"].as_str()), (404, Some("Task output file missing")), "{route}");
+    }
+    let (st, head, _) = call(&base, "GET", &format!("/tasks/{id}/figures/1/download?download=true"), Some(KEY));
+    assert!(st == 200 && head.contains("attachment; filename=\"picture-1.png\""), "{head}");
+    let (st, _, body) = call(&base, "GET", "/public/tasks", Some(KEY));
+    assert_eq!((st, json_of(&body)["total"].as_u64()), (200, Some(0)), "Bearer tasks are not guest tasks");
+    let (st, _, body) = call(&base, "GET", "/tasks?limit=abc", Some(KEY));
+    assert_eq!((st, json_of(&body)["detail"][0]["loc"][1].as_str()), (422, Some("limit")));
+    let (st, _, body) = call(&base, "GET", "/api/v1/meta", None);
+    assert_eq!((st, json_of(&body)["queue"].as_str()), (200, Some("document_tasks")));
+}
