@@ -382,3 +382,17 @@ fn banana_costs_count_against_max_cost_before_anything_is_submitted() {
     assert_eq!(s.banana.submissions(), 3);
     assert_no_keys(&s.t, &[&refused]);
 }
+
+/// The service accepts a submission, then the connection drops before its answer arrives.
+/// `http::Client::send` retries POSTs on connection errors, so the figure is submitted twice
+/// (measured: 2 runs and 2 uploads). Un-ignore once POSTs are no longer retried after the
+/// request may have reached the service.
+#[test]
+#[ignore = "known gap in the shared client: a POST is retried after a dropped answer"]
+fn a_submission_whose_answer_is_lost_is_not_sent_twice() {
+    let s = setup(&format!("{}{}", image("c", "model=stable-diffusion-xl", "x"), extract("e", 1)));
+    s.banana.faults().inject(FaultKind::Drop, 1, Some("POST /bananadev/v1/start"));
+    s.papermill.faults().inject(FaultKind::Drop, 1, Some("POST /tasks"));
+    let _ = build(&s.t);
+    assert_eq!((s.banana.submissions(), s.papermill.submissions()), (1, 1));
+}
