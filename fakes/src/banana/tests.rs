@@ -1,5 +1,6 @@
 //! Tests of the Banana.dev fake against its documentation.
 
+use super::catalog::iso_date;
 use super::*;
 use crate::support::{FaultKind, RateLimit, http};
 
