@@ -339,7 +339,7 @@ fn model_outputs(
 ) -> Value {
     let dim = |k: &str| inputs.get(k).and_then(Value::as_u64).unwrap_or(256).clamp(1, 2048) as u32;
     let seed = support::hash64(Value::Object(inputs.clone()).to_string().as_bytes());
-    let png = || support::png_image(dim("width"), dim("height"), seed);
+    let png = || crate::knobs::png(dim("width"), dim("height"), seed);
     let b64 = |bytes: Vec<u8>| base64::engine::general_purpose::STANDARD.encode(bytes);
     let one = match &model.output {
         Output::Base64 { field } => json!({ field.clone(): b64(png()) }),

@@ -1,18 +1,18 @@
-//! Machinery the Banana.dev and Papermill fakes share: injected faults (latency, per-key rate
-//! limits, 5xx bursts, dropped connections, malformed JSON, slow bodies), request counters,
-//! real PNG images, a multipart/form-data reader, ids and timestamps.
+//! Machinery the Banana.dev and Papermill fakes share: injected faults matched by route
+//! (latency, per-key rate limits, any status, dropped connections, malformed JSON, slow
+//! bodies; built on `crate::knobs`), request counters by route, a multipart/form-data reader,
+//! ids and timestamps.
 
-use std::collections::{HashMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+
+use crate::knobs::{self, RateWindow};
 
 /// A client-side-visible request limit: at most `requests` per `per` for one API key
 /// (or guest session); the next one gets 429 with `Retry-After`.
@@ -58,9 +58,7 @@ pub struct Faults {
     latency_ms: AtomicU64,
     slow_chunk_ms: AtomicU64,
     pending: Mutex<Vec<Pending>>,
-    rate: Mutex<Option<RateLimit>>,
-    windows: Mutex<HashMap<String, VecDeque<Instant>>>,
-    rate_limited: AtomicU64,
+    rate: RateWindow,
     injected: AtomicU64,
     /// `Retry-After` seconds sent with injected 429s (none if `u64::MAX`).
     injected_retry_after: AtomicU64,
@@ -72,9 +70,7 @@ impl Default for Faults {
             latency_ms: AtomicU64::new(0),
             slow_chunk_ms: AtomicU64::new(0),
             pending: Mutex::default(),
-            rate: Mutex::default(),
-            windows: Mutex::default(),
-            rate_limited: AtomicU64::new(0),
+            rate: RateWindow::new(None),
             injected: AtomicU64::new(0),
             injected_retry_after: AtomicU64::new(u64::MAX),
         }
@@ -99,8 +95,7 @@ impl Faults {
         self.slow_chunk_ms.store(d.as_millis() as u64, Ordering::SeqCst);
     }
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        *self.rate.lock().unwrap() = limit;
-        self.windows.lock().unwrap().clear();
+        *self.rate.limit.lock().unwrap() = limit.map(|l| (l.requests as usize, l.per));
     }
     /// The next `n` requests whose `METHOD /path` (`POST /tasks`) contains `path` (any request
     /// if `None`) get `kind`.
@@ -109,7 +104,7 @@ impl Faults {
     }
     /// How many requests were answered 429 by the rate limiter.
     pub fn rate_limited(&self) -> u64 {
-        self.rate_limited.load(Ordering::SeqCst)
+        self.rate.refused.load(Ordering::SeqCst) as u64
     }
     /// How many injected faults were served.
     pub fn injected(&self) -> u64 {
@@ -137,20 +132,8 @@ impl Faults {
         if latency > 0 {
             tokio::time::sleep(Duration::from_millis(latency)).await;
         }
-        if let Some(limit) = *self.rate.lock().unwrap() {
-            let now = Instant::now();
-            let mut windows = self.windows.lock().unwrap();
-            let window = windows.entry(key.to_string()).or_default();
-            while window.front().is_some_and(|t| now.duration_since(*t) >= limit.per) {
-                window.pop_front();
-            }
-            if window.len() as u32 >= limit.requests {
-                let oldest = *window.front().expect("a full window has an oldest entry");
-                let wait = limit.per.saturating_sub(now.duration_since(oldest));
-                self.rate_limited.fetch_add(1, Ordering::SeqCst);
-                return Gate::RateLimited { retry_after: wait.as_secs_f64().ceil().max(1.0) as u64 };
-            }
-            window.push_back(now);
+        if let Err(wait) = self.rate.check(key) {
+            return Gate::RateLimited { retry_after: wait.as_secs_f64().ceil().max(1.0) as u64 };
         }
         match self.take(route, |k| matches!(k, FaultKind::Status(_))) {
             Some(FaultKind::Status(s)) => Gate::ServerError(s),
@@ -168,13 +151,8 @@ impl Faults {
         let (mut parts, body) = resp.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
         match fault {
-            Some(FaultKind::Drop) => {
-                // Promise the full length, send half: the connection closes mid-body.
-                let half = bytes.slice(..bytes.len() / 2);
-                parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len().max(16)));
-                let stream = Chunks::new(vec![half], Duration::ZERO, true);
-                Response::from_parts(parts, Body::from_stream(stream))
-            }
+            // The headers promise a body the connection never delivers.
+            Some(FaultKind::Drop) => knobs::dropped(),
             Some(FaultKind::Malformed) => {
                 let text = b"{\"data\": {\"id\": \"run_";
                 parts.status = StatusCode::OK;
@@ -183,50 +161,19 @@ impl Faults {
                 Response::from_parts(parts, Body::from(text.to_vec()))
             }
             _ => {
+                // Four chunks with `slow` before each.
                 let n = bytes.len().div_ceil(4).max(1);
                 let chunks: Vec<Bytes> =
                     (0..bytes.len()).step_by(n).map(|i| bytes.slice(i..(i + n).min(bytes.len()))).collect();
-                let stream = Chunks::new(chunks, Duration::from_millis(slow), false);
+                let delay = Duration::from_millis(slow);
+                let stream = futures_util::stream::unfold(chunks.into_iter(), move |mut it| async move {
+                    let next = it.next()?;
+                    tokio::time::sleep(delay).await;
+                    Some((Ok::<_, std::io::Error>(next), it))
+                });
                 Response::from_parts(parts, Body::from_stream(stream))
             }
         }
-    }
-}
-
-/// A body that yields its chunks with a delay before each, optionally failing at the end
-/// (which makes hyper abort the connection).
-struct Chunks {
-    chunks: VecDeque<Bytes>,
-    delay: Duration,
-    fail: bool,
-    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
-}
-
-impl Chunks {
-    fn new(chunks: Vec<Bytes>, delay: Duration, fail: bool) -> Chunks {
-        Chunks { chunks: chunks.into(), delay, fail, sleep: None }
-    }
-}
-
-impl futures_util::stream::Stream for Chunks {
-    type Item = Result<Bytes, std::io::Error>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.chunks.is_empty() {
-            if self.fail {
-                self.fail = false;
-                return Poll::Ready(Some(Err(std::io::Error::other("fake: connection dropped"))));
-            }
-            return Poll::Ready(None);
-        }
-        if !self.delay.is_zero() {
-            let delay = self.delay;
-            let sleep = self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(delay)));
-            if sleep.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            self.sleep = None;
-        }
-        Poll::Ready(self.chunks.pop_front().map(Ok))
     }
 }
 
@@ -243,33 +190,6 @@ impl Counters {
     pub fn get(&self, name: &str) -> u64 {
         self.counts.lock().unwrap().get(name).copied().unwrap_or(0)
     }
-}
-
-/// A real RGB PNG of `width` × `height`: a gradient with a square whose colour and place
-/// follow `seed`, so different requests give visibly different images.
-pub fn png_image(width: u32, height: u32, seed: u64) -> Vec<u8> {
-    let (w, h) = (width.clamp(1, 4096), height.clamp(1, 4096));
-    let colour = [(seed & 0xff) as u8, ((seed >> 8) & 0xff) as u8, ((seed >> 16) & 0xff) as u8];
-    let (sx, sy) = ((seed >> 24) as u32 % w.max(2) / 2, (seed >> 40) as u32 % h.max(2) / 2);
-    let mut data = Vec::with_capacity((w * h * 3) as usize);
-    for y in 0..h {
-        for x in 0..w {
-            let inside = x >= sx && x < sx + w / 3 && y >= sy && y < sy + h / 3;
-            if inside {
-                data.extend_from_slice(&colour);
-            } else {
-                data.extend_from_slice(&[(x * 255 / w) as u8, (y * 255 / h) as u8, 200]);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc.write_header().expect("png header");
-    writer.write_image_data(&data).expect("png data");
-    writer.finish().expect("png end");
-    out
 }
 
 /// A stable 64-bit hash (FNV-1a) for seeds and ids.
@@ -420,15 +340,6 @@ mod tests {
         assert_eq!(parts[1].filename, None);
         assert_eq!(parts[1].bytes, b"hi");
         assert!(multipart("application/json", body).is_none());
-    }
-
-    #[test]
-    fn png_images_decode_and_differ_by_seed() {
-        let a = png_image(40, 30, 1);
-        let b = png_image(40, 30, 0xdead_beef_cafe);
-        assert_ne!(a, b);
-        let reader = png::Decoder::new(std::io::Cursor::new(a)).read_info().unwrap();
-        assert_eq!((reader.info().width, reader.info().height), (40, 30));
     }
 
     #[test]

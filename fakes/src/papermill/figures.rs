@@ -93,7 +93,7 @@ pub(super) struct DownloadQuery {
 
 fn figure_png(n: u32, seed: u64) -> Vec<u8> {
     let (w, h) = figure_size(n);
-    support::png_image(w, h, seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    crate::knobs::png(w, h, seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 pub(super) async fn download_figure(
