@@ -396,3 +396,14 @@ fn a_submission_whose_answer_is_lost_is_not_sent_twice() {
     let _ = build(&s.t);
     assert_eq!((s.banana.submissions(), s.papermill.submissions()), (1, 1));
 }
+
+#[test]
+fn papermill_results_that_stay_not_ready_are_shown_and_time_out() {
+    let s = setup(&extract("x", 1));
+    let config = std::fs::read_to_string(s.t.path("paperfig.toml")).unwrap();
+    s.t.write("paperfig.toml", &format!("{config}timeout = 1\n"));
+    s.papermill.faults().inject(FaultKind::Status(409), 100_000, Some("/figures"));
+    let run = build(&s.t).code(1).stderr_has("result not ready").stderr_has("did not finish within 1 s");
+    assert_eq!(s.papermill.submissions(), 1);
+    assert_no_keys(&s.t, &[&run]);
+}
