@@ -133,9 +133,11 @@ fn banana_images_as_base64_and_url_then_nothing_is_submitted_again() {
     assert_eq!(s.banana.submissions(), 2);
     assert!(s.banana.requests("check") >= 2, "start-only runs are polled with /v1/check");
     assert_eq!(s.banana.requests("file"), 1, "the URL image was downloaded");
-    let second = build(&s.t).ok();
+    let second = run_with(&s.t, &["gen", "--json"], true).ok();
+    assert_eq!(second.with_status("cached").len(), 2);
     assert_eq!(s.banana.submissions(), 2, "a second build submits nothing");
-    assert_no_keys(&s.t, &[&first, &second]);
+    let status = run_with(&s.t, &["status"], true).ok();
+    assert_no_keys(&s.t, &[&first, &second, &status]);
 }
 
 #[test]
