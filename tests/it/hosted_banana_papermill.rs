@@ -409,3 +409,23 @@ fn papermill_results_that_stay_not_ready_are_shown_and_time_out() {
     assert_eq!(s.papermill.submissions(), 1);
     assert_no_keys(&s.t, &[&run]);
 }
+
+#[test]
+fn papermill_figures_from_latex_sources() {
+    let s = setup("");
+    s.t.write(
+        "paper.tex",
+        "\\documentclass{article}\n\\usepackage{paperfig}\n\\begin{document}\n\
+         \\paperfigextract[figure=2, provider=papermill]{papers/related.pdf}{Reproduced from our earlier paper}\n\
+         \\end{document}\n",
+    );
+    build(&s.t).ok();
+    let pngs: Vec<_> = std::fs::read_dir(s.t.path("build/figures"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    assert_eq!(pngs.len(), 1, "{pngs:?}");
+    assert_eq!(png_size(&pngs[0]), (240, 160), "figure 2 as the fake draws it");
+    assert_eq!(s.papermill.submissions(), 1);
+}
