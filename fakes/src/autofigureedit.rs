@@ -254,15 +254,13 @@ fn validate(body: &Value) -> Result<(), String> {
         }
     }
     if let Some(r) = options.get("resolution")
-        && !matches!(r.as_str(), Some("1K" | "2K" | "4K"))
-    {
-        return Err("options.resolution must be 1K, 2K or 4K".into());
-    }
+        && !matches!(r.as_str(), Some("1K" | "2K" | "4K")) {
+            return Err("options.resolution must be 1K, 2K or 4K".into());
+        }
     if let Some(f) = options.get("output_format")
-        && !matches!(f.as_str(), Some("png" | "jpg" | "jpeg" | "webp"))
-    {
-        return Err("options.output_format must be png, jpg, jpeg or webp".into());
-    }
+        && !matches!(f.as_str(), Some("png" | "jpg" | "jpeg" | "webp")) {
+            return Err("options.output_format must be png, jpg, jpeg or webp".into());
+        }
     let images = match options.get("image_input") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
@@ -316,10 +314,9 @@ fn validate(body: &Value) -> Result<(), String> {
             return Err("prompt is required for text-to-image".into());
         }
         if let Some(t) = options.get("task_name")
-            && !matches!(t.as_str(), Some("diagram" | "plot"))
-        {
-            return Err("options.task_name must be \"diagram\" or \"plot\"".into());
-        }
+            && !matches!(t.as_str(), Some("diagram" | "plot")) {
+                return Err("options.task_name must be \"diagram\" or \"plot\"".into());
+            }
     }
     Ok(())
 }
@@ -448,11 +445,10 @@ async fn list(AxState(s): S, headers: HeaderMap, Query(q): Query<ListQuery>) -> 
         return s.knobs.json(st, &b);
     }
     if let Some(st) = &q.status
-        && !matches!(st.as_str(), "pending" | "processing" | "success" | "failed" | "canceled")
-    {
-        let (code, b) = error(400, "unknown status filter");
-        return s.knobs.json(code, &b);
-    }
+        && !matches!(st.as_str(), "pending" | "processing" | "success" | "failed" | "canceled") {
+            let (code, b) = error(400, "unknown status filter");
+            return s.knobs.json(code, &b);
+        }
     let base = origin(&headers);
     let order = s.order.lock().unwrap().clone();
     let mut tasks = s.tasks.lock().unwrap();
