@@ -9,6 +9,7 @@ pub mod banana;
 pub mod knobs;
 pub mod paperbanana;
 pub mod papermill;
+pub mod support;
 
 use std::net::SocketAddr;
 

@@ -9,6 +9,7 @@ mod errors;
 mod example;
 mod formats;
 mod hosted;
+mod hosted_banana_papermill;
 mod latex;
 mod mdbook;
 mod markdown_tex;

@@ -57,7 +57,9 @@ pub mod journal;
 pub mod limits;
 
 mod autofigureedit;
+mod banana;
 mod paperbanana;
+mod papermill;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -71,7 +73,7 @@ use journal::{Entry, Journal};
 use limits::{Backoff, RateLimiter, Semaphore};
 
 /// Every service compiled in.
-pub static SERVICES: &[&ServiceSpec] = &[&paperbanana::SPEC, &autofigureedit::SPEC];
+pub static SERVICES: &[&ServiceSpec] = &[&paperbanana::SPEC, &autofigureedit::SPEC, &banana::SPEC, &papermill::SPEC];
 
 /// The spec of service `name` (`type = "name"`).
 pub fn spec(name: &str) -> Option<&'static ServiceSpec> {
