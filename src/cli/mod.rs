@@ -6,6 +6,7 @@
 //! cache folder).
 
 mod cache;
+mod extract;
 mod r#gen;
 mod init;
 mod status;
@@ -41,6 +42,8 @@ enum Command {
     Cache(cache::Command),
     /// Write a commented paperfig.toml in the current folder.
     Init(init::Args),
+    /// Cut a figure out of a PDF (vector PDF, SVG or PNG), or list the figures it has.
+    Extract(extract::Args),
 }
 
 /// Global flags, checked.
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args, &global),
         Command::Cache(cmd) => cache::run(cmd, &global),
         Command::Init(args) => init::run(args, &global),
+        Command::Extract(args) => extract::run(args, &global),
     };
     match result {
         Ok(code) => code,
