@@ -1,4 +1,4 @@
-//! Figures from PDFs: `paperfig extract` (forced regions, formats, listing), kind=extract
+//! Using figures from PDFs: `paperfig extract` (forced regions, formats, listing), kind=extract
 //! figures in a build (path and citation forms, provenance, keys), and bad PDFs, each a
 //! clear error. The PDFs are made here, with text at known places.
 
@@ -248,10 +248,10 @@ fn citation_without_a_pdf_is_a_located_error() {
         .file("paper.md", &format!("# P\n\n![A](cite:nofile#figure=1)\n\n![B](cite:unknown#figure=2)\n\n{GOOD}"));
     let run = t.run(&["gen"]).code(1);
     run.stderr_has("citation `nofile` has no PDF: its entry in refs.bib has no `file` field")
-        .stderr_has("paper.md:3:7")
+        .stderr_has("paper.md:3:6")
         .stderr_has("add `file = {papers/nofile.pdf}`")
         .stderr_has("no PDF for citation `unknown`: it is in no bibliography (searched refs.bib)")
-        .stderr_has("paper.md:5:7");
+        .stderr_has("paper.md:5:6");
     assert!(t.path("build/figures/fig-good.pdf").is_file(), "the good figure is still built");
 }
 
