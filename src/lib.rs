@@ -22,6 +22,7 @@ pub mod config;
 pub mod diag;
 pub mod digest;
 pub mod emit;
+pub mod extract;
 pub mod fsutil;
 pub mod key;
 pub mod lock;

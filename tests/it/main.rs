@@ -7,5 +7,6 @@ mod cache;
 mod command;
 mod errors;
 mod example;
+mod extract;
 mod formats;
 mod latex;
