@@ -4,16 +4,15 @@
 
 #![no_main]
 
-use std::sync::Arc;
-
 use libfuzzer_sys::fuzz_target;
-use paperfig::extract::{self, crop};
+use paperfig::extract::{Document, crop};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = extract::locate(data);
-    let Ok(pdf) = crop::open(Arc::new(data.to_vec())) else { return };
+    let Ok(doc) = Document::open(data) else { return };
+    let _ = doc.locate();
+    let pdf = doc.pdf();
     let region = crop::Region { page: 1, bbox: [0.0, 0.0, 200.0, 200.0] };
-    let _ = crop::crop_pdf(&pdf, &region);
-    let _ = crop::crop_svg(&pdf, &region);
-    let _ = crop::crop_png(&pdf, &region, 36.0);
+    let _ = crop::crop_pdf(pdf, &region);
+    let _ = crop::crop_svg(pdf, &region);
+    let _ = crop::crop_png(pdf, &region, 36.0);
 });

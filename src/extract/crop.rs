@@ -6,9 +6,10 @@
 //! Regions are in PDF points with the origin at the top-left corner of the page as shown
 //! (crop box, rotation applied), the convention of `extract::locate` and of pdffigures2's
 //! `region_bb`. Every output is a pure function of the input bytes and the region.
+//! The PDF is opened with `extract::Document::open`, which turns bad files into
+//! `ExtractError`s; panics inside the PDF library are caught here too.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 
 use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_interpret::util::TransformExt;
@@ -16,7 +17,7 @@ use hayro::kurbo::Affine;
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
 use hayro::{RenderCache, RenderSettings};
-use hayro_syntax::{LoadPdfError, Pdf};
+use hayro_syntax::Pdf;
 use hayro_write::{ExtractionQuery, pdf_writer};
 use pdf_writer::{Content, Finish, Name, Rect, Ref};
 
@@ -63,29 +64,6 @@ pub enum CropError {
 fn num(v: f64) -> String {
     let r = (v * 100.0).round() / 100.0;
     if r == r.trunc() { format!("{}", r as i64) } else { format!("{r}") }
-}
-
-/// Opens a PDF held in memory. Encrypted, truncated, corrupt and page-less files are
-/// errors, as in `extract::locate`; a panic inside the PDF library is caught.
-pub fn open(bytes: Arc<Vec<u8>>) -> Result<Pdf, ExtractError> {
-    let head = &bytes[..bytes.len().min(1024)];
-    if !head.windows(5).any(|w| w == b"%PDF-") {
-        return Err(ExtractError::NotPdf);
-    }
-    let tail = &bytes[bytes.len().saturating_sub(2048)..];
-    if !tail.windows(5).any(|w| w == b"%%EOF") {
-        return Err(ExtractError::Truncated);
-    }
-    let pdf = match catch_unwind(AssertUnwindSafe(|| Pdf::new(bytes))) {
-        Ok(Ok(pdf)) => pdf,
-        Ok(Err(LoadPdfError::Decryption(_))) => return Err(ExtractError::Encrypted),
-        Ok(Err(LoadPdfError::Invalid)) => return Err(ExtractError::Corrupt("no readable page tree".into())),
-        Err(_) => return Err(ExtractError::Corrupt("the PDF reader failed on this file".into())),
-    };
-    if catch_unwind(AssertUnwindSafe(|| pdf.pages().len())).unwrap_or(0) == 0 {
-        return Err(ExtractError::NoPages);
-    }
-    Ok(pdf)
 }
 
 /// Width and height in points of each page as shown (rotation applied).

@@ -13,10 +13,8 @@
 //! Hosted providers for the same kind read the same `files["pdf"]` and `attrs["figure"]`.
 //! The figure keeps its size in the source PDF: `size=`/`height=` do not scale it.
 
-use std::sync::Arc;
-
 use crate::extract::crop::{self, CropError, Region};
-use crate::extract::{self, ExtractError, FigureKind, Located};
+use crate::extract::{Document, ExtractError, FigureKind, Located};
 use crate::provider::{Artifact, Format, Kind, Provider, ProviderError, Request};
 
 /// Bumped whenever the same request would crop or render differently.
@@ -47,15 +45,15 @@ impl Provider for ExtractProvider {
                 .hint(format!("extract figures read {}", ATTRS.join(", "))));
         }
         let pdf = req.files.get("pdf").ok_or_else(|| ProviderError::new("extract figure has no PDF"))?;
-        let region = region(req, pdf.bytes.as_slice())?;
-        let doc = crop::open(Arc::clone(&pdf.bytes)).map_err(read_error)?;
         let dpi = dpi(req)?;
+        let doc = Document::open(&pdf.bytes).map_err(read_error)?;
+        let region = region(req, &doc)?;
         let mut out = Vec::new();
         for &format in &req.output.formats {
             let bytes = match format {
-                Format::Pdf => crop::crop_pdf(&doc, &region),
-                Format::Png => crop::crop_png(&doc, &region, dpi),
-                Format::Svg => crop::crop_svg(&doc, &region),
+                Format::Pdf => crop::crop_pdf(doc.pdf(), &region),
+                Format::Png => crop::crop_png(doc.pdf(), &region, dpi),
+                Format::Svg => crop::crop_svg(doc.pdf(), &region),
             }
             .map_err(|e| crop_error(e, req))?;
             out.push(Artifact { format, bytes });
@@ -65,7 +63,7 @@ impl Provider for ExtractProvider {
 }
 
 /// The region the request asks for: forced by `page=`/`bbox=`, else located by `figure=`.
-pub fn region(req: &Request, pdf: &[u8]) -> Result<Region, ProviderError> {
+pub fn region(req: &Request, doc: &Document) -> Result<Region, ProviderError> {
     let page = req
         .attr("page")
         .map(|p| {
@@ -93,13 +91,10 @@ pub fn region(req: &Request, pdf: &[u8]) -> Result<Region, ProviderError> {
     };
     let (kind, number) = parse_figure(figure);
     let found = match page {
-        Some(p) => {
-            let mut found = extract::locate(pdf).map_err(read_error)?;
-            found.retain(|l| l.page == p);
-            found
-        }
-        None => extract::locate(pdf).map_err(read_error)?,
-    };
+        Some(p) => doc.locate_page(p),
+        None => doc.locate(),
+    }
+    .map_err(read_error)?;
     let hit = found.iter().find(|l| l.kind == kind && l.figure.eq_ignore_ascii_case(number));
     match hit {
         Some(l) => Ok(Region { page: l.page, bbox: l.bbox }),

@@ -7,6 +7,7 @@ mod cache;
 mod command;
 mod errors;
 mod example;
+mod extract;
 mod extract_use;
 mod formats;
 mod latex;
