@@ -160,7 +160,8 @@ pub fn crop_png(pdf: &Pdf, region: &Region, dpi: f64) -> Result<Vec<u8>, CropErr
     if pw > MAX_PIXELS || ph > MAX_PIXELS {
         return Err(CropError::TooLarge { width: pw, height: ph });
     }
-    let rgba = catch_unwind(AssertUnwindSafe(|| render(pdf, &region, dpi, pw, ph))).map_err(|_| CropError::Failed(region.page))?;
+    let rgba = catch_unwind(AssertUnwindSafe(|| render(pdf, &region, dpi, pw, ph)))
+        .map_err(|_| CropError::Failed(region.page))?;
     encode_png(&rgba, pw, ph, dpi)
 }
 

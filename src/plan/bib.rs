@@ -96,18 +96,16 @@ fn value(text: &str, mut i: usize, close: u8) -> (String, usize) {
             return (out, i);
         }
         match b[i] {
-            b'{' => {
-                match balanced_end(b, i) {
-                    Some(end) => {
-                        out.push_str(&text[i + 1..end - 1]);
-                        i = end;
-                    }
-                    None => {
-                        out.push_str(&text[i + 1..]);
-                        i = b.len();
-                    }
+            b'{' => match balanced_end(b, i) {
+                Some(end) => {
+                    out.push_str(&text[i + 1..end - 1]);
+                    i = end;
                 }
-            }
+                None => {
+                    out.push_str(&text[i + 1..]);
+                    i = b.len();
+                }
+            },
             b'"' => {
                 let mut depth = 0;
                 let mut k = i + 1;
@@ -123,7 +121,8 @@ fn value(text: &str, mut i: usize, close: u8) -> (String, usize) {
                 i = (k + 1).min(b.len());
             }
             _ => {
-                let end = i + text[i..].find(|c: char| c == ',' || c == '#' || c == close as char).unwrap_or(text.len() - i);
+                let end =
+                    i + text[i..].find(|c: char| c == ',' || c == '#' || c == close as char).unwrap_or(text.len() - i);
                 out.push_str(text[i..end].trim());
                 i = end;
             }
@@ -220,7 +219,9 @@ mod tests {
 
     #[test]
     fn malformed_input_does_not_panic() {
-        for text in ["@", "@article", "@article{", "@article{k, title = {unclosé", "@article{k, t = \"x", "@{}", "@x(k,a=#)"] {
+        for text in
+            ["@", "@article", "@article{", "@article{k, title = {unclosé", "@article{k, t = \"x", "@{}", "@x(k,a=#)"]
+        {
             let _ = parse(text);
         }
         assert_eq!(parse("@article{k, a = {b}")[0].fields["a"], "b");

@@ -225,10 +225,7 @@ mod tests {
             caption("p.tex", "\\paperfigextract[figure=2]{he2016}{Residual blocks.}\n").unwrap(),
             "Residual blocks. Reproduced from \\cite{he2016}, Fig. 2."
         );
-        assert_eq!(
-            caption("p.md", "![](papers/rel.pdf#figure=1)\n").unwrap(),
-            "Reproduced from `rel.pdf`, Fig. 1."
-        );
+        assert_eq!(caption("p.md", "![](papers/rel.pdf#figure=1)\n").unwrap(), "Reproduced from `rel.pdf`, Fig. 1.");
         assert_eq!(caption("p.md", "![Maps](cite:k#figure=3&provenance=false)\n").unwrap(), "Maps");
         assert_eq!(
             caption("p.md", "![Maps](cite:k#page=2&bbox=0,0,10,10)\n").unwrap(),
@@ -240,7 +237,10 @@ mod tests {
     fn front_matter_forms() {
         assert_eq!(front_matter_bibliography("---\ntitle: x\nbibliography: refs.bib\n---\n"), ["refs.bib"]);
         assert_eq!(front_matter_bibliography("---\nbibliography: [a.bib, \"b.bib\"]\n---\n"), ["a.bib", "b.bib"]);
-        assert_eq!(front_matter_bibliography("---\nbibliography:\n  - a.bib\n  - b.bib\ntitle: t\n---\n"), ["a.bib", "b.bib"]);
+        assert_eq!(
+            front_matter_bibliography("---\nbibliography:\n  - a.bib\n  - b.bib\ntitle: t\n---\n"),
+            ["a.bib", "b.bib"]
+        );
         assert!(front_matter_bibliography("# no front matter\nbibliography: x.bib\n").is_empty());
         assert!(front_matter_bibliography("---\ntitle: t\n---\nbibliography: late.bib\n").is_empty());
     }

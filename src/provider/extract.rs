@@ -154,7 +154,9 @@ fn not_found(kind: FigureKind, number: &str, page: Option<usize>, found: &[Locat
 
 fn read_error(e: ExtractError) -> ProviderError {
     let hint = match e {
-        ExtractError::Encrypted => "remove the password (for example `qpdf --decrypt in.pdf out.pdf`) and use that copy",
+        ExtractError::Encrypted => {
+            "remove the password (for example `qpdf --decrypt in.pdf out.pdf`) and use that copy"
+        }
         ExtractError::NoSuchPage { .. } => "pages are numbered from 1",
         ExtractError::NoPages => "check that this is the right file",
         _ => "check that the file opens in a PDF viewer; download it again if not",

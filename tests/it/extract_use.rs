@@ -50,7 +50,9 @@ fn raw_pdf(objects: &[&str], trailer: &str) -> Vec<u8> {
     for o in offsets {
         out.extend(format!("{o:010} 00000 n \n").bytes());
     }
-    out.extend(format!("trailer\n<< /Size {} /Root 1 0 R {trailer} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).bytes());
+    out.extend(
+        format!("trailer\n<< /Size {} /Root 1 0 R {trailer} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).bytes(),
+    );
     out
 }
 
@@ -147,7 +149,9 @@ fn cli_bad_flags_and_regions() {
     t.run(&["extract", "s.pdf", "--page", "1", "--bbox", "500,0,600,10", "-o", "o.pdf"])
         .code(1)
         .stderr_has("outside the page (400 x 300 pt)");
-    t.run(&["extract", "s.pdf", "--page", "1", "--bbox", "1,2,3", "-o", "o.pdf"]).code(1).stderr_has("not four numbers");
+    t.run(&["extract", "s.pdf", "--page", "1", "--bbox", "1,2,3", "-o", "o.pdf"])
+        .code(1)
+        .stderr_has("not four numbers");
     t.run(&["extract", "s.pdf", "-o", "o.pdf"]).code(2).stderr_has("--figure N");
     assert!(!t.path("o.pdf").exists());
 }
@@ -257,10 +261,8 @@ fn citation_without_a_pdf_is_a_located_error() {
 
 #[test]
 fn bad_pdf_in_a_build_fails_only_its_figure() {
-    let t = with_pdf("bad.pdf", &encrypted_pdf()).file(
-        "paper.md",
-        &format!("# P\n\n![Locked](bad.pdf#page=1&bbox=0,0,10,10){{#fig:locked}}\n\n{GOOD}"),
-    );
+    let t = with_pdf("bad.pdf", &encrypted_pdf())
+        .file("paper.md", &format!("# P\n\n![Locked](bad.pdf#page=1&bbox=0,0,10,10){{#fig:locked}}\n\n{GOOD}"));
     let run = t.run(&["gen"]).code(1);
     run.stderr_has("the PDF is encrypted").stderr_has("paper.md:3").stderr_has("qpdf --decrypt");
     assert!(t.path("build/figures/fig-good.pdf").is_file());
@@ -300,7 +302,10 @@ fn cli_extracts_a_located_figure_and_names_the_others_when_missing() {
     assert!(text.contains("First attention stage"), "the plot's axis label is in the crop: {text}");
     let visible = text_in(&t.path("fig2.pdf"), [0, 0, 612, 792]);
     assert!(visible.contains("First attention stage"), "{visible}");
-    assert!(!visible.contains("Crossover") && !visible.contains("Introduction"), "body text is clipped away: {visible}");
+    assert!(
+        !visible.contains("Crossover") && !visible.contains("Introduction"),
+        "body text is clipped away: {visible}"
+    );
     t.run(&["extract", pdf, "--figure", "7", "-o", "fig7.pdf"])
         .code(1)
         .stderr_has("no Figure 7 in this PDF")
