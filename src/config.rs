@@ -23,6 +23,9 @@
 //! [providers.pb]                  # hosted figure services (see `providers`)
 //! type = "paperbanana"
 //! api_key_env = "PAPERBANANA_API_KEY"
+//! [extract]                       # kind=extract figures (see guide/extract.md)
+//! bibliography = ["refs.bib"]     # .bib files searched for `cite:KEY`; default: see guide
+//! pdf_dir = "papers"              # `cite:KEY` falls back to papers/KEY.pdf
 //! ```
 
 pub mod providers;
@@ -52,6 +55,15 @@ struct RawConfig {
     defaults: BTreeMap<String, String>,
     runners: Option<toml::Table>,
     providers: Option<toml::Table>,
+    #[serde(default)]
+    extract: RawExtract,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExtract {
+    bibliography: Option<Vec<String>>,
+    pdf_dir: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,6 +109,17 @@ pub struct Config {
     pub runners: runners::Runners,
     /// Hosted figure services (`[providers.NAME]`).
     pub providers: providers::Providers,
+    /// Where `kind=extract` figures find the PDF of a citation key.
+    pub extract: ExtractConfig,
+}
+
+/// `[extract]`: where the PDF of a cited work is found (paths absolute).
+#[derive(Clone, Debug, Default)]
+pub struct ExtractConfig {
+    /// `.bib` files to search; `None` = the source's front matter, else every `.bib` file.
+    pub bibliography: Option<Vec<PathBuf>>,
+    /// A folder holding `<KEY>.pdf` files.
+    pub pdf_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -113,6 +136,7 @@ impl Config {
             defaults: BTreeMap::new(),
             runners: runners::Runners::defaults(),
             providers: providers::Providers::default(),
+            extract: ExtractConfig::default(),
         }
     }
 
@@ -181,6 +205,10 @@ impl Config {
             let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
             Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
         })?;
+        config.extract = ExtractConfig {
+            bibliography: raw.extract.bibliography.map(|b| b.iter().map(|p| root.join(p)).collect()),
+            pdf_dir: raw.extract.pdf_dir.map(|d| root.join(d)),
+        };
         Ok(config)
     }
 }
@@ -266,6 +294,15 @@ mod tests {
         let e = parse("[output]\ndir = \"out\"\n[runners.sh]\ntimeout = 0\n").unwrap_err();
         assert!(e.message.contains("timeout = 0"), "{}", e.message);
         assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
+    }
+
+    #[test]
+    fn extract_section_is_read() {
+        let c = parse("[extract]\nbibliography = [\"refs.bib\"]\npdf_dir = \"papers\"\n").unwrap();
+        assert_eq!(c.extract.bibliography.unwrap(), vec![Path::new("/p/refs.bib")]);
+        assert_eq!(c.extract.pdf_dir.unwrap(), Path::new("/p/papers"));
+        assert!(parse("").unwrap().extract.pdf_dir.is_none());
+        assert!(parse("[extract]\npdfdir = \"x\"\n").unwrap_err().message.contains("pdfdir"));
     }
 
     #[test]

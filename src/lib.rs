@@ -23,6 +23,7 @@ pub mod config;
 pub mod diag;
 pub mod digest;
 pub mod emit;
+pub mod extract;
 pub mod fsutil;
 pub mod key;
 pub mod lock;
@@ -247,7 +248,7 @@ pub fn generate_scanned(
                     d.name.clone(),
                     emit::ManifestFigure {
                         label: d.label.clone(),
-                        caption: d.caption.clone(),
+                        caption: plan::extract::manifest_caption(d),
                         kind: d.kind.to_string(),
                         source: format!("{}:{line}", d.loc.file.name),
                         key: job.key,

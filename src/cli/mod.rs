@@ -6,6 +6,7 @@
 //! cache folder).
 
 mod cache;
+mod extract;
 mod r#gen;
 mod init;
 mod mdbook;
@@ -44,6 +45,8 @@ enum Command {
     Init(init::Args),
     /// The mdBook preprocessor (`[preprocessor.paperfig]` in book.toml runs it).
     Mdbook(mdbook::Args),
+    /// Cut a figure out of a PDF (vector PDF, SVG or PNG), or list the figures it has.
+    Extract(extract::Args),
 }
 
 /// Global flags, checked.
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Cache(cmd) => cache::run(cmd, &global),
         Command::Init(args) => init::run(args, &global),
         Command::Mdbook(args) => mdbook::run(args, &global),
+        Command::Extract(args) => extract::run(args, &global),
     };
     match result {
         Ok(code) => code,

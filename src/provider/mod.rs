@@ -12,6 +12,7 @@
 pub mod command;
 pub mod diagram;
 pub mod hosted;
+pub mod extract;
 pub mod house;
 pub mod plot;
 
@@ -231,5 +232,6 @@ pub fn builtin_providers(config: &crate::config::Config) -> Vec<Arc<dyn Provider
         Arc::new(plot::PlotProvider::new()),
         Arc::new(diagram::DiagramProvider::new()),
         Arc::new(command::CommandProvider::new(config.runners.clone())),
+        Arc::new(extract::ExtractProvider),
     ]
 }

@@ -3,10 +3,11 @@
 
 use crate::util::PaperTest;
 
-const FIGURES: [&str; 14] = [
+const FIGURES: [&str; 15] = [
     "fig:ablation",
     "fig:acc",
     "fig:calibration",
+    "fig:crossover",
     "fig:latency",
     "fig:lengths",
     "fig:memory",

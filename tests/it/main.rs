@@ -7,6 +7,8 @@ mod cache;
 mod command;
 mod errors;
 mod example;
+mod extract;
+mod extract_use;
 mod formats;
 mod hosted;
 mod hosted_banana_papermill;
