@@ -221,7 +221,7 @@ mod tests {
     fn a_superscript_joins_its_line() {
         let mut g = word("x", 72.0, 100.0, 10.0);
         g.extend(word("2", 77.0, 96.5, 7.0));
-        g.extend(word("y", 82.0, 100.0, 10.0));
+        g.extend(word("y", 80.5, 100.0, 10.0));
         let l = lines(&g);
         assert_eq!(l.len(), 1, "{l:?}");
         assert_eq!(l[0].text, "x2y");
