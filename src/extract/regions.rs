@@ -163,17 +163,15 @@ const CLUSTER_GAP: f64 = 10.0;
 /// At most this many nearest-cluster prefixes are proposed (plus the whole region).
 const MAX_PREFIXES: usize = 4;
 
-/// One clipped candidate: its box, whether it holds graphics, and whether its farthest
-/// cluster is text only while nearer ones hold graphics (a code line or a sentence above a
-/// figure, which rarely belongs to it).
+/// One clipped candidate: its box and whether it holds graphics.
 struct Clipped {
     rect: Rect,
     graphic: bool,
-    trailing_text: bool,
 }
 
 /// Clips `region` to its contents: the union of the clusters nearest the caption, for each
-/// number of clusters (the whole region last). Distances run along `side`.
+/// number of clusters (the whole region last), except unions that end in a text-only
+/// cluster beyond graphics. Distances run along `side`.
 fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<Clipped> {
     let mut items = inside(region, contents, caption);
     // Near edge (towards the caption) and far edge of an item, as distances from the caption.
@@ -218,8 +216,13 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<
             rect.x1.min(region.x1 + 2.0),
             rect.y1.min(region.y1 + 2.0),
         );
+        // Text beyond a figure's graphics, apart from them (a code line, a sentence), is
+        // not part of it: such a prefix is no proposal (a later graphic may still be).
+        if graphic_before && !g {
+            continue;
+        }
         if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {
-            out.push(Clipped { rect, graphic, trailing_text: graphic_before && !g });
+            out.push(Clipped { rect, graphic });
         }
     }
     out
@@ -252,9 +255,6 @@ pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, graphi
     (0.25 + area.sqrt()) * prior * adjacency * content
 }
 
-/// Score factor for a proposal whose farthest cluster is text next to a figure's graphics.
-const TRAILING_TEXT_PENALTY: f64 = 0.75;
-
 /// Every proposal for caption `ci`, best first, without duplicates.
 pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     let cap = &input.captions[ci];
@@ -275,10 +275,7 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
         let Some(region) = grow(input, ci, side, span, widen) else { continue };
         for clipped in clip(&region, input.contents, &c, side) {
             let r = clipped.rect;
-            let mut s = score(cap.kind, side, &r, &c, clipped.graphic, &input.text_area);
-            if clipped.trailing_text {
-                s *= TRAILING_TEXT_PENALTY;
-            }
+            let s = score(cap.kind, side, &r, &c, clipped.graphic, &input.text_area);
             if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
