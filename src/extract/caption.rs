@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(p("figure 3: lower case is running text"), None);
         assert_eq!(p("Tableau 3"), None);
         assert_eq!(p("Table of contents"), None);
-        assert_eq!(p("Table 2x"), None);
+        assert_eq!(p("Table 2nd"), None);
         assert_eq!(p("In Figure 3: no"), None);
     }
 

@@ -141,7 +141,7 @@ mod tests {
         let labels =
             vec![Label { figure: "1".into(), kind: FigureKind::Figure, page: 2, bbox: [0.0, 0.0, 100.0, 100.0] }];
         let good = loc("1", 2, [0.0, 0.0, 100.0, 95.0]);
-        assert_eq!(score(&[good.clone()], &labels).true_positives, 1);
+        assert_eq!(score(std::slice::from_ref(&good), &labels).true_positives, 1);
         assert_eq!(score(&[loc("1", 3, good.bbox)], &labels).true_positives, 0);
         assert_eq!(score(&[loc("2", 2, good.bbox)], &labels).true_positives, 0);
         let mut table = good.clone();

@@ -168,7 +168,7 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
             continue;
         }
         let margin = b.lines.iter().all(|&i| p.margin[i]);
-        if margin || is_body(p, b, stats) {
+        if margin || is_body(p, b, stats) || is_heading(p, b, stats) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -176,7 +176,15 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
             }
         }
     }
-    for g in p.graphics() {
+    // Rules under running heads and above footers belong to the page, not to figures.
+    let margin_rule = |g: &Rect| {
+        g.height() < 3.0
+            && p.lines.iter().zip(&p.margin).any(|(l, &m)| {
+                m && ((l.rect.y1 < 0.5 * p.content.height && g.y0 >= l.rect.y0 && g.y1 <= l.rect.y1 + 1.5 * l.size)
+                    || (l.rect.y0 > 0.5 * p.content.height && g.y1 <= l.rect.y1 && g.y0 >= l.rect.y0 - 1.5 * l.size))
+            })
+    };
+    for g in p.graphics().filter(|g| !margin_rule(g)) {
         contents.push(Content { rect: *g, graphic: true });
     }
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
@@ -197,6 +205,11 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
             })
         })
         .collect()
+}
+
+/// Headings: one or two lines in a font clearly larger than the body text.
+fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
+    b.lines.len() <= 2 && b.size >= 1.15 * stats.body_size && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
 }
 
 /// Body text: paragraphs in the body font that fill most of a column.

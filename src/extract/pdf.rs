@@ -70,8 +70,9 @@ impl Collector {
         }) else {
             return;
         };
-        // Page-sized backgrounds and frames say nothing about where figures are.
-        if r.area() > 0.8 * self.page.area() {
+        // Page-sized backgrounds and frames say nothing about where figures are, and
+        // neither do specks (empty paths at the origin, invisible moves).
+        if r.area() > 0.8 * self.page.area() || (r.width() < 1.0 && r.height() < 1.0) {
             return;
         }
         if image { self.out.images.push(r) } else { self.out.paths.push(r) }

@@ -141,34 +141,91 @@ fn grow(input: &PageRegions<'_>, ci: usize, side: Side, span: (f64, f64), widen:
     region
 }
 
-/// The box of the contents inside `region` (each at least 60% inside), and whether any is
-/// a graphic.
-fn clip(region: &Rect, contents: &[Content], caption: &Rect) -> Option<(Rect, bool)> {
-    let mut acc: Option<Rect> = None;
-    let mut graphic = false;
-    for c in contents {
-        if c.rect.contains(caption) {
+/// Contents at least 60% inside `region` (hairlines: centre inside), except any that
+/// cover the caption.
+fn inside<'c>(region: &Rect, contents: &'c [Content], caption: &Rect) -> Vec<&'c Content> {
+    contents
+        .iter()
+        .filter(|c| !c.rect.contains(caption))
+        .filter(|c| {
+            if c.rect.area() > 0.0 {
+                region.intersection(&c.rect).map_or(0.0, |r| r.area()) >= 0.6 * c.rect.area()
+            } else {
+                let (cx, cy) = ((c.rect.x0 + c.rect.x1) / 2.0, (c.rect.y0 + c.rect.y1) / 2.0);
+                cx >= region.x0 && cx <= region.x1 && cy >= region.y0 && cy <= region.y1
+            }
+        })
+        .collect()
+}
+
+/// Whitespace along the growth direction wider than this splits contents into clusters.
+const CLUSTER_GAP: f64 = 10.0;
+/// At most this many nearest-cluster prefixes are proposed (plus the whole region).
+const MAX_PREFIXES: usize = 4;
+
+/// One clipped candidate: its box and whether it holds graphics.
+struct Clipped {
+    rect: Rect,
+    graphic: bool,
+}
+
+/// Clips `region` to its contents: the union of the clusters nearest the caption, for each
+/// number of clusters (the whole region last), except unions that end in a text-only
+/// cluster beyond graphics. Distances run along `side`.
+fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<Clipped> {
+    let mut items = inside(region, contents, caption);
+    // Near edge (towards the caption) and far edge of an item, as distances from the caption.
+    let near = |r: &Rect| match side {
+        Side::Above => caption.y0 - r.y1,
+        Side::Below => r.y0 - caption.y1,
+        Side::Left => caption.x0 - r.x1,
+        Side::Right => r.x0 - caption.x1,
+    };
+    let far = |r: &Rect| match side {
+        Side::Above => caption.y0 - r.y0,
+        Side::Below => r.y1 - caption.y1,
+        Side::Left => caption.x0 - r.x0,
+        Side::Right => r.x1 - caption.x1,
+    };
+    items.sort_by(|a, b| near(&a.rect).total_cmp(&near(&b.rect)));
+    let mut clusters: Vec<(Rect, bool)> = Vec::new();
+    let mut reach = f64::NEG_INFINITY;
+    for c in items {
+        match clusters.last_mut() {
+            Some((r, g)) if near(&c.rect) <= reach + CLUSTER_GAP => {
+                *r = r.union(&c.rect);
+                *g |= c.graphic;
+            }
+            _ => clusters.push((c.rect, c.graphic)),
+        }
+        reach = reach.max(far(&c.rect));
+    }
+    let mut out = Vec::new();
+    let n = clusters.len();
+    let mut acc: Option<(Rect, bool)> = None;
+    for (k, (r, g)) in clusters.iter().enumerate() {
+        let graphic_before = acc.is_some_and(|(_, g)| g);
+        acc = Some(acc.map_or((*r, *g), |(a, ag)| (a.union(r), ag || *g)));
+        if k + 1 > MAX_PREFIXES && k + 1 < n {
             continue;
         }
-        let inside = if c.rect.area() > 0.0 {
-            region.intersection(&c.rect).map_or(0.0, |r| r.area()) >= 0.6 * c.rect.area()
-        } else {
-            let (cx, cy) = ((c.rect.x0 + c.rect.x1) / 2.0, (c.rect.y0 + c.rect.y1) / 2.0);
-            cx >= region.x0 && cx <= region.x1 && cy >= region.y0 && cy <= region.y1
-        };
-        if inside {
-            acc = Some(acc.map_or(c.rect, |a| a.union(&c.rect)));
-            graphic |= c.graphic;
+        let (rect, graphic) = acc.expect("just set");
+        let rect = Rect::new(
+            rect.x0.max(region.x0 - 2.0),
+            rect.y0.max(region.y0 - 2.0),
+            rect.x1.min(region.x1 + 2.0),
+            rect.y1.min(region.y1 + 2.0),
+        );
+        // Text beyond a figure's graphics, apart from them (a code line, a sentence), is
+        // not part of it: such a prefix is no proposal (a later graphic may still be).
+        if graphic_before && !g {
+            continue;
+        }
+        if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {
+            out.push(Clipped { rect, graphic });
         }
     }
-    let r = acc?;
-    let r = Rect::new(
-        r.x0.max(region.x0 - 2.0),
-        r.y0.max(region.y0 - 2.0),
-        r.x1.min(region.x1 + 2.0),
-        r.y1.min(region.y1 + 2.0),
-    );
-    (r.width() >= MIN_WIDTH && r.height() >= MIN_HEIGHT).then_some((r, graphic))
+    out
 }
 
 /// Scores a clipped region: larger, with graphics, close to the caption, on the usual side.
@@ -216,12 +273,14 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     let right = (Side::Right, (c.y0, c.y1), true);
     for (side, span, widen) in variants.into_iter().chain([right]) {
         let Some(region) = grow(input, ci, side, span, widen) else { continue };
-        let Some((r, graphic)) = clip(&region, input.contents, &c) else { continue };
-        let s = score(cap.kind, side, &r, &c, graphic, &input.text_area);
-        if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
-            continue;
+        for clipped in clip(&region, input.contents, &c, side) {
+            let r = clipped.rect;
+            let s = score(cap.kind, side, &r, &c, clipped.graphic, &input.text_area);
+            if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
+                continue;
+            }
+            out.push(Proposal { rect: r, side, score: s });
         }
-        out.push(Proposal { rect: r, side, score: s });
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out

@@ -161,13 +161,13 @@ pub fn blocks(
     blocks
 }
 
-/// Lines in the top or bottom margin of the page that stand apart from the rest of the
+/// Lines in the top or bottom eighth of the page that stand apart from the rest of the
 /// text: running heads, footers and page numbers.
 pub fn margin_lines(lines: &[Line], page_height: f64) -> Vec<bool> {
     let mut out = vec![false; lines.len()];
     for (i, l) in lines.iter().enumerate() {
-        let top = l.rect.y1 < 0.1 * page_height;
-        let bottom = l.rect.y0 > 0.9 * page_height;
+        let top = l.rect.y1 < 0.12 * page_height;
+        let bottom = l.rect.y0 > 0.88 * page_height;
         if !(top || bottom) {
             continue;
         }
@@ -221,7 +221,7 @@ mod tests {
     fn a_superscript_joins_its_line() {
         let mut g = word("x", 72.0, 100.0, 10.0);
         g.extend(word("2", 77.0, 96.5, 7.0));
-        g.extend(word("y", 82.0, 100.0, 10.0));
+        g.extend(word("y", 80.5, 100.0, 10.0));
         let l = lines(&g);
         assert_eq!(l.len(), 1, "{l:?}");
         assert_eq!(l[0].text, "x2y");
