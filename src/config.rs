@@ -19,6 +19,11 @@
 //!
 //! [runners]                       # scripts of kind=command figures (see `runners`)
 //! allow = true
+//!
+//! [build]                         # `paperfig build`: the PDF
+//! main = "paper.md"               # the main document when the folder holds several
+//! dir = "build"                   # where the PDF, .log and generated .tex go
+//! source_date_epoch = 1700000000  # dates in the PDF when neither SOURCE_DATE_EPOCH nor git give one
 //! ```
 
 pub mod runners;
@@ -46,6 +51,16 @@ struct RawConfig {
     #[serde(default)]
     defaults: BTreeMap<String, String>,
     runners: Option<toml::Table>,
+    #[serde(default)]
+    build: RawBuild,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    main: Option<String>,
+    dir: Option<String>,
+    source_date_epoch: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +104,12 @@ pub struct Config {
     pub defaults: BTreeMap<Kind, String>,
     /// Interpreters `kind=command` figures may use, and whether they may run at all.
     pub runners: runners::Runners,
+    /// `[build] main`: the main document, relative to the root.
+    pub build_main: Option<String>,
+    /// `[build] dir`: where `paperfig build` writes the PDF and log (absolute).
+    pub build_dir: PathBuf,
+    /// `[build] source_date_epoch`: the last fallback for dates in the PDF.
+    pub source_date_epoch: Option<u64>,
 }
 
 impl Config {
@@ -104,6 +125,9 @@ impl Config {
             cache_dir: root.join(".paperfig"),
             defaults: BTreeMap::new(),
             runners: runners::Runners::defaults(),
+            build_main: None,
+            build_dir: root.join("build"),
+            source_date_epoch: None,
         }
     }
 
@@ -136,6 +160,11 @@ impl Config {
         if let Some(dir) = raw.output.dir {
             config.output_dir = root.join(dir);
         }
+        config.build_main = raw.build.main;
+        if let Some(dir) = raw.build.dir {
+            config.build_dir = root.join(dir);
+        }
+        config.source_date_epoch = raw.build.source_date_epoch;
         if let Some(dir) = raw.cache.dir {
             config.cache_dir = root.join(dir);
         }
@@ -252,6 +281,16 @@ mod tests {
         let e = parse("[output]\ndir = \"out\"\n[runners.sh]\ntimeout = 0\n").unwrap_err();
         assert!(e.message.contains("timeout = 0"), "{}", e.message);
         assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
+    }
+
+    #[test]
+    fn build_section_is_read() {
+        let c = parse("[build]\nmain = \"paper.tex\"\ndir = \"out\"\nsource_date_epoch = 1700000000\n").unwrap();
+        assert_eq!(c.build_main.as_deref(), Some("paper.tex"));
+        assert_eq!(c.build_dir, Path::new("/p/out"));
+        assert_eq!(c.source_date_epoch, Some(1_700_000_000));
+        assert_eq!(parse("").unwrap().build_dir, Path::new("/p/build"));
+        assert!(parse("[build]\nmian = \"x\"\n").unwrap_err().message.contains("unknown field `mian`"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! | 3. cache | [`store`] | key → hit / miss (local content-addressed store) |
 //! | 4. generate | [`provider`], [`render`] | request → SVG/PDF/PNG artifacts |
 //! | 5. emit | [`emit`], [`lock`] | outputs → `build/figures/`, `manifest.json`, `paperfig.lock` |
+//! | 6. compile | [`compile`] | main `.tex` (or Markdown via its `.tex`) → PDF with the embedded engine |
 //!
 //! [`run`] drives stages 3–5 per figure in parallel; [`cli`] is the command line.
 
@@ -18,6 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod compile;
 pub mod config;
 pub mod diag;
 pub mod digest;
@@ -205,6 +207,9 @@ pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Re
     manifest.write(&config.output_dir).map_err(|e| {
         Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display()))
     })?;
+    for (path, e) in emit::place_latex_package(&project.sources, &config.output_dir) {
+        diagnostics.push(Diagnostic::error(format!("cannot write {}: {e}", path.display())));
+    }
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
     Ok(GenReport { figures, diagnostics })
 }
