@@ -35,6 +35,7 @@ pub mod render;
 pub mod run;
 pub mod scan;
 pub mod store;
+pub mod texwriter;
 
 use std::path::PathBuf;
 

@@ -10,3 +10,4 @@ mod errors;
 mod example;
 mod formats;
 mod latex;
+mod markdown_tex;
