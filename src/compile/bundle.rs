@@ -69,6 +69,16 @@ pub fn rank(rel: &str) -> Option<u8> {
     }
 }
 
+/// Whether a folder (tree-relative) holds nothing the bundle serves.
+fn skip_dir(rel: &str) -> bool {
+    let mut parts = rel.split('/');
+    match (parts.next(), parts.next()) {
+        (Some(top), None) => TOP_SKIP.contains(&top),
+        (Some("tex"), Some(sub)) => !TEX_KEEP.contains(&sub),
+        _ => false,
+    }
+}
+
 /// One indexed file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Entry {
@@ -249,8 +259,7 @@ fn build_index(trees: &[&str], stamp: String) -> Index {
                 return true;
             }
             let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
-            // Skip whole folders that can never match.
-            rank(&format!("{rel}/x")).is_some()
+            !skip_dir(&rel)
         });
         for e in walker.filter_map(Result::ok) {
             if e.file_type().is_dir() {
@@ -303,6 +312,8 @@ mod tests {
         assert_eq!(rank("source/latex/x.dtx"), None);
         assert_eq!(rank("web2c/pdftex/pdflatex.fmt"), None);
         assert_eq!(rank("ls-R"), None);
+        assert!(skip_dir("doc") && skip_dir("tex/latex-dev") && skip_dir("tex/luatex"));
+        assert!(!skip_dir("tex") && !skip_dir("tex/latex") && !skip_dir("fonts") && !skip_dir("tex/latex/base"));
     }
 
     #[test]
