@@ -39,8 +39,11 @@ pub fn build(project: &Project, main: &Path, epoch: Option<u64>) -> Result<Compi
     crate::fsutil::write_if_changed(&tex, paper.tex.as_bytes())
         .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", tex.display())))?;
     let lines: Vec<usize> = (1..=paper.line_map.len()).map(|l| paper.line_map.lookup(l).unwrap_or(0)).collect();
-    let generated =
-        Arc::new(SourceFile { name: crate::scan::relative_name(&project.root, &tex), path: tex.clone(), text: paper.tex });
+    let generated = Arc::new(SourceFile {
+        name: crate::scan::relative_name(&project.root, &tex),
+        path: tex.clone(),
+        text: paper.tex,
+    });
     let map = LineMap {
         files: vec![MappedFile { tex: generated, source: Some((Arc::clone(&source), lines)) }],
         citations: paper.citations,

@@ -196,8 +196,16 @@ pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
         .filter(|m| m.kind == Kind::Error && !is_driver_noise(&m.text))
         .map(|m| parse_error(&m.text))
         .collect();
+    let mut log_errors = log_error_contexts(&out.log);
     for e in &errors {
-        diags.push(tex_error(e, map));
+        let mut e = e.clone();
+        if e.context.is_empty() {
+            // The engine's report may stop at the message; the log has the context.
+            if let Some(i) = log_errors.iter().position(|(m, _)| *m == e.message) {
+                e.context = log_errors.remove(i).1;
+            }
+        }
+        diags.push(tex_error(&e, map));
     }
     if let Some(blg) = &out.blg {
         diags.extend(bibtex_problems(blg, map));
@@ -215,13 +223,89 @@ pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
     diags
 }
 
+/// `! message` blocks of a TeX log with their context lines (`l.5 …` and the line below).
+fn log_error_contexts(log: &str) -> Vec<(String, Vec<String>)> {
+    let lines = unwrap_lines(log);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(msg) = lines[i].strip_prefix("! ") {
+            let message = msg.trim().trim_end_matches('.').to_string();
+            let mut context = Vec::new();
+            let mut j = i + 1;
+            while j < lines.len() && context.len() < 8 {
+                let l = &lines[j];
+                if l.starts_with("! ") || l.starts_with("No pages of output") || l.starts_with("Here is how much") {
+                    break;
+                }
+                if l.starts_with("l.") {
+                    context.push(l.trim_end().to_string());
+                    if let Some(next) = lines.get(j + 1) {
+                        context.push(next.trim_end().to_string());
+                    }
+                    break;
+                }
+                j += 1;
+            }
+            out.push((message, context));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The user's line that a TeX error is about. TeX reports the line it has read up to;
+/// for a missing file that can be past the `\usepackage` (TeX looks ahead for an
+/// optional argument), so the nearest line above that names the file is taken.
+fn refine_missing_file_loc(loc: Loc, file: &str) -> Loc {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let text = &loc.file.text;
+    let mut end = loc.span.start;
+    for _ in 0..4 {
+        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if let Some(at) = text[start..line_end].find(stem) {
+            return Loc::new(&loc.file, start + at..start + at + stem.len());
+        }
+        if start == 0 {
+            break;
+        }
+        end = start - 1;
+    }
+    loc
+}
+
+/// For `l.5 Broken \undefinedmacro`: the span of the last token before the break, when
+/// the location's line starts with the same text.
+fn refine_token_loc(loc: Loc, context: &[String]) -> Loc {
+    let Some(first) = context.first() else { return loc };
+    let Some((_, before)) = first.split_once(' ') else { return loc };
+    let text = &loc.file.text;
+    let line_start = text[..loc.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let line = &text[line_start..line_end];
+    let before = before.trim_start_matches("...");
+    let Some(at) = line.find(before) else { return loc };
+    let end = line_start + at + before.len();
+    let token = match before.rfind('\\') {
+        Some(i) if before[i + 1..].chars().all(char::is_alphabetic) && i + 1 < before.len() => before.len() - i,
+        _ => before.chars().last().map_or(1, char::len_utf8),
+    };
+    Loc::new(&loc.file, end - token..end)
+}
+
 /// tectonic's own summary lines, which repeat what the TeX errors already say.
 fn is_driver_noise(text: &str) -> bool {
     text.starts_with("errors were issued by") || text.starts_with("warnings were issued by")
 }
 
 fn tex_error(e: &TexError, map: &LineMap) -> Diagnostic {
-    let loc = e.file.as_deref().zip(e.line).and_then(|(f, l)| map.locate(f, l));
+    let mut loc = e.file.as_deref().zip(e.line).and_then(|(f, l)| map.locate(f, l));
+    if let Some(file) = missing_file(&e.message) {
+        loc = loc.map(|l| refine_missing_file_loc(l, file));
+    } else if e.file.as_deref().zip(e.line).and_then(|(f, l)| map.locate(f, l)).is_some() {
+        loc = loc.map(|l| refine_token_loc(l, &e.context));
+    }
     let mut d = match missing_file(&e.message) {
         Some(file) => {
             let what = if file.ends_with(".sty") {
@@ -362,6 +446,18 @@ mod tests {
     }
 
     #[test]
+    fn context_comes_from_the_log_and_the_span_is_the_offending_command() {
+        let tex = src("paper.tex", "a\nBroken \\undefinedmacro here.\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let log = "! Undefined control sequence.\nl.2 Broken \\undefinedmacro\n                        here.\nNo pages of output.\n";
+        let out = output(vec![(Kind::Error, "paper.tex:2: Undefined control sequence.")], log, None);
+        let d = &diagnose(&out, &map)[0];
+        assert_eq!(d.location().unwrap(), "paper.tex:2:8");
+        assert_eq!(d.loc.as_ref().unwrap().span.len(), "\\undefinedmacro".len());
+        assert!(d.hints.iter().any(|h| h.contains("l.2 Broken \\undefinedmacro")), "{:?}", d.hints);
+    }
+
+    #[test]
     fn unwraps_lines_broken_at_79_characters() {
         let long = "x".repeat(79);
         assert_eq!(unwrap_lines(&format!("{long}\nyz\nnext")), vec![format!("{long}yz"), "next".to_string()]);
@@ -381,7 +477,16 @@ mod tests {
         );
         let d = &diagnose(&out, &map)[0];
         assert_eq!(d.message, "LaTeX package `siunitx.sty` not found");
-        assert_eq!(d.location().unwrap(), "paper.tex:2:1");
+        assert_eq!(d.location().unwrap(), "paper.tex:2:13");
+        // TeX may report the line after the \usepackage (it looked for an optional argument).
+        let later = output(
+            vec![(Kind::Error, "paper.tex:3: LaTeX Error: File `siunitx.sty' not found.")],
+            "! LaTeX Error: File `siunitx.sty' not found.\n\nl.3 \\begin\n",
+            None,
+        );
+        let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n\\begin{document}\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        assert_eq!(diagnose(&later, &map)[0].location().unwrap(), "paper.tex:2:13");
         assert!(d.hints[0].contains("texlive-science"), "{:?}", d.hints);
         assert!(!d.render().contains("terminal input"));
     }
