@@ -26,6 +26,10 @@
 //! [extract]                       # kind=extract figures (see guide/extract.md)
 //! bibliography = ["refs.bib"]     # .bib files searched for `cite:KEY`; default: see guide
 //! pdf_dir = "papers"              # `cite:KEY` falls back to papers/KEY.pdf
+//! [build]                         # `paperfig build`: the PDF
+//! main = "paper.md"               # the main document when the folder holds several
+//! dir = "build"                   # where the PDF, .log and generated .tex go
+//! source_date_epoch = 1700000000  # dates in the PDF when neither SOURCE_DATE_EPOCH nor git give one
 //! ```
 
 pub mod providers;
@@ -57,6 +61,8 @@ struct RawConfig {
     providers: Option<toml::Table>,
     #[serde(default)]
     extract: RawExtract,
+    #[serde(default)]
+    build: RawBuild,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +70,14 @@ struct RawConfig {
 struct RawExtract {
     bibliography: Option<Vec<String>>,
     pdf_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    main: Option<String>,
+    dir: Option<String>,
+    source_date_epoch: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -120,6 +134,12 @@ pub struct ExtractConfig {
     pub bibliography: Option<Vec<PathBuf>>,
     /// A folder holding `<KEY>.pdf` files.
     pub pdf_dir: Option<PathBuf>,
+    /// `[build] main`: the main document, relative to the root.
+    pub build_main: Option<String>,
+    /// `[build] dir`: where `paperfig build` writes the PDF and log (absolute).
+    pub build_dir: PathBuf,
+    /// `[build] source_date_epoch`: the last fallback for dates in the PDF.
+    pub source_date_epoch: Option<u64>,
 }
 
 impl Config {
@@ -137,6 +157,9 @@ impl Config {
             runners: runners::Runners::defaults(),
             providers: providers::Providers::default(),
             extract: ExtractConfig::default(),
+            build_main: None,
+            build_dir: root.join("build"),
+            source_date_epoch: None,
         }
     }
 
@@ -169,6 +192,11 @@ impl Config {
         if let Some(dir) = raw.output.dir {
             config.output_dir = root.join(dir);
         }
+        config.build_main = raw.build.main;
+        if let Some(dir) = raw.build.dir {
+            config.build_dir = root.join(dir);
+        }
+        config.source_date_epoch = raw.build.source_date_epoch;
         if let Some(dir) = raw.cache.dir {
             config.cache_dir = root.join(dir);
         }
@@ -303,6 +331,16 @@ mod tests {
         assert_eq!(c.extract.pdf_dir.unwrap(), Path::new("/p/papers"));
         assert!(parse("").unwrap().extract.pdf_dir.is_none());
         assert!(parse("[extract]\npdfdir = \"x\"\n").unwrap_err().message.contains("pdfdir"));
+    }
+
+    #[test]
+    fn build_section_is_read() {
+        let c = parse("[build]\nmain = \"paper.tex\"\ndir = \"out\"\nsource_date_epoch = 1700000000\n").unwrap();
+        assert_eq!(c.build_main.as_deref(), Some("paper.tex"));
+        assert_eq!(c.build_dir, Path::new("/p/out"));
+        assert_eq!(c.source_date_epoch, Some(1_700_000_000));
+        assert_eq!(parse("").unwrap().build_dir, Path::new("/p/build"));
+        assert!(parse("[build]\nmian = \"x\"\n").unwrap_err().message.contains("unknown field `mian`"));
     }
 
     #[test]

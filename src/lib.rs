@@ -10,6 +10,7 @@
 //! | 3. cache | [`store`] | key → hit / miss (local content-addressed store) |
 //! | 4. generate | [`provider`], [`render`] | request → SVG/PDF/PNG artifacts |
 //! | 5. emit | [`emit`], [`lock`] | outputs → `build/figures/`, `manifest.json`, `paperfig.lock` |
+//! | 6. compile | [`compile`] | main `.tex` (or Markdown via its `.tex`) → PDF with the embedded engine |
 //!
 //! [`run`] drives stages 3–5 per figure in parallel; [`mdbook`] is the mdBook preprocessor
 //! driver (the same stages on chapter texts); [`cli`] is the command line.
@@ -19,6 +20,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod compile;
 pub mod config;
 pub mod diag;
 pub mod digest;
@@ -277,6 +279,9 @@ pub fn generate_scanned(
     manifest.write(&config.output_dir).map_err(|e| {
         Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display()))
     })?;
+    for (path, e) in emit::place_latex_package(&project.sources, &config.output_dir) {
+        diagnostics.push(Diagnostic::error(format!("cannot write {}: {e}", path.display())));
+    }
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
     Ok(GenReport { figures, diagnostics })
 }

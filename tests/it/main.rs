@@ -5,6 +5,7 @@ mod util;
 
 mod cache;
 mod command;
+mod compile;
 mod errors;
 mod example;
 mod extract;

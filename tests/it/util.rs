@@ -95,6 +95,16 @@ impl PaperTest {
         Run::from(out)
     }
 
+    /// Runs `paperfig ARGS` in the project folder with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(&self.root).env_remove("RUST_BACKTRACE").env_remove("SOURCE_DATE_EPOCH");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().unwrap())
+    }
+
     /// `paperfig gen --json`, whose report must parse.
     pub fn build(&self) -> Run {
         self.run(&["gen", "--json"])
