@@ -125,6 +125,12 @@ pub struct Config {
     pub providers: providers::Providers,
     /// Where `kind=extract` figures find the PDF of a citation key.
     pub extract: ExtractConfig,
+    /// `[build] main`: the main document, relative to the root.
+    pub build_main: Option<String>,
+    /// `[build] dir`: where `paperfig build` writes the PDF and log (absolute).
+    pub build_dir: PathBuf,
+    /// `[build] source_date_epoch`: the last fallback for dates in the PDF.
+    pub source_date_epoch: Option<u64>,
 }
 
 /// `[extract]`: where the PDF of a cited work is found (paths absolute).
@@ -134,12 +140,6 @@ pub struct ExtractConfig {
     pub bibliography: Option<Vec<PathBuf>>,
     /// A folder holding `<KEY>.pdf` files.
     pub pdf_dir: Option<PathBuf>,
-    /// `[build] main`: the main document, relative to the root.
-    pub build_main: Option<String>,
-    /// `[build] dir`: where `paperfig build` writes the PDF and log (absolute).
-    pub build_dir: PathBuf,
-    /// `[build] source_date_epoch`: the last fallback for dates in the PDF.
-    pub source_date_epoch: Option<u64>,
 }
 
 impl Config {

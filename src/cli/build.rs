@@ -29,6 +29,13 @@ pub struct Args {
     /// last git commit's time, else `[build] source_date_epoch`, else now).
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
+    /// Use no network: figures that need a hosted provider fail (cached ones are placed).
+    #[arg(long)]
+    offline: bool,
+    /// Refuse the build if new hosted submissions would cost more than N (each service's
+    /// own unit).
+    #[arg(long, value_name = "N")]
+    max_cost: Option<f64>,
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
@@ -50,7 +57,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     // Figures first, exactly as `paperfig gen`.
     let threads = args.jobs.map_or_else(super::default_threads, usize::from);
     let registry = Registry::for_config(&project.config);
-    let report = crate::generate(&project, &registry, &GenOptions { threads, verbosity: global.verbosity })?;
+    let report = crate::generate(&project, &registry, &GenOptions { threads, verbosity: global.verbosity, offline: args.offline, max_cost: args.max_cost })?;
     if global.verbosity != Verbosity::Quiet && !report.figures.is_empty() {
         let cached = report.figures.len() - report.generated();
         eprintln!("{} figures: {} generated, {cached} cached", report.figures.len(), report.generated());
