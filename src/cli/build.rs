@@ -57,7 +57,11 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     // Figures first, exactly as `paperfig gen`.
     let threads = args.jobs.map_or_else(super::default_threads, usize::from);
     let registry = Registry::for_config(&project.config);
-    let report = crate::generate(&project, &registry, &GenOptions { threads, verbosity: global.verbosity, offline: args.offline, max_cost: args.max_cost })?;
+    let report = crate::generate(
+        &project,
+        &registry,
+        &GenOptions { threads, verbosity: global.verbosity, offline: args.offline, max_cost: args.max_cost },
+    )?;
     if global.verbosity != Verbosity::Quiet && !report.figures.is_empty() {
         let cached = report.figures.len() - report.generated();
         eprintln!("{} figures: {} generated, {cached} cached", report.figures.len(), report.generated());

@@ -11,8 +11,8 @@
 
 pub mod command;
 pub mod diagram;
-pub mod hosted;
 pub mod extract;
+pub mod hosted;
 pub mod house;
 pub mod plot;
 

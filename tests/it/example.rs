@@ -3,7 +3,7 @@
 
 use crate::util::PaperTest;
 
-const FIGURES: [&str; 15] = [
+pub(crate) const FIGURES: [&str; 15] = [
     "fig:ablation",
     "fig:acc",
     "fig:calibration",

@@ -14,5 +14,5 @@ mod formats;
 mod hosted;
 mod hosted_banana_papermill;
 mod latex;
-mod mdbook;
 mod markdown_tex;
+mod mdbook;

@@ -65,7 +65,7 @@ fn example_paper_becomes_latex_and_compiles() {
     t.build().ok();
     let (tex_path, paper) = write_tex(&t);
     let tex = &paper.tex;
-    assert_eq!(tex.matches("\\includegraphics").count(), 12, "every figure is included");
+    assert_eq!(tex.matches("\\includegraphics").count(), crate::example::FIGURES.len(), "every figure is included");
     assert!(!tex.contains("paperfig gen"), "no placeholder is left");
     assert!(tex.contains("\\includegraphics{figures/fig-acc.pdf}"));
     assert!(tex.contains("\\begin{figure*}"), "size=wide figures span both columns");
@@ -87,7 +87,7 @@ fn example_paper_becomes_latex_and_compiles() {
     }
     let dir = tex_path.parent().unwrap();
     let text = compile(dir, "paper");
-    assert!(text.contains("Figure 12"), "twelve numbered figures");
+    assert!(text.contains(&format!("Figure {}", crate::example::FIGURES.len())), "every figure is numbered");
     assert!(text.contains("Table 1"));
     assert!(text.contains("References"));
     assert!(!text.contains("??"), "a reference did not resolve");
@@ -97,7 +97,11 @@ fn example_paper_becomes_latex_and_compiles() {
     let (_, article) = write_tex_as(&t, "article");
     assert!(!article.tex.contains("twocolumn"));
     let text = compile(dir, "article");
-    assert!(text.contains("Figure 12") && text.contains("Table 1") && !text.contains("??"));
+    assert!(
+        text.contains(&format!("Figure {}", crate::example::FIGURES.len()))
+            && text.contains("Table 1")
+            && !text.contains("??")
+    );
 }
 
 /// The TeX line of the first error in a log (`l.42 ...`).
