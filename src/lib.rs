@@ -19,6 +19,7 @@
 // location, hints) and only travel on the error path.
 #![allow(clippy::result_large_err)]
 
+pub mod bib;
 pub mod cli;
 pub mod compile;
 pub mod config;

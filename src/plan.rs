@@ -13,7 +13,6 @@ use crate::key::{key_of, normalize_body};
 use crate::provider::{InputFile, Kind, OutputSpec, PrepareContext, Provider, ProviderError, Request};
 use crate::scan::Directive;
 
-mod bib;
 pub mod extract;
 
 /// Attributes that never reach a provider: they place or size the figure in the document,

@@ -14,7 +14,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{FileCache, bib};
+use super::FileCache;
+use crate::bib;
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::provider::InputFile;

@@ -9,24 +9,7 @@ use crate::diag::{Diagnostic, Loc};
 /// Entry keys of a BibTeX text (`@type{key,` …); `@string`, `@preamble` and `@comment`
 /// are not entries.
 pub fn keys(bib: &str) -> HashSet<String> {
-    let mut out = HashSet::new();
-    let mut rest = bib;
-    while let Some(at) = rest.find('@') {
-        rest = &rest[at + 1..];
-        let kind_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
-        let kind = rest[..kind_len].to_ascii_lowercase();
-        let after = rest[kind_len..].trim_start();
-        if kind.is_empty() || matches!(kind.as_str(), "string" | "preamble" | "comment") {
-            continue;
-        }
-        let Some(body) = after.strip_prefix('{').or_else(|| after.strip_prefix('(')) else { continue };
-        let key_end = body.find([',', '}', ')', '\n']).unwrap_or(body.len());
-        let key = body[..key_end].trim();
-        if !key.is_empty() {
-            out.insert(key.to_string());
-        }
-    }
-    out
+    crate::bib::parse(bib).into_iter().map(|e| e.key).collect()
 }
 
 /// One warning per cited key that none of `files` defines (at its first citation).

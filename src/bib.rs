@@ -1,5 +1,6 @@
-//! Just enough BibTeX to find a citation key's PDF: entries, their keys and fields (braced,
-//! quoted, numbers and `#` concatenation), and the `file` field as written by JabRef
+//! Just enough BibTeX for paperfig (the extract planner and the Markdown writer share it):
+//! entries, their keys and fields (braced, quoted, numbers and `#` concatenation), and the
+//! `file` field as written by JabRef
 //! (`:papers/a.pdf:PDF`), Zotero/Better BibTeX (`Full Text:papers/a.pdf:application/pdf`)
 //! or by hand (`papers/a.pdf`), several files separated by `;`.
 
@@ -46,7 +47,7 @@ pub fn parse(text: &str) -> Vec<Entry> {
                 j += 1;
                 continue;
             }
-            let name_end = j + text[j..].find(|c: char| c == '=' || c == close as char).unwrap_or(text.len() - j);
+            let name_end = j + text[j..].find(['=', close as char]).unwrap_or(text.len() - j);
             if name_end >= b.len() || b[name_end] != b'=' {
                 j = name_end;
                 continue;
@@ -121,8 +122,7 @@ fn value(text: &str, mut i: usize, close: u8) -> (String, usize) {
                 i = (k + 1).min(b.len());
             }
             _ => {
-                let end =
-                    i + text[i..].find(|c: char| c == ',' || c == '#' || c == close as char).unwrap_or(text.len() - i);
+                let end = i + text[i..].find([',', '#', close as char]).unwrap_or(text.len() - i);
                 out.push_str(text[i..end].trim());
                 i = end;
             }
