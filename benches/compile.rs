@@ -52,6 +52,8 @@ fn compare(name: &str, root: &Path, main: &str, tex_dir: &Path, tex: &str) {
     let paperfig = || {
         let mut c = Command::new(BIN);
         c.args(["build", "-q", main]).current_dir(root).env("SOURCE_DATE_EPOCH", "1700000000");
+        // The example's hosted figures: keys of the fakes started in `main`.
+        c.env("PAPERBANANA_API_KEY", "pb_example_key").env("AUTOFIGUREEDIT_API_KEY", "sk-team-example");
         c
     };
     // Warm-up: figures generated, TeX Live indexed, format built and cached.
@@ -99,6 +101,21 @@ fn main() {
     copy_dir(&repo.join("fixtures/latex"), &latex);
     // The example Markdown paper: latexmk compiles the .tex that paperfig wrote (its PDF
     // replaces paperfig's build/paper.pdf, which is no longer needed by then).
+    // The example's hosted figures come from the fakes, on the ports its paperfig.toml names
+    // (generated once in the warm-up build, cached after).
+    let pb = paperfig_fakes::paperbanana::Config {
+        keys: vec![("pb_example_key".into(), Some(1000))],
+        ..paperfig_fakes::paperbanana::Config::default()
+    };
+    let afe = paperfig_fakes::autofigureedit::Config {
+        keys: vec!["sk-team-example".into()],
+        credits: 12_000,
+        ..paperfig_fakes::autofigureedit::Config::default()
+    };
+    let _fakes = (
+        paperfig_fakes::paperbanana::Fake::start(pb, 47811).expect("port 47811 for the PaperBanana fake"),
+        paperfig_fakes::autofigureedit::Fake::start(afe, 47812).expect("port 47812 for the AutoFigureEdit fake"),
+    );
     let example = dir.path().join("example");
     copy_dir(&repo.join("examples/paper"), &example);
     compare("examples/paper/paper.md", &example, "paper.md", &example.join("build"), "paper.tex");
