@@ -391,6 +391,17 @@ mod tests {
         );
     }
 
+    /// A US Letter page with one-inch margins.
+    fn letter_page<'a>(captions: &'a [CaptionBox], blockers: &'a [Rect], contents: &'a [Content]) -> PageRegions<'a> {
+        PageRegions {
+            page: Rect::new(0.0, 0.0, 612.0, 792.0),
+            text_area: Rect::new(72.0, 72.0, 540.0, 720.0),
+            captions,
+            blockers,
+            contents,
+        }
+    }
+
     #[test]
     fn a_proposal_stops_at_body_text_and_clips_to_its_graphics() {
         let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
@@ -399,14 +410,7 @@ mod tests {
             Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true },
             Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true },
         ];
-        let input = PageRegions {
-            page: Rect::new(0.0, 0.0, 612.0, 792.0),
-            text_area: Rect::new(72.0, 72.0, 540.0, 720.0),
-            captions: &captions,
-            blockers: &blockers,
-            contents: &contents,
-        };
-        let best = best_regions(&input);
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
     }
 
@@ -421,14 +425,7 @@ mod tests {
             Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true },
             Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true },
         ];
-        let input = PageRegions {
-            page: Rect::new(0.0, 0.0, 612.0, 792.0),
-            text_area: Rect::new(72.0, 72.0, 540.0, 720.0),
-            captions: &captions,
-            blockers: &blockers,
-            contents: &contents,
-        };
-        let best = best_regions(&input);
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
     }
 }
