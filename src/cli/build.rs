@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{EXIT_FIGURE_ERRORS, Global, print_diagnostics, rel};
-use crate::GenOptions;
 use crate::compile::{self, DocKind, epoch};
 use crate::diag::Diagnostic;
 use crate::plan::Registry;
@@ -22,20 +21,12 @@ pub struct Args {
     /// The paper (a .md or .tex file) or its folder.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Figures to build at once (default: number of CPUs).
-    #[arg(short = 'j', long = "jobs", value_parser = clap::value_parser!(u16).range(1..=256))]
-    jobs: Option<u16>,
     /// Dates in the PDF, in seconds since 1970 (default: $SOURCE_DATE_EPOCH, else the
     /// last git commit's time, else `[build] source_date_epoch`, else now).
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
-    /// Use no network: figures that need a hosted provider fail (cached ones are placed).
-    #[arg(long)]
-    offline: bool,
-    /// Refuse the build if new hosted submissions would cost more than N (each service's
-    /// own unit).
-    #[arg(long, value_name = "N")]
-    max_cost: Option<f64>,
+    #[command(flatten)]
+    flags: super::r#gen::GenFlags,
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
@@ -55,13 +46,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     )?;
 
     // Figures first, exactly as `paperfig gen`.
-    let threads = args.jobs.map_or_else(super::default_threads, usize::from);
     let registry = Registry::for_config(&project.config);
-    let report = crate::generate(
-        &project,
-        &registry,
-        &GenOptions { threads, verbosity: global.verbosity, offline: args.offline, max_cost: args.max_cost },
-    )?;
+    let report = crate::generate(&project, &registry, &args.flags.options(global.verbosity))?;
     if global.verbosity != Verbosity::Quiet && !report.figures.is_empty() {
         let cached = report.figures.len() - report.generated();
         eprintln!("{} figures: {} generated, {cached} cached", report.figures.len(), report.generated());
