@@ -487,16 +487,6 @@ fn missing_key_variable_is_named() {
     assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), 0);
 }
 
-/// Every file under `dir`, recursively.
-fn all_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect()
-}
-
 #[test]
 fn secrets_never_leak() {
     let mut h = Hosted::new();
@@ -524,7 +514,7 @@ fn secrets_never_leak() {
                 run.stderr
             );
         }
-        for file in all_files(&h.t.root) {
+        for file in crate::util::files_under(&h.t.root) {
             let bytes = std::fs::read(&file).unwrap();
             assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "{key} written to {}", file.display());
         }

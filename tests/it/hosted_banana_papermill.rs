@@ -101,11 +101,8 @@ fn everything_written(t: &PaperTest, runs: &[&Run]) -> Vec<u8> {
         all.extend_from_slice(r.stdout.as_bytes());
         all.extend_from_slice(r.stderr.as_bytes());
     }
-    for entry in walkdir::WalkDir::new(&t.root) {
-        let entry = entry.unwrap();
-        if entry.file_type().is_file() {
-            all.extend(std::fs::read(entry.path()).unwrap());
-        }
+    for file in crate::util::files_under(&t.root) {
+        all.extend(std::fs::read(file).unwrap());
     }
     all
 }
