@@ -15,7 +15,13 @@
 //! command = ["julia", "{script}", "{outputs}"]
 //! version = ["julia", "--version"]
 //! extension = "jl"
+//! probe_paths = ["julia", "-e", "println(join(DEPOT_PATH, \"\\n\"))"]
 //! ```
+//!
+//! `probe_paths` prints, one per line, the files and folders whose changes can change what
+//! `version` and `package_version` print (for Python: `sys.path` and its `.pth` files).
+//! With it, probe results are cached in the cache folder until the interpreter or one of
+//! those paths changes (see `provider::command::probe_cache`).
 //!
 //! Placeholders in `command`: `{script}` (the script file), `{out}` (the first output
 //! path), `{outputs}` (one argument per output path), `{out.svg}`/`{out.pdf}`/`{out.png}`.
@@ -37,6 +43,9 @@ pub struct Runner {
     /// Command printing one package's version, with `{package}`; empty = packages unsupported.
     pub package_version: Vec<String>,
     pub packages: Vec<String>,
+    /// Command printing, one per line, the files and folders the version probes read; empty
+    /// = unknown (package probes are then never cached).
+    pub probe_paths: Vec<String>,
     pub env: Vec<String>,
     pub secret_env: Vec<String>,
     pub timeout_secs: f64,
@@ -74,6 +83,7 @@ fn preset(
         version: strings(version),
         package_version: strings(package_version),
         packages: strings(packages),
+        probe_paths: Vec::new(),
         env: Vec::new(),
         secret_env: Vec::new(),
         timeout_secs: DEFAULT_TIMEOUT_SECS,
@@ -82,27 +92,49 @@ fn preset(
     }
 }
 
+/// Where Python finds packages and their metadata: `sys.path`, the site folders (also the
+/// user's, which may not exist yet), their `.pth` files, the interpreter and `pyvenv.cfg`.
+/// `pip install` replaces `*.dist-info` folders, which changes the folder holding them.
+const PY_PATHS: &str = "import glob, os, site, sys
+dirs = [p for p in sys.path if p]
+try:
+    dirs += site.getsitepackages() + [site.getusersitepackages()]
+except Exception:
+    pass
+out = dirs + [sys.executable, os.path.join(sys.prefix, 'pyvenv.cfg')]
+for d in dirs:
+    out += sorted(glob.glob(os.path.join(glob.escape(d), '*.pth')))
+print('\\n'.join(dict.fromkeys(out)))
+";
+
+/// Where R finds packages (installing one replaces its folder in a library) and R itself.
+const R_PATHS: &str = "cat(.libPaths(), R.home(), sep = '\\n')";
+
 /// The built-in runners, none of them allowed until `paperfig.toml` says so.
 pub fn presets() -> BTreeMap<String, Runner> {
     let py_pkg = "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))";
     let r_pkg = "cat(as.character(packageVersion(commandArgs(TRUE)[1])))";
+    let mut python = preset(
+        "python",
+        &["python3", "{script}", "{outputs}"],
+        &["python3", "--version"],
+        &["python3", "-c", py_pkg, "{package}"],
+        &["matplotlib"],
+        "py",
+    );
+    python.probe_paths = strings(&["python3", "-c", PY_PATHS]);
+    let mut r = preset(
+        "r",
+        &["Rscript", "{script}", "{outputs}"],
+        &["Rscript", "--version"],
+        &["Rscript", "-e", r_pkg, "{package}"],
+        &[],
+        "R",
+    );
+    r.probe_paths = strings(&["Rscript", "-e", R_PATHS]);
     [
-        preset(
-            "python",
-            &["python3", "{script}", "{outputs}"],
-            &["python3", "--version"],
-            &["python3", "-c", py_pkg, "{package}"],
-            &["matplotlib"],
-            "py",
-        ),
-        preset(
-            "r",
-            &["Rscript", "{script}", "{outputs}"],
-            &["Rscript", "--version"],
-            &["Rscript", "-e", r_pkg, "{package}"],
-            &[],
-            "R",
-        ),
+        python,
+        r,
         preset("gnuplot", &["gnuplot", "-c", "{script}", "{out}"], &["gnuplot", "--version"], &[], &[], "gp"),
         preset("sh", &["sh", "{script}", "{outputs}"], &[], &[], &[], "sh"),
     ]
@@ -119,6 +151,7 @@ struct RawRunner {
     version: Option<Vec<String>>,
     package_version: Option<Vec<String>>,
     packages: Option<Vec<String>>,
+    probe_paths: Option<Vec<String>>,
     env: Option<Vec<String>>,
     secret_env: Option<Vec<String>>,
     timeout: Option<f64>,
@@ -156,7 +189,7 @@ impl Runners {
                 continue;
             }
             let raw: RawRunner = value.clone().try_into().map_err(|e: toml::de::Error| {
-                err(name, format!("invalid runner `{name}`: {}", e.message()), "runner keys are allow, command, version, package_version, packages, env, secret_env, timeout, max_output_mb, extension")
+                err(name, format!("invalid runner `{name}`: {}", e.message()), "runner keys are allow, command, version, package_version, packages, probe_paths, env, secret_env, timeout, max_output_mb, extension")
             })?;
             let is_new = !runners.contains_key(name);
             if is_new && raw.command.is_none() {
@@ -195,6 +228,16 @@ impl Runners {
             }
             if let Some(p) = raw.packages {
                 r.packages = p;
+            }
+            if let Some(p) = raw.probe_paths {
+                if p.first().is_some_and(|a| a.is_empty()) {
+                    return Err(err(
+                        "probe_paths",
+                        format!("runner `{name}`: `probe_paths` names no program"),
+                        "the first item is the program to run, e.g. [\"python3\", \"-c\", \"...\"]; [] turns it off",
+                    ));
+                }
+                r.probe_paths = p;
             }
             if !r.packages.is_empty() && !r.package_version.iter().any(|a| a.contains("{package}")) {
                 return Err(err(
@@ -338,6 +381,7 @@ mod tests {
             ("[runners.sh]\nsecret_env = [\"A-B\"]\n", "secret_env"),
             ("[runners.sh]\npackages = [\"x\"]\n", "packages"),
             ("[runners.sh]\nextension = \".sh\"\n", "extension"),
+            ("[runners.sh]\nprobe_paths = [\"\"]\n", "probe_paths"),
             ("[runners.sh]\ntimeuot = 1\n", "sh"),
         ];
         for (text, key) in cases {

@@ -231,7 +231,7 @@ pub fn builtin_providers(config: &crate::config::Config) -> Vec<Arc<dyn Provider
     vec![
         Arc::new(plot::PlotProvider::new()),
         Arc::new(diagram::DiagramProvider::new()),
-        Arc::new(command::CommandProvider::new(config.runners.clone())),
+        Arc::new(command::CommandProvider::new(config.runners.clone()).with_probe_cache(config.cache_dir.clone())),
         Arc::new(extract::ExtractProvider),
     ]
 }

@@ -4,7 +4,7 @@
 //! Plan time (`prepare`): the runner must be allowed by `paperfig.toml`; declared `inputs`
 //! (files and globs) are read into the request as `input:<relative path>` files; the
 //! runner's command, its version and the versions of listed packages (probed once per
-//! process and runner), the values of declared environment variables and the names of
+//! process and runner, cached between builds by `probe_cache`), the values of declared environment variables and the names of
 //! secret ones go into `Request::extra`. So the key covers everything the script can
 //! legitimately see.
 //!
@@ -17,12 +17,13 @@
 mod check;
 mod exec;
 mod probe;
+mod probe_cache;
 
 use check::{derive, line_range, script_line, stderr_block, undeclared, validate};
 use probe::{not_installed, probe};
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -56,6 +57,8 @@ pub struct CommandProvider {
     env: EnvLookup,
     /// Probed key material per runner, once per process.
     probes: Mutex<HashMap<String, Probe>>,
+    /// The cache folder keeping probe results between processes (`probe_cache`).
+    probe_cache: Option<PathBuf>,
 }
 
 /// A runner's probed key material (`runner.version`, `runner.package.NAME`), or why not.
@@ -68,7 +71,14 @@ impl CommandProvider {
 
     /// With declared and secret environment variables read through `env`.
     pub fn with_env(runners: Runners, env: EnvLookup) -> CommandProvider {
-        CommandProvider { runners, env, probes: Mutex::new(HashMap::new()) }
+        CommandProvider { runners, env, probes: Mutex::new(HashMap::new()), probe_cache: None }
+    }
+
+    /// Keeps probe results in `cache_dir` (paperfig's cache folder) between processes,
+    /// revalidated by `stat` (see `probe_cache`).
+    pub fn with_probe_cache(mut self, cache_dir: PathBuf) -> CommandProvider {
+        self.probe_cache = Some(cache_dir);
+        self
     }
 
     fn runner(&self, req: &Request) -> Result<&Runner, ProviderError> {
@@ -85,10 +95,17 @@ impl CommandProvider {
         })
     }
 
-    /// The runner's version and package versions, probed once per process.
+    /// The runner's version and package versions, probed once per process (and reused
+    /// across processes while nothing they depend on changed, when there is a cache).
     fn probe(&self, r: &Runner) -> Probe {
         let mut probes = self.probes.lock().unwrap_or_else(|p| p.into_inner());
-        probes.entry(r.name.clone()).or_insert_with(|| probe(r)).clone()
+        probes
+            .entry(r.name.clone())
+            .or_insert_with(|| match &self.probe_cache {
+                Some(dir) => probe_cache::probe_cached(dir, r),
+                None => probe(r),
+            })
+            .clone()
     }
 }
 

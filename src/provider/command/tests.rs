@@ -18,6 +18,8 @@ struct Proj {
     root: PathBuf,
     /// The fake environment declared variables are read from.
     env: Arc<Mutex<HashMap<String, String>>>,
+    /// The cache folder for probe results, if probes are cached.
+    probe_cache: Option<PathBuf>,
 }
 
 const CONFIG: &str = "[runners]\nallow = true\n";
@@ -27,7 +29,7 @@ impl Proj {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("proj");
         std::fs::create_dir_all(root.join("data")).unwrap();
-        let p = Proj { _dir: dir, root, env: Arc::default() };
+        let p = Proj { _dir: dir, root, env: Arc::default(), probe_cache: None };
         p.write("data/a.csv", "x,y\n1,2\n");
         p.write("data/b.csv", "x,y\n3,4\n");
         p
@@ -48,8 +50,11 @@ impl Proj {
         });
         let config = Config::parse(&self.root, &file).unwrap();
         let env = self.env.clone();
-        let provider =
+        let mut provider =
             CommandProvider::with_env(config.runners.clone(), Arc::new(move |n| env.lock().unwrap().get(n).cloned()));
+        if let Some(dir) = &self.probe_cache {
+            provider = provider.with_probe_cache(dir.clone());
+        }
         let registry = Registry::new(vec![Arc::new(provider)]);
         let scan = scan_files(&self.root, &[self.root.join("paper.md")]);
         assert!(scan.diagnostics.is_empty());
@@ -200,6 +205,80 @@ fn runner_and_package_versions_are_inputs() {
     // A listed package that is missing is an error naming it.
     let bad = cfg.replace(&format!("cat {} #", pkg.display()), "exit 1 #");
     assert!(p.error(&bad, "runner=tool", BODY).contains("version of package `numpy`"));
+}
+
+/// A fake interpreter: `sh tool.sh --version` prints the version written in the script,
+/// `--package P` the version in the name of `site/P-*.dist-info`, `--paths` the files and
+/// folders those depend on; every run appends a line to `runs.log`.
+struct FakeRunner {
+    dir: PathBuf,
+}
+
+impl FakeRunner {
+    fn new(p: &Proj) -> FakeRunner {
+        let dir = p.root.parent().unwrap().join("fake-runner");
+        std::fs::create_dir_all(dir.join("site/pkg-2.0.dist-info")).unwrap();
+        let f = FakeRunner { dir };
+        f.set_version("1.0");
+        f
+    }
+    fn script(&self) -> PathBuf {
+        self.dir.join("tool.sh")
+    }
+    /// Replaces the script (a new file, as an upgrade installs it) by one printing `v`.
+    fn set_version(&self, v: &str) {
+        let d = self.dir.display();
+        let text = format!(
+            "echo run >> {d}/runs.log\ncase \"$1\" in\n  --version) echo \"tool {v}\" ;;\n  --package) ls {d}/site | sed -n \"s/^$2-\\(.*\\)\\.dist-info$/\\1/p\" ;;\n  --paths) echo {d}/tool.sh; echo {d}/site ;;\nesac\n"
+        );
+        std::fs::write(self.dir.join("tool.new"), text).unwrap();
+        std::fs::rename(self.dir.join("tool.new"), self.script()).unwrap();
+    }
+    fn runs(&self) -> usize {
+        std::fs::read_to_string(self.dir.join("runs.log")).map_or(0, |t| t.lines().count())
+    }
+    fn config(&self) -> String {
+        let s = self.script().display().to_string();
+        format!(
+            "[runners]\nallow = true\n[runners.tool]\ncommand = [\"sh\", \"{{script}}\"]\nversion = [\"sh\", \"{s}\", \"--version\"]\npackage_version = [\"sh\", \"{s}\", \"--package\", \"{{package}}\"]\npackages = [\"pkg\"]\nprobe_paths = [\"sh\", \"{s}\", \"--paths\"]\n"
+        )
+    }
+}
+
+#[test]
+fn cached_probes_are_reused_until_the_runner_or_a_package_folder_changes() {
+    let mut p = Proj::new();
+    p.probe_cache = Some(p.root.join(".paperfig"));
+    let fake = FakeRunner::new(&p);
+    let cfg = fake.config();
+    // Files younger than the racy window are never trusted: let them age.
+    std::thread::sleep(probe_cache::RACY + Duration::from_millis(100));
+    let k = p.key(&cfg, "runner=tool", BODY);
+    let extra = &p.plan(&cfg, "runner=tool", BODY).jobs[0].request.extra;
+    assert_eq!((extra["runner.version"].as_str(), extra["runner.package.pkg"].as_str()), ("tool 1.0", "2.0"));
+    let runs = fake.runs();
+    assert!(runs >= 3, "paths, version and package probed: {runs} runs");
+    // Every plan builds a new provider (a new process, as far as probing goes).
+    assert_eq!(p.key(&cfg, "runner=tool", BODY), k);
+    assert_eq!(fake.runs(), runs, "an unchanged runner is not probed again");
+
+    fake.set_version("1.1");
+    let k2 = p.key(&cfg, "runner=tool", BODY);
+    assert_ne!(k2, k, "a changed interpreter file is probed again");
+    assert!(fake.runs() > runs);
+
+    std::fs::rename(fake.dir.join("site/pkg-2.0.dist-info"), fake.dir.join("site/pkg-2.1.dist-info")).unwrap();
+    let before = fake.runs();
+    let k3 = p.key(&cfg, "runner=tool", BODY);
+    assert_ne!(k3, k2, "a replaced package folder is probed again");
+    assert!(fake.runs() > before);
+    assert_eq!(p.plan(&cfg, "runner=tool", BODY).jobs[0].request.extra["runner.package.pkg"], "2.1");
+
+    // Without a cache every process probes.
+    p.probe_cache = None;
+    let before = fake.runs();
+    assert_eq!(p.key(&cfg, "runner=tool", BODY), k3);
+    assert!(fake.runs() > before);
 }
 
 #[test]
