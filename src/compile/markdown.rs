@@ -1,7 +1,8 @@
 //! Markdown papers: the LaTeX writer (`texwriter`) turns the paper into
 //! `<build dir>/<stem>.tex`, which is compiled like a LaTeX paper; TeX's messages about
 //! lines of the generated file are mapped back to Markdown lines through the writer's
-//! line map, and the writer's citation list locates undefined citations.
+//! line map, and the writer's citation list locates undefined citations. A key the writer
+//! already reported at its citation is not listed again from TeX's log.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub fn build(project: &Project, main: &Path, epoch: Option<u64>) -> Result<Compi
     let map = LineMap {
         files: vec![MappedFile { tex: generated, source: Some((Arc::clone(&source), lines)) }],
         citations: paper.citations,
+        reported_citations: paper.reported_citations,
     };
     let mut compiled = compile_tex(project, &tex, &map, epoch)?;
     let mut diagnostics = paper.warnings;

@@ -158,5 +158,5 @@ pub fn latex_line_map(project: &Project, main: &Path) -> LineMap {
             files.push(MappedFile { tex: f, source: None });
         }
     }
-    LineMap { files, citations: Vec::new() }
+    LineMap { files, citations: Vec::new(), reported_citations: Vec::new() }
 }

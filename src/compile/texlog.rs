@@ -28,6 +28,9 @@ pub struct LineMap {
     pub files: Vec<MappedFile>,
     /// Citation keys with where the user wrote them (Markdown papers).
     pub citations: Vec<(String, Loc)>,
+    /// Citation keys already reported at the citation (by the Markdown writer); the
+    /// log's undefined-citation warning leaves them out.
+    pub reported_citations: Vec<String>,
 }
 
 impl LineMap {
@@ -387,6 +390,7 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
             }
         }
     }
+    cites.retain(|k| !map.reported_citations.contains(k));
     let mut out = Vec::new();
     let by_key: HashMap<&str, &Loc> = map.citations.iter().map(|(k, l)| (k.as_str(), l)).collect();
     if !cites.is_empty() {
@@ -448,7 +452,8 @@ mod tests {
     #[test]
     fn context_comes_from_the_log_and_the_span_is_the_offending_command() {
         let tex = src("paper.tex", "a\nBroken \\undefinedmacro here.\n");
-        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let map =
+            LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
         let log = "! Undefined control sequence.\nl.2 Broken \\undefinedmacro\n                        here.\nNo pages of output.\n";
         let out = output(vec![(Kind::Error, "paper.tex:2: Undefined control sequence.")], log, None);
         let d = &diagnose(&out, &map)[0];
@@ -466,7 +471,8 @@ mod tests {
     #[test]
     fn missing_package_names_the_file_and_debian_package() {
         let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n");
-        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let map =
+            LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
         let out = output(
             vec![(
                 Kind::Error,
@@ -485,7 +491,8 @@ mod tests {
             None,
         );
         let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n\\begin{document}\n");
-        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let map =
+            LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
         assert_eq!(diagnose(&later, &map)[0].location().unwrap(), "paper.tex:2:13");
         assert!(d.hints[0].contains("texlive-science"), "{:?}", d.hints);
         assert!(!d.render().contains("terminal input"));
@@ -495,7 +502,11 @@ mod tests {
     fn generated_tex_lines_map_to_markdown_lines() {
         let md = src("paper.md", "# Title\n\nSome text\n\n```{=latex}\n\\foo\n```\n");
         let tex = src("build/paper.tex", "\\begin{document}\nSome text\n\\foo\n\\end{document}\n");
-        let map = LineMap { files: vec![MappedFile { tex, source: Some((md, vec![0, 3, 6, 0])) }], citations: vec![] };
+        let map = LineMap {
+            files: vec![MappedFile { tex, source: Some((md, vec![0, 3, 6, 0])) }],
+            citations: vec![],
+            reported_citations: vec![],
+        };
         assert_eq!(map.locate("paper.tex", 3).unwrap().display(), "paper.md:6:1");
         assert_eq!(map.locate("./paper.tex", 2).unwrap().display(), "paper.md:3:1");
         // Template lines have no Markdown counterpart: the generated file is named.
@@ -506,7 +517,8 @@ mod tests {
     #[test]
     fn undefined_citations_become_one_warning_listing_the_keys() {
         let tex = src("paper.tex", "text \\cite{ghost} and \\cite{phantom}\n");
-        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let map =
+            LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
         let log = "LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n\
                    LaTeX Warning: Citation `phantom' on page 1 undefined on input line 1.\n\
                    LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n";
@@ -520,9 +532,28 @@ mod tests {
     }
 
     #[test]
+    fn citations_the_writer_reported_are_not_listed_again() {
+        let tex = src("paper.tex", "text \\cite{ghost} and \\cite{phantom}\n");
+        let log = "LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n\
+                   LaTeX Warning: Citation `phantom' on page 1 undefined on input line 1.\n";
+        let mut out = output(vec![], log, None);
+        out.failure = None;
+        let map = |reported: &[&str]| LineMap {
+            files: vec![MappedFile { tex: tex.clone(), source: None }],
+            citations: vec![],
+            reported_citations: reported.iter().map(|k| k.to_string()).collect(),
+        };
+        let diags = diagnose(&out, &map(&["ghost"]));
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].message, "undefined citation: `phantom`");
+        assert!(diagnose(&out, &map(&["ghost", "phantom"])).is_empty());
+    }
+
+    #[test]
     fn missing_bibliography_file_is_an_error() {
         let tex = src("paper.tex", "\\bibliography{nowhere}\n");
-        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let map =
+            LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
         let mut out = output(vec![], "", Some("I couldn't open database file nowhere.bib\n"));
         out.failure = None;
         let d = &diagnose(&out, &map)[0];

@@ -12,8 +12,9 @@ pub fn keys(bib: &str) -> HashSet<String> {
     crate::bib::parse(bib).into_iter().map(|e| e.key).collect()
 }
 
-/// One warning per cited key that none of `files` defines (at its first citation).
-pub fn undefined(files: &[PathBuf], citations: &[(String, Loc)]) -> Vec<Diagnostic> {
+/// The cited keys that none of `files` defines, and one warning for each (at its first
+/// citation).
+pub fn undefined(files: &[PathBuf], citations: &[(String, Loc)]) -> (Vec<String>, Vec<Diagnostic>) {
     let mut known = HashSet::new();
     for f in files {
         if let Ok(text) = std::fs::read_to_string(f) {
@@ -26,6 +27,7 @@ pub fn undefined(files: &[PathBuf], citations: &[(String, Loc)]) -> Vec<Diagnost
             first.entry(key).or_insert(loc);
         }
     }
+    let missing: Vec<String> = first.keys().map(|k| k.to_string()).collect();
     let names: Vec<String> =
         files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
     let mut out: Vec<(usize, Diagnostic)> = first
@@ -38,7 +40,7 @@ pub fn undefined(files: &[PathBuf], citations: &[(String, Loc)]) -> Vec<Diagnost
         })
         .collect();
     out.sort_by_key(|(at, _)| *at);
-    out.into_iter().map(|(_, d)| d).collect()
+    (missing, out.into_iter().map(|(_, d)| d).collect())
 }
 
 #[cfg(test)]

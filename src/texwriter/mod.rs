@@ -66,6 +66,9 @@ pub struct TexPaper {
     /// reference to an unknown id, an id defined twice, an image that cannot be included,
     /// an undefined footnote, dropped HTML, unknown front matter keys.
     pub warnings: Vec<Diagnostic>,
+    /// Cited keys that `warnings` already reports at the citation (not in the
+    /// bibliography, or no bibliography at all), so TeX's log need not list them again.
+    pub reported_citations: Vec<String>,
 }
 
 /// Writes the Markdown paper `source` as LaTeX.
@@ -142,10 +145,18 @@ pub fn write_paper(
     let mut warnings = fm.warnings;
     let (citations, more) = w.finish();
     warnings.extend(more);
+    let mut reported_citations = Vec::new();
     if !bibliography.is_empty() {
-        warnings.extend(bib::undefined(&bibliography, &citations));
+        let (keys, found) = bib::undefined(&bibliography, &citations);
+        reported_citations = keys;
+        warnings.extend(found);
     }
     if bibliography.is_empty() {
+        for (key, _) in &citations {
+            if !reported_citations.contains(key) {
+                reported_citations.push(key.clone());
+            }
+        }
         if let Some((key, loc)) = citations.first() {
             warnings.push(
                 Diagnostic::warning(format!("citation `@{key}` but the front matter names no bibliography"))
@@ -154,7 +165,7 @@ pub fn write_paper(
             );
         }
     }
-    Ok(TexPaper { tex, line_map, bibliography, citations, warnings })
+    Ok(TexPaper { tex, line_map, bibliography, citations, warnings, reported_citations })
 }
 
 /// A `figure_file` for `write_paper` from a figures folder and its manifest: the figure's

@@ -175,6 +175,20 @@ fn undefined_citation_is_one_warning_listing_the_keys() {
 }
 
 #[test]
+fn a_markdown_papers_unknown_citation_is_reported_once_at_the_citation() {
+    let t = with_shared_cache(
+        PaperTest::new()
+            .file("paper.md", "---\ntitle: Cites\nbibliography: refs.bib\n---\n\nKnown [@real], unknown [@ghost].\n"),
+    )
+    .file("refs.bib", "@misc{real, title={Real}, author={A. Author}, year={2020}}\n");
+    let run = build(&t, &["paper.md"]).ok();
+    let run = run.stderr_has("citation `@ghost` is not in the bibliography").stderr_has("paper.md:6:");
+    assert_eq!(run.stderr.matches("is not in the bibliography").count(), 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("undefined citation"), "TeX's log repeats it:\n{}", run.stderr);
+    assert!(t.path("build/paper.pdf").is_file());
+}
+
+#[test]
 fn missing_bibliography_file_is_an_error() {
     let t = tex(
         "\\documentclass{article}\n\\begin{document}\nSee \\cite{x}.\n\\bibliographystyle{plain}\n\\bibliography{nowhere}\n\\end{document}\n",
