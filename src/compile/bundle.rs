@@ -95,7 +95,8 @@ struct Index {
     files: HashMap<String, Entry>,
 }
 
-/// The installed TeX Live trees as a bundle.
+/// The installed TeX Live trees as a bundle (cheap to clone: the index is shared).
+#[derive(Clone)]
 pub struct TexLiveBundle {
     index: std::sync::Arc<Index>,
     memory: HashMap<String, Vec<u8>>,
@@ -131,6 +132,11 @@ impl TexLiveBundle {
     /// has none.
     pub fn add_seed_file(&mut self, name: &str, bytes: Vec<u8>) {
         self.seeds.insert(name.to_string(), bytes);
+    }
+
+    /// Forgets the seed files (before seeding another run).
+    pub fn clear_seed_files(&mut self) {
+        self.seeds.clear();
     }
 
     /// Where a name resolves on disk, if it is indexed (tests, diagnostics).

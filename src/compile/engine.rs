@@ -82,6 +82,7 @@ pub struct EngineOutput {
 #[derive(Default)]
 struct Collect {
     messages: Vec<EngineMessage>,
+    timer: Timer,
 }
 
 impl StatusBackend for Collect {
@@ -95,10 +96,42 @@ impl StatusBackend for Collect {
         if let Some(e) = err {
             text.push_str(&format!(": {e:#}"));
         }
+        self.timer.lap(&text);
         self.messages.push(EngineMessage { kind, text });
     }
 
     fn dump_error_logs(&mut self, _output: &[u8]) {}
+}
+
+/// Whether a run that read `seeds` left them as it found them: each kept file it wrote
+/// (or left unwritten) equals the one it read.
+fn settled(seeds: &[(String, Vec<u8>)], files: &tectonic::io::memory::MemoryFileCollection, stem: &str) -> bool {
+    AUX_EXTENSIONS.iter().all(|ext| {
+        let name = format!("{stem}.{ext}");
+        let before = seeds.iter().find(|(f, _)| *f == name).map(|(_, b)| b.as_slice());
+        let after = files.get(&name).map(|f| f.data.as_slice());
+        before == after
+    })
+}
+
+/// `PAPERFIG_TIMINGS=1`: the engine's steps with the time since the build started, on
+/// stderr (for profiling; see guide/building.md).
+#[derive(Clone, Default)]
+struct Timer {
+    start: Option<std::time::Instant>,
+}
+
+impl Timer {
+    fn from_env() -> Timer {
+        let on = std::env::var_os("PAPERFIG_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0");
+        Timer { start: on.then(std::time::Instant::now) }
+    }
+
+    fn lap(&self, what: &str) {
+        if let Some(start) = self.start {
+            eprintln!("timing: {:>7.1} ms  {}", start.elapsed().as_secs_f64() * 1000.0, what.trim_end_matches(" ..."));
+        }
+    }
 }
 
 /// The format cache folder inside paperfig's cache.
@@ -108,17 +141,26 @@ pub fn format_dir(cache_dir: &Path) -> PathBuf {
 
 /// Compiles `job.main` to PDF. `Err` is for problems before TeX runs (no TeX Live);
 /// TeX errors are in the output's `failure` and `messages`.
+///
+/// With last build's intermediate files, one TeX pass (then BibTeX, then xdvipdfmx) is
+/// tried first: when every kept file TeX read equals the one it wrote (the `.bbl` after
+/// BibTeX included), the references have settled and that pass's PDF is final, as latexmk
+/// would decide. Otherwise (and from scratch) tectonic's own rerun logic runs, seeded with
+/// the newest files.
 pub fn compile(job: &EngineJob) -> Result<EngineOutput, String> {
+    let timer = Timer::from_env();
     let mut bundle = TexLiveBundle::open(&job.cache_dir)?;
+    timer.lap("bundle index and latex.ltx");
     for (name, bytes) in &job.memory_files {
         bundle.add_memory_file(name, bytes.clone());
     }
     let name_for_aux = job.main.file_stem().and_then(|s| s.to_str()).unwrap_or("paper").to_string();
+    let mut seeds: Vec<(String, Vec<u8>)> = Vec::new();
     if let Some(dir) = &job.aux_dir {
         for ext in AUX_EXTENSIONS {
             let file = format!("{name_for_aux}.{ext}");
             if let Ok(bytes) = std::fs::read(dir.join(&file)) {
-                bundle.add_seed_file(&file, bytes);
+                seeds.push((file, bytes));
             }
         }
     }
@@ -134,30 +176,56 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, String> {
             job.epoch
                 .unwrap_or_else(|| SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())),
         );
-
-    let mut status = Collect::default();
-    let mut builder = ProcessingSessionBuilder::default();
-    builder
-        .bundle(Box::new(bundle))
-        .primary_input_path(&job.main)
-        .tex_input_name(&name)
-        .format_name(FORMAT_NAME)
-        .format_cache_path(&formats)
-        .do_not_write_output_files()
-        .keep_logs(true)
-        .pass(PassSetting::Default)
-        .build_date(date)
-        .unstables(UnstableOptions { deterministic_mode: true, ..Default::default() })
-        .shell_escape_disabled();
+    let session = |seeds: &[(String, Vec<u8>)], one_pass: bool| {
+        let mut bundle = bundle.clone();
+        bundle.clear_seed_files();
+        for (file, bytes) in seeds {
+            bundle.add_seed_file(file, bytes.clone());
+        }
+        let mut status = Collect { timer: timer.clone(), ..Collect::default() };
+        let mut builder = ProcessingSessionBuilder::default();
+        builder
+            .bundle(Box::new(bundle))
+            .primary_input_path(&job.main)
+            .tex_input_name(&name)
+            .format_name(FORMAT_NAME)
+            .format_cache_path(&formats)
+            .do_not_write_output_files()
+            .keep_logs(true)
+            .pass(PassSetting::Default)
+            .build_date(date)
+            .unstables(UnstableOptions { deterministic_mode: true, ..Default::default() })
+            .shell_escape_disabled();
+        if one_pass {
+            builder.reruns(0);
+        }
+        let (result, files) = match builder.create(&mut status) {
+            Ok(mut session) => {
+                let result = session.run(&mut status);
+                (result, session.into_file_data())
+            }
+            Err(e) => (Err(e), Default::default()),
+        };
+        timer.lap(if one_pass { "one pass with kept files done" } else { "passes done" });
+        (result, files, status.messages)
+    };
 
     let guard = ENGINE_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let (result, files) = match builder.create(&mut status) {
-        Ok(mut session) => {
-            let result = session.run(&mut status);
-            (result, session.into_file_data())
+    let mut run = None;
+    if !seeds.is_empty() {
+        let (result, files, messages) = session(&seeds, true);
+        if result.is_err() || settled(&seeds, &files, &stem) {
+            run = Some((result, files, messages));
+        } else {
+            // The references moved: go on from the files this pass wrote.
+            seeds = AUX_EXTENSIONS
+                .iter()
+                .map(|ext| format!("{stem}.{ext}"))
+                .filter_map(|f| files.get(&f).map(|d| (f, d.data.clone())))
+                .collect();
         }
-        Err(e) => (Err(e), Default::default()),
-    };
+    }
+    let (result, files, messages) = run.unwrap_or_else(|| session(&seeds, false));
     drop(guard);
 
     let mut out = EngineOutput {
@@ -165,7 +233,7 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, String> {
         log: String::new(),
         log_path: None,
         blg: None,
-        messages: status.messages,
+        messages,
         failure: result.err().map(|e| format!("{e:#}")),
         built_format: !format_file_exists,
     };
