@@ -62,18 +62,6 @@ fn compare(name: &str, root: &Path, main: &str, tex_dir: &Path, tex: &str) {
         c.env("PAPERBANANA_API_KEY", "pb_example_key").env("AUTOFIGUREEDIT_API_KEY", "sk-team-example");
         c
     };
-    // Warm-up: figures generated, TeX Live indexed, format built and cached.
-    let cold = timed(&mut paperfig());
-    timed(&mut paperfig());
-    let kept: Vec<Duration> = (0..RUNS).map(|_| timed(&mut paperfig())).collect();
-    let aux = root.join(".paperfig/tex/aux");
-    let scratch: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let _ = std::fs::remove_dir_all(&aux);
-            timed(&mut paperfig())
-        })
-        .collect();
-
     // latexmk works beside the .tex (as users run it). paperfig's own files there are kept.
     let stem = tex.trim_end_matches(".tex");
     let latexmk = || {
@@ -86,24 +74,26 @@ fn compare(name: &str, root: &Path, main: &str, tex_dir: &Path, tex: &str) {
             let _ = std::fs::remove_file(tex_dir.join(format!("{stem}.{ext}")));
         }
     };
-    clean();
-    timed(&mut latexmk());
-    let their_scratch: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            clean();
-            timed(&mut latexmk())
-        })
-        .collect();
-    // Incremental: last run's files kept, the .tex edited (a comment) so latexmk reruns.
+    let aux = root.join(".paperfig/tex/aux");
     let tex_path = tex_dir.join(tex);
+
+    // Warm-up: figures generated, TeX Live indexed, format built and cached.
+    let cold = timed(&mut paperfig());
+    timed(&mut paperfig());
     let original = std::fs::read_to_string(&tex_path).unwrap();
     timed(&mut latexmk());
-    let their_kept: Vec<Duration> = (0..RUNS)
-        .map(|i| {
-            std::fs::write(&tex_path, format!("{original}% edit {i}\n")).unwrap();
-            timed(&mut latexmk())
-        })
-        .collect();
+    // The four measurements interleaved, so that a busy machine slows all of them alike.
+    let (mut scratch, mut kept, mut their_scratch, mut their_kept) = (vec![], vec![], vec![], vec![]);
+    for i in 0..RUNS {
+        let _ = std::fs::remove_dir_all(&aux);
+        scratch.push(timed(&mut paperfig()));
+        kept.push(timed(&mut paperfig()));
+        clean();
+        their_scratch.push(timed(&mut latexmk()));
+        // Last run's files kept, the .tex edited (a comment) so that latexmk reruns.
+        std::fs::write(&tex_path, format!("{original}% edit {i}\n")).unwrap();
+        their_kept.push(timed(&mut latexmk()));
+    }
     std::fs::write(&tex_path, original).unwrap();
 
     let (ps, pk, ls, lk) = (median(scratch), median(kept), median(their_scratch), median(their_kept));
