@@ -117,7 +117,8 @@ impl Plan {
             return None;
         }
         let declared = !r.probe_paths.is_empty();
-        if !declared && !(r.packages.is_empty() && is_flag_form(&r.version)) {
+        let self_describing = r.packages.is_empty() && is_flag_form(&r.version);
+        if !(declared || self_describing) {
             return None;
         }
         let path = std::env::var("PATH").unwrap_or_default();
