@@ -1,0 +1,265 @@
+//! The watch loop: wait for changes, classify them against the state, rebuild what they
+//! reach, print one status line per rebuild, and keep going whatever fails.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::events::{Filter, Wait, Watcher};
+use super::hosted::{self, Background};
+use super::signal;
+use super::state::{Changes, State};
+use crate::compile::{self, DocKind};
+use crate::diag::Diagnostic;
+use crate::progress::Verbosity;
+use crate::run::Source;
+use crate::{GenOptions, emit};
+
+/// How `paperfig watch` runs.
+pub struct Options {
+    /// The paper (or its folder) as given.
+    pub path: PathBuf,
+    /// Refresh an mdBook (`mdbook serve`) instead of compiling a PDF.
+    pub mdbook: bool,
+    pub figures: GenOptions,
+    /// The build date (`None` = now), decided once.
+    pub source_date_epoch: Option<u64>,
+}
+
+/// What one rebuild did, printed as the status line.
+#[derive(Default)]
+pub struct Status {
+    pub number: usize,
+    pub changed: Vec<String>,
+    pub regenerated: Vec<String>,
+    pub pending: Vec<String>,
+    /// `updated`, `failed`, `skipped` (nothing it uses changed), `touched` (mdBook
+    /// chapters refreshed), or `none` (no document).
+    pub output: &'static str,
+    pub errors: usize,
+    pub seconds: f64,
+}
+
+impl Status {
+    /// One line, `key=value` fields, lists comma-separated (`-` when empty).
+    pub fn line(&self) -> String {
+        let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(",") };
+        format!(
+            "[watch] #{} changed={} regenerated={} pending={} output={} errors={} time={:.2}s",
+            self.number,
+            list(&self.changed),
+            list(&self.regenerated),
+            list(&self.pending),
+            self.output,
+            self.errors,
+            self.seconds
+        )
+    }
+}
+
+struct Watch {
+    opts: Options,
+    state: State,
+    /// The document compiled after each rebuild (none with `--mdbook` or without a paper).
+    main: Option<PathBuf>,
+    background: Background,
+    /// The last compile failed: the next rebuild compiles whatever changed.
+    compile_failed: bool,
+    rebuilds: usize,
+}
+
+/// Runs until SIGINT/SIGTERM. `Err` only when watching cannot start.
+pub fn watch(opts: Options) -> Result<(), Diagnostic> {
+    signal::install();
+    let dir: &Path = if opts.path.is_file() {
+        opts.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    } else {
+        &opts.path
+    };
+    let state = State::open(dir)?;
+    let main = if opts.mdbook { None } else { find_main(&state, &opts.path) };
+    let config = &state.project.config;
+    let filter = Filter {
+        root: state.root().to_path_buf(),
+        own_dirs: vec![config.build_dir.clone(), config.output_dir.clone(), config.cache_dir.clone()],
+    };
+    // Started before the first build, so edits made during it are seen.
+    let watcher = Watcher::start(filter)?;
+    let what = match &main {
+        Some(m) => format!("paper {}", crate::scan::relative_name(state.root(), m)),
+        None if opts.mdbook => "mdBook chapters".to_string(),
+        None => "figures only".to_string(),
+    };
+    println!("[watch] watching {} ({what}); Ctrl-C to stop", state.root().display());
+    let mut w = Watch { opts, state, main, background: Background::default(), compile_failed: false, rebuilds: 0 };
+    w.rebuild(Changes::default(), true, true);
+    while !signal::stopped() {
+        if let Some(done) = w.background.poll() {
+            for d in &done.diagnostics {
+                eprint!("{}", d.render());
+            }
+            if !done.arrived.is_empty() {
+                println!("[watch] hosted figures arrived: {}", done.arrived.join(","));
+            }
+            // The arrived figures are cache hits now; failed ones wait for the next edit.
+            w.rebuild(Changes::default(), false, false);
+        }
+        match watcher.wait(Duration::from_millis(100)) {
+            Wait::Changed(paths) => match w.state.apply(&paths) {
+                Ok(changes) if changes.is_empty() => {}
+                Ok(changes) => w.rebuild(changes, false, true),
+                Err(d) => {
+                    eprint!("{}", d.render());
+                    w.rebuilds += 1;
+                    let names = paths.iter().map(|p| crate::scan::relative_name(w.state.root(), p)).collect();
+                    let status =
+                        Status { number: w.rebuilds, changed: names, output: "failed", errors: 1, ..Status::default() };
+                    println!("{}", status.line());
+                }
+            },
+            Wait::Idle => {}
+            Wait::Failed(msgs) => {
+                for m in msgs {
+                    eprintln!("warning: file watcher: {m}");
+                }
+            }
+        }
+    }
+    if w.background.running() {
+        println!(
+            "[watch] stopping; hosted figures in flight ({}) resume on the next build",
+            w.background.names.iter().cloned().collect::<Vec<_>>().join(",")
+        );
+    }
+    println!("[watch] stopped");
+    Ok(())
+}
+
+fn find_main(state: &State, path: &Path) -> Option<PathBuf> {
+    match compile::find_main(&state.project, path) {
+        Ok(m) => Some(m),
+        Err(d) => {
+            eprint!("{}", d.render());
+            eprintln!("watching figures only");
+            None
+        }
+    }
+}
+
+impl Watch {
+    /// Rebuilds after `changes`: figures (the store makes unchanged ones hits), then the
+    /// document if anything it uses changed. `first` compiles unconditionally; `background`
+    /// allows handing uncached hosted figures to the background thread.
+    fn rebuild(&mut self, changes: Changes, first: bool, background: bool) {
+        let started = Instant::now();
+        let mut status = Status { number: self.rebuilds, changed: changes.names(), ..Status::default() };
+        self.rebuilds += 1;
+        let scan = self.state.scan();
+        self.state.record_inputs(&scan.directives);
+        let project = &self.state.project;
+        let manifest_path = project.config.output_dir.join(emit::MANIFEST);
+        let manifest_before = std::fs::read(&manifest_path).ok();
+        // Hosted figures not cached yet are deferred (as with --offline), unless the user
+        // asked for --offline anyway.
+        let defer = !self.opts.figures.offline;
+        let g = &self.opts.figures;
+        let opts = GenOptions { threads: g.threads, verbosity: Verbosity::Quiet, offline: true, max_cost: g.max_cost };
+        let mut diagnostics = Vec::new();
+        match crate::generate_scanned(project, &self.state.registry, &scan, &opts) {
+            Ok(report) => {
+                status.regenerated =
+                    report.figures.iter().filter(|f| f.source == Source::Generated).map(|f| f.name.clone()).collect();
+                let (deferred, rest): (Vec<_>, Vec<_>) =
+                    report.diagnostics.into_iter().partition(|d| defer && hosted::is_deferred(d));
+                diagnostics = rest;
+                let deferred: Vec<String> = deferred.iter().filter_map(|d| d.figure.clone()).collect();
+                if !deferred.is_empty() && background && !self.background.running() {
+                    self.start_background(&scan, &deferred);
+                }
+                status.pending =
+                    if self.background.running() { self.background.names.iter().cloned().collect() } else { deferred };
+            }
+            Err(d) => diagnostics.push(d),
+        }
+        let manifest_changed = std::fs::read(&manifest_path).ok() != manifest_before;
+        let needed = first
+            || self.compile_failed
+            || changes.touches_document()
+            || manifest_changed
+            || !status.regenerated.is_empty();
+        status.output = if self.opts.mdbook {
+            if !first && needed && self.refresh_mdbook(&changes, &status.regenerated, &scan) {
+                "touched"
+            } else {
+                "skipped"
+            }
+        } else if self.main.is_none() {
+            "none"
+        } else if needed {
+            let (ok, mut diags) = self.compile();
+            diagnostics.append(&mut diags);
+            self.compile_failed = !ok;
+            if ok { "updated" } else { "failed" }
+        } else {
+            "skipped"
+        };
+        let quiet = self.opts.figures.verbosity == Verbosity::Quiet;
+        for d in &diagnostics {
+            if !d.warning || !quiet {
+                eprint!("{}", d.render());
+            }
+        }
+        status.errors = diagnostics.iter().filter(|d| !d.warning).count();
+        status.seconds = started.elapsed().as_secs_f64();
+        println!("{}", status.line());
+    }
+
+    fn start_background(&mut self, scan: &crate::scan::Scan, names: &[String]) {
+        let project = &self.state.project;
+        let (plan, _) = crate::plan_scanned(project, &self.state.registry, scan);
+        let jobs: Vec<_> = plan.jobs.into_iter().filter(|j| names.contains(&j.directive.name)).collect();
+        match crate::open_store(project) {
+            Ok(store) if !jobs.is_empty() => self.background.start(jobs, store),
+            Ok(_) => {}
+            Err(d) => eprint!("{}", d.render()),
+        }
+    }
+
+    /// Compiles the paper; `true` when a PDF was written.
+    fn compile(&self) -> (bool, Vec<Diagnostic>) {
+        let Some(main) = &self.main else { return (false, Vec::new()) };
+        let project = &self.state.project;
+        let epoch = self.opts.source_date_epoch;
+        let compiled = match compile::doc_kind(main).unwrap_or(DocKind::Latex) {
+            DocKind::Latex => compile::compile_tex(project, main, &compile::latex_line_map(project, main), epoch),
+            DocKind::Markdown => compile::markdown::build(project, main, epoch),
+        };
+        match compiled {
+            Ok(c) => (c.pdf.is_some() && c.errors() == 0, c.diagnostics),
+            Err(d) => (false, vec![d]),
+        }
+    }
+
+    /// `--mdbook`: `mdbook serve` sees edits of chapters itself but not of the files
+    /// figures read, so the chapters holding regenerated figures get a new modification
+    /// time (their contents are not touched), which makes it rebuild them; the preprocessor
+    /// then finds those figures in the cache.
+    fn refresh_mdbook(&self, changes: &Changes, regenerated: &[String], scan: &crate::scan::Scan) -> bool {
+        let mut chapters: Vec<&Path> = scan
+            .directives
+            .iter()
+            .filter(|d| regenerated.contains(&d.name))
+            .filter(|d| !changes.sources.contains(&d.loc.file.name))
+            .map(|d| d.loc.file.path.as_path())
+            .collect();
+        chapters.sort();
+        chapters.dedup();
+        let now = std::time::SystemTime::now();
+        let mut touched = false;
+        for c in chapters {
+            if let Ok(f) = std::fs::File::options().append(true).open(c) {
+                touched |= f.set_modified(now).is_ok();
+            }
+        }
+        touched
+    }
+}
