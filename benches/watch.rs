@@ -7,7 +7,8 @@
 //! For comparison, `latexmk -pdf -pvc` (Debian's, pdflatex) on the same generated `.tex`,
 //! with the figure's PDF replaced by the two versions paperfig made in turn; latency =
 //! from the replacement to latexmk's "Watching for updated files" after the rebuild.
-//! latexmk does not make the figure, only recompiles. tectonic's own CLI (`-X watch`) is
+//! latexmk does not make the figure, only recompiles; it polls for changes, at best once a
+//! second (`$sleep_time = 1`, its minimum). tectonic's own CLI (`-X watch`) is
 //! not installed here, so it is not compared. Run with `scripts/bench` (release build).
 
 use std::io::{BufRead, BufReader};
@@ -196,7 +197,7 @@ fn main() {
     copy(&root.join("build"), &tex_dir);
     let tex_fig = tex_dir.join(format!("figures/fig-f{EDITED}.pdf"));
     let mut mk = Command::new("latexmk")
-        .args(["-pdf", "-pvc", "-view=none", "-interaction=nonstopmode", "-e", "$sleep_time=0.1", "paper.tex"])
+        .args(["-pdf", "-pvc", "-view=none", "-interaction=nonstopmode", "-e", "$sleep_time=1", "paper.tex"])
         .current_dir(&tex_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -24,6 +24,8 @@ pub fn is_deferred(d: &Diagnostic) -> bool {
 /// What the background thread reports.
 pub struct Finished {
     pub arrived: Vec<String>,
+    /// Figures of the batch that did not arrive.
+    pub failed: BTreeSet<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -53,14 +55,16 @@ impl Background {
     /// The result, once the thread is done.
     pub fn poll(&mut self) -> Option<Finished> {
         let rx = self.rx.as_ref()?;
-        let res = match rx.try_recv() {
+        let mut res = match rx.try_recv() {
             Ok(f) => f,
             Err(TryRecvError::Empty) => return None,
             Err(TryRecvError::Disconnected) => Finished {
                 arrived: Vec::new(),
+                failed: BTreeSet::new(),
                 diagnostics: vec![Diagnostic::error("the background thread for hosted figures stopped")],
             },
         };
+        res.failed = self.names.iter().filter(|n| !res.arrived.contains(n)).cloned().collect();
         self.rx = None;
         self.names.clear();
         Some(res)
@@ -85,7 +89,7 @@ fn build(jobs: &[Job], store: &LocalStore) -> Finished {
     // Outputs are placed by the next rebuild; here they only go to the store.
     let Ok(scratch) = tempfile::tempdir() else {
         diagnostics.push(Diagnostic::error("cannot create a temporary folder for hosted figures"));
-        return Finished { arrived: Vec::new(), diagnostics };
+        return Finished { arrived: Vec::new(), failed: BTreeSet::new(), diagnostics };
     };
     let progress = Progress::new(Verbosity::Quiet, runnable.len());
     let outcomes = run::run(&runnable, store as &dyn Store, scratch.path(), &Manifest::default(), 1, &progress);
@@ -96,5 +100,5 @@ fn build(jobs: &[Job], store: &LocalStore) -> Finished {
             Outcome::Failed(d) => diagnostics.push(d),
         }
     }
-    Finished { arrived, diagnostics }
+    Finished { arrived, failed: BTreeSet::new(), diagnostics }
 }

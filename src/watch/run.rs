@@ -64,6 +64,8 @@ struct Watch {
     background: Background,
     /// The last compile failed: the next rebuild compiles whatever changed.
     compile_failed: bool,
+    /// Hosted figures that failed in the background: not resubmitted until the next edit.
+    held: std::collections::BTreeSet<String>,
     rebuilds: usize,
 }
 
@@ -90,8 +92,16 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
         None => "figures only".to_string(),
     };
     println!("[watch] watching {} ({what}); Ctrl-C to stop", state.root().display());
-    let mut w = Watch { opts, state, main, background: Background::default(), compile_failed: false, rebuilds: 0 };
-    w.rebuild(Changes::default(), true, true);
+    let mut w = Watch {
+        opts,
+        state,
+        main,
+        background: Background::default(),
+        compile_failed: false,
+        held: Default::default(),
+        rebuilds: 0,
+    };
+    w.rebuild(Changes::default(), true);
     while !signal::stopped() {
         if let Some(done) = w.background.poll() {
             for d in &done.diagnostics {
@@ -101,12 +111,16 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
                 println!("[watch] hosted figures arrived: {}", done.arrived.join(","));
             }
             // The arrived figures are cache hits now; failed ones wait for the next edit.
-            w.rebuild(Changes::default(), false, false);
+            w.held = done.failed;
+            w.rebuild(Changes::default(), false);
         }
         match watcher.wait(Duration::from_millis(100)) {
             Wait::Changed(paths) => match w.state.apply(&paths) {
                 Ok(changes) if changes.is_empty() => {}
-                Ok(changes) => w.rebuild(changes, false, true),
+                Ok(changes) => {
+                    w.held.clear();
+                    w.rebuild(changes, false)
+                }
                 Err(d) => {
                     eprint!("{}", d.render());
                     w.rebuilds += 1;
@@ -147,24 +161,25 @@ fn find_main(state: &State, path: &Path) -> Option<PathBuf> {
 
 impl Watch {
     /// Rebuilds after `changes`: figures (the store makes unchanged ones hits), then the
-    /// document if anything it uses changed. `first` compiles unconditionally; `background`
-    /// allows handing uncached hosted figures to the background thread.
-    fn rebuild(&mut self, changes: Changes, first: bool, background: bool) {
+    /// document if anything it uses changed. `first` compiles unconditionally. Uncached
+    /// hosted figures go to the background thread, except those that just failed there
+    /// (`held`, tried again after the next edit).
+    fn rebuild(&mut self, changes: Changes, first: bool) {
         let started = Instant::now();
         let mut status = Status { number: self.rebuilds, changed: changes.names(), ..Status::default() };
         self.rebuilds += 1;
         let scan = self.state.scan();
         self.state.record_inputs(&scan.directives);
+        let sources = self.state.take_scanned_sources();
+        let current = std::mem::replace(&mut self.state.project.sources, sources);
+        let manifest_before = std::fs::read(self.state.project.config.output_dir.join(emit::MANIFEST)).ok();
+        let report = self.generate(&scan);
+        self.state.project.sources = current;
         let project = &self.state.project;
         let manifest_path = project.config.output_dir.join(emit::MANIFEST);
-        let manifest_before = std::fs::read(&manifest_path).ok();
-        // Hosted figures not cached yet are deferred (as with --offline), unless the user
-        // asked for --offline anyway.
         let defer = !self.opts.figures.offline;
-        let g = &self.opts.figures;
-        let opts = GenOptions { threads: g.threads, verbosity: Verbosity::Quiet, offline: true, max_cost: g.max_cost };
         let mut diagnostics = Vec::new();
-        match crate::generate_scanned(project, &self.state.registry, &scan, &opts) {
+        match report {
             Ok(report) => {
                 status.regenerated =
                     report.figures.iter().filter(|f| f.source == Source::Generated).map(|f| f.name.clone()).collect();
@@ -172,11 +187,13 @@ impl Watch {
                     report.diagnostics.into_iter().partition(|d| defer && hosted::is_deferred(d));
                 diagnostics = rest;
                 let deferred: Vec<String> = deferred.iter().filter_map(|d| d.figure.clone()).collect();
-                if !deferred.is_empty() && background && !self.background.running() {
-                    self.start_background(&scan, &deferred);
+                let to_start: Vec<String> = deferred.iter().filter(|n| !self.held.contains(*n)).cloned().collect();
+                if !to_start.is_empty() && !self.background.running() {
+                    self.start_background(&scan, &to_start);
                 }
-                status.pending =
-                    if self.background.running() { self.background.names.iter().cloned().collect() } else { deferred };
+                let mut pending: std::collections::BTreeSet<String> = deferred.into_iter().collect();
+                pending.extend(self.background.names.iter().cloned());
+                status.pending = pending.into_iter().collect();
             }
             Err(d) => diagnostics.push(d),
         }
@@ -211,6 +228,15 @@ impl Watch {
         status.errors = diagnostics.iter().filter(|d| !d.warning).count();
         status.seconds = started.elapsed().as_secs_f64();
         println!("{}", status.line());
+    }
+
+    /// Stages 2–5 on the scan. Hosted figures not cached yet are deferred (they fail as
+    /// with `--offline`; the caller hands them to the background thread unless the user
+    /// asked for `--offline`).
+    fn generate(&self, scan: &crate::scan::Scan) -> Result<crate::GenReport, Diagnostic> {
+        let g = &self.opts.figures;
+        let opts = GenOptions { threads: g.threads, verbosity: Verbosity::Quiet, offline: true, max_cost: g.max_cost };
+        crate::generate_scanned(&self.state.project, &self.state.registry, scan, &opts)
     }
 
     fn start_background(&mut self, scan: &crate::scan::Scan, names: &[String]) {

@@ -62,6 +62,8 @@ pub struct State {
     texts: BTreeMap<PathBuf, String>,
     /// Files named by figure attributes, by canonical path.
     inputs: BTreeMap<PathBuf, Input>,
+    /// Sources deleted since the last rebuild: their figures leave the manifest.
+    removed: Vec<PathBuf>,
 }
 
 impl State {
@@ -69,7 +71,8 @@ impl State {
     pub fn open(root: &Path) -> Result<State, Diagnostic> {
         let project = Project::open(root)?;
         let registry = Registry::for_config(&project.config);
-        let mut state = State { project, registry, texts: BTreeMap::new(), inputs: BTreeMap::new() };
+        let mut state =
+            State { project, registry, texts: BTreeMap::new(), inputs: BTreeMap::new(), removed: Vec::new() };
         for p in state.project.sources.clone() {
             if let Ok(text) = std::fs::read_to_string(&p) {
                 state.texts.insert(p, text);
@@ -90,6 +93,15 @@ impl State {
     pub fn scan(&self) -> Scan {
         let sources: Vec<(PathBuf, String)> = self.texts.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
         scan::scan_sources(&self.project.root, &sources)
+    }
+
+    /// The sources a rebuild covers: the current ones, plus those deleted since the last
+    /// rebuild (so that `generate_scanned` treats them as scanned and drops their figures,
+    /// instead of keeping entries of files it was not asked about). Clears the deleted list.
+    pub fn take_scanned_sources(&mut self) -> Vec<PathBuf> {
+        let mut all = self.project.sources.clone();
+        all.append(&mut self.removed);
+        all
     }
 
     /// Records the files each figure names (attribute values that are files next to its
@@ -157,6 +169,7 @@ impl State {
             let new: BTreeSet<PathBuf> = project.sources.iter().cloned().collect();
             for gone in old.difference(&new) {
                 self.texts.remove(gone);
+                self.removed.push(gone.clone());
                 changes.sources.push(self.name(gone));
             }
             for added in new.difference(&old) {
