@@ -341,3 +341,34 @@ fn hosted_figures_arrive_in_the_background() {
     let (status, _) = w.interrupt();
     assert!(status.success());
 }
+
+#[test]
+fn mdbook_chapters_of_changed_figures_are_refreshed() {
+    let chapter = format!("# Chapter\n\nText.\n\n{}", figure("fig:m", "../data/m.csv"));
+    let t = PaperTest::new()
+        .file("book.toml", "[book]\ntitle = \"B\"\n\n[preprocessor.paperfig]\ncommand = \"paperfig mdbook\"\n")
+        .file("src/SUMMARY.md", "# Summary\n\n- [Chapter](chapter.md)\n- [Other](other.md)\n")
+        .file("src/chapter.md", &chapter)
+        .file("src/other.md", "# Other\n\nNo figures.\n")
+        .file("data/m.csv", "x,y\n1,2\n");
+    let mut w = Watching::start(&t, &["--mdbook"]);
+    let first = w.until("the first build", |_| true).remove(0);
+    assert_eq!(first.errors(), 0, "{}", w.stderr());
+    assert_eq!(first.get("output"), "skipped");
+    let mtime = |rel: &str| std::fs::metadata(t.path(rel)).unwrap().modified().unwrap();
+    let (chapter_before, other_before) = (mtime("src/chapter.md"), mtime("src/other.md"));
+    std::thread::sleep(Duration::from_millis(50));
+    t.write("data/m.csv", "x,y\n1,2\n2,5\n");
+    let s = w.after_change("data/m.csv");
+    assert_eq!(regenerated(&s), ["fig:m".to_string()].into());
+    assert_eq!(s.last().unwrap().get("output"), "touched");
+    // The chapter holding the figure has a new modification time, its text unchanged; the
+    // other chapter is left alone; and the touch does not start another rebuild.
+    assert!(mtime("src/chapter.md") > chapter_before);
+    assert_eq!(mtime("src/other.md"), other_before);
+    assert_eq!(std::fs::read_to_string(t.path("src/chapter.md")).unwrap(), chapter);
+    let quiet = w.lines_during(Duration::from_secs(3));
+    assert!(quiet.iter().all(|l| Status::parse(l).is_none()), "unexpected rebuilds: {quiet:?}");
+    let (status, _) = w.interrupt();
+    assert!(status.success());
+}
