@@ -170,11 +170,10 @@ fn paper(word: &str, extra: &str) -> String {
 }
 
 fn project() -> PaperTest {
-    let t = PaperTest::new()
+    PaperTest::new()
         .file("paper.md", &paper("ALPHA", ""))
         .file("data/a.csv", "x,y\n1,2\n2,3\n")
-        .file("data/b.csv", "x,y\n1,5\n2,1\n");
-    t
+        .file("data/b.csv", "x,y\n1,5\n2,1\n")
 }
 
 fn manifest_ids(t: &PaperTest) -> BTreeSet<String> {
