@@ -58,7 +58,7 @@ const WORDS: &[&str] = &[
 
 /// Deterministic filler text: sentences of 12–20 words.
 fn paragraph(seed: usize, sentences: usize) -> String {
-    let mut x = seed as u64 * 6364136223846793005 + 1442695040888963407;
+    let mut x = (seed as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = || {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (x >> 33) as usize
@@ -166,12 +166,14 @@ fn main() {
     let fig_pdf = root.join(format!("build/figures/fig-f{EDITED}.pdf"));
     let mut versions = Vec::new();
     let mut lat = Vec::new();
+    let mut split = Vec::new();
     for i in 1..=EDITS {
         std::thread::sleep(Duration::from_millis(300));
         let start = Instant::now();
         std::fs::write(root.join(&edited), data(EDITED, i)).unwrap();
         let line = status(&rx);
         let took = start.elapsed().as_secs_f64();
+        split.push((field(&line, "figures").to_string(), field(&line, "compile").to_string()));
         assert_eq!(field(&line, "changed"), edited, "{line}");
         assert_eq!(field(&line, "regenerated"), format!("fig:f{EDITED}"), "exactly one figure: {line}");
         assert_eq!(field(&line, "output"), "updated", "{line}");
@@ -180,6 +182,7 @@ fn main() {
             versions.push(std::fs::read(&fig_pdf).unwrap());
         }
     }
+    println!("per rebuild (figures, compile) as watch reports them: {split:?}");
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let _ = child.wait();
     println!(
@@ -214,6 +217,7 @@ fn main() {
     let mut theirs = Vec::new();
     for i in 1..=EDITS {
         std::thread::sleep(Duration::from_millis(300));
+        while rx.try_recv().is_ok() {}
         let start = Instant::now();
         std::fs::write(&tex_fig, &versions[i % 2]).unwrap();
         watching(&rx);

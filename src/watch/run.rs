@@ -37,6 +37,9 @@ pub struct Status {
     pub output: &'static str,
     pub errors: usize,
     pub seconds: f64,
+    /// Of which: figures (scan to manifest), and compiling the document.
+    pub figures_seconds: f64,
+    pub compile_seconds: f64,
 }
 
 impl Status {
@@ -44,14 +47,16 @@ impl Status {
     pub fn line(&self) -> String {
         let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(",") };
         format!(
-            "[watch] #{} changed={} regenerated={} pending={} output={} errors={} time={:.2}s",
+            "[watch] #{} changed={} regenerated={} pending={} output={} errors={} time={:.2}s figures={:.2}s compile={:.2}s",
             self.number,
             list(&self.changed),
             list(&self.regenerated),
             list(&self.pending),
             self.output,
             self.errors,
-            self.seconds
+            self.seconds,
+            self.figures_seconds,
+            self.compile_seconds
         )
     }
 }
@@ -198,6 +203,7 @@ impl Watch {
             Err(d) => diagnostics.push(d),
         }
         let manifest_changed = std::fs::read(&manifest_path).ok() != manifest_before;
+        status.figures_seconds = started.elapsed().as_secs_f64();
         let needed = first
             || self.compile_failed
             || changes.touches_document()
@@ -212,7 +218,9 @@ impl Watch {
         } else if self.main.is_none() {
             "none"
         } else if needed {
+            let compiling = Instant::now();
             let (ok, mut diags) = self.compile();
+            status.compile_seconds = compiling.elapsed().as_secs_f64();
             diagnostics.append(&mut diags);
             self.compile_failed = !ok;
             if ok { "updated" } else { "failed" }
