@@ -82,6 +82,19 @@ impl Watching {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Waits until standard error (read by its own thread, so it may lag behind the status
+    /// line on standard output) contains `text`.
+    fn stderr_gets(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.stderr().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
     fn next_line(&mut self, until: Instant) -> Option<String> {
         let left = until.saturating_duration_since(Instant::now());
         match self.lines.recv_timeout(left) {
@@ -236,8 +249,8 @@ fn edits_rebuild_only_what_they_reach_and_errors_recover() {
     t.write("paper.md", &broken);
     let s = w.after_change("paper.md");
     assert!(s.last().unwrap().errors() >= 1, "{s:?}");
-    let err = w.stderr();
-    assert!(err.contains(&format!("paper.md:{line}:")), "error not located at line {line}:\n{err}");
+    let at = format!("paper.md:{line}:");
+    assert!(w.stderr_gets(&at), "error not located at line {line}:\n{}", w.stderr());
     // Fixing it recovers.
     t.write("paper.md", &paper("CHARLIE", &figure("fig:c", "data/c.csv")));
     let s = w.after_change("paper.md");
