@@ -13,7 +13,8 @@
 //! | 6. compile | [`compile`] | main `.tex` (or Markdown via its `.tex`) → PDF with the embedded engine |
 //!
 //! [`run`] drives stages 3–5 per figure in parallel; [`mdbook`] is the mdBook preprocessor
-//! driver (the same stages on chapter texts); [`cli`] is the command line.
+//! driver (the same stages on chapter texts); [`watch`] rebuilds on change; [`cli`] is the
+//! command line.
 
 // Errors that point into the user's files (`Diagnostic`) are large by design (message,
 // location, hints) and only travel on the error path.
@@ -40,6 +41,7 @@ pub mod run;
 pub mod scan;
 pub mod store;
 pub mod texwriter;
+pub mod watch;
 
 use std::path::PathBuf;
 

@@ -13,6 +13,7 @@ mod r#gen;
 mod init;
 mod mdbook;
 mod status;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -51,6 +52,8 @@ enum Command {
     Mdbook(mdbook::Args),
     /// Cut a figure out of a PDF (vector PDF, SVG or PNG), or list the figures it has.
     Extract(extract::Args),
+    /// Build the paper, then rebuild what each edit reaches until Ctrl-C.
+    Watch(watch::Args),
 }
 
 /// Global flags, checked.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args, &global),
         Command::Mdbook(args) => mdbook::run(args, &global),
         Command::Extract(args) => extract::run(args, &global),
+        Command::Watch(args) => watch::run(args, &global),
     };
     match result {
         Ok(code) => code,

@@ -16,3 +16,4 @@ mod hosted_banana_papermill;
 mod latex;
 mod markdown_tex;
 mod mdbook;
+mod watch;

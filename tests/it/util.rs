@@ -95,6 +95,18 @@ impl PaperTest {
         Run::from(out)
     }
 
+    /// `paperfig ARGS` in the project folder with the project's environment, not started
+    /// (for long-running commands such as `watch`).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(&self.root)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("SOURCE_DATE_EPOCH");
+        cmd
+    }
+
     /// Runs `paperfig ARGS` in the project folder with extra environment variables.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(BIN);

@@ -1,0 +1,246 @@
+//! Benchmark of `paperfig watch`: save-to-new-PDF latency on a generated ~10-page
+//! Markdown paper (8 plot figures from data files, text with citations, a bibliography),
+//! over repeated edits of one data file. Latency = from the write of the data file to
+//! watch's status line for the rebuild that regenerated its figure and wrote the new PDF.
+//! Each edit must regenerate exactly one figure. Target: p50 <= 1.5 s.
+//!
+//! For comparison, `latexmk -pdf -pvc` (Debian's, pdflatex) on the same generated `.tex`,
+//! with the figure's PDF replaced by the two versions paperfig made in turn; latency =
+//! from the replacement to latexmk's "Watching for updated files" after the rebuild.
+//! latexmk does not make the figure, only recompiles; it polls for changes, at best once a
+//! second (`$sleep_time = 1`, its minimum). tectonic's own CLI (`-X watch`) is
+//! not installed here, so it is not compared. Run with `scripts/bench` (release build).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_paperfig");
+const EDITS: usize = 15;
+const FIGURES: usize = 8;
+const EDITED: usize = 3;
+const WAIT: Duration = Duration::from_secs(300);
+
+const WORDS: &[&str] = &[
+    "model",
+    "training",
+    "accuracy",
+    "data",
+    "results",
+    "baseline",
+    "method",
+    "network",
+    "layer",
+    "attention",
+    "convolution",
+    "budget",
+    "improves",
+    "shows",
+    "compared",
+    "across",
+    "scales",
+    "error",
+    "robust",
+    "latency",
+    "the",
+    "of",
+    "and",
+    "with",
+    "under",
+    "for",
+    "we",
+    "our",
+    "this",
+    "each",
+];
+
+/// Deterministic filler text: sentences of 12–20 words.
+fn paragraph(seed: usize, sentences: usize) -> String {
+    let mut x = (seed as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut next = || {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (x >> 33) as usize
+    };
+    let mut out = Vec::new();
+    for _ in 0..sentences {
+        let n = 12 + next() % 9;
+        let mut s: Vec<&str> = (0..n).map(|_| WORDS[next() % WORDS.len()]).collect();
+        let first = s[0].to_string();
+        let cap = first[..1].to_uppercase() + &first[1..];
+        s.remove(0);
+        out.push(format!("{cap} {}.", s.join(" ")));
+    }
+    out.join(" ")
+}
+
+fn data(fig: usize, version: usize) -> String {
+    let mut s = String::from("x,y\n");
+    for i in 0..30 {
+        let y = ((i * (fig + 3) + version * 7) % 50) as f64 / 2.0 + version as f64;
+        s.push_str(&format!("{i},{y}\n"));
+    }
+    s
+}
+
+fn write_project(root: &Path) {
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    let mut md = String::from(
+        "---\ntitle: \"A Ten-Page Paper for the Watch Benchmark\"\nauthors:\n  - name: A. Writer\nbibliography: refs.bib\n---\n\n",
+    );
+    let mut bib = String::new();
+    for k in 0..10 {
+        bib.push_str(&format!(
+            "@article{{ref{k},\n  author = {{Author, A{k} and Other, B}},\n  title = {{Study number {k} of things}},\n  journal = {{Journal of Examples}},\n  year = {{20{:02}}}\n}}\n\n",
+            10 + k
+        ));
+    }
+    for sec in 0..FIGURES {
+        md.push_str(&format!("# Section {}\n\n", sec + 1));
+        for p in 0..5 {
+            md.push_str(&paragraph(sec * 10 + p, 7));
+            md.push_str(&format!(" As shown before [@ref{}].\n\n", (sec + p) % 10));
+        }
+        md.push_str(&format!(
+            "```{{paperfig #fig:f{sec} kind=plot data=data/f{sec}.csv x=x y=y xlabel=Step ylabel=Value caption=\"Figure of section {}.\"}}\nLine of value by step\n```\n\n",
+            sec + 1
+        ));
+        std::fs::write(root.join(format!("data/f{sec}.csv")), data(sec, 0)).unwrap();
+        md.push_str(&paragraph(sec * 10 + 7, 6));
+        md.push_str("\n\n");
+    }
+    std::fs::write(root.join("paper.md"), md).unwrap();
+    std::fs::write(root.join("refs.bib"), bib).unwrap();
+}
+
+fn lines_of(child: &mut Child) -> Receiver<String> {
+    let (tx, rx) = channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn field<'a>(line: &'a str, key: &str) -> &'a str {
+    line.split(' ').find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('='))).unwrap_or("")
+}
+
+fn percentile(v: &[f64], p: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("paper");
+    write_project(&root);
+    let mut child = Command::new(BIN)
+        .args(["watch", "paper.md"])
+        .current_dir(&root)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    let status = |rx: &Receiver<String>| loop {
+        let l = rx.recv_timeout(WAIT).expect("a status line from paperfig watch");
+        if l.starts_with("[watch] #") {
+            return l;
+        }
+    };
+    let first = status(&rx);
+    assert_eq!(field(&first, "output"), "updated", "first build: {first}");
+    let pages = Command::new("pdfinfo").arg(root.join("build/paper.pdf")).output().map(|o| {
+        String::from_utf8_lossy(&o.stdout).lines().find_map(|l| l.strip_prefix("Pages:").map(|p| p.trim().to_string()))
+    });
+    println!("generated paper: {} pages, {FIGURES} figures", pages.ok().flatten().unwrap_or_else(|| "?".into()));
+
+    let edited = format!("data/f{EDITED}.csv");
+    let fig_pdf = root.join(format!("build/figures/fig-f{EDITED}.pdf"));
+    let mut versions = Vec::new();
+    let mut lat = Vec::new();
+    let mut split = Vec::new();
+    for i in 1..=EDITS {
+        std::thread::sleep(Duration::from_millis(300));
+        let start = Instant::now();
+        std::fs::write(root.join(&edited), data(EDITED, i)).unwrap();
+        let line = status(&rx);
+        let took = start.elapsed().as_secs_f64();
+        split.push((field(&line, "figures").to_string(), field(&line, "compile").to_string()));
+        assert_eq!(field(&line, "changed"), edited, "{line}");
+        assert_eq!(field(&line, "regenerated"), format!("fig:f{EDITED}"), "exactly one figure: {line}");
+        assert_eq!(field(&line, "output"), "updated", "{line}");
+        lat.push(took);
+        if versions.len() < 2 {
+            versions.push(std::fs::read(&fig_pdf).unwrap());
+        }
+    }
+    println!("per rebuild (figures, compile) as watch reports them: {split:?}");
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let _ = child.wait();
+    println!(
+        "paperfig watch: save → new PDF over {EDITS} edits of {edited}: p50 {:.0} ms, p90 {:.0} ms (target p50 <= 1500 ms); each regenerated exactly 1 figure",
+        percentile(&lat, 0.5) * 1000.0,
+        percentile(&lat, 0.9) * 1000.0
+    );
+
+    // latexmk -pvc on the same .tex (in a copy of build/ so the two never share files).
+    if Command::new("latexmk").arg("-v").output().is_err() {
+        println!("latexmk is not installed; nothing to compare");
+        return;
+    }
+    let tex_dir = dir.path().join("latexmk");
+    copy(&root.join("build"), &tex_dir);
+    let tex_fig = tex_dir.join(format!("figures/fig-f{EDITED}.pdf"));
+    let mut mk = Command::new("latexmk")
+        .args(["-pdf", "-pvc", "-view=none", "-interaction=nonstopmode", "-e", "$sleep_time=1", "paper.tex"])
+        .current_dir(&tex_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut mk);
+    let watching = |rx: &Receiver<String>| loop {
+        let l = rx.recv_timeout(WAIT).expect("latexmk -pvc output");
+        if l.contains("Watching for updated files") {
+            return;
+        }
+    };
+    watching(&rx);
+    let mut theirs = Vec::new();
+    for i in 1..=EDITS {
+        std::thread::sleep(Duration::from_millis(300));
+        while rx.try_recv().is_ok() {}
+        let start = Instant::now();
+        std::fs::write(&tex_fig, &versions[i % 2]).unwrap();
+        watching(&rx);
+        theirs.push(start.elapsed().as_secs_f64());
+    }
+    let _ = mk.kill();
+    let _ = mk.wait();
+    let (a, b) = (percentile(&lat, 0.5), percentile(&theirs, 0.5));
+    println!(
+        "latexmk -pdf -pvc (recompile only, figure file replaced): p50 {:.0} ms, p90 {:.0} ms",
+        b * 1000.0,
+        percentile(&theirs, 0.9) * 1000.0
+    );
+    println!("ratio paperfig watch / latexmk -pvc (p50) = {:.2}", a / b);
+}
+
+fn copy(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The watch loop: wait for changes, classify them against the state, rebuild what they
+//! reach, print one status line per rebuild, and keep going whatever fails.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::events::{Filter, Wait, Watcher};
+use super::hosted::{self, Background};
+use super::signal;
+use super::state::{Changes, State};
+use crate::compile::{self, DocKind};
+use crate::diag::Diagnostic;
+use crate::progress::Verbosity;
+use crate::run::Source;
+use crate::{GenOptions, emit};
+
+/// How `paperfig watch` runs.
+pub struct Options {
+    /// The paper (or its folder) as given.
+    pub path: PathBuf,
+    /// Refresh an mdBook (`mdbook serve`) instead of compiling a PDF.
+    pub mdbook: bool,
+    pub figures: GenOptions,
+    /// The build date (`None` = now), decided once.
+    pub source_date_epoch: Option<u64>,
+}
+
+/// What one rebuild did, printed as the status line.
+#[derive(Default)]
+pub struct Status {
+    pub number: usize,
+    pub changed: Vec<String>,
+    pub regenerated: Vec<String>,
+    pub pending: Vec<String>,
+    /// `updated`, `failed`, `skipped` (nothing it uses changed), `touched` (mdBook
+    /// chapters refreshed), or `none` (no document).
+    pub output: &'static str,
+    pub errors: usize,
+    pub seconds: f64,
+    /// Of which: figures (scan to manifest), and compiling the document.
+    pub figures_seconds: f64,
+    pub compile_seconds: f64,
+}
+
+impl Status {
+    /// One line, `key=value` fields, lists comma-separated (`-` when empty).
+    pub fn line(&self) -> String {
+        let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(",") };
+        format!(
+            "[watch] #{} changed={} regenerated={} pending={} output={} errors={} time={:.2}s figures={:.2}s compile={:.2}s",
+            self.number,
+            list(&self.changed),
+            list(&self.regenerated),
+            list(&self.pending),
+            self.output,
+            self.errors,
+            self.seconds,
+            self.figures_seconds,
+            self.compile_seconds
+        )
+    }
+}
+
+struct Watch {
+    opts: Options,
+    state: State,
+    /// The document compiled after each rebuild (none with `--mdbook` or without a paper).
+    main: Option<PathBuf>,
+    background: Background,
+    /// The last compile failed: the next rebuild compiles whatever changed.
+    compile_failed: bool,
+    /// Hosted figures that failed in the background: not resubmitted until the next edit.
+    held: std::collections::BTreeSet<String>,
+    rebuilds: usize,
+}
+
+/// Runs until SIGINT/SIGTERM. `Err` only when watching cannot start.
+pub fn watch(opts: Options) -> Result<(), Diagnostic> {
+    signal::install();
+    let dir: &Path = if opts.path.is_file() {
+        opts.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    } else {
+        &opts.path
+    };
+    let state = State::open(dir)?;
+    let main = if opts.mdbook { None } else { find_main(&state, &opts.path) };
+    let config = &state.project.config;
+    let filter = Filter {
+        root: state.root().to_path_buf(),
+        own_dirs: vec![config.build_dir.clone(), config.output_dir.clone(), config.cache_dir.clone()],
+    };
+    // Started before the first build, so edits made during it are seen.
+    let watcher = Watcher::start(filter)?;
+    let what = match &main {
+        Some(m) => format!("paper {}", crate::scan::relative_name(state.root(), m)),
+        None if opts.mdbook => "mdBook chapters".to_string(),
+        None => "figures only".to_string(),
+    };
+    println!("[watch] watching {} ({what}); Ctrl-C to stop", state.root().display());
+    let mut w = Watch {
+        opts,
+        state,
+        main,
+        background: Background::default(),
+        compile_failed: false,
+        held: Default::default(),
+        rebuilds: 0,
+    };
+    w.rebuild(Changes::default(), true);
+    while !signal::stopped() {
+        if let Some(done) = w.background.poll() {
+            for d in &done.diagnostics {
+                eprint!("{}", d.render());
+            }
+            if !done.arrived.is_empty() {
+                println!("[watch] hosted figures arrived: {}", done.arrived.join(","));
+            }
+            // The arrived figures are cache hits now; failed ones wait for the next edit.
+            w.held = done.failed;
+            w.rebuild(Changes::default(), false);
+        }
+        match watcher.wait(Duration::from_millis(100)) {
+            Wait::Changed(paths) => match w.state.apply(&paths) {
+                Ok(changes) if changes.is_empty() => {}
+                Ok(changes) => {
+                    w.held.clear();
+                    w.rebuild(changes, false)
+                }
+                Err(d) => {
+                    eprint!("{}", d.render());
+                    w.rebuilds += 1;
+                    let names = paths.iter().map(|p| crate::scan::relative_name(w.state.root(), p)).collect();
+                    let status =
+                        Status { number: w.rebuilds, changed: names, output: "failed", errors: 1, ..Status::default() };
+                    println!("{}", status.line());
+                }
+            },
+            Wait::Idle => {}
+            Wait::Failed(msgs) => {
+                for m in msgs {
+                    eprintln!("warning: file watcher: {m}");
+                }
+            }
+        }
+    }
+    if w.background.running() {
+        println!(
+            "[watch] stopping; hosted figures in flight ({}) resume on the next build",
+            w.background.names.iter().cloned().collect::<Vec<_>>().join(",")
+        );
+    }
+    println!("[watch] stopped");
+    Ok(())
+}
+
+fn find_main(state: &State, path: &Path) -> Option<PathBuf> {
+    match compile::find_main(&state.project, path) {
+        Ok(m) => Some(m),
+        Err(d) => {
+            eprint!("{}", d.render());
+            eprintln!("watching figures only");
+            None
+        }
+    }
+}
+
+impl Watch {
+    /// Rebuilds after `changes`: figures (the store makes unchanged ones hits), then the
+    /// document if anything it uses changed. `first` compiles unconditionally. Uncached
+    /// hosted figures go to the background thread, except those that just failed there
+    /// (`held`, tried again after the next edit).
+    fn rebuild(&mut self, changes: Changes, first: bool) {
+        let started = Instant::now();
+        let mut status = Status { number: self.rebuilds, changed: changes.names(), ..Status::default() };
+        self.rebuilds += 1;
+        let scan = self.state.scan();
+        self.state.record_inputs(&scan.directives);
+        let sources = self.state.take_scanned_sources();
+        let current = std::mem::replace(&mut self.state.project.sources, sources);
+        let manifest_before = std::fs::read(self.state.project.config.output_dir.join(emit::MANIFEST)).ok();
+        let report = self.generate(&scan);
+        self.state.project.sources = current;
+        let project = &self.state.project;
+        let manifest_path = project.config.output_dir.join(emit::MANIFEST);
+        let defer = !self.opts.figures.offline;
+        let mut diagnostics = Vec::new();
+        match report {
+            Ok(report) => {
+                status.regenerated =
+                    report.figures.iter().filter(|f| f.source == Source::Generated).map(|f| f.name.clone()).collect();
+                let (deferred, rest): (Vec<_>, Vec<_>) =
+                    report.diagnostics.into_iter().partition(|d| defer && hosted::is_deferred(d));
+                diagnostics = rest;
+                let deferred: Vec<String> = deferred.iter().filter_map(|d| d.figure.clone()).collect();
+                let to_start: Vec<String> = deferred.iter().filter(|n| !self.held.contains(*n)).cloned().collect();
+                if !to_start.is_empty() && !self.background.running() {
+                    self.start_background(&scan, &to_start);
+                }
+                let mut pending: std::collections::BTreeSet<String> = deferred.into_iter().collect();
+                pending.extend(self.background.names.iter().cloned());
+                status.pending = pending.into_iter().collect();
+            }
+            Err(d) => diagnostics.push(d),
+        }
+        let manifest_changed = std::fs::read(&manifest_path).ok() != manifest_before;
+        status.figures_seconds = started.elapsed().as_secs_f64();
+        let needed = first
+            || self.compile_failed
+            || changes.touches_document()
+            || manifest_changed
+            || !status.regenerated.is_empty();
+        status.output = if self.opts.mdbook {
+            if !first && needed && self.refresh_mdbook(&changes, &status.regenerated, &scan) {
+                "touched"
+            } else {
+                "skipped"
+            }
+        } else if self.main.is_none() {
+            "none"
+        } else if needed {
+            let compiling = Instant::now();
+            let (ok, mut diags) = self.compile();
+            status.compile_seconds = compiling.elapsed().as_secs_f64();
+            diagnostics.append(&mut diags);
+            self.compile_failed = !ok;
+            if ok { "updated" } else { "failed" }
+        } else {
+            "skipped"
+        };
+        let quiet = self.opts.figures.verbosity == Verbosity::Quiet;
+        for d in &diagnostics {
+            if !d.warning || !quiet {
+                eprint!("{}", d.render());
+            }
+        }
+        status.errors = diagnostics.iter().filter(|d| !d.warning).count();
+        status.seconds = started.elapsed().as_secs_f64();
+        println!("{}", status.line());
+    }
+
+    /// Stages 2–5 on the scan. Hosted figures not cached yet are deferred (they fail as
+    /// with `--offline`; the caller hands them to the background thread unless the user
+    /// asked for `--offline`).
+    fn generate(&self, scan: &crate::scan::Scan) -> Result<crate::GenReport, Diagnostic> {
+        let g = &self.opts.figures;
+        let opts = GenOptions { threads: g.threads, verbosity: Verbosity::Quiet, offline: true, max_cost: g.max_cost };
+        crate::generate_scanned(&self.state.project, &self.state.registry, scan, &opts)
+    }
+
+    fn start_background(&mut self, scan: &crate::scan::Scan, names: &[String]) {
+        let project = &self.state.project;
+        let (plan, _) = crate::plan_scanned(project, &self.state.registry, scan);
+        let jobs: Vec<_> = plan.jobs.into_iter().filter(|j| names.contains(&j.directive.name)).collect();
+        match crate::open_store(project) {
+            Ok(store) if !jobs.is_empty() => self.background.start(jobs, store),
+            Ok(_) => {}
+            Err(d) => eprint!("{}", d.render()),
+        }
+    }
+
+    /// Compiles the paper; `true` when a PDF was written.
+    fn compile(&self) -> (bool, Vec<Diagnostic>) {
+        let Some(main) = &self.main else { return (false, Vec::new()) };
+        let project = &self.state.project;
+        let epoch = self.opts.source_date_epoch;
+        let compiled = match compile::doc_kind(main).unwrap_or(DocKind::Latex) {
+            DocKind::Latex => compile::compile_tex(project, main, &compile::latex_line_map(project, main), epoch),
+            DocKind::Markdown => compile::markdown::build(project, main, epoch),
+        };
+        match compiled {
+            Ok(c) => (c.pdf.is_some() && c.errors() == 0, c.diagnostics),
+            Err(d) => (false, vec![d]),
+        }
+    }
+
+    /// `--mdbook`: `mdbook serve` sees edits of chapters itself but not of the files
+    /// figures read, so the chapters holding regenerated figures get a new modification
+    /// time (their contents are not touched), which makes it rebuild them; the preprocessor
+    /// then finds those figures in the cache.
+    fn refresh_mdbook(&self, changes: &Changes, regenerated: &[String], scan: &crate::scan::Scan) -> bool {
+        let mut chapters: Vec<&Path> = scan
+            .directives
+            .iter()
+            .filter(|d| regenerated.contains(&d.name))
+            .filter(|d| !changes.sources.contains(&d.loc.file.name))
+            .map(|d| d.loc.file.path.as_path())
+            .collect();
+        chapters.sort();
+        chapters.dedup();
+        let now = std::time::SystemTime::now();
+        let mut touched = false;
+        for c in chapters {
+            if let Ok(f) = std::fs::File::options().append(true).open(c) {
+                touched |= f.set_modified(now).is_ok();
+            }
+        }
+        touched
+    }
+}

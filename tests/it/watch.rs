@@ -1,0 +1,386 @@
+//! `paperfig watch` as a writer uses it: a real process on a project in a temporary folder,
+//! edited while it runs. Each rebuild prints one status line (`[watch] #N changed=…
+//! regenerated=… pending=… output=… errors=… time=…`); the tests read those lines and the
+//! files the rebuilds wrote. Waits are generous timeouts, never timing assertions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::util::{PaperTest, files_under, pdf_text};
+
+const WAIT: Duration = Duration::from_secs(300);
+
+/// One parsed status line.
+#[derive(Debug, Clone)]
+struct Status {
+    fields: BTreeMap<String, String>,
+}
+
+impl Status {
+    fn parse(line: &str) -> Option<Status> {
+        let rest = line.strip_prefix("[watch] #")?;
+        let fields = rest.split(' ').skip(1).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into()));
+        Some(Status { fields: fields.collect() })
+    }
+    fn list(&self, key: &str) -> BTreeSet<String> {
+        match self.fields.get(key).map(String::as_str) {
+            None | Some("-") => BTreeSet::new(),
+            Some(v) => v.split(',').map(String::from).collect(),
+        }
+    }
+    fn get(&self, key: &str) -> &str {
+        self.fields.get(key).map_or("", String::as_str)
+    }
+    fn errors(&self) -> usize {
+        self.get("errors").parse().unwrap()
+    }
+}
+
+/// A running `paperfig watch`, its stdout lines arriving on a channel.
+struct Watching {
+    child: Child,
+    lines: Receiver<String>,
+    stdout: Vec<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Watching {
+    fn start(t: &PaperTest, args: &[&str]) -> Watching {
+        let mut all = vec!["watch"];
+        all.extend_from_slice(args);
+        let mut child = t.command(&all).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let (tx, lines) = channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err = child.stderr.take().unwrap();
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Watching { child, lines, stdout: Vec::new(), stderr }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until standard error (read by its own thread, so it may lag behind the status
+    /// line on standard output) contains `text`.
+    fn stderr_gets(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.stderr().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn next_line(&mut self, until: Instant) -> Option<String> {
+        let left = until.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(l) => {
+                self.stdout.push(l.clone());
+                Some(l)
+            }
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("paperfig watch exited\nstdout:\n{}\nstderr:\n{}", self.stdout.join("\n"), self.stderr())
+            }
+        }
+    }
+
+    /// Status lines until one satisfies `done` (an edit may be seen in more than one batch).
+    fn until(&mut self, what: &str, done: impl Fn(&Status) -> bool) -> Vec<Status> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let Some(line) = self.next_line(deadline) else {
+                panic!("no status with {what}\nstdout:\n{}\nstderr:\n{}", self.stdout.join("\n"), self.stderr())
+            };
+            if let Some(s) = Status::parse(&line) {
+                let stop = done(&s);
+                seen.push(s);
+                if stop {
+                    return seen;
+                }
+            }
+        }
+    }
+
+    /// Statuses until one names `file` as changed; returns them all.
+    fn after_change(&mut self, file: &str) -> Vec<Status> {
+        self.until(&format!("changed={file}"), |s| s.list("changed").contains(file))
+    }
+
+    /// Every stdout line printed within `d` (used to check that nothing happens).
+    fn lines_during(&mut self, d: Duration) -> Vec<String> {
+        let until = Instant::now() + d;
+        let mut out = Vec::new();
+        while let Some(l) = self.next_line(until) {
+            out.push(l);
+        }
+        out
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the process to exit.
+    fn interrupt(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+                    self.stdout.push(l);
+                }
+                return (status, self.stdout.clone());
+            }
+            assert!(Instant::now() < deadline, "paperfig watch did not stop on SIGINT");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn regenerated(statuses: &[Status]) -> BTreeSet<String> {
+    statuses.iter().flat_map(|s| s.list("regenerated")).collect()
+}
+
+fn figure(id: &str, data: &str) -> String {
+    format!("```{{paperfig #{id} kind=plot data={data} x=x y=y caption=\"Figure {id}.\"}}\nBars of y by x\n```\n\n")
+}
+
+fn paper(word: &str, extra: &str) -> String {
+    format!(
+        "---\ntitle: Watch test\n---\n\n# Intro\n\nThe word is {word}.\n\n{}{}{extra}",
+        figure("fig:a", "data/a.csv"),
+        figure("fig:b", "data/b.csv")
+    )
+}
+
+fn project() -> PaperTest {
+    PaperTest::new()
+        .file("paper.md", &paper("ALPHA", ""))
+        .file("data/a.csv", "x,y\n1,2\n2,3\n")
+        .file("data/b.csv", "x,y\n1,5\n2,1\n")
+}
+
+fn manifest_ids(t: &PaperTest) -> BTreeSet<String> {
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.path("build/figures/manifest.json")).unwrap()).unwrap();
+    m["figures"].as_object().unwrap().keys().cloned().collect()
+}
+
+fn pdf(t: &PaperTest) -> String {
+    pdf_text(&t.path("build/paper.pdf"))
+}
+
+fn no_temp_files(dir: &Path) {
+    let temps: Vec<_> =
+        files_under(dir).into_iter().filter(|p| p.to_string_lossy().ends_with(paperfig::fsutil::TEMP_SUFFIX)).collect();
+    assert!(temps.is_empty(), "half-written files left: {temps:?}");
+}
+
+#[test]
+fn edits_rebuild_only_what_they_reach_and_errors_recover() {
+    let t = project();
+    let mut w = Watching::start(&t, &[]);
+    let first = w.until("the first build", |_| true).remove(0);
+    assert_eq!(first.get("output"), "updated", "{}", w.stderr());
+    assert_eq!(first.errors(), 0, "{}", w.stderr());
+    assert_eq!(first.list("regenerated"), ["fig:a", "fig:b"].map(String::from).into());
+    assert!(pdf(&t).contains("ALPHA"));
+
+    // A data file: only its figure is regenerated, and the PDF is compiled again.
+    let pdf_before = std::fs::read(t.path("build/paper.pdf")).unwrap();
+    t.write("data/a.csv", "x,y\n1,7\n2,3\n3,9\n");
+    let s = w.after_change("data/a.csv");
+    assert_eq!(regenerated(&s), ["fig:a".to_string()].into());
+    assert_eq!(s.last().unwrap().get("output"), "updated");
+    assert_ne!(std::fs::read(t.path("build/paper.pdf")).unwrap(), pdf_before, "the PDF shows the new figure");
+
+    // Text only: no figure is regenerated, the PDF has the new text.
+    t.write("paper.md", &paper("BRAVO", ""));
+    let s = w.after_change("paper.md");
+    assert!(regenerated(&s).is_empty(), "{s:?}");
+    assert_eq!(s.last().unwrap().get("output"), "updated");
+    assert!(pdf(&t).contains("BRAVO"));
+
+    // An editor's save: new contents written to a temporary file renamed over the original.
+    t.write("data/b.csv.tmp", "x,y\n1,1\n2,2\n3,3\n");
+    std::fs::rename(t.path("data/b.csv.tmp"), t.path("data/b.csv")).unwrap();
+    let s = w.after_change("data/b.csv");
+    assert_eq!(regenerated(&s), ["fig:b".to_string()].into());
+
+    // A directive added, with its new data file.
+    t.write("data/c.csv", "x,y\n1,4\n2,4\n");
+    t.write("paper.md", &paper("BRAVO", &figure("fig:c", "data/c.csv")));
+    let s = w.until("fig:c regenerated", |s| s.list("regenerated").contains("fig:c"));
+    assert_eq!(s.last().unwrap().errors(), 0, "{}", w.stderr());
+    assert!(manifest_ids(&t).contains("fig:c"));
+
+    // A broken directive: the error is shown at its line, the watcher keeps running.
+    let broken = paper("BRAVO", &figure("fig:c", "data/c.csv").replace("kind=plot", "kind=plott"));
+    let line = broken.lines().position(|l| l.contains("kind=plott")).unwrap() + 1;
+    t.write("paper.md", &broken);
+    let s = w.after_change("paper.md");
+    assert!(s.last().unwrap().errors() >= 1, "{s:?}");
+    let at = format!("paper.md:{line}:");
+    assert!(w.stderr_gets(&at), "error not located at line {line}:\n{}", w.stderr());
+    // Fixing it recovers.
+    t.write("paper.md", &paper("CHARLIE", &figure("fig:c", "data/c.csv")));
+    let s = w.after_change("paper.md");
+    assert_eq!(s.last().unwrap().errors(), 0, "{}", w.stderr());
+    assert_eq!(s.last().unwrap().get("output"), "updated");
+    assert!(pdf(&t).contains("CHARLIE"));
+
+    // A data file deleted: its figure fails with a located error, the others still build;
+    // putting it back recovers.
+    std::fs::remove_file(t.path("data/c.csv")).unwrap();
+    let s = w.after_change("data/c.csv");
+    assert!(s.last().unwrap().errors() >= 1);
+    t.write("data/c.csv", "x,y\n1,8\n2,8\n");
+    let s = w.after_change("data/c.csv");
+    assert_eq!(s.last().unwrap().errors(), 0, "{}", w.stderr());
+    assert_eq!(regenerated(&s), ["fig:c".to_string()].into());
+
+    // The directive removed: its figure leaves the manifest.
+    t.write("paper.md", &paper("DELTA", ""));
+    let s = w.after_change("paper.md");
+    assert_eq!(s.last().unwrap().errors(), 0, "{}", w.stderr());
+    assert!(!manifest_ids(&t).contains("fig:c"));
+
+    // A new source file with a figure, then the file renamed and deleted.
+    t.write("data/d.csv", "x,y\n1,6\n2,9\n");
+    t.write("notes.md", &figure("fig:d", "data/d.csv"));
+    let s = w.after_change("notes.md");
+    assert!(regenerated(&s).contains("fig:d"), "{s:?}");
+    std::fs::rename(t.path("notes.md"), t.path("more.md")).unwrap();
+    w.until("more.md", |s| s.list("changed").contains("more.md"));
+    std::fs::remove_file(t.path("more.md")).unwrap();
+    w.after_change("more.md");
+    assert!(!manifest_ids(&t).contains("fig:d"));
+
+    // Saving without changes, and paperfig's own writes, start nothing (no loop).
+    t.write("paper.md", &paper("DELTA", ""));
+    let quiet = w.lines_during(Duration::from_secs(4));
+    assert!(quiet.iter().all(|l| Status::parse(l).is_none()), "unexpected rebuilds: {quiet:?}");
+
+    let (status, out) = w.interrupt();
+    assert!(status.success(), "exit status {status:?}");
+    assert_eq!(out.last().map(String::as_str), Some("[watch] stopped"));
+    no_temp_files(&t.root);
+}
+
+#[test]
+fn a_data_file_changed_during_a_build_is_picked_up() {
+    let t = project();
+    let mut w = Watching::start(&t, &[]);
+    w.until("the first build", |_| true);
+    // The second write lands while the rebuild for the first one runs (it compiles).
+    t.write("data/a.csv", "x,y\n1,1\n");
+    std::thread::sleep(Duration::from_millis(400));
+    t.write("data/a.csv", "x,y\n1,1\n2,2\n3,3\n4,4\n");
+    // Wait until the watcher is idle again: a status, then a few quiet seconds.
+    let mut statuses = w.after_change("data/a.csv");
+    loop {
+        let more = w.lines_during(Duration::from_secs(4));
+        let parsed: Vec<Status> = more.iter().filter_map(|l| Status::parse(l)).collect();
+        if parsed.is_empty() {
+            break;
+        }
+        statuses.extend(parsed);
+    }
+    assert!(statuses.iter().all(|s| s.errors() == 0), "{}", w.stderr());
+    assert_eq!(statuses.last().unwrap().get("output"), "updated");
+    drop(w);
+    // The figure placed is the one of the last contents: a fresh gen finds that key cached
+    // and it is the key in the manifest watch wrote.
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.path("build/figures/manifest.json")).unwrap()).unwrap();
+    let report = t.build().ok().json();
+    let a = report["figures"].as_array().unwrap().iter().find(|f| f["id"] == "fig:a").unwrap().clone();
+    assert_eq!(a["status"], "cached", "{report}");
+    assert_eq!(m["figures"]["fig:a"]["key"], a["key"]);
+}
+
+#[test]
+fn hosted_figures_arrive_in_the_background() {
+    let t = PaperTest::copy_of("examples/paper");
+    let mut w = Watching::start(&t, &[]);
+    let first = w.until("the first build", |_| true).remove(0);
+    // The rest of the paper is compiled while the hosted figures are still out.
+    assert_eq!(first.get("output"), "updated", "{}", w.stderr());
+    let pending = first.list("pending");
+    assert!(!pending.is_empty(), "the example has uncached hosted figures: {first:?}");
+    for id in &pending {
+        assert!(!first.list("regenerated").contains(id));
+    }
+    // They arrive, the paper is compiled again with them, and nothing is pending.
+    let s = w.until("hosted figures placed", |s| s.list("pending").is_empty());
+    let last = s.last().unwrap();
+    assert_eq!(last.get("output"), "updated", "{}", w.stderr());
+    assert_eq!(last.errors(), 0, "{}", w.stderr());
+    assert!(w.stdout.iter().any(|l| l.starts_with("[watch] hosted figures arrived")));
+    let ids = manifest_ids(&t);
+    for id in &pending {
+        assert!(ids.contains(id), "{id} placed after it arrived");
+    }
+    let (status, _) = w.interrupt();
+    assert!(status.success());
+}
+
+#[test]
+fn mdbook_chapters_of_changed_figures_are_refreshed() {
+    let chapter = format!("# Chapter\n\nText.\n\n{}", figure("fig:m", "../data/m.csv"));
+    let t = PaperTest::new()
+        .file("book.toml", "[book]\ntitle = \"B\"\n\n[preprocessor.paperfig]\ncommand = \"paperfig mdbook\"\n")
+        .file("src/SUMMARY.md", "# Summary\n\n- [Chapter](chapter.md)\n- [Other](other.md)\n")
+        .file("src/chapter.md", &chapter)
+        .file("src/other.md", "# Other\n\nNo figures.\n")
+        .file("data/m.csv", "x,y\n1,2\n");
+    let mut w = Watching::start(&t, &["--mdbook"]);
+    let first = w.until("the first build", |_| true).remove(0);
+    assert_eq!(first.errors(), 0, "{}", w.stderr());
+    assert_eq!(first.get("output"), "skipped");
+    let mtime = |rel: &str| std::fs::metadata(t.path(rel)).unwrap().modified().unwrap();
+    let (chapter_before, other_before) = (mtime("src/chapter.md"), mtime("src/other.md"));
+    std::thread::sleep(Duration::from_millis(50));
+    t.write("data/m.csv", "x,y\n1,2\n2,5\n");
+    let s = w.after_change("data/m.csv");
+    assert_eq!(regenerated(&s), ["fig:m".to_string()].into());
+    assert_eq!(s.last().unwrap().get("output"), "touched");
+    // The chapter holding the figure has a new modification time, its text unchanged; the
+    // other chapter is left alone; and the touch does not start another rebuild.
+    assert!(mtime("src/chapter.md") > chapter_before);
+    assert_eq!(mtime("src/other.md"), other_before);
+    assert_eq!(std::fs::read_to_string(t.path("src/chapter.md")).unwrap(), chapter);
+    let quiet = w.lines_during(Duration::from_secs(3));
+    assert!(quiet.iter().all(|l| Status::parse(l).is_none()), "unexpected rebuilds: {quiet:?}");
+    let (status, _) = w.interrupt();
+    assert!(status.success());
+}
