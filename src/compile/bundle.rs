@@ -235,11 +235,31 @@ fn stamp(trees: &[&str]) -> String {
     format!("v{PATCH_VERSION}\n{}", parts.join("\n"))
 }
 
+/// The index last loaded in this process, with the file it came from: a long-running
+/// process (watch mode, the mdBook preprocessor under `mdbook serve`) compiles many times,
+/// and only the stamp needs checking between compiles, not 3 MB of JSON.
+static LOADED: std::sync::Mutex<Option<(PathBuf, std::sync::Arc<Index>)>> = std::sync::Mutex::new(None);
+
 fn load_index(cache_dir: &Path, trees: &[&str]) -> Result<std::sync::Arc<Index>, String> {
     let stamp = stamp(trees);
     let path = cache_dir.join("tex").join(INDEX_FILE);
+    let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, index)) = loaded.as_ref().filter(|(p, i)| *p == path && i.stamp == stamp) {
+        return Ok(index.clone());
+    }
+    let index = load_index_file(&path, trees, stamp, cache_dir)?;
+    *loaded = Some((path, index.clone()));
+    Ok(index)
+}
+
+fn load_index_file(
+    path: &Path,
+    trees: &[&str],
+    stamp: String,
+    cache_dir: &Path,
+) -> Result<std::sync::Arc<Index>, String> {
     if let Some(index) =
-        std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Index>(&b).ok()).filter(|i| i.stamp == stamp)
+        std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<Index>(&b).ok()).filter(|i| i.stamp == stamp)
     {
         return Ok(std::sync::Arc::new(index));
     }
@@ -250,7 +270,7 @@ fn load_index(cache_dir: &Path, trees: &[&str]) -> Result<std::sync::Arc<Index>,
     // The cache is an optimisation: a read-only cache folder only costs the walk.
     if let Ok(bytes) = serde_json::to_vec(&index) {
         let _ = std::fs::create_dir_all(path.parent().unwrap_or(cache_dir));
-        let _ = fsutil::write_if_changed(&path, &bytes);
+        let _ = fsutil::write_if_changed(path, &bytes);
     }
     Ok(std::sync::Arc::new(index))
 }
@@ -330,6 +350,25 @@ mod tests {
         assert!(!out.contains("Enter file name"), "{out}");
         assert!(out.starts_with("a\n") && out.contains("\\def\\@obsoletefile#1#2{}"), "{out}");
         assert!(patch_latex_ltx("no such macro").is_err());
+    }
+
+    #[test]
+    fn an_index_kept_in_memory_is_replaced_when_a_tree_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        std::fs::create_dir_all(tree.join("tex/latex/a")).unwrap();
+        std::fs::write(tree.join("tex/latex/a/a.sty"), "a").unwrap();
+        let trees = [tree.to_str().unwrap()];
+        let cache = dir.path().join("cache");
+        let first = load_index(&cache, &trees).unwrap();
+        assert!(first.files.contains_key("a.sty") && !first.files.contains_key("b.sty"));
+        // A package install adds a top-level folder entry (and touches dpkg's status).
+        std::fs::create_dir_all(tree.join("fonts/b")).unwrap();
+        std::fs::write(tree.join("fonts/b/b.sty"), "b").unwrap();
+        let second = load_index(&cache, &trees).unwrap();
+        assert!(second.files.contains_key("b.sty"), "the changed tree is indexed again");
+        assert_ne!(first.digest, second.digest);
+        assert_eq!(load_index(&cache, &trees).unwrap().digest, second.digest);
     }
 
     #[test]
