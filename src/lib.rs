@@ -26,6 +26,7 @@ pub mod emit;
 pub mod fsutil;
 pub mod key;
 pub mod lock;
+pub mod locked;
 pub mod mdbook;
 pub mod plan;
 pub mod progress;
@@ -44,7 +45,36 @@ use plan::Registry;
 use progress::Progress;
 use project::Project;
 use run::{Outcome, Source};
-use store::{LocalStore, Store};
+use store::{LayeredStore, LocalStore, RemoteStore, Store};
+
+/// How a build may obtain figures: one value every driver (`gen`, `build`, `mdbook`) passes
+/// down, so the flags mean the same everywhere (`cli/policy.rs` parses them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuildPolicy {
+    /// `--locked`: make nothing; every figure comes from the local or remote store with the
+    /// outputs `paperfig.lock` records, else the build fails saying why (see [`locked`]).
+    pub locked: bool,
+    /// `--offline`: no network: no remote cache and no provider that needs the network.
+    pub offline: bool,
+}
+
+impl BuildPolicy {
+    /// `--frozen` is `--locked` plus `--offline`.
+    pub fn new(locked: bool, offline: bool, frozen: bool) -> BuildPolicy {
+        BuildPolicy { locked: locked || frozen, offline: offline || frozen }
+    }
+
+    /// Whether the remote cache may be contacted.
+    pub fn uses_remote(&self) -> bool {
+        !self.offline
+    }
+
+    /// Whether a provider that calls a network service may run (never with `--offline`;
+    /// with `--locked` no provider runs at all).
+    pub fn allows_network_providers(&self) -> bool {
+        !self.offline && !self.locked
+    }
+}
 
 /// One figure in a `gen` report.
 pub struct FigureReport {
@@ -66,6 +96,8 @@ pub struct GenReport {
     pub figures: Vec<FigureReport>,
     /// Every problem found, with locations; a non-empty list means exit code 1.
     pub diagnostics: Vec<Diagnostic>,
+    /// Objects and entries moved to and from the remote cache.
+    pub remote: store::layered::RemoteStats,
 }
 
 impl GenReport {
@@ -94,6 +126,30 @@ pub fn plan_scanned(project: &Project, registry: &Registry, scan: &scan::Scan) -
 pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
     LocalStore::open(&project.config.cache_dir)
         .map_err(|e| Diagnostic::error(e.to_string()).hint("check that the cache folder is writable"))
+}
+
+/// Opens the project's store: the local one, with the remote behind it when `[cache] remote`
+/// is set and the policy allows the network. A remote URL or option the backend rejects is a
+/// fatal error pointing at `paperfig.toml`; a remote that is merely unreachable is found out
+/// (and switched off with one warning) on first use.
+pub fn open_layered_store(project: &Project, policy: &BuildPolicy) -> Result<LayeredStore, Diagnostic> {
+    let local = open_store(project)?;
+    let remote = match (&project.config.remote, policy.uses_remote()) {
+        (Some(r), true) => Some(RemoteStore::open(&r.url, &r.options).map_err(|e| {
+            Diagnostic::error(e.to_string()).hint("check [cache] remote and [cache.remote_options] in paperfig.toml")
+        })?),
+        _ => None,
+    };
+    let write = project.config.remote.as_ref().is_some_and(|r| r.write);
+    Ok(LayeredStore::new(local, remote, write))
+}
+
+/// The store's warnings for a report: the one "remote switched off" warning and each damaged
+/// remote object or entry that was ignored.
+pub fn store_warnings(store: &LayeredStore) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = store.warning().into_iter().map(Diagnostic::warning).collect();
+    out.extend(store.damage_notes().into_iter().map(Diagnostic::warning));
+    out
 }
 
 /// Updates `paperfig.lock` with every built figure. Entries of figures that failed this
@@ -127,6 +183,7 @@ fn write_lockfile(
                 provider_version: job.request.provider_version.clone(),
                 key: job.key,
                 outputs,
+                inputs: key::input_digests(&job.request),
             },
         );
     }
@@ -143,6 +200,7 @@ fn write_lockfile(
 pub struct GenOptions {
     pub threads: usize,
     pub verbosity: progress::Verbosity,
+    pub policy: BuildPolicy,
 }
 
 /// Scans the project, builds every figure missing from the cache, places all outputs, and
@@ -163,13 +221,32 @@ pub fn generate_scanned(
     let config = &project.config;
     let (plan, mut diagnostics) = plan_scanned(project, registry, scan);
     // 3–5. cache, generate, place
-    let store = open_store(project)?;
+    let store = open_layered_store(project, &opts.policy)?;
+    let lock_path = project.root.join(lock::LOCK_FILE);
+    let lock = if opts.policy.locked {
+        match lock::Lockfile::read(&lock_path) {
+            Ok(Some(lock)) => Some(lock),
+            Ok(None) => {
+                return Err(Diagnostic::error("--locked needs paperfig.lock, and there is none")
+                    .hint("build once without --locked, then commit paperfig.lock"));
+            }
+            Err(e) => return Err(Diagnostic::error(e.to_string()).hint("fix paperfig.lock or rebuild it without --locked")),
+        }
+    } else {
+        None
+    };
     std::fs::create_dir_all(&config.output_dir)
         .map_err(|e| Diagnostic::error(format!("cannot create {}: {e}", config.output_dir.display())))?;
     let previous = Manifest::read(&config.output_dir);
     let progress = Progress::new(opts.verbosity, plan.jobs.len());
-    let outcomes = run::run(&plan.jobs, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress);
+    let outcomes = match &lock {
+        Some(lock) => {
+            locked::run(&plan.jobs, lock, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress)
+        }
+        None => run::run(&plan.jobs, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress),
+    };
     progress.finish();
+    diagnostics.extend(store_warnings(&store));
 
     let mut manifest = Manifest::default();
     let mut figures = Vec::new();
@@ -217,11 +294,15 @@ pub fn generate_scanned(
             manifest.figures.insert(name.clone(), fig.clone());
         }
     }
-    write_lockfile(project, &plan.jobs, &figures, &keep_old)?;
+    // --locked never rewrites the lockfile: it is what the build was checked against.
+    if lock.is_none() {
+        write_lockfile(project, &plan.jobs, &figures, &keep_old)?;
+    }
     emit::remove_stale(&config.output_dir, &previous, &manifest);
     manifest.write(&config.output_dir).map_err(|e| {
         Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display()))
     })?;
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
-    Ok(GenReport { figures, diagnostics })
+    let remote = store.stats();
+    Ok(GenReport { figures, diagnostics, remote })
 }

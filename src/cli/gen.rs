@@ -24,13 +24,19 @@ pub struct Args {
     /// Print a JSON report on stdout instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    policy: super::policy::PolicyArgs,
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
     let threads = args.jobs.map_or_else(super::default_threads, usize::from);
     let verbosity = if args.json { Verbosity::Quiet } else { global.verbosity };
-    let report = crate::generate(&project, &Registry::for_config(&project.config), &GenOptions { threads, verbosity })?;
+    let report = crate::generate(&project, &Registry::for_config(&project.config), &GenOptions {
+        threads,
+        verbosity,
+        policy: args.policy.into(),
+    })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&to_json(&project, &report)).unwrap_or_default());
     } else if global.verbosity != Verbosity::Quiet {
@@ -40,7 +46,15 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             1 => "; 1 error".to_string(),
             n => format!("; {n} errors"),
         };
-        eprintln!("{} figures: {} generated, {cached} cached{errors}", report.figures.len(), report.generated());
+        let remote = match report.remote {
+            r if r.downloaded + r.uploaded == 0 => String::new(),
+            r => format!(" (remote: {} downloaded, {} uploaded)", r.downloaded, r.uploaded),
+        };
+        eprintln!(
+            "{} figures: {} generated, {cached} cached{remote}{errors}",
+            report.figures.len(),
+            report.generated()
+        );
     }
     print_diagnostics(&report.diagnostics, global);
     Ok(if report.errors() > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
@@ -72,6 +86,8 @@ fn to_json(project: &Project, report: &GenReport) -> serde_json::Value {
             "generated": report.generated(),
             "cached": report.figures.len() - report.generated(),
             "errors": report.errors(),
+            "remote_downloaded": report.remote.downloaded,
+            "remote_uploaded": report.remote.uploaded,
         },
     })
 }

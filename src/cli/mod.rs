@@ -9,6 +9,7 @@ mod cache;
 mod r#gen;
 mod init;
 mod mdbook;
+pub mod policy;
 mod status;
 
 use std::process::ExitCode;
@@ -37,7 +38,7 @@ enum Command {
     Gen(r#gen::Args),
     /// List each figure: id, kind, provider, source location, cached or missing.
     Status(status::Args),
-    /// Inspect and maintain the local cache.
+    /// Inspect and maintain the local cache; push to and pull from the remote one.
     #[command(subcommand)]
     Cache(cache::Command),
     /// Write a commented paperfig.toml in the current folder.

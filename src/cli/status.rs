@@ -1,5 +1,6 @@
 //! `paperfig status [PATH]`: each figure's id, kind, provider, source location, and
-//! whether its outputs are cached, without building anything.
+//! whether its outputs are cached locally, only remotely, or missing, and how it stands
+//! against `paperfig.lock` (`locked`, `changed`, `unlocked`), without building anything.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,33 +21,52 @@ pub struct Args {
     /// Print JSON on stdout instead of a table.
     #[arg(long)]
     json: bool,
+    /// Do not ask the remote cache (when one is configured) whether it has a figure.
+    #[arg(long)]
+    offline: bool,
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
     let (plan, diagnostics) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
-    let store = crate::open_store(&project)?;
+    let store = crate::open_layered_store(&project, &crate::BuildPolicy::new(false, args.offline, false))?;
+    let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
     let mut rows = Vec::new();
+    let mut locks = Vec::new();
     for job in &plan.jobs {
-        let cached = match store.get_action(&job.key) {
-            Ok(Lookup::Hit(entry)) => entry.outputs.values().all(|o| store.has_object(&o.digest).unwrap_or(false)),
-            _ => false,
+        let local = store.local();
+        let state = match local.get_action(&job.key) {
+            Ok(Lookup::Hit(entry)) if entry.outputs.values().all(|o| local.has_object(&o.digest).unwrap_or(false)) => {
+                "cached"
+            }
+            _ => match store.remote().map(|r| r.get_action(&job.key)) {
+                Some(Ok(Lookup::Hit(entry))) if entry.outputs.values().all(|o| store.has_object(&o.digest).unwrap_or(false)) => "remote",
+                _ => "missing",
+            },
         };
+        // How the figure stands against paperfig.lock: what `--locked` would do with it.
+        locks.push(match lock.as_ref().map(|l| l.figures.get(&job.directive.name)) {
+            None => "no-lockfile",
+            Some(None) => "unlocked",
+            Some(Some(e)) if e.key == job.key => "locked",
+            Some(Some(_)) => "changed",
+        });
         let d = &job.directive;
         rows.push((
             d.name.clone(),
             d.kind.as_str(),
             job.provider.id(),
             d.loc.display(),
-            if cached { "cached" } else { "missing" },
+            state,
             job.key,
         ));
     }
     if args.json {
         let figures: Vec<_> = rows
             .iter()
-            .map(|(id, kind, provider, source, state, key)| {
-                json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.to_string()})
+            .zip(&locks)
+            .map(|((id, kind, provider, source, state, key), lock)| {
+                json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.to_string(), "lock": lock})
             })
             .collect();
         let errors: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
@@ -57,9 +77,9 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     } else {
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
         let s = rows.iter().map(|r| r.3.len()).max().unwrap_or(6).max(6);
-        println!("{:w$}  {:8}  {:10}  {:s$}  STATE", "ID", "KIND", "PROVIDER", "SOURCE");
-        for (id, kind, provider, source, state, _) in &rows {
-            println!("{id:w$}  {kind:8}  {provider:10}  {source:s$}  {state}");
+        println!("{:w$}  {:8}  {:10}  {:s$}  {:7}  LOCK", "ID", "KIND", "PROVIDER", "SOURCE", "STATE");
+        for ((id, kind, provider, source, state, _), lock) in rows.iter().zip(&locks) {
+            println!("{id:w$}  {kind:8}  {provider:10}  {source:s$}  {state:7}  {lock}");
         }
     }
     print_diagnostics(&diagnostics, global);

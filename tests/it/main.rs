@@ -9,4 +9,7 @@ mod errors;
 mod example;
 mod formats;
 mod latex;
+mod locked;
 mod mdbook;
+mod remote;
+mod servers;
