@@ -39,10 +39,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             Ok(Lookup::Hit(entry)) if entry.outputs.values().all(|o| local.has_object(&o.digest).unwrap_or(false)) => {
                 "cached"
             }
-            _ => match store.remote().map(|r| r.get_action(&job.key)) {
-                Some(Ok(Lookup::Hit(entry))) if entry.outputs.values().all(|o| store.has_object(&o.digest).unwrap_or(false)) => "remote",
-                _ => "missing",
-            },
+            _ if store.remote_has(&job.key) => "remote",
+            _ => "missing",
         };
         // How the figure stands against paperfig.lock: what `--locked` would do with it.
         locks.push(match lock.as_ref().map(|l| l.figures.get(&job.directive.name)) {
@@ -82,6 +80,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             println!("{id:w$}  {kind:8}  {provider:10}  {source:s$}  {state:7}  {lock}");
         }
     }
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(crate::store_warnings(&store));
     print_diagnostics(&diagnostics, global);
     Ok(if diagnostics.iter().any(|d| !d.warning) { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
 }

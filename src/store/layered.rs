@@ -125,6 +125,23 @@ impl LayeredStore {
         }
     }
 
+    /// Whether the remote has a complete entry for `key` (the entry and each object it
+    /// names), downloading nothing but the entry.
+    pub fn remote_has(&self, key: &Digest) -> bool {
+        self.on_remote(|r| match r.get_action(key)? {
+            Lookup::Hit(entry) => {
+                for out in entry.outputs.values() {
+                    if !r.has_object(&out.digest)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+        .unwrap_or(false)
+    }
+
     /// Uploads an object that is already stored locally (for `cache push`).
     pub fn upload_object(&self, bytes: &[u8]) -> Option<bool> {
         let digest = Digest::of(bytes);

@@ -133,13 +133,13 @@ impl RemoteStore {
             "http" | "https" => {
                 use object_store::ClientConfigKey;
                 use object_store::http::HttpBuilder;
-                let base = &url[..url::Position::BeforePath].to_string();
+                let base = parsed[..url::Position::BeforePath].to_string();
                 let mut client = client.with_allow_http(parsed.scheme() == "http");
                 for (k, v) in &options {
                     let key: ClientConfigKey = k.parse().map_err(|_| bad(format!("unknown HTTP option `{k}`")))?;
                     client = client.with_config(key, v);
                 }
-                let b = HttpBuilder::new().with_url(base).with_client_options(client).with_retry(retry);
+                let b = HttpBuilder::new().with_url(&base).with_client_options(client).with_retry(retry);
                 // WebDAV has no multipart upload: large objects go up in one streamed PUT.
                 (Arc::new(b.build().map_err(err)?), path, false)
             }
