@@ -86,12 +86,14 @@ impl Nginx {
 
     /// Every file stored on the server.
     pub fn files(&self) -> Vec<PathBuf> {
-        walkdir::WalkDir::new(&self.root)
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&self.root)
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .map(|e| e.into_path())
-            .collect()
+            .collect();
+        files.sort();
+        files
     }
 
     pub fn stop(&mut self) {
