@@ -352,7 +352,8 @@ mod tests {
         assert!(parse("").unwrap().remote.is_none());
         let e = parse("[cache]\nremote = \"ftp://x\"\n").unwrap_err();
         assert_eq!(e.location().unwrap(), "paperfig.toml:2:1");
-        let e = parse("[cache]\nremote = \"s3://b\"\n[cache.remote_options]\naws_secret_access_key = \"x\"\n").unwrap_err();
+        let e =
+            parse("[cache]\nremote = \"s3://b\"\n[cache.remote_options]\naws_secret_access_key = \"x\"\n").unwrap_err();
         assert!(e.message.contains("secret"), "{}", e.message);
         assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
         assert!(parse("[cache]\nremote = \"https://u:p@h/dav\"\n").is_err());

@@ -306,7 +306,8 @@ mod tests {
             let mut r = base();
             f(&mut r);
             let d = input_digests(&r);
-            let mut names: Vec<String> = d0.keys().chain(d.keys()).filter(|k| d0.get(*k) != d.get(*k)).cloned().collect();
+            let mut names: Vec<String> =
+                d0.keys().chain(d.keys()).filter(|k| d0.get(*k) != d.get(*k)).cloned().collect();
             names.dedup();
             names
         };

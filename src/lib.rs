@@ -230,7 +230,9 @@ pub fn generate_scanned(
                 return Err(Diagnostic::error("--locked needs paperfig.lock, and there is none")
                     .hint("build once without --locked, then commit paperfig.lock"));
             }
-            Err(e) => return Err(Diagnostic::error(e.to_string()).hint("fix paperfig.lock or rebuild it without --locked")),
+            Err(e) => {
+                return Err(Diagnostic::error(e.to_string()).hint("fix paperfig.lock or rebuild it without --locked"));
+            }
         }
     } else {
         None

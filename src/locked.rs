@@ -168,7 +168,9 @@ fn one(job: &Job, lock: &Lockfile, store: &dyn Store, out_dir: &Path, previous: 
         }
         Verdict::Missing(unchanged) => {
             let msg = match unchanged {
-                Some(why) => format!("`{}` has no entry in paperfig.lock, though its inputs are unchanged: {why}", d.name),
+                Some(why) => {
+                    format!("`{}` has no entry in paperfig.lock, though its inputs are unchanged: {why}", d.name)
+                }
                 None => format!("`{}` is a new figure with no entry in paperfig.lock", d.name),
             };
             return Outcome::Failed(Diagnostic::error(msg).at(d.loc.clone(), "here").hint(HINT).for_figure(&d.name));

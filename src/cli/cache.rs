@@ -12,6 +12,7 @@ use crate::lock::{LOCK_FILE, Lockfile};
 use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
+use crate::store::Store as _;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -103,15 +104,17 @@ fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode,
     };
     let store = crate::open_layered_store(&project, &crate::BuildPolicy::default())?;
     if !store.has_remote() {
-        return Err(Diagnostic::error("no remote cache is configured")
-            .hint("set [cache] remote = \"s3://bucket/prefix\" (or gs://, az://, https://, file://) in paperfig.toml"));
+        return Err(Diagnostic::error("no remote cache is configured").hint(
+            "set [cache] remote = \"s3://bucket/prefix\" (or gs://, az://, https://, file://) in paperfig.toml",
+        ));
     }
     let result = match what {
         Sync::Push => crate::store::sync::push(&store, &lock),
         Sync::Pull => crate::store::sync::pull(&store, &lock),
         Sync::Verify => crate::store::sync::verify_remote(&store, &lock),
     };
-    let report = result.map_err(|e| Diagnostic::error(e.to_string()).hint("check that the remote cache is reachable"))?;
+    let report =
+        result.map_err(|e| Diagnostic::error(e.to_string()).hint("check that the remote cache is reachable"))?;
     for p in &report.problems {
         println!("{p}");
     }
@@ -122,7 +125,12 @@ fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode,
             Sync::Verify => ("checked", "in"),
         };
         if what == Sync::Verify {
-            eprintln!("{verb} {} figures {dir} {}: {} problems", report.figures, store.describe(), report.problems.len());
+            eprintln!(
+                "{verb} {} figures {dir} {}: {} problems",
+                report.figures,
+                store.describe(),
+                report.problems.len()
+            );
         } else {
             eprintln!(
                 "{} figures: {verb} {} objects and {} entries; {} problems",

@@ -32,11 +32,11 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
     let threads = args.jobs.map_or_else(super::default_threads, usize::from);
     let verbosity = if args.json { Verbosity::Quiet } else { global.verbosity };
-    let report = crate::generate(&project, &Registry::for_config(&project.config), &GenOptions {
-        threads,
-        verbosity,
-        policy: args.policy.into(),
-    })?;
+    let report = crate::generate(
+        &project,
+        &Registry::for_config(&project.config),
+        &GenOptions { threads, verbosity, policy: args.policy.into() },
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&to_json(&project, &report)).unwrap_or_default());
     } else if global.verbosity != Verbosity::Quiet {

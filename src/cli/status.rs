@@ -50,14 +50,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             Some(Some(_)) => "changed",
         });
         let d = &job.directive;
-        rows.push((
-            d.name.clone(),
-            d.kind.as_str(),
-            job.provider.id(),
-            d.loc.display(),
-            state,
-            job.key,
-        ));
+        rows.push((d.name.clone(), d.kind.as_str(), job.provider.id(), d.loc.display(), state, job.key));
     }
     if args.json {
         let figures: Vec<_> = rows

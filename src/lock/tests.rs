@@ -29,7 +29,12 @@ fn per_input_digests_are_written_sorted_quoted_where_needed_and_read_back() {
     let line = text.lines().find(|l| l.starts_with("inputs")).unwrap();
     assert_eq!(
         line,
-        format!("inputs = {{ attrs = \"{}\", body = \"{}\", \"file:data\" = \"{}\" }}", d("attrs"), d("body"), d("csv"))
+        format!(
+            "inputs = {{ attrs = \"{}\", body = \"{}\", \"file:data\" = \"{}\" }}",
+            d("attrs"),
+            d("body"),
+            d("csv")
+        )
     );
     let back = Lockfile::parse(&text, "paperfig.lock").unwrap();
     assert_eq!(back, l);

@@ -81,7 +81,10 @@ impl LayeredStore {
     }
 
     pub fn stats(&self) -> RemoteStats {
-        RemoteStats { downloaded: self.downloaded.load(Ordering::Relaxed), uploaded: self.uploaded.load(Ordering::Relaxed) }
+        RemoteStats {
+            downloaded: self.downloaded.load(Ordering::Relaxed),
+            uploaded: self.uploaded.load(Ordering::Relaxed),
+        }
     }
 
     /// Runs `f` on the remote; on failure switches the remote off (first failure: one

@@ -123,7 +123,8 @@ impl RemoteStore {
             }
             "az" | "abfs" | "abfss" | "azure" => {
                 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
-                let mut b = MicrosoftAzureBuilder::from_env().with_url(url).with_client_options(client).with_retry(retry);
+                let mut b =
+                    MicrosoftAzureBuilder::from_env().with_url(url).with_client_options(client).with_retry(retry);
                 for (k, v) in &options {
                     let key: AzureConfigKey = k.parse().map_err(|_| bad(format!("unknown Azure option `{k}`")))?;
                     b = b.with_config(key, v);
@@ -427,8 +428,11 @@ mod tests {
     fn aws_profile_sections_are_read() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("credentials");
-        std::fs::write(&f, "[default]\naws_access_key_id = A\n[ci]\naws_access_key_id = B\naws_secret_access_key = S\n")
-            .unwrap();
+        std::fs::write(
+            &f,
+            "[default]\naws_access_key_id = A\n[ci]\naws_access_key_id = B\naws_secret_access_key = S\n",
+        )
+        .unwrap();
         assert_eq!(ini_section(&f, "ci")["aws_access_key_id"], "B");
         assert_eq!(ini_section(&f, "default")["aws_access_key_id"], "A");
         assert!(ini_section(&f, "none").is_empty());

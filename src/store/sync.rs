@@ -25,7 +25,12 @@ fn entry_from_lock(id: &str, lock: &Lockfile, sizes: &BTreeMap<crate::digest::Di
         .iter()
         .map(|(f, d)| (*f, OutputRef { digest: *d, size: sizes.get(d).copied().unwrap_or(0) }))
         .collect();
-    Some(ActionEntry { key: e.key, provider: e.provider.clone(), provider_version: e.provider_version.clone(), outputs })
+    Some(ActionEntry {
+        key: e.key,
+        provider: e.provider.clone(),
+        provider_version: e.provider_version.clone(),
+        outputs,
+    })
 }
 
 fn remote_of(store: &LayeredStore) -> Result<&super::RemoteStore, StoreError> {

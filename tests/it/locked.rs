@@ -41,7 +41,13 @@ fn a_changed_data_file_fails_locked_naming_the_figure_and_the_input() {
     // The body and the attributes are named too.
     let t2 = paper();
     t2.build().ok();
-    t2.write("paper.md", &std::fs::read_to_string(t2.path("paper.md")).unwrap().replace("plot b", "plot B").replace("chart=bar", "chart=barh"));
+    t2.write(
+        "paper.md",
+        &std::fs::read_to_string(t2.path("paper.md"))
+            .unwrap()
+            .replace("plot b", "plot B")
+            .replace("chart=bar", "chart=barh"),
+    );
     let run = t2.run(&["gen", "--frozen"]).code(1);
     assert!(run.stderr.contains("`fig:b` would change (--locked): body changed"), "{}", run.stderr);
     assert!(run.stderr.contains("`fig:a` would change (--locked): attributes changed"), "{}", run.stderr);
@@ -56,7 +62,10 @@ fn missing_lock_entries_are_reported_apart_from_changed_figures() {
     let start = lock.find("[[figure]]\nid = \"fig:b\"").unwrap();
     t.write("paperfig.lock", &lock[..start]);
     let text = std::fs::read_to_string(t.path("paper.md")).unwrap();
-    t.write("paper.md", &format!("{text}\n```{{paperfig #fig:c kind=plot chart=bar data=data/b.csv x=model y=acc}}\nplot c\n```\n"));
+    t.write(
+        "paper.md",
+        &format!("{text}\n```{{paperfig #fig:c kind=plot chart=bar data=data/b.csv x=model y=acc}}\nplot c\n```\n"),
+    );
     let run = t.run(&["gen", "--locked"]).code(1);
     assert!(
         run.stderr.contains("`fig:b` has no entry in paperfig.lock, though its inputs are unchanged"),

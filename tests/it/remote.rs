@@ -146,7 +146,10 @@ fn read_only_consumers_read_but_upload_nothing() {
     a.build().ok();
     let before = server.files();
     let b = checkout_of(&a);
-    b.write("paperfig.toml", &format!("[output]\nformats = [\"svg\", \"pdf\"]\n[cache]\nremote = \"{url}\"\nremote_write = false\n"));
+    b.write(
+        "paperfig.toml",
+        &format!("[output]\nformats = [\"svg\", \"pdf\"]\n[cache]\nremote = \"{url}\"\nremote_write = false\n"),
+    );
     b.write("data/d.csv", "model,acc\n1,1\n2,3\n3,5\n");
     let run = b.build().ok();
     // Every figure reads the changed file: all are new, none uploaded.
@@ -155,7 +158,10 @@ fn read_only_consumers_read_but_upload_nothing() {
     assert_eq!(server.files(), before);
     // Unchanged figures come from the remote for a read-only consumer too.
     let c = checkout_of(&a);
-    c.write("paperfig.toml", &format!("[output]\nformats = [\"svg\", \"pdf\"]\n[cache]\nremote = \"{url}\"\nremote_write = false\n"));
+    c.write(
+        "paperfig.toml",
+        &format!("[output]\nformats = [\"svg\", \"pdf\"]\n[cache]\nremote = \"{url}\"\nremote_write = false\n"),
+    );
     assert!(c.build().ok().with_status("generated").is_empty());
 }
 

@@ -243,10 +243,7 @@ impl Garage {
 
     /// Environment variables with this key's credentials.
     pub fn env(&self) -> Vec<(String, String)> {
-        vec![
-            ("AWS_ACCESS_KEY_ID".into(), self.key_id.clone()),
-            ("AWS_SECRET_ACCESS_KEY".into(), self.secret.clone()),
-        ]
+        vec![("AWS_ACCESS_KEY_ID".into(), self.key_id.clone()), ("AWS_SECRET_ACCESS_KEY".into(), self.secret.clone())]
     }
 }
 
