@@ -23,8 +23,20 @@
 //!
 //! [runners]                       # scripts of kind=command figures (see `runners`)
 //! allow = true
+//!
+//! [providers.pb]                  # hosted figure services (see `providers`)
+//! type = "paperbanana"
+//! api_key_env = "PAPERBANANA_API_KEY"
+//! [extract]                       # kind=extract figures (see guide/extract.md)
+//! bibliography = ["refs.bib"]     # .bib files searched for `cite:KEY`; default: see guide
+//! pdf_dir = "papers"              # `cite:KEY` falls back to papers/KEY.pdf
+//! [build]                         # `paperfig build`: the PDF
+//! main = "paper.md"               # the main document when the folder holds several
+//! dir = "build"                   # where the PDF, .log and generated .tex go
+//! source_date_epoch = 1700000000  # dates in the PDF when neither SOURCE_DATE_EPOCH nor git give one
 //! ```
 
+pub mod providers;
 pub mod runners;
 
 use std::collections::BTreeMap;
@@ -50,6 +62,26 @@ struct RawConfig {
     #[serde(default)]
     defaults: BTreeMap<String, String>,
     runners: Option<toml::Table>,
+    providers: Option<toml::Table>,
+    #[serde(default)]
+    extract: RawExtract,
+    #[serde(default)]
+    build: RawBuild,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExtract {
+    bibliography: Option<Vec<String>>,
+    pdf_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    main: Option<String>,
+    dir: Option<String>,
+    source_date_epoch: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -122,8 +154,27 @@ pub struct Config {
     pub defaults: BTreeMap<Kind, String>,
     /// Interpreters `kind=command` figures may use, and whether they may run at all.
     pub runners: runners::Runners,
+    /// Hosted figure services (`[providers.NAME]`).
+    pub providers: providers::Providers,
+    /// Where `kind=extract` figures find the PDF of a citation key.
+    pub extract: ExtractConfig,
+    /// `[build] main`: the main document, relative to the root.
+    pub build_main: Option<String>,
+    /// `[build] dir`: where `paperfig build` writes the PDF and log (absolute).
+    pub build_dir: PathBuf,
+    /// `[build] source_date_epoch`: the last fallback for dates in the PDF.
+    pub source_date_epoch: Option<u64>,
     /// The shared remote cache, if any.
     pub remote: Option<RemoteConfig>,
+}
+
+/// `[extract]`: where the PDF of a cited work is found (paths absolute).
+#[derive(Clone, Debug, Default)]
+pub struct ExtractConfig {
+    /// `.bib` files to search; `None` = the source's front matter, else every `.bib` file.
+    pub bibliography: Option<Vec<PathBuf>>,
+    /// A folder holding `<KEY>.pdf` files.
+    pub pdf_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -139,6 +190,11 @@ impl Config {
             cache_dir: root.join(".paperfig"),
             defaults: BTreeMap::new(),
             runners: runners::Runners::defaults(),
+            providers: providers::Providers::default(),
+            extract: ExtractConfig::default(),
+            build_main: None,
+            build_dir: root.join("build"),
+            source_date_epoch: None,
             remote: None,
         }
     }
@@ -172,6 +228,11 @@ impl Config {
         if let Some(dir) = raw.output.dir {
             config.output_dir = root.join(dir);
         }
+        config.build_main = raw.build.main;
+        if let Some(dir) = raw.build.dir {
+            config.build_dir = root.join(dir);
+        }
+        config.source_date_epoch = raw.build.source_date_epoch;
         if let Some(dir) = raw.cache.dir {
             config.cache_dir = root.join(dir);
         }
@@ -204,6 +265,15 @@ impl Config {
             let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
             Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
         })?;
+        config.providers = providers::Providers::parse(raw.providers.as_ref()).map_err(|e| {
+            let from = file.text.find("[providers").unwrap_or(0);
+            let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
+            Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
+        })?;
+        config.extract = ExtractConfig {
+            bibliography: raw.extract.bibliography.map(|b| b.iter().map(|p| root.join(p)).collect()),
+            pdf_dir: raw.extract.pdf_dir.map(|d| root.join(d)),
+        };
         Ok(config)
     }
 }
@@ -358,6 +428,25 @@ mod tests {
         assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
         assert!(parse("[cache]\nremote = \"https://u:p@h/dav\"\n").is_err());
         assert!(parse("[cache]\nremote_write = false\n").is_err());
+    }
+
+    #[test]
+    fn extract_section_is_read() {
+        let c = parse("[extract]\nbibliography = [\"refs.bib\"]\npdf_dir = \"papers\"\n").unwrap();
+        assert_eq!(c.extract.bibliography.unwrap(), vec![Path::new("/p/refs.bib")]);
+        assert_eq!(c.extract.pdf_dir.unwrap(), Path::new("/p/papers"));
+        assert!(parse("").unwrap().extract.pdf_dir.is_none());
+        assert!(parse("[extract]\npdfdir = \"x\"\n").unwrap_err().message.contains("pdfdir"));
+    }
+
+    #[test]
+    fn build_section_is_read() {
+        let c = parse("[build]\nmain = \"paper.tex\"\ndir = \"out\"\nsource_date_epoch = 1700000000\n").unwrap();
+        assert_eq!(c.build_main.as_deref(), Some("paper.tex"));
+        assert_eq!(c.build_dir, Path::new("/p/out"));
+        assert_eq!(c.source_date_epoch, Some(1_700_000_000));
+        assert_eq!(parse("").unwrap().build_dir, Path::new("/p/build"));
+        assert!(parse("[build]\nmian = \"x\"\n").unwrap_err().message.contains("unknown field `mian`"));
     }
 
     #[test]

@@ -19,6 +19,8 @@ use crate::provider::Format;
 use crate::store::{ActionEntry, Lookup, Store, StoreError};
 
 pub const MANIFEST: &str = "manifest.json";
+/// The manifest `paperfig.sty` reads (TeX syntax), next to `manifest.json`.
+pub const TEX_MANIFEST: &str = "paperfig-figures.tex";
 
 /// One output file as written.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,8 +67,99 @@ impl Manifest {
         m.version = 1;
         let mut text = serde_json::to_string_pretty(&m).map_err(std::io::Error::other)?;
         text.push('\n');
-        fsutil::write_if_changed(&dir.join(MANIFEST), text.as_bytes())
+        let json = fsutil::write_if_changed(&dir.join(MANIFEST), text.as_bytes())?;
+        let tex = fsutil::write_if_changed(&dir.join(TEX_MANIFEST), self.to_tex().as_bytes())?;
+        Ok(json || tex)
     }
+
+    /// The TeX manifest: one `\paperfig@entry{name}{file}` per figure TeX can include
+    /// (PDF preferred, else PNG). Anonymous figures (`ch/paper.tex#2`) are named
+    /// `paper.tex-2`, as `paperfig.sty` counts them; names TeX cannot read are left out.
+    pub fn to_tex(&self) -> String {
+        let mut out = String::from("% Written by `paperfig gen` for paperfig.sty; do not edit.\n");
+        for (name, fig) in &self.figures {
+            let Some(file) = [Format::Pdf, Format::Png].iter().find_map(|f| fig.outputs.get(f)) else { continue };
+            let tex_name = match name.rsplit_once('#') {
+                Some((source, n)) => format!("{}-{n}", source.rsplit('/').next().unwrap_or(source)),
+                None => name.clone(),
+            };
+            let readable = |s: &str| !s.chars().any(|c| "\\{}%#~^$&".contains(c) || c.is_control());
+            if readable(&tex_name) && readable(&file.file) {
+                out.push_str(&format!("\\paperfig@entry{{{tex_name}}}{{{}}}\n", file.file));
+            }
+        }
+        out
+    }
+}
+
+/// `paperfig.sty` as shipped; [`latex_package`] adapts it to a document's folder.
+pub const PAPERFIG_STY: &str = include_str!("../templates/paperfig.sty");
+const STY_DIR_LINE: &str = "% paperfig:dir";
+
+/// `paperfig.sty` for a document in `doc_dir` whose figures are in `figures_dir`: the
+/// package with its figures folder set relative to the document.
+pub fn latex_package(doc_dir: &Path, figures_dir: &Path) -> String {
+    let rel = fsutil_relative(doc_dir, figures_dir);
+    let dir = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+    PAPERFIG_STY
+        .lines()
+        .map(|l| {
+            if l.ends_with(STY_DIR_LINE) {
+                format!("\\def\\paperfig@dir{{{dir}}}{STY_DIR_LINE}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// `to` relative to `from` (both absolute), with forward slashes; `..` where needed.
+pub fn fsutil_relative(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(to[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
+/// Writes `paperfig.sty` next to every LaTeX source that loads the package, so that
+/// pdflatex and latexmk find it after `paperfig gen` (only when changed). A
+/// `paperfig.sty` that paperfig did not write (no `% paperfig:dir` line) is left alone.
+pub fn place_latex_package(sources: &[PathBuf], figures_dir: &Path) -> Vec<(PathBuf, std::io::Error)> {
+    let mut failed = Vec::new();
+    let mut done = std::collections::HashSet::new();
+    for src in sources {
+        let is_tex = src.extension().is_some_and(|e| e == "tex" || e == "ltx");
+        let Some(dir) = src.parent() else { continue };
+        if !is_tex || done.contains(dir) {
+            continue;
+        }
+        let uses = std::fs::read_to_string(src).is_ok_and(|t| uses_package(&t));
+        if !uses {
+            continue;
+        }
+        done.insert(dir.to_path_buf());
+        let path = dir.join("paperfig.sty");
+        if let Ok(old) = std::fs::read_to_string(&path) {
+            if !old.contains(STY_DIR_LINE) {
+                continue;
+            }
+        }
+        if let Err(e) = fsutil::write_if_changed(&path, latex_package(dir, figures_dir).as_bytes()) {
+            failed.push((path, e));
+        }
+    }
+    failed
+}
+
+/// Whether LaTeX source text loads paperfig (`\usepackage{paperfig}`, also in a list).
+pub fn uses_package(text: &str) -> bool {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('%'))
+        .any(|l| l.contains("\\usepackage") && l.split(['{', '}', ',']).any(|p| p.trim() == "paperfig"))
 }
 
 /// Why outputs could not be placed.
@@ -143,5 +236,73 @@ pub fn remove_stale(dir: &Path, old: &Manifest, new: &Manifest) {
                 let _ = std::fs::remove_file(dir.join(&out.file));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(files: &[(Format, &str)]) -> ManifestFigure {
+        ManifestFigure {
+            label: None,
+            caption: None,
+            kind: "plot".into(),
+            source: "paper.tex:1".into(),
+            key: Digest::of(b"k"),
+            outputs: files
+                .iter()
+                .map(|(f, n)| (*f, OutputFile { file: n.to_string(), digest: Digest::of(b"x"), size: 1, mtime_ns: 0 }))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn tex_manifest_prefers_pdf_names_anonymous_figures_by_file_and_skips_unreadable() {
+        let mut m = Manifest::default();
+        m.figures.insert("fig:acc".into(), figure(&[(Format::Svg, "fig-acc.svg"), (Format::Pdf, "fig-acc.pdf")]));
+        m.figures.insert("ch/paper.tex#2".into(), figure(&[(Format::Png, "ch-paper.tex-2.png")]));
+        m.figures.insert("fig:svg".into(), figure(&[(Format::Svg, "fig-svg.svg")]));
+        m.figures.insert("fig:50%".into(), figure(&[(Format::Pdf, "fig-50-.pdf")]));
+        let tex = m.to_tex();
+        assert!(tex.contains("\\paperfig@entry{fig:acc}{fig-acc.pdf}\n"), "{tex}");
+        assert!(tex.contains("\\paperfig@entry{paper.tex-2}{ch-paper.tex-2.png}\n"), "{tex}");
+        assert!(!tex.contains("fig:svg"), "an SVG cannot be included: {tex}");
+        assert!(!tex.contains("50%"), "{tex}");
+    }
+
+    #[test]
+    fn package_copy_points_at_the_figures_folder_from_the_document() {
+        let sty = latex_package(Path::new("/p/paper"), Path::new("/p/build/figures"));
+        assert!(sty.contains("\\def\\paperfig@dir{../build/figures/}% paperfig:dir\n"), "{sty}");
+        assert_eq!(sty.lines().count(), PAPERFIG_STY.lines().count());
+        let same = latex_package(Path::new("/p"), Path::new("/p"));
+        assert!(same.contains("\\def\\paperfig@dir{}% paperfig:dir"));
+    }
+
+    #[test]
+    fn package_use_is_detected_outside_comments() {
+        assert!(uses_package("\\usepackage{paperfig}"));
+        assert!(uses_package("\\usepackage{graphicx, paperfig}"));
+        assert!(!uses_package("% \\usepackage{paperfig}"));
+        assert!(!uses_package("\\usepackage{paperfigx}"));
+    }
+
+    #[test]
+    fn gen_places_the_package_beside_documents_that_use_it_and_keeps_foreign_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::create_dir_all(root.join("b")).unwrap();
+        std::fs::write(root.join("a/paper.tex"), "\\usepackage{paperfig}\n").unwrap();
+        std::fs::write(root.join("b/paper.tex"), "\\usepackage{paperfig}\n").unwrap();
+        std::fs::write(root.join("b/paperfig.sty"), "my own\n").unwrap();
+        std::fs::write(root.join("c.tex"), "no package\n").unwrap();
+        let sources = ["a/paper.tex", "b/paper.tex", "c.tex"].map(|s| root.join(s));
+        assert!(place_latex_package(&sources, &root.join("build/figures")).is_empty());
+        let a = std::fs::read_to_string(root.join("a/paperfig.sty")).unwrap();
+        assert!(a.contains("{../build/figures/}"));
+        assert_eq!(std::fs::read_to_string(root.join("b/paperfig.sty")).unwrap(), "my own\n");
+        assert!(!root.join("paperfig.sty").exists());
     }
 }

@@ -10,6 +10,7 @@
 //! | 3. cache | [`store`] | key → hit / miss (local content-addressed store) |
 //! | 4. generate | [`provider`], [`render`] | request → SVG/PDF/PNG artifacts |
 //! | 5. emit | [`emit`], [`lock`] | outputs → `build/figures/`, `manifest.json`, `paperfig.lock` |
+//! | 6. compile | [`compile`] | main `.tex` (or Markdown via its `.tex`) → PDF with the embedded engine |
 //!
 //! [`run`] drives stages 3–5 per figure in parallel; [`mdbook`] is the mdBook preprocessor
 //! driver (the same stages on chapter texts); [`cli`] is the command line.
@@ -18,11 +19,14 @@
 // location, hints) and only travel on the error path.
 #![allow(clippy::result_large_err)]
 
+pub mod bib;
 pub mod cli;
+pub mod compile;
 pub mod config;
 pub mod diag;
 pub mod digest;
 pub mod emit;
+pub mod extract;
 pub mod fsutil;
 pub mod key;
 pub mod lock;
@@ -36,6 +40,7 @@ pub mod render;
 pub mod run;
 pub mod scan;
 pub mod store;
+pub mod texwriter;
 
 use std::path::PathBuf;
 
@@ -46,35 +51,6 @@ use progress::Progress;
 use project::Project;
 use run::{Outcome, Source};
 use store::{LayeredStore, LocalStore, RemoteStore, Store};
-
-/// How a build may obtain figures: one value every driver (`gen`, `build`, `mdbook`) passes
-/// down, so the flags mean the same everywhere (`cli/policy.rs` parses them).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BuildPolicy {
-    /// `--locked`: make nothing; every figure comes from the local or remote store with the
-    /// outputs `paperfig.lock` records, else the build fails saying why (see [`locked`]).
-    pub locked: bool,
-    /// `--offline`: no network: no remote cache and no provider that needs the network.
-    pub offline: bool,
-}
-
-impl BuildPolicy {
-    /// `--frozen` is `--locked` plus `--offline`.
-    pub fn new(locked: bool, offline: bool, frozen: bool) -> BuildPolicy {
-        BuildPolicy { locked: locked || frozen, offline: offline || frozen }
-    }
-
-    /// Whether the remote cache may be contacted.
-    pub fn uses_remote(&self) -> bool {
-        !self.offline
-    }
-
-    /// Whether a provider that calls a network service may run (never with `--offline`;
-    /// with `--locked` no provider runs at all).
-    pub fn allows_network_providers(&self) -> bool {
-        !self.offline && !self.locked
-    }
-}
 
 /// One figure in a `gen` report.
 pub struct FigureReport {
@@ -129,13 +105,13 @@ pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
 }
 
 /// Opens the project's store: the local one, with the remote behind it when `[cache] remote`
-/// is set and the policy allows the network. A remote URL or option the backend rejects is a
+/// is set and the build is not `--offline`. A remote URL or option the backend rejects is a
 /// fatal error pointing at `paperfig.toml`; a remote that is merely unreachable is found out
 /// (and switched off with one warning) on first use.
-pub fn open_layered_store(project: &Project, policy: &BuildPolicy) -> Result<LayeredStore, Diagnostic> {
+pub fn open_layered_store(project: &Project, offline: bool) -> Result<LayeredStore, Diagnostic> {
     let local = open_store(project)?;
-    let remote = match (&project.config.remote, policy.uses_remote()) {
-        (Some(r), true) => Some(RemoteStore::open(&r.url, &r.options).map_err(|e| {
+    let remote = match (&project.config.remote, offline) {
+        (Some(r), false) => Some(RemoteStore::open(&r.url, &r.options).map_err(|e| {
             Diagnostic::error(e.to_string()).hint("check [cache] remote and [cache.remote_options] in paperfig.toml")
         })?),
         _ => None,
@@ -145,9 +121,16 @@ pub fn open_layered_store(project: &Project, policy: &BuildPolicy) -> Result<Lay
 }
 
 /// The store's warnings for a report: the one "remote switched off" warning and each damaged
-/// remote object or entry that was ignored.
-pub fn store_warnings(store: &LayeredStore) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = store.warning().into_iter().map(Diagnostic::warning).collect();
+/// remote object or entry that was ignored. With `--locked` a failed remote is an error: the
+/// build needed it (the remote is only asked for what the local cache lacks) and may not
+/// make anything instead.
+pub fn store_warnings(store: &LayeredStore, locked: bool) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = match (store.failure(), locked) {
+        (Some(e), true) => vec![Diagnostic::error(e).hint(
+            "--locked takes what the local cache lacks from the remote cache: check that it is reachable",
+        )],
+        _ => store.warning().into_iter().map(Diagnostic::warning).collect(),
+    };
     out.extend(store.damage_notes().into_iter().map(Diagnostic::warning));
     out
 }
@@ -196,11 +179,57 @@ fn write_lockfile(
     Ok(())
 }
 
+/// Checks hosted figures before anything is submitted: `--offline` blocks the figures that
+/// need the network, `--max-cost` refuses the whole build, and each service's account check
+/// (`/credits`, a missing key) blocks that provider's new submissions. Returns the blocked
+/// jobs (by index) with their diagnostics.
+fn hosted_checks(
+    jobs: &[plan::Job],
+    store: &dyn Store,
+    opts: &GenOptions,
+) -> Result<std::collections::BTreeMap<usize, Diagnostic>, Diagnostic> {
+    use provider::hosted::batch;
+    let pending = batch::pending(jobs, store);
+    let mut blocked = std::collections::BTreeMap::new();
+    if pending.is_empty() {
+        return Ok(blocked);
+    }
+    if opts.offline {
+        for (p, diag) in pending.iter().zip(batch::offline_errors(jobs, &pending)) {
+            blocked.insert(p.index, diag);
+        }
+        return Ok(blocked);
+    }
+    if let Some(max) = opts.max_cost {
+        if let Some(diag) = batch::over_budget(&pending, max) {
+            return Err(diag);
+        }
+    }
+    let failed = batch::preflight(&pending);
+    for p in &pending {
+        if let Some(e) = failed.get(p.provider.name()) {
+            if !p.resuming {
+                blocked.insert(p.index, plan::provider_diagnostic(&jobs[p.index].directive, e.clone()));
+            }
+        }
+    }
+    Ok(blocked)
+}
+
 /// Options of `gen`.
 pub struct GenOptions {
     pub threads: usize,
     pub verbosity: progress::Verbosity,
-    pub policy: BuildPolicy,
+    /// `--offline`: no network: the remote cache is not used, and figures that need a hosted
+    /// provider fail instead of building (cached ones are placed).
+    pub offline: bool,
+    /// `--locked`: make nothing and call no provider; every figure comes from the local or
+    /// remote store with the outputs `paperfig.lock` records, else fails saying why (see
+    /// [`locked`]). `--frozen` sets this and `offline`.
+    pub locked: bool,
+    /// `--max-cost N`: refuse the build when new hosted submissions would cost more than N
+    /// (in each service's own unit).
+    pub max_cost: Option<f64>,
 }
 
 /// Scans the project, builds every figure missing from the cache, places all outputs, and
@@ -221,9 +250,9 @@ pub fn generate_scanned(
     let config = &project.config;
     let (plan, mut diagnostics) = plan_scanned(project, registry, scan);
     // 3–5. cache, generate, place
-    let store = open_layered_store(project, &opts.policy)?;
+    let store = open_layered_store(project, opts.offline)?;
     let lock_path = project.root.join(lock::LOCK_FILE);
-    let lock = if opts.policy.locked {
+    let lock = if opts.locked {
         match lock::Lockfile::read(&lock_path) {
             Ok(Some(lock)) => Some(lock),
             Ok(None) => {
@@ -242,13 +271,32 @@ pub fn generate_scanned(
     let previous = Manifest::read(&config.output_dir);
     let progress = Progress::new(opts.verbosity, plan.jobs.len());
     let outcomes = match &lock {
+        // No provider runs, so no hosted check (nor its account requests) either.
         Some(lock) => {
             locked::run(&plan.jobs, lock, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress)
         }
-        None => run::run(&plan.jobs, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress),
+        None => {
+            let mut blocked = hosted_checks(&plan.jobs, &store, opts)?;
+            let runnable: Vec<plan::Job> = plan
+                .jobs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !blocked.contains_key(i))
+                .map(|(_, j)| j.clone())
+                .collect();
+            let mut ran =
+                run::run(&runnable, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress)
+                    .into_iter();
+            (0..plan.jobs.len())
+                .map(|i| match blocked.remove(&i) {
+                    Some(diag) => Outcome::Failed(diag),
+                    None => ran.next().expect("one outcome per runnable job"),
+                })
+                .collect()
+        }
     };
     progress.finish();
-    diagnostics.extend(store_warnings(&store));
+    diagnostics.extend(store_warnings(&store, opts.locked));
 
     let mut manifest = Manifest::default();
     let mut figures = Vec::new();
@@ -272,7 +320,7 @@ pub fn generate_scanned(
                     d.name.clone(),
                     emit::ManifestFigure {
                         label: d.label.clone(),
-                        caption: d.caption.clone(),
+                        caption: plan::extract::manifest_caption(d),
                         kind: d.kind.to_string(),
                         source: format!("{}:{line}", d.loc.file.name),
                         key: job.key,
@@ -304,6 +352,9 @@ pub fn generate_scanned(
     manifest.write(&config.output_dir).map_err(|e| {
         Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display()))
     })?;
+    for (path, e) in emit::place_latex_package(&project.sources, &config.output_dir) {
+        diagnostics.push(Diagnostic::error(format!("cannot write {}: {e}", path.display())));
+    }
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
     let remote = store.stats();
     Ok(GenReport { figures, diagnostics, remote })

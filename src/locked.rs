@@ -5,7 +5,7 @@
 //! a lock entry fails separately, saying whether its inputs are unchanged (a build already
 //! cached that key, or the lock has it under another id) or it is new.
 //!
-//! Any driver (`gen`, `build`, `mdbook`) gets this by passing a [`crate::BuildPolicy`] with
+//! Any driver (`gen`, `build`, `mdbook`) gets this by passing [`crate::GenOptions`] with
 //! `locked` set to `generate_scanned`; [`check`] and [`run`] are the pieces.
 
 use std::path::Path;

@@ -13,6 +13,8 @@ use crate::key::{key_of, normalize_body};
 use crate::provider::{InputFile, Kind, OutputSpec, PrepareContext, Provider, ProviderError, Request};
 use crate::scan::Directive;
 
+pub mod extract;
+
 /// Attributes that never reach a provider: they place or size the figure in the document,
 /// name it, or pick its provider (which the key records separately).
 pub const NOT_FIGURE_INPUTS: &[&str] =
@@ -39,7 +41,9 @@ impl Registry {
 
     /// The builtin providers with a project's configuration.
     pub fn for_config(config: &Config) -> Registry {
-        Registry::new(crate::provider::builtin_providers(config))
+        let mut providers = crate::provider::builtin_providers(config);
+        providers.extend(crate::provider::hosted::providers(config));
+        Registry::new(providers)
     }
 
     /// The builtin providers with the default configuration (no runners allowed).
@@ -109,8 +113,14 @@ fn plan_one(
     let file_attrs = provider.file_attrs();
     let mut attrs = BTreeMap::new();
     let mut inputs = BTreeMap::new();
+    let is_extract = d.kind == Kind::Extract;
+    if is_extract {
+        inputs.insert("pdf".to_string(), extract::resolve_pdf(root, config, d, files)?);
+    }
     for a in &d.attrs {
-        if file_attrs.contains(&a.name.as_str()) {
+        if is_extract && extract::NOT_INPUTS.contains(&a.name.as_str()) {
+            continue;
+        } else if file_attrs.contains(&a.name.as_str()) {
             inputs.insert(a.name.clone(), read_input(root, d, &a.name, &a.value, files)?);
         } else if !NOT_FIGURE_INPUTS.contains(&a.name.as_str()) {
             attrs.insert(a.name.clone(), a.value.clone());

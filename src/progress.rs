@@ -58,6 +58,16 @@ impl Progress {
         }
     }
 
+    /// A line about work in progress (a hosted figure's remote stage), shown at normal
+    /// verbosity.
+    pub fn note(&self, line: &str) {
+        match (&self.bar, self.verbosity) {
+            (_, Verbosity::Quiet) => {}
+            (Some(bar), _) => bar.println(line),
+            (None, _) => eprintln!("{line}"),
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

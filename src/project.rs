@@ -67,7 +67,8 @@ fn find_sources(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Diagnostic
         !(name.starts_with('.')
             || SKIP_DIRS.contains(&name.as_ref())
             || p == config.cache_dir
-            || p == config.output_dir)
+            || p == config.output_dir
+            || p == config.build_dir)
     });
     for entry in walker.filter_map(Result::ok) {
         if !entry.file_type().is_file() || !crate::scan::is_source(entry.path()) {

@@ -16,7 +16,8 @@ use crate::progress::Progress;
 use crate::provider::{Format, ProviderError};
 use crate::store::{ActionEntry, Lookup, OutputRef, Store};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
 
 /// How a figure was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +32,9 @@ pub enum Outcome {
     Failed(Diagnostic),
 }
 
-/// Runs every job on `threads` threads, placing outputs in `out_dir`.
+/// Runs every job: builtin figures on `threads` threads (`-j`), hosted figures at the same
+/// time on their own threads, as many per provider as its `concurrency` allows (they
+/// mostly wait on the network, so they never take a CPU slot). Outcomes are in job order.
 pub fn run(
     jobs: &[Job],
     store: &dyn Store,
@@ -40,29 +43,77 @@ pub fn run(
     threads: usize,
     progress: &Progress,
 ) -> Vec<Outcome> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
-    let work = || {
-        jobs.par_iter()
-            .map(|job| {
-                let outcome = one(job, store, out_dir, previous.figures.get(&job.directive.name));
-                match &outcome {
-                    Outcome::Done { source: Source::Generated, millis, .. } => {
-                        progress.figure_done(&format!("generated {} ({millis:.0} ms)", job.directive.name), true)
-                    }
-                    Outcome::Done { .. } => progress.figure_done(&format!("cached    {}", job.directive.name), false),
-                    Outcome::Failed(_) => progress.figure_done(&format!("failed    {}", job.directive.name), true),
-                }
-                outcome
-            })
-            .collect()
+    let finish = |job: &Job, outcome: Outcome| {
+        match &outcome {
+            Outcome::Done { source: Source::Generated, millis, .. } => {
+                progress.figure_done(&format!("generated {} ({millis:.0} ms)", job.directive.name), true)
+            }
+            Outcome::Done { .. } => progress.figure_done(&format!("cached    {}", job.directive.name), false),
+            Outcome::Failed(_) => progress.figure_done(&format!("failed    {}", job.directive.name), true),
+        }
+        outcome
     };
-    match pool {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    }
+    let (hosted, local): (Vec<usize>, Vec<usize>) = (0..jobs.len()).partition(|&i| jobs[i].provider.hosted().is_some());
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let put = |i: usize, o: Outcome| results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(o);
+    std::thread::scope(|scope| {
+        // Hosted figures: one queue and `concurrency` workers per provider.
+        let mut queues: BTreeMap<&str, (usize, VecDeque<usize>)> = BTreeMap::new();
+        for &i in &hosted {
+            let Some(h) = jobs[i].provider.hosted() else { continue };
+            queues.entry(h.name()).or_insert_with(|| (h.concurrency(), VecDeque::new())).1.push_back(i);
+        }
+        for (_, (workers, queue)) in queues {
+            let queue = std::sync::Arc::new(Mutex::new(queue));
+            for _ in 0..workers.min(queue.lock().map_or(0, |q| q.len())) {
+                let queue = queue.clone();
+                let (put, finish) = (&put, &finish);
+                scope.spawn(move || {
+                    while let Some(i) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
+                        let job = &jobs[i];
+                        let outcome = one(job, store, out_dir, previous.figures.get(&job.directive.name), &|| {
+                            make_hosted(job, progress)
+                        });
+                        if let (Outcome::Done { .. }, Some(h)) = (&outcome, job.provider.hosted()) {
+                            h.finished(&job.key);
+                        }
+                        put(i, finish(job, outcome));
+                    }
+                });
+            }
+        }
+        // Builtin figures on the CPU pool.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
+        let work = || {
+            local.par_iter().for_each(|&i| {
+                let job = &jobs[i];
+                let make = || job.provider.generate(&job.request);
+                let outcome = one(job, store, out_dir, previous.figures.get(&job.directive.name), &make);
+                put(i, finish(job, outcome));
+            })
+        };
+        match pool {
+            Ok(pool) => pool.install(work),
+            Err(_) => work(),
+        }
+    });
+    results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().map(|o| o.expect("every job ran")).collect()
 }
 
-fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestFigure>) -> Outcome {
+/// A hosted figure, with its remote stages shown as progress lines.
+fn make_hosted(job: &Job, progress: &Progress) -> Result<Vec<crate::provider::Artifact>, ProviderError> {
+    let Some(h) = job.provider.hosted() else { return job.provider.generate(&job.request) };
+    let name = &job.directive.name;
+    h.make(&job.request, &job.key, &|stage| progress.note(&format!("remote    {name} ({}): {stage}", h.name())))
+}
+
+fn one(
+    job: &Job,
+    store: &dyn Store,
+    out_dir: &Path,
+    previous: Option<&ManifestFigure>,
+    make: &dyn Fn() -> Result<Vec<crate::provider::Artifact>, ProviderError>,
+) -> Outcome {
     let start = Instant::now();
     let d = &job.directive;
     let formats = &job.request.output.formats;
@@ -78,7 +129,7 @@ fn one(job: &Job, store: &dyn Store, out_dir: &Path, previous: Option<&ManifestF
         Ok(Lookup::Miss | Lookup::Corrupt(_)) => {}
         Err(e) => return fail(e.to_string(), "check that the cache folder is writable (paperfig cache verify)"),
     }
-    let artifacts = match catch_unwind(AssertUnwindSafe(|| job.provider.generate(&job.request))) {
+    let artifacts = match catch_unwind(AssertUnwindSafe(make)) {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
         Err(_) => {

@@ -6,8 +6,10 @@
 
 pub mod autofigureedit;
 pub mod banana;
+pub mod knobs;
 pub mod paperbanana;
 pub mod papermill;
+pub mod support;
 
 use std::net::SocketAddr;
 

@@ -102,7 +102,7 @@ fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode,
         }
         Err(e) => return Err(Diagnostic::error(e.to_string())),
     };
-    let store = crate::open_layered_store(&project, &crate::BuildPolicy::default())?;
+    let store = crate::open_layered_store(&project, false)?;
     if !store.has_remote() {
         return Err(Diagnostic::error("no remote cache is configured").hint(
             "set [cache] remote = \"s3://bucket/prefix\" (or gs://, az://, https://, file://) in paperfig.toml",

@@ -18,25 +18,59 @@ pub struct Args {
     /// The paper's folder or one source file.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Figures to build at once (default: number of CPUs).
-    #[arg(short = 'j', long = "jobs", value_parser = clap::value_parser!(u16).range(1..=256))]
-    jobs: Option<u16>,
     /// Print a JSON report on stdout instead of text.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    policy: super::policy::PolicyArgs,
+    flags: GenFlags,
+}
+
+/// How figures are built; shared by `gen` and `build`.
+#[derive(clap::Args, Debug)]
+pub struct GenFlags {
+    /// Figures to build at once (default: number of CPUs).
+    #[arg(short = 'j', long = "jobs", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+    /// Use no network: no remote cache; figures that need a hosted provider fail (cached
+    /// ones are placed).
+    #[arg(long)]
+    offline: bool,
+    /// Make nothing and call no provider: every figure must come from the local or remote
+    /// cache with the outputs paperfig.lock records; otherwise fail, naming each figure that
+    /// would change and which input changed.
+    #[arg(long)]
+    locked: bool,
+    /// --locked and --offline together.
+    #[arg(long)]
+    frozen: bool,
+    /// Refuse the build if new hosted submissions would cost more than N (credits, quota
+    /// units: each service's own unit).
+    #[arg(long, value_name = "N")]
+    max_cost: Option<f64>,
+}
+
+impl GenFlags {
+    pub fn options(&self, verbosity: Verbosity) -> GenOptions {
+        let threads = self.jobs.map_or_else(super::default_threads, usize::from);
+        GenOptions {
+            threads,
+            verbosity,
+            offline: self.offline || self.frozen,
+            locked: self.locked || self.frozen,
+            max_cost: self.max_cost,
+        }
+    }
+
+    /// `--locked` or `--frozen`.
+    pub fn locked(&self) -> bool {
+        self.locked || self.frozen
+    }
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
-    let threads = args.jobs.map_or_else(super::default_threads, usize::from);
     let verbosity = if args.json { Verbosity::Quiet } else { global.verbosity };
-    let report = crate::generate(
-        &project,
-        &Registry::for_config(&project.config),
-        &GenOptions { threads, verbosity, policy: args.policy.into() },
-    )?;
+    let report = crate::generate(&project, &Registry::for_config(&project.config), &args.flags.options(verbosity))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&to_json(&project, &report)).unwrap_or_default());
     } else if global.verbosity != Verbosity::Quiet {

@@ -2,14 +2,16 @@
 //! with the same two entry points (`Args`, `run`).
 //!
 //! Exit codes: 0 success; 1 some figure or directive failed (the rest were built);
-//! 2 the command could not run at all (bad flags, unreadable `paperfig.toml`, unusable
-//! cache folder).
+//! for `build` also: the paper did not compile (TeX errors, a missing bibliography file;
+//! each printed with `file:line`); 2 the command could not run at all (bad flags,
+//! unreadable `paperfig.toml`, unusable cache folder, no or several papers to build).
 
+mod build;
 mod cache;
+mod extract;
 mod r#gen;
 mod init;
 mod mdbook;
-pub mod policy;
 mod status;
 
 use std::process::ExitCode;
@@ -36,6 +38,8 @@ pub struct Cli {
 enum Command {
     /// Generate every figure that is missing from the cache, and place all outputs.
     Gen(r#gen::Args),
+    /// Generate the figures, then compile the paper to PDF (offline, embedded TeX engine).
+    Build(build::Args),
     /// List each figure: id, kind, provider, source location, cached or missing.
     Status(status::Args),
     /// Inspect and maintain the local cache; push to and pull from the remote one.
@@ -45,6 +49,8 @@ enum Command {
     Init(init::Args),
     /// The mdBook preprocessor (`[preprocessor.paperfig]` in book.toml runs it).
     Mdbook(mdbook::Args),
+    /// Cut a figure out of a PDF (vector PDF, SVG or PNG), or list the figures it has.
+    Extract(extract::Args),
 }
 
 /// Global flags, checked.
@@ -69,10 +75,12 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Gen(args) => r#gen::run(args, &global),
+        Command::Build(args) => build::run(args, &global),
         Command::Status(args) => status::run(args, &global),
         Command::Cache(cmd) => cache::run(cmd, &global),
         Command::Init(args) => init::run(args, &global),
         Command::Mdbook(args) => mdbook::run(args, &global),
+        Command::Extract(args) => extract::run(args, &global),
     };
     match result {
         Ok(code) => code,

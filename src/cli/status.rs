@@ -1,7 +1,11 @@
-//! `paperfig status [PATH]`: each figure's id, kind, provider, source location, and
-//! whether its outputs are cached locally, only remotely, or missing, and how it stands
+//! `paperfig status [PATH]`: each figure's id, kind, provider, source location, whether its
+//! outputs are cached locally, only in the remote cache, or missing, and how it stands
 //! against `paperfig.lock` (`locked`, `changed`, `unlocked`), without building anything.
+//! Hosted figures that would be submitted show their estimated cost (and a total);
+//! `--offline` and `--max-cost` report what `gen` with the same flags would refuse. The only
+//! network requests are the remote cache's "do you have this?" (none with `--offline`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +15,7 @@ use super::{EXIT_FIGURE_ERRORS, Global, print_diagnostics};
 use crate::diag::Diagnostic;
 use crate::plan::Registry;
 use crate::project::Project;
-use crate::store::{Lookup, Store};
+use crate::provider::hosted::batch;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -21,60 +25,105 @@ pub struct Args {
     /// Print JSON on stdout instead of a table.
     #[arg(long)]
     json: bool,
-    /// Do not ask the remote cache (when one is configured) whether it has a figure.
+    /// Report the figures that `gen --offline` could not build; do not ask the remote cache.
     #[arg(long)]
     offline: bool,
+    /// Report whether `gen --max-cost N` would refuse the build.
+    #[arg(long, value_name = "N")]
+    max_cost: Option<f64>,
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
     let (plan, diagnostics) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
-    let store = crate::open_layered_store(&project, &crate::BuildPolicy::new(false, args.offline, false))?;
+    let mut diagnostics = diagnostics;
+    let store = crate::open_layered_store(&project, args.offline)?;
     let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
-    let mut rows = Vec::new();
-    let mut locks = Vec::new();
-    for job in &plan.jobs {
-        let local = store.local();
-        let state = match local.get_action(&job.key) {
-            Ok(Lookup::Hit(entry)) if entry.outputs.values().all(|o| local.has_object(&o.digest).unwrap_or(false)) => {
+    // Only the local store is read for states: the remote is asked, never downloaded from.
+    let states: Vec<&str> = plan
+        .jobs
+        .iter()
+        .map(|job| {
+            if batch::cached(job, store.local()) {
                 "cached"
+            } else if store.remote_has(&job.key) {
+                "remote"
+            } else {
+                "missing"
             }
-            _ if store.remote_has(&job.key) => "remote",
-            _ => "missing",
-        };
+        })
+        .collect();
+    let pending: Vec<_> =
+        batch::pending(&plan.jobs, store.local()).into_iter().filter(|p| states[p.index] != "remote").collect();
+    let costs: HashMap<usize, String> =
+        pending.iter().map(|p| (p.index, if p.resuming { "resume".to_string() } else { p.cost.to_string() })).collect();
+    let mut rows = Vec::new();
+    for (i, job) in plan.jobs.iter().enumerate() {
+        let d = &job.directive;
         // How the figure stands against paperfig.lock: what `--locked` would do with it.
-        locks.push(match lock.as_ref().map(|l| l.figures.get(&job.directive.name)) {
+        let locked = match lock.as_ref().map(|l| l.figures.get(&d.name)) {
             None => "no-lockfile",
             Some(None) => "unlocked",
             Some(Some(e)) if e.key == job.key => "locked",
             Some(Some(_)) => "changed",
-        });
-        let d = &job.directive;
-        rows.push((d.name.clone(), d.kind.as_str(), job.provider.id(), d.loc.display(), state, job.key));
+        };
+        rows.push((
+            d.name.clone(),
+            d.kind.as_str(),
+            job.provider.id(),
+            d.loc.display(),
+            states[i],
+            job.key,
+            locked,
+            costs.get(&i).cloned().unwrap_or_default(),
+        ));
+    }
+    let totals = batch::totals(&pending);
+    if args.offline {
+        diagnostics.extend(batch::offline_errors(&plan.jobs, &pending));
+    }
+    if let Some(d) = args.max_cost.and_then(|max| batch::over_budget(&pending, max)) {
+        diagnostics.push(d);
     }
     if args.json {
         let figures: Vec<_> = rows
             .iter()
-            .zip(&locks)
-            .map(|((id, kind, provider, source, state, key), lock)| {
-                json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.to_string(), "lock": lock})
+            .map(|(id, kind, provider, source, state, key, lock, cost)| {
+                let mut v = json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.to_string(), "lock": lock});
+                if !cost.is_empty() {
+                    v["cost"] = json!(cost);
+                }
+                v
             })
             .collect();
         let errors: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
+        let cost: serde_json::Map<String, serde_json::Value> =
+            totals.0.iter().map(|(unit, v)| (unit.to_string(), json!(v))).collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({"figures": figures, "errors": errors})).unwrap_or_default()
+            serde_json::to_string_pretty(&json!({"figures": figures, "cost": cost, "errors": errors}))
+                .unwrap_or_default()
         );
     } else {
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
         let s = rows.iter().map(|r| r.3.len()).max().unwrap_or(6).max(6);
-        println!("{:w$}  {:8}  {:10}  {:s$}  {:7}  LOCK", "ID", "KIND", "PROVIDER", "SOURCE", "STATE");
-        for ((id, kind, provider, source, state, _), lock) in rows.iter().zip(&locks) {
-            println!("{id:w$}  {kind:8}  {provider:10}  {source:s$}  {state:7}  {lock}");
+        let with_cost = !pending.is_empty();
+        let cost_head = if with_cost { "  COST" } else { "" };
+        let p = rows.iter().map(|r| r.2.len()).max().unwrap_or(10).max(10);
+        println!("{:w$}  {:8}  {:p$}  {:s$}  {:7}  {:11}{cost_head}", "ID", "KIND", "PROVIDER", "SOURCE", "STATE", "LOCK");
+        for (id, kind, provider, source, state, _, lock, cost) in &rows {
+            let line = format!("{id:w$}  {kind:8}  {provider:p$}  {source:s$}  {state:7}  {lock:11}  {cost}");
+            println!("{}", line.trim_end());
+        }
+        if with_cost {
+            let new = pending.iter().filter(|p| !p.resuming).count();
+            let resuming = pending.len() - new;
+            let resume =
+                if resuming > 0 { format!(" ({resuming} submitted earlier will be resumed)") } else { String::new() };
+            println!("hosted: {new} figures to submit, estimated cost {totals}{resume}");
         }
     }
-    let mut diagnostics = diagnostics;
-    diagnostics.extend(crate::store_warnings(&store));
+    diagnostics.extend(crate::store_warnings(&store, false));
     print_diagnostics(&diagnostics, global);
     Ok(if diagnostics.iter().any(|d| !d.warning) { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
 }

@@ -182,3 +182,61 @@ fn bad_size_and_formats_are_located() {
     let d = &Project::new(&fig("kind=plot formats=svg,gif")).plan().diagnostics[0];
     assert!(d.message.contains("`gif`"));
 }
+
+/// An extract figure whose PDF is `lib/a.pdf`, cited as `chen` through `refs.bib`.
+fn extract_project(link: &str, pdf: &[u8]) -> Project {
+    let p = Project::new(&format!("# Paper\n\n{link}\n"));
+    fs::create_dir_all(p.root().join("lib")).unwrap();
+    fs::write(p.root().join("lib/a.pdf"), pdf).unwrap();
+    fs::write(p.root().join("refs.bib"), "@article{chen, file = {lib/a.pdf}}\n").unwrap();
+    p
+}
+
+#[test]
+fn extract_key_has_the_pdf_contents_not_its_path_key_or_caption() {
+    let link = "![Caption](cite:chen#figure=2)";
+    let p = extract_project(link, b"%PDF-1.7 one");
+    let job = &p.plan().jobs[0];
+    assert_eq!(job.request.files["pdf"].bytes.as_slice(), b"%PDF-1.7 one");
+    assert_eq!(job.request.attrs.keys().collect::<Vec<_>>(), ["figure"], "no cite, pdf or provenance");
+    let k1 = p.key();
+    // Same PDF by path, another caption, provenance off: same key.
+    let by_path = extract_project("![Other](lib/a.pdf#figure=2&provenance=false)", b"%PDF-1.7 one");
+    assert_eq!(by_path.key(), k1);
+    // Other contents, other figure, page, bbox or dpi: other keys.
+    assert_ne!(extract_project(link, b"%PDF-1.7 two").key(), k1);
+    for other in ["figure=3", "figure=2&page=1", "page=1&bbox=0,0,9,9", "figure=2&dpi=300"] {
+        assert_ne!(extract_project(&format!("![C](cite:chen#{other})"), b"%PDF-1.7 one").key(), k1, "{other}");
+    }
+}
+
+#[test]
+fn extract_citation_search_order() {
+    let p = extract_project("![C](cite:chen#figure=1)", b"%PDF-1.7 bib");
+    // [extract] bibliography wins over the project's .bib files, pdf_dir is the fallback.
+    fs::create_dir_all(p.root().join("pdfs")).unwrap();
+    fs::write(p.root().join("pdfs/chen.pdf"), b"%PDF-1.7 dir").unwrap();
+    fs::write(p.root().join("empty.bib"), "@misc{other, title={x}}\n").unwrap();
+    let mut config = Config::defaults(p.root());
+    config.extract.pdf_dir = Some(p.root().join("pdfs"));
+    let pdf_of = |config: &Config| p.plan_with(config).jobs[0].request.files["pdf"].bytes.to_vec();
+    assert_eq!(pdf_of(&config), b"%PDF-1.7 bib");
+    config.extract.bibliography = Some(vec![p.root().join("empty.bib")]);
+    assert_eq!(pdf_of(&config), b"%PDF-1.7 dir");
+    config.extract.pdf_dir = None;
+    let plan = p.plan_with(&config);
+    assert!(plan.jobs.is_empty());
+    let d = &plan.diagnostics[0];
+    assert!(d.message.contains("no PDF for citation `chen`"), "{}", d.message);
+    assert!(d.message.contains("searched empty.bib"), "{}", d.message);
+    assert_eq!(d.location().unwrap(), "paper.md:3:6");
+}
+
+#[test]
+fn extract_pdf_outside_the_project_is_refused() {
+    let p = extract_project("![C](cite:chen#figure=1)", b"%PDF-1.7");
+    fs::write(p.root().parent().unwrap().join("out.pdf"), b"%PDF-1.7").unwrap();
+    fs::write(p.root().join("refs.bib"), "@article{chen, file = {../out.pdf}}\n").unwrap();
+    let plan = p.plan();
+    assert!(plan.diagnostics[0].message.contains("outside the project"), "{}", plan.diagnostics[0].message);
+}

@@ -11,6 +11,8 @@
 
 pub mod command;
 pub mod diagram;
+pub mod extract;
+pub mod hosted;
 pub mod house;
 pub mod plot;
 
@@ -216,6 +218,11 @@ pub trait Provider: Send + Sync {
     }
     /// Makes the figure in every requested format.
     fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError>;
+    /// A provider on the network (`hosted`): the runner gives it its own concurrency, and
+    /// `status`/`gen` check cost, credits and `--offline` before a build.
+    fn hosted(&self) -> Option<&hosted::HostedProvider> {
+        None
+    }
 }
 
 /// The providers compiled into this build, in lookup order, set up from the project's
@@ -225,5 +232,6 @@ pub fn builtin_providers(config: &crate::config::Config) -> Vec<Arc<dyn Provider
         Arc::new(plot::PlotProvider::new()),
         Arc::new(diagram::DiagramProvider::new()),
         Arc::new(command::CommandProvider::new(config.runners.clone())),
+        Arc::new(extract::ExtractProvider),
     ]
 }

@@ -72,6 +72,11 @@ impl LayeredStore {
 
     /// The one warning about the remote having been switched off, if it was.
     pub fn warning(&self) -> Option<String> {
+        self.failure().map(|e| format!("{e}; continuing with the local cache only for this build"))
+    }
+
+    /// The error that switched the remote off, if one did.
+    pub fn failure(&self) -> Option<String> {
         self.warning.lock().unwrap().clone()
     }
 
@@ -95,8 +100,7 @@ impl LayeredStore {
             Ok(v) => Some(v),
             Err(e) => {
                 if !self.down.swap(true, Ordering::AcqRel) {
-                    *self.warning.lock().unwrap() =
-                        Some(format!("{e}; continuing with the local cache only for this build"));
+                    *self.warning.lock().unwrap() = Some(e.to_string());
                 }
                 None
             }

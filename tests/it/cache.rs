@@ -17,12 +17,7 @@ fn many_figures(n: usize) -> PaperTest {
 }
 
 fn objects(t: &PaperTest) -> Vec<std::path::PathBuf> {
-    walkdir::WalkDir::new(t.path(".paperfig/objects"))
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect()
+    crate::util::files_under(&t.path(".paperfig/objects"))
 }
 
 #[test]

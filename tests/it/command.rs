@@ -82,11 +82,7 @@ fn garbage_output_is_rejected_and_never_stored() {
         let t = paper(ALLOW, &sh("s", &format!("outputs={outputs} formats={outputs}"), garbage));
         t.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has(&format!("not a valid {outputs} file"));
         assert!(!t.path(&format!("build/figures/fig-s.{outputs}")).exists());
-        let objects = walkdir::WalkDir::new(t.path(".paperfig"))
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .count();
+        let objects = crate::util::files_under(&t.path(".paperfig")).len();
         assert_eq!(objects, 0, "{outputs}: something was stored");
     }
 }

@@ -83,12 +83,12 @@ fn bad_value_of_a_known_attribute() {
 fn duplicate_ids_and_kinds_without_provider_are_reported() {
     let t = PaperTest::new().file(
         "paper.md",
-        &format!("{GOOD}\n```{{paperfig #fig:good kind=plot}}\nx\n```\n\n![Fig](cite:vaswani2017#figure=3)\n"),
+        &format!("{GOOD}\n```{{paperfig #fig:good kind=plot}}\nx\n```\n\n```{{paperfig kind=image}}\n```\n"),
     );
     let run = t.run(&["gen"]).code(1);
     run.stderr_has("figure id `fig:good` is used twice")
         .stderr_has("paper.md:9:4")
-        .stderr_has("no provider in this build makes kind `extract` figures");
+        .stderr_has("no provider in this build makes kind `image` figures");
 }
 
 #[test]

@@ -3,16 +3,19 @@
 
 use crate::util::PaperTest;
 
-const FIGURES: [&str; 12] = [
+pub(crate) const FIGURES: [&str; 15] = [
     "fig:ablation",
     "fig:acc",
     "fig:calibration",
+    "fig:crossover",
     "fig:latency",
     "fig:lengths",
     "fig:memory",
+    "fig:overview",
     "fig:pipeline",
     "fig:robustness",
     "fig:scaling",
+    "fig:teaser",
     "fig:throughput",
     "fig:tradeoff",
     "fig:training",

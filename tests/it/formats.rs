@@ -12,6 +12,12 @@ fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
         if f["kind"] == "command" {
             continue; // scripts choose their own fonts and size: see script_pdfs_are_vector_at_print_size
         }
+        if f["provider"] == "paperbanana" || f["provider"] == "autofigureedit" {
+            continue; // hosted services deliver raster images: see hosted_pdfs_embed_the_service_image
+        }
+        if f["kind"] == "extract" {
+            continue; // a crop keeps its source's page size and fonts: see tests/it/extract_use.rs
+        }
         let info = poppler("pdfinfo", &[], &pdf);
         assert!(info.contains("Pages:           1"), "{info}");
         let wide = f["id"] == "fig:throughput" || f["id"] == "fig:pipeline";
@@ -57,6 +63,20 @@ fn script_pdfs_are_vector_at_print_size() {
         let rows: Vec<&str> = fonts.lines().skip(2).collect();
         assert!(!rows.is_empty() && rows.iter().all(|r| r.contains(font)), "{name}: {fonts}");
         assert!(pdf_text(&pdf).contains(text), "{name}: text was not kept as text");
+    }
+}
+
+/// The example's hosted figures: the service's PNG placed on a page of the figure's width.
+#[test]
+fn hosted_pdfs_embed_the_service_image() {
+    let t = PaperTest::copy_of("examples/paper");
+    t.build().ok();
+    for name in ["fig-overview", "fig-teaser"] {
+        let pdf = t.path(&format!("build/figures/{name}.pdf"));
+        let info = poppler("pdfinfo", &[], &pdf);
+        assert!(info.contains("Page size:       237.6 x"), "{name}: {info}");
+        let images = poppler("pdfimages", &["-list"], &pdf);
+        assert_eq!(images.lines().count(), 3, "{name}: one image expected:\n{images}");
     }
 }
 

@@ -5,11 +5,17 @@ mod util;
 
 mod cache;
 mod command;
+mod compile;
 mod errors;
 mod example;
+mod extract;
+mod extract_use;
 mod formats;
+mod hosted;
+mod hosted_banana_papermill;
 mod latex;
 mod locked;
+mod markdown_tex;
 mod mdbook;
 mod remote;
 mod servers;

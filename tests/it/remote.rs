@@ -250,3 +250,88 @@ fn s3_large_objects_use_multipart_uploads() {
     assert!(run.with_status("generated").is_empty());
     assert_eq!(file_bytes(&a, "build/figures"), file_bytes(&b, "build/figures"));
 }
+
+// ---- The example paper through Garage: what CI does ----
+
+/// The example's API keys (its hosted figures talk to fakes; see `util::PaperTest::copy_of`),
+/// Garage's credentials and a fixed build date.
+fn example_env(g: &crate::servers::Garage) -> Vec<(String, String)> {
+    let mut env = g.env();
+    env.push(("PAPERBANANA_API_KEY".into(), "pb_example_key".into()));
+    env.push(("AUTOFIGUREEDIT_API_KEY".into(), "sk-team-example".into()));
+    env.push(("SOURCE_DATE_EPOCH".into(), "1700000000".into()));
+    env
+}
+
+/// Fresh fakes of the example's hosted services, and the checkout's `paperfig.toml` pointed
+/// at them: whatever they are asked shows in their request counters.
+fn point_at_new_fakes(t: &PaperTest) -> (paperfig_fakes::paperbanana::Fake, paperfig_fakes::autofigureedit::Fake) {
+    use paperfig_fakes::{autofigureedit as afe, paperbanana as pb};
+    let pb = pb::Fake::start(pb::Config { keys: vec![("pb_example_key".into(), None)], ..pb::Config::default() }, 0)
+        .unwrap();
+    let afe =
+        afe::Fake::start(afe::Config { keys: vec!["sk-team-example".into()], ..afe::Config::default() }, 0).unwrap();
+    let toml = std::fs::read_to_string(t.path("paperfig.toml")).unwrap();
+    let mut urls = [pb.base_url(), afe.base_url()].into_iter();
+    let toml: Vec<String> = toml
+        .lines()
+        .map(|l| match l.starts_with("base_url = ") {
+            true => format!("base_url = \"{}\"", urls.next().expect("two hosted providers in the example")),
+            false => l.to_string(),
+        })
+        .collect();
+    assert!(urls.next().is_none(), "the example names both hosted services");
+    t.write("paperfig.toml", &(toml.join("\n") + "\n"));
+    (pb, afe)
+}
+
+fn requests(fakes: &(paperfig_fakes::paperbanana::Fake, paperfig_fakes::autofigureedit::Fake)) -> usize {
+    use std::sync::atomic::Ordering;
+    fakes.0.state.knobs.requests.load(Ordering::SeqCst) + fakes.1.state.knobs.requests.load(Ordering::SeqCst)
+}
+
+/// "figures: N generated, M cached" from `paperfig build`'s stderr.
+fn build_counts(run: &Run) -> (usize, usize) {
+    let line = run.stderr.lines().find(|l| l.contains(" generated, ")).unwrap_or_else(|| panic!("{}", run.stderr));
+    let nums: Vec<usize> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).collect();
+    (nums[1], nums[2])
+}
+
+#[test]
+fn s3_second_checkout_of_the_example_builds_locked_to_a_byte_identical_pdf() {
+    let Some(g) = garage_or_skip("s3_second_checkout_of_the_example_builds_locked_to_a_byte_identical_pdf") else {
+        return;
+    };
+    let env = example_env(&g);
+    let a = PaperTest::copy_of("examples/paper");
+    let toml = std::fs::read_to_string(a.path("paperfig.toml")).unwrap();
+    a.write("paperfig.toml", &format!("{toml}\n{}", g.cache_config("lab/paper")));
+    let first = run_env(&a, &["build", "paper.md"], &env).ok();
+    let (generated, _) = build_counts(&first);
+    assert_eq!(generated, crate::example::FIGURES.len(), "{}", first.stderr);
+    assert_eq!(warnings(&first, "remote"), 0, "{}", first.stderr);
+    let pdf_a = std::fs::read(a.path("build/paper.pdf")).unwrap();
+
+    // A second checkout: the sources and the committed paperfig.lock, no caches, and hosted
+    // services that count every request.
+    let b = checkout_of(&a);
+    let fakes = point_at_new_fakes(&b);
+    let second = run_env(&b, &["build", "--locked", "paper.md"], &env).ok();
+    assert_eq!(build_counts(&second), (0, crate::example::FIGURES.len()), "{}", second.stderr);
+    assert_eq!(requests(&fakes), 0, "--locked called a hosted provider");
+    assert_eq!(std::fs::read(b.path("build/paper.pdf")).unwrap(), pdf_a, "the PDFs differ");
+    assert_eq!(file_bytes(&a, "build/figures"), file_bytes(&b, "build/figures"));
+
+    // A changed data file: --locked fails naming the figure and the input, makes nothing.
+    let csv = std::fs::read_to_string(b.path("data/accuracy.csv")).unwrap();
+    b.write("data/accuracy.csv", &csv.replace("83.4", "83.9"));
+    let changed = run_env(&b, &["build", "--locked", "paper.md"], &env).code(1);
+    assert!(
+        changed.stderr.contains("`fig:acc` would change (--locked): file `data` (data/accuracy.csv) changed"),
+        "{}",
+        changed.stderr
+    );
+    assert_eq!(changed.stderr.matches("would change").count(), 1, "{}", changed.stderr);
+    assert!(changed.stderr.contains("no PDF"), "{}", changed.stderr);
+    assert_eq!(requests(&fakes), 0);
+}

@@ -16,6 +16,10 @@ pub fn repo() -> &'static Path {
 pub struct PaperTest {
     _dir: tempfile::TempDir,
     pub root: PathBuf,
+    /// Environment of every run (API keys of the example's hosted providers).
+    env: Vec<(String, String)>,
+    /// Fake hosted services this project talks to; stopped with the test.
+    _fakes: Vec<Box<dyn std::any::Any>>,
 }
 
 impl PaperTest {
@@ -24,14 +28,44 @@ impl PaperTest {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("paper");
         std::fs::create_dir_all(&root).unwrap();
-        PaperTest { _dir: dir, root }
+        PaperTest { _dir: dir, root, env: Vec::new(), _fakes: Vec::new() }
     }
 
     /// A copy of a folder of the repository (`examples/paper`, `fixtures/latex`).
+    /// The example's hosted providers are pointed at fakes started for this test.
     pub fn copy_of(rel: &str) -> PaperTest {
-        let t = PaperTest::new();
+        let mut t = PaperTest::new();
         copy_dir(&repo().join(rel), &t.root);
+        if rel == "examples/paper" {
+            t.start_example_fakes();
+        }
         t
+    }
+
+    /// Starts the PaperBanana and AutoFigureEdit fakes on free ports with the example's keys
+    /// and rewrites the fixed ports of `paperfig.toml` (those of `paperfig-fakes`) to them.
+    fn start_example_fakes(&mut self) {
+        use paperfig_fakes::{autofigureedit as afe, paperbanana as pb};
+        let latency = std::time::Duration::from_millis(300);
+        let pb = pb::Fake::start(
+            pb::Config { keys: vec![("pb_example_key".into(), None)], latency, ..pb::Config::default() },
+            0,
+        )
+        .unwrap();
+        let afe = afe::Fake::start(
+            afe::Config { keys: vec!["sk-team-example".into()], latency, ..afe::Config::default() },
+            0,
+        )
+        .unwrap();
+        let toml = std::fs::read_to_string(self.path("paperfig.toml")).unwrap();
+        let toml = toml
+            .replace("http://127.0.0.1:47811", &pb.base_url())
+            .replace("http://127.0.0.1:47812/api/v1", &afe.base_url());
+        self.write("paperfig.toml", &toml);
+        self.env.push(("PAPERBANANA_API_KEY".into(), "pb_example_key".into()));
+        self.env.push(("AUTOFIGUREEDIT_API_KEY".into(), "sk-team-example".into()));
+        self._fakes.push(Box::new(pb));
+        self._fakes.push(Box::new(afe));
     }
 
     pub fn file(self, rel: &str, text: &str) -> PaperTest {
@@ -51,8 +85,24 @@ impl PaperTest {
 
     /// Runs `paperfig ARGS` in the project folder.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(BIN).args(args).current_dir(&self.root).env_remove("RUST_BACKTRACE").output().unwrap();
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(&self.root)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap();
         Run::from(out)
+    }
+
+    /// Runs `paperfig ARGS` in the project folder with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(&self.root).env_remove("RUST_BACKTRACE").env_remove("SOURCE_DATE_EPOCH");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().unwrap())
     }
 
     /// `paperfig gen --json`, whose report must parse.
@@ -143,4 +193,14 @@ pub fn pdf_text(file: &Path) -> String {
     let out = Command::new("pdftotext").arg(file).arg("-").output().expect("pdftotext not runnable; run scripts/setup");
     assert!(out.status.success(), "pdftotext {} failed: {}", file.display(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect()
 }

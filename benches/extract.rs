@@ -1,0 +1,127 @@
+//! Figure-locating evaluation: precision and recall at IoU ≥ 0.8, and pages per second.
+//!
+//! Sets (each a folder of PDFs plus labels in pdffigures2's annotation format):
+//! - `self`: papers compiled from `fixtures/extract/tex` (committed PDFs and TeX-made
+//!   labels in `fixtures/extract/self/`; rebuild with `scripts/extract-eval-latex`),
+//! - `debian`: documentation PDFs from Debian packages, fetched by
+//!   `scripts/fetch-extract-eval` into `target/extract-eval/debian/` (never committed),
+//!   labelled by hand in `fixtures/extract/labels/debian.json`.
+//!
+//! More sets: `PAPERFIG_EXTRACT_SETS=name=pdf_dir:labels.json,...` (for example the
+//! pdffigures2 CS-150 PDFs and their annotations). Each run writes every document's
+//! located figures to `target/extract-eval/located/<set>/<doc>.json` for
+//! `scripts/extract-eval-show`. Speed is compared with poppler's `pdftotext -bbox` on the
+//! same files (text positions only, a lower bound for any locator), when installed.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use paperfig::extract::{self, eval};
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut sets: Vec<(String, PathBuf, PathBuf)> = vec![
+        ("self".into(), root.join("fixtures/extract/self"), root.join("fixtures/extract/self/labels.json")),
+        ("debian".into(), root.join("target/extract-eval/debian"), root.join("fixtures/extract/labels/debian.json")),
+    ];
+    if let Ok(extra) = std::env::var("PAPERFIG_EXTRACT_SETS") {
+        for item in extra.split(',').filter(|s| !s.is_empty()) {
+            let (name, rest) = item.split_once('=').expect("name=pdf_dir:labels.json");
+            let (dir, labels) = rest.split_once(':').expect("name=pdf_dir:labels.json");
+            sets.push((name.into(), dir.into(), labels.into()));
+        }
+    }
+    let verbose = std::env::args().any(|a| a == "--verbose");
+    let out_root = root.join("target/extract-eval/located");
+    for (name, dir, labels) in sets {
+        run_set(&name, &dir, &labels, &out_root.join(&name), verbose);
+    }
+}
+
+fn run_set(name: &str, dir: &Path, labels: &Path, out: &Path, verbose: bool) {
+    let Ok(json) = std::fs::read_to_string(labels) else {
+        println!("{name}: no labels at {} (skipped)", labels.display());
+        return;
+    };
+    let annotations = eval::load_annotations(&json).unwrap_or_else(|e| panic!("{}: {e}", labels.display()));
+    let _ = std::fs::create_dir_all(out);
+    let mut total = eval::Score::default();
+    let (mut pages, mut seconds, mut missing) = (0usize, 0.0f64, 0usize);
+    let mut files = Vec::new();
+    for (doc, labels) in &annotations {
+        let path = dir.join(doc);
+        let Ok(bytes) = std::fs::read(&path) else {
+            missing += 1;
+            continue;
+        };
+        let t = Instant::now();
+        let result = extract::Document::open(&bytes).and_then(|d| Ok((d.page_count(), d.locate()?)));
+        seconds += t.elapsed().as_secs_f64();
+        let (n, located) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                println!("  {doc}: {e}");
+                (0, Vec::new())
+            }
+        };
+        pages += n;
+        files.push(path);
+        let s = eval::score(&located, labels);
+        total.add(s);
+        if verbose || s.true_positives < s.labelled.max(s.predicted) {
+            println!(
+                "  {doc}: P {:.2} R {:.2} ({} of {} labelled, {} located)",
+                s.precision(),
+                s.recall(),
+                s.true_positives,
+                s.labelled,
+                s.predicted
+            );
+        }
+        let _ = std::fs::write(out.join(format!("{doc}.json")), serde_json::to_string_pretty(&located).unwrap());
+    }
+    if files.is_empty() {
+        println!("{name}: no PDFs in {} (skipped; see the bench's doc comment)", dir.display());
+        return;
+    }
+    let rate = pages as f64 / seconds.max(1e-9);
+    println!(
+        "{name}: precision {:.3} recall {:.3} at IoU >= {} ({} labelled, {} located, {} correct) in {} documents, {} pages, {:.0} pages/s{}",
+        total.precision(),
+        total.recall(),
+        eval::IOU_THRESHOLD,
+        total.labelled,
+        total.predicted,
+        total.true_positives,
+        files.len(),
+        pages,
+        rate,
+        if missing > 0 { format!(" ({missing} labelled documents missing)") } else { String::new() }
+    );
+    if let Some(peer) = pdftotext_seconds(&files) {
+        println!(
+            "{name}: pdftotext -bbox {:.0} pages/s; locate / pdftotext speed = {:.2}",
+            pages as f64 / peer,
+            peer / seconds
+        );
+    }
+}
+
+/// Time poppler's `pdftotext -bbox` takes over the same files, if it is installed.
+fn pdftotext_seconds(files: &[PathBuf]) -> Option<f64> {
+    let t = Instant::now();
+    for f in files {
+        let ok = std::process::Command::new("pdftotext")
+            .arg("-bbox")
+            .arg(f)
+            .arg("/dev/null")
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?
+            .success();
+        if !ok {
+            return None;
+        }
+    }
+    Some(t.elapsed().as_secs_f64())
+}

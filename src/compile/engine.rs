@@ -1,0 +1,209 @@
+//! The embedded TeX engine: tectonic (XeTeX + BibTeX + xdvipdfmx) linked into paperfig,
+//! fed by [`TexLiveBundle`], run without network access.
+//!
+//! The LaTeX format is built once per bundle digest into `<cache>/tex/formats/` (~3 s)
+//! and reused. tectonic's default pass runs TeX, BibTeX when the `.aux` asks for it, and
+//! TeX again until the `.aux` settles (at most six passes), then xdvipdfmx. All outputs
+//! stay in memory; the PDF, `.log` and `.blg` are then written atomically to the output
+//! folder (the `.log` also on failure). With a build date the output is deterministic:
+//! byte-identical PDFs across runs and folders (dates fixed, absolute paths hidden).
+//!
+//! tectonic's C engines keep global state and are not reentrant, so every run holds
+//! [`ENGINE_LOCK`].
+
+use std::fmt::Arguments;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use tectonic::driver::{PassSetting, ProcessingSessionBuilder};
+use tectonic::status::{MessageKind, StatusBackend};
+use tectonic::unstable_opts::UnstableOptions;
+
+use super::bundle::{FORMAT_NAME, TexLiveBundle};
+use crate::fsutil;
+
+/// Held while any tectonic engine runs in this process.
+pub static ENGINE_LOCK: Mutex<()> = Mutex::new(());
+
+/// What to compile.
+pub struct EngineJob {
+    /// The main `.tex` file on disk; its folder is where TeX finds the document's files.
+    pub main: PathBuf,
+    /// Where the PDF, `.log` and `.blg` go.
+    pub out_dir: PathBuf,
+    /// paperfig's cache folder (the format and bundle index live in `tex/` inside).
+    pub cache_dir: PathBuf,
+    /// Seconds since 1970 used for every date in the output; `None` = now.
+    pub epoch: Option<u64>,
+    /// Extra files served from memory (name, bytes), such as `paperfig.sty`.
+    pub memory_files: Vec<(String, Vec<u8>)>,
+    /// Where the previous successful run's `.aux`, `.bbl`, … are kept (see [`AUX_EXTENSIONS`]).
+    pub aux_dir: Option<PathBuf>,
+}
+
+/// Intermediate files kept between builds of a document. TeX reads them as it would
+/// read last run's files, so a build whose references have not changed needs one TeX
+/// pass fewer; tectonic still reruns until the files it reads equal those it writes.
+pub const AUX_EXTENSIONS: &[&str] = &["aux", "bbl", "toc", "lof", "lot", "out"];
+
+/// One message from the engines (TeX's errors carry `file:line:` and the context lines).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineMessage {
+    pub kind: Kind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    Note,
+    Warning,
+    Error,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct EngineOutput {
+    /// The PDF, when the run succeeded.
+    pub pdf: Option<PathBuf>,
+    /// The main `.log` as written (empty if TeX never started).
+    pub log: String,
+    pub log_path: Option<PathBuf>,
+    /// BibTeX's `.blg`, if BibTeX ran.
+    pub blg: Option<String>,
+    pub messages: Vec<EngineMessage>,
+    /// The run's failure (`{:#}` of tectonic's error chain), if any.
+    pub failure: Option<String>,
+    /// Whether the format had to be built in this run.
+    pub built_format: bool,
+}
+
+/// Collects the engines' messages instead of printing them.
+#[derive(Default)]
+struct Collect {
+    messages: Vec<EngineMessage>,
+}
+
+impl StatusBackend for Collect {
+    fn report(&mut self, kind: MessageKind, args: Arguments, err: Option<&tectonic::Error>) {
+        let kind = match kind {
+            MessageKind::Note => Kind::Note,
+            MessageKind::Warning => Kind::Warning,
+            MessageKind::Error => Kind::Error,
+        };
+        let mut text = args.to_string();
+        if let Some(e) = err {
+            text.push_str(&format!(": {e:#}"));
+        }
+        self.messages.push(EngineMessage { kind, text });
+    }
+
+    fn dump_error_logs(&mut self, _output: &[u8]) {}
+}
+
+/// The format cache folder inside paperfig's cache.
+pub fn format_dir(cache_dir: &Path) -> PathBuf {
+    cache_dir.join("tex").join("formats")
+}
+
+/// Compiles `job.main` to PDF. `Err` is for problems before TeX runs (no TeX Live);
+/// TeX errors are in the output's `failure` and `messages`.
+pub fn compile(job: &EngineJob) -> Result<EngineOutput, String> {
+    let mut bundle = TexLiveBundle::open(&job.cache_dir)?;
+    for (name, bytes) in &job.memory_files {
+        bundle.add_memory_file(name, bytes.clone());
+    }
+    let name_for_aux = job.main.file_stem().and_then(|s| s.to_str()).unwrap_or("paper").to_string();
+    if let Some(dir) = &job.aux_dir {
+        for ext in AUX_EXTENSIONS {
+            let file = format!("{name_for_aux}.{ext}");
+            if let Ok(bytes) = std::fs::read(dir.join(&file)) {
+                bundle.add_seed_file(&file, bytes);
+            }
+        }
+    }
+    let formats = format_dir(&job.cache_dir);
+    let format_file_exists = std::fs::read_dir(&formats)
+        .map(|rd| rd.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with(bundle.digest_hex())))
+        .unwrap_or(false);
+    std::fs::create_dir_all(&formats).map_err(|e| format!("cannot create {}: {e}", formats.display()))?;
+    let name = job.main.file_name().and_then(|n| n.to_str()).ok_or("the main file name is not UTF-8")?.to_string();
+    let stem = Path::new(&name).file_stem().and_then(|s| s.to_str()).unwrap_or("paper").to_string();
+    let date = SystemTime::UNIX_EPOCH
+        + Duration::from_secs(
+            job.epoch
+                .unwrap_or_else(|| SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())),
+        );
+
+    let mut status = Collect::default();
+    let mut builder = ProcessingSessionBuilder::default();
+    builder
+        .bundle(Box::new(bundle))
+        .primary_input_path(&job.main)
+        .tex_input_name(&name)
+        .format_name(FORMAT_NAME)
+        .format_cache_path(&formats)
+        .do_not_write_output_files()
+        .keep_logs(true)
+        .pass(PassSetting::Default)
+        .build_date(date)
+        .unstables(UnstableOptions { deterministic_mode: true, ..Default::default() })
+        .shell_escape_disabled();
+
+    let guard = ENGINE_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (result, files) = match builder.create(&mut status) {
+        Ok(mut session) => {
+            let result = session.run(&mut status);
+            (result, session.into_file_data())
+        }
+        Err(e) => (Err(e), Default::default()),
+    };
+    drop(guard);
+
+    let mut out = EngineOutput {
+        pdf: None,
+        log: String::new(),
+        log_path: None,
+        blg: None,
+        messages: status.messages,
+        failure: result.err().map(|e| format!("{e:#}")),
+        built_format: !format_file_exists,
+    };
+    std::fs::create_dir_all(&job.out_dir).map_err(|e| format!("cannot create {}: {e}", job.out_dir.display()))?;
+    let write = |file: &str, bytes: &[u8]| -> Result<PathBuf, String> {
+        let path = job.out_dir.join(file);
+        fsutil::write_if_changed(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path)
+    };
+    if let Some(log) = files.get(&format!("{stem}.log")) {
+        out.log = String::from_utf8_lossy(&log.data).into_owned();
+        out.log_path = Some(write(&format!("{stem}.log"), &log.data)?);
+    }
+    if let Some(blg) = files.get(&format!("{stem}.blg")) {
+        out.blg = Some(String::from_utf8_lossy(&blg.data).into_owned());
+        write(&format!("{stem}.blg"), &blg.data)?;
+    }
+    if out.failure.is_none() {
+        match files.get(&format!("{stem}.pdf")) {
+            Some(pdf) if !pdf.data.is_empty() => out.pdf = Some(write(&format!("{stem}.pdf"), &pdf.data)?),
+            _ => out.failure = Some("TeX produced no PDF (is the document empty?)".into()),
+        }
+    }
+    // Keep the intermediate files of a good run for the next one; drop them after a
+    // failure (a broken .aux would break the next run too).
+    if let Some(dir) = &job.aux_dir {
+        let _ = std::fs::create_dir_all(dir);
+        for ext in AUX_EXTENSIONS {
+            let file = format!("{stem}.{ext}");
+            match files.get(&file) {
+                Some(f) if out.pdf.is_some() => {
+                    let _ = fsutil::write_if_changed(&dir.join(&file), &f.data);
+                }
+                _ => {
+                    let _ = std::fs::remove_file(dir.join(&file));
+                }
+            }
+        }
+    }
+    Ok(out)
+}

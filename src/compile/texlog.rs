@@ -1,0 +1,533 @@
+//! TeX's messages and log turned into paperfig `Diagnostic`s that point into the user's
+//! files: `file:line`, TeX's message, the context lines TeX printed, and a hint.
+//!
+//! Sources: the engine's error reports (XeTeX prefixes them with `file:line:`), the
+//! `.log` for LaTeX's warnings (undefined citations and references) and BibTeX's `.blg`
+//! (a bibliography file it could not open). Lines of the generated `.tex` of a Markdown
+//! paper are mapped back to Markdown lines through a [`LineMap`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::engine::{EngineOutput, Kind};
+use crate::diag::{Diagnostic, Loc, SourceFile};
+
+/// How a `.tex` file TeX read maps back to what the user wrote.
+#[derive(Clone, Debug)]
+pub struct MappedFile {
+    /// The file TeX read (for TeX's `file:line` messages).
+    pub tex: Arc<SourceFile>,
+    /// The user's file and, for each `.tex` line (index 0 = line 1), its 1-based line
+    /// there (0 = no counterpart, e.g. template lines). `None` = the `.tex` is the user's.
+    pub source: Option<(Arc<SourceFile>, Vec<usize>)>,
+}
+
+/// The files errors may point into, by the name TeX uses for them.
+#[derive(Clone, Debug, Default)]
+pub struct LineMap {
+    pub files: Vec<MappedFile>,
+    /// Citation keys with where the user wrote them (Markdown papers).
+    pub citations: Vec<(String, Loc)>,
+}
+
+impl LineMap {
+    /// The user's location of line `line` of the `.tex` file TeX calls `name`.
+    pub fn locate(&self, name: &str, line: usize) -> Option<Loc> {
+        let name = name.trim_start_matches("./");
+        let file = self.files.iter().find(|f| {
+            let tex_name = f.tex.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            tex_name == name || f.tex.name == name || f.tex.path.to_string_lossy().ends_with(&format!("/{name}"))
+        })?;
+        match &file.source {
+            None => line_loc(&file.tex, line),
+            Some((src, map)) => match map.get(line.checked_sub(1)?) {
+                Some(&l) if l > 0 => line_loc(src, l),
+                _ => line_loc(&file.tex, line),
+            },
+        }
+    }
+
+    /// The main file (the first), in the user's terms.
+    fn main_source(&self) -> Option<&Arc<SourceFile>> {
+        self.files.first().map(|f| f.source.as_ref().map_or(&f.tex, |(s, _)| s))
+    }
+
+    /// Where `needle` first appears in the user's main file, else its first line.
+    fn find_in_main(&self, needle: &str) -> Option<Loc> {
+        let src = self.main_source()?;
+        match src.text.find(needle) {
+            Some(at) => Some(Loc::new(src, at..at + needle.len())),
+            None => line_loc(src, 1),
+        }
+    }
+}
+
+/// The span of line `line` (1-based) without its indentation.
+pub fn line_loc(file: &Arc<SourceFile>, line: usize) -> Option<Loc> {
+    let mut start = 0;
+    for _ in 1..line {
+        start += file.text[start..].find('\n')? + 1;
+    }
+    let end = file.text[start..].find('\n').map_or(file.text.len(), |i| start + i);
+    let indent = file.text[start..end].len() - file.text[start..end].trim_start().len();
+    Some(Loc::new(file, start + indent..end.max(start + indent)))
+}
+
+/// A TeX error as the engine reported it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TexError {
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub message: String,
+    /// TeX's context lines (`l.12 \foo` and the rest of the line below it).
+    pub context: Vec<String>,
+}
+
+/// Joins lines TeX broke at its 79-character limit.
+pub fn unwrap_lines(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut joining = false;
+    for line in text.lines() {
+        if joining {
+            if let Some(last) = out.last_mut() {
+                last.push_str(line);
+            }
+        } else {
+            out.push(line.to_string());
+        }
+        joining = line.chars().count() == 79;
+    }
+    out
+}
+
+/// Parses one engine error report: `paper.tex:12: Undefined control sequence.` plus
+/// context lines; reports without a location start with `!`.
+pub fn parse_error(text: &str) -> TexError {
+    let lines = unwrap_lines(text);
+    let first = lines.first().map(String::as_str).unwrap_or("");
+    let (file, line, message) = match split_location(first) {
+        Some((f, l, rest)) => (Some(f.to_string()), Some(l), rest.to_string()),
+        None => (None, None, first.trim_start_matches('!').trim().to_string()),
+    };
+    let mut message = message;
+    let mut rest = lines.iter().skip(1).peekable();
+    // A message continues until an empty line or the context.
+    while let Some(l) = rest.peek() {
+        if l.trim().is_empty() || is_context_start(l) {
+            break;
+        }
+        message.push(' ');
+        message.push_str(l.trim());
+        rest.next();
+    }
+    let context: Vec<String> =
+        rest.filter(|l| !l.trim().is_empty()).map(|l| l.trim_end().to_string()).take(8).collect();
+    TexError { file, line, message: message.trim().trim_end_matches('.').to_string(), context }
+}
+
+fn is_context_start(line: &str) -> bool {
+    line.starts_with("l.") || line.starts_with('<') || line.starts_with("...")
+}
+
+/// `file:12: rest` → (file, 12, rest).
+fn split_location(line: &str) -> Option<(&str, usize, &str)> {
+    let mut from = 0;
+    while let Some(i) = line[from..].find(": ") {
+        let head = &line[..from + i];
+        if let Some((file, num)) = head.rsplit_once(':') {
+            if let Ok(n) = num.parse::<usize>() {
+                if !file.is_empty() {
+                    return Some((file, n, &line[from + i + 2..]));
+                }
+            }
+        }
+        from += i + 2;
+    }
+    None
+}
+
+/// Debian packages that provide common LaTeX packages and classes not in paperfig's
+/// default TeX Live set.
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    ("siunitx.sty", "texlive-science"),
+    ("algorithm2e.sty", "texlive-science"),
+    ("algorithm.sty", "texlive-science"),
+    ("algorithmic.sty", "texlive-science"),
+    ("algpseudocode.sty", "texlive-science"),
+    ("mhchem.sty", "texlive-science"),
+    ("biblatex.sty", "texlive-bibtex-extra"),
+    ("tikz.sty", "texlive-pictures"),
+    ("pgfplots.sty", "texlive-pictures"),
+    ("circuitikz.sty", "texlive-pictures"),
+    ("chemfig.sty", "texlive-pictures"),
+    ("IEEEtran.cls", "texlive-publishers"),
+    ("acmart.cls", "texlive-publishers"),
+    ("llncs.cls", "texlive-publishers"),
+    ("elsarticle.cls", "texlive-publishers"),
+    ("revtex4-2.cls", "texlive-publishers"),
+    ("fontawesome5.sty", "texlive-fonts-extra"),
+    ("libertine.sty", "texlive-fonts-extra"),
+    ("newtxtext.sty", "texlive-fonts-extra"),
+    ("inconsolata.sty", "texlive-fonts-extra"),
+    ("minted.sty", "texlive-latex-extra"),
+    ("ngerman.ldf", "texlive-lang-german"),
+    ("french.ldf", "texlive-lang-french"),
+    ("spanish.ldf", "texlive-lang-spanish"),
+];
+
+/// The Debian package that provides a LaTeX file, when known.
+pub fn debian_package(file: &str) -> Option<&'static str> {
+    DEBIAN_PACKAGES.iter().find(|(f, _)| *f == file).map(|(_, p)| *p)
+}
+
+/// "File `x.sty' not found" → `x.sty`.
+fn missing_file(message: &str) -> Option<&str> {
+    let rest = &message[message.find("File `")? + 6..];
+    let name = &rest[..rest.find('\'')?];
+    message[message.find("File `")?..].contains("not found").then_some(name)
+}
+
+/// Every problem the run shows, most important first.
+pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let errors: Vec<TexError> = out
+        .messages
+        .iter()
+        .filter(|m| m.kind == Kind::Error && !is_driver_noise(&m.text))
+        .map(|m| parse_error(&m.text))
+        .collect();
+    let mut log_errors = log_error_contexts(&out.log);
+    for e in &errors {
+        let mut e = e.clone();
+        if e.context.is_empty() {
+            // The engine's report may stop at the message; the log has the context.
+            if let Some(i) = log_errors.iter().position(|(m, _)| *m == e.message) {
+                e.context = log_errors.remove(i).1;
+            }
+        }
+        diags.push(tex_error(&e, map));
+    }
+    if let Some(blg) = &out.blg {
+        diags.extend(bibtex_problems(blg, map));
+    }
+    diags.extend(log_warnings(&out.log, map));
+    if diags.iter().all(|d| d.warning) {
+        if let Some(failure) = &out.failure {
+            diags.insert(
+                0,
+                Diagnostic::error(format!("TeX failed: {failure}"))
+                    .hint("see the .log file in the build folder for TeX's full output"),
+            );
+        }
+    }
+    diags
+}
+
+/// `! message` blocks of a TeX log with their context lines (`l.5 …` and the line below).
+fn log_error_contexts(log: &str) -> Vec<(String, Vec<String>)> {
+    let lines = unwrap_lines(log);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(msg) = lines[i].strip_prefix("! ") {
+            let message = msg.trim().trim_end_matches('.').to_string();
+            let mut context = Vec::new();
+            let mut j = i + 1;
+            while j < lines.len() && context.len() < 8 {
+                let l = &lines[j];
+                if l.starts_with("! ") || l.starts_with("No pages of output") || l.starts_with("Here is how much") {
+                    break;
+                }
+                if l.starts_with("l.") {
+                    context.push(l.trim_end().to_string());
+                    if let Some(next) = lines.get(j + 1) {
+                        context.push(next.trim_end().to_string());
+                    }
+                    break;
+                }
+                j += 1;
+            }
+            out.push((message, context));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The user's line that a TeX error is about. TeX reports the line it has read up to;
+/// for a missing file that can be past the `\usepackage` (TeX looks ahead for an
+/// optional argument), so the nearest line above that names the file is taken.
+fn refine_missing_file_loc(loc: Loc, file: &str) -> Loc {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let text = &loc.file.text;
+    let mut end = loc.span.start;
+    for _ in 0..4 {
+        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if let Some(at) = text[start..line_end].find(stem) {
+            return Loc::new(&loc.file, start + at..start + at + stem.len());
+        }
+        if start == 0 {
+            break;
+        }
+        end = start - 1;
+    }
+    loc
+}
+
+/// For `l.5 Broken \undefinedmacro`: the span of the last token before the break, when
+/// the location's line starts with the same text.
+fn refine_token_loc(loc: Loc, context: &[String]) -> Loc {
+    let Some(first) = context.first() else { return loc };
+    let Some((_, before)) = first.split_once(' ') else { return loc };
+    let text = &loc.file.text;
+    let line_start = text[..loc.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let line = &text[line_start..line_end];
+    let before = before.trim_start_matches("...");
+    let Some(at) = line.find(before) else { return loc };
+    let end = line_start + at + before.len();
+    let token = match before.rfind('\\') {
+        Some(i) if before[i + 1..].chars().all(char::is_alphabetic) && i + 1 < before.len() => before.len() - i,
+        _ => before.chars().last().map_or(1, char::len_utf8),
+    };
+    Loc::new(&loc.file, end - token..end)
+}
+
+/// tectonic's own summary lines, which repeat what the TeX errors already say.
+fn is_driver_noise(text: &str) -> bool {
+    text.starts_with("errors were issued by") || text.starts_with("warnings were issued by")
+}
+
+fn tex_error(e: &TexError, map: &LineMap) -> Diagnostic {
+    let mut loc = e.file.as_deref().zip(e.line).and_then(|(f, l)| map.locate(f, l));
+    if let Some(file) = missing_file(&e.message) {
+        loc = loc.map(|l| refine_missing_file_loc(l, file));
+    } else if e.file.as_deref().zip(e.line).and_then(|(f, l)| map.locate(f, l)).is_some() {
+        loc = loc.map(|l| refine_token_loc(l, &e.context));
+    }
+    let mut d = match missing_file(&e.message) {
+        Some(file) => {
+            let what = if file.ends_with(".sty") {
+                "LaTeX package"
+            } else if file.ends_with(".cls") {
+                "LaTeX class"
+            } else {
+                "file"
+            };
+            let d = Diagnostic::error(format!("{what} `{file}` not found"));
+            match debian_package(file) {
+                Some(pkg) => d.hint(format!("it is in the Debian package `{pkg}`: apt-get install {pkg}")),
+                None if file.ends_with(".sty") || file.ends_with(".cls") => d.hint(format!(
+                    "install the TeX Live package that provides it (`apt-file search {file}` names it), or remove the \\usepackage"
+                )),
+                None => d.hint("check the file name and that the file is in the paper's folder"),
+            }
+        }
+        None => Diagnostic::error(format!("TeX: {}", e.message)),
+    };
+    if !e.context.is_empty() {
+        d = d.hint(format!("TeX's context:\n{}", e.context.join("\n")));
+    }
+    if let (Some(f), Some(l)) = (&e.file, e.line) {
+        if loc.as_ref().is_none_or(|loc| !loc.file.name.ends_with(f.trim_start_matches("./"))) {
+            d = d.hint(format!("TeX reported it at {f}:{l}"));
+        }
+    }
+    match loc {
+        Some(loc) => d.at(loc, "TeX stopped here"),
+        None => d,
+    }
+}
+
+fn bibtex_problems(blg: &str, map: &LineMap) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for line in blg.lines() {
+        if let Some(rest) = line.strip_prefix("I couldn't open database file ") {
+            let file = rest.trim();
+            let stem = file.trim_end_matches(".bib");
+            let mut d = Diagnostic::error(format!("bibliography file `{file}` not found"))
+                .hint("check the file name in the bibliography setting; paths are relative to the paper");
+            if let Some(loc) = map.find_in_main(stem) {
+                d = d.at(loc, "named here");
+            }
+            out.push(d);
+        } else if let Some(rest) = line.strip_prefix("I couldn't open style file ") {
+            out.push(Diagnostic::error(format!("BibTeX style `{}` not found", rest.trim())));
+        }
+    }
+    out
+}
+
+/// Undefined citations and references from LaTeX's warnings, one warning each listing
+/// the keys.
+fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
+    let mut cites: Vec<String> = Vec::new();
+    let mut refs: Vec<String> = Vec::new();
+    for line in unwrap_lines(log) {
+        for (prefix, list) in [("LaTeX Warning: Citation `", &mut cites), ("LaTeX Warning: Reference `", &mut refs)] {
+            if let Some(at) = line.find(prefix) {
+                let rest = &line[at + prefix.len()..];
+                if let Some(end) = rest.find('\'') {
+                    let key = rest[..end].to_string();
+                    if !list.contains(&key) {
+                        list.push(key);
+                    }
+                }
+            }
+        }
+        // natbib and biblatex word it differently.
+        if let Some(at) = line.find("Package natbib Warning: Citation `") {
+            let rest = &line[at + 34..];
+            if let Some(end) = rest.find('\'') {
+                let key = rest[..end].to_string();
+                if !cites.contains(&key) {
+                    cites.push(key);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let by_key: HashMap<&str, &Loc> = map.citations.iter().map(|(k, l)| (k.as_str(), l)).collect();
+    if !cites.is_empty() {
+        let list = cites.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let mut d =
+            Diagnostic::warning(format!("undefined citation{}: {list}", if cites.len() == 1 { "" } else { "s" }))
+                .hint("add the entries to the bibliography file, or fix the keys");
+        let first = &cites[0];
+        if let Some(loc) = by_key.get(first.as_str()).map(|l| (*l).clone()).or_else(|| map.find_in_main(first)) {
+            d = d.at(loc, "first undefined citation");
+        }
+        out.push(d);
+    }
+    if !refs.is_empty() {
+        let list = refs.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let mut d =
+            Diagnostic::warning(format!("undefined reference{}: {list}", if refs.len() == 1 { "" } else { "s" }))
+                .hint("check the label names; every referenced figure, table or section needs a label");
+        if let Some(loc) = map.find_in_main(&refs[0]) {
+            d = d.at(loc, "first undefined reference");
+        }
+        out.push(d);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::engine::EngineMessage;
+
+    fn src(name: &str, text: &str) -> Arc<SourceFile> {
+        Arc::new(SourceFile { name: name.into(), path: format!("/p/{name}").into(), text: text.into() })
+    }
+
+    fn output(messages: Vec<(Kind, &str)>, log: &str, blg: Option<&str>) -> EngineOutput {
+        EngineOutput {
+            pdf: None,
+            log: log.into(),
+            log_path: None,
+            blg: blg.map(String::from),
+            messages: messages.into_iter().map(|(kind, t)| EngineMessage { kind, text: t.into() }).collect(),
+            failure: Some("halted".into()),
+            built_format: false,
+        }
+    }
+
+    #[test]
+    fn parses_location_message_and_context() {
+        let e = parse_error("paper.tex:5: Undefined control sequence.\n\nl.5 \\foo\n         bar\n");
+        assert_eq!(e.file.as_deref(), Some("paper.tex"));
+        assert_eq!(e.line, Some(5));
+        assert_eq!(e.message, "Undefined control sequence");
+        assert_eq!(e.context, vec!["l.5 \\foo", "         bar"]);
+        let e = parse_error("!Emergency stop.");
+        assert_eq!((e.file, e.line, e.message.as_str()), (None, None, "Emergency stop"));
+    }
+
+    #[test]
+    fn context_comes_from_the_log_and_the_span_is_the_offending_command() {
+        let tex = src("paper.tex", "a\nBroken \\undefinedmacro here.\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let log = "! Undefined control sequence.\nl.2 Broken \\undefinedmacro\n                        here.\nNo pages of output.\n";
+        let out = output(vec![(Kind::Error, "paper.tex:2: Undefined control sequence.")], log, None);
+        let d = &diagnose(&out, &map)[0];
+        assert_eq!(d.location().unwrap(), "paper.tex:2:8");
+        assert_eq!(d.loc.as_ref().unwrap().span.len(), "\\undefinedmacro".len());
+        assert!(d.hints.iter().any(|h| h.contains("l.2 Broken \\undefinedmacro")), "{:?}", d.hints);
+    }
+
+    #[test]
+    fn unwraps_lines_broken_at_79_characters() {
+        let long = "x".repeat(79);
+        assert_eq!(unwrap_lines(&format!("{long}\nyz\nnext")), vec![format!("{long}yz"), "next".to_string()]);
+    }
+
+    #[test]
+    fn missing_package_names_the_file_and_debian_package() {
+        let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let out = output(
+            vec![(
+                Kind::Error,
+                "paper.tex:2: LaTeX Error: File `siunitx.sty' not found.\n\nl.2 \\usepackage{siunitx}\n",
+            )],
+            "",
+            None,
+        );
+        let d = &diagnose(&out, &map)[0];
+        assert_eq!(d.message, "LaTeX package `siunitx.sty` not found");
+        assert_eq!(d.location().unwrap(), "paper.tex:2:13");
+        // TeX may report the line after the \usepackage (it looked for an optional argument).
+        let later = output(
+            vec![(Kind::Error, "paper.tex:3: LaTeX Error: File `siunitx.sty' not found.")],
+            "! LaTeX Error: File `siunitx.sty' not found.\n\nl.3 \\begin\n",
+            None,
+        );
+        let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n\\begin{document}\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        assert_eq!(diagnose(&later, &map)[0].location().unwrap(), "paper.tex:2:13");
+        assert!(d.hints[0].contains("texlive-science"), "{:?}", d.hints);
+        assert!(!d.render().contains("terminal input"));
+    }
+
+    #[test]
+    fn generated_tex_lines_map_to_markdown_lines() {
+        let md = src("paper.md", "# Title\n\nSome text\n\n```{=latex}\n\\foo\n```\n");
+        let tex = src("build/paper.tex", "\\begin{document}\nSome text\n\\foo\n\\end{document}\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: Some((md, vec![0, 3, 6, 0])) }], citations: vec![] };
+        assert_eq!(map.locate("paper.tex", 3).unwrap().display(), "paper.md:6:1");
+        assert_eq!(map.locate("./paper.tex", 2).unwrap().display(), "paper.md:3:1");
+        // Template lines have no Markdown counterpart: the generated file is named.
+        assert_eq!(map.locate("paper.tex", 4).unwrap().display(), "build/paper.tex:4:1");
+        assert!(map.locate("other.tex", 1).is_none());
+    }
+
+    #[test]
+    fn undefined_citations_become_one_warning_listing_the_keys() {
+        let tex = src("paper.tex", "text \\cite{ghost} and \\cite{phantom}\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let log = "LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n\
+                   LaTeX Warning: Citation `phantom' on page 1 undefined on input line 1.\n\
+                   LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n";
+        let mut out = output(vec![], log, None);
+        out.failure = None;
+        let diags = diagnose(&out, &map);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].warning);
+        assert_eq!(diags[0].message, "undefined citations: `ghost`, `phantom`");
+        assert_eq!(diags[0].location().unwrap(), "paper.tex:1:12");
+    }
+
+    #[test]
+    fn missing_bibliography_file_is_an_error() {
+        let tex = src("paper.tex", "\\bibliography{nowhere}\n");
+        let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![] };
+        let mut out = output(vec![], "", Some("I couldn't open database file nowhere.bib\n"));
+        out.failure = None;
+        let d = &diagnose(&out, &map)[0];
+        assert!(!d.warning);
+        assert_eq!(d.message, "bibliography file `nowhere.bib` not found");
+        assert_eq!(d.location().unwrap(), "paper.tex:1:15");
+    }
+}

@@ -1,0 +1,431 @@
+//! Region proposals around captions, their scores, and the best non-overlapping set.
+//!
+//! For each caption and each side (above, below, left, right) a proposal starts at the
+//! caption's edge and grows away from it until it meets a blocker (body text, another
+//! caption, margin text) or the page edge; it is then widened sideways as far as the band
+//! stays free of blockers, but never past the midline between side-by-side captions (this
+//! splits the shared space of figures placed next to each other). A proposal is clipped to
+//! the contents it holds (graphics and non-body text); empty or tiny ones are dropped.
+//! Scores favour large regions with graphics, close to their caption, on the usual side
+//! (figures above their caption, tables below). [`best_regions`] picks one proposal or
+//! none per caption so that the chosen regions do not overlap and the total is largest.
+
+use super::FigureKind;
+use super::geom::Rect;
+use super::layout::CaptionBox;
+
+/// Something a figure region can contain.
+#[derive(Debug, Clone, Copy)]
+pub struct Content {
+    pub rect: Rect,
+    /// A path, image or rotated glyph (as opposed to a text line).
+    pub graphic: bool,
+}
+
+/// Everything the proposals of one page need.
+pub struct PageRegions<'a> {
+    pub page: Rect,
+    /// The box of all text on the page (for normalising areas).
+    pub text_area: Rect,
+    pub captions: &'a [CaptionBox],
+    /// Body text and margin text boxes.
+    pub blockers: &'a [Rect],
+    pub contents: &'a [Content],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Above,
+    Below,
+    Left,
+    Right,
+}
+
+/// One candidate region for one caption.
+#[derive(Debug, Clone, Copy)]
+pub struct Proposal {
+    pub rect: Rect,
+    pub side: Side,
+    pub score: f64,
+}
+
+const MIN_WIDTH: f64 = 15.0;
+const MIN_HEIGHT: f64 = 8.0;
+
+impl PageRegions<'_> {
+    /// Blockers for caption `ci`: body and margin text plus every other caption.
+    fn blockers_for(&self, ci: usize) -> Vec<Rect> {
+        let mut b = self.blockers.to_vec();
+        b.extend(self.captions.iter().enumerate().filter(|(j, _)| *j != ci).map(|(_, c)| c.rect));
+        b
+    }
+
+    /// Midlines between caption `ci` and captions beside it: (left limit, right limit).
+    fn dividers(&self, ci: usize) -> (f64, f64) {
+        let c = &self.captions[ci].rect;
+        let (mut left, mut right) = (self.page.x0, self.page.x1);
+        for (j, o) in self.captions.iter().enumerate() {
+            if j == ci || o.rect.y_overlap(c) <= 0.0 {
+                continue;
+            }
+            if o.rect.x0 >= c.x1 {
+                right = right.min((c.x1 + o.rect.x0) / 2.0);
+            } else if o.rect.x1 <= c.x0 {
+                left = left.max((o.rect.x1 + c.x0) / 2.0);
+            }
+        }
+        (left, right)
+    }
+}
+
+/// How far a region may reach from `edge` along `side` within the cross span `[a, b]`.
+fn reach(side: Side, edge: f64, a: f64, b: f64, blockers: &[Rect], page: &Rect) -> f64 {
+    let mut limit = match side {
+        Side::Above => page.y0,
+        Side::Below => page.y1,
+        Side::Left => page.x0,
+        Side::Right => page.x1,
+    };
+    for r in blockers {
+        match side {
+            Side::Above if r.x1.min(b) - r.x0.max(a) > 1.0 && r.y1 <= edge + 1.0 => limit = limit.max(r.y1),
+            Side::Below if r.x1.min(b) - r.x0.max(a) > 1.0 && r.y0 >= edge - 1.0 => limit = limit.min(r.y0),
+            Side::Left if r.y1.min(b) - r.y0.max(a) > 1.0 && r.x1 <= edge + 1.0 => limit = limit.max(r.x1),
+            Side::Right if r.y1.min(b) - r.y0.max(a) > 1.0 && r.x0 >= edge - 1.0 => limit = limit.min(r.x0),
+            _ => {}
+        }
+    }
+    limit
+}
+
+/// The free region on `side` of caption `ci`, optionally widened across.
+fn grow(input: &PageRegions<'_>, ci: usize, side: Side, span: (f64, f64), widen: bool) -> Option<Rect> {
+    let c = input.captions[ci].rect;
+    let blockers = input.blockers_for(ci);
+    let page = &input.page;
+    let (dl, dr) = input.dividers(ci);
+    let (mut a, mut b) = span;
+    let mut region = None;
+    for _ in 0..3 {
+        let r = match side {
+            Side::Above => Rect::new(a, reach(side, c.y0, a, b, &blockers, page), b, c.y0),
+            Side::Below => Rect::new(a, c.y1, b, reach(side, c.y1, a, b, &blockers, page)),
+            Side::Left => Rect::new(reach(side, c.x0, a, b, &blockers, page), a, c.x0, b),
+            Side::Right => Rect::new(c.x1, a, reach(side, c.x1, a, b, &blockers, page), b),
+        };
+        if r.width() < MIN_WIDTH || r.height() < MIN_HEIGHT {
+            return None;
+        }
+        region = Some(r);
+        if !widen {
+            break;
+        }
+        // Widen across the growth direction while the band stays free.
+        let (na, nb) = match side {
+            Side::Above | Side::Below => {
+                let lo = reach(Side::Left, a, r.y0, r.y1, &blockers, page).max(dl);
+                let hi = reach(Side::Right, b, r.y0, r.y1, &blockers, page).min(dr);
+                (lo.min(a), hi.max(b))
+            }
+            Side::Left | Side::Right => {
+                let lo = reach(Side::Above, a, r.x0, r.x1, &blockers, page);
+                let hi = reach(Side::Below, b, r.x0, r.x1, &blockers, page);
+                (lo.min(a), hi.max(b))
+            }
+        };
+        if (na - a).abs() < 0.5 && (nb - b).abs() < 0.5 {
+            break;
+        }
+        (a, b) = (na, nb);
+    }
+    region
+}
+
+/// Contents at least 60% inside `region` (hairlines: centre inside), except any that
+/// cover the caption.
+fn inside<'c>(region: &Rect, contents: &'c [Content], caption: &Rect) -> Vec<&'c Content> {
+    contents
+        .iter()
+        .filter(|c| !c.rect.contains(caption))
+        .filter(|c| {
+            if c.rect.area() > 0.0 {
+                region.intersection(&c.rect).map_or(0.0, |r| r.area()) >= 0.6 * c.rect.area()
+            } else {
+                let (cx, cy) = ((c.rect.x0 + c.rect.x1) / 2.0, (c.rect.y0 + c.rect.y1) / 2.0);
+                cx >= region.x0 && cx <= region.x1 && cy >= region.y0 && cy <= region.y1
+            }
+        })
+        .collect()
+}
+
+/// Whitespace along the growth direction wider than this splits contents into clusters.
+const CLUSTER_GAP: f64 = 10.0;
+/// At most this many nearest-cluster prefixes are proposed (plus the whole region).
+const MAX_PREFIXES: usize = 4;
+
+/// One clipped candidate: its box and whether it holds graphics.
+struct Clipped {
+    rect: Rect,
+    graphic: bool,
+}
+
+/// Clips `region` to its contents: the union of the clusters nearest the caption, for each
+/// number of clusters (the whole region last), except unions that end in a text-only
+/// cluster beyond graphics. Distances run along `side`.
+fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<Clipped> {
+    let mut items = inside(region, contents, caption);
+    // Near edge (towards the caption) and far edge of an item, as distances from the caption.
+    let near = |r: &Rect| match side {
+        Side::Above => caption.y0 - r.y1,
+        Side::Below => r.y0 - caption.y1,
+        Side::Left => caption.x0 - r.x1,
+        Side::Right => r.x0 - caption.x1,
+    };
+    let far = |r: &Rect| match side {
+        Side::Above => caption.y0 - r.y0,
+        Side::Below => r.y1 - caption.y1,
+        Side::Left => caption.x0 - r.x0,
+        Side::Right => r.x1 - caption.x1,
+    };
+    items.sort_by(|a, b| near(&a.rect).total_cmp(&near(&b.rect)));
+    let mut clusters: Vec<(Rect, bool)> = Vec::new();
+    let mut reach = f64::NEG_INFINITY;
+    for c in items {
+        match clusters.last_mut() {
+            Some((r, g)) if near(&c.rect) <= reach + CLUSTER_GAP => {
+                *r = r.union(&c.rect);
+                *g |= c.graphic;
+            }
+            _ => clusters.push((c.rect, c.graphic)),
+        }
+        reach = reach.max(far(&c.rect));
+    }
+    let mut out = Vec::new();
+    let n = clusters.len();
+    let mut acc: Option<(Rect, bool)> = None;
+    for (k, (r, g)) in clusters.iter().enumerate() {
+        let graphic_before = acc.is_some_and(|(_, g)| g);
+        acc = Some(acc.map_or((*r, *g), |(a, ag)| (a.union(r), ag || *g)));
+        if k + 1 > MAX_PREFIXES && k + 1 < n {
+            continue;
+        }
+        let (rect, graphic) = acc.expect("just set");
+        let rect = Rect::new(
+            rect.x0.max(region.x0 - 2.0),
+            rect.y0.max(region.y0 - 2.0),
+            rect.x1.min(region.x1 + 2.0),
+            rect.y1.min(region.y1 + 2.0),
+        );
+        // Text beyond a figure's graphics, apart from them (a code line, a sentence), is
+        // not part of it: such a prefix is no proposal (a later graphic may still be).
+        if graphic_before && !g {
+            continue;
+        }
+        if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {
+            out.push(Clipped { rect, graphic });
+        }
+    }
+    out
+}
+
+/// Scores a clipped region: larger, with graphics, close to the caption, on the usual side.
+pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, graphic: bool, text_area: &Rect) -> f64 {
+    let gap = match side {
+        Side::Above => caption.y0 - region.y1,
+        Side::Below => region.y0 - caption.y1,
+        Side::Left => caption.x0 - region.x1,
+        Side::Right => region.x0 - caption.x1,
+    };
+    if gap < -2.0 {
+        return 0.0;
+    }
+    let adjacency = 1.0 / (1.0 + (gap - 12.0).max(0.0) / 36.0);
+    let prior = match (kind, side) {
+        (_, Side::Left | Side::Right) => 0.5,
+        (FigureKind::Figure, Side::Above) | (FigureKind::Table, Side::Below) => 1.0,
+        (FigureKind::Figure, Side::Below) => 0.8,
+        (FigureKind::Table, Side::Above) => 0.9,
+    };
+    let content = match (graphic, kind) {
+        (true, _) => 1.0,
+        (false, FigureKind::Table) => 0.9,
+        (false, FigureKind::Figure) => 0.6,
+    };
+    let area = (region.area() / text_area.area().max(1.0)).clamp(0.0, 1.0);
+    (0.25 + area.sqrt()) * prior * adjacency * content
+}
+
+/// Every proposal for caption `ci`, best first, without duplicates.
+pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
+    let cap = &input.captions[ci];
+    let c = cap.rect;
+    let full = (input.text_area.x0.min(c.x0), input.text_area.x1.max(c.x1));
+    let mut out: Vec<Proposal> = Vec::new();
+    let variants: [(Side, (f64, f64), bool); 7] = [
+        (Side::Above, (c.x0, c.x1), false),
+        (Side::Above, (c.x0, c.x1), true),
+        (Side::Above, full, false),
+        (Side::Below, (c.x0, c.x1), false),
+        (Side::Below, (c.x0, c.x1), true),
+        (Side::Below, full, false),
+        (Side::Left, (c.y0, c.y1), true),
+    ];
+    let right = (Side::Right, (c.y0, c.y1), true);
+    for (side, span, widen) in variants.into_iter().chain([right]) {
+        let Some(region) = grow(input, ci, side, span, widen) else { continue };
+        for clipped in clip(&region, input.contents, &c, side) {
+            let r = clipped.rect;
+            let s = score(cap.kind, side, &r, &c, clipped.graphic, &input.text_area);
+            if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
+                continue;
+            }
+            out.push(Proposal { rect: r, side, score: s });
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
+}
+
+/// A region counts as overlapping another when they share more than 2% of the smaller.
+fn clash(a: &Rect, b: &Rect) -> bool {
+    a.intersection(b).is_some_and(|i| i.area() > 0.02 * a.area().min(b.area()))
+}
+
+/// Bonus for giving a caption a region at all, so that every caption gets one when the
+/// regions can be made not to overlap.
+const ASSIGN_BONUS: f64 = 0.5;
+/// Search budget (nodes) before falling back to the greedy choice found so far.
+const BUDGET: usize = 200_000;
+
+/// The best region per caption (`None` when no proposal fits).
+pub fn best_regions(input: &PageRegions<'_>) -> Vec<Option<super::geom::Rect>> {
+    let props: Vec<Vec<Proposal>> = (0..input.captions.len()).map(|i| proposals(input, i)).collect();
+    let best_rest: Vec<f64> = {
+        let mut v = vec![0.0; props.len() + 1];
+        for i in (0..props.len()).rev() {
+            v[i] = v[i + 1] + props[i].first().map_or(0.0, |p| p.score + ASSIGN_BONUS);
+        }
+        v
+    };
+    struct Search<'a> {
+        props: &'a [Vec<Proposal>],
+        best_rest: &'a [f64],
+        chosen: Vec<Option<usize>>,
+        best: (f64, Vec<Option<usize>>),
+        nodes: usize,
+    }
+    impl Search<'_> {
+        fn go(&mut self, i: usize, total: f64) {
+            self.nodes += 1;
+            if i == self.props.len() {
+                if total > self.best.0 {
+                    self.best = (total, self.chosen.clone());
+                }
+                return;
+            }
+            if total + self.best_rest[i] <= self.best.0 || self.nodes > BUDGET {
+                return;
+            }
+            for (k, p) in self.props[i].iter().enumerate() {
+                let free = self.chosen[..i]
+                    .iter()
+                    .enumerate()
+                    .all(|(j, c)| c.is_none_or(|c| !clash(&self.props[j][c].rect, &p.rect)));
+                if free {
+                    self.chosen[i] = Some(k);
+                    self.go(i + 1, total + p.score + ASSIGN_BONUS);
+                }
+            }
+            self.chosen[i] = None;
+            self.go(i + 1, total);
+        }
+    }
+    let mut s = Search {
+        props: &props,
+        best_rest: &best_rest,
+        chosen: vec![None; props.len()],
+        best: (-1.0, vec![None; props.len()]),
+        nodes: 0,
+    };
+    s.go(0, 0.0);
+    s.best.1.iter().enumerate().map(|(i, c)| c.map(|k| props[i][k].rect)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap(kind: FigureKind, name: &str, r: Rect) -> CaptionBox {
+        CaptionBox { kind, name: name.into(), rect: r, text: format!("{kind} {name}:"), lines: vec![] }
+    }
+
+    #[test]
+    fn a_bigger_region_with_graphics_next_to_its_caption_scores_higher() {
+        let caption = Rect::new(100.0, 400.0, 300.0, 410.0);
+        let text = Rect::new(72.0, 72.0, 540.0, 720.0);
+        let big = Rect::new(100.0, 200.0, 300.0, 395.0);
+        let small = Rect::new(150.0, 350.0, 250.0, 395.0);
+        let fig = FigureKind::Figure;
+        assert!(
+            score(fig, Side::Above, &big, &caption, true, &text)
+                > score(fig, Side::Above, &small, &caption, true, &text)
+        );
+        assert!(
+            score(fig, Side::Above, &big, &caption, true, &text)
+                > score(fig, Side::Above, &big, &caption, false, &text)
+        );
+        let far = Rect::new(100.0, 100.0, 300.0, 295.0);
+        assert!(
+            score(fig, Side::Above, &big, &caption, true, &text) > score(fig, Side::Above, &far, &caption, true, &text)
+        );
+        // Tables prefer the region below their caption, figures the one above.
+        let below = Rect::new(100.0, 415.0, 300.0, 610.0);
+        assert!(
+            score(fig, Side::Above, &big, &caption, true, &text)
+                > score(fig, Side::Below, &below, &caption, true, &text)
+        );
+        let tab = FigureKind::Table;
+        assert!(
+            score(tab, Side::Below, &below, &caption, true, &text)
+                > score(tab, Side::Above, &big, &caption, true, &text)
+        );
+    }
+
+    /// A US Letter page with one-inch margins.
+    fn letter_page<'a>(captions: &'a [CaptionBox], blockers: &'a [Rect], contents: &'a [Content]) -> PageRegions<'a> {
+        PageRegions {
+            page: Rect::new(0.0, 0.0, 612.0, 792.0),
+            text_area: Rect::new(72.0, 72.0, 540.0, 720.0),
+            captions,
+            blockers,
+            contents,
+        }
+    }
+
+    #[test]
+    fn a_proposal_stops_at_body_text_and_clips_to_its_graphics() {
+        let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 450.0, 540.0, 700.0)];
+        let contents = [
+            Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true },
+            Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true },
+        ];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
+    }
+
+    #[test]
+    fn side_by_side_figures_are_split_between_their_captions() {
+        let captions = [
+            cap(FigureKind::Figure, "1", Rect::new(80.0, 400.0, 290.0, 410.0)),
+            cap(FigureKind::Figure, "2", Rect::new(320.0, 400.0, 530.0, 410.0)),
+        ];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
+        let contents = [
+            Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true },
+            Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true },
+        ];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
+    }
+}

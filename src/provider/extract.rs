@@ -1,0 +1,201 @@
+//! The builtin `kind=extract` provider: a figure of a PDF someone else wrote, cut out as a
+//! vector PDF, an SVG and a PNG.
+//!
+//! The request carries the PDF's contents as `files["pdf"]` (the planner found it through
+//! `pdf=` or the bibliography, see `plan::extract`) and the attributes
+//! - `figure=N`: the figure numbered N, found by `extract::locate` (`figure="Table 2"` or
+//!   `figure=T2` for a table);
+//! - `page=P` and `bbox="x0,y0,x1,y1"` (points, origin top-left): force a region; `page=`
+//!   alone with `figure=` looks for the figure on that page only; `page=` alone is the
+//!   whole page;
+//! - `dpi=`: PNG resolution (default `[output] png_dpi`).
+//!
+//! Hosted providers for the same kind read the same `files["pdf"]` and `attrs["figure"]`.
+//! The figure keeps its size in the source PDF: `size=`/`height=` do not scale it.
+
+use crate::extract::crop::{self, CropError, Region};
+use crate::extract::{Document, ExtractError, FigureKind, Located};
+use crate::provider::{Artifact, Format, Kind, Provider, ProviderError, Request};
+
+/// Bumped whenever the same request would crop or render differently.
+pub const VERSION: &str = "extract-1 (hayro 0.9.0)";
+
+/// Attributes this provider reads.
+const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi"];
+
+pub struct ExtractProvider;
+
+impl Provider for ExtractProvider {
+    fn id(&self) -> &'static str {
+        "builtin"
+    }
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Extract]
+    }
+    fn file_attrs(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+        if let Some(bad) = req.attrs.keys().find(|k| !ATTRS.contains(&k.as_str())) {
+            return Err(ProviderError::new(format!("unknown attribute `{bad}` for an extract figure"))
+                .at_attr(bad)
+                .hint(format!("extract figures read {}", ATTRS.join(", "))));
+        }
+        let pdf = req.files.get("pdf").ok_or_else(|| ProviderError::new("extract figure has no PDF"))?;
+        let dpi = dpi(req)?;
+        let doc = Document::open(&pdf.bytes).map_err(read_error)?;
+        let region = region(req, &doc)?;
+        let mut out = Vec::new();
+        for &format in &req.output.formats {
+            let bytes = match format {
+                Format::Pdf => crop::crop_pdf(doc.pdf(), &region),
+                Format::Png => crop::crop_png(doc.pdf(), &region, dpi),
+                Format::Svg => crop::crop_svg(doc.pdf(), &region),
+            }
+            .map_err(|e| crop_error(e, req))?;
+            out.push(Artifact { format, bytes });
+        }
+        Ok(out)
+    }
+}
+
+/// The region the request asks for: forced by `page=`/`bbox=`, else located by `figure=`.
+pub fn region(req: &Request, doc: &Document) -> Result<Region, ProviderError> {
+    let page = req
+        .attr("page")
+        .map(|p| {
+            p.trim().parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                ProviderError::new(format!("page `{p}` is not a page number"))
+                    .at_attr("page")
+                    .hint("pages are numbered from 1")
+            })
+        })
+        .transpose()?;
+    if let Some(b) = req.attr("bbox") {
+        let bbox = parse_bbox(b).ok_or_else(|| {
+            ProviderError::new(format!("bbox `{b}` is not four numbers"))
+                .at_attr("bbox")
+                .hint("bbox=\"x0,y0,x1,y1\" in points (1/72 in), origin at the top-left of the page")
+        })?;
+        let page = page.ok_or_else(|| {
+            ProviderError::new("bbox= needs page=").at_attr("bbox").hint("add page=N (1-based) for the box's page")
+        })?;
+        return Ok(Region { page, bbox });
+    }
+    let Some(figure) = req.attr("figure") else {
+        let page = page.ok_or_else(|| ProviderError::new("extract figure says neither figure= nor page="))?;
+        return Ok(Region { page, bbox: [0.0, 0.0, f64::MAX, f64::MAX] });
+    };
+    let (kind, number) = parse_figure(figure);
+    let found = match page {
+        Some(p) => doc.locate_page(p),
+        None => doc.locate(),
+    }
+    .map_err(read_error)?;
+    let hit = found.iter().find(|l| l.kind == kind && l.figure.eq_ignore_ascii_case(number));
+    match hit {
+        Some(l) => Ok(Region { page: l.page, bbox: l.bbox }),
+        None => Err(not_found(kind, number, page, &found)),
+    }
+}
+
+/// `3` → figure 3; `Table 2`, `table 2`, `T2` → table 2.
+pub fn parse_figure(value: &str) -> (FigureKind, &str) {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    for prefix in ["table ", "table", "tab. ", "t"] {
+        if lower.starts_with(prefix) && v[prefix.len()..].trim().starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            let rest = v[prefix.len()..].trim();
+            if prefix != "t" || rest.starts_with(|c: char| c.is_ascii_digit()) {
+                return (FigureKind::Table, rest);
+            }
+        }
+    }
+    for prefix in ["figure ", "fig. ", "fig "] {
+        if lower.starts_with(prefix) {
+            return (FigureKind::Figure, v[prefix.len()..].trim());
+        }
+    }
+    (FigureKind::Figure, v)
+}
+
+/// `x0,y0,x1,y1` (commas and/or spaces).
+pub fn parse_bbox(s: &str) -> Option<[f64; 4]> {
+    let nums: Vec<f64> = s
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect::<Option<_>>()?;
+    <[f64; 4]>::try_from(nums).ok()
+}
+
+fn dpi(req: &Request) -> Result<f64, ProviderError> {
+    let Some(d) = req.attr("dpi") else { return Ok(req.output.png_dpi) };
+    d.trim().parse::<f64>().ok().filter(|v| (36.0..=1200.0).contains(v)).ok_or_else(|| {
+        ProviderError::new(format!("dpi `{d}` is out of range")).at_attr("dpi").hint("use a resolution from 36 to 1200")
+    })
+}
+
+/// The error for a figure number that is not in the PDF, listing what is.
+fn not_found(kind: FigureKind, number: &str, page: Option<usize>, found: &[Located]) -> ProviderError {
+    let name = |k: FigureKind| if k == FigureKind::Table { "Table" } else { "Figure" };
+    let place = page.map_or("this PDF".to_string(), |p| format!("page {p} of this PDF"));
+    let list: Vec<String> = found.iter().map(|l| format!("{} {} (p. {})", name(l.kind), l.figure, l.page)).collect();
+    let hint = if list.is_empty() {
+        "paperfig found no captioned figure or table there; force a region with page= and bbox=".to_string()
+    } else {
+        format!("found: {}", list.join(", "))
+    };
+    ProviderError::new(format!("no {} {number} in {place}", name(kind))).at_attr("figure").hint(hint)
+}
+
+fn read_error(e: ExtractError) -> ProviderError {
+    let hint = match e {
+        ExtractError::Encrypted => {
+            "remove the password (for example `qpdf --decrypt in.pdf out.pdf`) and use that copy"
+        }
+        ExtractError::NoSuchPage { .. } => "pages are numbered from 1",
+        ExtractError::NoPages => "check that this is the right file",
+        _ => "check that the file opens in a PDF viewer; download it again if not",
+    };
+    let attr = if matches!(e, ExtractError::NoSuchPage { .. }) { "page" } else { "pdf" };
+    ProviderError::new(e.to_string()).at_attr(attr).hint(hint)
+}
+
+fn crop_error(e: CropError, req: &Request) -> ProviderError {
+    match e {
+        CropError::Read(e) => read_error(e),
+        CropError::BadBox { .. } if req.attr("bbox").is_some() => ProviderError::new(e.to_string())
+            .at_attr("bbox")
+            .hint("bbox=\"x0,y0,x1,y1\" in points, origin top-left, inside the page"),
+        CropError::TooLarge { .. } => ProviderError::new(e.to_string()).at_attr("dpi").hint("lower dpi="),
+        _ => ProviderError::new(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figure_numbers() {
+        assert_eq!(parse_figure("3"), (FigureKind::Figure, "3"));
+        assert_eq!(parse_figure("Fig. 3"), (FigureKind::Figure, "3"));
+        assert_eq!(parse_figure("Table 2"), (FigureKind::Table, "2"));
+        assert_eq!(parse_figure("T2"), (FigureKind::Table, "2"));
+        assert_eq!(parse_figure("table IV"), (FigureKind::Table, "IV"));
+        assert_eq!(parse_figure("3.1"), (FigureKind::Figure, "3.1"));
+    }
+
+    #[test]
+    fn boxes() {
+        assert_eq!(parse_bbox("1,2,3,4"), Some([1.0, 2.0, 3.0, 4.0]));
+        assert_eq!(parse_bbox(" 1.5 2, 3 4 "), Some([1.5, 2.0, 3.0, 4.0]));
+        assert_eq!(parse_bbox("1,2,3"), None);
+        assert_eq!(parse_bbox("1,2,3,x"), None);
+        assert_eq!(parse_bbox("1,2,3,inf"), None);
+    }
+}

@@ -1,0 +1,319 @@
+//! AutoFigureEdit (`../shared/api/autofigureedit.txt`): `POST /generate` in pipeline mode
+//! for `kind=diagram` and `kind=plot` (options.content = the body, task_name, resolution,
+//! output_format png; prompt = `prompt=` or the caption) and in standard mode for
+//! `kind=image` (model nano-banana-pro or nano-banana-2, prompt = the body, resolution,
+//! aspect_ratio, google_search); `image_input=` (https URLs, at most 10) makes either an
+//! image-to-image request. Then `GET /task/{id}` until success/failed/canceled, showing
+//! `output.current_stage`; the image is `output.images[0].url`. `GET /credits` is checked
+//! before a batch.
+//!
+//! Documented facts used here: Bearer `sk-team-` keys; 60 requests/min per key; errors
+//! `{"success": false, "error": {"message": …}}` with 400/401/402/403/404/411/413/429/
+//! 500/503; request limits (1 MB body, prompt 10 000 chars, content 100 000 chars, 10
+//! image URLs); credits per the cost table, charged on success, API at the base rate.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::{
+    Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Service, ServiceSpec, Submitted,
+};
+use crate::config::providers::ProviderConfig;
+use crate::provider::{Kind, ProviderError, Request};
+
+pub static SPEC: ServiceSpec = ServiceSpec {
+    service: "autofigureedit",
+    default_base_url: "https://open.autofigureedit.com/api/v1",
+    doc: Documented {
+        auth: super::Auth::Bearer,
+        errors: ErrorDoc { message: error_message, status: status_meaning },
+        rate_per_min: Some(60),
+        concurrency: 4,
+        // The documentation fixes no cadence; its quick start polls every 5 s.
+        poll: Cadence { min_secs: 0.05, max_secs: 60.0, default_secs: 5.0 },
+        cost_unit: "credits",
+    },
+    options: &["model", "resolution"],
+    check,
+    make,
+};
+
+const VERSION: &str = "autofigureedit/1";
+const MODELS: &[&str] = &["nano-banana-pro", "nano-banana-2"];
+const RESOLUTIONS: &[&str] = &["1K", "2K", "4K"];
+pub const MAX_PROMPT: usize = 10_000;
+pub const MAX_CONTENT: usize = 100_000;
+pub const MAX_IMAGES: usize = 10;
+pub const MAX_BODY: usize = 1_000_000;
+
+fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
+    if let Some(m) = cfg.options.get("model") {
+        if !m.as_str().is_some_and(|m| MODELS.contains(&m)) {
+            return Err((
+                "model",
+                format!("model = {m} is not an AutoFigureEdit model"),
+                "models are nano-banana-pro and nano-banana-2",
+            ));
+        }
+    }
+    if let Some(r) = cfg.options.get("resolution") {
+        if !r.as_str().is_some_and(|r| RESOLUTIONS.contains(&r)) {
+            return Err(("resolution", format!("resolution = {r} is not offered"), "resolutions are 1K, 2K and 4K"));
+        }
+    }
+    Ok(())
+}
+
+fn make(cfg: &ProviderConfig) -> Arc<dyn Service> {
+    let get = |k: &str, d: &str| cfg.options.get(k).and_then(toml::Value::as_str).unwrap_or(d).to_string();
+    Arc::new(AutoFigureEdit { model: get("model", "nano-banana-pro"), resolution: get("resolution", "1K") })
+}
+
+/// `{"success": false, "error": {"message": "…"}}`.
+fn error_message(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    v.get("error")?.get("message")?.as_str().map(str::to_string)
+}
+
+fn status_meaning(status: u16) -> Option<(&'static str, &'static str)> {
+    Some(match status {
+        400 => ("Bad request", "parameters are missing or malformed"),
+        401 => ("Unauthorized", "the API key is invalid or absent"),
+        402 => ("Payment required", "the team's credit balance is too low"),
+        403 => ("Forbidden", "API access is restricted to Team plans; personal sk- keys are rejected"),
+        404 => ("Not found", "the task does not exist or belongs to a different account"),
+        411 => ("Length required", "POST requests must include a Content-Length header"),
+        413 => ("Payload too large", "the request body exceeds the 1 MB limit"),
+        429 => ("Too many requests", "a rate limit was hit"),
+        500 => ("Internal server error", "the service failed"),
+        503 => ("Service unavailable", "an upstream provider is temporarily down"),
+        _ => return None,
+    })
+}
+
+struct AutoFigureEdit {
+    model: String,
+    resolution: String,
+}
+
+/// The directive as AutoFigureEdit's request fields.
+struct Fields {
+    pipeline: bool,
+    model: String,
+    resolution: String,
+    prompt: Option<String>,
+    images: Vec<String>,
+}
+
+impl AutoFigureEdit {
+    fn fields(&self, req: &Request) -> Result<Fields, ProviderError> {
+        let pipeline = req.kind != Kind::Image;
+        let model = req.attr("model").unwrap_or(&self.model).to_string();
+        if !pipeline && !MODELS.contains(&model.as_str()) {
+            return Err(ProviderError::new(format!("`{model}` is not an AutoFigureEdit model"))
+                .at_attr("model")
+                .hint("models are nano-banana-pro and nano-banana-2"));
+        }
+        if pipeline && req.attr("model").is_some() {
+            return Err(ProviderError::new("model= applies to kind=image only; diagrams and plots use the pipeline")
+                .at_attr("model"));
+        }
+        let resolution = req.attr("resolution").unwrap_or(&self.resolution).to_ascii_uppercase();
+        if !RESOLUTIONS.contains(&resolution.as_str()) {
+            return Err(ProviderError::new(format!("resolution `{resolution}` is not offered"))
+                .at_attr("resolution")
+                .hint("resolutions are 1K, 2K and 4K"));
+        }
+        let images: Vec<String> = req
+            .attr("image_input")
+            .map(|v| v.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default();
+        if images.len() > MAX_IMAGES {
+            return Err(ProviderError::new(format!(
+                "image_input lists {} images; AutoFigureEdit takes at most {MAX_IMAGES}",
+                images.len()
+            ))
+            .at_attr("image_input"));
+        }
+        if let Some(bad) = images.iter().find(|u| !u.starts_with("https://") || u.len() <= "https://".len()) {
+            return Err(ProviderError::new(format!("image_input `{bad}` is not an https URL"))
+                .at_attr("image_input")
+                .hint("AutoFigureEdit fetches source images itself and accepts only public https:// URLs"));
+        }
+        let body = req.body.trim();
+        let prompt = if pipeline {
+            req.attr("prompt").or(req.attr("caption")).map(str::to_string)
+        } else {
+            Some(body.to_string())
+        };
+        if body.is_empty() {
+            let what = if pipeline { "the source text (options.content)" } else { "the prompt" };
+            return Err(ProviderError::new(format!("AutoFigureEdit needs {what} in the figure's body")).at_attr("kind"));
+        }
+        if pipeline && images.is_empty() && prompt.is_none() {
+            return Err(ProviderError::new(
+                "AutoFigureEdit pipeline figures need a prompt: give prompt=\"…\" or a caption",
+            )
+            .at_attr("kind"));
+        }
+        if let Some(p) = &prompt {
+            if p.chars().count() > MAX_PROMPT {
+                return Err(ProviderError::new(format!(
+                    "the prompt has {} characters; AutoFigureEdit takes at most {MAX_PROMPT}",
+                    p.chars().count()
+                ))
+                .at_attr(if pipeline { "prompt" } else { "kind" }));
+            }
+        }
+        if pipeline && body.chars().count() > MAX_CONTENT {
+            return Err(ProviderError::new(format!(
+                "the body has {} characters; AutoFigureEdit's options.content takes at most {MAX_CONTENT}",
+                body.chars().count()
+            ))
+            .at_attr("kind"));
+        }
+        Ok(Fields { pipeline, model, resolution, prompt, images })
+    }
+
+    fn body(&self, req: &Request, f: &Fields) -> Value {
+        let scene = if f.images.is_empty() { "text-to-image" } else { "image-to-image" };
+        let mut options = json!({"resolution": f.resolution, "output_format": "png"});
+        if !f.images.is_empty() {
+            options["image_input"] = json!(f.images);
+        }
+        let mut body = if f.pipeline {
+            options["content"] = json!(req.body.trim());
+            options["task_name"] = json!(if req.kind == Kind::Plot { "plot" } else { "diagram" });
+            json!({"type": "pipeline", "scene": scene})
+        } else {
+            if let Some(a) = req.attr("aspect_ratio") {
+                options["aspect_ratio"] = json!(a);
+            }
+            if f.model == "nano-banana-2" && req.attr("google_search") == Some("true") {
+                options["google_search"] = json!(true);
+            }
+            json!({"type": "standard", "scene": scene, "model": f.model})
+        };
+        if let Some(p) = &f.prompt {
+            body["prompt"] = json!(p);
+        }
+        body["options"] = options;
+        body
+    }
+}
+
+/// The credit table: standard by model and resolution; pipeline 6 × (1, 2, 4).
+pub fn credits(pipeline: bool, model: &str, resolution: &str) -> f64 {
+    let mult = match resolution {
+        "2K" => 2.0,
+        "4K" => 4.0,
+        _ => 1.0,
+    };
+    let base = match (pipeline, model) {
+        (true, _) => 6.0,
+        (false, "nano-banana-2") => 5.0,
+        (false, _) => 10.0,
+    };
+    base * mult
+}
+
+impl Service for AutoFigureEdit {
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Diagram, Kind::Plot, Kind::Image]
+    }
+    fn file_attrs(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn uses_caption(&self) -> bool {
+        true
+    }
+    fn prepare(&self, req: &mut Request) -> Result<(), ProviderError> {
+        let f = self.fields(req)?;
+        let body = serde_json::to_vec(&self.body(req, &f)).unwrap_or_default();
+        if body.len() > MAX_BODY {
+            return Err(ProviderError::new(format!(
+                "the request would be {} bytes; AutoFigureEdit accepts at most 1 MB",
+                body.len()
+            ))
+            .at_attr("kind"));
+        }
+        req.extra.insert("mode".into(), if f.pipeline { "pipeline" } else { "standard" }.into());
+        if !f.pipeline {
+            req.extra.insert("model".into(), f.model);
+        }
+        req.extra.insert("resolution".into(), f.resolution);
+        req.extra.insert("output_format".into(), "png".into());
+        Ok(())
+    }
+    fn cost(&self, req: &Request) -> Cost {
+        let get = |k: &str| req.extra.get(k).map(String::as_str).unwrap_or_default();
+        Cost::new(credits(get("mode") == "pipeline", get("model"), get("resolution")), SPEC.doc.cost_unit)
+    }
+    fn preflight(&self, client: &Client, total: Cost) -> Result<(), HostedError> {
+        let v = client.get_json("credits")?;
+        let remaining = v.pointer("/data/remaining_credits").and_then(Value::as_f64).ok_or_else(|| {
+            HostedError::Malformed(format!("{}: /credits answered without data.remaining_credits", client.name))
+        })?;
+        if remaining < total.amount {
+            return Err(HostedError::Stop {
+                status: 402,
+                message: format!(
+                    "{}: this build needs about {total} but the team has {remaining} credits left; nothing was submitted",
+                    client.name
+                ),
+            });
+        }
+        Ok(())
+    }
+    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
+        let f = self.fields(req).map_err(|e| HostedError::Status { status: 400, message: e.message })?;
+        let v = client.post_json("generate", &self.body(req, &f))?;
+        let id = v.pointer("/data/task_id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| {
+            HostedError::Malformed(format!("{}: the submission answer has no data.task_id", client.name))
+        })?;
+        Ok(Submitted::Task(id.to_string()))
+    }
+    fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError> {
+        let v = client.get_json(&format!("task/{task}"))?;
+        let data = v
+            .get("data")
+            .ok_or_else(|| HostedError::Malformed(format!("{}: task {task}: answer without data", client.name)))?;
+        let status = data.get("status").and_then(Value::as_str).unwrap_or("");
+        match status {
+            "pending" | "processing" => {
+                let stage = data.pointer("/output/current_stage").and_then(Value::as_str).unwrap_or(status);
+                Ok(Poll::Running { stage: Some(stage.to_string()) })
+            }
+            "success" => {
+                let url = data.pointer("/output/images/0/url").and_then(Value::as_str).ok_or_else(|| {
+                    HostedError::Malformed(format!("{}: task {task} succeeded without an image", client.name))
+                })?;
+                Ok(Poll::Done(client.get_bytes(url)?.body))
+            }
+            "failed" => {
+                let why = data.get("error").and_then(Value::as_str).unwrap_or("no reason given");
+                Ok(Poll::Failed(format!("failed: {}", client.redact(why))))
+            }
+            "canceled" => Ok(Poll::Failed("was canceled".into())),
+            other => Err(HostedError::Malformed(format!("{}: task {task} has unknown status `{other}`", client.name))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credit_table() {
+        assert_eq!(credits(false, "nano-banana-pro", "1K"), 10.0);
+        assert_eq!(credits(false, "nano-banana-pro", "4K"), 40.0);
+        assert_eq!(credits(false, "nano-banana-2", "2K"), 10.0);
+        assert_eq!(credits(true, "", "1K"), 6.0);
+        assert_eq!(credits(true, "", "4K"), 24.0);
+    }
+}

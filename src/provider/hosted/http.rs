@@ -1,0 +1,417 @@
+//! The one HTTP client every hosted service goes through: blocking (ureq), authenticated
+//! with the key from the environment, inside the provider's rate limit, retrying what may
+//! be retried and stopping the provider on 402/403.
+//!
+//! Policy, in order, for every request:
+//! 1. a provider stopped by an earlier 402/403 sends nothing;
+//! 2. the rate limiter admits the request (sliding window, see `limits`);
+//! 3. 429: wait `Retry-After` (seconds or an HTTP date; backoff if absent), pause the whole
+//!    provider for that long, retry (up to `MAX_429` times);
+//! 4. 5xx or a connection error (refused, reset, dropped, timeout): retry after capped
+//!    exponential backoff with jitter, up to `Backoff::retries` times;
+//! 5. 402/403: stop the provider (every later figure fails at once) and fail;
+//! 6. any other status ≥ 400: fail with the service's own error text.
+//!
+//! The key never leaves this file except in the `Authorization` header or the query
+//! parameter the service documents: URLs are never printed, and every message taken from
+//! a response has the key's value cut out (`redact`).
+
+use std::time::Duration;
+
+use super::limits::{Backoff, RateLimiter, StopSwitch};
+
+/// How a service takes its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer KEY`.
+    Bearer,
+    /// `?NAME=KEY` on every request URL.
+    Query(&'static str),
+}
+
+/// A request body.
+pub enum Body<'a> {
+    Empty,
+    /// Serialized with `serde_json`; sent with `Content-Type: application/json` and a
+    /// `Content-Length`.
+    Json(&'a serde_json::Value),
+    /// Raw bytes with their content type (multipart forms are built by the caller).
+    Bytes {
+        content_type: &'a str,
+        bytes: &'a [u8],
+    },
+}
+
+/// A response that passed the status policy (2xx or 3xx).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Result<serde_json::Value, HostedError> {
+        serde_json::from_slice(&self.body).map_err(|e| HostedError::Malformed(format!("the answer is not JSON ({e})")))
+    }
+}
+
+/// Why a request (or a task) failed, as the user will read it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HostedError {
+    /// 402/403: credits or quota exhausted, key disabled. The provider is stopped.
+    #[error("{message}")]
+    Stop { status: u16, message: String },
+    /// Any other status ≥ 400 (5xx only after the retries ran out).
+    #[error("{message}")]
+    Status { status: u16, message: String },
+    /// Connection errors after the retries ran out.
+    #[error("{0}")]
+    Network(String),
+    /// A 2xx answer we cannot read.
+    #[error("{0}")]
+    Malformed(String),
+    /// The service ran the task and reports failure (or cancelation).
+    #[error("{0}")]
+    Task(String),
+}
+
+impl HostedError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HostedError::Stop { status, .. } | HostedError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// What a service documents about its error answers: how to read the message from an error
+/// body, and what each status means with a hint for the user.
+#[derive(Clone, Copy)]
+pub struct ErrorDoc {
+    /// The human-readable message inside an error body (`{"detail": …}` and so on).
+    pub message: fn(&[u8]) -> Option<String>,
+    /// Meaning and hint of a status, from the service's error table.
+    pub status: fn(u16) -> Option<(&'static str, &'static str)>,
+}
+
+/// Retries on 429 before giving up.
+pub const MAX_429: u32 = 20;
+/// Largest answer read (images included).
+const MAX_BODY: u64 = 64 * 1024 * 1024;
+
+/// A configured, authenticated client for one provider.
+pub struct Client {
+    /// The provider's name in `paperfig.toml`, for messages.
+    pub name: String,
+    /// Without a trailing slash.
+    pub base_url: String,
+    key: String,
+    auth: Auth,
+    errors: ErrorDoc,
+    agent: ureq::Agent,
+    pub limiter: RateLimiter,
+    pub backoff: Backoff,
+    pub stop: StopSwitch,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("name", &self.name).field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// `key` is the value of the configured environment variable.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: &str,
+        base_url: &str,
+        key: String,
+        auth: Auth,
+        errors: ErrorDoc,
+        limiter: RateLimiter,
+        backoff: Backoff,
+        timeout: Duration,
+    ) -> Client {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .max_redirects(5)
+            .user_agent(concat!("paperfig/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Client {
+            name: name.to_string(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            key,
+            auth,
+            errors,
+            agent: ureq::Agent::new_with_config(config),
+            limiter,
+            backoff,
+            stop: StopSwitch::default(),
+        }
+    }
+
+    /// Removes the key's value from a text that came from outside.
+    pub fn redact(&self, text: &str) -> String {
+        if self.key.len() >= 4 { text.replace(&self.key, "[key]") } else { text.to_string() }
+    }
+
+    /// `GET path` → JSON. Idempotent, so an unreadable answer is retried like a 5xx.
+    pub fn get_json(&self, path: &str) -> Result<serde_json::Value, HostedError> {
+        let mut attempt = 0;
+        loop {
+            let reply = self.send("GET", path, Body::Empty)?;
+            match reply.json() {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt < self.backoff.retries => {
+                    let _ = e;
+                    std::thread::sleep(self.backoff.delay(attempt));
+                    attempt += 1;
+                }
+                Err(e) => return Err(self.malformed(e)),
+            }
+        }
+    }
+
+    /// `POST path` with a JSON body → JSON. Never retried once the service answered 2xx:
+    /// an unreadable answer to a submission is an error, not a reason to submit twice.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, HostedError> {
+        let reply = self.send("POST", path, Body::Json(body))?;
+        reply.json().map_err(|e| self.malformed(e))
+    }
+
+    /// `GET` of raw bytes (an image). `url` is a path under the base URL or an absolute
+    /// URL; the key is sent only to the base URL's own origin, never to other hosts.
+    pub fn get_bytes(&self, url: &str) -> Result<Reply, HostedError> {
+        self.send("GET", url, Body::Empty)
+    }
+
+    fn malformed(&self, e: HostedError) -> HostedError {
+        HostedError::Malformed(format!("{}: {e}", self.name))
+    }
+
+    /// One logical request with the whole retry policy (see the module docs).
+    pub fn send(&self, method: &str, url: &str, body: Body<'_>) -> Result<Reply, HostedError> {
+        let (full, authed) = self.url(url);
+        let mut retries_5xx = 0u32;
+        let mut retries_429 = 0u32;
+        loop {
+            if let Some(why) = self.stop.stopped() {
+                return Err(HostedError::Stop { status: 0, message: why });
+            }
+            self.limiter.acquire();
+            let wait = match self.once(method, &full, authed, &body) {
+                Ok(reply) if reply.status < 400 => return Ok(reply),
+                Ok(reply) if reply.status == 429 => {
+                    if retries_429 >= MAX_429 {
+                        return Err(self.status_error(&reply));
+                    }
+                    let wait = reply_retry_after(&reply).unwrap_or_else(|| self.backoff.delay(retries_429));
+                    retries_429 += 1;
+                    self.limiter.pause(wait);
+                    wait
+                }
+                Ok(reply) if reply.status >= 500 => {
+                    if retries_5xx >= self.backoff.retries {
+                        return Err(self.status_error(&reply));
+                    }
+                    retries_5xx += 1;
+                    self.backoff.delay(retries_5xx - 1)
+                }
+                Ok(reply) => {
+                    let err = self.status_error(&reply);
+                    if let HostedError::Stop { message, .. } = &err {
+                        self.stop.stop(message);
+                    }
+                    return Err(err);
+                }
+                Err(net) => {
+                    if retries_5xx >= self.backoff.retries {
+                        return Err(HostedError::Network(format!(
+                            "{}: cannot reach the service after {} attempts: {net}",
+                            self.name,
+                            retries_5xx + 1
+                        )));
+                    }
+                    retries_5xx += 1;
+                    self.backoff.delay(retries_5xx - 1)
+                }
+            };
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// The full URL and whether the key goes with it (same origin as the base URL).
+    fn url(&self, url: &str) -> (String, bool) {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            let origin = |u: &str| {
+                let rest = u.split_once("://").map_or("", |(_, r)| r);
+                let host = rest.split('/').next().unwrap_or("");
+                format!("{}://{host}", u.split("://").next().unwrap_or(""))
+            };
+            let same = origin(url) == origin(&self.base_url);
+            (url.to_string(), same)
+        } else {
+            (format!("{}/{}", self.base_url, url.trim_start_matches('/')), true)
+        }
+    }
+
+    /// One HTTP exchange. The error string never contains the URL (it may carry the key).
+    fn once(&self, method: &str, url: &str, authed: bool, body: &Body<'_>) -> Result<Reply, String> {
+        let mut url = url.to_string();
+        if let (true, Auth::Query(param)) = (authed, self.auth) {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(param);
+            url.push('=');
+            url.push_str(&encode_query(&self.key));
+        }
+        let bearer = format!("Bearer {}", self.key);
+        let result = match method {
+            "POST" => {
+                let mut r = self.agent.post(&url);
+                if authed && self.auth == Auth::Bearer {
+                    r = r.header("Authorization", &bearer);
+                }
+                match body {
+                    Body::Empty => r.send_empty(),
+                    Body::Json(v) => {
+                        let bytes = serde_json::to_vec(v).unwrap_or_default();
+                        r.header("Content-Type", "application/json").send(&bytes[..])
+                    }
+                    Body::Bytes { content_type, bytes } => r.header("Content-Type", *content_type).send(*bytes),
+                }
+            }
+            _ => {
+                let mut r = self.agent.get(&url);
+                if authed && self.auth == Auth::Bearer {
+                    r = r.header("Authorization", &bearer);
+                }
+                r.call()
+            }
+        };
+        let mut resp = result.map_err(|e| describe_net(&e))?;
+        let status = resp.status().as_u16();
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| describe_net(&e))?;
+        Ok(Reply { status, content_type, retry_after, body })
+    }
+
+    /// The user-facing error for a status ≥ 400: provider name, status, the service's
+    /// meaning, its own message, and the documented hint.
+    fn status_error(&self, reply: &Reply) -> HostedError {
+        let status = reply.status;
+        let detail = (self.errors.message)(&reply.body).map(|m| self.redact(&m));
+        let (meaning, hint) = (self.errors.status)(status).unwrap_or(("", ""));
+        let mut message = format!("{} answered {status}", self.name);
+        if !meaning.is_empty() {
+            message.push_str(&format!(" {meaning}"));
+        }
+        if let Some(d) = detail.filter(|d| !d.is_empty()) {
+            message.push_str(&format!(": {d}"));
+        }
+        if !hint.is_empty() {
+            message.push_str(&format!(" ({hint})"));
+        }
+        if status == 402 || status == 403 {
+            message.push_str(&format!("; no more figures are sent to {} in this build", self.name));
+            HostedError::Stop { status, message }
+        } else {
+            HostedError::Status { status, message }
+        }
+    }
+}
+
+/// `Retry-After` as a delay: delta-seconds or an HTTP date.
+fn reply_retry_after(reply: &Reply) -> Option<Duration> {
+    parse_retry_after(reply.retry_after.as_deref()?, std::time::SystemTime::now())
+}
+
+/// Parses a `Retry-After` value (RFC 9110: delay-seconds or an IMF-fixdate).
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    if let Ok(secs) = value.trim().parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)));
+    }
+    let at = parse_http_date(value.trim())?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO).min(Duration::from_secs(3600)))
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` → time.
+fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let day: i64 = parts[1].parse().ok()?;
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = months.iter().position(|m| *m == parts[2])? as i64 + 1;
+    let year: i64 = parts[3].parse().ok()?;
+    let hms: Vec<i64> = parts[4].split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    if hms.len() != 3 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
+}
+
+/// A connection-level failure in words, without the URL.
+fn describe_net(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => format!("connection failed ({})", io.kind()),
+        ureq::Error::Timeout(_) => "the request timed out".into(),
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::ConnectionFailed => "connection refused".into(),
+        ureq::Error::TooManyRedirects => "too many redirects".into(),
+        ureq::Error::BodyExceedsLimit(n) => format!("answer larger than {n} bytes"),
+        ureq::Error::Protocol(_) => "the server broke the HTTP protocol (connection dropped?)".into(),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS handshake failed".into(),
+        _ => "connection failed".into(),
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode_query(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(784_111_770); // Sun, 06 Nov 1994 08:49:30 GMT
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(encode_query("a b&c=d"), "a%20b%26c%3Dd");
+    }
+}

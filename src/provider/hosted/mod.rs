@@ -1,0 +1,442 @@
+//! Hosted figure providers: services on the network that draw a figure from a request
+//! (PaperBanana, AutoFigureEdit, ...), wrapped as ordinary `Provider`s so that caching,
+//! the lockfile and error reporting work as for builtin figures.
+//!
+//! # Shape
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | `Service` (one per API), `ServiceSpec` (its documented facts), `HostedProvider` (the `Provider`), `SERVICES` |
+//! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, `HostedError` |
+//! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch` |
+//! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
+//! | `cost.rs` | `Cost`, `Totals` (per unit) |
+//! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts |
+//! | `batch.rs` | before a build: `--offline`, cost estimate, `--max-cost`, credit checks |
+//! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, ... |
+//!
+//! # Adding a service (the stable API)
+//!
+//! 1. Write `NAME.rs` with a `pub static SPEC: ServiceSpec` and a type implementing
+//!    [`Service`]; add `mod NAME;` below and `&NAME::SPEC` to [`SERVICES`]. Nothing else
+//!    changes: `[providers.X] type = "NAME"` is then parsed (`config::providers`), built
+//!    (`providers`), run concurrently up to its limit (`run`), journaled and costed.
+//! 2. [`ServiceSpec`] holds what the service's documentation says: default base URL, how the
+//!    key is sent ([`http::Auth`]), how to read error bodies and what each status means
+//!    ([`http::ErrorDoc`]), the per-key rate limit, default concurrency, the allowed poll
+//!    cadence ([`Cadence`]), its cost unit, and the extra config keys it reads (`options`,
+//!    checked by `check`).
+//! 3. [`Service::prepare`] validates the directive at plan time and adds every effective
+//!    option (defaults included) to `req.extra`, so it is in the key.
+//!    [`Service::submit`] sends the request and returns [`Submitted::Task`] (an id to poll)
+//!    or [`Submitted::Done`] (a synchronous API's image). [`Service::poll`] returns
+//!    [`Poll::Running`] (with the remote stage, shown in progress lines), [`Poll::Done`]
+//!    with PNG bytes, or [`Poll::Failed`]. [`Service::cost`] estimates one figure;
+//!    [`Service::preflight`] may check an account balance before a batch.
+//! 4. All requests go through the [`http::Client`] passed in (`get_json`, `post_json`,
+//!    `get_bytes`, `send`): it already applies auth, the rate limit, retries and the
+//!    402/403 stop; a service only maps answers to [`Poll`]/[`Submitted`] and turns
+//!    wrong answers into [`HostedError`]s.
+//!
+//! # Keys
+//!
+//! The key covers the provider name (`provider=`), the service version, the directive's
+//! attributes and body, its files, the caption when the service draws from it, the
+//! output size and formats, and every effective service option (`Request::extra`:
+//! `service`, model, resolution, iterations, ...). `base_url` is deliberately **not** in
+//! the key: it says where the request goes, not what is asked, so moving between a proxy,
+//! a mirror or a self-hosted deployment of the same service keeps the cache (and does not
+//! pay again). The journal does record the base URL, since a task id is only valid on the
+//! server that issued it. The API key and its variable's value are never in the key.
+
+pub mod batch;
+pub mod cost;
+pub mod http;
+pub mod image;
+pub mod journal;
+pub mod limits;
+
+mod autofigureedit;
+mod banana;
+mod paperbanana;
+mod papermill;
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::{Artifact, Kind, PrepareContext, Provider, ProviderError, Request};
+use crate::config::providers::ProviderConfig;
+use crate::digest::Digest;
+pub use cost::Cost;
+pub use http::{Auth, Body, Client, ErrorDoc, HostedError, Reply};
+use journal::{Entry, Journal};
+use limits::{Backoff, RateLimiter, Semaphore};
+
+/// Every service compiled in.
+pub static SERVICES: &[&ServiceSpec] = &[&paperbanana::SPEC, &autofigureedit::SPEC, &banana::SPEC, &papermill::SPEC];
+
+/// The spec of service `name` (`type = "name"`).
+pub fn spec(name: &str) -> Option<&'static ServiceSpec> {
+    SERVICES.iter().copied().find(|s| s.service == name)
+}
+
+/// Names of every service, for hints.
+pub fn service_names() -> Vec<&'static str> {
+    SERVICES.iter().map(|s| s.service).collect()
+}
+
+/// How often a service may be polled, in seconds, from its documentation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cadence {
+    pub min_secs: f64,
+    pub max_secs: f64,
+    pub default_secs: f64,
+}
+
+/// What a service's documentation fixes about talking to it.
+#[derive(Clone, Copy)]
+pub struct Documented {
+    pub auth: Auth,
+    pub errors: ErrorDoc,
+    /// Requests per minute per key; `None` = the documentation states no limit.
+    pub rate_per_min: Option<u32>,
+    /// Figures in flight per provider unless configured.
+    pub concurrency: usize,
+    pub poll: Cadence,
+    /// Plural cost unit (`credits`).
+    pub cost_unit: &'static str,
+}
+
+/// A problem in a service's own config keys: (key, message, hint).
+pub type OptionError = (&'static str, String, &'static str);
+
+/// A service type, as `[providers.X] type = "…"` names it.
+pub struct ServiceSpec {
+    pub service: &'static str,
+    pub default_base_url: &'static str,
+    pub doc: Documented,
+    /// Extra keys of `[providers.X]` the service reads.
+    pub options: &'static [&'static str],
+    /// Checks those keys at config time.
+    pub check: fn(&ProviderConfig) -> Result<(), OptionError>,
+    /// Builds the service from a checked config.
+    pub make: fn(&ProviderConfig) -> Arc<dyn Service>,
+}
+
+/// What a submission returned.
+#[derive(Debug)]
+pub enum Submitted {
+    /// A task id to poll.
+    Task(String),
+    /// The finished image right away (synchronous APIs), PNG bytes.
+    Done(Vec<u8>),
+}
+
+/// What a poll found.
+#[derive(Debug)]
+pub enum Poll {
+    /// Still queued or running; `stage` is the service's name for the current step, if it
+    /// tells (AutoFigureEdit's `current_stage`).
+    Running { stage: Option<String> },
+    /// Finished: the image as PNG bytes.
+    Done(Vec<u8>),
+    /// Failed or canceled at the service; the message says which and why.
+    Failed(String),
+}
+
+/// One hosted API.
+pub trait Service: Send + Sync {
+    /// Version of this client; part of every key (bump when the same directive would be
+    /// sent differently).
+    fn version(&self) -> &'static str;
+    fn kinds(&self) -> &'static [Kind];
+    fn file_attrs(&self) -> &'static [&'static str] {
+        &["data"]
+    }
+    fn uses_caption(&self) -> bool {
+        false
+    }
+    /// Validates the request and adds effective options to `req.extra` (for the key).
+    fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
+    /// The estimated cost of making `req`.
+    fn cost(&self, req: &Request) -> Cost;
+    /// Checked once before a batch of `total` is submitted (a credit balance, say).
+    fn preflight(&self, _client: &Client, _total: Cost) -> Result<(), HostedError> {
+        Ok(())
+    }
+    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError>;
+    fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError>;
+}
+
+/// Names of configured providers live as long as the process (`Provider::id` is
+/// `&'static str`); each distinct name is stored once.
+fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(n) = names.iter().find(|n| **n == name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.push(n);
+    n
+}
+
+/// Reads an environment variable (the process's, or a fake in tests).
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// A configured hosted provider.
+pub struct HostedProvider {
+    name: &'static str,
+    pub config: ProviderConfig,
+    pub spec: &'static ServiceSpec,
+    service: Arc<dyn Service>,
+    journal: Journal,
+    env: EnvLookup,
+    client: OnceLock<Result<Client, ProviderError>>,
+    permits: Semaphore,
+    /// Delay before retries of 5xx and connection errors (tests shorten it).
+    pub backoff: Backoff,
+}
+
+/// The hosted providers of a project's configuration.
+pub fn providers(config: &crate::config::Config) -> Vec<Arc<dyn Provider>> {
+    config
+        .providers
+        .providers
+        .values()
+        .filter_map(|cfg| {
+            let p = HostedProvider::new(cfg, &config.cache_dir, Arc::new(|n| std::env::var(n).ok()))?;
+            Some(Arc::new(p) as Arc<dyn Provider>)
+        })
+        .collect()
+}
+
+impl HostedProvider {
+    /// `None` when `cfg.service` is unknown (config parsing rejects that earlier).
+    pub fn new(cfg: &ProviderConfig, cache_dir: &std::path::Path, env: EnvLookup) -> Option<HostedProvider> {
+        let spec = spec(&cfg.service)?;
+        let concurrency = cfg.concurrency.unwrap_or(spec.doc.concurrency);
+        Some(HostedProvider {
+            name: intern(&cfg.name),
+            config: cfg.clone(),
+            spec,
+            service: (spec.make)(cfg),
+            journal: Journal::new(cache_dir, &cfg.name),
+            env,
+            client: OnceLock::new(),
+            permits: Semaphore::new(concurrency),
+            backoff: Backoff {
+                base: Duration::from_secs_f64(cfg.backoff_secs),
+                cap: Backoff::DEFAULT.cap,
+                retries: cfg.retries,
+            },
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Figures of this provider in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.config.concurrency.unwrap_or(self.spec.doc.concurrency).max(1)
+    }
+
+    /// Requests per minute the client allows itself (`None` = no limit).
+    pub fn rate_limit(&self) -> Option<u32> {
+        self.config.rate_limit.or(self.spec.doc.rate_per_min)
+    }
+
+    /// Time between polls of one task.
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.config.poll_interval.unwrap_or(self.spec.doc.poll.default_secs))
+    }
+
+    /// The estimated cost of one figure.
+    pub fn cost(&self, req: &Request) -> Cost {
+        self.service.cost(req)
+    }
+
+    /// The task already submitted for `key` on this base URL, if a build was interrupted.
+    pub fn in_flight(&self, key: &Digest) -> Option<Entry> {
+        self.journal.get(key, &self.config.base_url)
+    }
+
+    /// The figure of `key` is stored: forget its task.
+    pub fn finished(&self, key: &Digest) {
+        self.journal.remove(key);
+    }
+
+    /// The client, built on first use; fails when the key's variable is unset.
+    pub fn client(&self) -> Result<&Client, ProviderError> {
+        self.client
+            .get_or_init(|| {
+                let var = &self.config.api_key_env;
+                let key = (self.env)(var).filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+                    ProviderError::new(format!(
+                        "provider `{}` needs an API key in the environment variable {var}, which is not set",
+                        self.name
+                    ))
+                    .hint(format!("export {var}=… before running paperfig (keys never go in paperfig.toml)"))
+                })?;
+                Ok(Client::new(
+                    self.name,
+                    &self.config.base_url,
+                    key.trim().to_string(),
+                    self.spec.doc.auth,
+                    self.spec.doc.errors,
+                    RateLimiter::per_minute(self.rate_limit()),
+                    self.backoff,
+                    Duration::from_secs(120),
+                ))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Checks the account before submitting a batch costing `total` (credits, say).
+    pub fn preflight(&self, total: Cost) -> Result<(), ProviderError> {
+        let client = self.client()?;
+        self.service.preflight(client, total).map_err(|e| self.error(e))
+    }
+
+    /// Makes one figure: resumes the journaled task of `key` or submits, records the task
+    /// id before polling, polls at the configured cadence (reporting remote stages through
+    /// `on_stage`) and converts the image to the requested formats.
+    pub fn make(&self, req: &Request, key: &Digest, on_stage: &dyn Fn(&str)) -> Result<Vec<Artifact>, ProviderError> {
+        let _permit = self.permits.acquire();
+        let client = self.client()?;
+        if let Some(why) = client.stop.stopped() {
+            return Err(ProviderError::new(why).hint(self.stop_hint()));
+        }
+        let deadline = Instant::now() + Duration::from_secs_f64(self.config.timeout_secs);
+        let mut resumed = self.in_flight(key);
+        loop {
+            let was_resumed = resumed.is_some();
+            let task = match resumed.take() {
+                Some(entry) => {
+                    on_stage(&format!("resuming task {}", entry.task_id));
+                    entry.task_id
+                }
+                None => match self.service.submit(client, req).map_err(|e| self.error(e))? {
+                    Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
+                    Submitted::Task(id) => {
+                        let entry = Entry {
+                            service: self.config.service.clone(),
+                            base_url: self.config.base_url.clone(),
+                            task_id: id.clone(),
+                            submitted_at: journal::now_unix(),
+                        };
+                        self.journal.record(key, &entry).map_err(|e| {
+                            ProviderError::new(format!(
+                                "{}: task {id} was submitted but cannot be recorded in the journal: {e}",
+                                self.name
+                            ))
+                            .hint("check that the cache folder is writable; the next build submits again")
+                        })?;
+                        on_stage("submitted");
+                        std::thread::sleep(self.poll_interval());
+                        id
+                    }
+                },
+            };
+            match self.wait(client, &task, deadline, on_stage) {
+                Ok(png) => return image::artifacts(&png, &req.output, self.name),
+                // A resumed task the server no longer knows: submit afresh, once.
+                Err(HostedError::Status { status: 404, .. }) if was_resumed => {
+                    self.journal.remove(key);
+                }
+                Err(e @ HostedError::Task(_)) => {
+                    self.journal.remove(key);
+                    return Err(self.error(e));
+                }
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+    }
+
+    /// Polls `task` until it finishes or the deadline passes.
+    fn wait(
+        &self,
+        client: &Client,
+        task: &str,
+        deadline: Instant,
+        on_stage: &dyn Fn(&str),
+    ) -> Result<Vec<u8>, HostedError> {
+        let mut last_stage: Option<String> = None;
+        loop {
+            match self.service.poll(client, task)? {
+                Poll::Done(png) => return Ok(png),
+                Poll::Failed(why) => return Err(HostedError::Task(format!("{}: task {task} {why}", self.name))),
+                Poll::Running { stage } => {
+                    if stage.is_some() && stage != last_stage {
+                        on_stage(stage.as_deref().unwrap_or_default());
+                        last_stage = stage;
+                    }
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(HostedError::Network(format!(
+                    "{}: task {task} did not finish within {} s; it keeps running and the next build resumes it",
+                    self.name, self.config.timeout_secs
+                )));
+            }
+            std::thread::sleep(self.poll_interval());
+        }
+    }
+
+    fn stop_hint(&self) -> String {
+        format!("check the account of the key in {}; nothing more was submitted", self.config.api_key_env)
+    }
+
+    /// A `HostedError` as the user reads it.
+    fn error(&self, e: HostedError) -> ProviderError {
+        let hint = match &e {
+            HostedError::Stop { .. } => self.stop_hint(),
+            HostedError::Status { status: 401, .. } => {
+                format!("check the key in the environment variable {}", self.config.api_key_env)
+            }
+            HostedError::Status { status, .. } if *status >= 500 => {
+                "the service kept failing after retries; run gen again later".to_string()
+            }
+            HostedError::Network(_) => format!("check the network and base_url = \"{}\"", self.config.base_url),
+            HostedError::Malformed(_) => "the service answered something paperfig cannot read; try again later".into(),
+            HostedError::Task(_) => "the service could not draw this figure; rephrase the request or try again".into(),
+            HostedError::Status { .. } => "fix the directive's attributes or body".into(),
+        };
+        let client_redact = |m: String| match self.client.get() {
+            Some(Ok(c)) => c.redact(&m),
+            _ => m,
+        };
+        ProviderError::new(client_redact(e.to_string())).hint(hint)
+    }
+}
+
+impl Provider for HostedProvider {
+    fn id(&self) -> &'static str {
+        self.name
+    }
+    fn version(&self) -> &'static str {
+        self.service.version()
+    }
+    fn kinds(&self) -> &'static [Kind] {
+        self.service.kinds()
+    }
+    fn file_attrs(&self) -> &'static [&'static str] {
+        self.service.file_attrs()
+    }
+    fn uses_caption(&self) -> bool {
+        self.service.uses_caption()
+    }
+    fn prepare(&self, req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
+        req.extra.insert("service".into(), self.config.service.clone());
+        self.service.prepare(req)
+    }
+    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+        let key = crate::key::key_of(req);
+        self.make(req, &key, &|_| {})
+    }
+    fn hosted(&self) -> Option<&HostedProvider> {
+        Some(self)
+    }
+}

@@ -1,0 +1,277 @@
+//! PaperBanana (`../shared/api/paperbanana.txt`): methodology diagrams via
+//! `POST /api/generate` (source_context = the directive's body, caption, iterations) and
+//! statistical plots via `POST /api/plot` (data_json = the `data=` file as a JSON *string*,
+//! intent = the body), then `GET /api/tasks/{id}` every 3–5 s until `completed` (image in
+//! `image_base64`, else `GET /api/tasks/{id}/image`) or `failed`.
+//!
+//! Documented facts used here: Bearer key; errors `{"detail": …}` with 401/403/404/422/500;
+//! one quota unit per accepted submission; no stated rate limit (set `rate_limit` if your
+//! deployment has one).
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::{
+    Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Service, ServiceSpec, Submitted,
+};
+use crate::config::providers::ProviderConfig;
+use crate::provider::{Kind, ProviderError, Request};
+
+pub static SPEC: ServiceSpec = ServiceSpec {
+    service: "paperbanana",
+    default_base_url: "https://api.paperbanana.me",
+    doc: Documented {
+        auth: super::Auth::Bearer,
+        errors: ErrorDoc { message: detail_message, status: status_meaning },
+        rate_per_min: None,
+        concurrency: 4,
+        poll: Cadence { min_secs: 3.0, max_secs: 5.0, default_secs: 3.0 },
+        cost_unit: "quota units",
+    },
+    options: &["iterations"],
+    check,
+    make,
+};
+
+const VERSION: &str = "paperbanana/1";
+const DEFAULT_ITERATIONS: u32 = 3;
+
+fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
+    match cfg.options.get("iterations") {
+        None => Ok(()),
+        Some(v) if v.as_integer().is_some_and(|n| (1..=10).contains(&n)) => Ok(()),
+        Some(v) => {
+            Err(("iterations", format!("iterations = {v} is out of range"), "PaperBanana takes 1 to 10 iterations"))
+        }
+    }
+}
+
+fn make(cfg: &ProviderConfig) -> Arc<dyn Service> {
+    let iterations =
+        cfg.options.get("iterations").and_then(toml::Value::as_integer).map_or(DEFAULT_ITERATIONS, |n| n as u32);
+    Arc::new(PaperBanana { iterations })
+}
+
+/// `{"detail": "…"}`; FastAPI validation errors carry a list of `{"msg": …}` instead.
+fn detail_message(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    match v.get("detail")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => {
+            Some(items.iter().filter_map(|i| i.get("msg").and_then(Value::as_str)).collect::<Vec<_>>().join("; "))
+        }
+        other => Some(other.to_string()),
+    }
+}
+
+fn status_meaning(status: u16) -> Option<(&'static str, &'static str)> {
+    Some(match status {
+        401 => ("Unauthorized", "missing or invalid API key"),
+        403 => ("Forbidden", "API key disabled or quota exhausted"),
+        404 => ("Not found", "unknown task ID, missing key, or inaccessible image"),
+        422 => ("Validation error", "missing required fields or invalid JSON in data_json"),
+        500 => ("Server error", "internal configuration or runtime issue"),
+        _ => return None,
+    })
+}
+
+struct PaperBanana {
+    iterations: u32,
+}
+
+impl PaperBanana {
+    fn iterations(&self, req: &Request) -> Result<u32, ProviderError> {
+        match req.attr("iterations") {
+            None => Ok(self.iterations),
+            Some(v) => v.trim().parse::<u32>().ok().filter(|n| (1..=10).contains(n)).ok_or_else(|| {
+                ProviderError::new(format!("iterations={v} is out of range"))
+                    .at_attr("iterations")
+                    .hint("PaperBanana takes 1 to 10 refinement iterations")
+            }),
+        }
+    }
+}
+
+/// The `data=` file as the JSON text PaperBanana wants in `data_json`: JSON files as they
+/// are (checked), CSV as an object of columns (numbers where a cell parses as one).
+fn data_json(req: &Request) -> Result<String, ProviderError> {
+    let file = req.files.get("data").ok_or_else(|| {
+        ProviderError::new("PaperBanana plots need data=, a JSON or CSV file with the values")
+            .at_attr("kind")
+            .hint("add data=results.json (or .csv)")
+    })?;
+    let text = std::str::from_utf8(&file.bytes)
+        .map_err(|_| ProviderError::new("the data file is not UTF-8 text").at_attr("data"))?;
+    match file.ext.as_str() {
+        "json" => {
+            let v: Value = serde_json::from_str(text).map_err(|e| {
+                ProviderError::new(format!("the data file is not valid JSON: {e}"))
+                    .at_attr("data")
+                    .hint("PaperBanana receives the file as data_json")
+            })?;
+            Ok(v.to_string())
+        }
+        "csv" => {
+            let mut rd = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+            let headers: Vec<String> = rd
+                .headers()
+                .map_err(|e| ProviderError::new(format!("cannot read the CSV header: {e}")).at_attr("data"))?
+                .iter()
+                .map(str::to_string)
+                .collect();
+            let mut cols: Vec<Vec<Value>> = vec![Vec::new(); headers.len()];
+            for rec in rd.records() {
+                let rec = rec.map_err(|e| ProviderError::new(format!("cannot read the CSV: {e}")).at_attr("data"))?;
+                for (i, cell) in rec.iter().enumerate().take(headers.len()) {
+                    cols[i].push(
+                        cell.trim()
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                            .unwrap_or_else(|| json!(cell)),
+                    );
+                }
+            }
+            let obj: serde_json::Map<String, Value> =
+                headers.into_iter().zip(cols.into_iter().map(Value::Array)).collect();
+            Ok(Value::Object(obj).to_string())
+        }
+        other => Err(ProviderError::new(format!("PaperBanana cannot read .{other} data"))
+            .at_attr("data")
+            .hint("give a .json or .csv file")),
+    }
+}
+
+impl Service for PaperBanana {
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Diagram, Kind::Plot]
+    }
+    fn uses_caption(&self) -> bool {
+        true
+    }
+    fn prepare(&self, req: &mut Request) -> Result<(), ProviderError> {
+        let iterations = self.iterations(req)?;
+        if req.body.trim().is_empty() {
+            let what = if req.kind == Kind::Plot { "the chart's intent" } else { "the methodology text" };
+            return Err(ProviderError::new(format!("PaperBanana needs {what} in the figure's body")).at_attr("kind"));
+        }
+        match req.kind {
+            Kind::Diagram if req.attr("caption").is_none_or(|c| c.trim().is_empty()) => {
+                return Err(ProviderError::new(
+                    "PaperBanana diagrams need a caption (it is the figure title the service draws)",
+                )
+                .at_attr("kind")
+                .hint("add caption=\"Figure 1: …\""));
+            }
+            Kind::Plot => {
+                data_json(req)?;
+            }
+            _ => {}
+        }
+        req.extra.insert("iterations".into(), iterations.to_string());
+        Ok(())
+    }
+    fn cost(&self, _req: &Request) -> Cost {
+        Cost::new(1.0, SPEC.doc.cost_unit)
+    }
+    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
+        let iterations = req.extra.get("iterations").and_then(|i| i.parse::<u32>().ok()).unwrap_or(self.iterations);
+        let (path, body) = match req.kind {
+            Kind::Plot => {
+                let data = data_json(req).map_err(|e| HostedError::Status { status: 422, message: e.message })?;
+                ("api/plot", json!({"data_json": data, "intent": req.body.trim(), "iterations": iterations}))
+            }
+            _ => (
+                "api/generate",
+                json!({"source_context": req.body.trim(), "caption": req.attr("caption").unwrap_or_default(), "iterations": iterations}),
+            ),
+        };
+        let v = client.post_json(path, &body)?;
+        let id =
+            v.get("task_id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| {
+                HostedError::Malformed(format!("{}: the submission answer has no task_id", client.name))
+            })?;
+        Ok(Submitted::Task(id.to_string()))
+    }
+    fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError> {
+        let v = client.get_json(&format!("api/tasks/{task}"))?;
+        let status = v.get("status").and_then(Value::as_str).unwrap_or("");
+        match status {
+            "pending" | "running" => Ok(Poll::Running { stage: Some(status.to_string()) }),
+            "completed" => {
+                if let Some(b64) = v.get("image_base64").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                    return base64::engine::general_purpose::STANDARD.decode(b64.trim()).map(Poll::Done).map_err(
+                        |_| HostedError::Malformed(format!("{}: task {task}: image_base64 is not base64", client.name)),
+                    );
+                }
+                let reply = client.get_bytes(&format!("api/tasks/{task}/image"))?;
+                Ok(Poll::Done(reply.body))
+            }
+            "failed" => {
+                let why = v.get("error").and_then(Value::as_str).unwrap_or("no reason given");
+                Ok(Poll::Failed(format!("failed: {}", client.redact(why))))
+            }
+            other => Err(HostedError::Malformed(format!("{}: task {task} has unknown status `{other}`", client.name))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::{Format, InputFile, OutputSpec};
+    use std::collections::BTreeMap;
+
+    fn req(kind: Kind, data: Option<(&str, &str)>) -> Request {
+        Request {
+            kind,
+            provider: "pb".into(),
+            provider_version: VERSION.into(),
+            attrs: BTreeMap::from([("caption".to_string(), "Figure 1: X".to_string())]),
+            body: "Bar chart of accuracy".into(),
+            files: data
+                .map(|(ext, text)| ("data".to_string(), InputFile::new(ext, text.as_bytes().to_vec())))
+                .into_iter()
+                .collect(),
+            extra: BTreeMap::new(),
+            output: OutputSpec { formats: vec![Format::Png], width_in: 3.3, height_in: 2.0, png_dpi: 192.0 },
+        }
+    }
+
+    #[test]
+    fn csv_data_becomes_a_json_string_of_columns() {
+        let r = req(Kind::Plot, Some(("csv", "model,acc\nResNet,76.1\nViT,81.8\n")));
+        let v: Value = serde_json::from_str(&data_json(&r).unwrap()).unwrap();
+        assert_eq!(v, json!({"model": ["ResNet", "ViT"], "acc": [76.1, 81.8]}));
+        let bad = req(Kind::Plot, Some(("json", "{not json")));
+        assert_eq!(data_json(&bad).unwrap_err().attr.as_deref(), Some("data"));
+    }
+
+    #[test]
+    fn prepare_puts_effective_iterations_in_the_key_material() {
+        let pb = PaperBanana { iterations: 3 };
+        let mut r = req(Kind::Diagram, None);
+        pb.prepare(&mut r).unwrap();
+        assert_eq!(r.extra["iterations"], "3");
+        r.attrs.insert("iterations".into(), "11".into());
+        assert_eq!(pb.prepare(&mut r).unwrap_err().attr.as_deref(), Some("iterations"));
+        let mut no_caption = req(Kind::Diagram, None);
+        no_caption.attrs.clear();
+        assert!(pb.prepare(&mut no_caption).unwrap_err().message.contains("need a caption"));
+    }
+
+    #[test]
+    fn error_details_are_read_from_both_fastapi_shapes() {
+        assert_eq!(detail_message(br#"{"detail": "Quota exhausted"}"#).as_deref(), Some("Quota exhausted"));
+        assert_eq!(
+            detail_message(br#"{"detail": [{"msg": "field required"}, {"msg": "bad"}]}"#).as_deref(),
+            Some("field required; bad")
+        );
+        assert_eq!(detail_message(b"<html>"), None);
+    }
+}

@@ -1,0 +1,228 @@
+//! Papermill (`../shared/api/papermill.txt`): `kind=extract` figures taken out of a PDF.
+//! `POST /tasks` uploads the PDF (multipart `file`), `GET /tasks/{id}` is polled until `DONE`
+//! or `FAILED`, `GET /tasks/{id}/figures` lists the extracted figures (paginated) and
+//! `GET /tasks/{id}/figures/{n}/download` streams figure N as PNG.
+//!
+//! One upload per PDF: every figure of the same document (same contents) uses one task. The
+//! PDF is uploaded under a name made of its SHA-256, so before uploading the client looks
+//! for a task of that name among the key's recent tasks (`GET /tasks`) and reuses it: a
+//! figure added later, or a build killed between upload and journal, does not upload again.
+//! Within one build, figures of one PDF wait for one upload.
+//!
+//! Documented facts used here: Bearer `pmk_…` API keys (guest sessions are not used: their
+//! tasks could not be resumed by a later build); FastAPI error bodies `{"detail": …}`; 409
+//! "Task result not ready" means "poll again"; pagination by `limit`/`offset`/`has_more`. The
+//! docs state no rate limit, poll cadence or price.
+//!
+//! A task is journaled as `"TASK_ID#figure=N"`.
+
+mod figure;
+mod wire;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::{
+    Body, Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Service, ServiceSpec, Submitted,
+};
+use crate::config::providers::ProviderConfig;
+use crate::digest::Digest;
+use crate::provider::{InputFile, Kind, ProviderError, Request};
+use wire::{Figure, Page, Status, Task};
+
+pub static SPEC: ServiceSpec = ServiceSpec {
+    service: "papermill",
+    default_base_url: "https://papermill.akl773.com",
+    doc: Documented {
+        auth: super::Auth::Bearer,
+        errors: ErrorDoc { message: wire::error_detail, status: status_meaning },
+        rate_per_min: None,
+        concurrency: 4,
+        poll: Cadence { min_secs: 0.01, max_secs: 60.0, default_secs: 2.0 },
+        cost_unit: "unpriced tasks",
+    },
+    options: &[],
+    check,
+    make,
+};
+
+const VERSION: &str = "papermill/1";
+/// Page size for listing tasks and figures (the documented default).
+const PAGE: usize = 50;
+/// Recent tasks searched for an earlier upload of the same PDF.
+const TASKS_SEARCHED: usize = 200;
+
+fn check(_cfg: &ProviderConfig) -> Result<(), OptionError> {
+    Ok(())
+}
+
+fn make(_cfg: &ProviderConfig) -> Arc<dyn Service> {
+    Arc::new(Papermill { uploads: Mutex::new(HashMap::new()) })
+}
+
+/// The status tables of the docs: meaning and hint per status.
+fn status_meaning(status: u16) -> Option<(&'static str, &'static str)> {
+    Some(match status {
+        400 => ("Bad Request", "Papermill refused the upload"),
+        401 => ("Unauthorized", "the API key is missing, invalid or revoked"),
+        404 => ("Not Found", "the task or figure is not there for this key"),
+        409 => ("Conflict", "the task is still processing"),
+        422 => ("Validation error", "Papermill refused a parameter"),
+        500 => ("Server error", "Papermill failed; try again later"),
+        502 => ("Bad Gateway", "Papermill's file storage failed; try again later"),
+        _ => return None,
+    })
+}
+
+struct Papermill {
+    /// The task of each PDF uploaded or found in this process, by the PDF's digest; the
+    /// inner lock makes figures of one PDF wait for one upload.
+    uploads: Mutex<HashMap<Digest, Arc<Mutex<Option<String>>>>>,
+}
+
+impl Papermill {
+    /// The task of `pdf`: this process's, an earlier upload of the same name, or a new one.
+    fn task_for(&self, client: &Client, pdf: &InputFile) -> Result<String, HostedError> {
+        let slot = self.uploads.lock().unwrap_or_else(|p| p.into_inner()).entry(pdf.digest).or_default().clone();
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = slot.as_ref() {
+            return Ok(id.clone());
+        }
+        let name = upload_name(&pdf.digest);
+        let id = match find_task(client, &name)? {
+            Some(id) => id,
+            None => upload(client, &name, &pdf.bytes)?,
+        };
+        *slot = Some(id.clone());
+        Ok(id)
+    }
+}
+
+impl Papermill {
+    /// Drops a task the service no longer knows from this process's uploads.
+    fn forget(&self, id: &str) {
+        for slot in self.uploads.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.as_deref() == Some(id) {
+                *slot = None;
+            }
+        }
+    }
+}
+
+/// The file name a PDF is uploaded under: its digest, so a later build can find the task.
+fn upload_name(digest: &Digest) -> String {
+    format!("paperfig-{}.pdf", &digest.hex()[..32])
+}
+
+fn malformed(client: &Client, what: &str, e: impl std::fmt::Display) -> HostedError {
+    HostedError::Malformed(format!("{}: unreadable {what}: {e}", client.name))
+}
+
+/// A task of this key named `name` that has not failed, among the recent ones.
+fn find_task(client: &Client, name: &str) -> Result<Option<String>, HostedError> {
+    let mut offset = 0;
+    while offset < TASKS_SEARCHED {
+        let v = client.get_json(&format!("tasks?limit={PAGE}&offset={offset}"))?;
+        let page: Page<Task> = serde_json::from_value(v).map_err(|e| malformed(client, "task list", e))?;
+        let found = page.items.iter().find(|t| t.file_name.as_deref() == Some(name) && t.status != Status::Failed);
+        if let Some(t) = found {
+            return Ok(Some(t.id.clone()));
+        }
+        if !page.has_more || page.items.is_empty() {
+            break;
+        }
+        offset += page.items.len();
+    }
+    Ok(None)
+}
+
+/// `POST /tasks` with the PDF as the multipart `file` field; the new task's id.
+fn upload(client: &Client, name: &str, bytes: &[u8]) -> Result<String, HostedError> {
+    let (content_type, body) = wire::multipart_file(name, bytes);
+    let reply = client.send("POST", "tasks", Body::Bytes { content_type: &content_type, bytes: &body })?;
+    let task: Task = serde_json::from_slice(&reply.body).map_err(|e| malformed(client, "upload answer", e))?;
+    Ok(task.id)
+}
+
+/// 409 "Task result not ready" means: poll again.
+fn not_ready(e: &HostedError) -> bool {
+    e.status() == Some(409)
+}
+
+/// Figure `n` of a finished task: listed (to know it exists), then downloaded.
+fn figure(client: &Client, id: &str, n: u32) -> Result<Poll, HostedError> {
+    let mut offset = 0;
+    let total = loop {
+        let page: Page<Figure> = match client.get_json(&format!("tasks/{id}/figures?limit={PAGE}&offset={offset}")) {
+            Ok(v) => serde_json::from_value(v).map_err(|e| malformed(client, "figure list", e))?,
+            Err(e) if not_ready(&e) => return Ok(Poll::Running { stage: Some("result not ready".into()) }),
+            Err(e) => return Err(e),
+        };
+        if page.items.iter().any(|f| f.figure_index == n) {
+            break None;
+        }
+        if !page.has_more || page.items.is_empty() {
+            break Some(page.total);
+        }
+        offset += page.items.len();
+    };
+    if let Some(total) = total {
+        return Ok(Poll::Failed(format!(
+            "has no figure {n}: Figure not found (Papermill found {total} figures in the document)"
+        )));
+    }
+    match client.get_bytes(&format!("tasks/{id}/figures/{n}/download")) {
+        Ok(reply) => Ok(Poll::Done(reply.body)),
+        Err(e) if not_ready(&e) => Ok(Poll::Running { stage: Some("result not ready".into()) }),
+        // A missing figure file is final for this task; not a reason to upload again.
+        Err(HostedError::Status { status: 404, message }) => Ok(Poll::Failed(format!("figure {n}: {message}"))),
+        Err(e) => Err(e),
+    }
+}
+
+impl Service for Papermill {
+    fn version(&self) -> &'static str {
+        VERSION
+    }
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Extract]
+    }
+    fn file_attrs(&self) -> &'static [&'static str] {
+        &["pdf"]
+    }
+    fn prepare(&self, req: &mut Request) -> Result<(), ProviderError> {
+        figure::figure_and_pdf(req).map(|_| ())
+    }
+    fn cost(&self, _req: &Request) -> Cost {
+        Cost::new(0.0, SPEC.doc.cost_unit)
+    }
+    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
+        let (n, pdf) = figure::figure_and_pdf(req).map_err(|e| HostedError::Task(e.message))?;
+        let id = self.task_for(client, pdf)?;
+        Ok(Submitted::Task(format!("{id}#figure={n}")))
+    }
+    fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError> {
+        let (id, n) = task
+            .split_once("#figure=")
+            .and_then(|(id, n)| Some((id, n.parse::<u32>().ok()?)))
+            .ok_or_else(|| HostedError::Malformed(format!("{}: journal entry `{task}` is not a task", client.name)))?;
+        let v = client.get_json(&format!("tasks/{id}")).inspect_err(|e| {
+            if e.status() == Some(404) {
+                self.forget(id);
+            }
+        })?;
+        let t: Task = serde_json::from_value(v).map_err(|e| malformed(client, "task", e))?;
+        match t.status {
+            Status::Pending | Status::Queued | Status::Processing => {
+                Ok(Poll::Running { stage: Some(format!("{:?}", t.status).to_uppercase()) })
+            }
+            Status::Failed => {
+                let why =
+                    t.error_message.as_deref().map(|m| client.redact(m)).unwrap_or_else(|| "no reason given".into());
+                Ok(Poll::Failed(format!("FAILED: {why}")))
+            }
+            Status::Done => figure(client, id, n),
+        }
+    }
+}

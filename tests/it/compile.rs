@@ -1,0 +1,196 @@
+//! `paperfig build`: papers compiled to PDF by the embedded engine, offline, reproducibly,
+//! with TeX's errors located in the user's files. PDFs are checked with poppler-utils.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{PaperTest, Run, pdf_text, poppler};
+
+const EPOCH: (&str, &str) = ("SOURCE_DATE_EPOCH", "1700000000");
+
+/// One format and TeX Live index for all tests (the cache is safe to share).
+fn shared_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")
+}
+
+fn with_shared_cache(t: PaperTest) -> PaperTest {
+    let toml = format!("[cache]\ndir = \"{}\"\n", shared_cache().display());
+    t.file("paperfig.toml", &toml)
+}
+
+fn latex_paper() -> PaperTest {
+    with_shared_cache(PaperTest::copy_of("fixtures/latex"))
+}
+
+fn build(t: &PaperTest, args: &[&str]) -> Run {
+    let mut all = vec!["build"];
+    all.extend_from_slice(args);
+    t.run_env(&all, &[EPOCH])
+}
+
+/// Text with every run of white space as one space (pdftotext breaks lines anywhere).
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A one-file LaTeX paper (with the shared cache).
+fn tex(text: &str) -> PaperTest {
+    with_shared_cache(PaperTest::new().file("paper.tex", text))
+}
+
+#[test]
+fn latex_paper_compiles_with_figures_citations_and_table() {
+    let t = latex_paper();
+    build(&t, &["paper.tex"]).ok().stderr_has("wrote build/paper.pdf");
+    let pdf = t.path("build/paper.pdf");
+    let text = words(&pdf_text(&pdf));
+    for want in ["Small Models, Honest Figures", "Figure 1: Top-1 accuracy", "Figure 2: Training loss", "Epoch"] {
+        assert!(text.contains(want), "PDF lacks {want:?}:\n{text}");
+    }
+    // The citation and the bibliography were resolved by BibTeX, references by reruns.
+    assert!(text.contains("Scaling laws for neural language models"), "{text}");
+    assert!(text.contains("predict [1]"), "{text}");
+    assert!(text.contains("(Figure 2, Table 1)"), "{text}");
+    assert!(!text.contains("??"), "unresolved reference:\n{text}");
+    assert!(!text.contains("not been generated"), "{text}");
+    // The plots' own font is embedded with the paper's Latin Modern.
+    let fonts = poppler("pdffonts", &[], &pdf);
+    assert!(fonts.contains("LiberationSans") && fonts.contains("LMRoman"), "{fonts}");
+    assert!(t.path("build/paper.log").is_file(), "the .log is kept");
+    // The .tex is never rewritten.
+    assert_eq!(
+        std::fs::read_to_string(t.path("paper.tex")).unwrap(),
+        std::fs::read_to_string(crate::util::repo().join("fixtures/latex/paper.tex")).unwrap()
+    );
+}
+
+#[test]
+fn latexmk_compiles_the_same_paper_after_gen() {
+    if Command::new("latexmk").arg("-v").output().is_err() {
+        eprintln!("skipped: latexmk is not installed (scripts/setup installs it)");
+        return;
+    }
+    let t = latex_paper();
+    t.run(&["gen"]).ok();
+    assert!(t.path("paperfig.sty").is_file(), "gen puts paperfig.sty beside the paper");
+    let out = Command::new("latexmk")
+        .args(["-pdf", "-interaction=nonstopmode", "paper.tex"])
+        .current_dir(&t.root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "latexmk failed:\n{}", String::from_utf8_lossy(&out.stdout));
+    let text = pdf_text(&t.path("paper.pdf"));
+    assert!(text.contains("Figure 1: Top-1 accuracy") && text.contains("Epoch"), "{text}");
+    assert!(!text.contains("not been generated"), "{text}");
+    assert!(text.contains("Scaling laws"), "{text}");
+    let fonts = poppler("pdffonts", &[], &t.path("paper.pdf"));
+    assert!(fonts.contains("LiberationSans"), "the figures are embedded: {fonts}");
+}
+
+#[test]
+fn a_figure_not_generated_shows_a_placeholder_naming_the_command() {
+    if Command::new("pdflatex").arg("-version").output().is_err() {
+        eprintln!("skipped: pdflatex is not installed");
+        return;
+    }
+    // paperfig.sty alone (no gen yet): plain pdflatex shows placeholders.
+    let t = latex_paper();
+    std::fs::write(t.path("paperfig.sty"), paperfig::emit::PAPERFIG_STY).unwrap();
+    let out = Command::new("pdflatex")
+        .args(["-interaction=nonstopmode", "-halt-on-error", "paper.tex"])
+        .current_dir(&t.root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let text = pdf_text(&t.path("paper.pdf"));
+    assert!(text.contains("fig:acc has not been generated yet"), "{text}");
+    assert!(text.contains("Run paperfig gen"), "{text}");
+}
+
+#[test]
+fn builds_work_without_network() {
+    let probe = Command::new("unshare").args(["-n", "true"]).output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: `unshare -n` is not available here (needs root or user namespaces)");
+        return;
+    }
+    let t = latex_paper();
+    let out = Command::new("unshare")
+        .args(["-n", crate::util::BIN, "build", "paper.tex"])
+        .current_dir(&t.root)
+        .env(EPOCH.0, EPOCH.1)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(pdf_text(&t.path("build/paper.pdf")).contains("Scaling laws"));
+}
+
+#[test]
+fn two_builds_in_different_folders_are_byte_identical() {
+    let a = latex_paper();
+    let b = latex_paper();
+    build(&a, &[]).ok();
+    build(&b, &["paper.tex"]).ok();
+    let pa = std::fs::read(a.path("build/paper.pdf")).unwrap();
+    let pb = std::fs::read(b.path("build/paper.pdf")).unwrap();
+    assert_ne!(a.root, b.root);
+    assert!(pa == pb, "PDFs differ ({} vs {} bytes)", pa.len(), pb.len());
+    // Another date gives another PDF: the epoch is really used.
+    b.run_env(&["build", "--source-date-epoch", "1600000000"], &[]).ok();
+    assert_ne!(pa, std::fs::read(b.path("build/paper.pdf")).unwrap());
+}
+
+#[test]
+fn missing_package_names_it_and_the_debian_package() {
+    let t = tex("\\documentclass{article}\n\\usepackage{siunitx}\n\\begin{document}\nx\n\\end{document}\n");
+    let run = build(&t, &[]).code(1);
+    let run =
+        run.stderr_has("LaTeX package `siunitx.sty` not found").stderr_has("paper.tex:2").stderr_has("texlive-science");
+    assert!(!run.stderr.contains("terminal input forbidden"), "{}", run.stderr);
+    assert!(t.path("build/paper.log").is_file(), "the log is kept on failure");
+}
+
+#[test]
+fn tex_error_points_at_the_users_line_with_context() {
+    let t = tex(
+        "\\documentclass{article}\n\\begin{document}\nFine text.\n\nBroken \\undefinedmacro here.\n\\end{document}\n",
+    );
+    build(&t, &[])
+        .code(1)
+        .stderr_has("Undefined control sequence")
+        .stderr_has("paper.tex:5")
+        .stderr_has("\\undefinedmacro");
+}
+
+#[test]
+fn undefined_citation_is_one_warning_listing_the_keys() {
+    let t = tex(
+        "\\documentclass{article}\n\\begin{document}\nSee \\cite{ghost} and \\cite{phantom}.\n\\bibliographystyle{plain}\n\\bibliography{refs}\n\\end{document}\n",
+    )
+    .file("refs.bib", "@misc{real, title={Real}, year={2020}}\n");
+    let run = build(&t, &[]).ok();
+    let run = run.stderr_has("undefined citations: `ghost`, `phantom`").stderr_has("paper.tex:3");
+    assert_eq!(run.stderr.matches("warning: undefined citation").count(), 1, "{}", run.stderr);
+    assert!(t.path("build/paper.pdf").is_file());
+}
+
+#[test]
+fn missing_bibliography_file_is_an_error() {
+    let t = tex(
+        "\\documentclass{article}\n\\begin{document}\nSee \\cite{x}.\n\\bibliographystyle{plain}\n\\bibliography{nowhere}\n\\end{document}\n",
+    );
+    build(&t, &[]).code(1).stderr_has("bibliography file `nowhere.bib` not found").stderr_has("paper.tex:5");
+}
+
+#[test]
+fn a_folder_with_several_papers_asks_which() {
+    let t = tex("\\documentclass{article}\n\\begin{document}a\\end{document}\n")
+        .file("other.tex", "\\documentclass{article}\n\\begin{document}b\\end{document}\n")
+        .file("chapter.tex", "\\section{Only a chapter}\n");
+    build(&t, &[]).code(2).stderr_has("several papers").stderr_has("other.tex, paper.tex").stderr_has("[build] main");
+    let t = t.file(
+        "paperfig.toml",
+        &format!("[cache]\ndir = \"{}\"\n[build]\nmain = \"other.tex\"\n", shared_cache().display()),
+    );
+    build(&t, &[]).ok().stderr_has("wrote build/other.pdf");
+}
