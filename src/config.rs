@@ -13,6 +13,10 @@
 //!
 //! [cache]
 //! dir = ".paperfig"
+//! remote = "s3://bucket/prefix"   # optional shared cache (see `store::remote`)
+//! remote_write = true             # false: read-only consumer
+//! [cache.remote_options]          # passed to object_store's builder, e.g.
+//! region = "us-east-1"            # (never secrets: those come from the environment)
 //!
 //! [defaults]                      # provider per kind
 //! plot = "builtin"
@@ -101,7 +105,36 @@ struct RawOutput {
 #[serde(deny_unknown_fields)]
 struct RawCache {
     dir: Option<String>,
+    remote: Option<String>,
+    remote_write: Option<bool>,
+    remote_options: Option<BTreeMap<String, toml::Value>>,
 }
+
+/// A shared remote cache behind the local one (`[cache] remote = …`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemoteConfig {
+    /// `s3://`, `gs://`, `az://`, `http(s)://` (WebDAV) or `file://` URL.
+    pub url: String,
+    /// Whether builds upload what they make (`remote_write`, default true).
+    pub write: bool,
+    /// Builder options as `object_store` names them (`region`, `endpoint`, `timeout`, …).
+    pub options: BTreeMap<String, String>,
+}
+
+/// Option names that hold secrets: refused in `paperfig.toml`, which is committed.
+const SECRET_OPTIONS: &[&str] = &[
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "token",
+    "account_key",
+    "access_key",
+    "sas_key",
+    "sas_token",
+    "client_secret",
+    "service_account_key",
+    "bearer_token",
+];
 
 /// The checked configuration of a project.
 #[derive(Clone, Debug)]
@@ -131,6 +164,8 @@ pub struct Config {
     pub build_dir: PathBuf,
     /// `[build] source_date_epoch`: the last fallback for dates in the PDF.
     pub source_date_epoch: Option<u64>,
+    /// The shared remote cache, if any.
+    pub remote: Option<RemoteConfig>,
 }
 
 /// `[extract]`: where the PDF of a cited work is found (paths absolute).
@@ -160,6 +195,7 @@ impl Config {
             build_main: None,
             build_dir: root.join("build"),
             source_date_epoch: None,
+            remote: None,
         }
     }
 
@@ -200,6 +236,7 @@ impl Config {
         if let Some(dir) = raw.cache.dir {
             config.cache_dir = root.join(dir);
         }
+        config.remote = parse_remote(raw.cache.remote, raw.cache.remote_write, raw.cache.remote_options, &bad)?;
         if let Some(formats) = raw.output.formats {
             config.formats = parse_formats(formats.iter().map(String::as_str))
                 .map_err(|f| bad("formats", format!("unknown output format `{f}`"), "formats are svg, pdf and png"))?;
@@ -240,6 +277,56 @@ impl Config {
         Ok(config)
     }
 }
+
+/// Checks `[cache] remote`, `remote_write` and `[cache.remote_options]`.
+fn parse_remote(
+    url: Option<String>,
+    write: Option<bool>,
+    options: Option<BTreeMap<String, toml::Value>>,
+    bad: &dyn Fn(&str, String, &str) -> Diagnostic,
+) -> Result<Option<RemoteConfig>, Diagnostic> {
+    let Some(url) = url else {
+        if write.is_some() || options.is_some() {
+            return Err(bad("remote", "remote_write and remote_options need `remote = \"<url>\"`".into(), REMOTE_HINT));
+        }
+        return Ok(None);
+    };
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !scheme.as_deref().is_some_and(|s| crate::store::remote::SCHEMES.contains(&s)) {
+        return Err(bad("remote", format!("`{url}` is not a remote cache URL"), REMOTE_HINT));
+    }
+    if url.split_once("://").is_some_and(|(_, rest)| rest.split('/').next().unwrap_or("").contains('@')) {
+        return Err(bad(
+            "remote",
+            "the remote URL holds credentials; paperfig.toml is committed".into(),
+            "put credentials in the environment (AWS_ACCESS_KEY_ID, GOOGLE_APPLICATION_CREDENTIALS, …)",
+        ));
+    }
+    let mut opts = BTreeMap::new();
+    for (k, v) in options.unwrap_or_default() {
+        let name = k.to_ascii_lowercase();
+        let bare = name.trim_start_matches("aws_").trim_start_matches("google_").trim_start_matches("azure_storage_");
+        if SECRET_OPTIONS.contains(&bare) || SECRET_OPTIONS.contains(&name.as_str()) {
+            return Err(bad(
+                &k,
+                format!("`{k}` is a secret and paperfig.toml is committed"),
+                "set it in the environment variable the service's tools use (e.g. AWS_SECRET_ACCESS_KEY)",
+            ));
+        }
+        let value = match v {
+            toml::Value::String(s) => s,
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            _ => return Err(bad(&k, format!("remote option `{k}` must be a string, number or boolean"), REMOTE_HINT)),
+        };
+        opts.insert(name, value);
+    }
+    Ok(Some(RemoteConfig { url, write: write.unwrap_or(true), options: opts }))
+}
+
+const REMOTE_HINT: &str = "remote is a URL such as s3://bucket/prefix, gs://bucket, az://container, \
+                           https://host/dav/ (WebDAV) or file:///shared/cache";
 
 pub const SIZE_HINT: &str = "size is `column` (3.3 in), `wide` (7 in), or a width such as `5in`, `12cm`, `90mm`";
 
@@ -322,6 +409,25 @@ mod tests {
         let e = parse("[output]\ndir = \"out\"\n[runners.sh]\ntimeout = 0\n").unwrap_err();
         assert!(e.message.contains("timeout = 0"), "{}", e.message);
         assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
+    }
+
+    #[test]
+    fn remote_cache_settings() {
+        let c = parse("[cache]\nremote = \"s3://b/p\"\nremote_write = false\n[cache.remote_options]\nregion = \"garage\"\nallow_http = true\n").unwrap();
+        let r = c.remote.unwrap();
+        assert_eq!(r.url, "s3://b/p");
+        assert!(!r.write);
+        assert_eq!(r.options["region"], "garage");
+        assert_eq!(r.options["allow_http"], "true");
+        assert!(parse("").unwrap().remote.is_none());
+        let e = parse("[cache]\nremote = \"ftp://x\"\n").unwrap_err();
+        assert_eq!(e.location().unwrap(), "paperfig.toml:2:1");
+        let e =
+            parse("[cache]\nremote = \"s3://b\"\n[cache.remote_options]\naws_secret_access_key = \"x\"\n").unwrap_err();
+        assert!(e.message.contains("secret"), "{}", e.message);
+        assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
+        assert!(parse("[cache]\nremote = \"https://u:p@h/dav\"\n").is_err());
+        assert!(parse("[cache]\nremote_write = false\n").is_err());
     }
 
     #[test]

@@ -103,6 +103,69 @@ pub fn key_of(req: &Request) -> Digest {
     Digest(e.0.finalize().into())
 }
 
+/// One digest per part of a request, for the lockfile's `inputs` (so `--locked` can say
+/// which input changed): `attrs`, `body`, `extra`, `output` (formats, size, dpi), and
+/// `file:<attribute>` per file (its extension and contents). Each uses the encoding of
+/// [`key_of`] for that part. The kind, provider and provider version are lockfile fields of
+/// their own. Two requests with equal parts have equal keys.
+pub fn input_digests(req: &Request) -> std::collections::BTreeMap<String, Digest> {
+    let part = |tag: &str, f: &dyn Fn(&mut Encoder)| {
+        let mut e = Encoder(Sha256::new());
+        e.0.update(b"paperfig-input");
+        e.0.update(KEY_VERSION.to_le_bytes());
+        e.tag(tag);
+        f(&mut e);
+        Digest(e.0.finalize().into())
+    };
+    let mut out = std::collections::BTreeMap::new();
+    out.insert(
+        "attrs".to_string(),
+        part("attrs", &|e| {
+            e.count(req.attrs.len());
+            for (name, value) in &req.attrs {
+                e.str(name);
+                e.str(value);
+            }
+        }),
+    );
+    out.insert("body".to_string(), part("body", &|e| e.str(&normalize_body(&req.body))));
+    out.insert(
+        "extra".to_string(),
+        part("extra", &|e| {
+            e.count(req.extra.len());
+            for (name, value) in &req.extra {
+                e.str(name);
+                e.str(value);
+            }
+        }),
+    );
+    out.insert(
+        "output".to_string(),
+        part("output", &|e| {
+            let mut formats: Vec<&str> = req.output.formats.iter().map(|f| f.ext()).collect();
+            formats.sort_unstable();
+            formats.dedup();
+            e.count(formats.len());
+            for f in formats {
+                e.str(f);
+            }
+            e.num(req.output.width_in);
+            e.num(req.output.height_in);
+            e.num(req.output.png_dpi);
+        }),
+    );
+    for (name, file) in &req.files {
+        out.insert(
+            format!("file:{name}"),
+            part("file", &|e| {
+                e.str(&file.ext);
+                e.bytes(&file.digest.0);
+            }),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +295,49 @@ mod tests {
             assert_ne!(k, k0, "changing the {what} must change the key");
             assert!(seen.insert(k), "changing the {what} collides with another change");
         }
+    }
+
+    /// Each input change moves exactly the part that names it.
+    #[test]
+    fn input_digests_name_the_part_that_changed() {
+        let d0 = input_digests(&base());
+        assert_eq!(d0.keys().cloned().collect::<Vec<_>>(), ["attrs", "body", "extra", "file:data", "output"]);
+        let changed = |f: &dyn Fn(&mut Request)| {
+            let mut r = base();
+            f(&mut r);
+            let d = input_digests(&r);
+            let mut names: Vec<String> =
+                d0.keys().chain(d.keys()).filter(|k| d0.get(*k) != d.get(*k)).cloned().collect();
+            names.dedup();
+            names
+        };
+        assert_eq!(changed(&|r| r.body = "x".into()), ["body"]);
+        assert_eq!(
+            changed(&|r| {
+                r.attrs.insert("title".into(), "T".into());
+            }),
+            ["attrs"]
+        );
+        assert_eq!(
+            changed(&|r| {
+                r.files.insert("data".into(), InputFile::new("csv", b"model,acc\nA,2\n".to_vec()));
+            }),
+            ["file:data"]
+        );
+        assert_eq!(
+            changed(&|r| {
+                r.files.insert("style".into(), InputFile::new("toml", b"".to_vec()));
+            }),
+            ["file:style"]
+        );
+        assert_eq!(
+            changed(&|r| {
+                r.extra.insert("runner.version".into(), "3.12".into());
+            }),
+            ["extra"]
+        );
+        assert_eq!(changed(&|r| r.output.png_dpi = 300.0), ["output"]);
+        assert!(changed(&|_| {}).is_empty());
     }
 
     #[test]

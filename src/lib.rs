@@ -31,6 +31,7 @@ pub mod extract;
 pub mod fsutil;
 pub mod key;
 pub mod lock;
+pub mod locked;
 pub mod mdbook;
 pub mod plan;
 pub mod progress;
@@ -51,7 +52,7 @@ use plan::Registry;
 use progress::Progress;
 use project::Project;
 use run::{Outcome, Source};
-use store::{LocalStore, Store};
+use store::{LayeredStore, LocalStore, RemoteStore, Store};
 
 /// One figure in a `gen` report.
 pub struct FigureReport {
@@ -73,6 +74,8 @@ pub struct GenReport {
     pub figures: Vec<FigureReport>,
     /// Every problem found, with locations; a non-empty list means exit code 1.
     pub diagnostics: Vec<Diagnostic>,
+    /// Objects and entries moved to and from the remote cache.
+    pub remote: store::layered::RemoteStats,
 }
 
 impl GenReport {
@@ -101,6 +104,37 @@ pub fn plan_scanned(project: &Project, registry: &Registry, scan: &scan::Scan) -
 pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
     LocalStore::open(&project.config.cache_dir)
         .map_err(|e| Diagnostic::error(e.to_string()).hint("check that the cache folder is writable"))
+}
+
+/// Opens the project's store: the local one, with the remote behind it when `[cache] remote`
+/// is set and the build is not `--offline`. A remote URL or option the backend rejects is a
+/// fatal error pointing at `paperfig.toml`; a remote that is merely unreachable is found out
+/// (and switched off with one warning) on first use.
+pub fn open_layered_store(project: &Project, offline: bool) -> Result<LayeredStore, Diagnostic> {
+    let local = open_store(project)?;
+    let remote = match (&project.config.remote, offline) {
+        (Some(r), false) => Some(RemoteStore::open(&r.url, &r.options).map_err(|e| {
+            Diagnostic::error(e.to_string()).hint("check [cache] remote and [cache.remote_options] in paperfig.toml")
+        })?),
+        _ => None,
+    };
+    let write = project.config.remote.as_ref().is_some_and(|r| r.write);
+    Ok(LayeredStore::new(local, remote, write))
+}
+
+/// The store's warnings for a report: the one "remote switched off" warning and each damaged
+/// remote object or entry that was ignored. With `--locked` a failed remote is an error: the
+/// build needed it (the remote is only asked for what the local cache lacks) and may not
+/// make anything instead.
+pub fn store_warnings(store: &LayeredStore, locked: bool) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = match (store.failure(), locked) {
+        (Some(e), true) => vec![Diagnostic::error(e).hint(
+            "--locked takes what the local cache lacks from the remote cache: check that it is reachable",
+        )],
+        _ => store.warning().into_iter().map(Diagnostic::warning).collect(),
+    };
+    out.extend(store.damage_notes().into_iter().map(Diagnostic::warning));
+    out
 }
 
 /// Updates `paperfig.lock` with every built figure. Entries of figures that failed this
@@ -134,6 +168,7 @@ fn write_lockfile(
                 provider_version: job.request.provider_version.clone(),
                 key: job.key,
                 outputs,
+                inputs: key::input_digests(&job.request),
             },
         );
     }
@@ -187,8 +222,13 @@ fn hosted_checks(
 pub struct GenOptions {
     pub threads: usize,
     pub verbosity: progress::Verbosity,
-    /// `--offline`: figures that need a hosted (network) provider fail instead of building.
+    /// `--offline`: no network: the remote cache is not used, and figures that need a hosted
+    /// provider fail instead of building (cached ones are placed).
     pub offline: bool,
+    /// `--locked`: make nothing and call no provider; every figure comes from the local or
+    /// remote store with the outputs `paperfig.lock` records, else fails saying why (see
+    /// [`locked`]). `--frozen` sets this and `offline`.
+    pub locked: bool,
     /// `--max-cost N`: refuse the build when new hosted submissions would cost more than N
     /// (in each service's own unit).
     pub max_cost: Option<f64>,
@@ -212,24 +252,53 @@ pub fn generate_scanned(
     let config = &project.config;
     let (plan, mut diagnostics) = plan_scanned(project, registry, scan);
     // 3–5. cache, generate, place
-    let store = open_store(project)?;
+    let store = open_layered_store(project, opts.offline)?;
+    let lock_path = project.root.join(lock::LOCK_FILE);
+    let lock = if opts.locked {
+        match lock::Lockfile::read(&lock_path) {
+            Ok(Some(lock)) => Some(lock),
+            Ok(None) => {
+                return Err(Diagnostic::error("--locked needs paperfig.lock, and there is none")
+                    .hint("build once without --locked, then commit paperfig.lock"));
+            }
+            Err(e) => {
+                return Err(Diagnostic::error(e.to_string()).hint("fix paperfig.lock or rebuild it without --locked"));
+            }
+        }
+    } else {
+        None
+    };
     std::fs::create_dir_all(&config.output_dir)
         .map_err(|e| Diagnostic::error(format!("cannot create {}: {e}", config.output_dir.display())))?;
     let previous = Manifest::read(&config.output_dir);
     let progress = Progress::new(opts.verbosity, plan.jobs.len());
-    let blocked = hosted_checks(&plan.jobs, &store, opts)?;
-    let runnable: Vec<plan::Job> =
-        plan.jobs.iter().enumerate().filter(|(i, _)| !blocked.contains_key(i)).map(|(_, j)| j.clone()).collect();
-    let mut ran =
-        run::run(&runnable, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress).into_iter();
+    let outcomes = match &lock {
+        // No provider runs, so no hosted check (nor its account requests) either.
+        Some(lock) => {
+            locked::run(&plan.jobs, lock, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress)
+        }
+        None => {
+            let mut blocked = hosted_checks(&plan.jobs, &store, opts)?;
+            let runnable: Vec<plan::Job> = plan
+                .jobs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !blocked.contains_key(i))
+                .map(|(_, j)| j.clone())
+                .collect();
+            let mut ran =
+                run::run(&runnable, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress)
+                    .into_iter();
+            (0..plan.jobs.len())
+                .map(|i| match blocked.remove(&i) {
+                    Some(diag) => Outcome::Failed(diag),
+                    None => ran.next().expect("one outcome per runnable job"),
+                })
+                .collect()
+        }
+    };
     progress.finish();
-    let mut blocked = blocked;
-    let outcomes: Vec<Outcome> = (0..plan.jobs.len())
-        .map(|i| match blocked.remove(&i) {
-            Some(diag) => Outcome::Failed(diag),
-            None => ran.next().expect("one outcome per runnable job"),
-        })
-        .collect();
+    diagnostics.extend(store_warnings(&store, opts.locked));
 
     let mut manifest = Manifest::default();
     let mut figures = Vec::new();
@@ -277,7 +346,10 @@ pub fn generate_scanned(
             manifest.figures.insert(name.clone(), fig.clone());
         }
     }
-    write_lockfile(project, &plan.jobs, &figures, &keep_old)?;
+    // --locked never rewrites the lockfile: it is what the build was checked against.
+    if lock.is_none() {
+        write_lockfile(project, &plan.jobs, &figures, &keep_old)?;
+    }
     emit::remove_stale(&config.output_dir, &previous, &manifest);
     manifest.write(&config.output_dir).map_err(|e| {
         Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display()))
@@ -286,5 +358,6 @@ pub fn generate_scanned(
         diagnostics.push(Diagnostic::error(format!("cannot write {}: {e}", path.display())));
     }
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
-    Ok(GenReport { figures, diagnostics })
+    let remote = store.stats();
+    Ok(GenReport { figures, diagnostics, remote })
 }

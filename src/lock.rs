@@ -15,7 +15,16 @@
 //! provider_version = "plot-1"
 //! key = "sha256:…"
 //! outputs = { svg = "sha256:…", pdf = "sha256:…" }
+//! inputs = { attrs = "sha256:…", body = "sha256:…", "file:data" = "sha256:…", output = "sha256:…" }
 //! ```
+//!
+//! `inputs` records one digest per part of the figure's request (see
+//! [`crate::key::input_digests`]): `attrs`, `body`, `extra` (what the provider added at plan
+//! time, e.g. a runner's version), `output` (formats and size), and `file:<attribute>` for
+//! each file the figure reads (`input:<path>` for a script's declared inputs). `--locked`
+//! compares them with the current request to say *which* input changed. Keys are sorted;
+//! names that are not bare TOML keys are quoted. Entries written before `inputs` existed
+//! read as an empty map.
 //!
 //! Reading is strict (unknown fields, kinds, formats or a newer `version` are errors with the
 //! file, line and column) because `--locked` trusts what it reads.
@@ -57,6 +66,8 @@ pub struct LockEntry {
     pub provider_version: String,
     pub key: Digest,
     pub outputs: BTreeMap<Format, Digest>,
+    /// Digest of each part of the request, by part name (empty in old lockfiles).
+    pub inputs: BTreeMap<String, Digest>,
 }
 
 /// Why a lockfile could not be read.
@@ -159,6 +170,10 @@ impl Lockfile {
                     .ok_or_else(|| err(Some(digest.span()), format!("unknown output format `{format}`")))?;
                 outputs.insert(f, parse_digest(digest).map_err(|m| err(Some(digest.span()), m))?);
             }
+            let mut inputs = BTreeMap::new();
+            for (name, digest) in &fig.inputs {
+                inputs.insert(name.clone(), parse_digest(digest).map_err(|m| err(Some(digest.span()), m))?);
+            }
             let entry = LockEntry {
                 source: fig.source,
                 kind,
@@ -166,6 +181,7 @@ impl Lockfile {
                 provider_version: fig.provider_version,
                 key,
                 outputs,
+                inputs,
             };
             let id = fig.id.get_ref().clone();
             if lock.figures.insert(id.clone(), entry).is_some() {
@@ -197,6 +213,14 @@ impl Lockfile {
                 out.push_str("outputs = {}\n");
             } else {
                 let _ = writeln!(out, "outputs = {{ {} }}", outputs.join(", "));
+            }
+            if !e.inputs.is_empty() {
+                let inputs: Vec<String> = e
+                    .inputs
+                    .iter()
+                    .map(|(name, d)| format!("{} = {}", toml_key(name), toml_string(&d.to_string())))
+                    .collect();
+                let _ = writeln!(out, "inputs = {{ {} }}", inputs.join(", "));
             }
         }
         out
@@ -284,6 +308,14 @@ struct RawFigure {
     provider_version: String,
     key: Spanned<String>,
     outputs: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    inputs: BTreeMap<String, Spanned<String>>,
+}
+
+/// A key as written: bare when TOML allows it, else quoted.
+fn toml_key(name: &str) -> String {
+    let bare = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare { name.to_string() } else { toml_string(name) }
 }
 
 /// A digest in the lockfile must be written `sha256:<64 lower-case hex>`.

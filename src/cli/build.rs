@@ -53,6 +53,11 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         eprintln!("{} figures: {} generated, {cached} cached", report.figures.len(), report.generated());
     }
     print_diagnostics(&report.diagnostics, global);
+    // A locked build's figures are the locked bytes or nothing: no PDF from anything else.
+    if args.flags.locked() && report.errors() > 0 {
+        eprintln!("no PDF: --locked, and not every figure matches paperfig.lock (see above)");
+        return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
+    }
 
     if global.verbosity != Verbosity::Quiet {
         eprintln!("compiling {}", rel(&project.root, &main));

@@ -1,4 +1,5 @@
-//! `paperfig cache verify|gc`: check and prune the local cache (`.paperfig/`).
+//! `paperfig cache verify|gc|push|pull`: check and prune the local cache (`.paperfig/`),
+//! and move what `paperfig.lock` names to and from the remote one (`store::sync`).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use crate::lock::{LOCK_FILE, Lockfile};
 use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
+use crate::store::Store as _;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -20,8 +22,25 @@ pub enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
         /// Delete damaged objects and entries so the next build remakes them.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "remote")]
         repair: bool,
+        /// Check the remote cache instead: every entry and output paperfig.lock names must be
+        /// there, undamaged.
+        #[arg(long)]
+        remote: bool,
+    },
+    /// Upload every output and entry paperfig.lock names that the remote cache lacks.
+    Push {
+        /// The paper's folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Download (verified) every output and entry paperfig.lock names that the local cache
+    /// lacks.
+    Pull {
+        /// The paper's folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
     },
     /// Delete entries that no current figure (and no lockfile entry) uses and that are
     /// older than --max-age, then the objects nothing references any more.
@@ -37,7 +56,10 @@ pub enum Command {
 
 pub fn run(cmd: Command, global: &Global) -> Result<ExitCode, Diagnostic> {
     match cmd {
-        Command::Verify { path, repair } => verify(&path, repair, global),
+        Command::Verify { path, remote: true, .. } => sync(&path, Sync::Verify, global),
+        Command::Verify { path, repair, .. } => verify(&path, repair, global),
+        Command::Push { path } => sync(&path, Sync::Push, global),
+        Command::Pull { path } => sync(&path, Sync::Pull, global),
         Command::Gc { path, max_age } => gc(&path, max_age, global),
     }
 }
@@ -61,6 +83,65 @@ fn verify(path: &std::path::Path, repair: bool, global: &Global) -> Result<ExitC
         );
     }
     Ok(if damaged > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Sync {
+    Push,
+    Pull,
+    Verify,
+}
+
+fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode, Diagnostic> {
+    let project = Project::open(path)?;
+    let lock = match Lockfile::read(&project.root.join(LOCK_FILE)) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            return Err(Diagnostic::error("there is no paperfig.lock to name what to move or check")
+                .hint("run `paperfig gen` first"));
+        }
+        Err(e) => return Err(Diagnostic::error(e.to_string())),
+    };
+    let store = crate::open_layered_store(&project, false)?;
+    if !store.has_remote() {
+        return Err(Diagnostic::error("no remote cache is configured").hint(
+            "set [cache] remote = \"s3://bucket/prefix\" (or gs://, az://, https://, file://) in paperfig.toml",
+        ));
+    }
+    let result = match what {
+        Sync::Push => crate::store::sync::push(&store, &lock),
+        Sync::Pull => crate::store::sync::pull(&store, &lock),
+        Sync::Verify => crate::store::sync::verify_remote(&store, &lock),
+    };
+    let report =
+        result.map_err(|e| Diagnostic::error(e.to_string()).hint("check that the remote cache is reachable"))?;
+    for p in &report.problems {
+        println!("{p}");
+    }
+    if global.verbosity != Verbosity::Quiet {
+        let (verb, dir) = match what {
+            Sync::Push => ("uploaded", "to"),
+            Sync::Pull => ("downloaded", "from"),
+            Sync::Verify => ("checked", "in"),
+        };
+        if what == Sync::Verify {
+            eprintln!(
+                "{verb} {} figures {dir} {}: {} problems",
+                report.figures,
+                store.describe(),
+                report.problems.len()
+            );
+        } else {
+            eprintln!(
+                "{} figures: {verb} {} objects and {} entries; {} problems",
+                report.figures,
+                report.objects_moved,
+                report.entries_moved,
+                report.problems.len()
+            );
+        }
+    }
+    Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FIGURE_ERRORS) })
 }
 
 fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<ExitCode, Diagnostic> {

@@ -31,9 +31,18 @@ pub struct GenFlags {
     /// Figures to build at once (default: number of CPUs).
     #[arg(short = 'j', long = "jobs", value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: Option<u16>,
-    /// Use no network: figures that need a hosted provider fail (cached ones are placed).
+    /// Use no network: no remote cache; figures that need a hosted provider fail (cached
+    /// ones are placed).
     #[arg(long)]
     offline: bool,
+    /// Make nothing and call no provider: every figure must come from the local or remote
+    /// cache with the outputs paperfig.lock records; otherwise fail, naming each figure that
+    /// would change and which input changed.
+    #[arg(long)]
+    locked: bool,
+    /// --locked and --offline together.
+    #[arg(long)]
+    frozen: bool,
     /// Refuse the build if new hosted submissions would cost more than N (credits, quota
     /// units: each service's own unit).
     #[arg(long, value_name = "N")]
@@ -43,7 +52,18 @@ pub struct GenFlags {
 impl GenFlags {
     pub fn options(&self, verbosity: Verbosity) -> GenOptions {
         let threads = self.jobs.map_or_else(super::default_threads, usize::from);
-        GenOptions { threads, verbosity, offline: self.offline, max_cost: self.max_cost }
+        GenOptions {
+            threads,
+            verbosity,
+            offline: self.offline || self.frozen,
+            locked: self.locked || self.frozen,
+            max_cost: self.max_cost,
+        }
+    }
+
+    /// `--locked` or `--frozen`.
+    pub fn locked(&self) -> bool {
+        self.locked || self.frozen
     }
 }
 
@@ -60,7 +80,15 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             1 => "; 1 error".to_string(),
             n => format!("; {n} errors"),
         };
-        eprintln!("{} figures: {} generated, {cached} cached{errors}", report.figures.len(), report.generated());
+        let remote = match report.remote {
+            r if r.downloaded + r.uploaded == 0 => String::new(),
+            r => format!(" (remote: {} downloaded, {} uploaded)", r.downloaded, r.uploaded),
+        };
+        eprintln!(
+            "{} figures: {} generated, {cached} cached{remote}{errors}",
+            report.figures.len(),
+            report.generated()
+        );
     }
     print_diagnostics(&report.diagnostics, global);
     Ok(if report.errors() > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
@@ -92,6 +120,8 @@ fn to_json(project: &Project, report: &GenReport) -> serde_json::Value {
             "generated": report.generated(),
             "cached": report.figures.len() - report.generated(),
             "errors": report.errors(),
+            "remote_downloaded": report.remote.downloaded,
+            "remote_uploaded": report.remote.uploaded,
         },
     })
 }

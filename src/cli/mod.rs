@@ -43,7 +43,7 @@ enum Command {
     Build(build::Args),
     /// List each figure: id, kind, provider, source location, cached or missing.
     Status(status::Args),
-    /// Inspect and maintain the local cache.
+    /// Inspect and maintain the local cache; push to and pull from the remote one.
     #[command(subcommand)]
     Cache(cache::Command),
     /// Write a commented paperfig.toml in the current folder.

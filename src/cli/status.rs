@@ -1,7 +1,9 @@
-//! `paperfig status [PATH]`: each figure's id, kind, provider, source location, and
-//! whether its outputs are cached, without building anything. Hosted figures that would be
-//! submitted show their estimated cost (and a total); `--offline` and `--max-cost` report
-//! what `gen` with the same flags would refuse. Nothing is sent over the network.
+//! `paperfig status [PATH]`: each figure's id, kind, provider, source location, whether its
+//! outputs are cached locally, only in the remote cache, or missing, and how it stands
+//! against `paperfig.lock` (`locked`, `changed`, `unlocked`), without building anything.
+//! Hosted figures that would be submitted show their estimated cost (and a total);
+//! `--offline` and `--max-cost` report what `gen` with the same flags would refuse. The only
+//! network requests are the remote cache's "do you have this?" (none with `--offline`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -23,7 +25,7 @@ pub struct Args {
     /// Print JSON on stdout instead of a table.
     #[arg(long)]
     json: bool,
-    /// Report the figures that `gen --offline` could not build.
+    /// Report the figures that `gen --offline` could not build; do not ask the remote cache.
     #[arg(long)]
     offline: bool,
     /// Report whether `gen --max-cost N` would refuse the build.
@@ -35,21 +37,44 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(&args.path)?;
     let (plan, diagnostics) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
     let mut diagnostics = diagnostics;
-    let store = crate::open_store(&project)?;
-    let pending = batch::pending(&plan.jobs, &store);
+    let store = crate::open_layered_store(&project, args.offline)?;
+    let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
+    // Only the local store is read for states: the remote is asked, never downloaded from.
+    let states: Vec<&str> = plan
+        .jobs
+        .iter()
+        .map(|job| {
+            if batch::cached(job, store.local()) {
+                "cached"
+            } else if store.remote_has(&job.key) {
+                "remote"
+            } else {
+                "missing"
+            }
+        })
+        .collect();
+    let pending: Vec<_> =
+        batch::pending(&plan.jobs, store.local()).into_iter().filter(|p| states[p.index] != "remote").collect();
     let costs: HashMap<usize, String> =
         pending.iter().map(|p| (p.index, if p.resuming { "resume".to_string() } else { p.cost.to_string() })).collect();
     let mut rows = Vec::new();
     for (i, job) in plan.jobs.iter().enumerate() {
-        let cached = batch::cached(job, &store);
         let d = &job.directive;
+        // How the figure stands against paperfig.lock: what `--locked` would do with it.
+        let locked = match lock.as_ref().map(|l| l.figures.get(&d.name)) {
+            None => "no-lockfile",
+            Some(None) => "unlocked",
+            Some(Some(e)) if e.key == job.key => "locked",
+            Some(Some(_)) => "changed",
+        };
         rows.push((
             d.name.clone(),
             d.kind.as_str(),
             job.provider.id(),
             d.loc.display(),
-            if cached { "cached" } else { "missing" },
+            states[i],
             job.key,
+            locked,
             costs.get(&i).cloned().unwrap_or_default(),
         ));
     }
@@ -63,8 +88,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     if args.json {
         let figures: Vec<_> = rows
             .iter()
-            .map(|(id, kind, provider, source, state, key, cost)| {
-                let mut v = json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.to_string()});
+            .map(|(id, kind, provider, source, state, key, lock, cost)| {
+                let mut v = json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.to_string(), "lock": lock});
                 if !cost.is_empty() {
                     v["cost"] = json!(cost);
                 }
@@ -85,9 +110,9 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         let with_cost = !pending.is_empty();
         let cost_head = if with_cost { "  COST" } else { "" };
         let p = rows.iter().map(|r| r.2.len()).max().unwrap_or(10).max(10);
-        println!("{:w$}  {:8}  {:p$}  {:s$}  {:7}{cost_head}", "ID", "KIND", "PROVIDER", "SOURCE", "STATE");
-        for (id, kind, provider, source, state, _, cost) in &rows {
-            let line = format!("{id:w$}  {kind:8}  {provider:p$}  {source:s$}  {state:7}  {cost}");
+        println!("{:w$}  {:8}  {:p$}  {:s$}  {:7}  {:11}{cost_head}", "ID", "KIND", "PROVIDER", "SOURCE", "STATE", "LOCK");
+        for (id, kind, provider, source, state, _, lock, cost) in &rows {
+            let line = format!("{id:w$}  {kind:8}  {provider:p$}  {source:s$}  {state:7}  {lock:11}  {cost}");
             println!("{}", line.trim_end());
         }
         if with_cost {
@@ -98,6 +123,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             println!("hosted: {new} figures to submit, estimated cost {totals}{resume}");
         }
     }
+    diagnostics.extend(crate::store_warnings(&store, false));
     print_diagnostics(&diagnostics, global);
     Ok(if diagnostics.iter().any(|d| !d.warning) { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
 }

@@ -14,7 +14,35 @@ fn entry(key: &str) -> LockEntry {
         provider_version: "plot-1".into(),
         key: d(key),
         outputs: [(Format::Svg, d(&format!("{key}.svg"))), (Format::Pdf, d(&format!("{key}.pdf")))].into(),
+        inputs: BTreeMap::new(),
     }
+}
+
+#[test]
+fn per_input_digests_are_written_sorted_quoted_where_needed_and_read_back() {
+    let mut e = entry("a");
+    e.inputs.insert("file:data".into(), d("csv"));
+    e.inputs.insert("attrs".into(), d("attrs"));
+    e.inputs.insert("body".into(), d("body"));
+    let l = lock(&[("fig:a", e)]);
+    let text = l.to_toml_string();
+    let line = text.lines().find(|l| l.starts_with("inputs")).unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "inputs = {{ attrs = \"{}\", body = \"{}\", \"file:data\" = \"{}\" }}",
+            d("attrs"),
+            d("body"),
+            d("csv")
+        )
+    );
+    let back = Lockfile::parse(&text, "paperfig.lock").unwrap();
+    assert_eq!(back, l);
+    assert_eq!(back.to_toml_string(), text);
+    // Entries without `inputs` (older files) still read, with none.
+    let old = lock(&[("fig:a", entry("a"))]).to_toml_string();
+    assert!(!old.contains("inputs"));
+    assert!(Lockfile::parse(&old, "x").unwrap().figures["fig:a"].inputs.is_empty());
 }
 
 fn lock(entries: &[(&str, LockEntry)]) -> Lockfile {

@@ -67,7 +67,7 @@ pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
     let project = Project { sources: sources.iter().map(|(p, _)| p.clone()).collect(), ..project };
     let scanned = scan::scan_sources(&project.root, &sources);
     let threads = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let gen_opts = GenOptions { threads, verbosity: Verbosity::Quiet, offline: false, max_cost: None };
+    let gen_opts = GenOptions { threads, verbosity: Verbosity::Quiet, offline: false, locked: false, max_cost: None };
     let report = crate::generate_scanned(&project, &Registry::for_config(&project.config), &scanned, &gen_opts)?;
     let format = opts.format_for(&ctx.renderer);
 

@@ -4,14 +4,19 @@
 //! Callers hold a `&dyn Store`; remote, read-only and locked stores are added as further
 //! implementations or wrappers without touching them.
 
+pub mod layered;
 pub mod local;
+pub mod remote;
+pub mod sync;
 
 use std::collections::BTreeMap;
 
 use crate::digest::Digest;
 use crate::provider::Format;
 
+pub use layered::LayeredStore;
 pub use local::LocalStore;
+pub use remote::RemoteStore;
 
 /// What a cache lookup found.
 #[derive(Debug)]
@@ -50,6 +55,9 @@ pub enum StoreError {
     Layout { path: String, reason: String },
     #[error("cache is read-only: {0}")]
     ReadOnly(String),
+    /// The remote cache failed (unreachable, timed out, refused the credentials, bad URL).
+    #[error("remote cache {url}: {message}")]
+    Remote { url: String, message: String },
 }
 
 /// A content-addressed store of figure outputs.
