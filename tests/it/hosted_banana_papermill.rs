@@ -417,6 +417,23 @@ fn a_submission_whose_answer_is_lost_is_not_sent_twice() {
     assert_no_keys(&s.t, &[&run, &again]);
 }
 
+/// The task found again after a lost upload answer is journaled like any submission: a
+/// build that times out while it processes is resumed by the next build without a listing.
+#[test]
+fn a_papermill_task_found_after_a_lost_answer_is_journaled() {
+    let s = setup(&extract("e", 1));
+    let config = std::fs::read_to_string(s.t.path("paperfig.toml")).unwrap();
+    s.t.write("paperfig.toml", &format!("{config}timeout = 1\n"));
+    s.papermill.faults().inject(FaultKind::Drop, 1, Some("POST /tasks"));
+    s.papermill.set_polls_until_done(u32::MAX);
+    build(&s.t).code(1).stderr_has("did not finish within 1 s");
+    assert_eq!((s.papermill.submissions(), s.papermill.requests("list")), (1, 2), "listed before and after");
+    s.papermill.set_polls_until_done(1);
+    build(&s.t).ok();
+    assert_eq!((s.papermill.submissions(), s.papermill.requests("list")), (1, 2), "resumed from the journal");
+    assert_eq!(png_size(&s.t.path("build/figures/fig-e.png")), (200, 140));
+}
+
 #[test]
 fn papermill_results_that_stay_not_ready_are_shown_and_time_out() {
     let s = setup(&extract("x", 1));
