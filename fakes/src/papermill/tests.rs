@@ -172,3 +172,22 @@ fn assets_download_and_metadata_routes_answer_as_documented() {
     let (st, _, body) = call(&base, "GET", "/api/v1/meta", None);
     assert_eq!((st, json_of(&body)["queue"].as_str()), (200, Some("document_tasks")));
 }
+
+#[test]
+fn tasks_are_listed_newest_first_by_page_with_their_file_names() {
+    let fake = Papermill::new(KEY);
+    let srv = crate::serve(fake.router(), 0).unwrap();
+    let base = srv.base_url();
+    assert_eq!(upload(&base, Some(KEY), "a.pdf", b"%PDF-1.4 a").0, 201);
+    assert_eq!(upload(&base, Some(KEY), "b.pdf", b"%PDF-1.4 b").0, 201);
+    let (st, _, body) = call(&base, "GET", "/tasks?limit=1&offset=0", Some(KEY));
+    let page = json_of(&body);
+    assert_eq!((st, page["total"].as_u64(), page["has_more"].as_bool()), (200, Some(2), Some(true)));
+    let newest = &page["items"][0];
+    assert_eq!((newest["file_name"].as_str(), newest["status"].as_str()), (Some("b.pdf"), Some("QUEUED")));
+    assert!(newest["id"].is_string() && newest["created_at"].is_string(), "{newest}");
+    let (_, _, body) = call(&base, "GET", "/tasks?limit=1&offset=1", Some(KEY));
+    let page = json_of(&body);
+    assert_eq!((page["items"][0]["file_name"].as_str(), page["has_more"].as_bool()), (Some("a.pdf"), Some(false)));
+    assert_eq!(fake.submissions(), 2);
+}

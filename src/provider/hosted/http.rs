@@ -7,10 +7,24 @@
 //! 2. the rate limiter admits the request (sliding window, see `limits`);
 //! 3. 429: wait `Retry-After` (seconds or an HTTP date; backoff if absent), pause the whole
 //!    provider for that long, retry (up to `MAX_429` times);
-//! 4. 5xx or a connection error (refused, reset, dropped, timeout): retry after capped
-//!    exponential backoff with jitter, up to `Backoff::retries` times;
+//! 4. 5xx or a connection error: retry after capped exponential backoff with jitter, up to
+//!    `Backoff::retries` times, except a connection error of a [`Repeat::Submission`] that
+//!    may have reached the service (see below);
 //! 5. 402/403: stop the provider (every later figure fails at once) and fail;
 //! 6. any other status ≥ 400: fail with the service's own error text.
+//!
+//! Every request says whether sending it twice is harmless ([`Repeat`]). A connection error
+//! is classified by how far the exchange got ([`may_have_arrived`]): refused or failed
+//! connections, unknown hosts and connect or DNS timeouts certainly sent nothing, so any
+//! request is retried; a reset or dropped connection, a TLS or protocol error, or a timeout
+//! while sending or waiting for the answer may come after the service received the request.
+//! A submission is then not sent again (that could start, and bill, the work twice): it
+//! fails with [`HostedError::Lost`], and the service either finds the task another way
+//! (Papermill lists tasks by name) or fails the figure with that message.
+//!
+//! 5xx answers are retried for submissions too: the service answered, and no service doc
+//! says a 5xx may have queued work (Papermill's 500 is "Failed to enqueue task"; the others
+//! document 500/503 as internal errors or outages).
 //!
 //! The key never leaves this file except in the `Authorization` header or the query
 //! parameter the service documents: URLs are never printed, and every message taken from
@@ -42,6 +56,16 @@ pub enum Body<'a> {
     },
 }
 
+/// Whether sending a request twice is harmless; decides its retries after a connection error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    /// Reads and status checks: retried after any connection error.
+    Idempotent,
+    /// Starts (and may bill) work: retried only when the request certainly did not reach
+    /// the service; otherwise the call fails with [`HostedError::Lost`].
+    Submission,
+}
+
 /// A response that passed the status policy (2xx or 3xx).
 #[derive(Debug)]
 pub struct Reply {
@@ -71,6 +95,10 @@ pub enum HostedError {
     /// Connection errors after the retries ran out.
     #[error("{0}")]
     Network(String),
+    /// The connection failed after a submission may have reached the service; it was not
+    /// sent again.
+    #[error("{0}")]
+    Lost(String),
     /// A 2xx answer we cannot read.
     #[error("{0}")]
     Malformed(String),
@@ -166,7 +194,7 @@ impl Client {
     pub fn get_json(&self, path: &str) -> Result<serde_json::Value, HostedError> {
         let mut attempt = 0;
         loop {
-            let reply = self.send("GET", path, Body::Empty)?;
+            let reply = self.send("GET", path, Body::Empty, Repeat::Idempotent)?;
             match reply.json() {
                 Ok(v) => return Ok(v),
                 Err(e) if attempt < self.backoff.retries => {
@@ -179,17 +207,18 @@ impl Client {
         }
     }
 
-    /// `POST path` with a JSON body → JSON. Never retried once the service answered 2xx:
-    /// an unreadable answer to a submission is an error, not a reason to submit twice.
+    /// `POST path` submitting work, with a JSON body → JSON. Never sent again once it may
+    /// have reached the service ([`Repeat::Submission`]), and an unreadable 2xx answer is an
+    /// error, not a reason to submit twice.
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, HostedError> {
-        let reply = self.send("POST", path, Body::Json(body))?;
+        let reply = self.send("POST", path, Body::Json(body), Repeat::Submission)?;
         reply.json().map_err(|e| self.malformed(e))
     }
 
     /// `GET` of raw bytes (an image). `url` is a path under the base URL or an absolute
     /// URL; the key is sent only to the base URL's own origin, never to other hosts.
     pub fn get_bytes(&self, url: &str) -> Result<Reply, HostedError> {
-        self.send("GET", url, Body::Empty)
+        self.send("GET", url, Body::Empty, Repeat::Idempotent)
     }
 
     fn malformed(&self, e: HostedError) -> HostedError {
@@ -197,7 +226,7 @@ impl Client {
     }
 
     /// One logical request with the whole retry policy (see the module docs).
-    pub fn send(&self, method: &str, url: &str, body: Body<'_>) -> Result<Reply, HostedError> {
+    pub fn send(&self, method: &str, url: &str, body: Body<'_>, repeat: Repeat) -> Result<Reply, HostedError> {
         let (full, authed) = self.url(url);
         let mut retries_5xx = 0u32;
         let mut retries_429 = 0u32;
@@ -231,12 +260,20 @@ impl Client {
                     }
                     return Err(err);
                 }
+                Err(net) if repeat == Repeat::Submission && net.may_have_arrived => {
+                    return Err(HostedError::Lost(format!(
+                        "{}: the connection failed after the submission was sent ({}); the service may have \
+                         accepted it, so it was not sent again to avoid paying twice",
+                        self.name, net.text
+                    )));
+                }
                 Err(net) => {
                     if retries_5xx >= self.backoff.retries {
                         return Err(HostedError::Network(format!(
-                            "{}: cannot reach the service after {} attempts: {net}",
+                            "{}: cannot reach the service after {} attempts: {}",
                             self.name,
-                            retries_5xx + 1
+                            retries_5xx + 1,
+                            net.text
                         )));
                     }
                     retries_5xx += 1;
@@ -262,8 +299,8 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange. The error string never contains the URL (it may carry the key).
-    fn once(&self, method: &str, url: &str, authed: bool, body: &Body<'_>) -> Result<Reply, String> {
+    /// One HTTP exchange. The error text never contains the URL (it may carry the key).
+    fn once(&self, method: &str, url: &str, authed: bool, body: &Body<'_>) -> Result<Reply, NetError> {
         let mut url = url.to_string();
         if let (true, Auth::Query(param)) = (authed, self.auth) {
             url.push(if url.contains('?') { '&' } else { '?' });
@@ -295,11 +332,18 @@ impl Client {
                 r.call()
             }
         };
-        let mut resp = result.map_err(|e| describe_net(&e))?;
+        let mut resp =
+            result.map_err(|e| NetError { text: describe_net(&e), may_have_arrived: may_have_arrived(&e) })?;
         let status = resp.status().as_u16();
         let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| describe_net(&e))?;
+        // The answer's head arrived, so the service has the request whatever failed next.
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .map_err(|e| NetError { text: describe_net(&e), may_have_arrived: true })?;
         Ok(Reply { status, content_type, retry_after, body })
     }
 
@@ -368,6 +412,37 @@ fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
     Some(std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
+/// A failed exchange: in words (without the URL), and whether the service may have the request.
+struct NetError {
+    text: String,
+    may_have_arrived: bool,
+}
+
+/// Whether the request may have reached the service before `e`. Only failures to open the
+/// connection are certain not to: the connect step alone refuses, resolves names, or fails
+/// to find a route (ureq reports those as `ConnectionFailed`, `HostNotFound`, connect or
+/// resolve timeouts, and these I/O kinds). Everything else (a reset or dropped connection,
+/// a timeout while sending or waiting, TLS and protocol errors, which can happen mid-answer)
+/// may come after the service read the request.
+fn may_have_arrived(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind;
+    use ureq::Timeout;
+    match e {
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => false,
+        ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => false,
+        ureq::Error::Io(io) => !matches!(
+            io.kind(),
+            ErrorKind::ConnectionRefused
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::AddrNotAvailable
+        ),
+        // Nothing is sent when the request cannot even be built.
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::InvalidProxyUrl => false,
+        _ => true,
+    }
+}
+
 /// A connection-level failure in words, without the URL.
 fn describe_net(e: &ureq::Error) -> String {
     match e {
@@ -397,21 +472,5 @@ fn encode_query(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = std::time::UNIX_EPOCH + Duration::from_secs(784_111_770); // Sun, 06 Nov 1994 08:49:30 GMT
-        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-3", now), None);
-    }
-
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(encode_query("a b&c=d"), "a%20b%26c%3Dd");
-    }
-}
+#[path = "http_tests.rs"]
+mod tests;

@@ -33,9 +33,9 @@
 //!    [`Poll::Running`] (with the remote stage, shown in progress lines), [`Poll::Done`]
 //!    with PNG bytes, or [`Poll::Failed`]. [`Service::cost`] estimates one figure;
 //!    [`Service::preflight`] may check an account balance before a batch.
-//! 4. All requests go through the [`http::Client`] passed in (`get_json`, `post_json`,
-//!    `get_bytes`, `send`): it already applies auth, the rate limit, retries and the
-//!    402/403 stop; a service only maps answers to [`Poll`]/[`Submitted`] and turns
+//! 4. All requests go through the [`http::Client`] passed in (`get_json`, `post_json` for
+//!    submissions, `get_bytes`, `send` with a [`Repeat`]): it already applies auth, the rate
+//!    limit, retries (never resending a submission that may have arrived) and the 402/403 stop; a service only maps answers to [`Poll`]/[`Submitted`] and turns
 //!    wrong answers into [`HostedError`]s.
 //!
 //! # Keys
@@ -68,7 +68,7 @@ use super::{Artifact, Kind, PrepareContext, Provider, ProviderError, Request};
 use crate::config::providers::ProviderConfig;
 use crate::digest::Digest;
 pub use cost::Cost;
-pub use http::{Auth, Body, Client, ErrorDoc, HostedError, Reply};
+pub use http::{Auth, Body, Client, ErrorDoc, HostedError, Repeat, Reply};
 use journal::{Entry, Journal};
 use limits::{Backoff, RateLimiter, Semaphore};
 
@@ -400,6 +400,10 @@ impl HostedProvider {
                 "the service kept failing after retries; run gen again later".to_string()
             }
             HostedError::Network(_) => format!("check the network and base_url = \"{}\"", self.config.base_url),
+            HostedError::Lost(_) => format!(
+                "check {}'s dashboard for the task before running gen again: a new build submits it again",
+                self.name
+            ),
             HostedError::Malformed(_) => "the service answered something paperfig cannot read; try again later".into(),
             HostedError::Task(_) => "the service could not draw this figure; rephrase the request or try again".into(),
             HostedError::Status { .. } => "fix the directive's attributes or body".into(),

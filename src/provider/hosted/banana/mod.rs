@@ -22,7 +22,8 @@ mod wire;
 use std::sync::Arc;
 
 use super::{
-    Body, Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Service, ServiceSpec, Submitted,
+    Body, Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Repeat, Service, ServiceSpec,
+    Submitted,
 };
 use crate::config::providers::ProviderConfig;
 use crate::provider::{Kind, ProviderError, Request};
@@ -163,7 +164,7 @@ impl Service for Banana {
         // /v1/check is idempotent: an unreadable answer is asked again.
         let mut attempt = 0;
         let run = loop {
-            let reply = client.send("POST", "v1/check", Body::Json(&body))?;
+            let reply = client.send("POST", "v1/check", Body::Json(&body), Repeat::Idempotent)?;
             let parsed = reply.json().and_then(|v| wire::run_state(&v).map_err(HostedError::Malformed));
             match parsed {
                 Ok(run) => break run,

@@ -9,6 +9,13 @@
 //! figure added later, or a build killed between upload and journal, does not upload again.
 //! Within one build, figures of one PDF wait for one upload.
 //!
+//! An upload whose answer is lost (the connection failed after the PDF may have reached
+//! Papermill) is not sent again: the client lists the tasks once more and takes the task of
+//! that name. The name is the PDF's digest and the listing just before the upload had no
+//! usable task of that name, so a task of that name listed now is this upload (or another
+//! build's upload of the same bytes, which serves equally well); no clock comparison with
+//! `created_at` is needed. If none is listed, the figure fails and nothing is re-uploaded.
+//!
 //! Documented facts used here: Bearer `pmk_…` API keys (guest sessions are not used: their
 //! tasks could not be resumed by a later build); FastAPI error bodies `{"detail": …}`; 409
 //! "Task result not ready" means "poll again"; pagination by `limit`/`offset`/`has_more`. The
@@ -23,7 +30,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    Body, Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Service, ServiceSpec, Submitted,
+    Body, Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Repeat, Service, ServiceSpec,
+    Submitted,
 };
 use crate::config::providers::ProviderConfig;
 use crate::digest::Digest;
@@ -91,7 +99,10 @@ impl Papermill {
         let name = upload_name(&pdf.digest);
         let id = match find_task(client, &name)? {
             Some(id) => id,
-            None => upload(client, &name, &pdf.bytes)?,
+            None => match upload(client, &name, &pdf.bytes) {
+                Err(HostedError::Lost(why)) => recover(client, &name, &why)?,
+                other => other?,
+            },
         };
         *slot = Some(id.clone());
         Ok(id)
@@ -140,9 +151,21 @@ fn find_task(client: &Client, name: &str) -> Result<Option<String>, HostedError>
 /// `POST /tasks` with the PDF as the multipart `file` field; the new task's id.
 fn upload(client: &Client, name: &str, bytes: &[u8]) -> Result<String, HostedError> {
     let (content_type, body) = wire::multipart_file(name, bytes);
-    let reply = client.send("POST", "tasks", Body::Bytes { content_type: &content_type, bytes: &body })?;
+    let body = Body::Bytes { content_type: &content_type, bytes: &body };
+    let reply = client.send("POST", "tasks", body, Repeat::Submission)?;
     let task: Task = serde_json::from_slice(&reply.body).map_err(|e| malformed(client, "upload answer", e))?;
     Ok(task.id)
+}
+
+/// The task of an upload whose answer was lost (`why`), found by its name in the task list.
+fn recover(client: &Client, name: &str, why: &str) -> Result<String, HostedError> {
+    match find_task(client, name) {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(HostedError::Lost(format!(
+            "{why}; no task named `{name}` is listed yet (the next build looks for it again before uploading)"
+        ))),
+        Err(e) => Err(HostedError::Lost(format!("{why}; listing the tasks to find it failed too: {e}"))),
+    }
 }
 
 /// 409 "Task result not ready" means: poll again.

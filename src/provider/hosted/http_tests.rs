@@ -1,0 +1,122 @@
+//! Tests of `http`: Retry-After, query encoding, and which failed requests are sent again.
+
+use super::*;
+
+#[test]
+fn retry_after_seconds_and_dates() {
+    let now = std::time::UNIX_EPOCH + Duration::from_secs(784_111_770); // Sun, 06 Nov 1994 08:49:30 GMT
+    assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+    assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(Duration::from_secs(7)));
+    assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
+    assert_eq!(parse_retry_after("soon", now), None);
+    assert_eq!(parse_retry_after("-3", now), None);
+}
+
+#[test]
+fn only_failures_to_connect_are_certainly_unsent() {
+    use std::io::{Error as Io, ErrorKind};
+    use ureq::{Error, Timeout};
+    let unsent = [
+        Error::ConnectionFailed,
+        Error::HostNotFound,
+        Error::Timeout(Timeout::Connect),
+        Error::Timeout(Timeout::Resolve),
+        Error::Io(Io::from(ErrorKind::ConnectionRefused)),
+        Error::Io(Io::from(ErrorKind::NetworkUnreachable)),
+        Error::Io(Io::from(ErrorKind::HostUnreachable)),
+    ];
+    for e in &unsent {
+        assert!(!may_have_arrived(e), "{e} happens before anything is sent");
+    }
+    let maybe_sent = [
+        Error::Io(Io::from(ErrorKind::ConnectionReset)),
+        Error::Io(Io::from(ErrorKind::ConnectionAborted)),
+        Error::Io(Io::from(ErrorKind::BrokenPipe)),
+        Error::Io(Io::from(ErrorKind::UnexpectedEof)),
+        Error::Io(Io::from(ErrorKind::TimedOut)),
+        Error::Timeout(Timeout::Global),
+        Error::Timeout(Timeout::PerCall),
+        Error::Timeout(Timeout::SendRequest),
+        Error::Timeout(Timeout::SendBody),
+        Error::Timeout(Timeout::RecvResponse),
+        Error::Timeout(Timeout::RecvBody),
+        Error::TooManyRedirects,
+        Error::Tls("bad record"),
+    ];
+    for e in &maybe_sent {
+        assert!(may_have_arrived(e), "{e} may come after the service read the request");
+    }
+}
+
+/// A client of `base` with fast retries (2 after the first attempt) and no error doc.
+fn client(base: &str) -> Client {
+    let errors = ErrorDoc { message: |_| None, status: |_| None };
+    let backoff = Backoff { base: Duration::from_millis(1), cap: Duration::from_millis(2), retries: 2 };
+    let limiter = RateLimiter::per_minute(None);
+    Client::new("svc", base, "k3y-value".into(), Auth::Bearer, errors, limiter, backoff, Duration::from_secs(10))
+}
+
+/// A server that reads each whole request, then closes the connection without an answer;
+/// its base URL and the number of requests it read.
+fn server_that_hangs_up() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_ok() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn a_submission_that_reached_the_service_is_not_sent_again() {
+    let (base, seen) = server_that_hangs_up();
+    let c = client(&base);
+    let body = serde_json::json!({"prompt": "a cat"});
+    let err = c.send("POST", "start", Body::Json(&body), Repeat::Submission).unwrap_err();
+    assert!(matches!(err, HostedError::Lost(_)), "{err:?}");
+    assert!(err.to_string().contains("may have accepted it"), "{err}");
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // An idempotent request is retried after the same failure.
+    let err = c.send("POST", "check", Body::Json(&body), Repeat::Idempotent).unwrap_err();
+    assert!(matches!(err, HostedError::Network(_)), "{err:?}");
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1 + 3);
+    assert!(!format!("{err}").contains("k3y-value"));
+}
+
+#[test]
+fn a_submission_that_could_not_connect_is_retried() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let body = serde_json::json!({});
+    let err = client(&base).send("POST", "start", Body::Json(&body), Repeat::Submission).unwrap_err();
+    assert!(matches!(err, HostedError::Network(_)), "{err:?}");
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+}
+
+#[test]
+fn query_values_are_encoded() {
+    assert_eq!(encode_query("a b&c=d"), "a%20b%26c%3Dd");
+}
