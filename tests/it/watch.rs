@@ -384,3 +384,11 @@ fn mdbook_chapters_of_changed_figures_are_refreshed() {
     let (status, _) = w.interrupt();
     assert!(status.success());
 }
+
+#[test]
+fn locked_and_frozen_are_refused_before_watching() {
+    let t = PaperTest::new().file("paper.md", "# Paper\n");
+    for flag in ["--locked", "--frozen"] {
+        t.run(&["watch", flag]).code(2).stderr_has("--locked and --frozen are for one-shot builds");
+    }
+}
