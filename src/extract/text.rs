@@ -224,6 +224,26 @@ mod tests {
     }
 
     #[test]
+    fn columns_one_em_apart_written_at_different_places_stay_two_lines() {
+        // LaTeX writes the left column, then the right one; \columnsep is one em.
+        let mut g = word("left column", 72.0, 100.0, 10.0);
+        let left_end = 72.0 + 11.0 * 5.0;
+        g.extend(word("elsewhere", 72.0, 300.0, 10.0));
+        g.extend(word("right column", left_end + 9.9, 100.0, 10.0));
+        let l = lines(&g);
+        assert_eq!(l.len(), 3, "{l:?}");
+        assert_eq!(l[0].text, "left column");
+        assert_eq!(l[1].text, "right column");
+        // A word written out of order a word space away still joins its line.
+        let mut g = word("first", 72.0, 100.0, 10.0);
+        g.extend(word("later", 72.0, 300.0, 10.0));
+        g.extend(word("second", 72.0 + 25.0 + 3.0, 100.0, 10.0));
+        let l = lines(&g);
+        assert_eq!(l.len(), 2, "{l:?}");
+        assert_eq!(l[0].text, "first second");
+    }
+
+    #[test]
     fn a_superscript_joins_its_line() {
         let mut g = word("x", 72.0, 100.0, 10.0);
         g.extend(word("2", 77.0, 96.5, 7.0));
