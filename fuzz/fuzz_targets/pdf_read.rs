@@ -4,8 +4,13 @@
 
 #![no_main]
 
+// paperfig's extract stage, compiled here on its own (see Cargo.toml).
+#[path = "../../src/extract/mod.rs"]
+#[allow(dead_code)]
+mod extract;
+
+use extract::{Document, crop};
 use libfuzzer_sys::fuzz_target;
-use paperfig::extract::{Document, crop};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(doc) = Document::open(data) else { return };

@@ -136,14 +136,18 @@ impl Document {
     /// Reads one page (1-based) into glyphs and graphics. A page the PDF library cannot
     /// interpret comes back as far as it got, or empty.
     pub fn content(&self, page: usize) -> Result<pdf::PageContent, ExtractError> {
+        self.content_with(page, &InterpreterCache::new())
+    }
+
+    /// [`Document::content`] with a cache shared between pages (fonts are parsed once).
+    fn content_with<'a>(&'a self, page: usize, cache: &InterpreterCache<'a>) -> Result<pdf::PageContent, ExtractError> {
         let count = self.page_count();
         if page == 0 || page > count {
             return Err(ExtractError::NoSuchPage { page, count });
         }
-        let cache = InterpreterCache::new();
         let settings = InterpreterSettings::default();
         let pages = self.pdf.pages();
-        let result = catch_unwind(AssertUnwindSafe(|| pdf::read_page(&pages[page - 1], &cache, &settings)));
+        let result = catch_unwind(AssertUnwindSafe(|| pdf::read_page(&pages[page - 1], cache, &settings)));
         Ok(result.unwrap_or_default())
     }
 
@@ -160,8 +164,9 @@ impl Document {
     /// Locates every captioned figure and table, in page order.
     pub fn locate(&self) -> Result<Vec<Located>, ExtractError> {
         let mut pages = Vec::with_capacity(self.page_count());
+        let cache = InterpreterCache::new();
         for n in 1..=self.page_count() {
-            pages.push(layout::PageText::new(n, self.content(n)?));
+            pages.push(layout::PageText::new(n, self.content_with(n, &cache)?));
         }
         let stats = layout::Stats::of(&pages);
         Ok(layout::locate_pages(&pages, &stats))

@@ -4,7 +4,10 @@
 //! Lines are built in content-stream order (how TeX and most producers write text), then
 //! fragments on the same baseline band are merged (sub- and superscripts, text written out
 //! of order). A horizontal gap wider than [`COLUMN_GAP`] em always ends a line, so the two
-//! columns of a page and the cells of a table stay apart. Blocks stack lines of similar
+//! columns of a page and the cells of a table stay apart; fragments written apart in the
+//! content stream join only across a gap narrower than [`MERGE_GAP`] em, because LaTeX's
+//! default column separation is a single em (10pt at 10pt type) and the two columns' lines
+//! on one baseline are written at different places in the stream. Blocks stack lines of similar
 //! size that overlap horizontally and follow each other at line spacing.
 
 use super::geom::Rect;
@@ -12,6 +15,9 @@ use super::pdf::Glyph;
 
 /// A gap wider than this many em separates two lines on the same baseline.
 pub const COLUMN_GAP: f64 = 1.0;
+/// Fragments written apart in the content stream join across a gap narrower than this
+/// many em (a word space, even a stretched one), never across a column gutter.
+pub const MERGE_GAP: f64 = 0.6;
 /// A gap wider than this many em between glyphs is a space between words.
 const WORD_GAP: f64 = 0.15;
 
@@ -82,7 +88,7 @@ pub fn lines(glyphs: &[Glyph]) -> Vec<Line> {
             let band = (f.base - m.base).abs() < 0.4 * s
                 && m.rect.y_overlap(&f.rect) > 0.3 * f.rect.height().min(m.rect.height());
             let gap = f.rect.x0 - m.rect.x1;
-            if band && gap < COLUMN_GAP * s && gap > -(m.rect.width()) {
+            if band && gap < MERGE_GAP * s && gap > -(m.rect.width()) {
                 for g in f.glyphs {
                     m.push(g);
                 }
@@ -215,6 +221,26 @@ mod tests {
         assert_eq!(l.len(), 2, "{l:?}");
         assert_eq!(l[0].text, "left");
         assert_eq!(l[1].text, "right");
+    }
+
+    #[test]
+    fn columns_one_em_apart_written_at_different_places_stay_two_lines() {
+        // LaTeX writes the left column, then the right one; \columnsep is one em.
+        let mut g = word("left column", 72.0, 100.0, 10.0);
+        let left_end = 72.0 + 11.0 * 5.0;
+        g.extend(word("elsewhere", 72.0, 300.0, 10.0));
+        g.extend(word("right column", left_end + 9.9, 100.0, 10.0));
+        let l = lines(&g);
+        assert_eq!(l.len(), 3, "{l:?}");
+        assert_eq!(l[0].text, "left column");
+        assert_eq!(l[1].text, "right column");
+        // A word written out of order a word space away still joins its line.
+        let mut g = word("first", 72.0, 100.0, 10.0);
+        g.extend(word("later", 72.0, 300.0, 10.0));
+        g.extend(word("second", 72.0 + 25.0 + 3.0, 100.0, 10.0));
+        let l = lines(&g);
+        assert_eq!(l.len(), 2, "{l:?}");
+        assert_eq!(l[0].text, "first second");
     }
 
     #[test]

@@ -214,8 +214,10 @@ impl Built<'_> {
                 continue;
             };
             let number = numbers.number.get(&d.name).copied().unwrap_or(0);
+            // Figures from cited PDFs carry their provenance line, as in the paper.
+            let caption = crate::plan::extract::book_caption(d);
             let figure =
-                html::Figure { id: d.label.as_deref(), number, caption: d.caption.as_deref(), format, bytes: &bytes };
+                html::Figure { id: d.label.as_deref(), number, caption: caption.as_deref(), format, bytes: &bytes };
             edits.push((d.loc.span.clone(), block_text(text, &d.loc.span, &html::figure(&figure))));
         }
         errors.append(&mut missing);

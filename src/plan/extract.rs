@@ -176,14 +176,24 @@ pub fn front_matter_bibliography(text: &str) -> Vec<String> {
 /// provenance line ("Reproduced from [@KEY], Fig. N.", `\cite{KEY}` in LaTeX sources)
 /// unless `provenance=false`. The line is presentation only: it is never part of a request.
 pub fn manifest_caption(d: &Directive) -> Option<String> {
+    let latex = d.loc.file.path.extension().is_some_and(|e| e == "tex" || e == "ltx");
+    provenance_caption(d, &|key| if latex { format!("\\cite{{{key}}}") } else { format!("[@{key}]") })
+}
+
+/// The caption an mdBook page shows: as [`manifest_caption`], but mdBook has no citation
+/// processor, so the cited paper is named by its key in brackets ("[chen2024]").
+pub fn book_caption(d: &Directive) -> Option<String> {
+    provenance_caption(d, &|key| format!("[{key}]"))
+}
+
+fn provenance_caption(d: &Directive, cite: &dyn Fn(&str) -> String) -> Option<String> {
     let caption = d.caption.clone();
     if d.kind != crate::provider::Kind::Extract || d.attr("provenance").is_some_and(|a| a.value == "false") {
         return caption;
     }
     let latex = d.loc.file.path.extension().is_some_and(|e| e == "tex" || e == "ltx");
     let source = match (d.attr("cite"), d.attr("pdf")) {
-        (Some(c), _) if latex => format!("\\cite{{{}}}", c.value.trim()),
-        (Some(c), _) => format!("[@{}]", c.value.trim()),
+        (Some(c), _) => cite(c.value.trim()),
         (None, Some(p)) => {
             let name = Path::new(&p.value).file_name().map_or(p.value.clone(), |n| n.to_string_lossy().into_owned());
             if latex { format!("\\texttt{{{}}}", name.replace('_', "\\_")) } else { format!("`{name}`") }
@@ -214,6 +224,17 @@ mod tests {
         let scan = scan_text(name, text);
         assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
         manifest_caption(&scan.directives[0])
+    }
+
+    #[test]
+    fn books_name_the_cited_key_in_brackets() {
+        let scan = scan_text("ch.md", "![Attention maps](cite:vaswani2017#figure=3)\n");
+        assert_eq!(
+            book_caption(&scan.directives[0]).unwrap(),
+            "Attention maps. Reproduced from [vaswani2017], Fig. 3."
+        );
+        let scan = scan_text("ch.md", "![](papers/rel.pdf#figure=1)\n");
+        assert_eq!(book_caption(&scan.directives[0]).unwrap(), "Reproduced from `rel.pdf`, Fig. 1.");
     }
 
     #[test]

@@ -274,7 +274,6 @@ fn related_pdf() -> std::path::PathBuf {
 }
 
 #[test]
-#[ignore = "known locator miss: Figure 1 of the example's cited PDF (a box diagram under the title block) is not found"]
 fn cli_lists_figures_as_json() {
     let t = PaperTest::new();
     let pdf = related_pdf();
@@ -291,10 +290,27 @@ fn cli_lists_figures_as_json() {
         let caption = item["caption"].as_str().unwrap();
         assert!(caption.starts_with(&format!("Figure {}", item["figure"].as_str().unwrap())), "{caption}");
     }
+    // What poppler reads inside each box: Figure 1 is the box diagram under the title
+    // block, Figure 2 the plot; neither takes in the other column, a heading or its caption.
+    let inside = |i: usize| {
+        let b: Vec<f64> = items[i]["bbox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let r = [b[0].floor(), b[1].floor(), (b[2] - b[0]).ceil(), (b[3] - b[1]).ceil()].map(|v| v as u32);
+        text_in(&pdf, r)
+    };
+    let (one, two) = (inside(0), inside(1));
+    for word in ["Stem", "Conv", "Attn"] {
+        assert!(one.contains(word), "Figure 1 holds the diagram: {one}");
+    }
+    for word in ["Token Mixing", "Conclusion", "Figure 1", "Place attention"] {
+        assert!(!one.contains(word), "Figure 1 holds no {word}: {one}");
+    }
+    assert!(two.contains("First attention stage") && two.contains("82"), "Figure 2 holds the plot: {two}");
+    for word in ["Figure 2", "Introduction", "Stem"] {
+        assert!(!two.contains(word), "Figure 2 holds no {word}: {two}");
+    }
 }
 
 #[test]
-#[ignore = "the locator assigns the plot of chen2024.pdf to Figure 1 and a heading to Figure 2"]
 fn cli_extracts_a_located_figure_and_names_the_others_when_missing() {
     let t = PaperTest::new();
     let pdf = related_pdf();
@@ -302,10 +318,21 @@ fn cli_extracts_a_located_figure_and_names_the_others_when_missing() {
     t.run(&["extract", pdf, "--figure", "2", "-o", "fig2.pdf"]).ok();
     let text = pdf_text(&t.path("fig2.pdf"));
     assert!(text.contains("First attention stage"), "the plot's axis label is in the crop: {text}");
-    let visible = text_in(&t.path("fig2.pdf"), [0, 0, 612, 792]);
+    // The crop holds the whole page as a clipped form, so poppler reads text beyond the
+    // crop's page too: only what lies on the page is visible.
+    let info = poppler("pdfinfo", &[], &t.path("fig2.pdf"));
+    let size: Vec<f64> = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Page size:"))
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(size[0] < 300.0 && size[1] < 200.0, "a plot of one column, not the page: {info}");
+    let visible = text_in(&t.path("fig2.pdf"), [0, 0, size[0].ceil() as u32, size[1].ceil() as u32]);
     assert!(visible.contains("First attention stage"), "{visible}");
     assert!(
-        !visible.contains("Crossover") && !visible.contains("Introduction"),
+        !visible.contains("Crossover") && !visible.contains("Introduction") && !visible.contains("Figure 2:"),
         "body text is clipped away: {visible}"
     );
     t.run(&["extract", pdf, "--figure", "7", "-o", "fig7.pdf"])

@@ -9,6 +9,7 @@ mod compile;
 mod errors;
 mod example;
 mod extract;
+mod extract_book;
 mod extract_use;
 mod formats;
 mod hosted;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::util::{BIN, PaperTest, Run, copy_dir, repo};
 
 /// The real mdbook: on PATH, or where `cargo install` puts it.
-fn mdbook() -> Option<PathBuf> {
+pub(crate) fn mdbook() -> Option<PathBuf> {
     let candidates = [PathBuf::from("mdbook"), home::cargo_bin("mdbook")];
     let found = candidates.into_iter().find(|p| {
         Command::new(p).arg("--version").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("0.5."))
@@ -45,23 +45,23 @@ fn fixture_book(extra: &str) -> PaperTest {
     t
 }
 
-fn build(mdbook: &Path, book: &Path) -> Run {
+pub(crate) fn build(mdbook: &Path, book: &Path) -> Run {
     Run::from(Command::new(mdbook).arg("build").current_dir(book).env_remove("RUST_LOG").output().unwrap())
 }
 
-fn read(path: &Path) -> String {
+pub(crate) fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The `<figure id="ID" …>…</figure>` element of a page.
-fn figure<'a>(html: &'a str, id: &str) -> &'a str {
+pub(crate) fn figure<'a>(html: &'a str, id: &str) -> &'a str {
     let start = html.find(&format!("<figure id=\"{id}\"")).unwrap_or_else(|| panic!("no figure {id} in the page"));
     let end = html[start..].find("</figure>").unwrap() + start + "</figure>".len();
     &html[start..end]
 }
 
 /// The image bytes of a figure element's data URI, with its MIME type.
-fn image(figure: &str) -> (String, Vec<u8>) {
+pub(crate) fn image(figure: &str) -> (String, Vec<u8>) {
     let start = figure.find("src=\"data:").unwrap() + "src=\"data:".len();
     let (mime, rest) = figure[start..].split_once(";base64,").unwrap();
     let data = &rest[..rest.find('"').unwrap()];
