@@ -128,9 +128,10 @@ pub fn open_layered_store(project: &Project, offline: bool) -> Result<LayeredSto
 /// make anything instead.
 pub fn store_warnings(store: &LayeredStore, locked: bool) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = match (store.failure(), locked) {
-        (Some(e), true) => vec![Diagnostic::error(e).hint(
-            "--locked takes what the local cache lacks from the remote cache: check that it is reachable",
-        )],
+        (Some(e), true) => vec![
+            Diagnostic::error(e)
+                .hint("--locked takes what the local cache lacks from the remote cache: check that it is reachable"),
+        ],
         _ => store.warning().into_iter().map(Diagnostic::warning).collect(),
     };
     out.extend(store.damage_notes().into_iter().map(Diagnostic::warning));

@@ -110,7 +110,10 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         let with_cost = !pending.is_empty();
         let cost_head = if with_cost { "  COST" } else { "" };
         let p = rows.iter().map(|r| r.2.len()).max().unwrap_or(10).max(10);
-        println!("{:w$}  {:8}  {:p$}  {:s$}  {:7}  {:11}{cost_head}", "ID", "KIND", "PROVIDER", "SOURCE", "STATE", "LOCK");
+        println!(
+            "{:w$}  {:8}  {:p$}  {:s$}  {:7}  {:11}{cost_head}",
+            "ID", "KIND", "PROVIDER", "SOURCE", "STATE", "LOCK"
+        );
         for (id, kind, provider, source, state, _, lock, cost) in &rows {
             let line = format!("{id:w$}  {kind:8}  {provider:p$}  {source:s$}  {state:7}  {lock:11}  {cost}");
             println!("{}", line.trim_end());

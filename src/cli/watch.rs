@@ -28,8 +28,10 @@ pub struct Args {
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     if args.flags.locked() {
-        return Err(Diagnostic::error("`watch` rebuilds figures as they change; --locked and --frozen are for one-shot builds")
-            .hint("use `paperfig build --locked` (or --frozen) in CI; `watch --offline` keeps hosted providers off"));
+        return Err(Diagnostic::error(
+            "`watch` rebuilds figures as they change; --locked and --frozen are for one-shot builds",
+        )
+        .hint("use `paperfig build --locked` (or --frozen) in CI; `watch --offline` keeps hosted providers off"));
     }
     let dir =
         if args.path.is_file() { args.path.parent().map(PathBuf::from).unwrap_or_default() } else { args.path.clone() };

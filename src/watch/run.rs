@@ -243,7 +243,13 @@ impl Watch {
     /// asked for `--offline`).
     fn generate(&self, scan: &crate::scan::Scan) -> Result<crate::GenReport, Diagnostic> {
         let g = &self.opts.figures;
-        let opts = GenOptions { threads: g.threads, verbosity: Verbosity::Quiet, offline: true, locked: false, max_cost: g.max_cost };
+        let opts = GenOptions {
+            threads: g.threads,
+            verbosity: Verbosity::Quiet,
+            offline: true,
+            locked: false,
+            max_cost: g.max_cost,
+        };
         crate::generate_scanned(&self.state.project, &self.state.registry, scan, &opts)
     }
 

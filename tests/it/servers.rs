@@ -149,7 +149,9 @@ pub fn garage_or_skip(test: &str) -> Option<Garage> {
     match garage_bin() {
         Some(bin) => Some(Garage::start(&bin)),
         None if std::env::var("PAPERFIG_SKIP_GARAGE").is_ok_and(|v| v == "1") => {
-            eprintln!("\n*** SKIPPED {test}: no garage binary and PAPERFIG_SKIP_GARAGE=1 (run scripts/setup-garage) ***\n");
+            eprintln!(
+                "\n*** SKIPPED {test}: no garage binary and PAPERFIG_SKIP_GARAGE=1 (run scripts/setup-garage) ***\n"
+            );
             None
         }
         None => panic!(
