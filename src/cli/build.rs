@@ -38,12 +38,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     let project = Project::open(dir)?;
     let main = compile::find_main(&project, &args.path)?;
     let kind = compile::doc_kind(&main).unwrap_or(DocKind::Latex);
-    let (epoch, _) = epoch::source_date_epoch(
-        &project.root,
-        args.source_date_epoch,
-        std::env::var("SOURCE_DATE_EPOCH").ok(),
-        project.config.source_date_epoch,
-    )?;
+    let epoch = epoch::for_project(&project, args.source_date_epoch)?;
 
     // Figures first, exactly as `paperfig gen`.
     let registry = Registry::for_config(&project.config);

@@ -37,12 +37,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         if args.path.is_file() { args.path.parent().map(PathBuf::from).unwrap_or_default() } else { args.path.clone() };
     let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
     let project = Project::open(&dir)?;
-    let (epoch, _) = epoch::source_date_epoch(
-        &project.root,
-        args.source_date_epoch,
-        std::env::var("SOURCE_DATE_EPOCH").ok(),
-        project.config.source_date_epoch,
-    )?;
+    let epoch = epoch::for_project(&project, args.source_date_epoch)?;
     crate::watch::watch(crate::watch::Options {
         path: args.path,
         mdbook: args.mdbook,

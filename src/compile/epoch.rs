@@ -44,6 +44,13 @@ pub fn source_date_epoch(
     Ok((None, EpochSource::Now))
 }
 
+/// The build date for a project as `build` and `watch` decide it: the flag, then
+/// `SOURCE_DATE_EPOCH`, then the last commit, then `[build] source_date_epoch`.
+pub fn for_project(project: &crate::project::Project, option: Option<u64>) -> Result<Option<u64>, Diagnostic> {
+    let env = std::env::var("SOURCE_DATE_EPOCH").ok();
+    source_date_epoch(&project.root, option, env, project.config.source_date_epoch).map(|(e, _)| e)
+}
+
 /// The committer time of `HEAD` when `root` is inside a git work tree (and git is installed).
 pub fn last_commit_time(root: &Path) -> Option<u64> {
     let out = Command::new("git")

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{ActionEntry, LayeredStore, Lookup, OutputRef, Store, StoreError};
-use crate::lock::Lockfile;
+use crate::lock::{LockEntry, Lockfile};
 
 /// What a push, pull or remote verify did; `problems` name figure ids.
 #[derive(Debug, Default)]
@@ -17,20 +17,26 @@ pub struct SyncReport {
     pub problems: Vec<String>,
 }
 
-/// The entry a lock entry implies, with sizes from the objects themselves.
-fn entry_from_lock(id: &str, lock: &Lockfile, sizes: &BTreeMap<crate::digest::Digest, u64>) -> Option<ActionEntry> {
-    let e = lock.figures.get(id)?;
-    let outputs = e
-        .outputs
-        .iter()
-        .map(|(f, d)| (*f, OutputRef { digest: *d, size: sizes.get(d).copied().unwrap_or(0) }))
-        .collect();
-    Some(ActionEntry {
-        key: e.key,
-        provider: e.provider.clone(),
-        provider_version: e.provider_version.clone(),
-        outputs,
-    })
+/// The action entry for a lock entry: the one a store already holds when its outputs are
+/// the locked ones, else the one the lock implies, with sizes from the objects themselves.
+fn locked_entry(
+    found: Lookup<ActionEntry>,
+    e: &LockEntry,
+    sizes: &BTreeMap<crate::digest::Digest, u64>,
+) -> ActionEntry {
+    match found {
+        Lookup::Hit(entry) if entry.outputs.values().map(|o| o.digest).eq(e.outputs.values().copied()) => entry,
+        _ => ActionEntry {
+            key: e.key,
+            provider: e.provider.clone(),
+            provider_version: e.provider_version.clone(),
+            outputs: e
+                .outputs
+                .iter()
+                .map(|(f, d)| (*f, OutputRef { digest: *d, size: sizes.get(d).copied().unwrap_or(0) }))
+                .collect(),
+        },
+    }
 }
 
 fn remote_of(store: &LayeredStore) -> Result<&super::RemoteStore, StoreError> {
@@ -66,10 +72,7 @@ pub fn push(store: &LayeredStore, lock: &Lockfile) -> Result<SyncReport, StoreEr
         if !complete {
             continue;
         }
-        let entry = match store.local().get_action(&e.key)? {
-            Lookup::Hit(entry) if entry.outputs.values().map(|o| o.digest).eq(e.outputs.values().copied()) => entry,
-            _ => entry_from_lock(id, lock, &sizes).expect("id is in the lock"),
-        };
+        let entry = locked_entry(store.local().get_action(&e.key)?, e, &sizes);
         if !matches!(remote.get_action(&e.key)?, Lookup::Hit(ref r) if *r == entry) {
             remote.put_action(&entry)?;
             report.entries_moved += 1;
@@ -108,10 +111,7 @@ pub fn pull(store: &LayeredStore, lock: &Lockfile) -> Result<SyncReport, StoreEr
             }
         }
         if complete && !matches!(store.local().get_action(&e.key)?, Lookup::Hit(_)) {
-            let entry = match remote.get_action(&e.key)? {
-                Lookup::Hit(entry) if entry.outputs.values().map(|o| o.digest).eq(e.outputs.values().copied()) => entry,
-                _ => entry_from_lock(id, lock, &sizes).expect("id is in the lock"),
-            };
+            let entry = locked_entry(remote.get_action(&e.key)?, e, &sizes);
             store.local().put_action(&entry)?;
             report.entries_moved += 1;
         }
