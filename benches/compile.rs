@@ -13,6 +13,8 @@
 //! table, math). Prints medians and ratios. Run with `scripts/bench` (release build);
 //! `PAPERFIG_TIMINGS=1 paperfig build` shows where one build's time goes.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -23,21 +25,6 @@ const RUNS: usize = 7;
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
     v[v.len() / 2].as_secs_f64() * 1000.0
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
-        let rel = entry.path().strip_prefix(from).unwrap();
-        if rel.components().any(|c| matches!(c.as_os_str().to_str(), Some("build" | ".paperfig"))) {
-            continue;
-        }
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }
 
 fn timed(cmd: &mut Command) -> Duration {
@@ -116,26 +103,14 @@ fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let latex = dir.path().join("latex");
-    copy_dir(&repo.join("fixtures/latex"), &latex);
+    support::copy_tree(&repo.join("fixtures/latex"), &latex, &["build", ".paperfig"]);
     // The example Markdown paper: latexmk compiles the .tex that paperfig wrote (its PDF
     // replaces paperfig's build/paper.pdf, which is no longer needed by then).
     // The example's hosted figures come from the fakes, on the ports its paperfig.toml names
     // (generated once in the warm-up build, cached after).
-    let pb = paperfig_fakes::paperbanana::Config {
-        keys: vec![("pb_example_key".into(), Some(1000))],
-        ..paperfig_fakes::paperbanana::Config::default()
-    };
-    let afe = paperfig_fakes::autofigureedit::Config {
-        keys: vec!["sk-team-example".into()],
-        credits: 12_000,
-        ..paperfig_fakes::autofigureedit::Config::default()
-    };
-    let _fakes = (
-        paperfig_fakes::paperbanana::Fake::start(pb, 47811).expect("port 47811 for the PaperBanana fake"),
-        paperfig_fakes::autofigureedit::Fake::start(afe, 47812).expect("port 47812 for the AutoFigureEdit fake"),
-    );
+    let _fakes = support::example_fakes();
     let example = dir.path().join("example");
-    copy_dir(&repo.join("examples/paper"), &example);
+    support::copy_tree(&repo.join("examples/paper"), &example, &["build", ".paperfig"]);
     compare("examples/paper/paper.md", &example, "paper.md", &example.join("build"), "paper.tex");
     compare("fixtures/latex/paper.tex", &latex, "paper.tex", &latex, "paper.tex");
 }

@@ -1,0 +1,38 @@
+//! Pieces the benchmarks share (benches cannot use the integration tests' helpers).
+
+use std::path::Path;
+
+/// Copies a folder tree, leaving out any path through a folder named in `skip`
+/// (e.g. `build` and `.paperfig`, for a bare checkout).
+pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
+    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+        let rel = entry.path().strip_prefix(from).unwrap();
+        if rel.components().any(|c| c.as_os_str().to_str().is_some_and(|c| skip.contains(&c))) {
+            continue;
+        }
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The fakes the example paper's hosted figures talk to, on the ports its paperfig.toml
+/// names, with the keys `scripts/example` uses.
+pub fn example_fakes() -> (paperfig_fakes::paperbanana::Fake, paperfig_fakes::autofigureedit::Fake) {
+    let pb = paperfig_fakes::paperbanana::Config {
+        keys: vec![("pb_example_key".into(), Some(1000))],
+        ..paperfig_fakes::paperbanana::Config::default()
+    };
+    let afe = paperfig_fakes::autofigureedit::Config {
+        keys: vec!["sk-team-example".into()],
+        credits: 12_000,
+        ..paperfig_fakes::autofigureedit::Config::default()
+    };
+    (
+        paperfig_fakes::paperbanana::Fake::start(pb, 47811).expect("port 47811 for the PaperBanana fake"),
+        paperfig_fakes::autofigureedit::Fake::start(afe, 47812).expect("port 47812 for the AutoFigureEdit fake"),
+    )
+}
