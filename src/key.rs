@@ -46,6 +46,24 @@ impl Encoder {
     fn tag(&mut self, t: &str) {
         self.str(t);
     }
+    /// A name → value map: its length, then each name and value.
+    fn pairs(&mut self, map: &std::collections::BTreeMap<String, String>) {
+        self.count(map.len());
+        for (name, value) in map {
+            self.str(name);
+            self.str(value);
+        }
+    }
+    /// The output formats as a set: count, then the extensions sorted.
+    fn formats(&mut self, output: &crate::provider::OutputSpec) {
+        let mut formats: Vec<&str> = output.formats.iter().map(|f| f.ext()).collect();
+        formats.sort_unstable();
+        formats.dedup();
+        self.count(formats.len());
+        for f in formats {
+            self.str(f);
+        }
+    }
 }
 
 /// Body text as it enters the key and the provider: CRLF and CR become LF, so a checkout
@@ -66,11 +84,7 @@ pub fn key_of(req: &Request) -> Digest {
     e.tag("provider_version");
     e.str(&req.provider_version);
     e.tag("attrs");
-    e.count(req.attrs.len());
-    for (name, value) in &req.attrs {
-        e.str(name);
-        e.str(value);
-    }
+    e.pairs(&req.attrs);
     e.tag("body");
     e.str(&normalize_body(&req.body));
     e.tag("files");
@@ -81,19 +95,9 @@ pub fn key_of(req: &Request) -> Digest {
         e.bytes(&file.digest.0);
     }
     e.tag("extra");
-    e.count(req.extra.len());
-    for (name, value) in &req.extra {
-        e.str(name);
-        e.str(value);
-    }
+    e.pairs(&req.extra);
     e.tag("formats");
-    let mut formats: Vec<&str> = req.output.formats.iter().map(|f| f.ext()).collect();
-    formats.sort_unstable();
-    formats.dedup();
-    e.count(formats.len());
-    for f in formats {
-        e.str(f);
-    }
+    e.formats(&req.output);
     e.tag("width_in");
     e.num(req.output.width_in);
     e.tag("height_in");
@@ -118,37 +122,13 @@ pub fn input_digests(req: &Request) -> std::collections::BTreeMap<String, Digest
         Digest(e.0.finalize().into())
     };
     let mut out = std::collections::BTreeMap::new();
-    out.insert(
-        "attrs".to_string(),
-        part("attrs", &|e| {
-            e.count(req.attrs.len());
-            for (name, value) in &req.attrs {
-                e.str(name);
-                e.str(value);
-            }
-        }),
-    );
+    out.insert("attrs".to_string(), part("attrs", &|e| e.pairs(&req.attrs)));
     out.insert("body".to_string(), part("body", &|e| e.str(&normalize_body(&req.body))));
-    out.insert(
-        "extra".to_string(),
-        part("extra", &|e| {
-            e.count(req.extra.len());
-            for (name, value) in &req.extra {
-                e.str(name);
-                e.str(value);
-            }
-        }),
-    );
+    out.insert("extra".to_string(), part("extra", &|e| e.pairs(&req.extra)));
     out.insert(
         "output".to_string(),
         part("output", &|e| {
-            let mut formats: Vec<&str> = req.output.formats.iter().map(|f| f.ext()).collect();
-            formats.sort_unstable();
-            formats.dedup();
-            e.count(formats.len());
-            for f in formats {
-                e.str(f);
-            }
+            e.formats(&req.output);
             e.num(req.output.width_in);
             e.num(req.output.height_in);
             e.num(req.output.png_dpi);
