@@ -8,7 +8,7 @@
 //! document has several candidates with the same name, [`choose`] keeps the best-supported
 //! ones; lists of figures (dot leaders, trailing page numbers) are never captions.
 
-use super::FigureKind;
+use super::model::FigureKind;
 
 /// The start of a caption parsed from a line.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,7 +21,7 @@ use hayro_syntax::Pdf;
 use hayro_write::{ExtractionQuery, pdf_writer};
 use pdf_writer::{Content, Finish, Name, Rect, Ref};
 
-use super::ExtractError;
+use super::model::ExtractError;
 
 /// The largest PNG side paperfig renders, in pixels, so that a huge region at a high
 /// resolution cannot exhaust memory.

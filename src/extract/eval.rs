@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::geom::Rect;
-use super::{FigureKind, Located};
+use super::model::{FigureKind, Located};
 
 /// The IoU a prediction needs to count as correct.
 pub const IOU_THRESHOLD: f64 = 0.8;

@@ -5,9 +5,9 @@
 use super::caption::{self, Candidate};
 use super::geom::{Rect, union_all};
 use super::pdf::PageContent;
-use super::regions::{self, Content, PageRegions};
+use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
-use super::{FigureKind, Located};
+use super::model::Located;
 
 /// One page's content with its lines and margin flags.
 pub struct PageText {
@@ -92,17 +92,6 @@ fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
         }
     }
     out
-}
-
-/// One caption on a page: its paragraph's box and text.
-#[derive(Debug, Clone)]
-pub struct CaptionBox {
-    pub kind: FigureKind,
-    pub name: String,
-    pub rect: Rect,
-    pub text: String,
-    /// Line indices of the paragraph.
-    pub lines: Vec<usize>,
 }
 
 /// True when a graphic (a rule) separates two vertically adjacent lines.

@@ -10,9 +10,19 @@
 //! (figures above their caption, tables below). [`best_regions`] picks one proposal or
 //! none per caption so that the chosen regions do not overlap and the total is largest.
 
-use super::FigureKind;
+use super::model::FigureKind;
 use super::geom::Rect;
-use super::layout::CaptionBox;
+
+/// One caption on a page: its paragraph's box and text.
+#[derive(Debug, Clone)]
+pub struct CaptionBox {
+    pub kind: FigureKind,
+    pub name: String,
+    pub rect: Rect,
+    pub text: String,
+    /// Line indices of the paragraph.
+    pub lines: Vec<usize>,
+}
 
 /// Something a figure region can contain.
 #[derive(Debug, Clone, Copy)]
@@ -298,7 +308,7 @@ const ASSIGN_BONUS: f64 = 0.5;
 const BUDGET: usize = 200_000;
 
 /// The best region per caption (`None` when no proposal fits).
-pub fn best_regions(input: &PageRegions<'_>) -> Vec<Option<super::geom::Rect>> {
+pub fn best_regions(input: &PageRegions<'_>) -> Vec<Option<Rect>> {
     let props: Vec<Vec<Proposal>> = (0..input.captions.len()).map(|i| proposals(input, i)).collect();
     let best_rest: Vec<f64> = {
         let mut v = vec![0.0; props.len() + 1];
