@@ -56,6 +56,13 @@ pub fn parse_start(line: &str) -> Option<CaptionStart> {
     Some(CaptionStart { kind, name, punct, rest: text.trim().to_string() })
 }
 
+impl CaptionStart {
+    /// The number is followed by a colon, full stop, bar or dash, as captions have it.
+    pub fn strong_punct(&self) -> bool {
+        matches!(self.punct, Some(':' | '.' | '|' | '—' | '–'))
+    }
+}
+
 /// A figure number at the start of `s`, and the text after it.
 fn parse_number(s: &str) -> Option<(String, &str)> {
     let b = s.as_bytes();
@@ -129,7 +136,7 @@ pub struct Candidate {
 
 impl Candidate {
     fn evidence(&self) -> u32 {
-        let strong_punct = matches!(self.start.punct, Some(':' | '.' | '|' | '—' | '–'));
+        let strong_punct = self.start.strong_punct();
         (strong_punct as u32) * 4 + (self.near_graphics as u32) * 2 + self.para_start as u32 + self.distinct_font as u32
     }
 
@@ -139,10 +146,12 @@ impl Candidate {
         if looks_like_list_entry(&self.start.rest) {
             return false;
         }
-        let strong_punct = matches!(self.start.punct, Some(':' | '.' | '|' | '—' | '–'));
+        let strong_punct = self.start.strong_punct();
         let starts_upper = self.start.rest.chars().next().is_none_or(|c| !c.is_lowercase());
+        // Without punctuation the number must start a paragraph of its own and look set
+        // apart: graphics nearby or a font other than the body text's.
         (strong_punct && (self.para_start || self.near_graphics))
-            || (self.para_start && self.near_graphics && starts_upper)
+            || (self.para_start && starts_upper && (self.near_graphics || self.distinct_font))
     }
 }
 

@@ -58,18 +58,23 @@ impl Document {
     /// Reads one page (1-based) into glyphs and graphics. A page the PDF library cannot
     /// interpret comes back as far as it got, or empty.
     pub fn content(&self, page: usize) -> Result<pdf::PageContent, ExtractError> {
-        self.content_with(page, &InterpreterCache::new())
+        self.content_with(page, &InterpreterCache::new(), &mut pdf::GlyphBoxes::default())
     }
 
     /// [`Document::content`] with a cache shared between pages (fonts are parsed once).
-    fn content_with<'a>(&'a self, page: usize, cache: &InterpreterCache<'a>) -> Result<pdf::PageContent, ExtractError> {
+    fn content_with<'a>(
+        &'a self,
+        page: usize,
+        cache: &InterpreterCache<'a>,
+        boxes: &mut pdf::GlyphBoxes,
+    ) -> Result<pdf::PageContent, ExtractError> {
         let count = self.page_count();
         if page == 0 || page > count {
             return Err(ExtractError::NoSuchPage { page, count });
         }
         let settings = InterpreterSettings::default();
         let pages = self.pdf.pages();
-        let result = catch_unwind(AssertUnwindSafe(|| pdf::read_page(&pages[page - 1], cache, &settings)));
+        let result = catch_unwind(AssertUnwindSafe(|| pdf::read_page(&pages[page - 1], cache, &settings, boxes)));
         Ok(result.unwrap_or_default())
     }
 
@@ -87,9 +92,11 @@ impl Document {
     pub fn locate(&self) -> Result<Vec<Located>, ExtractError> {
         let mut pages = Vec::with_capacity(self.page_count());
         let cache = InterpreterCache::new();
+        let mut boxes = pdf::GlyphBoxes::default();
         for n in 1..=self.page_count() {
-            pages.push(layout::PageText::new(n, self.content_with(n, &cache)?));
+            pages.push(layout::PageText::new(n, self.content_with(n, &cache, &mut boxes)?));
         }
+        layout::mark_running_heads(&mut pages);
         let stats = layout::Stats::of(&pages);
         Ok(layout::locate_pages(&pages, &stats))
     }

@@ -2,12 +2,14 @@
 //! font size, column width), caption candidates and paragraphs, body-text classification,
 //! and each page's blockers and contents.
 
+use std::collections::HashMap;
+
 use super::caption::{self, Candidate};
 use super::geom::{Rect, union_all};
 use super::pdf::PageContent;
 use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
-use super::model::Located;
+use super::model::{FigureKind, Located};
 
 /// One page's content with its lines and margin flags.
 pub struct PageText {
@@ -20,24 +22,111 @@ pub struct PageText {
 
 impl PageText {
     pub fn new(number: usize, content: PageContent) -> PageText {
-        let lines = text::lines(&content.glyphs);
+        let lines = text::join_hanging(text::lines(&content.glyphs), &|l: &Line| {
+            caption::parse_start(&l.text).is_some_and(|c| c.rest.is_empty())
+        });
         let margin = text::margin_lines(&lines, content.height);
         PageText { number, content, lines, margin }
     }
 
-    /// Boxes of all graphics: paths, images, rotated text.
+    /// The ink boxes of all visible graphics: paths, images, rotated text (what is painted
+    /// white or lies outside its clip is not there for a reader).
     fn graphics(&self) -> impl Iterator<Item = &Rect> {
-        self.content.paths.iter().chain(&self.content.images).chain(&self.content.rotated_text)
+        self.content.paths.iter().chain(&self.content.images).chain(&self.content.rotated_text).filter_map(|m| m.ink.as_ref())
+    }
+
+    /// Whether `g` is a thin line right under a running head or right above a footer.
+    fn is_margin_rule(&self, g: &Rect) -> bool {
+        g.height() < 3.0
+            && self.lines.iter().zip(&self.margin).any(|(l, &m)| {
+                let h = self.content.height;
+                m && ((l.rect.y1 < 0.5 * h && g.y0 >= l.rect.y0 && g.y1 <= l.rect.y1 + 1.5 * l.size)
+                    || (l.rect.y0 > 0.5 * h && g.y1 <= l.rect.y1 && g.y0 >= l.rect.y0 - 1.5 * l.size))
+            })
+    }
+
+    /// `region` shrunk to the ink of what it holds: graphics and the outlines of glyphs
+    /// (not their advance boxes). Unchanged when nothing inside leaves ink.
+    /// A figure's region also drops the rules a float style draws above or below its body
+    /// (a table's rules are part of the table).
+    fn tighten(&self, region: Rect, kind: FigureKind) -> Rect {
+        let lines = self.lines.iter().filter(|l| regions::mostly_inside(&region, &l.rect)).filter_map(|l| l.ink);
+        let graphics = self.graphics().filter(|g| regions::mostly_inside(&region, g)).copied();
+        let mut ink: Vec<Rect> =
+            lines.chain(graphics).filter_map(|i| i.intersection(&region).or(Some(i).filter(|i| region.contains(i)))).collect();
+        if kind == FigureKind::Figure {
+            strip_bracketing_rules(&mut ink);
+        }
+        union_all(&ink).unwrap_or(region)
+    }
+}
+
+/// Removes the rules at the very top and bottom of a figure's ink when they span it: the
+/// rules of a ruled float style, not a frame (a frame has sides, which stay and keep the
+/// rules inside the box anyway).
+fn strip_bracketing_rules(ink: &mut Vec<Rect>) {
+    for top in [true, false] {
+        let Some(all) = union_all(ink.iter()) else { return };
+        let edge_rule = |r: &Rect| {
+            regions::is_rule(r) && r.width() >= 0.9 * all.width() && if top { r.y0 <= all.y0 + 0.5 } else { r.y1 >= all.y1 - 0.5 }
+        };
+        let rest = union_all(ink.iter().filter(|r| !edge_rule(r)));
+        if rest.is_some_and(|o| if top { o.y0 > all.y0 + 1.0 } else { o.y1 < all.y1 - 1.0 }) {
+            ink.retain(|r| !edge_rule(r));
+        }
+    }
+}
+
+/// Marks running heads and footers that sit too close to the text to stand apart: lines
+/// on the first or last row of text, in the top or bottom sixth of the page, whose text
+/// (digits aside) recurs at the same height on at least three pages.
+pub fn mark_running_heads(pages: &mut [PageText]) {
+    let key = |p: &PageText, l: &Line| -> Option<(bool, String)> {
+        let h = p.content.height;
+        let first = p.lines.iter().map(|o| o.rect.y0).fold(f64::INFINITY, f64::min);
+        let last = p.lines.iter().map(|o| o.rect.y1).fold(f64::NEG_INFINITY, f64::max);
+        let top = l.rect.y1 < h / 6.0 && l.rect.y0 <= first + 1.0;
+        let bottom = l.rect.y0 > h * 5.0 / 6.0 && l.rect.y1 >= last - 1.0;
+        (top || bottom).then(|| {
+            let text: String = l.text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).collect();
+            (top, text.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+    };
+    let mut seen: HashMap<(bool, String), Vec<(f64, usize)>> = HashMap::new();
+    for (pi, p) in pages.iter().enumerate() {
+        for l in &p.lines {
+            if let Some(k) = key(p, l) {
+                seen.entry(k).or_default().push((l.rect.y0, pi));
+            }
+        }
+    }
+    for p in pages.iter_mut() {
+        for i in 0..p.lines.len() {
+            let Some(k) = key(p, &p.lines[i]) else { continue };
+            let y = p.lines[i].rect.y0;
+            let mut on: Vec<usize> = seen[&k].iter().filter(|(sy, _)| (sy - y).abs() < 2.0).map(|e| e.1).collect();
+            on.dedup();
+            if on.len() >= 3 {
+                p.margin[i] = true;
+            }
+        }
     }
 }
 
 /// Statistics over the pages analysed together.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Stats {
     /// The most common line font size (by characters).
     pub body_size: f64,
     /// The typical width of a full body line (one column).
     pub column_width: f64,
+    /// Where body text lies on the pages (all pages together, outliers dropped): graphics
+    /// wholly outside it, such as crop marks, are page furniture.
+    pub text_area: Option<Rect>,
+    /// Heights of the rules that run under the running heads (or over the footers) of
+    /// nearly every page that has them: page furniture. A float's rule that happens to sit
+    /// just under the head on some pages is not among them.
+    pub margin_rules: Vec<f64>,
 }
 
 impl Stats {
@@ -60,19 +149,50 @@ impl Stats {
             .collect();
         widths.sort_by(f64::total_cmp);
         let column_width = if widths.is_empty() { 200.0 } else { widths[(widths.len() * 3 / 4).min(widths.len() - 1)] };
-        Stats { body_size, column_width }
+        let body: Vec<&Rect> = pages
+            .iter()
+            .flat_map(|p| p.lines.iter().zip(&p.margin))
+            .filter(|(l, m)| !**m && (l.size - body_size).abs() < 0.6 && l.chars >= 10)
+            .map(|(l, _)| &l.rect)
+            .collect();
+        let text_area = (body.len() >= 10).then(|| {
+            let pick = |f: &dyn Fn(&Rect) -> f64, low: bool| {
+                let mut v: Vec<f64> = body.iter().map(|r| f(r)).collect();
+                v.sort_by(f64::total_cmp);
+                let k = v.len() / 100;
+                if low { v[k] } else { v[v.len() - 1 - k] }
+            };
+            Rect::new(pick(&|r| r.x0, true), pick(&|r| r.y0, true), pick(&|r| r.x1, false), pick(&|r| r.y1, false))
+        });
+        let with_margin = pages.iter().filter(|p| p.margin.iter().any(|&m| m)).count();
+        let mut rules: Vec<(f64, usize)> = Vec::new();
+        for (pi, p) in pages.iter().enumerate() {
+            rules.extend(p.graphics().filter(|g| p.is_margin_rule(g)).map(|g| ((g.y0 + g.y1) / 2.0, pi)));
+        }
+        let mut margin_rules: Vec<f64> = Vec::new();
+        for &(y, _) in &rules {
+            let mut on: Vec<usize> = rules.iter().filter(|(o, _)| (o - y).abs() < 1.5).map(|r| r.1).collect();
+            on.dedup();
+            if on.len() as f64 >= 0.8 * with_margin as f64 && !margin_rules.iter().any(|m| (m - y).abs() < 0.5) {
+                margin_rules.push(y);
+            }
+        }
+        Stats { body_size, column_width, text_area, margin_rules }
     }
 }
 
 /// Caption candidates of all pages, with evidence.
-fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
+pub fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (pi, p) in pages.iter().enumerate() {
         for (li, l) in p.lines.iter().enumerate() {
-            if p.margin[li] {
+            let Some(start) = caption::parse_start(&l.text) else { continue };
+            // A caption low on the page can look like a footer by its place alone: within
+            // the body text's band, or punctuated like a caption, it is not one.
+            let in_text_band = stats.text_area.is_some_and(|t| l.rect.y0 >= t.y0 - 2.0 && l.rect.y1 <= t.y1 + 2.0);
+            if p.margin[li] && !in_text_band && !start.strong_punct() {
                 continue;
             }
-            let Some(start) = caption::parse_start(&l.text) else { continue };
             if caption::looks_like_list_entry(&l.text) {
                 continue;
             }
@@ -99,7 +219,7 @@ fn ruled_between(p: &PageText, a: &Rect, b: &Rect) -> bool {
     let (top, bottom) = if a.y1 <= b.y0 { (a, b) } else { (b, a) };
     let x0 = top.x0.max(bottom.x0);
     let x1 = top.x1.min(bottom.x1);
-    p.content.paths.iter().any(|g| g.y0 >= top.y1 - 1.0 && g.y1 <= bottom.y0 + 1.0 && g.x1 > x0 && g.x0 < x1)
+    p.content.paths.iter().map(|m| &m.rect).any(|g| g.y0 >= top.y1 - 1.0 && g.y1 <= bottom.y0 + 1.0 && g.x1 > x0 && g.x0 < x1)
 }
 
 fn join_caption(lines: &[&Line]) -> String {
@@ -130,7 +250,54 @@ pub fn locate_pages(pages: &[PageText], stats: &Stats) -> Vec<Located> {
     out
 }
 
+/// What region finding sees of one page: the captions, what blocks a region, what a
+/// region may hold.
+pub struct PageLayout {
+    pub page: Rect,
+    /// The box of all text on the page.
+    pub text_area: Rect,
+    pub column_width: f64,
+    pub captions: Vec<CaptionBox>,
+    pub blockers: Vec<Rect>,
+    pub contents: Vec<Content>,
+}
+
+impl PageLayout {
+    pub fn regions(&self) -> PageRegions<'_> {
+        PageRegions {
+            page: self.page,
+            text_area: self.text_area,
+            column_width: self.column_width,
+            captions: &self.captions,
+            blockers: &self.blockers,
+            contents: &self.contents,
+        }
+    }
+}
+
 fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Located> {
+    let layout = page_layout(p, stats, starts);
+    let chosen = regions::best_regions(&layout.regions());
+    layout
+        .captions
+        .iter()
+        .zip(chosen)
+        .filter_map(|(c, r)| {
+            r.map(|r| p.tighten(r, c.kind)).map(|r| Located {
+                figure: c.name.clone(),
+                kind: c.kind,
+                page: p.number,
+                bbox: r.to_array(),
+                caption_bbox: c.rect.to_array(),
+                caption: c.text.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Sorts one page's blocks into captions (those `starts` begins), blockers (body text,
+/// headings, margin text) and contents (graphics and any other text).
+pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout {
     let is_start = |i: usize| starts.iter().any(|c| c.line == i);
     let blocks = text::blocks(&p.lines, &|i| is_start(i) || p.margin[i], &|a, b| {
         !ruled_between(p, &p.lines[a].rect, &p.lines[b].rect)
@@ -157,7 +324,11 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
             continue;
         }
         let margin = b.lines.iter().all(|&i| p.margin[i]);
-        if margin || is_body(p, b, stats) || is_heading(p, b, stats) {
+        // A short text set on a drawn shape (a label in a diagram, the word on a
+        // placeholder image) belongs to the drawing, whatever its size.
+        let on_shape = b.lines.len() <= 2
+            && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g));
+        if !on_shape && (margin || is_body(p, b, stats) || is_heading(p, b, stats)) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -167,42 +338,31 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
     }
     // Rules under running heads and above footers belong to the page, not to figures.
     let margin_rule = |g: &Rect| {
-        g.height() < 3.0
-            && p.lines.iter().zip(&p.margin).any(|(l, &m)| {
-                m && ((l.rect.y1 < 0.5 * p.content.height && g.y0 >= l.rect.y0 && g.y1 <= l.rect.y1 + 1.5 * l.size)
-                    || (l.rect.y0 > 0.5 * p.content.height && g.y1 <= l.rect.y1 && g.y0 >= l.rect.y0 - 1.5 * l.size))
-            })
+        p.is_margin_rule(g) && stats.margin_rules.iter().any(|y| (y - (g.y0 + g.y1) / 2.0).abs() < 1.5)
     };
-    for g in p.graphics().filter(|g| !margin_rule(g)) {
+    // Crop marks and other page furniture lie wholly outside the text area.
+    let furniture = |g: &Rect| {
+        stats.text_area.is_some_and(|t| {
+            let grown = Rect::new(t.x0 - 12.0, t.y0 - 12.0, t.x1 + 12.0, t.y1 + 12.0);
+            !grown.intersects(g) && (g.width() < 3.0 || g.height() < 3.0)
+        })
+    };
+    for g in p.graphics().filter(|g| !margin_rule(g) && !furniture(g)) {
         contents.push(Content { rect: *g, graphic: true });
     }
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
-    let text_area = union_all(p.lines.iter().map(|l| &l.rect)).unwrap_or(page);
-    let input = PageRegions { page, text_area, captions: &captions, blockers: &blockers, contents: &contents };
-    let chosen = regions::best_regions(&input);
-    captions
-        .iter()
-        .zip(chosen)
-        .filter_map(|(c, r)| {
-            r.map(|r| Located {
-                figure: c.name.clone(),
-                kind: c.kind,
-                page: p.number,
-                bbox: r.to_array(),
-                caption_bbox: c.rect.to_array(),
-                caption: c.text.clone(),
-            })
-        })
-        .collect()
+    // The page's text, or the document's text area on a page with little text.
+    let text_area = union_all(p.lines.iter().map(|l| &l.rect).chain(&stats.text_area)).unwrap_or(page);
+    PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
 }
 
 /// Headings: one or two lines in a font clearly larger than the body text.
-fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
+pub fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     b.lines.len() <= 2 && b.size >= 1.15 * stats.body_size && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
 }
 
 /// Body text: paragraphs in the body font that fill most of a column.
-fn is_body(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
+pub fn is_body(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();
     let body_chars: usize = lines.iter().filter(|l| (l.size - stats.body_size).abs() < 0.6).map(|l| l.chars).sum();
     let chars: usize = lines.iter().map(|l| l.chars).sum();

@@ -1,21 +1,36 @@
-//! Reads one PDF page through hayro into glyphs, graphics boxes and image boxes.
+//! Reads one PDF page through hayro into glyphs, graphics boxes and image boxes, each with
+//! the box of the ink it leaves on the page.
 //!
 //! A custom hayro `Device` records, in PDF points with the origin at the top-left of the
 //! page's crop box: every glyph (its text, advance box, baseline and em size), the bounding
 //! box of every filled or stroked path, and the placement of every image. Glyphs of fonts
 //! without a Unicode mapping (old Type 3 bitmap fonts) fall back to their character code.
 //! Rotated glyphs are kept apart: they are almost always figure content (axis labels).
+//!
+//! Beside each box the reader keeps its *ink*: what a reader sees of it on white paper.
+//! Everything is cut to the clip paths in force when it was drawn; paths and glyphs painted
+//! white leave no ink; a glyph's ink is its outline's box (not its advance box); an image's
+//! ink is the box of its pixels that are not white, mapped through its placement. Locating
+//! uses the boxes; the located region is then shrunk to the ink inside it.
 
-use hayro_interpret::font::{Glyph as HGlyph, GlyphRun};
+use std::collections::HashMap;
+
+use hayro_interpret::font::{Glyph as HGlyph, GlyphIdentifier, GlyphRun};
 use hayro_interpret::hayro_syntax::page::Page;
 use hayro_interpret::kurbo::{Affine, BezPath, Point, Rect as KRect, Shape};
 use hayro_interpret::util::TransformExt as _;
 use hayro_interpret::{
-    BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageDrawProps, InterpreterCache,
-    InterpreterSettings, SoftMask,
+    BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageData, ImageDrawProps, InterpreterCache,
+    InterpreterSettings, LumaData, Paint, SoftMask,
 };
 
 use super::geom::Rect;
+
+/// A colour channel above this (of 1.0) is paper white; the same threshold as the labels'
+/// "visibly not white" (240 of 255).
+const WHITE: f32 = 240.0 / 255.0;
+/// Images are decoded at most this many pixels a side to find their ink.
+const INK_SCAN: u32 = 512;
 
 /// One upright glyph.
 #[derive(Debug, Clone)]
@@ -28,6 +43,8 @@ pub struct Glyph {
     pub base: f64,
     /// Em size in points (the font size after all transforms).
     pub size: f64,
+    /// The box of the glyph's visible ink, if it leaves any.
+    pub ink: Option<Rect>,
 }
 
 impl Glyph {
@@ -37,6 +54,15 @@ impl Glyph {
     }
 }
 
+/// A graphic: where it lies and the part of it a reader sees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mark {
+    /// The box of the drawing operation, clipped.
+    pub rect: Rect,
+    /// The box of its non-white ink, inside `rect`; `None` when it leaves none.
+    pub ink: Option<Rect>,
+}
+
 /// Everything located on one page.
 #[derive(Debug, Clone, Default)]
 pub struct PageContent {
@@ -44,38 +70,83 @@ pub struct PageContent {
     pub height: f64,
     /// Upright glyphs in content-stream order.
     pub glyphs: Vec<Glyph>,
-    /// Boxes of rotated or vertical glyphs (treated as graphics).
-    pub rotated_text: Vec<Rect>,
-    /// Boxes of filled or stroked paths, clipped to the page.
-    pub paths: Vec<Rect>,
-    /// Boxes of images, clipped to the page.
-    pub images: Vec<Rect>,
+    /// Rotated or vertical glyphs (treated as graphics).
+    pub rotated_text: Vec<Mark>,
+    /// Filled or stroked paths, clipped to the page.
+    pub paths: Vec<Mark>,
+    /// Images, clipped to the page.
+    pub images: Vec<Mark>,
 }
 
-struct Collector {
+/// Glyph outline boxes (1000 units per em) by glyph, shared by the pages of a document.
+#[derive(Default)]
+pub struct GlyphBoxes(HashMap<GlyphIdentifier, Option<KRect>>);
+
+struct Collector<'c> {
     page: Rect,
+    /// The clip in force: the intersection of the clip paths' boxes (`None`: nothing shows).
+    clips: Vec<Option<Rect>>,
+    boxes: &'c mut GlyphBoxes,
     out: PageContent,
 }
 
-impl Collector {
-    fn add_graphic(&mut self, r: KRect, image: bool) {
-        let r = Rect::new(r.x0, r.y0, r.x1, r.y1);
-        if !r.is_finite() {
-            return;
+fn rect_of(r: KRect) -> Rect {
+    Rect::new(r.x0, r.y0, r.x1, r.y1)
+}
+
+/// Whether a paint leaves visible ink on white paper.
+fn inks(paint: &Paint<'_>) -> bool {
+    match paint {
+        Paint::Color(c) => {
+            let [r, g, b, a] = c.to_rgba().components();
+            a > 0.05 && (r <= WHITE || g <= WHITE || b <= WHITE)
         }
-        let Some(r) = r.intersection(&self.page).or_else(|| {
-            // Hairlines have no area: keep them when they lie on the page.
-            let c = Rect::new(r.x0.max(0.0), r.y0.max(0.0), r.x1.min(self.page.x1), r.y1.min(self.page.y1));
+        Paint::Pattern(_) => true,
+    }
+}
+
+impl Collector<'_> {
+    fn clip(&self) -> Option<Rect> {
+        self.clips.last().copied().unwrap_or(Some(self.page))
+    }
+
+    /// The part of `r` that is on the page and inside the clip. Hairlines (no area) are
+    /// kept when they lie inside.
+    fn visible(&self, r: Rect) -> Option<Rect> {
+        if !r.is_finite() {
+            return None;
+        }
+        let clip = self.clip()?;
+        r.intersection(&clip).or_else(|| {
+            let c = Rect::new(r.x0.max(clip.x0), r.y0.max(clip.y0), r.x1.min(clip.x1), r.y1.min(clip.y1));
             (c.x0 <= c.x1 && c.y0 <= c.y1 && (c.width() > 0.0 || c.height() > 0.0)).then_some(c)
-        }) else {
-            return;
-        };
+        })
+    }
+
+    fn add_graphic(&mut self, r: KRect, ink: Option<KRect>, image: bool) {
+        let Some(rect) = self.visible(rect_of(r)) else { return };
         // Page-sized backgrounds and frames say nothing about where figures are, and
         // neither do specks (empty paths at the origin, invisible moves).
-        if r.area() > 0.8 * self.page.area() || (r.width() < 1.0 && r.height() < 1.0) {
+        if rect.area() > 0.8 * self.page.area() || (rect.width() < 1.0 && rect.height() < 1.0) {
             return;
         }
-        if image { self.out.images.push(r) } else { self.out.paths.push(r) }
+        let ink = ink.and_then(|i| self.visible(rect_of(i))).and_then(|i| {
+            let i = Rect::new(i.x0.max(rect.x0), i.y0.max(rect.y0), i.x1.min(rect.x1), i.y1.min(rect.y1));
+            (i.x0 <= i.x1 && i.y0 <= i.y1).then_some(i)
+        });
+        let mark = Mark { rect, ink };
+        if image { self.out.images.push(mark) } else { self.out.paths.push(mark) }
+    }
+
+    /// The outline box of a glyph in glyph space, cached per glyph.
+    fn outline_box(&mut self, g: &HGlyph<'_>) -> Option<KRect> {
+        match g {
+            HGlyph::Outline(o) => *self.boxes.0.entry(o.identifier()).or_insert_with(|| {
+                let b = o.outline().bounding_box();
+                (b.is_finite() && b.area() > 0.0).then_some(b)
+            }),
+            HGlyph::Type3(_) => None,
+        }
     }
 }
 
@@ -106,7 +177,74 @@ fn advance(g: &HGlyph<'_>) -> f64 {
     }
 }
 
-impl<'a> Device<'a> for Collector {
+/// Rows and columns `[x0, y0, x1, y1)` of the pixels that are not white (and not
+/// transparent), in the decoded image's pixels.
+fn ink_pixels(image: &ImageData, alpha: Option<&LumaData>) -> Option<[u32; 4]> {
+    let (w, h) = (image.width(), image.height());
+    let alpha = alpha.filter(|a| a.width == w && a.height == h);
+    let white = (WHITE * 255.0) as u8;
+    let inked = |i: usize| -> bool {
+        if alpha.is_some_and(|a| a.data.get(i).is_none_or(|&v| v < 13)) {
+            return false;
+        }
+        match image {
+            ImageData::Rgb(d) => d.data.get(3 * i..3 * i + 3).is_some_and(|p| p.iter().any(|&v| v <= white)),
+            ImageData::Luma(d) => d.data.get(i).is_some_and(|&v| v <= white),
+        }
+    };
+    bounds_of(w, h, inked)
+}
+
+/// The bounding rows and columns of the pixels for which `inked` holds.
+fn bounds_of(w: u32, h: u32, inked: impl Fn(usize) -> bool) -> Option<[u32; 4]> {
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for y in 0..h {
+        let row = (y * w) as usize;
+        let first = (0..w).find(|&x| inked(row + x as usize));
+        let Some(first) = first else { continue };
+        let last = (first..w).rev().find(|&x| inked(row + x as usize)).unwrap_or(first);
+        x0 = x0.min(first);
+        x1 = x1.max(last + 1);
+        y0 = y0.min(y);
+        y1 = y + 1;
+    }
+    (x0 < x1 && y0 < y1).then_some([x0, y0, x1, y1])
+}
+
+/// The ink of an image in its own pixel space (`0..width, 0..height`), or `None` when
+/// every pixel is white; the whole image when it cannot be decoded.
+fn image_ink(image: &Image<'_, '_>) -> Option<KRect> {
+    let (w, h) = (image.width() as f64, image.height() as f64);
+    let whole = KRect::new(0.0, 0.0, w, h);
+    let target = Some((image.width().min(INK_SCAN), image.height().min(INK_SCAN)));
+    let mut found = Some(Some(whole));
+    let map = |b: [u32; 4], dw: u32, dh: u32| {
+        let (sx, sy) = (w / dw.max(1) as f64, h / dh.max(1) as f64);
+        KRect::new(b[0] as f64 * sx, b[1] as f64 * sy, b[2] as f64 * sx, b[3] as f64 * sy)
+    };
+    match image {
+        Image::Raster(r) => r.with_rgba(
+            |data, alpha| {
+                found = Some(ink_pixels(&data, alpha.as_ref()).map(|b| map(b, data.width(), data.height())));
+            },
+            target,
+        ),
+        Image::Stencil(s) => s.with_stencil(
+            |mask, paint| {
+                found = Some(if inks(paint) {
+                    bounds_of(mask.width, mask.height, |i| mask.data.get(i).is_some_and(|&v| v >= 128))
+                        .map(|b| map(b, mask.width, mask.height))
+                } else {
+                    None
+                });
+            },
+            target,
+        ),
+    }
+    found.flatten()
+}
+
+impl<'a> Device<'a> for Collector<'_> {
     fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, mode: &DrawMode) {
         if matches!(mode, DrawMode::Invisible) {
             return;
@@ -116,20 +254,32 @@ impl<'a> Device<'a> for Collector {
             let w = (s.line_width as f64 * props.transform.determinant().abs().sqrt()) / 2.0;
             bbox = bbox.inflate(w, w);
         }
-        self.add_graphic(bbox, false);
+        let ink = inks(&props.paint).then_some(bbox);
+        self.add_graphic(bbox, ink, false);
     }
     fn draw_rect(&mut self, rect: &KRect, props: DrawProps<'a>, mode: &DrawMode) {
         if matches!(mode, DrawMode::Invisible) {
             return;
         }
-        self.add_graphic(props.transform.transform_rect_bbox(*rect), false);
+        let mut bbox = props.transform.transform_rect_bbox(*rect);
+        if let DrawMode::Stroke(s) | DrawMode::FillAndStroke(_, s) = mode {
+            let w = (s.line_width as f64 * props.transform.determinant().abs().sqrt()) / 2.0;
+            bbox = bbox.inflate(w, w);
+        }
+        let ink = inks(&props.paint).then_some(bbox);
+        self.add_graphic(bbox, ink, false);
     }
-    fn push_clip_path(&mut self, _: &ClipPath) {}
+    fn push_clip_path(&mut self, clip: &ClipPath) {
+        let b = rect_of(clip.path.bounding_box());
+        let next = self.clip().and_then(|c| c.intersection(&b));
+        self.clips.push(next);
+    }
     fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {}
     fn draw_glyph_run(&mut self, run: &GlyphRun<'_, 'a>, props: DrawProps<'a>, mode: &DrawMode) {
         if matches!(mode, DrawMode::Invisible) {
             return;
         }
+        let visible = inks(&props.paint);
         for g in run.glyphs() {
             let m: Affine = props.transform * g.transform();
             let origin = m * Point::new(0.0, 0.0);
@@ -141,12 +291,13 @@ impl<'a> Device<'a> for Collector {
             if !(size.is_finite() && origin.x.is_finite() && origin.y.is_finite()) || size < 0.5 {
                 continue;
             }
+            let outline = if visible { self.outline_box(g).map(|b| m.transform_rect_bbox(b)) } else { None };
             let upright = uy < 0.0 && ux.abs() < 0.1 * size && dy.abs() <= 0.1 * dx.abs().max(0.01) && dx >= 0.0;
             if !upright {
-                let r = KRect::from_points(origin, up).union_pt(adv);
-                let r = Rect::new(r.x0, r.y0, r.x1, r.y1);
-                if r.is_finite() && r.intersects(&self.page) {
-                    self.out.rotated_text.push(r);
+                let r = rect_of(KRect::from_points(origin, up).union_pt(adv));
+                if let Some(rect) = self.visible(r) {
+                    let ink = if visible { self.visible(outline.map_or(r, rect_of)) } else { None };
+                    self.out.rotated_text.push(Mark { rect, ink });
                 }
                 continue;
             }
@@ -154,25 +305,33 @@ impl<'a> Device<'a> for Collector {
             if text.trim().is_empty() {
                 continue;
             }
-            self.out.glyphs.push(Glyph {
-                text,
-                x0: origin.x,
-                x1: adv.x.max(origin.x + 0.05 * size),
-                base: origin.y,
-                size,
-            });
+            let x1 = adv.x.max(origin.x + 0.05 * size);
+            let approx = Rect::new(origin.x, origin.y - 0.72 * size, x1, origin.y + 0.22 * size);
+            let ink = if visible { self.visible(outline.map_or(approx, rect_of)) } else { None };
+            self.out.glyphs.push(Glyph { text, x0: origin.x, x1, base: origin.y, size, ink });
         }
     }
     fn draw_image(&mut self, image: Image<'a, '_>, props: ImageDrawProps<'a>) {
         let (w, h) = (image.width() as f64, image.height() as f64);
-        self.add_graphic(props.transform.transform_rect_bbox(KRect::new(0.0, 0.0, w, h)), true);
+        let placed = props.transform.transform_rect_bbox(KRect::new(0.0, 0.0, w, h));
+        // Decode only images that could be figures (not specks, not off-clip).
+        let worth = self.visible(rect_of(placed)).is_some_and(|r| r.width() >= 4.0 && r.height() >= 4.0);
+        let ink = if worth { image_ink(&image).map(|i| props.transform.transform_rect_bbox(i)) } else { Some(placed) };
+        self.add_graphic(placed, ink, true);
     }
-    fn pop_clip(&mut self) {}
+    fn pop_clip(&mut self) {
+        self.clips.pop();
+    }
     fn pop_transparency_group(&mut self) {}
 }
 
 /// Interprets one page. Panics inside hayro are the caller's to catch.
-pub fn read_page<'a>(page: &Page<'a>, cache: &InterpreterCache<'a>, settings: &InterpreterSettings) -> PageContent {
+pub fn read_page<'a>(
+    page: &Page<'a>,
+    cache: &InterpreterCache<'a>,
+    settings: &InterpreterSettings,
+    boxes: &mut GlyphBoxes,
+) -> PageContent {
     let (w, h) = page.render_dimensions();
     let (w, h) = (w as f64, h as f64);
     let transform = page.initial_transform(true).to_kurbo();
@@ -180,8 +339,34 @@ pub fn read_page<'a>(page: &Page<'a>, cache: &InterpreterCache<'a>, settings: &I
     let mut ctx = Context::new(transform, bounds, cache, page.xref(), settings.clone());
     let mut dev = Collector {
         page: Rect::new(0.0, 0.0, w, h),
+        clips: Vec::new(),
+        boxes,
         out: PageContent { width: w, height: h, ..PageContent::default() },
     };
     hayro_interpret::interpret_page(page, &mut ctx, &mut dev);
     dev.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ink_bounds_skip_white_rows_and_columns() {
+        // A 6 x 4 image, white but for a dark 2 x 2 block at columns 3..5, rows 1..3.
+        let mut data = vec![255u8; 6 * 4];
+        for (x, y) in [(3, 1), (4, 1), (3, 2), (4, 2)] {
+            data[y * 6 + x] = 20;
+        }
+        let img = ImageData::Luma(LumaData { data, width: 6, height: 4, interpolate: false, scale_factors: (1.0, 1.0) });
+        assert_eq!(ink_pixels(&img, None), Some([3, 1, 5, 3]));
+        let white = ImageData::Luma(LumaData {
+            data: vec![250; 24],
+            width: 6,
+            height: 4,
+            interpolate: false,
+            scale_factors: (1.0, 1.0),
+        });
+        assert_eq!(ink_pixels(&white, None), None);
+    }
 }

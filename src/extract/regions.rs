@@ -37,6 +37,8 @@ pub struct PageRegions<'a> {
     pub page: Rect,
     /// The box of all text on the page (for normalising areas).
     pub text_area: Rect,
+    /// The document's column width (a page of two columns has it under 60% of its text).
+    pub column_width: f64,
     pub captions: &'a [CaptionBox],
     /// Body text and margin text boxes.
     pub blockers: &'a [Rect],
@@ -70,10 +72,30 @@ impl PageRegions<'_> {
         b
     }
 
-    /// Midlines between caption `ci` and captions beside it: (left limit, right limit).
+    /// On a page of two columns, the column a caption lies in, or `None` (one column, or a
+    /// caption across both: a figure as wide as the page).
+    fn column_of(&self, c: &Rect) -> Option<(f64, f64)> {
+        let t = &self.text_area;
+        let mid = (t.x0 + t.x1) / 2.0;
+        if self.column_width >= 0.6 * t.width() {
+            None
+        } else if c.x1 <= mid + 6.0 {
+            Some((t.x0.min(c.x0), mid))
+        } else if c.x0 >= mid - 6.0 {
+            Some((mid, t.x1.max(c.x1)))
+        } else {
+            None
+        }
+    }
+
+    /// How far sideways a region of caption `ci` may reach: its column on a two-column
+    /// page, and never past the midline to a caption beside it: (left limit, right limit).
     fn dividers(&self, ci: usize) -> (f64, f64) {
         let c = &self.captions[ci].rect;
-        let (mut left, mut right) = (self.page.x0, self.page.x1);
+        let (mut left, mut right) = match self.column_of(c) {
+            Some((l, r)) => (l - 6.0, r + 6.0),
+            None => (self.page.x0, self.page.x1),
+        };
         for (j, o) in self.captions.iter().enumerate() {
             if j == ci || o.rect.y_overlap(c) <= 0.0 {
                 continue;
@@ -120,8 +142,8 @@ fn grow(input: &PageRegions<'_>, ci: usize, side: Side, span: (f64, f64), widen:
         let r = match side {
             Side::Above => Rect::new(a, reach(side, c.y0, a, b, &blockers, page), b, c.y0),
             Side::Below => Rect::new(a, c.y1, b, reach(side, c.y1, a, b, &blockers, page)),
-            Side::Left => Rect::new(reach(side, c.x0, a, b, &blockers, page), a, c.x0, b),
-            Side::Right => Rect::new(c.x1, a, reach(side, c.x1, a, b, &blockers, page), b),
+            Side::Left => Rect::new(reach(side, c.x0, a, b, &blockers, page).max(dl), a, c.x0, b),
+            Side::Right => Rect::new(c.x1, a, reach(side, c.x1, a, b, &blockers, page).min(dr), b),
         };
         if r.width() < MIN_WIDTH || r.height() < MIN_HEIGHT {
             return None;
@@ -151,21 +173,25 @@ fn grow(input: &PageRegions<'_>, ci: usize, side: Side, span: (f64, f64), widen:
     region
 }
 
-/// Contents at least 60% inside `region` (hairlines: centre inside), except any that
-/// cover the caption.
+/// Whether `r` lies at least 60% inside `region` (a hairline: its centre inside).
+pub fn mostly_inside(region: &Rect, r: &Rect) -> bool {
+    if r.area() > 0.0 {
+        region.intersection(r).map_or(0.0, |i| i.area()) >= 0.6 * r.area()
+    } else {
+        let (cx, cy) = ((r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0);
+        cx >= region.x0 && cx <= region.x1 && cy >= region.y0 && cy <= region.y1
+    }
+}
+
+/// Contents mostly inside `region`, except any that cover the caption.
 fn inside<'c>(region: &Rect, contents: &'c [Content], caption: &Rect) -> Vec<&'c Content> {
-    contents
-        .iter()
-        .filter(|c| !c.rect.contains(caption))
-        .filter(|c| {
-            if c.rect.area() > 0.0 {
-                region.intersection(&c.rect).map_or(0.0, |r| r.area()) >= 0.6 * c.rect.area()
-            } else {
-                let (cx, cy) = ((c.rect.x0 + c.rect.x1) / 2.0, (c.rect.y0 + c.rect.y1) / 2.0);
-                cx >= region.x0 && cx <= region.x1 && cy >= region.y0 && cy <= region.y1
-            }
-        })
-        .collect()
+    contents.iter().filter(|c| !c.rect.contains(caption) && mostly_inside(region, &c.rect)).collect()
+}
+
+/// A horizontal rule: a long line at most 1.5 pt thick (a table's rules, a float style's
+/// rules above and below its body, a running head's rule).
+pub fn is_rule(r: &Rect) -> bool {
+    r.height() <= 1.5 && r.width() >= 30.0
 }
 
 /// Whitespace along the growth direction wider than this splits contents into clusters.
@@ -200,13 +226,17 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<
     items.sort_by(|a, b| near(&a.rect).total_cmp(&near(&b.rect)));
     let mut clusters: Vec<(Rect, bool)> = Vec::new();
     let mut reach = f64::NEG_INFINITY;
-    for c in items {
+    // Rules next to the caption, before anything else, edge the float on the caption's side
+    // (a ruled float, a table's top rule): they do not make what follows "beyond graphics".
+    let leading_rules = items.iter().take_while(|c| c.graphic && is_rule(&c.rect)).count();
+    for (i, c) in items.into_iter().enumerate() {
+        let graphic = c.graphic && i >= leading_rules;
         match clusters.last_mut() {
             Some((r, g)) if near(&c.rect) <= reach + CLUSTER_GAP => {
                 *r = r.union(&c.rect);
-                *g |= c.graphic;
+                *g |= graphic;
             }
-            _ => clusters.push((c.rect, c.graphic)),
+            _ => clusters.push((c.rect, graphic)),
         }
         reach = reach.max(far(&c.rect));
     }
@@ -269,7 +299,13 @@ pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, graphi
 pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     let cap = &input.captions[ci];
     let c = cap.rect;
-    let full = (input.text_area.x0.min(c.x0), input.text_area.x1.max(c.x1));
+    // The full width a figure may take: the caption's column on a two-column page (a
+    // caption that crosses the middle belongs to a figure across both), never past the
+    // midline to a caption beside this one.
+    let t = &input.text_area;
+    let full = input.column_of(&c).unwrap_or((t.x0.min(c.x0), t.x1.max(c.x1)));
+    let (dl, dr) = input.dividers(ci);
+    let full = (full.0.max(dl), full.1.min(dr));
     let mut out: Vec<Proposal> = Vec::new();
     let variants: [(Side, (f64, f64), bool); 7] = [
         (Side::Above, (c.x0, c.x1), false),
@@ -406,6 +442,7 @@ mod tests {
         PageRegions {
             page: Rect::new(0.0, 0.0, 612.0, 792.0),
             text_area: Rect::new(72.0, 72.0, 540.0, 720.0),
+            column_width: 468.0,
             captions,
             blockers,
             contents,

@@ -10,7 +10,7 @@
 //! on one baseline are written at different places in the stream. Blocks stack lines of similar
 //! size that overlap horizontally and follow each other at line spacing.
 
-use super::geom::Rect;
+use super::geom::{Rect, union_all};
 use super::pdf::Glyph;
 
 /// A gap wider than this many em separates two lines on the same baseline.
@@ -30,6 +30,8 @@ pub struct Line {
     pub size: f64,
     pub base: f64,
     pub chars: usize,
+    /// The box of the line's visible ink (glyph outlines), if any.
+    pub ink: Option<Rect>,
 }
 
 /// Lines of one paragraph-like block, top to bottom.
@@ -102,6 +104,41 @@ pub fn lines(glyphs: &[Glyph]) -> Vec<Line> {
     out
 }
 
+/// Joins a line for which `hangs` holds (a caption label such as "Figure 2.1" set apart
+/// from its text) with the nearest line to its right on the same baseline, less than four
+/// em away: the caption's text hung in a column of its own.
+pub fn join_hanging(mut lines: Vec<Line>, hangs: &dyn Fn(&Line) -> bool) -> Vec<Line> {
+    let mut i = 0;
+    while i < lines.len() {
+        if hangs(&lines[i]) {
+            let l = &lines[i];
+            let next = (0..lines.len())
+                .filter(|&j| j != i)
+                .filter(|&j| {
+                    let o = &lines[j];
+                    let gap = o.rect.x0 - l.rect.x1;
+                    (o.base - l.base).abs() < 0.3 * l.size.min(o.size) && gap > -0.1 * l.size && gap < 4.0 * l.size
+                })
+                .min_by(|&a, &b| lines[a].rect.x0.total_cmp(&lines[b].rect.x0));
+            if let Some(j) = next {
+                let right = lines.remove(j);
+                let i = if j < i { i - 1 } else { i };
+                let l = &mut lines[i];
+                l.text = format!("{} {}", l.text, right.text);
+                l.rect = l.rect.union(&right.rect);
+                l.ink = match (l.ink, right.ink) {
+                    (Some(a), Some(b)) => Some(a.union(&b)),
+                    (a, b) => a.or(b),
+                };
+                l.chars += right.chars;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    lines
+}
+
 fn finish_line(mut f: Fragment) -> Line {
     f.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
     let mut text = String::new();
@@ -123,7 +160,8 @@ fn finish_line(mut f: Fragment) -> Line {
     }
     let size = sizes.iter().max_by_key(|(_, n)| *n).map_or(f.size, |(s, _)| *s);
     let chars = f.glyphs.len();
-    Line { rect: f.rect, text, size, base: f.base, chars }
+    let ink = union_all(f.glyphs.iter().filter_map(|g| g.ink.as_ref()));
+    Line { rect: f.rect, text, size, base: f.base, chars, ink }
 }
 
 /// Groups lines into blocks. A line for which `starts_block` is true (a caption's first
@@ -198,7 +236,7 @@ mod tests {
             .enumerate()
             .map(|(i, c)| {
                 let x0 = x + i as f64 * 0.5 * size;
-                Glyph { text: c.to_string(), x0, x1: x0 + 0.5 * size, base, size }
+                Glyph { text: c.to_string(), x0, x1: x0 + 0.5 * size, base, size, ink: None }
             })
             .collect()
     }
