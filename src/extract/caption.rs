@@ -110,14 +110,14 @@ fn parse_number(s: &str) -> Option<(String, &str)> {
     Some((s[..i].to_string(), &s[i..]))
 }
 
-/// True for entries of a list of figures or tables: dot leaders, or a trailing page number
-/// after a long title.
+/// True for entries of a list of figures or tables: a dot leader (four dots or more,
+/// spaced or not) before a page number, or a long leader anywhere. An ellipsis in a
+/// caption ("fit d1 with . . . ") is not a leader.
 pub fn looks_like_list_entry(line: &str) -> bool {
-    let t = line.trim_end();
-    if t.contains(". . .") || t.contains("....") || t.contains("···") || t.contains("…") {
-        return true;
-    }
-    false
+    let dots: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let run = |n: usize| dots.contains(&".".repeat(n)) || dots.contains(&"·".repeat(n)) || dots.contains(&"…".repeat(n.div_ceil(3)));
+    let ends_in_page = line.trim_end().ends_with(|c: char| c.is_ascii_digit() || matches!(c, 'i' | 'v' | 'x'));
+    (run(4) && ends_in_page) || run(8)
 }
 
 /// A caption candidate with the evidence for it.
@@ -229,6 +229,15 @@ mod tests {
         assert!(!cand(1, "Figure 3. and so on", false, false).plausible());
         assert!(cand(1, "Figure 3. Results", true, false).plausible());
         assert!(cand(1, "FIGURE 3 Results of the study", true, true).plausible());
+    }
+
+    #[test]
+    fn leaders_mark_list_entries_and_an_ellipsis_does_not() {
+        assert!(looks_like_list_entry("Figure 1.1: Overview . . . . . . . 4"));
+        assert!(looks_like_list_entry("3.2 Results .......... 17"));
+        assert!(looks_like_list_entry("Table 2 Timings ……… xii"));
+        assert!(!looks_like_list_entry("Figure 4.9: Fitting arbitrary curves 'let d2 = fit d1 with . . . '."));
+        assert!(!looks_like_list_entry("Figure 3: Results for n = 1, …, 10"));
     }
 
     #[test]

@@ -127,6 +127,9 @@ pub struct Stats {
     /// nearly every page that has them: page furniture. A float's rule that happens to sit
     /// just under the head on some pages is not among them.
     pub margin_rules: Vec<f64>,
+    /// Most body-size text is monospaced (a typewriter-set document): then monospaced
+    /// lines are body text like any other, else they are code.
+    pub mono_body: bool,
 }
 
 impl Stats {
@@ -177,7 +180,13 @@ impl Stats {
                 margin_rules.push(y);
             }
         }
-        Stats { body_size, column_width, text_area, margin_rules }
+        let (mono, all) = pages
+            .iter()
+            .flat_map(|p| p.lines.iter())
+            .filter(|l| (l.size - body_size).abs() < 0.6)
+            .fold((0, 0), |(m, a), l| (m + if l.mono { l.chars } else { 0 }, a + l.chars));
+        let mono_body = mono * 2 > all;
+        Stats { body_size, column_width, text_area, margin_rules, mono_body }
     }
 }
 
@@ -299,8 +308,9 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
 /// headings, margin text) and contents (graphics and any other text).
 pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout {
     let is_start = |i: usize| starts.iter().any(|c| c.line == i);
-    let blocks = text::blocks(&p.lines, &|i| is_start(i) || p.margin[i], &|a, b| {
+    let blocks = text::blocks(&p.lines, &|i| is_start(i) || p.margin[i], &|first, a, b| {
         !ruled_between(p, &p.lines[a].rect, &p.lines[b].rect)
+            && (!is_start(first) || continues_caption(&p.lines[first], &p.lines[a], &p.lines[b]))
     });
     let mut captions = Vec::new();
     let mut caption_block = vec![false; blocks.len()];
@@ -347,8 +357,10 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
             !grown.intersects(g) && (g.width() < 3.0 || g.height() < 3.0)
         })
     };
+    // Marks under a dozen points long (an underscore drawn as a rule, a bullet, an accent)
+    // are content but do not make a region a drawing.
     for g in p.graphics().filter(|g| !margin_rule(g) && !furniture(g)) {
-        contents.push(Content { rect: *g, graphic: true });
+        contents.push(Content { rect: *g, graphic: g.width().max(g.height()) >= 12.0 });
     }
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
     // The page's text, or the document's text area on a page with little text.
@@ -356,14 +368,35 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
     PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
 }
 
+/// Whether `next` continues a caption paragraph whose first line is `first` and whose last
+/// line so far is `last`: it starts where the lines above start, or under the caption's
+/// text after its label (a hanging caption), or is centred like the line above; and the
+/// line above was not a short last line. Table cells under a caption do none of these.
+fn continues_caption(first: &Line, last: &Line, next: &Line) -> bool {
+    let em = first.size.max(1.0);
+    let same_start = (next.rect.x0 - last.rect.x0).abs() < 0.5 * em || (next.rect.x0 - first.rect.x0).abs() < 0.5 * em;
+    // The label is two words ("Figure 3:", "Fig. 12.3"); the text hangs at the third.
+    let hanging = first.words.get(2).is_some_and(|&x| (next.rect.x0 - x).abs() < 0.5 * em);
+    let centre = |r: &Rect| (r.x0 + r.x1) / 2.0;
+    let centred = (centre(&next.rect) - centre(&last.rect)).abs() < 0.5 * em;
+    let widest = first.rect.width().max(last.rect.width());
+    let ended = last.rect.width() < 0.7 * widest && last.text.trim_end().ends_with('.');
+    (same_start || hanging || centred) && !ended
+}
+
 /// Headings: one or two lines in a font clearly larger than the body text.
 pub fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     b.lines.len() <= 2 && b.size >= 1.15 * stats.body_size && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
 }
 
-/// Body text: paragraphs in the body font that fill most of a column.
+/// Body text: paragraphs in the body font that fill most of a column. Code (monospaced
+/// lines in a document whose body is not) is not body text: it may be part of a figure.
 pub fn is_body(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();
+    let mono: usize = lines.iter().filter(|l| l.mono).map(|l| l.chars).sum();
+    if !stats.mono_body && mono * 2 > lines.iter().map(|l| l.chars).sum::<usize>() {
+        return false;
+    }
     let body_chars: usize = lines.iter().filter(|l| (l.size - stats.body_size).abs() < 0.6).map(|l| l.chars).sum();
     let chars: usize = lines.iter().map(|l| l.chars).sum();
     if body_chars * 2 < chars {

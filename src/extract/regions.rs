@@ -72,12 +72,19 @@ impl PageRegions<'_> {
         b
     }
 
-    /// On a page of two columns, the column a caption lies in, or `None` (one column, or a
-    /// caption across both: a figure as wide as the page).
+    /// On a page of two columns, the column a caption lies in, or `None`: one column, a
+    /// caption across both, or a graphic right above or below the caption that crosses the
+    /// gutter (a figure as wide as the page whose short caption sits in one column).
     fn column_of(&self, c: &Rect) -> Option<(f64, f64)> {
         let t = &self.text_area;
         let mid = (t.x0 + t.x1) / 2.0;
-        if self.column_width >= 0.6 * t.width() {
+        let across = self.contents.iter().any(|g| {
+            g.graphic && g.rect.x0 < mid - 12.0 && g.rect.x1 > mid + 12.0 && {
+                let gap = (c.y0 - g.rect.y1).max(g.rect.y0 - c.y1);
+                gap < 24.0
+            }
+        });
+        if self.column_width >= 0.6 * t.width() || across {
             None
         } else if c.x1 <= mid + 6.0 {
             Some((t.x0.min(c.x0), mid))
@@ -286,10 +293,13 @@ pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, graphi
         (FigureKind::Figure, Side::Below) => 0.8,
         (FigureKind::Table, Side::Above) => 0.9,
     };
-    let content = match (graphic, kind) {
-        (true, _) => 1.0,
-        (false, FigureKind::Table) => 0.9,
-        (false, FigureKind::Figure) => 0.6,
+    // A figure of text alone (a listing, a console transcript) sits above its caption;
+    // text below a figure's caption is almost always the running text going on.
+    let content = match (graphic, kind, side) {
+        (true, _, _) => 1.0,
+        (false, FigureKind::Table, _) => 0.9,
+        (false, FigureKind::Figure, Side::Below) => 0.35,
+        (false, FigureKind::Figure, _) => 0.6,
     };
     let area = (region.area() / text_area.area().max(1.0)).clamp(0.0, 1.0);
     (0.25 + area.sqrt()) * prior * adjacency * content

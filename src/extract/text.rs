@@ -32,6 +32,11 @@ pub struct Line {
     pub chars: usize,
     /// The box of the line's visible ink (glyph outlines), if any.
     pub ink: Option<Rect>,
+    /// Set in a monospaced font (code, console output): at least six glyphs, nearly all
+    /// as wide as each other.
+    pub mono: bool,
+    /// Where each word starts (left edges, left to right).
+    pub words: Vec<f64>,
 }
 
 /// Lines of one paragraph-like block, top to bottom.
@@ -131,6 +136,8 @@ pub fn join_hanging(mut lines: Vec<Line>, hangs: &dyn Fn(&Line) -> bool) -> Vec<
                     (a, b) => a.or(b),
                 };
                 l.chars += right.chars;
+                l.mono &= right.mono;
+                l.words.extend(right.words);
                 continue;
             }
         }
@@ -139,16 +146,32 @@ pub fn join_hanging(mut lines: Vec<Line>, hangs: &dyn Fn(&Line) -> bool) -> Vec<
     lines
 }
 
+/// Whether at least 90% of the glyphs (six or more) advance by the same width, within 3%.
+fn monospaced(glyphs: &[Glyph]) -> bool {
+    if glyphs.len() < 6 {
+        return false;
+    }
+    let mut widths: Vec<f64> = glyphs.iter().map(|g| g.x1 - g.x0).collect();
+    widths.sort_by(f64::total_cmp);
+    let median = widths[widths.len() / 2];
+    let same = widths.iter().filter(|w| (*w - median).abs() <= 0.03 * median).count();
+    median > 0.0 && same * 10 >= widths.len() * 9
+}
+
 fn finish_line(mut f: Fragment) -> Line {
     f.glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
     let mut text = String::new();
     let mut prev: Option<&Glyph> = None;
     let mut sizes: Vec<(f64, usize)> = Vec::new();
+    let mut words = Vec::new();
     for g in &f.glyphs {
-        if let Some(p) = prev
-            && g.x0 - p.x1 > WORD_GAP * p.size.min(g.size)
-        {
-            text.push(' ');
+        match prev {
+            Some(p) if g.x0 - p.x1 > WORD_GAP * p.size.min(g.size) => {
+                text.push(' ');
+                words.push(g.x0);
+            }
+            None => words.push(g.x0),
+            _ => {}
         }
         text.push_str(&g.text);
         prev = Some(g);
@@ -161,16 +184,18 @@ fn finish_line(mut f: Fragment) -> Line {
     let size = sizes.iter().max_by_key(|(_, n)| *n).map_or(f.size, |(s, _)| *s);
     let chars = f.glyphs.len();
     let ink = union_all(f.glyphs.iter().filter_map(|g| g.ink.as_ref()));
-    Line { rect: f.rect, text, size, base: f.base, chars, ink }
+    let mono = monospaced(&f.glyphs);
+    Line { rect: f.rect, text, size, base: f.base, chars, ink, mono, words }
 }
 
 /// Groups lines into blocks. A line for which `starts_block` is true (a caption's first
-/// line) always begins a new block; `may_join(above, below)` can veto stacking two lines
+/// line) always begins a new block; `may_join(first, above, below)` can veto stacking a
+/// line below another of a block that begins with line `first`
 /// (a rule between them).
 pub fn blocks(
     lines: &[Line],
     starts_block: &dyn Fn(usize) -> bool,
-    may_join: &dyn Fn(usize, usize) -> bool,
+    may_join: &dyn Fn(usize, usize, usize) -> bool,
 ) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
@@ -189,7 +214,7 @@ pub fn blocks(
                     && gap < 0.7 * s
                     && overlap > 0.5 * narrow
                     && best.is_none_or(|(_, g)| gap < g)
-                    && may_join(li, i)
+                    && may_join(b.lines[0], li, i)
                 {
                     best = Some((bi, gap));
                 }
@@ -301,7 +326,7 @@ mod tests {
         g.extend(word("far below", 72.0, 300.0, 10.0));
         let l = lines(&g);
         assert_eq!(l.len(), 5);
-        let b = blocks(&l, &|i| l[i].text.starts_with("Figure"), &|_, _| true);
+        let b = blocks(&l, &|i| l[i].text.starts_with("Figure"), &|_, _, _| true);
         assert_eq!(b.len(), 3, "{b:?}");
         assert_eq!(b[0].lines, vec![0, 1, 2]);
         assert_eq!(b[1].lines, vec![3]);
