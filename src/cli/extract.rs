@@ -18,7 +18,7 @@ pub struct Args {
     /// List the figures and tables found instead of extracting one.
     #[arg(long, conflicts_with_all = ["figure", "output", "page", "bbox"])]
     list: bool,
-    /// With --list: print JSON (`[{"figure","kind","page","bbox","caption"}]`).
+    /// With --list: print JSON (`[{"figure","kind","page","bbox","untrimmed","caption"}]`).
     #[arg(long, requires = "list")]
     json: bool,
     /// The figure number (`3`), or a table (`T2`, `"Table 2"`).
@@ -40,6 +40,10 @@ pub struct Args {
     /// PNG resolution in dots per inch.
     #[arg(long, default_value_t = 192.0)]
     dpi: f64,
+    /// Cut the located figure as laid out (images with their white margins), not tight to
+    /// its visible ink.
+    #[arg(long, conflicts_with = "bbox")]
+    no_trim: bool,
 }
 
 /// One entry of `--list --json`.
@@ -49,6 +53,7 @@ struct Listed<'a> {
     kind: FigureKind,
     page: usize,
     bbox: [f64; 4],
+    untrimmed: [f64; 4],
     caption: &'a str,
 }
 
@@ -80,6 +85,9 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         }
     }
     attrs.insert("dpi".into(), args.dpi.to_string());
+    if args.no_trim {
+        attrs.insert("trim".into(), "false".into());
+    }
     let provider = ExtractProvider;
     let req = Request {
         kind: Kind::Extract,
@@ -131,6 +139,7 @@ fn list(bytes: &[u8], shown: &str, json: bool) -> Result<ExitCode, Diagnostic> {
                 kind: l.kind,
                 page: l.page,
                 bbox: l.bbox.map(round),
+                untrimmed: l.untrimmed.map(round),
                 caption: &l.caption,
             })
             .collect();

@@ -131,6 +131,7 @@ mod tests {
             kind: FigureKind::Figure,
             page,
             bbox: b,
+            untrimmed: b,
             caption_bbox: [0.0; 4],
             caption: String::new(),
         }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::caption::{self, Candidate};
 use super::geom::{Rect, union_all};
-use super::pdf::PageContent;
+use super::pdf::{Mark, PageContent};
 use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
 use super::model::{FigureKind, Located};
@@ -25,14 +25,21 @@ impl PageText {
         let lines = text::join_hanging(text::lines(&content.glyphs), &|l: &Line| {
             caption::parse_start(&l.text).is_some_and(|c| c.rest.is_empty())
         });
-        let margin = text::margin_lines(&lines, content.height);
+        let drawn: Vec<Rect> = content.paths.iter().chain(&content.images).filter_map(|m| m.ink).collect();
+        let margin = text::margin_lines(&lines, content.height, &drawn);
         PageText { number, content, lines, margin }
     }
 
-    /// The ink boxes of all visible graphics: paths, images, rotated text (what is painted
-    /// white or lies outside its clip is not there for a reader).
+    /// The visible graphics: paths, images, rotated text that leave ink (what is painted
+    /// white, or an image of white pixels only, is not there for a reader).
+    fn marks(&self) -> impl Iterator<Item = &Mark> {
+        self.content.paths.iter().chain(&self.content.images).chain(&self.content.rotated_text).filter(|m| m.ink.is_some())
+    }
+
+    /// The ink boxes of the visible graphics (an image's non-white pixels, not its
+    /// placement): what regions are found from.
     fn graphics(&self) -> impl Iterator<Item = &Rect> {
-        self.content.paths.iter().chain(&self.content.images).chain(&self.content.rotated_text).filter_map(|m| m.ink.as_ref())
+        self.marks().filter_map(|m| m.ink.as_ref())
     }
 
     /// Whether `g` is a thin line right under a running head or right above a footer.
@@ -43,6 +50,19 @@ impl PageText {
                 m && ((l.rect.y1 < 0.5 * h && g.y0 >= l.rect.y0 && g.y1 <= l.rect.y1 + 1.5 * l.size)
                     || (l.rect.y0 > 0.5 * h && g.y1 <= l.rect.y1 && g.y0 >= l.rect.y0 - 1.5 * l.size))
             })
+    }
+
+    /// The region as laid out around what `region` holds, before trimming to ink: the
+    /// placements of its images (white margins included), the glyph boxes of its text, and
+    /// a white canvas drawn behind it (one that covers most of it, at most eight times its
+    /// size).
+    fn untrimmed(&self, region: Rect) -> Rect {
+        let lines = self.lines.iter().map(|l| &l.rect).filter(|r| regions::mostly_inside(&region, r));
+        let marks = self.marks().filter(|m| m.ink.is_some_and(|i| regions::mostly_inside(&region, &i))).map(|m| &m.rect);
+        let canvas = self.content.paths.iter().filter(|m| m.ink.is_none()).map(|m| &m.rect).filter(|c| {
+            c.intersection(&region).is_some_and(|i| i.area() >= 0.5 * region.area()) && c.area() <= 8.0 * region.area()
+        });
+        union_all(lines.chain(marks).chain(canvas)).map_or(region, |u| u.union(&region))
     }
 
     /// `region` shrunk to the ink of what it holds: graphics and the outlines of glyphs
@@ -81,30 +101,40 @@ fn strip_bracketing_rules(ink: &mut Vec<Rect>) {
 /// on the first or last row of text, in the top or bottom sixth of the page, whose text
 /// (digits aside) recurs at the same height on at least three pages.
 pub fn mark_running_heads(pages: &mut [PageText]) {
-    let key = |p: &PageText, l: &Line| -> Option<(bool, String)> {
-        let h = p.content.height;
-        let first = p.lines.iter().map(|o| o.rect.y0).fold(f64::INFINITY, f64::min);
-        let last = p.lines.iter().map(|o| o.rect.y1).fold(f64::NEG_INFINITY, f64::max);
-        let top = l.rect.y1 < h / 6.0 && l.rect.y0 <= first + 1.0;
-        let bottom = l.rect.y0 > h * 5.0 / 6.0 && l.rect.y1 >= last - 1.0;
-        (top || bottom).then(|| {
-            let text: String = l.text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).collect();
-            (top, text.split_whitespace().collect::<Vec<_>>().join(" "))
+    // Per page and line: (top?, text with digits as '#'), for lines on the outermost rows.
+    let keys: Vec<Vec<Option<(bool, String)>>> = pages
+        .iter()
+        .map(|p| {
+            let h = p.content.height;
+            let first = p.lines.iter().map(|o| o.rect.y0).fold(f64::INFINITY, f64::min);
+            let last = p.lines.iter().map(|o| o.rect.y1).fold(f64::NEG_INFINITY, f64::max);
+            p.lines
+                .iter()
+                .map(|l| {
+                    let top = l.rect.y1 < h / 6.0 && l.rect.y0 <= first + 1.0;
+                    let bottom = l.rect.y0 > h * 5.0 / 6.0 && l.rect.y1 >= last - 1.0;
+                    (top || bottom).then(|| {
+                        let text: String =
+                            l.text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).collect();
+                        (top, text.split_whitespace().collect::<Vec<_>>().join(" "))
+                    })
+                })
+                .collect()
         })
-    };
-    let mut seen: HashMap<(bool, String), Vec<(f64, usize)>> = HashMap::new();
-    for (pi, p) in pages.iter().enumerate() {
-        for l in &p.lines {
-            if let Some(k) = key(p, l) {
+        .collect();
+    let mut seen: HashMap<&(bool, String), Vec<(f64, usize)>> = HashMap::new();
+    for (pi, (p, ks)) in pages.iter().zip(&keys).enumerate() {
+        for (l, k) in p.lines.iter().zip(ks) {
+            if let Some(k) = k {
                 seen.entry(k).or_default().push((l.rect.y0, pi));
             }
         }
     }
-    for p in pages.iter_mut() {
-        for i in 0..p.lines.len() {
-            let Some(k) = key(p, &p.lines[i]) else { continue };
+    for (p, ks) in pages.iter_mut().zip(&keys) {
+        for (i, k) in ks.iter().enumerate() {
+            let Some(k) = k else { continue };
             let y = p.lines[i].rect.y0;
-            let mut on: Vec<usize> = seen[&k].iter().filter(|(sy, _)| (sy - y).abs() < 2.0).map(|e| e.1).collect();
+            let mut on: Vec<usize> = seen[k].iter().filter(|(sy, _)| (sy - y).abs() < 2.0).map(|e| e.1).collect();
             on.dedup();
             if on.len() >= 3 {
                 p.margin[i] = true;
@@ -292,11 +322,12 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
         .iter()
         .zip(chosen)
         .filter_map(|(c, r)| {
-            r.map(|r| p.tighten(r, c.kind)).map(|r| Located {
+            r.map(|r| Located {
                 figure: c.name.clone(),
                 kind: c.kind,
                 page: p.number,
-                bbox: r.to_array(),
+                bbox: p.tighten(r, c.kind).to_array(),
+                untrimmed: p.untrimmed(r).to_array(),
                 caption_bbox: c.rect.to_array(),
                 caption: c.text.clone(),
             })
@@ -327,6 +358,7 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
             lines: b.lines.clone(),
         });
     }
+    let mates = row_mates(p, stats);
     let mut blockers = Vec::new();
     let mut contents = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
@@ -338,7 +370,7 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
         // placeholder image) belongs to the drawing, whatever its size.
         let on_shape = b.lines.len() <= 2
             && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g));
-        if !on_shape && (margin || is_body(p, b, stats) || is_heading(p, b, stats)) {
+        if !on_shape && (margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -384,14 +416,58 @@ fn continues_caption(first: &Line, last: &Line, next: &Line) -> bool {
     (same_start || hanging || centred) && !ended
 }
 
-/// Headings: one or two lines in a font clearly larger than the body text.
+/// For each line, whether another line of the same column shares its baseline (a cell of
+/// the same table row). Lines come sorted by baseline.
+fn row_mates(p: &PageText, stats: &Stats) -> Vec<bool> {
+    let two_columns = stats.text_area.is_some_and(|t| stats.column_width < 0.6 * t.width());
+    let mid = stats.text_area.map_or(p.content.width / 2.0, |t| (t.x0 + t.x1) / 2.0);
+    let side = |l: &Line| {
+        if !two_columns {
+            0
+        } else if l.rect.x1 <= mid + 6.0 {
+            1
+        } else if l.rect.x0 >= mid - 6.0 {
+            2
+        } else {
+            3
+        }
+    };
+    let lines = &p.lines;
+    let mut out = vec![false; lines.len()];
+    for i in 0..lines.len() {
+        let tol = 0.25 * lines[i].size;
+        let mut j = i + 1;
+        while j < lines.len() && lines[j].base - lines[i].base < tol {
+            if side(&lines[i]) == side(&lines[j]) && !p.margin[i] && !p.margin[j] {
+                out[i] = true;
+                out[j] = true;
+            }
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Headings: one or two lines in a font clearly larger than the body text, with no drawing
+/// right under them (a large label on top of a diagram is the diagram's title).
 pub fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
-    b.lines.len() <= 2 && b.size >= 1.15 * stats.body_size && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
+    let r = &b.rect;
+    let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
+    b.lines.len() <= 2
+        && b.size >= 1.15 * stats.body_size
+        && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
+        && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
 }
 
 /// Body text: paragraphs in the body font that fill most of a column. Code (monospaced
 /// lines in a document whose body is not) is not body text: it may be part of a figure.
-pub fn is_body(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
+///
+/// Nor are table rows: a block most of whose lines share their baseline with another line
+/// of the same column (the cells of a row) is a table's, however wide its cells.
+pub fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
+    if b.lines.len() >= 2 && b.lines.iter().filter(|&&i| mates[i]).count() * 2 >= b.lines.len() {
+        return false;
+    }
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();
     let mono: usize = lines.iter().filter(|l| l.mono).map(|l| l.chars).sum();
     if !stats.mono_body && mono * 2 > lines.iter().map(|l| l.chars).sum::<usize>() {

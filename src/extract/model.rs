@@ -27,9 +27,12 @@ pub struct Located {
     pub kind: FigureKind,
     /// 1-based page number.
     pub page: usize,
-    /// The figure's region (without its caption): `[x0, y0, x1, y1]` in PDF points,
-    /// origin top-left of the page's crop box, y down.
+    /// The figure's region (without its caption), tight to its visible ink: `[x0, y0, x1,
+    /// y1]` in PDF points, origin top-left of the page's crop box, y down.
     pub bbox: [f64; 4],
+    /// The region as laid out, before it was trimmed to visible ink: images with their
+    /// white margins, text by its glyph boxes (`trim=false` crops this).
+    pub untrimmed: [f64; 4],
     /// The caption's box, same convention.
     pub caption_bbox: [f64; 4],
     /// The caption text, starting with "Figure 3:" or similar.

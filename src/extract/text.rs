@@ -231,8 +231,8 @@ pub fn blocks(
 }
 
 /// Lines in the top or bottom eighth of the page that stand apart from the rest of the
-/// text: running heads, footers and page numbers.
-pub fn margin_lines(lines: &[Line], page_height: f64) -> Vec<bool> {
+/// text and from any drawing (a rule aside): running heads, footers and page numbers.
+pub fn margin_lines(lines: &[Line], page_height: f64, graphics: &[Rect]) -> Vec<bool> {
     let mut out = vec![false; lines.len()];
     for (i, l) in lines.iter().enumerate() {
         let top = l.rect.y1 < 0.12 * page_height;
@@ -247,7 +247,29 @@ pub fn margin_lines(lines: &[Line], page_height: f64) -> Vec<bool> {
                 gap > 1.2 * l.size || (top && o.rect.y1 <= l.rect.y1 + 1.0) || (bottom && o.rect.y0 >= l.rect.y0 - 1.0)
             }
         });
-        out[i] = isolated;
+        // A label of a drawing at the top of the page is not a running head: the drawing
+        // starts within two lines under it (a rule under a running head does not count).
+        let zone = if top {
+            Rect::new(l.rect.x0 - l.size, l.rect.y1, l.rect.x1 + l.size, l.rect.y1 + 2.0 * l.size)
+        } else {
+            Rect::new(l.rect.x0 - l.size, l.rect.y0 - 2.0 * l.size, l.rect.x1 + l.size, l.rect.y0)
+        };
+        let drawn = graphics.iter().any(|g| g.intersects(&zone) && !(g.height() <= 1.5 && g.width() >= 30.0));
+        out[i] = isolated && !drawn;
+    }
+    // Only the outermost rows: a line with a line of other text above it (below it, near
+    // the foot) is inside the page, however far the next line is (a figure's legend).
+    let flags = out.clone();
+    for (i, l) in lines.iter().enumerate() {
+        if !flags[i] {
+            continue;
+        }
+        let top = l.rect.y1 < 0.12 * page_height;
+        out[i] = lines.iter().enumerate().all(|(j, o)| {
+            j == i
+                || flags[j]
+                || if top { o.rect.y1 > l.rect.y0 + 0.5 } else { o.rect.y0 < l.rect.y1 - 0.5 }
+        });
     }
     out
 }
@@ -337,6 +359,13 @@ mod tests {
         let mut g = word("body", 72.0, 700.0, 10.0);
         g.extend(word("12", 300.0, 760.0, 10.0));
         let l = lines(&g);
-        assert_eq!(margin_lines(&l, 792.0), vec![false, true]);
+        assert_eq!(margin_lines(&l, 792.0, &[]), vec![false, true]);
+        // A label right above a drawing at the top of the page is the drawing's.
+        let mut g = word("label", 300.0, 40.0, 10.0);
+        g.extend(word("body", 72.0, 400.0, 10.0));
+        let l = lines(&g);
+        assert_eq!(margin_lines(&l, 792.0, &[]), vec![true, false]);
+        assert_eq!(margin_lines(&l, 792.0, &[Rect::new(280.0, 45.0, 360.0, 120.0)]), vec![false, false]);
+        assert_eq!(margin_lines(&l, 792.0, &[Rect::new(72.0, 44.0, 540.0, 44.5)]), vec![true, false], "a rule");
     }
 }

@@ -205,7 +205,7 @@ fn extract_key_has_the_pdf_contents_not_its_path_key_or_caption() {
     assert_eq!(by_path.key(), k1);
     // Other contents, other figure, page, bbox or dpi: other keys.
     assert_ne!(extract_project(link, b"%PDF-1.7 two").key(), k1);
-    for other in ["figure=3", "figure=2&page=1", "page=1&bbox=0,0,9,9", "figure=2&dpi=300"] {
+    for other in ["figure=3", "figure=2&page=1", "page=1&bbox=0,0,9,9", "figure=2&dpi=300", "figure=2&trim=false"] {
         assert_ne!(extract_project(&format!("![C](cite:chen#{other})"), b"%PDF-1.7 one").key(), k1, "{other}");
     }
 }

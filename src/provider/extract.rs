@@ -8,7 +8,9 @@
 //! - `page=P` and `bbox="x0,y0,x1,y1"` (points, origin top-left): force a region; `page=`
 //!   alone with `figure=` looks for the figure on that page only; `page=` alone is the
 //!   whole page;
-//! - `dpi=`: PNG resolution (default `[output] png_dpi`).
+//! - `dpi=`: PNG resolution (default `[output] png_dpi`);
+//! - `trim=false`: crop a located figure's region as laid out (images with their white
+//!   margins) instead of tight to its visible ink. A forced `bbox=` is cut as given.
 //!
 //! Hosted providers for the same kind read the same `files["pdf"]` and `attrs["figure"]`.
 //! The figure keeps its size in the source PDF: `size=`/`height=` do not scale it.
@@ -17,11 +19,12 @@ use crate::extract::crop::{self, CropError, Region};
 use crate::extract::{Document, ExtractError, FigureKind, Located};
 use crate::provider::{Artifact, Format, Kind, Provider, ProviderError, Request};
 
-/// Bumped whenever the same request would crop or render differently.
-pub const VERSION: &str = "extract-1 (hayro 0.9.0)";
+/// Bumped whenever the same request would crop or render differently (extract-2: the
+/// locator finds other regions, tight to ink).
+pub const VERSION: &str = "extract-2 (hayro 0.9.0)";
 
 /// Attributes this provider reads.
-const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi"];
+const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi", "trim"];
 
 pub struct ExtractProvider;
 
@@ -89,6 +92,7 @@ pub fn region(req: &Request, doc: &Document) -> Result<Region, ProviderError> {
         let page = page.ok_or_else(|| ProviderError::new("extract figure says neither figure= nor page="))?;
         return Ok(Region { page, bbox: [0.0, 0.0, f64::MAX, f64::MAX] });
     };
+    let trim = trim(req)?;
     let (kind, number) = parse_figure(figure);
     let found = match page {
         Some(p) => doc.locate_page(p),
@@ -97,7 +101,7 @@ pub fn region(req: &Request, doc: &Document) -> Result<Region, ProviderError> {
     .map_err(read_error)?;
     let hit = found.iter().find(|l| l.kind == kind && l.figure.eq_ignore_ascii_case(number));
     match hit {
-        Some(l) => Ok(Region { page: l.page, bbox: l.bbox }),
+        Some(l) => Ok(Region { page: l.page, bbox: if trim { l.bbox } else { l.untrimmed } }),
         None => Err(not_found(kind, number, page, &found)),
     }
 }
@@ -130,6 +134,18 @@ pub fn parse_bbox(s: &str) -> Option<[f64; 4]> {
         .map(|p| p.parse::<f64>().ok().filter(|v| v.is_finite()))
         .collect::<Option<_>>()?;
     <[f64; 4]>::try_from(nums).ok()
+}
+
+/// `trim=` (default true): whether a located region is cut tight to its ink.
+fn trim(req: &Request) -> Result<bool, ProviderError> {
+    match req.attr("trim").map(|t| t.trim().to_ascii_lowercase()) {
+        None => Ok(true),
+        Some(t) if matches!(t.as_str(), "true" | "yes" | "1") => Ok(true),
+        Some(t) if matches!(t.as_str(), "false" | "no" | "0") => Ok(false),
+        Some(t) => Err(ProviderError::new(format!("trim `{t}` is neither true nor false"))
+            .at_attr("trim")
+            .hint("trim=false crops the figure with the white margins it was laid out with")),
+    }
 }
 
 fn dpi(req: &Request) -> Result<f64, ProviderError> {

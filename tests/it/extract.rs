@@ -25,14 +25,14 @@ fn self_made_papers_reach_the_measured_precision_and_recall() {
         total.add(eval::score(&located, labels));
     }
     assert!(total.labelled >= 60, "{total:?}");
-    // Measured on these papers: precision 0.969, recall 0.939 (`cargo bench --bench extract`);
-    // the thresholds sit a little below.
+    // Measured on these papers: precision 1.000, recall 1.000 (`cargo bench --bench extract`);
+    // the thresholds sit a little below, so that one figure more or less does not fail.
     assert!(total.precision() >= PRECISION, "precision {:.3} ({total:?})", total.precision());
     assert!(total.recall() >= RECALL, "recall {:.3} ({total:?})", total.recall());
 }
 
-const PRECISION: f64 = 0.95;
-const RECALL: f64 = 0.92;
+const PRECISION: f64 = 0.97;
+const RECALL: f64 = 0.97;
 
 #[test]
 fn one_page_can_be_located_on_its_own() {

@@ -10,6 +10,7 @@ mod errors;
 mod example;
 mod extract;
 mod extract_book;
+mod extract_tight;
 mod extract_use;
 mod formats;
 mod hosted;
