@@ -85,7 +85,7 @@ impl Document {
         let content = self.content(page)?;
         let pages = vec![layout::PageText::new(page, content)];
         let stats = layout::Stats::of(&pages);
-        Ok(layout::locate_pages(&pages, &stats))
+        Ok(layout::locate_pages(&layout::with_turned(pages), &stats))
     }
 
     /// Locates every captioned figure and table, in page order.
@@ -98,6 +98,6 @@ impl Document {
         }
         layout::mark_running_heads(&mut pages);
         let stats = layout::Stats::of(&pages);
-        Ok(layout::locate_pages(&pages, &stats))
+        Ok(layout::locate_pages(&layout::with_turned(pages), &stats))
     }
 }

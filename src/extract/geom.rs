@@ -67,6 +67,36 @@ impl Rect {
     }
 }
 
+/// A quarter turn of a page, to read text that runs up or down it (a sideways table or
+/// figure) from left to right. A page `w` wide and `h` high turns into one `h` wide and `w`
+/// high.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// Text that runs up the page (rotated a quarter turn anticlockwise, as `sidewaystable`
+    /// sets it): the page turned clockwise.
+    Up,
+    /// Text that runs down the page: the page turned anticlockwise.
+    Down,
+}
+
+impl Turn {
+    /// A box of the page (`w` x `h`) in the turned page's coordinates.
+    pub fn rect(self, r: Rect, w: f64, h: f64) -> Rect {
+        match self {
+            Turn::Up => Rect::new(h - r.y1, r.x0, h - r.y0, r.x1),
+            Turn::Down => Rect::new(r.y0, w - r.x1, r.y1, w - r.x0),
+        }
+    }
+
+    /// A box of the turned page back in the coordinates of the page (`w` x `h`).
+    pub fn back(self, r: Rect, w: f64, h: f64) -> Rect {
+        match self {
+            Turn::Up => Rect::new(r.y0, h - r.x1, r.y1, h - r.x0),
+            Turn::Down => Rect::new(w - r.y1, r.x0, w - r.y0, r.x1),
+        }
+    }
+}
+
 /// The union of all boxes, `None` for an empty list.
 pub fn union_all<'a>(rects: impl IntoIterator<Item = &'a Rect>) -> Option<Rect> {
     rects.into_iter().fold(None, |acc: Option<Rect>, r| Some(acc.map_or(*r, |a| a.union(r))))
@@ -83,6 +113,19 @@ mod tests {
         let b = Rect::new(5.0, 0.0, 15.0, 10.0);
         assert!((a.iou(&b) - 50.0 / 150.0).abs() < 1e-9);
         assert_eq!(a.iou(&Rect::new(20.0, 20.0, 30.0, 30.0)), 0.0);
+    }
+
+    #[test]
+    fn a_turned_box_turns_back() {
+        let (w, h) = (612.0, 792.0);
+        let r = Rect::new(100.0, 200.0, 150.0, 500.0);
+        for t in [Turn::Up, Turn::Down] {
+            let turned = t.rect(r, w, h);
+            assert_eq!((turned.width(), turned.height()), (300.0, 50.0), "{t:?}");
+            assert_eq!(t.back(turned, w, h), r, "{t:?}");
+        }
+        // Text running up the left edge reads left to right at the top of the turned page.
+        assert_eq!(Turn::Up.rect(Rect::new(0.0, 700.0, 10.0, 792.0), w, h), Rect::new(0.0, 0.0, 92.0, 10.0));
     }
 
     #[test]

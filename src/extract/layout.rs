@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::caption::{self, Candidate};
-use super::geom::{Rect, union_all};
+use super::geom::{Rect, Turn, union_all};
 use super::pdf::{Mark, PageContent};
 use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
@@ -18,16 +18,35 @@ pub struct PageText {
     pub content: PageContent,
     pub lines: Vec<Line>,
     pub margin: Vec<bool>,
+    /// Set on a page turned to read its sideways text: the turn, and the page's own size
+    /// to turn boxes back.
+    pub turn: Option<(Turn, f64, f64)>,
 }
 
 impl PageText {
+    /// This page turned by `turn`, when text running that way holds a caption.
+    pub fn turned(&self, turn: Turn) -> Option<PageText> {
+        let furniture: Vec<Rect> = self.lines.iter().zip(&self.margin).filter(|(_, m)| **m).map(|(l, _)| l.rect).collect();
+        let content = super::turn::turned(&self.content, turn, &furniture)?;
+        let (w, h) = (self.content.width, self.content.height);
+        Some(PageText { turn: Some((turn, w, h)), ..PageText::new(self.number, content) })
+    }
+
+    /// A box of this page in the coordinates of the page as printed.
+    fn on_page(&self, r: Rect) -> [f64; 4] {
+        match self.turn {
+            Some((turn, w, h)) => turn.back(r, w, h).to_array(),
+            None => r.to_array(),
+        }
+    }
+
     pub fn new(number: usize, content: PageContent) -> PageText {
         let lines = text::join_hanging(text::lines(&content.glyphs), &|l: &Line| {
             caption::parse_start(&l.text).is_some_and(|c| c.rest.is_empty())
         });
         let drawn: Vec<Rect> = content.paths.iter().chain(&content.images).filter_map(|m| m.ink).collect();
         let margin = text::margin_lines(&lines, content.height, &drawn);
-        PageText { number, content, lines, margin }
+        PageText { number, content, lines, margin, turn: None }
     }
 
     /// The visible graphics: paths, images, rotated text that leave ink (what is painted
@@ -274,7 +293,16 @@ fn join_caption(lines: &[&Line]) -> String {
     s
 }
 
-/// Locates figures on the given pages, choosing captions across all of them.
+/// The pages and, after them, those of the pages turned to read sideways captions.
+pub fn with_turned(mut pages: Vec<PageText>) -> Vec<PageText> {
+    let turned: Vec<PageText> =
+        pages.iter().flat_map(|p| [Turn::Up, Turn::Down].into_iter().filter_map(|t| p.turned(t))).collect();
+    pages.extend(turned);
+    pages
+}
+
+/// Locates figures on the given pages, choosing captions across all of them; in page
+/// order, top to bottom.
 pub fn locate_pages(pages: &[PageText], stats: &Stats) -> Vec<Located> {
     let cands = candidates(pages, stats);
     let chosen = caption::choose(&cands);
@@ -284,8 +312,18 @@ pub fn locate_pages(pages: &[PageText], stats: &Stats) -> Vec<Located> {
         if starts.is_empty() {
             continue;
         }
-        out.extend(locate_on_page(p, stats, &starts));
+        match p.turn {
+            // The document's text area and columns, seen on the turned page: one column.
+            Some((turn, w, h)) => {
+                let text_area = stats.text_area.map(|t| turn.rect(t, w, h));
+                let column_width = text_area.map_or(p.content.width, |t| t.width());
+                let turned = Stats { text_area, column_width, margin_rules: Vec::new(), ..stats.clone() };
+                out.extend(locate_on_page(p, &turned, &starts));
+            }
+            None => out.extend(locate_on_page(p, stats, &starts)),
+        }
     }
+    out.sort_by(|a, b| a.page.cmp(&b.page).then(a.bbox[1].total_cmp(&b.bbox[1])));
     out
 }
 
@@ -326,9 +364,9 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
                 figure: c.name.clone(),
                 kind: c.kind,
                 page: p.number,
-                bbox: p.tighten(r, c.kind).to_array(),
-                untrimmed: p.untrimmed(r).to_array(),
-                caption_bbox: c.rect.to_array(),
+                bbox: p.on_page(p.tighten(r, c.kind)),
+                untrimmed: p.on_page(p.untrimmed(r)),
+                caption_bbox: p.on_page(c.rect),
                 caption: c.text.clone(),
             })
         })

@@ -31,6 +31,7 @@ mod model;
 pub mod pdf;
 pub mod regions;
 pub mod text;
+mod turn;
 
 pub use document::{Document, locate};
 pub use model::{ExtractError, FigureKind, Located};

@@ -24,7 +24,7 @@ use hayro_interpret::{
     InterpreterSettings, LumaData, Paint, SoftMask,
 };
 
-use super::geom::Rect;
+use super::geom::{Rect, Turn};
 
 /// A colour channel above this (of 1.0) is paper white; the same threshold as the labels'
 /// "visibly not white" (240 of 255).
@@ -76,6 +76,11 @@ pub struct PageContent {
     pub paths: Vec<Mark>,
     /// Images, clipped to the page.
     pub images: Vec<Mark>,
+    /// Glyphs of text running up the page, in the coordinates of the page turned to read
+    /// it ([`Turn::Up`]), each with the index of its mark in `rotated_text`.
+    pub upward: Vec<(Glyph, usize)>,
+    /// The same for text running down the page ([`Turn::Down`]).
+    pub downward: Vec<(Glyph, usize)>,
 }
 
 /// Glyph outline boxes (1000 units per em) by glyph, shared by the pages of a document.
@@ -298,6 +303,26 @@ impl<'a> Device<'a> for Collector<'_> {
                 if let Some(rect) = self.visible(r) {
                     let ink = if visible { self.visible(outline.map_or(r, rect_of)) } else { None };
                     self.out.rotated_text.push(Mark { rect, ink });
+                    // Text running straight up or down the page: kept to be read turned.
+                    let vertical = dx.abs() <= 0.1 * dy.abs() && uy.abs() < 0.1 * size;
+                    let turn = match (vertical, dy < 0.0 && ux < 0.0, dy > 0.0 && ux > 0.0) {
+                        (true, true, _) => Some(Turn::Up),
+                        (true, _, true) => Some(Turn::Down),
+                        _ => None,
+                    };
+                    let text = glyph_text(g);
+                    if let Some(turn) = turn
+                        && !text.trim().is_empty()
+                    {
+                        let (w, h) = (self.page.x1, self.page.y1);
+                        let a = turn.rect(Rect::new(origin.x, origin.y.min(adv.y), origin.x, origin.y.max(adv.y)), w, h);
+                        let glyph = Glyph { text, x0: a.x0, x1: a.x1.max(a.x0 + 0.05 * size), base: a.y0, size, ink: ink.map(|i| turn.rect(i, w, h)) };
+                        let mark = self.out.rotated_text.len() - 1;
+                        match turn {
+                            Turn::Up => self.out.upward.push((glyph, mark)),
+                            Turn::Down => self.out.downward.push((glyph, mark)),
+                        }
+                    }
                 }
                 continue;
             }

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{PaperTest, poppler, repo};
+use crate::util::{PaperTest, pdf_page_size, repo};
 
 fn tight_pdf() -> PathBuf {
     repo().join("fixtures/extract/tight/tight.pdf")
@@ -107,19 +107,6 @@ fn located_boxes_are_the_ink_poppler_sees() {
     assert_eq!(boxes(three, "bbox"), boxes(three, "untrimmed"), "nothing to trim on a drawing of paths: {three}");
 }
 
-/// Page size in points of a one-page PDF, by pdfinfo.
-fn page_size(pdf: &Path) -> (f64, f64) {
-    let info = poppler("pdfinfo", &[], pdf);
-    let size: Vec<f64> = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Page size:"))
-        .unwrap()
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    (size[0], size[1])
-}
-
 /// Whether the rows and columns along the edges of a PNG (within `band` pixels) hold ink.
 fn png_touches_edges(png: &Path, band: usize) -> [bool; 4] {
     let mut reader = png::Decoder::new(std::fs::File::open(png).unwrap()).read_info().unwrap();
@@ -144,8 +131,8 @@ fn crops_follow_the_tight_box_and_no_trim_keeps_the_margins() {
 
     t.run(&["extract", pdf, "--figure", "1", "-o", "tight.pdf"]).ok();
     t.run(&["extract", pdf, "--figure", "1", "--no-trim", "-o", "full.pdf"]).ok();
-    let (tw, th) = page_size(&t.path("tight.pdf"));
-    let (fw, fh) = page_size(&t.path("full.pdf"));
+    let (tw, th) = pdf_page_size(&t.path("tight.pdf"));
+    let (fw, fh) = pdf_page_size(&t.path("full.pdf"));
     assert!((tw - width(tight)).abs() < 1.0 && (th - (tight[3] - tight[1])).abs() < 1.0, "{tw} x {th} for {tight:?}");
     assert!((fw - width(untrimmed)).abs() < 1.0 && (fh - (untrimmed[3] - untrimmed[1])).abs() < 1.0, "{fw} x {fh}");
 
@@ -169,8 +156,8 @@ fn trim_false_in_a_build_keeps_the_margins_and_is_in_the_key() {
     assert_eq!(run.with_status("generated"), ["fig:full", "fig:tight"]);
     let keys: Vec<String> = run.json()["figures"].as_array().unwrap().iter().map(|f| f["key"].to_string()).collect();
     assert_ne!(keys[0], keys[1], "trim= changes the output, so it is in the key");
-    let (tw, _) = page_size(&t.path("build/figures/fig-tight.pdf"));
-    let (fw, _) = page_size(&t.path("build/figures/fig-full.pdf"));
+    let (tw, _) = pdf_page_size(&t.path("build/figures/fig-tight.pdf"));
+    let (fw, _) = pdf_page_size(&t.path("build/figures/fig-full.pdf"));
     assert!(fw > 3.0 * tw, "trim=false keeps the white margins: {fw} vs {tw}");
     t.write("paper.md", "# P\n\n![Bad](papers/t.pdf#figure=1&trim=maybe){#fig:bad}\n");
     t.build().code(1).stderr_has("trim `maybe` is neither true nor false");

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use pdf_writer::{Content, Finish, Name, Rect, Ref, Str};
 
-use crate::util::{PaperTest, pdf_text, poppler, repo};
+use crate::util::{PaperTest, pdf_page_size, pdf_text, poppler, repo};
 
 /// A 400 x 300 pt page: `INSIDE` (Helvetica) at top-left, `OUTSIDE` at bottom-right, and a
 /// black square at x 50..100, y 50..100 (top-left origin).
@@ -320,16 +320,9 @@ fn cli_extracts_a_located_figure_and_names_the_others_when_missing() {
     assert!(text.contains("First attention stage"), "the plot's axis label is in the crop: {text}");
     // The crop holds the whole page as a clipped form, so poppler reads text beyond the
     // crop's page too: only what lies on the page is visible.
-    let info = poppler("pdfinfo", &[], &t.path("fig2.pdf"));
-    let size: Vec<f64> = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Page size:"))
-        .unwrap()
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    assert!(size[0] < 300.0 && size[1] < 200.0, "a plot of one column, not the page: {info}");
-    let visible = text_in(&t.path("fig2.pdf"), [0, 0, size[0].ceil() as u32, size[1].ceil() as u32]);
+    let (w, h) = pdf_page_size(&t.path("fig2.pdf"));
+    assert!(w < 300.0 && h < 200.0, "a plot of one column, not the page: {w} x {h}");
+    let visible = text_in(&t.path("fig2.pdf"), [0, 0, w.ceil() as u32, h.ceil() as u32]);
     assert!(visible.contains("First attention stage"), "{visible}");
     assert!(
         !visible.contains("Crossover") && !visible.contains("Introduction") && !visible.contains("Figure 2:"),

@@ -1,7 +1,7 @@
 //! Every output of the example, checked with real tools: poppler for PDFs, the png crate
 //! for PNGs, and an XML look at SVGs.
 
-use crate::util::{PaperTest, pdf_text, poppler};
+use crate::util::{PaperTest, pdf_page_size, pdf_text, poppler};
 
 #[test]
 fn pdfs_are_vector_with_embedded_fonts_at_print_size() {
@@ -51,13 +51,7 @@ fn script_pdfs_are_vector_at_print_size() {
         let pdf = t.path(&format!("build/figures/{name}.pdf"));
         let info = poppler("pdfinfo", &[], &pdf);
         assert!(info.contains("Pages:           1"), "{info}");
-        let width: f64 = info
-            .lines()
-            .find_map(|l| l.strip_prefix("Page size:"))
-            .and_then(|l| l.split_whitespace().next())
-            .unwrap()
-            .parse()
-            .unwrap();
+        let (width, _) = pdf_page_size(&pdf);
         assert!((width - 237.6).abs() < 1.0, "{name}: page width {width} pt");
         let fonts = poppler("pdffonts", &[], &pdf);
         let rows: Vec<&str> = fonts.lines().skip(2).collect();

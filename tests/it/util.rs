@@ -200,6 +200,20 @@ pub fn poppler(tool: &str, args: &[&str], file: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Width and height in points of a PDF's first page, as `pdfinfo` reads them.
+pub fn pdf_page_size(file: &Path) -> (f64, f64) {
+    let info = poppler("pdfinfo", &[], file);
+    let size: Vec<f64> = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Page size:"))
+        .unwrap_or_else(|| panic!("no page size in pdfinfo's output: {info}"))
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(size.len() >= 2, "{info}");
+    (size[0], size[1])
+}
+
 /// The text of a PDF, as `pdftotext` reads it.
 pub fn pdf_text(file: &Path) -> String {
     let out = Command::new("pdftotext").arg(file).arg("-").output().expect("pdftotext not runnable; run scripts/setup");
