@@ -221,13 +221,19 @@ impl Stats {
         for (pi, p) in pages.iter().enumerate() {
             rules.extend(p.graphics().filter(|g| p.is_margin_rule(g)).map(|g| ((g.y0 + g.y1) / 2.0, pi)));
         }
+        // Rules at one height (within 1.5 pt of the first of them), on enough pages.
+        rules.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut margin_rules: Vec<f64> = Vec::new();
-        for &(y, _) in &rules {
-            let mut on: Vec<usize> = rules.iter().filter(|(o, _)| (o - y).abs() < 1.5).map(|r| r.1).collect();
+        let mut start = 0;
+        while start < rules.len() {
+            let end = rules[start..].iter().position(|r| r.0 - rules[start].0 >= 1.5).map_or(rules.len(), |n| start + n);
+            let mut on: Vec<usize> = rules[start..end].iter().map(|r| r.1).collect();
+            on.sort_unstable();
             on.dedup();
-            if on.len() as f64 >= 0.8 * with_margin as f64 && !margin_rules.iter().any(|m| (m - y).abs() < 0.5) {
-                margin_rules.push(y);
+            if on.len() as f64 >= 0.8 * with_margin as f64 {
+                margin_rules.push((rules[start].0 + rules[end - 1].0) / 2.0);
             }
+            start = end;
         }
         let (mono, all) = pages
             .iter()
@@ -412,7 +418,7 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
-                contents.push(Content { rect: p.lines[i].rect, graphic: false });
+                contents.push(Content { rect: p.lines[i].rect, graphic: false, cell: mates[i] });
             }
         }
     }
@@ -430,7 +436,7 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
     // Marks under a dozen points long (an underscore drawn as a rule, a bullet, an accent)
     // are content but do not make a region a drawing.
     for g in p.graphics().filter(|g| !margin_rule(g) && !furniture(g)) {
-        contents.push(Content { rect: *g, graphic: g.width().max(g.height()) >= 12.0 });
+        contents.push(Content { rect: *g, graphic: g.width().max(g.height()) >= 12.0, cell: false });
     }
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
     // The page's text, or the document's text area on a page with little text.
@@ -500,10 +506,12 @@ pub fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
 /// Body text: paragraphs in the body font that fill most of a column. Code (monospaced
 /// lines in a document whose body is not) is not body text: it may be part of a figure.
 ///
-/// Nor are table rows: a block most of whose lines share their baseline with another line
-/// of the same column (the cells of a row) is a table's, however wide its cells.
+/// Nor are table rows: a block more than half of whose lines (two at least) share their
+/// baseline with another line of the same column (the cells of a row) is a table's,
+/// however wide its cells.
 pub fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
-    if b.lines.len() >= 2 && b.lines.iter().filter(|&&i| mates[i]).count() * 2 >= b.lines.len() {
+    let rows = b.lines.iter().filter(|&&i| mates[i]).count();
+    if rows >= 2 && rows * 2 > b.lines.len() {
         return false;
     }
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();
@@ -511,7 +519,9 @@ pub fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> 
     if !stats.mono_body && mono * 2 > lines.iter().map(|l| l.chars).sum::<usize>() {
         return false;
     }
-    let body_chars: usize = lines.iter().filter(|l| (l.size - stats.body_size).abs() < 0.6).map(|l| l.chars).sum();
+    // Near the body size: a note or a quotation set a point smaller is running text too.
+    let near = |s: f64| s >= 0.85 * stats.body_size - 0.1 && s <= 1.15 * stats.body_size + 0.1;
+    let body_chars: usize = lines.iter().filter(|l| near(l.size)).map(|l| l.chars).sum();
     let chars: usize = lines.iter().map(|l| l.chars).sum();
     if body_chars * 2 < chars {
         return false;

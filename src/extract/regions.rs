@@ -30,6 +30,19 @@ pub struct Content {
     pub rect: Rect,
     /// A path, image or rotated glyph (as opposed to a text line).
     pub graphic: bool,
+    /// A text line that shares its baseline with another of its column: a table cell.
+    pub cell: bool,
+}
+
+/// What a region holds, for its score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// Graphics: a plot, a diagram, an image.
+    Drawing,
+    /// Text in rows of cells (two rows at least).
+    Cells,
+    /// Text alone: a listing, a transcript, or running text that is not body text.
+    Text,
 }
 
 /// Everything the proposals of one page need.
@@ -275,8 +288,9 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<
     out
 }
 
-/// Scores a clipped region: larger, with graphics, close to the caption, on the usual side.
-pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, graphic: bool, text_area: &Rect) -> f64 {
+/// Scores a clipped region: larger, with graphics (or, for a table, cells), close to the
+/// caption, on the usual side.
+pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, holds: Holds, text_area: &Rect) -> f64 {
     let gap = match side {
         Side::Above => caption.y0 - region.y1,
         Side::Below => region.y0 - caption.y1,
@@ -294,12 +308,13 @@ pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, graphi
         (FigureKind::Table, Side::Above) => 0.9,
     };
     // A figure of text alone (a listing, a console transcript) sits above its caption;
-    // text below a figure's caption is almost always the running text going on.
-    let content = match (graphic, kind, side) {
-        (true, _, _) => 1.0,
-        (false, FigureKind::Table, _) => 0.9,
-        (false, FigureKind::Figure, Side::Below) => 0.35,
-        (false, FigureKind::Figure, _) => 0.6,
+    // text below a figure's caption is almost always the running text going on. A table
+    // is rows of cells.
+    let content = match (holds, kind, side) {
+        (Holds::Drawing, _, _) => 1.0,
+        (Holds::Cells, FigureKind::Table, _) => 0.9,
+        (_, FigureKind::Figure, Side::Below) => 0.35,
+        (_, FigureKind::Figure, _) | (Holds::Text, FigureKind::Table, _) => 0.6,
     };
     let area = (region.area() / text_area.area().max(1.0)).clamp(0.0, 1.0);
     (0.25 + area.sqrt()) * prior * adjacency * content
@@ -331,7 +346,13 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
         let Some(region) = grow(input, ci, side, span, widen) else { continue };
         for clipped in clip(&region, input.contents, &c, side) {
             let r = clipped.rect;
-            let s = score(cap.kind, side, &r, &c, clipped.graphic, &input.text_area);
+            let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();
+            let holds = match (clipped.graphic, cells >= 4) {
+                (true, _) => Holds::Drawing,
+                (false, true) => Holds::Cells,
+                (false, false) => Holds::Text,
+            };
+            let s = score(cap.kind, side, &r, &c, holds, &input.text_area);
             if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
@@ -423,27 +444,27 @@ mod tests {
         let small = Rect::new(150.0, 350.0, 250.0, 395.0);
         let fig = FigureKind::Figure;
         assert!(
-            score(fig, Side::Above, &big, &caption, true, &text)
-                > score(fig, Side::Above, &small, &caption, true, &text)
+            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
+                > score(fig, Side::Above, &small, &caption, Holds::Drawing, &text)
         );
         assert!(
-            score(fig, Side::Above, &big, &caption, true, &text)
-                > score(fig, Side::Above, &big, &caption, false, &text)
+            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
+                > score(fig, Side::Above, &big, &caption, Holds::Text, &text)
         );
         let far = Rect::new(100.0, 100.0, 300.0, 295.0);
         assert!(
-            score(fig, Side::Above, &big, &caption, true, &text) > score(fig, Side::Above, &far, &caption, true, &text)
+            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text) > score(fig, Side::Above, &far, &caption, Holds::Drawing, &text)
         );
         // Tables prefer the region below their caption, figures the one above.
         let below = Rect::new(100.0, 415.0, 300.0, 610.0);
         assert!(
-            score(fig, Side::Above, &big, &caption, true, &text)
-                > score(fig, Side::Below, &below, &caption, true, &text)
+            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
+                > score(fig, Side::Below, &below, &caption, Holds::Drawing, &text)
         );
         let tab = FigureKind::Table;
         assert!(
-            score(tab, Side::Below, &below, &caption, true, &text)
-                > score(tab, Side::Above, &big, &caption, true, &text)
+            score(tab, Side::Below, &below, &caption, Holds::Drawing, &text)
+                > score(tab, Side::Above, &big, &caption, Holds::Drawing, &text)
         );
     }
 
@@ -464,8 +485,8 @@ mod tests {
         let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
         let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 450.0, 540.0, 700.0)];
         let contents = [
-            Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true },
-            Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true },
+            Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true, cell: false },
+            Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true, cell: false },
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
@@ -479,8 +500,8 @@ mod tests {
         ];
         let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
         let contents = [
-            Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true },
-            Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true },
+            Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true, cell: false },
+            Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true, cell: false },
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
