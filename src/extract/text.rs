@@ -87,21 +87,35 @@ pub fn lines(glyphs: &[Glyph]) -> Vec<Line> {
     }
     // Merge fragments that sit on one line: same band (sub/superscripts included) and a
     // small gap, in either order.
+    // Candidates are looked up by baseline (buckets of BUCKET points), the latest few of a
+    // bucket first, so that a page of many thousand fragments (a pattern drawn in glyphs)
+    // costs time in proportion to its size.
+    const BUCKET: f64 = 3.0;
+    const LATEST: usize = 64;
     frags.sort_by(|a, b| a.rect.x0.total_cmp(&b.rect.x0));
+    let largest = frags.iter().map(|f| f.size).fold(0.0, f64::max).min(100.0);
+    let bucket = |base: f64| (base / BUCKET).floor() as i64;
     let mut merged: Vec<Fragment> = Vec::new();
+    let mut by_base: std::collections::HashMap<i64, Vec<usize>> = std::collections::HashMap::new();
     'next: for f in frags {
-        for m in merged.iter_mut().rev() {
-            let s = m.size.max(f.size);
-            let band = (f.base - m.base).abs() < 0.4 * s
-                && m.rect.y_overlap(&f.rect) > 0.3 * f.rect.height().min(m.rect.height());
-            let gap = f.rect.x0 - m.rect.x1;
-            if band && gap < MERGE_GAP * s && gap > -(m.rect.width()) {
-                for g in f.glyphs {
-                    m.push(g);
+        let reach = 0.4 * largest.max(f.size);
+        for b in bucket(f.base - reach)..=bucket(f.base + reach) {
+            let Some(ids) = by_base.get(&b) else { continue };
+            for &mi in ids.iter().rev().take(LATEST) {
+                let m = &mut merged[mi];
+                let s = m.size.max(f.size);
+                let band = (f.base - m.base).abs() < 0.4 * s
+                    && m.rect.y_overlap(&f.rect) > 0.3 * f.rect.height().min(m.rect.height());
+                let gap = f.rect.x0 - m.rect.x1;
+                if band && gap < MERGE_GAP * s && gap > -(m.rect.width()) {
+                    for g in f.glyphs {
+                        m.push(g);
+                    }
+                    continue 'next;
                 }
-                continue 'next;
             }
         }
+        by_base.entry(bucket(f.base)).or_default().push(merged.len());
         merged.push(f);
     }
     let mut out: Vec<Line> = merged.into_iter().map(finish_line).collect();
@@ -198,10 +212,19 @@ pub fn blocks(
     may_join: &dyn Fn(usize, usize, usize) -> bool,
 ) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
+    // Blocks that a later line may still join: lines come by baseline, so a block whose
+    // last line ends more than 0.7 of the largest size above the current line is closed.
+    let largest = lines.iter().map(|l| l.size).fold(0.0, f64::max).min(100.0);
+    let mut open: Vec<usize> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
+        open.retain(|&bi| {
+            let last = &lines[*blocks[bi].lines.last().expect("blocks are never empty")];
+            l.rect.y0 - last.rect.y1 < 0.7 * largest.max(l.size)
+        });
         if !starts_block(i) {
             let mut best: Option<(usize, f64)> = None;
-            for (bi, b) in blocks.iter().enumerate() {
+            for &bi in &open {
+                let b = &blocks[bi];
                 let li = *b.lines.last().expect("blocks are never empty");
                 let last = &lines[li];
                 let s = last.size.max(l.size);
@@ -225,6 +248,7 @@ pub fn blocks(
                 continue;
             }
         }
+        open.push(blocks.len());
         blocks.push(Block { rect: l.rect, lines: vec![i], size: l.size });
     }
     blocks
