@@ -6,7 +6,7 @@
 
 // paperfig's extract stage, compiled here on its own (see Cargo.toml).
 #[path = "../../src/extract/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod extract;
 
 use extract::{Document, crop};

@@ -115,7 +115,9 @@ fn parse_number(s: &str) -> Option<(String, &str)> {
 /// caption ("fit d1 with . . . ") is not a leader.
 pub fn looks_like_list_entry(line: &str) -> bool {
     let dots: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    let run = |n: usize| dots.contains(&".".repeat(n)) || dots.contains(&"·".repeat(n)) || dots.contains(&"…".repeat(n.div_ceil(3)));
+    let run = |n: usize| {
+        dots.contains(&".".repeat(n)) || dots.contains(&"·".repeat(n)) || dots.contains(&"…".repeat(n.div_ceil(3)))
+    };
     let ends_in_page = line.trim_end().ends_with(|c: char| c.is_ascii_digit() || matches!(c, 'i' | 'v' | 'x'));
     (run(4) && ends_in_page) || run(8)
 }

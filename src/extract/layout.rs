@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use super::caption::{self, Candidate};
 use super::geom::{Rect, Turn, union_all};
+use super::model::{FigureKind, Located};
 use super::pdf::{Mark, PageContent};
 use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
-use super::model::{FigureKind, Located};
 
 /// One page's content with its lines and margin flags.
 pub struct PageText {
@@ -26,7 +26,8 @@ pub struct PageText {
 impl PageText {
     /// This page turned by `turn`, when text running that way holds a caption.
     pub fn turned(&self, turn: Turn) -> Option<PageText> {
-        let furniture: Vec<Rect> = self.lines.iter().zip(&self.margin).filter(|(_, m)| **m).map(|(l, _)| l.rect).collect();
+        let furniture: Vec<Rect> =
+            self.lines.iter().zip(&self.margin).filter(|(_, m)| **m).map(|(l, _)| l.rect).collect();
         let content = super::turn::turned(&self.content, turn, &furniture)?;
         let (w, h) = (self.content.width, self.content.height);
         Some(PageText { turn: Some((turn, w, h)), ..PageText::new(self.number, content) })
@@ -52,7 +53,12 @@ impl PageText {
     /// The visible graphics: paths, images, rotated text that leave ink (what is painted
     /// white, or an image of white pixels only, is not there for a reader).
     fn marks(&self) -> impl Iterator<Item = &Mark> {
-        self.content.paths.iter().chain(&self.content.images).chain(&self.content.rotated_text).filter(|m| m.ink.is_some())
+        self.content
+            .paths
+            .iter()
+            .chain(&self.content.images)
+            .chain(&self.content.rotated_text)
+            .filter(|m| m.ink.is_some())
     }
 
     /// The ink boxes of the visible graphics (an image's non-white pixels, not its
@@ -77,7 +83,8 @@ impl PageText {
     /// size).
     fn untrimmed(&self, region: Rect) -> Rect {
         let lines = self.lines.iter().map(|l| &l.rect).filter(|r| regions::mostly_inside(&region, r));
-        let marks = self.marks().filter(|m| m.ink.is_some_and(|i| regions::mostly_inside(&region, &i))).map(|m| &m.rect);
+        let marks =
+            self.marks().filter(|m| m.ink.is_some_and(|i| regions::mostly_inside(&region, &i))).map(|m| &m.rect);
         let canvas = self.content.paths.iter().filter(|m| m.ink.is_none()).map(|m| &m.rect).filter(|c| {
             c.intersection(&region).is_some_and(|i| i.area() >= 0.5 * region.area()) && c.area() <= 8.0 * region.area()
         });
@@ -91,8 +98,10 @@ impl PageText {
     fn tighten(&self, region: Rect, kind: FigureKind) -> Rect {
         let lines = self.lines.iter().filter(|l| regions::mostly_inside(&region, &l.rect)).filter_map(|l| l.ink);
         let graphics = self.graphics().filter(|g| regions::mostly_inside(&region, g)).copied();
-        let mut ink: Vec<Rect> =
-            lines.chain(graphics).filter_map(|i| i.intersection(&region).or(Some(i).filter(|i| region.contains(i)))).collect();
+        let mut ink: Vec<Rect> = lines
+            .chain(graphics)
+            .filter_map(|i| i.intersection(&region).or(Some(i).filter(|i| region.contains(i))))
+            .collect();
         if kind == FigureKind::Figure {
             strip_bracketing_rules(&mut ink);
         }
@@ -107,7 +116,9 @@ fn strip_bracketing_rules(ink: &mut Vec<Rect>) {
     for top in [true, false] {
         let Some(all) = union_all(ink.iter()) else { return };
         let edge_rule = |r: &Rect| {
-            regions::is_rule(r) && r.width() >= 0.9 * all.width() && if top { r.y0 <= all.y0 + 0.5 } else { r.y1 >= all.y1 - 0.5 }
+            regions::is_rule(r)
+                && r.width() >= 0.9 * all.width()
+                && if top { r.y0 <= all.y0 + 0.5 } else { r.y1 >= all.y1 - 0.5 }
         };
         let rest = union_all(ink.iter().filter(|r| !edge_rule(r)));
         if rest.is_some_and(|o| if top { o.y0 > all.y0 + 1.0 } else { o.y1 < all.y1 - 1.0 }) {
@@ -133,8 +144,11 @@ pub fn mark_running_heads(pages: &mut [PageText]) {
                     let top = l.rect.y1 < h / 6.0 && l.rect.y0 <= first + 1.0;
                     let bottom = l.rect.y0 > h * 5.0 / 6.0 && l.rect.y1 >= last - 1.0;
                     (top || bottom).then(|| {
-                        let text: String =
-                            l.text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).collect();
+                        let text: String = l
+                            .text
+                            .chars()
+                            .map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() })
+                            .collect();
                         (top, text.split_whitespace().collect::<Vec<_>>().join(" "))
                     })
                 })
@@ -226,7 +240,8 @@ impl Stats {
         let mut margin_rules: Vec<f64> = Vec::new();
         let mut start = 0;
         while start < rules.len() {
-            let end = rules[start..].iter().position(|r| r.0 - rules[start].0 >= 1.5).map_or(rules.len(), |n| start + n);
+            let end =
+                rules[start..].iter().position(|r| r.0 - rules[start].0 >= 1.5).map_or(rules.len(), |n| start + n);
             let mut on: Vec<usize> = rules[start..end].iter().map(|r| r.1).collect();
             on.sort_unstable();
             on.dedup();
@@ -283,7 +298,11 @@ fn ruled_between(p: &PageText, a: &Rect, b: &Rect) -> bool {
     let (top, bottom) = if a.y1 <= b.y0 { (a, b) } else { (b, a) };
     let x0 = top.x0.max(bottom.x0);
     let x1 = top.x1.min(bottom.x1);
-    p.content.paths.iter().map(|m| &m.rect).any(|g| g.y0 >= top.y1 - 1.0 && g.y1 <= bottom.y0 + 1.0 && g.x1 > x0 && g.x0 < x1)
+    p.content
+        .paths
+        .iter()
+        .map(|m| &m.rect)
+        .any(|g| g.y0 >= top.y1 - 1.0 && g.y1 <= bottom.y0 + 1.0 && g.x1 > x0 && g.x0 < x1)
 }
 
 fn join_caption(lines: &[&Line]) -> String {
@@ -423,9 +442,8 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
         }
     }
     // Rules under running heads and above footers belong to the page, not to figures.
-    let margin_rule = |g: &Rect| {
-        p.is_margin_rule(g) && stats.margin_rules.iter().any(|y| (y - (g.y0 + g.y1) / 2.0).abs() < 1.5)
-    };
+    let margin_rule =
+        |g: &Rect| p.is_margin_rule(g) && stats.margin_rules.iter().any(|y| (y - (g.y0 + g.y1) / 2.0).abs() < 1.5);
     // Crop marks and other page furniture lie wholly outside the text area.
     let furniture = |g: &Rect| {
         stats.text_area.is_some_and(|t| {

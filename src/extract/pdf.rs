@@ -315,8 +315,16 @@ impl<'a> Device<'a> for Collector<'_> {
                         && !text.trim().is_empty()
                     {
                         let (w, h) = (self.page.x1, self.page.y1);
-                        let a = turn.rect(Rect::new(origin.x, origin.y.min(adv.y), origin.x, origin.y.max(adv.y)), w, h);
-                        let glyph = Glyph { text, x0: a.x0, x1: a.x1.max(a.x0 + 0.05 * size), base: a.y0, size, ink: ink.map(|i| turn.rect(i, w, h)) };
+                        let a =
+                            turn.rect(Rect::new(origin.x, origin.y.min(adv.y), origin.x, origin.y.max(adv.y)), w, h);
+                        let glyph = Glyph {
+                            text,
+                            x0: a.x0,
+                            x1: a.x1.max(a.x0 + 0.05 * size),
+                            base: a.y0,
+                            size,
+                            ink: ink.map(|i| turn.rect(i, w, h)),
+                        };
                         let mark = self.out.rotated_text.len() - 1;
                         match turn {
                             Turn::Up => self.out.upward.push((glyph, mark)),
@@ -383,7 +391,8 @@ mod tests {
         for (x, y) in [(3, 1), (4, 1), (3, 2), (4, 2)] {
             data[y * 6 + x] = 20;
         }
-        let img = ImageData::Luma(LumaData { data, width: 6, height: 4, interpolate: false, scale_factors: (1.0, 1.0) });
+        let img =
+            ImageData::Luma(LumaData { data, width: 6, height: 4, interpolate: false, scale_factors: (1.0, 1.0) });
         assert_eq!(ink_pixels(&img, None), Some([3, 1, 5, 3]));
         let white = ImageData::Luma(LumaData {
             data: vec![250; 24],

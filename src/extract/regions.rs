@@ -10,8 +10,8 @@
 //! (figures above their caption, tables below). [`best_regions`] picks one proposal or
 //! none per caption so that the chosen regions do not overlap and the total is largest.
 
-use super::model::FigureKind;
 use super::geom::Rect;
+use super::model::FigureKind;
 
 /// One caption on a page: its paragraph's box and text.
 #[derive(Debug, Clone)]
@@ -453,7 +453,8 @@ mod tests {
         );
         let far = Rect::new(100.0, 100.0, 300.0, 295.0);
         assert!(
-            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text) > score(fig, Side::Above, &far, &caption, Holds::Drawing, &text)
+            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
+                > score(fig, Side::Above, &far, &caption, Holds::Drawing, &text)
         );
         // Tables prefer the region below their caption, figures the one above.
         let below = Rect::new(100.0, 415.0, 300.0, 610.0);

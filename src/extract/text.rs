@@ -290,9 +290,7 @@ pub fn margin_lines(lines: &[Line], page_height: f64, graphics: &[Rect]) -> Vec<
         }
         let top = l.rect.y1 < 0.12 * page_height;
         out[i] = lines.iter().enumerate().all(|(j, o)| {
-            j == i
-                || flags[j]
-                || if top { o.rect.y1 > l.rect.y0 + 0.5 } else { o.rect.y0 < l.rect.y1 - 0.5 }
+            j == i || flags[j] || if top { o.rect.y1 > l.rect.y0 + 0.5 } else { o.rect.y0 < l.rect.y1 - 0.5 }
         });
     }
     out
