@@ -15,6 +15,7 @@ mod formats;
 mod hosted;
 mod hosted_banana_papermill;
 mod latex;
+mod layers;
 mod locked;
 mod markdown_tex;
 mod mdbook;
