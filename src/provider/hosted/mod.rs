@@ -279,7 +279,7 @@ impl HostedProvider {
                     ))
                     .hint(format!("export {var}=… before running paperfig (keys never go in paperfig.toml)"))
                 })?;
-                Ok(Client::new(
+                Client::new(
                     self.name,
                     &self.config.base_url,
                     key.trim().to_string(),
@@ -288,7 +288,8 @@ impl HostedProvider {
                     RateLimiter::per_minute(self.rate_limit()),
                     self.backoff,
                     Duration::from_secs(120),
-                ))
+                )
+                .map_err(|e| ProviderError::new(e.to_string()).hint("check the machine's TLS certificates"))
             })
             .as_ref()
             .map_err(Clone::clone)
