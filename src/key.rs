@@ -23,7 +23,7 @@
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
-use crate::provider::Request;
+use crate::model::Request;
 
 pub const KEY_VERSION: u32 = 2;
 
@@ -55,7 +55,7 @@ impl Encoder {
         }
     }
     /// The output formats as a set: count, then the extensions sorted.
-    fn formats(&mut self, output: &crate::provider::OutputSpec) {
+    fn formats(&mut self, output: &crate::model::OutputSpec) {
         let mut formats: Vec<&str> = output.formats.iter().map(|f| f.ext()).collect();
         formats.sort_unstable();
         formats.dedup();
@@ -149,7 +149,7 @@ pub fn input_digests(req: &Request) -> std::collections::BTreeMap<String, Digest
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Format, InputFile, Kind, OutputSpec};
+    use crate::model::{Format, InputFile, Kind, OutputSpec};
     use std::collections::BTreeMap;
 
     fn base() -> Request {
