@@ -358,6 +358,37 @@ mod tests {
         assert_eq!(key_of(&r), k0);
     }
 
+    /// `key_of(&base())` and its input digests under each encoding version: goldens, on
+    /// purpose (version 2's were computed by an independent implementation of the encoding
+    /// described at the top of this file). If this fails the encoding changed: bump
+    /// `KEY_VERSION` and add the new version's vector (never change an old one: a key must
+    /// not take a new meaning).
+    type Vector = (u32, &'static str, &'static [(&'static str, &'static str)]);
+    const PINNED: &[Vector] = &[(
+        2,
+        "sha256:42b3661857a02b5d9c0f9807d085964d20e4ae26b434254a59ca06e32c0fcd6c",
+        &[
+            ("attrs", "sha256:fcf73ba918ee8911533a4d1e907bc46bc31590295030233daf73b6f36709ad23"),
+            ("body", "sha256:d0b12f2d33455966c364b1954b84d457e117c73cf53cd2e4f34cf5b9ba6b6434"),
+            ("extra", "sha256:497d5c8915a5816566c567e71abf797e630814d56ef667bcd0b0f82770ff5272"),
+            ("file:data", "sha256:24c63140040f752d4ad45794036b26a9059bb0347c64391aab29a0802bb24697"),
+            ("output", "sha256:f5abb31b4a72299063baa1334be18b47c26c5c161e872cd92ad195bc6b750398"),
+        ],
+    )];
+
+    #[test]
+    fn the_encoding_is_pinned_per_version() {
+        let Some((_, key, inputs)) = PINNED.iter().find(|(v, _, _)| *v == KEY_VERSION) else {
+            panic!(
+                "KEY_VERSION {KEY_VERSION} has no pinned vector: add key_of(&base()) and its input digests to PINNED"
+            );
+        };
+        assert_eq!(key_of(&base()).to_string(), *key, "the key encoding changed without a new KEY_VERSION");
+        let now: Vec<(String, String)> = input_digests(&base()).into_iter().map(|(k, d)| (k, d.to_string())).collect();
+        let pinned: Vec<(String, String)> = inputs.iter().map(|(k, d)| (k.to_string(), d.to_string())).collect();
+        assert_eq!(now, pinned, "the input digests' encoding changed without a new KEY_VERSION");
+    }
+
     #[test]
     fn same_request_same_key_and_file_path_is_not_an_input() {
         // InputFile has no path at all: two files with equal contents are the same input.
