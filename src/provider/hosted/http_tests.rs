@@ -34,10 +34,10 @@ fn read_head(stream: &std::net::TcpStream) {
     }
 }
 
-/// How a single GET of `url` fails, with a short timeout and no retries.
-fn failure(url: &str) -> reqwest::Error {
+/// How a single GET of `url` fails within `timeout`, with no retries.
+fn failure(url: &str, timeout: Duration) -> reqwest::Error {
     let agent = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_millis(500))
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::limited(2))
         .build()
         .unwrap();
@@ -51,7 +51,9 @@ fn only_failures_to_connect_are_certainly_unsent() {
     drop(closed);
     // TLS to a server that hangs up at once: the handshake fails before the request exists.
     let no_tls = server(drop);
-    let unsent = [failure(&refused), failure(&format!("https://{no_tls}/"))];
+    // Long enough for loading the TLS roots on a busy machine: these fail by themselves.
+    let long = Duration::from_secs(20);
+    let unsent = [failure(&refused, long), failure(&format!("https://{no_tls}/"), long)];
     for e in &unsent {
         assert!(e.is_connect(), "{e:?}");
         assert!(!may_have_arrived(e), "{e:?} happens before anything is sent");
@@ -59,17 +61,20 @@ fn only_failures_to_connect_are_certainly_unsent() {
     let hangs_up = server(|stream| read_head(&stream));
     let never_answers = server(|stream| {
         read_head(&stream);
-        std::thread::sleep(Duration::from_secs(3));
+        std::thread::sleep(Duration::from_secs(30));
     });
     let loops = server(|mut stream| {
         use std::io::Write;
         read_head(&stream);
-        let _ = stream.write_all(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n");
+        // `Connection: close`: each redirect comes on a new connection, never on one the
+        // server is closing.
+        let answer = "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let _ = stream.write_all(answer.as_bytes());
     });
     let maybe_sent = [
-        failure(&format!("http://{hangs_up}/")),
-        failure(&format!("http://{never_answers}/")),
-        failure(&format!("http://{loops}/")),
+        failure(&format!("http://{hangs_up}/"), long),
+        failure(&format!("http://{never_answers}/"), Duration::from_secs(2)),
+        failure(&format!("http://{loops}/"), long),
     ];
     for e in &maybe_sent {
         assert!(may_have_arrived(e), "{e:?} may come after the service read the request");
