@@ -7,8 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use paperfig::model::{Format, Kind, OutputSpec, Request};
+use paperfig::provider::Provider;
 use paperfig::provider::diagram::{self, DiagramProvider};
-use paperfig::provider::{Format, Kind, OutputSpec, Provider, Request};
 
 const TARGET_MS: f64 = 100.0;
 
@@ -77,7 +78,7 @@ fn main() {
         std::hint::black_box(diagram::draw::svg(&g, &geo, 7.0, 7.0));
         svg.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
-        let arts = p.generate(&req).unwrap();
+        let arts = p.generate(&req, &paperfig::key::key_of(&req)).unwrap();
         all.push(t.elapsed().as_secs_f64() * 1e3);
         if let Some(dir) = &out {
             std::fs::create_dir_all(dir).unwrap();

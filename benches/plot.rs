@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use paperfig::model::{Format, InputFile, Kind, OutputSpec, Request};
+use paperfig::provider::Provider;
 use paperfig::provider::plot::{self, PlotProvider};
-use paperfig::provider::{Format, InputFile, Kind, OutputSpec, Provider, Request};
 
 fn req(attrs: &[(&str, &str)], body: &str, data: Option<(&str, &str)>, w: f64, h: f64) -> Request {
     let mut files = BTreeMap::new();
@@ -255,7 +256,7 @@ fn main() {
         }
         let n = iters as f64;
         let full = Instant::now();
-        let arts = p.generate(&r).unwrap();
+        let arts = p.generate(&r, &paperfig::key::key_of(&r)).unwrap();
         let full = full.elapsed().as_secs_f64();
         times.sort_by(f64::total_cmp);
         println!(

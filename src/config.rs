@@ -36,17 +36,17 @@
 //! source_date_epoch = 1700000000  # dates in the PDF when neither SOURCE_DATE_EPOCH nor git give one
 //! ```
 
-pub mod providers;
-pub mod runners;
-
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Loc, SourceFile};
-use crate::provider::{Format, Kind};
+use crate::diag::{Loc, SourceFile};
+use crate::model::{Format, Kind, TableError};
+use crate::provider::command::runners;
+use crate::provider::hosted::{config as providers, services};
 
 pub const FILE_NAME: &str = "paperfig.toml";
 
@@ -136,6 +136,33 @@ const SECRET_OPTIONS: &[&str] = &[
     "bearer_token",
 ];
 
+/// Why `paperfig.toml` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {FILE_NAME}: {source}")]
+    Read { source: std::io::Error },
+    /// A key or value is wrong: where in the file (toml's own spans), and a hint.
+    #[error("{message}")]
+    Invalid { file: Arc<SourceFile>, span: Range<usize>, message: String, hint: String },
+}
+
+impl ConfigError {
+    /// `paperfig.toml:line:col` of a wrong key or value.
+    pub fn location(&self) -> Option<String> {
+        match self {
+            ConfigError::Invalid { file, span, .. } => Some(Loc::new(file, span.clone()).display()),
+            ConfigError::Read { .. } => None,
+        }
+    }
+
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            ConfigError::Invalid { hint, .. } => Some(hint),
+            ConfigError::Read { .. } => None,
+        }
+    }
+}
+
 /// The checked configuration of a project.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -200,27 +227,29 @@ impl Config {
     }
 
     /// Reads `root/paperfig.toml` if present.
-    pub fn load(root: &Path) -> Result<Config, Diagnostic> {
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let path = root.join(FILE_NAME);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::defaults(root)),
-            Err(e) => return Err(Diagnostic::error(format!("cannot read {FILE_NAME}: {e}"))),
+            Err(source) => return Err(ConfigError::Read { source }),
         };
         let file = Arc::new(SourceFile { name: FILE_NAME.into(), path, text });
         Config::parse(root, &file)
     }
 
-    pub fn parse(root: &Path, file: &Arc<SourceFile>) -> Result<Config, Diagnostic> {
-        let raw: RawConfig = toml::from_str(&file.text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            Diagnostic::error(format!("invalid {FILE_NAME}: {}", e.message()))
-                .at(Loc::new(file, span), "here")
-                .hint("see the guide's configuration chapter for the keys paperfig reads")
+    pub fn parse(root: &Path, file: &Arc<SourceFile>) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(&file.text).map_err(|e| ConfigError::Invalid {
+            file: file.clone(),
+            span: e.span().unwrap_or(0..0),
+            message: format!("invalid {FILE_NAME}: {}", e.message()),
+            hint: "see the guide's configuration chapter for the keys paperfig reads".into(),
         })?;
-        let bad = |key: &str, msg: String, hint: &str| {
-            let at = file.text.find(key).unwrap_or(0);
-            Diagnostic::error(msg).at(Loc::new(file, at..at + key.len()), "here").hint(hint.to_string())
+        let bad_at = |path: &[&str], message: String, hint: &str| ConfigError::Invalid {
+            file: file.clone(),
+            span: key_span(&file.text, path),
+            message,
+            hint: hint.into(),
         };
         let mut config = Config::defaults(root);
         config.sources = raw.project.sources;
@@ -236,40 +265,39 @@ impl Config {
         if let Some(dir) = raw.cache.dir {
             config.cache_dir = root.join(dir);
         }
-        config.remote = parse_remote(raw.cache.remote, raw.cache.remote_write, raw.cache.remote_options, &bad)?;
+        config.remote = parse_remote(raw.cache.remote, raw.cache.remote_write, raw.cache.remote_options, &bad_at)?;
         if let Some(formats) = raw.output.formats {
-            config.formats = parse_formats(formats.iter().map(String::as_str))
-                .map_err(|f| bad("formats", format!("unknown output format `{f}`"), "formats are svg, pdf and png"))?;
+            config.formats = parse_formats(formats.iter().map(String::as_str)).map_err(|f| {
+                bad_at(&["output", "formats"], format!("unknown output format `{f}`"), "formats are svg, pdf and png")
+            })?;
         }
         if let Some(dpi) = raw.output.png_dpi {
             if !(36.0..=1200.0).contains(&dpi) {
-                return Err(bad("png_dpi", format!("png_dpi = {dpi} is out of range"), "use a value from 36 to 1200"));
+                let msg = format!("png_dpi = {dpi} is out of range");
+                return Err(bad_at(&["output", "png_dpi"], msg, "use a value from 36 to 1200"));
             }
             config.png_dpi = dpi;
         }
         if let Some(size) = raw.output.size {
             if parse_size(&size).is_none() {
-                return Err(bad("size", format!("unknown figure size `{size}`"), SIZE_HINT));
+                return Err(bad_at(&["output", "size"], format!("unknown figure size `{size}`"), SIZE_HINT));
             }
             config.size = size;
         }
         for (kind, provider) in raw.defaults {
             let k = Kind::parse(&kind).ok_or_else(|| {
-                bad(&kind, format!("`{kind}` is not a figure kind"), "kinds are plot, diagram, command, image, extract")
+                let msg = format!("`{kind}` is not a figure kind");
+                bad_at(&["defaults", &kind], msg, "kinds are plot, diagram, command, image, extract")
             })?;
             config.defaults.insert(k, provider);
         }
-        config.runners = runners::Runners::parse(raw.runners.as_ref()).map_err(|e| {
-            // Point at the key inside the [runners] part of the file.
-            let from = file.text.find("[runners").unwrap_or(0);
-            let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
-            Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
-        })?;
-        config.providers = providers::Providers::parse(raw.providers.as_ref()).map_err(|e| {
-            let from = file.text.find("[providers").unwrap_or(0);
-            let at = file.text[from..].find(e.key.as_str()).map_or(from, |i| from + i);
-            Diagnostic::error(e.message).at(Loc::new(file, at..at + e.key.len()), "here").hint(e.hint)
-        })?;
+        // A backend's own table: the key inside `[section.table]`.
+        let in_table = |section: &str, e: TableError| {
+            let path: Vec<&str> = [section].into_iter().chain(e.table.as_deref()).chain([e.key.as_str()]).collect();
+            bad_at(&path, e.message, &e.hint)
+        };
+        config.runners = runners::Runners::parse(raw.runners.as_ref()).map_err(|e| in_table("runners", e))?;
+        config.providers = services::parse(raw.providers.as_ref()).map_err(|e| in_table("providers", e))?;
         config.extract = ExtractConfig {
             bibliography: raw.extract.bibliography.map(|b| b.iter().map(|p| root.join(p)).collect()),
             pdf_dir: raw.extract.pdf_dir.map(|d| root.join(d)),
@@ -278,16 +306,36 @@ impl Config {
     }
 }
 
+/// The span of the key at `path` (`["providers", "pb", "concurrency"]`) in a TOML document,
+/// from toml's own spans: the deepest key of the path that the document has (a table's
+/// header when the key itself is missing), else the start of the file.
+fn key_span(text: &str, path: &[&str]) -> Range<usize> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else { return 0..0 };
+    let mut table = doc.get_ref();
+    let mut span = 0..0;
+    for name in path {
+        let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref() == name) else { break };
+        span = key.span();
+        match value.get_ref().as_table() {
+            Some(t) => table = t,
+            None => break,
+        }
+    }
+    span
+}
+
 /// Checks `[cache] remote`, `remote_write` and `[cache.remote_options]`.
 fn parse_remote(
     url: Option<String>,
     write: Option<bool>,
     options: Option<BTreeMap<String, toml::Value>>,
-    bad: &dyn Fn(&str, String, &str) -> Diagnostic,
-) -> Result<Option<RemoteConfig>, Diagnostic> {
+    bad_at: &dyn Fn(&[&str], String, &str) -> ConfigError,
+) -> Result<Option<RemoteConfig>, ConfigError> {
+    let bad = |key: &str, msg: String, hint: &str| bad_at(&["cache", key], msg, hint);
     let Some(url) = url else {
         if write.is_some() || options.is_some() {
-            return Err(bad("remote", "remote_write and remote_options need `remote = \"<url>\"`".into(), REMOTE_HINT));
+            let key = if write.is_some() { "remote_write" } else { "remote_options" };
+            return Err(bad(key, "remote_write and remote_options need `remote = \"<url>\"`".into(), REMOTE_HINT));
         }
         return Ok(None);
     };
@@ -307,8 +355,8 @@ fn parse_remote(
         let name = k.to_ascii_lowercase();
         let bare = name.trim_start_matches("aws_").trim_start_matches("google_").trim_start_matches("azure_storage_");
         if SECRET_OPTIONS.contains(&bare) || SECRET_OPTIONS.contains(&name.as_str()) {
-            return Err(bad(
-                &k,
+            return Err(bad_at(
+                &["cache", "remote_options", &k],
                 format!("`{k}` is a secret and paperfig.toml is committed"),
                 "set it in the environment variable the service's tools use (e.g. AWS_SECRET_ACCESS_KEY)",
             ));
@@ -318,7 +366,10 @@ fn parse_remote(
             toml::Value::Boolean(b) => b.to_string(),
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
-            _ => return Err(bad(&k, format!("remote option `{k}` must be a string, number or boolean"), REMOTE_HINT)),
+            _ => {
+                let msg = format!("remote option `{k}` must be a string, number or boolean");
+                return Err(bad_at(&["cache", "remote_options", &k], msg, REMOTE_HINT));
+            }
         };
         opts.insert(name, value);
     }
@@ -369,7 +420,7 @@ pub fn parse_size(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, Diagnostic> {
+    fn parse(text: &str) -> Result<Config, ConfigError> {
         let file = Arc::new(SourceFile { name: FILE_NAME.into(), path: FILE_NAME.into(), text: text.into() });
         Config::parse(Path::new("/p"), &file)
     }
@@ -392,12 +443,12 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_are_located_errors() {
         let e = parse("[output]\nformat = [\"svg\"]\n").unwrap_err();
-        assert!(e.message.contains("unknown field `format`"), "{}", e.message);
+        assert!(e.to_string().contains("unknown field `format`"), "{}", e.to_string());
         assert_eq!(e.location().unwrap(), "paperfig.toml:2:1");
         let e = parse("[output]\nformats = [\"gif\"]\n").unwrap_err();
-        assert!(e.message.contains("`gif`"));
+        assert!(e.to_string().contains("`gif`"));
         let e = parse("[output]\nsize = \"huge\"\n").unwrap_err();
-        assert!(e.hints[0].contains("column"));
+        assert!(e.hint().unwrap().contains("column"));
     }
 
     #[test]
@@ -407,7 +458,7 @@ mod tests {
         assert_eq!(c.runners.runners["python"].timeout_secs, 5.0);
         assert!(!parse("").unwrap().runners.runners["sh"].allowed);
         let e = parse("[output]\ndir = \"out\"\n[runners.sh]\ntimeout = 0\n").unwrap_err();
-        assert!(e.message.contains("timeout = 0"), "{}", e.message);
+        assert!(e.to_string().contains("timeout = 0"), "{}", e.to_string());
         assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
     }
 
@@ -424,7 +475,7 @@ mod tests {
         assert_eq!(e.location().unwrap(), "paperfig.toml:2:1");
         let e =
             parse("[cache]\nremote = \"s3://b\"\n[cache.remote_options]\naws_secret_access_key = \"x\"\n").unwrap_err();
-        assert!(e.message.contains("secret"), "{}", e.message);
+        assert!(e.to_string().contains("secret"), "{}", e.to_string());
         assert_eq!(e.location().unwrap(), "paperfig.toml:4:1");
         assert!(parse("[cache]\nremote = \"https://u:p@h/dav\"\n").is_err());
         assert!(parse("[cache]\nremote_write = false\n").is_err());
@@ -436,7 +487,7 @@ mod tests {
         assert_eq!(c.extract.bibliography.unwrap(), vec![Path::new("/p/refs.bib")]);
         assert_eq!(c.extract.pdf_dir.unwrap(), Path::new("/p/papers"));
         assert!(parse("").unwrap().extract.pdf_dir.is_none());
-        assert!(parse("[extract]\npdfdir = \"x\"\n").unwrap_err().message.contains("pdfdir"));
+        assert!(parse("[extract]\npdfdir = \"x\"\n").unwrap_err().to_string().contains("pdfdir"));
     }
 
     #[test]
@@ -446,7 +497,7 @@ mod tests {
         assert_eq!(c.build_dir, Path::new("/p/out"));
         assert_eq!(c.source_date_epoch, Some(1_700_000_000));
         assert_eq!(parse("").unwrap().build_dir, Path::new("/p/build"));
-        assert!(parse("[build]\nmian = \"x\"\n").unwrap_err().message.contains("unknown field `mian`"));
+        assert!(parse("[build]\nmian = \"x\"\n").unwrap_err().to_string().contains("unknown field `mian`"));
     }
 
     #[test]

@@ -1,7 +1,13 @@
-//! Diagnostics that point into the user's files: `file:line:col`, the source line, a hint.
+//! Diagnostics that point into the user's files: `file:line:col`, the source line, a hint,
+//! a severity and a stable [`Code`].
 //!
-//! Every stage reports problems as `Diagnostic`s attached to a figure or a source file;
-//! the CLI prints them with codespan-reporting and `--json` serialises them.
+//! Two kinds of problems become `Diagnostic`s. Problems *in the user's files* (a malformed
+//! directive, a figure its provider could not make, a TeX error) are reported where they
+//! are found, located, and collected into the build's report; nothing inspects them, they
+//! are read. Errors that stop a command (an unreadable `paperfig.toml`, an unusable cache)
+//! are typed per module (`ConfigError`, `GenError`, `CompileError`, …) and made into
+//! `Diagnostic`s only at the drivers' edge (`crate::diagnose`). The CLI prints them with
+//! codespan-reporting and `--json` serialises them.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -59,9 +65,105 @@ impl Loc {
     }
 }
 
+/// How bad a problem is: an error fails the command (exit code 1 or 2), a warning does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// What kind of problem a diagnostic reports: a stable name that tools can match on
+/// (`--json` prints it as `code`) instead of the message text. Listed in the guide's
+/// troubleshooting chapter; names are never reused for another meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// `paperfig.toml` cannot be read, or has a wrong key or value.
+    Config,
+    /// The project cannot be opened or read: no such folder, a bad `sources` pattern, no
+    /// sources, an unreadable source.
+    Project,
+    /// A figure directive is malformed.
+    Directive,
+    /// A directive cannot become a job: no such provider, a bad size or format, a file it
+    /// names cannot be read.
+    Plan,
+    /// A provider could not make a figure, or crashed.
+    Provider,
+    /// A hosted figure was refused before anything was sent: `--offline`, an account check.
+    Hosted,
+    /// `--max-cost`: the build would cost more.
+    Budget,
+    /// The local or remote cache failed.
+    Cache,
+    /// `paperfig.lock` is missing, unreadable, or cannot be written.
+    Lockfile,
+    /// `--locked`: a figure would change, has no lock entry, or its locked output is missing.
+    Locked,
+    /// An output (a figure file, the manifest, `paperfig.sty`) cannot be written.
+    Output,
+    /// The Markdown paper cannot be written as LaTeX (front matter, template, citations).
+    Writer,
+    /// TeX reported an error or a warning.
+    Tex,
+    /// The paper cannot be compiled at all: which paper, the TeX installation, the date.
+    Build,
+    /// The mdBook preprocessor's input or options.
+    Mdbook,
+    /// Watch mode cannot start or follow the files.
+    Watch,
+    /// The command line: a flag, a file given to a command, standard input or output.
+    Usage,
+}
+
+impl Code {
+    pub const ALL: [Code; 17] = [
+        Code::Config,
+        Code::Project,
+        Code::Directive,
+        Code::Plan,
+        Code::Provider,
+        Code::Hosted,
+        Code::Budget,
+        Code::Cache,
+        Code::Lockfile,
+        Code::Locked,
+        Code::Output,
+        Code::Writer,
+        Code::Tex,
+        Code::Build,
+        Code::Mdbook,
+        Code::Watch,
+        Code::Usage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Config => "config",
+            Code::Project => "project",
+            Code::Directive => "directive",
+            Code::Plan => "plan",
+            Code::Provider => "provider",
+            Code::Hosted => "hosted",
+            Code::Budget => "budget",
+            Code::Cache => "cache",
+            Code::Lockfile => "lockfile",
+            Code::Locked => "locked",
+            Code::Output => "output",
+            Code::Writer => "writer",
+            Code::Tex => "tex",
+            Code::Build => "build",
+            Code::Mdbook => "mdbook",
+            Code::Watch => "watch",
+            Code::Usage => "usage",
+        }
+    }
+}
+
 /// An error (or warning) about the user's input.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
     pub message: String,
     /// Where it is; `None` for problems with no place in a source (a provider crash).
     pub loc: Option<Loc>,
@@ -70,23 +172,27 @@ pub struct Diagnostic {
     pub hints: Vec<String>,
     /// The figure this is about, when there is one.
     pub figure: Option<String>,
-    pub warning: bool,
 }
 
 impl Diagnostic {
-    pub fn error(message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
+            severity: Severity::Error,
+            code,
             message: message.into(),
             loc: None,
             label: String::new(),
             hints: Vec::new(),
             figure: None,
-            warning: false,
         }
     }
 
-    pub fn warning(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { warning: true, ..Diagnostic::error(message) }
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 
     pub fn at(mut self, loc: Loc, label: impl Into<String>) -> Diagnostic {
@@ -113,10 +219,9 @@ impl Diagnostic {
     /// The report as printed on the terminal: header, `┌─ file:line:col`, the source line
     /// with a caret, and hints.
     pub fn render(&self) -> String {
-        let severity = if self.warning {
-            codespan_reporting::diagnostic::Severity::Warning
-        } else {
-            codespan_reporting::diagnostic::Severity::Error
+        let severity = match self.severity {
+            Severity::Warning => codespan_reporting::diagnostic::Severity::Warning,
+            Severity::Error => codespan_reporting::diagnostic::Severity::Error,
         };
         let mut cs = CsDiagnostic::new(severity).with_message(&self.message);
         let notes: Vec<String> = self.hints.iter().map(|h| format!("hint: {h}")).collect();
@@ -134,7 +239,7 @@ impl Diagnostic {
     }
 
     fn render_plain(&self) -> String {
-        let mut out = format!("{}: {}\n", if self.warning { "warning" } else { "error" }, self.message);
+        let mut out = format!("{}: {}\n", self.severity_name(), self.message);
         if let Some(loc) = self.location() {
             out.push_str(&format!("  at {loc}\n"));
         }
@@ -144,11 +249,19 @@ impl Diagnostic {
         out
     }
 
+    fn severity_name(&self) -> &'static str {
+        match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         let (line, col) =
             self.loc.as_ref().map(|l| l.file.line_col(l.span.start)).map_or((None, None), |(l, c)| (Some(l), Some(c)));
         serde_json::json!({
-            "severity": if self.warning { "warning" } else { "error" },
+            "severity": self.severity_name(),
+            "code": self.code.as_str(),
             "message": self.message,
             "file": self.loc.as_ref().map(|l| l.file.name.clone()),
             "line": line,
@@ -183,10 +296,21 @@ mod tests {
         assert_eq!(f.line_col(8), (2, 5));
     }
 
+    /// Codes are what tools match on: each has its own name, and the guide lists it.
+    #[test]
+    fn every_code_is_unique_and_documented() {
+        let guide = include_str!("../guide/troubleshooting.md");
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{code:?} reuses a name");
+            assert!(guide.contains(&format!("| `{}` |", code.as_str())), "{code:?} is missing from the guide");
+        }
+    }
+
     #[test]
     fn render_shows_location_source_line_and_hint() {
         let f = file("intro\n```{paperfig kind=pie}\n```\n");
-        let d = Diagnostic::error("unknown kind `pie`")
+        let d = Diagnostic::error(Code::Directive, "unknown kind `pie`")
             .at(Loc::new(&f, 20..23), "not a kind")
             .hint("use one of plot, diagram");
         let text = d.render();

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
 use crate::fsutil;
-use crate::provider::Format;
+use crate::model::Format;
+use crate::plan::Job;
 use crate::store::{ActionEntry, Lookup, Store, StoreError};
 
 pub const MANIFEST: &str = "manifest.json";
@@ -52,7 +53,43 @@ pub struct Manifest {
     pub figures: BTreeMap<String, ManifestFigure>,
 }
 
+impl ManifestFigure {
+    /// The manifest's record of a planned figure whose outputs were placed as `outputs`.
+    pub fn new(job: &Job, outputs: &BTreeMap<Format, OutputFile>) -> ManifestFigure {
+        let d = &job.directive;
+        let (line, _) = d.loc.file.line_col(d.loc.span.start);
+        ManifestFigure {
+            label: d.label.clone(),
+            caption: crate::plan::extract::manifest_caption(d),
+            kind: d.kind.to_string(),
+            source: format!("{}:{line}", d.loc.file.name),
+            key: job.key,
+            outputs: outputs.clone(),
+        }
+    }
+}
+
 impl Manifest {
+    /// The manifest after a build: every figure built now, then each previous entry that
+    /// `keep(name, source file)` keeps (a failed or deferred figure keeps its last outputs).
+    pub fn merged<'a>(
+        built: impl Iterator<Item = (&'a Job, &'a BTreeMap<Format, OutputFile>)>,
+        previous: &Manifest,
+        keep: &dyn Fn(&str, &str) -> bool,
+    ) -> Manifest {
+        let mut manifest = Manifest::default();
+        for (job, outputs) in built {
+            manifest.figures.insert(job.directive.name.clone(), ManifestFigure::new(job, outputs));
+        }
+        for (name, fig) in &previous.figures {
+            let source_file = fig.source.rsplit_once(':').map_or(fig.source.as_str(), |(file, _)| file);
+            if !manifest.figures.contains_key(name) && keep(name, source_file) {
+                manifest.figures.insert(name.clone(), fig.clone());
+            }
+        }
+        manifest
+    }
+
     pub fn read(dir: &Path) -> Manifest {
         std::fs::read(dir.join(MANIFEST))
             .ok()

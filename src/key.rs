@@ -23,7 +23,7 @@
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
-use crate::provider::Request;
+use crate::model::Request;
 
 pub const KEY_VERSION: u32 = 2;
 
@@ -55,7 +55,7 @@ impl Encoder {
         }
     }
     /// The output formats as a set: count, then the extensions sorted.
-    fn formats(&mut self, output: &crate::provider::OutputSpec) {
+    fn formats(&mut self, output: &crate::model::OutputSpec) {
         let mut formats: Vec<&str> = output.formats.iter().map(|f| f.ext()).collect();
         formats.sort_unstable();
         formats.dedup();
@@ -149,7 +149,7 @@ pub fn input_digests(req: &Request) -> std::collections::BTreeMap<String, Digest
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Format, InputFile, Kind, OutputSpec};
+    use crate::model::{Format, InputFile, Kind, OutputSpec};
     use std::collections::BTreeMap;
 
     fn base() -> Request {
@@ -356,6 +356,37 @@ mod tests {
         let mut r = base();
         r.body = "Bar chart\r\n".into();
         assert_eq!(key_of(&r), k0);
+    }
+
+    /// `key_of(&base())` and its input digests under each encoding version: goldens, on
+    /// purpose (version 2's were computed by an independent implementation of the encoding
+    /// described at the top of this file). If this fails the encoding changed: bump
+    /// `KEY_VERSION` and add the new version's vector (never change an old one: a key must
+    /// not take a new meaning).
+    type Vector = (u32, &'static str, &'static [(&'static str, &'static str)]);
+    const PINNED: &[Vector] = &[(
+        2,
+        "sha256:42b3661857a02b5d9c0f9807d085964d20e4ae26b434254a59ca06e32c0fcd6c",
+        &[
+            ("attrs", "sha256:fcf73ba918ee8911533a4d1e907bc46bc31590295030233daf73b6f36709ad23"),
+            ("body", "sha256:d0b12f2d33455966c364b1954b84d457e117c73cf53cd2e4f34cf5b9ba6b6434"),
+            ("extra", "sha256:497d5c8915a5816566c567e71abf797e630814d56ef667bcd0b0f82770ff5272"),
+            ("file:data", "sha256:24c63140040f752d4ad45794036b26a9059bb0347c64391aab29a0802bb24697"),
+            ("output", "sha256:f5abb31b4a72299063baa1334be18b47c26c5c161e872cd92ad195bc6b750398"),
+        ],
+    )];
+
+    #[test]
+    fn the_encoding_is_pinned_per_version() {
+        let Some((_, key, inputs)) = PINNED.iter().find(|(v, _, _)| *v == KEY_VERSION) else {
+            panic!(
+                "KEY_VERSION {KEY_VERSION} has no pinned vector: add key_of(&base()) and its input digests to PINNED"
+            );
+        };
+        assert_eq!(key_of(&base()).to_string(), *key, "the key encoding changed without a new KEY_VERSION");
+        let now: Vec<(String, String)> = input_digests(&base()).into_iter().map(|(k, d)| (k, d.to_string())).collect();
+        let pinned: Vec<(String, String)> = inputs.iter().map(|(k, d)| (k.to_string(), d.to_string())).collect();
+        assert_eq!(now, pinned, "the input digests' encoding changed without a new KEY_VERSION");
     }
 
     #[test]

@@ -4,17 +4,20 @@
 //!
 //! | stage | module | in → out |
 //! |---|---|---|
+//! | ground | [`model`], [`digest`], [`diag`] | the shared vocabulary: `Kind`, `Format`, `Request`, `Artifact`; digests; located diagnostics |
 //! | project | [`project`], [`config`] | a path → root, checked `paperfig.toml`, source files |
 //! | 1. scan | [`scan`] | sources → `Directive`s (+ located diagnostics) |
-//! | 2. plan | [`plan`], [`key`] | directive → `Job` = provider + `Request` + key |
-//! | 3. cache | [`store`] | key → hit / miss (local content-addressed store) |
+//! | 2. plan | [`plan`] (+ `plan::registry`), [`key`] | directive → `Job` = provider + `Request` + key |
+//! | 2b. policy | [`options`], [`preflight`] | the build's modes as types; hosted figures → run / defer / refuse |
+//! | 3. cache | [`store`] | key → hit / miss (local content-addressed store, remote behind it) |
 //! | 4. generate | [`provider`], [`render`] | request → SVG/PDF/PNG artifacts |
 //! | 5. emit | [`emit`], [`lock`] | outputs → `build/figures/`, `manifest.json`, `paperfig.lock` |
 //! | 6. compile | [`compile`] | main `.tex` (or Markdown via its `.tex`) → PDF with the embedded engine |
 //!
-//! [`run`] drives stages 3–5 per figure in parallel; [`mdbook`] is the mdBook preprocessor
-//! driver (the same stages on chapter texts); [`watch`] rebuilds on change; [`cli`] is the
-//! command line.
+//! [`run`] drives stages 3–5 per figure in parallel (`--locked` is one of its strategies, see
+//! [`locked`]); [`mdbook`] is the mdBook preprocessor driver (the same stages on chapter
+//! texts); [`watch`] rebuilds on change; [`cli`] is the command line. Each module imports
+//! only the ones below it (`tests/it/layers.rs` checks that the module graph has no cycle).
 
 // Errors that point into the user's files (`Diagnostic`) are large by design (message,
 // location, hints) and only travel on the error path.
@@ -25,6 +28,7 @@ pub mod cli;
 pub mod compile;
 pub mod config;
 pub mod diag;
+pub mod diagnose;
 pub mod digest;
 pub mod emit;
 pub mod extract;
@@ -33,7 +37,10 @@ pub mod key;
 pub mod lock;
 pub mod locked;
 pub mod mdbook;
+pub mod model;
+pub mod options;
 pub mod plan;
+pub mod preflight;
 pub mod progress;
 pub mod project;
 pub mod provider;
@@ -44,46 +51,99 @@ pub mod store;
 pub mod texwriter;
 pub mod watch;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
-use diag::Diagnostic;
-use emit::Manifest;
-use plan::Registry;
+use diag::{Code, Diagnostic};
+use emit::{Manifest, OutputFile};
+use lock::{LockError, Lockfile};
+use model::Format;
+pub use options::GenOptions;
+use options::{LockMode, Network};
+use plan::{Job, Registry};
+use preflight::{Decision, OverBudget};
 use progress::Progress;
 use project::Project;
-use run::{Outcome, Source};
-use store::{LayeredStore, LocalStore, RemoteStore, Store};
+use run::{Built, Outcome, Source, Strategy};
+use store::StoreError;
+use store::layered::{LayeredStore, RemoteStats};
+use store::local::LocalStore;
+use store::remote::RemoteStore;
 
-/// One figure in a `gen` report.
-pub struct FigureReport {
-    pub name: String,
-    pub kind: provider::Kind,
-    pub provider: String,
-    pub location: String,
-    pub key: digest::Digest,
-    pub source: Source,
-    /// Output files, absolute.
-    pub outputs: Vec<(provider::Format, PathBuf)>,
-    /// Output digests, for the lockfile.
-    pub outputs_digests: std::collections::BTreeMap<provider::Format, digest::Digest>,
-    pub millis: f64,
+/// Why the pipeline could not run at all; single figures' problems are in the report.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// The local cache folder cannot be used.
+    #[error(transparent)]
+    Cache(StoreError),
+    /// The remote cache's backend refuses its URL or options.
+    #[error(transparent)]
+    Remote(StoreError),
+    #[error("--locked needs paperfig.lock, and there is none")]
+    NoLockfile,
+    /// `paperfig.lock` cannot be read; `locked` when the build was to be checked against it.
+    #[error("{source}")]
+    Lockfile { source: LockError, locked: bool },
+    #[error("cannot create {}: {source}", path.display())]
+    OutputDir { path: PathBuf, source: std::io::Error },
+    /// The lockfile or the manifest cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
 }
 
-/// What `gen` did.
+/// One planned figure and what the build did with it.
+pub struct Figure {
+    pub job: Job,
+    pub outcome: Outcome,
+}
+
+/// What `gen` did: the plan and each figure's outcome, so drivers never derive them again.
 pub struct GenReport {
-    pub figures: Vec<FigureReport>,
-    /// Every problem found, with locations; a non-empty list means exit code 1.
+    /// What was scanned (the writer of a Markdown paper reads its directives from here).
+    pub scan: scan::Scan,
+    /// Every planned figure, in source order.
+    pub figures: Vec<Figure>,
+    /// Every problem found, with locations; an error among them means exit code 1.
     pub diagnostics: Vec<Diagnostic>,
+    /// The manifest as written: the figures' files, for the document writers.
+    pub manifest: Manifest,
+    /// The folder the manifest's files are in.
+    pub output_dir: PathBuf,
     /// Objects and entries moved to and from the remote cache.
-    pub remote: store::layered::RemoteStats,
+    pub remote: RemoteStats,
 }
 
 impl GenReport {
+    /// Figures whose outputs are in place, with what was placed.
+    pub fn built(&self) -> impl Iterator<Item = (&Job, &Built)> {
+        built(&self.figures)
+    }
+
+    /// Hosted figures this build left for later (`HostedPolicy::Defer`).
+    pub fn deferred(&self) -> impl Iterator<Item = &Job> {
+        self.figures.iter().filter(|f| matches!(f.outcome, Outcome::Deferred)).map(|f| &f.job)
+    }
+
+    /// The absolute path of a placed output.
+    pub fn output_path(&self, file: &OutputFile) -> PathBuf {
+        self.output_dir.join(&file.file)
+    }
+
+    /// A built figure's outputs, absolute.
+    pub fn outputs(&self, built: &Built) -> Vec<(Format, PathBuf)> {
+        built.outputs.iter().map(|(f, o)| (*f, self.output_path(o))).collect()
+    }
+
     pub fn generated(&self) -> usize {
-        self.figures.iter().filter(|f| f.source == Source::Generated).count()
+        self.built().filter(|(_, b)| b.source == Source::Generated).count()
+    }
+    pub fn cached(&self) -> usize {
+        self.built().filter(|(_, b)| b.source == Source::Cached).count()
     }
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| !d.warning).count()
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 }
 
@@ -101,21 +161,18 @@ pub fn plan_scanned(project: &Project, registry: &Registry, scan: &scan::Scan) -
 }
 
 /// Opens the project's local store.
-pub fn open_store(project: &Project) -> Result<LocalStore, Diagnostic> {
-    LocalStore::open(&project.config.cache_dir)
-        .map_err(|e| Diagnostic::error(e.to_string()).hint("check that the cache folder is writable"))
+pub fn open_store(project: &Project) -> Result<LocalStore, GenError> {
+    LocalStore::open(&project.config.cache_dir).map_err(GenError::Cache)
 }
 
 /// Opens the project's store: the local one, with the remote behind it when `[cache] remote`
-/// is set and the build is not `--offline`. A remote URL or option the backend rejects is a
-/// fatal error pointing at `paperfig.toml`; a remote that is merely unreachable is found out
-/// (and switched off with one warning) on first use.
-pub fn open_layered_store(project: &Project, offline: bool) -> Result<LayeredStore, Diagnostic> {
+/// is set and the build is online. A remote URL or option the backend rejects is a fatal
+/// error pointing at `paperfig.toml`; a remote that is merely unreachable is found out (and
+/// switched off with one warning) on first use.
+pub fn open_layered_store(project: &Project, network: Network) -> Result<LayeredStore, GenError> {
     let local = open_store(project)?;
-    let remote = match (&project.config.remote, offline) {
-        (Some(r), false) => Some(RemoteStore::open(&r.url, &r.options).map_err(|e| {
-            Diagnostic::error(e.to_string()).hint("check [cache] remote and [cache.remote_options] in paperfig.toml")
-        })?),
+    let remote = match (&project.config.remote, network) {
+        (Some(r), Network::Online) => Some(RemoteStore::open(&r.url, &r.options).map_err(GenError::Remote)?),
         _ => None,
     };
     let write = project.config.remote.as_ref().is_some_and(|r| r.write);
@@ -126,119 +183,31 @@ pub fn open_layered_store(project: &Project, offline: bool) -> Result<LayeredSto
 /// remote object or entry that was ignored. With `--locked` a failed remote is an error: the
 /// build needed it (the remote is only asked for what the local cache lacks) and may not
 /// make anything instead.
-pub fn store_warnings(store: &LayeredStore, locked: bool) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = match (store.failure(), locked) {
-        (Some(e), true) => vec![
-            Diagnostic::error(e)
+pub fn store_warnings(store: &LayeredStore, lock: LockMode) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = match (store.failure(), lock) {
+        (Some(e), LockMode::Locked) => vec![
+            Diagnostic::error(Code::Cache, e)
                 .hint("--locked takes what the local cache lacks from the remote cache: check that it is reachable"),
         ],
-        _ => store.warning().into_iter().map(Diagnostic::warning).collect(),
+        _ => store.warning().into_iter().map(|w| Diagnostic::warning(Code::Cache, w)).collect(),
     };
-    out.extend(store.damage_notes().into_iter().map(Diagnostic::warning));
+    out.extend(store.damage_notes().into_iter().map(|w| Diagnostic::warning(Code::Cache, w)));
     out
 }
 
-/// Updates `paperfig.lock` with every built figure. Entries of figures that failed this
-/// time are kept from the old lockfile, and with errors anywhere no entry is dropped.
-fn write_lockfile(
-    project: &Project,
-    jobs: &[plan::Job],
-    figures: &[FigureReport],
-    keep_old: &dyn Fn(&str, &str) -> bool,
-) -> Result<(), Diagnostic> {
-    let path = project.root.join(lock::LOCK_FILE);
-    let old = match lock::Lockfile::read(&path) {
-        Ok(old) => old.unwrap_or_default(),
-        Err(e) => {
-            return Err(Diagnostic::error(e.to_string())
-                .hint("fix or delete paperfig.lock; paperfig rewrites it on the next gen"));
-        }
-    };
-    let mut new = lock::Lockfile::default();
-    let built: std::collections::HashMap<&str, &FigureReport> = figures.iter().map(|f| (f.name.as_str(), f)).collect();
-    for job in jobs {
-        let d = &job.directive;
-        let Some(fig) = built.get(d.name.as_str()) else { continue };
-        let outputs = fig.outputs_digests.clone();
-        new.figures.insert(
-            d.name.clone(),
-            lock::LockEntry {
-                source: d.loc.file.name.clone(),
-                kind: d.kind,
-                provider: fig.provider.clone(),
-                provider_version: job.request.provider_version.clone(),
-                key: job.key,
-                outputs,
-                inputs: key::input_digests(&job.request),
-            },
-        );
+/// The lockfile a `--locked` build is checked against; it must exist.
+fn read_lock_for_locked(project: &Project) -> Result<Lockfile, GenError> {
+    match Lockfile::read(&project.root.join(lock::LOCK_FILE)) {
+        Ok(Some(lock)) => Ok(lock),
+        Ok(None) => Err(GenError::NoLockfile),
+        Err(source) => Err(GenError::Lockfile { source, locked: true }),
     }
-    for (name, entry) in old.figures {
-        if keep_old(&name, &entry.source) {
-            new.figures.entry(name).or_insert(entry);
-        }
-    }
-    new.write(&path).map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))?;
-    Ok(())
-}
-
-/// Checks hosted figures before anything is submitted: `--offline` blocks the figures that
-/// need the network, `--max-cost` refuses the whole build, and each service's account check
-/// (`/credits`, a missing key) blocks that provider's new submissions. Returns the blocked
-/// jobs (by index) with their diagnostics.
-fn hosted_checks(
-    jobs: &[plan::Job],
-    store: &dyn Store,
-    opts: &GenOptions,
-) -> Result<std::collections::BTreeMap<usize, Diagnostic>, Diagnostic> {
-    use provider::hosted::batch;
-    let pending = batch::pending(jobs, store);
-    let mut blocked = std::collections::BTreeMap::new();
-    if pending.is_empty() {
-        return Ok(blocked);
-    }
-    if opts.offline {
-        for (p, diag) in pending.iter().zip(batch::offline_errors(jobs, &pending)) {
-            blocked.insert(p.index, diag);
-        }
-        return Ok(blocked);
-    }
-    if let Some(max) = opts.max_cost {
-        if let Some(diag) = batch::over_budget(&pending, max) {
-            return Err(diag);
-        }
-    }
-    let failed = batch::preflight(&pending);
-    for p in &pending {
-        if let Some(e) = failed.get(p.provider.name()) {
-            if !p.resuming {
-                blocked.insert(p.index, plan::provider_diagnostic(&jobs[p.index].directive, e.clone()));
-            }
-        }
-    }
-    Ok(blocked)
-}
-
-/// Options of `gen`.
-pub struct GenOptions {
-    pub threads: usize,
-    pub verbosity: progress::Verbosity,
-    /// `--offline`: no network: the remote cache is not used, and figures that need a hosted
-    /// provider fail instead of building (cached ones are placed).
-    pub offline: bool,
-    /// `--locked`: make nothing and call no provider; every figure comes from the local or
-    /// remote store with the outputs `paperfig.lock` records, else fails saying why (see
-    /// [`locked`]). `--frozen` sets this and `offline`.
-    pub locked: bool,
-    /// `--max-cost N`: refuse the build when new hosted submissions would cost more than N
-    /// (in each service's own unit).
-    pub max_cost: Option<f64>,
 }
 
 /// Scans the project, builds every figure missing from the cache, places all outputs, and
 /// writes the manifest and lockfile. Errors about single figures are in the report; `Err`
 /// is for problems that stop everything (unreadable config, unusable cache folder).
-pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Result<GenReport, Diagnostic> {
+pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Result<GenReport, GenError> {
     generate_scanned(project, registry, &scan::scan_files(&project.root, &project.sources), opts)
 }
 
@@ -249,116 +218,120 @@ pub fn generate_scanned(
     registry: &Registry,
     scan: &scan::Scan,
     opts: &GenOptions,
-) -> Result<GenReport, Diagnostic> {
-    let config = &project.config;
+) -> Result<GenReport, GenError> {
+    let out_dir = &project.config.output_dir;
+    // 2. plan
     let (plan, mut diagnostics) = plan_scanned(project, registry, scan);
+    // 3. the stores, and what the build checks against
+    let store = open_layered_store(project, opts.network)?;
+    let lock = match opts.lock {
+        LockMode::Locked => Some(read_lock_for_locked(project)?),
+        LockMode::Update => None,
+    };
+    std::fs::create_dir_all(out_dir).map_err(|source| GenError::OutputDir { path: out_dir.clone(), source })?;
+    let previous = Manifest::read(out_dir);
+    // 2b. policy: what happens to hosted figures (a locked build makes nothing, so asks no
+    // service anything)
+    let decisions = match &lock {
+        Some(_) => vec![Decision::Run; plan.jobs.len()],
+        None => preflight::decide(&plan.jobs, &store, opts.hosted)?,
+    };
     // 3–5. cache, generate, place
-    let store = open_layered_store(project, opts.offline)?;
-    let lock_path = project.root.join(lock::LOCK_FILE);
-    let lock = if opts.locked {
-        match lock::Lockfile::read(&lock_path) {
-            Ok(Some(lock)) => Some(lock),
-            Ok(None) => {
-                return Err(Diagnostic::error("--locked needs paperfig.lock, and there is none")
-                    .hint("build once without --locked, then commit paperfig.lock"));
-            }
-            Err(e) => {
-                return Err(Diagnostic::error(e.to_string()).hint("fix paperfig.lock or rebuild it without --locked"));
-            }
-        }
-    } else {
-        None
-    };
-    std::fs::create_dir_all(&config.output_dir)
-        .map_err(|e| Diagnostic::error(format!("cannot create {}: {e}", config.output_dir.display())))?;
-    let previous = Manifest::read(&config.output_dir);
     let progress = Progress::new(opts.verbosity, plan.jobs.len());
-    let outcomes = match &lock {
-        // No provider runs, so no hosted check (nor its account requests) either.
-        Some(lock) => {
-            locked::run(&plan.jobs, lock, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress)
-        }
-        None => {
-            let mut blocked = hosted_checks(&plan.jobs, &store, opts)?;
-            let runnable: Vec<plan::Job> = plan
-                .jobs
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !blocked.contains_key(i))
-                .map(|(_, j)| j.clone())
-                .collect();
-            let mut ran =
-                run::run(&runnable, &store as &dyn Store, &config.output_dir, &previous, opts.threads, &progress)
-                    .into_iter();
-            (0..plan.jobs.len())
-                .map(|i| match blocked.remove(&i) {
-                    Some(diag) => Outcome::Failed(diag),
-                    None => ran.next().expect("one outcome per runnable job"),
-                })
-                .collect()
-        }
-    };
+    let strategy = lock.as_ref().map_or(Strategy::Build, Strategy::Locked);
+    let threads = opts.threads;
+    let cx = run::Context { store: &store, out_dir, previous: &previous, threads, progress: &progress, strategy };
+    let figures = run_decided(plan.jobs, decisions, &cx);
     progress.finish();
-    diagnostics.extend(store_warnings(&store, opts.locked));
-
-    let mut manifest = Manifest::default();
-    let mut figures = Vec::new();
-    for (job, outcome) in plan.jobs.iter().zip(outcomes) {
-        let d = &job.directive;
-        match outcome {
-            Outcome::Done { source, entry, outputs, millis } => {
-                let (line, _) = d.loc.file.line_col(d.loc.span.start);
-                figures.push(FigureReport {
-                    name: d.name.clone(),
-                    kind: d.kind,
-                    provider: entry.provider.clone(),
-                    location: d.loc.display(),
-                    key: job.key,
-                    source,
-                    outputs: outputs.iter().map(|(f, o)| (*f, config.output_dir.join(&o.file))).collect(),
-                    outputs_digests: outputs.iter().map(|(f, o)| (*f, o.digest)).collect(),
-                    millis,
-                });
-                manifest.figures.insert(
-                    d.name.clone(),
-                    emit::ManifestFigure {
-                        label: d.label.clone(),
-                        caption: plan::extract::manifest_caption(d),
-                        kind: d.kind.to_string(),
-                        source: format!("{}:{line}", d.loc.file.name),
-                        key: job.key,
-                        outputs,
-                    },
-                );
-            }
-            Outcome::Failed(diag) => diagnostics.push(diag),
-        }
-    }
-    // Old entries not rebuilt now are kept when their source was not scanned (a build of
-    // one file of a larger project), or when anything failed: a failed figure keeps its
-    // previous outputs, and the broken directive may be any of them.
-    let had_errors = diagnostics.iter().any(|d| !d.warning);
-    let scanned: std::collections::HashSet<String> =
-        project.sources.iter().map(|p| scan::relative_name(&project.root, p)).collect();
-    let keep_old = |_name: &str, source: &str| had_errors || !scanned.contains(source);
-    for (name, fig) in &previous.figures {
-        let source_file = fig.source.rsplit_once(':').map_or(fig.source.as_str(), |(file, _)| file);
-        if !manifest.figures.contains_key(name) && keep_old(name, source_file) {
-            manifest.figures.insert(name.clone(), fig.clone());
-        }
-    }
-    // --locked never rewrites the lockfile: it is what the build was checked against.
+    diagnostics.extend(store_warnings(&store, opts.lock));
+    diagnostics.extend(figures.iter().filter_map(|f| match &f.outcome {
+        Outcome::Failed(d) => Some(d.clone()),
+        _ => None,
+    }));
+    // 5. manifest and lockfile (--locked never rewrites the lockfile: it is what the build
+    // was checked against)
+    let keep = KeepOld::new(project, &figures, &diagnostics);
+    let keep_old = |name: &str, source: &str| keep.keeps(name, source);
+    let manifest = Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs)), &previous, &keep_old);
     if lock.is_none() {
-        write_lockfile(project, &plan.jobs, &figures, &keep_old)?;
+        write_lockfile(project, &figures, &keep_old)?;
     }
-    emit::remove_stale(&config.output_dir, &previous, &manifest);
-    manifest.write(&config.output_dir).map_err(|e| {
-        Diagnostic::error(format!("cannot write {}: {e}", config.output_dir.join(emit::MANIFEST).display()))
-    })?;
-    for (path, e) in emit::place_latex_package(&project.sources, &config.output_dir) {
-        diagnostics.push(Diagnostic::error(format!("cannot write {}: {e}", path.display())));
+    emit::remove_stale(out_dir, &previous, &manifest);
+    manifest.write(out_dir).map_err(|source| GenError::Write { path: out_dir.join(emit::MANIFEST), source })?;
+    for (path, e) in emit::place_latex_package(&project.sources, out_dir) {
+        diagnostics.push(Diagnostic::error(Code::Output, format!("cannot write {}: {e}", path.display())));
     }
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
     let remote = store.stats();
-    Ok(GenReport { figures, diagnostics, remote })
+    Ok(GenReport { scan: scan.clone(), figures, diagnostics, manifest, output_dir: out_dir.clone(), remote })
+}
+
+/// Figures whose outputs are in place, with what was placed.
+fn built(figures: &[Figure]) -> impl Iterator<Item = (&Job, &Built)> {
+    figures.iter().filter_map(|f| match &f.outcome {
+        Outcome::Done(b) => Some((&f.job, b)),
+        _ => None,
+    })
+}
+
+/// Which old manifest and lockfile entries a build keeps besides the figures it built:
+/// those of files it did not scan (a build of one file of a larger project), of deferred
+/// figures, and all of them when anything failed (a failed figure keeps its previous
+/// outputs, and the broken directive may be any of them).
+struct KeepOld<'a> {
+    had_errors: bool,
+    scanned: HashSet<String>,
+    deferred: HashSet<&'a str>,
+}
+
+impl<'a> KeepOld<'a> {
+    fn new(project: &Project, figures: &'a [Figure], diagnostics: &[Diagnostic]) -> KeepOld<'a> {
+        KeepOld {
+            had_errors: diagnostics.iter().any(|d| d.is_error()),
+            scanned: project.sources.iter().map(|p| scan::relative_name(&project.root, p)).collect(),
+            deferred: figures
+                .iter()
+                .filter(|f| matches!(f.outcome, Outcome::Deferred))
+                .map(|f| f.job.directive.name.as_str())
+                .collect(),
+        }
+    }
+
+    /// Whether the old entry of figure `name`, from file `source`, stays.
+    fn keeps(&self, name: &str, source: &str) -> bool {
+        self.had_errors || self.deferred.contains(name) || !self.scanned.contains(source)
+    }
+}
+
+/// Updates `paperfig.lock` with every built figure, keeping the old entries `keep_old` keeps.
+fn write_lockfile(
+    project: &Project,
+    figures: &[Figure],
+    keep_old: &dyn Fn(&str, &str) -> bool,
+) -> Result<(), GenError> {
+    let path = project.root.join(lock::LOCK_FILE);
+    let old = Lockfile::read(&path).map_err(|source| GenError::Lockfile { source, locked: false })?;
+    let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
+    let built = built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b)));
+    let new = Lockfile::merged(old.unwrap_or_default(), built, keep_old);
+    new.write(&path).map_err(|source| GenError::Write { path: path.clone(), source })?;
+    Ok(())
+}
+
+/// Runs the jobs the policy lets run; the others become their decision's outcome.
+fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) -> Vec<Figure> {
+    let runnable: Vec<Job> =
+        jobs.iter().zip(&decisions).filter(|(_, d)| matches!(d, Decision::Run)).map(|(j, _)| j.clone()).collect();
+    let mut ran = run::run(&runnable, cx).into_iter();
+    jobs.into_iter()
+        .zip(decisions)
+        .map(|(job, decision)| {
+            let outcome = match decision {
+                Decision::Run => ran.next().expect("one outcome per runnable job"),
+                Decision::Defer => Outcome::Deferred,
+                Decision::Refuse(diag) => Outcome::Failed(diag),
+            };
+            Figure { job, outcome }
+        })
+        .collect()
 }

@@ -39,7 +39,9 @@ use toml::Spanned;
 
 use crate::digest::Digest;
 use crate::fsutil;
-use crate::provider::{Format, Kind};
+use crate::key;
+use crate::model::{Format, Kind};
+use crate::plan::Job;
 
 /// The lockfile format version this build reads and writes.
 pub const LOCK_VERSION: i64 = 1;
@@ -121,6 +123,36 @@ impl fmt::Display for LockChange {
 }
 
 impl Lockfile {
+    /// The lockfile after a build: an entry for every figure built now (its job, the
+    /// provider that made its outputs, and their digests), then each old entry that
+    /// `keep(id, source)` keeps (figures that failed or were deferred, files not scanned).
+    pub fn merged<'a>(
+        old: Lockfile,
+        built: impl Iterator<Item = (&'a Job, &'a str, BTreeMap<Format, Digest>)>,
+        keep: &dyn Fn(&str, &str) -> bool,
+    ) -> Lockfile {
+        let mut new = Lockfile::default();
+        for (job, provider, outputs) in built {
+            let d = &job.directive;
+            let entry = LockEntry {
+                source: d.loc.file.name.clone(),
+                kind: d.kind,
+                provider: provider.to_string(),
+                provider_version: job.request.provider_version.clone(),
+                key: job.key,
+                outputs,
+                inputs: key::input_digests(&job.request),
+            };
+            new.figures.insert(d.name.clone(), entry);
+        }
+        for (id, entry) in old.figures {
+            if keep(&id, &entry.source) {
+                new.figures.entry(id).or_insert(entry);
+            }
+        }
+        new
+    }
+
     /// Reads a lockfile; `Ok(None)` if the file does not exist.
     pub fn read(path: &Path) -> Result<Option<Lockfile>, LockError> {
         let text = match std::fs::read_to_string(path) {

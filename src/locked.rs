@@ -5,20 +5,16 @@
 //! a lock entry fails separately, saying whether its inputs are unchanged (a build already
 //! cached that key, or the lock has it under another id) or it is new.
 //!
-//! Any driver (`gen`, `build`, `mdbook`) gets this by passing [`crate::GenOptions`] with
-//! `locked` set to `generate_scanned`; [`check`] and [`run`] are the pieces.
+//! Any driver (`gen`, `build`, `mdbook`) gets this with `LockMode::Locked` in its options:
+//! the runner (`crate::run`, `Strategy::Locked`) asks [`pinned`] for each figure's entry
+//! instead of the store, and never calls a provider.
 
-use std::path::Path;
-
-use rayon::prelude::*;
-
-use crate::diag::Diagnostic;
-use crate::emit::{self, Manifest};
+use crate::diag::{Code, Diagnostic};
+use crate::digest::Digest;
 use crate::key::input_digests;
 use crate::lock::{LockEntry, Lockfile};
 use crate::plan::Job;
-use crate::progress::Progress;
-use crate::run::{Outcome, Source};
+use crate::scan::Directive;
 use crate::store::{ActionEntry, Lookup, OutputRef, Store};
 
 /// How one figure stands against the lockfile.
@@ -117,54 +113,26 @@ fn describe(name: &str, attr_value: impl Fn(&str) -> Option<String>) -> String {
     }
 }
 
-/// Places every figure from the store with its locked outputs, in parallel; figures that
-/// would change or lack a lock entry fail with their reasons. Calls no provider.
-pub fn run(
-    jobs: &[Job],
-    lock: &Lockfile,
-    store: &dyn Store,
-    out_dir: &Path,
-    previous: &Manifest,
-    threads: usize,
-    progress: &Progress,
-) -> Vec<Outcome> {
-    let work = || {
-        jobs.par_iter()
-            .map(|job| {
-                let outcome = one(job, lock, store, out_dir, previous);
-                let name = &job.directive.name;
-                match &outcome {
-                    Outcome::Done { .. } => progress.figure_done(&format!("cached    {name}"), false),
-                    Outcome::Failed(_) => progress.figure_done(&format!("failed    {name}"), true),
-                }
-                outcome
-            })
-            .collect()
-    };
-    match rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build() {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    }
-}
-
 const HINT: &str = "build without --locked to update paperfig.lock, then commit it";
 
-fn one(job: &Job, lock: &Lockfile, store: &dyn Store, out_dir: &Path, previous: &Manifest) -> Outcome {
-    let start = std::time::Instant::now();
+/// The entry a locked build places for `job`: its lock entry, when the job still matches it;
+/// else why not, located in the directive.
+pub fn pinned(job: &Job, lock: &Lockfile, store: &dyn Store) -> Result<ActionEntry, Diagnostic> {
     let d = &job.directive;
-    let entry = match check(job, lock, store) {
-        Verdict::Pinned(entry) => entry,
+    match check(job, lock, store) {
+        Verdict::Pinned(entry) => Ok(entry),
         Verdict::Changed(reasons) => {
             let at = reasons
                 .iter()
                 .find_map(|r| d.attrs.iter().find(|a| r.starts_with(&format!("file `{}`", a.name))))
                 .map_or_else(|| d.loc.clone(), |a| d.attr_loc(&a.name));
-            return Outcome::Failed(
-                Diagnostic::error(format!("`{}` would change (--locked): {}", d.name, reasons.join("; ")))
-                    .at(at, "changed")
-                    .hint(HINT)
-                    .for_figure(&d.name),
-            );
+            Err(Diagnostic::error(
+                Code::Locked,
+                format!("`{}` would change (--locked): {}", d.name, reasons.join("; ")),
+            )
+            .at(at, "changed")
+            .hint(HINT)
+            .for_figure(&d.name))
         }
         Verdict::Missing(unchanged) => {
             let msg = match unchanged {
@@ -173,32 +141,18 @@ fn one(job: &Job, lock: &Lockfile, store: &dyn Store, out_dir: &Path, previous: 
                 }
                 None => format!("`{}` is a new figure with no entry in paperfig.lock", d.name),
             };
-            return Outcome::Failed(Diagnostic::error(msg).at(d.loc.clone(), "here").hint(HINT).for_figure(&d.name));
+            Err(Diagnostic::error(Code::Locked, msg).at(d.loc.clone(), "here").hint(HINT).for_figure(&d.name))
         }
-    };
-    let formats = &job.request.output.formats;
-    match emit::place(store, &entry, formats, out_dir, &d.stem(), previous.figures.get(&d.name), None) {
-        Ok(outputs) => {
-            let millis = start.elapsed().as_secs_f64() * 1000.0;
-            let mut entry = entry;
-            for (f, o) in &outputs {
-                if let Some(r) = entry.outputs.get_mut(f) {
-                    r.size = o.size;
-                }
-            }
-            Outcome::Done { source: Source::Cached, entry, outputs, millis }
-        }
-        Err(emit::EmitError::Damaged(digest)) => Outcome::Failed(
-            Diagnostic::error(format!(
-                "`{}`: the locked output {digest} is in neither the local cache nor the remote one (--locked makes nothing)",
-                d.name
-            ))
-            .at(d.loc.clone(), "here")
-            .hint("run `paperfig cache pull` with the remote reachable, or build without --locked")
-            .for_figure(&d.name),
-        ),
-        Err(e) => Outcome::Failed(
-            Diagnostic::error(e.to_string()).hint("check that the output folder is writable").for_figure(&d.name),
-        ),
     }
+}
+
+/// A locked output that neither store has: a locked build cannot make it.
+pub fn output_missing(d: &Directive, digest: &Digest) -> Diagnostic {
+    Diagnostic::error(Code::Locked, format!(
+        "`{}`: the locked output {digest} is in neither the local cache nor the remote one (--locked makes nothing)",
+        d.name
+    ))
+    .at(d.loc.clone(), "here")
+    .hint("run `paperfig cache pull` with the remote reachable, or build without --locked")
+    .for_figure(&d.name)
 }

@@ -3,17 +3,23 @@
 //! references, output size and formats) and the key of that request.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{self, Config};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::digest::Digest;
 use crate::key::{key_of, normalize_body};
-use crate::provider::{InputFile, Kind, OutputSpec, PrepareContext, Provider, ProviderError, Request};
+use crate::model::{Kind, OutputSpec, ProviderError, Request};
+use crate::provider::hosted::HostedProvider;
+use crate::provider::{PrepareContext, Provider};
 use crate::scan::Directive;
+use files::{FileCache, read_input};
+pub use registry::Registry;
 
 pub mod extract;
+mod files;
+pub mod registry;
 
 /// Attributes that never reach a provider: they place or size the figure in the document,
 /// name it, or pick its provider (which the key records separately).
@@ -25,54 +31,10 @@ pub const NOT_FIGURE_INPUTS: &[&str] =
 pub struct Job {
     pub directive: Directive,
     pub provider: Arc<dyn Provider>,
+    /// The same provider when it is a hosted one (on the network).
+    pub hosted: Option<Arc<HostedProvider>>,
     pub request: Request,
     pub key: Digest,
-}
-
-/// The providers available to a build.
-pub struct Registry {
-    providers: Vec<Arc<dyn Provider>>,
-}
-
-impl Registry {
-    pub fn new(providers: Vec<Arc<dyn Provider>>) -> Registry {
-        Registry { providers }
-    }
-
-    /// The builtin providers with a project's configuration.
-    pub fn for_config(config: &Config) -> Registry {
-        let mut providers = crate::provider::builtin_providers(config);
-        providers.extend(crate::provider::hosted::providers(config));
-        Registry::new(providers)
-    }
-
-    /// The builtin providers with the default configuration (no runners allowed).
-    pub fn builtin() -> Registry {
-        Registry::for_config(&Config::defaults(Path::new(".")))
-    }
-
-    /// The provider for a directive: its `provider=`, else the configured default for its
-    /// kind, else the first provider that makes that kind.
-    fn resolve(&self, d: &Directive, config: &Config) -> Result<Arc<dyn Provider>, Diagnostic> {
-        let named = d.attr("provider").map(|a| a.value.as_str()).or(config.defaults.get(&d.kind).map(String::as_str));
-        let ids: Vec<&str> = self.providers.iter().filter(|p| p.kinds().contains(&d.kind)).map(|p| p.id()).collect();
-        let found = match named {
-            Some(name) => self.providers.iter().find(|p| p.id() == name && p.kinds().contains(&d.kind)),
-            None => self.providers.iter().find(|p| p.kinds().contains(&d.kind)),
-        };
-        found.cloned().ok_or_else(|| {
-            let (msg, loc) = match named {
-                Some(name) => (format!("no provider `{name}` for kind `{}`", d.kind), d.attr_loc("provider")),
-                None => (format!("no provider in this build makes kind `{}` figures", d.kind), d.attr_loc("kind")),
-            };
-            let hint = if ids.is_empty() {
-                format!("kind `{}` has no provider yet; remove the figure or change its kind", d.kind)
-            } else {
-                format!("providers for kind `{}`: {}", d.kind, ids.join(", "))
-            };
-            Diagnostic::error(msg).at(loc, "here").hint(hint).for_figure(&d.name)
-        })
-    }
 }
 
 /// What planning produced.
@@ -96,12 +58,6 @@ pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Dir
     plan
 }
 
-/// Files read during one plan, so a data file shared by many figures is read once.
-struct FileCache {
-    files: HashMap<PathBuf, InputFile>,
-    canonical_root: PathBuf,
-}
-
 fn plan_one(
     root: &Path,
     config: &Config,
@@ -109,7 +65,7 @@ fn plan_one(
     d: &Directive,
     files: &mut FileCache,
 ) -> Result<Job, Diagnostic> {
-    let provider = registry.resolve(d, config)?;
+    let registry::Entry { provider, hosted } = registry.resolve(d, config)?;
     let file_attrs = provider.file_attrs();
     let mut attrs = BTreeMap::new();
     let mut inputs = BTreeMap::new();
@@ -143,22 +99,22 @@ fn plan_one(
     };
     let base = d.loc.file.path.parent().unwrap_or(root);
     let ctx = PrepareContext { root: &files.canonical_root, base };
-    provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e))?;
+    provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e, Code::Plan))?;
     let key = key_of(&request);
-    Ok(Job { directive: d.clone(), provider, request, key })
+    Ok(Job { directive: d.clone(), provider, hosted, request, key })
 }
 
 fn output_spec(config: &Config, d: &Directive) -> Result<OutputSpec, Diagnostic> {
     let size = d.attr("size").map_or(config.size.as_str(), |a| a.value.as_str());
     let width_in = config::parse_size(size).ok_or_else(|| {
-        Diagnostic::error(format!("unknown figure size `{size}`"))
+        Diagnostic::error(Code::Plan, format!("unknown figure size `{size}`"))
             .at(d.attr_loc("size"), "here")
             .hint(config::SIZE_HINT)
     })?;
     let height_in = match d.attr("height") {
         Some(a) => config::parse_size(&a.value).filter(|_| !matches!(a.value.as_str(), "column" | "wide")).ok_or_else(
             || {
-                Diagnostic::error(format!("unknown figure height `{}`", a.value))
+                Diagnostic::error(Code::Plan, format!("unknown figure height `{}`", a.value))
                     .at(d.attr_loc("height"), "here")
                     .hint("give a length such as `2.5in`, `6cm` or `60mm`")
             },
@@ -168,7 +124,7 @@ fn output_spec(config: &Config, d: &Directive) -> Result<OutputSpec, Diagnostic>
     };
     let formats = match d.attr("formats") {
         Some(a) => config::parse_formats(a.value.split(',')).map_err(|bad| {
-            Diagnostic::error(format!("unknown output format `{bad}`"))
+            Diagnostic::error(Code::Plan, format!("unknown output format `{bad}`"))
                 .at(d.attr_loc("formats"), "here")
                 .hint("formats is a comma list of svg, pdf, png")
         })?,
@@ -177,71 +133,19 @@ fn output_spec(config: &Config, d: &Directive) -> Result<OutputSpec, Diagnostic>
     Ok(OutputSpec { formats, width_in, height_in, png_dpi: config.png_dpi })
 }
 
-/// Reads a referenced file, relative to the directive's source file, inside the project.
-fn read_input(
-    root: &Path,
-    d: &Directive,
-    attr: &str,
-    value: &str,
-    files: &mut FileCache,
-) -> Result<InputFile, Diagnostic> {
-    let loc = d.attr_loc(attr);
-    let base = d.loc.file.path.parent().unwrap_or(root);
-    let path = base.join(value);
-    let fail = |what: String, hint: String| Diagnostic::error(what).at(loc.clone(), "this file").hint(hint);
-    let canonical = path.canonicalize().map_err(|e| {
-        fail(
-            format!("cannot read {attr} file `{value}`: {}", io_reason(&e)),
-            format!("paths are relative to the folder of {}", d.loc.file.name),
-        )
-    })?;
-    if !canonical.starts_with(&files.canonical_root) {
-        return Err(fail(
-            format!("{attr} file `{value}` is outside the project"),
-            "figures may only read files inside the project folder, so a build cannot leak other files".into(),
-        ));
-    }
-    if let Some(f) = files.files.get(&canonical) {
-        return Ok(f.clone());
-    }
-    let bytes = std::fs::read(&canonical).map_err(|e| {
-        fail(format!("cannot read {attr} file `{value}`: {}", io_reason(&e)), "check the file's permissions".into())
-    })?;
-    let ext = canonical.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let file = InputFile::new(ext, bytes);
-    files.files.insert(canonical, file.clone());
-    Ok(file)
-}
-
 /// A provider's complaint, pointed at the body range or attribute it names (or the whole
 /// directive).
-pub(crate) fn provider_diagnostic(d: &Directive, e: ProviderError) -> Diagnostic {
+pub(crate) fn provider_diagnostic(d: &Directive, e: ProviderError, code: Code) -> Diagnostic {
     let loc = match (&e.body, &e.attr) {
         (Some(range), _) => d.body_loc(range.clone()),
         (None, Some(a)) if d.attr(a).is_some() => d.attr_loc(a),
         _ => d.head.clone(),
     };
-    let mut diag = Diagnostic::error(e.message).at(loc, "in this figure").for_figure(&d.name);
+    let mut diag = Diagnostic::error(code, e.message).at(loc, "in this figure").for_figure(&d.name);
     if let Some(h) = e.hint {
         diag = diag.hint(h);
     }
     diag
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-/// Kinds that have a builtin provider in this build.
-pub fn builtin_kinds() -> Vec<Kind> {
-    let mut kinds: Vec<Kind> = Registry::builtin().providers.iter().flat_map(|p| p.kinds().iter().copied()).collect();
-    kinds.sort();
-    kinds.dedup();
-    kinds
 }
 
 #[cfg(test)]

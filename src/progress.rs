@@ -1,13 +1,14 @@
 //! Progress output: a bar on a terminal, plain lines otherwise, nothing with `-q`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
     Quiet,
+    #[default]
     Normal,
     Verbose,
 }
@@ -53,7 +54,7 @@ impl Progress {
                 bar.set_message(line.to_string());
                 bar.inc(1);
             }
-            None if show => eprintln!("{line}"),
+            None if show => stderr_line(line),
             None => {}
         }
     }
@@ -64,7 +65,7 @@ impl Progress {
         match (&self.bar, self.verbosity) {
             (_, Verbosity::Quiet) => {}
             (Some(bar), _) => bar.println(line),
-            (None, _) => eprintln!("{line}"),
+            (None, _) => stderr_line(line),
         }
     }
 
@@ -73,4 +74,9 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// A plain progress line on stderr; a closed stderr is ignored.
+fn stderr_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

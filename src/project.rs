@@ -4,11 +4,23 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::config::{self, Config};
-use crate::diag::Diagnostic;
+use crate::config::{self, Config, ConfigError};
 
 /// Folders never searched for sources.
 const SKIP_DIRS: &[&str] = &["target", "node_modules", "build", "book"];
+
+/// Why a project cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("cannot open `{}`: {source}", path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("bad {what} pattern `{pattern}` in {}: {message}", config::FILE_NAME)]
+    Pattern { what: &'static str, pattern: String, message: String },
+    #[error("no source file matches [project] sources = {patterns:?}")]
+    NoSources { patterns: Vec<String> },
+}
 
 pub struct Project {
     pub root: PathBuf,
@@ -20,11 +32,8 @@ pub struct Project {
 impl Project {
     /// Opens the project that `path` (a folder or a source file) belongs to: the nearest
     /// folder at or above it holding `paperfig.toml`, else the folder itself.
-    pub fn open(path: &Path) -> Result<Project, Diagnostic> {
-        let path = path.canonicalize().map_err(|e| {
-            Diagnostic::error(format!("cannot open `{}`: {e}", path.display()))
-                .hint("give the paper's folder or one of its .md/.tex files")
-        })?;
+    pub fn open(path: &Path) -> Result<Project, ProjectError> {
+        let path = path.canonicalize().map_err(|source| ProjectError::Open { path: path.to_path_buf(), source })?;
         let (start, single) = if path.is_file() {
             (path.parent().unwrap_or(&path).to_path_buf(), Some(path.clone()))
         } else {
@@ -40,21 +49,25 @@ impl Project {
     }
 }
 
-fn globset(patterns: &[String], what: &str) -> Result<GlobSet, Diagnostic> {
+fn globset(patterns: &[String], what: &'static str) -> Result<GlobSet, ProjectError> {
+    let bad = |pattern: &str, e: globset::Error| ProjectError::Pattern {
+        what,
+        pattern: pattern.to_string(),
+        message: e.to_string(),
+    };
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        let g = Glob::new(p).map_err(|e| {
-            Diagnostic::error(format!("bad {what} pattern `{p}` in {}: {e}", config::FILE_NAME))
-                .hint("patterns are globs relative to the project folder, e.g. `chapters/*.md`")
-        })?;
-        b.add(g);
+        b.add(Glob::new(p).map_err(|e| bad(p, e))?);
     }
-    b.build().map_err(|e| Diagnostic::error(e.to_string()))
+    b.build().map_err(|e| {
+        let pattern = e.glob().unwrap_or_default().to_string();
+        bad(&pattern, e)
+    })
 }
 
 /// Markdown and LaTeX files under the root, filtered by `[project] sources/exclude`,
 /// skipping hidden folders, the cache and output folders, and build folders.
-fn find_sources(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Diagnostic> {
+fn find_sources(root: &Path, config: &Config) -> Result<Vec<PathBuf>, ProjectError> {
     let include = config.sources.as_ref().map(|s| globset(s, "sources")).transpose()?;
     let exclude = globset(&config.exclude, "exclude")?;
     let mut out = Vec::new();
@@ -82,8 +95,7 @@ fn find_sources(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Diagnostic
     }
     if let Some(patterns) = &config.sources {
         if out.is_empty() {
-            return Err(Diagnostic::error(format!("no source file matches [project] sources = {patterns:?}"))
-                .hint("sources are globs of .md/.tex files relative to the project folder"));
+            return Err(ProjectError::NoSources { patterns: patterns.clone() });
         }
     }
     Ok(out)

@@ -17,7 +17,7 @@ use std::sync::{Arc, LazyLock};
 use resvg::tiny_skia;
 use svg2pdf::usvg::{self, fontdb};
 
-use crate::provider::{Artifact, Format, ProviderError};
+use crate::model::{Artifact, Format, ProviderError};
 
 /// Liberation Sans Regular (SIL OFL 1.1, see `templates/fonts/LICENSE-Liberation`).
 pub static FONT_REGULAR: &[u8] = include_bytes!("../templates/fonts/LiberationSans-Regular.ttf");

@@ -2,22 +2,27 @@
 //! the outputs; on a miss (or a damaged entry) call the provider, store what it made,
 //! record the action entry, then place the outputs. Every figure is independent: one
 //! failing never stops the others, and whatever succeeded is stored.
+//!
+//! One runner, two strategies ([`Strategy`]): `Build` makes what the store lacks;
+//! `Locked` (`--locked`) makes nothing: each figure's entry comes from `paperfig.lock`
+//! (see [`crate::locked`]) and its outputs from the stores, or the figure fails saying why.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::emit::{self, Manifest, ManifestFigure, OutputFile};
-use crate::plan::Job;
+use crate::lock::Lockfile;
+use crate::locked;
+use crate::model::{Artifact, Format, ProviderError};
+use crate::plan::{Job, provider_diagnostic};
 use crate::progress::Progress;
-use crate::provider::{Format, ProviderError};
 use crate::store::{ActionEntry, Lookup, OutputRef, Store};
-
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
 
 /// How a figure was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,41 +31,76 @@ pub enum Source {
     Generated,
 }
 
+/// A figure whose outputs are in place.
+#[derive(Debug)]
+pub struct Built {
+    pub source: Source,
+    /// The action entry the outputs came from (its provider is recorded in the lockfile).
+    pub entry: ActionEntry,
+    /// The files placed, by format.
+    pub outputs: BTreeMap<Format, OutputFile>,
+    pub millis: f64,
+}
+
 /// What happened to one figure.
+#[derive(Debug)]
 pub enum Outcome {
-    Done { source: Source, entry: ActionEntry, outputs: BTreeMap<Format, OutputFile>, millis: f64 },
+    Done(Built),
+    /// A hosted figure this build left for later (`HostedPolicy::Defer`): not looked at.
+    Deferred,
     Failed(Diagnostic),
+}
+
+/// How a figure the store cannot give is obtained.
+#[derive(Clone, Copy)]
+pub enum Strategy<'a> {
+    /// Made by its provider, then stored.
+    Build,
+    /// `--locked`: never made. The figure's entry is its lock entry when the job still
+    /// matches it, and its outputs must be in the stores.
+    Locked(&'a Lockfile),
+}
+
+/// What every figure of a run shares.
+pub struct Context<'a> {
+    pub store: &'a dyn Store,
+    /// Where outputs are placed.
+    pub out_dir: &'a Path,
+    /// The last build's manifest (unchanged files are not rewritten).
+    pub previous: &'a Manifest,
+    /// Builtin figures made at once (`-j`).
+    pub threads: usize,
+    pub progress: &'a Progress,
+    pub strategy: Strategy<'a>,
 }
 
 /// Runs every job: builtin figures on `threads` threads (`-j`), hosted figures at the same
 /// time on their own threads, as many per provider as its `concurrency` allows (they
 /// mostly wait on the network, so they never take a CPU slot). Outcomes are in job order.
-pub fn run(
-    jobs: &[Job],
-    store: &dyn Store,
-    out_dir: &Path,
-    previous: &Manifest,
-    threads: usize,
-    progress: &Progress,
-) -> Vec<Outcome> {
+/// A locked run makes nothing, so every figure takes the CPU pool.
+pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
+    let Context { previous, threads, progress, .. } = *cx;
     let finish = |job: &Job, outcome: Outcome| {
+        let name = &job.directive.name;
         match &outcome {
-            Outcome::Done { source: Source::Generated, millis, .. } => {
-                progress.figure_done(&format!("generated {} ({millis:.0} ms)", job.directive.name), true)
+            Outcome::Done(Built { source: Source::Generated, millis, .. }) => {
+                progress.figure_done(&format!("generated {name} ({millis:.0} ms)"), true)
             }
-            Outcome::Done { .. } => progress.figure_done(&format!("cached    {}", job.directive.name), false),
-            Outcome::Failed(_) => progress.figure_done(&format!("failed    {}", job.directive.name), true),
+            Outcome::Done(_) => progress.figure_done(&format!("cached    {name}"), false),
+            Outcome::Deferred => {}
+            Outcome::Failed(_) => progress.figure_done(&format!("failed    {name}"), true),
         }
         outcome
     };
-    let (hosted, local): (Vec<usize>, Vec<usize>) = (0..jobs.len()).partition(|&i| jobs[i].provider.hosted().is_some());
+    let on_threads = |i: &usize| jobs[*i].hosted.is_some() && matches!(cx.strategy, Strategy::Build);
+    let (hosted, local): (Vec<usize>, Vec<usize>) = (0..jobs.len()).partition(on_threads);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
     let put = |i: usize, o: Outcome| results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(o);
     std::thread::scope(|scope| {
         // Hosted figures: one queue and `concurrency` workers per provider.
         let mut queues: BTreeMap<&str, (usize, VecDeque<usize>)> = BTreeMap::new();
         for &i in &hosted {
-            let Some(h) = jobs[i].provider.hosted() else { continue };
+            let Some(h) = jobs[i].hosted.as_deref() else { continue };
             queues.entry(h.name()).or_insert_with(|| (h.concurrency(), VecDeque::new())).1.push_back(i);
         }
         for (_, (workers, queue)) in queues {
@@ -71,10 +111,9 @@ pub fn run(
                 scope.spawn(move || {
                     while let Some(i) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
                         let job = &jobs[i];
-                        let outcome = one(job, store, out_dir, previous.figures.get(&job.directive.name), &|| {
-                            make_hosted(job, progress)
-                        });
-                        if let (Outcome::Done { .. }, Some(h)) = (&outcome, job.provider.hosted()) {
+                        let outcome =
+                            one(job, cx, previous.figures.get(&job.directive.name), &|| make_hosted(job, progress));
+                        if let (Outcome::Done(_), Some(h)) = (&outcome, job.hosted.as_deref()) {
                             h.finished(&job.key);
                         }
                         put(i, finish(job, outcome));
@@ -87,8 +126,8 @@ pub fn run(
         let work = || {
             local.par_iter().for_each(|&i| {
                 let job = &jobs[i];
-                let make = || job.provider.generate(&job.request);
-                let outcome = one(job, store, out_dir, previous.figures.get(&job.directive.name), &make);
+                let make = || job.provider.generate(&job.request, &job.key);
+                let outcome = one(job, cx, previous.figures.get(&job.directive.name), &make);
                 put(i, finish(job, outcome));
             })
         };
@@ -101,39 +140,62 @@ pub fn run(
 }
 
 /// A hosted figure, with its remote stages shown as progress lines.
-fn make_hosted(job: &Job, progress: &Progress) -> Result<Vec<crate::provider::Artifact>, ProviderError> {
-    let Some(h) = job.provider.hosted() else { return job.provider.generate(&job.request) };
+fn make_hosted(job: &Job, progress: &Progress) -> Result<Vec<Artifact>, ProviderError> {
+    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&job.request, &job.key) };
     let name = &job.directive.name;
     h.make(&job.request, &job.key, &|stage| progress.note(&format!("remote    {name} ({}): {stage}", h.name())))
 }
 
+/// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;
+/// made by `make` when the store lacks it and the strategy allows.
 fn one(
     job: &Job,
-    store: &dyn Store,
-    out_dir: &Path,
+    cx: &Context<'_>,
     previous: Option<&ManifestFigure>,
-    make: &dyn Fn() -> Result<Vec<crate::provider::Artifact>, ProviderError>,
+    make: &dyn Fn() -> Result<Vec<Artifact>, ProviderError>,
 ) -> Outcome {
     let start = Instant::now();
+    let (store, out_dir) = (cx.store, cx.out_dir);
     let d = &job.directive;
     let formats = &job.request.output.formats;
-    let fail = |msg: String, hint: &str| {
-        Outcome::Failed(Diagnostic::error(msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name))
+    let fail = |code: Code, msg: String, hint: &str| {
+        Outcome::Failed(Diagnostic::error(code, msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name))
     };
-    match store.get_action(&job.key) {
-        Ok(Lookup::Hit(entry)) => match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, None) {
-            Ok(outputs) => return Outcome::Done { source: Source::Cached, entry, outputs, millis: ms(start) },
+    let found = match cx.strategy {
+        Strategy::Build => store.get_action(&job.key),
+        Strategy::Locked(lock) => match locked::pinned(job, lock, store) {
+            Ok(entry) => Ok(Lookup::Hit(entry)),
+            Err(why) => return Outcome::Failed(why),
+        },
+    };
+    match found {
+        Ok(Lookup::Hit(mut entry)) => match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, None) {
+            Ok(outputs) => {
+                // A lock entry records digests only; the placed files give the sizes.
+                for (f, o) in &outputs {
+                    if let Some(r) = entry.outputs.get_mut(f) {
+                        r.size = o.size;
+                    }
+                }
+                return Outcome::Done(Built { source: Source::Cached, entry, outputs, millis: ms(start) });
+            }
+            Err(emit::EmitError::Damaged(digest)) if matches!(cx.strategy, Strategy::Locked(_)) => {
+                return Outcome::Failed(locked::output_missing(d, &digest));
+            }
             Err(emit::EmitError::Damaged(_)) => {} // rebuild below
-            Err(e) => return fail(e.to_string(), "check that the output folder is writable"),
+            Err(e) => return fail(Code::Output, e.to_string(), "check that the output folder is writable"),
         },
         Ok(Lookup::Miss | Lookup::Corrupt(_)) => {}
-        Err(e) => return fail(e.to_string(), "check that the cache folder is writable (paperfig cache verify)"),
+        Err(e) => {
+            return fail(Code::Cache, e.to_string(), "check that the cache folder is writable (paperfig cache verify)");
+        }
     }
     let artifacts = match catch_unwind(AssertUnwindSafe(make)) {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
         Err(_) => {
             return fail(
+                Code::Provider,
                 format!("provider `{}` crashed while making this figure", job.provider.id()),
                 "this is a bug in paperfig; please report it with the directive",
             );
@@ -147,11 +209,12 @@ fn one(
                 outputs.insert(a.format, OutputRef { digest, size: a.bytes.len() as u64 });
                 fresh.insert(a.format, a.bytes);
             }
-            Err(e) => return fail(e.to_string(), "check that the cache folder is writable"),
+            Err(e) => return fail(Code::Cache, e.to_string(), "check that the cache folder is writable"),
         }
     }
     if let Some(missing) = formats.iter().find(|f| !outputs.contains_key(f)) {
         return fail(
+            Code::Provider,
             format!("provider `{}` made no {missing} output", job.provider.id()),
             "remove that format with formats=",
         );
@@ -163,11 +226,11 @@ fn one(
         outputs,
     };
     if let Err(e) = store.put_action(&entry) {
-        return fail(e.to_string(), "check that the cache folder is writable");
+        return fail(Code::Cache, e.to_string(), "check that the cache folder is writable");
     }
     match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, Some(&fresh)) {
-        Ok(outputs) => Outcome::Done { source: Source::Generated, entry, outputs, millis: ms(start) },
-        Err(e) => fail(e.to_string(), "check that the output and cache folders are writable"),
+        Ok(outputs) => Outcome::Done(Built { source: Source::Generated, entry, outputs, millis: ms(start) }),
+        Err(e) => fail(Code::Output, e.to_string(), "check that the output and cache folders are writable"),
     }
 }
 
@@ -177,5 +240,5 @@ fn ms(start: Instant) -> f64 {
 
 /// A provider's complaint, located in the directive.
 fn provider_error(job: &Job, e: ProviderError) -> Diagnostic {
-    crate::plan::provider_diagnostic(&job.directive, e)
+    provider_diagnostic(&job.directive, e, Code::Provider)
 }

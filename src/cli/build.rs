@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{EXIT_FIGURE_ERRORS, Global, print_diagnostics, rel};
+use super::flags::BuildFlags;
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, print_diagnostics, rel};
 use crate::compile::{self, DocKind, epoch};
-use crate::diag::Diagnostic;
+use crate::options::{Driver, LockMode};
 use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
@@ -26,10 +27,11 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
     #[command(flatten)]
-    flags: super::r#gen::GenFlags,
+    flags: BuildFlags,
 }
 
-pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
+pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
+    let opts = args.flags.options(global.verbosity, Driver::Once)?;
     let dir: &Path = if args.path.is_file() {
         args.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
     } else {
@@ -42,35 +44,37 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
 
     // Figures first, exactly as `paperfig gen`.
     let registry = Registry::for_config(&project.config);
-    let report = crate::generate(&project, &registry, &args.flags.options(global.verbosity))?;
-    if global.verbosity != Verbosity::Quiet && !report.figures.is_empty() {
-        let cached = report.figures.len() - report.generated();
-        eprintln!("{} figures: {} generated, {cached} cached", report.figures.len(), report.generated());
+    let report = crate::generate(&project, &registry, &opts)?;
+    let built = report.generated() + report.cached();
+    if global.verbosity != Verbosity::Quiet && built > 0 {
+        err(format_args!("{built} figures: {} generated, {} cached\n", report.generated(), report.cached()));
     }
     print_diagnostics(&report.diagnostics, global);
     // A locked build's figures are the locked bytes or nothing: no PDF from anything else.
-    if args.flags.locked() && report.errors() > 0 {
-        eprintln!("no PDF: --locked, and not every figure matches paperfig.lock (see above)");
+    if opts.lock == LockMode::Locked && report.errors() > 0 {
+        err("no PDF: --locked, and not every figure matches paperfig.lock (see above)\n");
         return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
     }
 
     if global.verbosity != Verbosity::Quiet {
-        eprintln!("compiling {}", rel(&project.root, &main));
+        err(format_args!("compiling {}\n", rel(&project.root, &main)));
     }
     let compiled = match kind {
         DocKind::Latex => {
             let map = compile::latex_line_map(&project, &main);
             compile::compile_tex(&project, &main, &map, epoch)?
         }
-        DocKind::Markdown => compile::markdown::build(&project, &main, epoch)?,
+        DocKind::Markdown => {
+            compile::markdown::build(&project, &main, &compile::markdown::Figures::of(&report), epoch)?
+        }
     };
     print_diagnostics(&compiled.diagnostics, global);
     if let Some(pdf) = &compiled.pdf {
         if global.verbosity != Verbosity::Quiet {
-            eprintln!("wrote {}", rel(&project.root, pdf));
+            err(format_args!("wrote {}\n", rel(&project.root, pdf)));
         }
     } else if let Some(log) = &compiled.log {
-        eprintln!("no PDF; TeX's log is {}", rel(&project.root, log));
+        err(format_args!("no PDF; TeX's log is {}\n", rel(&project.root, log)));
     }
     let failed = report.errors() > 0 || compiled.errors() > 0 || compiled.pdf.is_none();
     Ok(if failed { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })

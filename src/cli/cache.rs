@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{EXIT_FIGURE_ERRORS, Global};
-use crate::diag::Diagnostic;
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out};
+use crate::diag::{Code, Diagnostic};
 use crate::lock::{LOCK_FILE, Lockfile};
+use crate::options::Network;
 use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
@@ -54,7 +55,7 @@ pub enum Command {
     },
 }
 
-pub fn run(cmd: Command, global: &Global) -> Result<ExitCode, Diagnostic> {
+pub fn run(cmd: Command, global: &Global) -> Result<ExitCode, Stop> {
     match cmd {
         Command::Verify { path, remote: true, .. } => sync(&path, Sync::Verify, global),
         Command::Verify { path, repair, .. } => verify(&path, repair, global),
@@ -64,23 +65,23 @@ pub fn run(cmd: Command, global: &Global) -> Result<ExitCode, Diagnostic> {
     }
 }
 
-fn verify(path: &std::path::Path, repair: bool, global: &Global) -> Result<ExitCode, Diagnostic> {
+fn verify(path: &std::path::Path, repair: bool, global: &Global) -> Result<ExitCode, Stop> {
     let project = Project::open(path)?;
     let store = crate::open_store(&project)?;
     let report = if repair { store.repair() } else { store.verify() };
     for p in &report.problems {
-        println!("{p}");
+        out(p)?;
     }
     let damaged = report.problems.iter().filter(|p| !p.removed).count();
     if global.verbosity != Verbosity::Quiet {
-        eprintln!(
-            "checked {} objects and {} entries: {} problem{}{}",
+        err(format_args!(
+            "checked {} objects and {} entries: {} problem{}{}\n",
             report.objects,
             report.actions,
             report.problems.len(),
             if report.problems.len() == 1 { "" } else { "s" },
             if repair { format!(", {} removed", report.problems.len() - damaged) } else { String::new() },
-        );
+        ));
     }
     Ok(if damaged > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
 }
@@ -92,31 +93,32 @@ enum Sync {
     Verify,
 }
 
-fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode, Diagnostic> {
+fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode, Stop> {
     let project = Project::open(path)?;
     let lock = match Lockfile::read(&project.root.join(LOCK_FILE)) {
         Ok(Some(lock)) => lock,
         Ok(None) => {
-            return Err(Diagnostic::error("there is no paperfig.lock to name what to move or check")
-                .hint("run `paperfig gen` first"));
+            return Err(Diagnostic::error(Code::Lockfile, "there is no paperfig.lock to name what to move or check")
+                .hint("run `paperfig gen` first")
+                .into());
         }
-        Err(e) => return Err(Diagnostic::error(e.to_string())),
+        Err(e) => return Err(Diagnostic::error(Code::Lockfile, e.to_string()).into()),
     };
-    let store = crate::open_layered_store(&project, false)?;
+    let store = crate::open_layered_store(&project, Network::Online)?;
     if !store.has_remote() {
-        return Err(Diagnostic::error("no remote cache is configured").hint(
-            "set [cache] remote = \"s3://bucket/prefix\" (or gs://, az://, https://, file://) in paperfig.toml",
-        ));
+        return Err(Diagnostic::error(Code::Usage, "no remote cache is configured")
+            .hint("set [cache] remote = \"s3://bucket/prefix\" (or gs://, az://, https://, file://) in paperfig.toml")
+            .into());
     }
     let result = match what {
         Sync::Push => crate::store::sync::push(&store, &lock),
         Sync::Pull => crate::store::sync::pull(&store, &lock),
         Sync::Verify => crate::store::sync::verify_remote(&store, &lock),
     };
-    let report =
-        result.map_err(|e| Diagnostic::error(e.to_string()).hint("check that the remote cache is reachable"))?;
+    let report = result
+        .map_err(|e| Diagnostic::error(Code::Cache, e.to_string()).hint("check that the remote cache is reachable"))?;
     for p in &report.problems {
-        println!("{p}");
+        out(p)?;
     }
     if global.verbosity != Verbosity::Quiet {
         let (verb, dir) = match what {
@@ -125,29 +127,30 @@ fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode,
             Sync::Verify => ("checked", "in"),
         };
         if what == Sync::Verify {
-            eprintln!(
-                "{verb} {} figures {dir} {}: {} problems",
+            err(format_args!(
+                "{verb} {} figures {dir} {}: {} problems\n",
                 report.figures,
                 store.describe(),
                 report.problems.len()
-            );
+            ));
         } else {
-            eprintln!(
-                "{} figures: {verb} {} objects and {} entries; {} problems",
+            err(format_args!(
+                "{} figures: {verb} {} objects and {} entries; {} problems\n",
                 report.figures,
                 report.objects_moved,
                 report.entries_moved,
                 report.problems.len()
-            );
+            ));
         }
     }
     Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FIGURE_ERRORS) })
 }
 
-fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<ExitCode, Diagnostic> {
+fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<ExitCode, Stop> {
     if !(0.0..=36500.0).contains(&max_age_days) {
-        return Err(Diagnostic::error(format!("--max-age {max_age_days} is out of range"))
-            .hint("give a number of days from 0 to 36500"));
+        return Err(Diagnostic::error(Code::Usage, format!("--max-age {max_age_days} is out of range"))
+            .hint("give a number of days from 0 to 36500")
+            .into());
     }
     let project = Project::open(path)?;
     let (plan, _) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
@@ -158,8 +161,8 @@ fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<Exit
     let store = crate::open_store(&project)?;
     let report = store.gc(&live, Duration::from_secs_f64(max_age_days * 86400.0));
     if global.verbosity != Verbosity::Quiet {
-        eprintln!(
-            "removed {} action entr{}, {} objects, {} temp files ({:.1} MB); kept {} entries, {} objects",
+        err(format_args!(
+            "removed {} action entr{}, {} objects, {} temp files ({:.1} MB); kept {} entries, {} objects\n",
             report.actions_removed,
             if report.actions_removed == 1 { "y" } else { "ies" },
             report.objects_removed,
@@ -167,10 +170,10 @@ fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<Exit
             report.bytes_freed as f64 / 1e6,
             report.actions_kept,
             report.objects_kept,
-        );
+        ));
     }
     for e in &report.errors {
-        eprintln!("warning: {e}");
+        err(format_args!("warning: {e}\n"));
     }
     Ok(ExitCode::SUCCESS)
 }

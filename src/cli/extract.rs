@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{EXIT_FIGURE_ERRORS, Global};
-use crate::diag::Diagnostic;
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out};
+use crate::diag::{Code, Diagnostic};
 use crate::extract::{self, FigureKind};
+use crate::model::{Format, InputFile, Kind, OutputSpec, Request};
+use crate::provider::Provider;
 use crate::provider::extract::ExtractProvider;
-use crate::provider::{Format, InputFile, Kind, OutputSpec, Provider, Request};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -57,10 +58,11 @@ struct Listed<'a> {
     caption: &'a str,
 }
 
-pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
+pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let shown = args.pdf.display().to_string();
-    let bytes = std::fs::read(&args.pdf)
-        .map_err(|e| Diagnostic::error(format!("cannot read `{shown}`: {e}")).hint("give the path of a PDF file"))?;
+    let bytes = std::fs::read(&args.pdf).map_err(|e| {
+        Diagnostic::error(Code::Usage, format!("cannot read `{shown}`: {e}")).hint("give the path of a PDF file")
+    })?;
     if args.list {
         return list(&bytes, &shown, args.json);
     }
@@ -70,12 +72,13 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         None => output.extension().and_then(|e| e.to_str()).unwrap_or(""),
     };
     let format = Format::parse(&format.to_ascii_lowercase()).ok_or_else(|| {
-        Diagnostic::error(format!("cannot tell the output format of `{}`", output.display()))
+        Diagnostic::error(Code::Usage, format!("cannot tell the output format of `{}`", output.display()))
             .hint("name the output .pdf, .svg or .png, or pass --format pdf|svg|png")
     })?;
     if args.figure.is_none() && args.page.is_none() {
-        return Err(Diagnostic::error("say which figure: --figure N, or --page P [--bbox x0,y0,x1,y1]")
-            .hint(format!("`paperfig extract {shown} --list` shows the figures found")));
+        return Err(Diagnostic::error(Code::Usage, "say which figure: --figure N, or --page P [--bbox x0,y0,x1,y1]")
+            .hint(format!("`paperfig extract {shown} --list` shows the figures found"))
+            .into());
     }
     let mut attrs = BTreeMap::new();
     let flags = [("figure", args.figure.clone()), ("page", args.page.map(|p| p.to_string())), ("bbox", args.bbox)];
@@ -99,34 +102,35 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         extra: BTreeMap::new(),
         output: OutputSpec { formats: vec![format], width_in: 0.0, height_in: 0.0, png_dpi: args.dpi },
     };
-    let artifacts = match provider.generate(&req) {
+    let key = crate::key::key_of(&req);
+    let artifacts = match provider.generate(&req, &key) {
         Ok(a) => a,
         Err(e) => {
             let what = args.figure.as_deref().map_or("the region".to_string(), |f| format!("figure {f}"));
-            let mut d = Diagnostic::error(format!("cannot extract {what} from {shown}: {}", e.message));
+            let mut d = Diagnostic::error(Code::Provider, format!("cannot extract {what} from {shown}: {}", e.message));
             if let Some(h) = e.hint {
                 d = d.hint(h);
             }
-            eprint!("{}", d.render());
+            err(d.render());
             return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
         }
     };
     let bytes = &artifacts.iter().find(|a| a.format == format).expect("the provider makes each requested format").bytes;
     crate::fsutil::write_atomic(&output, bytes)
-        .map_err(|e| Diagnostic::error(format!("cannot write `{}`: {e}", output.display())))?;
+        .map_err(|e| Diagnostic::error(Code::Usage, format!("cannot write `{}`: {e}", output.display())))?;
     if global.verbosity != crate::progress::Verbosity::Quiet {
-        eprintln!("wrote {} ({} bytes)", output.display(), bytes.len());
+        err(format_args!("wrote {} ({} bytes)\n", output.display(), bytes.len()));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(bytes: &[u8], shown: &str, json: bool) -> Result<ExitCode, Diagnostic> {
+fn list(bytes: &[u8], shown: &str, json: bool) -> Result<ExitCode, Stop> {
     let found = match extract::locate(bytes) {
         Ok(found) => found,
         Err(e) => {
-            let d = Diagnostic::error(format!("cannot read {shown}: {e}"))
+            let d = Diagnostic::error(Code::Usage, format!("cannot read {shown}: {e}"))
                 .hint("check that the file opens in a PDF viewer and has no password");
-            eprint!("{}", d.render());
+            err(d.render());
             return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
         }
     };
@@ -143,15 +147,15 @@ fn list(bytes: &[u8], shown: &str, json: bool) -> Result<ExitCode, Diagnostic> {
                 caption: &l.caption,
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&listed).expect("plain data serializes"));
+        out(serde_json::to_string_pretty(&listed).expect("plain data serializes"))?;
     } else {
         for l in &found {
             let [x0, y0, x1, y1] = l.bbox.map(round);
             let caption: String = l.caption.chars().take(70).collect();
-            println!("{:<6} {:<5} p. {:<4} [{x0}, {y0}, {x1}, {y1}]  {caption}", l.kind, l.figure, l.page);
+            out(format_args!("{:<6} {:<5} p. {:<4} [{x0}, {y0}, {x1}, {y1}]  {caption}", l.kind, l.figure, l.page))?;
         }
         if found.is_empty() {
-            eprintln!("no captioned figure or table found in {shown}");
+            err(format_args!("no captioned figure or table found in {shown}\n"));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::Global;
+use super::shared::{Global, Stop, err};
 use crate::config::FILE_NAME;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -36,15 +36,16 @@ const TEMPLATE: &str = r#"# paperfig configuration. Every key is optional; the v
 # allow = false                 # true lets building run this project's scripts
 "#;
 
-pub fn run(args: Args, _global: &Global) -> Result<ExitCode, Diagnostic> {
+pub fn run(args: Args, _global: &Global) -> Result<ExitCode, Stop> {
     let path = args.path.join(FILE_NAME);
     if path.exists() {
-        return Err(Diagnostic::error(format!("{} already exists", path.display()))
-            .hint("edit it, or delete it and run paperfig init again"));
+        return Err(Diagnostic::error(Code::Usage, format!("{} already exists", path.display()))
+            .hint("edit it, or delete it and run paperfig init again")
+            .into());
     }
     crate::fsutil::write_atomic(&path, TEMPLATE.as_bytes())
-        .map_err(|e| Diagnostic::error(format!("cannot write {}: {e}", path.display())))?;
-    eprintln!("wrote {}", path.display());
+        .map_err(|e| Diagnostic::error(Code::Usage, format!("cannot write {}: {e}", path.display())))?;
+    err(format_args!("wrote {}\n", path.display()));
     Ok(ExitCode::SUCCESS)
 }
 

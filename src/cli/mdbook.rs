@@ -6,11 +6,11 @@
 //! (nothing on stdout, so mdBook stops), or `supports` says no; 2 the input cannot be
 //! processed (malformed JSON, bad `[preprocessor.paperfig]`, unusable cache).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::ExitCode;
 
-use super::{EXIT_FIGURE_ERRORS, Global, print_diagnostics};
-use crate::diag::Diagnostic;
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out_bytes, print_diagnostics};
+use crate::diag::{Code, Diagnostic};
 use crate::mdbook::{Options, options};
 use crate::progress::Verbosity;
 
@@ -26,7 +26,7 @@ enum Sub {
     Supports { renderer: String },
 }
 
-pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
+pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     match args.command {
         Some(Sub::Supports { renderer }) => supports(&renderer, global),
         None => preprocess(global),
@@ -36,8 +36,9 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
 /// mdBook runs `supports` in the book's root, so `book.toml` there may name more renderers.
 /// Invalid options are not reported here: mdBook would take any non-zero exit as "skip
 /// paperfig" and build the book without figures; the run itself reports them (exit 2).
-fn supports(renderer: &str, global: &Global) -> Result<ExitCode, Diagnostic> {
-    let root = std::env::current_dir().map_err(|e| Diagnostic::error(format!("no current folder: {e}")))?;
+fn supports(renderer: &str, global: &Global) -> Result<ExitCode, Stop> {
+    let root =
+        std::env::current_dir().map_err(|e| Diagnostic::error(Code::Usage, format!("no current folder: {e}")))?;
     let raw = std::fs::read_to_string(root.join("book.toml"))
         .ok()
         .and_then(|text| text.parse::<toml::Table>().ok())
@@ -49,19 +50,20 @@ fn supports(renderer: &str, global: &Global) -> Result<ExitCode, Diagnostic> {
         return Ok(ExitCode::SUCCESS);
     }
     if global.verbosity != Verbosity::Quiet {
-        eprintln!(
+        err(format_args!(
             "paperfig: the mdBook renderer `{renderer}` is not supported, so its output gets no figures \
-             (supported: {}); add `format = {{ {renderer} = \"png\" }}` to [preprocessor.paperfig] to run for it",
+             (supported: {}); add `format = {{ {renderer} = \"png\" }}` to [preprocessor.paperfig] to run for it\n",
             options::DEFAULT_RENDERERS.join(", ")
-        );
+        ));
     }
     Ok(ExitCode::from(EXIT_FIGURE_ERRORS))
 }
 
-fn preprocess(global: &Global) -> Result<ExitCode, Diagnostic> {
+fn preprocess(global: &Global) -> Result<ExitCode, Stop> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input).map_err(|e| {
-        Diagnostic::error(format!("cannot read stdin: {e}")).hint("mdBook sends `[context, book]` as UTF-8 JSON")
+        Diagnostic::error(Code::Usage, format!("cannot read stdin: {e}"))
+            .hint("mdBook sends `[context, book]` as UTF-8 JSON")
     })?;
     let out = crate::mdbook::preprocess(&input)?;
     print_diagnostics(&out.diagnostics, global);
@@ -71,23 +73,19 @@ fn preprocess(global: &Global) -> Result<ExitCode, Diagnostic> {
             1 => "; 1 error".into(),
             n => format!("; {n} errors"),
         };
-        eprintln!(
-            "paperfig: {} figures: {} generated, {} cached{errors}",
+        err(format_args!(
+            "paperfig: {} figures: {} generated, {} cached{errors}\n",
             out.figures,
             out.generated,
             out.figures - out.generated
-        );
+        ));
     }
     let Some(book) = out.book else {
-        eprintln!(
-            "paperfig: stopping the book build; set `fail-on-error = false` in [preprocessor.paperfig] to show errors in the chapters instead"
+        err(
+            "paperfig: stopping the book build; set `fail-on-error = false` in [preprocessor.paperfig] to show errors in the chapters instead\n",
         );
         return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(book.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Diagnostic::error(format!("cannot write the book to stdout: {e}")))?;
+    out_bytes(book.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

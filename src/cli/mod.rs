@@ -9,9 +9,11 @@
 mod build;
 mod cache;
 mod extract;
+mod flags;
 mod r#gen;
 mod init;
 mod mdbook;
+mod shared;
 mod status;
 mod watch;
 
@@ -19,8 +21,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::diag::Diagnostic;
 use crate::progress::Verbosity;
+use shared::{EXIT_FATAL, Global, Stop};
 
 #[derive(Parser, Debug)]
 #[command(name = "paperfig", version, about = "Figures as code for papers and books", propagate_version = true)]
@@ -56,14 +58,6 @@ enum Command {
     Watch(watch::Args),
 }
 
-/// Global flags, checked.
-pub struct Global {
-    pub verbosity: Verbosity,
-}
-
-pub const EXIT_FIGURE_ERRORS: u8 = 1;
-pub const EXIT_FATAL: u8 = 2;
-
 /// Entry point of the `paperfig` binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -88,28 +82,10 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(diag) => {
-            eprint!("{}", diag.render());
+        Err(Stop::Fatal(diag)) => {
+            shared::err(diag.render());
             ExitCode::from(EXIT_FATAL)
         }
+        Err(Stop::ClosedPipe) => ExitCode::SUCCESS,
     }
-}
-
-/// Prints diagnostics to stderr, errors always, warnings unless quiet.
-fn print_diagnostics(diags: &[Diagnostic], global: &Global) {
-    for d in diags {
-        if !d.warning || global.verbosity != Verbosity::Quiet {
-            eprint!("{}", d.render());
-        }
-    }
-}
-
-/// A path relative to the project root, with forward slashes, for messages and JSON.
-fn rel(root: &std::path::Path, path: &std::path::Path) -> String {
-    let p = path.strip_prefix(root).unwrap_or(path);
-    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
 }

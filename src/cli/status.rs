@@ -11,11 +11,14 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{EXIT_FIGURE_ERRORS, Global, print_diagnostics};
+use super::flags::NetworkFlags;
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, out, print_diagnostics};
 use crate::diag::Diagnostic;
+use crate::diagnose::Diagnose;
+use crate::options::{HostedPolicy, LockMode};
 use crate::plan::Registry;
+use crate::preflight;
 use crate::project::Project;
-use crate::provider::hosted::batch;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -25,26 +28,25 @@ pub struct Args {
     /// Print JSON on stdout instead of a table.
     #[arg(long)]
     json: bool,
-    /// Report the figures that `gen --offline` could not build; do not ask the remote cache.
-    #[arg(long)]
-    offline: bool,
-    /// Report whether `gen --max-cost N` would refuse the build.
-    #[arg(long, value_name = "N")]
-    max_cost: Option<f64>,
+    // --offline: the figures `gen --offline` could not build, and the remote cache is not
+    // asked; --max-cost N: whether `gen --max-cost N` would refuse the build.
+    #[command(flatten)]
+    network: NetworkFlags,
 }
 
-pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
+pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
+    let opts = args.network.options(global.verbosity);
     let project = Project::open(&args.path)?;
     let (plan, diagnostics) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
     let mut diagnostics = diagnostics;
-    let store = crate::open_layered_store(&project, args.offline)?;
+    let store = crate::open_layered_store(&project, opts.network)?;
     let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
     // Only the local store is read for states: the remote is asked, never downloaded from.
     let states: Vec<&str> = plan
         .jobs
         .iter()
         .map(|job| {
-            if batch::cached(job, store.local()) {
+            if preflight::cached(job, store.local()) {
                 "cached"
             } else if store.remote_has(&job.key) {
                 "remote"
@@ -54,7 +56,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         })
         .collect();
     let pending: Vec<_> =
-        batch::pending(&plan.jobs, store.local()).into_iter().filter(|p| states[p.index] != "remote").collect();
+        preflight::pending(&plan.jobs, store.local()).into_iter().filter(|p| states[p.index] != "remote").collect();
     let costs: HashMap<usize, String> =
         pending.iter().map(|p| (p.index, if p.resuming { "resume".to_string() } else { p.cost.to_string() })).collect();
     let mut rows = Vec::new();
@@ -78,12 +80,13 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
             costs.get(&i).cloned().unwrap_or_default(),
         ));
     }
-    let totals = batch::totals(&pending);
-    if args.offline {
-        diagnostics.extend(batch::offline_errors(&plan.jobs, &pending));
-    }
-    if let Some(d) = args.max_cost.and_then(|max| batch::over_budget(&pending, max)) {
-        diagnostics.push(d);
+    let totals = preflight::totals(&pending);
+    match opts.hosted {
+        HostedPolicy::Refuse => diagnostics.extend(preflight::offline_errors(&plan.jobs, &pending)),
+        HostedPolicy::Build { max_cost: Some(max) } => {
+            diagnostics.extend(preflight::over_budget(&pending, max).map(|over| over.diagnostic()))
+        }
+        HostedPolicy::Build { max_cost: None } | HostedPolicy::Defer => {}
     }
     if args.json {
         let figures: Vec<_> = rows
@@ -99,34 +102,31 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
         let errors: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
         let cost: serde_json::Map<String, serde_json::Value> =
             totals.0.iter().map(|(unit, v)| (unit.to_string(), json!(v))).collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"figures": figures, "cost": cost, "errors": errors}))
-                .unwrap_or_default()
-        );
+        out(serde_json::to_string_pretty(&json!({"figures": figures, "cost": cost, "errors": errors}))
+            .unwrap_or_default())?;
     } else {
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
         let s = rows.iter().map(|r| r.3.len()).max().unwrap_or(6).max(6);
         let with_cost = !pending.is_empty();
         let cost_head = if with_cost { "  COST" } else { "" };
         let p = rows.iter().map(|r| r.2.len()).max().unwrap_or(10).max(10);
-        println!(
+        out(format_args!(
             "{:w$}  {:8}  {:p$}  {:s$}  {:7}  {:11}{cost_head}",
             "ID", "KIND", "PROVIDER", "SOURCE", "STATE", "LOCK"
-        );
+        ))?;
         for (id, kind, provider, source, state, _, lock, cost) in &rows {
             let line = format!("{id:w$}  {kind:8}  {provider:p$}  {source:s$}  {state:7}  {lock:11}  {cost}");
-            println!("{}", line.trim_end());
+            out(line.trim_end())?;
         }
         if with_cost {
             let new = pending.iter().filter(|p| !p.resuming).count();
             let resuming = pending.len() - new;
             let resume =
                 if resuming > 0 { format!(" ({resuming} submitted earlier will be resumed)") } else { String::new() };
-            println!("hosted: {new} figures to submit, estimated cost {totals}{resume}");
+            out(format_args!("hosted: {new} figures to submit, estimated cost {totals}{resume}"))?;
         }
     }
-    diagnostics.extend(crate::store_warnings(&store, false));
+    diagnostics.extend(crate::store_warnings(&store, LockMode::Update));
     print_diagnostics(&diagnostics, global);
-    Ok(if diagnostics.iter().any(|d| !d.warning) { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
+    Ok(if diagnostics.iter().any(|d| d.is_error()) { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
 }

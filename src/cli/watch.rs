@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::Global;
+use super::flags::BuildFlags;
+use super::shared::{Global, Stop};
 use crate::compile::epoch;
-use crate::diag::Diagnostic;
+use crate::options::Driver;
 use crate::project::Project;
 
 #[derive(clap::Args, Debug)]
@@ -23,16 +24,11 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
     #[command(flatten)]
-    flags: super::r#gen::GenFlags,
+    flags: BuildFlags,
 }
 
-pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
-    if args.flags.locked() {
-        return Err(Diagnostic::error(
-            "`watch` rebuilds figures as they change; --locked and --frozen are for one-shot builds",
-        )
-        .hint("use `paperfig build --locked` (or --frozen) in CI; `watch --offline` keeps hosted providers off"));
-    }
+pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
+    let figures = args.flags.options(global.verbosity, Driver::Watch)?;
     let dir =
         if args.path.is_file() { args.path.parent().map(PathBuf::from).unwrap_or_default() } else { args.path.clone() };
     let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
@@ -41,7 +37,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Diagnostic> {
     crate::watch::watch(crate::watch::Options {
         path: args.path,
         mdbook: args.mdbook,
-        figures: args.flags.options(global.verbosity),
+        figures,
         source_date_epoch: epoch,
     })?;
     Ok(ExitCode::SUCCESS)

@@ -108,16 +108,13 @@ pub struct TexLiveBundle {
 impl TexLiveBundle {
     /// Opens the bundle, reusing the index cached in `cache_dir` when the trees have not
     /// changed. Fails when no TeX Live is installed.
-    pub fn open(cache_dir: &Path) -> Result<TexLiveBundle, String> {
+    pub fn open(cache_dir: &Path) -> Result<TexLiveBundle, BundleError> {
         let index = load_index(cache_dir, TREES)?;
         let mut memory = HashMap::new();
         memory.insert(FORMAT_SOURCE_NAME.to_string(), FORMAT_SOURCE.as_bytes().to_vec());
-        let ltx = index
-            .files
-            .get("latex.ltx")
-            .ok_or_else(|| "LaTeX is not installed (no latex.ltx in the TeX Live trees)".to_string())?;
-        let text =
-            std::fs::read_to_string(&ltx.path).map_err(|e| format!("cannot read {}: {e}", ltx.path.display()))?;
+        let ltx = index.files.get("latex.ltx").ok_or(BundleError::NoLatex)?;
+        let text = std::fs::read_to_string(&ltx.path)
+            .map_err(|source| BundleError::Read { path: ltx.path.clone(), source })?;
         memory.insert("latex.ltx".to_string(), patch_latex_ltx(&text)?.into_bytes());
         Ok(TexLiveBundle { index, memory, seeds: HashMap::new() })
     }
@@ -198,12 +195,26 @@ impl Bundle for TexLiveBundle {
     }
 }
 
+/// Why the TeX Live files cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("no TeX Live files found under /usr/share/texlive")]
+    NoTexLive,
+    #[error("LaTeX is not installed (no latex.ltx in the TeX Live trees)")]
+    NoLatex,
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// This `latex.ltx` does not have the macro paperfig patches.
+    #[error("latex.ltx: {0}")]
+    Patch(&'static str),
+}
+
 /// `latex.ltx` with `\@missingfileerror` replaced by a fatal error naming the file.
-pub fn patch_latex_ltx(text: &str) -> Result<String, String> {
+pub fn patch_latex_ltx(text: &str) -> Result<String, BundleError> {
     const START: &str = "\\gdef\\@missingfileerror#1#2{%";
     const NEXT: &str = "\\def\\@obsoletefile";
-    let start = text.find(START).ok_or("latex.ltx has no \\@missingfileerror to patch")?;
-    let end = start + text[start..].find(NEXT).ok_or("latex.ltx: end of \\@missingfileerror not found")?;
+    let start = text.find(START).ok_or(BundleError::Patch("no \\@missingfileerror to patch"))?;
+    let end = start + text[start..].find(NEXT).ok_or(BundleError::Patch("end of \\@missingfileerror not found"))?;
     let replacement = "\\gdef\\@missingfileerror#1#2{%\n\
         \\errhelp{The file is not installed; paperfig names the Debian package when it knows it.}%\n\
         \\errmessage{LaTeX Error: File `#1.#2' not found}%\n\
@@ -240,7 +251,7 @@ fn stamp(trees: &[&str]) -> String {
 /// and only the stamp needs checking between compiles, not 3 MB of JSON.
 static LOADED: std::sync::Mutex<Option<(PathBuf, std::sync::Arc<Index>)>> = std::sync::Mutex::new(None);
 
-fn load_index(cache_dir: &Path, trees: &[&str]) -> Result<std::sync::Arc<Index>, String> {
+fn load_index(cache_dir: &Path, trees: &[&str]) -> Result<std::sync::Arc<Index>, BundleError> {
     let stamp = stamp(trees);
     let path = cache_dir.join("tex").join(INDEX_FILE);
     let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -257,7 +268,7 @@ fn load_index_file(
     trees: &[&str],
     stamp: String,
     cache_dir: &Path,
-) -> Result<std::sync::Arc<Index>, String> {
+) -> Result<std::sync::Arc<Index>, BundleError> {
     if let Some(index) =
         std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<Index>(&b).ok()).filter(|i| i.stamp == stamp)
     {
@@ -265,7 +276,7 @@ fn load_index_file(
     }
     let index = build_index(trees, stamp);
     if index.files.is_empty() {
-        return Err("no TeX Live files found under /usr/share/texlive".into());
+        return Err(BundleError::NoTexLive);
     }
     // The cache is an optimisation: a read-only cache folder only costs the walk.
     if let Ok(bytes) = serde_json::to_vec(&index) {

@@ -12,6 +12,7 @@
 //! [`ENGINE_LOCK`].
 
 use std::fmt::Arguments;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -20,7 +21,7 @@ use tectonic::driver::{PassSetting, ProcessingSessionBuilder};
 use tectonic::status::{MessageKind, StatusBackend};
 use tectonic::unstable_opts::UnstableOptions;
 
-use super::bundle::{FORMAT_NAME, TexLiveBundle};
+use super::bundle::{BundleError, FORMAT_NAME, TexLiveBundle};
 use crate::fsutil;
 
 /// Held while any tectonic engine runs in this process.
@@ -129,7 +130,8 @@ impl Timer {
 
     fn lap(&self, what: &str) {
         if let Some(start) = self.start {
-            eprintln!("timing: {:>7.1} ms  {}", start.elapsed().as_secs_f64() * 1000.0, what.trim_end_matches(" ..."));
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            let _ = writeln!(std::io::stderr(), "timing: {ms:>7.1} ms  {}", what.trim_end_matches(" ..."));
         }
     }
 }
@@ -147,7 +149,20 @@ pub fn format_dir(cache_dir: &Path) -> PathBuf {
 /// BibTeX included), the references have settled and that pass's PDF is final, as latexmk
 /// would decide. Otherwise (and from scratch) tectonic's own rerun logic runs, seeded with
 /// the newest files.
-pub fn compile(job: &EngineJob) -> Result<EngineOutput, String> {
+/// Why the engine could not run (TeX's own errors are in the output, not here).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error("the main file name is not UTF-8")]
+    MainName,
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
     let timer = Timer::from_env();
     let mut bundle = TexLiveBundle::open(&job.cache_dir)?;
     timer.lap("bundle index and latex.ltx");
@@ -168,8 +183,8 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, String> {
     let format_file_exists = std::fs::read_dir(&formats)
         .map(|rd| rd.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with(bundle.digest_hex())))
         .unwrap_or(false);
-    std::fs::create_dir_all(&formats).map_err(|e| format!("cannot create {}: {e}", formats.display()))?;
-    let name = job.main.file_name().and_then(|n| n.to_str()).ok_or("the main file name is not UTF-8")?.to_string();
+    std::fs::create_dir_all(&formats).map_err(|source| EngineError::CreateDir { path: formats.clone(), source })?;
+    let name = job.main.file_name().and_then(|n| n.to_str()).ok_or(EngineError::MainName)?.to_string();
     let stem = Path::new(&name).file_stem().and_then(|s| s.to_str()).unwrap_or("paper").to_string();
     let date = SystemTime::UNIX_EPOCH
         + Duration::from_secs(
@@ -237,10 +252,11 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, String> {
         failure: result.err().map(|e| format!("{e:#}")),
         built_format: !format_file_exists,
     };
-    std::fs::create_dir_all(&job.out_dir).map_err(|e| format!("cannot create {}: {e}", job.out_dir.display()))?;
-    let write = |file: &str, bytes: &[u8]| -> Result<PathBuf, String> {
+    std::fs::create_dir_all(&job.out_dir)
+        .map_err(|source| EngineError::CreateDir { path: job.out_dir.clone(), source })?;
+    let write = |file: &str, bytes: &[u8]| -> Result<PathBuf, EngineError> {
         let path = job.out_dir.join(file);
-        fsutil::write_if_changed(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        fsutil::write_if_changed(&path, bytes).map_err(|source| EngineError::Write { path: path.clone(), source })?;
         Ok(path)
     };
     if let Some(log) = files.get(&format!("{stem}.log")) {

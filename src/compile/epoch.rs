@@ -6,8 +6,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::diag::Diagnostic;
-
 /// Where the epoch came from (shown with `-v`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum EpochSource {
@@ -18,21 +16,25 @@ pub enum EpochSource {
     Now,
 }
 
+/// Why no build date can be taken.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EpochError {
+    #[error("SOURCE_DATE_EPOCH = `{0}` is not a number of seconds")]
+    NotSeconds(String),
+}
+
 /// Picks the build date in seconds since 1970; `None` = now.
 pub fn source_date_epoch(
     root: &Path,
     option: Option<u64>,
     env: Option<String>,
     config: Option<u64>,
-) -> Result<(Option<u64>, EpochSource), Diagnostic> {
+) -> Result<(Option<u64>, EpochSource), EpochError> {
     if let Some(e) = option {
         return Ok((Some(e), EpochSource::Option));
     }
     if let Some(v) = env.filter(|v| !v.trim().is_empty()) {
-        let e = v.trim().parse::<u64>().map_err(|_| {
-            Diagnostic::error(format!("SOURCE_DATE_EPOCH = `{v}` is not a number of seconds"))
-                .hint("set it to a Unix time such as 1700000000, or unset it")
-        })?;
+        let e = v.trim().parse::<u64>().map_err(|_| EpochError::NotSeconds(v.clone()))?;
         return Ok((Some(e), EpochSource::Environment));
     }
     if let Some(e) = last_commit_time(root) {
@@ -46,7 +48,7 @@ pub fn source_date_epoch(
 
 /// The build date for a project as `build` and `watch` decide it: the flag, then
 /// `SOURCE_DATE_EPOCH`, then the last commit, then `[build] source_date_epoch`.
-pub fn for_project(project: &crate::project::Project, option: Option<u64>) -> Result<Option<u64>, Diagnostic> {
+pub fn for_project(project: &crate::project::Project, option: Option<u64>) -> Result<Option<u64>, EpochError> {
     let env = std::env::var("SOURCE_DATE_EPOCH").ok();
     source_date_epoch(&project.root, option, env, project.config.source_date_epoch).map(|(e, _)| e)
 }
@@ -80,7 +82,7 @@ mod tests {
         assert_eq!(source_date_epoch(p, None, None, Some(9)).unwrap(), (Some(9), EpochSource::Config));
         assert_eq!(source_date_epoch(p, None, None, None).unwrap(), (None, EpochSource::Now));
         let e = source_date_epoch(p, None, Some("yesterday".into()), None).unwrap_err();
-        assert!(e.message.contains("`yesterday`"), "{}", e.message);
+        assert!(e.to_string().contains("`yesterday`"), "{e}");
     }
 
     #[test]

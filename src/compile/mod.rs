@@ -20,9 +20,31 @@ pub mod texlog;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diag::{Diagnostic, SourceFile};
+use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::project::Project;
+use engine::EngineError;
 pub use texlog::{LineMap, MappedFile};
+
+/// Why a paper cannot be compiled at all (TeX's own errors are diagnostics in `Compiled`).
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("cannot build `{}`", path.display())]
+    NotADocument { path: PathBuf },
+    #[error("[build] main = \"{main}\" does not exist")]
+    MainMissing { main: String },
+    #[error("no paper to build in {}", root.display())]
+    NoPaper { root: PathBuf },
+    #[error("several papers in {}: {}", root.display(), papers.join(", "))]
+    SeveralPapers { root: PathBuf, papers: Vec<String> },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot run TeX: {0}")]
+    Engine(#[from] EngineError),
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
 
 /// What `paperfig build` got out of the engine.
 #[derive(Debug)]
@@ -36,7 +58,7 @@ pub struct Compiled {
 
 impl Compiled {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| !d.warning).count()
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 }
 
@@ -73,20 +95,18 @@ pub fn is_main_document(path: &Path, text: &str) -> bool {
 
 /// The document `paperfig build PATH` compiles: PATH itself when it is a file; for a
 /// folder, `[build] main` if set, else the one source that is a whole document.
-pub fn find_main(project: &Project, path: &Path) -> Result<PathBuf, Diagnostic> {
+pub fn find_main(project: &Project, path: &Path) -> Result<PathBuf, CompileError> {
     if path.is_file() {
         let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if doc_kind(&path).is_none() {
-            return Err(Diagnostic::error(format!("cannot build `{}`", path.display()))
-                .hint("paperfig builds a Markdown (.md) or LaTeX (.tex) paper"));
+            return Err(CompileError::NotADocument { path });
         }
         return Ok(path);
     }
     if let Some(main) = &project.config.build_main {
         let p = project.root.join(main);
         if !p.is_file() {
-            return Err(Diagnostic::error(format!("[build] main = \"{main}\" does not exist"))
-                .hint("main is a path relative to the folder holding paperfig.toml"));
+            return Err(CompileError::MainMissing { main: main.clone() });
         }
         return Ok(p);
     }
@@ -95,29 +115,29 @@ pub fn find_main(project: &Project, path: &Path) -> Result<PathBuf, Diagnostic> 
     let rel = |p: &Path| crate::scan::relative_name(&project.root, p);
     match candidates.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(Diagnostic::error(format!("no paper to build in {}", project.root.display())).hint(
-            "a paper is a .tex file with \\documentclass or a .md file that starts with front matter (---); \
-             or give the file: paperfig build paper.md",
-        )),
-        many => Err(Diagnostic::error(format!(
-            "several papers in {}: {}",
-            project.root.display(),
-            many.iter().map(|p| rel(p)).collect::<Vec<_>>().join(", ")
-        ))
-        .hint("name one: paperfig build paper.md, or set [build] main = \"paper.md\" in paperfig.toml")),
+        [] => Err(CompileError::NoPaper { root: project.root.clone() }),
+        many => Err(CompileError::SeveralPapers {
+            root: project.root.clone(),
+            papers: many.iter().map(|p| rel(p)).collect(),
+        }),
     }
 }
 
 /// Reads a file as a `SourceFile` named relative to the project root.
-pub fn source_file(root: &Path, path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
+pub fn source_file(root: &Path, path: &Path) -> Result<Arc<SourceFile>, CompileError> {
     let text =
-        std::fs::read_to_string(path).map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", path.display())))?;
+        std::fs::read_to_string(path).map_err(|source| CompileError::Read { path: path.to_path_buf(), source })?;
     Ok(Arc::new(SourceFile { name: crate::scan::relative_name(root, path), path: path.to_path_buf(), text }))
 }
 
 /// Compiles `main` (a `.tex` file on disk) into `project`'s build folder. `map` locates
 /// TeX's messages in the user's files; `paperfig.sty` is served to TeX from memory.
-pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, epoch: Option<u64>) -> Result<Compiled, Diagnostic> {
+pub fn compile_tex(
+    project: &Project,
+    main: &Path,
+    map: &LineMap,
+    epoch: Option<u64>,
+) -> Result<Compiled, CompileError> {
     let config = &project.config;
     let doc_dir = main.parent().unwrap_or(&project.root);
     let sty = crate::emit::latex_package(doc_dir, &config.output_dir);
@@ -129,13 +149,11 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, epoch: Option<
         memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
         aux_dir: Some(aux_dir(project, main)),
     };
-    let out = engine::compile(&job).map_err(|e| {
-        Diagnostic::error(format!("cannot run TeX: {e}"))
-            .hint("install TeX Live: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern (or run scripts/setup)")
-    })?;
+    let out = engine::compile(&job)?;
     let mut diagnostics = texlog::diagnose(&out, map);
-    if out.pdf.is_none() && diagnostics.iter().all(|d| d.warning) {
-        diagnostics.insert(0, Diagnostic::error("TeX did not produce a PDF").hint("see the .log in the build folder"));
+    if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
+        let no_pdf = Diagnostic::error(Code::Tex, "TeX did not produce a PDF").hint("see the .log in the build folder");
+        diagnostics.insert(0, no_pdf);
     }
     Ok(Compiled { pdf: out.pdf, log: out.log_path, diagnostics, built_format: out.built_format })
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::engine::{EngineOutput, Kind};
-use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
 
 /// How a `.tex` file TeX read maps back to what the user wrote.
 #[derive(Clone, Debug)]
@@ -214,11 +214,11 @@ pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
         diags.extend(bibtex_problems(blg, map));
     }
     diags.extend(log_warnings(&out.log, map));
-    if diags.iter().all(|d| d.warning) {
+    if diags.iter().all(|d| !d.is_error()) {
         if let Some(failure) = &out.failure {
             diags.insert(
                 0,
-                Diagnostic::error(format!("TeX failed: {failure}"))
+                Diagnostic::error(Code::Tex, format!("TeX failed: {failure}"))
                     .hint("see the .log file in the build folder for TeX's full output"),
             );
         }
@@ -318,7 +318,7 @@ fn tex_error(e: &TexError, map: &LineMap) -> Diagnostic {
             } else {
                 "file"
             };
-            let d = Diagnostic::error(format!("{what} `{file}` not found"));
+            let d = Diagnostic::error(Code::Tex, format!("{what} `{file}` not found"));
             match debian_package(file) {
                 Some(pkg) => d.hint(format!("it is in the Debian package `{pkg}`: apt-get install {pkg}")),
                 None if file.ends_with(".sty") || file.ends_with(".cls") => d.hint(format!(
@@ -327,7 +327,7 @@ fn tex_error(e: &TexError, map: &LineMap) -> Diagnostic {
                 None => d.hint("check the file name and that the file is in the paper's folder"),
             }
         }
-        None => Diagnostic::error(format!("TeX: {}", e.message)),
+        None => Diagnostic::error(Code::Tex, format!("TeX: {}", e.message)),
     };
     if !e.context.is_empty() {
         d = d.hint(format!("TeX's context:\n{}", e.context.join("\n")));
@@ -349,14 +349,14 @@ fn bibtex_problems(blg: &str, map: &LineMap) -> Vec<Diagnostic> {
         if let Some(rest) = line.strip_prefix("I couldn't open database file ") {
             let file = rest.trim();
             let stem = file.trim_end_matches(".bib");
-            let mut d = Diagnostic::error(format!("bibliography file `{file}` not found"))
+            let mut d = Diagnostic::error(Code::Tex, format!("bibliography file `{file}` not found"))
                 .hint("check the file name in the bibliography setting; paths are relative to the paper");
             if let Some(loc) = map.find_in_main(stem) {
                 d = d.at(loc, "named here");
             }
             out.push(d);
         } else if let Some(rest) = line.strip_prefix("I couldn't open style file ") {
-            out.push(Diagnostic::error(format!("BibTeX style `{}` not found", rest.trim())));
+            out.push(Diagnostic::error(Code::Tex, format!("BibTeX style `{}` not found", rest.trim())));
         }
     }
     out
@@ -395,9 +395,11 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
     let by_key: HashMap<&str, &Loc> = map.citations.iter().map(|(k, l)| (k.as_str(), l)).collect();
     if !cites.is_empty() {
         let list = cites.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        let mut d =
-            Diagnostic::warning(format!("undefined citation{}: {list}", if cites.len() == 1 { "" } else { "s" }))
-                .hint("add the entries to the bibliography file, or fix the keys");
+        let mut d = Diagnostic::warning(
+            Code::Tex,
+            format!("undefined citation{}: {list}", if cites.len() == 1 { "" } else { "s" }),
+        )
+        .hint("add the entries to the bibliography file, or fix the keys");
         let first = &cites[0];
         if let Some(loc) = by_key.get(first.as_str()).map(|l| (*l).clone()).or_else(|| map.find_in_main(first)) {
             d = d.at(loc, "first undefined citation");
@@ -406,9 +408,11 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
     }
     if !refs.is_empty() {
         let list = refs.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        let mut d =
-            Diagnostic::warning(format!("undefined reference{}: {list}", if refs.len() == 1 { "" } else { "s" }))
-                .hint("check the label names; every referenced figure, table or section needs a label");
+        let mut d = Diagnostic::warning(
+            Code::Tex,
+            format!("undefined reference{}: {list}", if refs.len() == 1 { "" } else { "s" }),
+        )
+        .hint("check the label names; every referenced figure, table or section needs a label");
         if let Some(loc) = map.find_in_main(&refs[0]) {
             d = d.at(loc, "first undefined reference");
         }
@@ -526,7 +530,7 @@ mod tests {
         out.failure = None;
         let diags = diagnose(&out, &map);
         assert_eq!(diags.len(), 1, "{diags:?}");
-        assert!(diags[0].warning);
+        assert!(!diags[0].is_error());
         assert_eq!(diags[0].message, "undefined citations: `ghost`, `phantom`");
         assert_eq!(diags[0].location().unwrap(), "paper.tex:1:12");
     }
@@ -557,7 +561,7 @@ mod tests {
         let mut out = output(vec![], "", Some("I couldn't open database file nowhere.bib\n"));
         out.failure = None;
         let d = &diagnose(&out, &map)[0];
-        assert!(!d.warning);
+        assert!(d.is_error());
         assert_eq!(d.message, "bibliography file `nowhere.bib` not found");
         assert_eq!(d.location().unwrap(), "paper.tex:1:15");
     }

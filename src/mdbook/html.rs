@@ -9,7 +9,7 @@
 //! an edit costs exactly one rebuild, and the HTML has no second file that can go stale.
 
 use crate::diag::Diagnostic;
-use crate::provider::Format;
+use crate::model::Format;
 
 /// One finished figure.
 pub struct Figure<'a> {
@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn error_box_shows_location_message_and_hint() {
-        let d = Diagnostic::error("unknown figure kind `pie`").hint("kind is one of: plot");
+        let d =
+            Diagnostic::error(crate::diag::Code::Directive, "unknown figure kind `pie`").hint("kind is one of: plot");
         let html = error_box(&[d]);
         assert!(!html.contains('\n'));
         assert!(html.contains("unknown figure kind `pie`") && html.contains("hint: kind is one of: plot"), "{html}");

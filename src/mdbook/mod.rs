@@ -18,11 +18,13 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Loc};
+use crate::diag::{Code, Diagnostic, Loc};
+use crate::diagnose::Diagnose;
+use crate::model::Format;
+use crate::options::{Driver, Flags};
 use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
-use crate::provider::Format;
 use crate::scan::{self, Directive};
 use crate::{GenOptions, GenReport};
 pub use options::Options;
@@ -39,24 +41,24 @@ pub struct Preprocessed {
 
 impl Preprocessed {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| !d.warning).count()
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 }
 
 /// Runs the preprocessor on mdBook's `[context, book]` JSON. `Err` is for input that cannot
 /// be processed at all (malformed JSON, bad options, unusable cache).
 pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
-    let parsed = protocol::parse(input).map_err(|e| Diagnostic::error(e.to_string()).hint(e.hint()))?;
+    let parsed = protocol::parse(input).map_err(|e| Diagnostic::error(Code::Mdbook, e.to_string()).hint(e.hint()))?;
     let ctx = &parsed.context;
     let mut book = parsed.book;
     let opts = Options::parse(&ctx.options, &ctx.root)?;
     let mut diagnostics = Vec::new();
     if !ctx.mdbook_version.starts_with("0.5.") {
         diagnostics.push(
-            Diagnostic::warning(format!(
-                "paperfig mdbook was made for mdBook 0.5; this is mdBook {}",
-                ctx.mdbook_version
-            ))
+            Diagnostic::warning(
+                Code::Mdbook,
+                format!("paperfig mdbook was made for mdBook 0.5; this is mdBook {}", ctx.mdbook_version),
+            )
             .hint("if the book comes out wrong, use mdBook 0.5"),
         );
     }
@@ -66,9 +68,10 @@ pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
     let sources: Vec<(PathBuf, String)> = chapters.iter().map(|c| (src.join(&c.path), c.content.clone())).collect();
     let project = Project { sources: sources.iter().map(|(p, _)| p.clone()).collect(), ..project };
     let scanned = scan::scan_sources(&project.root, &sources);
-    let threads = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let gen_opts = GenOptions { threads, verbosity: Verbosity::Quiet, offline: false, locked: false, max_cost: None };
-    let report = crate::generate_scanned(&project, &Registry::for_config(&project.config), &scanned, &gen_opts)?;
+    let flags = Flags { jobs: opts.jobs, verbosity: Verbosity::Quiet, ..Flags::default() };
+    let gen_opts = GenOptions::new(&flags, Driver::Mdbook).expect("the mdBook driver is never locked");
+    let report = crate::generate_scanned(&project, &Registry::for_config(&project.config), &scanned, &gen_opts)
+        .map_err(|e| e.diagnostic())?;
     let format = opts.format_for(&ctx.renderer);
 
     let numbers = Numbers::new(&project, &chapters, &scanned.directives, &src);
@@ -83,14 +86,18 @@ pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
         }
     }
     diagnostics.append(&mut errors);
-    let failed = diagnostics.iter().any(|d| !d.warning);
+    let failed = diagnostics.iter().any(|d| d.is_error());
     let out = if failed && opts.fail_on_error {
         None
     } else {
         protocol::replace_contents(&mut book, &new_contents);
-        Some(serde_json::to_string(&book).map_err(|e| Diagnostic::error(format!("cannot write the book: {e}")))?)
+        Some(
+            serde_json::to_string(&book)
+                .map_err(|e| Diagnostic::error(Code::Mdbook, format!("cannot write the book: {e}")))?,
+        )
     };
-    Ok(Preprocessed { book: out, diagnostics, figures: report.figures.len(), generated: report.generated() })
+    let figures = report.generated() + report.cached();
+    Ok(Preprocessed { book: out, diagnostics, figures, generated: report.generated() })
 }
 
 /// The project of a book: `paperfig.toml` beside `book.toml` if present, then the
@@ -99,10 +106,10 @@ pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
 /// other's files.
 fn project(ctx: &protocol::Context, opts: &Options) -> Result<Project, Diagnostic> {
     let root = ctx.root.canonicalize().map_err(|e| {
-        Diagnostic::error(format!("cannot open the book's root `{}`: {e}", ctx.root.display()))
+        Diagnostic::error(Code::Mdbook, format!("cannot open the book's root `{}`: {e}", ctx.root.display()))
             .hint("run paperfig through mdbook build/serve in the book's folder")
     })?;
-    let mut config = Config::load(&root)?;
+    let mut config = Config::load(&root).map_err(|e| e.diagnostic())?;
     if let Some(dir) = &opts.cache_dir {
         config.cache_dir = root.join(dir);
     }
@@ -171,7 +178,7 @@ impl Built<'_> {
         let here: Vec<&Directive> = directives.iter().filter(|d| d.loc.file.name == name).collect();
         // Each error in this chapter belongs to the directive block it points into.
         let mut boxes: Vec<(Range<usize>, Vec<Diagnostic>)> = Vec::new();
-        for diag in errors.iter().filter(|d| !d.warning) {
+        for diag in errors.iter().filter(|d| d.is_error()) {
             let Some(loc) = diag.loc.as_ref().filter(|l| l.file.name == name) else { continue };
             let at = loc.span.start;
             let block = here
@@ -194,16 +201,19 @@ impl Built<'_> {
             if boxes.iter().any(|(r, _)| *r == d.loc.span) {
                 continue;
             }
-            let Some(fig) = report.figures.iter().find(|f| f.name == d.name) else { continue };
-            let pick = fig.outputs.iter().find(|(f, _)| *f == format).or_else(|| {
-                [Format::Svg, Format::Png].iter().find_map(|want| fig.outputs.iter().find(|(f, _)| f == want))
-            });
+            let Some((_, built)) = report.built().find(|(job, _)| job.directive.name == d.name) else { continue };
+            let outputs = report.outputs(built);
+            let pick = outputs
+                .iter()
+                .find(|(f, _)| *f == format)
+                .or_else(|| [Format::Svg, Format::Png].iter().find_map(|want| outputs.iter().find(|(f, _)| f == want)));
             let bytes = pick.and_then(|(f, path)| std::fs::read(path).ok().map(|b| (*f, b)));
             let Some((format, bytes)) = bytes else {
-                let diag = Diagnostic::error(format!("figure `{}` has no SVG or PNG output to show", d.name))
-                    .at(d.head.clone(), "this figure")
-                    .hint("remove formats= from the directive, or list svg or png in it")
-                    .for_figure(&d.name);
+                let diag =
+                    Diagnostic::error(Code::Mdbook, format!("figure `{}` has no SVG or PNG output to show", d.name))
+                        .at(d.head.clone(), "this figure")
+                        .hint("remove formats= from the directive, or list svg or png in it")
+                        .for_figure(&d.name);
                 if !opts.fail_on_error {
                     edits.push((
                         d.loc.span.clone(),
@@ -236,7 +246,7 @@ impl Built<'_> {
                         })
                     });
                     errors.push(
-                        Diagnostic::warning(format!("no figure has the id `{}`", r.label))
+                        Diagnostic::warning(Code::Mdbook, format!("no figure has the id `{}`", r.label))
                             .at(Loc::new(&file, r.span), "unknown figure")
                             .hint("ids are set with #fig:… in a paperfig directive; the text is left as it is"),
                     );

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::config;
-use crate::diag::{Diagnostic, Loc, SourceFile};
-use crate::provider::Format;
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
+use crate::model::Format;
 
 /// Keys mdBook itself reads from a preprocessor's table.
 const MDBOOK_KEYS: &[&str] = &["command", "renderers", "before", "after", "optional"];
@@ -73,7 +73,9 @@ impl Options {
     pub fn parse(raw: &Value, root: &Path) -> Result<Options, Diagnostic> {
         let mut o = Options::default();
         let Some(table) = raw.as_object() else { return Ok(o) };
-        let bad = |key: &str, msg: String, hint: &str| locate(root, key, Diagnostic::error(msg).hint(hint.to_string()));
+        let bad = |key: &str, msg: String, hint: &str| {
+            locate(root, key, Diagnostic::error(Code::Mdbook, msg).hint(hint.to_string()))
+        };
         for (key, value) in table {
             let string = || {
                 value.as_str().map(str::to_string).ok_or_else(|| {

@@ -64,7 +64,7 @@ fn an_error_stops_the_book_or_becomes_a_box_and_the_rest_builds() {
     let input = book(dir.path(), &[("one.md", PLOT), ("broken.md", BROKEN)], json!({}));
     let out = preprocess(&input).unwrap();
     assert!(out.book.is_none(), "fail-on-error defaults to true");
-    let e = out.diagnostics.iter().find(|d| !d.warning).unwrap();
+    let e = out.diagnostics.iter().find(|d| d.is_error()).unwrap();
     assert_eq!(e.location().unwrap(), "src/broken.md:5:28");
 
     let input = book(dir.path(), &[("one.md", PLOT), ("broken.md", BROKEN)], json!({"fail-on-error": false}));

@@ -14,11 +14,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::FileCache;
+use super::files::{FileCache, read_input};
 use crate::bib;
 use crate::config::Config;
-use crate::diag::Diagnostic;
-use crate::provider::InputFile;
+use crate::diag::{Code, Diagnostic};
+use crate::model::InputFile;
 use crate::scan::Directive;
 
 /// Attributes of extract figures that are references or presentation, never inputs.
@@ -35,10 +35,10 @@ pub(super) fn resolve_pdf(
     files: &mut FileCache,
 ) -> Result<InputFile, Diagnostic> {
     if let Some(a) = d.attr("pdf") {
-        return super::read_input(root, d, "pdf", &a.value, files);
+        return read_input(root, d, "pdf", &a.value, files);
     }
     let Some(key) = d.attr("cite").map(|a| a.value.trim().to_string()) else {
-        return Err(Diagnostic::error("extract figure names no PDF")
+        return Err(Diagnostic::error(Code::Plan, "extract figure names no PDF")
             .at(d.head.clone(), "from which PDF?")
             .hint("use cite:KEY#figure=N, path/to.pdf#figure=N, or the attributes cite= or pdf="));
     };
@@ -56,7 +56,7 @@ pub(super) fn resolve_pdf(
         let dir = bib_path.parent().unwrap_or(root);
         let candidates = [dir.join(&file), root.join(&file)];
         let Some(found) = candidates.iter().find(|p| p.is_file()) else {
-            return Err(Diagnostic::error(format!("the PDF of `{key}` is missing: no file `{file}`"))
+            return Err(Diagnostic::error(Code::Plan, format!("the PDF of `{key}` is missing: no file `{file}`"))
                 .at(loc, "this citation")
                 .hint(format!(
                     "the `file` field of `{key}` in {} names it; paths are relative to that .bib file's folder",
@@ -64,7 +64,7 @@ pub(super) fn resolve_pdf(
                 )));
         };
         return read_pdf(found, &files.canonical_root.clone(), files).map_err(|why| {
-            Diagnostic::error(format!("cannot use the PDF of `{key}` (`{file}`): {why}"))
+            Diagnostic::error(Code::Plan, format!("cannot use the PDF of `{key}` (`{file}`): {why}"))
                 .at(loc.clone(), "this citation")
                 .hint("PDFs must be inside the project folder; copy the file into it and fix the `file` field")
         });
@@ -73,7 +73,8 @@ pub(super) fn resolve_pdf(
         let path = dir.join(format!("{key}.pdf"));
         if path.is_file() {
             return read_pdf(&path, &files.canonical_root.clone(), files).map_err(|why| {
-                Diagnostic::error(format!("cannot use `{}`: {why}", shown(&path))).at(loc.clone(), "this citation")
+                Diagnostic::error(Code::Plan, format!("cannot use `{}`: {why}", shown(&path)))
+                    .at(loc.clone(), "this citation")
             });
         }
     }
@@ -90,7 +91,7 @@ pub(super) fn resolve_pdf(
         Some(dir) => format!("put {key}.pdf in {}", shown(dir)),
         None => format!("set [extract] pdf_dir in paperfig.toml to a folder holding {key}.pdf"),
     };
-    Err(Diagnostic::error(message)
+    Err(Diagnostic::error(Code::Plan, message)
         .at(loc, "this citation")
         .hint(format!("add `file = {{papers/{key}.pdf}}` to the entry of `{key}`, or {pdf_dir_hint}")))
 }
@@ -188,7 +189,7 @@ pub fn book_caption(d: &Directive) -> Option<String> {
 
 fn provenance_caption(d: &Directive, cite: &dyn Fn(&str) -> String) -> Option<String> {
     let caption = d.caption.clone();
-    if d.kind != crate::provider::Kind::Extract || d.attr("provenance").is_some_and(|a| a.value == "false") {
+    if d.kind != crate::model::Kind::Extract || d.attr("provenance").is_some_and(|a| a.value == "false") {
         return caption;
     }
     let latex = d.loc.file.path.extension().is_some_and(|e| e == "tex" || e == "ltx");

@@ -3,6 +3,7 @@
 use super::*;
 use crate::scan::scan_files;
 use std::fs;
+use std::path::PathBuf;
 
 /// A project in `<tempdir>/proj`, so tests can also place files just outside it.
 struct Project {

@@ -15,9 +15,11 @@
 //! Hosted providers for the same kind read the same `files["pdf"]` and `attrs["figure"]`.
 //! The figure keeps its size in the source PDF: `size=`/`height=` do not scale it.
 
+use crate::digest::Digest;
 use crate::extract::crop::{self, CropError, Region};
 use crate::extract::{Document, ExtractError, FigureKind, Located};
-use crate::provider::{Artifact, Format, Kind, Provider, ProviderError, Request};
+use crate::model::{Artifact, Format, Kind, ProviderError, Request};
+use crate::provider::Provider;
 
 /// Bumped whenever the same request would crop or render differently (extract-2: the
 /// locator finds other regions, tight to ink).
@@ -41,7 +43,7 @@ impl Provider for ExtractProvider {
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
     }
-    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+    fn generate(&self, req: &Request, _key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
         if let Some(bad) = req.attrs.keys().find(|k| !ATTRS.contains(&k.as_str())) {
             return Err(ProviderError::new(format!("unknown attribute `{bad}` for an extract figure"))
                 .at_attr(bad)

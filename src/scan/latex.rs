@@ -14,9 +14,9 @@
 use std::sync::Arc;
 
 use super::attrs::{Attr, AttrList, parse_latex};
-use super::{BodyOrigin, RawDirective, attr_error};
-use crate::diag::{Diagnostic, Loc, SourceFile};
-use crate::provider::Kind;
+use super::raw::{BodyOrigin, RawDirective, attr_error};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
+use crate::model::Kind;
 
 const BEGIN: &str = r"\begin{paperfigure}";
 const END: &str = r"\end{paperfigure}";
@@ -108,7 +108,7 @@ fn skip_space(text: &str, mut at: usize) -> usize {
 }
 
 fn unclosed(file: &Arc<SourceFile>, at: usize, what: &str, hint: &str, resume: usize) -> (Diagnostic, usize) {
-    let d = Diagnostic::error(format!("{what} is not closed"))
+    let d = Diagnostic::error(Code::Directive, format!("{what} is not closed"))
         .at(Loc::new(file, at..at + 1), "opened here")
         .hint(hint.to_string());
     (d, resume)
@@ -148,7 +148,7 @@ fn environment(file: &Arc<SourceFile>, start: usize) -> Parsed {
     // The body starts on the line after the caption (the rest of that line is a comment or blank).
     let body_start = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
     let Some(end_rel) = text[body_start.min(text.len())..].find(END) else {
-        let d = Diagnostic::error("`\\begin{paperfigure}` has no matching `\\end{paperfigure}`")
+        let d = Diagnostic::error(Code::Directive, "`\\begin{paperfigure}` has no matching `\\end{paperfigure}`")
             .at(Loc::new(file, start..after), "opened here")
             .hint("add \\end{paperfigure} after the figure's body");
         return Err((d, text.len()));
@@ -167,7 +167,7 @@ fn extract(file: &Arc<SourceFile>, start: usize) -> Parsed {
     let (mut attrs, head, at) = options(file, after, after)?;
     let key_at = skip_space(text, at);
     let missing = |what: &str| {
-        Diagnostic::error(format!("`\\paperfigextract` is missing its {what}"))
+        Diagnostic::error(Code::Directive, format!("`\\paperfigextract` is missing its {what}"))
             .at(Loc::new(file, start..after), "here")
             .hint("write \\paperfigextract[figure=N]{citekey}{caption}")
     };
@@ -211,74 +211,4 @@ fn dedent(body: &str) -> (String, usize) {
         out.push('\n');
     }
     (out, indent)
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::provider::Kind;
-    use crate::scan::scan_text;
-
-    const PAPER: &str = r"\documentclass{article}
-\usepackage{paperfig}
-\begin{document}
-\begin{paperfigure}[id=fig:acc, kind=plot, data=data/acc.csv, width=.8\linewidth]
-  {Top-1 accuracy}  % caption
-  Bar chart comparing model accuracy with value labels
-\end{paperfigure}
-% \begin{paperfigure}[kind=nonsense]{commented out}
-% \end{paperfigure}
-\paperfigextract[figure=3]{vaswani2017}{Attention maps, reproduced from \cite{vaswani2017}}
-\end{document}
-";
-
-    #[test]
-    fn finds_environment_and_extract_macro() {
-        let scan = scan_text("paper.tex", PAPER);
-        assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
-        assert_eq!(scan.directives.len(), 2);
-        let acc = &scan.directives[0];
-        assert_eq!(acc.name, "fig:acc");
-        assert_eq!(acc.kind, Kind::Plot);
-        assert_eq!(acc.caption.as_deref(), Some("Top-1 accuracy"));
-        assert_eq!(acc.body, "Bar chart comparing model accuracy with value labels\n");
-        assert_eq!(acc.attr("width").unwrap().value, r".8\linewidth");
-        assert_eq!(acc.loc.display(), "paper.tex:4:1");
-        assert_eq!(acc.attr_loc("data").display(), "paper.tex:4:49");
-
-        let ex = &scan.directives[1];
-        assert_eq!(ex.kind, Kind::Extract);
-        assert_eq!(ex.attr("cite").unwrap().value, "vaswani2017");
-        assert_eq!(ex.attr("figure").unwrap().value, "3");
-        assert_eq!(ex.caption.as_deref(), Some(r"Attention maps, reproduced from \cite{vaswani2017}"));
-    }
-
-    #[test]
-    fn missing_end_and_bad_options_are_located() {
-        let scan = scan_text(
-            "p.tex",
-            "x\n\\begin{paperfigure}[kind=plot, draft]{c}\nbody\n\\end{paperfigure}\n\\begin{paperfigure}[kind=plot]{c}\nno end\n",
-        );
-        assert!(scan.directives.is_empty());
-        assert_eq!(scan.diagnostics.len(), 2, "{:?}", scan.diagnostics);
-        assert!(scan.diagnostics[0].message.contains("`draft` has no value"));
-        assert_eq!(scan.diagnostics[0].location().unwrap(), "p.tex:2:32");
-        assert!(scan.diagnostics[1].message.contains("no matching"));
-        assert_eq!(scan.diagnostics[1].location().unwrap(), "p.tex:5:1");
-    }
-
-    #[test]
-    fn body_ranges_map_to_source_lines_and_columns() {
-        let scan =
-            scan_text("p.tex", "\\begin{paperfigure}[kind=diagram]{Cap}\n    a -> b\n    b -> c\n\\end{paperfigure}\n");
-        let d = &scan.directives[0];
-        assert_eq!(d.body, "a -> b\nb -> c\n");
-        let at = d.body.rfind("c").unwrap();
-        assert_eq!(d.body_loc(at..at + 1).display(), "p.tex:3:10");
-    }
-
-    #[test]
-    fn unknown_kind_in_latex_points_at_value() {
-        let scan = scan_text("p.tex", "\\begin{paperfigure}[kind=pie]{c}\n\\end{paperfigure}\n");
-        assert_eq!(scan.diagnostics[0].location().unwrap(), "p.tex:1:26");
-    }
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::attrs::{Attr, AttrList, parse_pandoc};
-use super::{BodyOrigin, RawDirective, attr_error};
-use crate::diag::{Diagnostic, Loc, SourceFile};
-use crate::provider::Kind;
+use super::raw::{BodyOrigin, RawDirective, attr_error};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
+use crate::model::Kind;
 
 /// Parser options shared with every later Markdown stage, so they all see the same blocks.
 pub fn options() -> Options {
@@ -133,7 +133,7 @@ fn fence_info(text: &str, start: usize) -> (usize, &str) {
 /// Attributes of a fenced directive; `raw` starts with `{`.
 fn fenced_attrs(file: &Arc<SourceFile>, raw: &str, at: usize) -> Result<AttrList, Diagnostic> {
     let Some(inner) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) else {
-        return Err(Diagnostic::error("the attribute list is not closed")
+        return Err(Diagnostic::error(Code::Directive, "the attribute list is not closed")
             .at(Loc::new(file, at..at + raw.len()), "no closing `}`")
             .hint("end the fence line with `}`, e.g. ```{paperfig kind=plot}"));
     };
@@ -142,7 +142,7 @@ fn fenced_attrs(file: &Arc<SourceFile>, raw: &str, at: usize) -> Result<AttrList
     let mut stray = words.iter().filter(|w| w.as_str() != "paperfig");
     if let Some(word) = stray.next() {
         let pos = at + 1 + inner.find(word.as_str()).unwrap_or(0);
-        return Err(Diagnostic::error(format!("unexpected word `{word}` in the attribute list"))
+        return Err(Diagnostic::error(Code::Directive, format!("unexpected word `{word}` in the attribute list"))
             .at(Loc::new(file, pos..pos + word.len()), "not key=value")
             .hint("attributes are written `key=value`; quote values with spaces: key=\"a b\""));
     }
@@ -178,94 +178,4 @@ fn pdf_link_attrs(text: &str, range: std::ops::Range<usize>, dest: &str) -> Opti
         }
     }
     Some(attrs)
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::provider::Kind;
-    use crate::scan::scan_text;
-
-    const PAPER: &str = r#"# Results
-
-```{paperfig #fig:acc kind=plot data=data/acc.csv caption="Top-1 accuracy"}
-Bar chart comparing model accuracy with value labels
-```
-
-Plain code is left alone:
-
-```python
-print("hi")
-```
-
-````markdown
-```{paperfig #fig:doc kind=plot}
-shown in docs, not a directive
-```
-````
-
-![Attention maps, reproduced from @vaswani2017](cite:vaswani2017#figure=3)
-![Overview figure](papers/related.pdf#figure=1){#fig:overview}
-![A photo](photo.png)
-"#;
-
-    #[test]
-    fn finds_fenced_and_image_directives_with_locations() {
-        let scan = scan_text("paper.md", PAPER);
-        assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
-        let names: Vec<_> = scan.directives.iter().map(|d| d.name.as_str()).collect();
-        assert_eq!(names, vec!["fig:acc", "paper.md#2", "fig:overview"]);
-        let acc = &scan.directives[0];
-        assert_eq!(acc.kind, Kind::Plot);
-        assert_eq!(acc.caption.as_deref(), Some("Top-1 accuracy"));
-        assert_eq!(acc.body, "Bar chart comparing model accuracy with value labels\n");
-        assert_eq!(acc.attr("data").unwrap().value, "data/acc.csv");
-        assert_eq!(acc.loc.display(), "paper.md:3:1");
-        assert_eq!(acc.attr_loc("data").display(), "paper.md:3:38");
-
-        let cite = &scan.directives[1];
-        assert_eq!(cite.kind, Kind::Extract);
-        assert_eq!(cite.attr("cite").unwrap().value, "vaswani2017");
-        assert_eq!(cite.attr("figure").unwrap().value, "3");
-        assert_eq!(cite.caption.as_deref(), Some("Attention maps, reproduced from @vaswani2017"));
-
-        let pdf = &scan.directives[2];
-        assert_eq!(pdf.attr("pdf").unwrap().value, "papers/related.pdf");
-        assert_eq!(pdf.label.as_deref(), Some("fig:overview"));
-    }
-
-    #[test]
-    fn class_form_and_tilde_fences_and_indentation_work() {
-        let text = "- item\n\n  ~~~{.paperfig #fig:x kind=plot}\n  a,b\n  ~~~\n";
-        let scan = scan_text("p.md", text);
-        assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
-        assert_eq!(scan.directives[0].name, "fig:x");
-        assert_eq!(scan.directives[0].loc.display(), "p.md:3:3");
-    }
-
-    #[test]
-    fn unclosed_attribute_list_and_quote_are_errors_not_text() {
-        let scan = scan_text("p.md", "```{paperfig kind=plot\n```\n\n```{paperfig kind=plot caption=\"x}\n```\n");
-        assert!(scan.directives.is_empty());
-        assert_eq!(scan.diagnostics.len(), 2);
-        assert!(scan.diagnostics[0].message.contains("not closed"));
-        assert_eq!(scan.diagnostics[0].location().unwrap(), "p.md:1:4");
-        assert!(scan.diagnostics[1].message.contains("unclosed quote"));
-        assert_eq!(scan.diagnostics[1].location().unwrap(), "p.md:4:32");
-    }
-
-    #[test]
-    fn body_ranges_map_to_source_lines_and_columns() {
-        let scan = scan_text("p.md", "# T\n\n- item\n\n  ```{paperfig kind=diagram}\n  a -> b\n  b -> c\n  ```\n");
-        let d = &scan.directives[0];
-        assert_eq!(d.body, "a -> b\nb -> c\n");
-        let at = d.body.find("c").unwrap();
-        assert_eq!(d.body_loc(at..at + 1).display(), "p.md:7:8");
-        assert_eq!(d.body_loc(0..1).display(), "p.md:6:3");
-    }
-
-    #[test]
-    fn stray_words_are_rejected() {
-        let scan = scan_text("p.md", "```{paperfig plot kind=plot}\n```\n");
-        assert!(scan.diagnostics[0].message.contains("unexpected word `plot`"));
-    }
 }

@@ -7,15 +7,23 @@
 pub mod attrs;
 pub mod latex;
 pub mod markdown;
+mod raw;
+
+#[cfg(test)]
+mod latex_tests;
+#[cfg(test)]
+mod markdown_tests;
 
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diag::{Diagnostic, Loc, SourceFile};
-use crate::provider::Kind;
-use attrs::{Attr, AttrError, AttrList};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
+use crate::model::Kind;
+use attrs::Attr;
+pub use raw::BodyOrigin;
+use raw::RawDirective;
 
 /// One figure directive, checked: it has a known kind and its required attributes.
 #[derive(Clone, Debug)]
@@ -36,16 +44,6 @@ pub struct Directive {
     pub head: Loc,
     /// Where the body's lines are in the source.
     pub body_origin: BodyOrigin,
-}
-
-/// Where a directive's body lies in its source file, so that errors inside the body (a
-/// diagram's syntax, a script's line) point at the right line and column.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct BodyOrigin {
-    /// Byte offset of the start of the body's first line in the source.
-    pub first_line: usize,
-    /// Bytes of indentation removed from each body line.
-    pub indent: usize,
 }
 
 impl Directive {
@@ -85,23 +83,11 @@ impl Directive {
 }
 
 /// What scanning a set of files produced.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Scan {
     pub files: Vec<Arc<SourceFile>>,
     pub directives: Vec<Directive>,
     pub diagnostics: Vec<Diagnostic>,
-}
-
-/// A directive as a syntax found it, before checking.
-pub(crate) struct RawDirective {
-    pub attrs: AttrList,
-    pub caption: Option<String>,
-    pub body: String,
-    pub span: Range<usize>,
-    pub head: Range<usize>,
-    /// Set for image-link extract directives (`![..](cite:key#figure=3)`).
-    pub implied_kind: Option<Kind>,
-    pub body_origin: BodyOrigin,
 }
 
 /// Whether paperfig reads this file as a source (Markdown or LaTeX, by extension).
@@ -129,7 +115,7 @@ pub fn scan_files(root: &Path, paths: &[PathBuf]) -> Scan {
         match std::fs::read_to_string(path) {
             Ok(text) => scan_file(&mut scan, &mut seen, Arc::new(SourceFile { name, path: path.clone(), text })),
             Err(e) => scan.diagnostics.push(
-                Diagnostic::error(format!("cannot read source `{name}`: {e}"))
+                Diagnostic::error(Code::Project, format!("cannot read source `{name}`: {e}"))
                     .hint("check that the file exists and is UTF-8 text"),
             ),
         }
@@ -168,7 +154,7 @@ fn scan_file(scan: &mut Scan, seen: &mut HashMap<String, Loc>, file: Arc<SourceF
         match check(&file, raw, &mut anonymous) {
             Ok(d) => match seen.get(&d.name) {
                 Some(first) => scan.diagnostics.push(
-                    Diagnostic::error(format!("figure id `{}` is used twice", d.name))
+                    Diagnostic::error(Code::Directive, format!("figure id `{}` is used twice", d.name))
                         .at(d.head.clone(), "second use")
                         .hint(format!("first used at {}; ids must be unique", first.display()))
                         .for_figure(&d.name),
@@ -189,11 +175,6 @@ pub(crate) fn relative_name(root: &Path, path: &Path) -> String {
     rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
-/// Turns an attribute-list syntax error into a diagnostic.
-pub(crate) fn attr_error(file: &Arc<SourceFile>, e: AttrError) -> Diagnostic {
-    Diagnostic::error(e.message).at(Loc::new(file, e.span), e.label).hint(e.hint)
-}
-
 /// Checks a raw directive: kind known, required attributes present.
 fn check(file: &Arc<SourceFile>, raw: RawDirective, anonymous: &mut usize) -> Result<Directive, Diagnostic> {
     *anonymous += 1;
@@ -202,26 +183,32 @@ fn check(file: &Arc<SourceFile>, raw: RawDirective, anonymous: &mut usize) -> Re
     let kind = match (kind_attr, raw.implied_kind) {
         (Some(a), _) => Kind::parse(&a.value).ok_or_else(|| {
             let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-            Diagnostic::error(format!("unknown figure kind `{}`", a.value))
+            Diagnostic::error(Code::Directive, format!("unknown figure kind `{}`", a.value))
                 .at(Loc::new(file, a.value_span.clone()), "not a kind")
                 .hint(format!("kind is one of: {}", names.join(", ")))
         })?,
         (None, Some(k)) => k,
         (None, None) => {
-            return Err(Diagnostic::error("figure directive is missing the required attribute `kind`")
-                .at(head, "no kind= here")
-                .hint("add kind=plot, kind=diagram, kind=command, kind=image or kind=extract"));
+            return Err(Diagnostic::error(
+                Code::Directive,
+                "figure directive is missing the required attribute `kind`",
+            )
+            .at(head, "no kind= here")
+            .hint("add kind=plot, kind=diagram, kind=command, kind=image or kind=extract"));
         }
     };
     if kind == Kind::Extract {
         let has_region = raw.attrs.get("page").is_some() && raw.attrs.get("bbox").is_some();
         if raw.attrs.get("figure").is_none() && !has_region {
-            return Err(Diagnostic::error("extract figure is missing the required attribute `figure`")
-                .at(head, "which figure?")
-                .hint("add figure=N (the figure number in the PDF), or page= and bbox= to force a region"));
+            return Err(Diagnostic::error(
+                Code::Directive,
+                "extract figure is missing the required attribute `figure`",
+            )
+            .at(head, "which figure?")
+            .hint("add figure=N (the figure number in the PDF), or page= and bbox= to force a region"));
         }
         if raw.attrs.get("cite").is_none() && raw.attrs.get("pdf").is_none() {
-            return Err(Diagnostic::error("extract figure names no PDF")
+            return Err(Diagnostic::error(Code::Directive, "extract figure names no PDF")
                 .at(head, "from which PDF?")
                 .hint("use cite:KEY#figure=N, path/to.pdf#figure=N, or the attributes cite= or pdf="));
         }

@@ -17,7 +17,9 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::{ActionEntry, LocalStore, Lookup, RemoteStore, Store, StoreError};
+use super::local::LocalStore;
+use super::remote::RemoteStore;
+use super::{ActionEntry, Lookup, Store, StoreError};
 use crate::digest::Digest;
 
 /// Local store first, remote second.
@@ -239,7 +241,7 @@ impl Store for LayeredStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::Format;
+    use crate::model::Format;
     use crate::store::OutputRef;
     use std::collections::BTreeMap;
 

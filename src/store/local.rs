@@ -38,7 +38,7 @@
 //! [`GC_GRACE`] before writing the entry. The outcome is an entry whose object is missing:
 //! a `Miss` on `get_object` (never wrong bytes), which the build treats as a miss.
 
-mod maint;
+pub mod maint;
 #[cfg(test)]
 mod tests;
 
@@ -51,8 +51,6 @@ use std::time::{Duration, SystemTime};
 use super::{ActionEntry, Lookup, Store, StoreError};
 use crate::digest::Digest;
 use crate::fsutil;
-
-pub use maint::{GcReport, Problem, ProblemKind, VerifyReport};
 
 /// The layout version this build reads and writes.
 pub const LAYOUT_VERSION: u32 = 1;

@@ -1,8 +1,10 @@
 //! Stage 3, cache: the `Store` trait (content-addressed objects plus action entries
 //! key → outputs) and its implementations, one file each.
 //!
-//! Callers hold a `&dyn Store`; remote, read-only and locked stores are added as further
-//! implementations or wrappers without touching them.
+//! Callers hold a `&dyn Store`. `LayeredStore` (`layered.rs`) wraps the local store and the
+//! remote one; an offline build is the same wrapper without a remote. `--locked` is not a
+//! store: it is a strategy of the runner (`crate::run::Strategy::Locked`), which asks the
+//! lockfile instead of the store for each figure's entry and never writes.
 
 pub mod layered;
 pub mod local;
@@ -12,11 +14,7 @@ pub mod sync;
 use std::collections::BTreeMap;
 
 use crate::digest::Digest;
-use crate::provider::Format;
-
-pub use layered::LayeredStore;
-pub use local::LocalStore;
-pub use remote::RemoteStore;
+use crate::model::Format;
 
 /// What a cache lookup found.
 #[derive(Debug)]
@@ -53,8 +51,6 @@ pub enum StoreError {
     /// The cache directory holds a layout this build cannot use (e.g. from a newer paperfig).
     #[error("cache at {path}: {reason}")]
     Layout { path: String, reason: String },
-    #[error("cache is read-only: {0}")]
-    ReadOnly(String),
     /// The remote cache failed (unreachable, timed out, refused the credentials, bad URL).
     #[error("remote cache {url}: {message}")]
     Remote { url: String, message: String },

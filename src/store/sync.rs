@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{ActionEntry, LayeredStore, Lookup, OutputRef, Store, StoreError};
+use super::layered::LayeredStore;
+use super::remote::RemoteStore;
+use super::{ActionEntry, Lookup, OutputRef, Store, StoreError};
 use crate::lock::{LockEntry, Lockfile};
 
 /// What a push, pull or remote verify did; `problems` name figure ids.
@@ -39,7 +41,7 @@ fn locked_entry(
     }
 }
 
-fn remote_of(store: &LayeredStore) -> Result<&super::RemoteStore, StoreError> {
+fn remote_of(store: &LayeredStore) -> Result<&RemoteStore, StoreError> {
     store.remote().ok_or_else(|| StoreError::Remote {
         url: "(none)".into(),
         message: "no remote cache is configured ([cache] remote in paperfig.toml), or --offline".into(),

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use crate::diag::{Diagnostic, Loc};
+use crate::diag::{Code, Diagnostic, Loc};
 
 /// Entry keys of a BibTeX text (`@type{key,` …); `@string`, `@preamble` and `@comment`
 /// are not entries.
@@ -33,7 +33,7 @@ pub fn undefined(files: &[PathBuf], citations: &[(String, Loc)]) -> (Vec<String>
     let mut out: Vec<(usize, Diagnostic)> = first
         .into_iter()
         .map(|(key, loc)| {
-            let d = Diagnostic::warning(format!("citation `@{key}` is not in the bibliography"))
+            let d = Diagnostic::warning(Code::Writer, format!("citation `@{key}` is not in the bibliography"))
                 .at(loc.clone(), "cited here")
                 .hint(format!("no entry `{key}` in {}; it will print as `?`", names.join(", ")));
             (loc.span.start, d)

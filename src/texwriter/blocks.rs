@@ -15,7 +15,7 @@ use super::escape::{escape, escape_url, label};
 use super::frontmatter::Author;
 use super::inline;
 use super::linemap::{LineIndex, TexOut};
-use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
 use crate::scan::Directive;
 
 pub(super) type Ev = (Event<'static>, Range<usize>);
@@ -125,7 +125,7 @@ impl<'a> Writer<'a> {
         for (key, loc) in std::mem::take(&mut self.refs) {
             if !self.labels.contains(&label(&key)) {
                 self.warnings.push(
-                    Diagnostic::warning(format!("reference to unknown label `{key}`"))
+                    Diagnostic::warning(Code::Writer, format!("reference to unknown label `{key}`"))
                         .at(loc, "no figure, section, table or equation has this id")
                         .hint("ids are set with {#fig:x} on figures, {#sec:x} on headings, {#tbl:x} on table captions, {#eq:x} after $$…$$"),
                 );
@@ -254,7 +254,7 @@ impl<'a> Writer<'a> {
     /// Records an id (`\label`) defined at `at`; a second definition is a warning.
     pub(super) fn define_label(&mut self, id: &str, at: Range<usize>) {
         if !self.labels.insert(label(id)) {
-            let d = Diagnostic::warning(format!("id `{id}` is defined twice"))
+            let d = Diagnostic::warning(Code::Writer, format!("id `{id}` is defined twice"))
                 .at(self.loc(at), "second definition")
                 .hint("references go to one of them; give each figure, table, section and equation its own id");
             self.warnings.push(d);
@@ -421,7 +421,7 @@ impl<'a> Writer<'a> {
             Tag::Emphasis => self.out.push("\\emph{"),
             Tag::Strong => self.out.push("\\textbf{"),
             Tag::Strikethrough => {
-                let d = Diagnostic::warning("strikethrough is printed as plain text in LaTeX")
+                let d = Diagnostic::warning(Code::Writer, "strikethrough is printed as plain text in LaTeX")
                     .at(self.loc(range), "here")
                     .hint("the standard TeX packages have no strike-out that works in every engine");
                 self.warn_once("strike", d);
@@ -562,7 +562,7 @@ impl<'a> Writer<'a> {
             if !name.is_empty() && !name.contains(char::is_whitespace) {
                 let at = src(open);
                 self.warnings.push(
-                    Diagnostic::warning(format!("footnote `[^{name}]` is not defined"))
+                    Diagnostic::warning(Code::Writer, format!("footnote `[^{name}]` is not defined"))
                         .at(self.loc(at..at + close + 1 - open), "used here")
                         .hint(format!("define it on a line of its own: [^{name}]: text")),
                 );

@@ -10,7 +10,7 @@ use pulldown_cmark::{Alignment, Event, Tag, TagEnd};
 use super::blocks::{Ev, Writer};
 use super::escape::{escape, label};
 use super::{relative_to, tex_path};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::scan::attrs::parse_pandoc;
 
 /// What a figure shows.
@@ -144,7 +144,7 @@ impl Writer<'_> {
                 match parse_pandoc(&rest[..close], range.end + 1) {
                     Ok((_, a)) => attrs = a,
                     Err(e) => self.warnings.push(
-                        Diagnostic::warning(format!("image attributes ignored: {}", e.message))
+                        Diagnostic::warning(Code::Writer, format!("image attributes ignored: {}", e.message))
                             .at(self.loc(e.span.start..e.span.end), e.label)
                             .hint(e.hint),
                     ),
@@ -188,7 +188,7 @@ impl Writer<'_> {
     fn image_file(&mut self, dest: &str, range: Range<usize>) -> Graphic {
         if dest.contains("://") {
             self.warnings.push(
-                Diagnostic::warning(format!("remote image `{dest}` cannot be included offline"))
+                Diagnostic::warning(Code::Writer, format!("remote image `{dest}` cannot be included offline"))
                     .at(self.loc(range), "here")
                     .hint("download the image next to the paper and link the local file"),
             );
@@ -207,7 +207,9 @@ impl Writer<'_> {
             format!("looked for {}; image paths are relative to the Markdown file", path.display())
         };
         self.warnings.push(
-            Diagnostic::warning(format!("image `{dest}` not found")).at(self.loc(range), "linked here").hint(hint),
+            Diagnostic::warning(Code::Writer, format!("image `{dest}` not found"))
+                .at(self.loc(range), "linked here")
+                .hint(hint),
         );
         Graphic::Missing(format!("image not found: \\texttt{{{}}}", escape(dest)))
     }

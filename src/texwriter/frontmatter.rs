@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
 
 /// The front matter as written (values still Markdown), with where each key is.
 #[derive(Debug, Default)]
@@ -127,7 +127,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<FrontMatter, Diagnostic> {
         at = end + 1;
     }
     let Some((inner_end, body_start)) = close else {
-        return Err(Diagnostic::error("the front matter is not closed")
+        return Err(Diagnostic::error(Code::Writer, "the front matter is not closed")
             .at(Loc::new(file, bom..bom + fence.len()), "opened here")
             .hint(format!("end the front matter with a line `{fence}`")));
     };
@@ -137,7 +137,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<FrontMatter, Diagnostic> {
         .iter()
         .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
         .map(|(k, span)| {
-            Diagnostic::warning(format!("unknown front matter key `{k}` is ignored"))
+            Diagnostic::warning(Code::Writer, format!("unknown front matter key `{k}` is ignored"))
                 .at(Loc::new(file, span.clone()), "not used by paperfig")
                 .hint(format!("known keys: {KEYS}"))
         })
@@ -198,7 +198,7 @@ fn value_error(file: &Arc<SourceFile>, span: Range<usize>, message: &str, lang: 
     // serde's messages end in " at line L column C" (positions inside the block): the
     // location is shown separately, with the file's own line numbers.
     let message = message.split(" at line ").next().unwrap_or(message).trim();
-    Diagnostic::error(format!("invalid front matter: {message}"))
+    Diagnostic::error(Code::Writer, format!("invalid front matter: {message}"))
         .at(Loc::new(file, span), "here")
         .hint(format!("the front matter is {lang}; known keys: {KEYS}"))
         .hint("authors are a list of names or of `{name, affiliation, email}`")
@@ -314,7 +314,7 @@ mod tests {
         let fm = parse(&f).unwrap();
         assert_eq!(fm.warnings.len(), 1);
         let d = &fm.warnings[0];
-        assert!(d.warning && d.message.contains("`autors`"), "{}", d.message);
+        assert!(!d.is_error() && d.message.contains("`autors`"), "{}", d.message);
         assert_eq!(d.location().unwrap(), "paper.md:3:1");
         assert!(d.hints[0].contains("bibliography"));
     }

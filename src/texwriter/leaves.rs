@@ -7,7 +7,7 @@ use pulldown_cmark::{CodeBlockKind, Event};
 
 use super::blocks::Writer;
 use super::escape::{escape, label};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 
 impl Writer<'_> {
     pub(super) fn display_math(&mut self, math: &str, range: Range<usize>, id: Option<&str>) {
@@ -48,7 +48,7 @@ impl Writer<'_> {
         if t.is_empty() || (t.starts_with("<!--") && t.ends_with("-->")) {
             return;
         }
-        let d = Diagnostic::warning("HTML is left out of the LaTeX output")
+        let d = Diagnostic::warning(Code::Writer, "HTML is left out of the LaTeX output")
             .at(self.loc(range), "dropped")
             .hint("use Markdown, or a ```{=latex} block for LaTeX");
         self.warn_once("html", d);
@@ -69,7 +69,7 @@ impl Writer<'_> {
             }
             _ => {
                 self.warnings.push(
-                    Diagnostic::warning(format!("footnote `[^{name}]` is not defined"))
+                    Diagnostic::warning(Code::Writer, format!("footnote `[^{name}]` is not defined"))
                         .at(self.loc(range), "used here")
                         .hint(format!("define it on its own line: [^{name}]: text")),
                 );

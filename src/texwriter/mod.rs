@@ -29,9 +29,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
 use crate::emit::Manifest;
-use crate::provider::Format;
+use crate::model::Format;
 use crate::scan::Directive;
 pub use linemap::LineMap;
 
@@ -106,7 +106,7 @@ pub fn write_paper(
             bibliography.push(std::path::absolute(&path).unwrap_or(path));
         } else {
             errors.push(
-                Diagnostic::error(format!("bibliography file `{name}` not found"))
+                Diagnostic::error(Code::Writer, format!("bibliography file `{name}` not found"))
                     .at(fm.key_loc(source, "bibliography"), "named here")
                     .hint(format!("looked for {}; paths are relative to the Markdown file", path.display())),
             );
@@ -159,9 +159,12 @@ pub fn write_paper(
         }
         if let Some((key, loc)) = citations.first() {
             warnings.push(
-                Diagnostic::warning(format!("citation `@{key}` but the front matter names no bibliography"))
-                    .at(loc.clone(), "cited here")
-                    .hint("add `bibliography: refs.bib` to the front matter"),
+                Diagnostic::warning(
+                    Code::Writer,
+                    format!("citation `@{key}` but the front matter names no bibliography"),
+                )
+                .at(loc.clone(), "cited here")
+                .hint("add `bibliography: refs.bib` to the front matter"),
             );
         }
     }

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::linemap::{LineMap, TexOut};
-use crate::diag::{Diagnostic, Loc, SourceFile};
+use crate::diag::{Code, Diagnostic, Loc, SourceFile};
 
 /// The builtin templates: name and text.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -47,7 +47,7 @@ pub struct TemplateError {
 
 impl TemplateError {
     pub fn into_diagnostic(self, loc: Loc) -> Diagnostic {
-        Diagnostic::error(self.message).at(loc, "template chosen here").hint(self.hint)
+        Diagnostic::error(Code::Writer, self.message).at(loc, "template chosen here").hint(self.hint)
     }
 }
 
@@ -148,8 +148,11 @@ impl Template {
             out.push(rest);
         }
         if body.is_some() {
-            return Err(Diagnostic::error(format!("template `{}` has no <<body>> placeholder", self.name))
-                .hint("put <<body>> on a line of its own where the paper's text goes"));
+            return Err(Diagnostic::error(
+                Code::Writer,
+                format!("template `{}` has no <<body>> placeholder", self.name),
+            )
+            .hint("put <<body>> on a line of its own where the paper's text goes"));
         }
         Ok(out.finish())
     }
@@ -159,8 +162,11 @@ impl Template {
         if NAMES.contains(&name) {
             return Ok(());
         }
-        let d = Diagnostic::error(format!("template `{}` uses the unknown placeholder <<{name}>>", self.name))
-            .hint(format!("placeholders: {}", NAMES.join(", ")));
+        let d = Diagnostic::error(
+            Code::Writer,
+            format!("template `{}` uses the unknown placeholder <<{name}>>", self.name),
+        )
+        .hint(format!("placeholders: {}", NAMES.join(", ")));
         Err(match &self.file {
             Some(file) => {
                 let at = (name.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize).min(self.text.len());

@@ -17,7 +17,7 @@ use std::time::Duration;
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, DebouncedEvent, Debouncer, RecommendedCache, new_debouncer};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 
 /// How long the debouncer waits for a burst of events (an editor's save) to settle.
 pub const DEBOUNCE: Duration = Duration::from_millis(120);
@@ -105,9 +105,9 @@ impl Watcher {
     pub fn start(filter: Filter) -> Result<Watcher, Diagnostic> {
         let (tx, rx) = channel();
         let mut debouncer = new_debouncer(DEBOUNCE, None, tx)
-            .map_err(|e| Diagnostic::error(format!("cannot watch files: {e}")).hint(INOTIFY_HINT))?;
+            .map_err(|e| Diagnostic::error(Code::Watch, format!("cannot watch files: {e}")).hint(INOTIFY_HINT))?;
         debouncer.watch(&filter.root, RecursiveMode::Recursive).map_err(|e| {
-            Diagnostic::error(format!("cannot watch {}: {e}", filter.root.display())).hint(INOTIFY_HINT)
+            Diagnostic::error(Code::Watch, format!("cannot watch {}: {e}", filter.root.display())).hint(INOTIFY_HINT)
         })?;
         Ok(Watcher { _debouncer: debouncer, rx, filter })
     }

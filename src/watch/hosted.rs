@@ -1,25 +1,23 @@
-//! Hosted figures in the background. A watch rebuild builds everything else at once (the
-//! hosted figures that are not cached yet fail there as `--offline` would, so the document
-//! shows their previous version or the placeholder); their jobs are handed to one
-//! background thread that submits them, polls, and puts the results in the store. When
-//! it is done the loop rebuilds, the figures are now cache hits, and the document is
+//! Hosted figures in the background. A watch rebuild builds everything else at once; the
+//! hosted figures that are not cached yet are deferred there (`HostedPolicy::Defer`: the
+//! report lists them, and the document shows their previous version or the placeholder).
+//! Their jobs, taken from the report, are handed to one background thread that checks the
+//! accounts, submits them, polls, and puts the results in the store (local and remote).
+//! When it is done the loop rebuilds, the figures are now cache hits, and the document is
 //! compiled again.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
+use crate::diagnose::Diagnose;
 use crate::emit::Manifest;
+use crate::options::HostedPolicy;
 use crate::plan::Job;
+use crate::preflight::{self, Decision};
 use crate::progress::{Progress, Verbosity};
-use crate::provider::hosted::batch;
-use crate::run::{self, Outcome};
-use crate::store::{LocalStore, Store};
-
-/// Whether a diagnostic of a foreground rebuild only says "this hosted figure was deferred".
-pub fn is_deferred(d: &Diagnostic) -> bool {
-    d.figure.is_some() && d.message.starts_with("--offline:")
-}
+use crate::run::{self, Outcome, Strategy};
+use crate::store::layered::LayeredStore;
 
 /// What the background thread reports.
 pub struct Finished {
@@ -43,7 +41,7 @@ impl Background {
     }
 
     /// Starts building `jobs` (hosted, not cached) into `store`.
-    pub fn start(&mut self, jobs: Vec<Job>, store: LocalStore) {
+    pub fn start(&mut self, jobs: Vec<Job>, store: LayeredStore) {
         let (tx, rx) = channel();
         self.names = jobs.iter().map(|j| j.directive.name.clone()).collect();
         std::thread::spawn(move || {
@@ -61,7 +59,7 @@ impl Background {
             Err(TryRecvError::Disconnected) => Finished {
                 arrived: Vec::new(),
                 failed: BTreeSet::new(),
-                diagnostics: vec![Diagnostic::error("the background thread for hosted figures stopped")],
+                diagnostics: vec![Diagnostic::error(Code::Watch, "the background thread for hosted figures stopped")],
             },
         };
         res.failed = self.names.iter().filter(|n| !res.arrived.contains(n)).cloned().collect();
@@ -71,32 +69,42 @@ impl Background {
     }
 }
 
-fn build(jobs: &[Job], store: &LocalStore) -> Finished {
+fn build(jobs: &[Job], store: &LayeredStore) -> Finished {
     let mut diagnostics = Vec::new();
     // Each service's account check, as a build does before submitting.
-    let pending = batch::pending(jobs, store);
-    let failed = batch::preflight(&pending);
+    let decisions = match preflight::decide(jobs, store, HostedPolicy::Build { max_cost: None }) {
+        Ok(d) => d,
+        Err(over) => {
+            return Finished { arrived: Vec::new(), failed: BTreeSet::new(), diagnostics: vec![over.diagnostic()] };
+        }
+    };
     let mut runnable = Vec::new();
-    for p in &pending {
-        let job = &jobs[p.index];
-        match failed.get(p.provider.name()) {
-            Some(e) if !p.resuming => {
-                diagnostics.push(crate::plan::provider_diagnostic(&job.directive, e.clone()));
-            }
-            _ => runnable.push(job.clone()),
+    for (job, decision) in jobs.iter().zip(decisions) {
+        match decision {
+            Decision::Refuse(diag) => diagnostics.push(diag),
+            Decision::Run | Decision::Defer => runnable.push(job.clone()),
         }
     }
     // Outputs are placed by the next rebuild; here they only go to the store.
     let Ok(scratch) = tempfile::tempdir() else {
-        diagnostics.push(Diagnostic::error("cannot create a temporary folder for hosted figures"));
+        diagnostics.push(Diagnostic::error(Code::Watch, "cannot create a temporary folder for hosted figures"));
         return Finished { arrived: Vec::new(), failed: BTreeSet::new(), diagnostics };
     };
     let progress = Progress::new(Verbosity::Quiet, runnable.len());
-    let outcomes = run::run(&runnable, store as &dyn Store, scratch.path(), &Manifest::default(), 1, &progress);
+    let previous = Manifest::default();
+    let cx = run::Context {
+        store,
+        out_dir: scratch.path(),
+        previous: &previous,
+        threads: 1,
+        progress: &progress,
+        strategy: Strategy::Build,
+    };
     let mut arrived = Vec::new();
-    for (job, outcome) in runnable.iter().zip(outcomes) {
+    for (job, outcome) in runnable.iter().zip(run::run(&runnable, &cx)) {
         match outcome {
-            Outcome::Done { .. } => arrived.push(job.directive.name.clone()),
+            Outcome::Done(_) => arrived.push(job.directive.name.clone()),
+            Outcome::Deferred => {}
             Outcome::Failed(d) => diagnostics.push(d),
         }
     }

@@ -1,18 +1,23 @@
 //! The watch loop: wait for changes, classify them against the state, rebuild what they
 //! reach, print one status line per rebuild, and keep going whatever fails.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::events::{Filter, Wait, Watcher};
-use super::hosted::{self, Background};
+use super::hosted::Background;
 use super::signal;
 use super::state::{Changes, State};
+use crate::compile::markdown::Figures;
 use crate::compile::{self, DocKind};
 use crate::diag::Diagnostic;
+use crate::diagnose::Diagnose;
+use crate::options::Network;
+use crate::plan::Job;
 use crate::progress::Verbosity;
 use crate::run::Source;
-use crate::{GenOptions, emit};
+use crate::{GenOptions, GenReport, emit};
 
 /// How `paperfig watch` runs.
 pub struct Options {
@@ -82,7 +87,7 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
     } else {
         &opts.path
     };
-    let state = State::open(dir)?;
+    let state = State::open(dir).map_err(|e| e.diagnostic())?;
     let main = if opts.mdbook { None } else { find_main(&state, &opts.path) };
     let config = &state.project.config;
     let filter = Filter {
@@ -96,7 +101,7 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
         None if opts.mdbook => "mdBook chapters".to_string(),
         None => "figures only".to_string(),
     };
-    println!("[watch] watching {} ({what}); Ctrl-C to stop", state.root().display());
+    say(format_args!("[watch] watching {} ({what}); Ctrl-C to stop", state.root().display()));
     let mut w = Watch {
         opts,
         state,
@@ -110,10 +115,10 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
     while !signal::stopped() {
         if let Some(done) = w.background.poll() {
             for d in &done.diagnostics {
-                eprint!("{}", d.render());
+                warn(d.render());
             }
             if !done.arrived.is_empty() {
-                println!("[watch] hosted figures arrived: {}", done.arrived.join(","));
+                say(format_args!("[watch] hosted figures arrived: {}", done.arrived.join(",")));
             }
             // The arrived figures are cache hits now; failed ones wait for the next edit.
             w.held = done.failed;
@@ -127,38 +132,51 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
                     w.rebuild(changes, false)
                 }
                 Err(d) => {
-                    eprint!("{}", d.render());
+                    warn(d.diagnostic().render());
                     w.rebuilds += 1;
                     let names = paths.iter().map(|p| crate::scan::relative_name(w.state.root(), p)).collect();
                     let status =
                         Status { number: w.rebuilds, changed: names, output: "failed", errors: 1, ..Status::default() };
-                    println!("{}", status.line());
+                    say(status.line());
                 }
             },
             Wait::Idle => {}
             Wait::Failed(msgs) => {
                 for m in msgs {
-                    eprintln!("warning: file watcher: {m}");
+                    warn(format_args!("warning: file watcher: {m}\n"));
                 }
             }
         }
     }
     if w.background.running() {
-        println!(
+        say(format_args!(
             "[watch] stopping; hosted figures in flight ({}) resume on the next build",
             w.background.names.iter().cloned().collect::<Vec<_>>().join(",")
-        );
+        ));
     }
-    println!("[watch] stopped");
+    say("[watch] stopped");
     Ok(())
+}
+
+/// A line of watch's output on stdout. When its reader went away (`paperfig watch | head`),
+/// watching stops as after Ctrl-C.
+fn say(line: impl std::fmt::Display) {
+    if writeln!(std::io::stdout().lock(), "{line}").is_err() {
+        signal::stop();
+    }
+}
+
+/// A message on stderr; a closed stderr is ignored (there is nowhere left to say so).
+fn warn(text: impl std::fmt::Display) {
+    let _ = write!(std::io::stderr().lock(), "{text}");
 }
 
 fn find_main(state: &State, path: &Path) -> Option<PathBuf> {
     match compile::find_main(&state.project, path) {
         Ok(m) => Some(m),
         Err(d) => {
-            eprint!("{}", d.render());
-            eprintln!("watching figures only");
+            warn(d.diagnostic().render());
+            warn("watching figures only\n");
             None
         }
     }
@@ -180,28 +198,33 @@ impl Watch {
         let manifest_before = std::fs::read(self.state.project.config.output_dir.join(emit::MANIFEST)).ok();
         let report = self.generate(&scan);
         self.state.project.sources = current;
-        let project = &self.state.project;
-        let manifest_path = project.config.output_dir.join(emit::MANIFEST);
-        let defer = !self.opts.figures.offline;
+        let manifest_path = self.state.project.config.output_dir.join(emit::MANIFEST);
         let mut diagnostics = Vec::new();
-        match report {
-            Ok(report) => {
-                status.regenerated =
-                    report.figures.iter().filter(|f| f.source == Source::Generated).map(|f| f.name.clone()).collect();
-                let (deferred, rest): (Vec<_>, Vec<_>) =
-                    report.diagnostics.into_iter().partition(|d| defer && hosted::is_deferred(d));
-                diagnostics = rest;
-                let deferred: Vec<String> = deferred.iter().filter_map(|d| d.figure.clone()).collect();
-                let to_start: Vec<String> = deferred.iter().filter(|n| !self.held.contains(*n)).cloned().collect();
+        let report = match report {
+            Ok(mut report) => {
+                status.regenerated = report
+                    .built()
+                    .filter(|(_, b)| b.source == Source::Generated)
+                    .map(|(job, _)| job.directive.name.clone())
+                    .collect();
+                diagnostics = std::mem::take(&mut report.diagnostics);
+                let deferred: Vec<&Job> = report.deferred().collect();
+                let to_start: Vec<Job> =
+                    deferred.iter().filter(|j| !self.held.contains(&j.directive.name)).map(|j| (*j).clone()).collect();
                 if !to_start.is_empty() && !self.background.running() {
-                    self.start_background(&scan, &to_start);
+                    self.start_background(to_start);
                 }
-                let mut pending: std::collections::BTreeSet<String> = deferred.into_iter().collect();
+                let mut pending: std::collections::BTreeSet<String> =
+                    deferred.iter().map(|j| j.directive.name.clone()).collect();
                 pending.extend(self.background.names.iter().cloned());
                 status.pending = pending.into_iter().collect();
+                Some(report)
             }
-            Err(d) => diagnostics.push(d),
-        }
+            Err(d) => {
+                diagnostics.push(d);
+                None
+            }
+        };
         let manifest_changed = std::fs::read(&manifest_path).ok() != manifest_before;
         status.figures_seconds = started.elapsed().as_secs_f64();
         let needed = first
@@ -219,7 +242,7 @@ impl Watch {
             "none"
         } else if needed {
             let compiling = Instant::now();
-            let (ok, mut diags) = self.compile();
+            let (ok, mut diags) = self.compile(report.as_ref());
             status.compile_seconds = compiling.elapsed().as_secs_f64();
             diagnostics.append(&mut diags);
             self.compile_failed = !ok;
@@ -229,53 +252,46 @@ impl Watch {
         };
         let quiet = self.opts.figures.verbosity == Verbosity::Quiet;
         for d in &diagnostics {
-            if !d.warning || !quiet {
-                eprint!("{}", d.render());
+            if d.is_error() || !quiet {
+                warn(d.render());
             }
         }
-        status.errors = diagnostics.iter().filter(|d| !d.warning).count();
+        status.errors = diagnostics.iter().filter(|d| d.is_error()).count();
         status.seconds = started.elapsed().as_secs_f64();
-        println!("{}", status.line());
+        say(status.line());
     }
 
-    /// Stages 2–5 on the scan. Hosted figures not cached yet are deferred (they fail as
-    /// with `--offline`; the caller hands them to the background thread unless the user
-    /// asked for `--offline`).
-    fn generate(&self, scan: &crate::scan::Scan) -> Result<crate::GenReport, Diagnostic> {
-        let g = &self.opts.figures;
-        let opts = GenOptions {
-            threads: g.threads,
-            verbosity: Verbosity::Quiet,
-            offline: true,
-            locked: false,
-            max_cost: g.max_cost,
-        };
-        crate::generate_scanned(&self.state.project, &self.state.registry, scan, &opts)
+    /// Stages 2–5 on the scan, with the options `watch` was given: the remote cache is used
+    /// unless `--offline`, and hosted figures not cached yet are deferred (the report lists
+    /// them; the caller hands them to the background thread), or refused with `--offline`.
+    fn generate(&self, scan: &crate::scan::Scan) -> Result<GenReport, Diagnostic> {
+        let opts = GenOptions { verbosity: Verbosity::Quiet, ..self.opts.figures.clone() };
+        crate::generate_scanned(&self.state.project, &self.state.registry, scan, &opts).map_err(|e| e.diagnostic())
     }
 
-    fn start_background(&mut self, scan: &crate::scan::Scan, names: &[String]) {
-        let project = &self.state.project;
-        let (plan, _) = crate::plan_scanned(project, &self.state.registry, scan);
-        let jobs: Vec<_> = plan.jobs.into_iter().filter(|j| names.contains(&j.directive.name)).collect();
-        match crate::open_store(project) {
-            Ok(store) if !jobs.is_empty() => self.background.start(jobs, store),
-            Ok(_) => {}
-            Err(d) => eprint!("{}", d.render()),
+    /// Builds the deferred hosted figures `jobs` on the background thread, into the stores.
+    fn start_background(&mut self, jobs: Vec<Job>) {
+        match crate::open_layered_store(&self.state.project, Network::Online) {
+            Ok(store) => self.background.start(jobs, store),
+            Err(e) => warn(e.diagnostic().render()),
         }
     }
 
-    /// Compiles the paper; `true` when a PDF was written.
-    fn compile(&self) -> (bool, Vec<Diagnostic>) {
+    /// Compiles the paper with what `report` built; `true` when a PDF was written.
+    fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>) {
         let Some(main) = &self.main else { return (false, Vec::new()) };
         let project = &self.state.project;
         let epoch = self.opts.source_date_epoch;
         let compiled = match compile::doc_kind(main).unwrap_or(DocKind::Latex) {
             DocKind::Latex => compile::compile_tex(project, main, &compile::latex_line_map(project, main), epoch),
-            DocKind::Markdown => compile::markdown::build(project, main, epoch),
+            DocKind::Markdown => {
+                let figures = report.map_or_else(|| Figures::last_written(&project.config.output_dir), Figures::of);
+                compile::markdown::build(project, main, &figures, epoch)
+            }
         };
         match compiled {
             Ok(c) => (c.pdf.is_some() && c.errors() == 0, c.diagnostics),
-            Err(d) => (false, vec![d]),
+            Err(e) => (false, vec![e.diagnostic()]),
         }
     }
 

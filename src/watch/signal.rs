@@ -1,6 +1,7 @@
 //! Ctrl-C and `kill`: SIGINT and SIGTERM only set a flag, which the watch loop reads
 //! between steps, so a rebuild in progress finishes its (atomic) writes before paperfig
-//! exits. A second signal while stopping exits at once.
+//! exits. A second signal while stopping exits at once. The loop sets the same flag itself
+//! when its standard output is closed (`paperfig watch | head -3`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,6 +10,11 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// Whether a stop was asked for.
 pub fn stopped() -> bool {
     STOP.load(Ordering::SeqCst)
+}
+
+/// Asks the loop to stop, as a signal would.
+pub fn stop() {
+    STOP.store(true, Ordering::SeqCst);
 }
 
 #[cfg(unix)]

@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::config;
-use crate::diag::Diagnostic;
 use crate::digest::Digest;
 use crate::plan::Registry;
-use crate::project::Project;
+use crate::project::{Project, ProjectError};
 use crate::scan::{self, Directive, Scan};
 
 /// What one batch of changes means.
@@ -68,7 +67,7 @@ pub struct State {
 
 impl State {
     /// Opens the project at `root` and reads every source.
-    pub fn open(root: &Path) -> Result<State, Diagnostic> {
+    pub fn open(root: &Path) -> Result<State, ProjectError> {
         let project = Project::open(root)?;
         let registry = Registry::for_config(&project.config);
         let mut state =
@@ -127,7 +126,7 @@ impl State {
     }
 
     /// Reads what changed among `paths` and updates the sources held in memory.
-    pub fn apply(&mut self, paths: &BTreeSet<PathBuf>) -> Result<Changes, Diagnostic> {
+    pub fn apply(&mut self, paths: &BTreeSet<PathBuf>) -> Result<Changes, ProjectError> {
         let mut changes = Changes::default();
         let config_file = self.project.root.join(config::FILE_NAME);
         if paths.contains(&config_file) {

@@ -133,3 +133,26 @@ fn diagram_syntax_errors_point_into_the_body() {
         .stderr_has("shapes: box, rounded, cylinder, ellipse");
     assert!(t.path("build/figures/fig-good.pdf").is_file());
 }
+
+/// `paperfig status | head -1`: the reader goes away; paperfig stops quietly (exit 0, no
+/// panic), as cargo and ripgrep do. The read end is closed before paperfig writes, so every
+/// write meets a closed pipe.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let t = paper_with("");
+    t.run(&["gen"]).ok();
+    for args in [&["status"][..], &["gen", "--json"], &["status", "--json"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(crate::util::BIN)
+            .args(args)
+            .current_dir(&t.root)
+            .env_remove("RUST_BACKTRACE")
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "paperfig {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "paperfig {args:?}: {stderr}");
+    }
+}

@@ -385,6 +385,26 @@ fn mdbook_chapters_of_changed_figures_are_refreshed() {
     assert!(status.success());
 }
 
+/// Watch uses the shared remote cache like `build`: a fresh checkout's first rebuild takes
+/// the figures a coauthor uploaded instead of regenerating them.
+#[test]
+fn watch_takes_figures_from_the_remote_cache() {
+    let server = crate::servers::Nginx::start();
+    let a = project().file("paperfig.toml", &format!("[cache]\nremote = \"{}\"\n", server.url("team/watch")));
+    a.run(&["gen"]).ok();
+    assert!(!server.files().is_empty(), "the first checkout uploaded its figures");
+    let b = PaperTest::new();
+    crate::util::copy_dir(&a.root, &b.root);
+    assert!(!b.path(".paperfig").exists() && !b.path("build").exists());
+    let mut w = Watching::start(&b, &[]);
+    let first = w.until("the first build", |_| true).remove(0);
+    assert_eq!(first.errors(), 0, "{}", w.stderr());
+    assert!(first.list("regenerated").is_empty(), "figures came from the remote cache: {first:?}");
+    assert_eq!(manifest_ids(&b), ["fig:a".to_string(), "fig:b".to_string()].into());
+    let (status, _) = w.interrupt();
+    assert!(status.success());
+}
+
 #[test]
 fn locked_and_frozen_are_refused_before_watching() {
     let t = PaperTest::new().file("paper.md", "# Paper\n");

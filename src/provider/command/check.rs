@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::super::{Artifact, Format, ProviderError, Request};
-use super::{INPUT, OUT_DIR, SCRIPT};
+use super::workdir::{INPUT, OUT_DIR, SCRIPT};
+use crate::model::{Artifact, Format, ProviderError, Request};
 use crate::render;
 
 /// Checks that `bytes` are a file of format `f`; the reason if not.

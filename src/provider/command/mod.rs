@@ -1,5 +1,5 @@
 //! The command provider: `kind=command` figures made by the authors' own scripts, run by an
-//! interpreter configured in `[runners]` (`crate::config::runners`).
+//! interpreter configured in `[runners]` (`runners.rs`).
 //!
 //! Plan time (`prepare`): the runner must be allowed by `paperfig.toml`; declared `inputs`
 //! (files and globs) are read into the request as `input:<relative path>` files; the
@@ -18,36 +18,28 @@ mod check;
 mod exec;
 mod probe;
 mod probe_cache;
+pub mod runners;
+mod workdir;
 
 use check::{derive, line_range, script_line, stderr_block, undeclared, validate};
-use probe::{not_installed, probe};
+use probe::{Probe, not_installed, probe};
+use workdir::{INPUT, MATPLOTLIBRC, OUT_DIR, SCRIPT, base_env};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{Artifact, Format, InputFile, Kind, PrepareContext, Provider, ProviderError, Request};
-use crate::config::runners::{Runner, Runners};
+use super::{PrepareContext, Provider};
+use crate::digest::Digest;
+use crate::model::{Artifact, Format, InputFile, Kind, ProviderError, Request};
+use runners::{Runner, Runners};
 
 /// Version of the command provider: BUMP WHENEVER THE SAME SCRIPT COULD WRITE DIFFERENT
 /// BYTES because of paperfig: the fixed environment, the matplotlibrc, the file names the
 /// script sees, output validation or derivation (and the versions of svg2pdf/resvg/fonts,
 /// which derive PDF and PNG from a script's SVG).
 pub const VERSION: &str = "command/1 svg2pdf-0.13 resvg-0.45 liberation-2";
-
-/// The name the script file has in the working copy (plus the runner's extension).
-const SCRIPT: &str = "paperfig-script";
-/// The folder of the working copy the outputs go to.
-const OUT_DIR: &str = "paperfig-out";
-/// `SOURCE_DATE_EPOCH` for every script: dates embedded in outputs are fixed.
-const SOURCE_DATE_EPOCH: &str = "0";
-/// Written as `matplotlibrc` in the working copy (matplotlib reads the current folder's
-/// first): a fixed SVG id salt, text as paths in SVG (no font lookup at view time) and
-/// TrueType fonts in PDF.
-const MATPLOTLIBRC: &str = "backend: Agg\nsvg.hashsalt: paperfig\nsvg.fonttype: path\npdf.fonttype: 42\n";
-/// Prefix of `Request::files` names holding declared inputs.
-const INPUT: &str = "input:";
 
 /// Reads an environment variable (the process's, or a fake in tests).
 pub type EnvLookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -60,9 +52,6 @@ pub struct CommandProvider {
     /// The cache folder keeping probe results between processes (`probe_cache`).
     probe_cache: Option<PathBuf>,
 }
-
-/// A runner's probed key material (`runner.version`, `runner.package.NAME`), or why not.
-type Probe = Result<Vec<(String, String)>, ProviderError>;
 
 impl CommandProvider {
     pub fn new(runners: Runners) -> CommandProvider {
@@ -107,37 +96,6 @@ impl CommandProvider {
             })
             .clone()
     }
-}
-
-/// The environment every script and probe starts from: PATH and HOME (to find the
-/// interpreter), the variables that select a Python environment, and fixed values.
-fn base_env(work: &Path) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = Vec::new();
-    for name in ["PATH", "HOME", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION", "CONDA_PREFIX"] {
-        if let Ok(v) = std::env::var(name) {
-            env.push((name.into(), v));
-        }
-    }
-    let mplconfig = std::env::var("HOME").map_or_else(
-        |_| std::env::temp_dir().join("paperfig-matplotlib"),
-        |h| Path::new(&h).join(".cache/paperfig/matplotlib"),
-    );
-    for (k, v) in [
-        ("LANG", "C.UTF-8".to_string()),
-        ("LC_ALL", "C.UTF-8".to_string()),
-        ("TZ", "UTC".to_string()),
-        ("TMPDIR", work.join("tmp").display().to_string()),
-        ("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH.to_string()),
-        ("MPLBACKEND", "Agg".to_string()),
-        ("MATPLOTLIBRC", work.join("matplotlibrc").display().to_string()),
-        // Only matplotlib's font cache lives here; it never changes what is drawn.
-        ("MPLCONFIGDIR", mplconfig.display().to_string()),
-        ("PYTHONHASHSEED", "0".to_string()),
-        ("PYTHONDONTWRITEBYTECODE", "1".to_string()),
-    ] {
-        env.push((k.into(), v));
-    }
-    env
 }
 
 /// The formats the script writes (`outputs=`, default svg).
@@ -328,7 +286,7 @@ impl Provider for CommandProvider {
         Ok(())
     }
 
-    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+    fn generate(&self, req: &Request, _key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
         let r = self.runner(req)?;
         if !r.allowed {
             return Err(ProviderError::new("runners are not allowed").at_attr("kind"));

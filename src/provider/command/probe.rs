@@ -3,10 +3,14 @@
 
 use std::time::Duration;
 
-use super::super::ProviderError;
 use super::check::last_lines;
-use super::{Probe, base_env, exec};
-use crate::config::runners::Runner;
+use super::exec;
+use super::runners::Runner;
+use super::workdir::base_env;
+use crate::model::ProviderError;
+
+/// A runner's probed key material (`runner.version`, `runner.package.NAME`), or why not.
+pub(super) type Probe = Result<Vec<(String, String)>, ProviderError>;
 
 /// Runs a probe command and returns its trimmed output (stdout then stderr).
 pub(super) fn probe_output(r: &Runner, argv: &[String], what: &str) -> Result<String, ProviderError> {

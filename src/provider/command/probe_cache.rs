@@ -33,8 +33,9 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Probe, exec, probe};
-use crate::config::runners::Runner;
+use super::exec;
+use super::probe::{self, Probe};
+use super::runners::Runner;
 
 /// Bumped whenever the identity, the fingerprints or the file layout change.
 const FORMAT: u32 = 1;
@@ -295,7 +296,7 @@ mod tests {
     }
 
     fn runner(version: &[&str], packages: &[&str], probe_paths: &[&str]) -> Runner {
-        let mut r = crate::config::runners::Runners::defaults().runners["sh"].clone();
+        let mut r = crate::provider::command::runners::Runners::defaults().runners["sh"].clone();
         r.version = version.iter().map(|s| s.to_string()).collect();
         r.packages = packages.iter().map(|s| s.to_string()).collect();
         r.package_version =

@@ -311,7 +311,7 @@ fn generate(p: &Proj, config: &str, attrs: &str, body: &str) -> Result<Vec<Artif
         plan.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n")
     );
     let job = &plan.jobs[0];
-    job.provider.generate(&job.request)
+    job.provider.generate(&job.request, &job.key)
 }
 
 const SVG: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" width="3.3in" height="2in" viewBox="0 0 330 200"><rect x="10" y="10" width="100" height="50" fill="black"/></svg>"#;

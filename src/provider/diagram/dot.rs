@@ -14,7 +14,7 @@ use std::ops::Range;
 use super::graph::link_span;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
 use super::lex::{Cursor, err};
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {

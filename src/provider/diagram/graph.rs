@@ -143,10 +143,10 @@ impl Graph {
     }
 
     /// A group with no node in it (directly or nested), as an error.
-    pub fn check_groups(&self) -> Result<(), crate::provider::ProviderError> {
+    pub fn check_groups(&self) -> Result<(), crate::model::ProviderError> {
         for (i, gr) in self.groups.iter().enumerate() {
             if !self.nodes.iter().any(|n| self.group_within(n.group, i)) {
-                return Err(crate::provider::ProviderError::new(format!("group `{}` is empty", gr.id))
+                return Err(crate::model::ProviderError::new(format!("group `{}` is empty", gr.id))
                     .at_body(gr.span.clone())
                     .hint("put at least one node in it, or remove it"));
             }
@@ -186,7 +186,7 @@ impl Default for Graph {
 
 /// The body span of one link `a -> b` of an edge chain (node ids with their spans);
 /// an edge from a node to itself is an error, in either syntax.
-pub fn link_span(w: &[(String, Range<usize>)]) -> Result<Range<usize>, crate::provider::ProviderError> {
+pub fn link_span(w: &[(String, Range<usize>)]) -> Result<Range<usize>, crate::model::ProviderError> {
     let span = w[0].1.start..w[1].1.end;
     if w[0].0 == w[1].0 {
         return Err(super::lex::err(

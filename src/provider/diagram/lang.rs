@@ -16,7 +16,7 @@ use std::ops::Range;
 use super::graph::link_span;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
 use super::lex::{Cursor, Tok, err, lex};
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 /// One `key=value` or flag inside `[...]`.
 struct Attr {

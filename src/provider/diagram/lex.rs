@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 /// A read position in a token list ending in an end-of-input token; the diagram language
 /// and DOT parsers both walk their tokens with it.

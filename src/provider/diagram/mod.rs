@@ -15,7 +15,9 @@ mod lex;
 pub mod place;
 pub mod route;
 
-use super::{Artifact, Kind, Provider, ProviderError, Request};
+use super::Provider;
+use crate::digest::Digest;
+use crate::model::{Artifact, Kind, ProviderError, Request};
 use crate::render;
 use graph::{Direction, Graph};
 use place::Spacing;
@@ -130,7 +132,7 @@ impl Provider for DiagramProvider {
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
     }
-    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+    fn generate(&self, req: &Request, _key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
         let svg = svg(req)?;
         render::render(&svg, &req.output.formats, req.output.png_dpi)
     }

@@ -16,17 +16,17 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{
-    Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Service, ServiceSpec, Submitted,
-};
-use crate::config::providers::ProviderConfig;
-use crate::provider::{Kind, ProviderError, Request};
+use super::config::ProviderConfig;
+use super::cost::Cost;
+use super::http::{Client, ErrorDoc, HostedError};
+use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
+use crate::model::{Kind, ProviderError, Request};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "autofigureedit",
     default_base_url: "https://open.autofigureedit.com/api/v1",
     doc: Documented {
-        auth: super::Auth::Bearer,
+        auth: super::http::Auth::Bearer,
         errors: ErrorDoc { message: error_message, status: status_meaning },
         rate_per_min: Some(60),
         concurrency: 4,

@@ -1,4 +1,5 @@
-//! The one HTTP client every hosted service goes through: blocking (ureq), authenticated
+//! The one HTTP client every hosted service goes through: blocking (reqwest's blocking
+//! client, the HTTP stack the remote cache's `object_store` already brings), authenticated
 //! with the key from the environment, inside the provider's rate limit, retrying what may
 //! be retried and stopping the provider on 402/403.
 //!
@@ -14,10 +15,11 @@
 //! 6. any other status ≥ 400: fail with the service's own error text.
 //!
 //! Every request says whether sending it twice is harmless ([`Repeat`]). A connection error
-//! is classified by how far the exchange got ([`may_have_arrived`]): refused or failed
-//! connections, unknown hosts and connect or DNS timeouts certainly sent nothing, so any
-//! request is retried; a reset or dropped connection, a TLS or protocol error, or a timeout
-//! while sending or waiting for the answer may come after the service received the request.
+//! is classified by how far the exchange got ([`may_have_arrived`]): a connection that
+//! could not be made (refused, unknown host, no route, connect timeout, failed TLS
+//! handshake) certainly sent nothing, so any request is retried; a reset or dropped
+//! connection, a protocol error, or a timeout while sending or waiting for the answer may
+//! come after the service received the request.
 //! A submission is then not sent again (that could start, and bill, the work twice): it
 //! fails with [`HostedError::Lost`], and the service either finds the task another way
 //! (Papermill lists tasks by name) or fails the figure with that message.
@@ -140,7 +142,7 @@ pub struct Client {
     key: String,
     auth: Auth,
     errors: ErrorDoc,
-    agent: ureq::Agent,
+    agent: reqwest::blocking::Client,
     pub limiter: RateLimiter,
     pub backoff: Backoff,
     pub stop: StopSwitch,
@@ -153,7 +155,9 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// `key` is the value of the configured environment variable.
+    /// `key` is the value of the configured environment variable. `timeout` bounds each
+    /// exchange, from connecting to the last byte of the answer; connecting alone may take
+    /// 10 s. Fails only when the HTTP stack cannot start (no TLS roots, no thread).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: &str,
@@ -164,25 +168,27 @@ impl Client {
         limiter: RateLimiter,
         backoff: Backoff,
         timeout: Duration,
-    ) -> Client {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .max_redirects(5)
+    ) -> Result<Client, HostedError> {
+        let agent = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::limited(5))
             .user_agent(concat!("paperfig/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Client {
+            .build()
+            .map_err(|e| {
+                HostedError::Network(format!("{name}: cannot start the HTTP client ({})", describe_net(&e)))
+            })?;
+        Ok(Client {
             name: name.to_string(),
             base_url: base_url.trim_end_matches('/').to_string(),
             key,
             auth,
             errors,
-            agent: ureq::Agent::new_with_config(config),
+            agent,
             limiter,
             backoff,
             stop: StopSwitch::default(),
-        }
+        })
     }
 
     /// Removes the key's value from a text that came from outside.
@@ -308,42 +314,41 @@ impl Client {
             url.push('=');
             url.push_str(&encode_query(&self.key));
         }
-        let bearer = format!("Bearer {}", self.key);
-        let result = match method {
-            "POST" => {
-                let mut r = self.agent.post(&url);
-                if authed && self.auth == Auth::Bearer {
-                    r = r.header("Authorization", &bearer);
-                }
-                match body {
-                    Body::Empty => r.send_empty(),
-                    Body::Json(v) => {
-                        let bytes = serde_json::to_vec(v).unwrap_or_default();
-                        r.header("Content-Type", "application/json").send(&bytes[..])
-                    }
-                    Body::Bytes { content_type, bytes } => r.header("Content-Type", *content_type).send(*bytes),
-                }
+        let mut r = match method {
+            "POST" => self.agent.post(&url),
+            _ => self.agent.get(&url),
+        };
+        if authed && self.auth == Auth::Bearer {
+            let mut bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.key)).map_err(|_| {
+                NetError { text: "the API key is not a valid header value".into(), may_have_arrived: false }
+            })?;
+            bearer.set_sensitive(true);
+            r = r.header(reqwest::header::AUTHORIZATION, bearer);
+        }
+        r = match body {
+            Body::Empty => r,
+            Body::Json(v) => {
+                let bytes = serde_json::to_vec(v).unwrap_or_default();
+                r.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes)
             }
-            _ => {
-                let mut r = self.agent.get(&url);
-                if authed && self.auth == Auth::Bearer {
-                    r = r.header("Authorization", &bearer);
-                }
-                r.call()
+            Body::Bytes { content_type, bytes } => {
+                r.header(reqwest::header::CONTENT_TYPE, *content_type).body(bytes.to_vec())
             }
         };
-        let mut resp =
-            result.map_err(|e| NetError { text: describe_net(&e), may_have_arrived: may_have_arrived(&e) })?;
+        let resp = r.send().map_err(|e| NetError { text: describe_net(&e), may_have_arrived: may_have_arrived(&e) })?;
         let status = resp.status().as_u16();
-        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
+        let retry_after = header(reqwest::header::RETRY_AFTER);
         // The answer's head arrived, so the service has the request whatever failed next.
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_vec()
-            .map_err(|e| NetError { text: describe_net(&e), may_have_arrived: true })?;
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(resp, MAX_BODY + 1), &mut body)
+            .map_err(|e| NetError { text: describe_io(&e), may_have_arrived: true })?;
+        if body.len() as u64 > MAX_BODY {
+            return Err(NetError { text: format!("answer larger than {MAX_BODY} bytes"), may_have_arrived: true });
+        }
         Ok(Reply { status, content_type, retry_after, body })
     }
 
@@ -418,43 +423,41 @@ struct NetError {
     may_have_arrived: bool,
 }
 
-/// Whether the request may have reached the service before `e`. Only failures to open the
-/// connection are certain not to: the connect step alone refuses, resolves names, or fails
-/// to find a route (ureq reports those as `ConnectionFailed`, `HostNotFound`, connect or
-/// resolve timeouts, and these I/O kinds). Everything else (a reset or dropped connection,
-/// a timeout while sending or waiting, TLS and protocol errors, which can happen mid-answer)
+/// Whether the request may have reached the service before `e`. Only failures to make the
+/// connection are certain not to: reqwest's connect step resolves the name, connects (or
+/// times out connecting) and does the TLS handshake before a byte of the request is sent,
+/// and a request that cannot be built is never sent. Everything else (a reset or dropped
+/// connection, a timeout while sending or waiting, a protocol error, too many redirects)
 /// may come after the service read the request.
-fn may_have_arrived(e: &ureq::Error) -> bool {
-    use std::io::ErrorKind;
-    use ureq::Timeout;
-    match e {
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => false,
-        ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => false,
-        ureq::Error::Io(io) => !matches!(
-            io.kind(),
-            ErrorKind::ConnectionRefused
-                | ErrorKind::HostUnreachable
-                | ErrorKind::NetworkUnreachable
-                | ErrorKind::AddrNotAvailable
-        ),
-        // Nothing is sent when the request cannot even be built.
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::InvalidProxyUrl => false,
-        _ => true,
+fn may_have_arrived(e: &reqwest::Error) -> bool {
+    !(e.is_connect() || e.is_builder())
+}
+
+/// A connection-level failure in words, without the URL (reqwest's own messages name it).
+fn describe_net(e: &reqwest::Error) -> String {
+    let io = std::iter::successors(std::error::Error::source(e), |s| s.source())
+        .find_map(|s| s.downcast_ref::<std::io::Error>());
+    if e.is_timeout() {
+        "the request timed out".into()
+    } else if e.is_redirect() {
+        "too many redirects".into()
+    } else if let Some(io) = io.filter(|io| io.kind() != std::io::ErrorKind::Other) {
+        describe_io(io)
+    } else if e.is_connect() {
+        "connection failed (cannot connect: unknown host, no route, or TLS handshake failed)".into()
+    } else if e.is_builder() {
+        "the request could not be built".into()
+    } else {
+        "the server broke the HTTP protocol (connection dropped?)".into()
     }
 }
 
-/// A connection-level failure in words, without the URL.
-fn describe_net(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Io(io) => format!("connection failed ({})", io.kind()),
-        ureq::Error::Timeout(_) => "the request timed out".into(),
-        ureq::Error::HostNotFound => "host not found".into(),
-        ureq::Error::ConnectionFailed => "connection refused".into(),
-        ureq::Error::TooManyRedirects => "too many redirects".into(),
-        ureq::Error::BodyExceedsLimit(n) => format!("answer larger than {n} bytes"),
-        ureq::Error::Protocol(_) => "the server broke the HTTP protocol (connection dropped?)".into(),
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS handshake failed".into(),
-        _ => "connection failed".into(),
+/// An I/O failure in words.
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+        std::io::ErrorKind::TimedOut => "the request timed out".into(),
+        kind => format!("connection failed ({kind})"),
     }
 }
 

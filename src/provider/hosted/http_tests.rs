@@ -12,40 +12,76 @@ fn retry_after_seconds_and_dates() {
     assert_eq!(parse_retry_after("-3", now), None);
 }
 
+/// A server on 127.0.0.1 that hands every connection to `serve`; its base URL.
+fn server(serve: fn(std::net::TcpStream)) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(stream));
+        }
+    });
+    format!("127.0.0.1:{}", addr.port())
+}
+
+/// Reads one request's head from `stream`.
+fn read_head(stream: &std::net::TcpStream) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(stream);
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+        line.clear();
+    }
+}
+
+/// How a single GET of `url` fails within `timeout`, with no retries.
+fn failure(url: &str, timeout: Duration) -> reqwest::Error {
+    let agent = reqwest::blocking::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::limited(2))
+        .build()
+        .unwrap();
+    agent.get(url).send().expect_err("the exchange fails")
+}
+
 #[test]
 fn only_failures_to_connect_are_certainly_unsent() {
-    use std::io::{Error as Io, ErrorKind};
-    use ureq::{Error, Timeout};
-    let unsent = [
-        Error::ConnectionFailed,
-        Error::HostNotFound,
-        Error::Timeout(Timeout::Connect),
-        Error::Timeout(Timeout::Resolve),
-        Error::Io(Io::from(ErrorKind::ConnectionRefused)),
-        Error::Io(Io::from(ErrorKind::NetworkUnreachable)),
-        Error::Io(Io::from(ErrorKind::HostUnreachable)),
-    ];
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    // TLS to a server that hangs up at once: the handshake fails before the request exists.
+    let no_tls = server(drop);
+    // Long enough for loading the TLS roots on a busy machine: these fail by themselves.
+    let long = Duration::from_secs(20);
+    let unsent = [failure(&refused, long), failure(&format!("https://{no_tls}/"), long)];
     for e in &unsent {
-        assert!(!may_have_arrived(e), "{e} happens before anything is sent");
+        assert!(e.is_connect(), "{e:?}");
+        assert!(!may_have_arrived(e), "{e:?} happens before anything is sent");
     }
+    let hangs_up = server(|stream| read_head(&stream));
+    let never_answers = server(|stream| {
+        read_head(&stream);
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let loops = server(|mut stream| {
+        use std::io::Write;
+        read_head(&stream);
+        // `Connection: close`: each redirect comes on a new connection, never on one the
+        // server is closing.
+        let answer = "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let _ = stream.write_all(answer.as_bytes());
+    });
     let maybe_sent = [
-        Error::Io(Io::from(ErrorKind::ConnectionReset)),
-        Error::Io(Io::from(ErrorKind::ConnectionAborted)),
-        Error::Io(Io::from(ErrorKind::BrokenPipe)),
-        Error::Io(Io::from(ErrorKind::UnexpectedEof)),
-        Error::Io(Io::from(ErrorKind::TimedOut)),
-        Error::Timeout(Timeout::Global),
-        Error::Timeout(Timeout::PerCall),
-        Error::Timeout(Timeout::SendRequest),
-        Error::Timeout(Timeout::SendBody),
-        Error::Timeout(Timeout::RecvResponse),
-        Error::Timeout(Timeout::RecvBody),
-        Error::TooManyRedirects,
-        Error::Tls("bad record"),
+        failure(&format!("http://{hangs_up}/"), long),
+        failure(&format!("http://{never_answers}/"), Duration::from_secs(2)),
+        failure(&format!("http://{loops}/"), long),
     ];
     for e in &maybe_sent {
-        assert!(may_have_arrived(e), "{e} may come after the service read the request");
+        assert!(may_have_arrived(e), "{e:?} may come after the service read the request");
     }
+    assert_eq!(describe_net(&maybe_sent[1]), "the request timed out");
+    assert_eq!(describe_net(&maybe_sent[2]), "too many redirects");
+    assert_eq!(describe_net(&unsent[0]), "connection refused");
 }
 
 /// A client of `base` with fast retries (2 after the first attempt) and no error doc.
@@ -54,6 +90,7 @@ fn client(base: &str) -> Client {
     let backoff = Backoff { base: Duration::from_millis(1), cap: Duration::from_millis(2), retries: 2 };
     let limiter = RateLimiter::per_minute(None);
     Client::new("svc", base, "k3y-value".into(), Auth::Bearer, errors, limiter, backoff, Duration::from_secs(10))
+        .unwrap()
 }
 
 /// A server that reads each whole request, then closes the connection without an answer;

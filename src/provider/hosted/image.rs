@@ -5,7 +5,7 @@
 
 use base64::Engine as _;
 
-use crate::provider::{Artifact, Format, OutputSpec, ProviderError};
+use crate::model::{Artifact, Format, OutputSpec, ProviderError};
 
 /// Pixel size of a PNG, checking that it decodes.
 pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {

@@ -6,37 +6,45 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `mod.rs` | `Service` (one per API), `ServiceSpec` (its documented facts), `HostedProvider` (the `Provider`), `SERVICES` |
+//! | `mod.rs` | `HostedProvider`: a configured service as a `Provider` (journal, client, polling) |
+//! | `service.rs` | `Service` (one per API), `ServiceSpec` (its documented facts) |
+//! | `services.rs` | `SERVICES`, the catalogue, and the check of `[providers.X]` tables against it |
+//! | `config.rs` | `ProviderConfig`: a checked `[providers.X]` table |
 //! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, `HostedError` |
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
 //! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts |
-//! | `batch.rs` | before a build: `--offline`, cost estimate, `--max-cost`, credit checks |
-//! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, ... |
+//! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
+//!
+//! Build policy (`--offline`, cost estimates, `--max-cost`, the account checks before a
+//! batch) is not here: it is `crate::preflight`, which asks these providers questions.
+//! The providers are built from `paperfig.toml` by `crate::plan::registry`.
 //!
 //! # Adding a service (the stable API)
 //!
 //! 1. Write `NAME.rs` with a `pub static SPEC: ServiceSpec` and a type implementing
-//!    [`Service`]; add `mod NAME;` below and `&NAME::SPEC` to [`SERVICES`]. Nothing else
-//!    changes: `[providers.X] type = "NAME"` is then parsed (`config::providers`), built
-//!    (`providers`), run concurrently up to its limit (`run`), journaled and costed.
-//! 2. [`ServiceSpec`] holds what the service's documentation says: default base URL, how the
-//!    key is sent ([`http::Auth`]), how to read error bodies and what each status means
-//!    ([`http::ErrorDoc`]), the per-key rate limit, default concurrency, the allowed poll
-//!    cadence ([`Cadence`]), its cost unit, and the extra config keys it reads (`options`,
-//!    checked by `check`).
-//! 3. [`Service::prepare`] validates the directive at plan time and adds every effective
+//!    [`service::Service`]; add `mod NAME;` below and `&NAME::SPEC` to
+//!    [`services::SERVICES`]. Nothing else changes: `[providers.X] type = "NAME"` is then
+//!    checked (`services::parse`), built (`plan::registry`), run concurrently up to its
+//!    limit (`run`), journaled and costed.
+//! 2. [`service::ServiceSpec`] holds what the service's documentation says: default base URL,
+//!    how the key is sent ([`http::Auth`]), how to read error bodies and what each status
+//!    means ([`http::ErrorDoc`]), the per-key rate limit, default concurrency, the allowed
+//!    poll cadence ([`service::Cadence`]), its cost unit, and the extra config keys it reads
+//!    (`options`, checked by `check`).
+//! 3. `Service::prepare` validates the directive at plan time and adds every effective
 //!    option (defaults included) to `req.extra`, so it is in the key.
-//!    [`Service::submit`] sends the request and returns [`Submitted::Task`] (an id to poll)
-//!    or [`Submitted::Done`] (a synchronous API's image). [`Service::poll`] returns
-//!    [`Poll::Running`] (with the remote stage, shown in progress lines), [`Poll::Done`]
-//!    with PNG bytes, or [`Poll::Failed`]. [`Service::cost`] estimates one figure;
-//!    [`Service::preflight`] may check an account balance before a batch.
+//!    `Service::submit` sends the request and returns `Submitted::Task` (an id to poll)
+//!    or `Submitted::Done` (a synchronous API's image). `Service::poll` returns
+//!    `Poll::Running` (with the remote stage, shown in progress lines), `Poll::Done`
+//!    with PNG bytes, or `Poll::Failed`. `Service::cost` estimates one figure;
+//!    `Service::preflight` may check an account balance before a batch.
 //! 4. All requests go through the [`http::Client`] passed in (`get_json`, `post_json` for
-//!    submissions, `get_bytes`, `send` with a [`Repeat`]): it already applies auth, the rate
-//!    limit, retries (never resending a submission that may have arrived) and the 402/403 stop; a service only maps answers to [`Poll`]/[`Submitted`] and turns
-//!    wrong answers into [`HostedError`]s.
+//!    submissions, `get_bytes`, `send` with a [`http::Repeat`]): it already applies auth,
+//!    the rate limit, retries (never resending a submission that may have arrived) and the
+//!    402/403 stop; a service only maps answers to `Poll`/`Submitted` and turns wrong
+//!    answers into [`http::HostedError`]s.
 //!
 //! # Keys
 //!
@@ -49,12 +57,14 @@
 //! pay again). The journal does record the base URL, since a task id is only valid on the
 //! server that issued it. The API key and its variable's value are never in the key.
 
-pub mod batch;
+pub mod config;
 pub mod cost;
 pub mod http;
 pub mod image;
 pub mod journal;
 pub mod limits;
+pub mod service;
+pub mod services;
 
 mod autofigureedit;
 mod banana;
@@ -64,109 +74,15 @@ mod papermill;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::{Artifact, Kind, PrepareContext, Provider, ProviderError, Request};
-use crate::config::providers::ProviderConfig;
+use super::{PrepareContext, Provider};
 use crate::digest::Digest;
-pub use cost::Cost;
-pub use http::{Auth, Body, Client, ErrorDoc, HostedError, Repeat, Reply};
+use crate::model::{Artifact, Kind, ProviderError, Request};
+use config::ProviderConfig;
+use cost::Cost;
+use http::{Client, HostedError};
 use journal::{Entry, Journal};
 use limits::{Backoff, RateLimiter, Semaphore};
-
-/// Every service compiled in.
-pub static SERVICES: &[&ServiceSpec] = &[&paperbanana::SPEC, &autofigureedit::SPEC, &banana::SPEC, &papermill::SPEC];
-
-/// The spec of service `name` (`type = "name"`).
-pub fn spec(name: &str) -> Option<&'static ServiceSpec> {
-    SERVICES.iter().copied().find(|s| s.service == name)
-}
-
-/// Names of every service, for hints.
-pub fn service_names() -> Vec<&'static str> {
-    SERVICES.iter().map(|s| s.service).collect()
-}
-
-/// How often a service may be polled, in seconds, from its documentation.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Cadence {
-    pub min_secs: f64,
-    pub max_secs: f64,
-    pub default_secs: f64,
-}
-
-/// What a service's documentation fixes about talking to it.
-#[derive(Clone, Copy)]
-pub struct Documented {
-    pub auth: Auth,
-    pub errors: ErrorDoc,
-    /// Requests per minute per key; `None` = the documentation states no limit.
-    pub rate_per_min: Option<u32>,
-    /// Figures in flight per provider unless configured.
-    pub concurrency: usize,
-    pub poll: Cadence,
-    /// Plural cost unit (`credits`).
-    pub cost_unit: &'static str,
-}
-
-/// A problem in a service's own config keys: (key, message, hint).
-pub type OptionError = (&'static str, String, &'static str);
-
-/// A service type, as `[providers.X] type = "…"` names it.
-pub struct ServiceSpec {
-    pub service: &'static str,
-    pub default_base_url: &'static str,
-    pub doc: Documented,
-    /// Extra keys of `[providers.X]` the service reads.
-    pub options: &'static [&'static str],
-    /// Checks those keys at config time.
-    pub check: fn(&ProviderConfig) -> Result<(), OptionError>,
-    /// Builds the service from a checked config.
-    pub make: fn(&ProviderConfig) -> Arc<dyn Service>,
-}
-
-/// What a submission returned.
-#[derive(Debug)]
-pub enum Submitted {
-    /// A task id to poll.
-    Task(String),
-    /// The finished image right away (synchronous APIs), PNG bytes.
-    Done(Vec<u8>),
-}
-
-/// What a poll found.
-#[derive(Debug)]
-pub enum Poll {
-    /// Still queued or running; `stage` is the service's name for the current step, if it
-    /// tells (AutoFigureEdit's `current_stage`).
-    Running { stage: Option<String> },
-    /// Finished: the image as PNG bytes.
-    Done(Vec<u8>),
-    /// Failed or canceled at the service; the message says which and why.
-    Failed(String),
-}
-
-/// One hosted API.
-pub trait Service: Send + Sync {
-    /// Version of this client; part of every key (bump when the same directive would be
-    /// sent differently).
-    fn version(&self) -> &'static str;
-    fn kinds(&self) -> &'static [Kind];
-    fn file_attrs(&self) -> &'static [&'static str] {
-        &["data"]
-    }
-    fn uses_caption(&self) -> bool {
-        false
-    }
-    /// Validates the request and adds effective options to `req.extra` (for the key).
-    fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
-    /// The estimated cost of making `req`.
-    fn cost(&self, req: &Request) -> Cost;
-    /// Checked once before a batch of `total` is submitted (a credit balance, say).
-    fn preflight(&self, _client: &Client, _total: Cost) -> Result<(), HostedError> {
-        Ok(())
-    }
-    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError>;
-    fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError>;
-}
+use service::{Poll, Service, ServiceSpec, Submitted};
 
 /// Names of configured providers live as long as the process (`Provider::id` is
 /// `&'static str`); each distinct name is stored once.
@@ -198,23 +114,10 @@ pub struct HostedProvider {
     pub backoff: Backoff,
 }
 
-/// The hosted providers of a project's configuration.
-pub fn providers(config: &crate::config::Config) -> Vec<Arc<dyn Provider>> {
-    config
-        .providers
-        .providers
-        .values()
-        .filter_map(|cfg| {
-            let p = HostedProvider::new(cfg, &config.cache_dir, Arc::new(|n| std::env::var(n).ok()))?;
-            Some(Arc::new(p) as Arc<dyn Provider>)
-        })
-        .collect()
-}
-
 impl HostedProvider {
     /// `None` when `cfg.service` is unknown (config parsing rejects that earlier).
     pub fn new(cfg: &ProviderConfig, cache_dir: &std::path::Path, env: EnvLookup) -> Option<HostedProvider> {
-        let spec = spec(&cfg.service)?;
+        let spec = services::spec(&cfg.service)?;
         let concurrency = cfg.concurrency.unwrap_or(spec.doc.concurrency);
         Some(HostedProvider {
             name: intern(&cfg.name),
@@ -279,7 +182,7 @@ impl HostedProvider {
                     ))
                     .hint(format!("export {var}=… before running paperfig (keys never go in paperfig.toml)"))
                 })?;
-                Ok(Client::new(
+                Client::new(
                     self.name,
                     &self.config.base_url,
                     key.trim().to_string(),
@@ -288,7 +191,8 @@ impl HostedProvider {
                     RateLimiter::per_minute(self.rate_limit()),
                     self.backoff,
                     Duration::from_secs(120),
-                ))
+                )
+                .map_err(|e| ProviderError::new(e.to_string()).hint("check the machine's TLS certificates"))
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -436,11 +340,7 @@ impl Provider for HostedProvider {
         req.extra.insert("service".into(), self.config.service.clone());
         self.service.prepare(req)
     }
-    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
-        let key = crate::key::key_of(req);
-        self.make(req, &key, &|_| {})
-    }
-    fn hosted(&self) -> Option<&HostedProvider> {
-        Some(self)
+    fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
+        self.make(req, key, &|_| {})
     }
 }

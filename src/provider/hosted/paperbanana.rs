@@ -13,17 +13,17 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::{
-    Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Service, ServiceSpec, Submitted,
-};
-use crate::config::providers::ProviderConfig;
-use crate::provider::{Kind, ProviderError, Request};
+use super::config::ProviderConfig;
+use super::cost::Cost;
+use super::http::{Client, ErrorDoc, HostedError};
+use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
+use crate::model::{Kind, ProviderError, Request};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "paperbanana",
     default_base_url: "https://api.paperbanana.me",
     doc: Documented {
-        auth: super::Auth::Bearer,
+        auth: super::http::Auth::Bearer,
         errors: ErrorDoc { message: detail_message, status: status_meaning },
         rate_per_min: None,
         concurrency: 4,
@@ -224,7 +224,7 @@ impl Service for PaperBanana {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Format, InputFile, OutputSpec};
+    use crate::model::{Format, InputFile, OutputSpec};
     use std::collections::BTreeMap;
 
     fn req(kind: Kind, data: Option<(&str, &str)>) -> Request {

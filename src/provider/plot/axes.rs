@@ -7,34 +7,14 @@
 
 use plotters::style::text_anchor::{HPos, VPos};
 
+pub use super::canvas::Rect;
 use super::canvas::{Anchor, Canvas};
 use super::legend::{self, Legend, LegendPos};
 use super::spec::ChartSpec;
 use super::style::*;
 pub use super::ticks::RangeMode;
 use super::ticks::{linear, logarithmic};
-use crate::provider::ProviderError;
-
-/// A rectangle in points, y downwards.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Rect {
-    pub x0: f64,
-    pub y0: f64,
-    pub x1: f64,
-    pub y1: f64,
-}
-
-impl Rect {
-    pub fn w(&self) -> f64 {
-        self.x1 - self.x0
-    }
-    pub fn h(&self) -> f64 {
-        self.y1 - self.y0
-    }
-    pub fn overlaps(&self, o: &Rect) -> bool {
-        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
-    }
-}
+use crate::model::ProviderError;
 
 /// What a chart asks of one axis.
 #[derive(Clone, Debug)]
@@ -527,6 +507,40 @@ impl Frame {
         let best = corners.iter().min_by_key(|c| hits(c)).copied().expect("four corners");
         *r = best;
         hits(&best) == 0
+    }
+}
+
+/// Lays out the frame with the legend where `pos` asks; `Auto` puts it inside the plot
+/// in the emptiest corner when there are several entries, or on top when every corner
+/// would cover some of the `obstacles` (data drawn for that frame).
+pub fn frame_with_legend(
+    fig: (f64, f64),
+    title: &str,
+    xr: &AxisReq,
+    yr: &AxisReq,
+    legend: &Legend,
+    pos: LegendPos,
+    obstacles: impl Fn(&Frame) -> Vec<Rect>,
+) -> Result<Frame, ProviderError> {
+    let pos = match pos {
+        LegendPos::Auto if legend.items.len() > 1 => LegendPos::Auto,
+        LegendPos::Auto | LegendPos::None => return Frame::layout(fig, title, xr, yr, None, LegendPos::None),
+        p if legend.items.is_empty() => {
+            let _ = p;
+            return Frame::layout(fig, title, xr, yr, None, LegendPos::None);
+        }
+        p => p,
+    };
+    match pos {
+        LegendPos::Top | LegendPos::Right => Frame::layout(fig, title, xr, yr, Some(legend), pos),
+        _ => {
+            let mut f = Frame::layout(fig, title, xr, yr, Some(legend), LegendPos::Inside)?;
+            if f.place_legend(&obstacles(&f)) || pos == LegendPos::Inside {
+                Ok(f)
+            } else {
+                Frame::layout(fig, title, xr, yr, Some(legend), LegendPos::Top)
+            }
+        }
     }
 }
 

@@ -4,10 +4,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axes::{self, AxisData, AxisReq, Frame, RangeMode, Rect};
 use super::canvas::{Anchor, Canvas};
-use super::legend::{self, Legend, Swatch};
+use super::legend::{Legend, Swatch};
 use super::spec::{ChartSpec, ChartType};
 use super::style::*;
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 /// Share of a category's band that its bars fill, and the widest a bar may get (points).
 const GROUP_SHARE: f64 = 0.8;
@@ -127,7 +127,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             .map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity: 1.0 }))
             .collect(),
     };
-    let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
+    let frame = axes::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
         geometry(spec, f, horizontal).iter().map(|b| b.rect).collect()
     })?;
     let bars = geometry(spec, &frame, horizontal);

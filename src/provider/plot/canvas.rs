@@ -23,8 +23,29 @@ use plotters::style::{Color, FontDesc, FontFamily, FontStyle, FontTransform, RGB
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind};
 
 use super::style;
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 use crate::render;
+
+/// A rectangle in points, y downwards.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
+}
+
+impl Rect {
+    pub fn w(&self) -> f64 {
+        self.x1 - self.x0
+    }
+    pub fn h(&self) -> f64 {
+        self.y1 - self.y0
+    }
+    pub fn overlaps(&self, o: &Rect) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+}
 
 /// SVG units per point.
 pub const UNITS: f64 = 10.0;

@@ -3,7 +3,7 @@
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::provider::{ProviderError, Request};
+use crate::model::{ProviderError, Request};
 
 /// One column's cells. Missing numbers are NaN; missing text is "".
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,7 @@
 //! Tests of data loading: CSV, JSON records and columns, inline bodies, malformed input.
 
 use super::*;
-use crate::provider::{InputFile, Kind, OutputSpec};
+use crate::model::{InputFile, Kind, OutputSpec};
 use std::collections::BTreeMap;
 
 fn req(body: &str, file: Option<(&str, &str)>) -> Request {

@@ -1,12 +1,12 @@
 //! Histograms: shared bins for every series (Freedman–Diaconis, Sturges or `bins=`),
 //! whole-number bins for small-range integer data, overlaid groups.
 
-use super::axes::{AxisData, AxisReq, RangeMode, Rect};
+use super::axes::{self, AxisData, AxisReq, RangeMode, Rect};
 use super::canvas::Canvas;
-use super::legend::{self, Legend, Swatch};
+use super::legend::{Legend, Swatch};
 use super::spec::ChartSpec;
 use super::style::*;
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 const MAX_AUTO_BINS: usize = 100;
 
@@ -112,7 +112,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             .filter(|r| r.x1 > r.x0)
             .collect()
     };
-    let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
+    let frame = axes::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
         hists.iter().flat_map(|h| rects(f, h)).collect()
     })?;
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);

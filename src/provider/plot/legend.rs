@@ -4,10 +4,8 @@
 use plotters::style::RGBColor;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::axes::{AxisReq, Frame, Rect};
-use super::canvas::{Anchor, Canvas};
+use super::canvas::{Anchor, Canvas, Rect};
 use super::style::{self, *};
-use crate::provider::ProviderError;
 
 /// Where the legend goes (`legend=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,39 +129,5 @@ pub fn draw(c: &mut Canvas, legend: &Legend, r: Rect, flow: bool) {
         }
         let tx = x + swatch_w(s) + SWATCH_GAP;
         c.text(tx, yc, label, LEGEND_PT, false, Anchor::new(HPos::Left, VPos::Center), false);
-    }
-}
-
-/// Lays out the frame with the legend where `pos` asks; `Auto` puts it inside the plot
-/// in the emptiest corner when there are several entries, or on top when every corner
-/// would cover some of the `obstacles` (data drawn for that frame).
-pub fn frame_with_legend(
-    fig: (f64, f64),
-    title: &str,
-    xr: &AxisReq,
-    yr: &AxisReq,
-    legend: &Legend,
-    pos: LegendPos,
-    obstacles: impl Fn(&Frame) -> Vec<Rect>,
-) -> Result<Frame, ProviderError> {
-    let pos = match pos {
-        LegendPos::Auto if legend.items.len() > 1 => LegendPos::Auto,
-        LegendPos::Auto | LegendPos::None => return Frame::layout(fig, title, xr, yr, None, LegendPos::None),
-        p if legend.items.is_empty() => {
-            let _ = p;
-            return Frame::layout(fig, title, xr, yr, None, LegendPos::None);
-        }
-        p => p,
-    };
-    match pos {
-        LegendPos::Top | LegendPos::Right => Frame::layout(fig, title, xr, yr, Some(legend), pos),
-        _ => {
-            let mut f = Frame::layout(fig, title, xr, yr, Some(legend), LegendPos::Inside)?;
-            if f.place_legend(&obstacles(&f)) || pos == LegendPos::Inside {
-                Ok(f)
-            } else {
-                Frame::layout(fig, title, xr, yr, Some(legend), LegendPos::Top)
-            }
-        }
     }
 }

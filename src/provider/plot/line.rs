@@ -1,12 +1,12 @@
 //! Line charts: one line per series over numeric or category x, markers, error bands.
 
-use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect};
+use super::axes::{self, AxisData, AxisReq, Frame, RangeMode, Rect};
 use super::canvas::Canvas;
 use super::clip::{clip_polygon, clipped_polyline};
-use super::legend::{self, Legend, Swatch};
+use super::legend::{Legend, Swatch};
 use super::spec::{ChartSpec, Series};
 use super::style::*;
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 /// Markers are on by default up to this many points per series.
 const MARKER_LIMIT: usize = 12;
@@ -103,7 +103,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             })
             .collect(),
     };
-    let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| samples(spec, f, cat))?;
+    let frame = axes::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| samples(spec, f, cat))?;
     let plot = frame.plot;
     let clip = Rect { x0: plot.x0 - 0.5, y0: plot.y0 - 0.5, x1: plot.x1 + 0.5, y1: plot.y1 + 0.5 };
 

@@ -18,7 +18,9 @@ pub mod spec;
 mod style;
 mod ticks;
 
-use super::{Artifact, Kind, Provider, ProviderError, Request};
+use super::Provider;
+use crate::digest::Digest;
+use crate::model::{Artifact, Kind, ProviderError, Request};
 use crate::render;
 use spec::{ChartSpec, ChartType};
 
@@ -79,7 +81,7 @@ impl Provider for PlotProvider {
     fn uses_caption(&self) -> bool {
         false
     }
-    fn generate(&self, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+    fn generate(&self, req: &Request, _key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
         let svg = svg(req)?;
         render::render(&svg, &req.output.formats, req.output.png_dpi)
     }

@@ -3,13 +3,13 @@
 
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::axes::{AxisData, AxisReq, Frame, RangeMode, Rect};
+use super::axes::{self, AxisData, AxisReq, Frame, RangeMode, Rect};
 use super::canvas::{Anchor, Canvas};
 use super::clip::clipped_polyline;
 use super::legend::{self, Legend, Swatch};
 use super::spec::{ChartSpec, Series};
 use super::style::*;
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 const SCATTER_R: f64 = 2.1;
 
@@ -145,7 +145,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     } else {
         spec.legend
     };
-    let frame = legend::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, pos, obstacles)?;
+    let frame = axes::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, pos, obstacles)?;
     let plot = frame.plot;
 
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::data::{Column, Table, Values};
 use super::legend::LegendPos;
 use super::style::pretty;
-use crate::provider::ProviderError;
+use crate::model::ProviderError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChartType {

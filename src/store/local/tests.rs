@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
+use super::maint::ProblemKind;
 use super::*;
-use crate::provider::Format;
+use crate::model::Format;
 use crate::store::OutputRef;
 
 fn key(n: u64) -> Digest {

@@ -19,7 +19,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::provider::{ProviderError, Request};
+use crate::model::{ProviderError, Request};
 
 /// Attributes the Banana provider reads itself; every other attribute is an error, so a typo
 /// never silently changes nothing.
@@ -136,7 +136,7 @@ fn attr_value(v: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Kind, OutputSpec};
+    use crate::model::{Kind, OutputSpec};
     use serde_json::json;
     use std::collections::BTreeMap;
 

@@ -21,19 +21,18 @@ mod wire;
 
 use std::sync::Arc;
 
-use super::{
-    Body, Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Repeat, Service, ServiceSpec,
-    Submitted,
-};
-use crate::config::providers::ProviderConfig;
-use crate::provider::{Kind, ProviderError, Request};
+use super::config::ProviderConfig;
+use super::cost::Cost;
+use super::http::{Body, Client, ErrorDoc, HostedError, Repeat};
+use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
+use crate::model::{Kind, ProviderError, Request};
 use inputs::{Endpoint, RunSpec, run_spec};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "banana",
     default_base_url: "https://api.lowcodeapi.com/bananadev",
     doc: Documented {
-        auth: super::Auth::Query("api_token"),
+        auth: super::http::Auth::Query("api_token"),
         errors: ErrorDoc { message: wire::error_message, status: status_meaning },
         rate_per_min: None,
         concurrency: 5,
@@ -185,7 +184,7 @@ impl Service for Banana {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Format, OutputSpec};
+    use crate::model::{Format, OutputSpec};
     use std::collections::BTreeMap;
 
     fn service(toml_text: &str) -> Arc<dyn Service> {

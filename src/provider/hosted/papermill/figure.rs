@@ -2,7 +2,7 @@
 //! or `cite:KEY#figure=N`, whose contents the planner puts in `Request::files["pdf"]`) and
 //! the 1-based figure number `figure=N`.
 
-use crate::provider::{InputFile, ProviderError, Request};
+use crate::model::{InputFile, ProviderError, Request};
 
 /// Attributes that make sense for Papermill (besides the file attribute `pdf`).
 const OWN_ATTRS: &[&str] = &["figure", "cite"];
@@ -43,7 +43,7 @@ pub fn figure_and_pdf(req: &Request) -> Result<(u32, &InputFile), ProviderError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Kind, OutputSpec};
+    use crate::model::{Kind, OutputSpec};
     use std::collections::BTreeMap;
 
     fn req(attrs: &[(&str, &str)], pdf: Option<&[u8]>) -> Request {

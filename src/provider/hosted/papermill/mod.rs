@@ -29,20 +29,19 @@ mod wire;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::{
-    Body, Cadence, Client, Cost, Documented, ErrorDoc, HostedError, OptionError, Poll, Repeat, Service, ServiceSpec,
-    Submitted,
-};
-use crate::config::providers::ProviderConfig;
+use super::config::ProviderConfig;
+use super::cost::Cost;
+use super::http::{Body, Client, ErrorDoc, HostedError, Repeat};
+use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
 use crate::digest::Digest;
-use crate::provider::{InputFile, Kind, ProviderError, Request};
+use crate::model::{InputFile, Kind, ProviderError, Request};
 use wire::{Figure, Page, Status, Task};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "papermill",
     default_base_url: "https://papermill.akl773.com",
     doc: Documented {
-        auth: super::Auth::Bearer,
+        auth: super::http::Auth::Bearer,
         errors: ErrorDoc { message: wire::error_detail, status: status_meaning },
         rate_per_min: None,
         concurrency: 4,

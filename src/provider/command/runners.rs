@@ -159,16 +159,11 @@ struct RawRunner {
     extension: Option<String>,
 }
 
-/// A problem in `[runners]`: the key to point at, the message and a hint.
-#[derive(Debug)]
-pub struct RunnersError {
-    pub key: String,
-    pub message: String,
-    pub hint: String,
-}
+/// A problem in `[runners]`.
+pub type RunnersError = crate::model::TableError;
 
 fn err(key: &str, message: String, hint: &str) -> RunnersError {
-    RunnersError { key: key.into(), message, hint: hint.into() }
+    RunnersError::new(key, message, hint)
 }
 
 impl Runners {
@@ -188,110 +183,7 @@ impl Runners {
                 })?;
                 continue;
             }
-            let raw: RawRunner = value.clone().try_into().map_err(|e: toml::de::Error| {
-                err(name, format!("invalid runner `{name}`: {}", e.message()), "runner keys are allow, command, version, package_version, packages, probe_paths, env, secret_env, timeout, max_output_mb, extension")
-            })?;
-            let is_new = !runners.contains_key(name);
-            if is_new && raw.command.is_none() {
-                return Err(err(
-                    name,
-                    format!("runner `{name}` has no `command`"),
-                    "give e.g. command = [\"julia\", \"{script}\", \"{out}\"]; presets are python, r, gnuplot, sh",
-                ));
-            }
-            let r = runners.entry(name.clone()).or_insert_with(|| preset(name, &[], &[], &[], &[], "txt"));
-            if let Some(a) = raw.allow {
-                r.allowed = a;
-            }
-            if let Some(c) = raw.command {
-                if c.is_empty() || c[0].is_empty() {
-                    return Err(err(
-                        "command",
-                        format!("runner `{name}`: `command` is empty"),
-                        "the first item is the program to run",
-                    ));
-                }
-                if !c.iter().any(|a| a.contains("{script}")) {
-                    return Err(err(
-                        "command",
-                        format!("runner `{name}`: `command` never mentions {{script}}"),
-                        "paperfig passes the script file as {script}",
-                    ));
-                }
-                r.command = c;
-            }
-            if let Some(v) = raw.version {
-                r.version = v;
-            }
-            if let Some(v) = raw.package_version {
-                r.package_version = v;
-            }
-            if let Some(p) = raw.packages {
-                r.packages = p;
-            }
-            if let Some(p) = raw.probe_paths {
-                if p.first().is_some_and(|a| a.is_empty()) {
-                    return Err(err(
-                        "probe_paths",
-                        format!("runner `{name}`: `probe_paths` names no program"),
-                        "the first item is the program to run, e.g. [\"python3\", \"-c\", \"...\"]; [] turns it off",
-                    ));
-                }
-                r.probe_paths = p;
-            }
-            if !r.packages.is_empty() && !r.package_version.iter().any(|a| a.contains("{package}")) {
-                return Err(err(
-                    "packages",
-                    format!("runner `{name}` lists packages but has no `package_version` command with {{package}}"),
-                    "add package_version = [..., \"{package}\"]",
-                ));
-            }
-            for (key, list) in [("env", raw.env), ("secret_env", raw.secret_env)] {
-                if let Some(vars) = list {
-                    if let Some(bad) = vars.iter().find(|v| !valid_env_name(v) || RESERVED_ENV.contains(&v.as_str())) {
-                        return Err(err(
-                            key,
-                            format!("runner `{name}`: `{bad}` cannot be passed to scripts"),
-                            "use names of letters, digits and _, other than the variables paperfig sets itself (PATH, HOME, SOURCE_DATE_EPOCH, MPLBACKEND, PAPERFIG_*)",
-                        ));
-                    }
-                    if key == "env" {
-                        r.env = vars;
-                    } else {
-                        r.secret_env = vars;
-                    }
-                }
-            }
-            if let Some(t) = raw.timeout {
-                if !(t > 0.0 && t <= 86400.0) {
-                    return Err(err(
-                        "timeout",
-                        format!("runner `{name}`: timeout = {t} is out of range"),
-                        "give seconds, from 0.1 to 86400",
-                    ));
-                }
-                r.timeout_secs = t;
-            }
-            if let Some(mb) = raw.max_output_mb {
-                if !(mb > 0.0 && mb <= 10_000.0) {
-                    return Err(err(
-                        "max_output_mb",
-                        format!("runner `{name}`: max_output_mb = {mb} is out of range"),
-                        "give megabytes, up to 10000",
-                    ));
-                }
-                r.max_output_bytes = (mb * 1e6) as u64;
-            }
-            if let Some(x) = raw.extension {
-                if x.is_empty() || !x.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    return Err(err(
-                        "extension",
-                        format!("runner `{name}`: extension `{x}` is not a file extension"),
-                        "give letters and digits without the dot, e.g. \"py\"",
-                    ));
-                }
-                r.extension = x;
-            }
+            parse_runner(&mut runners, name, value).map_err(|e| e.within(name))?;
         }
         if allow_all {
             for r in runners.values_mut() {
@@ -300,6 +192,115 @@ impl Runners {
         }
         Ok(Runners { runners })
     }
+}
+
+/// Checks one runner's table into `runners` (a preset's fields overridden, or a new runner).
+fn parse_runner(runners: &mut BTreeMap<String, Runner>, name: &str, value: &toml::Value) -> Result<(), RunnersError> {
+    let raw: RawRunner = value.clone().try_into().map_err(|e: toml::de::Error| {
+        err(name, format!("invalid runner `{name}`: {}", e.message()), "runner keys are allow, command, version, package_version, packages, probe_paths, env, secret_env, timeout, max_output_mb, extension")
+    })?;
+    let is_new = !runners.contains_key(name);
+    if is_new && raw.command.is_none() {
+        return Err(err(
+            name,
+            format!("runner `{name}` has no `command`"),
+            "give e.g. command = [\"julia\", \"{script}\", \"{out}\"]; presets are python, r, gnuplot, sh",
+        ));
+    }
+    let r = runners.entry(name.to_string()).or_insert_with(|| preset(name, &[], &[], &[], &[], "txt"));
+    if let Some(a) = raw.allow {
+        r.allowed = a;
+    }
+    if let Some(c) = raw.command {
+        if c.is_empty() || c[0].is_empty() {
+            return Err(err(
+                "command",
+                format!("runner `{name}`: `command` is empty"),
+                "the first item is the program to run",
+            ));
+        }
+        if !c.iter().any(|a| a.contains("{script}")) {
+            return Err(err(
+                "command",
+                format!("runner `{name}`: `command` never mentions {{script}}"),
+                "paperfig passes the script file as {script}",
+            ));
+        }
+        r.command = c;
+    }
+    if let Some(v) = raw.version {
+        r.version = v;
+    }
+    if let Some(v) = raw.package_version {
+        r.package_version = v;
+    }
+    if let Some(p) = raw.packages {
+        r.packages = p;
+    }
+    if let Some(p) = raw.probe_paths {
+        if p.first().is_some_and(|a| a.is_empty()) {
+            return Err(err(
+                "probe_paths",
+                format!("runner `{name}`: `probe_paths` names no program"),
+                "the first item is the program to run, e.g. [\"python3\", \"-c\", \"...\"]; [] turns it off",
+            ));
+        }
+        r.probe_paths = p;
+    }
+    if !r.packages.is_empty() && !r.package_version.iter().any(|a| a.contains("{package}")) {
+        return Err(err(
+            "packages",
+            format!("runner `{name}` lists packages but has no `package_version` command with {{package}}"),
+            "add package_version = [..., \"{package}\"]",
+        ));
+    }
+    for (key, list) in [("env", raw.env), ("secret_env", raw.secret_env)] {
+        if let Some(vars) = list {
+            if let Some(bad) = vars.iter().find(|v| !valid_env_name(v) || RESERVED_ENV.contains(&v.as_str())) {
+                return Err(err(
+                    key,
+                    format!("runner `{name}`: `{bad}` cannot be passed to scripts"),
+                    "use names of letters, digits and _, other than the variables paperfig sets itself (PATH, HOME, SOURCE_DATE_EPOCH, MPLBACKEND, PAPERFIG_*)",
+                ));
+            }
+            if key == "env" {
+                r.env = vars;
+            } else {
+                r.secret_env = vars;
+            }
+        }
+    }
+    if let Some(t) = raw.timeout {
+        if !(t > 0.0 && t <= 86400.0) {
+            return Err(err(
+                "timeout",
+                format!("runner `{name}`: timeout = {t} is out of range"),
+                "give seconds, from 0.1 to 86400",
+            ));
+        }
+        r.timeout_secs = t;
+    }
+    if let Some(mb) = raw.max_output_mb {
+        if !(mb > 0.0 && mb <= 10_000.0) {
+            return Err(err(
+                "max_output_mb",
+                format!("runner `{name}`: max_output_mb = {mb} is out of range"),
+                "give megabytes, up to 10000",
+            ));
+        }
+        r.max_output_bytes = (mb * 1e6) as u64;
+    }
+    if let Some(x) = raw.extension {
+        if x.is_empty() || !x.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(err(
+                "extension",
+                format!("runner `{name}`: extension `{x}` is not a file extension"),
+                "give letters and digits without the dot, e.g. \"py\"",
+            ));
+        }
+        r.extension = x;
+    }
+    Ok(())
 }
 
 /// Variables paperfig sets for every script; users cannot override them.

@@ -1,0 +1,80 @@
+//! What every subcommand shares: the global flags, the exit codes, and writing to the
+//! terminal. Results go to stdout through [`out`], which stops the command quietly when the
+//! reader went away (`paperfig status | head -1`), as cargo and ripgrep do; messages go to
+//! stderr through [`err`].
+
+use std::fmt::Display;
+use std::io::Write as _;
+
+use crate::diag::{Code, Diagnostic};
+use crate::diagnose::Diagnose;
+use crate::progress::Verbosity;
+
+/// Global flags, checked.
+pub struct Global {
+    pub verbosity: Verbosity,
+}
+
+pub const EXIT_FIGURE_ERRORS: u8 = 1;
+pub const EXIT_FATAL: u8 = 2;
+
+/// Why a subcommand stopped before its end.
+#[derive(Debug)]
+pub enum Stop {
+    /// It could not run at all (exit 2), shown as this diagnostic.
+    Fatal(Diagnostic),
+    /// Standard output was closed by its reader: nothing more to say (exit 0).
+    ClosedPipe,
+}
+
+impl From<Diagnostic> for Stop {
+    fn from(d: Diagnostic) -> Stop {
+        Stop::Fatal(d)
+    }
+}
+
+/// A stage's error stops the command as its diagnostic.
+impl<E: Diagnose> From<E> for Stop {
+    fn from(e: E) -> Stop {
+        Stop::Fatal(e.diagnostic())
+    }
+}
+
+/// Writes one line of results to stdout.
+pub fn out(line: impl Display) -> Result<(), Stop> {
+    writeln!(std::io::stdout().lock(), "{line}").map_err(stdout_error)
+}
+
+/// Writes bytes to stdout as they are, and flushes them.
+pub fn out_bytes(bytes: &[u8]) -> Result<(), Stop> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(stdout_error)
+}
+
+fn stdout_error(e: std::io::Error) -> Stop {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Stop::ClosedPipe
+    } else {
+        Stop::Fatal(Diagnostic::error(Code::Usage, format!("cannot write to stdout: {e}")))
+    }
+}
+
+/// Writes a message to stderr. A closed stderr is ignored: there is nowhere left to say so.
+pub fn err(text: impl Display) {
+    let _ = write!(std::io::stderr().lock(), "{text}");
+}
+
+/// Prints diagnostics to stderr, errors always, warnings unless quiet.
+pub fn print_diagnostics(diags: &[Diagnostic], global: &Global) {
+    for d in diags {
+        if d.is_error() || global.verbosity != Verbosity::Quiet {
+            err(d.render());
+        }
+    }
+}
+
+/// A path relative to the project root, with forward slashes, for messages and JSON.
+pub fn rel(root: &std::path::Path, path: &std::path::Path) -> String {
+    let p = path.strip_prefix(root).unwrap_or(path);
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}

@@ -1,0 +1,117 @@
+//! The drivers' edge: the typed errors that stop a command, as `Diagnostic`s with a stable
+//! code and a hint for the user. The drivers (`cli`, `watch`, `mdbook`) call
+//! [`Diagnose::diagnostic`] on what stopped them; the stages below only return their own
+//! error types, which callers can inspect.
+
+use crate::GenError;
+use crate::compile::CompileError;
+use crate::compile::epoch::EpochError;
+use crate::config::ConfigError;
+use crate::diag::{Code, Diagnostic, Loc};
+use crate::lock::LOCK_FILE;
+use crate::options::OptionsError;
+use crate::preflight::OverBudget;
+use crate::project::ProjectError;
+
+/// An error as the user reads it.
+pub trait Diagnose {
+    fn diagnostic(&self) -> Diagnostic;
+}
+
+impl Diagnose for ConfigError {
+    fn diagnostic(&self) -> Diagnostic {
+        match self {
+            ConfigError::Read { .. } => Diagnostic::error(Code::Config, self.to_string()),
+            ConfigError::Invalid { file, span, message, hint } => {
+                Diagnostic::error(Code::Config, message).at(Loc::new(file, span.clone()), "here").hint(hint)
+            }
+        }
+    }
+}
+
+impl Diagnose for ProjectError {
+    fn diagnostic(&self) -> Diagnostic {
+        let hint = match self {
+            ProjectError::Config(e) => return e.diagnostic(),
+            ProjectError::Open { .. } => "give the paper's folder or one of its .md/.tex files",
+            ProjectError::Pattern { .. } => "patterns are globs relative to the project folder, e.g. `chapters/*.md`",
+            ProjectError::NoSources { .. } => "sources are globs of .md/.tex files relative to the project folder",
+        };
+        Diagnostic::error(Code::Project, self.to_string()).hint(hint)
+    }
+}
+
+impl Diagnose for GenError {
+    fn diagnostic(&self) -> Diagnostic {
+        let (code, hint) = match self {
+            GenError::OverBudget(over) => return over.diagnostic(),
+            GenError::Cache(_) => (Code::Cache, Some("check that the cache folder is writable")),
+            GenError::Remote(_) => {
+                (Code::Cache, Some("check [cache] remote and [cache.remote_options] in paperfig.toml"))
+            }
+            GenError::NoLockfile => (Code::Lockfile, Some("build once without --locked, then commit paperfig.lock")),
+            GenError::Lockfile { locked: true, .. } => {
+                (Code::Lockfile, Some("fix paperfig.lock or rebuild it without --locked"))
+            }
+            GenError::Lockfile { locked: false, .. } => {
+                (Code::Lockfile, Some("fix or delete paperfig.lock; paperfig rewrites it on the next gen"))
+            }
+            GenError::Write { path, .. } if path.ends_with(LOCK_FILE) => (Code::Lockfile, None),
+            GenError::OutputDir { .. } | GenError::Write { .. } => (Code::Output, None),
+        };
+        let d = Diagnostic::error(code, self.to_string());
+        match hint {
+            Some(h) => d.hint(h),
+            None => d,
+        }
+    }
+}
+
+impl Diagnose for OverBudget {
+    fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::error(Code::Budget, self.to_string()).hint(
+            "nothing was submitted; raise --max-cost, or build fewer figures (paperfig status shows each one's cost)",
+        )
+    }
+}
+
+impl Diagnose for CompileError {
+    fn diagnostic(&self) -> Diagnostic {
+        let hint = match self {
+            CompileError::NotADocument { .. } => "paperfig builds a Markdown (.md) or LaTeX (.tex) paper",
+            CompileError::MainMissing { .. } => "main is a path relative to the folder holding paperfig.toml",
+            CompileError::NoPaper { .. } => {
+                "a paper is a .tex file with \\documentclass or a .md file that starts with front matter (---); \
+                 or give the file: paperfig build paper.md"
+            }
+            CompileError::SeveralPapers { .. } => {
+                "name one: paperfig build paper.md, or set [build] main = \"paper.md\" in paperfig.toml"
+            }
+            CompileError::Engine(_) => {
+                "install TeX Live: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern \
+                 (or run scripts/setup)"
+            }
+            CompileError::Read { .. } | CompileError::CreateDir { .. } | CompileError::Write { .. } => {
+                return Diagnostic::error(Code::Build, self.to_string());
+            }
+        };
+        Diagnostic::error(Code::Build, self.to_string()).hint(hint)
+    }
+}
+
+impl Diagnose for EpochError {
+    fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::error(Code::Build, self.to_string()).hint("set it to a Unix time such as 1700000000, or unset it")
+    }
+}
+
+impl Diagnose for OptionsError {
+    fn diagnostic(&self) -> Diagnostic {
+        let hint = match self {
+            OptionsError::LockedWatch => {
+                "use `paperfig build --locked` (or --frozen) in CI; `watch --offline` keeps hosted providers off"
+            }
+        };
+        Diagnostic::error(Code::Usage, self.to_string()).hint(hint)
+    }
+}

@@ -1,0 +1,201 @@
+//! The vocabulary every stage shares: what a directive asks for (`Kind`), the formats it
+//! comes out in (`Format`), the exact `Request` a provider receives (and the key hashes),
+//! what a provider makes (`Artifact`) and why it could not (`ProviderError`); and what a
+//! backend's own table of `paperfig.toml` got wrong (`TableError`).
+//!
+//! This is the ground floor: it uses nothing of the crate but `digest`, so scan, plan, key,
+//! store, lock, config, render and every provider can speak of figures without standing
+//! on one another.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::digest::Digest;
+
+/// What a figure directive asks for (`kind=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Plot,
+    Diagram,
+    Command,
+    Image,
+    Extract,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::Plot, Kind::Diagram, Kind::Command, Kind::Image, Kind::Extract];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Plot => "plot",
+            Kind::Diagram => "diagram",
+            Kind::Command => "command",
+            Kind::Image => "image",
+            Kind::Extract => "extract",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An output file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Svg,
+    Pdf,
+    Png,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Svg, Format::Pdf, Format::Png];
+
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Svg => "svg",
+            Format::Pdf => "pdf",
+            Format::Png => "png",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.ext() == s)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.ext())
+    }
+}
+
+/// The contents of a file a directive references (`data=`, `script=`, ...). Only the
+/// contents and the file's extension reach the provider and the key, never its path.
+#[derive(Clone, Debug)]
+pub struct InputFile {
+    /// Lower-case extension without the dot (`csv`, `json`), used to pick a parser.
+    pub ext: String,
+    pub bytes: Arc<Vec<u8>>,
+    pub digest: Digest,
+}
+
+impl InputFile {
+    pub fn new(ext: &str, bytes: Vec<u8>) -> InputFile {
+        let digest = Digest::of(&bytes);
+        InputFile { ext: ext.to_ascii_lowercase(), bytes: Arc::new(bytes), digest }
+    }
+}
+
+/// Size and formats of the figure to produce.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputSpec {
+    pub formats: Vec<Format>,
+    /// Printed width in inches (3.3 for one column, 7 for two).
+    pub width_in: f64,
+    /// Printed height in inches.
+    pub height_in: f64,
+    /// PNG resolution in dots per inch (192 = 2x a 96 dpi screen).
+    pub png_dpi: f64,
+}
+
+/// Everything a provider may use to make one figure. This is also the key's input.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub kind: Kind,
+    /// Provider id (`builtin`, `paperbanana`, ...).
+    pub provider: String,
+    /// Provider and renderer version; bumped whenever the same request would draw differently.
+    pub provider_version: String,
+    /// Attributes that shape the figure, by name. Excludes the id, file references (see
+    /// `files`) and presentation-only attributes such as `width` (see `crate::plan`).
+    pub attrs: BTreeMap<String, String>,
+    /// The directive's body text (intent, DSL, script or inline data).
+    pub body: String,
+    /// Referenced files by attribute name (`data` → contents).
+    pub files: BTreeMap<String, InputFile>,
+    /// Key material a provider adds at plan time (`Provider::prepare`) beyond attributes and
+    /// files: for scripts, the runner command, its version and declared environment values.
+    pub extra: BTreeMap<String, String>,
+    pub output: OutputSpec,
+}
+
+impl Request {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.get(name).map(String::as_str)
+    }
+}
+
+/// One produced file.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    pub format: Format,
+    pub bytes: Vec<u8>,
+}
+
+/// Why a provider could not make a figure. `attr` names the attribute at fault, if any,
+/// so the error can point at it in the user's source.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    pub message: String,
+    pub attr: Option<String>,
+    /// A byte range of `Request::body` at fault (a syntax error in a diagram, say).
+    pub body: Option<std::ops::Range<usize>>,
+    pub hint: Option<String>,
+}
+
+impl ProviderError {
+    pub fn new(message: impl Into<String>) -> ProviderError {
+        ProviderError { message: message.into(), attr: None, body: None, hint: None }
+    }
+    pub fn at_attr(mut self, attr: &str) -> ProviderError {
+        self.attr = Some(attr.to_string());
+        self
+    }
+    /// Points the error at a byte range of the request's body; the runner maps it to the
+    /// line and column in the user's source file.
+    pub fn at_body(mut self, range: std::ops::Range<usize>) -> ProviderError {
+        self.body = Some(range);
+        self
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> ProviderError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// A problem in one table of `paperfig.toml` that a backend checks itself (`[runners]`,
+/// `[providers]`): the key to point at, inside the table `table` when it is about one
+/// runner's or provider's key, the message and a hint. `config` finds the key's place in
+/// the file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct TableError {
+    /// The runner's or provider's table the key is in; `None` when `key` is the table's own
+    /// name.
+    pub table: Option<String>,
+    pub key: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl TableError {
+    pub fn new(key: &str, message: String, hint: &str) -> TableError {
+        TableError { table: None, key: key.into(), message, hint: hint.into() }
+    }
+
+    /// The same error, as found inside the table `name`.
+    pub fn within(self, name: &str) -> TableError {
+        let table = (self.key != name).then(|| name.to_string());
+        TableError { table, ..self }
+    }
+}

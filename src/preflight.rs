@@ -1,0 +1,162 @@
+//! Build policy, before a build touches the network: which figures need a hosted provider
+//! (not cached), what they would cost, and what the options make of them ([`decide`]):
+//! `--offline` refuses them, `watch` defers them, `--max-cost` refuses the whole build, and
+//! each service's account check (`Service::preflight`: credits, a missing key) blocks that
+//! provider's new submissions. Used by the pipeline (`generate_scanned`), `status` and
+//! watch's background thread; the backends only answer questions (cost, account).
+
+use std::collections::BTreeMap;
+
+use crate::diag::{Code, Diagnostic};
+use crate::model::ProviderError;
+use crate::options::HostedPolicy;
+use crate::plan::{Job, provider_diagnostic};
+use crate::provider::hosted::HostedProvider;
+use crate::provider::hosted::cost::{Cost, Totals};
+use crate::store::{Lookup, Store};
+
+/// What the build does with one figure.
+#[derive(Clone, Debug)]
+pub enum Decision {
+    /// Look it up, and make it if it is missing.
+    Run,
+    /// A hosted figure left for later (`HostedPolicy::Defer`).
+    Defer,
+    /// A hosted figure that may not be made now: why.
+    Refuse(Diagnostic),
+}
+
+/// Applies `policy` to every job's hosted figure that is not cached. `Err` refuses the whole
+/// build (over budget); nothing has been submitted then.
+pub fn decide(jobs: &[Job], store: &dyn Store, policy: HostedPolicy) -> Result<Vec<Decision>, OverBudget> {
+    let mut decisions = vec![Decision::Run; jobs.len()];
+    let pending = pending(jobs, store);
+    if pending.is_empty() {
+        return Ok(decisions);
+    }
+    match policy {
+        HostedPolicy::Refuse => {
+            for (p, diag) in pending.iter().zip(offline_errors(jobs, &pending)) {
+                decisions[p.index] = Decision::Refuse(diag);
+            }
+        }
+        HostedPolicy::Defer => {
+            for p in &pending {
+                decisions[p.index] = Decision::Defer;
+            }
+        }
+        HostedPolicy::Build { max_cost } => {
+            if let Some(over) = max_cost.and_then(|max| over_budget(&pending, max)) {
+                return Err(over);
+            }
+            let failed = account_checks(&pending);
+            for p in pending.iter().filter(|p| !p.resuming) {
+                if let Some(e) = failed.get(p.provider.name()) {
+                    decisions[p.index] =
+                        Decision::Refuse(provider_diagnostic(&jobs[p.index].directive, e.clone(), Code::Hosted));
+                }
+            }
+        }
+    }
+    Ok(decisions)
+}
+
+/// A figure that needs a hosted provider in this build.
+pub struct Pending<'a> {
+    /// Index into the job list.
+    pub index: usize,
+    pub provider: &'a HostedProvider,
+    /// Estimated cost of submitting it.
+    pub cost: Cost,
+    /// Its task was submitted by an interrupted build and will be resumed (costs nothing new).
+    pub resuming: bool,
+}
+
+/// Whether a job's outputs are all in the store.
+pub fn cached(job: &Job, store: &dyn Store) -> bool {
+    match store.get_action(&job.key) {
+        Ok(Lookup::Hit(entry)) => entry.outputs.values().all(|o| store.has_object(&o.digest).unwrap_or(false)),
+        _ => false,
+    }
+}
+
+/// Every hosted figure that is not cached.
+pub fn pending<'a>(jobs: &'a [Job], store: &dyn Store) -> Vec<Pending<'a>> {
+    jobs.iter()
+        .enumerate()
+        .filter_map(|(index, job)| {
+            let provider = job.hosted.as_deref()?;
+            if cached(job, store) {
+                return None;
+            }
+            let resuming = provider.in_flight(&job.key).is_some();
+            Some(Pending { index, provider, cost: provider.cost(&job.request), resuming })
+        })
+        .collect()
+}
+
+/// What the new submissions would cost, per unit.
+pub fn totals(pending: &[Pending<'_>]) -> Totals {
+    let mut t = Totals::default();
+    for p in pending.iter().filter(|p| !p.resuming) {
+        t.add(p.cost);
+    }
+    t
+}
+
+/// `--offline`: one error per figure that needs the network, each naming its provider.
+pub fn offline_errors(jobs: &[Job], pending: &[Pending<'_>]) -> Vec<Diagnostic> {
+    let names: Vec<String> = pending.iter().map(|p| jobs[p.index].directive.name.clone()).collect();
+    pending
+        .iter()
+        .map(|p| {
+            let d = &jobs[p.index].directive;
+            Diagnostic::error(
+                Code::Hosted,
+                format!(
+                    "--offline: figure `{}` needs the network provider `{}` ({})",
+                    d.name,
+                    p.provider.name(),
+                    p.provider.config.service
+                ),
+            )
+            .at(d.head.clone(), "this figure")
+            .hint(format!(
+                "figures that need a network provider: {}; run without --offline to build them",
+                names.join(", ")
+            ))
+            .for_figure(&d.name)
+        })
+        .collect()
+}
+
+/// `--max-cost N` refuses a build whose new submissions would cost more than N in a unit.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("this build would cost {totals}, more than --max-cost {max} ({over})")]
+pub struct OverBudget {
+    pub totals: Totals,
+    pub max: f64,
+    /// The first unit over the limit, with its total.
+    pub over: Cost,
+}
+
+/// `--max-cost N`: the refusal, if the new submissions would cost more than `max` in any unit.
+pub fn over_budget(pending: &[Pending<'_>], max: f64) -> Option<OverBudget> {
+    let totals = totals(pending);
+    let over = totals.over(max)?;
+    Some(OverBudget { totals, max, over })
+}
+
+/// Runs each provider's account check once for its share of the batch. Returns the
+/// providers that failed it, with the message their figures fail with.
+pub fn account_checks(pending: &[Pending<'_>]) -> BTreeMap<&'static str, ProviderError> {
+    let mut shares: BTreeMap<&'static str, (&HostedProvider, Cost)> = BTreeMap::new();
+    for p in pending.iter().filter(|p| !p.resuming) {
+        let e = shares.entry(p.provider.name()).or_insert((p.provider, Cost::new(0.0, p.cost.unit)));
+        e.1.amount += p.cost.amount;
+    }
+    shares
+        .into_iter()
+        .filter_map(|(name, (provider, total))| provider.preflight(total).err().map(|e| (name, e)))
+        .collect()
+}

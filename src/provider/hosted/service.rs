@@ -1,0 +1,92 @@
+//! What a hosted service is to paperfig: the [`Service`] trait (one implementation per API,
+//! one file each) and its [`ServiceSpec`], the facts its documentation fixes.
+
+use std::sync::Arc;
+
+use super::config::ProviderConfig;
+use super::cost::Cost;
+use super::http::{Auth, Client, ErrorDoc, HostedError};
+use crate::model::{Kind, ProviderError, Request};
+
+/// How often a service may be polled, in seconds, from its documentation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cadence {
+    pub min_secs: f64,
+    pub max_secs: f64,
+    pub default_secs: f64,
+}
+
+/// What a service's documentation fixes about talking to it.
+#[derive(Clone, Copy)]
+pub struct Documented {
+    pub auth: Auth,
+    pub errors: ErrorDoc,
+    /// Requests per minute per key; `None` = the documentation states no limit.
+    pub rate_per_min: Option<u32>,
+    /// Figures in flight per provider unless configured.
+    pub concurrency: usize,
+    pub poll: Cadence,
+    /// Plural cost unit (`credits`).
+    pub cost_unit: &'static str,
+}
+
+/// A problem in a service's own config keys: (key, message, hint).
+pub type OptionError = (&'static str, String, &'static str);
+
+/// A service type, as `[providers.X] type = "…"` names it.
+pub struct ServiceSpec {
+    pub service: &'static str,
+    pub default_base_url: &'static str,
+    pub doc: Documented,
+    /// Extra keys of `[providers.X]` the service reads.
+    pub options: &'static [&'static str],
+    /// Checks those keys at config time.
+    pub check: fn(&ProviderConfig) -> Result<(), OptionError>,
+    /// Builds the service from a checked config.
+    pub make: fn(&ProviderConfig) -> Arc<dyn Service>,
+}
+
+/// What a submission returned.
+#[derive(Debug)]
+pub enum Submitted {
+    /// A task id to poll.
+    Task(String),
+    /// The finished image right away (synchronous APIs), PNG bytes.
+    Done(Vec<u8>),
+}
+
+/// What a poll found.
+#[derive(Debug)]
+pub enum Poll {
+    /// Still queued or running; `stage` is the service's name for the current step, if it
+    /// tells (AutoFigureEdit's `current_stage`).
+    Running { stage: Option<String> },
+    /// Finished: the image as PNG bytes.
+    Done(Vec<u8>),
+    /// Failed or canceled at the service; the message says which and why.
+    Failed(String),
+}
+
+/// One hosted API.
+pub trait Service: Send + Sync {
+    /// Version of this client; part of every key (bump when the same directive would be
+    /// sent differently).
+    fn version(&self) -> &'static str;
+    fn kinds(&self) -> &'static [Kind];
+    fn file_attrs(&self) -> &'static [&'static str] {
+        &["data"]
+    }
+    fn uses_caption(&self) -> bool {
+        false
+    }
+    /// Validates the request and adds effective options to `req.extra` (for the key).
+    fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
+    /// The estimated cost of making `req`.
+    fn cost(&self, req: &Request) -> Cost;
+    /// Checked once before a batch of `total` is submitted (a credit balance, say).
+    fn preflight(&self, _client: &Client, _total: Cost) -> Result<(), HostedError> {
+        Ok(())
+    }
+    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError>;
+    fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError>;
+}
