@@ -139,7 +139,12 @@ pub struct Candidate {
 impl Candidate {
     fn evidence(&self) -> u32 {
         let strong_punct = self.start.strong_punct();
-        (strong_punct as u32) * 4 + (self.near_graphics as u32) * 2 + self.para_start as u32 + self.distinct_font as u32
+        let says = !self.start.rest.is_empty();
+        (strong_punct as u32) * 4
+            + (self.near_graphics as u32) * 2
+            + self.para_start as u32
+            + self.distinct_font as u32
+            + says as u32
     }
 
     /// Whether a lone candidate is believable: in-text mentions that happen to start a
@@ -150,6 +155,11 @@ impl Candidate {
         }
         let strong_punct = self.start.strong_punct();
         let starts_upper = self.start.rest.chars().next().is_none_or(|c| !c.is_lowercase());
+        // A sentence ending "… shown in / Figure 3." leaves the number alone on its line:
+        // only graphics nearby make that a caption (a label on a line of its own).
+        if self.start.rest.is_empty() && !self.near_graphics {
+            return false;
+        }
         // Without punctuation the number must start a paragraph of its own and look set
         // apart: graphics nearby or a font other than the body text's.
         (strong_punct && (self.para_start || self.near_graphics))
@@ -230,6 +240,9 @@ mod tests {
         assert!(!cand(1, "Figure 3 shows that the method works", false, false).plausible());
         assert!(!cand(1, "Figure 3. and so on", false, false).plausible());
         assert!(cand(1, "Figure 3. Results", true, false).plausible());
+        // The end of a sentence that wrapped before the number, far from any drawing.
+        assert!(!cand(1, "Figure 3.", true, false).plausible());
+        assert!(cand(1, "Figure 3.", true, true).plausible());
         assert!(cand(1, "FIGURE 3 Results of the study", true, true).plausible());
     }
 

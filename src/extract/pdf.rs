@@ -20,7 +20,7 @@ use hayro_interpret::hayro_syntax::page::Page;
 use hayro_interpret::kurbo::{Affine, BezPath, Point, Rect as KRect, Shape};
 use hayro_interpret::util::TransformExt as _;
 use hayro_interpret::{
-    BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageData, ImageDrawProps, InterpreterCache,
+    BlendMode, CacheKey, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageData, ImageDrawProps, InterpreterCache,
     InterpreterSettings, LumaData, Paint, SoftMask,
 };
 
@@ -83,15 +83,51 @@ pub struct PageContent {
     pub downward: Vec<(Glyph, usize)>,
 }
 
-/// Glyph outline boxes (1000 units per em) by glyph, shared by the pages of a document.
+/// Glyph ink boxes (1000 units per em of text space) by glyph, shared by the pages of a
+/// document: outlines by their identifier, Type 3 glyphs by their cache key.
 #[derive(Default)]
-pub struct GlyphBoxes(HashMap<GlyphIdentifier, Option<KRect>>);
+pub struct GlyphBoxes {
+    outlines: HashMap<GlyphIdentifier, Option<KRect>>,
+    type3: HashMap<u128, Option<KRect>>,
+}
+
+/// A device that only boxes what is drawn through it: a Type 3 glyph's procedure.
+struct InkBox(Option<KRect>);
+
+impl InkBox {
+    fn add(&mut self, r: KRect) {
+        if r.is_finite() {
+            self.0 = Some(self.0.map_or(r, |b| b.union(r)));
+        }
+    }
+}
+
+impl<'a> Device<'a> for InkBox {
+    fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, _: &DrawMode) {
+        self.add((props.transform * path.clone()).bounding_box());
+    }
+    fn draw_rect(&mut self, rect: &KRect, props: DrawProps<'a>, _: &DrawMode) {
+        self.add(props.transform.transform_rect_bbox(*rect));
+    }
+    fn push_clip_path(&mut self, _: &ClipPath) {}
+    fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {}
+    fn draw_glyph_run(&mut self, _: &GlyphRun<'_, 'a>, _: DrawProps<'a>, _: &DrawMode) {}
+    fn draw_image(&mut self, image: Image<'a, '_>, props: ImageDrawProps<'a>) {
+        let (w, h) = (image.width() as f64, image.height() as f64);
+        self.add(props.transform.transform_rect_bbox(KRect::new(0.0, 0.0, w, h)));
+    }
+    fn pop_clip(&mut self) {}
+    fn pop_transparency_group(&mut self) {}
+}
 
 struct Collector<'c> {
     page: Rect,
     /// The clip in force: the intersection of the clip paths' boxes (`None`: nothing shows).
     clips: Vec<Option<Rect>>,
     boxes: &'c mut GlyphBoxes,
+    /// The last good estimate of a Type 3 font's em against its text space's (see
+    /// [`Collector::type3_scale`]).
+    type3_em: Option<f64>,
     out: PageContent,
 }
 
@@ -143,14 +179,46 @@ impl Collector<'_> {
         if image { self.out.images.push(mark) } else { self.out.paths.push(mark) }
     }
 
-    /// The outline box of a glyph in glyph space, cached per glyph.
-    fn outline_box(&mut self, g: &HGlyph<'_>) -> Option<KRect> {
+    /// How many ems of text space make one em of a run's Type 3 glyphs. A Type 3 font's
+    /// matrix scales its glyph procedures freely (TeX's bitmap fonts in PDFs from dvips
+    /// draw a 10 pt letter with a text space of a tenth of a point, flipped), so the em is
+    /// estimated from the ink of the run's tallest glyph: a capital or an ascender is 0.7
+    /// em. A run of fewer than three glyphs takes the last estimate when it has no taller.
+    fn type3_scale<'a>(&mut self, run: &GlyphRun<'_, 'a>, paint: &Paint<'a>) -> Option<f64> {
+        let mut tallest: Option<f64> = None;
+        let mut count = 0;
+        for g in run.glyphs() {
+            if matches!(&**g, HGlyph::Type3(_)) {
+                count += 1;
+                if let Some(b) = self.outline_box(g, paint) {
+                    tallest = Some(tallest.map_or(b.height(), |t: f64| t.max(b.height())));
+                }
+            }
+        }
+        let k = tallest.map(|t| t / 700.0).filter(|k| k.is_finite() && *k > 0.0);
+        match (k, self.type3_em) {
+            (Some(k), _) if count >= 3 => {
+                self.type3_em = Some(k);
+                Some(k)
+            }
+            (Some(k), Some(last)) => Some(k.max(last)),
+            (k, last) => k.or(last),
+        }
+    }
+
+    /// The ink box of a glyph in glyph space (1000 units per em of text space), cached per
+    /// glyph: an outline's box, or the box of what a Type 3 glyph's procedure draws.
+    fn outline_box<'a>(&mut self, g: &HGlyph<'a>, paint: &Paint<'a>) -> Option<KRect> {
         match g {
-            HGlyph::Outline(o) => *self.boxes.0.entry(o.identifier()).or_insert_with(|| {
+            HGlyph::Outline(o) => *self.boxes.outlines.entry(o.identifier()).or_insert_with(|| {
                 let b = o.outline().bounding_box();
                 (b.is_finite() && b.area() > 0.0).then_some(b)
             }),
-            HGlyph::Type3(_) => None,
+            HGlyph::Type3(t) => *self.boxes.type3.entry(t.cache_key()).or_insert_with(|| {
+                let mut ink = InkBox(None);
+                t.interpret(&mut ink, Affine::IDENTITY, Affine::IDENTITY, paint);
+                ink.0.filter(|b| b.area() > 0.0)
+            }),
         }
     }
 }
@@ -285,18 +353,28 @@ impl<'a> Device<'a> for Collector<'_> {
             return;
         }
         let visible = inks(&props.paint);
+        let type3 = self.type3_scale(run, &props.paint);
         for g in run.glyphs() {
             let m: Affine = props.transform * g.transform();
             let origin = m * Point::new(0.0, 0.0);
             let adv = m * Point::new(advance(g), 0.0);
-            let up = m * Point::new(0.0, 1000.0);
+            let mut up = m * Point::new(0.0, 1000.0);
+            if let (HGlyph::Type3(_), Some(k)) = (&**g, type3) {
+                // A Type 3 glyph is upright to its advance, one estimated em tall.
+                let (dx, dy) = (adv.x - origin.x, adv.y - origin.y);
+                let len = dx.hypot(dy);
+                let em = (up.x - origin.x).hypot(up.y - origin.y) * k;
+                if len > 0.0 {
+                    up = Point::new(origin.x + dy / len * em, origin.y - dx / len * em);
+                }
+            }
             let (dx, dy) = (adv.x - origin.x, adv.y - origin.y);
             let (ux, uy) = (up.x - origin.x, up.y - origin.y);
             let size = ux.hypot(uy);
             if !(size.is_finite() && origin.x.is_finite() && origin.y.is_finite()) || size < 0.5 {
                 continue;
             }
-            let outline = if visible { self.outline_box(g).map(|b| m.transform_rect_bbox(b)) } else { None };
+            let outline = if visible { self.outline_box(g, &props.paint).map(|b| m.transform_rect_bbox(b)) } else { None };
             let upright = uy < 0.0 && ux.abs() < 0.1 * size && dy.abs() <= 0.1 * dx.abs().max(0.01) && dx >= 0.0;
             if !upright {
                 let r = rect_of(KRect::from_points(origin, up).union_pt(adv));
@@ -374,6 +452,7 @@ pub fn read_page<'a>(
         page: Rect::new(0.0, 0.0, w, h),
         clips: Vec::new(),
         boxes,
+        type3_em: None,
         out: PageContent { width: w, height: h, ..PageContent::default() },
     };
     hayro_interpret::interpret_page(page, &mut ctx, &mut dev);
