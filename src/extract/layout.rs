@@ -437,7 +437,11 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
-                contents.push(Content { rect: p.lines[i].rect, graphic: false, cell: mates[i] });
+                let l = &p.lines[i];
+                let mono = l.mono || l.chars < 6;
+                let t = l.text.trim_start();
+                let prompt = ["R>", "> ", "+ ", "$ ", "# "].iter().any(|p| t.starts_with(p)) || t == "+";
+                contents.push(Content { rect: l.rect, graphic: false, cell: mates[i], mono, prompt });
             }
         }
     }
@@ -454,7 +458,8 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
     // Marks under a dozen points long (an underscore drawn as a rule, a bullet, an accent)
     // are content but do not make a region a drawing.
     for g in p.graphics().filter(|g| !margin_rule(g) && !furniture(g)) {
-        contents.push(Content { rect: *g, graphic: g.width().max(g.height()) >= 12.0, cell: false });
+        let graphic = g.width().max(g.height()) >= 12.0;
+        contents.push(Content { rect: *g, graphic, cell: false, mono: false, prompt: false });
     }
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
     // The page's text, or the document's text area on a page with little text.

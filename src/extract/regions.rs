@@ -32,6 +32,12 @@ pub struct Content {
     pub graphic: bool,
     /// A text line that shares its baseline with another of its column: a table cell.
     pub cell: bool,
+    /// A text line set in a monospaced font (code), or too short to tell (a continuation
+    /// mark, a bracket).
+    pub mono: bool,
+    /// A text line that starts with a command prompt (`R>`, `>`, `$`): a command typed, not
+    /// its output.
+    pub prompt: bool,
 }
 
 /// What a region holds, for its score.
@@ -216,7 +222,8 @@ pub fn is_rule(r: &Rect) -> bool {
 
 /// Whitespace along the growth direction wider than this splits contents into clusters.
 const CLUSTER_GAP: f64 = 10.0;
-/// At most this many nearest-cluster prefixes are proposed (plus the whole region).
+/// At most this many nearest-cluster prefixes are proposed, plus the whole region and every
+/// prefix that ends in a cluster with graphics.
 const MAX_PREFIXES: usize = 4;
 
 /// One clipped candidate: its box and whether it holds graphics.
@@ -228,7 +235,7 @@ struct Clipped {
 /// Clips `region` to its contents: the union of the clusters nearest the caption, for each
 /// number of clusters (the whole region last), except unions that end in a text-only
 /// cluster beyond graphics. Distances run along `side`.
-fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<Clipped> {
+fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_top: bool) -> Vec<Clipped> {
     let mut items = inside(region, contents, caption);
     // Near edge (towards the caption) and far edge of an item, as distances from the caption.
     let near = |r: &Rect| match side {
@@ -244,29 +251,42 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<
         Side::Right => r.x1 - caption.x1,
     };
     items.sort_by(|a, b| near(&a.rect).total_cmp(&near(&b.rect)));
-    let mut clusters: Vec<(Rect, bool)> = Vec::new();
+    // Each cluster: its box, whether it holds graphics, whether its text is all code, and
+    // how many of its lines are commands against how many are not.
+    let mut clusters: Vec<(Rect, bool, bool, (usize, usize))> = Vec::new();
     let mut reach = f64::NEG_INFINITY;
     // Rules next to the caption, before anything else, edge the float on the caption's side
     // (a ruled float, a table's top rule): they do not make what follows "beyond graphics".
     let leading_rules = items.iter().take_while(|c| c.graphic && is_rule(&c.rect)).count();
     for (i, c) in items.into_iter().enumerate() {
         let graphic = c.graphic && i >= leading_rules;
+        let code = !c.graphic && c.mono;
+        let said = if c.graphic { (0, 0) } else { (c.prompt as usize, !c.prompt as usize) };
         match clusters.last_mut() {
-            Some((r, g)) if near(&c.rect) <= reach + CLUSTER_GAP => {
+            Some((r, g, m, (p, q))) if near(&c.rect) <= reach + CLUSTER_GAP => {
                 *r = r.union(&c.rect);
                 *g |= graphic;
+                *m &= code;
+                *p += said.0;
+                *q += said.1;
             }
-            _ => clusters.push((c.rect, graphic)),
+            _ => clusters.push((c.rect, graphic, code, said)),
         }
         reach = reach.max(far(&c.rect));
     }
     let mut out = Vec::new();
     let n = clusters.len();
     let mut acc: Option<(Rect, bool)> = None;
-    for (k, (r, g)) in clusters.iter().enumerate() {
+    // Whether everything since the last cluster with graphics is commands in code.
+    let mut code_since = true;
+    for (k, &(r, g, code, (commands, others))) in clusters.iter().enumerate() {
         let graphic_before = acc.is_some_and(|(_, g)| g);
-        acc = Some(acc.map_or((*r, *g), |(a, ag)| (a.union(r), ag || *g)));
-        if k + 1 > MAX_PREFIXES && k + 1 < n {
+        // Commands, not their output: a session's output belongs to the running text.
+        code_since = if g { true } else { code_since && code && commands >= others };
+        acc = Some(acc.map_or((r, g), |(a, ag)| (a.union(&r), ag || g)));
+        // The nearest few, the whole, and every union that ends in a drawing (a figure of
+        // several panels apart from each other).
+        if k + 1 > MAX_PREFIXES && k + 1 < n && !g {
             continue;
         }
         let (rect, graphic) = acc.expect("just set");
@@ -278,7 +298,10 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side) -> Vec<
         );
         // Text beyond a figure's graphics, apart from them (a code line, a sentence), is
         // not part of it: such a prefix is no proposal (a later graphic may still be).
-        if graphic_before && !g {
+        // Unless it is code alone, in a region above the caption that runs up to the top
+        // of the text: a float at the top of the page holds the code a book prints over
+        // its plot (running text there would have prose between its code chunks).
+        if graphic_before && !g && !(to_the_top && k + 1 == n && code_since) {
             continue;
         }
         if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {
@@ -344,7 +367,8 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     let right = (Side::Right, (c.y0, c.y1), true);
     for (side, span, widen) in variants.into_iter().chain([right]) {
         let Some(region) = grow(input, ci, side, span, widen) else { continue };
-        for clipped in clip(&region, input.contents, &c, side) {
+        let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
+        for clipped in clip(&region, input.contents, &c, side, to_the_top) {
             let r = clipped.rect;
             let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();
             let holds = match (clipped.graphic, cells >= 4) {
@@ -486,8 +510,8 @@ mod tests {
         let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
         let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 450.0, 540.0, 700.0)];
         let contents = [
-            Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true, cell: false },
-            Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true, cell: false },
+            Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
+            Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true, cell: false, mono: false, prompt: false },
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
@@ -501,8 +525,8 @@ mod tests {
         ];
         let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
         let contents = [
-            Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true, cell: false },
-            Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true, cell: false },
+            Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
+            Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
