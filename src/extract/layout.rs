@@ -433,7 +433,8 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
         // placeholder image) belongs to the drawing, whatever its size.
         let on_shape = b.lines.len() <= 2
             && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g));
-        if !on_shape && (margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) {
+        let aside = captions.iter().any(|c| continues_side_caption(p, c, b));
+        if aside || (!on_shape && (margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats))) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -513,6 +514,24 @@ fn row_mates(p: &PageText, stats: &Stats) -> Vec<bool> {
         }
     }
     out
+}
+
+/// Whether block `b` goes on the figure caption `c` after a paragraph break, as a caption set
+/// beside its figure does in a narrow column of its own: prose (two lines at least, not
+/// code) in the caption's size, right under it, starting where it starts and no wider,
+/// nearly as wide as it.
+fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block) -> bool {
+    let r = &b.rect;
+    let size = c.lines.first().map_or(0.0, |&i| p.lines[i].size);
+    let prose = b.lines.len() >= 2 && b.lines.iter().all(|&i| !p.lines[i].mono);
+    c.kind == FigureKind::Figure
+        && prose
+        && (b.size - size).abs() < 0.6
+        && r.y0 > c.rect.y1
+        && r.y0 - c.rect.y1 < 2.5 * size
+        && (r.x0 - c.rect.x0).abs() < 0.5 * size
+        && r.x1 <= c.rect.x1 + 0.5 * size
+        && r.width() >= 0.7 * c.rect.width()
 }
 
 /// Headings: one or two lines in a font clearly larger than the body text, with no drawing

@@ -128,6 +128,8 @@ struct Collector<'c> {
     /// The last good estimate of a Type 3 font's em against its text space's (see
     /// [`Collector::type3_scale`]).
     type3_em: Option<f64>,
+    /// Visible marks under a point each way, grouped by [`speck_groups`] at the end.
+    specks: Vec<Rect>,
     out: PageContent,
 }
 
@@ -166,9 +168,16 @@ impl Collector<'_> {
 
     fn add_graphic(&mut self, r: KRect, ink: Option<KRect>, image: bool) {
         let Some(rect) = self.visible(rect_of(r)) else { return };
-        // Page-sized backgrounds and frames say nothing about where figures are, and
-        // neither do specks (empty paths at the origin, invisible moves).
-        if rect.area() > 0.8 * self.page.area() || (rect.width() < 1.0 && rect.height() < 1.0) {
+        // Page-sized backgrounds and frames say nothing about where figures are. Specks
+        // (under a point each way) are kept aside when they leave ink: a drawing made of
+        // many tiny strokes (a fractal, a stippled plot) is found from them together.
+        if rect.area() > 0.8 * self.page.area() {
+            return;
+        }
+        if rect.width() < 1.0 && rect.height() < 1.0 {
+            if ink.is_some() && !image {
+                self.specks.push(rect);
+            }
             return;
         }
         let ink = ink.and_then(|i| self.visible(rect_of(i))).and_then(|i| {
@@ -182,13 +191,14 @@ impl Collector<'_> {
     /// How many ems of text space make one em of a run's Type 3 glyphs. A Type 3 font's
     /// matrix scales its glyph procedures freely (TeX's bitmap fonts in PDFs from dvips
     /// draw a 10 pt letter with a text space of a tenth of a point, flipped), so the em is
-    /// estimated from the ink of the run's tallest glyph: a capital or an ascender is 0.7
-    /// em. A run of fewer than three glyphs takes the last estimate when it has no taller.
+    /// estimated from the ink of the run's tallest letter or digit: a capital, an ascender
+    /// or a digit is 0.7 em (brackets and slashes are taller, so they do not count). A run
+    /// of fewer than three letters takes the last estimate when it has no taller.
     fn type3_scale<'a>(&mut self, run: &GlyphRun<'_, 'a>, paint: &Paint<'a>) -> Option<f64> {
         let mut tallest: Option<f64> = None;
         let mut count = 0;
         for g in run.glyphs() {
-            if matches!(&**g, HGlyph::Type3(_)) {
+            if matches!(&**g, HGlyph::Type3(_)) && glyph_text(g).chars().all(char::is_alphanumeric) {
                 count += 1;
                 if let Some(b) = self.outline_box(g, paint) {
                     tallest = Some(tallest.map_or(b.height(), |t: f64| t.max(b.height())));
@@ -453,15 +463,69 @@ pub fn read_page<'a>(
         clips: Vec::new(),
         boxes,
         type3_em: None,
+        specks: Vec::new(),
         out: PageContent { width: w, height: h, ..PageContent::default() },
     };
     hayro_interpret::interpret_page(page, &mut ctx, &mut dev);
-    dev.out
+    let mut out = dev.out;
+    for group in speck_groups(&dev.specks) {
+        out.paths.push(Mark { rect: group, ink: Some(group) });
+    }
+    out
+}
+
+/// Specks that touch or nearly touch (within a cell of [`SPECK_CELL`] points), grouped: the
+/// box of each group that is a point or more across. A lone speck is dropped, as before.
+fn speck_groups(specks: &[Rect]) -> Vec<Rect> {
+    const SPECK_CELL: f64 = 2.0;
+    let cell = |v: f64| (v / SPECK_CELL).floor() as i64;
+    let mut boxes: HashMap<(i64, i64), Rect> = HashMap::new();
+    for s in specks {
+        let k = (cell((s.x0 + s.x1) / 2.0), cell((s.y0 + s.y1) / 2.0));
+        boxes.entry(k).and_modify(|b| *b = b.union(s)).or_insert(*s);
+    }
+    let mut seen: std::collections::HashSet<(i64, i64)> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut keys: Vec<(i64, i64)> = boxes.keys().copied().collect();
+    keys.sort_unstable();
+    for start in keys {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut group = boxes[&start];
+        let mut stack = vec![start];
+        while let Some((x, y)) = stack.pop() {
+            for (dx, dy) in [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)] {
+                let n = (x + dx, y + dy);
+                if let Some(b) = boxes.get(&n)
+                    && seen.insert(n)
+                {
+                    group = group.union(b);
+                    stack.push(n);
+                }
+            }
+        }
+        if group.width() >= 1.0 || group.height() >= 1.0 {
+            out.push(group);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn specks_that_touch_make_one_drawing_and_a_lone_one_is_dropped() {
+        // A diagonal of 0.5 pt strokes every 0.7 pt, 20 pt long, and one speck far away.
+        let mut specks: Vec<Rect> =
+            (0..30).map(|i| i as f64 * 0.7).map(|v| Rect::new(100.0 + v, 200.0 + v, 100.5 + v, 200.5 + v)).collect();
+        specks.push(Rect::new(400.0, 400.0, 400.5, 400.5));
+        let groups = speck_groups(&specks);
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert!(groups[0].width() > 20.0 && groups[0].height() > 20.0, "{groups:?}");
+    }
 
     #[test]
     fn ink_bounds_skip_white_rows_and_columns() {
