@@ -31,6 +31,8 @@ mod model;
 pub mod pdf;
 pub mod regions;
 pub mod text;
+#[cfg(test)]
+mod testpdf;
 mod turn;
 
 pub use document::{Document, locate};

@@ -4,22 +4,12 @@ use crate::extract::Document;
 /// A one-page A4-ish PDF (400 x 300 pt) with Helvetica text `LEFT` near the top-left,
 /// `RIGHT` near the bottom-right, and a black square at points 50..100 from the top-left.
 pub(crate) fn sample_pdf() -> Vec<u8> {
-    let mut pdf = pdf_writer::Pdf::new();
-    let (catalog, pages, page, font, content) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4), Ref::new(5));
-    pdf.catalog(catalog).pages(pages);
-    pdf.pages(pages).kids([page]).count(1);
-    let mut p = pdf.page(page);
-    p.media_box(Rect::new(0.0, 0.0, 400.0, 300.0)).parent(pages).contents(content);
-    p.resources().fonts().pair(Name(b"F1"), font);
-    p.finish();
-    pdf.type1_font(font).base_font(Name(b"Helvetica"));
-    let mut c = Content::new();
-    // y up: top-left origin y=30 is 270 from the bottom.
-    c.begin_text().set_font(Name(b"F1"), 12.0).next_line(20.0, 270.0).show(pdf_writer::Str(b"LEFT")).end_text();
-    c.begin_text().set_font(Name(b"F1"), 12.0).next_line(300.0, 30.0).show(pdf_writer::Str(b"RIGHT")).end_text();
-    c.set_fill_gray(0.0).rect(50.0, 200.0, 50.0, 50.0).fill_nonzero();
-    pdf.stream(content, &c.finish());
-    pdf.finish()
+    crate::extract::testpdf::one_page(400.0, 300.0, b"Helvetica", |c| {
+        // y up: top-left origin y=30 is 270 from the bottom.
+        c.begin_text().set_font(Name(b"F1"), 12.0).next_line(20.0, 270.0).show(pdf_writer::Str(b"LEFT")).end_text();
+        c.begin_text().set_font(Name(b"F1"), 12.0).next_line(300.0, 30.0).show(pdf_writer::Str(b"RIGHT")).end_text();
+        c.set_fill_gray(0.0).rect(50.0, 200.0, 50.0, 50.0).fill_nonzero();
+    })
 }
 
 fn open_sample() -> Document {

@@ -1,42 +1,30 @@
-use hayro_write::pdf_writer::{Content, Finish, Name, Pdf, Rect as PRect, Ref, Str};
+use hayro_write::pdf_writer::{Content, Name, Str};
 
-use crate::extract::{Document, FigureKind};
+use crate::extract::{Document, FigureKind, testpdf};
 
 /// A 612 x 792 page holding a table set sideways: its caption and four rows of cells
 /// run up the page (text matrix a quarter turn anticlockwise), its rules are vertical.
 fn sideways_table() -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    let (catalog, pages, page, font, content) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4), Ref::new(5));
-    pdf.catalog(catalog).pages(pages);
-    pdf.pages(pages).kids([page]).count(1);
-    let mut p = pdf.page(page);
-    p.media_box(PRect::new(0.0, 0.0, 612.0, 792.0)).parent(pages).contents(content);
-    p.resources().fonts().pair(Name(b"F1"), font);
-    p.finish();
-    pdf.type1_font(font).base_font(Name(b"Times-Roman"));
-    let mut c = Content::new();
-    let up = |c: &mut Content, x: f32, y: f32, s: &str| {
-        c.begin_text().set_font(Name(b"F1"), 10.0).set_text_matrix([0.0, 1.0, -1.0, 0.0, x, y]);
-        c.show(Str(s.as_bytes())).end_text();
-    };
-    // In PDF coordinates (y up): the caption's baseline at x = 150, rows at 175..235.
-    up(&mut c, 150.0, 250.0, "Table 1: Measurements of the sideways kind.");
-    for (i, row) in [
-        "alpha   12.5   13.1   14.0",
-        "beta   10.2   11.7   12.9",
-        "gamma   9.8   10.0   11.3",
-        "delta   8.1   8.8   9.5",
-    ]
-    .iter()
-    .enumerate()
-    {
-        up(&mut c, 175.0 + 20.0 * i as f32, 250.0, row);
-    }
-    for x in [160.0, 240.0] {
-        c.set_line_width(0.5).move_to(x, 250.0).line_to(x, 500.0).stroke();
-    }
-    pdf.stream(content, &c.finish());
-    pdf.finish()
+    testpdf::one_page(612.0, 792.0, b"Times-Roman", |c| {
+        let up = |c: &mut Content, x: f32, y: f32, s: &str| {
+            c.begin_text().set_font(Name(b"F1"), 10.0).set_text_matrix([0.0, 1.0, -1.0, 0.0, x, y]);
+            c.show(Str(s.as_bytes())).end_text();
+        };
+        // In PDF coordinates (y up): the caption's baseline at x = 150, rows at 175..235.
+        up(c, 150.0, 250.0, "Table 1: Measurements of the sideways kind.");
+        let rows = [
+            "alpha   12.5   13.1   14.0",
+            "beta   10.2   11.7   12.9",
+            "gamma   9.8   10.0   11.3",
+            "delta   8.1   8.8   9.5",
+        ];
+        for (i, row) in rows.iter().enumerate() {
+            up(c, 175.0 + 20.0 * i as f32, 250.0, row);
+        }
+        for x in [160.0, 240.0] {
+            c.set_line_width(0.5).move_to(x, 250.0).line_to(x, 500.0).stroke();
+        }
+    })
 }
 
 #[test]
