@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use hayro_interpret::font::{Glyph as HGlyph, GlyphIdentifier, GlyphRun};
+use hayro_interpret::font::{Glyph as HGlyph, GlyphIdentifier, GlyphRun, PositionedGlyph};
 use hayro_interpret::hayro_syntax::page::Page;
 use hayro_interpret::kurbo::{Affine, BezPath, Point, Rect as KRect, Shape};
 use hayro_interpret::util::TransformExt as _;
@@ -87,9 +87,29 @@ pub struct PageContent {
 /// document: outlines by their identifier, Type 3 glyphs by their cache key.
 #[derive(Default)]
 pub struct GlyphBoxes {
-    outlines: HashMap<GlyphIdentifier, Option<KRect>>,
-    type3: HashMap<u128, Option<KRect>>,
+    outlines: FoldMap<GlyphIdentifier, Option<KRect>>,
+    type3: FoldMap<u128, Option<KRect>>,
 }
+
+/// A hasher for keys that are hashes already (fonts' content hashes, glyph cache keys):
+/// it folds their bytes, where the standard hasher would hash them again at every glyph.
+#[derive(Default, Clone, Copy)]
+struct Fold(u64);
+
+impl std::hash::Hasher for Fold {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+}
+
+type FoldMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fold>>;
 
 /// A device that only boxes what is drawn through it: a Type 3 glyph's procedure.
 struct InkBox(Option<KRect>);
@@ -194,13 +214,13 @@ impl Collector<'_> {
     /// estimated from the ink of the run's tallest letter or digit: a capital, an ascender
     /// or a digit is 0.7 em (brackets and slashes are taller, so they do not count). A run
     /// of fewer than three letters takes the last estimate when it has no taller.
-    fn type3_scale<'a>(&mut self, run: &GlyphRun<'_, 'a>, paint: &Paint<'a>) -> Option<f64> {
+    fn type3_scale(&mut self, run: &[PositionedGlyph<'_>], boxes: &[Option<KRect>], texts: &[String]) -> Option<f64> {
         let mut tallest: Option<f64> = None;
         let mut count = 0;
-        for g in run.glyphs() {
-            if matches!(&**g, HGlyph::Type3(_)) && glyph_text(g).chars().all(char::is_alphanumeric) {
+        for ((g, b), text) in run.iter().zip(boxes).zip(texts) {
+            if matches!(&**g, HGlyph::Type3(_)) && text.chars().all(char::is_alphanumeric) {
                 count += 1;
-                if let Some(b) = self.outline_box(g, paint) {
+                if let Some(b) = b {
                     tallest = Some(tallest.map_or(b.height(), |t: f64| t.max(b.height())));
                 }
             }
@@ -363,8 +383,12 @@ impl<'a> Device<'a> for Collector<'_> {
             return;
         }
         let visible = inks(&props.paint);
-        let type3 = self.type3_scale(run, &props.paint);
-        for g in run.glyphs() {
+        // Each glyph's ink box and text, once: the em of Type 3 runs is measured on them.
+        let glyphs = run.glyphs();
+        let boxes: Vec<Option<KRect>> = glyphs.iter().map(|g| self.outline_box(g, &props.paint)).collect();
+        let texts: Vec<String> = glyphs.iter().map(|g| glyph_text(g)).collect();
+        let type3 = self.type3_scale(glyphs, &boxes, &texts);
+        for ((g, ink_box), text) in glyphs.iter().zip(boxes).zip(texts) {
             let m: Affine = props.transform * g.transform();
             let origin = m * Point::new(0.0, 0.0);
             let adv = m * Point::new(advance(g), 0.0);
@@ -384,7 +408,7 @@ impl<'a> Device<'a> for Collector<'_> {
             if !(size.is_finite() && origin.x.is_finite() && origin.y.is_finite()) || size < 0.5 {
                 continue;
             }
-            let outline = if visible { self.outline_box(g, &props.paint).map(|b| m.transform_rect_bbox(b)) } else { None };
+            let outline = if visible { ink_box.map(|b| m.transform_rect_bbox(b)) } else { None };
             let upright = uy < 0.0 && ux.abs() < 0.1 * size && dy.abs() <= 0.1 * dx.abs().max(0.01) && dx >= 0.0;
             if !upright {
                 let r = rect_of(KRect::from_points(origin, up).union_pt(adv));
@@ -398,7 +422,6 @@ impl<'a> Device<'a> for Collector<'_> {
                         (true, _, true) => Some(Turn::Down),
                         _ => None,
                     };
-                    let text = glyph_text(g);
                     if let Some(turn) = turn
                         && !text.trim().is_empty()
                     {
@@ -422,7 +445,6 @@ impl<'a> Device<'a> for Collector<'_> {
                 }
                 continue;
             }
-            let text = glyph_text(g);
             if text.trim().is_empty() {
                 continue;
             }
