@@ -261,7 +261,7 @@ impl Stats {
 }
 
 /// Caption candidates of all pages, with evidence.
-pub fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
+fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (pi, p) in pages.iter().enumerate() {
         for (li, l) in p.lines.iter().enumerate() {
@@ -354,18 +354,18 @@ pub fn locate_pages(pages: &[PageText], stats: &Stats) -> Vec<Located> {
 
 /// What region finding sees of one page: the captions, what blocks a region, what a
 /// region may hold.
-pub struct PageLayout {
-    pub page: Rect,
+struct PageLayout {
+    page: Rect,
     /// The box of all text on the page.
-    pub text_area: Rect,
-    pub column_width: f64,
-    pub captions: Vec<CaptionBox>,
-    pub blockers: Vec<Rect>,
-    pub contents: Vec<Content>,
+    text_area: Rect,
+    column_width: f64,
+    captions: Vec<CaptionBox>,
+    blockers: Vec<Rect>,
+    contents: Vec<Content>,
 }
 
 impl PageLayout {
-    pub fn regions(&self) -> PageRegions<'_> {
+    fn regions(&self) -> PageRegions<'_> {
         PageRegions {
             page: self.page,
             text_area: self.text_area,
@@ -400,7 +400,7 @@ fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Loc
 
 /// Sorts one page's blocks into captions (those `starts` begins), blockers (body text,
 /// headings, margin text) and contents (graphics and any other text).
-pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout {
+fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout {
     let is_start = |i: usize| starts.iter().any(|c| c.line == i);
     let blocks = text::blocks(&p.lines, &|i| is_start(i) || p.margin[i], &|first, a, b| {
         !ruled_between(p, &p.lines[a].rect, &p.lines[b].rect)
@@ -431,10 +431,12 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
         let margin = b.lines.iter().all(|&i| p.margin[i]);
         // A short text set on a drawn shape (a label in a diagram, the word on a
         // placeholder image) belongs to the drawing, whatever its size.
-        let on_shape = b.lines.len() <= 2
-            && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g));
+        let on_shape = || {
+            b.lines.len() <= 2
+                && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g))
+        };
         let aside = captions.iter().any(|c| continues_side_caption(p, c, b));
-        if aside || (!on_shape && (margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats))) {
+        if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !on_shape()) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -448,7 +450,7 @@ pub fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLa
     }
     // Rules under running heads and above footers belong to the page, not to figures.
     let margin_rule =
-        |g: &Rect| p.is_margin_rule(g) && stats.margin_rules.iter().any(|y| (y - (g.y0 + g.y1) / 2.0).abs() < 1.5);
+        |g: &Rect| stats.margin_rules.iter().any(|y| (y - (g.y0 + g.y1) / 2.0).abs() < 1.5) && p.is_margin_rule(g);
     // Crop marks and other page furniture lie wholly outside the text area.
     let furniture = |g: &Rect| {
         stats.text_area.is_some_and(|t| {
@@ -536,7 +538,7 @@ fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block) -> bool
 
 /// Headings: one or two lines in a font clearly larger than the body text, with no drawing
 /// right under them (a large label on top of a diagram is the diagram's title).
-pub fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
+fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     let r = &b.rect;
     let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
     b.lines.len() <= 2
@@ -551,7 +553,7 @@ pub fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
 /// Nor are table rows: a block more than half of whose lines (two at least) share their
 /// baseline with another line of the same column (the cells of a row) is a table's,
 /// however wide its cells.
-pub fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
+fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
     let rows = b.lines.iter().filter(|&&i| mates[i]).count();
     if rows >= 2 && rows * 2 > b.lines.len() {
         return false;

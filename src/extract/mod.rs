@@ -30,9 +30,9 @@ pub mod layout;
 mod model;
 pub mod pdf;
 pub mod regions;
-pub mod text;
 #[cfg(test)]
 mod testpdf;
+pub mod text;
 mod turn;
 
 pub use document::{Document, locate};

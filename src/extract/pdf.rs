@@ -20,8 +20,8 @@ use hayro_interpret::hayro_syntax::page::Page;
 use hayro_interpret::kurbo::{Affine, BezPath, Point, Rect as KRect, Shape};
 use hayro_interpret::util::TransformExt as _;
 use hayro_interpret::{
-    BlendMode, CacheKey, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageData, ImageDrawProps, InterpreterCache,
-    InterpreterSettings, LumaData, Paint, SoftMask,
+    BlendMode, CacheKey, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageData, ImageDrawProps,
+    InterpreterCache, InterpreterSettings, LumaData, Paint, SoftMask,
 };
 
 use super::geom::{Rect, Turn};
@@ -184,6 +184,19 @@ impl Collector<'_> {
             let c = Rect::new(r.x0.max(clip.x0), r.y0.max(clip.y0), r.x1.min(clip.x1), r.y1.min(clip.y1));
             (c.x0 <= c.x1 && c.y0 <= c.y1 && (c.width() > 0.0 || c.height() > 0.0)).then_some(c)
         })
+    }
+
+    /// A filled or stroked shape whose box (transformed, before the stroke) is `bbox`.
+    fn add_drawn(&mut self, mut bbox: KRect, props: &DrawProps<'_>, mode: &DrawMode) {
+        if matches!(mode, DrawMode::Invisible) {
+            return;
+        }
+        if let DrawMode::Stroke(s) | DrawMode::FillAndStroke(_, s) = mode {
+            let w = (s.line_width as f64 * props.transform.determinant().abs().sqrt()) / 2.0;
+            bbox = bbox.inflate(w, w);
+        }
+        let ink = inks(&props.paint).then_some(bbox);
+        self.add_graphic(bbox, ink, false);
     }
 
     fn add_graphic(&mut self, r: KRect, ink: Option<KRect>, image: bool) {
@@ -349,28 +362,10 @@ fn image_ink(image: &Image<'_, '_>) -> Option<KRect> {
 
 impl<'a> Device<'a> for Collector<'_> {
     fn draw_path(&mut self, path: &BezPath, props: DrawProps<'a>, mode: &DrawMode) {
-        if matches!(mode, DrawMode::Invisible) {
-            return;
-        }
-        let mut bbox = (props.transform * path.clone()).bounding_box();
-        if let DrawMode::Stroke(s) | DrawMode::FillAndStroke(_, s) = mode {
-            let w = (s.line_width as f64 * props.transform.determinant().abs().sqrt()) / 2.0;
-            bbox = bbox.inflate(w, w);
-        }
-        let ink = inks(&props.paint).then_some(bbox);
-        self.add_graphic(bbox, ink, false);
+        self.add_drawn((props.transform * path.clone()).bounding_box(), &props, mode);
     }
     fn draw_rect(&mut self, rect: &KRect, props: DrawProps<'a>, mode: &DrawMode) {
-        if matches!(mode, DrawMode::Invisible) {
-            return;
-        }
-        let mut bbox = props.transform.transform_rect_bbox(*rect);
-        if let DrawMode::Stroke(s) | DrawMode::FillAndStroke(_, s) = mode {
-            let w = (s.line_width as f64 * props.transform.determinant().abs().sqrt()) / 2.0;
-            bbox = bbox.inflate(w, w);
-        }
-        let ink = inks(&props.paint).then_some(bbox);
-        self.add_graphic(bbox, ink, false);
+        self.add_drawn(props.transform.transform_rect_bbox(*rect), &props, mode);
     }
     fn push_clip_path(&mut self, clip: &ClipPath) {
         let b = rect_of(clip.path.bounding_box());

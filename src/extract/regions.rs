@@ -114,11 +114,11 @@ impl PageRegions<'_> {
         }
     }
 
-    /// How far sideways a region of caption `ci` may reach: its column on a two-column
+    /// How far sideways a region of caption `ci` may reach: its `column` on a two-column
     /// page, and never past the midline to a caption beside it: (left limit, right limit).
-    fn dividers(&self, ci: usize) -> (f64, f64) {
+    fn dividers(&self, ci: usize, column: Option<(f64, f64)>) -> (f64, f64) {
         let c = &self.captions[ci].rect;
-        let (mut left, mut right) = match self.column_of(c) {
+        let (mut left, mut right) = match column {
             Some((l, r)) => (l - 6.0, r + 6.0),
             None => (self.page.x0, self.page.x1),
         };
@@ -156,20 +156,28 @@ fn reach(side: Side, edge: f64, a: f64, b: f64, blockers: &[Rect], page: &Rect) 
     limit
 }
 
+/// What bounds the regions of one caption: the blockers (other captions among them) and
+/// how far sideways they may reach. Worked out once per caption.
+struct Room {
+    blockers: Vec<Rect>,
+    left: f64,
+    right: f64,
+}
+
 /// The free region on `side` of caption `ci`, optionally widened across.
-fn grow(input: &PageRegions<'_>, ci: usize, side: Side, span: (f64, f64), widen: bool) -> Option<Rect> {
+fn grow(input: &PageRegions<'_>, room: &Room, ci: usize, side: Side, span: (f64, f64), widen: bool) -> Option<Rect> {
     let c = input.captions[ci].rect;
-    let blockers = input.blockers_for(ci);
+    let blockers = &room.blockers;
     let page = &input.page;
-    let (dl, dr) = input.dividers(ci);
+    let (dl, dr) = (room.left, room.right);
     let (mut a, mut b) = span;
     let mut region = None;
     for _ in 0..3 {
         let r = match side {
-            Side::Above => Rect::new(a, reach(side, c.y0, a, b, &blockers, page), b, c.y0),
-            Side::Below => Rect::new(a, c.y1, b, reach(side, c.y1, a, b, &blockers, page)),
-            Side::Left => Rect::new(reach(side, c.x0, a, b, &blockers, page).max(dl), a, c.x0, b),
-            Side::Right => Rect::new(c.x1, a, reach(side, c.x1, a, b, &blockers, page).min(dr), b),
+            Side::Above => Rect::new(a, reach(side, c.y0, a, b, blockers, page), b, c.y0),
+            Side::Below => Rect::new(a, c.y1, b, reach(side, c.y1, a, b, blockers, page)),
+            Side::Left => Rect::new(reach(side, c.x0, a, b, blockers, page).max(dl), a, c.x0, b),
+            Side::Right => Rect::new(c.x1, a, reach(side, c.x1, a, b, blockers, page).min(dr), b),
         };
         if r.width() < MIN_WIDTH || r.height() < MIN_HEIGHT {
             return None;
@@ -181,13 +189,13 @@ fn grow(input: &PageRegions<'_>, ci: usize, side: Side, span: (f64, f64), widen:
         // Widen across the growth direction while the band stays free.
         let (na, nb) = match side {
             Side::Above | Side::Below => {
-                let lo = reach(Side::Left, a, r.y0, r.y1, &blockers, page).max(dl);
-                let hi = reach(Side::Right, b, r.y0, r.y1, &blockers, page).min(dr);
+                let lo = reach(Side::Left, a, r.y0, r.y1, blockers, page).max(dl);
+                let hi = reach(Side::Right, b, r.y0, r.y1, blockers, page).min(dr);
                 (lo.min(a), hi.max(b))
             }
             Side::Left | Side::Right => {
-                let lo = reach(Side::Above, a, r.x0, r.x1, &blockers, page);
-                let hi = reach(Side::Below, b, r.x0, r.x1, &blockers, page);
+                let lo = reach(Side::Above, a, r.x0, r.x1, blockers, page);
+                let hi = reach(Side::Below, b, r.x0, r.x1, blockers, page);
                 (lo.min(a), hi.max(b))
             }
         };
@@ -351,9 +359,11 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     // caption that crosses the middle belongs to a figure across both), never past the
     // midline to a caption beside this one.
     let t = &input.text_area;
-    let full = input.column_of(&c).unwrap_or((t.x0.min(c.x0), t.x1.max(c.x1)));
-    let (dl, dr) = input.dividers(ci);
-    let full = (full.0.max(dl), full.1.min(dr));
+    let column = input.column_of(&c);
+    let (left, right) = input.dividers(ci, column);
+    let full = column.unwrap_or((t.x0.min(c.x0), t.x1.max(c.x1)));
+    let full = (full.0.max(left), full.1.min(right));
+    let room = Room { blockers: input.blockers_for(ci), left, right };
     let mut out: Vec<Proposal> = Vec::new();
     let variants: [(Side, (f64, f64), bool); 7] = [
         (Side::Above, (c.x0, c.x1), false),
@@ -366,7 +376,7 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     ];
     let right = (Side::Right, (c.y0, c.y1), true);
     for (side, span, widen) in variants.into_iter().chain([right]) {
-        let Some(region) = grow(input, ci, side, span, widen) else { continue };
+        let Some(region) = grow(input, &room, ci, side, span, widen) else { continue };
         let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
         for clipped in clip(&region, input.contents, &c, side, to_the_top) {
             let r = clipped.rect;
@@ -510,8 +520,20 @@ mod tests {
         let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
         let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 450.0, 540.0, 700.0)];
         let contents = [
-            Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
-            Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true, cell: false, mono: false, prompt: false },
+            Content {
+                rect: Rect::new(120.0, 250.0, 280.0, 390.0),
+                graphic: true,
+                cell: false,
+                mono: false,
+                prompt: false,
+            },
+            Content {
+                rect: Rect::new(90.0, 150.0, 100.0, 160.0),
+                graphic: true,
+                cell: false,
+                mono: false,
+                prompt: false,
+            },
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
@@ -525,8 +547,20 @@ mod tests {
         ];
         let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
         let contents = [
-            Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
-            Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
+            Content {
+                rect: Rect::new(90.0, 250.0, 280.0, 390.0),
+                graphic: true,
+                cell: false,
+                mono: false,
+                prompt: false,
+            },
+            Content {
+                rect: Rect::new(330.0, 260.0, 520.0, 390.0),
+                graphic: true,
+                cell: false,
+                mono: false,
+                prompt: false,
+            },
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
