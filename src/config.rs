@@ -34,6 +34,11 @@
 //! main = "paper.md"               # the main document when the folder holds several
 //! dir = "build"                   # where the PDF, .log and generated .tex go
 //! source_date_epoch = 1700000000  # dates in the PDF when neither SOURCE_DATE_EPOCH nor git give one
+//! texmf = ["/opt/tex/texmf-dist"] # the TeX trees to read; default: what kpsewhich says, else Debian's
+//! bundle = "https://…/x.ttb"      # the engine's own bundle, used when no TeX is installed (or to pin one)
+//! bundle_digest = "…"             # its SHA-256 digest (hex); a bundle with another is refused
+//! shell_escape = false            # true: \write18 runs commands (minted); never under --locked
+//! trust = "project"               # "all": TeX may read any file (your own machine only)
 //! ```
 
 use std::collections::BTreeMap;
@@ -82,6 +87,11 @@ struct RawBuild {
     main: Option<String>,
     dir: Option<String>,
     source_date_epoch: Option<u64>,
+    texmf: Option<Vec<String>>,
+    bundle: Option<String>,
+    bundle_digest: Option<String>,
+    shell_escape: Option<bool>,
+    trust: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,6 +203,39 @@ pub struct Config {
     pub source_date_epoch: Option<u64>,
     /// The shared remote cache, if any.
     pub remote: Option<RemoteConfig>,
+    /// `[build]`: which TeX files the engine reads and what TeX may do.
+    pub tex: TexConfig,
+}
+
+/// `[build] texmf`, `bundle`, `bundle_digest`, `shell_escape`, `trust`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TexConfig {
+    /// The TeX trees to read, highest priority first (absolute); `None` = find them.
+    pub texmf: Option<Vec<PathBuf>>,
+    /// The engine's own bundle: used when no TeX is installed, or always when set.
+    pub bundle: Option<BundleSource>,
+    /// `\write18` runs commands (minted needs it). Never under `--locked`.
+    pub shell_escape: bool,
+    pub trust: Trust,
+}
+
+/// Where the engine's bundle comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BundleSource {
+    pub url: String,
+    /// The bundle's SHA-256 digest (hex), when pinned.
+    pub digest: Option<String>,
+}
+
+/// Which files TeX may read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Trust {
+    /// The project, the build and figure folders, the TeX trees and paperfig's caches only
+    /// (kpathsea's `openin_any = p`): safe for documents from others (a pull request).
+    #[default]
+    Project,
+    /// Any file the user can read.
+    All,
 }
 
 /// `[extract]`: where the PDF of a cited work is found (paths absolute).
@@ -223,6 +266,7 @@ impl Config {
             build_dir: root.join("build"),
             source_date_epoch: None,
             remote: None,
+            tex: TexConfig::default(),
         }
     }
 
@@ -257,11 +301,12 @@ impl Config {
         if let Some(dir) = raw.output.dir {
             config.output_dir = root.join(dir);
         }
-        config.build_main = raw.build.main;
-        if let Some(dir) = raw.build.dir {
+        config.build_main = raw.build.main.clone();
+        if let Some(dir) = &raw.build.dir {
             config.build_dir = root.join(dir);
         }
         config.source_date_epoch = raw.build.source_date_epoch;
+        config.tex = parse_tex(root, &raw.build, &bad_at)?;
         if let Some(dir) = raw.cache.dir {
             config.cache_dir = root.join(dir);
         }
@@ -376,6 +421,58 @@ fn parse_remote(
     Ok(Some(RemoteConfig { url, write: write.unwrap_or(true), options: opts }))
 }
 
+/// Checks the TeX keys of `[build]`.
+fn parse_tex(
+    root: &Path,
+    raw: &RawBuild,
+    bad_at: &dyn Fn(&[&str], String, &str) -> ConfigError,
+) -> Result<TexConfig, ConfigError> {
+    let bad = |key: &str, msg: String, hint: &str| bad_at(&["build", key], msg, hint);
+    let texmf = match &raw.texmf {
+        Some(list) if list.is_empty() => {
+            return Err(bad("texmf", "texmf is empty".into(), "list TeX trees, or remove the key to find them"));
+        }
+        Some(list) => Some(list.iter().map(|t| expand_home(root, t)).collect()),
+        None => None,
+    };
+    let digest = match &raw.bundle_digest {
+        Some(d) if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            let msg = format!("bundle_digest `{d}` is not a SHA-256 digest");
+            return Err(bad("bundle_digest", msg, "64 hexadecimal digits, as `paperfig status` prints"));
+        }
+        Some(d) => Some(d.to_ascii_lowercase()),
+        None => None,
+    };
+    let bundle = match &raw.bundle {
+        Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => {
+            let msg = format!("bundle `{url}` is not an http(s) URL");
+            return Err(bad("bundle", msg, "the URL of a tectonic bundle (.ttb), e.g. https://host/bundle.ttb"));
+        }
+        Some(url) => Some(BundleSource { url: url.clone(), digest }),
+        None if digest.is_some() => {
+            return Err(bad("bundle_digest", "bundle_digest needs `bundle = \"<url>\"`".into(), "set both"));
+        }
+        None => None,
+    };
+    let trust = match raw.trust.as_deref() {
+        None | Some("project") => Trust::Project,
+        Some("all") => Trust::All,
+        Some(other) => {
+            let msg = format!("trust = \"{other}\" is not a trust level");
+            return Err(bad("trust", msg, "\"project\" (the default: TeX reads the project only) or \"all\""));
+        }
+    };
+    Ok(TexConfig { texmf, bundle, shell_escape: raw.shell_escape.unwrap_or(false), trust })
+}
+
+/// A path from `paperfig.toml`: `~/x` is in the home folder, a relative one in the root.
+fn expand_home(root: &Path, path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => root.join(path),
+    }
+}
+
 const REMOTE_HINT: &str = "remote is a URL such as s3://bucket/prefix, gs://bucket, az://container, \
                            https://host/dav/ (WebDAV) or file:///shared/cache";
 
@@ -488,6 +585,30 @@ mod tests {
         assert_eq!(c.extract.pdf_dir.unwrap(), Path::new("/p/papers"));
         assert!(parse("").unwrap().extract.pdf_dir.is_none());
         assert!(parse("[extract]\npdfdir = \"x\"\n").unwrap_err().to_string().contains("pdfdir"));
+    }
+
+    #[test]
+    fn tex_keys_of_the_build_section_are_read_and_checked() {
+        let c = parse("[build]\ntexmf = [\"tl/texmf-dist\", \"/opt/t\"]\nshell_escape = true\ntrust = \"all\"\n").unwrap();
+        assert_eq!(c.tex.texmf, Some(vec![PathBuf::from("/p/tl/texmf-dist"), PathBuf::from("/opt/t")]));
+        assert!(c.tex.shell_escape);
+        assert_eq!(c.tex.trust, Trust::All);
+        assert_eq!(parse("").unwrap().tex, TexConfig::default(), "untrusted, no shell escape by default");
+        let d = "ab".repeat(32);
+        let c = parse(&format!("[build]\nbundle = \"http://127.0.0.1:1/b.ttb\"\nbundle_digest = \"{}\"\n", d.to_uppercase()))
+            .unwrap();
+        assert_eq!(c.tex.bundle, Some(BundleSource { url: "http://127.0.0.1:1/b.ttb".into(), digest: Some(d) }));
+        for (text, needle) in [
+            ("[build]\ntrust = \"everything\"\n", "not a trust level"),
+            ("[build]\nbundle = \"ftp://x/b\"\n", "not an http(s) URL"),
+            ("[build]\nbundle = \"https://x/b\"\nbundle_digest = \"abc\"\n", "not a SHA-256 digest"),
+            ("[build]\nbundle_digest = \"{}\"\n", "needs `bundle"),
+            ("[build]\ntexmf = []\n", "texmf is empty"),
+        ] {
+            let text = text.replace("{}", &"0".repeat(64));
+            let e = parse(&text).unwrap_err();
+            assert!(e.to_string().contains(needle), "{text}: {e}");
+        }
     }
 
     #[test]

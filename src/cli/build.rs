@@ -26,6 +26,10 @@ pub struct Args {
     /// last git commit's time, else `[build] source_date_epoch`, else now).
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
+    /// Let TeX read any file, not only the project's (as `[build] trust = "all"`): for your
+    /// own documents on your own machine.
+    #[arg(long)]
+    trust_all: bool,
     #[command(flatten)]
     flags: BuildFlags,
 }
@@ -41,6 +45,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let main = compile::find_main(&project, &args.path)?;
     let kind = compile::doc_kind(&main).unwrap_or(DocKind::Latex);
     let epoch = epoch::for_project(&project, args.source_date_epoch)?;
+    let tex_run = compile::TexRun::new(&project.config, epoch, args.trust_all, opts.lock == LockMode::Locked);
 
     // Figures first, exactly as `paperfig gen`.
     let registry = Registry::for_config(&project.config);
@@ -62,10 +67,10 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let compiled = match kind {
         DocKind::Latex => {
             let map = compile::latex_line_map(&project, &main);
-            compile::compile_tex(&project, &main, &map, epoch)?
+            compile::compile_tex(&project, &main, &map, &tex_run)?
         }
         DocKind::Markdown => {
-            compile::markdown::build(&project, &main, &compile::markdown::Figures::of(&report), epoch)?
+            compile::markdown::build(&project, &main, &compile::markdown::Figures::of(&report), &tex_run)?
         }
     };
     print_diagnostics(&compiled.diagnostics, global);

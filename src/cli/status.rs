@@ -34,6 +34,30 @@ pub struct Args {
     network: NetworkFlags,
 }
 
+/// Which TeX `paperfig build` would use, and how it was found.
+fn tex_line(project: &Project) -> String {
+    let trees = crate::compile::tex_trees(project);
+    let list: Vec<String> = trees.trees.iter().map(|t| t.path.display().to_string()).collect();
+    let list = if list.is_empty() { "none found".to_string() } else { list.join(", ") };
+    let tex = &project.config.tex;
+    let trust = if tex.trust == crate::config::Trust::All { "all files" } else { "project only" };
+    let escape = if tex.shell_escape { "on" } else { "off" };
+    format!("tex: trees from {}: {list}; reads {trust}; shell escape {escape}", trees.describe())
+}
+
+fn tex_json(project: &Project) -> serde_json::Value {
+    let trees = crate::compile::tex_trees(project);
+    let origin = match trees.origin {
+        crate::compile::texmf::Origin::Config => "config",
+        crate::compile::texmf::Origin::Kpsewhich { .. } => "kpsewhich",
+        crate::compile::texmf::Origin::Debian => "debian",
+    };
+    let list: Vec<String> = trees.trees.iter().map(|t| t.path.display().to_string()).collect();
+    let tex = &project.config.tex;
+    let trust = if tex.trust == crate::config::Trust::All { "all" } else { "project" };
+    json!({"origin": origin, "found_by": trees.describe(), "trees": list, "trust": trust, "shell_escape": tex.shell_escape})
+}
+
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let opts = args.network.options(global.verbosity);
     let project = Project::open(&args.path)?;
@@ -102,7 +126,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         let errors: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
         let cost: serde_json::Map<String, serde_json::Value> =
             totals.0.iter().map(|(unit, v)| (unit.to_string(), json!(v))).collect();
-        out(serde_json::to_string_pretty(&json!({"figures": figures, "cost": cost, "errors": errors}))
+        let tex = tex_json(&project);
+        out(serde_json::to_string_pretty(&json!({"figures": figures, "cost": cost, "tex": tex, "errors": errors}))
             .unwrap_or_default())?;
     } else {
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
@@ -125,6 +150,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
                 if resuming > 0 { format!(" ({resuming} submitted earlier will be resumed)") } else { String::new() };
             out(format_args!("hosted: {new} figures to submit, estimated cost {totals}{resume}"))?;
         }
+        out(tex_line(&project))?;
     }
     diagnostics.extend(crate::store_warnings(&store, LockMode::Update));
     print_diagnostics(&diagnostics, global);

@@ -1,12 +1,15 @@
 //! The embedded TeX engine: tectonic (XeTeX + BibTeX + xdvipdfmx) linked into paperfig,
-//! fed by [`TexLiveBundle`], run without network access.
+//! fed by [`TexBundle`], run without network access.
 //!
-//! The LaTeX format is built once per bundle digest into `<cache>/tex/formats/` (~3 s)
-//! and reused. tectonic's default pass runs TeX, BibTeX when the `.aux` asks for it, and
+//! The LaTeX format is built once per bundle digest into the user's cache,
+//! `tex/formats/` (~3 s), and reused by every project. tectonic's default pass runs TeX, BibTeX when the `.aux` asks for it, and
 //! TeX again until the `.aux` settles (at most six passes), then xdvipdfmx. All outputs
 //! stay in memory; the PDF, `.log` and `.blg` are then written atomically to the output
 //! folder (the `.log` also on failure). With a build date the output is deterministic:
 //! byte-identical PDFs across runs and folders (dates fixed, absolute paths hidden).
+//! A SyncTeX file (`<stem>.synctex.gz`) is written beside the PDF for editors. Biber runs
+//! when biblatex asks for it (tectonic runs the `biber` on `PATH`). Shell escape is off
+//! unless the job allows it; then commands run in a temporary folder holding TeX's files.
 //!
 //! tectonic's C engines keep global state and are not reentrant, so every run holds
 //! [`ENGINE_LOCK`].
@@ -14,14 +17,19 @@
 use std::fmt::Arguments;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tectonic::driver::{PassSetting, ProcessingSessionBuilder};
 use tectonic::status::{MessageKind, StatusBackend};
 use tectonic::unstable_opts::UnstableOptions;
 
-use super::bundle::{BundleError, FORMAT_NAME, TexLiveBundle};
+use tectonic_bridge_core::{SecuritySettings, SecurityStance};
+
+use super::access::Access;
+use super::bundle::{BundleError, FORMAT_NAME, TexBundle};
+use super::texmf::TexTrees;
+use crate::config::Trust;
 use crate::fsutil;
 
 /// Held while any tectonic engine runs in this process.
@@ -33,8 +41,15 @@ pub struct EngineJob {
     pub main: PathBuf,
     /// Where the PDF, `.log` and `.blg` go.
     pub out_dir: PathBuf,
-    /// paperfig's cache folder (the format and bundle index live in `tex/` inside).
-    pub cache_dir: PathBuf,
+    /// The user's cache folder: the trees' index and the formats live in `tex/` inside,
+    /// shared by every project.
+    pub user_cache: PathBuf,
+    /// The TeX trees to read.
+    pub trees: TexTrees,
+    /// What TeX may read (see [`Access`]).
+    pub access: Arc<Access>,
+    /// Whether `\write18` may run commands.
+    pub shell_escape: bool,
     /// Seconds since 1970 used for every date in the output; `None` = now.
     pub epoch: Option<u64>,
     /// Extra files served from memory (name, bytes), such as `paperfig.sty`.
@@ -60,6 +75,8 @@ pub enum Kind {
     Note,
     Warning,
     Error,
+    /// What an external tool (biber) printed when it failed.
+    ToolOutput,
 }
 
 /// What a run produced.
@@ -77,13 +94,17 @@ pub struct EngineOutput {
     pub failure: Option<String>,
     /// Whether the format had to be built in this run.
     pub built_format: bool,
+    /// Files TeX asked for and was refused ([`Access`]); then no output was written.
+    pub refused: Vec<String>,
+    /// The SyncTeX file, when a PDF was made.
+    pub synctex: Option<PathBuf>,
 }
 
 /// Collects the engines' messages instead of printing them.
-#[derive(Default)]
 struct Collect {
     messages: Vec<EngineMessage>,
     timer: Timer,
+    access: Arc<Access>,
 }
 
 impl StatusBackend for Collect {
@@ -98,10 +119,16 @@ impl StatusBackend for Collect {
             text.push_str(&format!(": {e:#}"));
         }
         self.timer.lap(&text);
+        if kind == Kind::Warning {
+            self.access.check_message(&text);
+        }
         self.messages.push(EngineMessage { kind, text });
     }
 
-    fn dump_error_logs(&mut self, _output: &[u8]) {}
+    fn dump_error_logs(&mut self, output: &[u8]) {
+        let text = String::from_utf8_lossy(output).into_owned();
+        self.messages.push(EngineMessage { kind: Kind::ToolOutput, text });
+    }
 }
 
 /// Whether a run that read `seeds` left them as it found them: each kept file it wrote
@@ -113,6 +140,21 @@ fn settled(seeds: &[(String, Vec<u8>)], files: &tectonic::io::memory::MemoryFile
         let after = files.get(&name).map(|f| f.data.as_slice());
         before == after
     })
+}
+
+/// A main file given to tectonic as bytes is `texput` in the SyncTeX file; editors need
+/// its path there. `None` when the file does not read as expected.
+fn name_main_in_synctex(gz: &[u8], main: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(gz).take(1 << 30).read_to_string(&mut text).ok()?;
+    let start = text.find("\nInput:1:")? + "\nInput:1:".len();
+    let end = start + text[start..].find('\n')?;
+    let path = main.canonicalize().ok()?;
+    text.replace_range(start..end, path.to_str()?);
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).ok()?;
+    enc.finish().ok()
 }
 
 /// `PAPERFIG_TIMINGS=1`: the engine's steps with the time since the build started, on
@@ -160,12 +202,28 @@ pub enum EngineError {
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
 }
 
 pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
     let timer = Timer::from_env();
-    let mut bundle = TexLiveBundle::open(&job.cache_dir)?;
+    let mut bundle = TexBundle::installed(&job.user_cache, &job.trees)?;
     timer.lap("bundle index and latex.ltx");
+    // Untrusted: tectonic's own file access looks in an empty folder, so that every
+    // relative name reaches the bundle, which asks `Access`.
+    let doc_dir = job.main.parent().unwrap_or(Path::new(".")).to_path_buf();
+    // (A main file given by path would make its folder tectonic's root again, so it is
+    // given as bytes.)
+    let untrusted = if job.access.trust() == Trust::Project {
+        bundle.serve_document(&doc_dir, job.access.clone());
+        let empty = job.user_cache.join("tex").join("empty");
+        std::fs::create_dir_all(&empty).map_err(|source| EngineError::CreateDir { path: empty.clone(), source })?;
+        let main = std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?;
+        Some((main, empty))
+    } else {
+        None
+    };
     for (name, bytes) in &job.memory_files {
         bundle.add_memory_file(name, bytes.clone());
     }
@@ -179,7 +237,7 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
             }
         }
     }
-    let formats = format_dir(&job.cache_dir);
+    let formats = format_dir(&job.user_cache);
     let format_file_exists = std::fs::read_dir(&formats)
         .map(|rd| rd.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with(bundle.digest_hex())))
         .unwrap_or(false);
@@ -197,11 +255,12 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
         for (file, bytes) in seeds {
             bundle.add_seed_file(file, bytes.clone());
         }
-        let mut status = Collect { timer: timer.clone(), ..Collect::default() };
-        let mut builder = ProcessingSessionBuilder::default();
+        let mut status = Collect { timer: timer.clone(), messages: Vec::new(), access: job.access.clone() };
+        let stance =
+            if job.shell_escape { SecurityStance::MaybeAllowInsecures } else { SecurityStance::DisableInsecures };
+        let mut builder = ProcessingSessionBuilder::new_with_security(SecuritySettings::new(stance));
         builder
             .bundle(Box::new(bundle))
-            .primary_input_path(&job.main)
             .tex_input_name(&name)
             .format_name(FORMAT_NAME)
             .format_cache_path(&formats)
@@ -209,8 +268,19 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
             .keep_logs(true)
             .pass(PassSetting::Default)
             .build_date(date)
-            .unstables(UnstableOptions { deterministic_mode: true, ..Default::default() })
-            .shell_escape_disabled();
+            // Not tectonic's deterministic mode: all it changes is to leave SyncTeX without
+            // file names; dates come from `build_date`, and the PDF holds no paths.
+            .unstables(UnstableOptions::default())
+            .synctex(true);
+        match &untrusted {
+            Some((main, empty)) => builder.primary_input_buffer(main).filesystem_root(empty),
+            None => builder.primary_input_path(&job.main),
+        };
+        if job.shell_escape {
+            builder.shell_escape_with_temp_dir();
+        } else {
+            builder.shell_escape_disabled();
+        }
         if one_pass {
             builder.reruns(0);
         }
@@ -251,7 +321,20 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
         messages,
         failure: result.err().map(|e| format!("{e:#}")),
         built_format: !format_file_exists,
+        refused: job.access.refused(),
+        synctex: None,
     };
+    if !out.refused.is_empty() {
+        // TeX may have read a refused file: nothing of this run leaves memory (its log
+        // could quote the file), and its intermediate files are not kept.
+        out.failure = Some("TeX was refused files outside the project".into());
+        if let Some(dir) = &job.aux_dir {
+            for ext in AUX_EXTENSIONS {
+                let _ = std::fs::remove_file(dir.join(format!("{stem}.{ext}")));
+            }
+        }
+        return Ok(out);
+    }
     std::fs::create_dir_all(&job.out_dir)
         .map_err(|source| EngineError::CreateDir { path: job.out_dir.clone(), source })?;
     let write = |file: &str, bytes: &[u8]| -> Result<PathBuf, EngineError> {
@@ -269,7 +352,14 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
     }
     if out.failure.is_none() {
         match files.get(&format!("{stem}.pdf")) {
-            Some(pdf) if !pdf.data.is_empty() => out.pdf = Some(write(&format!("{stem}.pdf"), &pdf.data)?),
+            Some(pdf) if !pdf.data.is_empty() => {
+                out.pdf = Some(write(&format!("{stem}.pdf"), &pdf.data)?);
+                let synctex = format!("{stem}.synctex.gz");
+                if let Some(f) = files.get(&synctex) {
+                    let named = untrusted.as_ref().and_then(|_| name_main_in_synctex(&f.data, &job.main));
+                    out.synctex = Some(write(&synctex, named.as_deref().unwrap_or(&f.data))?);
+                }
+            }
             _ => out.failure = Some("TeX produced no PDF (is the document empty?)".into()),
         }
     }

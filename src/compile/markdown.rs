@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{CompileError, Compiled, LineMap, MappedFile, compile_tex, source_file};
+use super::{CompileError, Compiled, LineMap, MappedFile, TexRun, compile_tex, source_file};
 use crate::GenReport;
 use crate::diag::SourceFile;
 use crate::emit::Manifest;
@@ -70,17 +70,19 @@ pub fn build(
     project: &Project,
     main: &Path,
     figures: &Figures<'_>,
-    epoch: Option<u64>,
+    run: &TexRun,
 ) -> Result<Compiled, CompileError> {
     let config = &project.config;
     let (source, directives) = figures.paper(project, main)?;
     let files = texwriter::figure_files(&figures.manifest, &config.output_dir);
     // A file deleted since the last gen shows as "not generated" instead of a TeX error.
     let figure_file = |d: &Directive| files(d).filter(|p| p.is_file());
-    let opts = WriteOptions::new(&project.root, &config.build_dir);
+    let opts = WriteOptions::new(&project.root, &config.build_dir).trust(run.trust);
     let paper = match texwriter::write_paper(&source, &directives, &figure_file, &opts) {
         Ok(p) => p,
-        Err(diagnostics) => return Ok(Compiled { pdf: None, log: None, diagnostics, built_format: false }),
+        Err(diagnostics) => {
+            return Ok(Compiled { pdf: None, log: None, diagnostics, built_format: false, synctex: None });
+        }
     };
     let tex = tex_path(project, main);
     std::fs::create_dir_all(&config.build_dir)
@@ -95,7 +97,7 @@ pub fn build(
         citations: paper.citations,
         reported_citations: paper.reported_citations,
     };
-    let mut compiled = compile_tex(project, &tex, &map, epoch)?;
+    let mut compiled = compile_tex(project, &tex, &map, run)?;
     let mut diagnostics = paper.warnings;
     diagnostics.append(&mut compiled.diagnostics);
     compiled.diagnostics = diagnostics;

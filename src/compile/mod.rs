@@ -1,8 +1,11 @@
 //! Stage 6, compile: the finished paper as a PDF, made by the embedded tectonic engine
 //! over the installed TeX Live, fully offline.
 //!
-//! - [`bundle`]: Debian's TeX Live trees as a tectonic bundle (basename index, patched
-//!   `latex.ltx`, format source and `paperfig.sty` served from memory).
+//! - [`texmf`]: which TeX trees to read (`[build] texmf`, else `kpsewhich`, else Debian's).
+//! - [`index`]: those trees as a basename index, cached in the user's cache.
+//! - [`bundle`]: the index as a tectonic bundle (patched `latex.ltx`, format source and
+//!   `paperfig.sty` served from memory; the document's own files as [`access`] allows).
+//! - [`access`]: what TeX may read (`[build] trust`).
 //! - [`engine`]: one engine run (format cached by bundle digest, BibTeX, reruns), outputs
 //!   written to the build folder, runs serialised by a global lock.
 //! - [`texlog`]: TeX's errors and warnings → `Diagnostic`s in the user's files.
@@ -11,8 +14,11 @@
 //! [`find_main`] decides which document a project builds; [`compile_tex`] compiles a
 //! `.tex` file with a [`LineMap`] saying where its lines came from.
 
+pub mod access;
 pub mod bundle;
 pub mod engine;
+pub mod index;
+pub mod texmf;
 pub mod epoch;
 pub mod markdown;
 pub mod texlog;
@@ -20,6 +26,7 @@ pub mod texlog;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::config::Trust;
 use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::project::Project;
 use engine::EngineError;
@@ -46,6 +53,50 @@ pub enum CompileError {
     Write { path: PathBuf, source: std::io::Error },
 }
 
+/// How one compile may run, decided once per build from `[build]` and the flags.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TexRun {
+    /// Seconds since 1970 for every date in the PDF (`None` = now).
+    pub epoch: Option<u64>,
+    pub trust: Trust,
+    pub shell_escape: ShellEscape,
+}
+
+/// Whether `\write18` runs commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellEscape {
+    Off,
+    /// `[build] shell_escape = true`, but the build is `--locked`.
+    OffLocked,
+    On,
+}
+
+impl TexRun {
+    /// `trust_all`: the `--trust-all` flag; `locked`: a `--locked` build (never shell escape).
+    pub fn new(config: &crate::config::Config, epoch: Option<u64>, trust_all: bool, locked: bool) -> TexRun {
+        let trust = if trust_all { Trust::All } else { config.tex.trust };
+        let shell_escape = match (config.tex.shell_escape, locked) {
+            (false, _) => ShellEscape::Off,
+            (true, true) => ShellEscape::OffLocked,
+            (true, false) => ShellEscape::On,
+        };
+        TexRun { epoch, trust, shell_escape }
+    }
+}
+
+/// The user's cache folder, shared by every project: `$XDG_CACHE_HOME/paperfig`, else
+/// `~/.cache/paperfig`, else (no home) the project's own cache.
+pub fn user_cache(project: &Project) -> PathBuf {
+    let xdg = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
+    let home = std::env::var_os("HOME").map(PathBuf::from).filter(|p| p.is_absolute()).map(|h| h.join(".cache"));
+    xdg.or(home).map_or_else(|| project.config.cache_dir.clone(), |c| c.join("paperfig"))
+}
+
+/// The TeX trees a project's build reads.
+pub fn tex_trees(project: &Project) -> texmf::TexTrees {
+    texmf::TexTrees::find(project.config.tex.texmf.as_deref())
+}
+
 /// What `paperfig build` got out of the engine.
 #[derive(Debug)]
 pub struct Compiled {
@@ -54,6 +105,8 @@ pub struct Compiled {
     /// TeX errors (the PDF was not made) and warnings, located in the user's files.
     pub diagnostics: Vec<Diagnostic>,
     pub built_format: bool,
+    /// The SyncTeX file beside the PDF.
+    pub synctex: Option<PathBuf>,
 }
 
 impl Compiled {
@@ -132,30 +185,57 @@ pub fn source_file(root: &Path, path: &Path) -> Result<Arc<SourceFile>, CompileE
 
 /// Compiles `main` (a `.tex` file on disk) into `project`'s build folder. `map` locates
 /// TeX's messages in the user's files; `paperfig.sty` is served to TeX from memory.
-pub fn compile_tex(
-    project: &Project,
-    main: &Path,
-    map: &LineMap,
-    epoch: Option<u64>,
-) -> Result<Compiled, CompileError> {
+pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) -> Result<Compiled, CompileError> {
     let config = &project.config;
     let doc_dir = main.parent().unwrap_or(&project.root);
     let sty = crate::emit::latex_package(doc_dir, &config.output_dir);
+    let trees = tex_trees(project);
+    let user_cache = user_cache(project);
+    let mut roots = vec![project.root.clone(), config.build_dir.clone(), config.output_dir.clone()];
+    roots.extend([config.cache_dir.clone(), user_cache.clone()]);
+    roots.extend(trees.trees.iter().map(|t| t.path.clone()));
     let job = engine::EngineJob {
         main: main.to_path_buf(),
         out_dir: config.build_dir.clone(),
-        cache_dir: config.cache_dir.clone(),
-        epoch,
+        user_cache,
+        trees,
+        access: Arc::new(access::Access::new(run.trust, roots)),
+        shell_escape: run.shell_escape == ShellEscape::On,
+        epoch: run.epoch,
         memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
         aux_dir: Some(aux_dir(project, main)),
     };
     let out = engine::compile(&job)?;
+    if !out.refused.is_empty() {
+        let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
+        return Ok(Compiled { pdf: None, log: None, diagnostics, built_format: out.built_format, synctex: None });
+    }
     let mut diagnostics = texlog::diagnose(&out, map);
     if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
         let no_pdf = Diagnostic::error(Code::Tex, "TeX did not produce a PDF").hint("see the .log in the build folder");
         diagnostics.insert(0, no_pdf);
     }
-    Ok(Compiled { pdf: out.pdf, log: out.log_path, diagnostics, built_format: out.built_format })
+    if run.shell_escape == ShellEscape::OffLocked {
+        let note = Diagnostic::warning(Code::Tex, "shell escape is off: --locked never runs commands from TeX")
+            .hint("[build] shell_escape = true applies to builds without --locked");
+        diagnostics.push(note);
+    }
+    let synctex = out.synctex;
+    Ok(Compiled { pdf: out.pdf, log: out.log_path, diagnostics, built_format: out.built_format, synctex })
+}
+
+/// The error for a file TeX was refused, at the line that names it when one does.
+fn refused_diagnostic(name: &str, map: &LineMap) -> Diagnostic {
+    let d = Diagnostic::error(Code::Tex, format!("TeX may not read `{name}`: it is outside the project"));
+    let d = match map.find_anywhere(name.trim_end_matches(".tex")) {
+        Some(loc) => d.at(loc, "read here"),
+        None => d,
+    };
+    d.hint(
+        "paperfig builds documents untrusted: TeX reads only the project, its build and figure folders, the \
+         caches and the TeX trees, so that a document from someone else cannot copy your files into its PDF; \
+         on your own machine, set [build] trust = \"all\" in paperfig.toml (or pass --trust-all)",
+    )
 }
 
 /// Where the intermediate files of `main` are kept between builds: in the cache, by the

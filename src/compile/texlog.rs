@@ -50,6 +50,14 @@ impl LineMap {
         }
     }
 
+    /// Where `needle` first appears in any of the user's files.
+    pub fn find_anywhere(&self, needle: &str) -> Option<Loc> {
+        self.files.iter().map(|f| f.source.as_ref().map_or(&f.tex, |(s, _)| s)).find_map(|src| {
+            let at = src.text.find(needle)?;
+            Some(Loc::new(src, at..at + needle.len()))
+        })
+    }
+
     /// The main file (the first), in the user's terms.
     fn main_source(&self) -> Option<&Arc<SourceFile>> {
         self.files.first().map(|f| f.source.as_ref().map_or(&f.tex, |(s, _)| s))
@@ -213,6 +221,9 @@ pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
     if let Some(blg) = &out.blg {
         diags.extend(bibtex_problems(blg, map));
     }
+    for m in out.messages.iter().filter(|m| m.kind == Kind::ToolOutput) {
+        diags.extend(biber_problems(&m.text, map));
+    }
     diags.extend(log_warnings(&out.log, map));
     if diags.iter().all(|d| !d.is_error()) {
         if let Some(failure) = &out.failure {
@@ -299,7 +310,49 @@ fn refine_token_loc(loc: Loc, context: &[String]) -> Loc {
 
 /// tectonic's own summary lines, which repeat what the TeX errors already say.
 fn is_driver_noise(text: &str) -> bool {
-    text.starts_with("errors were issued by") || text.starts_with("warnings were issued by")
+    text.starts_with("errors were issued by")
+        || text.starts_with("warnings were issued by")
+        || text.starts_with("the external tool exited with an error code")
+        || text.starts_with("its stderr was")
+}
+
+/// biber's `ERROR -` and `WARN -` lines (from its output when it failed), located in the
+/// `.bib` file it was reading: biber reads a UTF-8 copy under a temporary name, whose lines
+/// are the user's, after saying "Found BibTeX data source 'refs.bib'".
+fn biber_problems(output: &str, map: &LineMap) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut source: Option<&str> = None;
+    for line in output.lines() {
+        if let Some(rest) = line.split_once("data source '").map(|(_, r)| r) {
+            source = rest.split('\'').next();
+            continue;
+        }
+        let (error, text) = match (line.split_once("ERROR - "), line.split_once("WARN - ")) {
+            (Some((_, t)), _) => (true, t.trim()),
+            (None, Some((_, t))) => (false, t.trim()),
+            _ => continue,
+        };
+        // "BibTeX subsystem: /tmp/…utf8, line 4, syntax error: …"
+        let at_line = text.split_once(", line ").and_then(|(_, rest)| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let line: usize = digits.parse().ok()?;
+            Some((line, rest[digits.len()..].trim_start_matches([',', ' '])))
+        });
+        let message = format!("biber: {}", at_line.map_or(text, |(_, m)| m));
+        let mut d = if error { Diagnostic::error(Code::Tex, message) } else { Diagnostic::warning(Code::Tex, message) };
+        if let Some(loc) = source.zip(at_line).and_then(|(file, (line, _))| bib_line(file, line, map)) {
+            d = d.at(loc, "here");
+        }
+        out.push(d.hint("biber read the bibliography (biblatex with backend=biber); fix the entry there"));
+    }
+    out
+}
+
+/// Line `line` of the bibliography file `name`, beside the paper.
+fn bib_line(name: &str, line: usize, map: &LineMap) -> Option<Loc> {
+    let path = map.files.first()?.tex.path.parent()?.join(name);
+    let text = std::fs::read_to_string(&path).ok()?;
+    line_loc(&Arc::new(SourceFile { name: name.to_string(), path, text }), line)
 }
 
 fn tex_error(e: &TexError, map: &LineMap) -> Diagnostic {
@@ -326,6 +379,12 @@ fn tex_error(e: &TexError, map: &LineMap) -> Diagnostic {
                 )),
                 None => d.hint("check the file name and that the file is in the paper's folder"),
             }
+        }
+        None if e.message.contains("-shell-escape") || e.message.contains("shell escape") => {
+            Diagnostic::error(Code::Tex, format!("TeX: {}", e.message)).hint(
+                "this package runs programs from TeX: set [build] shell_escape = true in paperfig.toml (only for \
+                 documents you trust; it is never on under --locked)",
+            )
         }
         None => Diagnostic::error(Code::Tex, format!("TeX: {}", e.message)),
     };

@@ -43,11 +43,18 @@ pub struct WriteOptions {
     /// The folder the `.tex` file is written to: paths in `\includegraphics` and
     /// `\bibliography` are made relative to it.
     pub out_dir: PathBuf,
+    /// `Trust::Project`: a template file must be inside the project.
+    pub trust: crate::config::Trust,
 }
 
 impl WriteOptions {
     pub fn new(root: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> WriteOptions {
-        WriteOptions { root: root.into(), out_dir: out_dir.into() }
+        WriteOptions { root: root.into(), out_dir: out_dir.into(), trust: crate::config::Trust::Project }
+    }
+
+    pub fn trust(mut self, trust: crate::config::Trust) -> WriteOptions {
+        self.trust = trust;
+        self
     }
 }
 
@@ -92,7 +99,7 @@ pub fn write_paper(
     let mut errors = Vec::new();
     let src_dir = source_dir(source, &opts.root);
 
-    let template = match template::resolve(fm.template.as_deref(), &src_dir, &opts.root) {
+    let template = match template::resolve(fm.template.as_deref(), &src_dir, &opts.root, opts.trust) {
         Ok(t) => Some(t),
         Err(msg) => {
             errors.push(msg.into_diagnostic(fm.key_loc(source, "template")));

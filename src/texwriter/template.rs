@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::linemap::{LineMap, TexOut};
+use crate::config::Trust;
 use crate::diag::{Code, Diagnostic, Loc, SourceFile};
 
 /// The builtin templates: name and text.
@@ -52,8 +53,9 @@ impl TemplateError {
 }
 
 /// The template named in the front matter (default `article`): a builtin name, or a path
-/// to a `.tex` file relative to the Markdown file (or else to the project root).
-pub fn resolve(name: Option<&str>, src_dir: &Path, root: &Path) -> Result<Template, TemplateError> {
+/// to a `.tex` file relative to the Markdown file (or else to the project root). Under
+/// `Trust::Project` the file must be inside the project (links and `..` resolved).
+pub fn resolve(name: Option<&str>, src_dir: &Path, root: &Path, trust: Trust) -> Result<Template, TemplateError> {
     let name = name.unwrap_or("article").trim();
     if let Some((n, text)) = BUILTIN.iter().find(|(n, _)| *n == name) {
         return Ok(Template { name: n.to_string(), text: text.to_string(), file: None });
@@ -73,6 +75,19 @@ pub fn resolve(name: Option<&str>, src_dir: &Path, root: &Path) -> Result<Templa
             hint: format!("looked for {}; builtin templates: {}", candidates[0].display(), builtins.join(", ")),
         });
     };
+    let inside = |p: &Path| match (p.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.starts_with(r),
+        _ => false,
+    };
+    if trust == Trust::Project && !inside(path) {
+        return Err(TemplateError {
+            message: format!("template `{name}` is outside the project"),
+            hint: "templates come from the project or the builtins, so that a paper from someone else cannot \
+                   read your files; copy it into the project, or set [build] trust = \"all\" in paperfig.toml \
+                   (or pass --trust-all)"
+                .into(),
+        });
+    }
     let text = std::fs::read_to_string(path).map_err(|e| TemplateError {
         message: format!("cannot read template `{}`: {e}", path.display()),
         hint: "a template is a UTF-8 .tex file with <<body>> where the paper goes".into(),
@@ -214,7 +229,7 @@ mod tests {
     fn unknown_placeholder_in_a_users_file_is_located() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("mine.tex"), "\\begin{document}\n\\title{<<titel>>}\n<<body>>\n").unwrap();
-        let t = resolve(Some("mine.tex"), dir.path(), dir.path()).unwrap();
+        let t = resolve(Some("mine.tex"), dir.path(), dir.path(), Trust::Project).unwrap();
         let e = t.fill(&Fields::default(), TexOut::default()).unwrap_err();
         assert_eq!(e.location().unwrap(), "mine.tex:2:10");
     }
@@ -222,7 +237,7 @@ mod tests {
     #[test]
     fn builtin_templates_use_only_known_placeholders() {
         for (name, _) in BUILTIN {
-            let t = resolve(Some(name), Path::new("/nonexistent"), Path::new("/nonexistent")).unwrap();
+            let t = resolve(Some(name), Path::new("/nonexistent"), Path::new("/nonexistent"), Trust::Project).unwrap();
             let (tex, _) = t.fill(&Fields::default(), TexOut::default()).unwrap();
             assert!(tex.contains("\\begin{document}") && tex.contains("\\end{document}"), "{name}");
             let unfilled = tex.lines().filter(|l| !l.trim_start().starts_with('%')).any(|l| l.contains("<<"));
@@ -232,10 +247,25 @@ mod tests {
 
     #[test]
     fn unknown_template_lists_the_builtins() {
-        let e = resolve(Some("ieee"), Path::new("/x"), Path::new("/x")).unwrap_err();
+        let e = resolve(Some("ieee"), Path::new("/x"), Path::new("/x"), Trust::Project).unwrap_err();
         assert_eq!(e.message, "unknown template `ieee`");
         assert!(e.hint.contains("article, conference"));
-        let e = resolve(Some("my.tex"), Path::new("/x"), Path::new("/x")).unwrap_err();
+        let e = resolve(Some("my.tex"), Path::new("/x"), Path::new("/x"), Trust::Project).unwrap_err();
         assert!(e.message.contains("not found"));
+    }
+
+    #[test]
+    fn a_template_outside_the_project_needs_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("p");
+        std::fs::create_dir(&project).unwrap();
+        let outside = dir.path().join("t.tex");
+        std::fs::write(&outside, "\\documentclass{article}\n<<body>>\n").unwrap();
+        let name = outside.to_str().unwrap();
+        let e = resolve(Some(name), &project, &project, Trust::Project).unwrap_err();
+        assert!(e.message.contains("outside the project") && e.hint.contains("trust = \"all\""), "{}", e.message);
+        let e = resolve(Some("../t.tex"), &project, &project, Trust::Project).unwrap_err();
+        assert!(e.message.contains("outside the project"), "{}", e.message);
+        assert!(resolve(Some(name), &project, &project, Trust::All).is_ok());
     }
 }

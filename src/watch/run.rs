@@ -281,12 +281,13 @@ impl Watch {
     fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>) {
         let Some(main) = &self.main else { return (false, Vec::new()) };
         let project = &self.state.project;
-        let epoch = self.opts.source_date_epoch;
+        // Watch is the writer's own machine and never `--locked`.
+        let run = compile::TexRun::new(&project.config, self.opts.source_date_epoch, false, false);
         let compiled = match compile::doc_kind(main).unwrap_or(DocKind::Latex) {
-            DocKind::Latex => compile::compile_tex(project, main, &compile::latex_line_map(project, main), epoch),
+            DocKind::Latex => compile::compile_tex(project, main, &compile::latex_line_map(project, main), &run),
             DocKind::Markdown => {
                 let figures = report.map_or_else(|| Figures::last_written(&project.config.output_dir), Figures::of);
-                compile::markdown::build(project, main, &figures, epoch)
+                compile::markdown::build(project, main, &figures, &run)
             }
         };
         match compiled {

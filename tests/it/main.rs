@@ -24,4 +24,5 @@ mod mdbook;
 mod remote;
 mod servers;
 mod snapshots;
+mod tex_install;
 mod watch;

@@ -10,12 +10,16 @@ use paperfig::texwriter::{WriteOptions, figure_files, write_paper};
 
 use crate::util::PaperTest;
 
-/// Timings and the project's temporary folder, which differ between runs.
+/// Timings, the project's temporary folder and the TeX trees, which differ between runs
+/// and machines.
 fn filters(t: &PaperTest) -> Vec<(String, String)> {
     vec![
         (r#""ms": [0-9.]+"#.to_string(), r#""ms": "[ms]""#.to_string()),
         (r"\([0-9]+ ms\)".to_string(), "([ms] ms)".to_string()),
         (regex_escape(&t.root.display().to_string()), "[project]".to_string()),
+        // The machine's TeX installation.
+        (r#""found_by": "[^"]*""#.to_string(), r#""found_by": "[tex]""#.to_string()),
+        (r#""trees": \[[^\]]*\]"#.to_string(), r#""trees": "[trees]""#.to_string()),
     ]
 }
 

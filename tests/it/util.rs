@@ -13,6 +13,12 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The user cache of every run (TeX's index and formats, shared by projects as a user's
+/// are); a test that needs its own sets `XDG_CACHE_HOME` itself.
+pub fn user_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("user-cache")
+}
+
 pub struct PaperTest {
     _dir: tempfile::TempDir,
     pub root: PathBuf,
@@ -88,6 +94,7 @@ impl PaperTest {
         let out = Command::new(BIN)
             .args(args)
             .current_dir(&self.root)
+            .env("XDG_CACHE_HOME", user_cache())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env_remove("RUST_BACKTRACE")
             .output()
@@ -101,6 +108,7 @@ impl PaperTest {
         let mut cmd = Command::new(BIN);
         cmd.args(args)
             .current_dir(&self.root)
+            .env("XDG_CACHE_HOME", user_cache())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env_remove("RUST_BACKTRACE")
             .env_remove("SOURCE_DATE_EPOCH");
@@ -111,6 +119,7 @@ impl PaperTest {
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(BIN);
         cmd.args(args).current_dir(&self.root).env_remove("RUST_BACKTRACE").env_remove("SOURCE_DATE_EPOCH");
+        cmd.env("XDG_CACHE_HOME", user_cache());
         for (k, v) in env {
             cmd.env(k, v);
         }
