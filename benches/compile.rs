@@ -8,6 +8,11 @@
 //! - **incremental**: both keep last build's files; latexmk's `.tex` gets a new comment
 //!   line before each run so that it recompiles (paperfig compiles on every build).
 //!
+//! - **a new project**: the LaTeX fixture copied to a new folder (no `.paperfig`, no
+//!   `build/`) and built once: its figures are made and the paper compiled with the
+//!   format already in the user's cache (as after any earlier project), against `latexmk
+//!   -pdf` from scratch. Target ≤ 1.0 × latexmk.
+//!
 //! Papers: the example Markdown paper (`examples/paper`; latexmk gets the `.tex` paperfig
 //! wrote for it) and the LaTeX fixture (`fixtures/latex`: two figures, a citation, a
 //! table, math). Prints medians and ratios. Run with `scripts/bench` (release build);
@@ -95,6 +100,38 @@ fn compare(name: &str, root: &Path, main: &str, tex_dir: &Path, tex: &str) {
     );
 }
 
+/// A new project's first `paperfig build` (a fresh copy of `src`, the user's cache warm)
+/// against `latexmk -pdf` from scratch on the same `.tex`, interleaved.
+fn new_project(name: &str, src: &Path, work: &Path) {
+    let latexmk_dir = work.join("latexmk");
+    support::copy_tree(src, &latexmk_dir, &["build", ".paperfig"]);
+    // latexmk needs the figures paperfig makes: one build there first (also warms the cache).
+    let build = |dir: &Path| {
+        let mut c = Command::new(BIN);
+        c.args(["build", "-q", "paper.tex"]).current_dir(dir).env("SOURCE_DATE_EPOCH", "1700000000");
+        c
+    };
+    timed(&mut build(&latexmk_dir));
+    let latexmk = || {
+        let mut c = Command::new("latexmk");
+        c.args(["-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet", "paper.tex"]).current_dir(&latexmk_dir);
+        c
+    };
+    let (mut ours, mut theirs) = (vec![], vec![]);
+    for i in 0..RUNS {
+        let fresh = work.join(format!("new-{i}"));
+        support::copy_tree(src, &fresh, &["build", ".paperfig"]);
+        ours.push(timed(&mut build(&fresh)));
+        for ext in ["aux", "bbl", "blg", "log", "out", "fls", "fdb_latexmk", "pdf"] {
+            let _ = std::fs::remove_file(latexmk_dir.join(format!("paper.{ext}")));
+        }
+        theirs.push(timed(&mut latexmk()));
+    }
+    let (o, t) = (median(ours), median(theirs));
+    println!("{name}: new project's first build  paperfig {o:.0} ms (figures made, format from the user cache), latexmk from scratch {t:.0} ms");
+    println!("{name}: ratio new project / latexmk from scratch {:.2} (the target, <= 1.00)", o / t);
+}
+
 fn main() {
     if Command::new("latexmk").arg("-v").output().is_err() {
         println!("latexmk is not installed (scripts/setup installs it); nothing to compare");
@@ -113,4 +150,5 @@ fn main() {
     support::copy_tree(&repo.join("examples/paper"), &example, &["build", ".paperfig"]);
     compare("examples/paper/paper.md", &example, "paper.md", &example.join("build"), "paper.tex");
     compare("fixtures/latex/paper.tex", &latex, "paper.tex", &latex, "paper.tex");
+    new_project("fixtures/latex/paper.tex", &repo.join("fixtures/latex"), dir.path());
 }
