@@ -498,6 +498,8 @@ mod tests {
             messages: messages.into_iter().map(|(kind, t)| EngineMessage { kind, text: t.into() }).collect(),
             failure: Some("halted".into()),
             built_format: false,
+            refused: Vec::new(),
+            synctex: None,
         }
     }
 
