@@ -13,7 +13,7 @@ fn shared_cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")
 }
 
-fn with_shared_cache(t: PaperTest) -> PaperTest {
+pub(crate) fn with_shared_cache(t: PaperTest) -> PaperTest {
     let toml = format!("[cache]\ndir = \"{}\"\n", shared_cache().display());
     t.file("paperfig.toml", &toml)
 }

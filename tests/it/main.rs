@@ -17,6 +17,7 @@ mod goldens;
 mod hosted;
 mod hosted_banana_papermill;
 mod latex;
+mod latex_package;
 mod layers;
 mod locked;
 mod markdown_tex;
