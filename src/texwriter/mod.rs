@@ -118,7 +118,7 @@ pub fn write_paper(
     }
 
     let mut w = blocks::Writer::new(source, directives, figure_file, &src_dir, &opts.out_dir);
-    let body = w.body(fm.body_start);
+    let body = w.body(fm.body_start, !bibliography.is_empty());
     let mut fields = template::Fields::default();
     let line = |key: &str| fm.key_line(source, key);
     if let Some(title) = &fm.title {

@@ -156,6 +156,34 @@ fn paperfig_figures_use_the_generated_file_or_a_placeholder() {
     assert!(paper.warnings.iter().all(|w| !w.message.contains("unknown label")), "{:?}", paper.warnings);
 }
 
+/// A paper citing `a` with the bibliography `refs.bib` in a temporary folder.
+fn write_with_bibliography(body: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("refs.bib"), "@misc{a, title={A}}\n").unwrap();
+    let text = format!("---\nbibliography: refs.bib\n---\n{body}");
+    let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.path().join("paper.md"), text });
+    write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path().join("build"))).unwrap().tex
+}
+
+#[test]
+fn a_last_references_heading_holds_the_bibliography() {
+    const NO_HEADING: &str = "\\renewcommand{\\bibsection}{}";
+    for heading in ["# References", "## bibliography", "# References {#sec:refs}", "# Works cited {#refs}"] {
+        let tex = write_with_bibliography(&format!("# Intro\n\nAs [@a].\n\n{heading}\n"));
+        assert_eq!(tex.matches(NO_HEADING).count(), 1, "{heading}: {tex}");
+        let at = tex.find(NO_HEADING).unwrap();
+        assert!(tex[..at].trim_end().ends_with('}'), "right after the heading: {tex}");
+        assert!(at < tex.find("\\bibliography{").unwrap());
+    }
+    // Not the last heading, another title, or no bibliography: the heading is only a heading.
+    let later = write_with_bibliography("# References\n\nAs [@a].\n\n# Appendix\n");
+    let other = write_with_bibliography("# Intro\n\nAs [@a].\n\n# Related references\n");
+    let no_bib = write("# References\n").tex;
+    for tex in [later, other, no_bib] {
+        assert!(!tex.contains("bibsection"), "{tex}");
+    }
+}
+
 #[test]
 fn front_matter_fills_the_template() {
     let paper = write(

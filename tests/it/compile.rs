@@ -244,3 +244,24 @@ fn build_and_figure_folders_outside_the_project_keep_the_figures() {
         assert!(pdf_text(&t.path("paper.pdf")).contains("gammabar"));
     }
 }
+
+#[test]
+fn a_markdown_papers_last_references_heading_holds_the_bibliography() {
+    let bib = "@misc{real, title={A Real Reference}, author={A. Author}, year={2020}}\n";
+    for (template, heading, want) in
+        [("article", "# References", "2 References"), ("conference", "# Bibliography {-}", "Bibliography")]
+    {
+        let paper = format!(
+            "---\ntitle: Cites\nbibliography: refs.bib\ntemplate: {template}\n---\n\n# Intro\n\nKnown [@real].\n\n{heading}\n"
+        );
+        let t = with_shared_cache(PaperTest::new().file("paper.md", &paper).file("refs.bib", bib));
+        build(&t, &["paper.md"]).ok();
+        let text = words(&pdf_text(&t.path("build/paper.pdf")));
+        let title = heading.trim_start_matches("# ").trim_end_matches(" {-}");
+        assert_eq!(text.matches(title).count(), 1, "{template}: one {title:?} heading: {text}");
+        assert!(text.contains(&format!("{want} ")), "{template}: the heading as written: {text}");
+        assert!(!text.contains("References") || title == "References", "{template}: {text}");
+        let after = text.split(want).nth(1).unwrap_or("");
+        assert!(after.contains("A. Author"), "{template}: the bibliography under it: {text}");
+    }
+}
