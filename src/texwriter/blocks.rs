@@ -3,7 +3,7 @@
 //! keeping the line map. Tables and figures are in `floats.rs`; code, raw LaTeX, display
 //! math and footnotes in `leaves.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::path::PathBuf;
@@ -31,6 +31,8 @@ pub(crate) struct Writer<'a> {
     lines: LineIndex,
     pub(super) directives: HashMap<usize, &'a Directive>,
     pub(super) figure_file: &'a dyn Fn(&Directive) -> Option<PathBuf>,
+    /// Figures whose last build failed: name → short reason.
+    pub(super) failed: &'a BTreeMap<String, String>,
     pub(super) src_dir: &'a Path,
     pub(super) out_dir: &'a Path,
     pub(super) events: Vec<Ev>,
@@ -68,6 +70,7 @@ impl<'a> Writer<'a> {
         file: &'a Arc<SourceFile>,
         directives: &'a [Directive],
         figure_file: &'a dyn Fn(&Directive) -> Option<PathBuf>,
+        failed: &'a BTreeMap<String, String>,
         src_dir: &'a Path,
         out_dir: &'a Path,
     ) -> Writer<'a> {
@@ -81,6 +84,7 @@ impl<'a> Writer<'a> {
             lines: LineIndex::new(&file.text),
             directives,
             figure_file,
+            failed,
             src_dir,
             out_dir,
             events: Vec::new(),

@@ -156,6 +156,21 @@ fn paperfig_figures_use_the_generated_file_or_a_placeholder() {
     assert!(paper.warnings.iter().all(|w| !w.message.contains("unknown label")), "{:?}", paper.warnings);
 }
 
+#[test]
+fn a_failed_figure_placeholder_says_why() {
+    let text = "```{paperfig #fig:bad kind=plot}\nbars\n```\n\n```{paperfig #fig:new kind=plot}\nbars\n```\n";
+    let scan = scan_text("paper.md", text);
+    let mut opts = WriteOptions::new("/proj", "/proj/build");
+    opts.failed.insert("fig:bad".into(), "invalid value `pie` for chart= & 50%".into());
+    let tex = write_paper(&scan.files[0], &scan.directives, &|_| None, &opts).unwrap().tex;
+    assert!(
+        tex.contains("Figure \\texttt{fig:bad} failed to build:\\\\ invalid value \\texttt{pie} for chart= \\& 50\\%"),
+        "{tex}"
+    );
+    assert!(tex.contains("Figure \\texttt{fig:new} is not generated yet"), "{tex}");
+    assert_eq!(tex.matches("not generated yet").count(), 1, "{tex}");
+}
+
 /// A paper citing `a` with the bibliography `refs.bib` in a temporary folder.
 fn write_with_bibliography(body: &str) -> String {
     let dir = tempfile::tempdir().unwrap();

@@ -22,6 +22,7 @@ mod layers;
 mod locked;
 mod markdown_tex;
 mod mdbook;
+mod placeholders;
 mod remote;
 mod servers;
 mod snapshots;
