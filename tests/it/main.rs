@@ -3,6 +3,7 @@
 
 mod util;
 
+mod build_json;
 mod cache;
 mod command;
 mod compile;
