@@ -43,7 +43,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -299,16 +299,16 @@ impl Config {
         config.sources = raw.project.sources;
         config.exclude = raw.project.exclude;
         if let Some(dir) = raw.output.dir {
-            config.output_dir = root.join(dir);
+            config.output_dir = resolve(root, &dir);
         }
         config.build_main = raw.build.main.clone();
         if let Some(dir) = &raw.build.dir {
-            config.build_dir = root.join(dir);
+            config.build_dir = resolve(root, dir);
         }
         config.source_date_epoch = raw.build.source_date_epoch;
         config.tex = parse_tex(root, &raw.build, &bad_at)?;
         if let Some(dir) = raw.cache.dir {
-            config.cache_dir = root.join(dir);
+            config.cache_dir = resolve(root, &dir);
         }
         config.remote = parse_remote(raw.cache.remote, raw.cache.remote_write, raw.cache.remote_options, &bad_at)?;
         if let Some(formats) = raw.output.formats {
@@ -344,11 +344,31 @@ impl Config {
         config.runners = runners::Runners::parse(raw.runners.as_ref()).map_err(|e| in_table("runners", e))?;
         config.providers = services::parse(raw.providers.as_ref()).map_err(|e| in_table("providers", e))?;
         config.extract = ExtractConfig {
-            bibliography: raw.extract.bibliography.map(|b| b.iter().map(|p| root.join(p)).collect()),
-            pdf_dir: raw.extract.pdf_dir.map(|d| root.join(d)),
+            bibliography: raw.extract.bibliography.map(|b| b.iter().map(|p| resolve(root, p)).collect()),
+            pdf_dir: raw.extract.pdf_dir.map(|d| resolve(root, &d)),
         };
         Ok(config)
     }
+}
+
+/// A path from `paperfig.toml` made absolute against the root, with `.` and `..` worked out
+/// (`dir = "../out"` is the folder beside the project, not `<root>/../out`): the paths
+/// between the document, its figures and the build folder are computed from these, one
+/// component at a time, and a `..` left in would be taken for a folder name.
+fn resolve(root: &Path, path: &str) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in root.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            // `..` above the root stays the root, as the system reads it.
+            Component::ParentDir if out.has_root() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The span of the key at `path` (`["providers", "pb", "concurrency"]`) in a TOML document,
@@ -619,6 +639,16 @@ mod tests {
         assert_eq!(c.source_date_epoch, Some(1_700_000_000));
         assert_eq!(parse("").unwrap().build_dir, Path::new("/p/build"));
         assert!(parse("[build]\nmian = \"x\"\n").unwrap_err().to_string().contains("unknown field `mian`"));
+    }
+
+    #[test]
+    fn folders_outside_the_project_are_resolved_without_dot_dot() {
+        let c = parse("[build]\ndir = \"../out\"\n[output]\ndir = \"./figs/../figures\"\n").unwrap();
+        assert_eq!(c.build_dir, Path::new("/out"));
+        assert_eq!(c.output_dir, Path::new("/p/figures"));
+        let c = parse("[build]\ndir = \"/srv/out/\"\n[cache]\ndir = \"../../../c\"\n").unwrap();
+        assert_eq!(c.build_dir, Path::new("/srv/out"));
+        assert_eq!(c.cache_dir, Path::new("/c"));
     }
 
     #[test]

@@ -46,11 +46,25 @@ pub struct ManifestFigure {
     pub outputs: BTreeMap<Format, OutputFile>,
 }
 
+/// A figure whose last build failed: why, for the placeholder the documents show when
+/// no earlier output of it exists.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManifestFailure {
+    /// `file:line` of the directive.
+    pub source: String,
+    /// The diagnostic's first line ([`short_reason`]).
+    pub reason: String,
+}
+
 /// `manifest.json`: figure name → figure.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub version: u32,
     pub figures: BTreeMap<String, ManifestFigure>,
+    /// Figures the last build could not make (figure name → why), whether or not an
+    /// earlier output of them is still listed in `figures`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failed: BTreeMap<String, ManifestFailure>,
 }
 
 impl ManifestFigure {
@@ -72,8 +86,12 @@ impl ManifestFigure {
 impl Manifest {
     /// The manifest after a build: every figure built now, then each previous entry that
     /// `keep(name, source file)` keeps (a failed or deferred figure keeps its last outputs).
+    /// `failed` are the figures that failed now (name, `file:line`, the diagnostic's
+    /// message); an earlier failure stays while its figure is neither built nor failed now
+    /// and `keep` keeps it.
     pub fn merged<'a>(
         built: impl Iterator<Item = (&'a Job, &'a BTreeMap<Format, OutputFile>)>,
+        failed: impl Iterator<Item = (&'a str, String, &'a str)>,
         previous: &Manifest,
         keep: &dyn Fn(&str, &str) -> bool,
     ) -> Manifest {
@@ -81,9 +99,23 @@ impl Manifest {
         for (job, outputs) in built {
             manifest.figures.insert(job.directive.name.clone(), ManifestFigure::new(job, outputs));
         }
+        for (name, source, message) in failed {
+            // Built now under that name (an id used twice fails only its second use): no failure.
+            if !manifest.figures.contains_key(name) && !manifest.failed.contains_key(name) {
+                manifest.failed.insert(name.to_string(), ManifestFailure { source, reason: short_reason(message) });
+            }
+        }
+        fn file_of(source: &str) -> &str {
+            source.rsplit_once(':').map_or(source, |(file, _)| file)
+        }
+        for (name, fail) in &previous.failed {
+            let now = manifest.figures.contains_key(name) || manifest.failed.contains_key(name);
+            if !now && keep(name, file_of(&fail.source)) {
+                manifest.failed.insert(name.clone(), fail.clone());
+            }
+        }
         for (name, fig) in &previous.figures {
-            let source_file = fig.source.rsplit_once(':').map_or(fig.source.as_str(), |(file, _)| file);
-            if !manifest.figures.contains_key(name) && keep(name, source_file) {
+            if !manifest.figures.contains_key(name) && keep(name, file_of(&fig.source)) {
                 manifest.figures.insert(name.clone(), fig.clone());
             }
         }
@@ -110,23 +142,90 @@ impl Manifest {
     }
 
     /// The TeX manifest: one `\paperfig@entry{name}{file}` per figure TeX can include
-    /// (PDF preferred, else PNG). Anonymous figures (`ch/paper.tex#2`) are named
-    /// `paper.tex-2`, as `paperfig.sty` counts them; names TeX cannot read are left out.
+    /// (PDF preferred, else PNG), then one `\paperfig@failed{name}{reason}` per figure
+    /// that failed. Anonymous figures (`ch/paper.tex#2`) are named `paper.tex-2`, as
+    /// `paperfig.sty` counts them; names TeX cannot read are left out. A reason is
+    /// escaped and kept to printable ASCII, so any LaTeX engine reads it.
     pub fn to_tex(&self) -> String {
         let mut out = String::from("% Written by `paperfig gen` for paperfig.sty; do not edit.\n");
+        let readable = |s: &str| !s.chars().any(|c| "\\{}%#~^$&".contains(c) || c.is_control());
         for (name, fig) in &self.figures {
             let Some(file) = [Format::Pdf, Format::Png].iter().find_map(|f| fig.outputs.get(f)) else { continue };
-            let tex_name = match name.rsplit_once('#') {
-                Some((source, n)) => format!("{}-{n}", source.rsplit('/').next().unwrap_or(source)),
-                None => name.clone(),
-            };
-            let readable = |s: &str| !s.chars().any(|c| "\\{}%#~^$&".contains(c) || c.is_control());
+            let tex_name = tex_name(name);
             if readable(&tex_name) && readable(&file.file) {
                 out.push_str(&format!("\\paperfig@entry{{{tex_name}}}{{{}}}\n", file.file));
             }
         }
+        if !self.failed.is_empty() {
+            // A paperfig.sty older than this manifest has no \paperfig@failed.
+            out.push_str("\\providecommand*\\paperfig@failed[2]{}\n");
+        }
+        for (name, fail) in &self.failed {
+            let tex_name = tex_name(name);
+            if readable(&tex_name) {
+                out.push_str(&format!("\\paperfig@failed{{{tex_name}}}{{{}}}\n", reason_tex(&fail.reason)));
+            }
+        }
         out
     }
+}
+
+/// A figure's name as `paperfig.sty` knows it: its id, or `paper.tex-2` for the second
+/// anonymous figure of `ch/paper.tex` (`ch/paper.tex#2`).
+fn tex_name(name: &str) -> String {
+    match name.rsplit_once('#') {
+        Some((source, n)) => format!("{}-{n}", source.rsplit('/').next().unwrap_or(source)),
+        None => name.to_string(),
+    }
+}
+
+/// The longest reason a placeholder shows, in characters.
+const REASON_CHARS: usize = 160;
+
+/// What a failed figure's placeholder says: the first line of its diagnostic (the details
+/// under it, such as a script's stderr, are for the terminal), at most [`REASON_CHARS`]
+/// characters. Secrets never reach it: hosted providers redact their keys from the
+/// messages they make (`provider::hosted::http`), and nothing else puts one in a message.
+pub fn short_reason(message: &str) -> String {
+    let first = message.lines().next().unwrap_or("").trim();
+    let first = first.strip_suffix("; its stderr ends:").unwrap_or(first).trim_end_matches([':', ';', ' ']);
+    if first.chars().count() <= REASON_CHARS {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(REASON_CHARS - 3).collect();
+    format!("{}...", cut.trim_end())
+}
+
+/// A failure's reason as LaTeX text that every engine and font encoding reads: TeX's
+/// special characters escaped, `code` in backticks as `\texttt`, anything outside
+/// printable ASCII as `?`.
+pub fn reason_tex(text: &str) -> String {
+    let mut out = String::new();
+    let mut code = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                out.push_str(if code { "}" } else { "\\texttt{" });
+                code = !code;
+            }
+            '\\' => out.push_str("\\textbackslash{}"),
+            '{' | '}' | '$' | '&' | '#' | '%' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '<' => out.push_str("\\textless{}"),
+            '>' => out.push_str("\\textgreater{}"),
+            '|' => out.push_str("\\textbar{}"),
+            ' '..='~' => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    if code {
+        out.push('}');
+    }
+    out
 }
 
 /// `paperfig.sty` as shipped; [`latex_package`] adapts it to a document's folder.
@@ -306,6 +405,49 @@ mod tests {
         assert!(tex.contains("\\paperfig@entry{paper.tex-2}{ch-paper.tex-2.png}\n"), "{tex}");
         assert!(!tex.contains("fig:svg"), "an SVG cannot be included: {tex}");
         assert!(!tex.contains("50%"), "{tex}");
+    }
+
+    #[test]
+    fn failures_are_listed_for_tex_escaped_ascii_and_short() {
+        let mut m = Manifest::default();
+        let fail = |reason: &str| ManifestFailure { source: "paper.tex:3".into(), reason: short_reason(reason) };
+        m.figures.insert("fig:ok".into(), figure(&[(Format::Pdf, "fig-ok.pdf")]));
+        m.failed.insert("fig:bad".into(), fail("invalid value `pie` for chart=\nhint: more"));
+        m.failed.insert("ch/paper.tex#2".into(), fail("50% of $x & {y} #1 ~ a_b \\par <é>"));
+        let tex = m.to_tex();
+        assert!(tex.contains("\\providecommand*\\paperfig@failed[2]{}\n"), "{tex}");
+        assert!(tex.contains("\\paperfig@failed{fig:bad}{invalid value \\texttt{pie} for chart=}\n"), "{tex}");
+        assert!(
+            tex.contains(
+                "\\paperfig@failed{paper.tex-2}{50\\% of \\$x \\& \\{y\\} \\#1 \\textasciitilde{} a\\_b \\textbackslash{}par \\textless{}?\\textgreater{}}\n"
+            ),
+            "{tex}"
+        );
+        assert!(tex.is_ascii());
+        let long = short_reason(&"x".repeat(500));
+        assert_eq!(long.chars().count(), REASON_CHARS);
+        assert!(long.ends_with("..."));
+        let script = "the `sh` script exited with status 1; its stderr ends:\n  TOKEN=abc\n";
+        assert_eq!(short_reason(script), "the `sh` script exited with status 1");
+        assert!(!Manifest::default().to_tex().contains("failed"), "no failures, no line");
+    }
+
+    #[test]
+    fn a_failure_is_kept_until_its_figure_builds_or_is_gone() {
+        let previous = Manifest {
+            failed: [("fig:a", "a.md:1"), ("fig:b", "b.md:1"), ("fig:c", "a.md:9")]
+                .into_iter()
+                .map(|(n, src)| (n.to_string(), ManifestFailure { source: src.into(), reason: "old".into() }))
+                .collect(),
+            ..Manifest::default()
+        };
+        // fig:a fails again with a new reason; fig:c is gone from scanned a.md; b.md was not scanned.
+        let now = [("fig:a", "a.md:1".to_string(), "new reason")];
+        let keep = |_: &str, source: &str| source == "b.md";
+        let m = Manifest::merged(std::iter::empty(), now.into_iter(), &previous, &keep);
+        assert_eq!(m.failed.keys().collect::<Vec<_>>(), ["fig:a", "fig:b"]);
+        assert_eq!(m.failed["fig:a"].reason, "new reason");
+        assert_eq!(m.failed["fig:b"].reason, "old");
     }
 
     #[test]

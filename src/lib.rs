@@ -252,7 +252,11 @@ pub fn generate_scanned(
     // was checked against)
     let keep = KeepOld::new(project, &figures, &diagnostics);
     let keep_old = |name: &str, source: &str| keep.keeps(name, source);
-    let manifest = Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs)), &previous, &keep_old);
+    let failed = diagnostics.iter().filter(|d| d.is_error()).filter_map(|d| {
+        let (name, loc) = (d.figure.as_deref()?, d.loc.as_ref()?);
+        Some((name, format!("{}:{}", loc.file.name, loc.file.line_col(loc.span.start).0), d.message.as_str()))
+    });
+    let manifest = Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs)), failed, &previous, &keep_old);
     if lock.is_none() {
         write_lockfile(project, &figures, &keep_old)?;
     }

@@ -5,13 +5,21 @@
 //! `[build] main`, else its one source that is a whole document. A LaTeX paper is
 //! compiled as it is (never rewritten); a Markdown paper is first written as
 //! `build/<stem>.tex`.
+//!
+//! `--json` prints one JSON document on stdout: the figures report of `gen --json` and a
+//! `compile` object (the document, the PDF and the log, whether the format was built, TeX's
+//! diagnostics), `null` when nothing was compiled. Progress and diagnostics stay on stderr.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use serde_json::json;
+
 use super::flags::BuildFlags;
-use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, print_diagnostics, rel};
-use crate::compile::{self, DocKind, epoch};
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out, print_diagnostics, rel};
+use crate::GenReport;
+use crate::compile::{self, Compiled, DocKind, epoch};
+use crate::diag::Diagnostic;
 use crate::options::{Driver, LockMode};
 use crate::plan::Registry;
 use crate::progress::Verbosity;
@@ -30,6 +38,9 @@ pub struct Args {
     /// own documents on your own machine.
     #[arg(long)]
     trust_all: bool,
+    /// Print a JSON report on stdout: the figures (as `gen --json`) and the compile result.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     flags: BuildFlags,
 }
@@ -58,6 +69,9 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     // A locked build's figures are the locked bytes or nothing: no PDF from anything else.
     if opts.lock == LockMode::Locked && report.errors() > 0 {
         err("no PDF: --locked, and not every figure matches paperfig.lock (see above)\n");
+        if args.json {
+            out(to_json(&project, &report, &main, None))?;
+        }
         return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
     }
 
@@ -81,6 +95,27 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     } else if let Some(log) = &compiled.log {
         err(format_args!("no PDF; TeX's log is {}\n", rel(&project.root, log)));
     }
+    if args.json {
+        out(to_json(&project, &report, &main, Some(&compiled)))?;
+    }
     let failed = report.errors() > 0 || compiled.errors() > 0 || compiled.pdf.is_none();
     Ok(if failed { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
+}
+
+/// `build --json`: the figures report of `gen --json` with the compile result added
+/// (`compile` is `null` when the build stopped before TeX).
+fn to_json(project: &Project, report: &GenReport, main: &Path, compiled: Option<&Compiled>) -> String {
+    let mut value = super::r#gen::to_json(project, report);
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| rel(&project.root, p));
+    value["compile"] = compiled.map_or(serde_json::Value::Null, |c| {
+        json!({
+            "document": rel(&project.root, main),
+            "pdf": path(&c.pdf),
+            "log": path(&c.log),
+            "built_format": c.built_format,
+            "errors": c.errors(),
+            "diagnostics": c.diagnostics.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
+        })
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_default()
 }

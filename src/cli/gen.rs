@@ -52,7 +52,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     Ok(if report.errors() > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
 }
 
-fn to_json(project: &Project, report: &GenReport) -> serde_json::Value {
+/// The figures report of `gen --json` (`build --json` adds the compile result to it).
+pub(super) fn to_json(project: &Project, report: &GenReport) -> serde_json::Value {
     let figures: Vec<_> = report
         .built()
         .map(|(job, b)| {

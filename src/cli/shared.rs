@@ -73,8 +73,32 @@ pub fn print_diagnostics(diags: &[Diagnostic], global: &Global) {
     }
 }
 
-/// A path relative to the project root, with forward slashes, for messages and JSON.
+/// A path relative to the project root, with forward slashes, for messages and JSON. A
+/// path outside the root is written with `..` when it shares a folder with the root
+/// (`../out/paper.pdf`), else as it is.
 pub fn rel(root: &std::path::Path, path: &std::path::Path) -> String {
-    let p = path.strip_prefix(root).unwrap_or(path);
-    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    if let Ok(p) = path.strip_prefix(root) {
+        return p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+    }
+    let shared = root.components().zip(path.components()).take_while(|(a, b)| a == b).count();
+    let root_only = usize::from(root.has_root());
+    if path.is_absolute() && shared > root_only {
+        crate::emit::fsutil_relative(root, path)
+    } else {
+        path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rel;
+    use std::path::Path;
+
+    #[test]
+    fn paths_are_shown_from_the_project_root() {
+        let root = Path::new("/home/u/paper");
+        assert_eq!(rel(root, Path::new("/home/u/paper/build/paper.pdf")), "build/paper.pdf");
+        assert_eq!(rel(root, Path::new("/home/u/out/paper.pdf")), "../out/paper.pdf");
+        assert_eq!(rel(root, Path::new("/srv/out/paper.pdf")), "/srv/out/paper.pdf");
+    }
 }

@@ -181,7 +181,8 @@ fn push_pair(list: &mut AttrList, attr: Attr) -> Result<(), AttrError> {
 }
 
 /// Parses a LaTeX option list (the text between `[` and `]`) at `base`:
-/// `id=fig:acc, kind=plot, caption={A, b}`. `id` becomes the list's id.
+/// `id=fig:acc, kind=plot, caption={A, b}`. `id` becomes the list's id; `wide`, the one
+/// option `paperfig.sty` takes without a value, becomes the class `wide` (Markdown's `.wide`).
 pub fn parse_latex(text: &str, base: usize) -> Result<AttrList, AttrError> {
     let mut list = AttrList::default();
     for (start, item) in split_top_level(text) {
@@ -191,6 +192,10 @@ pub fn parse_latex(text: &str, base: usize) -> Result<AttrList, AttrError> {
             continue;
         }
         let abs = base + trimmed_start;
+        if item == "wide" {
+            list.classes.push(item.to_string());
+            continue;
+        }
         let Some(eq) = item.find('=') else {
             return Err(err(
                 format!("option `{item}` has no value"),
@@ -297,6 +302,14 @@ mod tests {
         assert_eq!(list.get("width").unwrap().value, r".8\linewidth");
         let k = list.get("kind").unwrap();
         assert_eq!(&src[k.value_span.start - 5..k.value_span.end - 5], "plot");
+    }
+
+    #[test]
+    fn latex_wide_flag_is_a_class() {
+        let list = parse_latex("kind=plot, wide, width=\\linewidth", 0).unwrap();
+        assert_eq!(list.classes, ["wide"]);
+        assert!(list.get("wide").is_none());
+        assert_eq!(list.get("width").unwrap().value, "\\linewidth");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! keeping the line map. Tables and figures are in `floats.rs`; code, raw LaTeX, display
 //! math and footnotes in `leaves.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::path::PathBuf;
@@ -31,6 +31,8 @@ pub(crate) struct Writer<'a> {
     lines: LineIndex,
     pub(super) directives: HashMap<usize, &'a Directive>,
     pub(super) figure_file: &'a dyn Fn(&Directive) -> Option<PathBuf>,
+    /// Figures whose last build failed: name → short reason.
+    pub(super) failed: &'a BTreeMap<String, String>,
     pub(super) src_dir: &'a Path,
     pub(super) out_dir: &'a Path,
     pub(super) events: Vec<Ev>,
@@ -50,6 +52,8 @@ pub(crate) struct Writer<'a> {
     strip_raw_attr: bool,
     /// Open headings: id and where the heading is.
     heading: Vec<(String, Range<usize>)>,
+    /// Where the heading is that the bibliography goes under (see [`Writer::body`]).
+    references_heading: Option<usize>,
     enum_depth: usize,
     lists: Vec<bool>,
     quote_depth: usize,
@@ -66,6 +70,7 @@ impl<'a> Writer<'a> {
         file: &'a Arc<SourceFile>,
         directives: &'a [Directive],
         figure_file: &'a dyn Fn(&Directive) -> Option<PathBuf>,
+        failed: &'a BTreeMap<String, String>,
         src_dir: &'a Path,
         out_dir: &'a Path,
     ) -> Writer<'a> {
@@ -79,6 +84,7 @@ impl<'a> Writer<'a> {
             lines: LineIndex::new(&file.text),
             directives,
             figure_file,
+            failed,
             src_dir,
             out_dir,
             events: Vec::new(),
@@ -93,6 +99,7 @@ impl<'a> Writer<'a> {
             pending_math: None,
             strip_raw_attr: false,
             heading: Vec::new(),
+            references_heading: None,
             enum_depth: 0,
             lists: Vec::new(),
             quote_depth: 0,
@@ -105,19 +112,53 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Writes the Markdown from `start` (after the front matter) to the end.
-    pub fn body(&mut self, start: usize) -> TexOut {
+    /// Writes the Markdown from `start` (after the front matter) to the end. With a
+    /// `bibliography` (printed after the body), a last heading that names it
+    /// ([`is_references_heading`]) is where it goes, as pandoc places it: the
+    /// bibliography's own heading is left out.
+    pub fn body(&mut self, start: usize, bibliography: bool) -> TexOut {
         let text = &self.file.text[start..];
         self.events = Parser::new_ext(text, options())
             .into_offset_iter()
             .map(|(e, r)| (e.into_static(), r.start + start..r.end + start))
             .collect();
         self.base = 0;
+        if bibliography {
+            self.references_heading = self.last_heading().filter(|&i| self.is_references_heading(i)).map(|i| {
+                let (_, range) = &self.events[i];
+                range.start
+            });
+        }
         self.collect_footnotes();
         self.run(0, self.events.len());
         self.flush();
         self.out.newline();
         std::mem::take(&mut self.out)
+    }
+
+    /// The event index of the document's last heading.
+    fn last_heading(&self) -> Option<usize> {
+        self.events.iter().rposition(|(e, _)| matches!(e, Event::Start(Tag::Heading { .. })))
+    }
+
+    /// Whether the heading starting at event `i` names the bibliography: its text is
+    /// "References" or "Bibliography" (any case), or its id is `refs` (pandoc's name).
+    fn is_references_heading(&self, i: usize) -> bool {
+        if let (Event::Start(Tag::Heading { id: Some(id), .. }), _) = &self.events[i] {
+            if id.as_ref() == "refs" {
+                return true;
+            }
+        }
+        let end = self.end_of(i);
+        let text: String = self.events[i + 1..end]
+            .iter()
+            .filter_map(|(e, _)| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let text = text.trim().trim_end_matches(['.', ':']).trim();
+        text.eq_ignore_ascii_case("references") || text.eq_ignore_ascii_case("bibliography")
     }
 
     /// Citations used and warnings (including references to labels never defined).
@@ -457,11 +498,17 @@ impl<'a> Writer<'a> {
             TagEnd::Paragraph => self.out.blank_line(),
             TagEnd::Heading(_) => {
                 self.out.push("}");
+                let mut references = false;
                 if let Some((id, at)) = self.heading.pop() {
+                    references = self.references_heading == Some(at.start);
                     if !id.is_empty() {
                         self.define_label(&id, at);
                         self.out.push(&format!("\\label{{{}}}", label(&id)));
                     }
+                }
+                if references {
+                    // natbib's `\bibsection` is the bibliography's heading; this one replaces it.
+                    self.out.push("\n\\providecommand{\\bibsection}{}\\renewcommand{\\bibsection}{}");
                 }
                 self.out.push("\n\n");
             }

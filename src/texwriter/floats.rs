@@ -11,6 +11,7 @@ use super::blocks::{Ev, Writer};
 use super::escape::{escape, label};
 use super::{relative_to, tex_path};
 use crate::diag::{Code, Diagnostic};
+use crate::scan::Directive;
 use crate::scan::attrs::parse_pandoc;
 
 /// What a figure shows.
@@ -113,10 +114,7 @@ impl Writer<'_> {
         };
         let graphic = match (self.figure_file)(d) {
             Some(path) => Graphic::File(path),
-            None => Graphic::Missing(format!(
-                "Figure \\texttt{{{}}} is not generated yet:\\\\ run \\texttt{{paperfig gen}}",
-                escape(&d.name)
-            )),
+            None => self.not_available(d, "generated"),
         };
         let wide = d.attr("size").is_some_and(|a| a.value == "wide") || d.classes.iter().any(|c| c == "wide");
         let width = d.attr("width").map(|a| a.value.clone());
@@ -156,10 +154,7 @@ impl Writer<'_> {
         let graphic = match directive {
             Some(d) => match (self.figure_file)(d) {
                 Some(p) => Graphic::File(p),
-                None => Graphic::Missing(format!(
-                    "Figure \\texttt{{{}}} is not extracted yet:\\\\ run \\texttt{{paperfig gen}}",
-                    escape(&d.name)
-                )),
+                None => self.not_available(d, "extracted"),
             },
             None => self.image_file(dest, range.clone()),
         };
@@ -168,6 +163,19 @@ impl Writer<'_> {
         let wide = attrs.classes.iter().any(|c| c == "wide") || attrs.get("size").is_some_and(|a| a.value == "wide");
         let placement = attrs.get("placement").map_or("tbp".to_string(), |a| a.value.clone());
         self.figure(FigureSpec { at: range.clone(), graphic, caption, label, width, wide, placement });
+    }
+
+    /// The placeholder of a figure that has no file: why its build failed, else that it is
+    /// not `made` yet.
+    fn not_available(&self, d: &Directive, made: &str) -> Graphic {
+        let name = escape(&d.name);
+        Graphic::Missing(match self.failed.get(&d.name) {
+            Some(reason) => format!(
+                "Figure \\texttt{{{name}}} failed to build:\\\\ {}\\\\ fix it and run \\texttt{{paperfig gen}}",
+                crate::emit::reason_tex(reason)
+            ),
+            None => format!("Figure \\texttt{{{name}}} is not {made} yet:\\\\ run \\texttt{{paperfig gen}}"),
+        })
     }
 
     /// An image inside running text: included at the text's height.

@@ -25,7 +25,7 @@ mod leaves;
 pub mod linemap;
 pub mod template;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,15 +45,29 @@ pub struct WriteOptions {
     pub out_dir: PathBuf,
     /// `Trust::Project`: a template file must be inside the project.
     pub trust: crate::config::Trust,
+    /// Figures whose last build failed (name → short reason): a figure of these with no
+    /// file gets a placeholder saying why, instead of "not generated yet".
+    pub failed: BTreeMap<String, String>,
 }
 
 impl WriteOptions {
     pub fn new(root: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> WriteOptions {
-        WriteOptions { root: root.into(), out_dir: out_dir.into(), trust: crate::config::Trust::Project }
+        WriteOptions {
+            root: root.into(),
+            out_dir: out_dir.into(),
+            trust: crate::config::Trust::Project,
+            failed: BTreeMap::new(),
+        }
     }
 
     pub fn trust(mut self, trust: crate::config::Trust) -> WriteOptions {
         self.trust = trust;
+        self
+    }
+
+    /// These options with the failed figures a manifest lists.
+    pub fn with_failures(mut self, manifest: &Manifest) -> WriteOptions {
+        self.failed = manifest.failed.iter().map(|(name, f)| (name.clone(), f.reason.clone())).collect();
         self
     }
 }
@@ -83,8 +97,8 @@ pub struct TexPaper {
 /// `directives` are the figures scanned from the project (those of other files are
 /// ignored); paperfig figure blocks and PDF-extract image links are matched to them by
 /// their source offset. `figure_file` names the generated file to include for a
-/// directive (PDF preferred, PNG otherwise); `None` means not generated yet, which puts a
-/// framed placeholder naming `paperfig gen` in its place.
+/// directive (PDF preferred, PNG otherwise); `None` puts a framed placeholder in its place,
+/// saying why the figure failed if `opts.failed` has it, else that it is not generated yet.
 ///
 /// Errors (front matter syntax, unknown template, missing bibliography file, a template
 /// that cannot be read or uses an unknown placeholder) are returned together; everything
@@ -124,8 +138,8 @@ pub fn write_paper(
         return Err(errors);
     }
 
-    let mut w = blocks::Writer::new(source, directives, figure_file, &src_dir, &opts.out_dir);
-    let body = w.body(fm.body_start);
+    let mut w = blocks::Writer::new(source, directives, figure_file, &opts.failed, &src_dir, &opts.out_dir);
+    let body = w.body(fm.body_start, !bibliography.is_empty());
     let mut fields = template::Fields::default();
     let line = |key: &str| fm.key_line(source, key);
     if let Some(title) = &fm.title {

@@ -157,6 +157,49 @@ fn paperfig_figures_use_the_generated_file_or_a_placeholder() {
 }
 
 #[test]
+fn a_failed_figure_placeholder_says_why() {
+    let text = "```{paperfig #fig:bad kind=plot}\nbars\n```\n\n```{paperfig #fig:new kind=plot}\nbars\n```\n";
+    let scan = scan_text("paper.md", text);
+    let mut opts = WriteOptions::new("/proj", "/proj/build");
+    opts.failed.insert("fig:bad".into(), "invalid value `pie` for chart= & 50%".into());
+    let tex = write_paper(&scan.files[0], &scan.directives, &|_| None, &opts).unwrap().tex;
+    assert!(
+        tex.contains("Figure \\texttt{fig:bad} failed to build:\\\\ invalid value \\texttt{pie} for chart= \\& 50\\%"),
+        "{tex}"
+    );
+    assert!(tex.contains("Figure \\texttt{fig:new} is not generated yet"), "{tex}");
+    assert_eq!(tex.matches("not generated yet").count(), 1, "{tex}");
+}
+
+/// A paper citing `a` with the bibliography `refs.bib` in a temporary folder.
+fn write_with_bibliography(body: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("refs.bib"), "@misc{a, title={A}}\n").unwrap();
+    let text = format!("---\nbibliography: refs.bib\n---\n{body}");
+    let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.path().join("paper.md"), text });
+    write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path().join("build"))).unwrap().tex
+}
+
+#[test]
+fn a_last_references_heading_holds_the_bibliography() {
+    const NO_HEADING: &str = "\\renewcommand{\\bibsection}{}";
+    for heading in ["# References", "## bibliography", "# References {#sec:refs}", "# Works cited {#refs}"] {
+        let tex = write_with_bibliography(&format!("# Intro\n\nAs [@a].\n\n{heading}\n"));
+        assert_eq!(tex.matches(NO_HEADING).count(), 1, "{heading}: {tex}");
+        let at = tex.find(NO_HEADING).unwrap();
+        assert!(tex[..at].trim_end().ends_with('}'), "right after the heading: {tex}");
+        assert!(at < tex.find("\\bibliography{").unwrap());
+    }
+    // Not the last heading, another title, or no bibliography: the heading is only a heading.
+    let later = write_with_bibliography("# References\n\nAs [@a].\n\n# Appendix\n");
+    let other = write_with_bibliography("# Intro\n\nAs [@a].\n\n# Related references\n");
+    let no_bib = write("# References\n").tex;
+    for tex in [later, other, no_bib] {
+        assert!(!tex.contains("bibsection"), "{tex}");
+    }
+}
+
+#[test]
 fn front_matter_fills_the_template() {
     let paper = write(
         "---\ntitle: Fast & *Small*\nauthors:\n  - name: Ada L.\n    affiliation: Uni\n    email: ada@uni.org\nabstract: We show $x^2$.\nkeywords: [a, b]\ndate: 2026-01-02\n---\nBody.\n",

@@ -13,7 +13,7 @@ fn shared_cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")
 }
 
-fn with_shared_cache(t: PaperTest) -> PaperTest {
+pub(crate) fn with_shared_cache(t: PaperTest) -> PaperTest {
     let toml = format!("[cache]\ndir = \"{}\"\n", shared_cache().display());
     t.file("paperfig.toml", &toml)
 }
@@ -207,4 +207,61 @@ fn a_folder_with_several_papers_asks_which() {
         &format!("[cache]\ndir = \"{}\"\n[build]\nmain = \"other.tex\"\n", shared_cache().display()),
     );
     build(&t, &[]).ok().stderr_has("wrote build/other.pdf");
+}
+
+#[test]
+fn build_and_figure_folders_outside_the_project_keep_the_figures() {
+    let figure =
+        "```{paperfig #fig:a kind=plot caption=\"Bars\"}\nBar chart\n---\nname,value\nalphabar,1\nbetabar,2\n```\n";
+    let t = with_shared_cache(PaperTest::new())
+        .file("paper.md", &format!("---\ntitle: Outside\n---\n\n# Intro\n\n{figure}"));
+    let cache = format!("[cache]\ndir = \"{}\"\n", shared_cache().display());
+    // Beside the project, written relative to it.
+    t.write("paperfig.toml", &format!("{cache}[build]\ndir = \"../out\"\n"));
+    build(&t, &["paper.md"]).ok().stderr_has("wrote ../out/paper.pdf");
+    let text = pdf_text(&t.path("../out/paper.pdf"));
+    assert!(text.contains("alphabar") && !text.contains("not generated"), "{text}");
+
+    // Absolute, and the figures outside the project too (a LaTeX paper, and latexmk).
+    let out = t.root.parent().unwrap().join("abs-out");
+    let toml = format!("{cache}[output]\ndir = \"../figs\"\n[build]\ndir = \"{}\"\n", out.display());
+    let t = t.file("paperfig.toml", &toml).file(
+        "paper.tex",
+        "\\documentclass{article}\n\\usepackage{paperfig}\n\\begin{document}\n\\begin{paperfigure}[id=fig:b, kind=plot]{Bars}\nBar chart\n---\nname,value\ngammabar,1\n\\end{paperfigure}\n\\end{document}\n",
+    );
+    std::fs::remove_file(t.path("paper.md")).unwrap();
+    build(&t, &["paper.tex"]).ok();
+    let text = pdf_text(&out.join("paper.pdf"));
+    assert!(text.contains("gammabar") && !text.contains("not generated"), "{text}");
+    assert!(t.path("../figs/fig-b.pdf").is_file());
+    if Command::new("latexmk").arg("-v").output().is_ok() {
+        let done = Command::new("latexmk")
+            .args(["-pdf", "-interaction=nonstopmode", "paper.tex"])
+            .current_dir(&t.root)
+            .output()
+            .unwrap();
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stdout));
+        assert!(pdf_text(&t.path("paper.pdf")).contains("gammabar"));
+    }
+}
+
+#[test]
+fn a_markdown_papers_last_references_heading_holds_the_bibliography() {
+    let bib = "@misc{real, title={A Real Reference}, author={A. Author}, year={2020}}\n";
+    for (template, heading, want) in
+        [("article", "# References", "2 References"), ("conference", "# Bibliography {-}", "Bibliography")]
+    {
+        let paper = format!(
+            "---\ntitle: Cites\nbibliography: refs.bib\ntemplate: {template}\n---\n\n# Intro\n\nKnown [@real].\n\n{heading}\n"
+        );
+        let t = with_shared_cache(PaperTest::new().file("paper.md", &paper).file("refs.bib", bib));
+        build(&t, &["paper.md"]).ok();
+        let text = words(&pdf_text(&t.path("build/paper.pdf")));
+        let title = heading.trim_start_matches("# ").trim_end_matches(" {-}");
+        assert_eq!(text.matches(title).count(), 1, "{template}: one {title:?} heading: {text}");
+        assert!(text.contains(&format!("{want} ")), "{template}: the heading as written: {text}");
+        assert!(!text.contains("References") || title == "References", "{template}: {text}");
+        let after = text.split(want).nth(1).unwrap_or("");
+        assert!(after.contains("A. Author"), "{template}: the bibliography under it: {text}");
+    }
 }

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod build_json;
 mod cache;
 mod command;
 mod compile;
@@ -17,10 +18,12 @@ mod goldens;
 mod hosted;
 mod hosted_banana_papermill;
 mod latex;
+mod latex_package;
 mod layers;
 mod locked;
 mod markdown_tex;
 mod mdbook;
+mod placeholders;
 mod remote;
 mod servers;
 mod snapshots;
