@@ -5,6 +5,8 @@
 
 use crate::GenError;
 use crate::compile::CompileError;
+use crate::compile::bundle::BundleError;
+use crate::compile::engine::EngineError;
 use crate::compile::epoch::EpochError;
 use crate::config::ConfigError;
 use crate::diag::{Code, Diagnostic, Loc};
@@ -86,6 +88,15 @@ impl Diagnose for CompileError {
             }
             CompileError::SeveralPapers { .. } => {
                 "name one: paperfig build paper.md, or set [build] main = \"paper.md\" in paperfig.toml"
+            }
+            CompileError::Engine(EngineError::Bundle(BundleError::Remote(_) | BundleError::RemoteFile(_))) => {
+                "the bundle is [build] bundle in paperfig.toml; a build without --offline fetches what it needs \
+                 once into the user's cache, and later builds (offline too) use that"
+            }
+            CompileError::Engine(EngineError::Bundle(BundleError::NoTex { .. } | BundleError::NoLatex { .. })) => {
+                "install TeX (Debian: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern; \
+                 or TeX Live's installer, MacTeX, TinyTeX), or name your TeX trees in [build] texmf = [...], or a \
+                 tectonic bundle in [build] bundle = \"https://…/bundle.ttb\""
             }
             CompileError::Engine(_) => {
                 "install TeX Live: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern \

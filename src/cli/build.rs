@@ -56,7 +56,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let main = compile::find_main(&project, &args.path)?;
     let kind = compile::doc_kind(&main).unwrap_or(DocKind::Latex);
     let epoch = epoch::for_project(&project, args.source_date_epoch)?;
-    let tex_run = compile::TexRun::new(&project.config, epoch, args.trust_all, opts.lock == LockMode::Locked);
+    let locked = opts.lock == LockMode::Locked;
+    let tex_run = compile::TexRun::with_network(&project.config, epoch, args.trust_all, locked, opts.network);
 
     // Figures first, exactly as `paperfig gen`.
     let registry = Registry::for_config(&project.config);
@@ -112,7 +113,10 @@ fn to_json(project: &Project, report: &GenReport, main: &Path, compiled: Option<
             "document": rel(&project.root, main),
             "pdf": path(&c.pdf),
             "log": path(&c.log),
+            "synctex": path(&c.synctex),
             "built_format": c.built_format,
+            // What TeX read from the TeX trees or the bundle (absolute paths), as `-recorder`.
+            "tex_files": c.tex_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "errors": c.errors(),
             "diagnostics": c.diagnostics.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
         })

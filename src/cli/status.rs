@@ -36,6 +36,10 @@ pub struct Args {
 
 /// Which TeX `paperfig build` would use, and how it was found.
 fn tex_line(project: &Project) -> String {
+    if let Some(b) = &project.config.tex.bundle {
+        let pin = b.digest.as_deref().map_or("not pinned".to_string(), |d| format!("digest {d}"));
+        return format!("tex: the engine's bundle {} ({pin}), from [build] bundle", b.url);
+    }
     let trees = crate::compile::tex_trees(project);
     let list: Vec<String> = trees.trees.iter().map(|t| t.path.display().to_string()).collect();
     let list = if list.is_empty() { "none found".to_string() } else { list.join(", ") };
@@ -46,6 +50,12 @@ fn tex_line(project: &Project) -> String {
 }
 
 fn tex_json(project: &Project) -> serde_json::Value {
+    let tex = &project.config.tex;
+    let trust = if tex.trust == crate::config::Trust::All { "all" } else { "project" };
+    if let Some(b) = &tex.bundle {
+        return json!({"origin": "bundle", "found_by": "[build] bundle", "bundle": b.url, "bundle_digest": b.digest,
+            "trees": [], "trust": trust, "shell_escape": tex.shell_escape});
+    }
     let trees = crate::compile::tex_trees(project);
     let origin = match trees.origin {
         crate::compile::texmf::Origin::Config => "config",
@@ -53,8 +63,6 @@ fn tex_json(project: &Project) -> serde_json::Value {
         crate::compile::texmf::Origin::Debian => "debian",
     };
     let list: Vec<String> = trees.trees.iter().map(|t| t.path.display().to_string()).collect();
-    let tex = &project.config.tex;
-    let trust = if tex.trust == crate::config::Trust::All { "all" } else { "project" };
     json!({"origin": origin, "found_by": trees.describe(), "trees": list, "trust": trust, "shell_escape": tex.shell_escape})
 }
 

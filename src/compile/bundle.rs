@@ -1,6 +1,7 @@
 //! The TeX files for the embedded engine, served as a tectonic `Bundle`: the installed
 //! TeX trees (found by [`texmf`](super::texmf), indexed by [`index`](super::index)), so
-//! that nothing is downloaded.
+//! that nothing is downloaded; or, when `[build] bundle` names one, the engine's own
+//! bundle fetched into the user's cache ([`remote`](super::remote)).
 //!
 //! Before the trees come three files served from memory: the format source
 //! `tectonic-format-latex.tex`, a `latex.ltx` whose `\@missingfileerror` stops with "LaTeX
@@ -10,27 +11,71 @@
 //! each judged by [`Access`] (tectonic's own file access is pointed at an empty folder so
 //! that every relative name comes here).
 
-use std::collections::HashMap;
-use std::io::Cursor;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Cursor, Read as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest as _, Sha256};
 
 use tectonic::io::{DigestData, InputHandle, InputOrigin, IoProvider, OpenResult};
 use tectonic::status::StatusBackend;
 use tectonic_bundles::Bundle;
 
 use super::access::Access;
-use super::index::{self, FORMAT_SOURCE, Index};
+use super::index::{self, FORMAT_SOURCE, Index, PATCH_VERSION};
+use super::remote::{Fetch, RemoteBundle, RemoteError};
 use super::texmf::TexTrees;
+use crate::config::BundleSource;
 
 /// The format the engine builds, by name (`latex` → `tectonic-format-latex.tex`).
 pub const FORMAT_NAME: &str = "latex";
 const FORMAT_SOURCE_NAME: &str = "tectonic-format-latex.tex";
 
+/// Which TeX files a build reads.
+#[derive(Clone, Debug)]
+pub enum TexSource {
+    /// The installed trees.
+    Trees(TexTrees),
+    /// `[build] bundle`: the engine's own bundle.
+    Bundle { source: BundleSource, fetch: Fetch },
+}
+
+impl TexSource {
+    /// Opens the files, with the index or bundle cache in `cache_dir` (the user's cache).
+    pub fn open(&self, cache_dir: &Path) -> Result<TexBundle, BundleError> {
+        match self {
+            TexSource::Trees(trees) => TexBundle::installed(cache_dir, trees),
+            TexSource::Bundle { source, fetch } => TexBundle::remote(cache_dir, source, *fetch),
+        }
+    }
+
+    /// The folders TeX reads from on disk (for [`Access`]).
+    pub fn folders(&self) -> Vec<PathBuf> {
+        match self {
+            TexSource::Trees(trees) => trees.trees.iter().map(|t| t.path.clone()).collect(),
+            TexSource::Bundle { .. } => Vec::new(),
+        }
+    }
+}
+
+/// Where the TeX files come from.
+#[derive(Clone)]
+enum Files {
+    /// The installed trees.
+    Installed(Arc<Index>),
+    /// The engine's own bundle, fetched into the user's cache.
+    Remote(RemoteBundle),
+}
+
 /// The TeX files as a bundle (cheap to clone: the index is shared).
 #[derive(Clone)]
 pub struct TexBundle {
-    index: Arc<Index>,
+    files: Files,
+    /// The format cache key: the files' digest with what paperfig serves from memory.
+    digest: String,
+    /// Every TeX file served (its path on disk), for `build --json`.
+    served: Arc<Mutex<BTreeSet<PathBuf>>>,
     memory: HashMap<String, Vec<u8>>,
     /// Last run's intermediate files (`paper.aux`), served with read digests so that
     /// tectonic's rerun check can tell whether they changed.
@@ -55,7 +100,47 @@ impl TexBundle {
         let text = std::fs::read_to_string(&ltx.path)
             .map_err(|source| BundleError::Read { path: ltx.path.clone(), source })?;
         memory.insert("latex.ltx".to_string(), patch_latex_ltx(&text)?.into_bytes());
-        Ok(TexBundle { index, memory, seeds: HashMap::new(), document: None })
+        let (digest, ltx_path) = (index.digest.clone(), ltx.path.clone());
+        let bundle = TexBundle::new(Files::Installed(index), digest, memory);
+        // Read from the trees, served patched.
+        bundle.served.lock().unwrap_or_else(|p| p.into_inner()).insert(ltx_path);
+        Ok(bundle)
+    }
+
+    /// Opens the engine's own bundle at `source`, fetched into `cache_dir/bundles/`
+    /// (`Fetch::Offline`: only what is there).
+    pub fn remote(cache_dir: &Path, source: &BundleSource, fetch: Fetch) -> Result<TexBundle, BundleError> {
+        let mut remote =
+            RemoteBundle::open(&source.url, &cache_dir.join("bundles"), fetch, source.digest.as_deref())?;
+        let mut memory = HashMap::new();
+        memory.insert(FORMAT_SOURCE_NAME.to_string(), FORMAT_SOURCE.as_bytes().to_vec());
+        let mut ltx = String::new();
+        match remote.input_open_name("latex.ltx", &mut tectonic::status::NoopStatusBackend {}) {
+            OpenResult::Ok(mut h) => {
+                let _ = h.read_to_string(&mut ltx);
+            }
+            OpenResult::Err(e) => return Err(BundleError::RemoteFile(format!("{e:#}"))),
+            OpenResult::NotAvailable => {}
+        }
+        // tectonic's own bundles carry a patched latex.ltx already.
+        if let Ok(patched) = patch_latex_ltx(&ltx) {
+            memory.insert("latex.ltx".to_string(), patched.into_bytes());
+        }
+        let digest = Sha256::digest(format!(
+            "paperfig remote bundle\npatch {PATCH_VERSION}\nformat {FORMAT_SOURCE}\n{}\n",
+            remote.digest_hex()
+        ));
+        Ok(TexBundle::new(Files::Remote(remote), hex::encode(digest), memory))
+    }
+
+    fn new(files: Files, digest: String, memory: HashMap<String, Vec<u8>>) -> TexBundle {
+        let served = Arc::default();
+        TexBundle { files, digest, served, memory, seeds: HashMap::new(), document: None }
+    }
+
+    /// Every TeX file served so far (paths on disk).
+    pub fn served(&self) -> Vec<PathBuf> {
+        self.served.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
     }
 
     /// Serves `name` from memory (e.g. `paperfig.sty`); not part of the digest, so only
@@ -80,24 +165,20 @@ impl TexBundle {
         self.document = Some((dir.to_path_buf(), access));
     }
 
-    /// Where a name resolves in the TeX trees, if it is indexed (tests, diagnostics).
-    pub fn resolve(&self, name: &str) -> Option<&Path> {
+    /// Where a name resolves in the installed trees, if it is indexed.
+    fn resolve(index: &Index, name: &str) -> Option<PathBuf> {
         let base = name.rsplit('/').next().unwrap_or(name);
-        let e = self.index.files.get(base)?;
+        let e = index.files.get(base)?;
         // `sub/file.tex` must be in a folder named `sub`.
         if name.contains('/') && !e.path.to_string_lossy().ends_with(&format!("/{}", name.trim_start_matches("./"))) {
             return None;
         }
-        Some(&e.path)
-    }
-
-    pub fn file_count(&self) -> usize {
-        self.index.files.len()
+        Some(e.path.clone())
     }
 
     /// The digest as hex (the format cache key).
     pub fn digest_hex(&self) -> &str {
-        &self.index.digest
+        &self.digest
     }
 
     /// A relative `name` in the document's folder: served when allowed, refused (and
@@ -135,7 +216,7 @@ impl IoProvider for TexBundle {
     fn input_open_name_with_abspath(
         &mut self,
         name: &str,
-        _status: &mut dyn StatusBackend,
+        status: &mut dyn StatusBackend,
     ) -> OpenResult<(InputHandle, Option<PathBuf>)> {
         let from_memory = |bytes: &Vec<u8>, writable: bool| {
             let cursor = Cursor::new(bytes.clone());
@@ -158,11 +239,27 @@ impl IoProvider for TexBundle {
         if let Some(found) = self.document_file(name) {
             return found;
         }
-        let Some(path) = self.resolve(name) else { return OpenResult::NotAvailable };
-        match std::fs::read(path) {
+        let index = match &mut self.files {
+            Files::Installed(index) => index,
+            Files::Remote(remote) => {
+                let found = remote.input_open_name(name, status);
+                let path = matches!(found, OpenResult::Ok(_)).then(|| remote.resolve_cached(name)).flatten();
+                if let Some(p) = &path {
+                    self.served.lock().unwrap_or_else(|p| p.into_inner()).insert(p.clone());
+                }
+                return match found {
+                    OpenResult::Ok(h) => OpenResult::Ok((h, path)),
+                    OpenResult::NotAvailable => OpenResult::NotAvailable,
+                    OpenResult::Err(e) => OpenResult::Err(e),
+                };
+            }
+        };
+        let Some(path) = TexBundle::resolve(index, name) else { return OpenResult::NotAvailable };
+        match std::fs::read(&path) {
             Ok(bytes) => {
                 let handle = InputHandle::new_read_only(name, Cursor::new(bytes), InputOrigin::Other);
-                OpenResult::Ok((handle, Some(path.to_path_buf())))
+                self.served.lock().unwrap_or_else(|p| p.into_inner()).insert(path.clone());
+                OpenResult::Ok((handle, Some(path)))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => OpenResult::NotAvailable,
             Err(e) => OpenResult::Err(e.into()),
@@ -172,11 +269,14 @@ impl IoProvider for TexBundle {
 
 impl Bundle for TexBundle {
     fn get_digest(&mut self) -> tectonic::Result<DigestData> {
-        self.index.digest.parse::<DigestData>()
+        self.digest.parse::<DigestData>()
     }
 
     fn all_files(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.index.files.keys().cloned().collect();
+        let mut names: Vec<String> = match &self.files {
+            Files::Installed(index) => index.files.keys().cloned().collect(),
+            Files::Remote(remote) => remote.all_files(),
+        };
         names.extend(self.memory.keys().cloned());
         names.sort();
         names.dedup();
@@ -193,6 +293,10 @@ pub enum BundleError {
     NoLatex { how: String, searched: Vec<String> },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("the TeX bundle's latex.ltx: {0}")]
+    RemoteFile(String),
     /// This `latex.ltx` does not have the macro paperfig patches.
     #[error("latex.ltx: {0}")]
     Patch(&'static str),

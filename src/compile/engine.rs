@@ -27,8 +27,7 @@ use tectonic::unstable_opts::UnstableOptions;
 use tectonic_bridge_core::{SecuritySettings, SecurityStance};
 
 use super::access::Access;
-use super::bundle::{BundleError, FORMAT_NAME, TexBundle};
-use super::texmf::TexTrees;
+use super::bundle::{BundleError, FORMAT_NAME, TexSource};
 use crate::config::Trust;
 use crate::fsutil;
 
@@ -44,8 +43,8 @@ pub struct EngineJob {
     /// The user's cache folder: the trees' index and the formats live in `tex/` inside,
     /// shared by every project.
     pub user_cache: PathBuf,
-    /// The TeX trees to read.
-    pub trees: TexTrees,
+    /// The TeX files to read.
+    pub tex: TexSource,
     /// What TeX may read (see [`Access`]).
     pub access: Arc<Access>,
     /// Whether `\write18` may run commands.
@@ -98,6 +97,8 @@ pub struct EngineOutput {
     pub refused: Vec<String>,
     /// The SyncTeX file, when a PDF was made.
     pub synctex: Option<PathBuf>,
+    /// The TeX files read from the trees or the bundle's cache (paths on disk).
+    pub tex_files: Vec<PathBuf>,
 }
 
 /// Collects the engines' messages instead of printing them.
@@ -208,7 +209,7 @@ pub enum EngineError {
 
 pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
     let timer = Timer::from_env();
-    let mut bundle = TexBundle::installed(&job.user_cache, &job.trees)?;
+    let mut bundle = job.tex.open(&job.user_cache)?;
     timer.lap("bundle index and latex.ltx");
     // Untrusted: tectonic's own file access looks in an empty folder, so that every
     // relative name reaches the bundle, which asks `Access`.
@@ -323,6 +324,7 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
         built_format: !format_file_exists,
         refused: job.access.refused(),
         synctex: None,
+        tex_files: bundle.served(),
     };
     if !out.refused.is_empty() {
         // TeX may have read a refused file: nothing of this run leaves memory (its log

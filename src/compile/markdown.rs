@@ -82,7 +82,7 @@ pub fn build(
     let paper = match texwriter::write_paper(&source, &directives, &figure_file, &opts) {
         Ok(p) => p,
         Err(diagnostics) => {
-            return Ok(Compiled { pdf: None, log: None, diagnostics, built_format: false, synctex: None });
+            return Ok(Compiled { diagnostics, ..Compiled::default() });
         }
     };
     let tex = tex_path(project, main);

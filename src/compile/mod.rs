@@ -5,6 +5,7 @@
 //! - [`index`]: those trees as a basename index, cached in the user's cache.
 //! - [`bundle`]: the index as a tectonic bundle (patched `latex.ltx`, format source and
 //!   `paperfig.sty` served from memory; the document's own files as [`access`] allows).
+//! - [`remote`]: the engine's own bundle (`[build] bundle`), fetched into the user's cache.
 //! - [`access`]: what TeX may read (`[build] trust`).
 //! - [`engine`]: one engine run (format cached by bundle digest, BibTeX, reruns), outputs
 //!   written to the build folder, runs serialised by a global lock.
@@ -18,6 +19,7 @@ pub mod access;
 pub mod bundle;
 pub mod engine;
 pub mod index;
+pub mod remote;
 pub mod texmf;
 pub mod epoch;
 pub mod markdown;
@@ -60,6 +62,8 @@ pub struct TexRun {
     pub epoch: Option<u64>,
     pub trust: Trust,
     pub shell_escape: ShellEscape,
+    /// Whether a `[build] bundle` may be downloaded (`--offline`: only its cache).
+    pub fetch: remote::Fetch,
 }
 
 /// Whether `\write18` runs commands.
@@ -74,13 +78,28 @@ pub enum ShellEscape {
 impl TexRun {
     /// `trust_all`: the `--trust-all` flag; `locked`: a `--locked` build (never shell escape).
     pub fn new(config: &crate::config::Config, epoch: Option<u64>, trust_all: bool, locked: bool) -> TexRun {
+        TexRun::with_network(config, epoch, trust_all, locked, crate::options::Network::Online)
+    }
+
+    /// As [`TexRun::new`], offline when `network` says so.
+    pub fn with_network(
+        config: &crate::config::Config,
+        epoch: Option<u64>,
+        trust_all: bool,
+        locked: bool,
+        network: crate::options::Network,
+    ) -> TexRun {
         let trust = if trust_all { Trust::All } else { config.tex.trust };
         let shell_escape = match (config.tex.shell_escape, locked) {
             (false, _) => ShellEscape::Off,
             (true, true) => ShellEscape::OffLocked,
             (true, false) => ShellEscape::On,
         };
-        TexRun { epoch, trust, shell_escape }
+        let fetch = match network {
+            crate::options::Network::Online => remote::Fetch::Online,
+            crate::options::Network::Offline => remote::Fetch::Offline,
+        };
+        TexRun { epoch, trust, shell_escape, fetch }
     }
 }
 
@@ -92,13 +111,21 @@ pub fn user_cache(project: &Project) -> PathBuf {
     xdg.or(home).map_or_else(|| project.config.cache_dir.clone(), |c| c.join("paperfig"))
 }
 
-/// The TeX trees a project's build reads.
+/// The TeX trees a project's build reads (when it names no bundle).
 pub fn tex_trees(project: &Project) -> texmf::TexTrees {
     texmf::TexTrees::find(project.config.tex.texmf.as_deref())
 }
 
+/// The TeX files a project's build reads: `[build] bundle` if set, else the trees.
+pub fn tex_source(project: &Project, fetch: remote::Fetch) -> bundle::TexSource {
+    match &project.config.tex.bundle {
+        Some(source) => bundle::TexSource::Bundle { source: source.clone(), fetch },
+        None => bundle::TexSource::Trees(tex_trees(project)),
+    }
+}
+
 /// What `paperfig build` got out of the engine.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Compiled {
     pub pdf: Option<PathBuf>,
     pub log: Option<PathBuf>,
@@ -107,6 +134,8 @@ pub struct Compiled {
     pub built_format: bool,
     /// The SyncTeX file beside the PDF.
     pub synctex: Option<PathBuf>,
+    /// The TeX files read from the trees or the bundle (paths on disk).
+    pub tex_files: Vec<PathBuf>,
 }
 
 impl Compiled {
@@ -189,16 +218,16 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
     let config = &project.config;
     let doc_dir = main.parent().unwrap_or(&project.root);
     let sty = crate::emit::latex_package(doc_dir, &config.output_dir);
-    let trees = tex_trees(project);
+    let tex = tex_source(project, run.fetch);
     let user_cache = user_cache(project);
     let mut roots = vec![project.root.clone(), config.build_dir.clone(), config.output_dir.clone()];
     roots.extend([config.cache_dir.clone(), user_cache.clone()]);
-    roots.extend(trees.trees.iter().map(|t| t.path.clone()));
+    roots.extend(tex.folders());
     let job = engine::EngineJob {
         main: main.to_path_buf(),
         out_dir: config.build_dir.clone(),
         user_cache,
-        trees,
+        tex,
         access: Arc::new(access::Access::new(run.trust, roots)),
         shell_escape: run.shell_escape == ShellEscape::On,
         epoch: run.epoch,
@@ -208,7 +237,7 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
     let out = engine::compile(&job)?;
     if !out.refused.is_empty() {
         let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
-        return Ok(Compiled { pdf: None, log: None, diagnostics, built_format: out.built_format, synctex: None });
+        return Ok(Compiled { diagnostics, built_format: out.built_format, ..Compiled::default() });
     }
     let mut diagnostics = texlog::diagnose(&out, map);
     if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
@@ -220,8 +249,8 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
             .hint("[build] shell_escape = true applies to builds without --locked");
         diagnostics.push(note);
     }
-    let synctex = out.synctex;
-    Ok(Compiled { pdf: out.pdf, log: out.log_path, diagnostics, built_format: out.built_format, synctex })
+    let (synctex, tex_files) = (out.synctex, out.tex_files);
+    Ok(Compiled { pdf: out.pdf, log: out.log_path, diagnostics, built_format: out.built_format, synctex, tex_files })
 }
 
 /// The error for a file TeX was refused, at the line that names it when one does.

@@ -500,6 +500,7 @@ mod tests {
             built_format: false,
             refused: Vec::new(),
             synctex: None,
+            tex_files: Vec::new(),
         }
     }
 

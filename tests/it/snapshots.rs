@@ -19,6 +19,7 @@ fn filters(t: &PaperTest) -> Vec<(String, String)> {
         (regex_escape(&t.root.display().to_string()), "[project]".to_string()),
         // The machine's TeX installation.
         (r#""found_by": "[^"]*""#.to_string(), r#""found_by": "[tex]""#.to_string()),
+        (r#""origin": "[^"]*""#.to_string(), r#""origin": "[origin]""#.to_string()),
         (r#""trees": \[[^\]]*\]"#.to_string(), r#""trees": "[trees]""#.to_string()),
     ]
 }

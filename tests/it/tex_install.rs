@@ -177,3 +177,61 @@ fn an_untrusted_document_reads_only_the_project() {
     build(&t, &["--trust-all"], &[]).ok();
     assert!(words(&pdf_text(&t.path("build/paper.pdf"))).contains("A private note."));
 }
+
+/// The TeX files a build of `t` reads from the installed trees, as (path in its tree, bytes):
+/// what a bundle needs to build it (the format included: the user cache is new).
+fn files_read(t: &PaperTest) -> Vec<(String, Vec<u8>)> {
+    let cache = tempfile::tempdir().unwrap();
+    let run = build(t, &["--json"], &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())]).ok();
+    let status = t.run(&["status", "--json"]).ok().json();
+    let trees: Vec<String> = status["tex"]["trees"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().into()).collect();
+    let mut files = Vec::new();
+    for f in run.json()["compile"]["tex_files"].as_array().unwrap() {
+        let f = f.as_str().unwrap();
+        let rel = trees.iter().find_map(|t| f.strip_prefix(&format!("{t}/"))).expect("a file of a tree");
+        if !files.iter().any(|(p, _): &(String, Vec<u8>)| p == rel) {
+            files.push((rel.to_string(), std::fs::read(f).unwrap()));
+        }
+    }
+    assert!(files.len() > 20 && files.iter().any(|(p, _)| p.ends_with("/latex.ltx")), "{} files", files.len());
+    files
+}
+
+#[test]
+fn with_no_tex_the_bundle_is_fetched_once_and_then_used_offline() {
+    let doc = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\nFrom the bundle: \
+               $a^2+b^2=c^2$.\n\\end{document}\n";
+    let t = paper(doc);
+    // A bundle of exactly what this paper reads, made from the local TeX Live, served by nginx.
+    let files = files_read(&t);
+    let mut tops: Vec<String> = files.iter().map(|(p, _)| format!("/{}//", p.split('/').next().unwrap())).collect();
+    tops.sort();
+    tops.dedup();
+    let search: Vec<&str> = tops.iter().map(String::as_str).collect();
+    let mut nginx = crate::servers::Nginx::start();
+    let mut ttb = std::fs::File::create(nginx.root.join("tl.ttb")).unwrap();
+    let digest = paperfig::compile::remote::write_ttb(&mut ttb, &files, &search).unwrap();
+    drop(ttb);
+    let url = nginx.url("tl.ttb");
+    let cache = tempfile::tempdir().unwrap();
+    let env = [("XDG_CACHE_HOME", cache.path().to_str().unwrap())];
+    let pinned = |d: &str| format!("[build]\nbundle = \"{url}\"\nbundle_digest = \"{d}\"\n");
+    t.write("paperfig.toml", &pinned(&digest));
+    let status = t.run_env(&["status", "--json"], &env).ok().json();
+    assert_eq!((status["tex"]["origin"].as_str(), status["tex"]["bundle"].as_str()), (Some("bundle"), Some(&*url)));
+
+    // Offline before anything was fetched: refused, nothing downloaded.
+    build(&t, &["--offline"], &env).code(2).stderr_has("offline mode forbids downloading");
+    // Online: fetched into the user's cache and built.
+    build(&t, &[], &env).ok();
+    assert!(words(&pdf_text(&t.path("build/paper.pdf"))).contains("From the bundle:"));
+    assert!(cache.path().join("paperfig/bundles").join(&digest).join("INDEX").is_file());
+    // The server gone: a changed paper builds offline from the cache alone.
+    nginx.stop();
+    t.write("paper.tex", &doc.replace("From the bundle:", "Offline again:"));
+    build(&t, &["--offline"], &env).ok();
+    assert!(words(&pdf_text(&t.path("build/paper.pdf"))).contains("Offline again:"));
+    // A pin the bundle does not have is refused before TeX runs.
+    t.write("paperfig.toml", &pinned(&"0".repeat(64)));
+    build(&t, &[], &env).code(2).stderr_has("is pinned");
+}
