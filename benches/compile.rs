@@ -128,7 +128,9 @@ fn new_project(name: &str, src: &Path, work: &Path) {
         theirs.push(timed(&mut latexmk()));
     }
     let (o, t) = (median(ours), median(theirs));
-    println!("{name}: new project's first build  paperfig {o:.0} ms (figures made, format from the user cache), latexmk from scratch {t:.0} ms");
+    println!(
+        "{name}: new project's first build  paperfig {o:.0} ms (figures made, format from the user cache), latexmk from scratch {t:.0} ms"
+    );
     println!("{name}: ratio new project / latexmk from scratch {:.2} (the target, <= 1.00)", o / t);
 }
 

@@ -609,14 +609,18 @@ mod tests {
 
     #[test]
     fn tex_keys_of_the_build_section_are_read_and_checked() {
-        let c = parse("[build]\ntexmf = [\"tl/texmf-dist\", \"/opt/t\"]\nshell_escape = true\ntrust = \"all\"\n").unwrap();
+        let c =
+            parse("[build]\ntexmf = [\"tl/texmf-dist\", \"/opt/t\"]\nshell_escape = true\ntrust = \"all\"\n").unwrap();
         assert_eq!(c.tex.texmf, Some(vec![PathBuf::from("/p/tl/texmf-dist"), PathBuf::from("/opt/t")]));
         assert!(c.tex.shell_escape);
         assert_eq!(c.tex.trust, Trust::All);
         assert_eq!(parse("").unwrap().tex, TexConfig::default(), "untrusted, no shell escape by default");
         let d = "ab".repeat(32);
-        let c = parse(&format!("[build]\nbundle = \"http://127.0.0.1:1/b.ttb\"\nbundle_digest = \"{}\"\n", d.to_uppercase()))
-            .unwrap();
+        let c = parse(&format!(
+            "[build]\nbundle = \"http://127.0.0.1:1/b.ttb\"\nbundle_digest = \"{}\"\n",
+            d.to_uppercase()
+        ))
+        .unwrap();
         assert_eq!(c.tex.bundle, Some(BundleSource { url: "http://127.0.0.1:1/b.ttb".into(), digest: Some(d) }));
         for (text, needle) in [
             ("[build]\ntrust = \"everything\"\n", "not a trust level"),

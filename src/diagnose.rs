@@ -93,10 +93,13 @@ impl Diagnose for CompileError {
                 "the bundle is [build] bundle in paperfig.toml; a build without --offline fetches what it needs \
                  once into the user's cache, and later builds (offline too) use that"
             }
-            CompileError::Engine(EngineError::Bundle(BundleError::NoTex { .. } | BundleError::NoLatex { .. })) => {
+            CompileError::Engine(EngineError::Bundle(
+                BundleError::NoTex { .. } | BundleError::NoLatex { .. } | BundleError::Neither { .. },
+            )) => {
                 "install TeX (Debian: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern; \
                  or TeX Live's installer, MacTeX, TinyTeX), or name your TeX trees in [build] texmf = [...], or a \
-                 tectonic bundle in [build] bundle = \"https://…/bundle.ttb\""
+                 tectonic bundle in [build] bundle = \"https://…/bundle.ttb\" (with no TeX installed, paperfig \
+                 fetches tectonic's default bundle once when online; $PAPERFIG_TEX_BUNDLE names a mirror)"
             }
             CompileError::Engine(_) => {
                 "install TeX Live: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern \

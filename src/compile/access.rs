@@ -81,10 +81,11 @@ fn opened_absolute_path(text: &str) -> Option<&str> {
 
 /// Where fontconfig finds system fonts (`\setmainfont{DejaVu Serif}` reads them).
 fn font_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts"]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+    let mut dirs: Vec<PathBuf> =
+        ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
         dirs.extend([home.join(".fonts"), home.join(".local/share/fonts"), home.join("Library/Fonts")]);
     }
@@ -122,7 +123,8 @@ mod tests {
         let access = Access::new(Trust::Project, [dir.path().to_path_buf()]);
         let inside = dir.path().join("a.tex");
         std::fs::write(&inside, "").unwrap();
-        let msg = |p: &str| format!("accessing absolute path `{p}`; build may not be reproducible in other environments");
+        let msg =
+            |p: &str| format!("accessing absolute path `{p}`; build may not be reproducible in other environments");
         access.check_message(&msg(inside.to_str().unwrap()));
         access.check_message(&msg("/etc/hostname"));
         access.check_message(&msg("/etc/hostname"));

@@ -24,8 +24,8 @@ use tectonic_bundles::Bundle;
 
 use super::access::Access;
 use super::index::{self, FORMAT_SOURCE, Index, PATCH_VERSION};
-use super::remote::{Fetch, RemoteBundle, RemoteError};
-use super::texmf::TexTrees;
+use super::remote::{DEFAULT_URL, Fetch, RemoteBundle, RemoteError};
+use super::texmf::{Origin, TexTrees};
 use crate::config::BundleSource;
 
 /// The format the engine builds, by name (`latex` → `tectonic-format-latex.tex`).
@@ -35,17 +35,36 @@ const FORMAT_SOURCE_NAME: &str = "tectonic-format-latex.tex";
 /// Which TeX files a build reads.
 #[derive(Clone, Debug)]
 pub enum TexSource {
-    /// The installed trees.
-    Trees(TexTrees),
+    /// The installed trees; found ones holding no LaTeX (no TeX installed) fall back to
+    /// the engine's default bundle ([`default_bundle_url`]).
+    Trees { trees: TexTrees, fetch: Fetch },
     /// `[build] bundle`: the engine's own bundle.
     Bundle { source: BundleSource, fetch: Fetch },
+}
+
+/// The engine's bundle used when no TeX is installed: `$PAPERFIG_TEX_BUNDLE` (a mirror),
+/// else tectonic's default.
+pub fn default_bundle_url() -> String {
+    std::env::var("PAPERFIG_TEX_BUNDLE").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string())
 }
 
 impl TexSource {
     /// Opens the files, with the index or bundle cache in `cache_dir` (the user's cache).
     pub fn open(&self, cache_dir: &Path) -> Result<TexBundle, BundleError> {
         match self {
-            TexSource::Trees(trees) => TexBundle::installed(cache_dir, trees),
+            TexSource::Trees { trees, fetch } => match TexBundle::installed(cache_dir, trees) {
+                Err(tex @ (BundleError::NoTex { .. } | BundleError::NoLatex { .. }))
+                    if trees.origin != Origin::Config =>
+                {
+                    let source = BundleSource { url: default_bundle_url(), digest: None };
+                    TexBundle::remote(cache_dir, &source, *fetch).map_err(|bundle| BundleError::Neither {
+                        tex: Box::new(tex),
+                        url: source.url,
+                        bundle: Box::new(bundle),
+                    })
+                }
+                found => found,
+            },
             TexSource::Bundle { source, fetch } => TexBundle::remote(cache_dir, source, *fetch),
         }
     }
@@ -53,7 +72,7 @@ impl TexSource {
     /// The folders TeX reads from on disk (for [`Access`]).
     pub fn folders(&self) -> Vec<PathBuf> {
         match self {
-            TexSource::Trees(trees) => trees.trees.iter().map(|t| t.path.clone()).collect(),
+            TexSource::Trees { trees, .. } => trees.trees.iter().map(|t| t.path.clone()).collect(),
             TexSource::Bundle { .. } => Vec::new(),
         }
     }
@@ -110,8 +129,7 @@ impl TexBundle {
     /// Opens the engine's own bundle at `source`, fetched into `cache_dir/bundles/`
     /// (`Fetch::Offline`: only what is there).
     pub fn remote(cache_dir: &Path, source: &BundleSource, fetch: Fetch) -> Result<TexBundle, BundleError> {
-        let mut remote =
-            RemoteBundle::open(&source.url, &cache_dir.join("bundles"), fetch, source.digest.as_deref())?;
+        let mut remote = RemoteBundle::open(&source.url, &cache_dir.join("bundles"), fetch, source.digest.as_deref())?;
         let mut memory = HashMap::new();
         memory.insert(FORMAT_SOURCE_NAME.to_string(), FORMAT_SOURCE.as_bytes().to_vec());
         let mut ltx = String::new();
@@ -295,6 +313,9 @@ pub enum BundleError {
     Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// No TeX installed, and the default bundle could not be used either.
+    #[error("{tex}; nor could the engine's bundle {url} be used: {bundle}")]
+    Neither { tex: Box<BundleError>, url: String, bundle: Box<BundleError> },
     #[error("the TeX bundle's latex.ltx: {0}")]
     RemoteFile(String),
     /// This `latex.ltx` does not have the macro paperfig patches.

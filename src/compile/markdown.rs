@@ -66,19 +66,13 @@ pub fn tex_path(project: &Project, main: &Path) -> PathBuf {
 
 /// Writes the Markdown paper `main` as LaTeX with the `figures` the last `gen` made, then
 /// compiles it. Writer errors (front matter, template, bibliography) stop before TeX.
-pub fn build(
-    project: &Project,
-    main: &Path,
-    figures: &Figures<'_>,
-    run: &TexRun,
-) -> Result<Compiled, CompileError> {
+pub fn build(project: &Project, main: &Path, figures: &Figures<'_>, run: &TexRun) -> Result<Compiled, CompileError> {
     let config = &project.config;
     let (source, directives) = figures.paper(project, main)?;
     let files = texwriter::figure_files(&figures.manifest, &config.output_dir);
     // A file deleted since the last gen shows as "not generated" instead of a TeX error.
     let figure_file = |d: &Directive| files(d).filter(|p| p.is_file());
-    let opts =
-        WriteOptions::new(&project.root, &config.build_dir).trust(run.trust).with_failures(&figures.manifest);
+    let opts = WriteOptions::new(&project.root, &config.build_dir).trust(run.trust).with_failures(&figures.manifest);
     let paper = match texwriter::write_paper(&source, &directives, &figure_file, &opts) {
         Ok(p) => p,
         Err(diagnostics) => {

@@ -18,12 +18,12 @@
 pub mod access;
 pub mod bundle;
 pub mod engine;
-pub mod index;
-pub mod remote;
-pub mod texmf;
 pub mod epoch;
+pub mod index;
 pub mod markdown;
+pub mod remote;
 pub mod texlog;
+pub mod texmf;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -120,7 +120,7 @@ pub fn tex_trees(project: &Project) -> texmf::TexTrees {
 pub fn tex_source(project: &Project, fetch: remote::Fetch) -> bundle::TexSource {
     match &project.config.tex.bundle {
         Some(source) => bundle::TexSource::Bundle { source: source.clone(), fetch },
-        None => bundle::TexSource::Trees(tex_trees(project)),
+        None => bundle::TexSource::Trees { trees: tex_trees(project), fetch },
     }
 }
 

@@ -1,8 +1,14 @@
 //! The engine's own bundle of TeX files, fetched over HTTP: for machines with no TeX installed.
 //!
-//! A [`RemoteBundle`] reads a tectonic **TTBv1** bundle (`*.ttb`) at a URL with HTTP Range
-//! requests and keeps what it fetched in a cache shared by all projects. Every byte is
-//! verified: the index against the bundle digest, each file against its hash in the index.
+//! A [`RemoteBundle`] reads a tectonic bundle at a URL with HTTP Range requests and keeps
+//! what it fetched in a cache shared by all projects. Two formats, told apart by the URL
+//! as tectonic does: a **TTBv1** bundle (`*.ttb`), where every byte is verified (the index
+//! against the bundle digest, each file against its hash in the index), and tectonic's
+//! older **indexed tar** (anything else, such as its default bundle [`DEFAULT_URL`]): the
+//! tar's `<url>.index.gz` lists `name offset length` per file, and its `SHA256SUM` file
+//! holds the bundle digest. An indexed tar has no per-file hashes: its digest is checked
+//! against a pin, each file's length against the index, and a cached file against the
+//! hash recorded when it was fetched (`<file>.sha256`).
 //! [`Fetch::Offline`] never touches the network and serves only what is cached.
 //!
 //! # Format (TTBv1, as written by `tectonic -X bundle create … v1`)
@@ -62,6 +68,9 @@ use tectonic::status::StatusBackend;
 use tectonic::tt_note;
 use tectonic_bundles::Bundle;
 
+/// tectonic 0.17's default bundle (an indexed tar; it redirects to the current file).
+pub const DEFAULT_URL: &str = "https://relay.fullyjustified.net/default_bundle_v33.tar";
+
 const MAGIC: &[u8; 14] = b"tectonicbundle";
 const HEADER_LEN: u64 = 66;
 /// The largest index or file fetched or decompressed (and how far into a bundle a server
@@ -104,10 +113,24 @@ pub enum RemoteError {
 #[derive(Debug)]
 struct Entry {
     start: u64,
+    /// Bytes in the bundle (gzip in a TTBv1 bundle, the file itself in an indexed tar).
     gzip_len: u64,
     real_len: u64,
     sha: Option<[u8; 32]>,
     path: String,
+}
+
+/// The two bundle formats (see the module comment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Ttb,
+    Itar,
+}
+
+impl Format {
+    fn of(url: &str) -> Format {
+        if url.trim_end_matches('/').ends_with("ttb") { Format::Ttb } else { Format::Itar }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -121,6 +144,9 @@ struct Index {
 #[derive(Clone)]
 pub struct RemoteBundle {
     url: String,
+    /// Where the bytes are read: the URL after redirects (an indexed tar's relay).
+    data_url: String,
+    format: Format,
     root: PathBuf,
     fetch: Fetch,
     digest: String,
@@ -141,6 +167,8 @@ impl RemoteBundle {
         };
         let mut b = RemoteBundle {
             url: url.to_string(),
+            data_url: url.to_string(),
+            format: Format::of(url),
             root: cache_root.to_path_buf(),
             fetch,
             digest: String::new(),
@@ -151,6 +179,9 @@ impl RemoteBundle {
             return Ok(b);
         }
         let remembered = b.remembered_digest();
+        if b.format == Format::Itar {
+            return b.open_itar(pin, remembered);
+        }
         let header = match fetch {
             Fetch::Online => b.fetch_header(),
             Fetch::Offline => {
@@ -187,6 +218,81 @@ impl RemoteBundle {
         Ok(b)
     }
 
+    /// `open` for an indexed tar: the relay's redirect followed, `<url>.index.gz` and the
+    /// `SHA256SUM` file fetched; offline (or unreachable), the URL's cached index.
+    fn open_itar(mut self, pin: Option<String>, remembered: Option<String>) -> Result<RemoteBundle, RemoteError> {
+        let online = match self.fetch {
+            Fetch::Online => self.fetch_itar_index(),
+            Fetch::Offline => {
+                Err(RemoteError::Offline { what: "the index".into(), url: self.url.clone(), cache: self.root.clone() })
+            }
+        };
+        let (text, digest) = match (online, remembered) {
+            (Ok(found), _) => found,
+            (Err(e @ (RemoteError::Offline { .. } | RemoteError::Network { .. })), Some(r)) => {
+                return match pin {
+                    Some(p) if p != r => Err(RemoteError::DigestMismatch { url: self.url, pinned: p, found: r }),
+                    _ if self.use_cached(&r) => Ok(self),
+                    _ => Err(e),
+                };
+            }
+            (Err(e), _) => return Err(e),
+        };
+        if let Some(p) = pin.filter(|p| *p != digest) {
+            return Err(RemoteError::DigestMismatch { url: self.url, pinned: p, found: digest });
+        }
+        let dir = self.root.join(&digest);
+        write_atomic(&dir.join("INDEX"), text.as_bytes())?;
+        write_atomic(&dir.join("URL"), self.data_url.as_bytes())?;
+        write_atomic(&self.url_file(), format!("{digest}\n{}\n", self.url).as_bytes())?;
+        self.digest = digest;
+        Ok(self)
+    }
+
+    /// An indexed tar's index (as text) and digest, from the network.
+    fn fetch_itar_index(&mut self) -> Result<(String, String), RemoteError> {
+        let malformed = |url: &str, what: String| RemoteError::Malformed { url: url.to_string(), what };
+        // The relay answers with a redirect to the current file: ranges go there.
+        let client = self.client()?.clone();
+        let response = client
+            .get(&self.url)
+            .header(reqwest::header::RANGE, "bytes=0-0")
+            .send()
+            .map_err(|source| RemoteError::Network { url: self.url.clone(), source })?;
+        if !(response.status().is_success()) {
+            return Err(RemoteError::Http { url: self.url.clone(), status: response.status().as_u16() });
+        }
+        self.data_url = response.url().to_string();
+        let index_url = format!("{}.index.gz", self.data_url);
+        let response =
+            client.get(&index_url).send().map_err(|source| RemoteError::Network { url: index_url.clone(), source })?;
+        if !response.status().is_success() {
+            return Err(RemoteError::Http { url: index_url, status: response.status().as_u16() });
+        }
+        let mut gz = Vec::new();
+        (response.take(MAX_PART + 1).read_to_end(&mut gz))
+            .map_err(|e| malformed(&index_url, format!("the download broke off: {e}")))?;
+        let mut text = Vec::new();
+        GzDecoder::new(gz.as_slice())
+            .take(MAX_PART + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| malformed(&index_url, format!("cannot decompress: {e}")))?;
+        if gz.len() as u64 > MAX_PART || text.len() as u64 > MAX_PART {
+            let len = gz.len().max(text.len()) as u64;
+            return Err(RemoteError::TooLarge { url: index_url, what: "the index".into(), len });
+        }
+        let text = String::from_utf8(text).map_err(|_| malformed(&index_url, "not UTF-8".into()))?;
+        self.index = Arc::new(parse_itar_index(&text).map_err(|w| malformed(&index_url, w))?);
+        let sum = self.lookup("SHA256SUM").ok_or_else(|| malformed(&self.url, "no SHA256SUM file".into()))?;
+        let e = &self.index.entries[sum];
+        let bytes = self.fetch_range(e.start, e.gzip_len.min(256), "SHA256SUM")?;
+        let digest = String::from_utf8_lossy(&bytes).trim().to_ascii_lowercase();
+        if hex_to_32(&digest).is_none() {
+            return Err(malformed(&self.url, "its SHA256SUM is not a SHA-256 digest".into()));
+        }
+        Ok((text, digest))
+    }
+
     /// The bundle digest as hex (what the engine's format cache is keyed by).
     pub fn digest_hex(&self) -> &str {
         &self.digest
@@ -216,12 +322,19 @@ impl RemoteBundle {
         static LOADED: Mutex<Option<(PathBuf, Arc<Index>)>> = Mutex::new(None);
         let path = self.root.join(digest).join("INDEX");
         let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Ok(data_url) = std::fs::read_to_string(self.root.join(digest).join("URL")) {
+            self.data_url = data_url;
+        }
         if let Some((_, index)) = loaded.as_ref().filter(|(p, _)| *p == path && p.is_file()) {
             (self.digest, self.index) = (digest.to_string(), index.clone());
             return true;
         }
         let Ok(text) = std::fs::read_to_string(&path) else { return false };
-        let Ok(index) = parse_index(&text, digest) else { return false };
+        let parsed = match self.format {
+            Format::Ttb => parse_index(&text, digest),
+            Format::Itar => parse_itar_index(&text),
+        };
+        let Ok(index) = parsed else { return false };
         (self.digest, self.index) = (digest.to_string(), Arc::new(index));
         *loaded = Some((path, self.index.clone()));
         true
@@ -277,7 +390,7 @@ impl RemoteBundle {
         let response = self
             .client()
             .map_err(|e| (false, e))?
-            .get(&self.url)
+            .get(&self.data_url)
             .header(reqwest::header::RANGE, format!("bytes={start}-{}", start + len - 1))
             .send()
             .map_err(net)?;
@@ -350,11 +463,17 @@ impl RemoteBundle {
         self.root.join(&self.digest).join("files").join(&e.path)
     }
 
-    fn expected_sha(&self, e: &Entry) -> Result<[u8; 32], RemoteError> {
+    /// The hash a file must have: from the index; for an indexed tar's files, the one
+    /// recorded beside the cached copy (`None`: not fetched yet, nothing to check against).
+    fn expected_sha(&self, e: &Entry) -> Result<Option<[u8; 32]>, RemoteError> {
         match (e.sha, e.path.as_str()) {
-            (Some(sha), _) => Ok(sha),
-            (None, "SHA256SUM") => Ok(Sha256::digest(format!("{}\n", self.digest)).into()),
-            (None, "FILELIST") => Ok(hex_to_32(&self.digest).expect("digests are checked")),
+            (Some(sha), _) => Ok(Some(sha)),
+            (None, _) if self.format == Format::Itar => {
+                let recorded = std::fs::read_to_string(sidecar(&self.file_path(e))).ok();
+                Ok(recorded.and_then(|h| hex_to_32(h.trim())))
+            }
+            (None, "SHA256SUM") => Ok(Some(Sha256::digest(format!("{}\n", self.digest)).into())),
+            (None, "FILELIST") => Ok(Some(hex_to_32(&self.digest).expect("digests are checked"))),
             (None, path) => Err(RemoteError::Malformed {
                 url: self.url.clone(),
                 what: format!("`{path}` has no hash in the index, so it cannot be verified"),
@@ -368,7 +487,7 @@ impl RemoteBundle {
         let expected = self.expected_sha(e)?;
         let offline = |what: String| RemoteError::Offline { what, url: self.url.clone(), cache: self.root.clone() };
         match std::fs::read(&path) {
-            Ok(bytes) if <[u8; 32]>::from(Sha256::digest(&bytes)) == expected => return Ok(bytes),
+            Ok(bytes) if Some(<[u8; 32]>::from(Sha256::digest(&bytes))) == expected => return Ok(bytes),
             Ok(_) if self.fetch == Fetch::Offline => {
                 return Err(offline(format!("An intact `{}` (the cached copy is damaged)", e.path)));
             }
@@ -378,20 +497,24 @@ impl RemoteBundle {
         }
         tt_note!(status, "downloading {}", e.path);
         let gz = self.fetch_range(e.start, e.gzip_len, &e.path)?;
-        let bytes = if gz.is_empty() {
-            Vec::new()
+        let bytes = if gz.is_empty() || self.format == Format::Itar {
+            gz
         } else {
             (gunzip(&gz, e.real_len))
                 .map_err(|w| RemoteError::Malformed { url: self.url.clone(), what: format!("`{}`: {w}", e.path) })?
         };
         let found: [u8; 32] = Sha256::digest(&bytes).into();
-        if found != expected {
-            return Err(RemoteError::FileMismatch {
-                url: self.url.clone(),
-                path: e.path.clone(),
-                expected: hex::encode(expected),
-                found: hex::encode(found),
-            });
+        match (self.format, expected) {
+            (Format::Itar, _) => write_atomic(&sidecar(&path), hex::encode(found).as_bytes())?,
+            (Format::Ttb, Some(expected)) if found == expected => {}
+            (Format::Ttb, expected) => {
+                return Err(RemoteError::FileMismatch {
+                    url: self.url.clone(),
+                    path: e.path.clone(),
+                    expected: expected.map_or("none".into(), hex::encode),
+                    found: hex::encode(found),
+                });
+            }
         }
         write_atomic(&path, &bytes)?;
         Ok(bytes)
@@ -474,6 +597,36 @@ fn parse_index(text: &str, digest: &str) -> Result<Index, String> {
     Ok(index)
 }
 
+/// An indexed tar's index: `name offset length` per line (names are bare file names).
+fn parse_itar_index(text: &str) -> Result<Index, String> {
+    let mut index = Index::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let bad = || format!("bad index line `{line}`");
+        let mut bits = line.split_whitespace();
+        let name = bits.next().ok_or_else(bad)?;
+        let start: u64 = bits.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
+        let len: u64 = bits.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
+        if name.contains(['/', '\\']) || matches!(name, "." | "..") {
+            return Err(format!("unsafe file name `{name}`"));
+        }
+        index.by_name.entry(name.to_string()).or_default().push(index.entries.len());
+        index.entries.push(Entry { start, gzip_len: len, real_len: len, sha: None, path: name.to_string() });
+    }
+    if index.entries.is_empty() {
+        return Err("the index is empty".into());
+    }
+    // Every name is at the top: one rule finds them all.
+    index.search = vec!["/".into()];
+    Ok(index)
+}
+
+/// Where the hash of an indexed tar's cached file is recorded.
+fn sidecar(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".sha256");
+    path.with_file_name(name)
+}
+
 fn hex_to_32(text: &str) -> Option<[u8; 32]> {
     hex::decode(text).ok()?.try_into().ok()
 }
@@ -510,6 +663,53 @@ fn gzip(bytes: &[u8]) -> io::Result<Vec<u8>> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes)?;
     encoder.finish()
+}
+
+/// Writes an indexed tar holding `files` (each under its bare name; a name seen twice
+/// keeps the first) and a `SHA256SUM`; returns its `.index.gz` and digest (hex). The digest
+/// is the SHA-256 of the sorted `name sha256` lines. Test support.
+pub fn write_itar(out: &mut impl Write, files: &[(String, Vec<u8>)]) -> io::Result<(Vec<u8>, String)> {
+    let mut named: Vec<(String, &[u8])> = Vec::new();
+    for (path, bytes) in files {
+        let name = path.rsplit('/').next().unwrap_or(path).to_string();
+        if name.is_empty() || name.len() > 100 || name.contains(char::is_whitespace) {
+            let why = format!("`{name}` cannot be named in an indexed tar (white space, or over 100 bytes)");
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+        }
+        if !named.iter().any(|(n, _)| *n == name) {
+            named.push((name, bytes));
+        }
+    }
+    named.sort();
+    let listing: String = named.iter().map(|(n, b)| format!("{n} {}\n", hex::encode(Sha256::digest(b)))).collect();
+    let digest = hex::encode(Sha256::digest(&listing));
+    let sum = format!("{digest}\n").into_bytes();
+    named.push(("SHA256SUM".into(), &sum));
+    let (mut index, mut at) = (String::new(), 0u64);
+    for (name, bytes) in &named {
+        // A ustar header: name, mode, owner, size, time, checksum, type, magic.
+        let mut h = [0u8; 512];
+        let field = |h: &mut [u8; 512], at: usize, text: &str| h[at..at + text.len()].copy_from_slice(text.as_bytes());
+        field(&mut h, 0, name);
+        field(&mut h, 100, "0000644");
+        field(&mut h, 108, "0000000");
+        field(&mut h, 116, "0000000");
+        field(&mut h, 124, &format!("{:011o}", bytes.len()));
+        field(&mut h, 136, "00000000000");
+        field(&mut h, 156, "0");
+        field(&mut h, 257, "ustar\000");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        field(&mut h, 148, &format!("{sum:06o}\0 "));
+        out.write_all(&h)?;
+        index += &format!("{name} {} {}\n", at + 512, bytes.len());
+        out.write_all(bytes)?;
+        let pad = (512 - bytes.len() % 512) % 512;
+        out.write_all(&vec![0u8; pad])?;
+        at += 512 + (bytes.len() + pad) as u64;
+    }
+    out.write_all(&[0u8; 1024])?;
+    Ok((gzip(index.as_bytes())?, digest))
 }
 
 /// Writes a TTBv1 bundle holding `files` (path inside the bundle, contents) plus the

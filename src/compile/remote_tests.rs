@@ -205,8 +205,7 @@ fn the_engine_reads_it_through_tectonics_traits() {
     let (body, digest) = bundle();
     let server = Server::start(body, Mode::Range);
     let cache = tempfile::tempdir().unwrap();
-    let mut b: Box<dyn Bundle> =
-        Box::new(RemoteBundle::open(&server.url, cache.path(), Fetch::Online, None).unwrap());
+    let mut b: Box<dyn Bundle> = Box::new(RemoteBundle::open(&server.url, cache.path(), Fetch::Online, None).unwrap());
     assert_eq!(b.get_digest().unwrap(), DigestData::from_str(&digest).unwrap());
     assert!(b.all_files().contains(&ARTICLE.to_string()));
     assert_eq!(text(&mut b, "article.cls"), "A".repeat(500));
@@ -236,4 +235,32 @@ fn write_ttb_follows_tectonics_digest_and_its_own_reader_agrees() {
     assert_eq!(t.get_digest().unwrap().to_string(), digest);
     assert_eq!(text(&mut t, "x.tex"), "x");
     assert!(write_ttb(&mut Vec::new(), &[("../x".into(), vec![])], &["/"]).is_err());
+}
+
+#[test]
+fn an_indexed_tar_is_a_real_tar_and_its_index_points_at_each_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tar = Vec::new();
+    assert!(write_itar(&mut tar, &files()).is_err(), "a name with a space has no place in its index");
+    let files: Vec<_> = files().into_iter().filter(|(p, _)| !p.contains(' ')).collect();
+    let mut tar = Vec::new();
+    let (gz, digest) = write_itar(&mut tar, &files).unwrap();
+    let mut text = String::new();
+    GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+    let index = parse_itar_index(&text).unwrap();
+    let at = |name: &str| {
+        let e = &index.entries[index.by_name[name][0]];
+        tar[e.start as usize..(e.start + e.gzip_len) as usize].to_vec()
+    };
+    assert_eq!(at("article.cls"), "A".repeat(500).into_bytes(), "the first of two files with one name");
+    assert_eq!(at("size10.clo"), b"% size10\n");
+    assert_eq!(at("SHA256SUM"), format!("{digest}\n").into_bytes());
+    std::fs::write(dir.path().join("b.tar"), &tar).unwrap();
+    let listed = std::process::Command::new("tar").arg("-tf").arg(dir.path().join("b.tar")).output().unwrap();
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let names = String::from_utf8(listed.stdout).unwrap();
+    assert!(names.lines().any(|l| l == "size10.clo") && names.lines().any(|l| l == "SHA256SUM"), "{names}");
+    for bad in ["../x 0 1\n", "a/b 0 1\n", "x 0\n", ""] {
+        assert!(parse_itar_index(bad).is_err(), "{bad:?}");
+    }
 }

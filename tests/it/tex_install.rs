@@ -62,10 +62,8 @@ fn trees_come_from_kpsewhich_with_texmfcnf_in_an_installer_layout() {
     assert_eq!(tex["origin"], "kpsewhich", "{tex}");
     assert!(tex["found_by"].as_str().unwrap().contains("TEXMFCNF="), "{tex}");
     let trees: Vec<&str> = tex["trees"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    let want: Vec<String> = ["../texmf-local", "texmf-debian", "texmf-dist"]
-        .iter()
-        .map(|p| root.join(p).display().to_string())
-        .collect();
+    let want: Vec<String> =
+        ["../texmf-local", "texmf-debian", "texmf-dist"].iter().map(|p| root.join(p).display().to_string()).collect();
     assert_eq!(trees, want, "kpathsea's order, the missing TEXMFHOME left out");
 
     build(&t, &[], &env).ok();
@@ -122,8 +120,9 @@ fn biblatex_with_biber_and_its_errors_located_in_the_bib_file() {
 
 #[test]
 fn synctex_leads_from_source_lines_to_the_pdf_and_back() {
-    let t = paper("\\documentclass{article}\n\\begin{document}\nFirst paragraph.\n\n\\input{chapter}\n\\end{document}\n")
-        .file("chapter.tex", "A paragraph of the chapter file.\n");
+    let t =
+        paper("\\documentclass{article}\n\\begin{document}\nFirst paragraph.\n\n\\input{chapter}\n\\end{document}\n")
+            .file("chapter.tex", "A paragraph of the chapter file.\n");
     build(&t, &[], &[]).ok();
     let synctex = t.path("build/paper.synctex.gz");
     assert!(synctex.is_file());
@@ -167,7 +166,10 @@ fn an_untrusted_document_reads_only_the_project() {
     let run = build(&t, &[], &[]).code(1);
     let run = run.stderr_has("TeX may not read `/etc/hostname`").stderr_has("paper.tex:4:8");
     run.stderr_has("trust = \"all\"");
-    assert!(!t.path("build/paper.pdf").exists() && !t.path("build/paper.log").exists(), "nothing of the run is written");
+    assert!(
+        !t.path("build/paper.pdf").exists() && !t.path("build/paper.log").exists(),
+        "nothing of the run is written"
+    );
     // A relative path out of the project, the same.
     let outside = t.root.parent().unwrap().join("private.tex");
     std::fs::write(&outside, "A private note.\n").unwrap();
@@ -184,7 +186,8 @@ fn files_read(t: &PaperTest) -> Vec<(String, Vec<u8>)> {
     let cache = tempfile::tempdir().unwrap();
     let run = build(t, &["--json"], &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())]).ok();
     let status = t.run(&["status", "--json"]).ok().json();
-    let trees: Vec<String> = status["tex"]["trees"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().into()).collect();
+    let trees: Vec<String> =
+        status["tex"]["trees"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().into()).collect();
     let mut files = Vec::new();
     for f in run.json()["compile"]["tex_files"].as_array().unwrap() {
         let f = f.as_str().unwrap();
@@ -234,4 +237,40 @@ fn with_no_tex_the_bundle_is_fetched_once_and_then_used_offline() {
     // A pin the bundle does not have is refused before TeX runs.
     t.write("paperfig.toml", &pinned(&"0".repeat(64)));
     build(&t, &[], &env).code(2).stderr_has("is pinned");
+}
+
+#[cfg(unix)]
+#[test]
+fn with_no_tex_installed_the_engines_default_bundle_is_fetched_once() {
+    let doc = "\\documentclass{article}\n\\begin{document}\nNo TeX here, yet a PDF.\n\\end{document}\n";
+    let t = paper(doc);
+    // The default bundle's format (an indexed tar), made from what this paper reads.
+    let files = files_read(&t);
+    let mut nginx = crate::servers::Nginx::start();
+    let mut tar = std::fs::File::create(nginx.root.join("tl.tar")).unwrap();
+    let (index, digest) = paperfig::compile::remote::write_itar(&mut tar, &files).unwrap();
+    drop(tar);
+    std::fs::write(nginx.root.join("tl.tar.index.gz"), index).unwrap();
+    // A machine with no TeX: the TeX configuration names one empty tree.
+    let notex = t.root.parent().unwrap().join("notex");
+    std::fs::create_dir_all(notex.join("texmf")).unwrap();
+    std::fs::write(notex.join("texmf.cnf"), format!("TEXMF = {{{}}}\n", notex.join("texmf").display())).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let url = nginx.url("tl.tar");
+    let env = [
+        ("TEXMFCNF", notex.to_str().unwrap()),
+        ("PAPERFIG_TEX_BUNDLE", url.as_str()),
+        ("XDG_CACHE_HOME", cache.path().to_str().unwrap()),
+    ];
+    build(&t, &[], &env).ok();
+    assert!(words(&pdf_text(&t.path("build/paper.pdf"))).contains("No TeX here, yet a PDF."));
+    assert!(cache.path().join("paperfig/bundles").join(&digest).join("INDEX").is_file());
+    nginx.stop();
+    t.write("paper.tex", &doc.replace("yet a PDF", "and offline"));
+    build(&t, &["--offline"], &env).ok();
+    assert!(words(&pdf_text(&t.path("build/paper.pdf"))).contains("No TeX here, and offline."));
+    // Nothing installed, nothing cached, offline: the error says what was searched.
+    let fresh = tempfile::tempdir().unwrap();
+    let env = [env[0], env[1], ("XDG_CACHE_HOME", fresh.path().to_str().unwrap())];
+    build(&t, &["--offline"], &env).code(2).stderr_has("no TeX installation found").stderr_has("offline mode");
 }
