@@ -697,7 +697,8 @@ pub fn write_itar(out: &mut impl Write, files: &[(String, Vec<u8>)]) -> io::Resu
         field(&mut h, 124, &format!("{:011o}", bytes.len()));
         field(&mut h, 136, "00000000000");
         field(&mut h, 156, "0");
-        field(&mut h, 257, "ustar\000");
+        field(&mut h, 257, "ustar\0");
+        field(&mut h, 263, "00");
         h[148..156].fill(b' ');
         let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
         field(&mut h, 148, &format!("{sum:06o}\0 "));
