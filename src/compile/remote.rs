@@ -182,23 +182,9 @@ impl RemoteBundle {
         if b.format == Format::Itar {
             return b.open_itar(pin, remembered);
         }
-        let header = match fetch {
-            Fetch::Online => b.fetch_header(),
-            Fetch::Offline => {
-                Err(RemoteError::Offline { what: "the index".into(), url: b.url.clone(), cache: b.root.clone() })
-            }
-        };
-        let header = match (header, remembered) {
-            (Ok(h), _) => h,
-            // No network (or not allowed): the URL's last digest, if its index is cached.
-            (Err(e @ (RemoteError::Offline { .. } | RemoteError::Network { .. })), Some(r)) => {
-                return match pin {
-                    Some(p) if p != r => Err(RemoteError::DigestMismatch { url: b.url, pinned: p, found: r }),
-                    None if b.use_cached(&r) => Ok(b),
-                    _ => Err(e),
-                };
-            }
-            (Err(e), _) => return Err(e),
+        let header = match b.online().and_then(|()| b.fetch_header()) {
+            Ok(h) => h,
+            Err(e) => return b.use_cache_instead(e, pin, remembered).map(|()| b),
         };
         if let Some(p) = pin.filter(|p| *p != header.digest) {
             return Err(RemoteError::DigestMismatch { url: b.url, pinned: p, found: header.digest });
@@ -218,25 +204,40 @@ impl RemoteBundle {
         Ok(b)
     }
 
-    /// `open` for an indexed tar: the relay's redirect followed, `<url>.index.gz` and the
-    /// `SHA256SUM` file fetched; offline (or unreachable), the URL's cached index.
-    fn open_itar(mut self, pin: Option<String>, remembered: Option<String>) -> Result<RemoteBundle, RemoteError> {
-        let online = match self.fetch {
-            Fetch::Online => self.fetch_itar_index(),
+    /// Whether the index may be fetched (not offline).
+    fn online(&self) -> Result<(), RemoteError> {
+        match self.fetch {
+            Fetch::Online => Ok(()),
             Fetch::Offline => {
                 Err(RemoteError::Offline { what: "the index".into(), url: self.url.clone(), cache: self.root.clone() })
             }
+        }
+    }
+
+    /// When the index could not be fetched (offline, or no network): the URL's last
+    /// digest, if its index is cached and the pin agrees; otherwise the error stands.
+    fn use_cache_instead(
+        &mut self,
+        e: RemoteError,
+        pin: Option<String>,
+        remembered: Option<String>,
+    ) -> Result<(), RemoteError> {
+        let (RemoteError::Offline { .. } | RemoteError::Network { .. }, Some(r)) = (&e, remembered) else {
+            return Err(e);
         };
-        let (text, digest) = match (online, remembered) {
-            (Ok(found), _) => found,
-            (Err(e @ (RemoteError::Offline { .. } | RemoteError::Network { .. })), Some(r)) => {
-                return match pin {
-                    Some(p) if p != r => Err(RemoteError::DigestMismatch { url: self.url, pinned: p, found: r }),
-                    _ if self.use_cached(&r) => Ok(self),
-                    _ => Err(e),
-                };
-            }
-            (Err(e), _) => return Err(e),
+        match pin {
+            Some(p) if p != r => Err(RemoteError::DigestMismatch { url: self.url.clone(), pinned: p, found: r }),
+            _ if self.use_cached(&r) => Ok(()),
+            _ => Err(e),
+        }
+    }
+
+    /// `open` for an indexed tar: the relay's redirect followed, `<url>.index.gz` and the
+    /// `SHA256SUM` file fetched; offline (or unreachable), the URL's cached index.
+    fn open_itar(mut self, pin: Option<String>, remembered: Option<String>) -> Result<RemoteBundle, RemoteError> {
+        let (text, digest) = match self.online().and_then(|()| self.fetch_itar_index()) {
+            Ok(found) => found,
+            Err(e) => return self.use_cache_instead(e, pin, remembered).map(|()| self),
         };
         if let Some(p) = pin.filter(|p| *p != digest) {
             return Err(RemoteError::DigestMismatch { url: self.url, pinned: p, found: digest });

@@ -187,17 +187,9 @@ fn every_documented_option_works_under_paperfig_build() {
 
 #[test]
 fn every_documented_option_works_under_latexmk() {
-    if Command::new("latexmk").arg("-v").output().is_err() {
-        eprintln!("skipped: latexmk is not installed (scripts/setup installs it)");
-        return;
-    }
     let t = project();
     t.run(&["gen"]).ok();
-    let out = Command::new("latexmk")
-        .args(["-pdf", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"])
-        .current_dir(&t.root)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "latexmk failed:\n{}", String::from_utf8_lossy(&out.stdout));
-    check(&t.path("paper.pdf"), "latexmk");
+    if crate::util::latexmk(&t.root, &["paper.tex"]) {
+        check(&t.path("paper.pdf"), "latexmk");
+    }
 }

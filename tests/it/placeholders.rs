@@ -3,8 +3,6 @@
 //! `paperfig build` and in Markdown papers; a figure not built yet keeps "has not been
 //! generated yet" (see also `compile::a_figure_not_generated_shows_a_placeholder_naming_the_command`).
 
-use std::process::Command;
-
 use crate::compile::with_shared_cache;
 use crate::util::{PaperTest, pdf_text};
 
@@ -32,13 +30,7 @@ fn a_failed_latex_figure_says_why_under_latexmk_and_paperfig_build() {
     assert!(manifest.contains("\\paperfig@failed{fig:bad}{invalid value \\texttt{pie} for chart=}"), "{manifest}");
     let want = "Figure fig:bad failed to build: invalid value pie for chart=";
 
-    if Command::new("latexmk").arg("-v").output().is_ok() {
-        let out = Command::new("latexmk")
-            .args(["-pdf", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"])
-            .current_dir(&t.root)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "latexmk failed:\n{}", String::from_utf8_lossy(&out.stdout));
+    if crate::util::latexmk(&t.root, &["paper.tex"]) {
         let text = words(&pdf_text(&t.path("paper.pdf")));
         assert!(text.contains(want) && text.contains("goodbar"), "{text}");
         assert!(!text.contains("not been generated"), "{text}");

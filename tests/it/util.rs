@@ -239,3 +239,21 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.into_path())
         .collect()
 }
+
+/// `latexmk -pdf ARGS` in `dir` (the test fails with its output if it fails); `false`
+/// when latexmk is not installed.
+pub fn latexmk(dir: &Path, args: &[&str]) -> bool {
+    if Command::new("latexmk").arg("-v").output().is_err() {
+        eprintln!("skipped: latexmk is not installed (scripts/setup installs it)");
+        return false;
+    }
+    let out = Command::new("latexmk")
+        .arg("-pdf")
+        .args(["-interaction=nonstopmode", "-halt-on-error"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "latexmk failed:\n{}", String::from_utf8_lossy(&out.stdout));
+    true
+}
