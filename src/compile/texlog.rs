@@ -227,6 +227,13 @@ pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
     diags.extend(log_warnings(&out.log, map));
     if diags.iter().all(|d| !d.is_error()) {
         if let Some(failure) = &out.failure {
+            // tectonic runs the `biber` on PATH; when there is none, all it says is ENOENT.
+            if failure.contains("(os error 2)") && out.log.contains("run Biber") {
+                let d = Diagnostic::error(Code::Tex, "biblatex needs biber, which is not installed (not on PATH)")
+                    .hint("install it (Debian: apt-get install biber; TeX Live: tlmgr install biber), or load biblatex with backend=bibtex");
+                diags.insert(0, d);
+                return diags;
+            }
             diags.insert(
                 0,
                 Diagnostic::error(Code::Tex, format!("TeX failed: {failure}"))

@@ -116,6 +116,9 @@ fn biblatex_with_biber_and_its_errors_located_in_the_bib_file() {
     // An entry that never closes: biber's error at the .bib file's line.
     t.write("refs.bib", "@book{knuth84,\n  title = {The TeXbook},\n@book{other,\n  title = {X}}\n");
     build(&t, &[], &[]).code(1).stderr_has("biber:").stderr_has("refs.bib:");
+    // No biber on PATH (TeX is then found at Debian's paths): said so, with what to install.
+    t.write("refs.bib", "@book{knuth84,\n  title = {The TeXbook},\n  year = {1984}\n}\n");
+    build(&t, &[], &[("PATH", "/nonexistent")]).code(1).stderr_has("biblatex needs biber");
 }
 
 #[test]
