@@ -104,7 +104,7 @@ fn compare(name: &str, root: &Path, main: &str, tex_dir: &Path, tex: &str) {
 /// against `latexmk -pdf` from scratch on the same `.tex`, interleaved.
 fn new_project(name: &str, src: &Path, work: &Path) {
     let latexmk_dir = work.join("latexmk");
-    support::copy_tree(src, &latexmk_dir, &["build", ".paperfig"]);
+    support::copy_tree(src, &latexmk_dir, support::RUN_OUTPUTS);
     // latexmk needs the figures paperfig makes: one build there first (also warms the cache).
     let build = |dir: &Path| {
         let mut c = Command::new(BIN);
@@ -120,7 +120,7 @@ fn new_project(name: &str, src: &Path, work: &Path) {
     let (mut ours, mut theirs) = (vec![], vec![]);
     for i in 0..RUNS {
         let fresh = work.join(format!("new-{i}"));
-        support::copy_tree(src, &fresh, &["build", ".paperfig"]);
+        support::copy_tree(src, &fresh, support::RUN_OUTPUTS);
         ours.push(timed(&mut build(&fresh)));
         for ext in ["aux", "bbl", "blg", "log", "out", "fls", "fdb_latexmk", "pdf"] {
             let _ = std::fs::remove_file(latexmk_dir.join(format!("paper.{ext}")));
@@ -142,14 +142,14 @@ fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let latex = dir.path().join("latex");
-    support::copy_tree(&repo.join("fixtures/latex"), &latex, &["build", ".paperfig"]);
+    support::copy_tree(&repo.join("fixtures/latex"), &latex, support::RUN_OUTPUTS);
     // The example Markdown paper: latexmk compiles the .tex that paperfig wrote (its PDF
     // replaces paperfig's build/paper.pdf, which is no longer needed by then).
     // The example's hosted figures come from the fakes, on the ports its paperfig.toml names
     // (generated once in the warm-up build, cached after).
     let _fakes = support::example_fakes();
     let example = dir.path().join("example");
-    support::copy_tree(&repo.join("examples/paper"), &example, &["build", ".paperfig"]);
+    support::copy_tree(&repo.join("examples/paper"), &example, support::RUN_OUTPUTS);
     compare("examples/paper/paper.md", &example, "paper.md", &example.join("build"), "paper.tex");
     compare("fixtures/latex/paper.tex", &latex, "paper.tex", &latex, "paper.tex");
     new_project("fixtures/latex/paper.tex", &repo.join("fixtures/latex"), dir.path());

@@ -42,7 +42,7 @@ fn median(mut v: Vec<Duration>) -> f64 {
 
 fn copy_example(to: &Path, cache_config: &str) {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/paper");
-    support::copy_tree(&from, to, &["build", ".paperfig"]);
+    support::copy_tree(&from, to, support::RUN_OUTPUTS);
     let toml = std::fs::read_to_string(to.join("paperfig.toml")).unwrap();
     std::fs::write(to.join("paperfig.toml"), format!("{toml}\n{cache_config}")).unwrap();
 }

@@ -2,8 +2,12 @@
 
 use std::path::Path;
 
-/// Copies a folder tree, leaving out any path through a folder named in `skip`
-/// (e.g. `build` and `.paperfig`, for a bare checkout).
+/// What a run of paperfig leaves in a project (`scripts/example` leaves them in
+/// `examples/paper`): skipped to copy a bare checkout.
+pub const RUN_OUTPUTS: &[&str] = &["build", ".paperfig", "paperfig.lock"];
+
+/// Copies a folder tree, leaving out any path through a file or folder named in `skip`
+/// (e.g. [`RUN_OUTPUTS`], for a bare checkout).
 pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
     for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
         let rel = entry.path().strip_prefix(from).unwrap();

@@ -133,3 +133,24 @@ fn building_one_file_keeps_the_other_files_figures() {
     assert!(!std::fs::read_to_string(t.path("paperfig.lock")).unwrap().contains("fig:extra"));
     assert!(!t.path("build/figures/fig-extra.pdf").exists());
 }
+
+/// `scripts/example` leaves `examples/paper/paperfig.lock` (with the book's figures too):
+/// tests copy the repository's files only, so the README's two commands pass in either
+/// order on one clone.
+#[test]
+fn what_a_run_leaves_in_a_project_is_not_copied_into_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("from");
+    for f in ["paper.md", "paperfig.lock", "build/paper.pdf", ".paperfig/x", "data/a.csv"] {
+        std::fs::create_dir_all(from.join(f).parent().unwrap()).unwrap();
+        std::fs::write(from.join(f), "x").unwrap();
+    }
+    let to = dir.path().join("to");
+    crate::util::copy_dir(&from, &to);
+    let mut copied: Vec<String> = crate::util::files_under(&to)
+        .iter()
+        .map(|p| p.strip_prefix(&to).unwrap().to_string_lossy().into_owned())
+        .collect();
+    copied.sort();
+    assert_eq!(copied, ["data/a.csv", "paper.md"]);
+}

@@ -132,11 +132,15 @@ impl PaperTest {
     }
 }
 
+/// What a run of paperfig leaves in a project (`scripts/example` leaves them in
+/// `examples/paper`): never copied, so that tests see the repository's files only.
+pub const RUN_OUTPUTS: &[&str] = &["build", ".paperfig", "paperfig.lock"];
+
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(from).unwrap();
-        if rel.components().any(|c| matches!(c.as_os_str().to_str(), Some("build" | ".paperfig"))) {
+        if rel.components().any(|c| c.as_os_str().to_str().is_some_and(|c| RUN_OUTPUTS.contains(&c))) {
             continue;
         }
         let dest = to.join(rel);

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use super::graph::link_span;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
-use super::lex::{Cursor, err};
+use super::lex::{Cursor, MAX_NESTING, err, too_deep};
 use crate::model::ProviderError;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -129,11 +129,13 @@ struct Parser {
     cur: Cursor<Tok>,
     g: Graph,
     directed: bool,
+    /// Subgraphs open around the statement being read.
+    depth: usize,
 }
 
 /// Parses a DOT graph.
 pub fn parse(src: &str) -> Result<Graph, ProviderError> {
-    let mut p = Parser { cur: Cursor::new(lex(src)?, Tok::Eof), g: Graph::new(), directed: true };
+    let mut p = Parser { cur: Cursor::new(lex(src)?, Tok::Eof), g: Graph::new(), directed: true, depth: 0 };
     p.g.direction = Direction::Down;
     if p.is_kw("strict") {
         p.cur.next();
@@ -249,8 +251,13 @@ impl Parser {
             }
             None => parent,
         };
+        if self.depth >= MAX_NESTING {
+            return Err(too_deep(self.cur.span()));
+        }
         self.expect('{')?;
+        self.depth += 1;
         self.stmts(group, &mut scope.clone())?;
+        self.depth -= 1;
         self.expect('}')
     }
 

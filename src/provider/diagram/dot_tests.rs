@@ -70,3 +70,15 @@ fn errors_point_at_their_text() {
         assert_eq!((e.message.as_str(), &src[span]), (*msg, *at), "for {src:?}");
     }
 }
+
+#[test]
+fn thousands_of_nested_braces_fail_with_a_message_not_a_stack_overflow() {
+    for open in ["{ ", "subgraph cluster_x { ", "subgraph { "] {
+        let src = format!("digraph G {{ {} a {} }}", open.repeat(3000), "} ".repeat(3000));
+        let e = parse(&src).unwrap_err();
+        assert!(e.to_string().contains("nested more than 32 deep"), "{e}");
+    }
+    // Nesting as deep as the limit parses.
+    let ok = format!("digraph G {{ {} a {} }}", "subgraph cluster_x { ".repeat(MAX_NESTING), "} ".repeat(MAX_NESTING));
+    assert!(parse(&ok).is_ok());
+}

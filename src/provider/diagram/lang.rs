@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use super::graph::link_span;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
-use super::lex::{Cursor, Tok, err, lex};
+use super::lex::{Cursor, MAX_NESTING, Tok, err, lex, too_deep};
 use crate::model::ProviderError;
 
 /// One `key=value` or flag inside `[...]`.
@@ -30,11 +30,13 @@ struct Parser {
     g: Graph,
     /// Nodes given by a declaration (a second declaration is an error).
     declared: Vec<bool>,
+    /// Groups open around the statement being read.
+    depth: usize,
 }
 
 /// Parses a diagram body.
 pub fn parse(src: &str) -> Result<Graph, ProviderError> {
-    let mut p = Parser { cur: Cursor::new(lex(src)?, Tok::Eof), g: Graph::new(), declared: Vec::new() };
+    let mut p = Parser { cur: Cursor::new(lex(src)?, Tok::Eof), g: Graph::new(), declared: Vec::new(), depth: 0 };
     p.block(None)?;
     if p.g.nodes.is_empty() {
         return Err(ProviderError::new("the diagram has no nodes")
@@ -172,8 +174,13 @@ impl Parser {
         if *self.cur.peek() != Tok::LBrace {
             return Err(self.unexpected("`{`", "a group's members go between `{` and `}`"));
         }
+        if self.depth >= MAX_NESTING {
+            return Err(too_deep(self.cur.span()));
+        }
         let open = self.cur.next().1;
+        self.depth += 1;
         self.block(Some(gi))?;
+        self.depth -= 1;
         if *self.cur.peek() != Tok::RBrace {
             return Err(err("this `{` is never closed", open, "close the group with `}`"));
         }

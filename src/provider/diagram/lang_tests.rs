@@ -96,3 +96,19 @@ fn spans_count_bytes_after_multibyte_text() {
     let (_, s) = error(src);
     assert_eq!(s, "shape=star");
 }
+
+#[test]
+fn thousands_of_nested_groups_fail_with_a_message_not_a_stack_overflow() {
+    let deep = |n: usize| {
+        let mut src = String::new();
+        for i in 0..n {
+            src += &format!("group g{i} {{\n");
+        }
+        src += "a\n";
+        src += &"}\n".repeat(n);
+        src
+    };
+    let e = parse(&deep(3000)).unwrap_err();
+    assert!(e.to_string().contains("nested more than 32 deep"), "{e}");
+    assert!(parse(&deep(MAX_NESTING)).is_ok());
+}

@@ -75,6 +75,16 @@ impl Tok {
     }
 }
 
+/// How deeply groups (subgraphs) may nest: parsing recurses once per level, and a body of
+/// thousands of nested braces must fail with a message, not overflow the stack.
+pub const MAX_NESTING: usize = 32;
+
+/// The error for a group opened deeper than [`MAX_NESTING`].
+pub fn too_deep(span: Range<usize>) -> ProviderError {
+    let msg = format!("groups are nested more than {MAX_NESTING} deep here");
+    err(msg, span, "a diagram this deep cannot be drawn legibly; flatten the groups")
+}
+
 pub fn err(msg: impl Into<String>, span: Range<usize>, hint: &str) -> ProviderError {
     ProviderError::new(msg).at_body(span).hint(hint)
 }
