@@ -232,6 +232,31 @@ fn cat_lines(labels: &[String], band: f64, max_turned: f64) -> (Vec<Vec<String>>
     (lines, true)
 }
 
+/// A title that fits `width` points: at the title size when it can, smaller down to 3/4
+/// of it, then cut at a word (or a character) with `…`.
+fn fit_title(title: &str, width: f64) -> (String, f64) {
+    let full = text_w(title, TITLE_PT, true);
+    if full <= width {
+        return (title.to_string(), TITLE_PT);
+    }
+    let size = (TITLE_PT * width / full).max(TITLE_PT * 0.75);
+    if text_w(title, size, true) <= width {
+        return (title.to_string(), size);
+    }
+    // Glyph by glyph (linear in the title's length, however long it is).
+    let (mut cut, mut w) = (String::new(), text_w("…", size, true));
+    let mut buf = [0u8; 4];
+    for ch in title.chars() {
+        w += text_w(ch.encode_utf8(&mut buf), size, true);
+        if w > width {
+            break;
+        }
+        cut.push(ch);
+    }
+    let at_word = cut.rfind(' ').filter(|&i| i > cut.len() / 2).map_or(cut.as_str(), |i| &cut[..i]);
+    (format!("{}…", at_word.trim_end()), size)
+}
+
 fn block_w(lines: &[String]) -> f64 {
     lines.iter().map(|l| text_w(l, TICK_PT, false)).fold(0.0, f64::max)
 }
@@ -479,11 +504,10 @@ impl Frame {
             c.text(x, (p.y0 + p.y1) / 2.0, &self.y.label, LABEL_PT, false, Anchor::new(HPos::Center, VPos::Top), true);
         }
         if !self.title.is_empty() {
-            let x = ((p.x0 + p.x1) / 2.0).clamp(
-                PAD + text_w(&self.title, TITLE_PT, true) / 2.0,
-                self.fig.0 - PAD - text_w(&self.title, TITLE_PT, true) / 2.0,
-            );
-            c.text(x, PAD, &self.title, TITLE_PT, true, tick_top, false);
+            let (title, size) = fit_title(&self.title, self.fig.0 - 2.0 * PAD);
+            let half = text_w(&title, size, true) / 2.0;
+            let x = ((p.x0 + p.x1) / 2.0).clamp(PAD + half, (self.fig.0 - PAD - half).max(PAD + half));
+            c.text(x, PAD, &title, size, true, tick_top, false);
         }
         if let Some((l, r, flow)) = &self.legend {
             legend::draw(c, l, *r, *flow);
@@ -547,6 +571,19 @@ pub fn frame_with_legend(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_too_long_for_the_figure_shrinks_then_is_cut_with_an_ellipsis() {
+        let width = 3.3 * 72.0 - 2.0 * PAD;
+        let (short, size) = fit_title("Accuracy", width);
+        assert_eq!((short.as_str(), size), ("Accuracy", TITLE_PT));
+        let sixty = "Top-1 accuracy of every model we trained, by dataset and size";
+        let (t, size) = fit_title(sixty, width);
+        assert!(size < TITLE_PT && size >= TITLE_PT * 0.75 && text_w(&t, size, true) <= width + 0.5, "{t} {size}");
+        let huge = "word ".repeat(100_000);
+        let (t, size) = fit_title(&huge, width);
+        assert!(t.ends_with('…') && t.len() < 200 && text_w(&t, size, true) <= width + 0.5, "{t}");
+    }
 
     #[test]
     fn wraps_long_labels() {
