@@ -82,7 +82,8 @@ impl Axis {
     pub fn pos(&self, v: f64) -> f64 {
         let f = match &self.kind {
             AxisKind::Num { lo, hi, log: true, .. } => (v.log10() - lo.log10()) / (hi.log10() - lo.log10()),
-            AxisKind::Num { lo, hi, .. } => (v - lo) / (hi - lo),
+            // Halved first, so that values near ±f64::MAX do not overflow.
+            AxisKind::Num { lo, hi, .. } => (v / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0),
             AxisKind::Cat { lines, .. } => v / lines.len() as f64,
         };
         self.range.0 + f * (self.range.1 - self.range.0)
@@ -191,7 +192,7 @@ fn num_axis(d: &AxisData, len: f64, horizontal: bool) -> AxisKind {
         let labels = fmt_ticks(&ticks);
         let fits = !horizontal || {
             // adjacent labels need a gap of at least 4 pt
-            let pos = |v: f64| (v - lo) / (hi - lo) * len;
+            let pos = |v: f64| (v / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0) * len;
             ticks.windows(2).zip(labels.windows(2)).all(|(t, l)| {
                 pos(t[1]) - pos(t[0]) >= (text_w(&l[0], TICK_PT, false) + text_w(&l[1], TICK_PT, false)) / 2.0 + 4.0
             })

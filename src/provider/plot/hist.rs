@@ -35,12 +35,13 @@ pub fn edges(sorted: &[f64], bins: Option<usize>, log: bool) -> Vec<f64> {
         let sturges = (n.log2().ceil() as usize) + 1;
         if iqr > 0.0 {
             let h = 2.0 * iqr / n.cbrt();
-            (((hi - lo) / h).ceil() as usize).clamp(1, MAX_AUTO_BINS)
+            (((hi / 2.0 - lo / 2.0) / (h / 2.0)).ceil() as usize).clamp(1, MAX_AUTO_BINS)
         } else {
             sturges
         }
     });
-    (0..=k).map(|i| inv(lo + (hi - lo) * i as f64 / k as f64)).collect()
+    // As a blend of the ends, which cannot overflow when they are near ±f64::MAX.
+    (0..=k).map(|i| i as f64 / k as f64).map(|f| inv(lo * (1.0 - f) + hi * f)).collect()
 }
 
 /// Count of values per bin; the last bin includes its right edge.

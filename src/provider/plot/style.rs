@@ -144,11 +144,14 @@ pub fn fmt_fixed(v: f64, d: usize) -> String {
 }
 
 /// Labels for linear-axis ticks: integers without ".0", one shared number of decimals,
-/// `k`/`M` suffixes for large round values, scientific for tiny ones.
+/// `k`/`M` suffixes for large round values, scientific for tiny ones and from 10⁹ up.
 pub fn fmt_ticks(ticks: &[f64]) -> Vec<String> {
     let max = ticks.iter().fold(0f64, |m, t| m.max(t.abs()));
     if max == 0.0 {
         return ticks.iter().map(|_| "0".to_string()).collect();
+    }
+    if max >= 1e9 {
+        return ticks.iter().map(|t| fmt_sci(*t)).collect();
     }
     for (div, suffix, from) in [(1e6, "M", 1e6), (1e3, "k", 1e4)] {
         if max >= from {
@@ -214,6 +217,7 @@ mod tests {
         assert_eq!(fmt_ticks(&[0.0, 2500.0, 5000.0]), ["0", "2500", "5000"]);
         assert_eq!(fmt_ticks(&[0.0, 1.5e6, 3e6]), ["0", "1.5M", "3.0M"]);
         assert_eq!(fmt_ticks(&[0.0, 1e6, 2e6]), ["0", "1M", "2M"]);
+        assert_eq!(fmt_ticks(&[-1e308, 0.0, 1.5e308]), ["−1e308", "0", "1.5e308"]);
         assert_eq!(fmt_ticks(&[0.0, 0.0001, 0.0002]), ["0", "1e\u{2212}4", "2e\u{2212}4"]);
         // float noise from tick arithmetic is not shown
         assert_eq!(fmt_ticks(&[0.1 + 0.2, 0.6]), ["0.3", "0.6"]);

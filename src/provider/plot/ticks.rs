@@ -46,6 +46,11 @@ pub fn nice_step(lo: f64, hi: f64, target: usize, outer: bool) -> f64 {
 fn ticks_between(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
+    // A step that does not divide the range into a drawable number of ticks (a range that
+    // overflowed, a degenerate step): no ticks rather than billions.
+    if !(step.is_finite() && step > 0.0) || last.saturating_sub(first) > 10_000 {
+        return Vec::new();
+    }
     // round to the step's decimals (plus two) to drop float noise like 0.6000000000000001
     let d = (2 - step.log10().floor() as i32).clamp(0, 15) as usize;
     (first..=last)
@@ -65,6 +70,17 @@ pub fn linear(
     target: usize,
     int: bool,
 ) -> (f64, f64, Vec<f64>) {
+    // Values near the ends of f64 (±1e308) overflow `hi - lo` or the steps around it: work
+    // on them scaled by 10⁻²⁰ (so that round steps stay round), then scale back.
+    if lo.is_finite() && hi.is_finite() && !((hi - lo).abs() < f64::MAX / 1e3) {
+        const S: f64 = 1e-20;
+        let lim = (lim.0.map(|v| v * S), lim.1.map(|v| v * S));
+        let (l, h, t) = linear(lo * S, hi * S, lim, mode, target, int);
+        let back = |v: f64| (v / S).clamp(-f64::MAX, f64::MAX);
+        let mut ticks: Vec<f64> = t.into_iter().map(back).collect();
+        ticks.dedup();
+        return (back(l), back(h), ticks);
+    }
     let (mut lo, mut hi) = (lo, hi);
     if hi.is_nan() || lo.is_nan() || hi <= lo {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
@@ -179,6 +195,18 @@ pub fn logarithmic(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_near_the_ends_of_f64_get_a_few_finite_ticks() {
+        for (lo, hi) in [(-1e308, 1e308), (-f64::MAX, f64::MAX), (1e307, 1.7e308), (-1.7e308, 0.0)] {
+            for mode in [RangeMode::Nice, RangeMode::Padded, RangeMode::Snug] {
+                let (l, h, t) = linear(lo, hi, (None, None), mode, 5, false);
+                assert!(l.is_finite() && h.is_finite() && l <= lo && h >= hi, "{lo} {hi} {mode:?}: {l} {h}");
+                assert!((2..=12).contains(&t.len()) && t.iter().all(|v| v.is_finite()), "{lo} {hi}: {t:?}");
+            }
+        }
+        assert!(ticks_between(0.0, 1.0, 0.0).is_empty() && ticks_between(0.0, 1e300, 1.0).is_empty());
+    }
 
     #[test]
     fn nice_ticks() {
