@@ -315,6 +315,14 @@ impl Config {
             config.formats = parse_formats(formats.iter().map(String::as_str)).map_err(|f| {
                 bad_at(&["output", "formats"], format!("unknown output format `{f}`"), "formats are svg, pdf and png")
             })?;
+            if config.formats.is_empty() {
+                let hint = "list at least one of svg, pdf and png, or remove the key for all three";
+                return Err(bad_at(
+                    &["output", "formats"],
+                    "formats is empty: no figure would be written".into(),
+                    hint,
+                ));
+            }
         }
         if let Some(dpi) = raw.output.png_dpi {
             if !(36.0..=1200.0).contains(&dpi) {
@@ -628,6 +636,7 @@ mod tests {
             ("[build]\nbundle = \"https://x/b\"\nbundle_digest = \"abc\"\n", "not a SHA-256 digest"),
             ("[build]\nbundle_digest = \"{}\"\n", "needs `bundle"),
             ("[build]\ntexmf = []\n", "texmf is empty"),
+            ("[output]\nformats = []\n", "formats is empty"),
         ] {
             let text = text.replace("{}", &"0".repeat(64));
             let e = parse(&text).unwrap_err();

@@ -21,6 +21,17 @@ pub const TEMP_SUFFIX: &str = ".tmp";
 
 /// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates
 /// missing parent directories.
+/// Reads a file a user named as an input, which must be a regular file: a FIFO or a
+/// device would block or never end (symbolic links are followed).
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe, socket or device)" };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
+    }
+    fs::read(path)
+}
+
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent_dir(path);
     write_atomic_in(path, bytes, &dir)

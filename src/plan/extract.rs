@@ -47,7 +47,8 @@ pub(super) fn resolve_pdf(
     let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
     let mut entry_without_file = None;
     for bib_path in &bibs {
-        let Ok(text) = std::fs::read_to_string(bib_path) else { continue };
+        let Ok(bytes) = crate::fsutil::read_regular(bib_path) else { continue };
+        let Ok(text) = String::from_utf8(bytes) else { continue };
         let Some(entry) = bib::parse(&text).into_iter().find(|e| e.key == key) else { continue };
         let Some(file) = entry.fields.get("file").and_then(|f| bib::pdf_path(f)) else {
             entry_without_file.get_or_insert_with(|| shown(bib_path));
@@ -105,7 +106,7 @@ fn read_pdf(path: &Path, canonical_root: &Path, files: &mut FileCache) -> Result
     if let Some(f) = files.files.get(&canonical) {
         return Ok(f.clone());
     }
-    let bytes = std::fs::read(&canonical).map_err(|e| e.to_string())?;
+    let bytes = crate::fsutil::read_regular(&canonical).map_err(|e| e.to_string())?;
     let file = InputFile::new("pdf", bytes);
     files.files.insert(canonical, file.clone());
     Ok(file)

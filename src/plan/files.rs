@@ -41,8 +41,13 @@ pub(super) fn read_input(
     if let Some(f) = files.files.get(&canonical) {
         return Ok(f.clone());
     }
-    let bytes = std::fs::read(&canonical).map_err(|e| {
-        fail(format!("cannot read {attr} file `{value}`: {}", io_reason(&e)), "check the file's permissions".into())
+    let bytes = crate::fsutil::read_regular(&canonical).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::InvalidInput {
+            "inputs are ordinary files (their contents are part of the figure's key)"
+        } else {
+            "check the file's permissions"
+        };
+        fail(format!("cannot read {attr} file `{value}`: {}", io_reason(&e)), hint.into())
     })?;
     let ext = canonical.extension().and_then(|e| e.to_str()).unwrap_or("");
     let file = InputFile::new(ext, bytes);

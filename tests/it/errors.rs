@@ -156,3 +156,30 @@ fn a_closed_stdout_ends_the_command_quietly() {
         assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "paperfig {args:?}: {stderr}");
     }
 }
+
+/// A FIFO named as `data=` would block a read forever: refused at once as not a file.
+#[cfg(unix)]
+#[test]
+fn a_pipe_as_a_data_file_is_refused_without_blocking() {
+    let t = crate::util::PaperTest::new().file(
+        "paper.md",
+        "```{paperfig #fig:p kind=plot data=data/pipe.csv}\nBar chart\n```\n\n```{paperfig #fig:ok kind=diagram}\na -> b\n```\n",
+    );
+    std::fs::create_dir_all(t.path("data")).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(t.path("data/pipe.csv")).status().unwrap();
+    assert!(made.success());
+    let mut child = t.command(&["gen"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("gen blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not a regular file") && stderr.contains("paper.md:1:"), "{stderr}");
+    assert!(t.path("build/figures/fig-ok.svg").is_file(), "the other figure is built");
+}

@@ -60,8 +60,11 @@ fn fit_lines(spec: &ChartSpec, fits: &[Option<(f64, f64, f64)>], f: &Frame) -> V
         let pts: Vec<(f64, f64)> = (0..=48)
             .map(|i| {
                 let t = i as f64 / 48.0;
-                let x =
-                    if spec.logx { 10f64.powf(lo.log10() + (hi.log10() - lo.log10()) * t) } else { lo * (1.0 - t) + hi * t };
+                let x = if spec.logx {
+                    10f64.powf(lo.log10() + (hi.log10() - lo.log10()) * t)
+                } else {
+                    lo * (1.0 - t) + hi * t
+                };
                 let lx = if spec.logx { x.log10() } else { x };
                 let y = a + b * lx;
                 let y = if spec.logy { 10f64.powf(y) } else { y };
