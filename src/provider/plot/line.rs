@@ -11,9 +11,48 @@ use crate::model::ProviderError;
 /// Markers are on by default up to this many points per series.
 const MARKER_LIMIT: usize = 12;
 
+/// Columns per point of plot width in which a long line keeps only its first, lowest,
+/// highest and last point (finer than any output shows: a PNG pixel at 192 dpi is 0.375 pt).
+const COLUMNS_PER_PT: f64 = 4.0;
+
 /// Screen points of a series, split into runs at missing values.
 /// A point of a line: screen x, screen y, data y, error.
 type Pt = (f64, f64, f64, Option<f64>);
+
+/// A run with more points than its columns can show, drawn as what it looks like: per
+/// column of [`COLUMNS_PER_PT`], its first, lowest, highest and last point, in data order
+/// (so that a million rows draw as a few thousand, identical to the eye). Runs whose x
+/// goes back are left as they are.
+fn thin(run: Vec<Pt>) -> Vec<Pt> {
+    let span = run.last().map_or(0.0, |l| l.0) - run.first().map_or(0.0, |f| f.0);
+    if (run.len() as f64) < 2.0 * (span * COLUMNS_PER_PT + 1.0) || run.windows(2).any(|w| w[1].0 < w[0].0) {
+        return run;
+    }
+    let col = |p: &Pt| (p.0 * COLUMNS_PER_PT).floor();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < run.len() {
+        let (mut j, mut lo, mut hi) = (i, i, i);
+        while j < run.len() && col(&run[j]) == col(&run[i]) {
+            if run[j].1 < run[lo].1 {
+                lo = j;
+            }
+            if run[j].1 > run[hi].1 {
+                hi = j;
+            }
+            j += 1;
+        }
+        let mut keep = [i, lo, hi, j - 1];
+        keep.sort_unstable();
+        for (n, &k) in keep.iter().enumerate() {
+            if n == 0 || k != keep[n - 1] {
+                out.push(run[k]);
+            }
+        }
+        i = j;
+    }
+    out
+}
 
 fn runs(s: &Series, f: &Frame, cat: bool) -> Vec<Vec<Pt>> {
     let mut out = vec![Vec::new()];
@@ -30,7 +69,7 @@ fn runs(s: &Series, f: &Frame, cat: bool) -> Vec<Vec<Pt>> {
         out.last_mut().expect("non-empty").push((px, f.y.pos(y), y, e));
     }
     out.retain(|r| !r.is_empty());
-    out
+    out.into_iter().map(thin).collect()
 }
 
 /// Line points sampled every few points, for choosing the legend corner.
@@ -140,4 +179,41 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     }
     frame.draw_axes(&mut c);
     c.finish()
+}
+
+#[cfg(test)]
+mod thin_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_keeps_each_columns_first_lowest_highest_and_last_point() {
+        // A noisy line of 200k points over 200 pt: 800 columns.
+        let mut seed = 7u64;
+        let run: Vec<Pt> = (0..200_000)
+            .map(|i| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let y = (seed >> 33) as f64 / (1u64 << 31) as f64 * 100.0;
+                (i as f64 / 1000.0, y, y, None)
+            })
+            .collect();
+        let thinned = thin(run.clone());
+        assert!(thinned.len() <= 4 * 801 && thinned.len() > 800, "{}", thinned.len());
+        assert_eq!((thinned[0], thinned[thinned.len() - 1]), (run[0], run[run.len() - 1]));
+        let column = |p: &Pt| (p.0 * COLUMNS_PER_PT).floor() as i64;
+        for c in [0, 17, 400, 799] {
+            let (all, kept): (Vec<&Pt>, Vec<&Pt>) =
+                (run.iter().filter(|p| column(p) == c).collect(), thinned.iter().filter(|p| column(p) == c).collect());
+            let min = |v: &[&Pt]| v.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+            let max = |v: &[&Pt]| v.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!((min(&kept), max(&kept)), (min(&all), max(&all)), "column {c}");
+        }
+        assert!(thinned.windows(2).all(|w| w[0].0 <= w[1].0), "data order kept");
+        // Runs with room for their points (one per point of width here), and runs whose x
+        // goes back, are drawn as they are.
+        let sparse: Vec<Pt> = run.iter().step_by(1000).copied().collect();
+        assert_eq!(thin(sparse.clone()), sparse);
+        let mut back = run.clone();
+        back.swap(10, 20);
+        assert_eq!(thin(back).len(), run.len());
+    }
 }
