@@ -278,7 +278,7 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::defaults(root)),
             Err(source) => return Err(ConfigError::Read { source }),
         };
-        let file = Arc::new(SourceFile { name: FILE_NAME.into(), path, text });
+        let file = Arc::new(SourceFile::new(FILE_NAME.into(), path, text));
         Config::parse(root, &file)
     }
 
@@ -546,7 +546,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        let file = Arc::new(SourceFile { name: FILE_NAME.into(), path: FILE_NAME.into(), text: text.into() });
+        let file = Arc::new(SourceFile::new(FILE_NAME.into(), FILE_NAME.into(), text.into()));
         Config::parse(Path::new("/p"), &file)
     }
 

@@ -11,10 +11,10 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFile;
+use codespan_reporting::files::Files;
 use codespan_reporting::term;
 
 /// A source file as read, shared by every directive found in it.
@@ -25,17 +25,64 @@ pub struct SourceFile {
     /// Path on disk.
     pub path: PathBuf,
     pub text: String,
+    /// Byte offsets where lines start, worked out once: locating each of thousands of
+    /// errors in a long file must not read the file again each time.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
+    pub fn new(name: String, path: PathBuf, text: String) -> SourceFile {
+        SourceFile { name, path, text, line_starts: OnceLock::new() }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts
+            .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+    }
+
+    /// 0-based index of the line holding byte `offset`.
+    fn line_index(&self, offset: usize) -> usize {
+        let starts = self.line_starts();
+        starts.binary_search(&offset).unwrap_or_else(|next| next - 1)
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_index(offset);
+        let line_start = self.line_starts()[line];
+        (line + 1, self.text[line_start..offset].chars().count() + 1)
+    }
+}
+
+/// codespan-reporting reads the file through the cached line starts.
+impl<'a> Files<'a> for SourceFile {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.name)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, (): (), byte_index: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(SourceFile::line_index(self, byte_index))
+    }
+
+    fn line_range(&'a self, (): (), line: usize) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let starts = self.line_starts();
+        let start = |i: usize| match i.cmp(&starts.len()) {
+            std::cmp::Ordering::Less => Ok(starts[i]),
+            std::cmp::Ordering::Equal => Ok(self.text.len()),
+            std::cmp::Ordering::Greater => {
+                Err(codespan_reporting::files::Error::LineTooLarge { given: i, max: starts.len() - 1 })
+            }
+        };
+        Ok(start(line)?..start(line + 1)?)
     }
 }
 
@@ -228,11 +275,10 @@ impl Diagnostic {
         cs = cs.with_notes(notes);
         match &self.loc {
             Some(loc) => {
-                let file = SimpleFile::new(loc.file.name.as_str(), loc.file.text.as_str());
                 let span = clamp_span(&loc.file.text, &loc.span);
                 cs = cs.with_labels(vec![Label::primary((), span).with_message(&self.label)]);
                 let config = term::Config::default();
-                term::emit_into_string(&config, &file, &cs).unwrap_or_else(|_| self.render_plain())
+                term::emit_into_string(&config, &*loc.file, &cs).unwrap_or_else(|_| self.render_plain())
             }
             None => self.render_plain(),
         }
@@ -283,8 +329,31 @@ fn clamp_span(text: &str, span: &Range<usize>) -> Range<usize> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn line_and_column_come_from_cached_line_starts_as_from_the_text() {
+        let text = "ab\nçé x\n\n  ∑ last";
+        let f = file(text);
+        for offset in 0..=text.len() + 3 {
+            let o = floor_char_boundary(text, offset.min(text.len()));
+            let before = &text[..o];
+            let line = before.matches('\n').count() + 1;
+            let col = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+            assert_eq!(f.line_col(offset), (line, col), "offset {offset}");
+        }
+        // codespan reads the same lines through them as through its own SimpleFile.
+        for span in [0..2, 3..7, 9..9, 12..17] {
+            let d = Diagnostic::error(Code::Directive, "x").at(Loc::new(&f, span.clone()), "here");
+            let simple = codespan_reporting::files::SimpleFile::new("paper.md", text);
+            let cs = CsDiagnostic::error()
+                .with_message("x")
+                .with_labels(vec![Label::primary((), span).with_message("here")]);
+            let want = term::emit_into_string(&term::Config::default(), &simple, &cs).unwrap();
+            assert_eq!(d.render(), want);
+        }
+    }
+
     fn file(text: &str) -> Arc<SourceFile> {
-        Arc::new(SourceFile { name: "paper.md".into(), path: "paper.md".into(), text: text.into() })
+        Arc::new(SourceFile::new("paper.md".into(), "paper.md".into(), text.into()))
     }
 
     #[test]

@@ -57,11 +57,7 @@ mod tests {
         use crate::diag::SourceFile;
         use std::path::Path;
         use std::sync::Arc;
-        let file = Arc::new(SourceFile {
-            name: "paperfig.toml".into(),
-            path: "paperfig.toml".into(),
-            text: super::TEMPLATE.into(),
-        });
+        let file = Arc::new(SourceFile::new("paperfig.toml".into(), "paperfig.toml".into(), super::TEMPLATE.into()));
         let c = Config::parse(Path::new("/p"), &file).unwrap();
         let d = Config::defaults(Path::new("/p"));
         assert_eq!(

@@ -85,8 +85,7 @@ pub fn build(project: &Project, main: &Path, figures: &Figures<'_>, run: &TexRun
     crate::fsutil::write_if_changed(&tex, paper.tex.as_bytes())
         .map_err(|source| CompileError::Write { path: tex.clone(), source })?;
     let lines: Vec<usize> = (1..=paper.line_map.len()).map(|l| paper.line_map.lookup(l).unwrap_or(0)).collect();
-    let generated =
-        Arc::new(SourceFile { name: scan::relative_name(&project.root, &tex), path: tex.clone(), text: paper.tex });
+    let generated = Arc::new(SourceFile::new(scan::relative_name(&project.root, &tex), tex.clone(), paper.tex));
     let map = LineMap {
         files: vec![MappedFile { tex: generated, source: Some((Arc::clone(&source), lines)) }],
         citations: paper.citations,

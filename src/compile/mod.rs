@@ -209,7 +209,7 @@ pub fn find_main(project: &Project, path: &Path) -> Result<PathBuf, CompileError
 pub fn source_file(root: &Path, path: &Path) -> Result<Arc<SourceFile>, CompileError> {
     let text =
         std::fs::read_to_string(path).map_err(|source| CompileError::Read { path: path.to_path_buf(), source })?;
-    Ok(Arc::new(SourceFile { name: crate::scan::relative_name(root, path), path: path.to_path_buf(), text }))
+    Ok(Arc::new(SourceFile::new(crate::scan::relative_name(root, path), path.to_path_buf(), text)))
 }
 
 /// Compiles `main` (a `.tex` file on disk) into `project`'s build folder. `map` locates

@@ -359,7 +359,7 @@ fn biber_problems(output: &str, map: &LineMap) -> Vec<Diagnostic> {
 fn bib_line(name: &str, line: usize, map: &LineMap) -> Option<Loc> {
     let path = map.files.first()?.tex.path.parent()?.join(name);
     let text = std::fs::read_to_string(&path).ok()?;
-    line_loc(&Arc::new(SourceFile { name: name.to_string(), path, text }), line)
+    line_loc(&Arc::new(SourceFile::new(name.to_string(), path, text)), line)
 }
 
 fn tex_error(e: &TexError, map: &LineMap) -> Diagnostic {
@@ -493,7 +493,7 @@ mod tests {
     use crate::compile::engine::EngineMessage;
 
     fn src(name: &str, text: &str) -> Arc<SourceFile> {
-        Arc::new(SourceFile { name: name.into(), path: format!("/p/{name}").into(), text: text.into() })
+        Arc::new(SourceFile::new(name.into(), format!("/p/{name}").into(), text.into()))
     }
 
     fn output(messages: Vec<(Kind, &str)>, log: &str, blg: Option<&str>) -> EngineOutput {

@@ -239,11 +239,11 @@ impl Built<'_> {
                 }
                 None if r.label.starts_with("fig:") => {
                     let file = here.first().map(|d| d.loc.file.clone()).unwrap_or_else(|| {
-                        std::sync::Arc::new(crate::diag::SourceFile {
-                            name: name.to_string(),
-                            path: PathBuf::from(name),
-                            text: text.clone(),
-                        })
+                        std::sync::Arc::new(crate::diag::SourceFile::new(
+                            name.to_string(),
+                            PathBuf::from(name),
+                            text.clone(),
+                        ))
                     });
                     errors.push(
                         Diagnostic::warning(Code::Mdbook, format!("no figure has the id `{}`", r.label))

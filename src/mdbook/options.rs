@@ -140,7 +140,7 @@ fn locate(root: &Path, key: &str, diag: Diagnostic) -> Diagnostic {
     let Ok(text) = std::fs::read_to_string(&path) else { return diag };
     let from = text.find("[preprocessor.paperfig").unwrap_or(0);
     let Some(at) = text[from..].find(key).map(|i| from + i) else { return diag };
-    let file = Arc::new(SourceFile { name: "book.toml".into(), path, text });
+    let file = Arc::new(SourceFile::new("book.toml".into(), path, text));
     diag.at(Loc::new(&file, at..at + key.len()), "here")
 }
 

@@ -113,7 +113,7 @@ pub fn scan_files(root: &Path, paths: &[PathBuf]) -> Scan {
     for path in paths {
         let name = relative_name(root, path);
         match std::fs::read_to_string(path) {
-            Ok(text) => scan_file(&mut scan, &mut seen, Arc::new(SourceFile { name, path: path.clone(), text })),
+            Ok(text) => scan_file(&mut scan, &mut seen, Arc::new(SourceFile::new(name, path.clone(), text))),
             Err(e) => scan.diagnostics.push(
                 Diagnostic::error(Code::Project, format!("cannot read source `{name}`: {e}"))
                     .hint("check that the file exists and is UTF-8 text"),
@@ -130,7 +130,7 @@ pub fn scan_sources(root: &Path, sources: &[(PathBuf, String)]) -> Scan {
     let mut scan = Scan::default();
     let mut seen = HashMap::new();
     for (path, text) in sources {
-        let file = SourceFile { name: relative_name(root, path), path: path.clone(), text: text.clone() };
+        let file = SourceFile::new(relative_name(root, path), path.clone(), text.clone());
         scan_file(&mut scan, &mut seen, Arc::new(file));
     }
     scan
@@ -139,7 +139,7 @@ pub fn scan_sources(root: &Path, sources: &[(PathBuf, String)]) -> Scan {
 /// Scans text held in memory (tests); Markdown unless the name ends in `.tex`.
 pub fn scan_text(name: &str, text: &str) -> Scan {
     let mut scan = Scan::default();
-    let file = Arc::new(SourceFile { name: name.into(), path: name.into(), text: text.into() });
+    let file = Arc::new(SourceFile::new(name.into(), name.into(), text.into()));
     scan_file(&mut scan, &mut HashMap::new(), file);
     scan
 }

@@ -240,7 +240,7 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> Arc<SourceFile> {
-        Arc::new(SourceFile { name: "paper.md".into(), path: "paper.md".into(), text: text.into() })
+        Arc::new(SourceFile::new("paper.md".into(), "paper.md".into(), text.into()))
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub fn resolve(name: Option<&str>, src_dir: &Path, root: &Path, trust: Trust) ->
         hint: "a template is a UTF-8 .tex file with <<body>> where the paper goes".into(),
     })?;
     let shown = crate::scan::relative_name(root, path);
-    let file = Arc::new(SourceFile { name: shown.clone(), path: path.clone(), text: text.clone() });
+    let file = Arc::new(SourceFile::new(shown.clone(), path.clone(), text.clone()));
     Ok(Template { name: shown, text, file: Some(file) })
 }
 

@@ -7,7 +7,7 @@ use super::*;
 use crate::scan::scan_text;
 
 fn source(text: &str) -> Arc<SourceFile> {
-    Arc::new(SourceFile { name: "paper.md".into(), path: "/proj/paper.md".into(), text: text.into() })
+    Arc::new(SourceFile::new("paper.md".into(), "/proj/paper.md".into(), text.into()))
 }
 
 /// Writes `text` with no figures generated.
@@ -176,7 +176,7 @@ fn write_with_bibliography(body: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("refs.bib"), "@misc{a, title={A}}\n").unwrap();
     let text = format!("---\nbibliography: refs.bib\n---\n{body}");
-    let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.path().join("paper.md"), text });
+    let file = Arc::new(SourceFile::new("paper.md".into(), dir.path().join("paper.md"), text));
     write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path().join("build"))).unwrap().tex
 }
 
@@ -245,11 +245,7 @@ fn existing_bibliography_is_relative_to_the_tex() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("refs.bib"), "@misc{a, title={A}}\n").unwrap();
     let md = dir.path().join("paper.md");
-    let file = Arc::new(SourceFile {
-        name: "paper.md".into(),
-        path: md,
-        text: "---\nbibliography: refs.bib\n---\n[@a]\n".into(),
-    });
+    let file = Arc::new(SourceFile::new("paper.md".into(), md, "---\nbibliography: refs.bib\n---\n[@a]\n".into()));
     let opts = WriteOptions::new(dir.path(), dir.path().join("build"));
     let paper = write_paper(&file, &[], &|_| None, &opts).unwrap();
     assert_eq!(paper.bibliography, vec![std::path::absolute(dir.path().join("refs.bib")).unwrap()]);
@@ -317,7 +313,7 @@ fn image_links_become_figures_with_attributes() {
     std::fs::write(dir.path().join("img/a.png"), b"png").unwrap();
     std::fs::write(dir.path().join("img/b.pdf"), b"pdf").unwrap();
     let text = "![The *A* image.](img/a.png){#fig:a width=50%}\n\n![Vector](img/b.svg){.wide}\n\n![Gone](img/c.png)\n\nSee @fig:a.\n";
-    let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.path().join("paper.md"), text: text.into() });
+    let file = Arc::new(SourceFile::new("paper.md".into(), dir.path().join("paper.md"), text.into()));
     let paper = write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path().join("build"))).unwrap();
     let tex = &paper.tex;
     assert!(tex.contains("\\includegraphics[width=0.5\\linewidth]{../img/a.png}"), "{tex}");
@@ -355,11 +351,11 @@ fn a_users_template_file_is_used() {
         "\\documentclass{report}\n\\title{<<title>>}\n\\begin{document}\n<<body>>\n\\end{document}\n",
     )
     .unwrap();
-    let file = Arc::new(SourceFile {
-        name: "paper.md".into(),
-        path: dir.path().join("paper.md"),
-        text: "---\ntitle: Mine\ntemplate: mine.tex\n---\nHello.\n".into(),
-    });
+    let file = Arc::new(SourceFile::new(
+        "paper.md".into(),
+        dir.path().join("paper.md"),
+        "---\ntitle: Mine\ntemplate: mine.tex\n---\nHello.\n".into(),
+    ));
     let paper = write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path())).unwrap();
     assert!(
         paper.tex.starts_with("\\documentclass{report}\n\\title{Mine}\n\\begin{document}\nHello."),
@@ -396,7 +392,7 @@ fn citations_missing_from_the_bibliography_warn_once_each() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("refs.bib"), "@article{known,\n title={K}}\n").unwrap();
     let text = "---\nbibliography: refs.bib\n---\n[@known; @nope] and @nope, @other.\n";
-    let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.path().join("paper.md"), text: text.into() });
+    let file = Arc::new(SourceFile::new("paper.md".into(), dir.path().join("paper.md"), text.into()));
     let paper = write_paper(&file, &[], &|_| None, &WriteOptions::new(dir.path(), dir.path())).unwrap();
     let got: Vec<_> = paper.warnings.iter().map(|w| (w.message.as_str(), w.location().unwrap())).collect();
     assert_eq!(
@@ -528,7 +524,7 @@ fn same_paper_in_two_folders_gives_the_same_tex() {
         std::fs::write(dir.join("img/p.png"), b"png").unwrap();
         let text = "---\ntitle: T\nbibliography: refs.bib\n---\n# A {#sec:a}\n\n![P](img/p.png){#fig:p}\n\n```{paperfig #fig:q kind=plot data=d.csv}\n```\n\n[@a], @fig:p, @fig:q, @sec:a.\n";
         let scan = scan_text("paper.md", text);
-        let file = Arc::new(SourceFile { name: "paper.md".into(), path: dir.join("paper.md"), text: text.into() });
+        let file = Arc::new(SourceFile::new("paper.md".into(), dir.join("paper.md"), text.into()));
         let directives: Vec<_> = scan
             .directives
             .into_iter()

@@ -43,11 +43,7 @@ impl Proj {
     fn plan(&self, config: &str, attrs: &str, body: &str) -> Plan {
         self.write("paper.md", &format!("# P\n\n```{{paperfig #fig:s kind=command {attrs}}}\n{body}```\n"));
         self.write("paperfig.toml", config);
-        let file = Arc::new(SourceFile {
-            name: "paperfig.toml".into(),
-            path: self.root.join("paperfig.toml"),
-            text: config.into(),
-        });
+        let file = Arc::new(SourceFile::new("paperfig.toml".into(), self.root.join("paperfig.toml"), config.into()));
         let config = Config::parse(&self.root, &file).unwrap();
         let env = self.env.clone();
         let mut provider =
