@@ -580,7 +580,7 @@ mod tests {
         assert_eq!((short.as_str(), size), ("Accuracy", TITLE_PT));
         let sixty = "Top-1 accuracy of every model we trained, by dataset and size";
         let (t, size) = fit_title(sixty, width);
-        assert!(size < TITLE_PT && size >= TITLE_PT * 0.75 && text_w(&t, size, true) <= width + 0.5, "{t} {size}");
+        assert!((TITLE_PT * 0.75..TITLE_PT).contains(&size) && text_w(&t, size, true) <= width + 0.5, "{t} {size}");
         let huge = "word ".repeat(100_000);
         let (t, size) = fit_title(&huge, width);
         assert!(t.ends_with('…') && t.len() < 200 && text_w(&t, size, true) <= width + 0.5, "{t}");

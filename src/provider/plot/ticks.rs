@@ -72,7 +72,7 @@ pub fn linear(
 ) -> (f64, f64, Vec<f64>) {
     // Values near the ends of f64 (±1e308) overflow `hi - lo` or the steps around it: work
     // on them scaled by 10⁻²⁰ (so that round steps stay round), then scale back.
-    if lo.is_finite() && hi.is_finite() && !((hi - lo).abs() < f64::MAX / 1e3) {
+    if lo.is_finite() && hi.is_finite() && (hi - lo).abs() >= f64::MAX / 1e3 {
         const S: f64 = 1e-20;
         let lim = (lim.0.map(|v| v * S), lim.1.map(|v| v * S));
         let (l, h, t) = linear(lo * S, hi * S, lim, mode, target, int);
