@@ -146,7 +146,7 @@ fn what_a_run_leaves_in_a_project_is_not_copied_into_tests() {
         std::fs::write(from.join(f), "x").unwrap();
     }
     let to = dir.path().join("to");
-    crate::util::copy_dir(&from, &to);
+    crate::util::copy_repo_dir(&from, &to);
     let mut copied: Vec<String> = crate::util::files_under(&to)
         .iter()
         .map(|p| p.strip_prefix(&to).unwrap().to_string_lossy().into_owned())

@@ -41,7 +41,7 @@ impl PaperTest {
     /// The example's hosted providers are pointed at fakes started for this test.
     pub fn copy_of(rel: &str) -> PaperTest {
         let mut t = PaperTest::new();
-        copy_dir(&repo().join(rel), &t.root);
+        copy_repo_dir(&repo().join(rel), &t.root);
         if rel == "examples/paper" {
             t.start_example_fakes();
         }
@@ -133,14 +133,25 @@ impl PaperTest {
 }
 
 /// What a run of paperfig leaves in a project (`scripts/example` leaves them in
-/// `examples/paper`): never copied, so that tests see the repository's files only.
+/// `examples/paper`): never copied from the repository, so that tests see its files only.
 pub const RUN_OUTPUTS: &[&str] = &["build", ".paperfig", "paperfig.lock"];
 
+/// Copies a project as a second checkout does: without its build and cache folders (its
+/// committed `paperfig.lock` goes along).
 pub fn copy_dir(from: &Path, to: &Path) {
+    copy_skipping(from, to, &["build", ".paperfig"]);
+}
+
+/// Copies a folder of the repository: its files only, none of [`RUN_OUTPUTS`].
+pub fn copy_repo_dir(from: &Path, to: &Path) {
+    copy_skipping(from, to, RUN_OUTPUTS);
+}
+
+fn copy_skipping(from: &Path, to: &Path, skip: &[&str]) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(from).unwrap();
-        if rel.components().any(|c| c.as_os_str().to_str().is_some_and(|c| RUN_OUTPUTS.contains(&c))) {
+        if rel.components().any(|c| c.as_os_str().to_str().is_some_and(|c| skip.contains(&c))) {
             continue;
         }
         let dest = to.join(rel);

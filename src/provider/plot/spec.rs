@@ -34,6 +34,13 @@ impl ChartType {
     }
 }
 
+/// The most categories a bar chart draws (a bar each), and a chart of another kind (a tick
+/// each, labelled as room allows).
+pub const MAX_CATEGORIES: usize = 300;
+pub const MAX_CATEGORIES_OTHER: usize = 3000;
+/// The longest title or axis label, in characters.
+pub const MAX_LABEL_CHARS: usize = 300;
+
 /// One plotted series. `x` holds numbers, or category indices when `ChartSpec::categories`
 /// is set. For histograms `y` holds the values to bin and `x` is empty.
 #[derive(Clone, Debug, PartialEq)]
@@ -328,7 +335,33 @@ impl ChartSpec {
             spec.ylabel = attr_label("ylabel", ylabel);
         }
         spec.check_log(attrs)?;
+        spec.check_sizes(attrs)?;
         Ok(spec)
+    }
+
+    /// Fails fast, and says why, on what no chart can show legibly (and what would make
+    /// laying it out take minutes): thousands of categories, labels of pages.
+    fn check_sizes(&self, attrs: &BTreeMap<String, String>) -> Result<(), ProviderError> {
+        let max =
+            if matches!(self.chart, ChartType::Bar | ChartType::Barh) { MAX_CATEGORIES } else { MAX_CATEGORIES_OTHER };
+        if let Some(cats) = self.categories.as_ref().filter(|c| c.len() > max) {
+            return Err(ProviderError::new(format!("{} categories are too many for one chart", cats.len()))
+                .at_attr(if attrs.contains_key("x") { "x" } else { "data" })
+                .hint(format!(
+                    "this chart shows at most {max} categories; aggregate the data (e.g. the largest 30 and \
+                     \"other\"), or plot a numeric x with chart=line or chart=hist"
+                )));
+        }
+        for (attr, text) in [("title", &self.title), ("xlabel", &self.xlabel), ("ylabel", &self.ylabel)] {
+            let n = text.chars().count();
+            if n > MAX_LABEL_CHARS {
+                let hint = format!(
+                    "titles and axis labels hold at most {MAX_LABEL_CHARS} characters; put the rest in the caption"
+                );
+                return Err(ProviderError::new(format!("{attr} is {n} characters long")).at_attr(attr).hint(hint));
+            }
+        }
+        Ok(())
     }
 
     fn resolve_hist(
@@ -486,7 +519,9 @@ impl ChartSpec {
         let n = t.rows();
         let (xs, cats): (Vec<f64>, Option<Vec<String>>) = if categorical {
             let cats = uniq(x);
-            let xs = (0..n).map(|i| cats.iter().position(|c| *c == x.text(i)).map_or(f64::NAN, |k| k as f64)).collect();
+            let index: std::collections::HashMap<&str, usize> =
+                cats.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
+            let xs = (0..n).map(|i| index.get(x.text(i).as_str()).map_or(f64::NAN, |&k| k as f64)).collect();
             (xs, Some(cats))
         } else {
             (x.nums().expect("numeric").to_vec(), None)
@@ -595,9 +630,11 @@ fn uniq(c: &Column) -> Vec<String> {
         Values::Num(v) => v.len(),
         Values::Text(v) => v.len(),
     };
+    // In order of first appearance; a set keeps a million rows linear.
+    let mut seen = std::collections::HashSet::new();
     for i in 0..n {
         let s = c.text(i);
-        if !out.contains(&s) {
+        if seen.insert(s.clone()) {
             out.push(s);
         }
     }

@@ -224,3 +224,25 @@ fn log_axis_rejects_non_positive_values() {
     assert_eq!(e.attr.as_deref(), Some("log"));
     assert!(spec(&[("log", "xy")], "", "x,y\n1,1\n2,3\n").is_ok());
 }
+
+#[test]
+fn absurd_category_counts_and_label_lengths_fail_fast_at_their_attribute() {
+    let mut csv = String::from("name,v\n");
+    for i in 0..=MAX_CATEGORIES {
+        csv += &format!("c{i},{i}\n");
+    }
+    let e = spec(&[("chart", "bar")], "", &csv).unwrap_err();
+    assert!(
+        e.message.contains("301 categories") && e.hint.as_deref().unwrap_or("").contains("aggregate"),
+        "{}",
+        e.message
+    );
+    let fine: String = csv.lines().take(MAX_CATEGORIES + 1).map(|l| format!("{l}\n")).collect();
+    assert!(spec(&[("chart", "bar")], "", &fine).is_ok());
+    let long = "word ".repeat(100_000);
+    for attr in ["title", "xlabel", "ylabel"] {
+        let e = spec(&[(attr, long.as_str())], "", EPOCHS).unwrap_err();
+        assert_eq!(e.attr.as_deref(), Some(attr));
+        assert!(e.message.contains("500000 characters"), "{}", e.message);
+    }
+}
