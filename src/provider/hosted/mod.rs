@@ -80,7 +80,7 @@ use crate::model::{Artifact, Kind, ProviderError, Request};
 use config::ProviderConfig;
 use cost::Cost;
 use http::{Client, HostedError};
-use journal::{Entry, Journal};
+use journal::{ClaimError, Entry, Journal};
 use limits::{Backoff, RateLimiter, Semaphore};
 use service::{Poll, Service, ServiceSpec, Submitted};
 
@@ -207,7 +207,18 @@ impl HostedProvider {
     /// Makes one figure: resumes the journaled task of `key` or submits, records the task
     /// id before polling, polls at the configured cadence (reporting remote stages through
     /// `on_stage`) and converts the image to the requested formats.
-    pub fn make(&self, req: &Request, key: &Digest, on_stage: &dyn Fn(&str)) -> Result<Vec<Artifact>, ProviderError> {
+    ///
+    /// A submission is claimed first (`Journal::claim`), so concurrent builds submit a
+    /// figure once: a build that waited for the claim finds the other's task in the journal
+    /// and polls it, or, when the other build already stored the figure and forgot its task,
+    /// takes the outputs from `stored`.
+    pub fn make(
+        &self,
+        req: &Request,
+        key: &Digest,
+        stored: &dyn Fn() -> Option<Vec<Artifact>>,
+        on_stage: &dyn Fn(&str),
+    ) -> Result<Vec<Artifact>, ProviderError> {
         let _permit = self.permits.acquire();
         let client = self.client()?;
         if let Some(why) = client.stop.stopped() {
@@ -222,27 +233,26 @@ impl HostedProvider {
                     on_stage(&format!("resuming task {}", entry.task_id));
                     entry.task_id
                 }
-                None => match self.service.submit(client, req).map_err(|e| self.error(e))? {
-                    Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
-                    Submitted::Task(id) => {
-                        let entry = Entry {
-                            service: self.config.service.clone(),
-                            base_url: self.config.base_url.clone(),
-                            task_id: id.clone(),
-                            submitted_at: journal::now_unix(),
-                        };
-                        self.journal.record(key, &entry).map_err(|e| {
-                            ProviderError::new(format!(
-                                "{}: task {id} was submitted but cannot be recorded in the journal: {e}",
-                                self.name
-                            ))
-                            .hint("check that the cache folder is writable; the next build submits again")
-                        })?;
-                        on_stage("submitted");
-                        std::thread::sleep(self.poll_interval());
-                        id
+                None => {
+                    let claim = self.claim(key, deadline, on_stage)?;
+                    if let Some(entry) = self.in_flight(key) {
+                        drop(claim);
+                        resumed = Some(entry);
+                        continue;
                     }
-                },
+                    if let Some(artifacts) = stored() {
+                        return Ok(artifacts);
+                    }
+                    let id = match self.service.submit(client, req).map_err(|e| self.error(e))? {
+                        Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
+                        Submitted::Task(id) => id,
+                    };
+                    self.record(key, &id)?;
+                    drop(claim);
+                    on_stage("submitted");
+                    std::thread::sleep(self.poll_interval());
+                    id
+                }
             };
             match self.wait(client, &task, deadline, on_stage) {
                 Ok(png) => return image::artifacts(&png, &req.output, self.name),
@@ -257,6 +267,38 @@ impl HostedProvider {
                 Err(e) => return Err(self.error(e)),
             }
         }
+    }
+
+    /// Claims the submission of `key` against other builds (see `Journal::claim`).
+    fn claim(&self, key: &Digest, deadline: Instant, on_stage: &dyn Fn(&str)) -> Result<journal::Claim, ProviderError> {
+        let on_wait = || on_stage("waiting for another paperfig build that is submitting this figure");
+        self.journal.claim(key, deadline, &on_wait).map_err(|e| {
+            let hint = match e {
+                ClaimError::Io { .. } => "check that the cache folder is writable; nothing was submitted".to_string(),
+                ClaimError::Busy { .. } => format!(
+                    "nothing was submitted; run gen again once the other build is done (timeout = {} s)",
+                    self.config.timeout_secs
+                ),
+            };
+            ProviderError::new(format!("{}: {e}", self.name)).hint(hint)
+        })
+    }
+
+    /// Journals the task `id` submitted for `key`.
+    fn record(&self, key: &Digest, id: &str) -> Result<(), ProviderError> {
+        let entry = Entry {
+            service: self.config.service.clone(),
+            base_url: self.config.base_url.clone(),
+            task_id: id.to_string(),
+            submitted_at: journal::now_unix(),
+        };
+        self.journal.record(key, &entry).map_err(|e| {
+            ProviderError::new(format!(
+                "{}: task {id} was submitted but cannot be recorded in the journal: {e}",
+                self.name
+            ))
+            .hint("check that the cache folder is writable; the next build submits again")
+        })
     }
 
     /// Polls `task` until it finishes or the deadline passes.
@@ -341,6 +383,6 @@ impl Provider for HostedProvider {
         self.service.prepare(req)
     }
     fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
-        self.make(req, key, &|_| {})
+        self.make(req, key, &|| None, &|_| {})
     }
 }
