@@ -3,6 +3,7 @@
 //! written, and a cache that cannot record a task stops the build before anything is paid.
 
 use std::process::Stdio;
+use std::sync::atomic::Ordering;
 
 use crate::hosted::{Hosted, afe_image, pb_diagram};
 use crate::util::Run;
@@ -32,4 +33,49 @@ fn concurrent_builds_submit_each_figure_once() {
         let left = crate::util::files_under(&h.t.path(".paperfig/hosted"));
         assert!(left.is_empty(), "round {round}: journal entries or claims left behind: {left:?}");
     }
+}
+
+/// Replaces a cache folder by a file: nothing can be created in it, whoever runs the test
+/// (root writes into read-only folders).
+fn block(h: &Hosted, rel: &str) {
+    let path = h.t.path(rel);
+    if path.is_dir() {
+        std::fs::remove_dir_all(&path).unwrap();
+    }
+    h.t.write(rel, "not a folder\n");
+}
+
+#[test]
+fn an_unwritable_cache_stops_the_build_before_anything_is_sent() {
+    let h = Hosted::new();
+    h.paper(&format!("{}{}", pb_diagram("w1"), afe_image("w2")));
+    let sent = |h: &Hosted| {
+        h.pb.state.knobs.requests.load(Ordering::SeqCst) + h.afe.state.knobs.requests.load(Ordering::SeqCst)
+    };
+    // A provider's journal folder.
+    block(&h, ".paperfig/hosted/pb");
+    let run = h.run(&["gen"]).code(2);
+    assert!(
+        run.stderr.contains("the journal of provider `pb` cannot be written (")
+            && run.stderr.contains(&format!("{}: ", h.t.path(".paperfig/hosted/pb").display()))
+            && run.stderr.contains("nothing was submitted or paid for; make"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(sent(&h), 0, "no submission, not even a credit check");
+    std::fs::remove_file(h.t.path(".paperfig/hosted/pb")).unwrap();
+    // The cache's objects.
+    block(&h, ".paperfig/objects");
+    let run = h.run(&["gen"]).code(2);
+    assert!(run.stderr.contains("the cache cannot be written, so hosted figures were not submitted"), "{}", run.stderr);
+    assert!(run.stderr.contains(".paperfig/objects"), "{}", run.stderr);
+    assert_eq!(sent(&h), 0);
+    std::fs::remove_file(h.t.path(".paperfig/objects")).unwrap();
+    // Writable again: built; then a cached build needs no writable cache.
+    h.run(&["gen"]).ok();
+    assert_eq!((h.pb.submissions(), h.afe.submissions()), (1, 1));
+    block(&h, ".paperfig/hosted");
+    block(&h, ".paperfig/tmp");
+    h.run(&["gen"]).ok();
+    assert_eq!((h.pb.submissions(), h.afe.submissions()), (1, 1));
 }

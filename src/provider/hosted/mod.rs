@@ -165,6 +165,11 @@ impl HostedProvider {
         self.journal.get(key, &self.config.base_url)
     }
 
+    /// Where this provider journals its tasks.
+    pub fn journal_dir(&self) -> &std::path::Path {
+        self.journal.dir()
+    }
+
     /// The figure of `key` is stored: forget its task.
     pub fn finished(&self, key: &Digest) {
         self.journal.remove(key);
