@@ -11,6 +11,7 @@
 //! | `services.rs` | `SERVICES`, the catalogue, and the check of `[providers.X]` tables against it |
 //! | `config.rs` | `ProviderConfig`: a checked `[providers.X]` table |
 //! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, `HostedError` |
+//! | `secrets.rs` | `Secrets`: every configured key, cut out of whatever a service sends |
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
@@ -63,6 +64,7 @@ pub mod http;
 pub mod image;
 pub mod journal;
 pub mod limits;
+pub mod secrets;
 pub mod service;
 pub mod services;
 
@@ -82,6 +84,7 @@ use cost::Cost;
 use http::{Client, HostedError};
 use journal::{ClaimError, Entry, Journal};
 use limits::{Backoff, RateLimiter, Semaphore};
+use secrets::Secrets;
 use service::{Poll, Service, ServiceSpec, Submitted};
 
 /// Names of configured providers live as long as the process (`Provider::id` is
@@ -108,6 +111,8 @@ pub struct HostedProvider {
     service: Arc<dyn Service>,
     journal: Journal,
     env: EnvLookup,
+    /// Every `api_key_env` of the project: their values are cut out of what services send.
+    secret_vars: Vec<String>,
     client: OnceLock<Result<Client, ProviderError>>,
     permits: Semaphore,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
@@ -126,6 +131,7 @@ impl HostedProvider {
             service: (spec.make)(cfg),
             journal: Journal::new(cache_dir, &cfg.name),
             env,
+            secret_vars: Vec::new(),
             client: OnceLock::new(),
             permits: Semaphore::new(concurrency),
             backoff: Backoff {
@@ -134,6 +140,13 @@ impl HostedProvider {
                 retries: cfg.retries,
             },
         })
+    }
+
+    /// Names the variables of every configured secret (all providers' `api_key_env`), so
+    /// that a service echoing any of them is redacted too; its own is always included.
+    pub fn with_secret_vars(mut self, vars: Vec<String>) -> HostedProvider {
+        self.secret_vars = vars;
+        self
     }
 
     pub fn name(&self) -> &'static str {
@@ -187,10 +200,12 @@ impl HostedProvider {
                     ))
                     .hint(format!("export {var}=… before running paperfig (keys never go in paperfig.toml)"))
                 })?;
+                let vars = std::iter::once(var).chain(&self.secret_vars).map(String::as_str);
                 Client::new(
                     self.name,
                     &self.config.base_url,
                     key.trim().to_string(),
+                    Secrets::new(vars, &*self.env),
                     self.spec.doc.auth,
                     self.spec.doc.errors,
                     RateLimiter::per_minute(self.rate_limit()),
