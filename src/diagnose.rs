@@ -12,7 +12,7 @@ use crate::config::ConfigError;
 use crate::diag::{Code, Diagnostic, Loc};
 use crate::lock::LOCK_FILE;
 use crate::options::OptionsError;
-use crate::preflight::OverBudget;
+use crate::preflight::{OverBudget, Refusal, Unwritable};
 use crate::project::ProjectError;
 
 /// An error as the user reads it.
@@ -47,6 +47,7 @@ impl Diagnose for GenError {
     fn diagnostic(&self) -> Diagnostic {
         let (code, hint) = match self {
             GenError::OverBudget(over) => return over.diagnostic(),
+            GenError::Unwritable(u) => return u.diagnostic(),
             GenError::Cache(_) => (Code::Cache, Some("check that the cache folder is writable")),
             GenError::Remote(_) => {
                 (Code::Cache, Some("check [cache] remote and [cache.remote_options] in paperfig.toml"))
@@ -74,6 +75,28 @@ impl Diagnose for OverBudget {
         Diagnostic::error(Code::Budget, self.to_string()).hint(
             "nothing was submitted; raise --max-cost, or build fewer figures (paperfig status shows each one's cost)",
         )
+    }
+}
+
+impl Diagnose for Unwritable {
+    fn diagnostic(&self) -> Diagnostic {
+        let folder = match self {
+            Unwritable::Cache(_) => "the cache folder ([cache] dir in paperfig.toml, default .paperfig)".to_string(),
+            Unwritable::Journal { dir, .. } => dir.display().to_string(),
+        };
+        Diagnostic::error(Code::Cache, self.to_string()).hint(format!(
+            "nothing was submitted or paid for; make {folder} writable (or point [cache] dir at a writable \
+             folder) and run again: a task that cannot be recorded would be submitted again by the next build"
+        ))
+    }
+}
+
+impl Diagnose for Refusal {
+    fn diagnostic(&self) -> Diagnostic {
+        match self {
+            Refusal::OverBudget(o) => o.diagnostic(),
+            Refusal::Unwritable(u) => u.diagnostic(),
+        }
     }
 }
 

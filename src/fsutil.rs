@@ -44,6 +44,20 @@ pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> io::Result<
     replace_via_temp(path, bytes, tmp_dir, true)
 }
 
+/// Proves that files can be created in `dir` (created if missing) before work that must be
+/// recorded there starts: a uniquely named probe file is created (`create_new`), written and
+/// removed again. A crash in between leaves at most a stray temp file.
+pub fn probe_writable(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let (mut file, tmp) = create_temp(dir, Path::new("write-probe"))?;
+    let guard = TempGuard(Some(tmp));
+    file.write_all(b"probe\n")?;
+    drop(file);
+    fs::remove_file(guard.path())?;
+    guard.disarm();
+    Ok(())
+}
+
 /// Temp file + rename; with `durable`, the file is fsynced before the rename and the
 /// directory after it.
 fn replace_via_temp(path: &Path, bytes: &[u8], tmp_dir: &Path, durable: bool) -> io::Result<()> {
@@ -201,6 +215,18 @@ mod tests {
     use super::*;
     use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
+
+    #[test]
+    fn probe_writable_leaves_nothing_and_fails_where_nothing_can_be_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("new/folder");
+        probe_writable(&target).unwrap();
+        assert!(dir_entries(&target).is_empty(), "the probe file is removed");
+        let file = dir.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        assert!(probe_writable(&file).is_err());
+        assert!(probe_writable(&file.join("below")).is_err());
+    }
 
     fn dir_entries(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> =

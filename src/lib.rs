@@ -61,7 +61,7 @@ use model::Format;
 pub use options::GenOptions;
 use options::{LockMode, Network};
 use plan::{Job, Registry};
-use preflight::{Decision, OverBudget};
+use preflight::{Decision, OverBudget, Refusal, Unwritable};
 use progress::Progress;
 use project::Project;
 use run::{Built, Outcome, Source, Strategy};
@@ -91,6 +91,18 @@ pub enum GenError {
     Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     OverBudget(#[from] OverBudget),
+    /// Hosted figures are to be submitted, but their tasks could not be recorded.
+    #[error(transparent)]
+    Unwritable(#[from] Unwritable),
+}
+
+impl From<Refusal> for GenError {
+    fn from(r: Refusal) -> GenError {
+        match r {
+            Refusal::OverBudget(o) => GenError::OverBudget(o),
+            Refusal::Unwritable(u) => GenError::Unwritable(u),
+        }
+    }
 }
 
 /// One planned figure and what the build did with it.

@@ -2,18 +2,22 @@
 //! (not cached), what they would cost, and what the options make of them ([`decide`]):
 //! `--offline` refuses them, `watch` defers them, `--max-cost` refuses the whole build, and
 //! each service's account check (`Service::preflight`: credits, a missing key) blocks that
-//! provider's new submissions. Used by the pipeline (`generate_scanned`), `status` and
+//! provider's new submissions, and nothing is sent unless the cache and the providers'
+//! journals are writable (a task that cannot be recorded would be paid for again by the
+//! next build). Used by the pipeline (`generate_scanned`), `status` and
 //! watch's background thread; the backends only answer questions (cost, account).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use crate::diag::{Code, Diagnostic};
+use crate::fsutil;
 use crate::model::ProviderError;
 use crate::options::HostedPolicy;
 use crate::plan::{Job, provider_diagnostic};
 use crate::provider::hosted::HostedProvider;
 use crate::provider::hosted::cost::{Cost, Totals};
-use crate::store::{Lookup, Store};
+use crate::store::{Lookup, Store, StoreError};
 
 /// What the build does with one figure.
 #[derive(Clone, Debug)]
@@ -27,8 +31,8 @@ pub enum Decision {
 }
 
 /// Applies `policy` to every job's hosted figure that is not cached. `Err` refuses the whole
-/// build (over budget); nothing has been submitted then.
-pub fn decide(jobs: &[Job], store: &dyn Store, policy: HostedPolicy) -> Result<Vec<Decision>, OverBudget> {
+/// build (over budget, or nowhere to record what is submitted); nothing has been submitted then.
+pub fn decide(jobs: &[Job], store: &dyn Store, policy: HostedPolicy) -> Result<Vec<Decision>, Refusal> {
     let mut decisions = vec![Decision::Run; jobs.len()];
     let pending = pending(jobs, store);
     if pending.is_empty() {
@@ -47,8 +51,9 @@ pub fn decide(jobs: &[Job], store: &dyn Store, policy: HostedPolicy) -> Result<V
         }
         HostedPolicy::Build { max_cost } => {
             if let Some(over) = max_cost.and_then(|max| over_budget(&pending, max)) {
-                return Err(over);
+                return Err(over.into());
             }
+            writable(&pending, store)?;
             let failed = account_checks(&pending);
             for p in pending.iter().filter(|p| !p.resuming) {
                 if let Some(e) = failed.get(p.provider.name()) {
@@ -145,6 +150,50 @@ pub fn over_budget(pending: &[Pending<'_>], max: f64) -> Option<OverBudget> {
     let totals = totals(pending);
     let over = totals.over(max)?;
     Some(OverBudget { totals, max, over })
+}
+
+/// Why a build was refused before anything was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
+    #[error(transparent)]
+    Unwritable(#[from] Unwritable),
+}
+
+/// A folder where a submitted task must be recorded cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum Unwritable {
+    /// The local cache, where the figure is stored once it arrives.
+    #[error("the cache cannot be written, so hosted figures were not submitted: {0}")]
+    Cache(StoreError),
+    /// A provider's journal, where its task ids are recorded before polling.
+    #[error(
+        "the journal of provider `{provider}` cannot be written ({}: {source}), so hosted figures were not submitted",
+        dir.display()
+    )]
+    Journal { provider: String, dir: PathBuf, source: std::io::Error },
+}
+
+/// Before anything new is submitted: the journal of every provider about to submit, and the
+/// cache, must take a new file (created and removed again).
+pub fn writable(pending: &[Pending<'_>], store: &dyn Store) -> Result<(), Unwritable> {
+    let mut providers: BTreeMap<&str, &HostedProvider> = BTreeMap::new();
+    for p in pending.iter().filter(|p| !p.resuming) {
+        providers.insert(p.provider.name(), p.provider);
+    }
+    if providers.is_empty() {
+        return Ok(());
+    }
+    for (name, provider) in providers {
+        let dir = provider.journal_dir();
+        fsutil::probe_writable(dir).map_err(|source| Unwritable::Journal {
+            provider: name.to_string(),
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    store.check_writable().map_err(Unwritable::Cache)
 }
 
 /// Runs each provider's account check once for its share of the batch. Returns the

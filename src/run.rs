@@ -111,8 +111,9 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
                 scope.spawn(move || {
                     while let Some(i) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
                         let job = &jobs[i];
-                        let outcome =
-                            one(job, cx, previous.figures.get(&job.directive.name), &|| make_hosted(job, progress));
+                        let outcome = one(job, cx, previous.figures.get(&job.directive.name), &|| {
+                            make_hosted(job, cx.store, progress)
+                        });
                         if let (Outcome::Done(_), Some(h)) = (&outcome, job.hosted.as_deref()) {
                             h.finished(&job.key);
                         }
@@ -139,11 +140,28 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
     results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().map(|o| o.expect("every job ran")).collect()
 }
 
-/// A hosted figure, with its remote stages shown as progress lines.
-fn make_hosted(job: &Job, progress: &Progress) -> Result<Vec<Artifact>, ProviderError> {
+/// A hosted figure, with its remote stages shown as progress lines; its outputs are taken
+/// from the store when another build stored them while this one waited for its claim.
+fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Vec<Artifact>, ProviderError> {
     let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&job.request, &job.key) };
     let name = &job.directive.name;
-    h.make(&job.request, &job.key, &|stage| progress.note(&format!("remote    {name} ({}): {stage}", h.name())))
+    let stored = || stored_artifacts(store, &job.key);
+    h.make(&job.request, &job.key, &stored, &|stage| {
+        progress.note(&format!("remote    {name} ({}): {stage}", h.name()))
+    })
+}
+
+/// Every output of `key` in the store, if the entry and all its objects are there.
+fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Vec<Artifact>> {
+    let Ok(Lookup::Hit(entry)) = store.get_action(key) else { return None };
+    entry
+        .outputs
+        .iter()
+        .map(|(format, o)| match store.get_object(&o.digest) {
+            Ok(Lookup::Hit(bytes)) => Some(Artifact { format: *format, bytes }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;

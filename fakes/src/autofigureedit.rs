@@ -12,7 +12,8 @@
 //! from the failure knob. Errors are `{"success": false, "error": {"message": "…"}}`.
 //! Pipeline tasks walk through `current_stage` retriever → planner → stylist → visualizer →
 //! critic_round_0 over `latency`, then `success` with one PNG; `fail_next_tasks` and
-//! `cancel_next_tasks` end tasks `failed` or `canceled`.
+//! `cancel_next_tasks` end tasks `failed` or `canceled`. With `knobs.echo_key` the fake
+//! repeats the caller's key in `current_stage` (documented as an open list of names).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,6 +61,8 @@ impl Default for Config {
 }
 
 struct Task {
+    /// The key that submitted it.
+    key: String,
     created: Instant,
     /// The image depends on the request only, like a deterministic service.
     seed: u64,
@@ -327,9 +330,10 @@ fn validate(body: &Value) -> Result<(), String> {
 }
 
 async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
-    if let Err(r) = authorize(&s, &headers).await {
-        return r;
-    }
+    let key = match authorize(&s, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     if let Some(r) = s.knobs.forced_submit(error_body) {
         return r;
     }
@@ -362,6 +366,7 @@ async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
     s.tasks.lock().unwrap().insert(
         id.clone(),
         Task {
+            key,
             created: Instant::now(),
             seed: knobs::hash(&body.to_string()),
             body: body.clone(),
@@ -402,7 +407,10 @@ fn task_json(s: &State, base: &str, id: &str, t: &mut Task) -> Value {
         output["images"] = json!([{"url": format!("{base}/files/{id}.png"), "type": "image/png"}]);
     }
     if pipeline && status == "processing" {
-        output["current_stage"] = json!(stage);
+        output["current_stage"] = match stage {
+            Some(stage) if s.knobs.echoes() => json!(format!("{stage} for {}", t.key)),
+            stage => json!(stage),
+        };
     }
     json!({
         "task_id": id,

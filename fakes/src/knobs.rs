@@ -5,6 +5,8 @@
 //! answer a 5xx (a burst of `fail_5xx` requests), drop the connection (`drop_connections`)
 //! or stall (`stall`). `Knobs::json` answers JSON, garbled while `malformed_json` is
 //! non-zero; `Knobs::slow_bytes` streams a body in chunks with `slow_body` between them.
+//! `echo_key` makes a fake repeat the caller's key back in fields the API leaves free (task
+//! ids, stages, error texts), as a careless or hostile deployment might.
 //! `RateWindow` is the sliding-window limiter the services document ("N requests/min").
 
 use std::collections::{HashMap, VecDeque};
@@ -39,6 +41,15 @@ pub struct Knobs {
     pub force: Mutex<std::collections::VecDeque<u16>>,
     /// Like `force`, for submissions only (checked after authorization).
     pub force_submit: Mutex<std::collections::VecDeque<u16>>,
+    /// Repeat the caller's key in free-form answer fields (see each fake for which).
+    pub echo_key: std::sync::atomic::AtomicBool,
+}
+
+impl Knobs {
+    /// Whether answers repeat the caller's key (`echo_key`).
+    pub fn echoes(&self) -> bool {
+        self.echo_key.load(Ordering::SeqCst)
+    }
 }
 
 /// Takes one from a countdown knob; true if it was non-zero.

@@ -9,6 +9,9 @@
 //! `pending` for the first quarter of `latency`, `running` until `latency`, then `completed`
 //! with a real PNG in `image_base64` (or `failed` when `fail_next_tasks` was set).
 //!
+//! With `knobs.echo_key` the fake repeats the caller's key where the API leaves a free string:
+//! in task ids, in the `detail` of 401/403 answers and in a failed task's `error`.
+//!
 //! The documentation states no rate limit; `Config::rate_limit` adds a per-key sliding
 //! window answering 429 with `Retry-After` for benchmarks and tests.
 
@@ -207,16 +210,17 @@ async fn authorize(s: &State, headers: &HeaderMap) -> Result<String, Response> {
         let (st, b) = detail(401, "Not authenticated");
         return Err(s.knobs.json(st, &b));
     };
+    let echo = |msg: &str| if s.knobs.echoes() { format!("{msg}: {key}") } else { msg.to_string() };
     let active = s.keys.lock().unwrap().get(&key).map(|k| k.active);
     let Some(active) = active else {
-        let (st, b) = detail(401, "Invalid API key");
+        let (st, b) = detail(401, &echo("Invalid API key"));
         return Err(s.knobs.json(st, &b));
     };
     if let Err(wait) = s.rate.check(&key) {
         return Err(knobs::too_many(wait, &json!({"detail": "Rate limit exceeded"})));
     }
     if !active {
-        let (st, b) = detail(403, "API key is disabled");
+        let (st, b) = detail(403, &echo("API key is disabled"));
         return Err(s.knobs.json(st, &b));
     }
     Ok(key)
@@ -289,7 +293,10 @@ async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static s
         }
         k.total_used += 1;
         let n = s.next.fetch_add(1, Ordering::SeqCst);
-        let id = format!("{:016x}{n:08x}", knobs::hash(&format!("{key}/{n}")));
+        let mut id = format!("{:016x}{n:08x}", knobs::hash(&format!("{key}/{n}")));
+        if s.knobs.echoes() {
+            id = format!("{key}-{id}");
+        }
         k.usage.push(json!({"id": k.usage.len() + 1, "task_id": id, "endpoint": endpoint, "created_at": "2026-02-15T11:00:00+00:00"}));
         id
     };
@@ -341,6 +348,7 @@ async fn task(AxState(s): S, headers: HeaderMap, Path(id): Path<String>) -> Resp
             v["image_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(knobs::png(96, 64, seed)));
             v["description"] = json!("The diagram shows the described method.");
         }
+        "failed" if s.knobs.echoes() => v["error"] = json!(format!("Pipeline failed for {key}: no candidate")),
         "failed" => v["error"] = json!("Pipeline failed: the critic rejected every candidate"),
         _ => {}
     }

@@ -46,10 +46,11 @@ impl Registry {
     /// The builtin providers set up with a project's configuration, then its hosted ones.
     pub fn for_config(config: &Config) -> Registry {
         let mut registry = Registry::new(builtin_providers(config));
+        let secret_vars: Vec<String> = config.providers.providers.values().map(|c| c.api_key_env.clone()).collect();
         for cfg in config.providers.providers.values() {
             let env = Arc::new(|n: &str| std::env::var(n).ok());
             if let Some(p) = HostedProvider::new(cfg, &config.cache_dir, env) {
-                registry = registry.with_hosted(p);
+                registry = registry.with_hosted(p.with_secret_vars(secret_vars.clone()));
             }
         }
         registry

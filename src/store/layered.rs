@@ -230,6 +230,11 @@ impl Store for LayeredStore {
         Ok(digest)
     }
 
+    /// Only the local cache must be writable: a failing remote is switched off.
+    fn check_writable(&self) -> Result<(), StoreError> {
+        self.local.check_writable()
+    }
+
     fn has_object(&self, digest: &Digest) -> Result<bool, StoreError> {
         if self.local.has_object(digest)? {
             return Ok(true);

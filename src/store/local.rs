@@ -169,6 +169,16 @@ impl Store for LocalStore {
         format!("local cache at {}", self.root.display())
     }
 
+    /// A probe file created and removed in `tmp/`, `objects/` and `actions/`, where every
+    /// write goes (through `tmp/`, renamed into the other two).
+    fn check_writable(&self) -> Result<(), StoreError> {
+        self.ensure_init()?;
+        for dir in [TMP, OBJECTS, ACTIONS].map(|d| self.root.join(d)) {
+            fsutil::probe_writable(&dir).map_err(|e| io_err(&dir, e))?;
+        }
+        Ok(())
+    }
+
     fn get_action(&self, key: &Digest) -> Result<Lookup<ActionEntry>, StoreError> {
         let path = self.action_path(key);
         let bytes = match fs::read(&path) {

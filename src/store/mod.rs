@@ -68,6 +68,11 @@ pub trait Store: Send + Sync {
     fn get_object(&self, digest: &Digest) -> Result<Lookup<Vec<u8>>, StoreError>;
     /// Stores an object, returning its digest. Storing an object that exists is a no-op.
     fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError>;
+    /// Proves that new entries and objects can be written, before work that cannot be
+    /// redone for free (a paid hosted figure) starts. Stores that cannot tell say yes.
+    fn check_writable(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Whether an object exists (without reading it).
     fn has_object(&self, digest: &Digest) -> Result<bool, StoreError> {
         Ok(matches!(self.get_object(digest)?, Lookup::Hit(_)))

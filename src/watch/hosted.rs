@@ -74,8 +74,8 @@ fn build(jobs: &[Job], store: &LayeredStore) -> Finished {
     // Each service's account check, as a build does before submitting.
     let decisions = match preflight::decide(jobs, store, HostedPolicy::Build { max_cost: None }) {
         Ok(d) => d,
-        Err(over) => {
-            return Finished { arrived: Vec::new(), failed: BTreeSet::new(), diagnostics: vec![over.diagnostic()] };
+        Err(refused) => {
+            return Finished { arrived: Vec::new(), failed: BTreeSet::new(), diagnostics: vec![refused.diagnostic()] };
         }
     };
     let mut runnable = Vec::new();

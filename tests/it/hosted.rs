@@ -12,24 +12,24 @@ use serde_json::Value;
 use crate::util::{BIN, PaperTest, Run, poppler};
 
 /// Key values chosen to be unique, so a leak is found by searching for them.
-const PB_KEY: &str = "pb_live_7f3a9c0e5d2b4a61";
-const AFE_KEY: &str = "sk-team-51b2e8d4c7a90f36";
+pub(crate) const PB_KEY: &str = "pb_live_7f3a9c0e5d2b4a61";
+pub(crate) const AFE_KEY: &str = "sk-team-51b2e8d4c7a90f36";
 
-struct Hosted {
-    t: PaperTest,
-    pb: pb::Fake,
-    afe: afe::Fake,
-    pb_key: String,
-    afe_key: String,
+pub(crate) struct Hosted {
+    pub(crate) t: PaperTest,
+    pub(crate) pb: pb::Fake,
+    pub(crate) afe: afe::Fake,
+    pub(crate) pb_key: String,
+    pub(crate) afe_key: String,
 }
 
-fn pb_config() -> pb::Config {
+pub(crate) fn pb_config() -> pb::Config {
     pb::Config { keys: vec![(PB_KEY.into(), None)], latency: Duration::from_millis(500), ..pb::Config::default() }
 }
 
 /// The documented limits are per minute; tests run many builds against one fake, so the
 /// fake and the client allow more (the 429 test sets its own).
-fn afe_config() -> afe::Config {
+pub(crate) fn afe_config() -> afe::Config {
     afe::Config {
         keys: vec![AFE_KEY.into()],
         latency: Duration::from_millis(600),
@@ -41,13 +41,13 @@ fn afe_config() -> afe::Config {
 }
 
 impl Hosted {
-    fn new() -> Hosted {
+    pub(crate) fn new() -> Hosted {
         Hosted::with(pb_config(), afe_config(), "")
     }
 
     /// Fakes with these configs; `extra` is appended to both providers' tables... as
     /// whole lines after the `[providers.*]` tables (use `[providers.pb]` keys by name).
-    fn with(pbc: pb::Config, afec: afe::Config, pb_extra: &str) -> Hosted {
+    pub(crate) fn with(pbc: pb::Config, afec: afe::Config, pb_extra: &str) -> Hosted {
         let pb = pb::Fake::start(pbc, 0).unwrap();
         let afe = afe::Fake::start(afec, 0).unwrap();
         let t = PaperTest::new();
@@ -56,7 +56,7 @@ impl Hosted {
         h
     }
 
-    fn config(&self, pb_extra: &str, afe_extra: &str) {
+    pub(crate) fn config(&self, pb_extra: &str, afe_extra: &str) {
         self.t.write(
             "paperfig.toml",
             &format!(
@@ -67,11 +67,11 @@ impl Hosted {
         );
     }
 
-    fn paper(&self, figures: &str) {
+    pub(crate) fn paper(&self, figures: &str) {
         self.t.write("paper.md", &format!("# Paper\n\n{figures}"));
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.args(args)
             .current_dir(&self.t.root)
@@ -81,33 +81,33 @@ impl Hosted {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().unwrap())
     }
 
-    fn build(&self) -> Run {
+    pub(crate) fn build(&self) -> Run {
         self.run(&["gen", "--json"])
     }
 }
 
-fn fig(id: &str, attrs: &str, body: &str) -> String {
+pub(crate) fn fig(id: &str, attrs: &str, body: &str) -> String {
     format!("```{{paperfig #fig:{id} {attrs}}}\n{body}\n```\n\n")
 }
 
-fn pb_diagram(id: &str) -> String {
+pub(crate) fn pb_diagram(id: &str) -> String {
     fig(id, "kind=diagram provider=pb caption=\"Figure 1: Encoder\"", &format!("A 6-layer encoder ({id})."))
 }
 
-fn afe_image(id: &str) -> String {
+pub(crate) fn afe_image(id: &str) -> String {
     fig(id, "kind=image provider=afe caption=\"A photo\"", &format!("A red apple on a white background ({id})"))
 }
 
 /// Error messages of a failed build, by figure id.
-fn errors(run: &Run) -> Vec<String> {
+pub(crate) fn errors(run: &Run) -> Vec<String> {
     run.json()["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap().to_string()).collect()
 }
 
-fn one_error(run: &Run) -> String {
+pub(crate) fn one_error(run: &Run) -> String {
     let e = errors(run);
     assert_eq!(e.len(), 1, "{e:?}\n{}", run.stderr);
     e[0].clone()

@@ -17,6 +17,7 @@ mod formats;
 mod goldens;
 mod hosted;
 mod hosted_banana_papermill;
+mod hosted_edges;
 mod latex;
 mod latex_package;
 mod layers;

@@ -296,7 +296,7 @@ impl Service for AutoFigureEdit {
             }
             "failed" => {
                 let why = data.get("error").and_then(Value::as_str).unwrap_or("no reason given");
-                Ok(Poll::Failed(format!("failed: {}", client.redact(why))))
+                Ok(Poll::Failed(format!("failed: {why}")))
             }
             "canceled" => Ok(Poll::Failed("was canceled".into())),
             other => Err(HostedError::Malformed(format!("{}: task {task} has unknown status `{other}`", client.name))),

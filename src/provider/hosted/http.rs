@@ -29,12 +29,14 @@
 //! document 500/503 as internal errors or outages).
 //!
 //! The key never leaves this file except in the `Authorization` header or the query
-//! parameter the service documents: URLs are never printed, and every message taken from
-//! a response has the key's value cut out (`redact`).
+//! parameter the service documents: URLs are never printed, and every answer has every
+//! configured secret cut out as it arrives (`Secrets::redact_body` in `once`), before any
+//! part of it is read; markers are put back only in URLs to the base URL's own origin.
 
 use std::time::Duration;
 
 use super::limits::{Backoff, RateLimiter, StopSwitch};
+use super::secrets::Secrets;
 
 /// How a service takes its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,6 +142,8 @@ pub struct Client {
     /// Without a trailing slash.
     pub base_url: String,
     key: String,
+    /// Every configured secret, this key's value included.
+    secrets: Secrets,
     auth: Auth,
     errors: ErrorDoc,
     agent: reqwest::blocking::Client,
@@ -155,7 +159,8 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// `key` is the value of the configured environment variable. `timeout` bounds each
+    /// `key` is the value of the configured environment variable; `secrets` are every
+    /// configured secret, cut out of the answers (the key is always among them). `timeout` bounds each
     /// exchange, from connecting to the last byte of the answer; connecting alone may take
     /// 10 s. Fails only when the HTTP stack cannot start (no TLS roots, no thread).
     #[allow(clippy::too_many_arguments)]
@@ -163,6 +168,7 @@ impl Client {
         name: &str,
         base_url: &str,
         key: String,
+        secrets: Secrets,
         auth: Auth,
         errors: ErrorDoc,
         limiter: RateLimiter,
@@ -181,6 +187,7 @@ impl Client {
         Ok(Client {
             name: name.to_string(),
             base_url: base_url.trim_end_matches('/').to_string(),
+            secrets: secrets.with(&key),
             key,
             auth,
             errors,
@@ -191,9 +198,10 @@ impl Client {
         })
     }
 
-    /// Removes the key's value from a text that came from outside.
+    /// Removes every configured secret from a text (answers are redacted as they arrive;
+    /// this is for texts put together from other parts).
     pub fn redact(&self, text: &str) -> String {
-        if self.key.len() >= 4 { text.replace(&self.key, "[key]") } else { text.to_string() }
+        self.secrets.redact(text)
     }
 
     /// `GET path` → JSON. Idempotent, so an unreadable answer is retried like a 5xx.
@@ -234,6 +242,8 @@ impl Client {
     /// One logical request with the whole retry policy (see the module docs).
     pub fn send(&self, method: &str, url: &str, body: Body<'_>, repeat: Repeat) -> Result<Reply, HostedError> {
         let (full, authed) = self.url(url);
+        // A task id the service built from the key comes back to that service whole.
+        let full = if authed { self.secrets.reveal(&full) } else { full };
         let mut retries_5xx = 0u32;
         let mut retries_429 = 0u32;
         loop {
@@ -349,6 +359,7 @@ impl Client {
         if body.len() as u64 > MAX_BODY {
             return Err(NetError { text: format!("answer larger than {MAX_BODY} bytes"), may_have_arrived: true });
         }
+        self.secrets.redact_body(&mut body);
         Ok(Reply { status, content_type, retry_after, body })
     }
 
@@ -356,7 +367,7 @@ impl Client {
     /// meaning, its own message, and the documented hint.
     fn status_error(&self, reply: &Reply) -> HostedError {
         let status = reply.status;
-        let detail = (self.errors.message)(&reply.body).map(|m| self.redact(&m));
+        let detail = (self.errors.message)(&reply.body);
         let (meaning, hint) = (self.errors.status)(status).unwrap_or(("", ""));
         let mut message = format!("{} answered {status}", self.name);
         if !meaning.is_empty() {

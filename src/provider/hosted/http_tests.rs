@@ -89,8 +89,18 @@ fn client(base: &str) -> Client {
     let errors = ErrorDoc { message: |_| None, status: |_| None };
     let backoff = Backoff { base: Duration::from_millis(1), cap: Duration::from_millis(2), retries: 2 };
     let limiter = RateLimiter::per_minute(None);
-    Client::new("svc", base, "k3y-value".into(), Auth::Bearer, errors, limiter, backoff, Duration::from_secs(10))
-        .unwrap()
+    Client::new(
+        "svc",
+        base,
+        "k3y-value".into(),
+        Default::default(),
+        Auth::Bearer,
+        errors,
+        limiter,
+        backoff,
+        Duration::from_secs(10),
+    )
+    .unwrap()
 }
 
 /// A server that reads each whole request, then closes the connection without an answer;

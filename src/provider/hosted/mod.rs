@@ -11,6 +11,7 @@
 //! | `services.rs` | `SERVICES`, the catalogue, and the check of `[providers.X]` tables against it |
 //! | `config.rs` | `ProviderConfig`: a checked `[providers.X]` table |
 //! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, `HostedError` |
+//! | `secrets.rs` | `Secrets`: every configured key, cut out of whatever a service sends |
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
@@ -63,6 +64,7 @@ pub mod http;
 pub mod image;
 pub mod journal;
 pub mod limits;
+pub mod secrets;
 pub mod service;
 pub mod services;
 
@@ -80,8 +82,9 @@ use crate::model::{Artifact, Kind, ProviderError, Request};
 use config::ProviderConfig;
 use cost::Cost;
 use http::{Client, HostedError};
-use journal::{Entry, Journal};
+use journal::{ClaimError, Entry, Journal};
 use limits::{Backoff, RateLimiter, Semaphore};
+use secrets::Secrets;
 use service::{Poll, Service, ServiceSpec, Submitted};
 
 /// Names of configured providers live as long as the process (`Provider::id` is
@@ -108,6 +111,8 @@ pub struct HostedProvider {
     service: Arc<dyn Service>,
     journal: Journal,
     env: EnvLookup,
+    /// Every `api_key_env` of the project: their values are cut out of what services send.
+    secret_vars: Vec<String>,
     client: OnceLock<Result<Client, ProviderError>>,
     permits: Semaphore,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
@@ -126,6 +131,7 @@ impl HostedProvider {
             service: (spec.make)(cfg),
             journal: Journal::new(cache_dir, &cfg.name),
             env,
+            secret_vars: Vec::new(),
             client: OnceLock::new(),
             permits: Semaphore::new(concurrency),
             backoff: Backoff {
@@ -134,6 +140,13 @@ impl HostedProvider {
                 retries: cfg.retries,
             },
         })
+    }
+
+    /// Names the variables of every configured secret (all providers' `api_key_env`), so
+    /// that a service echoing any of them is redacted too; its own is always included.
+    pub fn with_secret_vars(mut self, vars: Vec<String>) -> HostedProvider {
+        self.secret_vars = vars;
+        self
     }
 
     pub fn name(&self) -> &'static str {
@@ -165,6 +178,11 @@ impl HostedProvider {
         self.journal.get(key, &self.config.base_url)
     }
 
+    /// Where this provider journals its tasks.
+    pub fn journal_dir(&self) -> &std::path::Path {
+        self.journal.dir()
+    }
+
     /// The figure of `key` is stored: forget its task.
     pub fn finished(&self, key: &Digest) {
         self.journal.remove(key);
@@ -182,10 +200,12 @@ impl HostedProvider {
                     ))
                     .hint(format!("export {var}=… before running paperfig (keys never go in paperfig.toml)"))
                 })?;
+                let vars = std::iter::once(var).chain(&self.secret_vars).map(String::as_str);
                 Client::new(
                     self.name,
                     &self.config.base_url,
                     key.trim().to_string(),
+                    Secrets::new(vars, &*self.env),
                     self.spec.doc.auth,
                     self.spec.doc.errors,
                     RateLimiter::per_minute(self.rate_limit()),
@@ -207,7 +227,18 @@ impl HostedProvider {
     /// Makes one figure: resumes the journaled task of `key` or submits, records the task
     /// id before polling, polls at the configured cadence (reporting remote stages through
     /// `on_stage`) and converts the image to the requested formats.
-    pub fn make(&self, req: &Request, key: &Digest, on_stage: &dyn Fn(&str)) -> Result<Vec<Artifact>, ProviderError> {
+    ///
+    /// A submission is claimed first (`Journal::claim`), so concurrent builds submit a
+    /// figure once: a build that waited for the claim finds the other's task in the journal
+    /// and polls it, or, when the other build already stored the figure and forgot its task,
+    /// takes the outputs from `stored`.
+    pub fn make(
+        &self,
+        req: &Request,
+        key: &Digest,
+        stored: &dyn Fn() -> Option<Vec<Artifact>>,
+        on_stage: &dyn Fn(&str),
+    ) -> Result<Vec<Artifact>, ProviderError> {
         let _permit = self.permits.acquire();
         let client = self.client()?;
         if let Some(why) = client.stop.stopped() {
@@ -222,27 +253,26 @@ impl HostedProvider {
                     on_stage(&format!("resuming task {}", entry.task_id));
                     entry.task_id
                 }
-                None => match self.service.submit(client, req).map_err(|e| self.error(e))? {
-                    Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
-                    Submitted::Task(id) => {
-                        let entry = Entry {
-                            service: self.config.service.clone(),
-                            base_url: self.config.base_url.clone(),
-                            task_id: id.clone(),
-                            submitted_at: journal::now_unix(),
-                        };
-                        self.journal.record(key, &entry).map_err(|e| {
-                            ProviderError::new(format!(
-                                "{}: task {id} was submitted but cannot be recorded in the journal: {e}",
-                                self.name
-                            ))
-                            .hint("check that the cache folder is writable; the next build submits again")
-                        })?;
-                        on_stage("submitted");
-                        std::thread::sleep(self.poll_interval());
-                        id
+                None => {
+                    let claim = self.claim(key, deadline, on_stage)?;
+                    if let Some(entry) = self.in_flight(key) {
+                        drop(claim);
+                        resumed = Some(entry);
+                        continue;
                     }
-                },
+                    if let Some(artifacts) = stored() {
+                        return Ok(artifacts);
+                    }
+                    let id = match self.service.submit(client, req).map_err(|e| self.error(e))? {
+                        Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
+                        Submitted::Task(id) => id,
+                    };
+                    self.record(key, &id)?;
+                    drop(claim);
+                    on_stage("submitted");
+                    std::thread::sleep(self.poll_interval());
+                    id
+                }
             };
             match self.wait(client, &task, deadline, on_stage) {
                 Ok(png) => return image::artifacts(&png, &req.output, self.name),
@@ -257,6 +287,38 @@ impl HostedProvider {
                 Err(e) => return Err(self.error(e)),
             }
         }
+    }
+
+    /// Claims the submission of `key` against other builds (see `Journal::claim`).
+    fn claim(&self, key: &Digest, deadline: Instant, on_stage: &dyn Fn(&str)) -> Result<journal::Claim, ProviderError> {
+        let on_wait = || on_stage("waiting for another paperfig build that is submitting this figure");
+        self.journal.claim(key, deadline, &on_wait).map_err(|e| {
+            let hint = match e {
+                ClaimError::Io { .. } => "check that the cache folder is writable; nothing was submitted".to_string(),
+                ClaimError::Busy { .. } => format!(
+                    "nothing was submitted; run gen again once the other build is done (timeout = {} s)",
+                    self.config.timeout_secs
+                ),
+            };
+            ProviderError::new(format!("{}: {e}", self.name)).hint(hint)
+        })
+    }
+
+    /// Journals the task `id` submitted for `key`.
+    fn record(&self, key: &Digest, id: &str) -> Result<(), ProviderError> {
+        let entry = Entry {
+            service: self.config.service.clone(),
+            base_url: self.config.base_url.clone(),
+            task_id: id.to_string(),
+            submitted_at: journal::now_unix(),
+        };
+        self.journal.record(key, &entry).map_err(|e| {
+            ProviderError::new(format!(
+                "{}: task {id} was submitted but cannot be recorded in the journal: {e}",
+                self.name
+            ))
+            .hint("check that the cache folder is writable; the next build submits again")
+        })
     }
 
     /// Polls `task` until it finishes or the deadline passes.
@@ -341,6 +403,6 @@ impl Provider for HostedProvider {
         self.service.prepare(req)
     }
     fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
-        self.make(req, key, &|_| {})
+        self.make(req, key, &|| None, &|_| {})
     }
 }

@@ -214,7 +214,7 @@ impl Service for PaperBanana {
             }
             "failed" => {
                 let why = v.get("error").and_then(Value::as_str).unwrap_or("no reason given");
-                Ok(Poll::Failed(format!("failed: {}", client.redact(why))))
+                Ok(Poll::Failed(format!("failed: {why}")))
             }
             other => Err(HostedError::Malformed(format!("{}: task {task} has unknown status `{other}`", client.name))),
         }

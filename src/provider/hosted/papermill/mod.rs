@@ -240,8 +240,7 @@ impl Service for Papermill {
                 Ok(Poll::Running { stage: Some(format!("{:?}", t.status).to_uppercase()) })
             }
             Status::Failed => {
-                let why =
-                    t.error_message.as_deref().map(|m| client.redact(m)).unwrap_or_else(|| "no reason given".into());
+                let why = t.error_message.clone().unwrap_or_else(|| "no reason given".into());
                 Ok(Poll::Failed(format!("FAILED: {why}")))
             }
             Status::Done => figure(client, id, n),
