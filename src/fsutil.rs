@@ -19,8 +19,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Suffix of every temp file this module creates (so cleaners can recognise them).
 pub const TEMP_SUFFIX: &str = ".tmp";
 
-/// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates
-/// missing parent directories.
 /// Reads a file a user named as an input, which must be a regular file: a FIFO or a
 /// device would block or never end (symbolic links are followed).
 pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
@@ -32,6 +30,8 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     fs::read(path)
 }
 
+/// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates
+/// missing parent directories.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent_dir(path);
     write_atomic_in(path, bytes, &dir)

@@ -57,7 +57,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let kind = compile::doc_kind(&main).unwrap_or(DocKind::Latex);
     let epoch = epoch::for_project(&project, args.source_date_epoch)?;
     let locked = opts.lock == LockMode::Locked;
-    let tex_run = compile::TexRun::with_network(&project.config, epoch, args.trust_all, locked, opts.network);
+    let tex_run = compile::TexRun::new(&project.config, epoch, args.trust_all, locked, opts.network);
 
     // Figures first, exactly as `paperfig gen`.
     let registry = Registry::for_config(&project.config);

@@ -76,13 +76,9 @@ pub enum ShellEscape {
 }
 
 impl TexRun {
-    /// `trust_all`: the `--trust-all` flag; `locked`: a `--locked` build (never shell escape).
-    pub fn new(config: &crate::config::Config, epoch: Option<u64>, trust_all: bool, locked: bool) -> TexRun {
-        TexRun::with_network(config, epoch, trust_all, locked, crate::options::Network::Online)
-    }
-
-    /// As [`TexRun::new`], offline when `network` says so.
-    pub fn with_network(
+    /// `trust_all`: the `--trust-all` flag; `locked`: a `--locked` build (never shell
+    /// escape); `network`: whether a bundle may be downloaded.
+    pub fn new(
         config: &crate::config::Config,
         epoch: Option<u64>,
         trust_all: bool,

@@ -1,6 +1,7 @@
 //! Tests of the remote bundle against a local HTTP server.
 
 use super::test_server::{Mode, Server};
+use super::write::{gzip, write_itar, write_ttb};
 use super::*;
 use tectonic::status::NoopStatusBackend;
 

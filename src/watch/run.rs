@@ -283,7 +283,7 @@ impl Watch {
         let project = &self.state.project;
         // Watch is the writer's own machine and never `--locked`.
         let epoch = self.opts.source_date_epoch;
-        let run = compile::TexRun::with_network(&project.config, epoch, false, false, self.opts.figures.network);
+        let run = compile::TexRun::new(&project.config, epoch, false, false, self.opts.figures.network);
         let compiled = match compile::doc_kind(main).unwrap_or(DocKind::Latex) {
             DocKind::Latex => compile::compile_tex(project, main, &compile::latex_line_map(project, main), &run),
             DocKind::Markdown => {

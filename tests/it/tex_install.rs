@@ -216,7 +216,7 @@ fn with_no_tex_the_bundle_is_fetched_once_and_then_used_offline() {
     let search: Vec<&str> = tops.iter().map(String::as_str).collect();
     let mut nginx = crate::servers::Nginx::start();
     let mut ttb = std::fs::File::create(nginx.root.join("tl.ttb")).unwrap();
-    let digest = paperfig::compile::remote::write_ttb(&mut ttb, &files, &search).unwrap();
+    let digest = paperfig::compile::remote::write::write_ttb(&mut ttb, &files, &search).unwrap();
     drop(ttb);
     let url = nginx.url("tl.ttb");
     let cache = tempfile::tempdir().unwrap();
@@ -251,7 +251,7 @@ fn with_no_tex_installed_the_engines_default_bundle_is_fetched_once() {
     let files = files_read(&t);
     let mut nginx = crate::servers::Nginx::start();
     let mut tar = std::fs::File::create(nginx.root.join("tl.tar")).unwrap();
-    let (index, digest) = paperfig::compile::remote::write_itar(&mut tar, &files).unwrap();
+    let (index, digest) = paperfig::compile::remote::write::write_itar(&mut tar, &files).unwrap();
     drop(tar);
     std::fs::write(nginx.root.join("tl.tar.index.gz"), index).unwrap();
     // A machine with no TeX: the TeX configuration names one empty tree.
