@@ -17,6 +17,7 @@ use crate::scan::Directive;
 use files::{FileCache, read_input};
 pub use registry::Registry;
 
+mod attrs;
 pub mod extract;
 mod files;
 pub mod registry;
@@ -66,6 +67,9 @@ fn plan_one(
     files: &mut FileCache,
 ) -> Result<Job, Diagnostic> {
     let registry::Entry { provider, hosted } = registry.resolve(d, config)?;
+    let known: &[&[&str]] =
+        if d.kind == Kind::Extract { &[NOT_FIGURE_INPUTS, extract::NOT_INPUTS] } else { &[NOT_FIGURE_INPUTS] };
+    attrs::check(d, provider.as_ref(), known, &mut registry.providers())?;
     let file_attrs = provider.file_attrs();
     let mut attrs = BTreeMap::new();
     let mut inputs = BTreeMap::new();

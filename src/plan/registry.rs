@@ -43,6 +43,11 @@ impl Registry {
         self
     }
 
+    /// Every provider, in lookup order.
+    pub fn providers(&self) -> impl Iterator<Item = &dyn Provider> {
+        self.entries.iter().map(|e| e.provider.as_ref())
+    }
+
     /// The builtin providers set up with a project's configuration, then its hosted ones.
     pub fn for_config(config: &Config) -> Registry {
         let mut registry = Registry::new(builtin_providers(config));

@@ -241,3 +241,48 @@ fn extract_pdf_outside_the_project_is_refused() {
     let plan = p.plan();
     assert!(plan.diagnostics[0].message.contains("outside the project"), "{}", plan.diagnostics[0].message);
 }
+
+#[test]
+fn unknown_attributes_are_errors_at_their_name_with_the_nearest_name() {
+    let d = &Project::new(&fig("kind=plot data=data/acc.csv xlable=Model")).plan().diagnostics[0];
+    assert!(d.message.contains("unknown attribute `xlable` for a plot figure"), "{}", d.message);
+    // the name, not the value: "```{paperfig " is 13 columns, "kind=plot " 10, "data=data/acc.csv " 18
+    assert_eq!(d.location().unwrap(), "paper.md:3:42");
+    assert!(d.hints[0].contains("did you mean `xlabel`?"), "{}", d.hints[0]);
+    let d = &Project::new(&fig("kind=diagram colour=blue")).plan().diagnostics[0];
+    assert!(d.message.contains("unknown attribute `colour` for a diagram figure"), "{}", d.message);
+    assert!(d.hints[0].contains("direction, syntax"), "{}", d.hints[0]);
+    // every attribute a provider documents still plans
+    let all = "kind=plot data=data/acc.csv chart=bar x=model y=acc title=T xlabel=a ylabel=b legend=none \
+               labels=true markers=false log=none logx=false logy=false xlim=0,1 ylim=0,1 fit=none";
+    let p = Project::new(&fig(all)).plan();
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>());
+    let p = Project::new(&fig("kind=diagram syntax=dot direction=right size=wide caption=x")).plan();
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>());
+}
+
+#[test]
+fn an_attribute_of_another_provider_names_that_provider() {
+    let p = extract_project("![A figure](cite:chen#figure=2)", b"%PDF-1.7 one");
+    fs::write(p.root().join("paperfig.toml"), "[providers.pm]\ntype = \"papermill\"\napi_key_env = \"PM_KEY\"\n")
+        .unwrap();
+    let md = "# Paper\n\n```{paperfig #fig:x kind=extract provider=pm cite=chen figure=2 page=3}\n```\n";
+    fs::write(p.root().join("paper.md"), md).unwrap();
+    let file = Arc::new(crate::diag::SourceFile::new(
+        "paperfig.toml".into(),
+        p.root().join("paperfig.toml"),
+        fs::read_to_string(p.root().join("paperfig.toml")).unwrap(),
+    ));
+    let config = Config::parse(p.root(), &file).unwrap();
+    let scan = scan_files(p.root(), &[p.root().join("paper.md")]);
+    let planned = plan(p.root(), &config, &Registry::for_config(&config), &scan.directives);
+    let d = &planned.diagnostics[0];
+    assert!(d.message.contains("unknown attribute `page` for an extract figure (pm)"), "{}", d.message);
+    assert!(d.hints[0].contains("read by provider `builtin`"), "{}", d.hints[0]);
+    // the builtin extractor takes the same figure with page=
+    let md = "# Paper\n\n```{paperfig #fig:x kind=extract cite=chen figure=2 page=3}\n```\n";
+    fs::write(p.root().join("paper.md"), md).unwrap();
+    let scan = scan_files(p.root(), &[p.root().join("paper.md")]);
+    let planned = plan(p.root(), &config, &Registry::for_config(&config), &scan.directives);
+    assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>());
+}

@@ -25,7 +25,7 @@ use crate::provider::Provider;
 /// locator finds other regions, tight to ink).
 pub const VERSION: &str = "extract-2 (hayro 0.9.0)";
 
-/// Attributes this provider reads.
+/// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi", "trim"];
 
 pub struct ExtractProvider;
@@ -40,15 +40,13 @@ impl Provider for ExtractProvider {
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Extract]
     }
+    fn attrs(&self, _kind: Kind) -> &'static [&'static str] {
+        ATTRS
+    }
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
     }
     fn generate(&self, req: &Request, _key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
-        if let Some(bad) = req.attrs.keys().find(|k| !ATTRS.contains(&k.as_str())) {
-            return Err(ProviderError::new(format!("unknown attribute `{bad}` for an extract figure"))
-                .at_attr(bad)
-                .hint(format!("extract figures read {}", ATTRS.join(", "))));
-        }
         let pdf = req.files.get("pdf").ok_or_else(|| ProviderError::new("extract figure has no PDF"))?;
         let dpi = dpi(req)?;
         let doc = Document::open(&pdf.bytes).map_err(read_error)?;

@@ -38,6 +38,11 @@ pub trait Provider: Send + Sync {
     fn version(&self) -> &'static str;
     /// Kinds this provider can make.
     fn kinds(&self) -> &'static [Kind];
+    /// Attributes this provider reads for `kind`, besides its `file_attrs` and the ones every
+    /// figure has (`plan::NOT_FIGURE_INPUTS`). A name ending in `.` stands for every name with
+    /// that prefix. Any other attribute is an error at plan time, so typos never pass
+    /// silently (`plan::attrs`).
+    fn attrs(&self, kind: Kind) -> &'static [&'static str];
     /// Attributes that name files whose contents are inputs (resolved by the planner).
     fn file_attrs(&self) -> &'static [&'static str] {
         &["data"]

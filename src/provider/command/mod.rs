@@ -253,6 +253,9 @@ impl Provider for CommandProvider {
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Command]
     }
+    fn attrs(&self, _kind: Kind) -> &'static [&'static str] {
+        &["runner", "outputs", "inputs"]
+    }
     fn file_attrs(&self) -> &'static [&'static str] {
         &["script"]
     }

@@ -31,7 +31,7 @@ use route::Geometry;
 /// provider produces; forgetting to bump it serves stale figures.
 pub const VERSION: &str = "builtin-diagram/1 svg2pdf-0.13 resvg-0.45 liberation-2";
 
-/// Attributes this provider reads (all others are an error, so typos do not pass silently).
+/// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["syntax", "direction"];
 
 pub struct DiagramProvider;
@@ -50,11 +50,6 @@ impl Default for DiagramProvider {
 
 /// Parses the request's body in its `syntax` and applies `direction=`.
 pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
-    if let Some(bad) = req.attrs.keys().find(|k| !ATTRS.contains(&k.as_str())) {
-        return Err(ProviderError::new(format!("unknown diagram attribute `{bad}`"))
-            .at_attr(bad)
-            .hint("diagrams take `syntax=dot` and `direction=right|down`; everything else goes in the body"));
-    }
     let mut g = match req.attr("syntax") {
         None | Some("paperfig") => lang::parse(&req.body)?,
         Some("dot") => dot::parse(&req.body)?,
@@ -125,6 +120,9 @@ impl Provider for DiagramProvider {
     }
     fn version(&self) -> &'static str {
         VERSION
+    }
+    fn attrs(&self, _kind: Kind) -> &'static [&'static str] {
+        ATTRS
     }
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Diagram]

@@ -225,6 +225,9 @@ impl Service for AutoFigureEdit {
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Diagram, Kind::Plot, Kind::Image]
     }
+    fn attrs(&self) -> &'static [&'static str] {
+        &["model", "resolution", "image_input", "prompt", "aspect_ratio", "google_search"]
+    }
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
     }

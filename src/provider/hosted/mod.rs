@@ -392,6 +392,9 @@ impl Provider for HostedProvider {
     fn kinds(&self) -> &'static [Kind] {
         self.service.kinds()
     }
+    fn attrs(&self, _kind: Kind) -> &'static [&'static str] {
+        self.service.attrs()
+    }
     fn file_attrs(&self) -> &'static [&'static str] {
         self.service.file_attrs()
     }

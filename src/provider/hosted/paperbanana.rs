@@ -148,6 +148,9 @@ impl Service for PaperBanana {
     fn version(&self) -> &'static str {
         VERSION
     }
+    fn attrs(&self) -> &'static [&'static str] {
+        &["iterations"]
+    }
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Diagram, Kind::Plot]
     }

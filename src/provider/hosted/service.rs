@@ -73,6 +73,8 @@ pub trait Service: Send + Sync {
     /// sent differently).
     fn version(&self) -> &'static str;
     fn kinds(&self) -> &'static [Kind];
+    /// Attributes the service reads (see `Provider::attrs`).
+    fn attrs(&self) -> &'static [&'static str];
     fn file_attrs(&self) -> &'static [&'static str] {
         &["data"]
     }

@@ -75,6 +75,9 @@ impl Provider for PlotProvider {
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Plot]
     }
+    fn attrs(&self, _kind: Kind) -> &'static [&'static str] {
+        spec::ATTRS
+    }
     fn file_attrs(&self) -> &'static [&'static str] {
         &["data"]
     }

@@ -19,6 +19,12 @@ pub enum ChartType {
     Hist,
 }
 
+/// Attributes a plot reads (besides the file `data`); all others are an error at plan time.
+pub const ATTRS: &[&str] = &[
+    "chart", "x", "y", "group", "err", "title", "xlabel", "ylabel", "logx", "logy", "log", "bins", "fit", "labels",
+    "legend", "markers", "xlim", "ylim",
+];
+
 const CHARTS: &str = "bar, barh, line, scatter, histogram (or hist)";
 
 impl ChartType {

@@ -21,9 +21,9 @@ use serde_json::{Map, Value};
 
 use crate::model::{ProviderError, Request};
 
-/// Attributes the Banana provider reads itself; every other attribute is an error, so a typo
-/// never silently changes nothing.
-pub const OWN_ATTRS: &[&str] = &["model", "output", "endpoint"];
+/// Attributes the Banana provider reads: its own, and `input.NAME` for each model input
+/// (every other attribute is an error at plan time, see `Provider::attrs`).
+pub const ATTRS: &[&str] = &["model", "output", "endpoint", INPUT_PREFIX];
 /// Prefix of attributes that become `modelInputs` entries.
 pub const INPUT_PREFIX: &str = "input.";
 
@@ -46,13 +46,6 @@ pub struct RunSpec {
 
 /// Reads the run a request asks for; `default_model` is the configured `model`.
 pub fn run_spec(req: &Request, default_model: Option<&str>) -> Result<RunSpec, ProviderError> {
-    for name in req.attrs.keys() {
-        if !OWN_ATTRS.contains(&name.as_str()) && !name.starts_with(INPUT_PREFIX) {
-            return Err(ProviderError::new(format!("provider banana has no attribute `{name}`"))
-                .at_attr(name)
-                .hint("use model=, output=, endpoint= or input.NAME=VALUE for a model input"));
-        }
-    }
     let model_key = match req.attr("model").or(default_model) {
         Some(m) if m.trim().contains(char::is_whitespace) => {
             return Err(ProviderError::new(format!("model key `{m}` contains spaces")).at_attr("model"));
@@ -178,8 +171,6 @@ mod tests {
     fn mistakes_point_at_their_attribute_or_body_position() {
         let e = run_spec(&req(&[], "x"), None).unwrap_err();
         assert_eq!(e.attr.as_deref(), Some("model"));
-        let e = run_spec(&req(&[("model", "m"), ("steps", "3")], "x"), None).unwrap_err();
-        assert_eq!(e.attr.as_deref(), Some("steps"));
         let e = run_spec(&req(&[("model", "m"), ("input.prompt", "y")], "x"), None).unwrap_err();
         assert!(e.message.contains("given twice"), "{}", e.message);
         let e = run_spec(&req(&[("model", "m"), ("endpoint", "later")], "x"), None).unwrap_err();

@@ -123,6 +123,9 @@ impl Service for Banana {
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Image]
     }
+    fn attrs(&self) -> &'static [&'static str] {
+        inputs::ATTRS
+    }
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
     }

@@ -4,22 +4,11 @@
 
 use crate::model::{InputFile, ProviderError, Request};
 
-/// Attributes that make sense for Papermill (besides the file attribute `pdf`).
-const OWN_ATTRS: &[&str] = &["figure", "cite"];
+/// Attributes Papermill reads (besides the file attribute `pdf`; see `Provider::attrs`).
+pub const OWN_ATTRS: &[&str] = &["figure", "cite"];
 
 /// The checked figure number and PDF of a request.
 pub fn figure_and_pdf(req: &Request) -> Result<(u32, &InputFile), ProviderError> {
-    for name in req.attrs.keys() {
-        if !OWN_ATTRS.contains(&name.as_str()) {
-            let hint = match name.as_str() {
-                "page" | "bbox" => "Papermill finds figures by number; page= and bbox= are for the builtin extractor",
-                _ => "a papermill figure takes the PDF and figure=N only",
-            };
-            return Err(ProviderError::new(format!("provider papermill has no attribute `{name}`"))
-                .at_attr(name)
-                .hint(hint));
-        }
-    }
     let raw = req.attr("figure").unwrap_or("");
     let n = match raw.trim().parse::<u32>() {
         Ok(n) if n >= 1 => n,
@@ -71,7 +60,5 @@ mod tests {
         assert_eq!(e.attr.as_deref(), Some("pdf"));
         let e = figure_and_pdf(&req(&[("figure", "1"), ("cite", "k")], None)).unwrap_err();
         assert_eq!(e.attr.as_deref(), Some("cite"));
-        let e = figure_and_pdf(&req(&[("figure", "1"), ("page", "2")], Some(b"%PDF-1.7"))).unwrap_err();
-        assert!(e.hint.unwrap().contains("builtin extractor"));
     }
 }

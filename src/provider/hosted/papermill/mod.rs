@@ -210,6 +210,9 @@ impl Service for Papermill {
     fn kinds(&self) -> &'static [Kind] {
         &[Kind::Extract]
     }
+    fn attrs(&self) -> &'static [&'static str] {
+        figure::OWN_ATTRS
+    }
     fn file_attrs(&self) -> &'static [&'static str] {
         &["pdf"]
     }

@@ -1,0 +1,131 @@
+//! Every attribute of a figure must mean something to someone: to the document (placement
+//! and size, see [`NOT_FIGURE_INPUTS`](super::NOT_FIGURE_INPUTS)), to the planner (file
+//! references), or to the figure's provider ([`Provider::attrs`]). Anything else is a typo
+//! (`xlable=`) or an attribute of another provider, and is an error before anything is
+//! drawn or paid for, pointing at the attribute's name with the closest known name.
+
+use crate::diag::{Code, Diagnostic, Loc};
+use crate::model::Kind;
+use crate::provider::Provider;
+use crate::scan::Directive;
+
+/// The first attribute of `d` that nobody reads, as a diagnostic.
+///
+/// `known` holds the names the planner itself consumes for this figure; `others` are the
+/// other providers of the build, to say which of them reads an attribute the chosen one
+/// does not.
+pub fn check(
+    d: &Directive,
+    provider: &dyn Provider,
+    known: &[&[&str]],
+    others: &mut dyn Iterator<Item = &dyn Provider>,
+) -> Result<(), Diagnostic> {
+    let own = provider.attrs(d.kind);
+    let reads = |name: &str| {
+        known.iter().any(|k| k.contains(&name)) || provider.file_attrs().contains(&name) || matches(own, name)
+    };
+    let Some(bad) = d.attrs.iter().find(|a| !reads(&a.name)) else { return Ok(()) };
+    let mut names: Vec<&str> = own.iter().chain(provider.file_attrs()).copied().collect();
+    names.sort_unstable();
+    let list = names.iter().map(|n| if n.ends_with('.') { format!("{n}NAME") } else { n.to_string() });
+    let list = list.collect::<Vec<_>>().join(", ");
+    let elsewhere: Vec<&str> = others
+        .filter(|p| p.id() != provider.id() && p.kinds().contains(&d.kind))
+        .filter(|p| matches(p.attrs(d.kind), &bad.name) || p.file_attrs().contains(&bad.name.as_str()))
+        .map(|p| p.id())
+        .collect();
+    let hint = match (closest(&bad.name, &names), elsewhere.first()) {
+        (Some(near), _) => format!("did you mean `{near}`? {} {} figures read: {list}", provider.id(), d.kind),
+        (None, Some(other)) => format!(
+            "`{}` is read by provider `{other}`, not by `{}` (add provider={other}); {} reads: {list}",
+            bad.name,
+            provider.id(),
+            provider.id()
+        ),
+        (None, None) => format!("{} {} figures read: {list}", provider.id(), d.kind),
+    };
+    let what = match d.kind {
+        Kind::Image | Kind::Extract => format!("an {} figure", d.kind),
+        _ => format!("a {} figure", d.kind),
+    };
+    Err(Diagnostic::error(Code::Plan, format!("unknown attribute `{}` for {what} ({})", bad.name, provider.id()))
+        .at(Loc::new(&d.loc.file, bad.name_span.clone()), "not an attribute of this figure")
+        .hint(hint)
+        .for_figure(&d.name))
+}
+
+/// Whether `name` is in `names`, where an entry ending in `.` stands for every name with
+/// that prefix (`input.` for `input.prompt`).
+fn matches(names: &[&str], name: &str) -> bool {
+    names.iter().any(|n| if n.ends_with('.') { name.starts_with(n) && name.len() > n.len() } else { *n == name })
+}
+
+/// The known name nearest to `name` by edit distance, if it is near enough to be a typo.
+pub fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    // Long names are no typo of a short one; this also bounds the work on absurd input.
+    if name.chars().count() > 40 {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
+    names
+        .iter()
+        .filter(|n| !n.ends_with('.'))
+        .map(|n| (distance(&name, n), *n))
+        .filter(|&(d, n)| d <= (n.len() / 3).max(1))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, n)| n)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbours each cost 1 (`xlable` is one swap from `xlabel`).
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLOT: &[&str] = &["x", "y", "xlabel", "ylabel", "xlim", "ylim", "legend", "title", "bins"];
+
+    #[test]
+    fn typos_find_their_attribute() {
+        assert_eq!(closest("xlable", PLOT), Some("xlabel"));
+        assert_eq!(closest("YLabel", PLOT), Some("ylabel"));
+        assert_eq!(closest("legnd", PLOT), Some("legend"));
+        assert_eq!(closest("titel", PLOT), Some("title"));
+    }
+
+    #[test]
+    fn unrelated_names_get_no_guess() {
+        assert_eq!(closest("colour", PLOT), None);
+        // one letter off a one-letter name is no evidence of a typo of it
+        assert_eq!(closest("zz", PLOT), None);
+        assert_eq!(closest(&"x".repeat(100_000), PLOT), None);
+    }
+
+    #[test]
+    fn prefixes_stand_for_families_of_names() {
+        assert!(matches(&["model", "input."], "input.prompt"));
+        assert!(!matches(&["model", "input."], "input."));
+        assert!(!matches(&["model", "input."], "inputs"));
+    }
+}
