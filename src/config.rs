@@ -48,7 +48,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diag::{Loc, SourceFile};
+use crate::diag::{Loc, NotUtf8, SourceFile};
 use crate::model::{Format, Kind, TableError};
 use crate::provider::command::runners;
 use crate::provider::hosted::{config as providers, services};
@@ -273,12 +273,18 @@ impl Config {
     /// Reads `root/paperfig.toml` if present.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let path = root.join(FILE_NAME);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::defaults(root)),
             Err(source) => return Err(ConfigError::Read { source }),
         };
-        let file = Arc::new(SourceFile::new(FILE_NAME.into(), path, text));
+        let file = SourceFile::from_bytes(FILE_NAME.into(), path, bytes).map_err(|bad| ConfigError::Invalid {
+            message: bad.message(),
+            file: bad.file,
+            span: bad.span,
+            hint: NotUtf8::HINT.into(),
+        })?;
+        let file = Arc::new(file);
         Config::parse(root, &file)
     }
 
@@ -672,5 +678,14 @@ mod tests {
         assert!((parse_size("127mm").unwrap() - 5.0).abs() < 1e-9);
         assert_eq!(parse_size("0.1in"), None);
         assert_eq!(parse_size("big"), None);
+    }
+
+    #[test]
+    fn a_config_that_is_not_utf8_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), b"[project]\n# caf\xe9\n").unwrap();
+        let e = Config::load(dir.path()).unwrap_err();
+        assert_eq!(e.to_string(), "`paperfig.toml` is not UTF-8 text (byte 0xE9)");
+        assert_eq!(e.location().unwrap(), "paperfig.toml:2:6");
     }
 }

@@ -55,6 +55,52 @@ impl SourceFile {
     }
 }
 
+/// A file's bytes that are not UTF-8: the file as far as it can be shown (each bad sequence
+/// as U+FFFD) and the span of the first bad one, so the error points at its line.
+#[derive(Debug)]
+pub struct NotUtf8 {
+    pub file: Arc<SourceFile>,
+    pub span: Range<usize>,
+    /// The first bad byte.
+    pub byte: u8,
+}
+
+impl NotUtf8 {
+    /// "`paper.md` is not UTF-8 text (byte 0xE9)"; the location goes with it separately.
+    pub fn message(&self) -> String {
+        format!("`{}` is not UTF-8 text (byte 0x{:02X})", self.file.name, self.byte)
+    }
+
+    pub const HINT: &'static str = "save the file as UTF-8 (most editors offer it in \"Save as\"; `iconv -f latin1 -t utf-8 FILE` converts Latin-1)";
+
+    pub fn loc(&self) -> Loc {
+        Loc::new(&self.file, self.span.clone())
+    }
+
+    /// As an error at the bad byte.
+    pub fn diagnostic(&self, code: Code) -> Diagnostic {
+        Diagnostic::error(code, self.message()).at(self.loc(), "not UTF-8").hint(Self::HINT)
+    }
+}
+
+impl SourceFile {
+    /// A source file from its bytes, or where they stop being UTF-8.
+    pub fn from_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<SourceFile, NotUtf8> {
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(name, path, text)),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let byte = e.as_bytes()[at];
+                // The valid prefix is unchanged by the lossy conversion, so `at` is the
+                // replacement character's offset there.
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let end = at + '\u{FFFD}'.len_utf8();
+                Err(NotUtf8 { file: Arc::new(SourceFile::new(name, path, text)), span: at..end, byte })
+            }
+        }
+    }
+}
+
 /// codespan-reporting reads the file through the cached line starts.
 impl<'a> Files<'a> for SourceFile {
     type FileId = ();

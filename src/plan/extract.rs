@@ -48,7 +48,8 @@ pub(super) fn resolve_pdf(
     let mut entry_without_file = None;
     for bib_path in &bibs {
         let Ok(bytes) = crate::fsutil::read_regular(bib_path) else { continue };
-        let Ok(text) = String::from_utf8(bytes) else { continue };
+        // .bib files are often Latin-1; keys and file paths are ASCII in practice.
+        let text = String::from_utf8_lossy(&bytes);
         let Some(entry) = bib::parse(&text).into_iter().find(|e| e.key == key) else { continue };
         let Some(file) = entry.fields.get("file").and_then(|f| bib::pdf_path(f)) else {
             entry_without_file.get_or_insert_with(|| shown(bib_path));

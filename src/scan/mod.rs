@@ -112,11 +112,14 @@ pub fn scan_files(root: &Path, paths: &[PathBuf]) -> Scan {
     let mut seen = HashMap::new();
     for path in paths {
         let name = relative_name(root, path);
-        match std::fs::read_to_string(path) {
-            Ok(text) => scan_file(&mut scan, &mut seen, Arc::new(SourceFile::new(name, path.clone(), text))),
+        match std::fs::read(path) {
+            Ok(bytes) => match SourceFile::from_bytes(name, path.clone(), bytes) {
+                Ok(file) => scan_file(&mut scan, &mut seen, Arc::new(file)),
+                Err(bad) => scan.diagnostics.push(bad.diagnostic(Code::Project)),
+            },
             Err(e) => scan.diagnostics.push(
                 Diagnostic::error(Code::Project, format!("cannot read source `{name}`: {e}"))
-                    .hint("check that the file exists and is UTF-8 text"),
+                    .hint("check that the file exists and is readable"),
             ),
         }
     }
@@ -269,5 +272,21 @@ mod tests {
         assert!(scan.directives.is_empty(), "{:?}", scan.directives);
         assert_eq!(scan.diagnostics.len(), 1, "a plain image link is not a directive");
         assert!(scan.diagnostics[0].message.contains("`figure`"));
+    }
+
+    #[test]
+    fn a_source_that_is_not_utf8_is_an_error_at_its_first_bad_byte_and_others_still_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        // "Résumé" saved as Latin-1 on line 3, column 3 (after "R")
+        std::fs::write(dir.path().join("a.md"), b"# Paper\n\nR\xe9sum\xe9\n").unwrap();
+        std::fs::write(dir.path().join("b.md"), "```{paperfig #fig:b kind=plot}\ny\n```\n").unwrap();
+        let scan = scan_files(dir.path(), &[dir.path().join("a.md"), dir.path().join("b.md")]);
+        assert_eq!(scan.directives.len(), 1);
+        let d = &scan.diagnostics[0];
+        assert_eq!(d.message, "`a.md` is not UTF-8 text (byte 0xE9)");
+        assert_eq!(d.location().unwrap(), "a.md:3:2");
+        let shown = d.render();
+        assert!(shown.contains("R\u{FFFD}sum\u{FFFD}"), "the line is shown: {shown}");
+        assert!(d.hints[0].contains("iconv"), "{:?}", d.hints);
     }
 }

@@ -17,8 +17,9 @@ pub fn keys(bib: &str) -> HashSet<String> {
 pub fn undefined(files: &[PathBuf], citations: &[(String, Loc)]) -> (Vec<String>, Vec<Diagnostic>) {
     let mut known = HashSet::new();
     for f in files {
-        if let Ok(text) = std::fs::read_to_string(f) {
-            known.extend(keys(&text));
+        // .bib files are often Latin-1 (BibTeX reads bytes); the keys are ASCII in practice.
+        if let Ok(bytes) = std::fs::read(f) {
+            known.extend(keys(&String::from_utf8_lossy(&bytes)));
         }
     }
     let mut first: BTreeMap<&str, &Loc> = BTreeMap::new();
