@@ -46,6 +46,8 @@ pub const MAX_CATEGORIES: usize = 300;
 pub const MAX_CATEGORIES_OTHER: usize = 3000;
 /// The longest title or axis label, in characters.
 pub const MAX_LABEL_CHARS: usize = 300;
+/// Most points a scatter plot labels one by one (`labels=true`): more cannot be read.
+pub const MAX_POINT_LABELS: usize = 500;
 
 /// One plotted series. `x` holds numbers, or category indices when `ChartSpec::categories`
 /// is set. For histograms `y` holds the values to bin and `x` is empty.
@@ -356,6 +358,15 @@ impl ChartSpec {
                 .hint(format!(
                     "this chart shows at most {max} categories; aggregate the data (e.g. the largest 30 and \
                      \"other\"), or plot a numeric x with chart=line or chart=hist"
+                )));
+        }
+        let labelled: usize = self.series.iter().filter_map(|s| s.labels.as_ref()).map(Vec::len).sum();
+        if self.labels && labelled > MAX_POINT_LABELS {
+            return Err(ProviderError::new(format!("labels=true would write {labelled} point labels"))
+                .at_attr("labels")
+                .hint(format!(
+                    "a plot can label at most {MAX_POINT_LABELS} points legibly; label a selection (a filtered \
+                     data file) or set labels=false"
                 )));
         }
         for (attr, text) in [("title", &self.title), ("xlabel", &self.xlabel), ("ylabel", &self.ylabel)] {

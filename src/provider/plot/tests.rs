@@ -409,3 +409,27 @@ fn output_is_deterministic() {
 fn make(p: &dyn Provider, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
     p.generate(req, &crate::key::key_of(req))
 }
+
+#[test]
+fn a_huge_scatter_draws_by_density_within_bounds() {
+    // 300,000 points on a smooth cloud: drawn, not refused, in a file whose size follows the
+    // plot's area (a marker per occupied cell), not the number of rows
+    let mut csv = String::from("x,y\n");
+    let mut state = 7u64;
+    let mut unif = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    for _ in 0..300_000 {
+        // Box–Muller: a normal cloud, dense in the middle
+        let (u, v) = (unif(), unif());
+        let r = (-2.0 * u.ln()).sqrt();
+        csv.push_str(&format!("{:.4},{:.4}\n", r * (6.283 * v).cos(), r * (6.283 * v).sin()));
+    }
+    let r = req(&[("chart", "scatter")], "y against x", Some(&csv), 3.3);
+    let svg = check(&r);
+    let markers = svg.matches("<circle").count();
+    // the plot is at most 3.3 in x 2.4 in = 238 x 171 pt; cells are 1.05 pt
+    assert!(markers > 1_000 && markers < 40_000, "{markers} markers");
+    assert!(svg.len() < 4_000_000, "{} bytes", svg.len());
+}
