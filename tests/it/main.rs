@@ -13,6 +13,7 @@ mod extract;
 mod extract_book;
 mod extract_tight;
 mod extract_use;
+mod faults;
 mod formats;
 mod goldens;
 mod hosted;
