@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use super::{PrepareContext, Provider};
 use crate::digest::Digest;
+use crate::fsutil::{self, NotRegular};
 use crate::model::{Artifact, Format, InputFile, Kind, ProviderError, Request};
 use runners::{Runner, Runners};
 
@@ -124,6 +125,43 @@ fn out_path(f: Format) -> String {
     format!("{OUT_DIR}/figure.{}", f.ext())
 }
 
+/// Reads what the script left at format `f`'s output path: a regular file in its working
+/// copy of at most `max_output_mb`, reached through no symbolic link (a script could
+/// otherwise hand paperfig any file of the machine as its figure) and never a pipe or a
+/// device (reading one could block, or never end).
+fn read_output(work: &Path, f: Format, r: &Runner, stderr: &str) -> Result<Vec<u8>, ProviderError> {
+    let (name, rel) = (&r.name, out_path(f));
+    let what = format!("the `{name}` script's {f} output `{rel}`");
+    let not_a_file = "outputs are regular files the script writes in its working copy; write (or copy) the figure itself to that path";
+    fsutil::read_regular_beneath(work, Path::new(&rel), r.max_output_bytes).map_err(|e| match e {
+        NotRegular::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ProviderError::new(format!("the `{name}` script succeeded but wrote no {f} output{}", stderr_block(stderr)))
+                .at_attr("outputs")
+                .hint(format!("write the figure to the path paperfig passes ({{out.{0}}} in the command, $PAPERFIG_OUT_{1} in the environment: {2}), or change outputs=", f.ext(), f.ext().to_uppercase(), rel))
+        }
+        NotRegular::Io(e) => ProviderError::new(format!("cannot read {what}: {e}")).at_attr("outputs"),
+        NotRegular::Symlink(link) => {
+            let to = std::fs::read_link(work.join(&link)).map(|t| format!(" to `{}`", t.display())).unwrap_or_default();
+            let at = if link == Path::new(&rel) { String::new() } else { format!(" under `{}`,", link.display()) };
+            ProviderError::new(format!("{what} is{at} a symbolic link{to}; paperfig follows no link out of the script's working copy"))
+                .at_attr("outputs")
+                .hint(not_a_file)
+        }
+        NotRegular::Folder => ProviderError::new(format!("{what} is a folder, not a file")).at_attr("outputs").hint(not_a_file),
+        NotRegular::Special => {
+            ProviderError::new(format!("{what} is a pipe, socket or device, not a regular file"))
+                .at_attr("outputs")
+                .hint(not_a_file)
+        }
+        NotRegular::TooLarge(max) => ProviderError::new(format!(
+            "{what} is larger than the limit of {:.1} MB",
+            max as f64 / 1e6
+        ))
+        .at_attr("outputs")
+        .hint(format!("raise [runners.{name}] max_output_mb in paperfig.toml if this is intended")),
+    })
+}
+
 /// Splits `inputs=` into patterns (commas and/or spaces).
 fn patterns(value: &str) -> Vec<&str> {
     value.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()).collect()
@@ -193,7 +231,7 @@ fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), Provid
             if !canonical.is_file() {
                 return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
             }
-            let bytes = std::fs::read(&canonical)
+            let bytes = fsutil::read_regular(&canonical)
                 .map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
             let ext = Path::new(&r).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
             req.files.insert(format!("{INPUT}{r}"), InputFile::new(&ext, bytes));
@@ -390,12 +428,7 @@ impl Provider for CommandProvider {
         }
         let mut written = BTreeMap::new();
         for f in &outs {
-            let path = work.join(out_path(*f));
-            let bytes = std::fs::read(&path).map_err(|_| {
-                ProviderError::new(format!("the `{name}` script succeeded but wrote no {f} output{}", stderr_block(&done.stderr)))
-                    .at_attr("outputs")
-                    .hint(format!("write the figure to the path paperfig passes ({{out.{0}}} in the command, $PAPERFIG_OUT_{1} in the environment: {2}), or change outputs=", f.ext(), f.ext().to_uppercase(), out_path(*f)))
-            })?;
+            let bytes = read_output(work, *f, r, &done.stderr)?;
             validate(*f, &bytes).map_err(|why| {
                 ProviderError::new(format!("the `{name}` script's {f} output is not a valid {f} file: {why}"))
                     .at_attr("outputs")

@@ -357,6 +357,31 @@ fn failures_say_what_happened() {
 }
 
 #[test]
+fn outputs_are_regular_files_inside_the_working_copy() {
+    let p = Proj::new();
+    let outside = p.root.join("../outside.svg");
+    std::fs::write(&outside, SVG).unwrap();
+    let link = format!("ln -s {} \"$1\"\n", outside.display());
+    let e = generate(&p, CONFIG, SH, &link).unwrap_err();
+    assert!(e.message.contains("output `paperfig-out/figure.svg` is a symbolic link to"), "{}", e.message);
+    assert!(e.message.contains("outside.svg"), "{}", e.message);
+    // The folder of the outputs replaced by a link to a folder holding a figure.
+    let dir = format!(
+        "rm -r paperfig-out\nln -s {} paperfig-out\ncp {} paperfig-out/figure.svg\n",
+        p.root.display(),
+        outside.display()
+    );
+    let e = generate(&p, CONFIG, SH, &dir).unwrap_err();
+    assert!(e.message.contains("is under `paperfig-out`, a symbolic link"), "{}", e.message);
+    let start = std::time::Instant::now();
+    let e = generate(&p, CONFIG, SH, "mkfifo \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("is a pipe, socket or device"), "{}", e.message);
+    assert!(start.elapsed().as_secs() < 10, "reading a FIFO output blocked");
+    let e = generate(&p, CONFIG, SH, "mkdir \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("is a folder"), "{}", e.message);
+}
+
+#[test]
 fn path_helpers() {
     assert_eq!(patterns("a.csv, b/*.csv  c"), ["a.csv", "b/*.csv", "c"]);
     let argv = expand(
