@@ -19,6 +19,24 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Suffix of every temp file this module creates (so cleaners can recognise them).
 pub const TEMP_SUFFIX: &str = ".tmp";
 
+/// Whether a write failed because the disk (or the user's quota on it) is full.
+pub fn is_disk_full(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+}
+
+/// A failed write of `path` as a user reads it: a full disk said in so many words (the
+/// OS's "No space left on device (os error 28)" after a long path is easy to miss).
+pub fn write_failure(path: &Path, e: &io::Error) -> String {
+    if is_disk_full(e) {
+        format!("no space left on device while writing {}", path.display())
+    } else {
+        format!("cannot write {}: {e}", path.display())
+    }
+}
+
+/// What to do about a full disk.
+pub const DISK_FULL_HINT: &str = "free space on that disk (`paperfig cache gc` deletes cache entries no build used for 30 days), or move the cache or the figures to another disk with [cache] dir or [output] dir in paperfig.toml";
+
 /// Why a file that must be a regular file was not read.
 #[derive(Debug, thiserror::Error)]
 pub enum NotRegular {

@@ -330,12 +330,21 @@ impl Provider for CommandProvider {
             return Err(ProviderError::new("runners are not allowed").at_attr("kind"));
         }
         let outs = outputs(req)?;
-        let tmp = tempfile::Builder::new()
-            .prefix("paperfig-run-")
-            .tempdir()
-            .map_err(|e| ProviderError::new(format!("cannot create a temporary folder: {e}")))?;
+        let io = |e: std::io::Error| {
+            let temp = std::env::temp_dir();
+            if fsutil::is_disk_full(&e) {
+                ProviderError::new(format!(
+                    "no space left on device while writing the script's working copy in {}",
+                    temp.display()
+                ))
+                .hint("free space on that disk, or point TMPDIR at a folder on another disk")
+            } else {
+                ProviderError::new(format!("cannot prepare the script's working copy in {}: {e}", temp.display()))
+                    .hint("check that TMPDIR (or /tmp) is a writable folder")
+            }
+        };
+        let tmp = tempfile::Builder::new().prefix("paperfig-run-").tempdir().map_err(io)?;
         let work = tmp.path();
-        let io = |e: std::io::Error| ProviderError::new(format!("cannot prepare the script's working copy: {e}"));
         for (name, f) in &req.files {
             if let Some(rel) = name.strip_prefix(INPUT) {
                 let p = work.join(rel);
