@@ -13,12 +13,15 @@
 //! a cleared environment, a timeout and an output size limit. Its outputs are validated by
 //! format (SVG parsed by usvg, PNG decoded, PDF header and trailer) and formats it did not
 //! write are derived from its SVG through `crate::render`. Nothing partial is returned.
+//! With `sandbox = true` the script runs under bubblewrap (`sandbox.rs`); the sandbox is
+//! not part of the key: it can make a script fail, never write other bytes.
 
 mod check;
 mod exec;
 mod probe;
 mod probe_cache;
 pub mod runners;
+mod sandbox;
 mod workdir;
 
 use check::{derive, line_range, script_line, stderr_block, undeclared, validate};
@@ -27,7 +30,7 @@ use workdir::{INPUT, MATPLOTLIBRC, OUT_DIR, SCRIPT, base_env};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use super::{PrepareContext, Provider};
@@ -52,6 +55,8 @@ pub struct CommandProvider {
     probes: Mutex<HashMap<String, Probe>>,
     /// The cache folder keeping probe results between processes (`probe_cache`).
     probe_cache: Option<PathBuf>,
+    /// Whether bubblewrap can sandbox scripts here, probed once, when a script first needs it.
+    sandbox: OnceLock<Result<sandbox::Bwrap, sandbox::Unavailable>>,
 }
 
 impl CommandProvider {
@@ -61,7 +66,13 @@ impl CommandProvider {
 
     /// With declared and secret environment variables read through `env`.
     pub fn with_env(runners: Runners, env: EnvLookup) -> CommandProvider {
-        CommandProvider { runners, env, probes: Mutex::new(HashMap::new()), probe_cache: None }
+        CommandProvider {
+            runners,
+            env,
+            probes: Mutex::new(HashMap::new()),
+            probe_cache: None,
+            sandbox: OnceLock::new(),
+        }
     }
 
     /// Keeps probe results in `cache_dir` (paperfig's cache folder) between processes,
@@ -160,6 +171,20 @@ fn read_output(work: &Path, f: Format, r: &Runner, stderr: &str) -> Result<Vec<u
         .at_attr("outputs")
         .hint(format!("raise [runners.{name}] max_output_mb in paperfig.toml if this is intended")),
     })
+}
+
+/// Copies matplotlib's font cache (`fontlist-*.json`, a few hundred KB at most) from the
+/// shared folder into a sandboxed script's own, so it is not rebuilt on every run.
+fn seed_font_cache(shared: &Path, own: &Path) {
+    let Ok(entries) = std::fs::read_dir(shared) else { return };
+    let _ = std::fs::create_dir_all(own);
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name();
+        let n = name.to_string_lossy();
+        if n.starts_with("fontlist-") && n.ends_with(".json") && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::copy(e.path(), own.join(&name));
+        }
+    }
 }
 
 /// Splits `inputs=` into patterns (commas and/or spaces).
@@ -330,6 +355,11 @@ impl Provider for CommandProvider {
             return Err(ProviderError::new("runners are not allowed").at_attr("kind"));
         }
         let outs = outputs(req)?;
+        let bwrap = if r.sandbox {
+            Some(self.sandbox.get_or_init(sandbox::probe).as_ref().map_err(|u| u.error(&r.name))?)
+        } else {
+            None
+        };
         let io = |e: std::io::Error| {
             let temp = std::env::temp_dir();
             if fsutil::is_disk_full(&e) {
@@ -365,8 +395,22 @@ impl Provider for CommandProvider {
             .get("runner.command")
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_else(|| r.command.clone());
-        let argv = expand(&template, &script_name, &outs)?;
+        let mut argv = expand(&template, &script_name, &outs)?;
         let mut env = base_env(work);
+        if let Some(bwrap) = bwrap {
+            // The script and its inputs read-only; matplotlib's font cache copied in, as the
+            // shared one cannot be written from the sandbox.
+            let read_only: Vec<PathBuf> = std::iter::once(script_name.as_str())
+                .chain(req.files.keys().filter_map(|n| n.strip_prefix(INPUT)))
+                .map(|rel| work.join(rel))
+                .collect();
+            argv = bwrap.wrap(&argv, work, &read_only);
+            let mpl = work.join("tmp/matplotlib");
+            if let Some((_, dir)) = env.iter_mut().find(|(k, _)| k == "MPLCONFIGDIR") {
+                seed_font_cache(Path::new(dir), &mpl);
+                *dir = mpl.display().to_string();
+            }
+        }
         let o = &req.output;
         env.push(("PAPERFIG_OUT".into(), out_path(outs[0])));
         for f in &outs {
@@ -430,6 +474,7 @@ impl Provider for CommandProvider {
                 }
                 e = e.hint(match undeclared(&done.stderr, req, work) {
                     Some(p) => format!("the script looked for `{p}`, which is not in its working copy; if it is a project file, declare it with inputs= (relative to this file's folder) so changes to it rerun the script"),
+                    None if r.sandbox => "the script runs in a sandbox, in a temporary copy holding only itself and the files declared in inputs=: it can write only there (and in a private /tmp), and has no network".to_string(),
                     None => "the script runs in a temporary copy holding only itself and the files declared in inputs=".to_string(),
                 });
                 return Err(e);

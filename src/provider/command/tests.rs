@@ -163,7 +163,7 @@ fn glob_inputs_key_each_match_by_path_and_contents() {
 }
 
 #[test]
-fn runner_command_is_an_input_but_timeout_and_limits_are_not() {
+fn runner_command_is_an_input_but_timeout_limits_and_sandbox_are_not() {
     let p = Proj::new();
     let k = p.key(CONFIG, SH, BODY);
     assert_ne!(
@@ -171,6 +171,8 @@ fn runner_command_is_an_input_but_timeout_and_limits_are_not() {
         k
     );
     assert_eq!(p.key("[runners]\nallow = true\n[runners.sh]\ntimeout = 5\nmax_output_mb = 2\n", SH, BODY), k);
+    // The sandbox can make a script fail, never write other bytes.
+    assert_eq!(p.key("[runners]\nallow = true\nsandbox = true\n", SH, BODY), k);
     // The same script under another runner is another figure.
     let bash =
         "[runners]\nallow = true\n[runners.sh2]\ncommand = [\"sh\", \"{script}\", \"{outputs}\"]\nextension = \"sh\"\n";
