@@ -126,3 +126,28 @@ fn a_sandboxed_figure_without_bubblewrap_fails_and_never_runs() {
         .stderr_has("sandbox = false");
     assert!(!marker.exists(), "the script ran without its sandbox");
 }
+
+#[test]
+fn a_sandboxed_script_makes_the_same_bytes_and_is_stopped_at_its_timeout() {
+    if !bwrap_works() {
+        return;
+    }
+    // Why the sandbox is not part of the key: matplotlib writes the same files in it.
+    let script = "import sys\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(3.3, 2))\nax.plot([1, 2, 3], [3, 1, 2], label='a')\nax.legend()\nfor p in sys.argv[1:]:\n    fig.savefig(p)\n";
+    let figure = fig("m", "python", "outputs=svg,pdf,png", script);
+    let open = paper("[runners]\nallow = true\n", &figure);
+    let sandboxed = paper(SANDBOXED, &figure);
+    open.build().ok();
+    sandboxed.build().ok();
+    for ext in ["svg", "pdf", "png"] {
+        let a = std::fs::read(open.path(&format!("build/figures/fig-m.{ext}"))).unwrap();
+        let b = std::fs::read(sandboxed.path(&format!("build/figures/fig-m.{ext}"))).unwrap();
+        assert!(a == b, "fig-m.{ext} differs in the sandbox");
+    }
+    // The timeout ends the whole sandbox, background processes included.
+    let start = std::time::Instant::now();
+    let config = format!("{SANDBOXED}[runners.sh]\ntimeout = 1\n");
+    let t = paper(&config, &fig("slow", "sh", "", "sleep 60 &\nsleep 60\n"));
+    t.run(&["gen"]).code(1).stderr_has("ran longer than 1 s");
+    assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
+}
