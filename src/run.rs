@@ -17,12 +17,12 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
 use crate::emit::{self, Manifest, ManifestFigure, OutputFile};
+use crate::fsutil;
 use crate::lock::Lockfile;
 use crate::locked;
 use crate::model::{Artifact, Format, ProviderError};
 use crate::plan::{Job, provider_diagnostic};
 use crate::progress::Progress;
-use crate::fsutil;
 use crate::store::{ActionEntry, Lookup, OutputRef, Store, StoreError};
 
 /// How a figure was obtained.
@@ -202,7 +202,9 @@ fn one(
                 return Outcome::Failed(locked::output_missing(d, &digest));
             }
             Err(emit::EmitError::Damaged(_)) => {} // rebuild below
-            Err(e) => return fail(Code::Output, e.to_string(), emit_hint(&e, "check that the output folder is writable")),
+            Err(e) => {
+                return fail(Code::Output, e.to_string(), emit_hint(&e, "check that the output folder is writable"));
+            }
         },
         Ok(Lookup::Miss | Lookup::Corrupt(_)) => {}
         Err(e) => {
@@ -249,7 +251,9 @@ fn one(
     }
     match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, Some(&fresh)) {
         Ok(outputs) => Outcome::Done(Built { source: Source::Generated, entry, outputs, millis: ms(start) }),
-        Err(e) => fail(Code::Output, e.to_string(), emit_hint(&e, "check that the output and cache folders are writable")),
+        Err(e) => {
+            fail(Code::Output, e.to_string(), emit_hint(&e, "check that the output and cache folders are writable"))
+        }
     }
 }
 
