@@ -23,6 +23,7 @@
 //!
 //! [runners]                       # scripts of kind=command figures (see `runners`)
 //! allow = true
+//! sandbox = true                  # under bubblewrap (see `provider::command::sandbox`)
 //!
 //! [providers.pb]                  # hosted figure services (see `providers`)
 //! type = "paperbanana"

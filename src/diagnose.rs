@@ -10,7 +10,6 @@ use crate::compile::engine::EngineError;
 use crate::compile::epoch::EpochError;
 use crate::config::ConfigError;
 use crate::diag::{Code, Diagnostic, Loc};
-use crate::lock::LOCK_FILE;
 use crate::options::OptionsError;
 use crate::preflight::{OverBudget, Refusal, Unwritable};
 use crate::project::ProjectError;
@@ -48,6 +47,7 @@ impl Diagnose for GenError {
         let (code, hint) = match self {
             GenError::OverBudget(over) => return over.diagnostic(),
             GenError::Unwritable(u) => return u.diagnostic(),
+            GenError::Cache(e) if e.is_disk_full() => (Code::Cache, Some(crate::fsutil::DISK_FULL_HINT)),
             GenError::Cache(_) => (Code::Cache, Some("check that the cache folder is writable")),
             GenError::Remote(_) => {
                 (Code::Cache, Some("check [cache] remote and [cache.remote_options] in paperfig.toml"))
@@ -59,8 +59,10 @@ impl Diagnose for GenError {
             GenError::Lockfile { locked: false, .. } => {
                 (Code::Lockfile, Some("fix or delete paperfig.lock; paperfig rewrites it on the next gen"))
             }
-            GenError::Write { path, .. } if path.ends_with(LOCK_FILE) => (Code::Lockfile, None),
-            GenError::OutputDir { .. } | GenError::Write { .. } => (Code::Output, None),
+            GenError::OutputDir { source, .. } if crate::fsutil::is_disk_full(source) => {
+                (Code::Output, Some(crate::fsutil::DISK_FULL_HINT))
+            }
+            GenError::OutputDir { .. } => (Code::Output, None),
         };
         let d = Diagnostic::error(code, self.to_string());
         match hint {

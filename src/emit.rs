@@ -131,13 +131,17 @@ impl Manifest {
     }
 
     /// Writes the manifest if its contents changed.
-    pub fn write(&self, dir: &Path) -> std::io::Result<bool> {
+    pub fn write(&self, dir: &Path) -> Result<bool, EmitError> {
         let mut m = self.clone();
         m.version = 1;
-        let mut text = serde_json::to_string_pretty(&m).map_err(std::io::Error::other)?;
+        let mut text = serde_json::to_string_pretty(&m).expect("a manifest always serialises");
         text.push('\n');
-        let json = fsutil::write_if_changed(&dir.join(MANIFEST), text.as_bytes())?;
-        let tex = fsutil::write_if_changed(&dir.join(TEX_MANIFEST), self.to_tex().as_bytes())?;
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.join(name);
+            fsutil::write_if_changed(&path, bytes).map_err(|source| EmitError::Write { path, source })
+        };
+        let json = write(MANIFEST, text.as_bytes())?;
+        let tex = write(TEX_MANIFEST, self.to_tex().as_bytes())?;
         Ok(json || tex)
     }
 
@@ -306,8 +310,19 @@ pub enum EmitError {
     Damaged(Digest),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write {path}: {source}")]
+    #[error("{}", fsutil::write_failure(path, source))]
     Write { path: PathBuf, source: std::io::Error },
+}
+
+impl EmitError {
+    /// Whether placing failed because a disk (of the outputs, or of the cache read back) is full.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            EmitError::Write { source, .. } => fsutil::is_disk_full(source),
+            EmitError::Store(e) => e.is_disk_full(),
+            EmitError::Damaged(_) => false,
+        }
+    }
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> u128 {

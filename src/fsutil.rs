@@ -19,15 +19,229 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Suffix of every temp file this module creates (so cleaners can recognise them).
 pub const TEMP_SUFFIX: &str = ".tmp";
 
+/// Whether a write failed because the disk (or the user's quota on it) is full.
+pub fn is_disk_full(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+}
+
+/// A failed write of `path` as a user reads it: a full disk said in so many words (the
+/// OS's "No space left on device (os error 28)" after a long path is easy to miss).
+pub fn write_failure(path: &Path, e: &io::Error) -> String {
+    if is_disk_full(e) {
+        format!("no space left on device while writing {}", path.display())
+    } else {
+        format!("cannot write {}: {e}", path.display())
+    }
+}
+
+/// What to do about a full disk.
+pub const DISK_FULL_HINT: &str = "free space on that disk (`paperfig cache gc` deletes cache entries no build used for 30 days), or move the cache or the figures to another disk with [cache] dir or [output] dir in paperfig.toml";
+
+/// Why a file that must be a regular file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum NotRegular {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// This path (relative to the folder the read started from) is a symbolic link.
+    #[error("`{}` is a symbolic link", .0.display())]
+    Symlink(PathBuf),
+    #[error("it is a folder")]
+    Folder,
+    #[error("it is not a regular file (a pipe, socket or device)")]
+    Special,
+    /// The file holds more than the limit, in bytes.
+    #[error("it is larger than {0} bytes")]
+    TooLarge(u64),
+}
+
 /// Reads a file a user named as an input, which must be a regular file: a FIFO or a
 /// device would block or never end (symbolic links are followed).
 pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
-    let meta = fs::metadata(path)?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe, socket or device)" };
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
+    let refused = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_string());
+    let checked = match kind_of(&fs::metadata(path)?) {
+        Kind::Regular => open_nonblocking(path).map_err(NotRegular::from).and_then(|f| read_open(f, u64::MAX)),
+        Kind::Folder => Err(NotRegular::Folder),
+        Kind::Symlink | Kind::Special => Err(NotRegular::Special),
+    };
+    checked.map_err(|e| match e {
+        NotRegular::Io(e) => e,
+        NotRegular::Folder => refused("a folder"),
+        _ => refused("not a regular file (a pipe, socket or device)"),
+    })
+}
+
+/// Reads `rel`, a relative path below `dir`, following no symbolic link on the way: `rel`
+/// and every folder of it must be real, and `rel` a regular file of at most `max` bytes
+/// (checked on the opened file, and the read stops one byte past `max`, so a file growing
+/// meanwhile cannot make it read more). For files something untrusted wrote (a script's
+/// outputs): a link out of `dir`, a FIFO or a device is refused without being opened.
+pub fn read_regular_beneath(dir: &Path, rel: &Path, max: u64) -> Result<Vec<u8>, NotRegular> {
+    let names: Vec<&std::ffi::OsStr> = rel
+        .components()
+        .map(|c| match c {
+            std::path::Component::Normal(n) => Ok(n),
+            _ => Err(io::Error::new(io::ErrorKind::InvalidInput, "not a plain relative path")),
+        })
+        .collect::<io::Result<_>>()?;
+    let Some((last, folders)) = names.split_last() else {
+        return Err(NotRegular::Folder);
+    };
+    let mut at = beneath::Dir::open(dir)?;
+    let mut walked = PathBuf::new();
+    for name in folders {
+        walked.push(name);
+        match at.kind(name)? {
+            Kind::Folder => at = at.folder(name)?,
+            Kind::Symlink => return Err(NotRegular::Symlink(walked)),
+            _ => return Err(io::Error::new(io::ErrorKind::NotFound, "not a folder").into()),
+        }
     }
-    fs::read(path)
+    walked.push(last);
+    match at.kind(last)? {
+        Kind::Regular => read_open(at.file(last)?, max),
+        Kind::Symlink => Err(NotRegular::Symlink(walked)),
+        Kind::Folder => Err(NotRegular::Folder),
+        Kind::Special => Err(NotRegular::Special),
+    }
+}
+
+/// What a directory entry is, not following a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Regular,
+    Folder,
+    Symlink,
+    Special,
+}
+
+fn kind_of(meta: &fs::Metadata) -> Kind {
+    let t = meta.file_type();
+    if t.is_file() {
+        Kind::Regular
+    } else if t.is_dir() {
+        Kind::Folder
+    } else if t.is_symlink() {
+        Kind::Symlink
+    } else {
+        Kind::Special
+    }
+}
+
+/// Reads an opened file that must still be regular (it may have been swapped since it was
+/// looked at), bounded by `max` bytes.
+fn read_open(file: File, max: u64) -> Result<Vec<u8>, NotRegular> {
+    let meta = file.metadata()?;
+    if kind_of(&meta) != Kind::Regular {
+        return Err(NotRegular::Special);
+    }
+    if meta.len() > max {
+        return Err(NotRegular::TooLarge(max));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(NotRegular::TooLarge(max));
+    }
+    Ok(bytes)
+}
+
+/// Opens for reading without waiting for a writer (a FIFO swapped in after the check would
+/// otherwise block the open) and without making a terminal the controlling one.
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    o.open(path)
+}
+
+/// Walking down a folder without following links: on Unix through file descriptors
+/// (`openat`/`fstatat` with `O_NOFOLLOW`), so a folder swapped for a link between the
+/// check and the open is refused too; elsewhere by path, checking each step.
+mod beneath {
+    use super::Kind;
+    #[cfg(not(unix))]
+    use super::{kind_of, open_nonblocking};
+    use std::ffi::OsStr;
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    #[cfg(unix)]
+    pub struct Dir(File);
+
+    #[cfg(unix)]
+    impl Dir {
+        pub fn open(path: &Path) -> io::Result<Dir> {
+            File::open(path).map(Dir)
+        }
+
+        fn name(name: &OsStr) -> io::Result<std::ffi::CString> {
+            use std::os::unix::ffi::OsStrExt;
+            std::ffi::CString::new(name.as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+        }
+
+        pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
+            use std::os::fd::AsRawFd;
+            let c = Dir::name(name)?;
+            // SAFETY: `st` is plain old data that fstatat fills in; `c` is NUL-terminated and
+            // the descriptor is open for the duration of the call.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            let r = unsafe { libc::fstatat(self.0.as_raw_fd(), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
+            if r != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(match st.st_mode & libc::S_IFMT {
+                libc::S_IFREG => Kind::Regular,
+                libc::S_IFDIR => Kind::Folder,
+                libc::S_IFLNK => Kind::Symlink,
+                _ => Kind::Special,
+            })
+        }
+
+        fn open_at(&self, name: &OsStr, flags: libc::c_int) -> io::Result<File> {
+            use std::os::fd::{AsRawFd, FromRawFd};
+            let c = Dir::name(name)?;
+            let flags = flags | libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+            // SAFETY: `c` is NUL-terminated and the descriptor is open for the call.
+            let fd = unsafe { libc::openat(self.0.as_raw_fd(), c.as_ptr(), flags) };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: openat returned a new descriptor that nothing else owns.
+            Ok(unsafe { File::from_raw_fd(fd) })
+        }
+
+        pub fn folder(&self, name: &OsStr) -> io::Result<Dir> {
+            self.open_at(name, libc::O_DIRECTORY).map(Dir)
+        }
+
+        pub fn file(&self, name: &OsStr) -> io::Result<File> {
+            self.open_at(name, libc::O_NONBLOCK | libc::O_NOCTTY)
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub struct Dir(std::path::PathBuf);
+
+    #[cfg(not(unix))]
+    impl Dir {
+        pub fn open(path: &Path) -> io::Result<Dir> {
+            Ok(Dir(path.to_path_buf()))
+        }
+        pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
+            Ok(kind_of(&std::fs::symlink_metadata(self.0.join(name))?))
+        }
+        pub fn folder(&self, name: &OsStr) -> io::Result<Dir> {
+            Ok(Dir(self.0.join(name)))
+        }
+        pub fn file(&self, name: &OsStr) -> io::Result<File> {
+            open_nonblocking(&self.0.join(name))
+        }
+    }
 }
 
 /// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates
@@ -215,6 +429,58 @@ mod tests {
     use super::*;
     use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
+
+    #[cfg(unix)]
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: `c` is a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo {}", path.display());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_regular_beneath_follows_no_link_and_opens_no_pipe() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, outside) = (tmp.path().join("work"), tmp.path().join("outside.txt"));
+        fs::create_dir_all(dir.join("out")).unwrap();
+        fs::write(&outside, b"secret").unwrap();
+        fs::write(dir.join("out/ok.svg"), b"<svg/>").unwrap();
+        let read = |rel: &str, max: u64| read_regular_beneath(&dir, Path::new(rel), max);
+        assert_eq!(read("out/ok.svg", 6).unwrap(), b"<svg/>");
+        assert!(matches!(read("out/ok.svg", 5), Err(NotRegular::TooLarge(5))));
+        assert!(matches!(read("out/none.svg", 9), Err(NotRegular::Io(e)) if e.kind() == io::ErrorKind::NotFound));
+        std::os::unix::fs::symlink(&outside, dir.join("out/link.svg")).unwrap();
+        assert!(matches!(read("out/link.svg", 99), Err(NotRegular::Symlink(p)) if p == Path::new("out/link.svg")));
+        // A relative link inside the folder is refused too: outputs are files, not links.
+        std::os::unix::fs::symlink("ok.svg", dir.join("out/rel.svg")).unwrap();
+        assert!(matches!(read("out/rel.svg", 99), Err(NotRegular::Symlink(_))));
+        // A linked folder on the way.
+        std::os::unix::fs::symlink(tmp.path(), dir.join("up")).unwrap();
+        assert!(matches!(read("up/outside.txt", 99), Err(NotRegular::Symlink(p)) if p == Path::new("up")));
+        assert!(matches!(read("out", 99), Err(NotRegular::Folder)));
+        assert!(read("../outside.txt", 99).is_err() && read("/etc/hostname", 99).is_err());
+        // A FIFO with no writer: refused at once, never opened (opening would block).
+        mkfifo(&dir.join("out/fifo.svg"));
+        assert!(matches!(read("out/fifo.svg", 99), Err(NotRegular::Special)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_regular_refuses_pipes_and_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("fifo.csv");
+        mkfifo(&fifo);
+        let e = read_regular(&fifo).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.to_string()),
+            (io::ErrorKind::InvalidInput, "not a regular file (a pipe, socket or device)".into())
+        );
+        assert_eq!(read_regular(tmp.path()).unwrap_err().to_string(), "a folder");
+        let file = tmp.path().join("a.csv");
+        fs::write(&file, b"x\n").unwrap();
+        std::os::unix::fs::symlink(&file, tmp.path().join("link.csv")).unwrap();
+        assert_eq!(read_regular(&tmp.path().join("link.csv")).unwrap(), b"x\n", "inputs follow links");
+    }
 
     #[test]
     fn probe_writable_leaves_nothing_and_fails_where_nothing_can_be_created() {

@@ -52,7 +52,7 @@ pub mod texwriter;
 pub mod watch;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use diag::{Code, Diagnostic};
 use emit::{Manifest, OutputFile};
@@ -86,9 +86,6 @@ pub enum GenError {
     Lockfile { source: LockError, locked: bool },
     #[error("cannot create {}: {source}", path.display())]
     OutputDir { path: PathBuf, source: std::io::Error },
-    /// The lockfile or the manifest cannot be written.
-    #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     OverBudget(#[from] OverBudget),
     /// Hosted figures are to be submitted, but their tasks could not be recorded.
@@ -269,13 +266,21 @@ pub fn generate_scanned(
         Some((name, format!("{}:{}", loc.file.name, loc.file.line_col(loc.span.start).0), d.message.as_str()))
     });
     let manifest = Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs)), failed, &previous, &keep_old);
+    // A file that cannot be written is one more error beside the figures' own, which are
+    // kept: on a full disk, each figure says why it failed.
     if lock.is_none() {
-        write_lockfile(project, &figures, &keep_old)?;
+        if let Some((path, e)) = write_lockfile(project, &figures, &keep_old)? {
+            diagnostics.push(write_error(Code::Lockfile, &path, &e));
+        }
     }
     emit::remove_stale(out_dir, &previous, &manifest);
-    manifest.write(out_dir).map_err(|source| GenError::Write { path: out_dir.join(emit::MANIFEST), source })?;
+    match manifest.write(out_dir) {
+        Ok(_) => {}
+        Err(emit::EmitError::Write { path, source }) => diagnostics.push(write_error(Code::Output, &path, &source)),
+        Err(e) => diagnostics.push(Diagnostic::error(Code::Output, e.to_string())),
+    }
     for (path, e) in emit::place_latex_package(&project.sources, out_dir) {
-        diagnostics.push(Diagnostic::error(Code::Output, format!("cannot write {}: {e}", path.display())));
+        diagnostics.push(write_error(Code::Output, &path, &e));
     }
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
     let remote = store.stats();
@@ -324,14 +329,19 @@ fn write_lockfile(
     project: &Project,
     figures: &[Figure],
     keep_old: &dyn Fn(&str, &str) -> bool,
-) -> Result<(), GenError> {
+) -> Result<Option<(PathBuf, std::io::Error)>, GenError> {
     let path = project.root.join(lock::LOCK_FILE);
     let old = Lockfile::read(&path).map_err(|source| GenError::Lockfile { source, locked: false })?;
     let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
     let built = built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b)));
     let new = Lockfile::merged(old.unwrap_or_default(), built, keep_old);
-    new.write(&path).map_err(|source| GenError::Write { path: path.clone(), source })?;
-    Ok(())
+    Ok(new.write(&path).err().map(|e| (path, e)))
+}
+
+/// A file of the build (lockfile, manifest, `paperfig.sty`) that could not be written.
+fn write_error(code: Code, path: &Path, e: &std::io::Error) -> Diagnostic {
+    let hint = if fsutil::is_disk_full(e) { fsutil::DISK_FULL_HINT } else { "check that the folder is writable" };
+    Diagnostic::error(code, fsutil::write_failure(path, e)).hint(hint)
 }
 
 /// Runs the jobs the policy lets run; the others become their decision's outcome.

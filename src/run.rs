@@ -17,12 +17,13 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
 use crate::emit::{self, Manifest, ManifestFigure, OutputFile};
+use crate::fsutil;
 use crate::lock::Lockfile;
 use crate::locked;
 use crate::model::{Artifact, Format, ProviderError};
 use crate::plan::{Job, provider_diagnostic};
 use crate::progress::Progress;
-use crate::store::{ActionEntry, Lookup, OutputRef, Store};
+use crate::store::{ActionEntry, Lookup, OutputRef, Store, StoreError};
 
 /// How a figure was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,11 +202,13 @@ fn one(
                 return Outcome::Failed(locked::output_missing(d, &digest));
             }
             Err(emit::EmitError::Damaged(_)) => {} // rebuild below
-            Err(e) => return fail(Code::Output, e.to_string(), "check that the output folder is writable"),
+            Err(e) => {
+                return fail(Code::Output, e.to_string(), emit_hint(&e, "check that the output folder is writable"));
+            }
         },
         Ok(Lookup::Miss | Lookup::Corrupt(_)) => {}
         Err(e) => {
-            return fail(Code::Cache, e.to_string(), "check that the cache folder is writable (paperfig cache verify)");
+            return fail(Code::Cache, e.to_string(), "check that the cache folder is readable (paperfig cache verify)");
         }
     }
     let artifacts = match catch_unwind(AssertUnwindSafe(make)) {
@@ -227,7 +230,7 @@ fn one(
                 outputs.insert(a.format, OutputRef { digest, size: a.bytes.len() as u64 });
                 fresh.insert(a.format, a.bytes);
             }
-            Err(e) => return fail(Code::Cache, e.to_string(), "check that the cache folder is writable"),
+            Err(e) => return fail(Code::Cache, e.to_string(), store_hint(&e)),
         }
     }
     if let Some(missing) = formats.iter().find(|f| !outputs.contains_key(f)) {
@@ -244,12 +247,24 @@ fn one(
         outputs,
     };
     if let Err(e) = store.put_action(&entry) {
-        return fail(Code::Cache, e.to_string(), "check that the cache folder is writable");
+        return fail(Code::Cache, e.to_string(), store_hint(&e));
     }
     match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, Some(&fresh)) {
         Ok(outputs) => Outcome::Done(Built { source: Source::Generated, entry, outputs, millis: ms(start) }),
-        Err(e) => fail(Code::Output, e.to_string(), "check that the output and cache folders are writable"),
+        Err(e) => {
+            fail(Code::Output, e.to_string(), emit_hint(&e, "check that the output and cache folders are writable"))
+        }
     }
+}
+
+/// What to do about a store that could not write.
+fn store_hint(e: &StoreError) -> &'static str {
+    if e.is_disk_full() { fsutil::DISK_FULL_HINT } else { "check that the cache folder is writable" }
+}
+
+/// What to do about outputs that could not be placed, `otherwise` unless the disk is full.
+fn emit_hint(e: &emit::EmitError, otherwise: &'static str) -> &'static str {
+    if e.is_disk_full() { fsutil::DISK_FULL_HINT } else { otherwise }
 }
 
 fn ms(start: Instant) -> f64 {

@@ -34,6 +34,7 @@ const TEMPLATE: &str = r#"# paperfig configuration. Every key is optional; the v
 
 [runners]                       # interpreters of kind=command (script) figures
 # allow = false                 # true lets building run this project's scripts
+# sandbox = false               # true runs them under bubblewrap: no network, only their working copy writable
 "#;
 
 pub fn run(args: Args, _global: &Global) -> Result<ExitCode, Stop> {

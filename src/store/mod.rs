@@ -46,7 +46,7 @@ pub struct ActionEntry {
 /// Errors of the store itself (I/O), as opposed to a miss or a corrupt entry.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cache I/O error at {path}: {source}")]
+    #[error("{}", io_message(path, source))]
     Io { path: String, source: std::io::Error },
     /// The cache directory holds a layout this build cannot use (e.g. from a newer paperfig).
     #[error("cache at {path}: {reason}")]
@@ -54,6 +54,21 @@ pub enum StoreError {
     /// The remote cache failed (unreachable, timed out, refused the credentials, bad URL).
     #[error("remote cache {url}: {message}")]
     Remote { url: String, message: String },
+}
+
+fn io_message(path: &str, source: &std::io::Error) -> String {
+    if crate::fsutil::is_disk_full(source) {
+        format!("no space left on device while writing {path}")
+    } else {
+        format!("cache I/O error at {path}: {source}")
+    }
+}
+
+impl StoreError {
+    /// Whether the store failed because its disk is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Io { source, .. } if crate::fsutil::is_disk_full(source))
+    }
 }
 
 /// A content-addressed store of figure outputs.

@@ -170,3 +170,30 @@ fn gnuplot_figure_from_a_script_file() {
     assert!(svg.contains("gp-series"));
     assert!(crate::util::pdf_text(&t.path("build/figures/fig-g.pdf")).contains("gp-series"));
 }
+
+#[test]
+fn an_output_linked_out_of_the_working_copy_is_refused_and_never_stored() {
+    let t = PaperTest::new();
+    // A valid figure outside the project: followed, it would pass every check.
+    let outside = t.path("../outside.svg");
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><text>outside-secret</text></svg>";
+    std::fs::write(&outside, svg).unwrap();
+    let t = t
+        .file("paperfig.toml", ALLOW)
+        .file("paper.md", &format!("# Paper\n\n{}", sh("s", "", &format!("ln -s {} \"$1\"\n", outside.display()))));
+    t.run(&["gen"])
+        .code(1)
+        .stderr_has("paper.md:3:")
+        .stderr_has("output `paperfig-out/figure.svg` is a symbolic link to")
+        .stderr_has("outputs are regular files");
+    assert!(!t.path("build/figures/fig-s.svg").exists());
+    assert_eq!(crate::util::files_under(&t.path(".paperfig/objects")).len(), 0, "something was stored");
+}
+
+#[test]
+fn a_fifo_output_fails_at_once() {
+    let start = std::time::Instant::now();
+    let t = paper(ALLOW, &sh("s", "", "mkfifo \"$1\"\n"));
+    t.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has("is a pipe, socket or device, not a regular file");
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+}

@@ -183,3 +183,54 @@ fn a_pipe_as_a_data_file_is_refused_without_blocking() {
     assert!(stderr.contains("not a regular file") && stderr.contains("paper.md:1:"), "{stderr}");
     assert!(t.path("build/figures/fig-ok.svg").is_file(), "the other figure is built");
 }
+
+/// `paperfig ARGS` on a copy of the project in a tmpfs of `size` of its own, mounted in a
+/// private user and mount namespace (so it needs no root, and nothing outlives the run).
+/// `None` where this machine allows no such namespace.
+fn run_on_tmpfs(t: &PaperTest, size: &str, args: &[&str]) -> Option<crate::util::Run> {
+    let disk = t.path("../disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let unshare = |script: &str, rest: &[&str]| {
+        std::process::Command::new("unshare")
+            .args(["--user", "--map-root-user", "--mount", "sh", "-c", script, "sh"])
+            .arg(&disk)
+            .args(rest)
+            .env("XDG_CACHE_HOME", crate::util::user_cache())
+            .env_remove("RUST_BACKTRACE")
+            .output()
+    };
+    let mount = format!("mount -t tmpfs -o size={size} paperfig-test \"$1\"");
+    match unshare(&mount, &[]) {
+        Ok(o) if o.status.success() => {}
+        other => {
+            eprintln!("skipped: cannot mount a tmpfs in a user namespace here ({other:?})");
+            return None;
+        }
+    }
+    let script = format!("{mount} && cp -R \"$2\"/. \"$1\"/ && cd \"$1\" && shift 2 && exec \"$@\"");
+    let mut rest = vec![t.root.to_str().unwrap(), crate::util::BIN];
+    rest.extend(args);
+    Some(crate::util::Run::from(unshare(&script, &rest).unwrap()))
+}
+
+#[test]
+fn on_a_full_disk_every_failed_figure_says_why() {
+    let figure = |i: usize| {
+        format!("```{{paperfig #fig:p{i} kind=plot chart=bar x=a y=b}}\nbars\n---\na,b\nx,{i}\ny,2\n```\n\n")
+    };
+    let t = PaperTest::new().file("paper.md", &(1..=10).map(figure).collect::<String>());
+    // Two pages: paper.md takes one, the cache's VERSION file the other.
+    let Some(run) = run_on_tmpfs(&t, "8k", &["gen"]) else { return };
+    let run = run.code(1);
+    for i in 1..=10 {
+        // Each figure's error, shown with its directive's line.
+        assert!(run.stderr.contains(&format!("failed    fig:p{i}\n")), "{}", run.stderr);
+        assert!(run.stderr.contains(&format!("#fig:p{i} kind=plot")), "fig:p{i} has no located error:\n{}", run.stderr);
+    }
+    let full = run.stderr.matches("error: no space left on device while writing ").count();
+    assert_eq!(full, 12, "ten figures, the lockfile and the manifest:\n{}", run.stderr);
+    run.stderr_has("/disk/paperfig.lock")
+        .stderr_has("/.paperfig/objects/")
+        .stderr_has("hint: free space on that disk")
+        .stderr_has("[cache] dir");
+}

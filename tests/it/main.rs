@@ -27,6 +27,7 @@ mod markdown_tex;
 mod mdbook;
 mod placeholders;
 mod remote;
+mod sandbox;
 mod servers;
 mod snapshots;
 mod tex_install;

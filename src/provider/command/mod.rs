@@ -13,12 +13,15 @@
 //! a cleared environment, a timeout and an output size limit. Its outputs are validated by
 //! format (SVG parsed by usvg, PNG decoded, PDF header and trailer) and formats it did not
 //! write are derived from its SVG through `crate::render`. Nothing partial is returned.
+//! With `sandbox = true` the script runs under bubblewrap (`sandbox.rs`); the sandbox is
+//! not part of the key: it can make a script fail, never write other bytes.
 
 mod check;
 mod exec;
 mod probe;
 mod probe_cache;
 pub mod runners;
+mod sandbox;
 mod workdir;
 
 use check::{derive, line_range, script_line, stderr_block, undeclared, validate};
@@ -27,11 +30,12 @@ use workdir::{INPUT, MATPLOTLIBRC, OUT_DIR, SCRIPT, base_env};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use super::{PrepareContext, Provider};
 use crate::digest::Digest;
+use crate::fsutil::{self, NotRegular};
 use crate::model::{Artifact, Format, InputFile, Kind, ProviderError, Request};
 use runners::{Runner, Runners};
 
@@ -51,6 +55,8 @@ pub struct CommandProvider {
     probes: Mutex<HashMap<String, Probe>>,
     /// The cache folder keeping probe results between processes (`probe_cache`).
     probe_cache: Option<PathBuf>,
+    /// Whether bubblewrap can sandbox scripts here, probed once, when a script first needs it.
+    sandbox: OnceLock<Result<sandbox::Bwrap, sandbox::Unavailable>>,
 }
 
 impl CommandProvider {
@@ -60,7 +66,13 @@ impl CommandProvider {
 
     /// With declared and secret environment variables read through `env`.
     pub fn with_env(runners: Runners, env: EnvLookup) -> CommandProvider {
-        CommandProvider { runners, env, probes: Mutex::new(HashMap::new()), probe_cache: None }
+        CommandProvider {
+            runners,
+            env,
+            probes: Mutex::new(HashMap::new()),
+            probe_cache: None,
+            sandbox: OnceLock::new(),
+        }
     }
 
     /// Keeps probe results in `cache_dir` (paperfig's cache folder) between processes,
@@ -122,6 +134,57 @@ fn outputs(req: &Request) -> Result<Vec<Format>, ProviderError> {
 
 fn out_path(f: Format) -> String {
     format!("{OUT_DIR}/figure.{}", f.ext())
+}
+
+/// Reads what the script left at format `f`'s output path: a regular file in its working
+/// copy of at most `max_output_mb`, reached through no symbolic link (a script could
+/// otherwise hand paperfig any file of the machine as its figure) and never a pipe or a
+/// device (reading one could block, or never end).
+fn read_output(work: &Path, f: Format, r: &Runner, stderr: &str) -> Result<Vec<u8>, ProviderError> {
+    let (name, rel) = (&r.name, out_path(f));
+    let what = format!("the `{name}` script's {f} output `{rel}`");
+    let not_a_file = "outputs are regular files the script writes in its working copy; write (or copy) the figure itself to that path";
+    fsutil::read_regular_beneath(work, Path::new(&rel), r.max_output_bytes).map_err(|e| match e {
+        NotRegular::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ProviderError::new(format!("the `{name}` script succeeded but wrote no {f} output{}", stderr_block(stderr)))
+                .at_attr("outputs")
+                .hint(format!("write the figure to the path paperfig passes ({{out.{0}}} in the command, $PAPERFIG_OUT_{1} in the environment: {2}), or change outputs=", f.ext(), f.ext().to_uppercase(), rel))
+        }
+        NotRegular::Io(e) => ProviderError::new(format!("cannot read {what}: {e}")).at_attr("outputs"),
+        NotRegular::Symlink(link) => {
+            let to = std::fs::read_link(work.join(&link)).map(|t| format!(" to `{}`", t.display())).unwrap_or_default();
+            let at = if link == Path::new(&rel) { String::new() } else { format!(" under `{}`,", link.display()) };
+            ProviderError::new(format!("{what} is{at} a symbolic link{to}; paperfig follows no link out of the script's working copy"))
+                .at_attr("outputs")
+                .hint(not_a_file)
+        }
+        NotRegular::Folder => ProviderError::new(format!("{what} is a folder, not a file")).at_attr("outputs").hint(not_a_file),
+        NotRegular::Special => {
+            ProviderError::new(format!("{what} is a pipe, socket or device, not a regular file"))
+                .at_attr("outputs")
+                .hint(not_a_file)
+        }
+        NotRegular::TooLarge(max) => ProviderError::new(format!(
+            "{what} is larger than the limit of {:.1} MB",
+            max as f64 / 1e6
+        ))
+        .at_attr("outputs")
+        .hint(format!("raise [runners.{name}] max_output_mb in paperfig.toml if this is intended")),
+    })
+}
+
+/// Copies matplotlib's font cache (`fontlist-*.json`, a few hundred KB at most) from the
+/// shared folder into a sandboxed script's own, so it is not rebuilt on every run.
+fn seed_font_cache(shared: &Path, own: &Path) {
+    let Ok(entries) = std::fs::read_dir(shared) else { return };
+    let _ = std::fs::create_dir_all(own);
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name();
+        let n = name.to_string_lossy();
+        if n.starts_with("fontlist-") && n.ends_with(".json") && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::copy(e.path(), own.join(&name));
+        }
+    }
 }
 
 /// Splits `inputs=` into patterns (commas and/or spaces).
@@ -193,7 +256,7 @@ fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), Provid
             if !canonical.is_file() {
                 return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
             }
-            let bytes = std::fs::read(&canonical)
+            let bytes = fsutil::read_regular(&canonical)
                 .map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
             let ext = Path::new(&r).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
             req.files.insert(format!("{INPUT}{r}"), InputFile::new(&ext, bytes));
@@ -295,12 +358,26 @@ impl Provider for CommandProvider {
             return Err(ProviderError::new("runners are not allowed").at_attr("kind"));
         }
         let outs = outputs(req)?;
-        let tmp = tempfile::Builder::new()
-            .prefix("paperfig-run-")
-            .tempdir()
-            .map_err(|e| ProviderError::new(format!("cannot create a temporary folder: {e}")))?;
+        let bwrap = if r.sandbox {
+            Some(self.sandbox.get_or_init(sandbox::probe).as_ref().map_err(|u| u.error(&r.name))?)
+        } else {
+            None
+        };
+        let io = |e: std::io::Error| {
+            let temp = std::env::temp_dir();
+            if fsutil::is_disk_full(&e) {
+                ProviderError::new(format!(
+                    "no space left on device while writing the script's working copy in {}",
+                    temp.display()
+                ))
+                .hint("free space on that disk, or point TMPDIR at a folder on another disk")
+            } else {
+                ProviderError::new(format!("cannot prepare the script's working copy in {}: {e}", temp.display()))
+                    .hint("check that TMPDIR (or /tmp) is a writable folder")
+            }
+        };
+        let tmp = tempfile::Builder::new().prefix("paperfig-run-").tempdir().map_err(io)?;
         let work = tmp.path();
-        let io = |e: std::io::Error| ProviderError::new(format!("cannot prepare the script's working copy: {e}"));
         for (name, f) in &req.files {
             if let Some(rel) = name.strip_prefix(INPUT) {
                 let p = work.join(rel);
@@ -321,8 +398,22 @@ impl Provider for CommandProvider {
             .get("runner.command")
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_else(|| r.command.clone());
-        let argv = expand(&template, &script_name, &outs)?;
+        let mut argv = expand(&template, &script_name, &outs)?;
         let mut env = base_env(work);
+        if let Some(bwrap) = bwrap {
+            // The script and its inputs read-only; matplotlib's font cache copied in, as the
+            // shared one cannot be written from the sandbox.
+            let read_only: Vec<PathBuf> = std::iter::once(script_name.as_str())
+                .chain(req.files.keys().filter_map(|n| n.strip_prefix(INPUT)))
+                .map(|rel| work.join(rel))
+                .collect();
+            argv = bwrap.wrap(&argv, work, &read_only);
+            let mpl = work.join("tmp/matplotlib");
+            if let Some((_, dir)) = env.iter_mut().find(|(k, _)| k == "MPLCONFIGDIR") {
+                seed_font_cache(Path::new(dir), &mpl);
+                *dir = mpl.display().to_string();
+            }
+        }
         let o = &req.output;
         env.push(("PAPERFIG_OUT".into(), out_path(outs[0])));
         for f in &outs {
@@ -386,6 +477,7 @@ impl Provider for CommandProvider {
                 }
                 e = e.hint(match undeclared(&done.stderr, req, work) {
                     Some(p) => format!("the script looked for `{p}`, which is not in its working copy; if it is a project file, declare it with inputs= (relative to this file's folder) so changes to it rerun the script"),
+                    None if r.sandbox => "the script runs in a sandbox, in a temporary copy holding only itself and the files declared in inputs=: it can write only there (and in a private /tmp), and has no network".to_string(),
                     None => "the script runs in a temporary copy holding only itself and the files declared in inputs=".to_string(),
                 });
                 return Err(e);
@@ -393,12 +485,7 @@ impl Provider for CommandProvider {
         }
         let mut written = BTreeMap::new();
         for f in &outs {
-            let path = work.join(out_path(*f));
-            let bytes = std::fs::read(&path).map_err(|_| {
-                ProviderError::new(format!("the `{name}` script succeeded but wrote no {f} output{}", stderr_block(&done.stderr)))
-                    .at_attr("outputs")
-                    .hint(format!("write the figure to the path paperfig passes ({{out.{0}}} in the command, $PAPERFIG_OUT_{1} in the environment: {2}), or change outputs=", f.ext(), f.ext().to_uppercase(), out_path(*f)))
-            })?;
+            let bytes = read_output(work, *f, r, &done.stderr)?;
             validate(*f, &bytes).map_err(|why| {
                 ProviderError::new(format!("the `{name}` script's {f} output is not a valid {f} file: {why}"))
                     .at_attr("outputs")

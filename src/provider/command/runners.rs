@@ -3,6 +3,7 @@
 //! ```toml
 //! [runners]
 //! allow = true                       # every runner may run (default: none may)
+//! sandbox = true                     # run them under bubblewrap (`sandbox.rs`)
 //!
 //! [runners.python]                   # overrides fields of the `python` preset
 //! packages = ["matplotlib", "numpy"] # their versions are part of every key
@@ -37,6 +38,8 @@ pub struct Runner {
     pub name: String,
     /// Whether this runner may run (`[runners] allow` or its own `allow`).
     pub allowed: bool,
+    /// Whether its scripts run in the sandbox (its own `sandbox`, else `[runners] sandbox`).
+    pub sandbox: bool,
     pub command: Vec<String>,
     /// Command printing the runner's version (stdout and stderr are both read); empty = none.
     pub version: Vec<String>,
@@ -79,6 +82,7 @@ fn preset(
     Runner {
         name: name.into(),
         allowed: false,
+        sandbox: false,
         command: strings(command),
         version: strings(version),
         package_version: strings(package_version),
@@ -147,6 +151,7 @@ pub fn presets() -> BTreeMap<String, Runner> {
 #[serde(deny_unknown_fields)]
 struct RawRunner {
     allow: Option<bool>,
+    sandbox: Option<bool>,
     command: Option<Vec<String>>,
     version: Option<Vec<String>>,
     package_version: Option<Vec<String>>,
@@ -175,19 +180,25 @@ impl Runners {
     pub fn parse(table: Option<&toml::Table>) -> Result<Runners, RunnersError> {
         let mut runners = presets();
         let Some(table) = table else { return Ok(Runners { runners }) };
-        let mut allow_all = false;
-        for (name, value) in table {
-            if name == "allow" {
-                allow_all = value.as_bool().ok_or_else(|| {
-                    err("allow", "`[runners] allow` must be true or false".into(), "write `allow = true`")
-                })?;
-                continue;
+        let flag = |key: &str| match table.get(key) {
+            None => Ok(false),
+            Some(v) => v.as_bool().ok_or_else(|| {
+                err(key, format!("`[runners] {key}` must be true or false"), &format!("write `{key} = true`"))
+            }),
+        };
+        let (allow_all, sandbox_all) = (flag("allow")?, flag("sandbox")?);
+        // A runner's own `sandbox` wins over the table's.
+        let mut own_sandbox = std::collections::BTreeSet::new();
+        for (name, value) in table.iter().filter(|(k, _)| !["allow", "sandbox"].contains(&k.as_str())) {
+            if value.get("sandbox").is_some() {
+                own_sandbox.insert(name.clone());
             }
             parse_runner(&mut runners, name, value).map_err(|e| e.within(name))?;
         }
-        if allow_all {
-            for r in runners.values_mut() {
-                r.allowed = true;
+        for r in runners.values_mut() {
+            r.allowed |= allow_all;
+            if !own_sandbox.contains(&r.name) {
+                r.sandbox = sandbox_all;
             }
         }
         Ok(Runners { runners })
@@ -197,7 +208,7 @@ impl Runners {
 /// Checks one runner's table into `runners` (a preset's fields overridden, or a new runner).
 fn parse_runner(runners: &mut BTreeMap<String, Runner>, name: &str, value: &toml::Value) -> Result<(), RunnersError> {
     let raw: RawRunner = value.clone().try_into().map_err(|e: toml::de::Error| {
-        err(name, format!("invalid runner `{name}`: {}", e.message()), "runner keys are allow, command, version, package_version, packages, probe_paths, env, secret_env, timeout, max_output_mb, extension")
+        err(name, format!("invalid runner `{name}`: {}", e.message()), "runner keys are allow, sandbox, command, version, package_version, packages, probe_paths, env, secret_env, timeout, max_output_mb, extension")
     })?;
     let is_new = !runners.contains_key(name);
     if is_new && raw.command.is_none() {
@@ -210,6 +221,9 @@ fn parse_runner(runners: &mut BTreeMap<String, Runner>, name: &str, value: &toml
     let r = runners.entry(name.to_string()).or_insert_with(|| preset(name, &[], &[], &[], &[], "txt"));
     if let Some(a) = raw.allow {
         r.allowed = a;
+    }
+    if let Some(s) = raw.sandbox {
+        r.sandbox = s;
     }
     if let Some(c) = raw.command {
         if c.is_empty() || c[0].is_empty() {
@@ -354,6 +368,16 @@ mod tests {
     }
 
     #[test]
+    fn sandbox_for_all_or_one_and_a_runner_may_opt_out() {
+        let r = parse("[runners]\nsandbox = true\n[runners.sh]\nsandbox = false\n[runners.julia]\ncommand = [\"julia\", \"{script}\"]\n").unwrap();
+        assert!(r.runners["python"].sandbox && r.runners["julia"].sandbox);
+        assert!(!r.runners["sh"].sandbox);
+        let r = parse("[runners.gnuplot]\nsandbox = true\n").unwrap();
+        assert!(r.runners["gnuplot"].sandbox && !r.runners["python"].sandbox);
+        assert!(!Runners::parse(None).unwrap().runners["sh"].sandbox);
+    }
+
+    #[test]
     fn overrides_and_new_runners() {
         let r = parse(
             "[runners.python]\npackages = [\"numpy\"]\nenv = [\"SEED\"]\nsecret_env = [\"TOKEN\"]\ntimeout = 5\nmax_output_mb = 1\n[runners.julia]\ncommand = [\"julia\", \"{script}\", \"{out}\"]\nextension = \"jl\"\n",
@@ -373,6 +397,8 @@ mod tests {
     fn bad_values_name_their_key() {
         let cases = [
             ("[runners]\nallow = \"yes\"\n", "allow"),
+            ("[runners]\nsandbox = 1\n", "sandbox"),
+            ("[runners.sh]\nsandbox = \"yes\"\n", "sh"),
             ("[runners.julia]\nversion = [\"julia\"]\n", "julia"),
             ("[runners.sh]\ncommand = []\n", "command"),
             ("[runners.sh]\ncommand = [\"sh\", \"x.sh\"]\n", "command"),

@@ -163,7 +163,7 @@ fn glob_inputs_key_each_match_by_path_and_contents() {
 }
 
 #[test]
-fn runner_command_is_an_input_but_timeout_and_limits_are_not() {
+fn runner_command_is_an_input_but_timeout_limits_and_sandbox_are_not() {
     let p = Proj::new();
     let k = p.key(CONFIG, SH, BODY);
     assert_ne!(
@@ -171,6 +171,8 @@ fn runner_command_is_an_input_but_timeout_and_limits_are_not() {
         k
     );
     assert_eq!(p.key("[runners]\nallow = true\n[runners.sh]\ntimeout = 5\nmax_output_mb = 2\n", SH, BODY), k);
+    // The sandbox can make a script fail, never write other bytes.
+    assert_eq!(p.key("[runners]\nallow = true\nsandbox = true\n", SH, BODY), k);
     // The same script under another runner is another figure.
     let bash =
         "[runners]\nallow = true\n[runners.sh2]\ncommand = [\"sh\", \"{script}\", \"{outputs}\"]\nextension = \"sh\"\n";
@@ -354,6 +356,31 @@ fn failures_say_what_happened() {
     // A PDF-only script cannot give the SVG the figure asks for.
     let e = generate(&p, CONFIG, "runner=sh outputs=pdf", "printf '%%PDF-1.4\\n%%%%EOF\\n' > \"$1\"\n").unwrap_err();
     assert!(e.message.contains("needs a svg file"), "{}", e.message);
+}
+
+#[test]
+fn outputs_are_regular_files_inside_the_working_copy() {
+    let p = Proj::new();
+    let outside = p.root.join("../outside.svg");
+    std::fs::write(&outside, SVG).unwrap();
+    let link = format!("ln -s {} \"$1\"\n", outside.display());
+    let e = generate(&p, CONFIG, SH, &link).unwrap_err();
+    assert!(e.message.contains("output `paperfig-out/figure.svg` is a symbolic link to"), "{}", e.message);
+    assert!(e.message.contains("outside.svg"), "{}", e.message);
+    // The folder of the outputs replaced by a link to a folder holding a figure.
+    let dir = format!(
+        "rm -r paperfig-out\nln -s {} paperfig-out\ncp {} paperfig-out/figure.svg\n",
+        p.root.display(),
+        outside.display()
+    );
+    let e = generate(&p, CONFIG, SH, &dir).unwrap_err();
+    assert!(e.message.contains("is under `paperfig-out`, a symbolic link"), "{}", e.message);
+    let start = std::time::Instant::now();
+    let e = generate(&p, CONFIG, SH, "mkfifo \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("is a pipe, socket or device"), "{}", e.message);
+    assert!(start.elapsed().as_secs() < 10, "reading a FIFO output blocked");
+    let e = generate(&p, CONFIG, SH, "mkdir \"$1\"\n").unwrap_err();
+    assert!(e.message.contains("is a folder"), "{}", e.message);
 }
 
 #[test]
