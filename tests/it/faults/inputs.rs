@@ -121,6 +121,18 @@ fn cases(full: bool) -> Vec<Case> {
             expect: Expect::Refused("not UTF-8"),
         },
         Case {
+            name: "a script output linked to a file outside".into(),
+            bad: "```{paperfig #fig:bad kind=command runner=sh}\nln -s /etc/hostname \"$1\"\n```\n\n".into(),
+            files: vec![("paperfig.toml", "[runners]\nallow = true\n".into())],
+            expect: Expect::Refused("symbolic link"),
+        },
+        Case {
+            name: "a script output that is a pipe".into(),
+            bad: "```{paperfig #fig:bad kind=command runner=sh}\nmkfifo \"$1\"\n```\n\n".into(),
+            files: vec![("paperfig.toml", "[runners]\nallow = true\n".into())],
+            expect: Expect::Refused("not a regular file"),
+        },
+        Case {
             name: "formats = [] in paperfig.toml".into(),
             bad: String::new(),
             files: vec![("paperfig.toml", "[output]\nformats = []\n".into())],
