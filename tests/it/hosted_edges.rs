@@ -175,7 +175,9 @@ fn one_hint(run: &Run) -> String {
 
 /// A journal entry of `provider` is on disk.
 fn journaled(h: &Hosted, provider: &str) -> bool {
-    files_under(&h.t.path(&format!(".paperfig/hosted/{provider}"))).iter().any(|f| f.extension().is_some_and(|e| e == "json"))
+    files_under(&h.t.path(&format!(".paperfig/hosted/{provider}")))
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "json"))
 }
 
 /// Well beyond every `timeout` these tests set, far below the HTTP client's own 120 s.
@@ -198,7 +200,11 @@ fn a_retry_after_beyond_the_timeout_fails_at_once_and_the_task_resumes_later() {
             && msg.contains(" s (Retry-After) but the figure's timeout (2 s) ends in "),
         "{msg}"
     );
-    assert!(one_hint(&run).contains("raise `timeout` in [providers.afe] (now 2 s), or run gen again later"), "{}", one_hint(&run));
+    assert!(
+        one_hint(&run).contains("raise `timeout` in [providers.afe] (now 2 s), or run gen again later"),
+        "{}",
+        one_hint(&run)
+    );
     assert_eq!(h.afe.submissions(), 1);
     assert!(journaled(&h, "afe"), "the submitted task is kept for the next build");
     // The limit lifted: the next build polls the same task instead of paying again.

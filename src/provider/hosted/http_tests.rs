@@ -219,7 +219,9 @@ fn a_retry_after_within_the_deadline_is_waited_out() {
     let base = server_each(|stream, n| {
         let answer = match n {
             0 => "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            _ => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+            _ => {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            }
         };
         write(stream, answer);
     });
@@ -264,11 +266,15 @@ fn an_unanswered_request_fails_when_the_figures_time_runs_out() {
     // An image whose body never ends.
     let base = server_each(|mut stream, _| {
         use std::io::Write;
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n\x89PNG");
+        let _ =
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n\x89PNG");
         std::thread::sleep(Duration::from_secs(60));
     });
     let downloading = client(&base).bounded(Deadline::after(Duration::from_secs(1)), Phase::Polling);
     let err = downloading.get_bytes("files/1.png").unwrap_err();
-    assert_eq!(err.to_string(), "svc: no complete answer while downloading the image within the figure's timeout (1 s)");
+    assert_eq!(
+        err.to_string(),
+        "svc: no complete answer while downloading the image within the figure's timeout (1 s)"
+    );
     assert!(t.elapsed() < Duration::from_secs(10), "waited {:?}", t.elapsed());
 }

@@ -10,12 +10,12 @@
 //! | `service.rs` | `Service` (one per API), `ServiceSpec` (its documented facts) |
 //! | `services.rs` | `SERVICES`, the catalogue, and the check of `[providers.X]` tables against it |
 //! | `config.rs` | `ProviderConfig`: a checked `[providers.X]` table |
-//! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, `HostedError` |
+//! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, the figure's deadline, `HostedError` |
 //! | `secrets.rs` | `Secrets`: every configured key, cut out of whatever a service sends |
-//! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch` |
+//! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch`, `Deadline` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
-//! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts |
+//! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts, within size limits |
 //! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
 //!
 //! Build policy (`--offline`, cost estimates, `--max-cost`, the account checks before a
@@ -45,7 +45,9 @@
 //!    submissions, `get_bytes`, `send` with a [`http::Repeat`]): it already applies auth,
 //!    the rate limit, retries (never resending a submission that may have arrived) and the
 //!    402/403 stop; a service only maps answers to `Poll`/`Submitted` and turns wrong
-//!    answers into [`http::HostedError`]s.
+//!    answers into [`http::HostedError`]s. The client handed to `submit` and `poll` is
+//!    bounded by the figure's deadline ([`http::Client::bounded`]): a service that waits
+//!    on its own before retrying uses `Client::pause_before_retry`, never a bare sleep.
 //!
 //! # Keys
 //!
@@ -299,7 +301,12 @@ impl HostedProvider {
     }
 
     /// Claims the submission of `key` against other builds (see `Journal::claim`).
-    fn claim(&self, key: &Digest, deadline: Deadline, on_stage: &dyn Fn(&str)) -> Result<journal::Claim, ProviderError> {
+    fn claim(
+        &self,
+        key: &Digest,
+        deadline: Deadline,
+        on_stage: &dyn Fn(&str),
+    ) -> Result<journal::Claim, ProviderError> {
         let on_wait = || on_stage("waiting for another paperfig build that is submitting this figure");
         self.journal.claim(key, deadline.at, &on_wait).map_err(|e| {
             let hint = match e {
