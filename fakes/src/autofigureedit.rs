@@ -13,7 +13,8 @@
 //! Pipeline tasks walk through `current_stage` retriever → planner → stylist → visualizer →
 //! critic_round_0 over `latency`, then `success` with one PNG; `fail_next_tasks` and
 //! `cancel_next_tasks` end tasks `failed` or `canceled`. With `knobs.echo_key` the fake
-//! repeats the caller's key in `current_stage` (documented as an open list of names).
+//! repeats the caller's key in `current_stage` (documented as an open list of names); with
+//! `knobs.huge_images` the next images downloaded are 20000 × 20000 pixels.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -496,5 +497,5 @@ async fn file(AxState(s): S, Path(file): Path<String>) -> Response {
     let Some(seed) = seed else {
         return s.knobs.json(404, &json!({"error": "not found"}));
     };
-    s.knobs.slow_bytes("image/png", knobs::png(128, 96, seed))
+    s.knobs.slow_bytes("image/png", s.knobs.image(128, 96, seed))
 }

@@ -6,7 +6,9 @@
 //! or stall (`stall`). `Knobs::json` answers JSON, garbled while `malformed_json` is
 //! non-zero; `Knobs::slow_bytes` streams a body in chunks with `slow_body` between them.
 //! `echo_key` makes a fake repeat the caller's key back in fields the API leaves free (task
-//! ids, stages, error texts), as a careless or hostile deployment might.
+//! ids, stages, error texts), as a careless or hostile deployment might. `huge_images` makes
+//! the next images a fake draws (`Knobs::image`) 20000 × 20000 pixels, a valid PNG of some
+//! 50 KB, as a service asked for a huge resolution might send.
 //! `RateWindow` is the sliding-window limiter the services document ("N requests/min").
 
 use std::collections::{HashMap, VecDeque};
@@ -43,12 +45,23 @@ pub struct Knobs {
     pub force_submit: Mutex<std::collections::VecDeque<u16>>,
     /// Repeat the caller's key in free-form answer fields (see each fake for which).
     pub echo_key: std::sync::atomic::AtomicBool,
+    /// The next N images drawn are `HUGE` × `HUGE` pixels (PaperBanana, AutoFigureEdit).
+    pub huge_images: AtomicUsize,
 }
+
+/// The side of the images `huge_images` draws: 20000 × 20000 pixels, 400 megapixels.
+pub const HUGE: u32 = 20_000;
 
 impl Knobs {
     /// Whether answers repeat the caller's key (`echo_key`).
     pub fn echoes(&self) -> bool {
         self.echo_key.load(Ordering::SeqCst)
+    }
+
+    /// The fake's image of `w`×`h` from `seed` ([`png`]), or a huge one while
+    /// `huge_images` is set ([`huge_png`]).
+    pub fn image(&self, w: u32, h: u32, seed: u64) -> Vec<u8> {
+        if take(&self.huge_images) { huge_png(HUGE, HUGE) } else { png(w, h, seed) }
     }
 }
 
@@ -202,6 +215,26 @@ pub fn png(w: u32, h: u32, seed: u64) -> Vec<u8> {
         enc.set_depth(png::BitDepth::Eight);
         let mut wr = enc.write_header().expect("png header");
         wr.write_image_data(&data).expect("png data");
+    }
+    out
+}
+
+/// A valid PNG of `w`×`h` black 1-bit pixels, small however large (all-zero rows compress
+/// about 1000:1), written row by row without ever holding the image.
+pub fn huge_png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::One);
+        enc.set_compression(png::Compression::Best);
+        let mut wr = enc.write_header().expect("png header");
+        let mut stream = wr.stream_writer().expect("png stream");
+        let row = vec![0u8; w.div_ceil(8) as usize];
+        for _ in 0..h {
+            std::io::Write::write_all(&mut stream, &row).expect("png row");
+        }
+        stream.finish().expect("png data");
     }
     out
 }

@@ -10,7 +10,8 @@
 //! with a real PNG in `image_base64` (or `failed` when `fail_next_tasks` was set).
 //!
 //! With `knobs.echo_key` the fake repeats the caller's key where the API leaves a free string:
-//! in task ids, in the `detail` of 401/403 answers and in a failed task's `error`.
+//! in task ids, in the `detail` of 401/403 answers and in a failed task's `error`. With
+//! `knobs.huge_images` the next images sent are 20000 × 20000 pixels.
 //!
 //! The documentation states no rate limit; `Config::rate_limit` adds a per-key sliding
 //! window answering 429 with `Retry-After` for benchmarks and tests.
@@ -345,7 +346,7 @@ async fn task(AxState(s): S, headers: HeaderMap, Path(id): Path<String>) -> Resp
     let mut v = json!({"task_id": id, "status": status, "diagram_type": diagram_type, "image_base64": null, "description": null, "error": null});
     match status {
         "completed" => {
-            v["image_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(knobs::png(96, 64, seed)));
+            v["image_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(s.knobs.image(96, 64, seed)));
             v["description"] = json!("The diagram shows the described method.");
         }
         "failed" if s.knobs.echoes() => v["error"] = json!(format!("Pipeline failed for {key}: no candidate")),
@@ -362,7 +363,7 @@ async fn image(AxState(s): S, headers: HeaderMap, Path(id): Path<String>) -> Res
     };
     s.downloads.fetch_add(1, Ordering::SeqCst);
     match status_of(&s, &id, &key) {
-        Some(("completed", seed, _)) => s.knobs.slow_bytes("image/png", knobs::png(96, 64, seed)),
+        Some(("completed", seed, _)) => s.knobs.slow_bytes("image/png", s.knobs.image(96, 64, seed)),
         Some(_) => s.knobs.json(404, &json!({"detail": "Image not available yet"})),
         None => s.knobs.json(404, &json!({"detail": "Task not found"})),
     }

@@ -12,7 +12,7 @@
 //! concurrency = 4                         # figures in flight at once (default per service)
 //! rate_limit = 60                         # requests per minute (default: the documented limit)
 //! poll_interval = 3                       # seconds between polls, within the documented range
-//! timeout = 1800                          # seconds a figure may take in all (default 1800)
+//! timeout = 1800                          # seconds a figure may take, every wait included (default 1800)
 //! retries = 6                             # retries of 5xx answers and connection errors
 //! backoff = 0.5                           # seconds before the first retry (doubling, capped at 30)
 //! ```
@@ -38,7 +38,8 @@ pub struct ProviderConfig {
     pub rate_limit: Option<u32>,
     /// Seconds; `None` = the service's documented cadence.
     pub poll_interval: Option<f64>,
-    /// Seconds a figure may take from submission to image.
+    /// Seconds a figure may take, from when it starts to its image: every request and wait
+    /// of the figure ends by then (`limits::Deadline`).
     pub timeout_secs: f64,
     /// Retries of 5xx answers and connection errors (default 6).
     pub retries: u32,

@@ -14,6 +14,16 @@
 //! 5. 402/403: stop the provider (every later figure fails at once) and fail;
 //! 6. any other status ≥ 400: fail with the service's own error text.
 //!
+//! A figure's requests go through [`Client::bounded`], which carries the figure's
+//! [`Deadline`] (`timeout` in `[providers.X]`): each exchange gets the time left as its own
+//! timeout (connecting to the last byte of the answer), and every wait (the rate limiter,
+//! a `Retry-After` pause, backoff before a retry) must end by the deadline. A wait that would
+//! not is not begun: the request fails at once with [`HostedError::Timeout`], saying what
+//! asked for the wait and how much time was left. A request without an answer when the
+//! deadline comes fails with the step it was in (submitting, polling, downloading), and a
+//! submission's unanswered request is [`HostedError::Lost`] like any other that may have
+//! arrived (below). Requests outside a figure have only the client's own timeout.
+//!
 //! Every request says whether sending it twice is harmless ([`Repeat`]). A connection error
 //! is classified by how far the exchange got ([`may_have_arrived`]): a connection that
 //! could not be made (refused, unknown host, no route, connect timeout, failed TLS
@@ -33,9 +43,10 @@
 //! configured secret cut out as it arrives (`Secrets::redact_body` in `once`), before any
 //! part of it is read; markers are put back only in URLs to the base URL's own origin.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::limits::{Backoff, RateLimiter, StopSwitch};
+use super::limits::{Backoff, Deadline, Held, RateLimiter, StopSwitch, secs};
 use super::secrets::Secrets;
 
 /// How a service takes its key.
@@ -68,6 +79,30 @@ pub enum Repeat {
     /// Starts (and may bill) work: retried only when the request certainly did not reach
     /// the service; otherwise the call fails with [`HostedError::Lost`].
     Submission,
+}
+
+/// What a figure's requests are doing, for the message when its time runs out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Checking the account before a batch (`Service::preflight`).
+    Checking,
+    /// Sending the work (and anything a service does to find an earlier submission).
+    Submitting,
+    /// Asking how the task is doing.
+    Polling,
+    /// Fetching the finished image ([`Client::get_bytes`]).
+    Downloading,
+}
+
+impl Phase {
+    fn doing(self) -> &'static str {
+        match self {
+            Phase::Checking => "checking the account",
+            Phase::Submitting => "submitting",
+            Phase::Polling => "polling",
+            Phase::Downloading => "downloading the image",
+        }
+    }
 }
 
 /// A response that passed the status policy (2xx or 3xx).
@@ -106,6 +141,10 @@ pub enum HostedError {
     /// A 2xx answer we cannot read.
     #[error("{0}")]
     Malformed(String),
+    /// The figure's timeout ran out, or a wait would have carried past it (see
+    /// [`Client::bounded`]); a submitted task keeps its journal entry.
+    #[error("{0}")]
+    Timeout(String),
     /// The service ran the task and reports failure (or cancelation).
     #[error("{0}")]
     Task(String),
@@ -135,7 +174,9 @@ pub const MAX_429: u32 = 20;
 /// Largest answer read (images included).
 const MAX_BODY: u64 = 64 * 1024 * 1024;
 
-/// A configured, authenticated client for one provider.
+/// A configured, authenticated client for one provider. Clones share the rate limiter, the
+/// stop switch and the connection pool.
+#[derive(Clone)]
 pub struct Client {
     /// The provider's name in `paperfig.toml`, for messages.
     pub name: String,
@@ -147,9 +188,11 @@ pub struct Client {
     auth: Auth,
     errors: ErrorDoc,
     agent: reqwest::blocking::Client,
-    pub limiter: RateLimiter,
+    pub limiter: Arc<RateLimiter>,
     pub backoff: Backoff,
-    pub stop: StopSwitch,
+    pub stop: Arc<StopSwitch>,
+    /// The deadline of the figure these requests are for, and what they are doing.
+    bound: Option<(Deadline, Phase)>,
 }
 
 impl std::fmt::Debug for Client {
@@ -161,8 +204,9 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// `key` is the value of the configured environment variable; `secrets` are every
     /// configured secret, cut out of the answers (the key is always among them). `timeout` bounds each
-    /// exchange, from connecting to the last byte of the answer; connecting alone may take
-    /// 10 s. Fails only when the HTTP stack cannot start (no TLS roots, no thread).
+    /// exchange of a client not [`bounded`](Client::bounded) by a figure's deadline, from
+    /// connecting to the last byte of the answer; connecting alone may take 10 s. Fails only
+    /// when the HTTP stack cannot start (no TLS roots, no thread).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: &str,
@@ -192,10 +236,29 @@ impl Client {
             auth,
             errors,
             agent,
-            limiter,
+            limiter: Arc::new(limiter),
             backoff,
-            stop: StopSwitch::default(),
+            stop: Arc::default(),
+            bound: None,
         })
+    }
+
+    /// This client for the requests of one figure (or one account check): every wait ends
+    /// at `deadline` (see the module docs), and a request that runs out of time says it was
+    /// in `phase`.
+    pub fn bounded(&self, deadline: Deadline, phase: Phase) -> Client {
+        Client { bound: Some((deadline, phase)), ..self.clone() }
+    }
+
+    /// Sleeps the backoff delay before retry `attempt` (0-based) and returns true, or
+    /// returns false at once when the delay would end after the deadline.
+    pub fn pause_before_retry(&self, attempt: u32) -> bool {
+        let delay = self.backoff.delay(attempt);
+        if self.bound.is_some_and(|(d, _)| !d.allows(delay)) {
+            return false;
+        }
+        std::thread::sleep(delay);
+        true
     }
 
     /// Removes every configured secret from a text (answers are redacted as they arrive;
@@ -211,12 +274,12 @@ impl Client {
             let reply = self.send("GET", path, Body::Empty, Repeat::Idempotent)?;
             match reply.json() {
                 Ok(v) => return Ok(v),
-                Err(e) if attempt < self.backoff.retries => {
-                    let _ = e;
-                    std::thread::sleep(self.backoff.delay(attempt));
+                Err(e) => {
+                    if attempt >= self.backoff.retries || !self.pause_before_retry(attempt) {
+                        return Err(self.malformed(e));
+                    }
                     attempt += 1;
                 }
-                Err(e) => return Err(self.malformed(e)),
             }
         }
     }
@@ -232,7 +295,7 @@ impl Client {
     /// `GET` of raw bytes (an image). `url` is a path under the base URL or an absolute
     /// URL; the key is sent only to the base URL's own origin, never to other hosts.
     pub fn get_bytes(&self, url: &str) -> Result<Reply, HostedError> {
-        self.send("GET", url, Body::Empty, Repeat::Idempotent)
+        self.send_in(Phase::Downloading, "GET", url, Body::Empty, Repeat::Idempotent)
     }
 
     fn malformed(&self, e: HostedError) -> HostedError {
@@ -241,33 +304,70 @@ impl Client {
 
     /// One logical request with the whole retry policy (see the module docs).
     pub fn send(&self, method: &str, url: &str, body: Body<'_>, repeat: Repeat) -> Result<Reply, HostedError> {
+        let phase = self.bound.map_or(Phase::Polling, |(_, phase)| phase);
+        self.send_in(phase, method, url, body, repeat)
+    }
+
+    /// `send`, naming `phase` if the figure's time runs out.
+    fn send_in(
+        &self,
+        phase: Phase,
+        method: &str,
+        url: &str,
+        body: Body<'_>,
+        repeat: Repeat,
+    ) -> Result<Reply, HostedError> {
         let (full, authed) = self.url(url);
         // A task id the service built from the key comes back to that service whole.
         let full = if authed { self.secrets.reveal(&full) } else { full };
+        let deadline = self.bound.map(|(d, _)| d);
+        // The deadline that a wait of `wait` from now would carry past, if any.
+        let past = |wait: Duration| deadline.filter(|d| !d.allows(wait));
         let mut retries_5xx = 0u32;
         let mut retries_429 = 0u32;
         loop {
             if let Some(why) = self.stop.stopped() {
                 return Err(HostedError::Stop { status: 0, message: why });
             }
-            self.limiter.acquire();
-            let wait = match self.once(method, &full, authed, &body) {
+            self.limiter.acquire(deadline.as_ref()).map_err(|held| self.held(held, deadline))?;
+            let timeout = deadline.map(|d| d.left());
+            if let (Some(d), Some(Duration::ZERO)) = (deadline, timeout) {
+                return Err(HostedError::Timeout(format!(
+                    "{}: {}, so the next request ({}) was not sent",
+                    self.name,
+                    d.describe(),
+                    phase.doing()
+                )));
+            }
+            let wait = match self.once(method, &full, authed, &body, timeout) {
                 Ok(reply) if reply.status < 400 => return Ok(reply),
                 Ok(reply) if reply.status == 429 => {
                     if retries_429 >= MAX_429 {
                         return Err(self.status_error(&reply));
                     }
-                    let wait = reply_retry_after(&reply).unwrap_or_else(|| self.backoff.delay(retries_429));
+                    let asked = reply_retry_after(&reply);
+                    let wait = asked.unwrap_or_else(|| self.backoff.delay(retries_429));
                     retries_429 += 1;
                     self.limiter.pause(wait);
+                    if let Some(d) = past(wait) {
+                        let what = match asked {
+                            Some(_) => format!("asked to wait {} (Retry-After)", secs(wait)),
+                            None => format!("answered 429 Too Many Requests; the retry would come in {}", secs(wait)),
+                        };
+                        return Err(HostedError::Timeout(format!("{} {what} but {}", self.name, d.describe())));
+                    }
                     wait
                 }
                 Ok(reply) if reply.status >= 500 => {
                     if retries_5xx >= self.backoff.retries {
                         return Err(self.status_error(&reply));
                     }
+                    let delay = self.backoff.delay(retries_5xx);
+                    if let Some(d) = past(delay) {
+                        return Err(no_time_to_retry(self.status_error(&reply), &d));
+                    }
                     retries_5xx += 1;
-                    self.backoff.delay(retries_5xx - 1)
+                    delay
                 }
                 Ok(reply) => {
                     let err = self.status_error(&reply);
@@ -277,27 +377,63 @@ impl Client {
                     return Err(err);
                 }
                 Err(net) if repeat == Repeat::Submission && net.may_have_arrived => {
+                    let what = match deadline.filter(|d| d.left().is_zero()) {
+                        Some(d) => self.no_answer(phase, &d),
+                        None => format!("the connection failed after the submission was sent ({})", net.text),
+                    };
                     return Err(HostedError::Lost(format!(
-                        "{}: the connection failed after the submission was sent ({}); the service may have \
-                         accepted it, so it was not sent again to avoid paying twice",
-                        self.name, net.text
+                        "{}: {what}; the service may have accepted it, so it was not sent again to avoid paying twice",
+                        self.name
                     )));
                 }
                 Err(net) => {
-                    if retries_5xx >= self.backoff.retries {
-                        return Err(HostedError::Network(format!(
+                    if let Some(d) = deadline.filter(|d| d.left().is_zero()) {
+                        return Err(HostedError::Timeout(format!("{}: {}", self.name, self.no_answer(phase, &d))));
+                    }
+                    let failed = || {
+                        HostedError::Network(format!(
                             "{}: cannot reach the service after {} attempts: {}",
                             self.name,
                             retries_5xx + 1,
                             net.text
-                        )));
+                        ))
+                    };
+                    if retries_5xx >= self.backoff.retries {
+                        return Err(failed());
+                    }
+                    let delay = self.backoff.delay(retries_5xx);
+                    if let Some(d) = past(delay) {
+                        return Err(no_time_to_retry(failed(), &d));
                     }
                     retries_5xx += 1;
-                    self.backoff.delay(retries_5xx - 1)
+                    delay
                 }
             };
             std::thread::sleep(wait);
         }
+    }
+
+    /// `no complete answer while polling within the figure's timeout (8 s)`.
+    fn no_answer(&self, phase: Phase, deadline: &Deadline) -> String {
+        format!("no complete answer while {} within the figure's timeout ({})", phase.doing(), secs(deadline.timeout))
+    }
+
+    /// The error for a request the rate limiter would have held past the deadline.
+    fn held(&self, held: Held, deadline: Option<Deadline>) -> HostedError {
+        let ends = deadline.map_or_else(String::new, |d| d.describe());
+        HostedError::Timeout(match held {
+            Held::Paused(wait) => format!(
+                "{} asked to wait (Retry-After) and the pause lasts another {}, but {ends}",
+                self.name,
+                secs(wait)
+            ),
+            Held::Window(wait) => format!(
+                "the rate limit of {} ({} requests/min) holds the next request for another {}, but {ends}",
+                self.name,
+                self.limiter.limit(),
+                secs(wait)
+            ),
+        })
     }
 
     /// The full URL and whether the key goes with it (same origin as the base URL).
@@ -315,8 +451,16 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange. The error text never contains the URL (it may carry the key).
-    fn once(&self, method: &str, url: &str, authed: bool, body: &Body<'_>) -> Result<Reply, NetError> {
+    /// One HTTP exchange, within `timeout` if given (else the client's). The error text
+    /// never contains the URL (it may carry the key).
+    fn once(
+        &self,
+        method: &str,
+        url: &str,
+        authed: bool,
+        body: &Body<'_>,
+        timeout: Option<Duration>,
+    ) -> Result<Reply, NetError> {
         let mut url = url.to_string();
         if let (true, Auth::Query(param)) = (authed, self.auth) {
             url.push(if url.contains('?') { '&' } else { '?' });
@@ -328,6 +472,10 @@ impl Client {
             "POST" => self.agent.post(&url),
             _ => self.agent.get(&url),
         };
+        if let Some(timeout) = timeout {
+            // Covers the whole exchange, the answer's body included.
+            r = r.timeout(timeout);
+        }
         if authed && self.auth == Auth::Bearer {
             let mut bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.key)).map_err(|_| {
                 NetError { text: "the API key is not a valid header value".into(), may_have_arrived: false }
@@ -385,6 +533,17 @@ impl Client {
         } else {
             HostedError::Status { status, message }
         }
+    }
+}
+
+/// `err` (a 5xx or a connection error) when the backoff before its retry would end after
+/// `deadline`: said so, instead of waiting.
+fn no_time_to_retry(err: HostedError, deadline: &Deadline) -> HostedError {
+    let note = format!("; no time is left to retry ({})", deadline.describe());
+    match err {
+        HostedError::Status { status, message } => HostedError::Status { status, message: message + &note },
+        HostedError::Network(message) => HostedError::Network(message + &note),
+        other => other,
     }
 }
 

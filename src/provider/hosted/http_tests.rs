@@ -1,4 +1,5 @@
-//! Tests of `http`: Retry-After, query encoding, and which failed requests are sent again.
+//! Tests of `http`: Retry-After, query encoding, which failed requests are sent again, and
+//! the figure's deadline ending every wait.
 
 use super::*;
 
@@ -166,4 +167,114 @@ fn a_submission_that_could_not_connect_is_retried() {
 #[test]
 fn query_values_are_encoded() {
     assert_eq!(encode_query("a b&c=d"), "a%20b%26c%3Dd");
+}
+
+/// A server that reads one request per connection and hands the connection and the
+/// request's number (from 0) to `answer`; its base URL.
+fn server_each(answer: impl Fn(std::net::TcpStream, usize) + Send + Sync + 'static) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let answer = std::sync::Arc::new(answer);
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().flatten().enumerate() {
+            let answer = answer.clone();
+            std::thread::spawn(move || {
+                read_head(&stream);
+                answer(stream, n);
+            });
+        }
+    });
+    base
+}
+
+fn write(mut stream: std::net::TcpStream, text: &str) {
+    use std::io::Write;
+    let _ = stream.write_all(text.as_bytes());
+}
+
+const TOO_MANY_FOR_AN_HOUR: &str =
+    "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3600\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+#[test]
+fn a_retry_after_past_the_deadline_fails_at_once() {
+    let base = server_each(|stream, _| write(stream, TOO_MANY_FOR_AN_HOUR));
+    let c = client(&base);
+    let figure = c.bounded(Deadline::after(Duration::from_secs(8)), Phase::Polling);
+    let t = std::time::Instant::now();
+    let err = figure.send("GET", "tasks/1", Body::Empty, Repeat::Idempotent).unwrap_err();
+    assert!(matches!(err, HostedError::Timeout(_)), "{err:?}");
+    assert!(
+        err.to_string().starts_with("svc asked to wait 3600 s (Retry-After) but the figure's timeout (8 s) ends in "),
+        "{err}"
+    );
+    // The pause holds every figure of the provider: the next one fails without a request.
+    let other = c.bounded(Deadline::after(Duration::from_secs(8)), Phase::Submitting);
+    let err = other.send("POST", "start", Body::Json(&serde_json::json!({})), Repeat::Submission).unwrap_err();
+    assert!(err.to_string().contains("svc asked to wait (Retry-After) and the pause lasts another"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(5), "waited {:?}", t.elapsed());
+}
+
+#[test]
+fn a_retry_after_within_the_deadline_is_waited_out() {
+    let base = server_each(|stream, n| {
+        let answer = match n {
+            0 => "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            _ => {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            }
+        };
+        write(stream, answer);
+    });
+    let figure = client(&base).bounded(Deadline::after(Duration::from_secs(30)), Phase::Polling);
+    let t = std::time::Instant::now();
+    assert_eq!(figure.get_json("tasks/1").unwrap(), serde_json::json!({}));
+    assert!(t.elapsed() >= Duration::from_millis(900), "did not wait: {:?}", t.elapsed());
+}
+
+/// A server that reads each request and never answers; its base URL and how many it read.
+fn server_that_never_answers() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    let base = server_each(move |stream, _| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(Duration::from_secs(60));
+        drop(stream);
+    });
+    (base, seen)
+}
+
+#[test]
+fn an_unanswered_request_fails_when_the_figures_time_runs_out() {
+    let (base, seen) = server_that_never_answers();
+    let c = client(&base); // the client's own timeout: 10 s
+    let t = std::time::Instant::now();
+    let polling = c.bounded(Deadline::after(Duration::from_secs(1)), Phase::Polling);
+    let err = polling.get_json("tasks/1").unwrap_err();
+    assert!(matches!(err, HostedError::Timeout(_)), "{err:?}");
+    assert_eq!(err.to_string(), "svc: no complete answer while polling within the figure's timeout (1 s)");
+    assert!(t.elapsed() < Duration::from_secs(5), "waited {:?}", t.elapsed());
+    // A submission without an answer may have arrived: it is lost, never sent again.
+    let before = seen.load(std::sync::atomic::Ordering::SeqCst);
+    let submitting = c.bounded(Deadline::after(Duration::from_secs(1)), Phase::Submitting);
+    let err = submitting.post_json("start", &serde_json::json!({"prompt": "a cat"})).unwrap_err();
+    assert!(matches!(err, HostedError::Lost(_)), "{err:?}");
+    assert!(
+        err.to_string().starts_with("svc: no complete answer while submitting within the figure's timeout (1 s); the service may have accepted it, so it was not sent again"),
+        "{err}"
+    );
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), before + 1);
+    // An image whose body never ends.
+    let base = server_each(|mut stream, _| {
+        use std::io::Write;
+        let _ =
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n\x89PNG");
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let downloading = client(&base).bounded(Deadline::after(Duration::from_secs(1)), Phase::Polling);
+    let err = downloading.get_bytes("files/1.png").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "svc: no complete answer while downloading the image within the figure's timeout (1 s)"
+    );
+    assert!(t.elapsed() < Duration::from_secs(10), "waited {:?}", t.elapsed());
 }

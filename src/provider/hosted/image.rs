@@ -2,25 +2,73 @@
 //! embeds it (data URL) at the figure's printed width; a PDF of that SVG (the PNG placed
 //! on a page of the same size). The height follows the image's aspect ratio, never the
 //! directive's height, so the image is never stretched.
+//!
+//! Every image a hosted service returns comes through here, and a PNG's size on the wire
+//! says nothing of its size in memory (a 400 KB PNG can hold 20000 × 20000 pixels, 1.2 GB
+//! decoded). So the header is read first and the image refused, before anything is
+//! decoded, beyond [`MAX_PIXELS`] or [`MAX_DECODED_BYTES`]; that fails its figure alone.
 
 use base64::Engine as _;
 
 use crate::model::{Artifact, Format, OutputSpec, ProviderError};
 
-/// Pixel size of a PNG, checking that it decodes.
-pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().ok()?;
-    let (w, h) = (reader.info().width, reader.info().height);
-    let mut buf = vec![0; reader.output_buffer_size()];
-    reader.next_frame(&mut buf).ok()?;
-    Some((w, h))
+/// The most pixels taken from a hosted service: 50 megapixels (7071 × 7071; a full A4 page
+/// at 600 dpi is 35 megapixels, AutoFigureEdit's 4K is 17).
+pub const MAX_PIXELS: u64 = 50_000_000;
+
+/// The most bytes one hosted image may decode to: 256 MiB, which holds 50 megapixels of
+/// 8-bit RGBA (200 MB) but not of 16-bit RGBA.
+pub const MAX_DECODED_BYTES: usize = 256 * 1024 * 1024;
+
+/// Why a service's image is refused.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum ImageError {
+    #[error("an image that is not a valid PNG")]
+    NotPng,
+    #[error("a {width} × {height} image ({:.1} megapixels; paperfig takes at most {} from a hosted service)",
+        megapixels(*width, *height), MAX_PIXELS / 1_000_000)]
+    TooManyPixels { width: u32, height: u32 },
+    #[error("a {width} × {height} image that decodes to {} MiB (paperfig decodes at most {} MiB of a hosted image)",
+        bytes.div_ceil(1 << 20), MAX_DECODED_BYTES >> 20)]
+    TooManyBytes { width: u32, height: u32, bytes: usize },
+}
+
+fn megapixels(width: u32, height: u32) -> f64 {
+    f64::from(width) * f64::from(height) / 1e6
+}
+
+/// Pixel size of a PNG, checking that it decodes within the limits. The size is read from
+/// the header and checked before any pixel buffer is allocated; the decoder's own buffers
+/// (rows, metadata) are capped at [`MAX_DECODED_BYTES`] too.
+pub fn png_size(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
+    let limits = png::Limits { bytes: MAX_DECODED_BYTES };
+    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
+    let header = decoder.read_header_info().map_err(|_| ImageError::NotPng)?;
+    let (width, height) = (header.width, header.height);
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageError::TooManyPixels { width, height });
+    }
+    let mut reader = decoder.read_info().map_err(|_| ImageError::NotPng)?;
+    let bytes = reader.output_buffer_size();
+    if bytes > MAX_DECODED_BYTES {
+        return Err(ImageError::TooManyBytes { width, height, bytes });
+    }
+    let mut buf = vec![0; bytes];
+    reader.next_frame(&mut buf).map_err(|_| ImageError::NotPng)?;
+    Ok((width, height))
 }
 
 /// The requested artifacts from a PNG that `provider` returned.
 pub fn artifacts(png: &[u8], output: &OutputSpec, provider: &str) -> Result<Vec<Artifact>, ProviderError> {
-    let (w, h) = png_size(png).ok_or_else(|| {
-        ProviderError::new(format!("{provider} returned an image that is not a valid PNG ({} bytes)", png.len()))
-            .hint("the service sent a damaged image; run gen again to fetch it anew")
+    let (w, h) = png_size(png).map_err(|e| match e {
+        ImageError::NotPng => {
+            ProviderError::new(format!("{provider} returned an image that is not a valid PNG ({} bytes)", png.len()))
+                .hint("the service sent a damaged image; run gen again to fetch it anew")
+        }
+        too_large => ProviderError::new(format!("{provider} returned {too_large}")).hint(
+            "ask the service for a smaller image (a lower resolution or size in the directive); the limit keeps \
+             one figure from taking gigabytes of memory",
+        ),
     })?;
     let width_in = output.width_in;
     let height_in = width_in * f64::from(h) / f64::from(w);
@@ -79,6 +127,64 @@ mod tests {
             o.as_stream().is_ok_and(|s| s.dict.get(b"Subtype").is_ok_and(|v| v.as_name().is_ok_and(|n| n == b"Image")))
         });
         assert!(images.count() >= 1, "the PDF embeds no image");
+    }
+
+    /// A PNG of `w`×`h` black 1-bit pixels, small however large (all-zero rows compress
+    /// about 1000:1), written row by row without holding the image.
+    fn huge_png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut out, w, h);
+            enc.set_color(png::ColorType::Grayscale);
+            enc.set_depth(png::BitDepth::One);
+            enc.set_compression(png::Compression::Best);
+            let mut wr = enc.write_header().unwrap();
+            let mut stream = wr.stream_writer().unwrap();
+            let row = vec![0u8; w.div_ceil(8) as usize];
+            for _ in 0..h {
+                std::io::Write::write_all(&mut stream, &row).unwrap();
+            }
+            stream.finish().unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn images_beyond_the_limits_fail_before_they_are_decoded() {
+        let spec = OutputSpec { formats: vec![Format::Png, Format::Pdf], width_in: 3.0, height_in: 2.0, png_dpi: 96.0 };
+        let huge = huge_png(20_000, 20_000);
+        assert!(huge.len() < 1_000_000, "{} bytes on the wire", huge.len());
+        let t = std::time::Instant::now();
+        let e = artifacts(&huge, &spec, "pb").unwrap_err();
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "took {:?}", t.elapsed());
+        assert_eq!(
+            e.message,
+            "pb returned a 20000 × 20000 image (400.0 megapixels; paperfig takes at most 50 from a hosted service)"
+        );
+        assert!(e.hint.as_deref().is_some_and(|h| h.contains("smaller image")), "{e:?}");
+        // Within the pixel limit, but 16-bit RGBA: 45 megapixels decode to 343 MiB. Only
+        // the header is read, so a 1×1 image's data behind a larger header does.
+        let mut wide = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut wide, 1, 1);
+            enc.set_color(png::ColorType::Rgba);
+            enc.set_depth(png::BitDepth::Sixteen);
+            enc.write_header().unwrap().write_image_data(&[0; 8]).unwrap();
+        }
+        // Signature (8), IHDR length and type (8), width and height (8), then CRC over type+data.
+        wide[16..20].copy_from_slice(&9000u32.to_be_bytes());
+        wide[20..24].copy_from_slice(&5000u32.to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(&wide[12..29]);
+        wide[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+        assert_eq!(
+            png_size(&wide),
+            Err(ImageError::TooManyBytes { width: 9000, height: 5000, bytes: 9000 * 5000 * 8 })
+        );
+        // A normal image still passes; so does a large one within both limits.
+        assert_eq!(png_size(&png(200, 100)), Ok((200, 100)));
+        assert_eq!(png_size(&huge_png(7000, 7000)), Ok((7000, 7000)));
+        assert_eq!(artifacts(&png(200, 100), &spec, "pb").unwrap().len(), 2);
     }
 
     #[test]

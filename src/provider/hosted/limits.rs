@@ -1,6 +1,7 @@
 //! What keeps a hosted provider inside its service's limits: a sliding-window rate limiter
 //! (the window the services count in), a counting semaphore for figures in flight, capped
-//! exponential backoff with jitter, and the stop switch thrown by 402/403.
+//! exponential backoff with jitter, and the stop switch thrown by 402/403; and what keeps a
+//! figure inside its own: the [`Deadline`] every one of its waits ends at.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
@@ -37,17 +38,25 @@ impl RateLimiter {
         self.limit
     }
 
-    /// Blocks until one more request fits the window, then records it.
-    pub fn acquire(&self) {
+    /// Blocks until one more request fits the window, then records it. With a deadline,
+    /// a wait that would end after it is not begun: the answer says what would have held
+    /// the request and for how long.
+    pub fn acquire(&self, deadline: Option<&Deadline>) -> Result<(), Held> {
+        let fits = |wait: Duration| deadline.is_none_or(|d| d.allows(wait));
         loop {
             let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
             match until.map(|u| u.saturating_duration_since(Instant::now())) {
-                Some(wait) if !wait.is_zero() => std::thread::sleep(wait),
+                Some(wait) if !wait.is_zero() => {
+                    if !fits(wait) {
+                        return Err(Held::Paused(wait));
+                    }
+                    std::thread::sleep(wait);
+                }
                 _ => break,
             }
         }
         if self.limit == 0 {
-            return;
+            return Ok(());
         }
         loop {
             let wait = {
@@ -59,11 +68,15 @@ impl RateLimiter {
                 }
                 if sent.len() < self.limit {
                     sent.push_back(now);
-                    return;
+                    return Ok(());
                 }
                 span - now.duration_since(sent[0])
             };
-            std::thread::sleep(wait.max(Duration::from_millis(5)));
+            let wait = wait.max(Duration::from_millis(5));
+            if !fits(wait) {
+                return Err(Held::Window(wait));
+            }
+            std::thread::sleep(wait);
         }
     }
 
@@ -76,6 +89,61 @@ impl RateLimiter {
             *p = Some(until);
         }
     }
+}
+
+/// What would have held a request past its deadline, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Held {
+    /// The pause a 429's `Retry-After` put on the whole provider.
+    Paused(Duration),
+    /// The configured rate limit (the window is full).
+    Window(Duration),
+}
+
+/// The end of one figure's time (`timeout` in `[providers.X]`, counted from when the
+/// figure starts): every wait of its requests (the rate limiter, `Retry-After` pauses,
+/// backoff before a retry, poll intervals, each request's own timeout) ends here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    pub at: Instant,
+    /// The configured timeout, for messages.
+    pub timeout: Duration,
+}
+
+impl Deadline {
+    /// `timeout` from now.
+    pub fn after(timeout: Duration) -> Deadline {
+        let now = Instant::now();
+        // `timeout` is at most a day (checked in `services::parse`); saturate anyway.
+        let at = now.checked_add(timeout).unwrap_or(now + Duration::from_secs(86_400 * 365));
+        Deadline { at, timeout }
+    }
+
+    /// Time left (zero once passed).
+    pub fn left(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether a wait of `wait` starting now ends by the deadline.
+    pub fn allows(&self, wait: Duration) -> bool {
+        wait <= self.left()
+    }
+
+    /// `the figure's timeout (8 s) ends in 7.9 s` (or `has run out`).
+    pub fn describe(&self) -> String {
+        let left = self.left();
+        let timeout = secs(self.timeout);
+        if left.is_zero() {
+            format!("the figure's timeout ({timeout}) has run out")
+        } else {
+            format!("the figure's timeout ({timeout}) ends in {:.1} s", left.as_secs_f64())
+        }
+    }
+}
+
+/// A duration for messages: `8 s`, `0.5 s`, `3600 s`.
+pub fn secs(d: Duration) -> String {
+    if d.subsec_nanos() == 0 { format!("{} s", d.as_secs()) } else { format!("{:.1} s", d.as_secs_f64()) }
 }
 
 /// A counting semaphore: at most `permits` figures of one provider in flight.
@@ -173,7 +241,7 @@ mod tests {
         let l = RateLimiter::new(3, Duration::from_millis(200));
         let t = Instant::now();
         for _ in 0..4 {
-            l.acquire();
+            l.acquire(None).unwrap();
         }
         assert!(t.elapsed() >= Duration::from_millis(200), "{:?}", t.elapsed());
     }
@@ -183,8 +251,35 @@ mod tests {
         let l = RateLimiter::new(10, Duration::from_millis(100));
         l.pause(Duration::from_millis(300));
         let t = Instant::now();
-        l.acquire();
+        l.acquire(None).unwrap();
         assert!(t.elapsed() >= Duration::from_millis(250), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn waits_past_a_deadline_are_not_begun() {
+        let l = RateLimiter::new(1, Duration::from_secs(3600));
+        let soon = Deadline::after(Duration::from_secs(2));
+        let t = Instant::now();
+        l.acquire(Some(&soon)).unwrap();
+        assert!(matches!(l.acquire(Some(&soon)), Err(Held::Window(w)) if w > Duration::from_secs(3000)));
+        l.pause(Duration::from_secs(3600));
+        assert!(matches!(l.acquire(Some(&soon)), Err(Held::Paused(w)) if w > Duration::from_secs(3000)));
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        // A pause that ends in time is waited out.
+        let l = RateLimiter::new(0, Duration::from_secs(60));
+        l.pause(Duration::from_millis(200));
+        l.acquire(Some(&soon)).unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn deadlines_describe_themselves() {
+        let d = Deadline::after(Duration::from_secs(8));
+        let left = d.describe().strip_prefix("the figure's timeout (8 s) ends in ").map(|l| l.replace(" s", ""));
+        assert!(left.and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > 0.0 && l <= 8.0), "{}", d.describe());
+        let gone = Deadline { at: Instant::now(), timeout: Duration::from_millis(500) };
+        assert_eq!(gone.describe(), "the figure's timeout (0.5 s) has run out");
+        assert_eq!(secs(Duration::from_secs(3600)), "3600 s");
     }
 
     #[test]

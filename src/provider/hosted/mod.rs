@@ -10,12 +10,12 @@
 //! | `service.rs` | `Service` (one per API), `ServiceSpec` (its documented facts) |
 //! | `services.rs` | `SERVICES`, the catalogue, and the check of `[providers.X]` tables against it |
 //! | `config.rs` | `ProviderConfig`: a checked `[providers.X]` table |
-//! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, `HostedError` |
+//! | `http.rs` | `Client`: auth, rate limit, 429/5xx/connection retries, 402/403 stop, the figure's deadline, `HostedError` |
 //! | `secrets.rs` | `Secrets`: every configured key, cut out of whatever a service sends |
-//! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch` |
+//! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch`, `Deadline` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
-//! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts |
+//! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts, within size limits |
 //! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
 //!
 //! Build policy (`--offline`, cost estimates, `--max-cost`, the account checks before a
@@ -45,7 +45,9 @@
 //!    submissions, `get_bytes`, `send` with a [`http::Repeat`]): it already applies auth,
 //!    the rate limit, retries (never resending a submission that may have arrived) and the
 //!    402/403 stop; a service only maps answers to `Poll`/`Submitted` and turns wrong
-//!    answers into [`http::HostedError`]s.
+//!    answers into [`http::HostedError`]s. The client handed to `submit` and `poll` is
+//!    bounded by the figure's deadline ([`http::Client::bounded`]): a service that waits
+//!    on its own before retrying uses `Client::pause_before_retry`, never a bare sleep.
 //!
 //! # Keys
 //!
@@ -74,16 +76,16 @@ mod paperbanana;
 mod papermill;
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{PrepareContext, Provider};
 use crate::digest::Digest;
 use crate::model::{Artifact, Kind, ProviderError, Request};
 use config::ProviderConfig;
 use cost::Cost;
-use http::{Client, HostedError};
+use http::{Client, HostedError, Phase};
 use journal::{ClaimError, Entry, Journal};
-use limits::{Backoff, RateLimiter, Semaphore};
+use limits::{Backoff, Deadline, RateLimiter, Semaphore, secs};
 use secrets::Secrets;
 use service::{Poll, Service, ServiceSpec, Submitted};
 
@@ -163,6 +165,11 @@ impl HostedProvider {
         self.config.rate_limit.or(self.spec.doc.rate_per_min)
     }
 
+    /// How long one figure may take, all waits included (`timeout`).
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.config.timeout_secs)
+    }
+
     /// Time between polls of one task.
     pub fn poll_interval(&self) -> Duration {
         Duration::from_secs_f64(self.config.poll_interval.unwrap_or(self.spec.doc.poll.default_secs))
@@ -218,15 +225,18 @@ impl HostedProvider {
             .map_err(Clone::clone)
     }
 
-    /// Checks the account before submitting a batch costing `total` (credits, say).
+    /// Checks the account before submitting a batch costing `total` (credits, say), within
+    /// the provider's `timeout`.
     pub fn preflight(&self, total: Cost) -> Result<(), ProviderError> {
-        let client = self.client()?;
-        self.service.preflight(client, total).map_err(|e| self.error(e))
+        let client = self.client()?.bounded(Deadline::after(self.timeout()), Phase::Checking);
+        self.service.preflight(&client, total).map_err(|e| self.error(e))
     }
 
     /// Makes one figure: resumes the journaled task of `key` or submits, records the task
     /// id before polling, polls at the configured cadence (reporting remote stages through
-    /// `on_stage`) and converts the image to the requested formats.
+    /// `on_stage`) and converts the image to the requested formats. Everything from here
+    /// on, waits and requests, ends by one deadline, `timeout` from now (`Client::bounded`);
+    /// a task submitted by then stays in the journal and the next build resumes it.
     ///
     /// A submission is claimed first (`Journal::claim`), so concurrent builds submit a
     /// figure once: a build that waited for the claim finds the other's task in the journal
@@ -244,7 +254,7 @@ impl HostedProvider {
         if let Some(why) = client.stop.stopped() {
             return Err(ProviderError::new(why).hint(self.stop_hint()));
         }
-        let deadline = Instant::now() + Duration::from_secs_f64(self.config.timeout_secs);
+        let deadline = Deadline::after(self.timeout());
         let mut resumed = self.in_flight(key);
         loop {
             let was_resumed = resumed.is_some();
@@ -263,18 +273,19 @@ impl HostedProvider {
                     if let Some(artifacts) = stored() {
                         return Ok(artifacts);
                     }
-                    let id = match self.service.submit(client, req).map_err(|e| self.error(e))? {
+                    let submitting = client.bounded(deadline, Phase::Submitting);
+                    let id = match self.service.submit(&submitting, req).map_err(|e| self.error(e))? {
                         Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
                         Submitted::Task(id) => id,
                     };
                     self.record(key, &id)?;
                     drop(claim);
                     on_stage("submitted");
-                    std::thread::sleep(self.poll_interval());
+                    self.pause_between_polls(&id, &deadline).map_err(|e| self.error(e))?;
                     id
                 }
             };
-            match self.wait(client, &task, deadline, on_stage) {
+            match self.wait(&client.bounded(deadline, Phase::Polling), &task, &deadline, on_stage) {
                 Ok(png) => return image::artifacts(&png, &req.output, self.name),
                 // A resumed task the server no longer knows: submit afresh, once.
                 Err(HostedError::Status { status: 404, .. }) if was_resumed => {
@@ -290,9 +301,14 @@ impl HostedProvider {
     }
 
     /// Claims the submission of `key` against other builds (see `Journal::claim`).
-    fn claim(&self, key: &Digest, deadline: Instant, on_stage: &dyn Fn(&str)) -> Result<journal::Claim, ProviderError> {
+    fn claim(
+        &self,
+        key: &Digest,
+        deadline: Deadline,
+        on_stage: &dyn Fn(&str),
+    ) -> Result<journal::Claim, ProviderError> {
         let on_wait = || on_stage("waiting for another paperfig build that is submitting this figure");
-        self.journal.claim(key, deadline, &on_wait).map_err(|e| {
+        self.journal.claim(key, deadline.at, &on_wait).map_err(|e| {
             let hint = match e {
                 ClaimError::Io { .. } => "check that the cache folder is writable; nothing was submitted".to_string(),
                 ClaimError::Busy { .. } => format!(
@@ -321,12 +337,12 @@ impl HostedProvider {
         })
     }
 
-    /// Polls `task` until it finishes or the deadline passes.
+    /// Polls `task` until it finishes or the deadline comes.
     fn wait(
         &self,
         client: &Client,
         task: &str,
-        deadline: Instant,
+        deadline: &Deadline,
         on_stage: &dyn Fn(&str),
     ) -> Result<Vec<u8>, HostedError> {
         let mut last_stage: Option<String> = None;
@@ -341,14 +357,25 @@ impl HostedProvider {
                     }
                 }
             }
-            if Instant::now() >= deadline {
-                return Err(HostedError::Network(format!(
-                    "{}: task {task} did not finish within {} s; it keeps running and the next build resumes it",
-                    self.name, self.config.timeout_secs
-                )));
-            }
-            std::thread::sleep(self.poll_interval());
+            self.pause_between_polls(task, deadline)?;
         }
+    }
+
+    /// Sleeps one poll interval, or fails at once when the next poll would come after the
+    /// deadline (the task keeps running, and its journal entry stays for the next build).
+    fn pause_between_polls(&self, task: &str, deadline: &Deadline) -> Result<(), HostedError> {
+        let interval = self.poll_interval();
+        if !deadline.allows(interval) {
+            return Err(HostedError::Timeout(format!(
+                "{}: task {task} did not finish within {} s (the next poll, in {}, would come after the figure's \
+                 timeout); it keeps running and the next build resumes it",
+                self.name,
+                self.config.timeout_secs,
+                secs(interval)
+            )));
+        }
+        std::thread::sleep(interval);
+        Ok(())
     }
 
     fn stop_hint(&self) -> String {
@@ -371,6 +398,10 @@ impl HostedProvider {
                 self.name
             ),
             HostedError::Malformed(_) => "the service answered something paperfig cannot read; try again later".into(),
+            HostedError::Timeout(_) => format!(
+                "raise `timeout` in [providers.{}] (now {} s), or run gen again later",
+                self.name, self.config.timeout_secs
+            ),
             HostedError::Task(_) => "the service could not draw this figure; rephrase the request or try again".into(),
             HostedError::Status { .. } => "fix the directive's attributes or body".into(),
         };

@@ -170,10 +170,7 @@ impl Service for Banana {
             let parsed = reply.json().and_then(|v| wire::run_state(&v).map_err(HostedError::Malformed));
             match parsed {
                 Ok(run) => break run,
-                Err(_) if attempt < client.backoff.retries => {
-                    std::thread::sleep(client.backoff.delay(attempt));
-                    attempt += 1;
-                }
+                Err(_) if attempt < client.backoff.retries && client.pause_before_retry(attempt) => attempt += 1,
                 Err(e) => return Err(HostedError::Malformed(format!("{}: run {id}: {e}", client.name))),
             }
         };
