@@ -424,7 +424,11 @@ fn a_huge_scatter_draws_by_density_within_bounds() {
         // Box–Muller: a normal cloud, dense in the middle
         let (u, v) = (unif(), unif());
         let r = (-2.0 * u.ln()).sqrt();
-        csv.push_str(&format!("{:.4},{:.4}\n", r * (6.283 * v).cos(), r * (6.283 * v).sin()));
+        csv.push_str(&format!(
+            "{:.4},{:.4}\n",
+            r * (std::f64::consts::TAU * v).cos(),
+            r * (std::f64::consts::TAU * v).sin()
+        ));
     }
     let r = req(&[("chart", "scatter")], "y against x", Some(&csv), 3.3);
     let svg = check(&r);
