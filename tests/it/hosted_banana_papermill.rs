@@ -438,9 +438,9 @@ fn a_papermill_task_found_after_a_lost_answer_is_journaled() {
 fn papermill_results_that_stay_not_ready_are_shown_and_time_out() {
     let s = setup(&extract("x", 1));
     let config = std::fs::read_to_string(s.t.path("paperfig.toml")).unwrap();
-    s.t.write("paperfig.toml", &format!("{config}timeout = 1\n"));
+    s.t.write("paperfig.toml", &format!("{config}timeout = 3\n"));
     s.papermill.faults().inject(FaultKind::Status(409), 100_000, Some("/figures"));
-    let run = build(&s.t).code(1).stderr_has("result not ready").stderr_has("did not finish within 1 s");
+    let run = build(&s.t).code(1).stderr_has("result not ready").stderr_has("did not finish within 3 s");
     assert_eq!(s.papermill.submissions(), 1);
     assert_no_keys(&s.t, &[&run]);
 }

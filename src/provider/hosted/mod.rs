@@ -347,6 +347,9 @@ impl HostedProvider {
     ) -> Result<Vec<u8>, HostedError> {
         let mut last_stage: Option<String> = None;
         loop {
+            if deadline.left().is_zero() {
+                return Err(self.unfinished(task, "no time was left for another poll"));
+            }
             match self.service.poll(client, task)? {
                 Poll::Done(png) => return Ok(png),
                 Poll::Failed(why) => return Err(HostedError::Task(format!("{}: task {task} {why}", self.name))),
@@ -366,16 +369,19 @@ impl HostedProvider {
     fn pause_between_polls(&self, task: &str, deadline: &Deadline) -> Result<(), HostedError> {
         let interval = self.poll_interval();
         if !deadline.allows(interval) {
-            return Err(HostedError::Timeout(format!(
-                "{}: task {task} did not finish within {} s (the next poll, in {}, would come after the figure's \
-                 timeout); it keeps running and the next build resumes it",
-                self.name,
-                self.config.timeout_secs,
-                secs(interval)
-            )));
+            let why = format!("the next poll, in {}, would come after the figure's timeout", secs(interval));
+            return Err(self.unfinished(task, &why));
         }
         std::thread::sleep(interval);
         Ok(())
+    }
+
+    /// A submitted task that is still running when the figure's time is up.
+    fn unfinished(&self, task: &str, why: &str) -> HostedError {
+        HostedError::Timeout(format!(
+            "{}: task {task} did not finish within {} s ({why}); it keeps running and the next build resumes it",
+            self.name, self.config.timeout_secs
+        ))
     }
 
     fn stop_hint(&self) -> String {
