@@ -53,12 +53,7 @@ impl Diagnose for GenError {
                 (Code::Cache, Some("check [cache] remote and [cache.remote_options] in paperfig.toml"))
             }
             GenError::NoLockfile => (Code::Lockfile, Some("build once without --locked, then commit paperfig.lock")),
-            GenError::Lockfile { locked: true, .. } => {
-                (Code::Lockfile, Some("fix paperfig.lock or rebuild it without --locked"))
-            }
-            GenError::Lockfile { locked: false, .. } => {
-                (Code::Lockfile, Some("fix or delete paperfig.lock; paperfig rewrites it on the next gen"))
-            }
+            GenError::Lockfile { .. } => (Code::Lockfile, Some("fix paperfig.lock or rebuild it without --locked")),
             GenError::OutputDir { source, .. } if crate::fsutil::is_disk_full(source) => {
                 (Code::Output, Some(crate::fsutil::DISK_FULL_HINT))
             }

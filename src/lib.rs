@@ -81,9 +81,9 @@ pub enum GenError {
     Remote(StoreError),
     #[error("--locked needs paperfig.lock, and there is none")]
     NoLockfile,
-    /// `paperfig.lock` cannot be read; `locked` when the build was to be checked against it.
+    /// `paperfig.lock` cannot be read, and the build was to be checked against it (`--locked`).
     #[error("{source}")]
-    Lockfile { source: LockError, locked: bool },
+    Lockfile { source: LockError },
     #[error("cannot create {}: {source}", path.display())]
     OutputDir { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
@@ -209,7 +209,7 @@ fn read_lock_for_locked(project: &Project) -> Result<Lockfile, GenError> {
     match Lockfile::read(&project.root.join(lock::LOCK_FILE)) {
         Ok(Some(lock)) => Ok(lock),
         Ok(None) => Err(GenError::NoLockfile),
-        Err(source) => Err(GenError::Lockfile { source, locked: true }),
+        Err(source) => Err(GenError::Lockfile { source }),
     }
 }
 
@@ -269,9 +269,7 @@ pub fn generate_scanned(
     // A file that cannot be written is one more error beside the figures' own, which are
     // kept: on a full disk, each figure says why it failed.
     if lock.is_none() {
-        if let Some((path, e)) = write_lockfile(project, &figures, &keep_old)? {
-            diagnostics.push(write_error(Code::Lockfile, &path, &e));
-        }
+        diagnostics.extend(write_lockfile(project, &figures, &keep_old));
     }
     emit::remove_stale(out_dir, &previous, &manifest);
     match manifest.write(out_dir) {
@@ -325,17 +323,23 @@ impl<'a> KeepOld<'a> {
 }
 
 /// Updates `paperfig.lock` with every built figure, keeping the old entries `keep_old` keeps.
-fn write_lockfile(
-    project: &Project,
-    figures: &[Figure],
-    keep_old: &dyn Fn(&str, &str) -> bool,
-) -> Result<Option<(PathBuf, std::io::Error)>, GenError> {
+/// A lockfile that cannot be read (a merge conflict left in it) is left as it is and
+/// reported beside the figures' own errors, like one that cannot be written.
+fn write_lockfile(project: &Project, figures: &[Figure], keep_old: &dyn Fn(&str, &str) -> bool) -> Option<Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
-    let old = Lockfile::read(&path).map_err(|source| GenError::Lockfile { source, locked: false })?;
+    let old = match Lockfile::read(&path) {
+        Ok(old) => old,
+        Err(e) => {
+            return Some(Diagnostic::error(Code::Lockfile, e.to_string()).hint(
+                "fix paperfig.lock (after a merge conflict, keep either side) or delete it; it was left as it is, \
+                 and the next gen writes it",
+            ));
+        }
+    };
     let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
     let built = built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b)));
     let new = Lockfile::merged(old.unwrap_or_default(), built, keep_old);
-    Ok(new.write(&path).err().map(|e| (path, e)))
+    new.write(&path).err().map(|e| write_error(Code::Lockfile, &path, &e))
 }
 
 /// A file of the build (lockfile, manifest, `paperfig.sty`) that could not be written.

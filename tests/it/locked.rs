@@ -93,3 +93,29 @@ fn lock_entries_record_per_input_digests() {
         assert!(line.contains(part), "{line}");
     }
 }
+
+#[test]
+fn a_lockfile_with_a_merge_conflict_is_reported_beside_the_figures_and_left_alone() {
+    let t = paper();
+    t.build().ok();
+    // what `git merge` leaves when two branches rebuilt a figure
+    let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
+    let conflicted = format!("<<<<<<< HEAD\n{lock}=======\n{lock}>>>>>>> other\n");
+    t.write("paperfig.lock", &conflicted);
+    t.write("data/a.csv", "model,acc\n1,5\n2,2\n");
+    t.write("data/b.csv", "model,acc\n1,x\n");
+    let run = t.run(&["gen", "--json"]).code(1);
+    assert_eq!(run.with_status("generated"), ["fig:a"], "the other figures are built");
+    let errors = run.json()["errors"].as_array().unwrap().clone();
+    let codes: Vec<&str> = errors.iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"lockfile") && errors.len() == 2, "the figure's error and the lockfile's: {errors:?}");
+    let lockfile_error = errors.iter().find(|e| e["code"] == "lockfile").unwrap();
+    assert!(lockfile_error["message"].as_str().unwrap().contains("paperfig.lock:1:"), "{lockfile_error}");
+    assert!(lockfile_error["hints"][0].as_str().unwrap().contains("merge conflict"), "{lockfile_error}");
+    assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), conflicted, "left as it was");
+    // resolved: the next gen writes it
+    t.write("paperfig.lock", &lock);
+    t.write("data/b.csv", "model,acc\n1,3\n2,1\n");
+    t.run(&["gen"]).ok();
+    assert_ne!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock, "fig:a's new key is recorded");
+}
