@@ -80,10 +80,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         }
     }
     if spec.logy {
-        lo = min_pos;
+        // bars grow from the axis floor: the decade below the smallest value, so that the
+        // smallest bar is never empty (a floor at the value itself draws it zero high)
+        lo = 10f64.powf(min_pos.log10().ceil() - 1.0);
     }
-    let decimals = decimals_for(&spec.series.iter().flat_map(|s| s.y.clone()).collect::<Vec<_>>(), 3);
-    let label_of = |v: f64| fmt_value(v, decimals);
+    let shared = shared_decimals(&spec.series.iter().flat_map(|s| s.y.clone()).collect::<Vec<_>>());
+    let label_of = |v: f64| value_label(v, shared);
     let widest = spec
         .series
         .iter()

@@ -63,10 +63,16 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let hists: Vec<Vec<f64>> = spec.series.iter().map(|s| counts(&s.y, &e)).collect();
     let max = hists.iter().flatten().fold(0f64, |m, c| m.max(*c));
     let min_pos = hists.iter().flatten().filter(|c| **c > 0.0).fold(f64::INFINITY, |m, c| m.min(*c));
+    // A single bin (every value the same whole number) would fill the axes as one block:
+    // show it as one bar among room for others.
+    let (xlo, xhi) = match (e[0], e[e.len() - 1]) {
+        (a, b) if e.len() == 2 && !spec.logx => (a - 2.0 * (b - a), b + 2.0 * (b - a)),
+        ends => ends,
+    };
     let xr = AxisReq {
         data: AxisData::Num {
-            lo: e[0],
-            hi: e[e.len() - 1],
+            lo: xlo,
+            hi: xhi,
             log: spec.logx,
             lim: spec.xlim,
             mode: RangeMode::Snug,

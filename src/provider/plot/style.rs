@@ -198,9 +198,58 @@ pub fn fmt_pow10(e: i32, sup: bool) -> String {
     format!("10{}{digits}", if e < 0 { "⁻" } else { "" })
 }
 
-/// Formats a data value for a value label, with the decimals the data itself uses (≤ 3).
+/// Significant digits a value label keeps at most.
+const VALUE_DIGITS: i32 = 4;
+
+/// Formats a data value for a value label: with the decimals the data itself uses (`d`,
+/// at most 3), but never more than four significant digits, so that one chart's labels
+/// read "1M" and "0.001" rather than "1000000.000" and "0.001"; from 10,000 up in `k`, `M`
+/// and `G` with at most three significant digits, below 0.001 in e-notation.
 pub fn fmt_value(v: f64, d: usize) -> String {
-    fmt_fixed(v, d)
+    if !v.is_finite() || v == 0.0 {
+        return fmt_fixed(if v.is_finite() { v } else { 0.0 }, 0);
+    }
+    let a = v.abs();
+    if a >= 1e12 || a < 1e-3 {
+        return fmt_sci_sig(v, 3);
+    }
+    for (div, suffix, from) in [(1e9, "G", 1e9), (1e6, "M", 1e6), (1e3, "k", 1e4)] {
+        if a >= from {
+            let m = v / div;
+            let keep = (3 - 1 - m.abs().log10().floor() as i32).max(0) as usize;
+            let text = fmt_fixed(m, keep);
+            let text =
+                if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+            return format!("{text}{suffix}");
+        }
+    }
+    let magnitude = a.log10().floor() as i32;
+    let keep = (VALUE_DIGITS - 1 - magnitude).max(0) as usize;
+    fmt_fixed(v, d.min(keep))
+}
+
+/// The decimals a chart's value labels share: the data's own (≤ 3) when the values are of
+/// one magnitude (within a factor of 100), so that 93.0 stands beside 91.25 as 93.00;
+/// `None` when they are not, and each label takes the decimals its value needs ("10" and
+/// "0.001", not "10.000").
+pub fn shared_decimals(values: &[f64]) -> Option<usize> {
+    let sizes = values.iter().filter(|v| v.is_finite() && **v != 0.0).map(|v| v.abs());
+    let (lo, hi) = sizes.fold((f64::INFINITY, 0f64), |(l, h), a| (l.min(a), h.max(a)));
+    (hi <= lo * 100.0 || hi == 0.0).then(|| decimals_for(values, 3))
+}
+
+/// A value label's text under the chart's [`shared_decimals`].
+pub fn value_label(v: f64, shared: Option<usize>) -> String {
+    fmt_value(v, shared.unwrap_or_else(|| decimals_for(&[v], 3)))
+}
+
+/// `v` in e-notation with at most `sig` significant digits (`1.23e−4`).
+fn fmt_sci_sig(v: f64, sig: usize) -> String {
+    let e = v.abs().log10().floor() as i32;
+    let m = v / 10f64.powi(e);
+    let m = (m * 10f64.powi(sig as i32 - 1)).round() / 10f64.powi(sig as i32 - 1);
+    let d = decimals_for(&[m], sig - 1);
+    format!("{}e{}", fmt_fixed(m, d), minus(e.to_string()))
 }
 
 #[cfg(test)]
@@ -224,6 +273,33 @@ mod tests {
     }
 
     #[test]
+    fn value_labels_keep_a_few_significant_digits_whatever_the_magnitudes() {
+        // one chart holding a million and a thousandth: each reads naturally
+        let d = decimals_for(&[1_000_000.0, 0.001], 3);
+        assert_eq!((fmt_value(1_000_000.0, d), fmt_value(0.001, d)), ("1M".into(), "0.001".into()));
+        assert_eq!(fmt_value(45_000.0, 0), "45k");
+        assert_eq!(fmt_value(12_345.0, 0), "12.3k");
+        assert_eq!(fmt_value(2_500_000.0, 0), "2.5M");
+        assert_eq!(fmt_value(3.2e9, 0), "3.2G");
+        assert_eq!(fmt_value(-45_000.0, 0), "\u{2212}45k");
+        assert_eq!(fmt_value(1234.0, 0), "1234");
+        // the data's own decimals up to four significant digits
+        assert_eq!(fmt_value(93.0, 1), "93.0");
+        assert_eq!(fmt_value(91.25, 2), "91.25");
+        assert_eq!(fmt_value(123.456, 3), "123.5");
+        assert_eq!(fmt_value(0.0123, 3), "0.012");
+        assert_eq!(fmt_value(0.000_123_4, 3), "1.23e\u{2212}4");
+        assert_eq!(fmt_value(0.0, 2), "0");
+        // decimals are shared within one magnitude, not across several
+        let same = [93.0, 91.25];
+        let labels: Vec<String> = same.iter().map(|v| value_label(*v, shared_decimals(&same))).collect();
+        assert_eq!(labels, ["93.00", "91.25"]);
+        let spread = [10.0, 100.0, 1e6, 0.001];
+        let labels: Vec<String> = spread.iter().map(|v| value_label(*v, shared_decimals(&spread))).collect();
+        assert_eq!(labels, ["10", "100", "1M", "0.001"]);
+    }
+
+    #[test]
     fn pow10_labels() {
         assert_eq!(fmt_pow10(0, false), "1");
         assert_eq!(fmt_pow10(3, false), "1000");
@@ -236,6 +312,7 @@ mod tests {
     fn value_decimals() {
         assert_eq!(decimals_for(&[0.912, 0.85], 3), 3);
         assert_eq!(decimals_for(&[42.0, 17.0], 3), 0);
-        assert_eq!(fmt_value(-0.0001, 2), "0.00");
+        // a value too small for the data's decimals is not shown as zero
+        assert_eq!(fmt_value(-0.0001, 2), "\u{2212}1e\u{2212}4");
     }
 }

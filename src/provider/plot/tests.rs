@@ -437,3 +437,41 @@ fn a_huge_scatter_draws_by_density_within_bounds() {
     assert!(markers > 1_000 && markers < 40_000, "{markers} markers");
     assert!(svg.len() < 4_000_000, "{} bytes", svg.len());
 }
+
+/// Heights of the rectangles filled with the first series' colour (bars).
+fn bar_heights(svg: &str) -> Vec<f64> {
+    svg.split("<rect ")
+        .skip(1)
+        .map(|r| &r[..r.find('>').unwrap()])
+        .filter(|r| r.contains("fill=\"#0072B2\""))
+        .map(|r| attr(r, "height").unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn log_bars_start_at_the_axis_floor_so_none_is_empty() {
+    // the smallest value on a power of ten was the floor itself: a bar of zero height
+    let svg = check(&req(&[("chart", "bar"), ("logy", "true")], "", Some("model,tokens\nA,10\nB,100\nC,1000\n"), 3.3));
+    let h = bar_heights(&svg);
+    assert_eq!(h.len(), 3, "{h:?}");
+    assert!(h[0] > 0.0 && h[0] < h[1] && h[1] < h[2], "{h:?}");
+    // a decade per bar: equal steps on a log axis
+    assert!(((h[1] - h[0]) - (h[2] - h[1])).abs() < 2.0, "{h:?}");
+}
+
+#[test]
+fn a_constant_histogram_is_one_bar_not_a_filled_plot() {
+    let csv: String = std::iter::once("epochs\n".to_string()).chain((0..40).map(|_| "5\n".to_string())).collect();
+    let svg = check(&req(&[("chart", "hist")], "", Some(&csv), 3.3));
+    let (w, _) = view_box(&svg);
+    let bars: Vec<f64> = svg
+        .split("<rect ")
+        .skip(1)
+        .map(|r| &r[..r.find('>').unwrap()])
+        .filter(|r| r.contains("fill=\"#0072B2\""))
+        .map(|r| attr(r, "width").unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(bars.len(), 1, "{bars:?}");
+    assert!(bars[0] < 0.3 * w, "one bar of {} units in a figure {w} wide", bars[0]);
+    assert!(texts(&svg).iter().any(|t| t == "5"), "the value is a tick: {:?}", texts(&svg));
+}
