@@ -173,6 +173,23 @@ pub fn mark_running_heads(pages: &mut [PageText]) {
                 p.margin[i] = true;
             }
         }
+        // A running head shares its row with the page number: on the outermost row, a
+        // line beside a page number (digits alone, in the margin) is page furniture too,
+        // however close the text under it starts.
+        for (i, k) in ks.iter().enumerate() {
+            if k.is_none() || p.margin[i] {
+                continue;
+            }
+            let l = &p.lines[i].rect;
+            let beside_number = p.lines.iter().zip(&p.margin).any(|(o, &m)| {
+                m && o.text.trim().chars().all(|c| c.is_ascii_digit())
+                    && !o.text.trim().is_empty()
+                    && o.rect.y_overlap(l) > 0.5 * o.rect.height().min(l.height())
+            });
+            if beside_number {
+                p.margin[i] = true;
+            }
+        }
     }
 }
 
@@ -404,6 +421,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     let is_start = |i: usize| starts.iter().any(|c| c.line == i);
     let blocks = text::blocks(&p.lines, &|i| is_start(i) || p.margin[i], &|first, a, b| {
         !ruled_between(p, &p.lines[a].rect, &p.lines[b].rect)
+            && !p.margin[a]
             && (!is_start(first) || continues_caption(&p.lines[first], &p.lines[a], &p.lines[b]))
     });
     let mut captions = Vec::new();
@@ -422,6 +440,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         });
     }
     let mates = row_mates(p, stats);
+    let commands = command_lines(p);
     let mut blockers = Vec::new();
     let mut contents = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
@@ -442,9 +461,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
             for &i in &b.lines {
                 let l = &p.lines[i];
                 let mono = l.mono || l.chars < 6;
-                let t = l.text.trim_start();
-                let prompt = ["R>", "> ", "+ ", "$ ", "# "].iter().any(|p| t.starts_with(p)) || t == "+";
-                contents.push(Content { rect: l.rect, graphic: false, cell: mates[i], mono, prompt });
+                contents.push(Content { rect: l.rect, graphic: false, cell: mates[i], mono, prompt: commands[i] });
             }
         }
     }
@@ -468,6 +485,34 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     // The page's text, or the document's text area on a page with little text.
     let text_area = union_all(p.lines.iter().map(|l| &l.rect).chain(&stats.text_area)).unwrap_or(page);
     PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
+}
+
+/// For each line, whether it is part of a command typed at a prompt: it starts with a
+/// prompt (`R>`, `>`, `+`, `$`, `#`), or goes on the row of such a line to its right (the
+/// arguments of a continued command, set apart by spaces), or is a line number (digits
+/// alone, at most four) printed beside a listing.
+fn command_lines(p: &PageText) -> Vec<bool> {
+    let starts: Vec<bool> = p
+        .lines
+        .iter()
+        .map(|l| {
+            let t = l.text.trim_start();
+            ["R>", "> ", "+ ", "$ ", "# "].iter().any(|p| t.starts_with(p)) || t == "+"
+        })
+        .collect();
+    let any = starts.iter().any(|&s| s);
+    p.lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let t = l.text.trim();
+            let number = !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
+            let on_row = any && p.lines.iter().zip(&starts).any(|(o, &s)| {
+                s && o.rect.x1 <= l.rect.x0 + 1.0 && (o.base - l.base).abs() < 0.25 * l.size.max(1.0)
+            });
+            starts[i] || on_row || (number && l.mono)
+        })
+        .collect()
 }
 
 /// Whether `next` continues a caption paragraph whose first line is `first` and whose last

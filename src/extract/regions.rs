@@ -234,6 +234,9 @@ const CLUSTER_GAP: f64 = 10.0;
 /// prefix that ends in a cluster with graphics.
 const MAX_PREFIXES: usize = 4;
 
+/// Text within a drawing's width and at most this tall (two rows) is its title.
+const TITLE_HEIGHT: f64 = 24.0;
+
 /// One clipped candidate: its box and whether it holds graphics.
 struct Clipped {
     rect: Rect,
@@ -287,10 +290,24 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
     let mut acc: Option<(Rect, bool)> = None;
     // Whether everything since the last cluster with graphics is commands in code.
     let mut code_since = true;
+    // The box of the graphics met so far.
+    let mut drawn: Option<Rect> = None;
     for (k, &(r, g, code, (commands, others))) in clusters.iter().enumerate() {
         let graphic_before = acc.is_some_and(|(_, g)| g);
+        // A row or two of text within the width of the drawing before it (a plot's title,
+        // panel titles) is the drawing's own, however far apart from it.
+        let titles = !g
+            && !code
+            && drawn.is_some_and(|d| {
+                r.x0 >= d.x0 - 2.0 && r.x1 <= d.x1 + 2.0 && matches!(side, Side::Above | Side::Below)
+            })
+            && r.height() <= TITLE_HEIGHT;
+        if g || titles {
+            drawn = Some(drawn.map_or(r, |d| d.union(&r)));
+        }
         // Commands, not their output: a session's output belongs to the running text.
         code_since = if g { true } else { code_since && code && commands >= others };
+        let g = g || titles;
         acc = Some(acc.map_or((r, g), |(a, ag)| (a.union(&r), ag || g)));
         // The nearest few, the whole, and every union that ends in a drawing (a figure of
         // several panels apart from each other).
