@@ -439,6 +439,19 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
             lines: b.lines.clone(),
         });
     }
+    // Paragraphs that go on a caption set beside its figure, one after another (prose,
+    // or the code the caption introduces); the caption's box takes them in.
+    let mut aside_blocks = vec![false; blocks.len()];
+    for c in captions.iter_mut() {
+        loop {
+            let next = (0..blocks.len()).find(|&bi| {
+                !caption_block[bi] && !aside_blocks[bi] && continues_side_caption(p, c, &blocks[bi], stats)
+            });
+            let Some(bi) = next else { break };
+            aside_blocks[bi] = true;
+            c.rect = c.rect.union(&blocks[bi].rect);
+        }
+    }
     let mates = row_mates(p, stats);
     let commands = command_lines(p);
     let mut blockers = Vec::new();
@@ -454,7 +467,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
             b.lines.len() <= 2
                 && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g))
         };
-        let aside = captions.iter().any(|c| continues_side_caption(p, c, b));
+        let aside = aside_blocks[bi];
         if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !on_shape()) {
             blockers.push(b.rect);
         } else {
@@ -507,9 +520,10 @@ fn command_lines(p: &PageText) -> Vec<bool> {
         .map(|(i, l)| {
             let t = l.text.trim();
             let number = !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
-            let on_row = any && p.lines.iter().zip(&starts).any(|(o, &s)| {
-                s && o.rect.x1 <= l.rect.x0 + 1.0 && (o.base - l.base).abs() < 0.25 * l.size.max(1.0)
-            });
+            let on_row = any
+                && p.lines.iter().zip(&starts).any(|(o, &s)| {
+                    s && o.rect.x1 <= l.rect.x0 + 1.0 && (o.base - l.base).abs() < 0.25 * l.size.max(1.0)
+                });
             starts[i] || on_row || (number && l.mono)
         })
         .collect()
@@ -564,21 +578,33 @@ fn row_mates(p: &PageText, stats: &Stats) -> Vec<bool> {
 }
 
 /// Whether block `b` goes on the figure caption `c` after a paragraph break, as a caption set
-/// beside its figure does in a narrow column of its own: prose (two lines at least, not
-/// code) in the caption's size, right under it, starting where it starts and no wider,
-/// nearly as wide as it.
-fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block) -> bool {
+/// beside its figure does in a narrow column of its own (under 60% of a column): right
+/// under it and no wider, either prose (two lines at least) in the caption's size, starting
+/// where it starts and nearly as wide as it, or code the caption introduces, when a drawing
+/// lies beside it.
+fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block, stats: &Stats) -> bool {
     let r = &b.rect;
     let size = c.lines.first().map_or(0.0, |&i| p.lines[i].size);
-    let prose = b.lines.len() >= 2 && b.lines.iter().all(|&i| !p.lines[i].mono);
-    c.kind == FigureKind::Figure
-        && prose
-        && (b.size - size).abs() < 0.6
-        && r.y0 > c.rect.y1
+    let under = r.y0 > c.rect.y1
         && r.y0 - c.rect.y1 < 2.5 * size
+        && r.x0 >= c.rect.x0 - 0.5 * size
+        && r.x1 <= c.rect.x1 + 0.5 * size;
+    if c.kind != FigureKind::Figure || !under || c.rect.width() >= 0.6 * stats.column_width {
+        return false;
+    }
+    let prose = b.lines.len() >= 2 && b.lines.iter().all(|&i| !p.lines[i].mono);
+    if prose
+        && (b.size - size).abs() < 0.6
         && (r.x0 - c.rect.x0).abs() < 0.5 * size
-        && r.x1 <= c.rect.x1 + 0.5 * size
         && r.width() >= 0.7 * c.rect.width()
+    {
+        return true;
+    }
+    let code = !stats.mono_body && b.lines.iter().all(|&i| p.lines[i].mono);
+    let beside = p
+        .graphics()
+        .any(|g| g.y_overlap(&c.rect) > 0.5 * c.rect.height() && (g.x1 <= c.rect.x0 + 1.0 || g.x0 >= c.rect.x1 - 1.0));
+    code && beside
 }
 
 /// Headings: one or two lines in a font clearly larger than the body text, with no drawing

@@ -298,9 +298,8 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
         // panel titles) is the drawing's own, however far apart from it.
         let titles = !g
             && !code
-            && drawn.is_some_and(|d| {
-                r.x0 >= d.x0 - 2.0 && r.x1 <= d.x1 + 2.0 && matches!(side, Side::Above | Side::Below)
-            })
+            && drawn
+                .is_some_and(|d| r.x0 >= d.x0 - 2.0 && r.x1 <= d.x1 + 2.0 && matches!(side, Side::Above | Side::Below))
             && r.height() <= TITLE_HEIGHT;
         if g || titles {
             drawn = Some(drawn.map_or(r, |d| d.union(&r)));
@@ -394,6 +393,8 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     let right = (Side::Right, (c.y0, c.y1), true);
     for (side, span, widen) in variants.into_iter().chain([right]) {
         let Some(region) = grow(input, &room, ci, side, span, widen) else { continue };
+        let region =
+            if matches!(side, Side::Left | Side::Right) { level_band(&region, input.contents, &c) } else { region };
         let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
         for clipped in clip(&region, input.contents, &c, side, to_the_top) {
             let r = clipped.rect;
@@ -403,7 +404,12 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
                 (false, true) => Holds::Cells,
                 (false, false) => Holds::Text,
             };
-            let s = score(cap.kind, side, &r, &c, holds, &input.text_area);
+            let mut s = score(cap.kind, side, &r, &c, holds, &input.text_area);
+            // A narrow caption with a drawing right beside it is a side caption: the
+            // region on that side is as likely as one above.
+            if matches!(side, Side::Left | Side::Right) && beside(input, &c, side) {
+                s *= 2.0;
+            }
             if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
@@ -412,6 +418,43 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// Rows of content further apart than this are separate figures, stacked.
+const STACK_GAP: f64 = 24.0;
+
+/// A region beside a caption cut to the rows of its contents level with the caption: a
+/// region widened up and down the page would otherwise take in figures stacked above or
+/// below the captioned one.
+fn level_band(region: &Rect, contents: &[Content], caption: &Rect) -> Rect {
+    let mut items: Vec<Rect> = inside(region, contents, caption).iter().map(|c| c.rect).collect();
+    items.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    let mut bands: Vec<Rect> = Vec::new();
+    for r in items {
+        match bands.last_mut() {
+            Some(b) if r.y0 <= b.y1 + STACK_GAP => *b = b.union(&r),
+            _ => bands.push(r),
+        }
+    }
+    let level: Vec<&Rect> = bands.iter().filter(|b| b.y_overlap(caption) > 0.0).collect();
+    match (level.first(), level.last()) {
+        (Some(a), Some(b)) => Rect::new(region.x0, region.y0.max(a.y0 - 2.0), region.x1, region.y1.min(b.y1 + 2.0)),
+        _ => *region,
+    }
+}
+
+/// Whether caption `c` is narrow (under 60% of a column) and a drawing lies right beside
+/// it on `side`, level with it.
+fn beside(input: &PageRegions<'_>, c: &Rect, side: Side) -> bool {
+    c.width() < 0.6 * input.column_width
+        && input.contents.iter().any(|g| {
+            let level = g.rect.y_overlap(c) > 0.5 * g.rect.height().min(c.height());
+            let on_side = match side {
+                Side::Left => g.rect.x1 <= c.x0 + 1.0 && c.x0 - g.rect.x1 < 36.0,
+                _ => g.rect.x0 >= c.x1 - 1.0 && g.rect.x0 - c.x1 < 36.0,
+            };
+            g.graphic && level && on_side && g.rect.height() >= 0.5 * c.height()
+        })
 }
 
 /// A region counts as overlapping another when they share more than 2% of the smaller.
