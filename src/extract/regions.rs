@@ -114,6 +114,24 @@ impl PageRegions<'_> {
         }
     }
 
+    /// How far up and down a region beside caption `ci` may reach: the midlines to the
+    /// captions stacked above and below it (that share some of its width).
+    fn stacked(&self, ci: usize) -> (f64, f64) {
+        let c = &self.captions[ci].rect;
+        let (mut top, mut bottom) = (self.page.y0, self.page.y1);
+        for (j, o) in self.captions.iter().enumerate() {
+            if j == ci || o.rect.x_overlap(c) <= 0.0 {
+                continue;
+            }
+            if o.rect.y0 >= c.y1 {
+                bottom = bottom.min((c.y1 + o.rect.y0) / 2.0);
+            } else if o.rect.y1 <= c.y0 {
+                top = top.max((o.rect.y1 + c.y0) / 2.0);
+            }
+        }
+        (top, bottom)
+    }
+
     /// How far sideways a region of caption `ci` may reach: its `column` on a two-column
     /// page, and never past the midline to a caption beside it: (left limit, right limit).
     fn dividers(&self, ci: usize, column: Option<(f64, f64)>) -> (f64, f64) {
@@ -393,8 +411,13 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     let right = (Side::Right, (c.y0, c.y1), true);
     for (side, span, widen) in variants.into_iter().chain([right]) {
         let Some(region) = grow(input, &room, ci, side, span, widen) else { continue };
-        let region =
-            if matches!(side, Side::Left | Side::Right) { level_band(&region, input.contents, &c) } else { region };
+        let region = if matches!(side, Side::Left | Side::Right) {
+            let (top, bottom) = input.stacked(ci);
+            let r = Rect::new(region.x0, region.y0.max(top), region.x1, region.y1.min(bottom));
+            level_band(&r, input.contents, &c)
+        } else {
+            region
+        };
         let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
         for clipped in clip(&region, input.contents, &c, side, to_the_top) {
             let r = clipped.rect;
@@ -410,6 +433,11 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             if matches!(side, Side::Left | Side::Right) && beside(input, &c, side) {
                 s *= 2.0;
             }
+            // A region whose edge at the caption cuts through a drawing (one set beside
+            // the caption, running past it) holds only part of that drawing.
+            if cuts_drawing(input.contents, &r, &c, side) {
+                s *= 0.5;
+            }
             if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
@@ -418,6 +446,23 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// Whether a drawing (not one around the caption) overlaps `region` and runs across the
+/// line of the caption's edge that `region` starts from.
+fn cuts_drawing(contents: &[Content], region: &Rect, caption: &Rect, side: Side) -> bool {
+    contents.iter().any(|g| {
+        let r = &g.rect;
+        g.graphic
+            && !r.contains(caption)
+            && r.width().min(r.height()) >= 12.0
+            && match side {
+                Side::Above => r.x_overlap(region) > 2.0 && r.y0 < caption.y0 - 2.0 && r.y1 > caption.y0 + 2.0,
+                Side::Below => r.x_overlap(region) > 2.0 && r.y0 < caption.y1 - 2.0 && r.y1 > caption.y1 + 2.0,
+                Side::Left => r.y_overlap(region) > 2.0 && r.x0 < caption.x0 - 2.0 && r.x1 > caption.x0 + 2.0,
+                Side::Right => r.y_overlap(region) > 2.0 && r.x0 < caption.x1 - 2.0 && r.x1 > caption.x1 + 2.0,
+            }
+    })
 }
 
 /// Rows of content further apart than this are separate figures, stacked.
