@@ -608,7 +608,8 @@ fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block, stats: 
 }
 
 /// Headings: one or two lines in a font clearly larger than the body text, with no drawing
-/// right under them (a large label on top of a diagram is the diagram's title).
+/// right under them (a large label on top of a diagram is the diagram's title), and not
+/// code among code.
 fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     let r = &b.rect;
     let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
@@ -616,6 +617,19 @@ fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
+        && !(!stats.mono_body && b.lines.iter().all(|&i| p.lines[i].mono) && code_around(p, b))
+}
+
+/// Whether monospaced lines lie right above or below block `b` (within a line), sharing
+/// its column: `b` is a line of a listing set in a larger font than the text, not a
+/// heading.
+fn code_around(p: &PageText, b: &text::Block) -> bool {
+    p.lines.iter().enumerate().any(|(i, l)| {
+        !b.lines.contains(&i)
+            && l.mono
+            && l.rect.x_overlap(&b.rect) > 0.0
+            && (l.rect.y0 - b.rect.y1).max(b.rect.y0 - l.rect.y1) < 1.0 * b.size
+    })
 }
 
 /// Body text: paragraphs in the body font that fill most of a column. Code (monospaced
