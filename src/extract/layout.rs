@@ -658,3 +658,7 @@ fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool
     let widest = lines.iter().map(|l| l.rect.width()).fold(0.0, f64::max);
     if lines.len() >= 2 { widest >= 0.6 * stats.column_width } else { widest >= 0.85 * stats.column_width }
 }
+
+#[cfg(test)]
+#[path = "layout/tests.rs"]
+mod tests;

@@ -670,4 +670,53 @@ mod tests {
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
     }
+
+    fn graphic(r: Rect) -> Content {
+        Content { rect: r, graphic: true, cell: false, mono: false, prompt: false }
+    }
+
+    #[test]
+    fn a_title_set_apart_above_a_plot_is_the_plots() {
+        let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
+        let title = Content {
+            rect: Rect::new(160.0, 225.0, 240.0, 235.0),
+            graphic: false,
+            cell: false,
+            mono: false,
+            prompt: false,
+        };
+        let contents = [graphic(Rect::new(120.0, 250.0, 280.0, 390.0)), title];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(120.0, 225.0, 280.0, 390.0))]);
+    }
+
+    #[test]
+    fn a_drawing_beside_a_narrow_caption_and_running_past_it_is_not_cut_at_the_caption() {
+        // The caption sits in a narrow column right of a plot that starts above it and ends
+        // below it; the plot's strokes above the caption's top would make a region above
+        // the caption (across the page) score best.
+        let captions = [cap(FigureKind::Figure, "13", Rect::new(330.0, 300.0, 530.0, 330.0))];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 180.0), Rect::new(72.0, 480.0, 540.0, 700.0)];
+        let contents = [
+            graphic(Rect::new(80.0, 200.0, 300.0, 450.0)),
+            graphic(Rect::new(100.0, 210.0, 280.0, 290.0)),
+            graphic(Rect::new(100.0, 310.0, 280.0, 440.0)),
+        ];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(80.0, 200.0, 300.0, 450.0))]);
+    }
+
+    #[test]
+    fn figures_stacked_beside_their_captions_are_split_between_them() {
+        // Two plots one above the other, close together, each with its caption to its right.
+        let captions = [
+            cap(FigureKind::Figure, "19", Rect::new(330.0, 250.0, 530.0, 400.0)),
+            cap(FigureKind::Figure, "20", Rect::new(330.0, 470.0, 530.0, 560.0)),
+        ];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
+        let contents = [graphic(Rect::new(80.0, 240.0, 300.0, 425.0)), graphic(Rect::new(80.0, 440.0, 300.0, 620.0))];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
+    }
 }
