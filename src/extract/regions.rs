@@ -252,6 +252,9 @@ const CLUSTER_GAP: f64 = 10.0;
 /// prefix that ends in a cluster with graphics.
 const MAX_PREFIXES: usize = 4;
 
+/// A table's rows: at least this many cells.
+const TABLE_CELLS: usize = 2;
+
 /// Text within a drawing's width and at most this tall (two rows) is its title.
 const TITLE_HEIGHT: f64 = 24.0;
 
@@ -264,7 +267,14 @@ struct Clipped {
 /// Clips `region` to its contents: the union of the clusters nearest the caption, for each
 /// number of clusters (the whole region last), except unions that end in a text-only
 /// cluster beyond graphics. Distances run along `side`.
-fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_top: bool) -> Vec<Clipped> {
+fn clip(
+    region: &Rect,
+    contents: &[Content],
+    caption: &Rect,
+    side: Side,
+    to_the_top: bool,
+    kind: FigureKind,
+) -> Vec<Clipped> {
     let mut items = inside(region, contents, caption);
     // Near edge (towards the caption) and far edge of an item, as distances from the caption.
     let near = |r: &Rect| match side {
@@ -281,8 +291,9 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
     };
     items.sort_by(|a, b| near(&a.rect).total_cmp(&near(&b.rect)));
     // Each cluster: its box, whether it holds graphics, whether its text is all code, and
-    // how many of its lines are commands against how many are not.
-    let mut clusters: Vec<(Rect, bool, bool, (usize, usize))> = Vec::new();
+    // how many of its lines are commands against how many are not, and how many table
+    // cells it holds.
+    let mut clusters: Vec<(Rect, bool, bool, (usize, usize), usize)> = Vec::new();
     let mut reach = f64::NEG_INFINITY;
     // Rules next to the caption, before anything else, edge the float on the caption's side
     // (a ruled float, a table's top rule): they do not make what follows "beyond graphics".
@@ -291,15 +302,17 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
         let graphic = c.graphic && i >= leading_rules;
         let code = !c.graphic && c.mono;
         let said = if c.graphic { (0, 0) } else { (c.prompt as usize, !c.prompt as usize) };
+        let cell = c.cell as usize;
         match clusters.last_mut() {
-            Some((r, g, m, (p, q))) if near(&c.rect) <= reach + CLUSTER_GAP => {
+            Some((r, g, m, (p, q), cells)) if near(&c.rect) <= reach + CLUSTER_GAP => {
                 *r = r.union(&c.rect);
                 *g |= graphic;
                 *m &= code;
                 *p += said.0;
                 *q += said.1;
+                *cells += cell;
             }
-            _ => clusters.push((c.rect, graphic, code, said)),
+            _ => clusters.push((c.rect, graphic, code, said, cell)),
         }
         reach = reach.max(far(&c.rect));
     }
@@ -310,8 +323,14 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
     let mut code_since = true;
     // The box of the graphics met so far.
     let mut drawn: Option<Rect> = None;
-    for (k, &(r, g, code, (commands, others))) in clusters.iter().enumerate() {
+    // Table cells met so far.
+    let mut cells_before = 0;
+    for (k, &(r, g, code, (commands, others), cells)) in clusters.iter().enumerate() {
         let graphic_before = acc.is_some_and(|(_, g)| g);
+        // What lies beyond a table's rows of cells, apart from them, with no cell of its
+        // own (an example drawn after it, a note), is not the table's.
+        let beyond_table = kind == FigureKind::Table && cells_before >= TABLE_CELLS && cells == 0;
+        cells_before += cells;
         // A row or two of text within the width of the drawing before it (a plot's title,
         // panel titles) is the drawing's own, however far apart from it.
         let titles = !g
@@ -343,7 +362,7 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
         // Unless it is code alone, in a region above the caption that runs up to the top
         // of the text: a float at the top of the page holds the code a book prints over
         // its plot (running text there would have prose between its code chunks).
-        if graphic_before && !g && !(to_the_top && k + 1 == n && code_since) {
+        if (graphic_before && !g && !(to_the_top && k + 1 == n && code_since)) || beyond_table {
             continue;
         }
         if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {
@@ -419,7 +438,7 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             region
         };
         let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
-        for clipped in clip(&region, input.contents, &c, side, to_the_top) {
+        for clipped in clip(&region, input.contents, &c, side, to_the_top, cap.kind) {
             let r = clipped.rect;
             let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();
             let holds = match (clipped.graphic, cells >= 4) {
@@ -718,5 +737,28 @@ mod tests {
         let contents = [graphic(Rect::new(80.0, 240.0, 300.0, 425.0)), graphic(Rect::new(80.0, 440.0, 300.0, 620.0))];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
+    }
+
+    #[test]
+    fn a_drawing_after_a_tables_rows_is_not_the_tables() {
+        // A table of options under its caption, then an example drawn apart below it.
+        let captions = [cap(FigureKind::Table, "3", Rect::new(190.0, 230.0, 420.0, 240.0))];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
+        let cell = |x0: f64, y0: f64, x1: f64| Content {
+            rect: Rect::new(x0, y0, x1, y0 + 9.0),
+            graphic: false,
+            cell: true,
+            mono: false,
+            prompt: false,
+        };
+        let contents = [
+            cell(160.0, 255.0, 230.0),
+            cell(243.0, 255.0, 450.0),
+            cell(160.0, 269.0, 230.0),
+            cell(243.0, 269.0, 400.0),
+            graphic(Rect::new(60.0, 320.0, 400.0, 560.0)),
+        ];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(160.0, 255.0, 450.0, 278.0))]);
     }
 }
