@@ -452,6 +452,10 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             if matches!(side, Side::Left | Side::Right) && beside(input, &c, side) {
                 s *= 2.0;
             }
+            // A table is no session of commands typed at a prompt.
+            if cap.kind == FigureKind::Table && input.contents.iter().any(|c| c.prompt && mostly_inside(&r, &c.rect)) {
+                s *= 0.5;
+            }
             // A region whose edge at the caption cuts through a drawing (one set beside
             // the caption, running past it) holds only part of that drawing.
             if cuts_drawing(input.contents, &r, &c, side) {
@@ -760,5 +764,39 @@ mod tests {
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(Rect::new(160.0, 255.0, 450.0, 278.0))]);
+    }
+
+    #[test]
+    fn a_session_of_commands_is_no_table() {
+        // A table set above its caption; under the caption, after a gap, a session of
+        // commands and their output, some of it in columns, filling more of the page.
+        let captions = [cap(FigureKind::Table, "4", Rect::new(100.0, 300.0, 500.0, 320.0))];
+        let line = |y0: f64, x0: f64, x1: f64, cell: bool, prompt: bool| Content {
+            rect: Rect::new(x0, y0, x1, y0 + 9.0),
+            graphic: false,
+            cell,
+            mono: true,
+            prompt,
+        };
+        let mut contents = vec![
+            line(240.0, 150.0, 250.0, true, false),
+            line(240.0, 300.0, 450.0, true, false),
+            line(254.0, 150.0, 250.0, true, false),
+            line(254.0, 300.0, 450.0, true, false),
+            line(268.0, 150.0, 250.0, true, false),
+            line(268.0, 300.0, 450.0, true, false),
+            line(282.0, 150.0, 250.0, true, false),
+            line(282.0, 300.0, 450.0, true, false),
+            line(345.0, 80.0, 300.0, false, true),
+            line(357.0, 80.0, 420.0, false, true),
+        ];
+        for i in 0..16 {
+            let y = 375.0 + 12.0 * i as f64;
+            contents.push(line(y, 80.0, 200.0, true, false));
+            contents.push(line(y, 230.0, 520.0, true, false));
+        }
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 600.0, 540.0, 700.0)];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(150.0, 240.0, 450.0, 291.0))]);
     }
 }
