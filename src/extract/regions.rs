@@ -511,6 +511,9 @@ fn level_band(region: &Rect, contents: &[Content], caption: &Rect) -> Rect {
     }
 }
 
+/// A drawing at most this far from a caption's side is beside it.
+const BESIDE_GAP: f64 = 60.0;
+
 /// Whether caption `c` is narrow (under 60% of a column) and a drawing lies right beside
 /// it on `side`, level with it.
 fn beside(input: &PageRegions<'_>, c: &Rect, side: Side) -> bool {
@@ -518,8 +521,8 @@ fn beside(input: &PageRegions<'_>, c: &Rect, side: Side) -> bool {
         && input.contents.iter().any(|g| {
             let level = g.rect.y_overlap(c) > 0.5 * g.rect.height().min(c.height());
             let on_side = match side {
-                Side::Left => g.rect.x1 <= c.x0 + 1.0 && c.x0 - g.rect.x1 < 36.0,
-                _ => g.rect.x0 >= c.x1 - 1.0 && g.rect.x0 - c.x1 < 36.0,
+                Side::Left => g.rect.x1 <= c.x0 + 1.0 && c.x0 - g.rect.x1 < BESIDE_GAP,
+                _ => g.rect.x0 >= c.x1 - 1.0 && g.rect.x0 - c.x1 < BESIDE_GAP,
             };
             g.graphic && level && on_side && g.rect.height() >= 0.5 * c.height()
         })
