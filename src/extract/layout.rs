@@ -617,7 +617,18 @@ fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
-        && !(!stats.mono_body && b.lines.iter().all(|&i| p.lines[i].mono) && code_around(p, b))
+        && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))
+}
+
+/// Whether most of block `b`'s characters are in monospaced lines (a short line such as
+/// `0 = [` may not tell).
+fn mostly_mono(p: &PageText, b: &text::Block) -> bool {
+    let (mono, all) = b
+        .lines
+        .iter()
+        .map(|&i| &p.lines[i])
+        .fold((0, 0), |(m, a), l| (m + if l.mono { l.chars } else { 0 }, a + l.chars));
+    mono * 2 > all
 }
 
 /// Whether monospaced lines lie right above or below block `b` (within a line), sharing
