@@ -607,6 +607,20 @@ fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block, stats: 
     code && beside
 }
 
+/// A paragraph of one short line in the running text: a sentence (five words or more,
+/// ending in a full stop) that starts at the left edge of a column of text, or a paragraph
+/// indent in from it.
+fn one_line_paragraph(l: &Line, stats: &Stats) -> bool {
+    let Some(t) = stats.text_area else { return false };
+    let mid = (t.x0 + t.x1) / 2.0;
+    let two_columns = stats.column_width < 0.6 * t.width();
+    let left =
+        if two_columns && l.rect.x0 >= mid - 6.0 { mid + (mid - t.x0 - stats.column_width).max(0.0) } else { t.x0 };
+    let indent = l.rect.x0 - left;
+    let text = l.text.trim();
+    !l.mono && text.ends_with('.') && text.split_whitespace().count() >= 5 && (-2.0..=3.0 * l.size).contains(&indent)
+}
+
 /// Headings: one or two lines in a font clearly larger than the body text, with no drawing
 /// right under them (a large label on top of a diagram is the diagram's title), and not
 /// code among code.
@@ -667,7 +681,11 @@ fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool
         return false;
     }
     let widest = lines.iter().map(|l| l.rect.width()).fold(0.0, f64::max);
-    if lines.len() >= 2 { widest >= 0.6 * stats.column_width } else { widest >= 0.85 * stats.column_width }
+    if lines.len() >= 2 {
+        widest >= 0.6 * stats.column_width
+    } else {
+        widest >= 0.85 * stats.column_width || one_line_paragraph(lines[0], stats)
+    }
 }
 
 #[cfg(test)]

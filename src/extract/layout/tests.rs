@@ -144,3 +144,25 @@ fn a_listing_in_a_large_font_is_a_figure_not_headings() {
     // From the first line's cap height (about 222) to the last line's baseline (296).
     assert!(b[1] < 225.0 && b[3] > 295.0, "{b:?}");
 }
+
+/// A paragraph of one short sentence right above a narrow drawing, beside it.
+fn one_line_paragraph_page() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 12);
+            text(c, b"F1", 10.0, 87.0, 240.0, "Figure 4.6 shows a sample graph.");
+            frame(c, 250.0, 246.0, 450.0, 400.0);
+            text(c, b"F1", 10.0, 220.0, 425.0, "Figure 4.6: A Directed Acyclic Graph");
+            body(c, 460.0, 12);
+        })],
+    )
+}
+
+#[test]
+fn a_one_line_paragraph_by_a_drawing_is_running_text() {
+    let found = Document::open(&one_line_paragraph_page()).unwrap().locate().unwrap();
+    let b = find(&found, "4.6").bbox;
+    assert!(near(b[0], 249.5, 1.5) && near(b[1], 245.5, 1.5), "{b:?}");
+}
