@@ -611,14 +611,19 @@ fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block, stats: 
 /// ending in a full stop) that starts at the left edge of a column of text, or a paragraph
 /// indent in from it.
 fn one_line_paragraph(l: &Line, stats: &Stats) -> bool {
-    let Some(t) = stats.text_area else { return false };
-    let mid = (t.x0 + t.x1) / 2.0;
-    let two_columns = stats.column_width < 0.6 * t.width();
-    let left =
-        if two_columns && l.rect.x0 >= mid - 6.0 { mid + (mid - t.x0 - stats.column_width).max(0.0) } else { t.x0 };
-    let indent = l.rect.x0 - left;
+    let Some(indent) = indent(&l.rect, stats) else { return false };
     let text = l.text.trim();
     !l.mono && text.ends_with('.') && text.split_whitespace().count() >= 5 && (-2.0..=3.0 * l.size).contains(&indent)
+}
+
+/// How far right of the left edge of its column of text `r` starts (on a page of two
+/// columns, the column it starts in), or `None` without a known text area.
+fn indent(r: &Rect, stats: &Stats) -> Option<f64> {
+    let t = stats.text_area?;
+    let mid = (t.x0 + t.x1) / 2.0;
+    let two_columns = stats.column_width < 0.6 * t.width();
+    let left = if two_columns && r.x0 >= mid - 6.0 { mid + (mid - t.x0 - stats.column_width).max(0.0) } else { t.x0 };
+    Some(r.x0 - left)
 }
 
 /// Headings: one or two lines in a font clearly larger than the body text, with no drawing
@@ -666,6 +671,12 @@ fn code_around(p: &PageText, b: &text::Block) -> bool {
 fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
     let rows = b.lines.iter().filter(|&&i| mates[i]).count();
     if rows >= 2 && rows * 2 > b.lines.len() {
+        return false;
+    }
+    // A cell of a table that runs over lines: it shares its first row with a cell to its
+    // left and starts well inside the column.
+    let first = &p.lines[b.lines[0]];
+    if mates[b.lines[0]] && indent(&b.rect, stats).is_some_and(|i| i > 4.0 * first.size) {
         return false;
     }
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();

@@ -166,3 +166,46 @@ fn a_one_line_paragraph_by_a_drawing_is_running_text() {
     let b = find(&found, "4.6").bbox;
     assert!(near(b[0], 249.5, 1.5) && near(b[1], 245.5, 1.5), "{b:?}");
 }
+
+/// A table of options under its caption whose description cells run over two lines, as
+/// wide as running text, its rows set apart.
+fn table_with_long_cells() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 10);
+            text(c, b"F1", 10.0, 240.0, 220.0, "Table 1: Package options");
+            let rows: [(&str, &[&str]); 4] = [
+                ("natural", &["Keep all colors in their model, except the ones that are converted to rgb first."]),
+                (
+                    "gray",
+                    &[
+                        "Convert all colors to the gray model. Especially useful to simulate how a black",
+                        "and white printer will print the document, with every shade turned to a grey.",
+                    ],
+                ),
+                ("table", &["Load the package that colours rows, columns and cells within tables."]),
+                ("hyperref", &["Support the hyperref package in terms of color expressions by defining keys."]),
+            ];
+            let mut y = 245.0;
+            for (key, desc) in rows {
+                text(c, b"F2", 10.0, 72.0, y, key);
+                for d in desc {
+                    text(c, b"F1", 10.0, 160.0, y, d);
+                    y += 12.0;
+                }
+                y += 10.0;
+            }
+            body(c, y + 30.0, 10);
+        })],
+    )
+}
+
+#[test]
+fn a_table_cell_of_two_lines_is_no_running_text() {
+    let found = Document::open(&table_with_long_cells()).unwrap().locate().unwrap();
+    let b = find(&found, "1").bbox;
+    // From the first row (cap height from 238) to the last row's baseline (323).
+    assert!(b[1] < 240.0 && b[3] > 323.0, "{b:?}");
+}
