@@ -478,6 +478,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
             }
         }
     }
+    blockers.extend(display_math(p, stats));
     // Rules under running heads and above footers belong to the page, not to figures.
     let margin_rule =
         |g: &Rect| stats.margin_rules.iter().any(|y| (y - (g.y0 + g.y1) / 2.0).abs() < 1.5) && p.is_margin_rule(g);
@@ -614,6 +615,37 @@ fn one_line_paragraph(l: &Line, stats: &Stats) -> bool {
     let Some(indent) = indent(&l.rect, stats) else { return false };
     let text = l.text.trim();
     !l.mono && text.ends_with('.') && text.split_whitespace().count() >= 5 && (-2.0..=3.0 * l.size).contains(&indent)
+}
+
+/// The rows of displayed equations: an equation number (`(4)`, `(2.1)`, `(3a)`) set flush
+/// with the right edge of a column, with the lines level with it to its left. Running
+/// text, whatever the equation is drawn with.
+fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
+    let Some(t) = stats.text_area else { return Vec::new() };
+    let numbered = |s: &str| {
+        let Some(inner) = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')) else { return false };
+        let inner = inner.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(inner);
+        !inner.is_empty()
+            && inner.len() <= 7
+            && inner.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+    };
+    let two_columns = stats.column_width < 0.6 * t.width();
+    let mut out = Vec::new();
+    for n in p.lines.iter().filter(|l| numbered(&l.text)) {
+        // Flush right: with the text area's right edge, or a column's.
+        let right =
+            (n.rect.x1 - t.x1).abs() < 4.0 || (two_columns && (n.rect.x1 - (t.x0 + stats.column_width)).abs() < 4.0);
+        if !right {
+            continue;
+        }
+        let left = indent(&n.rect, stats).map_or(t.x0, |i| n.rect.x0 - i);
+        let band = Rect::new(left, n.rect.y0 - 0.6 * n.size, n.rect.x0, n.rect.y1 + 0.6 * n.size);
+        let row = p.lines.iter().map(|l| &l.rect).filter(|r| r.x1 <= n.rect.x0 + 1.0 && r.intersects(&band));
+        if let Some(u) = union_all(row) {
+            out.push(u.union(&n.rect));
+        }
+    }
+    out
 }
 
 /// How far right of the left edge of its column of text `r` starts (on a page of two

@@ -209,3 +209,31 @@ fn a_table_cell_of_two_lines_is_no_running_text() {
     // From the first row (cap height from 238) to the last row's baseline (323).
     assert!(b[1] < 240.0 && b[3] > 323.0, "{b:?}");
 }
+
+/// A displayed equation, numbered at the right edge of the text, right above a drawing,
+/// its fraction bar a drawn line.
+fn equation_over_a_drawing() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 12);
+            text(c, b"F1", 10.0, 230.0, 236.0, "e :");
+            text(c, b"F1", 10.0, 250.0, 230.0, "(x - x0)");
+            c.set_line_width(0.4).move_to(250.0, H - 233.0).line_to(290.0, H - 233.0).stroke();
+            text(c, b"F1", 10.0, 265.0, 243.0, "a");
+            text(c, b"F1", 10.0, 300.0, 236.0, "+ y = 1");
+            text(c, b"F1", 10.0, 458.0, 236.0, "(4)");
+            frame(c, 200.0, 252.0, 400.0, 400.0);
+            text(c, b"F1", 10.0, 220.0, 425.0, "Figure 5: Definition of an ellipse");
+            body(c, 460.0, 12);
+        })],
+    )
+}
+
+#[test]
+fn a_numbered_equation_over_a_drawing_is_running_text() {
+    let found = Document::open(&equation_over_a_drawing()).unwrap().locate().unwrap();
+    let b = find(&found, "5").bbox;
+    assert!(near(b[1], 251.5, 1.5), "{b:?}");
+}
