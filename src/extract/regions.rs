@@ -258,6 +258,10 @@ const TABLE_CELLS: usize = 2;
 /// Text within a drawing's width and at most this tall (two rows) is its title.
 const TITLE_HEIGHT: f64 = 24.0;
 
+/// Contents that lie together along a proposal's growth: box, graphics, code alone,
+/// (command lines, other lines), table cells.
+type Cluster = (Rect, bool, bool, (usize, usize), usize);
+
 /// One clipped candidate: its box and whether it holds graphics.
 struct Clipped {
     rect: Rect,
@@ -293,7 +297,7 @@ fn clip(
     // Each cluster: its box, whether it holds graphics, whether its text is all code, and
     // how many of its lines are commands against how many are not, and how many table
     // cells it holds.
-    let mut clusters: Vec<(Rect, bool, bool, (usize, usize), usize)> = Vec::new();
+    let mut clusters: Vec<Cluster> = Vec::new();
     let mut reach = f64::NEG_INFINITY;
     // Rules next to the caption, before anything else, edge the float on the caption's side
     // (a ruled float, a table's top rule): they do not make what follows "beyond graphics".

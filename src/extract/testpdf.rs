@@ -21,10 +21,13 @@ pub(crate) fn one_page(width: f32, height: f32, font: &[u8], draw: impl FnOnce(&
     pdf.finish()
 }
 
+/// What writes one page's content.
+pub(crate) type Draw = Box<dyn FnOnce(&mut Content)>;
+
 /// A PDF of one page per closure in `pages`, each `width` x `height` points, whose font
 /// `/F1` is Times-Roman and `/F2` Courier (a monospaced font, for code), with the content
 /// each closure writes (PDF coordinates, y up).
-pub(crate) fn pages(width: f32, height: f32, pages: Vec<Box<dyn FnOnce(&mut Content)>>) -> Vec<u8> {
+pub(crate) fn pages(width: f32, height: f32, pages: Vec<Draw>) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let (catalog, tree, times, courier) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4));
     let ids: Vec<(Ref, Ref)> = (0..pages.len() as i32).map(|i| (Ref::new(5 + 2 * i), Ref::new(6 + 2 * i))).collect();

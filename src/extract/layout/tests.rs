@@ -38,7 +38,7 @@ fn near(a: f64, b: f64, tol: f64) -> bool {
 /// (with line numbers and a command continued on a second row) over the plot it draws,
 /// set right under the running head.
 fn book_pages() -> Vec<u8> {
-    let page = |head: &'static str, number: &'static str, figure: bool| -> Box<dyn FnOnce(&mut Content)> {
+    let page = |head: &'static str, number: &'static str, figure: bool| -> testpdf::Draw {
         Box::new(move |c: &mut Content| {
             text(c, b"F1", 10.0, 72.0, 60.0, head);
             text(c, b"F1", 10.0, 530.0, 60.0, number);
