@@ -47,6 +47,12 @@ fn main() {
             sets.push((name.into(), dir.into(), labels.into()));
         }
     }
+    // `PAPERFIG_EXTRACT_ONLY=self,debian,real-dev` scores only those sets (tuning runs
+    // that must not score the held-out split); `PAPERFIG_EXTRACT_RUNS=1` times one run.
+    if let Ok(only) = std::env::var("PAPERFIG_EXTRACT_ONLY") {
+        let only: Vec<&str> = only.split(',').map(str::trim).collect();
+        sets.retain(|(name, _, _)| only.contains(&name.as_str()));
+    }
     let verbose = std::env::args().any(|a| a == "--verbose");
     let out_root = root.join("target/extract-eval/located");
     for (name, dir, labels) in sets {
@@ -77,7 +83,7 @@ fn run_set(name: &str, dir: &Path, labels: &Path, out: Option<&Path>, verbose: b
         // The fastest of a few runs: the machine may be shared, and load only slows a run.
         let mut best = f64::INFINITY;
         let mut result = Err(extract::ExtractError::NoPages);
-        for _ in 0..RUNS {
+        for _ in 0..runs() {
             let t = Instant::now();
             result = extract::Document::open(&bytes).and_then(|d| Ok((d.page_count(), d.locate()?)));
             best = best.min(t.elapsed().as_secs_f64());
@@ -126,7 +132,9 @@ fn run_set(name: &str, dir: &Path, labels: &Path, out: Option<&Path>, verbose: b
         if missing > 0 { format!(" ({missing} labelled documents missing)") } else { String::new() }
     );
     let profile = if cfg!(debug_assertions) { "debug build" } else { "release build" };
-    let peer = pdftotext_seconds(&files)
+    let peer = (std::env::var_os("PAPERFIG_EXTRACT_NO_PEER").is_none())
+        .then(|| pdftotext_seconds(&files))
+        .flatten()
         .map(|peer| {
             format!(
                 "; pdftotext -bbox {:.0} pages/s, locate / pdftotext speed = {:.2}",
@@ -136,8 +144,14 @@ fn run_set(name: &str, dir: &Path, labels: &Path, out: Option<&Path>, verbose: b
         })
         .unwrap_or_default();
     println!(
-        "{name}: locating {rate:.0} pages/s ({profile}, open + locate, fastest of {RUNS} runs per document){peer}"
+        "{name}: locating {rate:.0} pages/s ({profile}, open + locate, fastest of {} runs per document){peer}",
+        runs()
     );
+}
+
+/// How many times each document is located: [`RUNS`], or `PAPERFIG_EXTRACT_RUNS`.
+fn runs() -> usize {
+    std::env::var("PAPERFIG_EXTRACT_RUNS").ok().and_then(|s| s.parse().ok()).filter(|&n| n > 0).unwrap_or(RUNS)
 }
 
 /// Time poppler's `pdftotext -bbox` takes over the same files (the fastest of [`RUNS`] runs

@@ -173,6 +173,23 @@ pub fn mark_running_heads(pages: &mut [PageText]) {
                 p.margin[i] = true;
             }
         }
+        // A running head shares its row with the page number: on the outermost row, a
+        // line beside a page number (digits alone, in the margin) is page furniture too,
+        // however close the text under it starts.
+        for (i, k) in ks.iter().enumerate() {
+            if k.is_none() || p.margin[i] {
+                continue;
+            }
+            let l = &p.lines[i].rect;
+            let beside_number = p.lines.iter().zip(&p.margin).any(|(o, &m)| {
+                m && o.text.trim().chars().all(|c| c.is_ascii_digit())
+                    && !o.text.trim().is_empty()
+                    && o.rect.y_overlap(l) > 0.5 * o.rect.height().min(l.height())
+            });
+            if beside_number {
+                p.margin[i] = true;
+            }
+        }
     }
 }
 
@@ -404,6 +421,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     let is_start = |i: usize| starts.iter().any(|c| c.line == i);
     let blocks = text::blocks(&p.lines, &|i| is_start(i) || p.margin[i], &|first, a, b| {
         !ruled_between(p, &p.lines[a].rect, &p.lines[b].rect)
+            && !p.margin[a]
             && (!is_start(first) || continues_caption(&p.lines[first], &p.lines[a], &p.lines[b]))
     });
     let mut captions = Vec::new();
@@ -421,7 +439,21 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
             lines: b.lines.clone(),
         });
     }
+    // Paragraphs that go on a caption set beside its figure, one after another (prose,
+    // or the code the caption introduces); the caption's box takes them in.
+    let mut aside_blocks = vec![false; blocks.len()];
+    for c in captions.iter_mut() {
+        loop {
+            let next = (0..blocks.len()).find(|&bi| {
+                !caption_block[bi] && !aside_blocks[bi] && continues_side_caption(p, c, &blocks[bi], stats)
+            });
+            let Some(bi) = next else { break };
+            aside_blocks[bi] = true;
+            c.rect = c.rect.union(&blocks[bi].rect);
+        }
+    }
     let mates = row_mates(p, stats);
+    let commands = command_lines(p);
     let mut blockers = Vec::new();
     let mut contents = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
@@ -435,19 +467,18 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
             b.lines.len() <= 2
                 && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g))
         };
-        let aside = captions.iter().any(|c| continues_side_caption(p, c, b));
+        let aside = aside_blocks[bi];
         if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !on_shape()) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
                 let l = &p.lines[i];
                 let mono = l.mono || l.chars < 6;
-                let t = l.text.trim_start();
-                let prompt = ["R>", "> ", "+ ", "$ ", "# "].iter().any(|p| t.starts_with(p)) || t == "+";
-                contents.push(Content { rect: l.rect, graphic: false, cell: mates[i], mono, prompt });
+                contents.push(Content { rect: l.rect, graphic: false, cell: mates[i], mono, prompt: commands[i] });
             }
         }
     }
+    blockers.extend(display_math(p, stats));
     // Rules under running heads and above footers belong to the page, not to figures.
     let margin_rule =
         |g: &Rect| stats.margin_rules.iter().any(|y| (y - (g.y0 + g.y1) / 2.0).abs() < 1.5) && p.is_margin_rule(g);
@@ -468,6 +499,35 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     // The page's text, or the document's text area on a page with little text.
     let text_area = union_all(p.lines.iter().map(|l| &l.rect).chain(&stats.text_area)).unwrap_or(page);
     PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
+}
+
+/// For each line, whether it is part of a command typed at a prompt: it starts with a
+/// prompt (`R>`, `>`, `+`, `$`, `#`), or goes on the row of such a line to its right (the
+/// arguments of a continued command, set apart by spaces), or is a line number (digits
+/// alone, at most four) printed beside a listing.
+fn command_lines(p: &PageText) -> Vec<bool> {
+    let starts: Vec<bool> = p
+        .lines
+        .iter()
+        .map(|l| {
+            let t = l.text.trim_start();
+            ["R>", "> ", "+ ", "$ ", "# "].iter().any(|p| t.starts_with(p)) || t == "+"
+        })
+        .collect();
+    let any = starts.iter().any(|&s| s);
+    p.lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let t = l.text.trim();
+            let number = !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
+            let on_row = any
+                && p.lines.iter().zip(&starts).any(|(o, &s)| {
+                    s && o.rect.x1 <= l.rect.x0 + 1.0 && (o.base - l.base).abs() < 0.25 * l.size.max(1.0)
+                });
+            starts[i] || on_row || (number && l.mono)
+        })
+        .collect()
 }
 
 /// Whether `next` continues a caption paragraph whose first line is `first` and whose last
@@ -519,25 +579,88 @@ fn row_mates(p: &PageText, stats: &Stats) -> Vec<bool> {
 }
 
 /// Whether block `b` goes on the figure caption `c` after a paragraph break, as a caption set
-/// beside its figure does in a narrow column of its own: prose (two lines at least, not
-/// code) in the caption's size, right under it, starting where it starts and no wider,
-/// nearly as wide as it.
-fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block) -> bool {
+/// beside its figure does in a narrow column of its own (under 60% of a column): right
+/// under it and no wider, either prose (two lines at least) in the caption's size, starting
+/// where it starts and nearly as wide as it, or code the caption introduces, when a drawing
+/// lies beside it.
+fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block, stats: &Stats) -> bool {
     let r = &b.rect;
     let size = c.lines.first().map_or(0.0, |&i| p.lines[i].size);
-    let prose = b.lines.len() >= 2 && b.lines.iter().all(|&i| !p.lines[i].mono);
-    c.kind == FigureKind::Figure
-        && prose
-        && (b.size - size).abs() < 0.6
-        && r.y0 > c.rect.y1
+    let under = r.y0 > c.rect.y1
         && r.y0 - c.rect.y1 < 2.5 * size
+        && r.x0 >= c.rect.x0 - 0.5 * size
+        && r.x1 <= c.rect.x1 + 0.5 * size;
+    if c.kind != FigureKind::Figure || !under || c.rect.width() >= 0.6 * stats.column_width {
+        return false;
+    }
+    let prose = b.lines.len() >= 2 && b.lines.iter().all(|&i| !p.lines[i].mono);
+    if prose
+        && (b.size - size).abs() < 0.6
         && (r.x0 - c.rect.x0).abs() < 0.5 * size
-        && r.x1 <= c.rect.x1 + 0.5 * size
         && r.width() >= 0.7 * c.rect.width()
+    {
+        return true;
+    }
+    let code = !stats.mono_body && b.lines.iter().all(|&i| p.lines[i].mono);
+    let beside = p
+        .graphics()
+        .any(|g| g.y_overlap(&c.rect) > 0.5 * c.rect.height() && (g.x1 <= c.rect.x0 + 1.0 || g.x0 >= c.rect.x1 - 1.0));
+    code && beside
+}
+
+/// A paragraph of one short line in the running text: a sentence (five words or more,
+/// ending in a full stop) that starts at the left edge of a column of text, or a paragraph
+/// indent in from it.
+fn one_line_paragraph(l: &Line, stats: &Stats) -> bool {
+    let Some(indent) = indent(&l.rect, stats) else { return false };
+    let text = l.text.trim();
+    !l.mono && text.ends_with('.') && text.split_whitespace().count() >= 5 && (-2.0..=3.0 * l.size).contains(&indent)
+}
+
+/// The rows of displayed equations: an equation number (`(4)`, `(2.1)`, `(3a)`) set flush
+/// with the right edge of a column, with the lines level with it to its left. Running
+/// text, whatever the equation is drawn with.
+fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
+    let Some(t) = stats.text_area else { return Vec::new() };
+    let numbered = |s: &str| {
+        let Some(inner) = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')) else { return false };
+        let inner = inner.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(inner);
+        !inner.is_empty()
+            && inner.len() <= 7
+            && inner.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+    };
+    let two_columns = stats.column_width < 0.6 * t.width();
+    let mut out = Vec::new();
+    for n in p.lines.iter().filter(|l| numbered(&l.text)) {
+        // Flush right: with the text area's right edge, or a column's.
+        let right =
+            (n.rect.x1 - t.x1).abs() < 4.0 || (two_columns && (n.rect.x1 - (t.x0 + stats.column_width)).abs() < 4.0);
+        if !right {
+            continue;
+        }
+        let left = indent(&n.rect, stats).map_or(t.x0, |i| n.rect.x0 - i);
+        let band = Rect::new(left, n.rect.y0 - 0.6 * n.size, n.rect.x0, n.rect.y1 + 0.6 * n.size);
+        let row = p.lines.iter().map(|l| &l.rect).filter(|r| r.x1 <= n.rect.x0 + 1.0 && r.intersects(&band));
+        if let Some(u) = union_all(row) {
+            out.push(u.union(&n.rect));
+        }
+    }
+    out
+}
+
+/// How far right of the left edge of its column of text `r` starts (on a page of two
+/// columns, the column it starts in), or `None` without a known text area.
+fn indent(r: &Rect, stats: &Stats) -> Option<f64> {
+    let t = stats.text_area?;
+    let mid = (t.x0 + t.x1) / 2.0;
+    let two_columns = stats.column_width < 0.6 * t.width();
+    let left = if two_columns && r.x0 >= mid - 6.0 { mid + (mid - t.x0 - stats.column_width).max(0.0) } else { t.x0 };
+    Some(r.x0 - left)
 }
 
 /// Headings: one or two lines in a font clearly larger than the body text, with no drawing
-/// right under them (a large label on top of a diagram is the diagram's title).
+/// right under them (a large label on top of a diagram is the diagram's title), and not
+/// code among code.
 fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     let r = &b.rect;
     let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
@@ -545,6 +668,30 @@ fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
+        && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))
+}
+
+/// Whether most of block `b`'s characters are in monospaced lines (a short line such as
+/// `0 = [` may not tell).
+fn mostly_mono(p: &PageText, b: &text::Block) -> bool {
+    let (mono, all) = b
+        .lines
+        .iter()
+        .map(|&i| &p.lines[i])
+        .fold((0, 0), |(m, a), l| (m + if l.mono { l.chars } else { 0 }, a + l.chars));
+    mono * 2 > all
+}
+
+/// Whether monospaced lines lie right above or below block `b` (within a line), sharing
+/// its column: `b` is a line of a listing set in a larger font than the text, not a
+/// heading.
+fn code_around(p: &PageText, b: &text::Block) -> bool {
+    p.lines.iter().enumerate().any(|(i, l)| {
+        !b.lines.contains(&i)
+            && l.mono
+            && l.rect.x_overlap(&b.rect) > 0.0
+            && (l.rect.y0 - b.rect.y1).max(b.rect.y0 - l.rect.y1) < 1.0 * b.size
+    })
 }
 
 /// Body text: paragraphs in the body font that fill most of a column. Code (monospaced
@@ -556,6 +703,12 @@ fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
 fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
     let rows = b.lines.iter().filter(|&&i| mates[i]).count();
     if rows >= 2 && rows * 2 > b.lines.len() {
+        return false;
+    }
+    // A cell of a table that runs over lines: it shares its first row with a cell to its
+    // left and starts well inside the column.
+    let first = &p.lines[b.lines[0]];
+    if mates[b.lines[0]] && indent(&b.rect, stats).is_some_and(|i| i > 4.0 * first.size) {
         return false;
     }
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();
@@ -571,5 +724,13 @@ fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool
         return false;
     }
     let widest = lines.iter().map(|l| l.rect.width()).fold(0.0, f64::max);
-    if lines.len() >= 2 { widest >= 0.6 * stats.column_width } else { widest >= 0.85 * stats.column_width }
+    if lines.len() >= 2 {
+        widest >= 0.6 * stats.column_width
+    } else {
+        widest >= 0.85 * stats.column_width || one_line_paragraph(lines[0], stats)
+    }
 }
+
+#[cfg(test)]
+#[path = "layout/tests.rs"]
+mod tests;

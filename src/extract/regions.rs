@@ -114,6 +114,24 @@ impl PageRegions<'_> {
         }
     }
 
+    /// How far up and down a region beside caption `ci` may reach: the midlines to the
+    /// captions stacked above and below it (that share some of its width).
+    fn stacked(&self, ci: usize) -> (f64, f64) {
+        let c = &self.captions[ci].rect;
+        let (mut top, mut bottom) = (self.page.y0, self.page.y1);
+        for (j, o) in self.captions.iter().enumerate() {
+            if j == ci || o.rect.x_overlap(c) <= 0.0 {
+                continue;
+            }
+            if o.rect.y0 >= c.y1 {
+                bottom = bottom.min((c.y1 + o.rect.y0) / 2.0);
+            } else if o.rect.y1 <= c.y0 {
+                top = top.max((o.rect.y1 + c.y0) / 2.0);
+            }
+        }
+        (top, bottom)
+    }
+
     /// How far sideways a region of caption `ci` may reach: its `column` on a two-column
     /// page, and never past the midline to a caption beside it: (left limit, right limit).
     fn dividers(&self, ci: usize, column: Option<(f64, f64)>) -> (f64, f64) {
@@ -234,6 +252,16 @@ const CLUSTER_GAP: f64 = 10.0;
 /// prefix that ends in a cluster with graphics.
 const MAX_PREFIXES: usize = 4;
 
+/// A table's rows: at least this many cells.
+const TABLE_CELLS: usize = 2;
+
+/// Text within a drawing's width and at most this tall (two rows) is its title.
+const TITLE_HEIGHT: f64 = 24.0;
+
+/// Contents that lie together along a proposal's growth: box, graphics, code alone,
+/// (command lines, other lines), table cells.
+type Cluster = (Rect, bool, bool, (usize, usize), usize);
+
 /// One clipped candidate: its box and whether it holds graphics.
 struct Clipped {
     rect: Rect,
@@ -243,7 +271,14 @@ struct Clipped {
 /// Clips `region` to its contents: the union of the clusters nearest the caption, for each
 /// number of clusters (the whole region last), except unions that end in a text-only
 /// cluster beyond graphics. Distances run along `side`.
-fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_top: bool) -> Vec<Clipped> {
+fn clip(
+    region: &Rect,
+    contents: &[Content],
+    caption: &Rect,
+    side: Side,
+    to_the_top: bool,
+    kind: FigureKind,
+) -> Vec<Clipped> {
     let mut items = inside(region, contents, caption);
     // Near edge (towards the caption) and far edge of an item, as distances from the caption.
     let near = |r: &Rect| match side {
@@ -260,8 +295,9 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
     };
     items.sort_by(|a, b| near(&a.rect).total_cmp(&near(&b.rect)));
     // Each cluster: its box, whether it holds graphics, whether its text is all code, and
-    // how many of its lines are commands against how many are not.
-    let mut clusters: Vec<(Rect, bool, bool, (usize, usize))> = Vec::new();
+    // how many of its lines are commands against how many are not, and how many table
+    // cells it holds.
+    let mut clusters: Vec<Cluster> = Vec::new();
     let mut reach = f64::NEG_INFINITY;
     // Rules next to the caption, before anything else, edge the float on the caption's side
     // (a ruled float, a table's top rule): they do not make what follows "beyond graphics".
@@ -270,15 +306,17 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
         let graphic = c.graphic && i >= leading_rules;
         let code = !c.graphic && c.mono;
         let said = if c.graphic { (0, 0) } else { (c.prompt as usize, !c.prompt as usize) };
+        let cell = c.cell as usize;
         match clusters.last_mut() {
-            Some((r, g, m, (p, q))) if near(&c.rect) <= reach + CLUSTER_GAP => {
+            Some((r, g, m, (p, q), cells)) if near(&c.rect) <= reach + CLUSTER_GAP => {
                 *r = r.union(&c.rect);
                 *g |= graphic;
                 *m &= code;
                 *p += said.0;
                 *q += said.1;
+                *cells += cell;
             }
-            _ => clusters.push((c.rect, graphic, code, said)),
+            _ => clusters.push((c.rect, graphic, code, said, cell)),
         }
         reach = reach.max(far(&c.rect));
     }
@@ -287,10 +325,29 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
     let mut acc: Option<(Rect, bool)> = None;
     // Whether everything since the last cluster with graphics is commands in code.
     let mut code_since = true;
-    for (k, &(r, g, code, (commands, others))) in clusters.iter().enumerate() {
+    // The box of the graphics met so far.
+    let mut drawn: Option<Rect> = None;
+    // Table cells met so far.
+    let mut cells_before = 0;
+    for (k, &(r, g, code, (commands, others), cells)) in clusters.iter().enumerate() {
         let graphic_before = acc.is_some_and(|(_, g)| g);
+        // What lies beyond a table's rows of cells, apart from them, with no cell of its
+        // own (an example drawn after it, a note), is not the table's.
+        let beyond_table = kind == FigureKind::Table && cells_before >= TABLE_CELLS && cells == 0;
+        cells_before += cells;
+        // A row or two of text within the width of the drawing before it (a plot's title,
+        // panel titles) is the drawing's own, however far apart from it.
+        let titles = !g
+            && !code
+            && drawn
+                .is_some_and(|d| r.x0 >= d.x0 - 2.0 && r.x1 <= d.x1 + 2.0 && matches!(side, Side::Above | Side::Below))
+            && r.height() <= TITLE_HEIGHT;
+        if g || titles {
+            drawn = Some(drawn.map_or(r, |d| d.union(&r)));
+        }
         // Commands, not their output: a session's output belongs to the running text.
         code_since = if g { true } else { code_since && code && commands >= others };
+        let g = g || titles;
         acc = Some(acc.map_or((r, g), |(a, ag)| (a.union(&r), ag || g)));
         // The nearest few, the whole, and every union that ends in a drawing (a figure of
         // several panels apart from each other).
@@ -309,7 +366,7 @@ fn clip(region: &Rect, contents: &[Content], caption: &Rect, side: Side, to_the_
         // Unless it is code alone, in a region above the caption that runs up to the top
         // of the text: a float at the top of the page holds the code a book prints over
         // its plot (running text there would have prose between its code chunks).
-        if graphic_before && !g && !(to_the_top && k + 1 == n && code_since) {
+        if (graphic_before && !g && !(to_the_top && k + 1 == n && code_since)) || beyond_table {
             continue;
         }
         if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {
@@ -377,8 +434,15 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     let right = (Side::Right, (c.y0, c.y1), true);
     for (side, span, widen) in variants.into_iter().chain([right]) {
         let Some(region) = grow(input, &room, ci, side, span, widen) else { continue };
+        let region = if matches!(side, Side::Left | Side::Right) {
+            let (top, bottom) = input.stacked(ci);
+            let r = Rect::new(region.x0, region.y0.max(top), region.x1, region.y1.min(bottom));
+            level_band(&r, input.contents, &c)
+        } else {
+            region
+        };
         let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
-        for clipped in clip(&region, input.contents, &c, side, to_the_top) {
+        for clipped in clip(&region, input.contents, &c, side, to_the_top, cap.kind) {
             let r = clipped.rect;
             let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();
             let holds = match (clipped.graphic, cells >= 4) {
@@ -386,7 +450,21 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
                 (false, true) => Holds::Cells,
                 (false, false) => Holds::Text,
             };
-            let s = score(cap.kind, side, &r, &c, holds, &input.text_area);
+            let mut s = score(cap.kind, side, &r, &c, holds, &input.text_area);
+            // A narrow caption with a drawing right beside it is a side caption: the
+            // region on that side is as likely as one above.
+            if matches!(side, Side::Left | Side::Right) && beside(input, &c, side) {
+                s *= 2.0;
+            }
+            // A table is no session of commands typed at a prompt.
+            if cap.kind == FigureKind::Table && input.contents.iter().any(|c| c.prompt && mostly_inside(&r, &c.rect)) {
+                s *= 0.5;
+            }
+            // A region whose edge at the caption cuts through a drawing (one set beside
+            // the caption, running past it) holds only part of that drawing.
+            if cuts_drawing(input.contents, &r, &c, side) {
+                s *= 0.5;
+            }
             if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
@@ -395,6 +473,63 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// Whether a drawing (not one around the caption) overlaps `region` and runs across the
+/// line of the caption's edge that `region` starts from.
+fn cuts_drawing(contents: &[Content], region: &Rect, caption: &Rect, side: Side) -> bool {
+    contents.iter().any(|g| {
+        let r = &g.rect;
+        g.graphic
+            && !r.contains(caption)
+            && r.width().min(r.height()) >= 12.0
+            && match side {
+                Side::Above => r.x_overlap(region) > 2.0 && r.y0 < caption.y0 - 2.0 && r.y1 > caption.y0 + 2.0,
+                Side::Below => r.x_overlap(region) > 2.0 && r.y0 < caption.y1 - 2.0 && r.y1 > caption.y1 + 2.0,
+                Side::Left => r.y_overlap(region) > 2.0 && r.x0 < caption.x0 - 2.0 && r.x1 > caption.x0 + 2.0,
+                Side::Right => r.y_overlap(region) > 2.0 && r.x0 < caption.x1 - 2.0 && r.x1 > caption.x1 + 2.0,
+            }
+    })
+}
+
+/// Rows of content further apart than this are separate figures, stacked.
+const STACK_GAP: f64 = 24.0;
+
+/// A region beside a caption cut to the rows of its contents level with the caption: a
+/// region widened up and down the page would otherwise take in figures stacked above or
+/// below the captioned one.
+fn level_band(region: &Rect, contents: &[Content], caption: &Rect) -> Rect {
+    let mut items: Vec<Rect> = inside(region, contents, caption).iter().map(|c| c.rect).collect();
+    items.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    let mut bands: Vec<Rect> = Vec::new();
+    for r in items {
+        match bands.last_mut() {
+            Some(b) if r.y0 <= b.y1 + STACK_GAP => *b = b.union(&r),
+            _ => bands.push(r),
+        }
+    }
+    let level: Vec<&Rect> = bands.iter().filter(|b| b.y_overlap(caption) > 0.0).collect();
+    match (level.first(), level.last()) {
+        (Some(a), Some(b)) => Rect::new(region.x0, region.y0.max(a.y0 - 2.0), region.x1, region.y1.min(b.y1 + 2.0)),
+        _ => *region,
+    }
+}
+
+/// A drawing at most this far from a caption's side is beside it.
+const BESIDE_GAP: f64 = 60.0;
+
+/// Whether caption `c` is narrow (under 60% of a column) and a drawing lies right beside
+/// it on `side`, level with it.
+fn beside(input: &PageRegions<'_>, c: &Rect, side: Side) -> bool {
+    c.width() < 0.6 * input.column_width
+        && input.contents.iter().any(|g| {
+            let level = g.rect.y_overlap(c) > 0.5 * g.rect.height().min(c.height());
+            let on_side = match side {
+                Side::Left => g.rect.x1 <= c.x0 + 1.0 && c.x0 - g.rect.x1 < BESIDE_GAP,
+                _ => g.rect.x0 >= c.x1 - 1.0 && g.rect.x0 - c.x1 < BESIDE_GAP,
+            };
+            g.graphic && level && on_side && g.rect.height() >= 0.5 * c.height()
+        })
 }
 
 /// A region counts as overlapping another when they share more than 2% of the smaller.
@@ -564,5 +699,111 @@ mod tests {
         ];
         let best = best_regions(&letter_page(&captions, &blockers, &contents));
         assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
+    }
+
+    fn graphic(r: Rect) -> Content {
+        Content { rect: r, graphic: true, cell: false, mono: false, prompt: false }
+    }
+
+    #[test]
+    fn a_title_set_apart_above_a_plot_is_the_plots() {
+        let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
+        let title = Content {
+            rect: Rect::new(160.0, 225.0, 240.0, 235.0),
+            graphic: false,
+            cell: false,
+            mono: false,
+            prompt: false,
+        };
+        let contents = [graphic(Rect::new(120.0, 250.0, 280.0, 390.0)), title];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(120.0, 225.0, 280.0, 390.0))]);
+    }
+
+    #[test]
+    fn a_drawing_beside_a_narrow_caption_and_running_past_it_is_not_cut_at_the_caption() {
+        // The caption sits in a narrow column right of a plot that starts above it and ends
+        // below it; the plot's strokes above the caption's top would make a region above
+        // the caption (across the page) score best.
+        let captions = [cap(FigureKind::Figure, "13", Rect::new(330.0, 300.0, 530.0, 330.0))];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 180.0), Rect::new(72.0, 480.0, 540.0, 700.0)];
+        let contents = [
+            graphic(Rect::new(80.0, 200.0, 300.0, 450.0)),
+            graphic(Rect::new(100.0, 210.0, 280.0, 290.0)),
+            graphic(Rect::new(100.0, 310.0, 280.0, 440.0)),
+        ];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(80.0, 200.0, 300.0, 450.0))]);
+    }
+
+    #[test]
+    fn figures_stacked_beside_their_captions_are_split_between_them() {
+        // Two plots one above the other, close together, each with its caption to its right.
+        let captions = [
+            cap(FigureKind::Figure, "19", Rect::new(330.0, 250.0, 530.0, 400.0)),
+            cap(FigureKind::Figure, "20", Rect::new(330.0, 470.0, 530.0, 560.0)),
+        ];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
+        let contents = [graphic(Rect::new(80.0, 240.0, 300.0, 425.0)), graphic(Rect::new(80.0, 440.0, 300.0, 620.0))];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
+    }
+
+    #[test]
+    fn a_drawing_after_a_tables_rows_is_not_the_tables() {
+        // A table of options under its caption, then an example drawn apart below it.
+        let captions = [cap(FigureKind::Table, "3", Rect::new(190.0, 230.0, 420.0, 240.0))];
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
+        let cell = |x0: f64, y0: f64, x1: f64| Content {
+            rect: Rect::new(x0, y0, x1, y0 + 9.0),
+            graphic: false,
+            cell: true,
+            mono: false,
+            prompt: false,
+        };
+        let contents = [
+            cell(160.0, 255.0, 230.0),
+            cell(243.0, 255.0, 450.0),
+            cell(160.0, 269.0, 230.0),
+            cell(243.0, 269.0, 400.0),
+            graphic(Rect::new(60.0, 320.0, 400.0, 560.0)),
+        ];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(160.0, 255.0, 450.0, 278.0))]);
+    }
+
+    #[test]
+    fn a_session_of_commands_is_no_table() {
+        // A table set above its caption; under the caption, after a gap, a session of
+        // commands and their output, some of it in columns, filling more of the page.
+        let captions = [cap(FigureKind::Table, "4", Rect::new(100.0, 300.0, 500.0, 320.0))];
+        let line = |y0: f64, x0: f64, x1: f64, cell: bool, prompt: bool| Content {
+            rect: Rect::new(x0, y0, x1, y0 + 9.0),
+            graphic: false,
+            cell,
+            mono: true,
+            prompt,
+        };
+        let mut contents = vec![
+            line(240.0, 150.0, 250.0, true, false),
+            line(240.0, 300.0, 450.0, true, false),
+            line(254.0, 150.0, 250.0, true, false),
+            line(254.0, 300.0, 450.0, true, false),
+            line(268.0, 150.0, 250.0, true, false),
+            line(268.0, 300.0, 450.0, true, false),
+            line(282.0, 150.0, 250.0, true, false),
+            line(282.0, 300.0, 450.0, true, false),
+            line(345.0, 80.0, 300.0, false, true),
+            line(357.0, 80.0, 420.0, false, true),
+        ];
+        for i in 0..16 {
+            let y = 375.0 + 12.0 * i as f64;
+            contents.push(line(y, 80.0, 200.0, true, false));
+            contents.push(line(y, 230.0, 520.0, true, false));
+        }
+        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 600.0, 540.0, 700.0)];
+        let best = best_regions(&letter_page(&captions, &blockers, &contents));
+        assert_eq!(best, vec![Some(Rect::new(150.0, 240.0, 450.0, 291.0))]);
     }
 }
