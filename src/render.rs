@@ -171,12 +171,19 @@ pub fn to_png(tree: &usvg::Tree, dpi: f64) -> Result<Vec<u8>, ProviderError> {
     encode_png(&pixmap, dpi)
 }
 
-/// Encodes a premultiplied RGBA pixmap; RGB when it is fully opaque (smaller files).
+/// Encodes a premultiplied RGBA pixmap as small as lossless allows: indexed colour when it
+/// holds at most 256 colours (most charts and diagrams on white: a tenth of the size of
+/// RGB), else RGB when fully opaque, else RGBA; always strongly compressed.
 fn encode_png(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>, ProviderError> {
     let opaque = pixmap.pixels().iter().all(|p| p.alpha() == 255);
-    let (color, data): (png::ColorType, Vec<u8>) = if opaque {
-        let rgb = pixmap.pixels().iter().flat_map(|p| [p.red(), p.green(), p.blue()]).collect();
-        (png::ColorType::Rgb, rgb)
+    let (color, data, palette) = if opaque {
+        match palette_of(pixmap) {
+            Some((palette, indices)) => (png::ColorType::Indexed, indices, Some(palette)),
+            None => {
+                let rgb = pixmap.pixels().iter().flat_map(|p| [p.red(), p.green(), p.blue()]).collect();
+                (png::ColorType::Rgb, rgb, None)
+            }
+        }
     } else {
         let rgba = pixmap
             .pixels()
@@ -186,7 +193,7 @@ fn encode_png(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>, ProviderE
                 [c.red(), c.green(), c.blue(), c.alpha()]
             })
             .collect();
-        (png::ColorType::Rgba, rgba)
+        (png::ColorType::Rgba, rgba, None)
     };
     let mut bytes = Vec::new();
     let err = |e: png::EncodingError| ProviderError::new(format!("PNG encoding failed: {e}"));
@@ -194,13 +201,42 @@ fn encode_png(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>, ProviderE
         let mut enc = png::Encoder::new(&mut bytes, pixmap.width(), pixmap.height());
         enc.set_color(color);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Fast);
+        enc.set_compression(png::Compression::Best);
+        if let Some(palette) = palette {
+            // indices do not predict each other: unfiltered rows compress best
+            enc.set_palette(palette);
+            enc.set_filter(png::FilterType::NoFilter);
+        } else {
+            enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        }
         let ppm = (dpi / 0.0254).round() as u32;
         enc.set_pixel_dims(Some(png::PixelDimensions { xppu: ppm, yppu: ppm, unit: png::Unit::Meter }));
         let mut writer = enc.write_header().map_err(err)?;
         writer.write_image_data(&data).map_err(err)?;
     }
     Ok(bytes)
+}
+
+/// The palette (RGB triples, in order of first use) and one index per pixel of an opaque
+/// pixmap, or `None` when it holds more than 256 colours.
+fn palette_of(pixmap: &tiny_skia::Pixmap) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut index: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
+    let mut palette = Vec::new();
+    let mut indices = Vec::with_capacity(pixmap.pixels().len());
+    for p in pixmap.pixels() {
+        let rgb = [p.red(), p.green(), p.blue()];
+        let i = match index.get(&rgb) {
+            Some(&i) => i,
+            None => {
+                let i = u8::try_from(index.len()).ok()?;
+                index.insert(rgb, i);
+                palette.extend_from_slice(&rgb);
+                i
+            }
+        };
+        indices.push(i);
+    }
+    Some((palette, indices))
 }
 
 #[cfg(test)]
@@ -211,6 +247,45 @@ mod tests {
 <rect x="0" y="0" width="144" height="72" fill="#FFFFFF"/>
 <text x="10" y="40" font-family="sans-serif" font-size="12">Hello axis</text>
 </svg>"##;
+
+    /// Every pixel of a PNG as RGBA, whatever its colour type.
+    fn pixels(png: &[u8]) -> (png::ColorType, Vec<[u8; 4]>) {
+        let mut dec = png::Decoder::new(std::io::Cursor::new(png));
+        dec.set_transformations(png::Transformations::EXPAND);
+        let mut reader = dec.read_info().unwrap();
+        let color = reader.info().color_type;
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut buf).unwrap();
+        let px = match frame.color_type {
+            png::ColorType::Rgb => buf[..frame.buffer_size()].chunks(3).map(|c| [c[0], c[1], c[2], 255]).collect(),
+            png::ColorType::Rgba => buf[..frame.buffer_size()].chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect(),
+            other => panic!("{other:?} after expansion"),
+        };
+        (color, px)
+    }
+
+    #[test]
+    fn pngs_are_indexed_when_few_colours_and_lossless_either_way() {
+        let tree = parse(SVG).unwrap();
+        let png = to_png(&tree, 192.0).unwrap();
+        let (color, px) = pixels(&png);
+        assert_eq!(color, png::ColorType::Indexed, "white, black and the grey edges of text: few colours");
+        // the same pixels as the rendering itself
+        let scale = 192.0 / SVG_DPI;
+        let size = tree.size();
+        let (w, h) =
+            ((f64::from(size.width()) * scale).round() as u32, (f64::from(size.height()) * scale).round() as u32);
+        let mut pixmap = tiny_skia::Pixmap::new(w, h).unwrap();
+        resvg::render(&tree, tiny_skia::Transform::from_scale(scale as f32, scale as f32), &mut pixmap.as_mut());
+        let want: Vec<[u8; 4]> = pixmap.pixels().iter().map(|p| [p.red(), p.green(), p.blue(), p.alpha()]).collect();
+        assert!(px == want, "indexed PNG differs from the rendering");
+        // a gradient has more than 256 colours: RGB
+        let many = r##"<svg xmlns="http://www.w3.org/2000/svg" width="2in" height="1in" viewBox="0 0 144 72">
+<defs><linearGradient id="g"><stop offset="0" stop-color="#FF0000"/><stop offset="1" stop-color="#0000FF"/></linearGradient></defs>
+<rect width="144" height="72" fill="url(#g)"/><rect width="144" height="36" fill="#00FF00" opacity="0.5"/></svg>"##;
+        let (color, _) = pixels(&to_png(&parse(many).unwrap(), 192.0).unwrap());
+        assert_eq!(color, png::ColorType::Rgb);
+    }
 
     #[test]
     fn renders_all_formats_at_declared_size() {

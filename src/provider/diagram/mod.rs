@@ -29,7 +29,7 @@ use route::Geometry;
 /// any change of the language's meaning, layout, routing, style constants, SVG writing, or
 /// of the versions of svg2pdf, resvg/usvg or the fonts. It is part of every cache key this
 /// provider produces; forgetting to bump it serves stale figures.
-pub const VERSION: &str = "builtin-diagram/1 svg2pdf-0.13 resvg-0.45 liberation-2";
+pub const VERSION: &str = "builtin-diagram/2 svg2pdf-0.13 resvg-0.45 liberation-2";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["syntax", "direction"];

@@ -210,7 +210,7 @@ pub fn fmt_value(v: f64, d: usize) -> String {
         return fmt_fixed(if v.is_finite() { v } else { 0.0 }, 0);
     }
     let a = v.abs();
-    if a >= 1e12 || a < 1e-3 {
+    if !(1e-3..1e12).contains(&a) {
         return fmt_sci_sig(v, 3);
     }
     for (div, suffix, from) in [(1e9, "G", 1e9), (1e6, "M", 1e6), (1e3, "k", 1e4)] {
