@@ -350,7 +350,16 @@ impl HostedProvider {
             if deadline.left().is_zero() {
                 return Err(self.unfinished(task, "no time was left for another poll"));
             }
-            match self.service.poll(client, task)? {
+            // out of time during a poll (a wait it asked for, or no answer by the deadline):
+            // still a task that did not finish in time, with the reason inside
+            let polled = self.service.poll(client, task).map_err(|e| match e {
+                HostedError::Timeout(why) => {
+                    let why = why.strip_prefix(&format!("{}: ", self.name)).unwrap_or(&why).to_string();
+                    self.unfinished(task, &why)
+                }
+                e => e,
+            });
+            match polled? {
                 Poll::Done(png) => return Ok(png),
                 Poll::Failed(why) => return Err(HostedError::Task(format!("{}: task {task} {why}", self.name))),
                 Poll::Running { stage } => {
