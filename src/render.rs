@@ -11,6 +11,7 @@
 //! (`PageOptions { dpi: 96 }`) and the PNG is `width_in × png_dpi` pixels.
 
 mod canon;
+pub mod textcheck;
 
 use std::sync::{Arc, LazyLock};
 

@@ -60,76 +60,15 @@ fn hist_csv() -> String {
 }
 
 /// A text element of the SVG with its approximate box (caps to descenders) in SVG units.
-#[derive(Debug)]
-struct TextBox {
-    text: String,
-    x0: f64,
-    y0: f64,
-    x1: f64,
-    y1: f64,
-}
-
 fn attr(el: &str, name: &str) -> Option<String> {
     let key = format!(" {name}=\"");
     let i = el.find(&key)? + key.len();
     Some(el[i..i + el[i..].find('"')?].to_string())
 }
 
-/// Text content without inner markup (`10<tspan …>3</tspan>` → `103`).
-fn strip_tags(s: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in s.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-fn text_boxes(svg: &str) -> Vec<TextBox> {
-    let m = render::font_metrics();
-    svg.split("<text")
-        .skip(1)
-        .map(|chunk| {
-            let (head, rest) = chunk.split_once('>').unwrap();
-            let text = strip_tags(rest.split("</text>").next().unwrap())
-                .replace("&amp;", "&")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"");
-            let num = |n: &str| attr(head, n).unwrap().parse::<f64>().unwrap();
-            let (x, y, size) = (num("x"), num("y"), num("font-size"));
-            let bold = head.contains("font-weight=\"bold\"");
-            let w = render::text_width(&text, size, bold);
-            let (a0, a1) = match attr(head, "text-anchor").as_deref() {
-                Some("middle") => (-w / 2.0, w / 2.0),
-                Some("end") => (-w, 0.0),
-                _ => (0.0, w),
-            };
-            // along the text: a0..a1; across: from cap top to descender, relative to baseline
-            let (c0, c1) = (-m.cap_height * size * 1.05, m.descender * size * 0.8);
-            match attr(head, "transform") {
-                None => TextBox { text, x0: x + a0, x1: x + a1, y0: y + c0, y1: y + c1 },
-                Some(t) => {
-                    assert!(t.starts_with("rotate(-90 "), "{t}");
-                    let parts: Vec<f64> = t
-                        .trim_start_matches("rotate(-90 ")
-                        .trim_end_matches(')')
-                        .split(' ')
-                        .map(|v| v.parse().unwrap())
-                        .collect();
-                    let (cx, cy) = (parts[0], parts[1]);
-                    // rotating by −90° about (cx, cy): text x runs up, baseline offset runs right
-                    let dy = y - cy;
-                    TextBox { text, x0: cx + dy + c0, x1: cx + dy + c1, y0: cy - a1, y1: cy - a0 }
-                }
-            }
-        })
-        .collect()
+/// The text of a figure as printed (ink boxes in points, from the real SVG parser).
+fn text_boxes(svg: &str) -> Vec<render::textcheck::TextBox> {
+    render::textcheck::text_boxes(&render::parse(svg).unwrap(), None)
 }
 
 fn view_box(svg: &str) -> (f64, f64) {
@@ -152,22 +91,9 @@ fn check(req: &Request) -> String {
     assert!((vw - w_in * 720.0).abs() < 1e-6 && (vh - h_in * 720.0).abs() < 1e-6);
     assert!(!svg.contains(" opacity="), "per-element opacity makes svg2pdf write transparency groups");
 
-    // all text at 7 pt or more at print size (1 unit = 1/10 pt)
-    for size in svg.split("font-size=\"").skip(1).map(|r| r.split('"').next().unwrap().parse::<f64>().unwrap()) {
-        assert!(size * w_in * 72.0 / vw >= 7.0 - 1e-9, "text of {size} units is below 7 pt");
-    }
-
-    // no label leaves the figure, no two labels overlap
-    let boxes = text_boxes(&svg);
-    for b in &boxes {
-        assert!(b.x0 >= 0.0 && b.y0 >= 0.0 && b.x1 <= vw && b.y1 <= vh, "clipped: {b:?}");
-    }
-    for (i, a) in boxes.iter().enumerate() {
-        for b in &boxes[i + 1..] {
-            let overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
-            assert!(!overlap, "overlapping labels: {a:?} and {b:?}");
-        }
-    }
+    // the text check: no text under 7 pt at print size, off the figure, or on other text
+    let problems = render::textcheck::check(&render::parse(&svg).unwrap(), None);
+    assert!(problems.is_empty(), "{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "));
 
     // PDF: one page of the right size, an embedded TrueType font, text kept as text
     let doc = lopdf::Document::load_mem(&arts[1].bytes).unwrap();
@@ -268,7 +194,7 @@ fn horizontal_bars_with_value_labels_and_error_bars() {
     assert_eq!(svg.matches("stroke=\"#262626\"").count(), 12);
     // categories on the left, first row on top
     let boxes = text_boxes(&svg);
-    let y = |name: &str| boxes.iter().find(|b| b.text == name).unwrap().y0;
+    let y = |name: &str| boxes.iter().find(|b| b.text == name).unwrap().rect[1];
     assert!(y("GPT-4o") < y("Ours"));
 }
 
@@ -280,7 +206,7 @@ fn long_category_names_stay_readable() {
     let svg = check(&req(&[("xlabel", "Method")], "", Some(csv), 3.3));
     assert!(!turned(&svg, "Supervised"), "inferred bar chart with long names should turn horizontal");
     let boxes = text_boxes(&svg);
-    let at = |name: &str| boxes.iter().find(|b| b.text.starts_with(name)).unwrap().y0;
+    let at = |name: &str| boxes.iter().find(|b| b.text.starts_with(name)).unwrap().rect[1];
     assert!(at("Supervised") < at("Ours"), "categories listed top to bottom");
     // explicitly vertical: labels turned
     let svg = check(&req(&[("chart", "bar"), ("xlabel", "Method")], "", Some(csv), 3.3));
