@@ -33,6 +33,12 @@ pub enum AxisData {
         int: bool,
     },
     Cat(Vec<String>),
+    /// Dates and times, in seconds since 1970 (ticks at calendar units).
+    Time {
+        lo: f64,
+        hi: f64,
+        lim: (Option<f64>, Option<f64>),
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -163,6 +169,9 @@ pub struct Frame {
 
 /// Builds one numeric axis on `len` points.
 fn num_axis(d: &AxisData, len: f64, horizontal: bool) -> AxisKind {
+    if let AxisData::Time { lo, hi, lim } = d {
+        return time_axis(*lo, *hi, *lim, len, horizontal);
+    }
     let AxisData::Num { lo, hi, log, lim, mode, headroom, int } = d else { unreachable!() };
     // Leave room for value labels: stretch the data range (in log space on log axes) so
     // `headroom` points stay free.
@@ -202,6 +211,26 @@ fn num_axis(d: &AxisData, len: f64, horizontal: bool) -> AxisKind {
         }
         target -= 1;
     }
+}
+
+/// A time axis on `len` points: the data range (or `xlim=`), ticks at calendar units with
+/// at least 4 pt between neighbouring labels.
+fn time_axis(lo: f64, hi: f64, lim: (Option<f64>, Option<f64>), len: f64, horizontal: bool) -> AxisKind {
+    let (mut lo, mut hi) = (lim.0.unwrap_or(lo), lim.1.unwrap_or(hi));
+    if hi <= lo {
+        // one instant: a day around it
+        (lo, hi) = (lo - 43_200.0, hi + 43_200.0);
+    }
+    let per_tick = if horizontal { 40.0 } else { 20.0 };
+    let max = ((len / per_tick).floor() as usize).clamp(2, 12);
+    let ticks = super::time::ticks(lo, hi, max, |ticks| {
+        !horizontal
+            || ticks.windows(2).all(|t| {
+                let gap = (t[1].0 - t[0].0) / (hi - lo) * len;
+                gap >= (text_w(&t[0].1, TICK_PT, false) + text_w(&t[1].1, TICK_PT, false)) / 2.0 + 4.0
+            })
+    });
+    AxisKind::Num { lo, hi, log: false, ticks, minor: vec![] }
 }
 
 /// Whether category labels fit under bands of `band` points, on one line or wrapped.
@@ -296,7 +325,7 @@ impl Frame {
         let mut axes = None;
         for _ in 0..3 {
             let y_kind = match &yr.data {
-                d @ AxisData::Num { .. } => num_axis(d, plot.h(), false),
+                d @ (AxisData::Num { .. } | AxisData::Time { .. }) => num_axis(d, plot.h(), false),
                 AxisData::Cat(labels) => {
                     let max = (fw * 0.4).max(40.0);
                     let lines = labels
@@ -320,7 +349,7 @@ impl Frame {
             };
             let x0 = PAD + ylabel_w + y_tick_w;
             let x_kind = match &xr.data {
-                d @ AxisData::Num { .. } => num_axis(d, fw - right - x0, true),
+                d @ (AxisData::Num { .. } | AxisData::Time { .. }) => num_axis(d, fw - right - x0, true),
                 AxisData::Cat(labels) => {
                     let (lines, vertical) = cat_lines(labels, (fw - right - x0) / labels.len().max(1) as f64, fh * 0.3);
                     AxisKind::Cat { lines, vertical }

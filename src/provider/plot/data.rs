@@ -36,6 +36,16 @@ impl Column {
             Values::Num(v) => super::style::fmt_fixed(v[i], super::style::decimals_for(&[v[i]], 6)),
         }
     }
+    /// A text column whose every non-empty cell is an ISO 8601 date or time, as seconds
+    /// since 1970 (missing cells NaN).
+    pub fn times(&self) -> Option<Vec<f64>> {
+        let Values::Text(v) = &self.values else { return None };
+        let out: Vec<f64> = v
+            .iter()
+            .map(|s| if s.is_empty() { Some(f64::NAN) } else { super::time::parse(s) })
+            .collect::<Option<_>>()?;
+        out.iter().any(|t| t.is_finite()).then_some(out)
+    }
     /// First cell of a text column that is neither a number nor empty (for error messages).
     pub fn first_non_number(&self) -> Option<(usize, &str)> {
         match &self.values {

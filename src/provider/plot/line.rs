@@ -116,14 +116,18 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         None => {
             let xs: Vec<f64> = spec.series.iter().flat_map(|s| s.x.iter()).filter(finite).copied().collect();
             let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
-            AxisData::Num {
-                lo,
-                hi,
-                log: spec.logx,
-                lim: spec.xlim,
-                mode: RangeMode::Snug,
-                headroom: (0.0, 0.0),
-                int: all_int(xs.iter()),
+            if spec.time_x {
+                AxisData::Time { lo, hi, lim: spec.xlim }
+            } else {
+                AxisData::Num {
+                    lo,
+                    hi,
+                    log: spec.logx,
+                    lim: spec.xlim,
+                    mode: RangeMode::Snug,
+                    headroom: (0.0, 0.0),
+                    int: all_int(xs.iter()),
+                }
             }
         }
     };

@@ -17,6 +17,7 @@ mod scatter;
 pub mod spec;
 mod style;
 mod ticks;
+mod time;
 
 use super::Provider;
 use crate::digest::Digest;

@@ -129,8 +129,11 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     } else {
         0.0
     };
-    let xr = AxisReq {
-        data: AxisData::Num {
+    let pad = (xhi - xlo) * 0.04;
+    let xdata = if spec.time_x {
+        AxisData::Time { lo: xlo - pad, hi: xhi + pad, lim: spec.xlim }
+    } else {
+        AxisData::Num {
             lo: xlo,
             hi: xhi,
             log: spec.logx,
@@ -138,10 +141,9 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             mode: RangeMode::Padded,
             headroom: (0.0, if label_w > 0.0 { label_w + 4.0 } else { 0.0 }),
             int: all_int(spec.series.iter().flat_map(|s| s.x.iter())),
-        },
-        label: spec.xlabel.clone(),
-        grid: true,
+        }
     };
+    let xr = AxisReq { data: xdata, label: spec.xlabel.clone(), grid: true };
     let yr = AxisReq::values(spec, ylo, yhi, RangeMode::Padded);
     // dense clouds: smaller, see-through markers so overlaps show as density
     let total = spec.series.iter().map(|s| s.x.len()).sum::<usize>();

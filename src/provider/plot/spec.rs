@@ -82,6 +82,8 @@ pub struct ChartSpec {
     pub markers: Option<bool>,
     pub xlim: (Option<f64>, Option<f64>),
     pub ylim: (Option<f64>, Option<f64>),
+    /// x holds dates and times (seconds since 1970), drawn on a time axis.
+    pub time_x: bool,
 }
 
 fn bad(attr: &str, value: &str, valid: &str) -> ProviderError {
@@ -107,7 +109,11 @@ fn parse_lim(attrs: &BTreeMap<String, String>, name: &str) -> Result<(Option<f64
     let (a, b) = v.split_once(',').ok_or_else(err)?;
     let num = |s: &str| -> Result<Option<f64>, ProviderError> {
         let s = s.trim();
-        if s.is_empty() { Ok(None) } else { s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some).ok_or_else(err) }
+        if s.is_empty() {
+            return Ok(None);
+        }
+        // numbers, or ISO dates for a time axis
+        s.parse::<f64>().ok().filter(|x| x.is_finite()).or_else(|| super::time::parse(s)).map(Some).ok_or_else(err)
     };
     let (lo, hi) = (num(a)?, num(b)?);
     if let (Some(l), Some(h)) = (lo, hi) {
@@ -243,8 +249,11 @@ impl ChartSpec {
 
         // 1. chart type: chart=, intent text, data shape
         let first = x_attr.unwrap_or(&t.columns[0]);
+        let first_is_time = first.times().is_some();
         let shape = if x_attr.is_none() && nums.len() == 1 && texts.is_empty() {
             ChartType::Hist
+        } else if first_is_time && !nums.is_empty() {
+            ChartType::Line
         } else if !first.is_num() || (nums.len() < 2 && !texts.is_empty()) {
             ChartType::Bar
         } else {
@@ -319,6 +328,7 @@ impl ChartSpec {
             markers,
             xlim,
             ylim,
+            time_x: false,
         };
         let (xlabel, ylabel) = if chart == ChartType::Hist {
             spec.resolve_hist(&cx, x_attr.or(y_attr.as_ref().and_then(|v| v.first().copied())), group_attr, intent)?
@@ -450,6 +460,8 @@ impl ChartSpec {
             Some(c) => c,
             None => match chart {
                 ChartType::Bar | ChartType::Barh => t.columns.iter().find(|c| !c.is_num()).unwrap_or(&t.columns[0]),
+                // a first column of dates is x, as for lines
+                ChartType::Scatter if t.columns[0].times().is_some() => &t.columns[0],
                 ChartType::Scatter => {
                     *t.columns.iter().filter(|c| c.is_num()).collect::<Vec<_>>().first().ok_or_else(|| {
                         cx.ambiguous("the x values", "a scatter plot needs numeric x and y columns; set x= and y=")
@@ -458,10 +470,18 @@ impl ChartSpec {
                 _ => &t.columns[0],
             },
         };
-        if chart == ChartType::Scatter || (chart == ChartType::Line && self.logx) {
+        // dates and times on a time axis (bars keep them as categories, one bar each)
+        let times = if matches!(chart, ChartType::Line | ChartType::Scatter) { x.times() } else { None };
+        if times.is_none() && (chart == ChartType::Scatter || (chart == ChartType::Line && self.logx)) {
             cx.numeric("x", x)?;
         }
-        let categorical = matches!(chart, ChartType::Bar | ChartType::Barh) || !x.is_num();
+        if times.is_some() && self.logx {
+            return Err(ProviderError::new(format!("a log axis cannot show the dates of `{}`", x.name))
+                .at_attr(if cx.attrs.contains_key("logx") { "logx" } else { "log" })
+                .hint("drop the log scale of x"));
+        }
+        self.time_x = times.is_some();
+        let categorical = times.is_none() && (matches!(chart, ChartType::Bar | ChartType::Barh) || !x.is_num());
         let group = match group {
             Some(g) => Some(g),
             None => {
@@ -540,6 +560,8 @@ impl ChartSpec {
                 cats.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
             let xs = (0..n).map(|i| index.get(x.text(i).as_str()).map_or(f64::NAN, |&k| k as f64)).collect();
             (xs, Some(cats))
+        } else if let Some(times) = times {
+            (times, None)
         } else {
             (x.nums().expect("numeric").to_vec(), None)
         };

@@ -401,3 +401,44 @@ fn a_constant_histogram_is_one_bar_not_a_filled_plot() {
     assert!(bars[0] < 0.3 * w, "one bar of {} units in a figure {w} wide", bars[0]);
     assert!(texts(&svg).iter().any(|t| t == "5"), "the value is a tick: {:?}", texts(&svg));
 }
+
+/// x of every vertex of the polylines drawn in the first series' colour.
+fn line_xs(svg: &str) -> Vec<f64> {
+    svg.split("<polyline ")
+        .skip(1)
+        .map(|r| &r[..r.find("/>").unwrap()])
+        .filter(|r| r.contains("stroke=\"#0072B2\""))
+        .flat_map(|r| {
+            attr(r, "points")
+                .unwrap()
+                .split(' ')
+                .map(|p| p.split(',').next().unwrap().parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn dates_lie_on_a_time_axis_with_calendar_ticks() {
+    // three days then a year: as categories these were four equal steps
+    let csv = "date,sales\n2023-01-01,5\n2023-01-02,6\n2023-01-03,7\n2024-01-01,9\n";
+    let svg = check(&req(&[], "Sales over time", Some(csv), 3.3));
+    let xs = line_xs(&svg);
+    assert_eq!(xs.len(), 4, "{xs:?}");
+    // (SVG units are 1/10 pt: two days are about 11 of them)
+    let (two_days, year) = (xs[2] - xs[0], xs[3] - xs[0]);
+    assert!((year / two_days - 182.5).abs() < 20.0, "two days are {two_days}, a year {year}");
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s.ends_with("2023")) && t.iter().any(|s| s.ends_with("2024")), "{t:?}");
+    assert!(!t.iter().any(|s| s == "2023-01-02"), "dates are not category labels: {t:?}");
+    // times of day, with an offset, on a scatter
+    let csv = "when,ms\n2023-03-05T08:00Z,5\n2023-03-05T10:00+02:00,6\n2023-03-05T20:00Z,4\n";
+    let svg = check(&req(&[("chart", "scatter")], "", Some(csv), 3.3));
+    assert!(texts(&svg).iter().any(|s| s.contains(":00")), "{:?}", texts(&svg));
+    // bars keep dates as categories, one bar each
+    let svg = check(&req(&[("chart", "bar")], "", Some("month,n\n2023-01,5\n2023-02,7\n"), 3.3));
+    assert!(texts(&svg).iter().any(|s| s == "2023-01"), "{:?}", texts(&svg));
+    // a date outside the calendar is not a date: categories, as before
+    let svg = check(&req(&[("chart", "line")], "", Some("day,n\n2023-02-30,5\n2023-03-01,7\n"), 3.3));
+    assert!(texts(&svg).iter().any(|s| s == "2023-02-30"), "{:?}", texts(&svg));
+}
