@@ -69,6 +69,19 @@ impl Progress {
         }
     }
 
+    /// A line shown only with `-v` (what a figure's provider explains about it).
+    pub fn detail(&self, line: &str) {
+        match (&self.bar, self.verbosity) {
+            (Some(bar), Verbosity::Verbose) => bar.println(line),
+            (None, Verbosity::Verbose) => stderr_line(line),
+            _ => {}
+        }
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.verbosity == Verbosity::Verbose
+    }
+
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

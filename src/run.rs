@@ -85,7 +85,12 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
         let name = &job.directive.name;
         match &outcome {
             Outcome::Done(Built { source: Source::Generated, millis, .. }) => {
-                progress.figure_done(&format!("generated {name} ({millis:.0} ms)"), true)
+                progress.figure_done(&format!("generated {name} ({millis:.0} ms)"), true);
+                if progress.verbose() {
+                    for note in job.provider.explain(&job.request) {
+                        progress.detail(&format!("          {name}: {note}"));
+                    }
+                }
             }
             Outcome::Done(_) => progress.figure_done(&format!("cached    {name}"), false),
             Outcome::Deferred => {}

@@ -64,4 +64,10 @@ pub trait Provider: Send + Sync {
     /// computed it at plan time): a provider that records work by key (a hosted service's
     /// journal) uses it, the others ignore it.
     fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError>;
+    /// What `paperfig gen -v` says about a figure this run made: choices taken from the
+    /// data (rows aggregated, say) and warnings of the text check. Called only in verbose
+    /// runs, after `generate` succeeded; may redo some of its work.
+    fn explain(&self, _req: &Request) -> Vec<String> {
+        Vec::new()
+    }
 }

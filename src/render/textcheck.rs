@@ -68,13 +68,17 @@ fn collect(group: &usvg::Group, scale: f64, out: &mut Vec<TextBox>) {
                 // the glyphs' ink in the text's own coordinates, then where it is drawn
                 let local = t.flattened().bounding_box();
                 let ts = t.abs_transform();
-                let corners = [(local.left(), local.top()), (local.right(), local.top()),
-                    (local.left(), local.bottom()), (local.right(), local.bottom())]
-                    .map(|(x, y)| {
-                        let mut p = usvg::tiny_skia_path::Point::from_xy(x, y);
-                        ts.map_point(&mut p);
-                        (f64::from(p.x), f64::from(p.y))
-                    });
+                let corners = [
+                    (local.left(), local.top()),
+                    (local.right(), local.top()),
+                    (local.left(), local.bottom()),
+                    (local.right(), local.bottom()),
+                ]
+                .map(|(x, y)| {
+                    let mut p = usvg::tiny_skia_path::Point::from_xy(x, y);
+                    ts.map_point(&mut p);
+                    (f64::from(p.x), f64::from(p.y))
+                });
                 let left = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
                 let right = corners.iter().map(|c| c.0).fold(f64::NEG_INFINITY, f64::max);
                 let top = corners.iter().map(|c| c.1).fold(f64::INFINITY, f64::min);

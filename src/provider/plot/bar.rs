@@ -17,7 +17,8 @@ const MAX_BAR: f64 = 24.0;
 struct Bar {
     series: usize,
     value: f64,
-    err: Option<f64>,
+    /// Error bar: distances below and above the value.
+    err: Option<(f64, f64)>,
     /// Rectangle of the bar in points (value axis already clamped to the plot).
     rect: Rect,
     /// Centre of the bar across its thickness.
@@ -46,7 +47,7 @@ fn geometry(spec: &ChartSpec, f: &Frame, horizontal: bool) -> Vec<Bar> {
             } else {
                 Rect { x0: start.min(start + thick), x1: start.max(start + thick), y0: p0.min(p1), y1: p0.max(p1) }
             };
-            let err = s.err.as_ref().map(|e| e[i]).filter(|e| e.is_finite() && *e > 0.0);
+            let err = s.err.as_ref().map(|e| e[i]).filter(|e| e.0.is_finite() && e.1.is_finite() && e.0 + e.1 > 0.0);
             bars.push(Bar { series: k, value: v, err, rect, mid: start + thick / 2.0, thick: thick.abs() });
         }
     }
@@ -55,7 +56,14 @@ fn geometry(spec: &ChartSpec, f: &Frame, horizontal: bool) -> Vec<Bar> {
 
 /// Far end of a bar including its error bar, in data units.
 fn reach(b: &Bar) -> f64 {
-    b.value + b.err.unwrap_or(0.0) * b.value.signum()
+    let (below, above) = b.err.unwrap_or((0.0, 0.0));
+    if b.value < 0.0 { b.value - below } else { b.value + above }
+}
+
+/// Near end of a bar's error bar (towards its base), in data units.
+fn near(b: &Bar) -> f64 {
+    let (below, above) = b.err.unwrap_or((0.0, 0.0));
+    if b.value < 0.0 { b.value + above } else { b.value - below }
 }
 
 pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
@@ -66,8 +74,10 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         || (spec.inferred && !axes::cats_fit(&cats, fig.0 * 0.8 / cats.len().max(1) as f64));
     let vals = spec.series.iter().flat_map(|s| {
         s.y.iter().enumerate().filter(|(_, v)| v.is_finite()).flat_map(move |(i, v)| {
-            let e = s.err.as_ref().map_or(0.0, |e| if e[i].is_finite() { e[i] } else { 0.0 });
-            [v - e, v + e, *v]
+            let (below, above) = s.err.as_ref().map_or((0.0, 0.0), |e| e[i]);
+            let (below, above) =
+                (if below.is_finite() { below } else { 0.0 }, if above.is_finite() { above } else { 0.0 });
+            [v - below, v + above, *v]
         })
     });
     let (mut lo, mut hi) = (0f64, 0f64);
@@ -148,8 +158,8 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         if horizontal { c.line(z, p.y0, z, p.y1, AXIS, AXIS_W) } else { c.line(p.x0, z, p.x1, z, AXIS, AXIS_W) }
     }
     for b in &bars {
-        let Some(e) = b.err else { continue };
-        let (a, z) = (val_axis.pos(val_axis.clamp(b.value - e)), val_axis.pos(val_axis.clamp(b.value + e)));
+        let Some((below, above)) = b.err else { continue };
+        let (a, z) = (val_axis.pos(val_axis.clamp(b.value - below)), val_axis.pos(val_axis.clamp(b.value + above)));
         let cap = (b.thick * 0.25).clamp(1.0, ERR_CAP);
         if horizontal {
             c.line(a, b.mid, z, b.mid, ERRBAR, ERR_W);
@@ -201,7 +211,7 @@ fn draw_value_labels(
         .iter()
         .map(|b| {
             let end = val_axis.pos(val_axis.clamp(reach(b)));
-            let near = val_axis.pos(val_axis.clamp(b.value - b.err.unwrap_or(0.0) * b.value.signum()));
+            let near = val_axis.pos(val_axis.clamp(near(b)));
             let w = text_w(&label_of(b.value), VALUE_PT, false);
             let neg = b.value < 0.0;
             let (room, need) = match (horizontal, neg) {

@@ -16,8 +16,8 @@ const MARKER_LIMIT: usize = 12;
 const COLUMNS_PER_PT: f64 = 4.0;
 
 /// Screen points of a series, split into runs at missing values.
-/// A point of a line: screen x, screen y, data y, error.
-type Pt = (f64, f64, f64, Option<f64>);
+/// A point of a line: screen x, screen y, data y, error below and above.
+type Pt = (f64, f64, f64, Option<(f64, f64)>);
 
 /// A run with more points than its columns can show, drawn as what it looks like: per
 /// column of [`COLUMNS_PER_PT`], its first, lowest, highest and last point, in data order
@@ -65,7 +65,7 @@ fn runs(s: &Series, f: &Frame, cat: bool) -> Vec<Vec<Pt>> {
             continue;
         }
         let px = if cat { f.x.pos(x + 0.5) } else { f.x.pos(x) };
-        let e = s.err.as_ref().map(|e| e[i]).filter(|e| e.is_finite());
+        let e = s.err.as_ref().map(|e| e[i]).filter(|e| e.0.is_finite() && e.1.is_finite());
         out.last_mut().expect("non-empty").push((px, f.y.pos(y), y, e));
     }
     out.retain(|r| !r.is_empty());
@@ -102,10 +102,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let mut yhi = f64::NEG_INFINITY;
     for s in &spec.series {
         for (i, y) in s.y.iter().enumerate().filter(|(_, y)| y.is_finite()) {
-            let e = s.err.as_ref().map_or(0.0, |e| if e[i].is_finite() { e[i] } else { 0.0 });
-            let lo = if spec.logy && y - e <= 0.0 { *y } else { y - e };
+            let (below, above) = s.err.as_ref().map_or((0.0, 0.0), |e| e[i]);
+            let (below, above) =
+                (if below.is_finite() { below } else { 0.0 }, if above.is_finite() { above } else { 0.0 });
+            let lo = if spec.logy && y - below <= 0.0 { *y } else { y - below };
             ylo = ylo.min(lo);
-            yhi = yhi.max(y + e);
+            yhi = yhi.max(y + above);
         }
     }
     if !ylo.is_finite() {
@@ -159,10 +161,10 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
                 let ypos = |v: f64, y: f64| frame.y.pos(if spec.logy { v.max(y / 10.0) } else { v });
                 let mut band: Vec<(f64, f64)> = Vec::with_capacity(run.len() * 2);
                 for p in &run {
-                    band.push((p.0, ypos(p.2 + p.3.unwrap_or(0.0), p.2)));
+                    band.push((p.0, ypos(p.2 + p.3.map_or(0.0, |e| e.1), p.2)));
                 }
                 for p in run.iter().rev() {
-                    band.push((p.0, ypos(p.2 - p.3.unwrap_or(0.0), p.2)));
+                    band.push((p.0, ypos(p.2 - p.3.map_or(0.0, |e| e.0), p.2)));
                 }
                 c.polygon(&clip_polygon(&band, clip), color(k), BAND_OPACITY);
             }

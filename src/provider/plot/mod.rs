@@ -5,6 +5,7 @@
 //! chart family (`bar`, `line`, `scatter`, `hist`, sharing `axes`, `legend`, `style`,
 //! drawn on a plotters `canvas`) → SVG → `crate::render` (PDF, PNG).
 
+mod agg;
 mod axes;
 mod bar;
 mod canvas;
@@ -31,7 +32,7 @@ use spec::{ChartSpec, ChartType};
 /// any change of style constants, layout, tick choice, inference rules, attribute meaning,
 /// SVG writing, or of the versions of plotters, svg2pdf, resvg/usvg or the fonts. It is
 /// part of every cache key this provider produces; forgetting to bump it serves stale figures.
-pub const VERSION: &str = "builtin-plot/3 plotters-0.3.7 svg2pdf-0.13 resvg-0.45 liberation-2";
+pub const VERSION: &str = "builtin-plot/4 plotters-0.3.7 svg2pdf-0.13 resvg-0.45 liberation-2";
 
 pub struct PlotProvider;
 
@@ -88,6 +89,15 @@ impl Provider for PlotProvider {
     fn generate(&self, req: &Request, _key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
         let svg = svg(req)?;
         render::render(&svg, &req.output.formats, req.output.png_dpi)
+    }
+    fn explain(&self, req: &Request) -> Vec<String> {
+        let Ok((intent, table)) = data::load(req) else { return vec![] };
+        let Ok(spec) = ChartSpec::new(&req.attrs, &intent, &table) else { return vec![] };
+        let mut notes = spec.notes;
+        if let Ok(tree) = svg(req).and_then(|s| render::parse(&s)) {
+            notes.extend(render::textcheck::check(&tree, None).into_iter().map(|p| format!("warning: {p}")));
+        }
+        notes
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::agg::{Agg, Rule};
 use super::data::{Column, Table, Values};
 use super::legend::LegendPos;
 use super::style::pretty;
@@ -22,7 +23,7 @@ pub enum ChartType {
 /// Attributes a plot reads (besides the file `data`); all others are an error at plan time.
 pub const ATTRS: &[&str] = &[
     "chart", "x", "y", "group", "err", "title", "xlabel", "ylabel", "logx", "logy", "log", "bins", "fit", "labels",
-    "legend", "markers", "xlim", "ylim",
+    "legend", "markers", "xlim", "ylim", "agg", "ci",
 ];
 
 const CHARTS: &str = "bar, barh, line, scatter, histogram (or hist)";
@@ -56,7 +57,8 @@ pub struct Series {
     pub name: String,
     pub x: Vec<f64>,
     pub y: Vec<f64>,
-    pub err: Option<Vec<f64>>,
+    /// Error bar or band per point: the distances below and above the value.
+    pub err: Option<Vec<(f64, f64)>>,
     /// Per-point text (scatter labels).
     pub labels: Option<Vec<String>>,
 }
@@ -84,6 +86,8 @@ pub struct ChartSpec {
     pub ylim: (Option<f64>, Option<f64>),
     /// x holds dates and times (seconds since 1970), drawn on a time axis.
     pub time_x: bool,
+    /// What the chart decided from the data that a reader of `gen -v` should know.
+    pub notes: Vec<String>,
 }
 
 fn bad(attr: &str, value: &str, valid: &str) -> ProviderError {
@@ -329,6 +333,7 @@ impl ChartSpec {
             xlim,
             ylim,
             time_x: false,
+            notes: vec![],
         };
         let (xlabel, ylabel) = if chart == ChartType::Hist {
             spec.resolve_hist(&cx, x_attr.or(y_attr.as_ref().and_then(|v| v.first().copied())), group_attr, intent)?
@@ -576,56 +581,86 @@ impl ChartSpec {
                 .collect(),
             None => ys.iter().map(|y| (pretty(&y.name), (0..n).collect())).collect(),
         };
+        let rule = Rule::parse(cx.attrs)?;
+        let (mut rows_in, mut points_out) = (0usize, 0usize);
         for (k, (name, rows)) in keys.into_iter().enumerate() {
             let yc = if group.is_some() { ys[0] } else { ys[k] };
             let ec = if group.is_some() { errs[0] } else { errs[k] };
             let (yv, ev) = (num(yc), ec.map(num));
-            if categorical && matches!(chart, ChartType::Bar | ChartType::Barh) {
-                // one value per category
-                let nc = cats.as_ref().map_or(0, Vec::len);
-                let mut vals = vec![f64::NAN; nc];
-                let mut evs = vec![f64::NAN; nc];
-                for &i in &rows {
-                    let c = xs[i] as usize;
-                    if !vals[c].is_nan() {
-                        return Err(ProviderError::new(format!(
-                            "two rows for the bar `{}`{}",
-                            x.text(i),
-                            if group.is_some() { format!(" in group `{name}`") } else { String::new() }
-                        ))
-                        .hint(format!(
-                            "each bar needs exactly one row; aggregate the data or set group=; available columns: {}",
-                            t.names()
-                        )));
-                    }
-                    vals[c] = yv[i];
-                    if let Some(e) = &ev {
-                        evs[c] = e[i];
-                    }
-                }
-                self.series.push(Series {
-                    name,
-                    x: (0..nc).map(|i| i as f64).collect(),
-                    y: vals,
-                    err: ev.map(|_| evs),
-                    labels: None,
-                });
-            } else {
-                let mut idx: Vec<usize> = rows.into_iter().filter(|&i| xs[i].is_finite()).collect();
-                if chart == ChartType::Line {
-                    idx.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
-                }
-                self.series.push(Series {
-                    name,
-                    x: idx.iter().map(|&i| xs[i]).collect(),
-                    y: idx.iter().map(|&i| yv[i]).collect(),
-                    err: ev.map(|e| idx.iter().map(|&i| e[i]).collect()),
-                    labels: point_labels.map(|c| idx.iter().map(|&i| c.text(i)).collect()),
-                });
+            let bars = categorical && matches!(chart, ChartType::Bar | ChartType::Barh);
+            let mut idx: Vec<usize> = rows.into_iter().filter(|&i| xs[i].is_finite()).collect();
+            idx.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+            let repeats = idx.windows(2).any(|w| xs[w[0]] == xs[w[1]]);
+            let aggregate = chart != ChartType::Scatter && rule.agg.is_some() && (rule.explicit || repeats);
+            if aggregate && ev.is_some() && repeats {
+                return Err(ProviderError::new(format!(
+                    "rows repeat x values in `{name}`, and err= gives an error per row"
+                ))
+                .at_attr(if cx.attrs.contains_key("err") { "err" } else { "data" })
+                .hint("aggregated points get their interval from ci=; drop the error column, or set agg=none"));
             }
+            let mut series = Series { name, x: vec![], y: vec![], err: None, labels: None };
+            if aggregate {
+                let mut errs_out = Vec::new();
+                for run in idx.chunk_by(|&a, &b| xs[a] == xs[b]) {
+                    let vals: Vec<f64> = run.iter().map(|&i| yv[i]).collect();
+                    let (v, e) = rule.reduce(&vals);
+                    series.x.push(xs[run[0]]);
+                    series.y.push(v);
+                    errs_out.push(e.unwrap_or((f64::NAN, f64::NAN)));
+                }
+                rows_in += idx.len();
+                points_out += series.x.len();
+                if errs_out.iter().any(|e| e.0.is_finite()) {
+                    series.err = Some(errs_out);
+                }
+            } else {
+                if bars && repeats {
+                    let i = idx.windows(2).find(|w| xs[w[0]] == xs[w[1]]).map_or(0, |w| w[0]);
+                    return Err(ProviderError::new(format!(
+                        "two rows for the bar `{}`{} with agg=none",
+                        x.text(i),
+                        if group.is_some() { format!(" in group `{}`", series.name) } else { String::new() }
+                    ))
+                    .at_attr("agg")
+                    .hint("each bar needs exactly one row: aggregate them (agg=mean, the default) or set group="));
+                }
+                // lines are drawn in x order; scatter points keep the data's order
+                if chart != ChartType::Line && !bars {
+                    idx.sort_unstable();
+                }
+                series.x = idx.iter().map(|&i| xs[i]).collect();
+                series.y = idx.iter().map(|&i| yv[i]).collect();
+                series.err = ev.map(|e| idx.iter().map(|&i| (e[i], e[i])).collect());
+                series.labels = point_labels.map(|c| idx.iter().map(|&i| c.text(i)).collect());
+            }
+            if bars {
+                // one value per category, in category order
+                let nc = cats.as_ref().map_or(0, Vec::len);
+                let (mut vals, mut evs) = (vec![f64::NAN; nc], vec![(f64::NAN, f64::NAN); nc]);
+                for (j, &c) in series.x.iter().enumerate() {
+                    vals[c as usize] = series.y[j];
+                    if let Some(e) = &series.err {
+                        evs[c as usize] = e[j];
+                    }
+                }
+                series.x = (0..nc).map(|i| i as f64).collect();
+                series.y = vals;
+                series.err = series.err.map(|_| evs);
+            }
+            self.series.push(series);
+        }
+        if rows_in > points_out {
+            self.notes.push(format!(
+                "{rows_in} rows at {points_out} x value{}: drawn as {} (agg= and ci= change this)",
+                if points_out == 1 { "" } else { "s" },
+                rule.describe()
+            ));
         }
         self.categories = cats;
-        let ylabel = if group.is_some() || ys.len() == 1 {
+        let ylabel = if rule.agg == Some(Agg::Count) && self.chart != ChartType::Scatter {
+            "Count".to_string()
+        } else if group.is_some() || ys.len() == 1 {
             pretty(&ys[0].name)
         } else {
             ys.iter().map(|c| pretty(&c.name)).collect::<Vec<_>>().join(", ")

@@ -175,10 +175,10 @@ fn error_columns() {
     let csv = "model,acc,acc_std,f1,f1_err\nA,0.9,0.01,0.8,0.02\nB,0.8,0.02,0.7,0.03\n";
     let s = spec(&[], "", csv).unwrap();
     assert_eq!(s.series.len(), 2, "error columns are not series");
-    assert_eq!(s.series[0].err, Some(vec![0.01, 0.02]));
-    assert_eq!(s.series[1].err, Some(vec![0.02, 0.03]));
+    assert_eq!(s.series[0].err, Some(vec![(0.01, 0.01), (0.02, 0.02)]));
+    assert_eq!(s.series[1].err, Some(vec![(0.02, 0.02), (0.03, 0.03)]));
     let s = spec(&[("y", "acc"), ("err", "f1_err")], "", csv).unwrap();
-    assert_eq!(s.series[0].err, Some(vec![0.02, 0.03]));
+    assert_eq!(s.series[0].err, Some(vec![(0.02, 0.02), (0.03, 0.03)]));
     let e = spec(&[("y", "acc,f1,acc_std"), ("err", "f1_err,acc_std")], "", csv).unwrap_err();
     assert_eq!(e.attr.as_deref(), Some("err"));
 }
@@ -195,9 +195,16 @@ fn long_format_groups() {
     );
     let s = spec(&[("x", "dataset"), ("group", "model")], "", long).unwrap();
     assert_eq!(s.series[0].y, [1.0, 2.0]);
-    // repeated bars without a group column
-    let e = spec(&[], "", "m,v\nA,1\nA,2\n").unwrap_err();
+    // repeated bars without a group column: their mean with a 95 % t-interval (t = 12.706
+    // for one degree of freedom, sd 0.707, n 2), unless agg=none asks for every row
+    let s = spec(&[], "", "m,v\nA,1\nA,2\n").unwrap();
+    let e = s.series[0].err.as_ref().unwrap()[0];
+    assert_eq!(s.series[0].y, [1.5]);
+    assert!((e.0 - 12.706 * 0.5).abs() < 1e-3 && e.0 == e.1, "{e:?}");
+    assert_eq!(s.notes, ["2 rows at 1 x value: drawn as the mean with a 95 % t-interval (agg= and ci= change this)"]);
+    let e = spec(&[("agg", "none")], "", "m,v\nA,1\nA,2\n").unwrap_err();
     assert!(e.message.contains("two rows for the bar `A`"), "{}", e.message);
+    assert_eq!(e.attr.as_deref(), Some("agg"));
     // lines: one per group, sorted by x
     let s = spec(&[], "", "step,run,loss\n2,a,1\n1,a,2\n1,b,3\n2,b,2\n").unwrap();
     assert_eq!(s.chart, ChartType::Line);

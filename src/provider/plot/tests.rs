@@ -402,20 +402,22 @@ fn a_constant_histogram_is_one_bar_not_a_filled_plot() {
     assert!(texts(&svg).iter().any(|t| t == "5"), "the value is a tick: {:?}", texts(&svg));
 }
 
-/// x of every vertex of the polylines drawn in the first series' colour.
+/// x of every vertex of the longest polyline drawn in the first series' colour (its data
+/// line, not its legend swatch).
 fn line_xs(svg: &str) -> Vec<f64> {
     svg.split("<polyline ")
         .skip(1)
         .map(|r| &r[..r.find("/>").unwrap()])
         .filter(|r| r.contains("stroke=\"#0072B2\""))
-        .flat_map(|r| {
+        .map(|r| {
             attr(r, "points")
                 .unwrap()
                 .split(' ')
                 .map(|p| p.split(',').next().unwrap().parse::<f64>().unwrap())
                 .collect::<Vec<_>>()
         })
-        .collect()
+        .max_by_key(Vec::len)
+        .unwrap_or_default()
 }
 
 #[test]
@@ -441,4 +443,28 @@ fn dates_lie_on_a_time_axis_with_calendar_ticks() {
     // a date outside the calendar is not a date: categories, as before
     let svg = check(&req(&[("chart", "line")], "", Some("day,n\n2023-02-30,5\n2023-03-01,7\n"), 3.3));
     assert!(texts(&svg).iter().any(|s| s == "2023-02-30"), "{:?}", texts(&svg));
+}
+
+#[test]
+fn seeds_per_x_become_one_line_with_a_confidence_band() {
+    // three seeds per step and method: drawn raw, a zig-zag with vertical strokes
+    let mut csv = String::from("method,step,seed,acc\n");
+    for (m, base) in [("ours", 0.6), ("baseline", 0.5)] {
+        for step in 1..=5 {
+            for seed in 0..3 {
+                csv += &format!("{m},{step},{seed},{:.3}\n", base + 0.05 * f64::from(step) + 0.01 * f64::from(seed));
+            }
+        }
+    }
+    let r = req(&[("x", "step"), ("y", "acc"), ("group", "method")], "Mean accuracy with 95% CI", Some(&csv), 3.3);
+    let svg = check(&r);
+    let xs = line_xs(&svg);
+    assert_eq!(xs.len(), 5, "one vertex per step: {xs:?}");
+    assert!(xs.windows(2).all(|w| w[1] > w[0]), "no vertical strokes: {xs:?}");
+    assert!(svg.contains("<polygon") && svg.contains("fill=\"#0072B2\" fill-opacity"), "a band per series");
+    let notes = PlotProvider::new().explain(&r);
+    assert_eq!(notes, ["30 rows at 10 x values: drawn as the mean with a 95 % t-interval (agg= and ci= change this)"]);
+    // agg=none draws what the rows say
+    let raw = check(&req(&[("x", "step"), ("y", "acc"), ("group", "method"), ("agg", "none")], "", Some(&csv), 3.3));
+    assert_eq!(line_xs(&raw).len(), 15);
 }
