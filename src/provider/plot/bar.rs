@@ -5,7 +5,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::axes::{self, AxisData, AxisReq, Frame, RangeMode, Rect};
 use super::canvas::{Anchor, Canvas};
 use super::legend::{Legend, Swatch};
-use super::spec::{ChartSpec, ChartType};
+use super::spec::{ChartSpec, ChartType, Stack};
 use super::style::*;
 use crate::model::ProviderError;
 
@@ -32,6 +32,32 @@ fn geometry(spec: &ChartSpec, f: &Frame, horizontal: bool) -> Vec<Bar> {
     let (vlo, _) = val_axis.limits();
     let base = if spec.logy { vlo } else { val_axis.clamp(0.0) };
     let mut bars = Vec::new();
+    if spec.stack != Stack::None {
+        // one bar per category, its series laid end to end (values are ≥ 0: see spec)
+        let n = spec.series.iter().map(|s| s.y.len()).max().unwrap_or(0);
+        for i in 0..n {
+            let (b0, bw) = cat_axis.band(i);
+            let thick = (bw.abs() * SINGLE_SHARE).min(MAX_BAR) * bw.signum();
+            let start = b0 + bw / 2.0 - thick / 2.0;
+            let mut acc = 0.0;
+            for (k, s) in spec.series.iter().enumerate() {
+                let v = s.y.get(i).copied().unwrap_or(f64::NAN);
+                if !v.is_finite() || v == 0.0 {
+                    continue;
+                }
+                let (p0, p1) = (val_axis.pos(val_axis.clamp(acc)), val_axis.pos(val_axis.clamp(acc + v)));
+                acc += v;
+                let (a, b) = (start.min(start + thick), start.max(start + thick));
+                let rect = if horizontal {
+                    Rect { x0: p0.min(p1), x1: p0.max(p1), y0: a, y1: b }
+                } else {
+                    Rect { x0: a, x1: b, y0: p0.min(p1), y1: p0.max(p1) }
+                };
+                bars.push(Bar { series: k, value: v, err: None, rect, mid: start + thick / 2.0, thick: thick.abs() });
+            }
+        }
+        return bars;
+    }
     for (k, s) in spec.series.iter().enumerate() {
         for (i, &v) in s.y.iter().enumerate() {
             if !v.is_finite() {
@@ -89,6 +115,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             min_pos = min_pos.min(v);
         }
     }
+    if spec.stack != Stack::None {
+        let n = spec.series.iter().map(|s| s.y.len()).max().unwrap_or(0);
+        let total = |i: usize| spec.series.iter().filter_map(|s| s.y.get(i)).filter(|v| v.is_finite()).sum::<f64>();
+        hi = (0..n).map(total).fold(hi, f64::max);
+    }
+    (lo, hi) = spec.refs.extend_y(lo, hi);
     if spec.logy {
         // bars grow from the axis floor: the decade below the smallest value, so that the
         // smallest bar is never empty (a floor at the value itself draws it zero high)
@@ -109,7 +141,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let share = if ns > 1.0 { GROUP_SHARE } else { SINGLE_SHARE };
     let est_thick = (fig.0 * 0.8 / cats.len().max(1) as f64 * share / ns).min(MAX_BAR);
     let turn_labels = !horizontal && widest > est_thick + 2.0;
-    let headroom = if !spec.labels {
+    let headroom = if !spec.labels || spec.stack != Stack::None {
         0.0
     } else if horizontal || turn_labels {
         widest + GAP * 1.5
@@ -147,9 +179,15 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
 
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
+    let stacked = spec.stack != Stack::None;
     for b in &bars {
         let r = b.rect;
         c.rect(r.x0, r.y0, r.x1, r.y1, color(b.series), 1.0);
+        if stacked {
+            // a hairline of white between the segments of a stack
+            let (x0, y0, x1, y1) = (r.x0, r.y0, r.x1, r.y1);
+            if horizontal { c.line(x1, y0, x1, y1, WHITE, 0.4) } else { c.line(x0, y0, x1, y0, WHITE, 0.4) }
+        }
     }
     let (vlo, vhi) = val_axis.limits();
     if !spec.logy && vlo < 0.0 && vhi > 0.0 {
@@ -171,11 +209,34 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             c.line(b.mid - cap, z, b.mid + cap, z, ERRBAR, ERR_W);
         }
     }
-    if spec.labels {
+    if spec.labels && stacked {
+        draw_segment_labels(&mut c, &bars, &label_of);
+    } else if spec.labels {
         draw_value_labels(&mut c, &frame, &bars, horizontal, turn_labels, &label_of, fig);
+    }
+    if horizontal {
+        // a horizontal chart's value axis is x: its reference lines are vertical
+        let turned = super::refs::Refs { vlines: spec.refs.hlines.clone(), ..Default::default() };
+        turned.draw_over(&mut c, &frame);
+    } else {
+        spec.refs.draw_over(&mut c, &frame);
     }
     frame.draw_axes(&mut c);
     c.finish()
+}
+
+/// Labels of stacked segments: in the middle of each segment, white on the bar, where
+/// they fit; left out where they do not.
+fn draw_segment_labels(c: &mut Canvas, bars: &[Bar], label_of: &dyn Fn(f64) -> String) {
+    for b in bars {
+        let text = label_of(b.value);
+        let (w, h) = (text_w(&text, VALUE_PT, false), cap_h(VALUE_PT));
+        let r = b.rect;
+        if r.w() >= w + 2.0 * GAP && r.h() >= h + 2.0 * GAP {
+            let at = Anchor::new(HPos::Center, VPos::Center);
+            c.text_colored((r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0, &text, VALUE_PT, false, at, false, WHITE);
+        }
+    }
 }
 
 /// Value labels just beyond each bar's end (and its error bar) when there is room before

@@ -10,7 +10,8 @@ use crate::model::ProviderError;
 
 const MAX_AUTO_BINS: usize = 100;
 
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+/// The `q` quantile of sorted values, interpolated between neighbours.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
     let (i, f) = (pos.floor() as usize, pos.fract());
     if i + 1 < sorted.len() { sorted[i] * (1.0 - f) + sorted[i + 1] * f } else { sorted[i] }
@@ -69,6 +70,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         (a, b) if e.len() == 2 && !spec.logx => (a - 2.0 * (b - a), b + 2.0 * (b - a)),
         ends => ends,
     };
+    let (xlo, xhi) = spec.refs.extend_x(xlo, xhi);
     let xr = AxisReq {
         data: AxisData::Num {
             lo: xlo,
@@ -86,7 +88,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let yr = AxisReq {
         data: AxisData::Num {
             lo: ylo,
-            hi: max.max(1.0),
+            hi: spec.refs.extend_y(ylo, max.max(1.0)).1,
             log: spec.logy,
             lim: spec.ylim,
             mode: RangeMode::Nice,
@@ -124,6 +126,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     })?;
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
+    spec.refs.draw_under(&mut c, &frame);
     for (k, h) in hists.iter().enumerate() {
         let rs = rects(&frame, h);
         // thin white gaps separate the bins of a single histogram
@@ -144,6 +147,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             c.polyline(&pts, color(k), 0.8, 1.0);
         }
     }
+    spec.refs.draw_over(&mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
 }

@@ -4,7 +4,7 @@ use super::axes::{self, AxisData, AxisReq, Frame, RangeMode, Rect};
 use super::canvas::Canvas;
 use super::clip::{clip_polygon, clipped_polyline};
 use super::legend::{Legend, Swatch};
-use super::spec::{ChartSpec, Series};
+use super::spec::{ChartSpec, ChartType, Series, Stack};
 use super::style::*;
 use crate::model::ProviderError;
 
@@ -94,9 +94,41 @@ fn samples(spec: &ChartSpec, f: &Frame, cat: bool) -> Vec<Rect> {
     out
 }
 
+/// Stacked areas: every series' values as running totals over the series before it (the
+/// tops of the layers), and the layer below each (its base).
+fn stacked(spec: &ChartSpec) -> Result<(Vec<Series>, Vec<Vec<f64>>), ProviderError> {
+    if !spec.series.windows(2).all(|w| w[0].x == w[1].x) {
+        return Err(ProviderError::new("stacked areas need every series at the same x values")
+            .at_attr("stack")
+            .hint("give every series a row at every x (0 where it has none), or set stack=false"));
+    }
+    let mut tops = Vec::new();
+    let mut bases = Vec::new();
+    let mut below: Vec<f64> = spec.series.first().map_or(vec![], |s| vec![0.0; s.y.len()]);
+    for s in &spec.series {
+        let top: Vec<f64> = s.y.iter().zip(&below).map(|(y, b)| b + if y.is_finite() { *y } else { 0.0 }).collect();
+        bases.push(below);
+        below = top.clone();
+        tops.push(Series { y: top, ..s.clone() });
+    }
+    Ok((tops, bases))
+}
+
 pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
+    let area = spec.chart == ChartType::Area;
+    if area && spec.stack != Stack::None {
+        let (tops, bases) = stacked(spec)?;
+        let drawn = ChartSpec { series: tops, ..spec.clone() };
+        return draw_lines(&drawn, fig, Some(&bases));
+    }
+    draw_lines(spec, fig, None)
+}
+
+/// Lines (and areas: filled down to `bases`, or to zero when there are none).
+fn draw_lines(spec: &ChartSpec, fig: (f64, f64), bases: Option<&[Vec<f64>]>) -> Result<String, ProviderError> {
+    let area = spec.chart == ChartType::Area;
     let cat = spec.categories.is_some();
-    let markers = spec.markers.unwrap_or_else(|| spec.series.iter().all(|s| s.x.len() <= MARKER_LIMIT));
+    let markers = spec.markers.unwrap_or_else(|| !area && spec.series.iter().all(|s| s.x.len() <= MARKER_LIMIT));
     let finite = |v: &&f64| v.is_finite();
     let mut ylo = f64::INFINITY;
     let mut yhi = f64::NEG_INFINITY;
@@ -113,11 +145,16 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     if !ylo.is_finite() {
         return Err(ProviderError::new("the y columns have no numbers to plot"));
     }
+    if area && !spec.logy {
+        ylo = ylo.min(0.0);
+    }
+    let (ylo, yhi) = spec.refs.extend_y(ylo, yhi);
     let xdata = match &spec.categories {
         Some(c) => AxisData::Cat(c.clone()),
         None => {
             let xs: Vec<f64> = spec.series.iter().flat_map(|s| s.x.iter()).filter(finite).copied().collect();
             let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+            let (lo, hi) = spec.refs.extend_x(lo, hi);
             if spec.time_x {
                 AxisData::Time { lo, hi, lim: spec.xlim }
             } else {
@@ -141,10 +178,12 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             .iter()
             .enumerate()
             .map(|(k, s)| {
-                (
-                    s.name.clone(),
-                    Swatch::Line { color: color(k), marker: markers.then(|| marker(k)), band: s.err.is_some() },
-                )
+                let swatch = if area {
+                    Swatch::Bar { color: color(k), opacity: if bases.is_some() { 0.75 } else { 0.35 } }
+                } else {
+                    Swatch::Line { color: color(k), marker: markers.then(|| marker(k)), band: s.err.is_some() }
+                };
+                (s.name.clone(), swatch)
             })
             .collect(),
     };
@@ -154,6 +193,10 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
 
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
+    spec.refs.draw_under(&mut c, &frame);
+    if area {
+        fill_areas(&mut c, spec, &frame, bases, clip);
+    }
     for (k, s) in spec.series.iter().enumerate() {
         for run in runs(s, &frame, cat) {
             if s.err.is_some() && run.len() > 1 {
@@ -183,8 +226,28 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             }
         }
     }
+    spec.refs.draw_over(&mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
+}
+
+/// The fill of each area, from its line down to its base (the layer below, or zero — the
+/// axis floor on a log axis), over the points where it has a value.
+fn fill_areas(c: &mut Canvas, spec: &ChartSpec, frame: &axes::Frame, bases: Option<&[Vec<f64>]>, clip: Rect) {
+    let cat = spec.categories.is_some();
+    let floor = if spec.logy { frame.y.limits().0 } else { frame.y.clamp(0.0) };
+    for (k, s) in spec.series.iter().enumerate() {
+        let pts: Vec<usize> = (0..s.x.len()).filter(|&i| s.x[i].is_finite() && s.y[i].is_finite()).collect();
+        if pts.len() < 2 {
+            continue;
+        }
+        let px = |i: usize| if cat { frame.x.pos(s.x[i] + 0.5) } else { frame.x.pos(s.x[i]) };
+        let base = |i: usize| bases.map_or(floor, |b| b[k][i]);
+        let mut poly: Vec<(f64, f64)> = pts.iter().map(|&i| (px(i), frame.y.pos(s.y[i]))).collect();
+        poly.extend(pts.iter().rev().map(|&i| (px(i), frame.y.pos(base(i)))));
+        let opacity = if bases.is_some() { 0.75 } else { 0.35 };
+        c.polygon(&clip_polygon(&poly, clip), color(k), opacity);
+    }
 }
 
 #[cfg(test)]

@@ -11,9 +11,13 @@ mod bar;
 mod canvas;
 mod clip;
 pub mod data;
+mod dist;
+mod ecdf;
+mod heatmap;
 mod hist;
 mod legend;
 mod line;
+mod refs;
 mod scatter;
 pub mod spec;
 mod style;
@@ -61,7 +65,10 @@ pub fn svg(req: &Request) -> Result<String, ProviderError> {
     let fig = (w * 72.0, h * 72.0);
     match spec.chart {
         ChartType::Bar | ChartType::Barh => bar::draw(&spec, fig),
-        ChartType::Line => line::draw(&spec, fig),
+        ChartType::Line | ChartType::Area => line::draw(&spec, fig),
+        ChartType::Ecdf => ecdf::draw(&spec, fig),
+        ChartType::Box | ChartType::Violin => dist::draw(&spec, fig),
+        ChartType::Heatmap => heatmap::draw(&spec, fig),
         ChartType::Scatter => scatter::draw(&spec, fig),
         ChartType::Hist => hist::draw(&spec, fig),
     }
@@ -107,5 +114,7 @@ pub fn init() {
     style::init();
 }
 
+#[cfg(test)]
+mod chart_tests;
 #[cfg(test)]
 mod tests;

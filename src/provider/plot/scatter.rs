@@ -120,6 +120,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     if !xlo.is_finite() || !ylo.is_finite() {
         return Err(ProviderError::new("the x and y columns have no complete (x, y) pairs to plot"));
     }
+    let ((xlo, xhi), (ylo, yhi)) = (spec.refs.extend_x(xlo, xhi), spec.refs.extend_y(ylo, yhi));
     let label_w = if spec.labels {
         spec.series
             .iter()
@@ -187,6 +188,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
 
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
+    spec.refs.draw_under(&mut c, &frame);
     for (k, s) in spec.series.iter().enumerate() {
         for (x, y, alpha) in marks(s, &frame, dense, radius, opacity) {
             c.marker(marker(k), x, y, radius, color(k), alpha);
@@ -211,6 +213,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             }
         }
     }
+    spec.refs.draw_over(&mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
 }

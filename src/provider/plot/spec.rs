@@ -18,15 +18,20 @@ pub enum ChartType {
     Line,
     Scatter,
     Hist,
+    Area,
+    Ecdf,
+    Box,
+    Violin,
+    Heatmap,
 }
 
 /// Attributes a plot reads (besides the file `data`); all others are an error at plan time.
 pub const ATTRS: &[&str] = &[
     "chart", "x", "y", "group", "err", "title", "xlabel", "ylabel", "logx", "logy", "log", "bins", "fit", "labels",
-    "legend", "markers", "xlim", "ylim", "agg", "ci",
+    "legend", "markers", "xlim", "ylim", "agg", "ci", "stack", "hline", "vline", "band", "note",
 ];
 
-const CHARTS: &str = "bar, barh, line, scatter, histogram (or hist)";
+const CHARTS: &str = "bar, barh, line, area, scatter, histogram (or hist), ecdf, box, violin, heatmap";
 
 impl ChartType {
     fn parse(s: &str) -> Option<ChartType> {
@@ -36,6 +41,11 @@ impl ChartType {
             "line" => ChartType::Line,
             "scatter" => ChartType::Scatter,
             "histogram" | "hist" => ChartType::Hist,
+            "area" => ChartType::Area,
+            "ecdf" => ChartType::Ecdf,
+            "box" | "boxplot" => ChartType::Box,
+            "violin" => ChartType::Violin,
+            "heatmap" | "confusion" => ChartType::Heatmap,
             _ => return None,
         })
     }
@@ -88,9 +98,26 @@ pub struct ChartSpec {
     pub time_x: bool,
     /// What the chart decided from the data that a reader of `gen -v` should know.
     pub notes: Vec<String>,
+    /// Bars and areas stacked per x (`stack=`).
+    pub stack: Stack,
+    /// Reference lines, bands and text notes (`hline=`, `vline=`, `band=`, `note=`).
+    pub refs: Refs,
+    /// The matrix of a heatmap.
+    pub cells: Option<Cells>,
 }
 
-fn bad(attr: &str, value: &str, valid: &str) -> ProviderError {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stack {
+    None,
+    Stacked,
+    /// Stacked, each x scaled to 100 %.
+    Percent,
+}
+
+pub use super::heatmap::Cells;
+pub use super::refs::Refs;
+
+pub(super) fn bad(attr: &str, value: &str, valid: &str) -> ProviderError {
     ProviderError::new(format!("invalid value `{value}` for {attr}="))
         .at_attr(attr)
         .hint(format!("valid values: {valid}"))
@@ -145,7 +172,15 @@ fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<Chart
     let bars = w.iter().enumerate().any(|(i, x)| {
         matches!(x.as_str(), "barplot" | "barchart" | "bar") || (x == "bars" && (i == 0 || w[i - 1] != "error"))
     });
-    if any(&["histogram", "histograms"]) {
+    if any(&["heatmap", "heatmaps"]) || has_phrase(&w, &["confusion", "matrix"]) {
+        Some(ChartType::Heatmap)
+    } else if any(&["violin", "violins"]) {
+        Some(ChartType::Violin)
+    } else if any(&["boxplot", "boxplots"]) || has_phrase(&w, &["box", "plot"]) || has_phrase(&w, &["box", "plots"]) {
+        Some(ChartType::Box)
+    } else if any(&["ecdf"]) || has_phrase(&w, &["cumulative", "distribution"]) {
+        Some(ChartType::Ecdf)
+    } else if any(&["histogram", "histograms"]) {
         Some(ChartType::Hist)
     } else if any(&["horizontal"]) {
         Some(ChartType::Barh)
@@ -156,6 +191,8 @@ fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<Chart
         || has_phrase(&w, &["bar", "plot"])
     {
         Some(ChartType::Bar)
+    } else if has_phrase(&w, &["area", "chart"]) || has_phrase(&w, &["stacked", "area"]) {
+        Some(ChartType::Area)
     } else if any(&["line", "lines", "curve", "curves", "trend", "trends"]) {
         Some(ChartType::Line)
     } else if any(&["distribution", "distributions"]) && hist_ok {
@@ -168,7 +205,7 @@ fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<Chart
 }
 
 /// Columns the intent text names (case-insensitive, `_` read as a space).
-fn mentioned<'a>(intent: &str, cols: &[&'a Column]) -> Vec<&'a Column> {
+pub(super) fn mentioned<'a>(intent: &str, cols: &[&'a Column]) -> Vec<&'a Column> {
     let w = words(intent);
     cols.iter()
         .copied()
@@ -179,7 +216,7 @@ fn mentioned<'a>(intent: &str, cols: &[&'a Column]) -> Vec<&'a Column> {
         .collect()
 }
 
-fn has_dups(c: &Column) -> bool {
+pub(super) fn has_dups(c: &Column) -> bool {
     let mut seen = std::collections::HashSet::new();
     (0..match &c.values {
         Values::Num(v) => v.len(),
@@ -188,13 +225,13 @@ fn has_dups(c: &Column) -> bool {
         .any(|i| !seen.insert(c.text(i)))
 }
 
-struct Ctx<'a> {
-    t: &'a Table,
-    attrs: &'a BTreeMap<String, String>,
+pub(super) struct Ctx<'a> {
+    pub t: &'a Table,
+    pub attrs: &'a BTreeMap<String, String>,
 }
 
 impl<'a> Ctx<'a> {
-    fn col(&self, attr: &str, name: &str) -> Result<&'a Column, ProviderError> {
+    pub fn col(&self, attr: &str, name: &str) -> Result<&'a Column, ProviderError> {
         self.t.find(name.trim()).ok_or_else(|| {
             ProviderError::new(format!("{attr}=: no column `{}` in the data", name.trim()))
                 .at_attr(attr)
@@ -207,7 +244,7 @@ impl<'a> Ctx<'a> {
             .map(|v| v.split(',').filter(|s| !s.trim().is_empty()).map(|n| self.col(attr, n)).collect())
             .transpose()
     }
-    fn numeric(&self, attr: &str, c: &Column) -> Result<(), ProviderError> {
+    pub fn numeric(&self, attr: &str, c: &Column) -> Result<(), ProviderError> {
         match c.first_non_number() {
             None => Ok(()),
             Some((row, v)) => {
@@ -217,7 +254,7 @@ impl<'a> Ctx<'a> {
             }
         }
     }
-    fn ambiguous(&self, what: &str, hint: &str) -> ProviderError {
+    pub fn ambiguous(&self, what: &str, hint: &str) -> ProviderError {
         ProviderError::new(format!("cannot tell {what} from the data"))
             .hint(format!("{hint}; available columns: {}", self.t.names()))
     }
@@ -298,7 +335,9 @@ impl ChartSpec {
                     .ok_or_else(|| bad("bins", v, "a whole number from 1 to 1000, or auto"))?,
             ),
         };
-        let labels = parse_bool(attrs, "labels")?.unwrap_or_else(|| has_phrase(&iw, &["value", "labels"]));
+        // heatmap cells carry their values unless told not to
+        let labels = parse_bool(attrs, "labels")?
+            .unwrap_or_else(|| chart == ChartType::Heatmap || has_phrase(&iw, &["value", "labels"]));
         let legend = match attrs.get("legend").map(|v| v.trim().to_ascii_lowercase()) {
             None => LegendPos::Auto,
             Some(v) => match v.as_str() {
@@ -334,11 +373,23 @@ impl ChartSpec {
             ylim,
             time_x: false,
             notes: vec![],
+            stack: Stack::None,
+            refs: Refs::parse(attrs)?,
+            cells: None,
         };
-        let (xlabel, ylabel) = if chart == ChartType::Hist {
-            spec.resolve_hist(&cx, x_attr.or(y_attr.as_ref().and_then(|v| v.first().copied())), group_attr, intent)?
-        } else {
-            spec.resolve_xy(&cx, x_attr, y_attr, group_attr, err_attr, intent)?
+        let (xlabel, ylabel) = match chart {
+            ChartType::Hist | ChartType::Ecdf => {
+                spec.resolve_hist(&cx, x_attr.or(y_attr.as_ref().and_then(|v| v.first().copied())), group_attr, intent)?
+            }
+            ChartType::Box | ChartType::Violin => super::dist::resolve(&mut spec, &cx, x_attr, y_attr, intent)?,
+            ChartType::Heatmap => super::heatmap::resolve(&mut spec, &cx, x_attr, y_attr, intent)?,
+            _ => spec.resolve_xy(&cx, x_attr, y_attr, group_attr, err_attr, intent)?,
+        };
+        spec.stack = spec.parse_stack(attrs)?;
+        let ylabel = match (chart, spec.stack) {
+            (ChartType::Ecdf, _) => "Proportion".to_string(),
+            (_, Stack::Percent) => format!("Share of {} (%)", ylabel.to_lowercase()),
+            _ => ylabel,
         };
         let attr_label = |a: &str, default: String| attrs.get(a).cloned().unwrap_or(default);
         if chart == ChartType::Barh {
@@ -359,7 +410,72 @@ impl ChartSpec {
         }
         spec.check_log(attrs)?;
         spec.check_sizes(attrs)?;
+        let categorical_x = spec.categories.is_some() && !matches!(chart, ChartType::Hist | ChartType::Ecdf);
+        spec.refs.check(chart, categorical_x)?;
         Ok(spec)
+    }
+
+    /// `stack=`: bars and areas only; areas of several series stack unless told not to.
+    /// Percent stacks scale each x to 100 % here, so labels and ticks read in percent.
+    fn parse_stack(&mut self, attrs: &BTreeMap<String, String>) -> Result<Stack, ProviderError> {
+        let stackable = matches!(self.chart, ChartType::Bar | ChartType::Barh | ChartType::Area);
+        let stack = match attrs.get("stack").map(|v| v.trim().to_ascii_lowercase()) {
+            None if self.chart == ChartType::Area && self.series.len() > 1 => Stack::Stacked,
+            None => Stack::None,
+            Some(v) => match v.as_str() {
+                "true" | "yes" | "on" | "1" => Stack::Stacked,
+                "false" | "no" | "off" | "0" | "none" => Stack::None,
+                "percent" | "%" | "100" | "normalize" | "normalise" => Stack::Percent,
+                _ => return Err(bad("stack", &attrs["stack"], "true, percent, false")),
+            },
+        };
+        if stack == Stack::None {
+            return Ok(stack);
+        }
+        let at = if attrs.contains_key("stack") { "stack" } else { "chart" };
+        if !stackable {
+            return Err(ProviderError::new("only bars and areas stack")
+                .at_attr(at)
+                .hint("use chart=bar, chart=barh or chart=area with stack=, or drop stack="));
+        }
+        if self.logy || self.logx {
+            return Err(ProviderError::new("stacked values cannot be read on a log axis")
+                .at_attr(at)
+                .hint("drop the log scale, or set stack=false"));
+        }
+        if self.series.iter().any(|s| s.err.is_some()) {
+            return Err(ProviderError::new("stacked bars and areas have no error bars")
+                .at_attr(at)
+                .hint("drop the error column (or set agg=none), or set stack=false"));
+        }
+        if let Some((s, v)) = self.series.iter().find_map(|s| s.y.iter().find(|v| **v < 0.0).map(|v| (s, v))) {
+            return Err(ProviderError::new(format!(
+                "series `{}` has a negative value ({}), which a stack cannot show",
+                s.name,
+                super::style::fmt_fixed(*v, 3)
+            ))
+            .at_attr(at)
+            .hint("stack only parts of a whole (counts, shares, times); or set stack=false"));
+        }
+        if stack == Stack::Percent {
+            let n = self.series.iter().map(|s| s.y.len()).max().unwrap_or(0);
+            let same_x = self.series.windows(2).all(|w| w[0].x == w[1].x);
+            if !same_x {
+                return Err(ProviderError::new("stack=percent needs every series at the same x values")
+                    .at_attr(at)
+                    .hint("give every series a row at every x (0 where it has none)"));
+            }
+            for i in 0..n {
+                let total: f64 = self.series.iter().filter_map(|s| s.y.get(i)).filter(|v| v.is_finite()).sum();
+                for s in &mut self.series {
+                    if let Some(v) = s.y.get_mut(i) {
+                        *v = if total > 0.0 { *v / total * 100.0 } else { f64::NAN };
+                    }
+                }
+            }
+            self.ylim = (self.ylim.0.or(Some(0.0)), self.ylim.1.or(Some(100.0)));
+        }
+        Ok(stack)
     }
 
     /// Fails fast, and says why, on what no chart can show legibly (and what would make
@@ -698,7 +814,7 @@ impl ChartSpec {
 }
 
 /// Distinct cell texts of a column, in order of first appearance.
-fn uniq(c: &Column) -> Vec<String> {
+pub(super) fn uniq(c: &Column) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let n = match &c.values {
         Values::Num(v) => v.len(),

@@ -121,7 +121,7 @@ fn missing_named_column() {
 #[test]
 fn bad_values_of_known_attributes() {
     let cases: &[(&str, &str, &str)] = &[
-        ("chart", "pie", "bar, barh, line, scatter, histogram"),
+        ("chart", "pie", "bar, barh, line, area, scatter"),
         ("bins", "abc", "whole number"),
         ("bins", "0", "whole number"),
         ("legend", "left", "none, top, right, inside"),

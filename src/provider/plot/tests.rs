@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::model::{Format, InputFile, OutputSpec};
 
-fn req(attrs: &[(&str, &str)], body: &str, csv: Option<&str>, width_in: f64) -> Request {
+pub(super) fn req(attrs: &[(&str, &str)], body: &str, csv: Option<&str>, width_in: f64) -> Request {
     let mut files = BTreeMap::new();
     if let Some(text) = csv {
         files.insert("data".to_string(), InputFile::new("csv", text.as_bytes().to_vec()));
@@ -60,7 +60,7 @@ fn hist_csv() -> String {
 }
 
 /// A text element of the SVG with its approximate box (caps to descenders) in SVG units.
-fn attr(el: &str, name: &str) -> Option<String> {
+pub(super) fn attr(el: &str, name: &str) -> Option<String> {
     let key = format!(" {name}=\"");
     let i = el.find(&key)? + key.len();
     Some(el[i..i + el[i..].find('"')?].to_string())
@@ -71,14 +71,14 @@ fn text_boxes(svg: &str) -> Vec<render::textcheck::TextBox> {
     render::textcheck::text_boxes(&render::parse(svg).unwrap(), None)
 }
 
-fn view_box(svg: &str) -> (f64, f64) {
+pub(super) fn view_box(svg: &str) -> (f64, f64) {
     let vb = attr(svg, "viewBox").unwrap();
     let v: Vec<f64> = vb.split(' ').map(|s| s.parse().unwrap()).collect();
     (v[2], v[3])
 }
 
 /// Checks every output of a generated figure; returns the SVG text.
-fn check(req: &Request) -> String {
+pub(super) fn check(req: &Request) -> String {
     let arts = make(&PlotProvider::new(), req).unwrap_or_else(|e| panic!("{e} ({:?})", e.hint));
     assert_eq!(arts.iter().map(|a| a.format).collect::<Vec<_>>(), [Format::Svg, Format::Pdf, Format::Png]);
     let svg = String::from_utf8(arts[0].bytes.clone()).unwrap();
@@ -145,7 +145,7 @@ fn cmap_chars(cmap: &str) -> String {
     out
 }
 
-fn texts(svg: &str) -> Vec<String> {
+pub(super) fn texts(svg: &str) -> Vec<String> {
     text_boxes(svg).into_iter().map(|b| b.text).collect()
 }
 
@@ -332,7 +332,7 @@ fn output_is_deterministic() {
 }
 
 /// Makes the figure of `req` (builtin providers do not use the key, which is still the real one).
-fn make(p: &dyn Provider, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
+pub(super) fn make(p: &dyn Provider, req: &Request) -> Result<Vec<Artifact>, ProviderError> {
     p.generate(req, &crate::key::key_of(req))
 }
 
@@ -404,7 +404,7 @@ fn a_constant_histogram_is_one_bar_not_a_filled_plot() {
 
 /// x of every vertex of the longest polyline drawn in the first series' colour (its data
 /// line, not its legend swatch).
-fn line_xs(svg: &str) -> Vec<f64> {
+pub(super) fn line_xs(svg: &str) -> Vec<f64> {
     svg.split("<polyline ")
         .skip(1)
         .map(|r| &r[..r.find("/>").unwrap()])

@@ -1,0 +1,163 @@
+//! End-to-end tests of the chart types beyond bars, lines, scatters and histograms: box,
+//! violin, heatmap, stacked bars and areas, ECDF, and reference marks. Every figure goes
+//! through `tests::check` (SVG, PDF and PNG, and the text check).
+
+use super::tests::{attr, check, make, req, texts};
+use super::*;
+
+/// Rectangles (x, y, width, height, fill) of an SVG, in its units (1/10 pt).
+fn rects(svg: &str) -> Vec<(f64, f64, f64, f64, String)> {
+    svg.split("<rect ")
+        .skip(1)
+        .map(|r| &r[..r.find('>').unwrap()])
+        .map(|r| {
+            let n = |k: &str| attr(r, k).map_or(0.0, |v| v.parse::<f64>().unwrap());
+            (n("x"), n("y"), n("width"), n("height"), attr(r, "fill").unwrap())
+        })
+        .collect()
+}
+
+fn latency_csv() -> String {
+    // per system: 1..=20 ms scaled, and one far outlier for "b"
+    let mut s = String::from("system,ms\n");
+    for (name, scale) in [("a", 1.0), ("b", 2.0), ("c", 3.0)] {
+        for i in 1..=20 {
+            s += &format!("{name},{}\n", f64::from(i) * scale);
+        }
+    }
+    s + "b,400\n"
+}
+
+#[test]
+fn box_plots_show_quartiles_whiskers_and_outliers() {
+    let svg = check(&req(&[("chart", "box")], "", Some(&latency_csv()), 3.3));
+    let t = texts(&svg);
+    for name in ["a", "b", "c"] {
+        assert!(t.iter().any(|s| s == name), "{t:?}");
+    }
+    // one box each (filled at 35 %), and b's outlier drawn as a point
+    let boxes: Vec<_> = rects(&svg).into_iter().filter(|r| r.4 == "#0072B2").collect();
+    assert_eq!(boxes.len(), 3, "{boxes:?}");
+    assert_eq!(svg.matches("<circle").count(), 1, "one outlier");
+    // taller boxes for wider spreads: a's IQR is 9.5, c's 28.5 (three times as tall)
+    let (ha, hc) = (boxes[0].3, boxes[2].3);
+    assert!((hc / ha - 3.0).abs() < 0.05, "{ha} {hc}");
+}
+
+#[test]
+fn violins_are_mirrored_densities() {
+    let svg = check(&req(&[("chart", "violin")], "", Some(&latency_csv()), 3.3));
+    let poly = svg.split("<polygon ").nth(1).unwrap();
+    let pts: Vec<(f64, f64)> = attr(poly, "points")
+        .unwrap()
+        .split(' ')
+        .map(|p| {
+            let (x, y) = p.split_once(',').unwrap();
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect();
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let mid = (lo + hi) / 2.0;
+    // each point on one side has its mirror on the other
+    for p in &pts[..pts.len() / 2] {
+        assert!(pts.iter().any(|q| (q.1 - p.1).abs() < 1.0 && ((2.0 * mid - p.0) - q.0).abs() < 1.5), "{p:?}");
+    }
+}
+
+#[test]
+fn a_confusion_matrix_is_a_sequential_heatmap_with_its_values() {
+    let csv = "true,cat,dog,bird\ncat,50,3,2\ndog,4,45,1\nbird,1,2,38\n";
+    let r = req(&[], "Confusion matrix of the classifier", Some(csv), 3.3);
+    let svg = check(&r);
+    let t = texts(&svg);
+    for v in ["50", "3", "45", "38", "cat", "dog", "bird", "true"] {
+        assert!(t.iter().any(|s| s == v), "{v}: {t:?}");
+    }
+    // the largest count in viridis's yellow, the smallest in its purple
+    let cells = rects(&svg);
+    assert!(cells.iter().any(|r| r.4 == "#FDE725"), "the top of the colour map");
+    assert!(cells.iter().any(|r| r.4 == "#440154"), "the bottom of the colour map");
+    // annotations are white on dark cells, dark on light ones
+    assert!(svg.contains("fill=\"#FFFFFF\"") && svg.contains(">50<"));
+}
+
+#[test]
+fn values_of_both_signs_get_a_diverging_map_centred_on_zero() {
+    let csv = "a,b,r\nx,x,1\nx,y,-0.5\ny,x,-0.5\ny,y,1\nz,x,0\nz,y,0\n";
+    let svg = check(&req(&[("chart", "heatmap"), ("x", "a"), ("y", "b")], "", Some(csv), 3.3));
+    let fills: Vec<String> = rects(&svg).into_iter().map(|r| r.4).collect();
+    assert!(fills.iter().any(|f| f == "#F7F7F7"), "zero is the white middle: {fills:?}");
+    assert!(fills.iter().any(|f| f == "#67001F"), "1 is the red end");
+    let e = make(&PlotProvider::new(), &req(&[("chart", "heatmap")], "", Some("a,b,c,d\nx,y,1,2\n"), 3.3));
+    let e = e.unwrap_err();
+    assert!(e.message.contains("which column holds the cell values"), "{}", e.message);
+}
+
+#[test]
+fn stacked_bars_add_up_and_percent_stacks_reach_100() {
+    let csv = "year,source,twh\n2020,coal,30\n2020,wind,10\n2021,coal,20\n2021,wind,20\n";
+    let base = [("chart", "bar"), ("x", "year"), ("y", "twh"), ("group", "source")];
+    let stacked = check(&req(&[&base[..], &[("stack", "true")]].concat(), "", Some(csv), 3.3));
+    let segs: Vec<_> = rects(&stacked).into_iter().filter(|r| r.4 == "#0072B2" || r.4 == "#E69F00").collect();
+    // two stacks of two segments (plus two legend swatches), equal totals: equal heights
+    let bars: Vec<_> = segs.iter().filter(|r| r.2 > 80.0).collect();
+    assert_eq!(bars.len(), 4, "{segs:?}");
+    let total = |x: f64| bars.iter().filter(|r| (r.0 - x).abs() < 1.0).map(|r| r.3).sum::<f64>();
+    assert!((total(bars[0].0) - total(bars[2].0)).abs() <= 2.0, "{bars:?}");
+    let pct = check(&req(&[&base[..], &[("stack", "percent"), ("labels", "true")]].concat(), "", Some(csv), 3.3));
+    let t = texts(&pct);
+    assert!(t.iter().any(|s| s == "75") && t.iter().any(|s| s == "25") && t.iter().any(|s| s == "100"), "{t:?}");
+    assert!(t.iter().any(|s| s.starts_with("Share of")), "{t:?}");
+    // what cannot stack says so, at the attribute
+    for (attrs, csv, why) in [
+        (vec![("chart", "line"), ("stack", "true")], csv, "only bars and areas stack"),
+        (
+            vec![("chart", "bar"), ("stack", "true"), ("x", "year"), ("group", "source")],
+            "year,source,v\n1,a,-1\n1,b,2\n",
+            "negative",
+        ),
+        (
+            vec![("chart", "bar"), ("stack", "true"), ("logy", "true"), ("x", "year"), ("group", "source")],
+            csv,
+            "log axis",
+        ),
+    ] {
+        let e = make(&PlotProvider::new(), &req(&attrs, "", Some(csv), 3.3)).unwrap_err();
+        assert!(e.message.contains(why) && e.attr.as_deref() == Some("stack"), "{}: {:?}", e.message, e.attr);
+    }
+}
+
+#[test]
+fn areas_stack_by_default_and_ecdfs_climb_to_one() {
+    let csv = "year,source,twh\n1,coal,30\n1,wind,10\n2,coal,20\n2,wind,20\n3,coal,10\n3,wind,30\n";
+    let svg = check(&req(&[("chart", "area"), ("x", "year"), ("y", "twh"), ("group", "source")], "", Some(csv), 3.3));
+    assert_eq!(svg.matches("<polygon").count(), 2, "a layer per source");
+    // the top layer's line is flat: the totals are 40 every year
+    let top = svg.split("<polyline ").skip(1).find(|p| p.contains("#E69F00")).unwrap();
+    let ys: Vec<f64> =
+        attr(top, "points").unwrap().split(' ').map(|p| p.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    assert!(ys.windows(2).all(|w| (w[0] - w[1]).abs() < 1.0), "{ys:?}");
+    let svg = check(&req(&[("chart", "ecdf")], "", Some("ms\n1\n2\n2\n3\n"), 3.3));
+    assert!(texts(&svg).iter().any(|s| s == "Proportion"));
+    assert!(texts(&svg).iter().any(|s| s == "1.0") || texts(&svg).iter().any(|s| s == "1"), "{:?}", texts(&svg));
+}
+
+#[test]
+fn reference_lines_bands_and_notes_are_drawn_and_checked() {
+    let csv = "step,acc\n1,0.5\n2,0.6\n3,0.7\n";
+    let r = req(
+        &[("hline", "0.9:human"), ("vline", "2"), ("band", "1,1.5:warm-up"), ("note", "3,0.7:best")],
+        "",
+        Some(csv),
+        3.3,
+    );
+    let svg = check(&r);
+    let t = texts(&svg);
+    for s in ["human", "warm-up", "best"] {
+        assert!(t.iter().any(|x| x == s), "{s}: {t:?}");
+    }
+    // the y axis reaches the reference line above the data
+    assert!(t.iter().any(|x| x == "0.9" || x == "0.90" || x == "1.0"), "{t:?}");
+    let e = make(&PlotProvider::new(), &req(&[("chart", "bar"), ("vline", "1")], "", Some("m,v\na,1\nb,2\n"), 3.3));
+    assert_eq!(e.unwrap_err().attr.as_deref(), Some("vline"));
+}
