@@ -26,6 +26,7 @@ mod locked;
 mod markdown_tex;
 mod mdbook;
 mod placeholders;
+mod plot_gallery;
 mod remote;
 mod sandbox;
 mod servers;

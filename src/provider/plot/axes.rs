@@ -262,6 +262,40 @@ fn cat_lines(labels: &[String], band: f64, max_turned: f64) -> (Vec<Vec<String>>
     (lines, true)
 }
 
+/// `label` shortened with `…` to fit `width` points at tick size: cut at its end (at a
+/// word where one is near), or in its `middle`, keeping both ends.
+fn ellipsize(label: &str, width: f64, middle: bool) -> String {
+    let mut buf = [0u8; 4];
+    let mut take = |chars: &mut dyn Iterator<Item = char>, room: f64| {
+        let (mut cut, mut w) = (Vec::new(), 0.0);
+        for ch in chars {
+            w += text_w(ch.encode_utf8(&mut buf), TICK_PT, false);
+            if w > room {
+                break;
+            }
+            cut.push(ch);
+        }
+        cut
+    };
+    let room = width - text_w("…", TICK_PT, false);
+    if middle {
+        let head: String = take(&mut label.chars(), room / 2.0).into_iter().collect();
+        let tail: String = take(&mut label.chars().rev(), room / 2.0).into_iter().rev().collect();
+        return format!("{}…{}", head.trim_end(), tail.trim_start());
+    }
+    let cut: String = take(&mut label.chars(), room).into_iter().collect();
+    let at_word = cut.rfind(' ').filter(|&i| i > cut.len() / 2).map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end())
+}
+
+/// The figure height that gives each of `rows` category labels on a vertical axis at
+/// least a line of its own: a chart of many rows grows taller rather than set its labels
+/// on each other (the width, which the page fixes, stays).
+pub fn height_for_rows(fig: (f64, f64), rows: usize, overhead: f64) -> f64 {
+    let need = rows as f64 * line_h(TICK_PT) * 1.15 + overhead;
+    fig.1.max(need.min(40.0 * 72.0))
+}
+
 /// A title that fits `width` points: at the title size when it can, smaller down to 3/4
 /// of it, then cut at a word (or a character) with `…`.
 fn fit_title(title: &str, width: f64) -> (String, f64) {
@@ -327,17 +361,23 @@ impl Frame {
             let y_kind = match &yr.data {
                 d @ (AxisData::Num { .. } | AxisData::Time { .. }) => num_axis(d, plot.h(), false),
                 AxisData::Cat(labels) => {
+                    // as many lines as a band holds (up to 4), else cut short with `…`
                     let max = (fw * 0.4).max(40.0);
-                    let lines = labels
-                        .iter()
-                        .map(|l| {
-                            if text_w(l, TICK_PT, false) > max {
-                                wrap(l, max, TICK_PT, 4).unwrap_or_else(|| vec![l.clone()])
-                            } else {
-                                vec![l.clone()]
-                            }
-                        })
-                        .collect();
+                    let band = plot.h() / labels.len().max(1) as f64;
+                    let fit = ((band * 0.95 / line_h(TICK_PT)).floor() as usize).clamp(1, 4);
+                    let cut = |l: &String, middle: bool| {
+                        if text_w(l, TICK_PT, false) <= max {
+                            vec![l.clone()]
+                        } else {
+                            wrap(l, max, TICK_PT, fit).unwrap_or_else(|| vec![ellipsize(l, max, middle)])
+                        }
+                    };
+                    let mut lines: Vec<Vec<String>> = labels.iter().map(|l| cut(l, false)).collect();
+                    // names that differ only in their ends keep their ends
+                    let mut seen = std::collections::HashSet::new();
+                    if !lines.iter().all(|l| seen.insert(l)) {
+                        lines = labels.iter().map(|l| cut(l, true)).collect();
+                    }
                     AxisKind::Cat { lines, vertical: false }
                 }
             };
@@ -393,8 +433,9 @@ impl Frame {
                 let r = match pos {
                     LegendPos::Top => {
                         let y = top - lh - GAP;
-                        let x = (plot.x0 + plot.x1 - lw) / 2.0;
-                        Rect { x0: x.max(PAD), y0: y, x1: x.max(PAD) + lw, y1: y + lh }
+                        // centred on the plot, but never past either edge of the figure
+                        let x = ((plot.x0 + plot.x1 - lw) / 2.0).min(fw - PAD - lw).max(PAD);
+                        Rect { x0: x, y0: y, x1: x + lw, y1: y + lh }
                     }
                     LegendPos::Right => Rect { x0: fw - PAD - lw, y0: plot.y0, x1: fw - PAD, y1: plot.y0 + lh },
                     // inside: placed later by `legend::place_inside`

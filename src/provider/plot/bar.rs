@@ -161,6 +161,9 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         label: spec.ylabel.clone(),
         grid: true,
     };
+    // horizontal bars: grow taller rather than set the category labels on each other (the
+    // room besides the plot: title, legend, value ticks and label, about 60 pt)
+    let fig = if horizontal { (fig.0, axes::height_for_rows(fig, cats.len(), 60.0)) } else { fig };
     let cat = AxisReq { data: AxisData::Cat(cats), label: spec.xlabel.clone(), grid: false };
     let (xr, yr) = if horizontal { (value, cat) } else { (cat, value) };
     let legend = Legend {

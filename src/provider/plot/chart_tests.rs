@@ -161,3 +161,29 @@ fn reference_lines_bands_and_notes_are_drawn_and_checked() {
     let e = make(&PlotProvider::new(), &req(&[("chart", "bar"), ("vline", "1")], "", Some("m,v\na,1\nb,2\n"), 3.3));
     assert_eq!(e.unwrap_err().attr.as_deref(), Some("vline"));
 }
+
+#[test]
+fn many_long_rows_grow_the_chart_and_keep_their_names_apart() {
+    // 30 names that differ only at their ends, at column width: the chart grows taller and
+    // shortens the names in the middle, so each row is still told apart
+    let csv: String = std::iter::once("task,score\n".to_string())
+        .chain((0..30).map(|i| format!("Long benchmark task name number {i} (held out),{}\n", 40 + i)))
+        .collect();
+    let svg = check_grown(&req(&[("chart", "barh")], "", Some(&csv), 3.3));
+    let t = texts(&svg);
+    let rows: Vec<&String> = t.iter().filter(|s| s.starts_with("Long")).collect();
+    assert_eq!(rows.len(), 30, "{t:?}");
+    let distinct: std::collections::HashSet<&&String> = rows.iter().collect();
+    assert_eq!(distinct.len(), 30, "every row has its own label: {rows:?}");
+    assert!(rows.iter().all(|r| r.contains('…') && r.ends_with("(held out)")), "{rows:?}");
+}
+
+/// The SVG of a figure that may be taller than asked, after the text check.
+fn check_grown(r: &Request) -> String {
+    let svg = String::from_utf8(make(&PlotProvider::new(), r).unwrap()[0].bytes.clone()).unwrap();
+    let problems = crate::render::textcheck::check(&crate::render::parse(&svg).unwrap(), None);
+    assert!(problems.is_empty(), "{problems:?}");
+    let (_, h) = super::tests::view_box(&svg);
+    assert!(h > r.output.height_in * 720.0, "the chart grew: {h}");
+    svg
+}
