@@ -64,3 +64,32 @@ fn a_diagram_draws_its_golden() {
     let body = "direction: right\ngroup g \"Model\" [fill=orange] {\n  enc \"Encoder\"\n  dec \"Decoder\"\n  enc -> dec\n}\ndata \"Data\" [shape=cylinder]\ndata -> enc \"tokens\"\n";
     check("diagram.svg", &svg(&DiagramProvider::new(), &request(Kind::Diagram, diagram::VERSION, &[], body, None)));
 }
+
+/// One golden per chart type besides the bar chart above, each from small inline data.
+#[test]
+fn every_chart_type_draws_its_golden() {
+    let dist = "system,ms\na,12\na,15\na,14\na,30\nb,20\nb,22\nb,25\nb,21\nc,8\nc,9\nc,11\nc,10\n";
+    let stack = "year,source,twh\n2020,coal,30\n2020,wind,10\n2021,coal,25\n2021,wind,18\n2022,coal,20\n2022,wind,24\n";
+    let cases: [(&str, &[(&str, &str)], &str); 10] = [
+        ("line.svg", &[("hline", "0.5:chance")], "epoch,train,val\n1,0.9,0.8\n2,0.6,0.62\n3,0.45,0.5\n4,0.4,0.47\n"),
+        ("scatter.svg", &[("chart", "scatter"), ("fit", "linear")], "x,y\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n5,10.1\n"),
+        ("hist.svg", &[("chart", "hist")], "ms\n1\n2\n2\n3\n3\n3\n4\n4\n5\n9\n"),
+        (
+            "barh.svg",
+            &[("chart", "barh"), ("labels", "true")],
+            "task,score\nReading comprehension,71.5\nArithmetic,48.2\nCode,35.0\n",
+        ),
+        ("time.svg", &[], "date,users\n2023-01-01,5\n2023-02-01,7\n2023-04-01,8\n2023-08-01,12\n"),
+        ("stacked.svg", &[("chart", "bar"), ("x", "year"), ("group", "source"), ("stack", "percent")], stack),
+        ("area.svg", &[("chart", "area"), ("x", "year"), ("group", "source")], stack),
+        ("ecdf.svg", &[("chart", "ecdf"), ("x", "ms")], dist),
+        ("box.svg", &[("chart", "box")], dist),
+        ("heatmap.svg", &[("chart", "heatmap")], "true,cat,dog\ncat,50,3\ndog,4,45\n"),
+    ];
+    for (name, attrs, csv) in cases {
+        let req = request(Kind::Plot, plot::VERSION, attrs, "", Some(csv));
+        check(name, &svg(&PlotProvider::new(), &req));
+    }
+    let violin = request(Kind::Plot, plot::VERSION, &[("chart", "violin")], "", Some(dist));
+    check("violin.svg", &svg(&PlotProvider::new(), &violin));
+}
