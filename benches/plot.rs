@@ -70,7 +70,7 @@ fn cases() -> Vec<(&'static str, Request)> {
         let n = 10f64.powf(3.0 + k as f64 * 0.7);
         loglines.push_str(&format!("{n:.0},{:.4},{:.4}\n", 5.0 * n.powf(-0.3), 7.0 * n.powf(-0.25)));
     }
-    vec![
+    let mut cases = vec![
         ("bar", req(&[], "Accuracy per model, bar chart", Some(("csv", bars)), 3.3, 2.4)),
         ("bar_grouped", req(&[("ylabel", "Score (%)")], "", Some(("csv", grouped)), 3.3, 2.4)),
         ("bar_longnames", req(&[], "", Some(("csv", long_names)), 3.3, 2.4)),
@@ -126,6 +126,70 @@ fn cases() -> Vec<(&'static str, Request)> {
                 2.4,
             ),
         ),
+    ];
+    cases.extend(new_types());
+    cases
+}
+
+/// The chart types and data semantics added later (each must stay ≤ 20 ms cold), and a
+/// line of a million rows (≤ 1 s).
+fn new_types() -> Vec<(&'static str, Request)> {
+    let mut s: u64 = 7;
+    let mut unif = move || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut dist = String::from("system,latency_ms\n");
+    for (k, name) in ["baseline", "cache", "batching", "ours"].iter().enumerate() {
+        for _ in 0..200 {
+            dist.push_str(&format!("{name},{:.2}\n", 30.0 * (4 - k) as f64 * (0.6 + unif())));
+        }
+    }
+    let mut seeds = String::from("method,step,seed,acc\n");
+    for (m, base) in [("ours", 0.6), ("baseline", 0.5), ("ablation", 0.55)] {
+        for step in 1..=20 {
+            for seed in 0..5 {
+                seeds.push_str(&format!("{m},{step},{seed},{:.4}\n", base + 0.01 * f64::from(step) + 0.02 * unif()));
+            }
+        }
+    }
+    let mut dates = String::from("date,users\n");
+    for d in 0..365 {
+        let (m, day) = (d / 28 % 12 + 1, d % 28 + 1);
+        dates.push_str(&format!("2023-{m:02}-{day:02},{}\n", 1000 + d * 3));
+    }
+    let stack = "year,source,twh\n2019,coal,300\n2019,gas,200\n2019,wind,50\n2020,coal,280\n2020,gas,205\n2020,wind,70\n2021,coal,260\n2021,gas,210\n2021,wind,90\n";
+    let matrix = "true,cat,dog,bird,fish,frog\ncat,50,3,2,0,1\ndog,4,45,1,2,0\nbird,1,2,38,9,3\nfish,0,1,6,44,2\nfrog,2,0,1,3,40\n";
+    let mut million = String::with_capacity(20_000_000);
+    million.push_str("step,loss\n");
+    for i in 0..1_000_000 {
+        let t = f64::from(i);
+        million.push_str(&format!("{i},{:.4}\n", 3.0 * (-t / 200_000.0).exp() + 0.2 + 0.05 * unif()));
+    }
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let (dist, seeds, dates, million) = (leak(dist), leak(seeds), leak(dates), leak(million));
+    vec![
+        ("box", req(&[("chart", "box")], "", Some(("csv", dist)), 3.3, 2.4)),
+        ("violin", req(&[("chart", "violin")], "", Some(("csv", dist)), 3.3, 2.4)),
+        ("ecdf", req(&[("chart", "ecdf"), ("x", "latency_ms")], "", Some(("csv", dist)), 3.3, 2.4)),
+        ("heatmap", req(&[("chart", "heatmap")], "", Some(("csv", matrix)), 3.3, 2.4)),
+        (
+            "stacked_bars",
+            req(
+                &[("chart", "bar"), ("x", "year"), ("group", "source"), ("stack", "percent")],
+                "",
+                Some(("csv", stack)),
+                3.3,
+                2.4,
+            ),
+        ),
+        ("area", req(&[("chart", "area"), ("x", "year"), ("group", "source")], "", Some(("csv", stack)), 3.3, 2.4)),
+        (
+            "seeds_aggregated",
+            req(&[("x", "step"), ("y", "acc"), ("group", "method")], "", Some(("csv", seeds)), 3.3, 2.4),
+        ),
+        ("dates", req(&[("hline", "1500:goal")], "", Some(("csv", dates)), 3.3, 2.4)),
+        ("line_1e6_rows", req(&[], "", Some(("csv", million)), 3.3, 2.4)),
     ]
 }
 
@@ -217,14 +281,16 @@ fn main() {
     println!("one-time font setup: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
     let p = PlotProvider::new();
     println!(
-        "{:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "chart", "svg ms", "parse ms", "pdf ms", "png ms", "total ms", "min"
+        "{:<20} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "chart", "svg ms", "parse ms", "pdf ms", "png ms", "total ms", "min", "first"
     );
     let mut all = cases();
     if args.iter().any(|a| a == "--all") {
         all.extend(gallery());
     }
     for (name, r) in all {
+        // a million rows: a few runs are enough to time
+        let iters = if name.contains("1e6") { iters.min(3) } else { iters };
         let mut times = Vec::new();
         let mut split = (0.0, 0.0, 0.0);
         let mut parse = 0.0;
@@ -255,18 +321,21 @@ fn main() {
             continue;
         }
         let n = iters as f64;
+        // the first run of a chart type in this process: its cold time
+        let first = times[0];
         let full = Instant::now();
         let arts = p.generate(&r, &paperfig::key::key_of(&r)).unwrap();
         let full = full.elapsed().as_secs_f64();
         times.sort_by(f64::total_cmp);
         println!(
-            "{name:<20} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}   (generate: {:.2})",
+            "{name:<20} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}   (generate: {:.2})",
             split.0 / n * 1e3,
             parse / n * 1e3,
             split.1 / n * 1e3,
             split.2 / n * 1e3,
             times.iter().sum::<f64>() / n * 1e3,
             times[0] * 1e3,
+            first * 1e3,
             full * 1e3
         );
         if let Some(dir) = &out {
