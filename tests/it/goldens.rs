@@ -70,7 +70,8 @@ fn a_diagram_draws_its_golden() {
 fn every_chart_type_draws_its_golden() {
     let dist = "system,ms\na,12\na,15\na,14\na,30\nb,20\nb,22\nb,25\nb,21\nc,8\nc,9\nc,11\nc,10\n";
     let stack = "year,source,twh\n2020,coal,30\n2020,wind,10\n2021,coal,25\n2021,wind,18\n2022,coal,20\n2022,wind,24\n";
-    let cases: [(&str, &[(&str, &str)], &str); 10] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 10] = [
         ("line.svg", &[("hline", "0.5:chance")], "epoch,train,val\n1,0.9,0.8\n2,0.6,0.62\n3,0.45,0.5\n4,0.4,0.47\n"),
         ("scatter.svg", &[("chart", "scatter"), ("fit", "linear")], "x,y\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n5,10.1\n"),
         ("hist.svg", &[("chart", "hist")], "ms\n1\n2\n2\n3\n3\n3\n4\n4\n5\n9\n"),
@@ -92,4 +93,7 @@ fn every_chart_type_draws_its_golden() {
     }
     let violin = request(Kind::Plot, plot::VERSION, &[("chart", "violin")], "", Some(dist));
     check("violin.svg", &svg(&PlotProvider::new(), &violin));
+    let facet =
+        request(Kind::Plot, plot::VERSION, &[("chart", "ecdf"), ("x", "ms"), ("facet", "system")], "", Some(dist));
+    check("facet.svg", &svg(&PlotProvider::new(), &facet));
 }

@@ -32,7 +32,10 @@ fn noise(seed: u64) -> impl FnMut() -> f64 {
     }
 }
 
-fn cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, String)> {
+/// A case: its name, the directive's attributes and its CSV data.
+type Case = (&'static str, Vec<(&'static str, &'static str)>, String);
+
+fn cases() -> Vec<Case> {
     let mut r = noise(11);
     let long_names: String = std::iter::once("benchmark,score\n".to_string())
         .chain((0..30).map(|i| format!("Long benchmark task name number {i} (held out),{:.1}\n", 40.0 + 50.0 * r())))
@@ -61,6 +64,15 @@ fn cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, String)> {
             (0..50).map(move |_| format!("system {k},{:.2}\n", 20.0 * (k + 1) as f64 * (0.5 + r())))
         }))
         .collect();
+    let mut r = noise(23);
+    let mut by_load = String::from("system,load,ms\n");
+    for k in 0..3 {
+        for (load, f) in [("low", 1.0), ("high", 2.5)] {
+            for _ in 0..30 {
+                by_load += &format!("system {k},{load},{:.1}\n", 10.0 * f * f64::from(k + 1) * (0.6 + r()));
+            }
+        }
+    }
     let stack = "year,source,twh\n2020,coal,30\n2020,gas,20\n2020,wind,10\n2021,coal,25\n2021,gas,22\n2021,wind,18\n"
         .to_string();
     let matrix = "true,cat,dog,bird,fish\ncat,50,3,2,0\ndog,4,45,1,2\nbird,1,2,38,9\nfish,0,1,6,44\n".to_string();
@@ -80,7 +92,7 @@ fn cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, String)> {
         ("constant histogram", vec![("chart", "hist")], "n\n5\n5\n5\n5\n".into()),
         ("box", vec![("chart", "box"), ("hline", "60:target")], dist.clone()),
         ("violin", vec![("chart", "violin")], dist.clone()),
-        ("ecdf", vec![("chart", "ecdf"), ("x", "ms"), ("vline", "50:SLO")], dist),
+        ("ecdf", vec![("chart", "ecdf"), ("x", "ms"), ("vline", "50:SLO")], dist.clone()),
         (
             "stacked bars",
             vec![("chart", "bar"), ("x", "year"), ("group", "source"), ("stack", "true"), ("labels", "true")],
@@ -93,6 +105,12 @@ fn cases() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, String)> {
         ),
         ("stacked area", vec![("chart", "area"), ("x", "year"), ("group", "source")], stack),
         ("confusion matrix", vec![("chart", "heatmap")], matrix),
+        (
+            "facets of histograms",
+            vec![("chart", "hist"), ("x", "ms"), ("facet", "system"), ("title", "Latency")],
+            dist.clone(),
+        ),
+        ("facets of boxes", vec![("chart", "box"), ("x", "system"), ("y", "ms"), ("facet", "load")], by_load),
     ]
 }
 

@@ -187,3 +187,43 @@ fn check_grown(r: &Request) -> String {
     assert!(h > r.output.height_in * 720.0, "the chart grew: {h}");
     svg
 }
+
+#[test]
+fn facets_draw_a_panel_per_value_on_shared_axes() {
+    // two systems an order of magnitude apart: on shared axes the small one stays small
+    let mut csv = String::from("system,run,ms\n");
+    for i in 0..20 {
+        csv += &format!("fast,{i},{}\nslow,{i},{}\n", 1 + i % 3, 10 + i % 7);
+    }
+    let r = req(
+        &[("chart", "line"), ("x", "run"), ("y", "ms"), ("facet", "system"), ("title", "Latency")],
+        "",
+        Some(&csv),
+        7.0,
+    );
+    let svg = check(&r);
+    assert_eq!(svg.matches("<svg x=").count(), 2, "a nested panel per system");
+    let t = texts(&svg);
+    for s in ["Latency", "fast", "slow"] {
+        assert!(t.iter().any(|x| x == s), "{s}: {t:?}");
+    }
+    // the same y ticks in both panels (the slow one's range), and the y label once
+    let ticks = |panel: &str| -> Vec<String> {
+        let p = svg.split("<svg x=").find(|p| p.contains(&format!(">{panel}<"))).unwrap();
+        let p = &p[..p.find("</svg>").unwrap()];
+        let outer = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"7in\" height=\"5in\" viewBox=\"0 0 5040 3600\">";
+        texts(&format!("{outer}<svg x={p}</svg></svg>")).into_iter().filter(|s| s.parse::<f64>().is_ok()).collect()
+    };
+    assert_eq!(ticks("fast"), ticks("slow"));
+    assert!(ticks("fast").iter().any(|s| s == "15" || s == "16" || s == "20"), "{:?}", ticks("fast"));
+    assert_eq!(t.iter().filter(|s| *s == "ms").count(), 1, "{t:?}");
+    // what facets cannot do says so, at facet=
+    for (attrs, why) in [
+        (vec![("facet", "nope")], "no column `nope`"),
+        (vec![("facet", "run")], "would draw 20 panels"),
+        (vec![("facet", "system"), ("chart", "heatmap"), ("x", "run"), ("y", "system")], "cannot be faceted"),
+    ] {
+        let e = make(&PlotProvider::new(), &req(&attrs, "", Some(&csv), 7.0)).unwrap_err();
+        assert!(e.message.contains(why) && e.attr.as_deref() == Some("facet"), "{}: {:?}", e.message, e.attr);
+    }
+}

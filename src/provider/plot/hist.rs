@@ -60,7 +60,7 @@ pub fn counts(values: &[f64], edges: &[f64]) -> Vec<f64> {
 pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
     let mut all: Vec<f64> = spec.series.iter().flat_map(|s| s.y.iter().copied()).filter(|v| v.is_finite()).collect();
     all.sort_by(f64::total_cmp);
-    let e = edges(&all, spec.bins, spec.logx);
+    let e = spec.edges.clone().unwrap_or_else(|| edges(&all, spec.bins, spec.logx));
     let hists: Vec<Vec<f64>> = spec.series.iter().map(|s| counts(&s.y, &e)).collect();
     let max = hists.iter().flatten().fold(0f64, |m, c| m.max(*c));
     let min_pos = hists.iter().flatten().filter(|c| **c > 0.0).fold(f64::INFINITY, |m, c| m.min(*c));

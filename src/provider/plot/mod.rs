@@ -13,6 +13,7 @@ mod clip;
 pub mod data;
 mod dist;
 mod ecdf;
+mod facet;
 mod heatmap;
 mod hist;
 mod legend;
@@ -55,7 +56,6 @@ impl Default for PlotProvider {
 /// Draws the chart of a request as SVG (no PDF/PNG).
 pub fn svg(req: &Request) -> Result<String, ProviderError> {
     let (intent, table) = data::load(req)?;
-    let spec = ChartSpec::new(&req.attrs, &intent, &table)?;
     let (w, h) = (req.output.width_in, req.output.height_in);
     if !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 0.75 && w <= 40.0 && h <= 40.0) {
         return Err(ProviderError::new(format!(
@@ -63,14 +63,23 @@ pub fn svg(req: &Request) -> Result<String, ProviderError> {
         )));
     }
     let fig = (w * 72.0, h * 72.0);
+    if req.attrs.contains_key("facet") {
+        return facet::svg(&req.attrs, &intent, &table, fig);
+    }
+    let spec = ChartSpec::new(&req.attrs, &intent, &table)?;
+    draw(&spec, fig)
+}
+
+/// Draws a checked chart on a `fig` (points) figure.
+fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
     match spec.chart {
-        ChartType::Bar | ChartType::Barh => bar::draw(&spec, fig),
-        ChartType::Line | ChartType::Area => line::draw(&spec, fig),
-        ChartType::Ecdf => ecdf::draw(&spec, fig),
-        ChartType::Box | ChartType::Violin => dist::draw(&spec, fig),
-        ChartType::Heatmap => heatmap::draw(&spec, fig),
-        ChartType::Scatter => scatter::draw(&spec, fig),
-        ChartType::Hist => hist::draw(&spec, fig),
+        ChartType::Bar | ChartType::Barh => bar::draw(spec, fig),
+        ChartType::Line | ChartType::Area => line::draw(spec, fig),
+        ChartType::Ecdf => ecdf::draw(spec, fig),
+        ChartType::Box | ChartType::Violin => dist::draw(spec, fig),
+        ChartType::Heatmap => heatmap::draw(spec, fig),
+        ChartType::Scatter => scatter::draw(spec, fig),
+        ChartType::Hist => hist::draw(spec, fig),
     }
 }
 

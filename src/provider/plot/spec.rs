@@ -28,7 +28,7 @@ pub enum ChartType {
 /// Attributes a plot reads (besides the file `data`); all others are an error at plan time.
 pub const ATTRS: &[&str] = &[
     "chart", "x", "y", "group", "err", "title", "xlabel", "ylabel", "logx", "logy", "log", "bins", "fit", "labels",
-    "legend", "markers", "xlim", "ylim", "agg", "ci", "stack", "hline", "vline", "band", "note",
+    "legend", "markers", "xlim", "ylim", "agg", "ci", "stack", "hline", "vline", "band", "note", "facet",
 ];
 
 const CHARTS: &str = "bar, barh, line, area, scatter, histogram (or hist), ecdf, box, violin, heatmap";
@@ -104,6 +104,8 @@ pub struct ChartSpec {
     pub refs: Refs,
     /// The matrix of a heatmap.
     pub cells: Option<Cells>,
+    /// Histogram bin edges shared by the panels of a facet figure.
+    pub edges: Option<Vec<f64>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -376,6 +378,7 @@ impl ChartSpec {
             stack: Stack::None,
             refs: Refs::parse(attrs)?,
             cells: None,
+            edges: None,
         };
         let (xlabel, ylabel) = match chart {
             ChartType::Hist | ChartType::Ecdf => {
