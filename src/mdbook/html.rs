@@ -19,7 +19,16 @@ pub struct Figure<'a> {
     pub caption: Option<&'a str>,
     pub format: Format,
     pub bytes: &'a [u8],
+    /// Shown inverted on mdBook's dark themes (see [`DARK_CSS`]).
+    pub invert_on_dark: bool,
 }
+
+/// On mdBook's dark themes (coal, navy, ayu) a figure drawn black on white would be a
+/// glaring white box whose lines, drawn for paper, vanish if made transparent. Inverting
+/// its lightness while turning hues back (`invert` then a half turn of `hue-rotate`) gives
+/// light lines and text on a dark ground in the same hues; 0.88 rather than 1 keeps the
+/// ground a little lighter than the page, so the figure still reads as one object.
+pub const DARK_CSS: &str = "<style>html.coal figure.paperfig-drawn img,html.navy figure.paperfig-drawn img,html.ayu figure.paperfig-drawn img{filter:invert(.88) hue-rotate(180deg)}</style>";
 
 /// `<figure id="…" class="paperfig"><img …><figcaption>…</figcaption></figure>`
 pub fn figure(f: &Figure) -> String {
@@ -34,8 +43,9 @@ pub fn figure(f: &Figure) -> String {
         Some(c) => format!("<strong>Figure {}.</strong> {}", f.number, escape(c)),
         None => format!("<strong>Figure {}.</strong>", f.number),
     };
+    let (class, style) = if f.invert_on_dark { (" paperfig-drawn", DARK_CSS) } else { ("", "") };
     format!(
-        "<figure{id} class=\"paperfig\"><img src=\"data:{mime};base64,{}\" alt=\"{alt}\" style=\"max-width:100%\"><figcaption>{caption}</figcaption></figure>",
+        "<figure{id} class=\"paperfig{class}\">{style}<img src=\"data:{mime};base64,{}\" alt=\"{alt}\" style=\"max-width:100%\"><figcaption>{caption}</figcaption></figure>",
         base64(f.bytes)
     )
 }
@@ -122,9 +132,14 @@ mod tests {
             caption: Some("A < B & \"C\"\nnext"),
             format: Format::Svg,
             bytes: b"<svg/>",
+            invert_on_dark: false,
         };
         let html = figure(&f);
         assert!(!html.contains('\n'));
+        assert!(!html.contains("<style>"), "{html}");
+        let drawn = figure(&Figure { invert_on_dark: true, ..f });
+        assert!(drawn.starts_with("<figure id=\"fig:a\" class=\"paperfig paperfig-drawn\"><style>html.coal"), "{drawn}");
+        assert!(!drawn.contains('\n'));
         assert!(html.starts_with("<figure id=\"fig:a\" class=\"paperfig\">"), "{html}");
         assert!(html.contains("src=\"data:image/svg+xml;base64,PHN2Zy8+\""), "{html}");
         assert!(

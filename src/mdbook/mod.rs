@@ -226,8 +226,19 @@ impl Built<'_> {
             let number = numbers.number.get(&d.name).copied().unwrap_or(0);
             // Figures from cited PDFs carry their provenance line, as in the paper.
             let caption = crate::plan::extract::book_caption(d);
-            let figure =
-                html::Figure { id: d.label.as_deref(), number, caption: caption.as_deref(), format, bytes: &bytes };
+            let invert_on_dark = match opts.dark_figures {
+                options::DarkFigures::Drawn => matches!(d.kind, crate::model::Kind::Plot | crate::model::Kind::Diagram),
+                options::DarkFigures::All => true,
+                options::DarkFigures::None => false,
+            };
+            let figure = html::Figure {
+                id: d.label.as_deref(),
+                number,
+                caption: caption.as_deref(),
+                format,
+                bytes: &bytes,
+                invert_on_dark,
+            };
             edits.push((d.loc.span.clone(), block_text(text, &d.loc.span, &html::figure(&figure))));
         }
         errors.append(&mut missing);

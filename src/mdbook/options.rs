@@ -25,7 +25,17 @@ use crate::model::Format;
 
 /// Keys mdBook itself reads from a preprocessor's table.
 const MDBOOK_KEYS: &[&str] = &["command", "renderers", "before", "after", "optional"];
-const OUR_KEYS: &[&str] = &["fail-on-error", "cache-dir", "output-dir", "size", "jobs", "format"];
+const OUR_KEYS: &[&str] = &["fail-on-error", "cache-dir", "output-dir", "size", "jobs", "format", "dark-figures"];
+
+/// Which figures turn light-on-dark on mdBook's dark themes (`dark-figures`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DarkFigures {
+    /// Plots and diagrams: line art drawn on white (the default).
+    Drawn,
+    /// Every figure, scripts' and services' too.
+    All,
+    None,
+}
 
 /// Renderers paperfig supports without configuration.
 pub const DEFAULT_RENDERERS: &[&str] = &["html", "markdown"];
@@ -43,6 +53,7 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Image format per renderer, as configured (defaults are applied by `format_for`).
     pub formats: BTreeMap<String, Format>,
+    pub dark_figures: DarkFigures,
 }
 
 impl Default for Options {
@@ -54,6 +65,7 @@ impl Default for Options {
             size: None,
             jobs: None,
             formats: BTreeMap::new(),
+            dark_figures: DarkFigures::Drawn,
         }
     }
 }
@@ -94,6 +106,20 @@ impl Options {
                     })?
                 }
                 "cache-dir" => o.cache_dir = Some(string()?),
+                "dark-figures" => {
+                    o.dark_figures = match string()?.as_str() {
+                        "drawn" => DarkFigures::Drawn,
+                        "all" => DarkFigures::All,
+                        "none" => DarkFigures::None,
+                        other => {
+                            return Err(bad(
+                                key,
+                                format!("unknown dark-figures value `{other}`"),
+                                "dark-figures is \"drawn\" (plots and diagrams, the default), \"all\" or \"none\"",
+                            ));
+                        }
+                    }
+                }
                 "output-dir" => o.output_dir = Some(string()?),
                 "size" => {
                     let size = string()?;
@@ -158,7 +184,8 @@ mod tests {
         assert_eq!(o.format_for("epub"), Format::Png);
         assert!(o.supports("html") && o.supports("markdown") && !o.supports("latex"));
         let raw = json!({"command": "paperfig mdbook", "renderers": ["html"], "fail-on-error": false,
-            "cache-dir": "c", "output-dir": "o", "size": "wide", "jobs": 3, "format": {"html": "png", "latex": "svg"}});
+            "cache-dir": "c", "output-dir": "o", "size": "wide", "jobs": 3, "format": {"html": "png", "latex": "svg"},
+            "dark-figures": "none"});
         let o = Options::parse(&raw, Path::new("/nonexistent")).unwrap();
         assert!(!o.fail_on_error);
         assert_eq!(
@@ -166,6 +193,7 @@ mod tests {
             (Some("c"), Some("o"), Some("wide"))
         );
         assert_eq!(o.jobs, Some(3));
+        assert_eq!((o.dark_figures, Options::default().dark_figures), (DarkFigures::None, DarkFigures::Drawn));
         assert_eq!(o.format_for("html"), Format::Png);
         assert!(o.supports("latex"), "a renderer named in `format` is supported");
     }
@@ -184,5 +212,6 @@ mod tests {
         assert!(e.message.contains("format.html"), "{}", e.message);
         assert!(Options::parse(&json!({"size": "huge"}), dir.path()).is_err());
         assert!(Options::parse(&json!({"jobs": 0}), dir.path()).is_err());
+        assert!(Options::parse(&json!({"dark-figures": "sometimes"}), dir.path()).is_err());
     }
 }
