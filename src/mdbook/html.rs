@@ -138,7 +138,10 @@ mod tests {
         assert!(!html.contains('\n'));
         assert!(!html.contains("<style>"), "{html}");
         let drawn = figure(&Figure { invert_on_dark: true, ..f });
-        assert!(drawn.starts_with("<figure id=\"fig:a\" class=\"paperfig paperfig-drawn\"><style>html.coal"), "{drawn}");
+        assert!(
+            drawn.starts_with("<figure id=\"fig:a\" class=\"paperfig paperfig-drawn\"><style>html.coal"),
+            "{drawn}"
+        );
         assert!(!drawn.contains('\n'));
         assert!(html.starts_with("<figure id=\"fig:a\" class=\"paperfig\">"), "{html}");
         assert!(html.contains("src=\"data:image/svg+xml;base64,PHN2Zy8+\""), "{html}");

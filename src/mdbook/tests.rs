@@ -39,7 +39,10 @@ fn figures_become_figure_elements_and_references_links_across_chapters() {
     let c = contents(&out.book.unwrap());
     assert!(c[0].contains("As [Figure 1](#fig:acc) shows."), "{}", c[0]);
     // a plot: turned light-on-dark on the dark themes
-    let head = format!("<figure id=\"fig:acc\" class=\"paperfig paperfig-drawn\">{}<img src=\"data:image/svg+xml;base64,", html::DARK_CSS);
+    let head = format!(
+        "<figure id=\"fig:acc\" class=\"paperfig paperfig-drawn\">{}<img src=\"data:image/svg+xml;base64,",
+        html::DARK_CSS
+    );
     assert!(c[0].contains(&head), "{}", c[0]);
     assert!(c[0].contains("</figure>\n\nafter\n"), "a blank line keeps `after` out of the HTML block: {}", c[0]);
     assert!(!c[0].contains("```"), "the directive is gone");

@@ -79,7 +79,8 @@ fn cases() -> Vec<Case> {
     vec![
         ("30 long names on horizontal bars", vec![("chart", "barh")], long_names),
         ("8 series, legend on top", vec![("x", "step"), ("group", "series"), ("legend", "top")], eight.clone()),
-        ("8 series, legend chosen", vec![("x", "step"), ("group", "series")], eight),
+        ("8 series, legend chosen", vec![("x", "step"), ("group", "series")], eight.clone()),
+        ("8 series in black and white", vec![("x", "step"), ("group", "series"), ("style", "bw")], eight),
         ("24 turned category labels", vec![("chart", "bar")], turned),
         ("seeds per step, aggregated", vec![("x", "step"), ("group", "method"), ("y", "acc")], seeds),
         ("dates and a jump of four magnitudes", vec![("labels", "true")], dates),

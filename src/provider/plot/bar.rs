@@ -171,7 +171,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             .series
             .iter()
             .enumerate()
-            .map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity: 1.0 }))
+            .map(|(k, s)| (s.name.clone(), Swatch::Bar { color: spec.fill(k), opacity: 1.0 }))
             .collect(),
     };
     let frame = axes::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
@@ -185,7 +185,11 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let stacked = spec.stack != Stack::None;
     for b in &bars {
         let r = b.rect;
-        c.rect(r.x0, r.y0, r.x1, r.y1, color(b.series), 1.0);
+        c.rect(r.x0, r.y0, r.x1, r.y1, spec.fill(b.series), 1.0);
+        if spec.bw {
+            // light greys need an edge on white paper
+            c.polyline(&[(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1), (r.x0, r.y0)], INK, 0.5, 1.0);
+        }
         if stacked {
             // a hairline of white between the segments of a stack
             let (x0, y0, x1, y1) = (r.x0, r.y0, r.x1, r.y1);

@@ -227,3 +227,27 @@ fn facets_draw_a_panel_per_value_on_shared_axes() {
         assert!(e.message.contains(why) && e.attr.as_deref() == Some("facet"), "{}: {:?}", e.message, e.attr);
     }
 }
+
+#[test]
+fn style_bw_tells_series_apart_by_dashes_markers_and_greys() {
+    let mut csv = String::from("step,method,acc\n");
+    for m in 0..8 {
+        for s in 0..40 {
+            csv += &format!("{s},method {m},{}\n", f64::from(s) * 0.01 + f64::from(m) * 0.1);
+        }
+    }
+    let svg =
+        check(&req(&[("x", "step"), ("group", "method"), ("style", "bw"), ("legend", "top")], "", Some(&csv), 7.0));
+    // no colour: every stroke and fill is a grey (r = g = b)
+    for part in svg.split("=\"#").skip(1) {
+        let hex = &part[..6];
+        assert!(hex[0..2] == hex[2..4] && hex[2..4] == hex[4..6], "a colour in bw: #{hex}");
+    }
+    // lines: solid for the first, dashes for the others (many short pieces)
+    assert!(svg.matches("<polyline").count() > 8 * 20, "dashed lines are drawn in pieces");
+    // bars: greys with an edge
+    let bars = check(&req(&[("style", "bw"), ("chart", "bar")], "", Some("m,a,b\nx,1,2\ny,3,4\n"), 3.3));
+    assert!(bars.contains("fill=\"#333333\"") && bars.contains("fill=\"#8C8C8C\""), "two greys");
+    let e = make(&PlotProvider::new(), &req(&[("style", "sepia")], "", Some("m,a\nx,1\n"), 3.3)).unwrap_err();
+    assert_eq!(e.attr.as_deref(), Some("style"));
+}

@@ -147,7 +147,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
     let y = |v: f64| frame.y.pos(frame.y.clamp(v));
-    let col = color(0);
+    let col = spec.fill(0);
     for (i, v) in sorted.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
         let (b0, bw) = frame.x.band(i);
         let mid = b0 + bw / 2.0;

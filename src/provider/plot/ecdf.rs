@@ -3,7 +3,7 @@
 
 use super::axes::{self, AxisData, AxisReq, RangeMode};
 use super::canvas::{Canvas, Rect};
-use super::clip::clipped_polyline;
+use super::clip::dashed_polyline;
 use super::legend::{Legend, Swatch};
 use super::spec::ChartSpec;
 use super::style::*;
@@ -63,7 +63,9 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             .series
             .iter()
             .enumerate()
-            .map(|(k, s)| (s.name.clone(), Swatch::Line { color: color(k), marker: None, band: false }))
+            .map(|(k, s)| {
+                (s.name.clone(), Swatch::Line { color: spec.stroke(k), marker: None, band: false, dash: spec.dash(k) })
+            })
             .collect(),
     };
     let frame = axes::frame_with_legend(fig, &spec.title, &xr, &yr, &legend, spec.legend, |f| {
@@ -85,7 +87,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             line.insert(0, (p.x0, first.1));
             line.push((p.x1, last.1));
         }
-        clipped_polyline(&mut c, &line, clip, color(k), LINE_W);
+        dashed_polyline(&mut c, &line, clip, spec.stroke(k), LINE_W, spec.dash(k));
     }
     spec.refs.draw_over(&mut c, &frame);
     frame.draw_axes(&mut c);

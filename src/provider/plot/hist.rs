@@ -105,7 +105,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             .series
             .iter()
             .enumerate()
-            .map(|(k, s)| (s.name.clone(), Swatch::Bar { color: color(k), opacity }))
+            .map(|(k, s)| (s.name.clone(), Swatch::Bar { color: spec.fill(k), opacity }))
             .collect(),
     };
     let rects = |f: &super::axes::Frame, counts: &[f64]| -> Vec<Rect> {
@@ -132,7 +132,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         // thin white gaps separate the bins of a single histogram
         let gap = if overlay { 0.0 } else { (rs.first().map_or(0.0, |r| r.w()) * 0.06).min(0.35) };
         for r in &rs {
-            c.rect(r.x0 + gap, r.y0, r.x1 - gap, r.y1, color(k), opacity);
+            c.rect(r.x0 + gap, r.y0, r.x1 - gap, r.y1, spec.fill(k), opacity);
         }
         if overlay {
             // an outline keeps each group readable where the fills overlap
@@ -144,7 +144,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
                 pts.push((frame.x.pos(frame.x.clamp(e[i + 1])), y));
             }
             pts.push((frame.x.pos(frame.x.clamp(e[e.len() - 1])), base));
-            c.polyline(&pts, color(k), 0.8, 1.0);
+            c.polyline(&pts, spec.stroke(k), 0.8, 1.0);
         }
     }
     spec.refs.draw_over(&mut c, &frame);

@@ -23,7 +23,7 @@ pub enum LegendPos {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Swatch {
     Bar { color: RGBColor, opacity: f64 },
-    Line { color: RGBColor, marker: Option<Marker>, band: bool },
+    Line { color: RGBColor, marker: Option<Marker>, band: bool, dash: &'static [f64] },
     Marker { marker: Marker, color: RGBColor },
 }
 
@@ -116,11 +116,12 @@ pub fn draw(c: &mut Canvas, legend: &Legend, r: Rect, flow: bool) {
                 let h = BOX_SWATCH / 2.0;
                 c.rect(x, yc - h, x + BOX_SWATCH, yc + h, color, opacity);
             }
-            Swatch::Line { color, marker, band } => {
+            Swatch::Line { color, marker, band, dash } => {
                 if band {
                     c.rect(x, yc - 2.6, x + LINE_SWATCH, yc + 2.6, color, BAND_OPACITY);
                 }
-                c.line(x, yc, x + LINE_SWATCH, yc, color, LINE_W);
+                let r = Rect { x0: x - 1.0, y0: yc - 1.0, x1: x + LINE_SWATCH + 1.0, y1: yc + 1.0 };
+                super::clip::dashed_polyline(c, &[(x, yc), (x + LINE_SWATCH, yc)], r, color, LINE_W, dash);
                 if let Some(m) = marker {
                     c.marker(m, x + LINE_SWATCH / 2.0, yc, MARKER_R, color, 1.0);
                 }

@@ -2,7 +2,7 @@
 
 use super::axes::{self, AxisData, AxisReq, Frame, RangeMode, Rect};
 use super::canvas::Canvas;
-use super::clip::{clip_polygon, clipped_polyline};
+use super::clip::{clip_polygon, dashed_polyline};
 use super::legend::{Legend, Swatch};
 use super::spec::{ChartSpec, ChartType, Series, Stack};
 use super::style::*;
@@ -10,6 +10,8 @@ use crate::model::ProviderError;
 
 /// Markers are on by default up to this many points per series.
 const MARKER_LIMIT: usize = 12;
+/// Markers a longer line of several carries, to tell it apart (and in grey).
+const MARKERS_SPARSE: usize = 8;
 
 /// Columns per point of plot width in which a long line keeps only its first, lowest,
 /// highest and last point (finer than any output shows: a PNG pixel at 192 dpi is 0.375 pt).
@@ -129,6 +131,16 @@ fn draw_lines(spec: &ChartSpec, fig: (f64, f64), bases: Option<&[Vec<f64>]>) -> 
     let area = spec.chart == ChartType::Area;
     let cat = spec.categories.is_some();
     let markers = spec.markers.unwrap_or_else(|| !area && spec.series.iter().all(|s| s.x.len() <= MARKER_LIMIT));
+    // Markers on every point up to MARKER_LIMIT points; past it, when several lines (or
+    // greys) must be told apart, on about MARKERS_SPARSE points of each, else none.
+    let longest = spec.series.iter().map(|s| s.x.len()).max().unwrap_or(0);
+    let every = if markers {
+        1
+    } else if spec.markers.is_none() && !area && (spec.bw || spec.series.len() > 1) {
+        longest.div_ceil(MARKERS_SPARSE).max(1)
+    } else {
+        0
+    };
     let finite = |v: &&f64| v.is_finite();
     let mut ylo = f64::INFINITY;
     let mut yhi = f64::NEG_INFINITY;
@@ -179,9 +191,14 @@ fn draw_lines(spec: &ChartSpec, fig: (f64, f64), bases: Option<&[Vec<f64>]>) -> 
             .enumerate()
             .map(|(k, s)| {
                 let swatch = if area {
-                    Swatch::Bar { color: color(k), opacity: if bases.is_some() { 0.75 } else { 0.35 } }
+                    Swatch::Bar { color: spec.fill(k), opacity: if bases.is_some() { 0.75 } else { 0.35 } }
                 } else {
-                    Swatch::Line { color: color(k), marker: markers.then(|| marker(k)), band: s.err.is_some() }
+                    Swatch::Line {
+                        color: spec.stroke(k),
+                        marker: (every > 0).then(|| marker(k)),
+                        band: s.err.is_some(),
+                        dash: spec.dash(k),
+                    }
                 };
                 (s.name.clone(), swatch)
             })
@@ -209,19 +226,23 @@ fn draw_lines(spec: &ChartSpec, fig: (f64, f64), bases: Option<&[Vec<f64>]>) -> 
                 for p in run.iter().rev() {
                     band.push((p.0, ypos(p.2 - p.3.map_or(0.0, |e| e.0), p.2)));
                 }
-                c.polygon(&clip_polygon(&band, clip), color(k), BAND_OPACITY);
+                c.polygon(&clip_polygon(&band, clip), spec.fill(k), BAND_OPACITY);
             }
         }
     }
     for (k, s) in spec.series.iter().enumerate() {
         for run in runs(s, &frame, cat) {
             let pts: Vec<(f64, f64)> = run.iter().map(|p| (p.0, p.1)).collect();
-            clipped_polyline(&mut c, &pts, clip, color(k), LINE_W);
-            if markers || pts.len() == 1 {
-                for &(x, y) in &pts {
-                    if x >= clip.x0 && x <= clip.x1 && y >= clip.y0 && y <= clip.y1 {
-                        c.marker(marker(k), x, y, MARKER_R, color(k), 1.0);
-                    }
+            dashed_polyline(&mut c, &pts, clip, spec.stroke(k), LINE_W, spec.dash(k));
+            // every point, or every `every`-th one, staggered between series so that the
+            // markers of lines running together do not sit on each other
+            // (a long line is thinned: its step counts the points drawn)
+            let step = if every > 1 { pts.len().div_ceil(MARKERS_SPARSE).max(1) } else { every };
+            let offset = if step > 1 { k * step / spec.series.len().max(1) } else { 0 };
+            for (i, &(x, y)) in pts.iter().enumerate() {
+                let due = step > 0 && i % step == offset % step;
+                if (due || pts.len() == 1) && x >= clip.x0 && x <= clip.x1 && y >= clip.y0 && y <= clip.y1 {
+                    c.marker(marker(k), x, y, MARKER_R, spec.stroke(k), 1.0);
                 }
             }
         }
@@ -246,7 +267,7 @@ fn fill_areas(c: &mut Canvas, spec: &ChartSpec, frame: &axes::Frame, bases: Opti
         let mut poly: Vec<(f64, f64)> = pts.iter().map(|&i| (px(i), frame.y.pos(s.y[i]))).collect();
         poly.extend(pts.iter().rev().map(|&i| (px(i), frame.y.pos(base(i)))));
         let opacity = if bases.is_some() { 0.75 } else { 0.35 };
-        c.polygon(&clip_polygon(&poly, clip), color(k), opacity);
+        c.polygon(&clip_polygon(&poly, clip), spec.fill(k), opacity);
     }
 }
 

@@ -162,14 +162,16 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let mut items: Vec<(String, Swatch)> = Vec::new();
     for (k, s) in spec.series.iter().enumerate() {
         match (single, fits[k]) {
-            (true, Some((_, _, r2))) => items
-                .push((format!("linear fit, R² = {r2:.2}"), Swatch::Line { color: FIT, marker: None, band: false })),
+            (true, Some((_, _, r2))) => items.push((
+                format!("linear fit, R² = {r2:.2}"),
+                Swatch::Line { color: FIT, marker: None, band: false, dash: &[] },
+            )),
             (true, None) => {}
             (false, Some((_, _, r2))) => items.push((
                 format!("{}, R² = {r2:.2}", s.name),
-                Swatch::Line { color: color(k), marker: Some(marker(k)), band: false },
+                Swatch::Line { color: spec.stroke(k), marker: Some(marker(k)), band: false, dash: &[] },
             )),
-            (false, None) => items.push((s.name.clone(), Swatch::Marker { marker: marker(k), color: color(k) })),
+            (false, None) => items.push((s.name.clone(), Swatch::Marker { marker: marker(k), color: spec.stroke(k) })),
         }
     }
     let legend = Legend { items };
@@ -191,11 +193,11 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     spec.refs.draw_under(&mut c, &frame);
     for (k, s) in spec.series.iter().enumerate() {
         for (x, y, alpha) in marks(s, &frame, dense, radius, opacity) {
-            c.marker(marker(k), x, y, radius, color(k), alpha);
+            c.marker(marker(k), x, y, radius, spec.stroke(k), alpha);
         }
     }
     for (k, pts) in fit_lines(spec, &fits, &frame) {
-        clipped_polyline(&mut c, &pts, plot, if single { FIT } else { color(k) }, LINE_W * 0.8);
+        clipped_polyline(&mut c, &pts, plot, if single { FIT } else { spec.stroke(k) }, LINE_W * 0.8);
     }
     if spec.labels {
         for s in &spec.series {

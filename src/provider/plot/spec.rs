@@ -28,7 +28,7 @@ pub enum ChartType {
 /// Attributes a plot reads (besides the file `data`); all others are an error at plan time.
 pub const ATTRS: &[&str] = &[
     "chart", "x", "y", "group", "err", "title", "xlabel", "ylabel", "logx", "logy", "log", "bins", "fit", "labels",
-    "legend", "markers", "xlim", "ylim", "agg", "ci", "stack", "hline", "vline", "band", "note", "facet",
+    "legend", "markers", "xlim", "ylim", "agg", "ci", "stack", "hline", "vline", "band", "note", "facet", "style",
 ];
 
 const CHARTS: &str = "bar, barh, line, area, scatter, histogram (or hist), ecdf, box, violin, heatmap";
@@ -106,6 +106,8 @@ pub struct ChartSpec {
     pub cells: Option<Cells>,
     /// Histogram bin edges shared by the panels of a facet figure.
     pub edges: Option<Vec<f64>>,
+    /// `style=bw`: greys, dash patterns and markers instead of colours.
+    pub bw: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -379,6 +381,11 @@ impl ChartSpec {
             refs: Refs::parse(attrs)?,
             cells: None,
             edges: None,
+            bw: match attrs.get("style").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("color" | "colour") => false,
+                Some("bw" | "grey" | "gray" | "print") => true,
+                Some(_) => return Err(bad("style", &attrs["style"], "color, bw")),
+            },
         };
         let (xlabel, ylabel) = match chart {
             ChartType::Hist | ChartType::Ecdf => {
@@ -416,6 +423,19 @@ impl ChartSpec {
         let categorical_x = spec.categories.is_some() && !matches!(chart, ChartType::Hist | ChartType::Ecdf);
         spec.refs.check(chart, categorical_x)?;
         Ok(spec)
+    }
+
+    /// The fill of series `k` (bars, areas, bands, histograms).
+    pub fn fill(&self, k: usize) -> plotters::style::RGBColor {
+        if self.bw { super::style::GREYS[k % super::style::GREYS.len()] } else { super::style::color(k) }
+    }
+    /// The colour of series `k`'s line and markers.
+    pub fn stroke(&self, k: usize) -> plotters::style::RGBColor {
+        if self.bw { super::style::INK } else { super::style::color(k) }
+    }
+    /// The dash pattern of series `k`'s line (solid in colour).
+    pub fn dash(&self, k: usize) -> &'static [f64] {
+        if self.bw { super::style::DASHES[k % super::style::DASHES.len()] } else { &[] }
     }
 
     /// `stack=`: bars and areas only; areas of several series stack unless told not to.

@@ -35,6 +35,29 @@ pub const ERRBAR: RGBColor = RGBColor(0x26, 0x26, 0x26);
 pub const WHITE: RGBColor = RGBColor(0xFF, 0xFF, 0xFF);
 pub const FIT: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
+/// Fills of `style=bw`, dark to light: distinct when printed in grey.
+pub const GREYS: [RGBColor; 5] = [
+    RGBColor(0x33, 0x33, 0x33),
+    RGBColor(0x8C, 0x8C, 0x8C),
+    RGBColor(0xC8, 0xC8, 0xC8),
+    RGBColor(0x5E, 0x5E, 0x5E),
+    RGBColor(0xE6, 0xE6, 0xE6),
+];
+/// Lines of `style=bw`: near-black, told apart by their dashes and markers.
+pub const INK: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
+
+/// Dash patterns (on, off, … in points) in series order; solid first.
+pub const DASHES: [&[f64]; 8] = [
+    &[],
+    &[4.0, 2.0],
+    &[1.2, 1.6],
+    &[5.0, 1.6, 1.2, 1.6],
+    &[8.0, 2.5],
+    &[2.5, 2.5],
+    &[5.0, 1.6, 1.2, 1.6, 1.2, 1.6],
+    &[1.0, 3.5],
+];
+
 /// Font sizes in points.
 pub const TICK_PT: f64 = 7.5;
 pub const LABEL_PT: f64 = 8.5;
