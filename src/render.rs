@@ -174,7 +174,7 @@ pub fn to_png(tree: &usvg::Tree, dpi: f64) -> Result<Vec<u8>, ProviderError> {
 
 /// Encodes a premultiplied RGBA pixmap as small as lossless allows: indexed colour when it
 /// holds at most 256 colours (most charts and diagrams on white: a tenth of the size of
-/// RGB), else RGB when fully opaque, else RGBA; always strongly compressed.
+/// RGB), else RGB when fully opaque, else RGBA; compressed at zlib's default level.
 fn encode_png(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>, ProviderError> {
     let opaque = pixmap.pixels().iter().all(|p| p.alpha() == 255);
     let (color, data, palette) = if opaque {
@@ -202,7 +202,9 @@ fn encode_png(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>, ProviderE
         let mut enc = png::Encoder::new(&mut bytes, pixmap.width(), pixmap.height());
         enc.set_color(color);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Best);
+        // zlib's default level: measured on a typical chart, 7 % larger than its best
+        // level (8,975 against 8,406 bytes) and 15 times faster (2.2 against 32 ms)
+        enc.set_compression(png::Compression::Default);
         if let Some(palette) = palette {
             // indices do not predict each other: unfiltered rows compress best
             enc.set_palette(palette);
@@ -356,3 +358,4 @@ mod tests {
         assert_eq!(a[1].bytes, b[1].bytes);
     }
 }
+

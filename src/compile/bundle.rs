@@ -95,6 +95,9 @@ pub struct TexBundle {
     digest: String,
     /// Every TeX file served (its path on disk), for `build --json`.
     served: Arc<Mutex<BTreeSet<PathBuf>>>,
+    /// Every file TeX asked for in the document's folder, found or not (watch recompiles
+    /// when one of them changes or appears, and for nothing else).
+    asked: Arc<Mutex<BTreeSet<PathBuf>>>,
     memory: HashMap<String, Vec<u8>>,
     /// Last run's intermediate files (`paper.aux`), served with read digests so that
     /// tectonic's rerun check can tell whether they changed.
@@ -152,13 +155,27 @@ impl TexBundle {
     }
 
     fn new(files: Files, digest: String, memory: HashMap<String, Vec<u8>>) -> TexBundle {
-        let served = Arc::default();
-        TexBundle { files, digest, served, memory, seeds: HashMap::new(), document: None }
+        TexBundle {
+            files,
+            digest,
+            served: Arc::default(),
+            asked: Arc::default(),
+            memory,
+            seeds: HashMap::new(),
+            document: None,
+        }
     }
 
     /// Every TeX file served so far (paths on disk).
     pub fn served(&self) -> Vec<PathBuf> {
         self.served.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+    }
+
+    /// Every file asked for in the document's folder (`None` when tectonic reads that
+    /// folder itself, unseen: `--trust-all`).
+    pub fn asked(&self) -> Option<Vec<PathBuf>> {
+        self.document.as_ref()?;
+        Some(self.asked.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect())
     }
 
     /// Serves `name` from memory (e.g. `paperfig.sty`); not part of the digest, so only
@@ -204,6 +221,7 @@ impl TexBundle {
     fn document_file(&self, name: &str) -> Option<OpenResult<(InputHandle, Option<PathBuf>)>> {
         let (dir, access) = self.document.as_ref()?;
         let path = dir.join(name);
+        self.asked.lock().unwrap_or_else(|p| p.into_inner()).insert(crate::fsutil::normalize(&path));
         if !path.is_file() {
             return None;
         }

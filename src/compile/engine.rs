@@ -99,6 +99,8 @@ pub struct EngineOutput {
     pub synctex: Option<PathBuf>,
     /// The TeX files read from the trees or the bundle's cache (paths on disk).
     pub tex_files: Vec<PathBuf>,
+    /// The files TeX asked for in the document's folder (see `TexBundle::asked`).
+    pub document_files: Option<Vec<PathBuf>>,
 }
 
 /// Collects the engines' messages instead of printing them.
@@ -325,6 +327,7 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
         refused: job.access.refused(),
         synctex: None,
         tex_files: bundle.served(),
+        document_files: bundle.asked(),
     };
     if !out.refused.is_empty() {
         // TeX may have read a refused file: nothing of this run leaves memory (its log

@@ -132,6 +132,8 @@ pub struct Compiled {
     pub synctex: Option<PathBuf>,
     /// The TeX files read from the trees or the bundle (paths on disk).
     pub tex_files: Vec<PathBuf>,
+    /// The files TeX asked for in the document's folder, found or not (`None`: not seen).
+    pub document_files: Option<Vec<PathBuf>>,
 }
 
 impl Compiled {
@@ -245,8 +247,16 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
             .hint("[build] shell_escape = true applies to builds without --locked");
         diagnostics.push(note);
     }
-    let (synctex, tex_files) = (out.synctex, out.tex_files);
-    Ok(Compiled { pdf: out.pdf, log: out.log_path, diagnostics, built_format: out.built_format, synctex, tex_files })
+    let (synctex, tex_files, document_files) = (out.synctex, out.tex_files, out.document_files);
+    Ok(Compiled {
+        pdf: out.pdf,
+        log: out.log_path,
+        diagnostics,
+        built_format: out.built_format,
+        synctex,
+        tex_files,
+        document_files,
+    })
 }
 
 /// The error for a file TeX was refused, at the line that names it when one does.

@@ -28,12 +28,18 @@ pub struct Filter {
     pub root: PathBuf,
     /// Folders paperfig writes into (build, figures, cache).
     pub own_dirs: Vec<PathBuf>,
+    /// The files this process writes its output to (`paperfig watch > watch.log` inside
+    /// the project), as (device, inode): their changes are this process's own lines.
+    pub own_files: Vec<(u64, u64)>,
 }
 
 impl Filter {
     /// Whether a change to `path` can matter to the paper.
     pub fn relevant(&self, path: &Path) -> bool {
         if self.own_dirs.iter().any(|d| path.starts_with(d)) {
+            return false;
+        }
+        if !self.own_files.is_empty() && std::fs::metadata(path).is_ok_and(|m| self.own_files.contains(&file_id(&m))) {
             return false;
         }
         let Ok(rel) = path.strip_prefix(&self.root) else { return false };
@@ -53,6 +59,42 @@ impl Filter {
             return false;
         }
         !(is_editor_temp(&name) || name == crate::lock::LOCK_FILE || name == "paperfig.sty")
+    }
+}
+
+/// Device and inode of a file (0, 0 where there are none).
+fn file_id(m: &std::fs::Metadata) -> (u64, u64) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (m.dev(), m.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        (0, 0)
+    }
+}
+
+/// The regular files standard output and standard error are written to, as (device,
+/// inode): a redirect into the project must not look like an edit.
+pub fn own_output_files() -> Vec<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let mut out = Vec::new();
+        for fd in [std::io::stdout().as_fd().try_clone_to_owned(), std::io::stderr().as_fd().try_clone_to_owned()] {
+            if let Ok(m) = fd.map(std::fs::File::from).and_then(|f| f.metadata()) {
+                if m.is_file() {
+                    out.push(file_id(&m));
+                }
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        Vec::new()
     }
 }
 
@@ -151,7 +193,7 @@ mod tests {
     use super::*;
 
     fn filter() -> Filter {
-        Filter { root: "/p".into(), own_dirs: vec!["/p/build".into(), "/p/.paperfig".into()] }
+        Filter { root: "/p".into(), own_dirs: vec!["/p/build".into(), "/p/.paperfig".into()], own_files: vec![] }
     }
 
     #[test]
@@ -183,6 +225,22 @@ mod tests {
             let want = !p.contains("/.latexmkrc.d/");
             assert_eq!(f.relevant(Path::new(p)), want, "{p}");
         }
+    }
+
+    #[test]
+    fn the_files_this_process_writes_its_output_to_are_not_relevant() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let (log, notes) = (root.join("watch.log"), root.join("notes.txt"));
+        std::fs::write(&log, "[watch] #1").unwrap();
+        std::fs::write(&notes, "n").unwrap();
+        let own = file_id(&std::fs::metadata(&log).unwrap());
+        let f = Filter { root: root.clone(), own_dirs: vec![], own_files: vec![own] };
+        assert!(!f.relevant(&log));
+        assert!(f.relevant(&notes));
+        // the same file under another name (a hard link) is still this process's output
+        std::fs::hard_link(&log, root.join("copy.log")).unwrap();
+        assert!(!f.relevant(&root.join("copy.log")));
     }
 
     #[test]

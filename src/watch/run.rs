@@ -76,6 +76,8 @@ struct Watch {
     compile_failed: bool,
     /// Hosted figures that failed in the background: not resubmitted until the next edit.
     held: std::collections::BTreeSet<String>,
+    /// Files already reported as ignored (`-v` says so once per file).
+    ignored: std::collections::BTreeSet<String>,
     rebuilds: usize,
 }
 
@@ -93,6 +95,7 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
     let filter = Filter {
         root: state.root().to_path_buf(),
         own_dirs: vec![config.build_dir.clone(), config.output_dir.clone(), config.cache_dir.clone()],
+        own_files: super::events::own_output_files(),
     };
     // Started before the first build, so edits made during it are seen.
     let watcher = Watcher::start(filter)?;
@@ -109,6 +112,7 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
         background: Background::default(),
         compile_failed: false,
         held: Default::default(),
+        ignored: Default::default(),
         rebuilds: 0,
     };
     w.rebuild(Changes::default(), true);
@@ -126,10 +130,12 @@ pub fn watch(opts: Options) -> Result<(), Diagnostic> {
         }
         match watcher.wait(Duration::from_millis(100)) {
             Wait::Changed(paths) => match w.state.apply(&paths) {
-                Ok(changes) if changes.is_empty() => {}
                 Ok(changes) => {
-                    w.held.clear();
-                    w.rebuild(changes, false)
+                    w.report_ignored(&changes.ignored);
+                    if !changes.is_empty() {
+                        w.held.clear();
+                        w.rebuild(changes, false)
+                    }
                 }
                 Err(d) => {
                     warn(d.diagnostic().render());
@@ -183,6 +189,18 @@ fn find_main(state: &State, path: &Path) -> Option<PathBuf> {
 }
 
 impl Watch {
+    /// With `-v`, says once per file that a change to it started nothing.
+    fn report_ignored(&mut self, names: &[String]) {
+        if self.opts.figures.verbosity != Verbosity::Verbose {
+            return;
+        }
+        for name in names {
+            if self.ignored.insert(name.clone()) {
+                say(format_args!("[watch] ignored {name}: neither the paper nor a figure reads it"));
+            }
+        }
+    }
+
     /// Rebuilds after `changes`: figures (the store makes unchanged ones hits), then the
     /// document if anything it uses changed. `first` compiles unconditionally. Uncached
     /// hosted figures go to the background thread, except those that just failed there
@@ -242,7 +260,12 @@ impl Watch {
             "none"
         } else if needed {
             let compiling = Instant::now();
-            let (ok, mut diags) = self.compile(report.as_ref());
+            let (ok, mut diags, asked) = self.compile(report.as_ref());
+            // What TeX asked for decides which later changes recompile; a run that did not
+            // get as far as TeX keeps the last run's record.
+            if let Some(asked) = asked {
+                self.state.record_document_files(asked);
+            }
             status.compile_seconds = compiling.elapsed().as_secs_f64();
             diagnostics.append(&mut diags);
             self.compile_failed = !ok;
@@ -277,9 +300,12 @@ impl Watch {
         }
     }
 
-    /// Compiles the paper with what `report` built; `true` when a PDF was written.
-    fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>) {
-        let Some(main) = &self.main else { return (false, Vec::new()) };
+    /// Compiles the paper with what `report` built; `true` when a PDF was written. Also
+    /// the files TeX asked for in the document's folder, when it ran (`Some(None)`: it ran
+    /// but could not tell).
+    #[allow(clippy::option_option)]
+    fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>, Option<Option<Vec<PathBuf>>>) {
+        let Some(main) = &self.main else { return (false, Vec::new(), None) };
         let project = &self.state.project;
         // Watch is the writer's own machine and never `--locked`.
         let epoch = self.opts.source_date_epoch;
@@ -292,8 +318,13 @@ impl Watch {
             }
         };
         match compiled {
-            Ok(c) => (c.pdf.is_some() && c.errors() == 0, c.diagnostics),
-            Err(e) => (false, vec![e.diagnostic()]),
+            Ok(c) => {
+                // (a Markdown paper that did not reach TeX has no record at all)
+                let ran = c.pdf.is_some() || c.log.is_some() || c.document_files.is_some();
+                let ok = c.pdf.is_some() && c.errors() == 0;
+                (ok, c.diagnostics, ran.then_some(c.document_files))
+            }
+            Err(e) => (false, vec![e.diagnostic()], None),
         }
     }
 

@@ -20,12 +20,18 @@ pub struct Changes {
     pub sources: Vec<String>,
     /// Figure inputs (data, scripts, PDFs …) whose contents changed, with their figures.
     pub inputs: Vec<(String, Vec<String>)>,
-    /// Other files (bibliographies, styles, images, inputs not yet known): figures are
-    /// checked (a missing input may have appeared) and the document is recompiled.
+    /// Files the document read or asked for (bibliographies, styles, images, `\input`
+    /// files), or any file before the first compile has told which: figures are checked
+    /// and the document is recompiled.
     pub other: Vec<String>,
+    /// Files nothing reads: no figure names them and the last compile did not ask for them
+    /// (a log written into the project, notes, a notebook's checkpoints). They start
+    /// nothing.
+    pub ignored: Vec<String>,
 }
 
 impl Changes {
+    /// Nothing that starts a rebuild (ignored files do not).
     pub fn is_empty(&self) -> bool {
         !self.config && self.sources.is_empty() && self.inputs.is_empty() && self.other.is_empty()
     }
@@ -35,7 +41,7 @@ impl Changes {
         self.config || !self.sources.is_empty() || !self.other.is_empty()
     }
 
-    /// The changed files, for the status line.
+    /// The changed files that start a rebuild, for the status line.
     pub fn names(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.config {
@@ -48,10 +54,17 @@ impl Changes {
     }
 }
 
-/// A file a figure reads, as last seen.
+/// A file a figure reads, as last seen (`None`: missing, so its appearing counts).
 struct Input {
     digest: Option<Digest>,
     figures: Vec<String>,
+}
+
+/// A glob a figure reads files by (`inputs="data/*.csv"`), relative to `base`.
+struct InputGlob {
+    base: PathBuf,
+    glob: globset::GlobMatcher,
+    figure: String,
 }
 
 pub struct State {
@@ -59,8 +72,13 @@ pub struct State {
     pub registry: Registry,
     /// Source texts as last read, by path.
     texts: BTreeMap<PathBuf, String>,
-    /// Files named by figure attributes, by canonical path.
+    /// Files named by figure attributes, by normalized path (see `fsutil::normalize`).
     inputs: BTreeMap<PathBuf, Input>,
+    /// Globs of figure attributes.
+    globs: Vec<InputGlob>,
+    /// The files the last compile asked for in the document's folder (normalized), when it
+    /// could tell; `None` before the first compile: every file may matter then.
+    document_files: Option<BTreeSet<PathBuf>>,
     /// Sources deleted since the last rebuild: their figures leave the manifest.
     removed: Vec<PathBuf>,
 }
@@ -70,8 +88,15 @@ impl State {
     pub fn open(root: &Path) -> Result<State, ProjectError> {
         let project = Project::open(root)?;
         let registry = Registry::for_config(&project.config);
-        let mut state =
-            State { project, registry, texts: BTreeMap::new(), inputs: BTreeMap::new(), removed: Vec::new() };
+        let mut state = State {
+            project,
+            registry,
+            texts: BTreeMap::new(),
+            inputs: BTreeMap::new(),
+            globs: Vec::new(),
+            document_files: None,
+            removed: Vec::new(),
+        };
         for p in state.project.sources.clone() {
             if let Ok(text) = std::fs::read_to_string(&p) {
                 state.texts.insert(p, text);
@@ -103,26 +128,73 @@ impl State {
         all
     }
 
-    /// Records the files each figure names (attribute values that are files next to its
-    /// source), with their digests, so that later changes can be told apart from touches.
+    /// Records the files each figure names (attribute values that are paths next to its
+    /// source, existing or not yet, and globs), with their digests, so that later changes
+    /// can be told apart from touches.
     pub fn record_inputs(&mut self, directives: &[Directive]) {
         let mut inputs: BTreeMap<PathBuf, Input> = BTreeMap::new();
+        let mut globs = Vec::new();
         for d in directives {
             let base = d.loc.file.path.parent().unwrap_or(&self.project.root).to_path_buf();
             for a in &d.attrs {
                 if a.value.is_empty() || a.value.contains('\n') || a.value.len() > 4096 {
                     continue;
                 }
-                let Ok(path) = base.join(&a.value).canonicalize() else { continue };
-                if !path.is_file() || !path.starts_with(&self.project.root) {
-                    continue;
+                // a path, or (`inputs=`) several separated by commas or spaces
+                let whole = std::iter::once(a.value.as_str());
+                let parts = a.value.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty());
+                for value in whole.chain(parts) {
+                    if value.contains(['*', '?', '[', '{']) {
+                        let glob = globset::GlobBuilder::new(value).literal_separator(true).build();
+                        if let Ok(g) = glob {
+                            globs.push(InputGlob {
+                                base: base.clone(),
+                                glob: g.compile_matcher(),
+                                figure: d.name.clone(),
+                            });
+                        }
+                        continue;
+                    }
+                    let path = crate::fsutil::normalize(&base.join(value));
+                    if path.is_dir() || !path.starts_with(&self.project.root) || path == self.project.root {
+                        continue;
+                    }
+                    let entry = inputs
+                        .entry(path.clone())
+                        .or_insert_with(|| Input { digest: digest_of(&path), figures: vec![] });
+                    if !entry.figures.contains(&d.name) {
+                        entry.figures.push(d.name.clone());
+                    }
                 }
-                let entry =
-                    inputs.entry(path.clone()).or_insert_with(|| Input { digest: digest_of(&path), figures: vec![] });
-                entry.figures.push(d.name.clone());
             }
         }
         self.inputs = inputs;
+        self.globs = globs;
+    }
+
+    /// Records what the last compile asked for in the document's folder (`None`: it could
+    /// not tell, and every file may matter).
+    pub fn record_document_files(&mut self, files: Option<Vec<PathBuf>>) {
+        self.document_files = files.map(|f| f.iter().map(|p| crate::fsutil::normalize(p)).collect());
+    }
+
+    /// Whether the document may read `path`: it asked for it last time, it is a
+    /// bibliography (BibTeX and biber read those themselves), or nothing is known yet.
+    fn document_reads(&self, path: &Path) -> bool {
+        let Some(files) = &self.document_files else { return true };
+        path.extension().is_some_and(|e| e == "bib") || files.contains(&crate::fsutil::normalize(path))
+    }
+
+    /// The figures whose input globs match `path`.
+    fn glob_figures(&self, path: &Path) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .globs
+            .iter()
+            .filter(|g| path.strip_prefix(&g.base).is_ok_and(|r| g.glob.is_match(r)))
+            .map(|g| g.figure.clone())
+            .collect();
+        out.dedup();
+        out
     }
 
     /// Reads what changed among `paths` and updates the sources held in memory.
@@ -149,15 +221,20 @@ impl State {
                     Err(_) if self.texts.contains_key(p) => source_set_changed = true,
                     Err(_) => {}
                 }
-            } else if let Some(input) = self.inputs.get_mut(p) {
+            } else if let Some(input) = self.inputs.get_mut(&crate::fsutil::normalize(p)) {
                 let now = digest_of(p);
                 if now != input.digest {
                     input.digest = now;
                     let figures = input.figures.clone();
                     changes.inputs.push((self.name(p), figures));
                 }
-            } else if p.is_file() || !p.exists() {
+            } else if p.is_dir() {
+            } else if let figures @ [_, ..] = self.glob_figures(p).as_slice() {
+                changes.inputs.push((self.name(p), figures.to_vec()));
+            } else if self.document_reads(p) {
                 changes.other.push(self.name(p));
+            } else {
+                changes.ignored.push(self.name(p));
             }
         }
         if source_set_changed {
@@ -242,10 +319,63 @@ mod tests {
         let c = s.apply(&set(&[&extra])).unwrap();
         assert_eq!(c.sources, vec!["extra.md".to_string()]);
         assert_eq!(s.scan().directives.len(), 1);
+        // before any compile has said what it reads, any file may matter
         let notes = root.join("notes.txt");
         let c = s.apply(&set(&[&notes])).unwrap();
         assert_eq!(c.other, vec!["notes.txt".to_string()]);
         assert!(c.touches_document());
+    }
+
+    #[test]
+    fn after_a_compile_only_what_it_read_and_what_figures_name_matter() {
+        let (_d, root) = project();
+        let mut s = State::open(&root).unwrap();
+        let (refs, logo, chapter, notes, log) = (
+            root.join("refs.bib"),
+            root.join("logo.png"),
+            root.join("chapter.tex"),
+            root.join("notes.txt"),
+            root.join("watch.log"),
+        );
+        std::fs::write(&logo, "png").unwrap();
+        // TeX asked for the logo and for chapter.tex, which does not exist yet
+        s.record_document_files(Some(vec![logo.clone(), root.join("sub/../chapter.tex")]));
+        s.record_inputs(&s.scan().directives);
+        for (path, contents) in [(&notes, "x"), (&log, "[watch] #1"), (&refs, "@misc{a}"), (&chapter, "\\section{A}")] {
+            std::fs::write(path, contents).unwrap();
+        }
+        let c = s.apply(&set(&[&notes, &log, &refs, &logo, &chapter])).unwrap();
+        assert_eq!(c.ignored, vec!["notes.txt".to_string(), "watch.log".to_string()]);
+        assert_eq!(c.other, vec!["logo.png".to_string(), "refs.bib".to_string()]);
+        assert_eq!(c.sources, vec!["chapter.tex".to_string()], "a new LaTeX file is a source too");
+        // ignored files alone are no change
+        let c = s.apply(&set(&[&notes, &log])).unwrap();
+        assert!(c.is_empty() && c.names().is_empty() && c.ignored.len() == 2);
+        // a data file a figure names, though it does not exist yet, is an input
+        std::fs::write(
+            root.join("paper.md"),
+            "```{paperfig #fig:n kind=plot data=data/new.csv}\nN\n```\n\n```{paperfig #fig:g kind=command run=python inputs=\"in/*.csv, x.py\"}\nG\n```\n",
+        )
+        .unwrap();
+        s.apply(&set(&[&root.join("paper.md")])).unwrap();
+        s.record_inputs(&s.scan().directives);
+        let new = root.join("data/new.csv");
+        std::fs::write(&new, "x,y\n1,2\n").unwrap();
+        assert_eq!(
+            s.apply(&set(&[&new])).unwrap().inputs,
+            vec![("data/new.csv".to_string(), vec!["fig:n".to_string()])]
+        );
+        // and so is a file an input glob matches
+        std::fs::create_dir_all(root.join("in")).unwrap();
+        let matched = root.join("in/run1.csv");
+        std::fs::write(&matched, "1").unwrap();
+        assert_eq!(
+            s.apply(&set(&[&matched])).unwrap().inputs,
+            vec![("in/run1.csv".to_string(), vec!["fig:g".to_string()])]
+        );
+        // a compile that could not tell what it read makes every file matter again
+        s.record_document_files(None);
+        assert_eq!(s.apply(&set(&[&notes])).unwrap().other, vec!["notes.txt".to_string()]);
     }
 
     #[test]

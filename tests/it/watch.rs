@@ -78,6 +78,47 @@ impl Watching {
         Watching { child, lines, stdout: Vec::new(), stderr }
     }
 
+    /// `paperfig watch ARGS > LOG`: standard output redirected into a file of the project
+    /// (read back line by line as it grows), as a writer keeping a log would.
+    fn start_logged(t: &PaperTest, args: &[&str], log: &str) -> Watching {
+        let mut all = vec!["watch"];
+        all.extend_from_slice(args);
+        let path = t.path(log);
+        let file = std::fs::File::create(&path).unwrap();
+        let mut child = t.command(&all).stdout(file).stderr(Stdio::piped()).spawn().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            let (mut done, mut partial) = (0usize, String::new());
+            loop {
+                let text = std::fs::read(&path).unwrap_or_default();
+                if text.len() > done {
+                    partial.push_str(&String::from_utf8_lossy(&text[done..]));
+                    done = text.len();
+                    while let Some(i) = partial.find('\n') {
+                        let line: String = partial.drain(..=i).collect();
+                        if tx.send(line.trim_end().to_string()).is_err() {
+                            return;
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err = child.stderr.take().unwrap();
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Watching { child, lines, stdout: Vec::new(), stderr }
+    }
+
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
@@ -411,4 +452,75 @@ fn locked_and_frozen_are_refused_before_watching() {
     for flag in ["--locked", "--frozen"] {
         t.run(&["watch", flag]).code(2).stderr_has("--locked and --frozen are for one-shot builds");
     }
+}
+
+/// A 4×4 PNG of one grey.
+fn png(grey: u8) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut enc = png::Encoder::new(&mut bytes, 4, 4);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header().unwrap().write_image_data(&[grey; 16]).unwrap();
+    bytes
+}
+
+#[test]
+fn only_what_the_paper_reads_recompiles_and_its_own_log_never_does() {
+    let tex = "\\documentclass{article}\n\\usepackage{graphicx}\n\\usepackage{paperfig}\n\\begin{document}\n\
+               The word is ALPHA. \\input{chapter}\n\\includegraphics[width=1cm]{logo.png}\nSee \\cite{a}.\n\
+               \\begin{paperfigure}[id=fig:a, kind=plot, data=data/a.csv, x=x, y=y]\n  {Bars}\n  Bars of y by x\n\\end{paperfigure}\n\
+               \\bibliographystyle{plain}\n\\bibliography{refs}\n\\end{document}\n";
+    let t = PaperTest::new()
+        .file("paper.tex", tex)
+        .file("chapter.tex", "The chapter says BRAVO.\n")
+        .file("refs.bib", "@misc{a, title={First title}, year={2020}}\n")
+        .file("data/a.csv", "x,y\n1,2\n2,3\n");
+    std::fs::write(t.path("logo.png"), png(40)).unwrap();
+    // `paperfig watch -v paper.tex > watch.log`, inside the project
+    let mut w = Watching::start_logged(&t, &["-v", "paper.tex"], "watch.log");
+    let first = w.until("the first build", |_| true).remove(0);
+    assert_eq!((first.get("output"), first.errors()), ("updated", 0), "{}", w.stderr());
+    let text = pdf_text(&t.path("build/paper.pdf"));
+    assert!(text.contains("ALPHA") && text.contains("BRAVO") && text.contains("First title"), "{text}");
+
+    // Its own status lines land in watch.log: no rebuild follows (it used to loop forever).
+    let quiet = |w: &mut Watching, what: &str| {
+        let lines = w.lines_during(Duration::from_secs(4));
+        assert!(lines.iter().all(|l| Status::parse(l).is_none()), "{what} started a rebuild: {lines:?}");
+        lines
+    };
+    quiet(&mut w, "the log");
+    // A file nothing reads starts nothing; -v says so once.
+    t.write("notes.txt", "to do\n");
+    let said = quiet(&mut w, "notes.txt");
+    assert!(said.iter().any(|l| l.contains("ignored notes.txt")), "{said:?}");
+    t.write("notes.txt", "to do, again\n");
+    let said = quiet(&mut w, "notes.txt again");
+    assert!(!said.iter().any(|l| l.contains("ignored")), "said once: {said:?}");
+
+    // Each file the paper reads starts exactly one rebuild, which shows the change.
+    let edits: [(&str, &dyn Fn(), &str); 4] = [
+        ("refs.bib", &|| t.write("refs.bib", "@misc{a, title={Second title}, year={2021}}\n"), "Second title"),
+        ("chapter.tex", &|| t.write("chapter.tex", "The chapter says CHARLIE.\n"), "CHARLIE"),
+        ("logo.png", &|| std::fs::write(t.path("logo.png"), png(200)).unwrap(), ""),
+        ("data/a.csv", &|| t.write("data/a.csv", "x,y\n1,9\n2,1\n3,4\n"), ""),
+    ];
+    for (file, edit, shows) in edits {
+        let pdf_before = std::fs::read(t.path("build/paper.pdf")).unwrap();
+        edit();
+        let s = w.after_change(file);
+        let last = s.last().unwrap();
+        assert_eq!((last.get("output"), last.errors()), ("updated", 0), "{file}: {}", w.stderr());
+        assert_eq!(s.iter().filter(|s| s.get("output") == "updated").count(), 1, "{file}: {s:?}");
+        assert_ne!(std::fs::read(t.path("build/paper.pdf")).unwrap(), pdf_before, "{file}: the PDF changed");
+        if !shows.is_empty() {
+            assert!(pdf_text(&t.path("build/paper.pdf")).contains(shows), "{file}");
+        }
+        if file == "data/a.csv" {
+            assert_eq!(regenerated(&s), ["fig:a".to_string()].into());
+        }
+        quiet(&mut w, &format!("the rebuild after {file}"));
+    }
+    let (status, _) = w.interrupt();
+    assert!(status.success());
 }
