@@ -172,7 +172,7 @@ pub fn to_png(tree: &usvg::Tree, dpi: f64) -> Result<Vec<u8>, ProviderError> {
     encode_png(&pixmap, dpi)
 }
 
-/// Encodes a premultiplied RGBA pixmap as small as lossless allows: indexed colour when it
+/// Encodes a premultiplied RGBA pixmap small and lossless: indexed colour when it
 /// holds at most 256 colours (most charts and diagrams on white: a tenth of the size of
 /// RGB), else RGB when fully opaque, else RGBA; compressed at zlib's default level.
 fn encode_png(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>, ProviderError> {
