@@ -190,6 +190,13 @@ fn main() {
         percentile(&lat, 0.5) * 1000.0,
         percentile(&lat, 0.9) * 1000.0
     );
+    let noisy = with_noise(&root, &edited);
+    println!(
+        "paperfig watch > watch.log inside the project, and another file written every 100 ms: p50 {:.0} ms, p90 {:.0} ms (quiet project above: p50 {:.0} ms); no rebuild but the edits'",
+        percentile(&noisy, 0.5) * 1000.0,
+        percentile(&noisy, 0.9) * 1000.0,
+        percentile(&lat, 0.5) * 1000.0
+    );
 
     // latexmk -pvc on the same .tex (in a copy of build/ so the two never share files).
     if Command::new("latexmk").arg("-v").output().is_err() {
@@ -232,6 +239,68 @@ fn main() {
         percentile(&theirs, 0.9) * 1000.0
     );
     println!("ratio paperfig watch / latexmk -pvc (p50) = {:.2}", a / b);
+}
+
+/// The same edits with `paperfig watch > watch.log` in the project and a tool writing
+/// another file of the project every 100 ms (a notebook's checkpoints, a logger): each
+/// edit's latency, with every status line checked to be an edit's rebuild.
+fn with_noise(root: &Path, edited: &str) -> Vec<f64> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let log = root.join("watch.log");
+    let mut child = Command::new(BIN)
+        .args(["watch", "paper.md"])
+        .current_dir(root)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdout(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let tail_stop = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        let mut done = 0;
+        while !tail_stop.load(Ordering::Relaxed) {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            for l in text.get(done..).unwrap_or("").split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+                done += l.len();
+                let _ = tx.send(l.trim_end().to_string());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let noise_stop = Arc::clone(&stop);
+    let noise = root.join("notes.log");
+    std::thread::spawn(move || {
+        let mut n = 0u64;
+        while !noise_stop.load(Ordering::Relaxed) {
+            n += 1;
+            let _ = std::fs::write(&noise, format!("checkpoint {n}\n"));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let status = || loop {
+        let l = rx.recv_timeout(WAIT).expect("a status line from paperfig watch");
+        if l.starts_with("[watch] #") {
+            return l;
+        }
+    };
+    let first = status();
+    assert_eq!(field(&first, "output"), "updated", "first build: {first}");
+    let mut lat = Vec::new();
+    for i in 1..=EDITS {
+        std::thread::sleep(Duration::from_millis(300));
+        let start = Instant::now();
+        std::fs::write(root.join(edited), data(EDITED, 100 + i)).unwrap();
+        let line = status();
+        lat.push(start.elapsed().as_secs_f64());
+        assert_eq!(field(&line, "changed"), edited, "only the edit starts a rebuild: {line}");
+        assert_eq!(field(&line, "regenerated"), format!("fig:f{EDITED}"), "{line}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let _ = child.wait();
+    lat
 }
 
 fn copy(from: &Path, to: &Path) {
