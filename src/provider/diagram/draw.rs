@@ -3,11 +3,12 @@
 //!
 //! Sizes are in points at print size (8 pt node labels, 7 pt edge labels, 7.5 pt bold
 //! group titles), the same in one- and two-column figures. The SVG is as wide as the
-//! figure; its height follows the drawing's aspect ratio, at most the figure height. A
-//! drawing too large for that box is scaled down as a whole (never up).
+//! figure; its height follows the drawing's aspect ratio. `fit` decides the scale, which
+//! never takes text below 7 pt.
 
 use std::fmt::Write as _;
 
+use super::fit::Frame;
 use super::graph::{Fill, Graph, LineStyle, Shape};
 use super::layout::Sizes;
 use super::place::Insets;
@@ -146,21 +147,27 @@ fn text(out: &mut String, s: &str, (cx, cy): P, size: f64, bold: bool, fill: (u8
     }
 }
 
-/// The whole figure as SVG, `width_in` wide and at most `max_height_in` high.
-pub fn svg(g: &Graph, geo: &Geometry, width_in: f64, max_height_in: f64) -> String {
+/// Width and height of the drawing with its margin, in points at print size.
+pub fn canvas(geo: &Geometry) -> (f64, f64) {
     let b = geo.bounds();
-    let (cw, ch) = (b.w + 2.0 * MARGIN, b.h + 2.0 * MARGIN);
-    let (fw, fh) = (width_in * 72.0, max_height_in * 72.0);
-    let s = (fw / cw).min(fh / ch).min(1.0);
-    let vw = fw / s;
+    (b.w + 2.0 * MARGIN, b.h + 2.0 * MARGIN)
+}
+
+/// The whole figure as SVG in its frame (see `fit`): as wide as the figure, the drawing
+/// centred and scaled by the frame's scale.
+pub fn svg(g: &Graph, geo: &Geometry, frame: Frame) -> String {
+    let b = geo.bounds();
+    let (cw, ch) = canvas(geo);
+    let s = frame.scale;
+    let vw = frame.width_in * 72.0 / s;
     let x0 = b.x - MARGIN - (vw - cw) / 2.0;
     let y0 = b.y - MARGIN;
     let mut out = String::with_capacity(8192);
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}in\" height=\"{}in\" viewBox=\"{} {} {} {}\" font-family=\"{FAMILY}\">",
-        num4(width_in),
-        num4(ch * s / 72.0),
+        num4(frame.width_in),
+        num4(frame.height_in),
         num(x0),
         num(y0),
         num(vw),

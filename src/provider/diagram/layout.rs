@@ -138,12 +138,25 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
             LNode { rank: rank[i], wr, wc, group: g.nodes[i].group, kind: LKind::Real(i) }
         })
         .collect();
+    // A long edge's label goes on the rank between its ends that is already thickest
+    // (its real nodes' size along the rank axis), nearest the middle: there it costs no room.
+    let mut real_thick = vec![0.0f64; nranks];
+    for l in &lnodes {
+        real_thick[l.rank] = real_thick[l.rank].max(l.wr);
+    }
     let mut chains = Vec::with_capacity(g.edges.len());
     let mut segs = Vec::new();
     for e in 0..g.edges.len() {
         let (a, b) = ends(e);
         let group = g.common_group(g.nodes[a].group, g.nodes[b].group);
-        let mid = rank[a] + (rank[b] - rank[a]) / 2;
+        let centre = rank[a] + (rank[b] - rank[a]) / 2;
+        let mid = (rank[a] + 1..rank[b])
+            .max_by(|&r, &q| {
+                real_thick[r]
+                    .total_cmp(&real_thick[q])
+                    .then_with(|| r.abs_diff(centre).cmp(&q.abs_diff(centre)).reverse())
+            })
+            .unwrap_or(centre);
         let mut nodes = vec![a];
         for r in rank[a] + 1..rank[b] {
             let (kind, (wr, wc)) = match sizes.labels[e] {

@@ -4,10 +4,14 @@
 //! Pipeline: body → `lang` / `dot` (a `graph::Graph` with byte spans for errors) →
 //! `draw::measure` (text sizes from the embedded font) → `layout` (ranks, dummies,
 //! crossing reduction with groups kept contiguous) → `place` (coordinates) → `route`
-//! (edge curves, final geometry) → `draw::svg` → `crate::render` (PDF, PNG).
+//! (edge curves, final geometry), tried by `fit` until it fits the figure with its text
+//! at 7 pt or larger → `draw::svg` → `crate::render` (PDF, PNG). `check` reads the text
+//! boxes back from the SVG for the tests.
 
+pub mod check;
 pub mod dot;
 pub mod draw;
+pub mod fit;
 pub mod graph;
 pub mod lang;
 pub mod layout;
@@ -75,12 +79,22 @@ pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
 
 /// Lays a graph out: the geometry `draw::svg` draws and the tests check.
 pub fn geometry(g: &Graph) -> Geometry {
+    geometry_with(g, 0)
+}
+
+/// Lays a graph out with the usual gaps (`tight` 0), or tighter ones (1, 2) when space is short.
+pub fn geometry_with(g: &Graph, tight: u8) -> Geometry {
     let horizontal = g.direction == Direction::Right;
     let sizes = draw::measure(g);
     let insets = draw::insets(g, &sizes, horizontal);
     let labelled = sizes.labels.iter().any(Option::is_some);
     let lay = layout::layer(g, &sizes, horizontal);
-    let sp = Spacing { rank_gap: if labelled { 10.0 } else { 16.0 }, node_gap: 10.0, dummy_gap: 4.0, group_gap: 8.0 };
+    let (rank_gap, node_gap, group_gap) = match tight {
+        0 => (if labelled { 10.0 } else { 16.0 }, 10.0, 8.0),
+        1 => (if labelled { 8.0 } else { 11.0 }, 7.0, 6.0),
+        _ => (if labelled { 6.0 } else { 8.0 }, 5.0, 4.0),
+    };
+    let sp = Spacing { rank_gap, node_gap, dummy_gap: if tight > 0 { 3.0 } else { 4.0 }, group_gap };
     let titles: Vec<f64> = sizes.titles.iter().map(|t| if horizontal { t.0 } else { 0.0 }).collect();
     let mut insets = insets;
     let mut placed = place::place(g, &lay, &insets, sp, &titles);
@@ -111,7 +125,8 @@ pub fn svg(req: &Request) -> Result<String, ProviderError> {
         )));
     }
     let g = parse(req)?;
-    Ok(draw::svg(&g, &geometry(&g), w, h))
+    let fitted = fit::fit(&g, w, h)?;
+    Ok(draw::svg(&fitted.graph, &fitted.geometry, fitted.frame))
 }
 
 impl Provider for DiagramProvider {
@@ -140,3 +155,5 @@ impl Provider for DiagramProvider {
 mod geom_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod text_tests;
