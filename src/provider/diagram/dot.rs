@@ -346,7 +346,7 @@ impl Parser {
             _ => LineStyle::Solid,
         };
         for w in chain.windows(2) {
-            let span = link_span(w)?;
+            let span = link_span(w);
             let from = self.touch(&w[0].0, group, w[0].1.clone(), scope);
             let to = self.touch(&w[1].0, group, w[1].1.clone(), scope);
             self.g.edges.push(Edge { from, to, label: label.clone(), style, span });

@@ -62,6 +62,13 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
             g.edges.push(Edge { from, to, label, style, span: 0..0 });
         }
     }
+    // Self-loops, now and then two on one node.
+    for i in 0..n {
+        for _ in 0..usize::from(r.below(6) == 0) * (1 + usize::from(r.below(3) == 0)) {
+            let label = if r.below(2) == 0 { Some(WORDS[r.below(8)].to_string()) } else { None };
+            g.edges.push(Edge { from: i, to: i, label, style: LineStyle::Solid, span: 0..0 });
+        }
+    }
     g
 }
 
@@ -79,16 +86,19 @@ fn contains(outer: &Rect, inner: &Rect) -> bool {
 }
 
 /// Whether `p` lies on the border of node shape `s` drawn in `r`.
-fn on_border(s: Shape, r: &Rect, p: P, horizontal: bool) -> bool {
+fn on_border(s: Shape, r: &Rect, p: P) -> bool {
     let (cx, cy) = r.centre();
     let (a, b) = (r.w / 2.0, r.h / 2.0);
     let tol = 1e-3;
     match s {
         Shape::Ellipse => (((p.0 - cx) / a).powi(2) + ((p.1 - cy) / b).powi(2) - 1.0).abs() < tol,
-        Shape::Cylinder if !horizontal => {
+        Shape::Cylinder => {
+            // The curved caps at the top and bottom, or the straight sides between them.
             let ry = cylinder_ry(r.w);
             let t = ((p.0 - cx) / a).clamp(-1.0, 1.0);
-            ((p.1 - cy).abs() - (b - ry + ry * (1.0 - t * t).sqrt())).abs() < tol
+            let cap = ((p.1 - cy).abs() - (b - ry + ry * (1.0 - t * t).sqrt())).abs() < tol;
+            let side = ((p.0 - cx).abs() - a).abs() < tol && (p.1 - cy).abs() <= b - ry + tol;
+            cap || side
         }
         _ => {
             let inside = p.0 >= r.x - tol && p.0 <= r.x + r.w + tol && p.1 >= r.y - tol && p.1 <= r.y + r.h + tol;
@@ -102,7 +112,7 @@ fn on_border(s: Shape, r: &Rect, p: P, horizontal: bool) -> bool {
 }
 
 /// Points along a route, 16 per curve.
-fn samples(start: P, segs: &[Seg]) -> Vec<P> {
+pub fn samples(start: P, segs: &[Seg]) -> Vec<P> {
     let mut out = vec![start];
     let mut cur = start;
     for s in segs {
@@ -132,7 +142,6 @@ fn samples(start: P, segs: &[Seg]) -> Vec<P> {
 
 pub fn check(g: &Graph) {
     let geo = geometry(g);
-    let horizontal = g.direction == Direction::Right;
     let ctx = |what: String| format!("{what} (direction {:?}, {} nodes)", g.direction, g.nodes.len());
     // Nodes and labels never overlap.
     let mut boxes: Vec<(String, Rect)> = geo.nodes.iter().enumerate().map(|(i, r)| (format!("node {i}"), *r)).collect();
@@ -174,12 +183,12 @@ pub fn check(g: &Graph) {
     for (e, (edge, route)) in g.edges.iter().zip(&geo.routes).enumerate() {
         let (a, b) = (&geo.nodes[edge.from], &geo.nodes[edge.to]);
         assert!(
-            on_border(g.nodes[edge.from].shape, a, route.start, horizontal),
+            on_border(g.nodes[edge.from].shape, a, route.start),
             "{}",
             ctx(format!("edge {e} starts at {:?}, off node {a:?}", route.start))
         );
         assert!(
-            on_border(g.nodes[edge.to].shape, b, route.end(), horizontal),
+            on_border(g.nodes[edge.to].shape, b, route.end()),
             "{}",
             ctx(format!("edge {e} ends at {:?}, off node {b:?}", route.end()))
         );
@@ -277,6 +286,8 @@ fn hand_written_corner_cases() {
         "direction: down\ngroup o \"Outer\" { group i \"Inner\" { x -> y } ; z }\nx -> w \"out\"\nw -> z\nz -> x",
         "a -> b -> c -> a \"back\"",
         "s \"Source\" [shape=ellipse]\nd \"Data\" [shape=cylinder]\ns -> d; s -> e; s -> f; s -> g; s -> h",
+        "a -> a \"retry\"\na -> b -> b\nb -> b \"again and again\"\nc [shape=ellipse]; c -> c \"poll\"; b -> c",
+        "direction: down\nd [shape=cylinder]\nd -> d \"compact\"; d -> e; e -> e; e -> e \"twice\"",
     ];
     for src in cases {
         let g = super::lang::parse(src).unwrap();

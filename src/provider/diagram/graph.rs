@@ -96,6 +96,13 @@ pub struct Edge {
     pub span: Range<usize>,
 }
 
+impl Edge {
+    /// Whether the edge goes from a node to itself.
+    pub fn is_loop(&self) -> bool {
+        self.from == self.to
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Group {
     pub id: String,
@@ -184,16 +191,7 @@ impl Default for Graph {
     }
 }
 
-/// The body span of one link `a -> b` of an edge chain (node ids with their spans);
-/// an edge from a node to itself is an error, in either syntax.
-pub fn link_span(w: &[(String, Range<usize>)]) -> Result<Range<usize>, crate::model::ProviderError> {
-    let span = w[0].1.start..w[1].1.end;
-    if w[0].0 == w[1].0 {
-        return Err(super::lex::err(
-            format!("edge from `{}` to itself", w[0].0),
-            span,
-            "self-loops are not drawn; remove the edge",
-        ));
-    }
-    Ok(span)
+/// The body span of one link `a -> b` of an edge chain (node ids with their spans).
+pub fn link_span(w: &[(String, Range<usize>)]) -> Range<usize> {
+    w[0].1.start..w[1].1.end
 }

@@ -33,6 +33,10 @@ pub struct LNode {
     /// Size along the rank axis and the cross axis.
     pub wr: f64,
     pub wc: f64,
+    /// Room after the node on the cross axis for its self-loops and their labels.
+    pub tail: f64,
+    /// Size along the rank axis with the self-loops' labels (at least `wr`).
+    pub reach: f64,
     pub group: Option<usize>,
     pub kind: LKind,
 }
@@ -61,7 +65,7 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let along = |(w, h): (f64, f64)| if horizontal { (w, h) } else { (h, w) };
     // 1. Orient edges so the graph is acyclic: DFS, back edges reversed.
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, e) in g.edges.iter().enumerate() {
+    for (i, e) in g.edges.iter().enumerate().filter(|(_, e)| !e.is_loop()) {
         out[e.from].push(i);
     }
     let mut reversed = vec![false; g.edges.len()];
@@ -98,7 +102,7 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let mut indeg = vec![0usize; n];
     // A labelled edge spans at least two ranks: its label gets the rank between.
     let mut succ: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-    for e in 0..g.edges.len() {
+    for e in (0..g.edges.len()).filter(|&e| !g.edges[e].is_loop()) {
         let (a, b) = ends(e);
         indeg[b] += 1;
         succ[a].push((b, if g.edges[e].label.is_some() { 2 } else { 1 }));
@@ -135,7 +139,8 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let mut lnodes: Vec<LNode> = (0..n)
         .map(|i| {
             let (wr, wc) = along(sizes.nodes[i]);
-            LNode { rank: rank[i], wr, wc, group: g.nodes[i].group, kind: LKind::Real(i) }
+            let (tail, reach) = loop_room(g, sizes, i, wr, along);
+            LNode { rank: rank[i], wr, wc, tail, reach, group: g.nodes[i].group, kind: LKind::Real(i) }
         })
         .collect();
     // A long edge's label goes on the rank between its ends that is already thickest
@@ -148,6 +153,11 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let mut segs = Vec::new();
     for e in 0..g.edges.len() {
         let (a, b) = ends(e);
+        if a == b {
+            // A self-loop passes through no rank: it is drawn on its node's side (`route`).
+            chains.push(Chain { nodes: vec![a], reversed: false });
+            continue;
+        }
         let group = g.common_group(g.nodes[a].group, g.nodes[b].group);
         let centre = rank[a] + (rank[b] - rank[a]) / 2;
         let mid = (rank[a] + 1..rank[b])
@@ -163,7 +173,7 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
                 Some(s) if r == mid => (LKind::Label(e), along(s)),
                 _ => (LKind::Dummy, (0.0, 0.0)),
             };
-            lnodes.push(LNode { rank: r, wr, wc, group, kind });
+            lnodes.push(LNode { rank: r, wr, wc, tail: 0.0, reach: wr, group, kind });
             nodes.push(lnodes.len() - 1);
         }
         nodes.push(b);
@@ -191,7 +201,15 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
         }
         for r in lo..=hi {
             if !present[gi][r] {
-                lnodes.push(LNode { rank: r, wr: 0.0, wc: 0.0, group: Some(gi), kind: LKind::Strut });
+                lnodes.push(LNode {
+                    rank: r,
+                    wr: 0.0,
+                    wc: 0.0,
+                    tail: 0.0,
+                    reach: 0.0,
+                    group: Some(gi),
+                    kind: LKind::Strut,
+                });
             }
         }
     }
@@ -203,6 +221,33 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let mut lay = Layered { lnodes, layers, chains, segs };
     order(g, &mut lay);
     lay
+}
+
+/// How far the first self-loop reaches out of its node's side, the step to the next one
+/// (they nest), and the gap between the outermost loop and the labels, in points.
+pub const LOOP_REACH: f64 = 9.0;
+pub const LOOP_STEP: f64 = 5.0;
+pub const LOOP_GAP: f64 = 2.0;
+
+/// The self-loops of node `v`, in edge order.
+pub fn loops_of(g: &Graph, v: usize) -> impl Iterator<Item = usize> + '_ {
+    g.edges.iter().enumerate().filter(move |(_, e)| e.from == v && e.to == v).map(|(i, _)| i)
+}
+
+/// Room a node needs for its self-loops: (after it on the cross axis, along the rank axis).
+/// The loops nest on the side after the node; their labels stand in a row along the rank
+/// axis beyond the outermost loop, centred on the node.
+fn loop_room(g: &Graph, sizes: &Sizes, v: usize, wr: f64, along: impl Fn((f64, f64)) -> (f64, f64)) -> (f64, f64) {
+    let loops: Vec<usize> = loops_of(g, v).collect();
+    if loops.is_empty() {
+        return (0.0, wr);
+    }
+    let reach = LOOP_REACH + LOOP_STEP * (loops.len() - 1) as f64;
+    let labels: Vec<(f64, f64)> = loops.iter().filter_map(|&e| sizes.labels[e]).map(&along).collect();
+    let row: f64 = labels.iter().map(|l| l.0).sum::<f64>() + LOOP_GAP * labels.len().saturating_sub(1) as f64;
+    let cross = labels.iter().map(|l| l.1).fold(0.0, f64::max);
+    let tail = reach + if labels.is_empty() { LOOP_GAP } else { LOOP_GAP + cross };
+    (tail, wr.max(row))
 }
 
 /// Barycentre sweeps with hierarchical sorting; keeps the order with the fewest crossings.

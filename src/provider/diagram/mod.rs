@@ -113,7 +113,7 @@ pub fn geometry_with(g: &Graph, tight: u8) -> Geometry {
             placed = place::place(g, &lay, &insets, sp, &titles);
         }
     }
-    route::build(g, &lay, &placed, horizontal)
+    route::build(g, &sizes, &lay, &placed, horizontal)
 }
 
 /// Draws the diagram of a request as SVG (no PDF/PNG).
@@ -153,6 +153,8 @@ impl Provider for DiagramProvider {
 
 #[cfg(test)]
 mod geom_tests;
+#[cfg(test)]
+mod loop_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! label sits on a straight piece of its edge, on the label dummy's own free space.
 
 use super::graph::{Graph, Shape};
-use super::layout::{LKind, Layered};
+use super::layout::{LKind, LOOP_GAP, LOOP_REACH, LOOP_STEP, Layered, Sizes, loops_of};
 use super::place::Placed;
 
 pub type P = (f64, f64);
@@ -109,7 +109,8 @@ fn border(shape: Shape, wr: f64, wc: f64, dv: f64, horizontal: bool) -> f64 {
 }
 
 /// Builds the geometry from a placed layered graph.
-pub fn build(g: &Graph, lay: &Layered, pl: &Placed, horizontal: bool) -> Geometry {
+pub fn build(g: &Graph, sizes: &Sizes, lay: &Layered, pl: &Placed, horizontal: bool) -> Geometry {
+    let labels_along = |e: usize| sizes.labels[e].map(|(w, h)| if horizontal { (w, h) } else { (h, w) });
     let xy = |u: f64, v: f64| if horizontal { (u, v) } else { (v, u) };
     let centre_u = |r: usize| (pl.band[r].0 + pl.band[r].1) / 2.0;
     let rect_of = |l: usize| {
@@ -142,7 +143,7 @@ pub fn build(g: &Graph, lay: &Layered, pl: &Placed, horizontal: bool) -> Geometr
     let nn = g.nodes.len();
     let mut outs: Vec<Vec<(f64, usize)>> = vec![Vec::new(); nn];
     let mut ins: Vec<Vec<(f64, usize)>> = vec![Vec::new(); nn];
-    for (e, ch) in lay.chains.iter().enumerate() {
+    for (e, ch) in lay.chains.iter().enumerate().filter(|(_, ch)| ch.nodes.len() > 1) {
         let (a, b) = (ch.nodes[0], ch.nodes[ch.nodes.len() - 1]);
         outs[a].push((pl.x[ch.nodes[1]], e));
         ins[b].push((pl.x[ch.nodes[ch.nodes.len() - 2]], e));
@@ -162,8 +163,29 @@ pub fn build(g: &Graph, lay: &Layered, pl: &Placed, horizontal: bool) -> Geometr
         }
     }
     let mut routes = Vec::with_capacity(g.edges.len());
+    for (v, node) in lay.lnodes.iter().enumerate().take(nn) {
+        let loops: Vec<usize> = loops_of(g, v).collect();
+        let k = loops.len();
+        let (u, c) = (centre_u(node.rank), pl.x[v] + node.wc / 2.0);
+        let row_len = loops.iter().filter_map(|&e| labels_along(e)).map(|l| l.0).sum::<f64>()
+            + LOOP_GAP * loops.iter().filter(|&&e| g.edges[e].label.is_some()).count().saturating_sub(1) as f64;
+        let mut at = u - row_len / 2.0;
+        let beyond = c + LOOP_REACH + LOOP_STEP * k.saturating_sub(1) as f64 + LOOP_GAP;
+        for &e in &loops {
+            if let Some((lr, lc)) = labels_along(e) {
+                let (x, y) = xy(at, beyond);
+                let (w, h) = if horizontal { (lr, lc) } else { (lc, lr) };
+                labels[e] = Some(Rect { x, y, w, h });
+                at += lr + LOOP_GAP;
+            }
+        }
+    }
     for (e, ch) in lay.chains.iter().enumerate() {
         let (a, b) = (ch.nodes[0], ch.nodes[ch.nodes.len() - 1]);
+        if a == b {
+            loop_route(g, lay, pl, e, horizontal, &mut routes);
+            continue;
+        }
         let (na, nb) = (&lay.lnodes[a], &lay.lnodes[b]);
         let (pa, pb) = (port_out[e], port_in[e]);
         let start = (centre_u(na.rank) + border(g.nodes[a].shape, na.wr, na.wc, pa - pl.x[a], horizontal), pa);
@@ -206,4 +228,24 @@ pub fn build(g: &Graph, lay: &Layered, pl: &Placed, horizontal: bool) -> Geometr
         routes.push(Route { start: xy(s.0, s.1), segs });
     }
     Geometry { nodes, groups, labels, routes }
+}
+
+/// The route of self-loop `e`: a cubic out of its node's side after it on the cross axis
+/// and back, nested outside the node's earlier loops, ending with the arrow into the node.
+fn loop_route(g: &Graph, lay: &Layered, pl: &Placed, e: usize, horizontal: bool, routes: &mut Vec<Route>) {
+    let v = g.edges[e].from;
+    let k = loops_of(g, v).position(|x| x == e).unwrap_or(0) as f64;
+    let n = &lay.lnodes[v];
+    let u = (pl.band[n.rank].0 + pl.band[n.rank].1) / 2.0;
+    let xy = |u: f64, c: f64| if horizontal { (u, c) } else { (c, u) };
+    // Feet a fifth of the node from its centre, outer loops' feet further out.
+    let d = (n.wr * 0.2 + k * 4.0).min(n.wr / 2.0 - 1.0).max(0.0);
+    let side = |du: f64| pl.x[v] + border(g.nodes[v].shape, n.wc, n.wr, du, !horizontal);
+    let reach = LOOP_REACH + LOOP_STEP * k;
+    let (c0, c1) = (side(-d), side(d));
+    let out = pl.x[v] + n.wc / 2.0 + reach * 4.0 / 3.0;
+    routes.push(Route {
+        start: xy(u - d, c0),
+        segs: vec![Seg::Curve(xy(u - d - reach * 0.5, out), xy(u + d + reach * 0.5, out), xy(u + d, c1))],
+    });
 }
