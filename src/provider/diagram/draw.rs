@@ -12,7 +12,9 @@ use super::fit::Frame;
 use super::graph::{Fill, Graph, LineStyle, Shape};
 use super::layout::Sizes;
 use super::place::Insets;
-use super::route::{Geometry, P, Rect, Seg, cylinder_ry};
+use super::route::{Geometry, P, Rect, Seg};
+pub use super::shapes::text_offset;
+use super::shapes::{self, num};
 use crate::provider::house::{self, hex, shade, tint};
 use crate::render;
 
@@ -21,10 +23,6 @@ pub const EDGE_PT: f64 = 7.0;
 pub const TITLE_PT: f64 = 7.5;
 /// Line height as a multiple of the font size.
 pub const LEADING: f64 = 1.2;
-const PAD_X: f64 = 5.0;
-const PAD_Y: f64 = 4.0;
-const MIN_W: f64 = 30.0;
-const ROUND_R: f64 = 4.0;
 const GROUP_PAD: f64 = 6.0;
 const LABEL_PAD: (f64, f64) = (2.0, 1.0);
 const MARGIN: f64 = 2.0;
@@ -46,11 +44,6 @@ pub fn text_box(text: &str, size: f64, bold: bool) -> (f64, f64) {
     (w, ls.len() as f64 * size * LEADING)
 }
 
-/// Offset of the text centre below the node centre (cylinders keep text off the lid).
-pub fn text_offset(shape: Shape, w: f64) -> f64 {
-    if shape == Shape::Cylinder { cylinder_ry(w) / 2.0 } else { 0.0 }
-}
-
 /// Node, label and title sizes for a graph.
 pub fn measure(g: &Graph) -> Sizes {
     let nodes = g
@@ -58,14 +51,7 @@ pub fn measure(g: &Graph) -> Sizes {
         .iter()
         .map(|n| {
             let (tw, th) = text_box(&n.label, NODE_PT, n.emphasis);
-            match n.shape {
-                Shape::Box | Shape::Rounded => ((tw + 2.0 * PAD_X).max(MIN_W), th + 2.0 * PAD_Y),
-                Shape::Ellipse => ((tw * 1.42 + 2.0 * PAD_X).max(MIN_W), th * 1.42 + 2.0 * PAD_Y),
-                Shape::Cylinder => {
-                    let w = (tw + 2.0 * PAD_X).max(MIN_W);
-                    (w, th + 2.0 * PAD_Y + 3.0 * cylinder_ry(w))
-                }
-            }
+            shapes::size(n.shape, tw, th)
         })
         .collect();
     let labels = g
@@ -107,12 +93,6 @@ pub fn insets(g: &Graph, sizes: &Sizes, horizontal: bool) -> Vec<Insets> {
             }
         })
         .collect()
-}
-
-fn num(v: f64) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
 }
 
 fn esc(s: &str) -> String {
@@ -282,55 +262,12 @@ pub fn svg(g: &Graph, geo: &Geometry, frame: Frame) -> String {
         };
         let sw = if n.emphasis { 1.5 } else { 0.8 };
         let paint = format!("fill=\"{}\" stroke=\"{}\" stroke-width=\"{sw}\"", hex(fill), hex(stroke));
-        shape(&mut out, n.shape, r, &paint);
+        shapes::svg(&mut out, n.shape, (r.x, r.y, r.w, r.h), &paint);
         let (cx, cy) = r.centre();
         text(&mut out, &n.label, (cx, cy + text_offset(n.shape, r.w)), NODE_PT, n.emphasis, house::TEXT);
     }
     out.push_str("</svg>\n");
     out
-}
-
-fn shape(out: &mut String, shape: Shape, r: &Rect, paint: &str) {
-    let (x, y, w, h) = (r.x, r.y, r.w, r.h);
-    match shape {
-        Shape::Box | Shape::Rounded => {
-            let rx = if shape == Shape::Rounded { ROUND_R } else { 0.0 };
-            let _ = writeln!(
-                out,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{rx}\" {paint}/>",
-                num(x),
-                num(y),
-                num(w),
-                num(h)
-            );
-        }
-        Shape::Ellipse => {
-            let _ = writeln!(
-                out,
-                "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" {paint}/>",
-                num(x + w / 2.0),
-                num(y + h / 2.0),
-                num(w / 2.0),
-                num(h / 2.0)
-            );
-        }
-        Shape::Cylinder => {
-            let ry = cylinder_ry(w);
-            let (a, x1, yt, yb) = (num(w / 2.0), num(x + w), num(y + ry), num(y + h - ry));
-            let _ = writeln!(
-                out,
-                "<path d=\"M{x0} {yt}L{x0} {yb}A{a} {ry} 0 0 0 {x1} {yb}L{x1} {yt}A{a} {ry} 0 0 0 {x0} {yt}Z\" {paint}/>",
-                x0 = num(x),
-                ry = num(ry)
-            );
-            let _ = writeln!(
-                out,
-                "<ellipse cx=\"{}\" cy=\"{yt}\" rx=\"{a}\" ry=\"{}\" {paint}/>",
-                num(x + w / 2.0),
-                num(ry)
-            );
-        }
-    }
 }
 
 fn num4(v: f64) -> String {

@@ -5,7 +5,8 @@
 use super::draw::{EDGE_PT, NODE_PT, TITLE_PT, text_box, text_offset};
 use super::geometry;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
-use super::route::{P, Rect, Seg, cylinder_ry};
+use super::route::{P, Rect, Seg};
+use super::shapes::{FOLD, cylinder_ry, polygon};
 
 struct Rng(u64);
 impl Rng {
@@ -34,7 +35,7 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
     }
     for i in 0..n {
         let group = if groups > 0 && r.below(4) != 0 { Some(r.below(groups)) } else { None };
-        let shape = [Shape::Box, Shape::Rounded, Shape::Cylinder, Shape::Ellipse][r.below(4)];
+        let shape = SHAPES[r.below(SHAPES.len())];
         let label = format!("{} {i}", WORDS[r.below(8)]);
         g.nodes.push(super::graph::Node {
             id: format!("n{i}"),
@@ -74,6 +75,20 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
 
 const EPS: f64 = 1e-6;
 
+const SHAPES: [Shape; 11] = [
+    Shape::Box,
+    Shape::Rounded,
+    Shape::Cylinder,
+    Shape::Ellipse,
+    Shape::Circle,
+    Shape::Diamond,
+    Shape::Parallelogram,
+    Shape::Hexagon,
+    Shape::Note,
+    Shape::Stadium,
+    Shape::Plain,
+];
+
 fn overlap(a: &Rect, b: &Rect) -> bool {
     a.x < b.x + b.w - EPS && b.x < a.x + a.w - EPS && a.y < b.y + b.h - EPS && b.y < a.y + a.h - EPS
 }
@@ -85,13 +100,40 @@ fn contains(outer: &Rect, inner: &Rect) -> bool {
         && inner.y + inner.h <= outer.y + outer.h + EPS
 }
 
+/// Distance from `p` to the segment `a`–`b`.
+fn seg_dist(p: P, a: P, b: P) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let t = (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+    ((p.0 - a.0 - t * dx).powi(2) + (p.1 - a.1 - t * dy).powi(2)).sqrt()
+}
+
+/// Whether `p` lies in the convex polygon `pts` (clockwise in y-down coordinates).
+fn in_convex(p: P, pts: &[P]) -> bool {
+    (0..pts.len()).all(|i| {
+        let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
+        (b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0) >= -1e-6
+    })
+}
+
 /// Whether `p` lies on the border of node shape `s` drawn in `r`.
 fn on_border(s: Shape, r: &Rect, p: P) -> bool {
     let (cx, cy) = r.centre();
     let (a, b) = (r.w / 2.0, r.h / 2.0);
     let tol = 1e-3;
     match s {
-        Shape::Ellipse => (((p.0 - cx) / a).powi(2) + ((p.1 - cy) / b).powi(2) - 1.0).abs() < tol,
+        Shape::Ellipse | Shape::Circle => (((p.0 - cx) / a).powi(2) + ((p.1 - cy) / b).powi(2) - 1.0).abs() < tol,
+        Shape::Diamond | Shape::Parallelogram | Shape::Hexagon => {
+            let pts = polygon(s, r.x, r.y, r.w, r.h).unwrap();
+            (0..pts.len()).any(|i| seg_dist(p, pts[i], pts[(i + 1) % pts.len()]) < tol)
+        }
+        Shape::Stadium => {
+            let rr = b;
+            let flat = (p.0 - cx).abs() <= a - rr + tol && ((p.1 - cy).abs() - b).abs() < tol;
+            let ends = [cx - a + rr, cx + a - rr]
+                .iter()
+                .any(|&ex| (((p.0 - ex).powi(2) + (p.1 - cy).powi(2)).sqrt() - rr).abs() < tol);
+            flat || ends
+        }
         Shape::Cylinder => {
             // The curved caps at the top and bottom, or the straight sides between them.
             let ry = cylinder_ry(r.w);
@@ -161,8 +203,18 @@ pub fn check(g: &Graph) {
         let (cx, cy) = r.centre();
         let cy = cy + text_offset(n.shape, r.w);
         let t = Rect { x: cx - tw / 2.0, y: cy - th / 2.0, w: tw, h: th };
+        let corners = [(t.x, t.y), (t.x + tw, t.y), (t.x + tw, t.y + th), (t.x, t.y + th)];
         let fits = match n.shape {
-            Shape::Ellipse => [(t.x, t.y), (t.x + tw, t.y + th)]
+            Shape::Diamond | Shape::Parallelogram | Shape::Hexagon => {
+                let pts = polygon(n.shape, r.x, r.y, r.w, r.h).unwrap();
+                corners.iter().all(|&c| in_convex(c, &pts))
+            }
+            Shape::Note => contains(r, &t) && (r.x + r.w - (t.x + tw)) + (t.y - r.y) >= FOLD,
+            Shape::Stadium => corners.iter().all(|&(x, y)| {
+                let (rr, ex) = (r.h / 2.0, (x - cx).abs() - (r.w / 2.0 - r.h / 2.0));
+                ex <= 0.0 && (y - cy).abs() <= rr || ex * ex + (y - cy).powi(2) <= rr * rr
+            }),
+            Shape::Ellipse | Shape::Circle => [(t.x, t.y), (t.x + tw, t.y + th)]
                 .iter()
                 .all(|&(x, y)| ((x - cx) / (r.w / 2.0)).powi(2) + ((y - cy) / (r.h / 2.0)).powi(2) <= 1.0),
             Shape::Cylinder => {

@@ -18,16 +18,32 @@ pub enum Shape {
     Rounded,
     Cylinder,
     Ellipse,
+    Circle,
+    Diamond,
+    Parallelogram,
+    Hexagon,
+    Note,
+    Stadium,
+    /// Text alone, no outline.
+    Plain,
 }
 
 impl Shape {
-    pub const NAMES: &'static str = "box, rounded, cylinder, ellipse";
+    pub const NAMES: &'static str =
+        "rounded, box, diamond, ellipse, circle, cylinder, parallelogram, hexagon, note, stadium, plain";
     pub fn parse(s: &str) -> Option<Shape> {
         Some(match s {
-            "box" | "rect" | "rectangle" => Shape::Box,
+            "box" | "rect" | "rectangle" | "process" => Shape::Box,
             "rounded" | "round" => Shape::Rounded,
             "cylinder" | "database" | "data" => Shape::Cylinder,
-            "ellipse" | "oval" | "circle" => Shape::Ellipse,
+            "ellipse" | "oval" => Shape::Ellipse,
+            "circle" => Shape::Circle,
+            "diamond" | "decision" | "rhombus" => Shape::Diamond,
+            "parallelogram" | "io" => Shape::Parallelogram,
+            "hexagon" => Shape::Hexagon,
+            "note" | "document" => Shape::Note,
+            "stadium" | "pill" | "terminal" => Shape::Stadium,
+            "plain" | "text" => Shape::Plain,
             _ => return None,
         })
     }

@@ -64,7 +64,7 @@ fn every_error_points_at_its_text() {
         ("a -> b\n  a $ b", "unexpected character `$`", "$"),
         ("a -> b c", "expected the end of the statement, found `c`", "c"),
         ("a -> ", "expected a node id after `->`, found the end of the diagram", ""),
-        ("a [shape=hexagon]", "unknown shape `hexagon`", "shape=hexagon"),
+        ("a [shape=star]", "unknown shape `star`", "shape=star"),
         ("a [fill=teal]", "unknown fill `teal`", "fill=teal"),
         ("a [colour=blue]", "unknown node attribute `colour`", "colour=blue"),
         ("a -> b [wavy]", "unknown edge attribute `wavy`", "wavy"),

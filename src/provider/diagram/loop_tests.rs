@@ -52,3 +52,21 @@ fn loops_on_one_node_nest_and_their_labels_do_not_collide() {
     dump("loops-nested", &out);
     check_text(&out).unwrap();
 }
+
+#[test]
+fn every_shape_is_drawn_with_its_text_inside_and_edges_on_its_outline() {
+    // geom_tests' random graphs use every shape too; this one is to look at.
+    let names = super::graph::Shape::NAMES.split(", ").collect::<Vec<_>>();
+    let mut body = String::from("direction: down\n");
+    for (i, name) in names.iter().enumerate() {
+        body.push_str(&format!("s{i} \"{name}\\nshape\" [shape={name}]\n"));
+    }
+    for i in 1..names.len() {
+        body.push_str(&format!("s{} -> s{i}\n", (i - 1) / 3));
+    }
+    let g = lang::parse(&body).unwrap();
+    super::geom_tests::check(&g);
+    let out = svg(&req(&[], &body, 7.0)).unwrap();
+    dump("shapes", &out);
+    check_text(&out).unwrap();
+}

@@ -18,6 +18,7 @@ pub mod layout;
 mod lex;
 pub mod place;
 pub mod route;
+pub mod shapes;
 
 use super::Provider;
 use crate::digest::Digest;

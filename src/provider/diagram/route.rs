@@ -10,6 +10,7 @@
 use super::graph::{Graph, Shape};
 use super::layout::{LKind, LOOP_GAP, LOOP_REACH, LOOP_STEP, Layered, Sizes, loops_of};
 use super::place::Placed;
+use super::shapes;
 
 pub type P = (f64, f64);
 
@@ -89,23 +90,11 @@ impl Geometry {
     }
 }
 
-/// Cap height of a cylinder's ellipse for a node `w` wide.
-pub fn cylinder_ry(w: f64) -> f64 {
-    (w * 0.08).clamp(2.0, 4.5)
-}
-
-/// Distance from a node's centre to its border along the rank axis, at cross offset `dv`.
-fn border(shape: Shape, wr: f64, wc: f64, dv: f64, horizontal: bool) -> f64 {
-    let t = (dv / (wc / 2.0)).clamp(-1.0, 1.0);
-    let round = (1.0 - t * t).max(0.0).sqrt();
-    match shape {
-        Shape::Ellipse => wr / 2.0 * round,
-        Shape::Cylinder if !horizontal => {
-            let ry = cylinder_ry(wc);
-            wr / 2.0 - ry + ry * round
-        }
-        _ => wr / 2.0,
-    }
+/// Distance from a layered node's centre to its outline along the rank axis (`dir` +1
+/// forwards, -1 back) at cross offset `dv`.
+fn border(shape: Shape, n: &super::layout::LNode, dir: f64, dv: f64, horizontal: bool) -> f64 {
+    let (w, h) = if horizontal { (n.wr, n.wc) } else { (n.wc, n.wr) };
+    shapes::reach(shape, w, h, horizontal, dir, dv)
 }
 
 /// Builds the geometry from a placed layered graph.
@@ -152,7 +141,7 @@ pub fn build(g: &Graph, sizes: &Sizes, lay: &Layered, pl: &Placed, horizontal: b
     let mut port_in = vec![0.0; g.edges.len()];
     for (v, (o, i)) in outs.iter_mut().zip(ins.iter_mut()).enumerate() {
         let wc = lay.lnodes[v].wc;
-        let frac = if g.nodes[v].shape == Shape::Ellipse { 0.45 } else { 0.6 };
+        let frac = shapes::port_span(g.nodes[v].shape);
         for (list, ports) in [(o, &mut port_out), (i, &mut port_in)] {
             list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let k = list.len() as f64;
@@ -188,8 +177,8 @@ pub fn build(g: &Graph, sizes: &Sizes, lay: &Layered, pl: &Placed, horizontal: b
         }
         let (na, nb) = (&lay.lnodes[a], &lay.lnodes[b]);
         let (pa, pb) = (port_out[e], port_in[e]);
-        let start = (centre_u(na.rank) + border(g.nodes[a].shape, na.wr, na.wc, pa - pl.x[a], horizontal), pa);
-        let end = (centre_u(nb.rank) - border(g.nodes[b].shape, nb.wr, nb.wc, pb - pl.x[b], horizontal), pb);
+        let start = (centre_u(na.rank) + border(g.nodes[a].shape, na, 1.0, pa - pl.x[a], horizontal), pa);
+        let end = (centre_u(nb.rank) - border(g.nodes[b].shape, nb, -1.0, pb - pl.x[b], horizontal), pb);
         // Waypoints (u, v) pairs: band entry and exit of each rank the edge crosses.
         let mut pts: Vec<(P, bool)> = vec![(start, false)];
         let line_to = |pts: &mut Vec<(P, bool)>, p: P, curve: bool| {
@@ -240,7 +229,8 @@ fn loop_route(g: &Graph, lay: &Layered, pl: &Placed, e: usize, horizontal: bool,
     let xy = |u: f64, c: f64| if horizontal { (u, c) } else { (c, u) };
     // Feet a fifth of the node from its centre, outer loops' feet further out.
     let d = (n.wr * 0.2 + k * 4.0).min(n.wr / 2.0 - 1.0).max(0.0);
-    let side = |du: f64| pl.x[v] + border(g.nodes[v].shape, n.wc, n.wr, du, !horizontal);
+    let (w, h) = if horizontal { (n.wr, n.wc) } else { (n.wc, n.wr) };
+    let side = |du: f64| pl.x[v] + shapes::reach(g.nodes[v].shape, w, h, !horizontal, 1.0, du);
     let reach = LOOP_REACH + LOOP_STEP * k;
     let (c0, c1) = (side(-d), side(d));
     let out = pl.x[v] + n.wc / 2.0 + reach * 4.0 / 3.0;
