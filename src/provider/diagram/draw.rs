@@ -9,10 +9,11 @@
 use std::fmt::Write as _;
 
 use super::fit::Frame;
-use super::graph::{Fill, Graph, LineStyle, Shape};
+use super::graph::{Direction, Fill, Graph, LineStyle};
 use super::layout::Sizes;
 use super::place::Insets;
-use super::route::{Geometry, P, Rect, Seg};
+use super::record;
+use super::route::{Geometry, P, Seg};
 pub use super::shapes::text_offset;
 use super::shapes::{self, num};
 use crate::provider::house::{self, hex, shade, tint};
@@ -50,6 +51,9 @@ pub fn measure(g: &Graph) -> Sizes {
         .nodes
         .iter()
         .map(|n| {
+            if let Some(f) = &n.record {
+                return record::size(f, g.direction == Direction::Down);
+            }
             let (tw, th) = text_box(&n.label, NODE_PT, n.emphasis);
             shapes::size(n.shape, tw, th)
         })
@@ -263,6 +267,25 @@ pub fn svg(g: &Graph, geo: &Geometry, frame: Frame) -> String {
         let sw = if n.emphasis { 1.5 } else { 0.8 };
         let paint = format!("fill=\"{}\" stroke=\"{}\" stroke-width=\"{sw}\"", hex(fill), hex(stroke));
         shapes::svg(&mut out, n.shape, (r.x, r.y, r.w, r.h), &paint);
+        if let Some(f) = &n.record {
+            let (cells, seps) = record::cells(f, (r.x, r.y, r.w, r.h), g.direction == Direction::Down);
+            for [x0, y0, x1, y1] in seps {
+                let _ = writeln!(
+                    out,
+                    "<path d=\"M{} {}L{} {}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{sw}\"/>",
+                    num(x0),
+                    num(y0),
+                    num(x1),
+                    num(y1),
+                    hex(stroke)
+                );
+            }
+            for c in cells.iter().filter(|c| !c.text.is_empty()) {
+                let (x, y, w, h) = c.rect;
+                text(&mut out, &c.text, (x + w / 2.0, y + h / 2.0), NODE_PT, false, house::TEXT);
+            }
+            continue;
+        }
         let (cx, cy) = r.centre();
         text(&mut out, &n.label, (cx, cy + text_offset(n.shape, r.w)), NODE_PT, n.emphasis, house::TEXT);
     }

@@ -45,6 +45,7 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
             emphasis: r.below(6) == 0,
             group,
             span: 0..0,
+            record: None,
         });
     }
     // Every group holds a node.
@@ -60,14 +61,14 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
             let (from, to) = if cycles && r.below(8) == 0 { (i, j) } else { (j, i) };
             let label = if r.below(3) == 0 { Some(WORDS[r.below(8)].to_string()) } else { None };
             let style = [LineStyle::Solid, LineStyle::Dashed, LineStyle::Bold][r.below(3)];
-            g.edges.push(Edge { from, to, label, style, span: 0..0 });
+            g.edges.push(Edge { from, to, label, style, span: 0..0, ports: [None, None] });
         }
     }
     // Self-loops, now and then two on one node.
     for i in 0..n {
         for _ in 0..usize::from(r.below(6) == 0) * (1 + usize::from(r.below(3) == 0)) {
             let label = if r.below(2) == 0 { Some(WORDS[r.below(8)].to_string()) } else { None };
-            g.edges.push(Edge { from: i, to: i, label, style: LineStyle::Solid, span: 0..0 });
+            g.edges.push(Edge { from: i, to: i, label, style: LineStyle::Solid, span: 0..0, ports: [None, None] });
         }
     }
     g
@@ -197,8 +198,21 @@ pub fn check(g: &Graph) {
             );
         }
     }
-    // Label text fits inside its node's shape.
+    // Label text fits inside its node's shape (a record's fields inside their cells).
     for (i, (n, r)) in g.nodes.iter().zip(&geo.nodes).enumerate() {
+        if let Some(f) = &n.record {
+            let (cells, _) = super::record::cells(f, (r.x, r.y, r.w, r.h), g.direction == Direction::Down);
+            for c in cells {
+                let (tw, th) = text_box(&c.text, NODE_PT, false);
+                let (x, y, w, h) = c.rect;
+                assert!(
+                    tw <= w + EPS && th <= h + EPS && contains(r, &Rect { x, y, w, h }),
+                    "{}",
+                    ctx(format!("field {c:?} of node {i}"))
+                );
+            }
+            continue;
+        }
         let (tw, th) = text_box(&n.label, NODE_PT, n.emphasis);
         let (cx, cy) = r.centre();
         let cy = cy + text_offset(n.shape, r.w);

@@ -26,6 +26,9 @@ pub enum Shape {
     Stadium,
     /// Text alone, no outline.
     Plain,
+    /// DOT `record` and `Mrecord` (rounded): the node's `record` fields in a box.
+    Record,
+    MRecord,
 }
 
 impl Shape {
@@ -101,6 +104,8 @@ pub struct Node {
     pub emphasis: bool,
     pub group: Option<usize>,
     pub span: Range<usize>,
+    /// The fields of a `record` / `Mrecord` node (DOT only).
+    pub record: Option<super::record::Field>,
 }
 
 #[derive(Clone, Debug)]
@@ -110,6 +115,8 @@ pub struct Edge {
     pub label: Option<String>,
     pub style: LineStyle,
     pub span: Range<usize>,
+    /// The record fields the edge leaves from and arrives at (DOT `a:port -> b:port`).
+    pub ports: [Option<String>; 2],
 }
 
 impl Edge {
@@ -135,11 +142,19 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
     pub groups: Vec<Group>,
+    /// Sets of nodes that share a rank (DOT `{ rank=same; ... }`).
+    pub same_rank: Vec<Vec<usize>>,
 }
 
 impl Graph {
     pub fn new() -> Graph {
-        Graph { direction: Direction::Right, nodes: Vec::new(), edges: Vec::new(), groups: Vec::new() }
+        Graph {
+            direction: Direction::Right,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            groups: Vec::new(),
+            same_rank: Vec::new(),
+        }
     }
 
     pub fn node_index(&self, id: &str) -> Option<usize> {
@@ -159,6 +174,7 @@ impl Graph {
                     emphasis: false,
                     group,
                     span,
+                    record: None,
                 });
                 self.nodes.len() - 1
             }

@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod dot;
+mod dot_attrs;
 pub mod draw;
 pub mod fit;
 pub mod graph;
@@ -17,6 +18,7 @@ pub mod lang;
 pub mod layout;
 mod lex;
 pub mod place;
+pub mod record;
 pub mod route;
 pub mod shapes;
 
@@ -156,6 +158,8 @@ impl Provider for DiagramProvider {
 mod geom_tests;
 #[cfg(test)]
 mod loop_tests;
+#[cfg(test)]
+mod record_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -10,6 +10,7 @@
 use super::graph::{Graph, Shape};
 use super::layout::{LKind, LOOP_GAP, LOOP_REACH, LOOP_STEP, Layered, Sizes, loops_of};
 use super::place::Placed;
+use super::record;
 use super::shapes;
 
 pub type P = (f64, f64);
@@ -137,12 +138,28 @@ pub fn build(g: &Graph, sizes: &Sizes, lay: &Layered, pl: &Placed, horizontal: b
         outs[a].push((pl.x[ch.nodes[1]], e));
         ins[b].push((pl.x[ch.nodes[ch.nodes.len() - 2]], e));
     }
+    // An edge naming a record field (`a:port`) attaches at the field's middle.
+    let field_at = |v: usize, name: &Option<String>| -> Option<f64> {
+        let (f, name) = (g.nodes[v].record.as_ref()?, name.as_ref()?);
+        let r = rect_of(v);
+        let (cells, _) = record::cells(f, (r.x, r.y, r.w, r.h), !horizontal);
+        let (x, y, w, h) = cells.iter().find(|c| c.port.as_ref() == Some(name))?.rect;
+        Some(if horizontal { y + h / 2.0 } else { x + w / 2.0 })
+    };
     let mut port_out = vec![0.0; g.edges.len()];
     let mut port_in = vec![0.0; g.edges.len()];
     for (v, (o, i)) in outs.iter_mut().zip(ins.iter_mut()).enumerate() {
         let wc = lay.lnodes[v].wc;
         let frac = shapes::port_span(g.nodes[v].shape);
         for (list, ports) in [(o, &mut port_out), (i, &mut port_in)] {
+            let end = |e: usize| usize::from(g.edges[e].from != v);
+            list.retain(|&(_, e)| match field_at(v, &g.edges[e].ports[end(e)]) {
+                Some(at) => {
+                    ports[e] = at;
+                    false
+                }
+                None => true,
+            });
             list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let k = list.len() as f64;
             let step = (wc * frac / k).min(7.0);

@@ -29,7 +29,9 @@ pub fn slant(h: f64) -> f64 {
 pub fn size(shape: Shape, tw: f64, th: f64) -> (f64, f64) {
     let h = th + 2.0 * PAD_Y;
     match shape {
-        Shape::Box | Shape::Rounded | Shape::Note | Shape::Plain => ((tw + 2.0 * PAD_X).max(MIN_W), h),
+        Shape::Box | Shape::Rounded | Shape::Note | Shape::Plain | Shape::Record | Shape::MRecord => {
+            ((tw + 2.0 * PAD_X).max(MIN_W), h)
+        }
         Shape::Ellipse => ((tw * 1.42 + 2.0 * PAD_X).max(MIN_W), th * 1.42 + 2.0 * PAD_Y),
         Shape::Circle => {
             let d = (tw * tw + th * th).sqrt() + 2.0 * PAD_Y;
@@ -58,7 +60,7 @@ pub fn reach(shape: Shape, w: f64, h: f64, along_x: bool, dir: f64, off: f64) ->
     let t = (off / other).clamp(-1.0, 1.0);
     let round = (1.0 - t * t).max(0.0).sqrt();
     match shape {
-        Shape::Box | Shape::Rounded | Shape::Note | Shape::Plain => half,
+        Shape::Box | Shape::Rounded | Shape::Note | Shape::Plain | Shape::Record | Shape::MRecord => half,
         Shape::Ellipse | Shape::Circle => half * round,
         Shape::Cylinder if along_x => half,
         Shape::Cylinder => {
@@ -134,9 +136,9 @@ pub fn svg(out: &mut String, shape: Shape, (x, y, w, h): (f64, f64, f64, f64), p
         return;
     }
     match shape {
-        Shape::Box | Shape::Rounded | Shape::Stadium | Shape::Plain => {
+        Shape::Box | Shape::Rounded | Shape::Stadium | Shape::Plain | Shape::Record | Shape::MRecord => {
             let rx = match shape {
-                Shape::Rounded => ROUND_R,
+                Shape::Rounded | Shape::MRecord => ROUND_R,
                 Shape::Stadium => h / 2.0,
                 _ => 0.0,
             };

@@ -1,0 +1,93 @@
+//! DOT records and ports, `rank=same` and the attributes refused with their place.
+
+use super::dot::parse;
+use super::geom_tests::check;
+use super::graph::Shape;
+use super::record::{Field, cells, parse as parse_record, ports};
+use super::tests::req;
+use super::text_tests::dump;
+use super::{check::check_text, geometry, svg};
+
+fn text(port: Option<&str>, t: &str) -> Field {
+    Field::Text { port: port.map(String::from), text: t.into() }
+}
+
+#[test]
+fn record_labels_parse_into_fields_ports_and_flips() {
+    let f = parse_record("<in> input | {<a> left | <b> right\\|bar} | out", 0..1).unwrap();
+    assert_eq!(
+        f,
+        Field::List(vec![
+            text(Some("in"), "input"),
+            Field::List(vec![text(Some("a"), "left"), text(Some("b"), "right|bar")]),
+            text(None, "out"),
+        ])
+    );
+    assert_eq!(ports(&f), ["in", "a", "b"]);
+    for bad in ["{a|b", "a}|b", "<p a|b"] {
+        assert!(parse_record(bad, 3..9).is_err_and(|e| e.body == Some(3..9)), "{bad}");
+    }
+}
+
+#[test]
+fn record_fields_tile_the_node_across_the_ranks_and_flip_inside_braces() {
+    let f = parse_record("a | { b | c } | d", 0..1).unwrap();
+    // Ranks run down: the top level stands side by side, the braced list is stacked.
+    let (cs, seps) = cells(&f, (0.0, 0.0, 120.0, 40.0), true);
+    assert_eq!(cs.len(), 4);
+    assert_eq!(seps.len(), 3);
+    let (b, c) = (cs[1].rect, cs[2].rect);
+    assert!((b.0 - c.0).abs() < 1e-9 && b.1 < c.1, "b above c: {b:?} {c:?}");
+    assert!(cs[0].rect.0 < b.0 && b.0 < cs[3].rect.0, "a, {{b c}}, d left to right");
+    let area: f64 = cs.iter().map(|c| c.rect.2 * c.rect.3).sum();
+    assert!((area - 120.0 * 40.0).abs() < 1e-6, "cells tile the node: {area}");
+}
+
+const RECORDS: &str = r#"digraph {
+  node [shape=record];
+  struct1 [label="<f0> left|<f1> mid\ dle|<f2> right"];
+  struct2 [label="<f0> one|<f1> two"];
+  struct3 [shape=Mrecord, label="hello\nworld |{ b |{c|<here> d|e}| f}| g | h"];
+  struct1:f1 -> struct2:f0;
+  struct1:f2 -> struct3:here;
+}"#;
+
+#[test]
+fn edges_attach_to_the_named_fields() {
+    let g = parse(RECORDS).unwrap();
+    assert_eq!(g.nodes[2].shape, Shape::MRecord);
+    assert_eq!(g.edges[0].ports, [Some("f1".to_string()), Some("f0".to_string())]);
+    check(&g);
+    let geo = geometry(&g);
+    let field_x = |v: usize, port: &str| {
+        let r = geo.nodes[v];
+        let (cs, _) = cells(g.nodes[v].record.as_ref().unwrap(), (r.x, r.y, r.w, r.h), true);
+        let c = cs.iter().find(|c| c.port.as_deref() == Some(port)).unwrap().rect;
+        (c.0, c.0 + c.2)
+    };
+    for (e, (v, p), (w, q)) in [(0, (0, "f1"), (1, "f0")), (1, (0, "f2"), (2, "here"))] {
+        let (route, (a0, a1), (b0, b1)) = (&geo.routes[e], field_x(v, p), field_x(w, q));
+        assert!(route.start.0 > a0 && route.start.0 < a1, "edge {e} leaves field {p}: {:?}", route.start);
+        assert!(route.end().0 > b0 && route.end().0 < b1, "edge {e} arrives at field {q}: {:?}", route.end());
+    }
+    let out = svg(&req(&[("syntax", "dot")], RECORDS, 3.3)).unwrap();
+    dump("records", &out);
+    check_text(&out).unwrap();
+    for t in ["left", "mid dle", "right", "hello", "world", "here", "d"] {
+        assert!(out.contains(&format!(">{t}</text>")) || t == "here", "{t} drawn as a field");
+    }
+    assert!(!out.contains("&lt;f0&gt;"), "ports are not printed");
+}
+
+#[test]
+fn records_read_across_the_flow_in_both_directions() {
+    let lr = RECORDS.replace("digraph {", "digraph { rankdir=LR;");
+    let g = parse(&lr).unwrap();
+    check(&g);
+    let out = svg(&req(&[("syntax", "dot")], &lr, 3.3)).unwrap();
+    dump("records-lr", &out);
+    check_text(&out).unwrap();
+    let geo = geometry(&g);
+    let r = geo.nodes[1];
+    assert!(r.h > r.w * 0.8, "two fields stacked when ranks run right: {r:?}");
+}
