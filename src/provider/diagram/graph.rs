@@ -181,6 +181,60 @@ impl Graph {
         }
     }
 
+    /// For each node, the node that stands for its `rank=same` set (itself when in none).
+    pub fn rank_reps(&self) -> Vec<usize> {
+        let mut rep: Vec<usize> = (0..self.nodes.len()).collect();
+        let find = |rep: &mut Vec<usize>, mut v: usize| {
+            while rep[v] != v {
+                rep[v] = rep[rep[v]];
+                v = rep[v];
+            }
+            v
+        };
+        for set in &self.same_rank {
+            for w in set.windows(2) {
+                let (a, b) = (find(&mut rep, w[0]), find(&mut rep, w[1]));
+                rep[a.max(b)] = a.min(b);
+            }
+        }
+        (0..self.nodes.len()).map(|v| find(&mut rep, v)).collect()
+    }
+
+    /// Edges between nodes that share a rank must join neighbours in simple paths inside one
+    /// group, so each can be drawn straight across between its two ends.
+    pub fn check_flat(&self) -> Result<(), crate::model::ProviderError> {
+        let rep = self.rank_reps();
+        let mut nb: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        let mut comp: Vec<usize> = (0..self.nodes.len()).collect();
+        for e in self.edges.iter().filter(|e| !e.is_loop() && rep[e.from] == rep[e.to]) {
+            let (a, b) = (e.from, e.to);
+            let fail = |msg: String, hint: &str| Err(super::lex::err(msg, e.span.clone(), hint));
+            if self.nodes[a].group != self.nodes[b].group {
+                return fail(
+                    format!("`{}` and `{}` share a rank but not a cluster", self.nodes[a].id, self.nodes[b].id),
+                    "an edge within `rank=same` joins two nodes of the same cluster",
+                );
+            }
+            let root = |c: &Vec<usize>, mut v: usize| {
+                while c[v] != v {
+                    v = c[v];
+                }
+                v
+            };
+            let (ra, rb) = (root(&comp, a), root(&comp, b));
+            if nb[a].len() >= 2 || nb[b].len() >= 2 || ra == rb {
+                return fail(
+                    format!("too many edges between nodes of one rank at `{}`", self.nodes[a].id),
+                    "edges within `rank=same` must form a chain (a -> b -> c), each node with at most two",
+                );
+            }
+            comp[ra.max(rb)] = ra.min(rb);
+            nb[a].push(b);
+            nb[b].push(a);
+        }
+        Ok(())
+    }
+
     /// A group with no node in it (directly or nested), as an error.
     pub fn check_groups(&self) -> Result<(), crate::model::ProviderError> {
         for (i, gr) in self.groups.iter().enumerate() {

@@ -47,6 +47,8 @@ pub struct Chain {
     pub nodes: Vec<usize>,
     /// The edge runs against the ranks (it closed a cycle).
     pub reversed: bool,
+    /// Both ends share a rank (`rank=same`): `nodes` is the two ends, made neighbours.
+    pub flat: bool,
 }
 
 pub struct Layered {
@@ -55,6 +57,8 @@ pub struct Layered {
     pub chains: Vec<Chain>,
     /// (upper, lower, weight) between adjacent ranks.
     pub segs: Vec<(usize, usize, f64)>,
+    /// (a, b, least gap) for neighbours joined by a flat edge.
+    pub flat_gaps: Vec<(usize, usize, f64)>,
 }
 
 /// Builds the layered graph and orders it.
@@ -63,15 +67,20 @@ pub struct Layered {
 pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let n = g.nodes.len();
     let along = |(w, h): (f64, f64)| if horizontal { (w, h) } else { (h, w) };
+    // Nodes that share a rank (`rank=same`) are ranked as one, their representative; an
+    // edge between two of them is flat (drawn across, between neighbours on the rank).
+    let rep = g.rank_reps();
+    let flat = |e: usize| !g.edges[e].is_loop() && rep[g.edges[e].from] == rep[g.edges[e].to];
+    let ranked = |e: usize| !g.edges[e].is_loop() && !flat(e);
     // 1. Orient edges so the graph is acyclic: DFS, back edges reversed.
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, e) in g.edges.iter().enumerate().filter(|(_, e)| !e.is_loop()) {
-        out[e.from].push(i);
+    for i in (0..g.edges.len()).filter(|&e| ranked(e)) {
+        out[rep[g.edges[i].from]].push(i);
     }
     let mut reversed = vec![false; g.edges.len()];
     let mut state = vec![0u8; n];
     for root in 0..n {
-        if state[root] != 0 {
+        if state[root] != 0 || rep[root] != root {
             continue;
         }
         let mut stack = vec![(root, 0usize)];
@@ -80,7 +89,7 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
             if k < out[v].len() {
                 stack.push((v, k + 1));
                 let e = out[v][k];
-                let w = g.edges[e].to;
+                let w = rep[g.edges[e].to];
                 match state[w] {
                     0 => {
                         state[w] = 1;
@@ -102,8 +111,9 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     let mut indeg = vec![0usize; n];
     // A labelled edge spans at least two ranks: its label gets the rank between.
     let mut succ: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-    for e in (0..g.edges.len()).filter(|&e| !g.edges[e].is_loop()) {
+    for e in (0..g.edges.len()).filter(|&e| ranked(e)) {
         let (a, b) = ends(e);
+        let (a, b) = (rep[a], rep[b]);
         indeg[b] += 1;
         succ[a].push((b, if g.edges[e].label.is_some() { 2 } else { 1 }));
     }
@@ -127,9 +137,12 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     }
     for &v in topo.iter().rev() {
         // Grouped sources stay put: pulling them would stretch their group across ranks.
-        if indeg[v] == 0 && !succ[v].is_empty() && g.nodes[v].group.is_none() {
+        if indeg[v] == 0 && !succ[v].is_empty() && (0..n).all(|u| rep[u] != v || g.nodes[u].group.is_none()) {
             rank[v] = succ[v].iter().map(|&(w, len)| rank[w] - len).min().unwrap_or(rank[v]);
         }
+    }
+    for v in 0..n {
+        rank[v] = rank[rep[v]];
     }
     let low = rank.iter().copied().min().unwrap_or(0);
     rank.iter_mut().for_each(|r| *r -= low);
@@ -155,7 +168,11 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
         let (a, b) = ends(e);
         if a == b {
             // A self-loop passes through no rank: it is drawn on its node's side (`route`).
-            chains.push(Chain { nodes: vec![a], reversed: false });
+            chains.push(Chain { nodes: vec![a], reversed: false, flat: false });
+            continue;
+        }
+        if flat(e) {
+            chains.push(Chain { nodes: vec![a, b], reversed: false, flat: true });
             continue;
         }
         let group = g.common_group(g.nodes[a].group, g.nodes[b].group);
@@ -182,7 +199,7 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
                 usize::from(lnodes[w[0]].kind != LKind::Real(a)) + usize::from(lnodes[w[1]].kind != LKind::Real(b));
             segs.push((w[0], w[1], [1.0, 2.0, 8.0][dummies]));
         }
-        chains.push(Chain { nodes, reversed: reversed[e] });
+        chains.push(Chain { nodes, reversed: reversed[e], flat: false });
     }
     // 4. Struts: every group is present on every rank it spans.
     let ng = g.groups.len();
@@ -218,9 +235,58 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     for (i, l) in lnodes.iter().enumerate() {
         layers[l.rank].push(i);
     }
-    let mut lay = Layered { lnodes, layers, chains, segs };
+    let mut lay = Layered { lnodes, layers, chains, segs, flat_gaps: Vec::new() };
     order(g, &mut lay);
+    flat_neighbours(g, sizes, horizontal, &mut lay);
     lay
+}
+
+/// Least gap between two nodes joined by a flat edge: room for the arrow, and its label.
+const FLAT_GAP: f64 = 16.0;
+
+/// Puts the nodes joined by flat edges next to each other on their rank, in paths (the
+/// parser allows no more: `Graph::check_flat`), and records the gap each edge needs.
+fn flat_neighbours(g: &Graph, sizes: &Sizes, horizontal: bool, lay: &mut Layered) {
+    let flats: Vec<(usize, usize, usize)> =
+        lay.chains.iter().enumerate().filter(|(_, c)| c.flat).map(|(e, c)| (e, c.nodes[0], c.nodes[1])).collect();
+    if flats.is_empty() {
+        return;
+    }
+    let mut nb: Vec<Vec<usize>> = vec![Vec::new(); g.nodes.len()];
+    for &(_, a, b) in &flats {
+        nb[a].push(b);
+        nb[b].push(a);
+    }
+    let mut done = vec![false; g.nodes.len()];
+    for layer in &mut lay.layers {
+        let starts: Vec<usize> = layer.iter().copied().filter(|&v| v < nb.len() && nb[v].len() == 1).collect();
+        for s in starts {
+            if done[s] {
+                continue;
+            }
+            // Walk the path from this end.
+            let mut path = vec![s];
+            done[s] = true;
+            while let Some(&next) = nb[*path.last().unwrap_or(&s)].iter().find(|&&w| !done[w]) {
+                done[next] = true;
+                path.push(next);
+            }
+            let at = layer.iter().position(|&v| v == s).unwrap_or(0);
+            let before = layer[..at].iter().filter(|v| path.contains(v)).count();
+            layer.retain(|v| !path.contains(v));
+            let at = at - before;
+            for (k, &v) in path.iter().enumerate() {
+                layer.insert(at + k, v);
+            }
+        }
+    }
+    for (e, a, b) in flats {
+        let cross = sizes.labels[e].map_or(0.0, |(w, h)| if horizontal { h } else { w });
+        lay.flat_gaps.push((a, b, FLAT_GAP + cross));
+        // A label wider than its nodes along the rank axis widens the rank.
+        let along = sizes.labels[e].map_or(0.0, |(w, h)| if horizontal { w } else { h });
+        lay.lnodes[a].reach = lay.lnodes[a].reach.max(along);
+    }
 }
 
 /// How far the first self-loop reaches out of its node's side, the step to the next one

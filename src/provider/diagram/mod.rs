@@ -66,6 +66,7 @@ pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
                 .hint("use `syntax=dot` for Graphviz DOT, or leave it out for the paperfig diagram language"));
         }
     };
+    g.check_flat()?;
     if let Some(d) = req.attr("direction") {
         g.direction = match d {
             "right" => Direction::Right,

@@ -76,6 +76,13 @@ impl Cross<'_> {
     fn gap(&self, a: Item, b: Item) -> f64 {
         let thin =
             |i: Item| matches!(i, Item::Node(v) if matches!(self.lay.lnodes[v].kind, LKind::Dummy | LKind::Strut));
+        if let (Item::Node(x), Item::Node(y)) = (a, b) {
+            if let Some(&(_, _, gap)) =
+                self.lay.flat_gaps.iter().find(|&&(p, q, _)| (p, q) == (x, y) || (q, p) == (x, y))
+            {
+                return gap.max(self.sp.node_gap);
+            }
+        }
         match (a, b) {
             (Item::Group(_), _) | (_, Item::Group(_)) => self.sp.group_gap,
             _ if thin(a) && thin(b) => self.sp.dummy_gap,

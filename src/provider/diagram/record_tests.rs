@@ -91,3 +91,43 @@ fn records_read_across_the_flow_in_both_directions() {
     let r = geo.nodes[1];
     assert!(r.h > r.w * 0.8, "two fields stacked when ranks run right: {r:?}");
 }
+
+#[test]
+fn rank_same_puts_nodes_on_one_rank_with_flat_edges_between_neighbours() {
+    let dot = r#"digraph {
+  start -> a; start -> x; start -> b;
+  a -> end; b -> end; x -> end;
+  { rank=same; a -> b [label="handoff"]; }
+  { rank=same; end; other }
+}"#;
+    let g = parse(dot).unwrap();
+    assert_eq!(g.same_rank.len(), 2);
+    check(&g);
+    let geo = geometry(&g);
+    let cy = |i: usize| geo.nodes[i].centre().1;
+    let id = |s: &str| g.node_index(s).unwrap();
+    assert!((cy(id("a")) - cy(id("b"))).abs() < 1e-6 && (cy(id("end")) - cy(id("other"))).abs() < 1e-6);
+    // a and b are neighbours (x moved aside), the edge runs straight across between them.
+    let (ra, rb) = (geo.nodes[id("a")], geo.nodes[id("b")]);
+    let r = &geo.routes[6];
+    assert!((r.start.1 - r.end().1).abs() < 1e-6, "flat: {r:?}");
+    let (lo, hi) = if ra.x < rb.x { (ra.x + ra.w, rb.x) } else { (rb.x + rb.w, ra.x) };
+    let rx = geo.nodes[id("x")];
+    assert!(rx.x + rx.w <= lo.min(hi) || rx.x >= hi.max(lo), "x is not between a and b");
+    let l = geo.labels[6].unwrap();
+    assert!(l.x >= lo - 1e-6 && l.x + l.w <= hi + 1e-6, "the label sits in the gap: {l:?} in {lo}..{hi}");
+    let out = svg(&req(&[("syntax", "dot")], dot, 3.3)).unwrap();
+    dump("rank-same", &out);
+    check_text(&out).unwrap();
+}
+
+#[test]
+fn rank_same_edges_must_chain_within_one_cluster() {
+    for (src, msg) in [
+        ("digraph { { rank=same; a -> b; b -> c; c -> a } }", "too many edges between nodes of one rank"),
+        ("digraph { subgraph cluster_x { a } { rank=same; a -> b } }", "share a rank but not a cluster"),
+    ] {
+        let e = super::parse(&req(&[("syntax", "dot")], src, 3.3)).unwrap_err();
+        assert!(e.message.contains(msg) && e.body.is_some(), "{src}: {e:?}");
+    }
+}

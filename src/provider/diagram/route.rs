@@ -133,7 +133,7 @@ pub fn build(g: &Graph, sizes: &Sizes, lay: &Layered, pl: &Placed, horizontal: b
     let nn = g.nodes.len();
     let mut outs: Vec<Vec<(f64, usize)>> = vec![Vec::new(); nn];
     let mut ins: Vec<Vec<(f64, usize)>> = vec![Vec::new(); nn];
-    for (e, ch) in lay.chains.iter().enumerate().filter(|(_, ch)| ch.nodes.len() > 1) {
+    for (e, ch) in lay.chains.iter().enumerate().filter(|(_, ch)| !ch.flat && ch.nodes.len() > 1) {
         let (a, b) = (ch.nodes[0], ch.nodes[ch.nodes.len() - 1]);
         outs[a].push((pl.x[ch.nodes[1]], e));
         ins[b].push((pl.x[ch.nodes[ch.nodes.len() - 2]], e));
@@ -190,6 +190,16 @@ pub fn build(g: &Graph, sizes: &Sizes, lay: &Layered, pl: &Placed, horizontal: b
         let (a, b) = (ch.nodes[0], ch.nodes[ch.nodes.len() - 1]);
         if a == b {
             loop_route(g, lay, pl, e, horizontal, &mut routes);
+            continue;
+        }
+        if ch.flat {
+            let (route, mid) = flat_route(g, lay, pl, e, horizontal);
+            if let Some((lr, lc)) = labels_along(e) {
+                let (x, y) = xy(mid.0 - lr / 2.0, mid.1 - lc / 2.0);
+                let (w, h) = if horizontal { (lr, lc) } else { (lc, lr) };
+                labels[e] = Some(Rect { x, y, w, h });
+            }
+            routes.push(route);
             continue;
         }
         let (na, nb) = (&lay.lnodes[a], &lay.lnodes[b]);
@@ -255,4 +265,20 @@ fn loop_route(g: &Graph, lay: &Layered, pl: &Placed, e: usize, horizontal: bool,
         start: xy(u - d, c0),
         segs: vec![Seg::Curve(xy(u - d - reach * 0.5, out), xy(u + d + reach * 0.5, out), xy(u + d, c1))],
     });
+}
+
+/// The route of flat edge `e` (both ends on one rank, neighbours there): straight across
+/// from the facing side of one to the other; also the middle (rank, cross) for its label.
+fn flat_route(g: &Graph, lay: &Layered, pl: &Placed, e: usize, horizontal: bool) -> (Route, P) {
+    let (a, b) = (g.edges[e].from, g.edges[e].to);
+    let u = (pl.band[lay.lnodes[a].rank].0 + pl.band[lay.lnodes[a].rank].1) / 2.0;
+    let xy = |u: f64, c: f64| if horizontal { (u, c) } else { (c, u) };
+    let dir = if pl.x[b] >= pl.x[a] { 1.0 } else { -1.0 };
+    let side = |v: usize, d: f64| {
+        let n = &lay.lnodes[v];
+        let (w, h) = if horizontal { (n.wr, n.wc) } else { (n.wc, n.wr) };
+        pl.x[v] + d * shapes::reach(g.nodes[v].shape, w, h, !horizontal, d, 0.0)
+    };
+    let (s, t) = (side(a, dir), side(b, -dir));
+    (Route { start: xy(u, s), segs: vec![Seg::Line(xy(u, t))] }, (u, (s + t) / 2.0))
 }
