@@ -178,15 +178,15 @@ pub fn svg(g: &Graph, geo: &Geometry, frame: Frame) -> String {
             hex(fill),
             hex(stroke)
         );
-        if !gr.title.is_empty() {
+        if let Some(t) = geo.titles.get(i).copied().flatten() {
             let lh = TITLE_PT * LEADING;
             let cap = render::font_metrics().cap_height * TITLE_PT;
             for (k, l) in lines(&gr.title).iter().enumerate() {
-                let y = r.y + 3.0 + (k as f64 + 0.5) * lh + cap / 2.0;
+                let y = t.y + (k as f64 + 0.5) * lh + cap / 2.0;
                 let _ = writeln!(
                     out,
                     "<text x=\"{}\" y=\"{}\" font-size=\"{TITLE_PT}\" font-weight=\"bold\" fill=\"{}\">{}</text>",
-                    num(r.x + GROUP_PAD),
+                    num(t.x),
                     num(y),
                     hex(title),
                     esc(l)

@@ -5,7 +5,8 @@
 use super::draw::{EDGE_PT, NODE_PT, TITLE_PT, text_box, text_offset};
 use super::geometry;
 use super::graph::{Direction, Edge, Fill, Graph, Group, LineStyle, Shape};
-use super::route::{P, Rect, Seg};
+pub use super::route::samples;
+use super::route::{P, Rect};
 use super::shapes::{FOLD, cylinder_ry, polygon};
 
 struct Rng(u64);
@@ -152,35 +153,6 @@ fn on_border(s: Shape, r: &Rect, p: P) -> bool {
             inside && edge
         }
     }
-}
-
-/// Points along a route, 16 per curve.
-pub fn samples(start: P, segs: &[Seg]) -> Vec<P> {
-    let mut out = vec![start];
-    let mut cur = start;
-    for s in segs {
-        match *s {
-            Seg::Line(p) => {
-                for k in 1..=8 {
-                    let t = k as f64 / 8.0;
-                    out.push((cur.0 + (p.0 - cur.0) * t, cur.1 + (p.1 - cur.1) * t));
-                }
-                cur = p;
-            }
-            Seg::Curve(a, b, p) => {
-                for k in 1..=16 {
-                    let t = k as f64 / 16.0;
-                    let m = 1.0 - t;
-                    let f = |c0: f64, c1: f64, c2: f64, c3: f64| {
-                        m * m * m * c0 + 3.0 * m * m * t * c1 + 3.0 * m * t * t * c2 + t * t * t * c3
-                    };
-                    out.push((f(cur.0, a.0, b.0, p.0), f(cur.1, a.1, b.1, p.1)));
-                }
-                cur = p;
-            }
-        }
-    }
-    out
 }
 
 pub fn check(g: &Graph) {
@@ -359,4 +331,85 @@ fn hand_written_corner_cases() {
         let g = super::lang::parse(src).unwrap();
         check(&g);
     }
+}
+
+/// Whether segment `a`–`b` passes through the inside of `r` (Liang–Barsky clipping).
+fn crosses(a: P, b: P, r: &Rect) -> bool {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [(-dx, a.0 - r.x), (dx, r.x + r.w - a.0), (-dy, a.1 - r.y), (dy, r.y + r.h - a.1)] {
+        if p.abs() < 1e-12 {
+            if q <= 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    t0 < t1
+}
+
+/// Text that an edge runs through: edge labels crossed by another edge, group titles
+/// crossed by any edge, labels on titles.
+pub fn clutter(g: &Graph, geo: &super::route::Geometry) -> Vec<String> {
+    let shrink = |r: &Rect| Rect { x: r.x + 0.5, y: r.y + 0.5, w: r.w - 1.0, h: r.h - 1.0 };
+    let pieces: Vec<Vec<P>> = geo.routes.iter().map(|r| samples(r.start, &r.segs)).collect();
+    let hit = |e: usize, r: &Rect| pieces[e].windows(2).any(|w| crosses(w[0], w[1], &shrink(r)));
+    let mut out = Vec::new();
+    for (e, l) in geo.labels.iter().enumerate() {
+        let Some(l) = l else { continue };
+        for f in (0..g.edges.len()).filter(|&f| f != e) {
+            if hit(f, l) {
+                out.push(format!("edge {f} runs through the label of edge {e}"));
+            }
+        }
+        for (gi, t) in geo.titles.iter().enumerate() {
+            if t.is_some_and(|t| overlap(&t, l)) {
+                out.push(format!("the label of edge {e} lies on the title of group {gi}"));
+            }
+        }
+    }
+    for (gi, t) in geo.titles.iter().enumerate() {
+        let Some(t) = t else { continue };
+        for e in 0..g.edges.len() {
+            if hit(e, t) {
+                out.push(format!("edge {e} runs through the title of group {gi}"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn edges_keep_off_labels_and_group_titles() {
+    let mut titles = 0;
+    for seed in 0..60 {
+        let n = 4 + (seed as usize * 7) % 30;
+        let g = random_graph(seed, n, (seed as usize) % 5, seed % 2 == 0);
+        for c in clutter(&g, &geometry(&g)) {
+            assert!(c.contains("title of group"), "seed {seed}: {c}");
+            titles += 1;
+        }
+    }
+    // Titles always at the left end of their strip: 44 crossed; slid to a free place and
+    // given room when ranks run down: 5.
+    assert!(titles <= 6, "{titles} titles crossed by edges");
+}
+
+#[test]
+fn transposing_neighbours_removes_crossings() {
+    let mut cross = 0;
+    for seed in 100..160 {
+        let g = random_graph(seed, 12 + seed as usize % 14, 2, true);
+        let sizes = super::draw::measure(&g);
+        let lay = super::layout::layer(&g, &sizes, g.direction == Direction::Right);
+        cross += super::layout::crossings(&lay);
+    }
+    // Barycentre sweeps alone: 918 crossings on these 60 graphs with back edges.
+    assert!(cross <= 830, "{cross} crossings");
 }

@@ -372,6 +372,53 @@ fn order(g: &Graph, lay: &mut Layered) {
         }
     }
     lay.layers = best.1;
+    transpose(lay, &paths, &up, &down);
+}
+
+/// Swaps neighbours on a rank (of the same groups, so groups stay whole) while that
+/// removes crossings with the ranks on either side: Graphviz's `transpose` step, which
+/// catches what barycentres miss, such as a back edge's dummy on the wrong side.
+fn transpose(lay: &mut Layered, paths: &[Vec<usize>], up: &[Vec<(usize, f64)>], down: &[Vec<(usize, f64)>]) {
+    let mut idx = vec![0usize; lay.lnodes.len()];
+    for layer in &lay.layers {
+        for (i, &v) in layer.iter().enumerate() {
+            idx[v] = i;
+        }
+    }
+    // Crossings among the segments of u and v (u left of v) towards one neighbour rank.
+    let cross = |u: usize, v: usize, nb: &[Vec<(usize, f64)>], idx: &[usize]| {
+        let mut c = 0;
+        for &(p, _) in &nb[u] {
+            for &(q, _) in &nb[v] {
+                if idx[p] > idx[q] {
+                    c += 1;
+                }
+            }
+        }
+        c
+    };
+    for _ in 0..8 {
+        let mut improved = false;
+        for r in 0..lay.layers.len() {
+            for i in 0..lay.layers[r].len().saturating_sub(1) {
+                let (u, v) = (lay.layers[r][i], lay.layers[r][i + 1]);
+                if paths[u] != paths[v] {
+                    continue;
+                }
+                let now = cross(u, v, up, &idx) + cross(u, v, down, &idx);
+                let swapped = cross(v, u, up, &idx) + cross(v, u, down, &idx);
+                if swapped < now {
+                    lay.layers[r].swap(i, i + 1);
+                    idx[u] = i + 1;
+                    idx[v] = i;
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            break;
+        }
+    }
 }
 
 /// Mean position of each group's members over all ranks (fixed for one sweep, so sibling

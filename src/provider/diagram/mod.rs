@@ -21,6 +21,7 @@ pub mod place;
 pub mod record;
 pub mod route;
 pub mod shapes;
+pub mod titles;
 
 use super::Provider;
 use crate::digest::Digest;
@@ -117,7 +118,21 @@ pub fn geometry_with(g: &Graph, tight: u8) -> Geometry {
             placed = place::place(g, &lay, &insets, sp, &titles);
         }
     }
-    route::build(g, &sizes, &lay, &placed, horizontal)
+    let mut geo = route::build(g, &sizes, &lay, &placed, horizontal);
+    for round in 0..3 {
+        let crossed = titles::place(g, &mut geo);
+        if crossed.is_empty() || horizontal || round == 2 {
+            break;
+        }
+        // Ranks run down and edges cross every place on a title's strip: room is made at
+        // the group's left, under the title, where no node stands.
+        for gi in crossed {
+            insets[gi].cross_start += sizes.titles[gi].0;
+        }
+        placed = place::place(g, &lay, &insets, sp, &titles);
+        geo = route::build(g, &sizes, &lay, &placed, horizontal);
+    }
+    geo
 }
 
 /// Draws the diagram of a request as SVG (no PDF/PNG).

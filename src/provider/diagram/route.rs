@@ -50,6 +50,35 @@ impl Route {
     }
 }
 
+/// Points along a route, 16 per curve.
+pub fn samples(start: P, segs: &[Seg]) -> Vec<P> {
+    let mut out = vec![start];
+    let mut cur = start;
+    for s in segs {
+        match *s {
+            Seg::Line(p) => {
+                for k in 1..=8 {
+                    let t = k as f64 / 8.0;
+                    out.push((cur.0 + (p.0 - cur.0) * t, cur.1 + (p.1 - cur.1) * t));
+                }
+                cur = p;
+            }
+            Seg::Curve(a, b, p) => {
+                for k in 1..=16 {
+                    let t = k as f64 / 16.0;
+                    let m = 1.0 - t;
+                    let f = |c0: f64, c1: f64, c2: f64, c3: f64| {
+                        m * m * m * c0 + 3.0 * m * m * t * c1 + 3.0 * m * t * t * c2 + t * t * t * c3
+                    };
+                    out.push((f(cur.0, a.0, b.0, p.0), f(cur.1, a.1, b.1, p.1)));
+                }
+                cur = p;
+            }
+        }
+    }
+    out
+}
+
 /// Everything `draw` needs, in points.
 #[derive(Clone, Debug)]
 pub struct Geometry {
@@ -57,6 +86,8 @@ pub struct Geometry {
     pub groups: Vec<Option<Rect>>,
     pub labels: Vec<Option<Rect>>,
     pub routes: Vec<Route>,
+    /// Where each group's title is written (its text box); set by `titles::place`.
+    pub titles: Vec<Option<Rect>>,
 }
 
 impl Geometry {
@@ -243,7 +274,7 @@ pub fn build(g: &Graph, sizes: &Sizes, lay: &Layered, pl: &Placed, horizontal: b
         let s = pts[0].0;
         routes.push(Route { start: xy(s.0, s.1), segs });
     }
-    Geometry { nodes, groups, labels, routes }
+    Geometry { nodes, groups, labels, routes, titles: Vec::new() }
 }
 
 /// The route of self-loop `e`: a cubic out of its node's side after it on the cross axis

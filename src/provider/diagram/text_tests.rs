@@ -64,6 +64,12 @@ fn the_guides_diagrams_keep_their_text_legible() {
         dump(&at, &out);
         assert!(min_text_pt(&out).is_some_and(|pt| pt >= MIN_PT), "{at}");
         check_text(&out).unwrap_or_else(|e| panic!("{at}:\n{e}"));
+        let width = if attrs.iter().any(|(k, v)| k == "size" && v == "wide") { 7.0 } else { 3.3 };
+        let a: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let g = super::parse(&req(&a, &body, width)).unwrap();
+        let f = fit(&g, width, width * 0.72).unwrap();
+        let clutter = super::geom_tests::clutter(&f.graph, &f.geometry);
+        assert!(clutter.is_empty(), "{at}: {clutter:?}");
     }
 }
 
