@@ -61,6 +61,10 @@ pub fn fit(g: &Graph, width_in: f64, max_height_in: f64) -> Result<Fitted, Provi
         let geometry = super::geometry_with(&graph, tight);
         let (cw, ch) = draw::canvas(&geometry);
         narrowest = narrowest.min(cw * min_scale);
+        if cw * min_scale > 4.0 * fw {
+            // Tighter gaps and wrapped labels cannot win that much back.
+            break;
+        }
         if cw * min_scale > fw + 1e-6 {
             continue;
         }

@@ -37,7 +37,12 @@ use route::Geometry;
 /// any change of the language's meaning, layout, routing, style constants, SVG writing, or
 /// of the versions of svg2pdf, resvg/usvg or the fonts. It is part of every cache key this
 /// provider produces; forgetting to bump it serves stale figures.
-pub const VERSION: &str = "builtin-diagram/2 svg2pdf-0.13 resvg-0.45 liberation-2";
+pub const VERSION: &str = "builtin-diagram/3 svg2pdf-0.13 resvg-0.45 liberation-2";
+
+/// The most nodes and edges a diagram may have (far more than a page can show at 7 pt;
+/// the bound keeps layout time small on any input).
+pub const MAX_NODES: usize = 400;
+pub const MAX_EDGES: usize = 1200;
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["syntax", "direction"];
@@ -67,6 +72,15 @@ pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
                 .hint("use `syntax=dot` for Graphviz DOT, or leave it out for the paperfig diagram language"));
         }
     };
+    if g.nodes.len() > MAX_NODES || g.edges.len() > MAX_EDGES {
+        return Err(ProviderError::new(format!(
+            "the diagram has {} nodes and {} edges; at most {MAX_NODES} and {MAX_EDGES} are drawn",
+            g.nodes.len(),
+            g.edges.len()
+        ))
+        .at_body(0..req.body.len())
+        .hint("no figure shows that many legibly at 7 pt; split it into several figures"));
+    }
     g.check_flat()?;
     if let Some(d) = req.attr("direction") {
         g.direction = match d {

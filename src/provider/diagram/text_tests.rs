@@ -134,3 +134,16 @@ fn a_tall_diagram_grows_the_figure_instead_of_shrinking_its_text() {
     assert!(e.message.contains(&format!("figures stop at {MAX_HEIGHT_IN} in")), "{}", e.message);
     assert!(e.hint.unwrap().contains("direction: right"));
 }
+
+#[test]
+fn huge_diagrams_are_refused_quickly() {
+    let body: String = (0..401).map(|i| format!("n{i} -> n{}\n", i + 1)).collect();
+    let e = svg(&req(&[], &body, 7.0)).unwrap_err();
+    assert!(e.message.contains("at most 400"), "{}", e.message);
+    // Under the bound but far too wide: one layout, then the error.
+    let t = std::time::Instant::now();
+    let body: String = (0..120).map(|i| format!("n{i} -> n{}\n", i + 1)).collect();
+    let e = svg(&req(&[], &body, 3.3)).unwrap_err();
+    assert!(e.message.contains("needs"), "{}", e.message);
+    assert!(t.elapsed().as_secs_f64() < 20.0, "{:?}", t.elapsed());
+}
