@@ -478,11 +478,7 @@ impl Parser {
                     self.label_spans[i] = Some(span.clone());
                 }
                 "shape" => n.shape = shape(v, span.clone())?,
-                "style" => {
-                    if v.contains("bold") {
-                        n.emphasis = true;
-                    }
-                }
+                "style" if v.contains("bold") => n.emphasis = true,
                 "fillcolor" | "color" => {
                     if let Some(f) = dot_attrs::colour(v, span.clone())? {
                         n.fill = Some(f);

@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 
-use super::fit::Frame;
 use super::graph::{Direction, Fill, Graph, LineStyle};
 use super::layout::Sizes;
 use super::place::Insets;
@@ -16,14 +15,10 @@ use super::record;
 use super::route::{Geometry, P, Seg};
 pub use super::shapes::text_offset;
 use super::shapes::{self, num};
+pub use super::text::{EDGE_PT, LEADING, NODE_PT, TITLE_PT, lines, text_box};
 use crate::provider::house::{self, hex, shade, tint};
 use crate::render;
 
-pub const NODE_PT: f64 = 8.0;
-pub const EDGE_PT: f64 = 7.0;
-pub const TITLE_PT: f64 = 7.5;
-/// Line height as a multiple of the font size.
-pub const LEADING: f64 = 1.2;
 const GROUP_PAD: f64 = 6.0;
 const LABEL_PAD: (f64, f64) = (2.0, 1.0);
 const MARGIN: f64 = 2.0;
@@ -33,17 +28,6 @@ const EDGE_COLOR: (u8, u8, u8) = (0x4D, 0x4D, 0x4D);
 const NODE_STROKE: (u8, u8, u8) = (0x4D, 0x4D, 0x4D);
 const GROUP_FILL: [(u8, u8, u8); 2] = [(0xF4, 0xF4, 0xF4), (0xE9, 0xE9, 0xE9)];
 const GROUP_STROKE: (u8, u8, u8) = (0xBF, 0xBF, 0xBF);
-
-fn lines(text: &str) -> Vec<&str> {
-    text.split('\n').collect()
-}
-
-/// Width and height of a block of text lines.
-pub fn text_box(text: &str, size: f64, bold: bool) -> (f64, f64) {
-    let ls = lines(text);
-    let w = ls.iter().map(|l| render::text_width(l, size, bold)).fold(0.0, f64::max);
-    (w, ls.len() as f64 * size * LEADING)
-}
 
 /// Node, label and title sizes for a graph.
 pub fn measure(g: &Graph) -> Sizes {
@@ -129,6 +113,14 @@ fn text(out: &mut String, s: &str, (cx, cy): P, size: f64, bold: bool, fill: (u8
             esc(l)
         );
     }
+}
+
+/// Where the drawing goes: the figure's size and the drawing's scale (print pt per pt).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frame {
+    pub width_in: f64,
+    pub height_in: f64,
+    pub scale: f64,
 }
 
 /// Width and height of the drawing with its margin, in points at print size.

@@ -7,6 +7,7 @@
 //! figure (text is never shrunk for height), up to [`MAX_HEIGHT_IN`].
 
 use super::check::MIN_PT;
+pub use super::draw::Frame;
 use super::draw::{self, EDGE_PT, NODE_PT, TITLE_PT, text_box};
 use super::graph::{Direction, Graph};
 use super::route::Geometry;
@@ -15,14 +16,6 @@ use crate::render;
 
 /// The tallest figure a diagram may make, in inches (a page's text height).
 pub const MAX_HEIGHT_IN: f64 = 9.0;
-
-/// Where the drawing goes: the figure's size and the drawing's scale (print pt per pt).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Frame {
-    pub width_in: f64,
-    pub height_in: f64,
-    pub scale: f64,
-}
 
 /// A graph as drawn (labels possibly wrapped), its geometry and its frame.
 pub struct Fitted {
@@ -58,7 +51,7 @@ pub fn fit(g: &Graph, width_in: f64, max_height_in: f64) -> Result<Fitted, Provi
         if wrap.is_some() && same_labels(&graph, g) {
             continue;
         }
-        let geometry = super::geometry_with(&graph, tight);
+        let geometry = super::arrange::geometry_with(&graph, tight);
         let (cw, ch) = draw::canvas(&geometry);
         narrowest = narrowest.min(cw * min_scale);
         if cw * min_scale > 4.0 * fw {

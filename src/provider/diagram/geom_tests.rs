@@ -75,6 +75,15 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
     g
 }
 
+/// Writes `svg` as `NAME.png` under `$DIAGRAM_DUMP` when that is set (for looking at).
+pub fn dump(name: &str, svg: &str) {
+    if let Some(dir) = std::env::var_os("DIAGRAM_DUMP") {
+        let arts = crate::render::render(svg, &[crate::model::Format::Png], 144.0).expect("renders");
+        let name: String = name.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), &arts[0].bytes).expect("writes");
+    }
+}
+
 const EPS: f64 = 1e-6;
 
 const SHAPES: [Shape; 11] = [

@@ -1,9 +1,9 @@
 //! Self-loops: drawn on their node's side after it on the cross axis, labels beside them.
 
+use super::geom_tests::dump;
 use super::geom_tests::samples;
 use super::graph::Direction;
 use super::tests::req;
-use super::text_tests::dump;
 use super::{check::check_text, geometry, lang, svg};
 
 #[test]

@@ -7,8 +7,8 @@
 
 use std::ops::Range;
 
-use super::draw::{LEADING, NODE_PT, text_box};
 use super::lex::err;
+use super::text::{LEADING, NODE_PT, text_box};
 use crate::model::ProviderError;
 
 /// Padding inside a field, in points.

@@ -2,10 +2,10 @@
 
 use super::dot::parse;
 use super::geom_tests::check;
+use super::geom_tests::dump;
 use super::graph::Shape;
 use super::record::{Field, cells, parse as parse_record, ports};
 use super::tests::req;
-use super::text_tests::dump;
 use super::{check::check_text, geometry, svg};
 
 fn text(port: Option<&str>, t: &str) -> Field {

@@ -3,13 +3,16 @@
 
 use super::check::{MIN_PT, check_text, min_text_pt, text_boxes};
 use super::fit::{MAX_HEIGHT_IN, fit};
-use super::geom_tests::random_graph;
+use super::geom_tests::{dump, random_graph};
 use super::graph::Graph;
 use super::svg;
 use super::tests::req;
 
-/// Every builtin diagram directive of the guide and the example paper: (where, attrs, body).
-fn documented() -> Vec<(String, Vec<(String, String)>, String)> {
+/// A diagram directive of the guide: where it is, its attributes and its body.
+type Documented = (String, Vec<(String, String)>, String);
+
+/// Every builtin diagram directive of the guide and the example paper.
+fn documented() -> Vec<Documented> {
     let pages = [
         ("guide/diagrams.md", include_str!("../../../guide/diagrams.md")),
         ("guide/mdbook.md", include_str!("../../../guide/mdbook.md")),
@@ -34,15 +37,6 @@ fn documented() -> Vec<(String, Vec<(String, String)>, String)> {
         }
     }
     out
-}
-
-/// Writes `svg` as `NAME.png` under `$DIAGRAM_DUMP` when that is set (for looking at).
-pub fn dump(name: &str, svg: &str) {
-    if let Some(dir) = std::env::var_os("DIAGRAM_DUMP") {
-        let arts = crate::render::render(svg, &[crate::model::Format::Png], 144.0).expect("renders");
-        let name: String = name.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), &arts[0].bytes).expect("writes");
-    }
 }
 
 fn draw(attrs: &[(String, String)], body: &str) -> Result<String, crate::model::ProviderError> {
