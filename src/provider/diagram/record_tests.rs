@@ -131,3 +131,27 @@ fn rank_same_edges_must_chain_within_one_cluster() {
         assert!(e.message.contains(msg) && e.body.is_some(), "{src}: {e:?}");
     }
 }
+
+#[test]
+fn random_graphs_with_rank_same_sets_lay_out_cleanly() {
+    let mut drawn = 0;
+    for seed in 200..260u64 {
+        let mut g = super::geom_tests::random_graph(seed, 6 + seed as usize % 12, (seed as usize) % 3, seed % 3 == 0);
+        let n = g.nodes.len();
+        let k = seed as usize;
+        g.same_rank.push(vec![k % n, (k * 7 + 1) % n, (k * 3 + 2) % n]);
+        g.same_rank[0].sort_unstable();
+        g.same_rank[0].dedup();
+        if g.check_flat().is_err() {
+            continue;
+        }
+        drawn += 1;
+        check(&g);
+        let geo = geometry(&g);
+        let horizontal = g.direction == super::graph::Direction::Right;
+        let u = |i: usize| if horizontal { geo.nodes[i].centre().0 } else { geo.nodes[i].centre().1 };
+        let set = &g.same_rank[0];
+        assert!(set.iter().all(|&i| (u(i) - u(set[0])).abs() < 1e-6), "seed {seed}: {set:?} share a rank");
+    }
+    assert!(drawn >= 20, "only {drawn} graphs passed check_flat");
+}
