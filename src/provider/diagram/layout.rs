@@ -57,6 +57,9 @@ pub struct Layered {
     pub chains: Vec<Chain>,
     /// (upper, lower, weight) between adjacent ranks.
     pub segs: Vec<(usize, usize, f64)>,
+    /// Per segment, where it attaches across its upper and lower node, as a fraction of the
+    /// node from its middle (-0.5..0.5): a record field's port, else 0.
+    pub ports: Vec<(f64, f64)>,
     /// (a, b, least gap) for neighbours joined by a flat edge.
     pub flat_gaps: Vec<(usize, usize, f64)>,
 }
@@ -164,6 +167,7 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     }
     let mut chains = Vec::with_capacity(g.edges.len());
     let mut segs = Vec::new();
+    let mut ports = Vec::new();
     for e in 0..g.edges.len() {
         let (a, b) = ends(e);
         if a == b {
@@ -194,10 +198,13 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
             nodes.push(lnodes.len() - 1);
         }
         nodes.push(b);
-        for w in nodes.windows(2) {
+        let last = nodes.len() - 2;
+        for (k, w) in nodes.windows(2).enumerate() {
             let dummies =
                 usize::from(lnodes[w[0]].kind != LKind::Real(a)) + usize::from(lnodes[w[1]].kind != LKind::Real(b));
             segs.push((w[0], w[1], [1.0, 2.0, 8.0][dummies]));
+            let off = |v: usize, at_end: bool| if at_end { port_offset(g, sizes, e, v, horizontal) } else { 0.0 };
+            ports.push((off(a, k == 0), off(b, k == last)));
         }
         chains.push(Chain { nodes, reversed: reversed[e], flat: false });
     }
@@ -235,7 +242,7 @@ pub fn layer(g: &Graph, sizes: &Sizes, horizontal: bool) -> Layered {
     for (i, l) in lnodes.iter().enumerate() {
         layers[l.rank].push(i);
     }
-    let mut lay = Layered { lnodes, layers, chains, segs, flat_gaps: Vec::new() };
+    let mut lay = Layered { lnodes, layers, chains, segs, ports, flat_gaps: Vec::new() };
     order(g, &mut lay);
     flat_neighbours(g, sizes, horizontal, &mut lay);
     lay
@@ -316,14 +323,32 @@ fn loop_room(g: &Graph, sizes: &Sizes, v: usize, wr: f64, along: impl Fn((f64, f
     (tail, wr.max(row))
 }
 
+/// A neighbour in the next or previous rank: (node, weight, port offset on that node).
+type Nb = (usize, f64, f64);
+
+/// Where edge `e` attaches across record node `v` (its port's field), as a fraction of
+/// the node from its middle; 0 for other nodes and edges without a port there.
+fn port_offset(g: &Graph, sizes: &Sizes, e: usize, v: usize, horizontal: bool) -> f64 {
+    let edge = &g.edges[e];
+    let (Some(f), Some(port)) = (&g.nodes[v].record, &edge.ports[usize::from(edge.from != v)]) else {
+        return 0.0;
+    };
+    let (w, h) = sizes.nodes[v];
+    let (cells, _) = super::record::cells(f, (0.0, 0.0, w, h), !horizontal);
+    cells.iter().find(|c| c.port.as_ref() == Some(port)).map_or(0.0, |c| {
+        let (x, y, cw, ch) = c.rect;
+        if horizontal { (y + ch / 2.0) / h - 0.5 } else { (x + cw / 2.0) / w - 0.5 }
+    })
+}
+
 /// Barycentre sweeps with hierarchical sorting; keeps the order with the fewest crossings.
 fn order(g: &Graph, lay: &mut Layered) {
     let nl = lay.lnodes.len();
-    let mut up: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nl];
-    let mut down: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nl];
-    for &(a, b, w) in &lay.segs {
-        down[a].push((b, w));
-        up[b].push((a, w));
+    let mut up: Vec<Vec<Nb>> = vec![Vec::new(); nl];
+    let mut down: Vec<Vec<Nb>> = vec![Vec::new(); nl];
+    for (&(a, b, w), &(pa, pb)) in lay.segs.iter().zip(&lay.ports) {
+        down[a].push((b, w, pb));
+        up[b].push((a, w, pa));
     }
     let paths: Vec<Vec<usize>> = lay.lnodes.iter().map(|l| g.group_path(l.group)).collect();
     let mut pos = vec![0.0; nl];
@@ -355,7 +380,8 @@ fn order(g: &Graph, lay: &mut Layered) {
             let nb = if downward { &up } else { &down };
             let mut keys = pos.clone();
             for &v in &lay.layers[r] {
-                let (s, w) = nb[v].iter().fold((0.0, 0.0), |(s, w), &(u, wt)| (s + pos[u] * wt, w + wt));
+                let at = |u: usize, off: f64| pos[u] + off * 0.9 / lay.layers[lay.lnodes[u].rank].len() as f64;
+                let (s, w) = nb[v].iter().fold((0.0, 0.0), |(s, w), &(u, wt, off)| (s + at(u, off) * wt, w + wt));
                 if w > 0.0 {
                     keys[v] = s / w;
                 }
@@ -378,7 +404,7 @@ fn order(g: &Graph, lay: &mut Layered) {
 /// Swaps neighbours on a rank (of the same groups, so groups stay whole) while that
 /// removes crossings with the ranks on either side: Graphviz's `transpose` step, which
 /// catches what barycentres miss, such as a back edge's dummy on the wrong side.
-fn transpose(lay: &mut Layered, paths: &[Vec<usize>], up: &[Vec<(usize, f64)>], down: &[Vec<(usize, f64)>]) {
+fn transpose(lay: &mut Layered, paths: &[Vec<usize>], up: &[Vec<Nb>], down: &[Vec<Nb>]) {
     let mut idx = vec![0usize; lay.lnodes.len()];
     for layer in &lay.layers {
         for (i, &v) in layer.iter().enumerate() {
@@ -386,11 +412,11 @@ fn transpose(lay: &mut Layered, paths: &[Vec<usize>], up: &[Vec<(usize, f64)>], 
         }
     }
     // Crossings among the segments of u and v (u left of v) towards one neighbour rank.
-    let cross = |u: usize, v: usize, nb: &[Vec<(usize, f64)>], idx: &[usize]| {
+    let cross = |u: usize, v: usize, nb: &[Vec<Nb>], idx: &[usize]| {
         let mut c = 0;
-        for &(p, _) in &nb[u] {
-            for &(q, _) in &nb[v] {
-                if idx[p] > idx[q] {
+        for &(p, _, op) in &nb[u] {
+            for &(q, _, oq) in &nb[v] {
+                if idx[p] as f64 + op * 0.9 > idx[q] as f64 + oq * 0.9 {
                     c += 1;
                 }
             }
@@ -457,13 +483,14 @@ pub fn crossings(lay: &Layered) -> usize {
             idx[v] = i;
         }
     }
-    let mut by_rank: Vec<Vec<(usize, usize)>> = vec![Vec::new(); lay.layers.len()];
-    for &(a, b, _) in &lay.segs {
-        by_rank[lay.lnodes[a].rank].push((idx[a], idx[b]));
+    // Positions along the rank, a port's place across its node included.
+    let mut by_rank: Vec<Vec<(f64, f64)>> = vec![Vec::new(); lay.layers.len()];
+    for (&(a, b, _), &(pa, pb)) in lay.segs.iter().zip(&lay.ports) {
+        by_rank[lay.lnodes[a].rank].push((idx[a] as f64 + pa * 0.9, idx[b] as f64 + pb * 0.9));
     }
     let mut total = 0;
     for segs in &mut by_rank {
-        segs.sort_unstable();
+        segs.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
         for i in 0..segs.len() {
             for j in i + 1..segs.len() {
                 if segs[i].0 < segs[j].0 && segs[i].1 > segs[j].1 {

@@ -155,3 +155,17 @@ fn random_graphs_with_rank_same_sets_lay_out_cleanly() {
     }
     assert!(drawn >= 20, "only {drawn} graphs passed check_flat");
 }
+
+#[test]
+fn ports_order_the_next_rank_so_their_edges_do_not_cross() {
+    let dot = "digraph { node [shape=record]; a [label=\"<l> left|<r> right\"]; a:r -> x; a:l -> y }";
+    let g = parse(dot).unwrap();
+    let sizes = super::draw::measure(&g);
+    let lay = super::layout::layer(&g, &sizes, false);
+    assert_eq!(super::layout::crossings(&lay), 0);
+    let geo = geometry(&g);
+    let (x, y) = (geo.nodes[1].centre().0, geo.nodes[2].centre().0);
+    assert!(y < x, "y (from the left field) stands left of x: {y} {x}");
+    let out = svg(&req(&[("syntax", "dot")], dot, 3.3)).unwrap();
+    dump("ports-order", &out);
+}
