@@ -138,6 +138,8 @@ struct PortRef {
 struct Parser {
     cur: Cursor<Tok>,
     g: Graph,
+    /// `digraph` (edges have arrows) or `graph`.
+    directed: bool,
     /// Subgraphs open around the statement being read.
     depth: usize,
     /// Per open subgraph: the nodes mentioned in it and whether it says `rank=same`.
@@ -152,6 +154,7 @@ pub fn parse(src: &str) -> Result<Graph, ProviderError> {
     let mut p = Parser {
         cur: Cursor::new(lex(src)?, Tok::Eof),
         g: Graph::new(),
+        directed: true,
         depth: 0,
         rank_sets: Vec::new(),
         label_spans: Vec::new(),
@@ -162,7 +165,8 @@ pub fn parse(src: &str) -> Result<Graph, ProviderError> {
         p.cur.next();
     }
     match p.cur.peek() {
-        Tok::Id(s) if s.eq_ignore_ascii_case("digraph") || s.eq_ignore_ascii_case("graph") => {}
+        Tok::Id(s) if s.eq_ignore_ascii_case("digraph") => {}
+        Tok::Id(s) if s.eq_ignore_ascii_case("graph") => p.directed = false,
         _ => return Err(p.unexpected("`digraph` or `graph`", "a DOT body starts with `digraph NAME {`")),
     }
     p.cur.next();
@@ -393,6 +397,11 @@ impl Parser {
         let mut merged = scope.edge.clone();
         merged.extend(attrs);
         let label = merged.get("label").map(|(v, _)| v.clone()).filter(|l| !l.is_empty());
+        let arrow = match merged.get("dir").map(|(v, _)| v.as_str()) {
+            Some("forward") => true,
+            Some(_) => false,
+            None => self.directed,
+        };
         let style = match merged.get("style").map(|(v, _)| v.as_str()) {
             Some(s) if s.contains("dashed") || s.contains("dotted") => LineStyle::Dashed,
             Some(s) if s.contains("bold") => LineStyle::Bold,
@@ -413,7 +422,7 @@ impl Parser {
                 }
             }
             let ports = [w[0].2.as_ref().map(|p| p.0.clone()), w[1].2.as_ref().map(|p| p.0.clone())];
-            self.g.edges.push(Edge { from, to, label: label.clone(), style, span, ports });
+            self.g.edges.push(Edge { from, to, label: label.clone(), style, span, ports, arrow });
         }
         Ok(())
     }

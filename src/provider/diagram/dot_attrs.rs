@@ -125,11 +125,11 @@ pub fn check(ctx: Ctx, key: &str, value: &str, span: Range<usize>) -> Result<Mea
         },
         ("color" | "fillcolor", _) => colour(value, span.clone()).map(|_| Meaning::Read),
         ("bgcolor", Ctx::Subgraph { .. }) if cluster => colour(value, span.clone()).map(|_| Meaning::Read),
-        ("dir", Ctx::Edge | Ctx::Graph) => match value {
-            "forward" => Ok(Meaning::Read),
+        ("dir", Ctx::Edge) => match value {
+            "forward" | "none" => Ok(Meaning::Read),
             _ => refuse(
                 format!("`dir={value}` is not supported"),
-                "edges are drawn with one arrow at their head; write the edge the other way for `back`",
+                "edges have one arrow at their head (`forward`) or none (`none`); write the edge the other way for `back`",
             ),
         },
         ("constraint", Ctx::Edge) if matches!(value, "true" | "1" | "yes") => Ok(Meaning::Read),

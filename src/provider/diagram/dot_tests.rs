@@ -104,3 +104,13 @@ fn thousands_of_nested_braces_fail_with_a_message_not_a_stack_overflow() {
     let ok = format!("digraph G {{ {} a {} }}", "subgraph cluster_x { ".repeat(MAX_NESTING), "} ".repeat(MAX_NESTING));
     assert!(parse(&ok).is_ok());
 }
+
+#[test]
+fn undirected_edges_and_dir_none_have_no_arrowhead() {
+    let g = parse("graph { a -- b; b -- c [dir=forward] }").unwrap();
+    assert_eq!(g.edges.iter().map(|e| e.arrow).collect::<Vec<_>>(), [false, true]);
+    let g = parse("digraph { a -> b [dir=none]; b -> c }").unwrap();
+    assert_eq!(g.edges.iter().map(|e| e.arrow).collect::<Vec<_>>(), [false, true]);
+    let e = parse("digraph { a -> b [dir=back] }").unwrap_err();
+    assert!(e.message.contains("`dir=back` is not supported"));
+}

@@ -203,7 +203,8 @@ pub fn svg(g: &Graph, geo: &Geometry, frame: Frame) -> String {
         let (dx, dy) = (tip.0 - before.0, tip.1 - before.1);
         let len = (dx * dx + dy * dy).sqrt().max(1e-9);
         let (ux, uy) = (dx / len, dy / len);
-        let base = (tip.0 - ux * arrow.0, tip.1 - uy * arrow.0);
+        let head = if edge.arrow { arrow.0 } else { 0.0 };
+        let base = (tip.0 - ux * head, tip.1 - uy * head);
         let mut d = format!("M{} {}", num(route.start.0), num(route.start.1));
         for (k, seg) in route.segs.iter().enumerate() {
             let last = k + 1 == route.segs.len();
@@ -221,17 +222,19 @@ pub fn svg(g: &Graph, geo: &Geometry, frame: Frame) -> String {
         }
         let _ = writeln!(out, "<path d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{w}\"{dash}/>", hex(c));
         let (px, py) = (-uy * arrow.1, ux * arrow.1);
-        let _ = writeln!(
-            out,
-            "<path d=\"M{} {}L{} {}L{} {}Z\" fill=\"{}\"/>",
-            num(tip.0),
-            num(tip.1),
-            num(base.0 + px),
-            num(base.1 + py),
-            num(base.0 - px),
-            num(base.1 - py),
-            hex(c)
-        );
+        if edge.arrow {
+            let _ = writeln!(
+                out,
+                "<path d=\"M{} {}L{} {}L{} {}Z\" fill=\"{}\"/>",
+                num(tip.0),
+                num(tip.1),
+                num(base.0 + px),
+                num(base.1 + py),
+                num(base.0 - px),
+                num(base.1 - py),
+                hex(c)
+            );
+        }
         if let (Some(label), Some(r)) = (&edge.label, geo.labels[e]) {
             let inner = g.common_group(g.nodes[edge.from].group, g.nodes[edge.to].group);
             let bg = inner.map_or((0xFF, 0xFF, 0xFF), |gi| match g.groups[gi].fill {

@@ -62,14 +62,22 @@ pub fn random_graph(seed: u64, n: usize, groups: usize, cycles: bool) -> Graph {
             let (from, to) = if cycles && r.below(8) == 0 { (i, j) } else { (j, i) };
             let label = if r.below(3) == 0 { Some(WORDS[r.below(8)].to_string()) } else { None };
             let style = [LineStyle::Solid, LineStyle::Dashed, LineStyle::Bold][r.below(3)];
-            g.edges.push(Edge { from, to, label, style, span: 0..0, ports: [None, None] });
+            g.edges.push(Edge { from, to, label, style, span: 0..0, ports: [None, None], arrow: true });
         }
     }
     // Self-loops, now and then two on one node.
     for i in 0..n {
         for _ in 0..usize::from(r.below(6) == 0) * (1 + usize::from(r.below(3) == 0)) {
             let label = if r.below(2) == 0 { Some(WORDS[r.below(8)].to_string()) } else { None };
-            g.edges.push(Edge { from: i, to: i, label, style: LineStyle::Solid, span: 0..0, ports: [None, None] });
+            g.edges.push(Edge {
+                from: i,
+                to: i,
+                label,
+                style: LineStyle::Solid,
+                span: 0..0,
+                ports: [None, None],
+                arrow: true,
+            });
         }
     }
     g

@@ -117,6 +117,8 @@ pub struct Edge {
     pub span: Range<usize>,
     /// The record fields the edge leaves from and arrives at (DOT `a:port -> b:port`).
     pub ports: [Option<String>; 2],
+    /// Drawn with an arrowhead at `to` (false for undirected DOT graphs and `dir=none`).
+    pub arrow: bool,
 }
 
 impl Edge {

@@ -72,6 +72,13 @@ fn dot_goes_through_the_same_layout() {
 }
 
 #[test]
+fn undirected_dot_edges_are_drawn_without_arrowheads() {
+    let arrowheads = |body: &str| svg(&req(&[("syntax", "dot")], body, 3.3)).unwrap().matches("Z\" fill=\"#").count();
+    assert_eq!(arrowheads("digraph { a -> b; b -> c }"), 2);
+    assert_eq!(arrowheads("graph { a -- b; b -- c }"), 0);
+}
+
+#[test]
 fn attribute_errors_name_the_attribute() {
     let e = svg(&req(&[("syntax", "mermaid")], "a -> b", 3.3)).unwrap_err();
     assert_eq!(e.attr.as_deref(), Some("syntax"));
