@@ -468,9 +468,13 @@ fn sort_layer(layer: &mut [usize], paths: &[Vec<usize>], keys: &[f64], gk: &[f64
         let k = pa.iter().zip(pb).take_while(|(x, y)| x == y).count();
         let ka = pa.get(k).map_or(keys[a], |&gi| gk[gi]);
         let kb = pb.get(k).map_or(keys[b], |&gi| gk[gi]);
+        // Ties: a group against a node is decided the same way for every member of the
+        // group (by index, the tie would make the order intransitive and split the group).
         ka.total_cmp(&kb).then_with(|| match (pa.get(k), pb.get(k)) {
             (Some(x), Some(y)) => x.cmp(y),
-            _ => a.cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (None, None) => a.cmp(&b),
         })
     });
 }

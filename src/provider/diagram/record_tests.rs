@@ -169,3 +169,88 @@ fn ports_order_the_next_rank_so_their_edges_do_not_cross() {
     let out = svg(&req(&[("syntax", "dot")], dot, 3.3)).unwrap();
     dump("ports-order", &out);
 }
+
+#[test]
+fn scrambled_dot_never_panics() {
+    const TOKS: [&str; 24] = [
+        "digraph",
+        "graph",
+        "{",
+        "}",
+        "a",
+        "b",
+        "c",
+        "->",
+        "--",
+        "[",
+        "]",
+        "=",
+        ";",
+        ":",
+        "p",
+        "shape=record",
+        "label=\"<p> x|{y|<q> z}\"",
+        "rank=same",
+        "subgraph",
+        "cluster_x",
+        "label=\"T\"",
+        "a -> a",
+        "{ rank=same; a -> b }",
+        "b:q -> c",
+    ];
+    let mut s: u64 = 7;
+    for _ in 0..400 {
+        let mut body = String::from("digraph { ");
+        for _ in 0..12 {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            body.push_str(TOKS[(s >> 33) as usize % TOKS.len()]);
+            body.push(' ');
+        }
+        body.push('}');
+        // Any outcome but a panic: a drawing, or an error pointing into the body.
+        if let Err(e) = svg(&req(&[("syntax", "dot")], &body, 3.3)) {
+            assert!(e.body.as_ref().is_none_or(|r| r.end <= body.len()), "{body}: {e:?}");
+        }
+    }
+}
+
+#[test]
+fn random_mixes_of_dot_statements_draw_or_fail_cleanly() {
+    const STMTS: [&str; 16] = [
+        "a -> b;",
+        "b -> c [label=\"x\"];",
+        "a -> a;",
+        "{ rank=same; b -> c; }",
+        "{ rank=same; a; c }",
+        "subgraph cluster_x { label=\"T\"; c; d -> e }",
+        "node [shape=box];",
+        "g [shape=Mrecord, label=\"{a|b}\"];",
+        "d:p -> a;",
+        "e -> d:q;",
+        "c -> a;",
+        "rankdir=LR;",
+        "f [shape=diamond];",
+        "f -> f [label=\"again\"];",
+        "b -> d;",
+        "e -> b [style=dashed];",
+    ];
+    let (mut s, mut drawn) = (11u64, 0);
+    for _ in 0..300 {
+        let mut body = String::from("digraph {\nd [shape=record, label=\"<p> x|{y|<q> z}\"];\n");
+        for _ in 0..7 {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            body.push_str(STMTS[(s >> 33) as usize % STMTS.len()]);
+            body.push('\n');
+        }
+        body.push('}');
+        match svg(&req(&[("syntax", "dot")], &body, 7.0)) {
+            Ok(out) => {
+                drawn += 1;
+                check_text(&out).unwrap_or_else(|e| panic!("{body}\n{e}"));
+                check(&parse(&body).unwrap());
+            }
+            Err(e) => assert!(e.body.is_some() || e.attr.is_some(), "{body}: {e:?}"),
+        }
+    }
+    assert!(drawn > 100, "{drawn}");
+}
