@@ -1,6 +1,7 @@
 //! Times the builtin diagram provider on a 50-node graph in three groups (with edge labels):
 //! layout alone, layout fitted to the figure + SVG, and layout + SVG + PDF + PNG at 192 dpi,
-//! 18 in wide (what its 50 nodes need with text at 7 pt or more); prints the median in ms
+//! 18 in wide (its 50 nodes in a row of ranks fit there with text at 7 pt or more only with
+//! their labels wrapped word by word, so `fit` tries every layout); prints the median in ms
 //! and its ratio to the 100 ms target. With `--out DIR`, writes the figure.
 //!
 //! `cargo bench --bench diagram [-- --iters 30] [--out /tmp/diagram]`

@@ -1,7 +1,7 @@
 //! The diagram model both front ends (`lang`, `dot`) produce and `layout` consumes.
 //!
-//! Byte spans point into the directive body so that errors found after parsing (a
-//! self-loop, an unknown colour) can still point at the user's text.
+//! Byte spans point into the directive body so that errors found after parsing (a `rank=same`
+//! flat edge between clusters, a diagram too large) can still point at the user's text.
 
 use std::ops::Range;
 
