@@ -130,7 +130,7 @@ fn diagram_syntax_errors_point_into_the_body() {
         .stderr_has("unknown shape `star`")
         .stderr_has("paper.md:5:4")
         .stderr_has("b [shape=star]")
-        .stderr_has("shapes: box, rounded, cylinder, ellipse");
+        .stderr_has("shapes: rounded, box, diamond, ellipse, circle, cylinder");
     assert!(t.path("build/figures/fig-good.pdf").is_file());
 }
 

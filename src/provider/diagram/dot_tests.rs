@@ -1,6 +1,7 @@
 //! Tests of the DOT subset: graphs, clusters, attribute scopes and errors with spans.
 
 use super::*;
+use crate::provider::diagram::graph::Fill;
 
 const DOT: &str = r#"digraph G {
   rankdir=LR; // comment
@@ -18,7 +19,7 @@ const DOT: &str = r#"digraph G {
   split -> model [penwidth=2.5];
   edge [style=bold];
   model -> report;
-  "quoted id" -> model:n;
+  "quoted id" -> model;
 }"#;
 
 #[test]
@@ -59,10 +60,31 @@ fn errors_point_at_their_text() {
         ("digraph { a -> b", "expected `}`, found the end of the body", ""),
         ("digraph { a [label=<b>x</b>] }", "HTML labels are not supported", "<"),
         ("digraph { a -> { b c } }", "expected a node id, found `{`", "{"),
-        ("digraph { a -> a }", "edge from `a` to itself", "a -> a"),
         ("digraph { a [label=\"x] }", "unterminated string", "\"x] }"),
         ("digraph { }", "the graph has no nodes", "digraph { }"),
         ("digraph { a } b", "expected the end of the body, found `b`", "b"),
+        ("digraph { a -> b:n }", "node `b` has no port `n`", "n"),
+        ("digraph { a:p:s -> b }", "compass point `:s` is not supported", "s"),
+        ("digraph { a [shape=record, label=\"<x> x\"]; a:y -> b }", "node `a` has no port `y`", "y"),
+        ("digraph { a [shape=star] }", "shape `star` is not supported", "shape=star"),
+        (
+            "digraph { a [fillcolor=\"#ffcc00\"] }",
+            "colour `#ffcc00` is not in the house palette",
+            "fillcolor=\"#ffcc00\"",
+        ),
+        ("digraph { a -> b [constraint=false] }", "`constraint=false` is not supported", "constraint=false"),
+        ("digraph { a -> b [xlabel=x] }", "`xlabel` is not drawn", "xlabel=x"),
+        ("digraph { rankdir=RL; a }", "`rankdir=RL` is not supported", "rankdir=RL"),
+        ("digraph { label=\"T\"; a }", "a graph's own label is not drawn", "label=\"T\""),
+        ("digraph { { rank=min; a } }", "`rank=min` is not supported", "rank=min"),
+        ("digraph { a [style=invis] }", "style `invis` is not supported here", "style=invis"),
+        ("digraph { a -> b [colour=red] }", "unknown DOT attribute `colour`", "colour=red"),
+        ("digraph { a -> b [color=red] }", "edge colour `red` is not drawn", "color=red"),
+        (
+            "digraph { node [shape=record]; a [label=\"{x|y\"] }",
+            "a `{` in a record label is never closed",
+            "label=\"{x|y\"",
+        ),
     ];
     for (src, msg, at) in cases {
         let e = parse(src).expect_err(src);
@@ -81,4 +103,14 @@ fn thousands_of_nested_braces_fail_with_a_message_not_a_stack_overflow() {
     // Nesting as deep as the limit parses.
     let ok = format!("digraph G {{ {} a {} }}", "subgraph cluster_x { ".repeat(MAX_NESTING), "} ".repeat(MAX_NESTING));
     assert!(parse(&ok).is_ok());
+}
+
+#[test]
+fn undirected_edges_and_dir_none_have_no_arrowhead() {
+    let g = parse("graph { a -- b; b -- c [dir=forward] }").unwrap();
+    assert_eq!(g.edges.iter().map(|e| e.arrow).collect::<Vec<_>>(), [false, true]);
+    let g = parse("digraph { a -> b [dir=none]; b -> c }").unwrap();
+    assert_eq!(g.edges.iter().map(|e| e.arrow).collect::<Vec<_>>(), [false, true]);
+    let e = parse("digraph { a -> b [dir=back] }").unwrap_err();
+    assert!(e.message.contains("`dir=back` is not supported"));
 }

@@ -3,27 +3,22 @@
 //!
 //! Sizes are in points at print size (8 pt node labels, 7 pt edge labels, 7.5 pt bold
 //! group titles), the same in one- and two-column figures. The SVG is as wide as the
-//! figure; its height follows the drawing's aspect ratio, at most the figure height. A
-//! drawing too large for that box is scaled down as a whole (never up).
+//! figure; its height follows the drawing's aspect ratio. `fit` decides the scale, which
+//! never takes text below 7 pt.
 
 use std::fmt::Write as _;
 
-use super::graph::{Fill, Graph, LineStyle, Shape};
+use super::graph::{Direction, Fill, Graph, LineStyle};
 use super::layout::Sizes;
 use super::place::Insets;
-use super::route::{Geometry, P, Rect, Seg, cylinder_ry};
+use super::record;
+use super::route::{Geometry, P, Seg};
+pub use super::shapes::text_offset;
+use super::shapes::{self, num};
+pub use super::text::{EDGE_PT, LEADING, NODE_PT, TITLE_PT, lines, text_box};
 use crate::provider::house::{self, hex, shade, tint};
 use crate::render;
 
-pub const NODE_PT: f64 = 8.0;
-pub const EDGE_PT: f64 = 7.0;
-pub const TITLE_PT: f64 = 7.5;
-/// Line height as a multiple of the font size.
-pub const LEADING: f64 = 1.2;
-const PAD_X: f64 = 5.0;
-const PAD_Y: f64 = 4.0;
-const MIN_W: f64 = 30.0;
-const ROUND_R: f64 = 4.0;
 const GROUP_PAD: f64 = 6.0;
 const LABEL_PAD: (f64, f64) = (2.0, 1.0);
 const MARGIN: f64 = 2.0;
@@ -34,37 +29,17 @@ const NODE_STROKE: (u8, u8, u8) = (0x4D, 0x4D, 0x4D);
 const GROUP_FILL: [(u8, u8, u8); 2] = [(0xF4, 0xF4, 0xF4), (0xE9, 0xE9, 0xE9)];
 const GROUP_STROKE: (u8, u8, u8) = (0xBF, 0xBF, 0xBF);
 
-fn lines(text: &str) -> Vec<&str> {
-    text.split('\n').collect()
-}
-
-/// Width and height of a block of text lines.
-pub fn text_box(text: &str, size: f64, bold: bool) -> (f64, f64) {
-    let ls = lines(text);
-    let w = ls.iter().map(|l| render::text_width(l, size, bold)).fold(0.0, f64::max);
-    (w, ls.len() as f64 * size * LEADING)
-}
-
-/// Offset of the text centre below the node centre (cylinders keep text off the lid).
-pub fn text_offset(shape: Shape, w: f64) -> f64 {
-    if shape == Shape::Cylinder { cylinder_ry(w) / 2.0 } else { 0.0 }
-}
-
 /// Node, label and title sizes for a graph.
 pub fn measure(g: &Graph) -> Sizes {
     let nodes = g
         .nodes
         .iter()
         .map(|n| {
-            let (tw, th) = text_box(&n.label, NODE_PT, n.emphasis);
-            match n.shape {
-                Shape::Box | Shape::Rounded => ((tw + 2.0 * PAD_X).max(MIN_W), th + 2.0 * PAD_Y),
-                Shape::Ellipse => ((tw * 1.42 + 2.0 * PAD_X).max(MIN_W), th * 1.42 + 2.0 * PAD_Y),
-                Shape::Cylinder => {
-                    let w = (tw + 2.0 * PAD_X).max(MIN_W);
-                    (w, th + 2.0 * PAD_Y + 3.0 * cylinder_ry(w))
-                }
+            if let Some(f) = &n.record {
+                return record::size(f, g.direction == Direction::Down);
             }
+            let (tw, th) = text_box(&n.label, NODE_PT, n.emphasis);
+            shapes::size(n.shape, tw, th)
         })
         .collect();
     let labels = g
@@ -108,12 +83,6 @@ pub fn insets(g: &Graph, sizes: &Sizes, horizontal: bool) -> Vec<Insets> {
         .collect()
 }
 
-fn num(v: f64) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
-}
-
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -146,21 +115,35 @@ fn text(out: &mut String, s: &str, (cx, cy): P, size: f64, bold: bool, fill: (u8
     }
 }
 
-/// The whole figure as SVG, `width_in` wide and at most `max_height_in` high.
-pub fn svg(g: &Graph, geo: &Geometry, width_in: f64, max_height_in: f64) -> String {
+/// Where the drawing goes: the figure's size and the drawing's scale (print pt per pt).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frame {
+    pub width_in: f64,
+    pub height_in: f64,
+    pub scale: f64,
+}
+
+/// Width and height of the drawing with its margin, in points at print size.
+pub fn canvas(geo: &Geometry) -> (f64, f64) {
     let b = geo.bounds();
-    let (cw, ch) = (b.w + 2.0 * MARGIN, b.h + 2.0 * MARGIN);
-    let (fw, fh) = (width_in * 72.0, max_height_in * 72.0);
-    let s = (fw / cw).min(fh / ch).min(1.0);
-    let vw = fw / s;
+    (b.w + 2.0 * MARGIN, b.h + 2.0 * MARGIN)
+}
+
+/// The whole figure as SVG in its frame (see `fit`): as wide as the figure, the drawing
+/// centred and scaled by the frame's scale.
+pub fn svg(g: &Graph, geo: &Geometry, frame: Frame) -> String {
+    let b = geo.bounds();
+    let (cw, ch) = canvas(geo);
+    let s = frame.scale;
+    let vw = frame.width_in * 72.0 / s;
     let x0 = b.x - MARGIN - (vw - cw) / 2.0;
     let y0 = b.y - MARGIN;
     let mut out = String::with_capacity(8192);
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}in\" height=\"{}in\" viewBox=\"{} {} {} {}\" font-family=\"{FAMILY}\">",
-        num4(width_in),
-        num4(ch * s / 72.0),
+        num4(frame.width_in),
+        num4(frame.height_in),
         num(x0),
         num(y0),
         num(vw),
@@ -187,15 +170,15 @@ pub fn svg(g: &Graph, geo: &Geometry, width_in: f64, max_height_in: f64) -> Stri
             hex(fill),
             hex(stroke)
         );
-        if !gr.title.is_empty() {
+        if let Some(t) = geo.titles.get(i).copied().flatten() {
             let lh = TITLE_PT * LEADING;
             let cap = render::font_metrics().cap_height * TITLE_PT;
             for (k, l) in lines(&gr.title).iter().enumerate() {
-                let y = r.y + 3.0 + (k as f64 + 0.5) * lh + cap / 2.0;
+                let y = t.y + (k as f64 + 0.5) * lh + cap / 2.0;
                 let _ = writeln!(
                     out,
                     "<text x=\"{}\" y=\"{}\" font-size=\"{TITLE_PT}\" font-weight=\"bold\" fill=\"{}\">{}</text>",
-                    num(r.x + GROUP_PAD),
+                    num(t.x),
                     num(y),
                     hex(title),
                     esc(l)
@@ -220,7 +203,8 @@ pub fn svg(g: &Graph, geo: &Geometry, width_in: f64, max_height_in: f64) -> Stri
         let (dx, dy) = (tip.0 - before.0, tip.1 - before.1);
         let len = (dx * dx + dy * dy).sqrt().max(1e-9);
         let (ux, uy) = (dx / len, dy / len);
-        let base = (tip.0 - ux * arrow.0, tip.1 - uy * arrow.0);
+        let head = if edge.arrow { arrow.0 } else { 0.0 };
+        let base = (tip.0 - ux * head, tip.1 - uy * head);
         let mut d = format!("M{} {}", num(route.start.0), num(route.start.1));
         for (k, seg) in route.segs.iter().enumerate() {
             let last = k + 1 == route.segs.len();
@@ -238,17 +222,19 @@ pub fn svg(g: &Graph, geo: &Geometry, width_in: f64, max_height_in: f64) -> Stri
         }
         let _ = writeln!(out, "<path d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{w}\"{dash}/>", hex(c));
         let (px, py) = (-uy * arrow.1, ux * arrow.1);
-        let _ = writeln!(
-            out,
-            "<path d=\"M{} {}L{} {}L{} {}Z\" fill=\"{}\"/>",
-            num(tip.0),
-            num(tip.1),
-            num(base.0 + px),
-            num(base.1 + py),
-            num(base.0 - px),
-            num(base.1 - py),
-            hex(c)
-        );
+        if edge.arrow {
+            let _ = writeln!(
+                out,
+                "<path d=\"M{} {}L{} {}L{} {}Z\" fill=\"{}\"/>",
+                num(tip.0),
+                num(tip.1),
+                num(base.0 + px),
+                num(base.1 + py),
+                num(base.0 - px),
+                num(base.1 - py),
+                hex(c)
+            );
+        }
         if let (Some(label), Some(r)) = (&edge.label, geo.labels[e]) {
             let inner = g.common_group(g.nodes[edge.from].group, g.nodes[edge.to].group);
             let bg = inner.map_or((0xFF, 0xFF, 0xFF), |gi| match g.groups[gi].fill {
@@ -275,55 +261,31 @@ pub fn svg(g: &Graph, geo: &Geometry, width_in: f64, max_height_in: f64) -> Stri
         };
         let sw = if n.emphasis { 1.5 } else { 0.8 };
         let paint = format!("fill=\"{}\" stroke=\"{}\" stroke-width=\"{sw}\"", hex(fill), hex(stroke));
-        shape(&mut out, n.shape, r, &paint);
+        shapes::svg(&mut out, n.shape, (r.x, r.y, r.w, r.h), &paint);
+        if let Some(f) = &n.record {
+            let (cells, seps) = record::cells(f, (r.x, r.y, r.w, r.h), g.direction == Direction::Down);
+            for [x0, y0, x1, y1] in seps {
+                let _ = writeln!(
+                    out,
+                    "<path d=\"M{} {}L{} {}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{sw}\"/>",
+                    num(x0),
+                    num(y0),
+                    num(x1),
+                    num(y1),
+                    hex(stroke)
+                );
+            }
+            for c in cells.iter().filter(|c| !c.text.is_empty()) {
+                let (x, y, w, h) = c.rect;
+                text(&mut out, &c.text, (x + w / 2.0, y + h / 2.0), NODE_PT, false, house::TEXT);
+            }
+            continue;
+        }
         let (cx, cy) = r.centre();
         text(&mut out, &n.label, (cx, cy + text_offset(n.shape, r.w)), NODE_PT, n.emphasis, house::TEXT);
     }
     out.push_str("</svg>\n");
     out
-}
-
-fn shape(out: &mut String, shape: Shape, r: &Rect, paint: &str) {
-    let (x, y, w, h) = (r.x, r.y, r.w, r.h);
-    match shape {
-        Shape::Box | Shape::Rounded => {
-            let rx = if shape == Shape::Rounded { ROUND_R } else { 0.0 };
-            let _ = writeln!(
-                out,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{rx}\" {paint}/>",
-                num(x),
-                num(y),
-                num(w),
-                num(h)
-            );
-        }
-        Shape::Ellipse => {
-            let _ = writeln!(
-                out,
-                "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" {paint}/>",
-                num(x + w / 2.0),
-                num(y + h / 2.0),
-                num(w / 2.0),
-                num(h / 2.0)
-            );
-        }
-        Shape::Cylinder => {
-            let ry = cylinder_ry(w);
-            let (a, x1, yt, yb) = (num(w / 2.0), num(x + w), num(y + ry), num(y + h - ry));
-            let _ = writeln!(
-                out,
-                "<path d=\"M{x0} {yt}L{x0} {yb}A{a} {ry} 0 0 0 {x1} {yb}L{x1} {yt}A{a} {ry} 0 0 0 {x0} {yt}Z\" {paint}/>",
-                x0 = num(x),
-                ry = num(ry)
-            );
-            let _ = writeln!(
-                out,
-                "<ellipse cx=\"{}\" cy=\"{yt}\" rx=\"{a}\" ry=\"{}\" {paint}/>",
-                num(x + w / 2.0),
-                num(ry)
-            );
-        }
-    }
 }
 
 fn num4(v: f64) -> String {

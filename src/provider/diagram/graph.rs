@@ -1,7 +1,7 @@
 //! The diagram model both front ends (`lang`, `dot`) produce and `layout` consumes.
 //!
-//! Byte spans point into the directive body so that errors found after parsing (a
-//! self-loop, an unknown colour) can still point at the user's text.
+//! Byte spans point into the directive body so that errors found after parsing (a `rank=same`
+//! flat edge between clusters, a diagram too large) can still point at the user's text.
 
 use std::ops::Range;
 
@@ -18,16 +18,35 @@ pub enum Shape {
     Rounded,
     Cylinder,
     Ellipse,
+    Circle,
+    Diamond,
+    Parallelogram,
+    Hexagon,
+    Note,
+    Stadium,
+    /// Text alone, no outline.
+    Plain,
+    /// DOT `record` and `Mrecord` (rounded): the node's `record` fields in a box.
+    Record,
+    MRecord,
 }
 
 impl Shape {
-    pub const NAMES: &'static str = "box, rounded, cylinder, ellipse";
+    pub const NAMES: &'static str =
+        "rounded, box, diamond, ellipse, circle, cylinder, parallelogram, hexagon, note, stadium, plain";
     pub fn parse(s: &str) -> Option<Shape> {
         Some(match s {
-            "box" | "rect" | "rectangle" => Shape::Box,
+            "box" | "rect" | "rectangle" | "process" => Shape::Box,
             "rounded" | "round" => Shape::Rounded,
             "cylinder" | "database" | "data" => Shape::Cylinder,
-            "ellipse" | "oval" | "circle" => Shape::Ellipse,
+            "ellipse" | "oval" => Shape::Ellipse,
+            "circle" => Shape::Circle,
+            "diamond" | "decision" | "rhombus" => Shape::Diamond,
+            "parallelogram" | "io" => Shape::Parallelogram,
+            "hexagon" => Shape::Hexagon,
+            "note" | "document" => Shape::Note,
+            "stadium" | "pill" | "terminal" => Shape::Stadium,
+            "plain" | "text" => Shape::Plain,
             _ => return None,
         })
     }
@@ -85,6 +104,8 @@ pub struct Node {
     pub emphasis: bool,
     pub group: Option<usize>,
     pub span: Range<usize>,
+    /// The fields of a `record` / `Mrecord` node (DOT only).
+    pub record: Option<super::record::Field>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +115,17 @@ pub struct Edge {
     pub label: Option<String>,
     pub style: LineStyle,
     pub span: Range<usize>,
+    /// The record fields the edge leaves from and arrives at (DOT `a:port -> b:port`).
+    pub ports: [Option<String>; 2],
+    /// Drawn with an arrowhead at `to` (false for undirected DOT graphs and `dir=none`).
+    pub arrow: bool,
+}
+
+impl Edge {
+    /// Whether the edge goes from a node to itself.
+    pub fn is_loop(&self) -> bool {
+        self.from == self.to
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -112,11 +144,19 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
     pub groups: Vec<Group>,
+    /// Sets of nodes that share a rank (DOT `{ rank=same; ... }`).
+    pub same_rank: Vec<Vec<usize>>,
 }
 
 impl Graph {
     pub fn new() -> Graph {
-        Graph { direction: Direction::Right, nodes: Vec::new(), edges: Vec::new(), groups: Vec::new() }
+        Graph {
+            direction: Direction::Right,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            groups: Vec::new(),
+            same_rank: Vec::new(),
+        }
     }
 
     pub fn node_index(&self, id: &str) -> Option<usize> {
@@ -136,10 +176,65 @@ impl Graph {
                     emphasis: false,
                     group,
                     span,
+                    record: None,
                 });
                 self.nodes.len() - 1
             }
         }
+    }
+
+    /// For each node, the node that stands for its `rank=same` set (itself when in none).
+    pub fn rank_reps(&self) -> Vec<usize> {
+        let mut rep: Vec<usize> = (0..self.nodes.len()).collect();
+        let find = |rep: &mut Vec<usize>, mut v: usize| {
+            while rep[v] != v {
+                rep[v] = rep[rep[v]];
+                v = rep[v];
+            }
+            v
+        };
+        for set in &self.same_rank {
+            for w in set.windows(2) {
+                let (a, b) = (find(&mut rep, w[0]), find(&mut rep, w[1]));
+                rep[a.max(b)] = a.min(b);
+            }
+        }
+        (0..self.nodes.len()).map(|v| find(&mut rep, v)).collect()
+    }
+
+    /// Edges between nodes that share a rank must join neighbours in simple paths inside one
+    /// group, so each can be drawn straight across between its two ends.
+    pub fn check_flat(&self) -> Result<(), crate::model::ProviderError> {
+        let rep = self.rank_reps();
+        let mut nb: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        let mut comp: Vec<usize> = (0..self.nodes.len()).collect();
+        for e in self.edges.iter().filter(|e| !e.is_loop() && rep[e.from] == rep[e.to]) {
+            let (a, b) = (e.from, e.to);
+            let fail = |msg: String, hint: &str| Err(super::lex::err(msg, e.span.clone(), hint));
+            if self.nodes[a].group != self.nodes[b].group {
+                return fail(
+                    format!("`{}` and `{}` share a rank but not a cluster", self.nodes[a].id, self.nodes[b].id),
+                    "an edge within `rank=same` joins two nodes of the same cluster",
+                );
+            }
+            let root = |c: &Vec<usize>, mut v: usize| {
+                while c[v] != v {
+                    v = c[v];
+                }
+                v
+            };
+            let (ra, rb) = (root(&comp, a), root(&comp, b));
+            if nb[a].len() >= 2 || nb[b].len() >= 2 || ra == rb {
+                return fail(
+                    format!("too many edges between nodes of one rank at `{}`", self.nodes[a].id),
+                    "edges within `rank=same` must form a chain (a -> b -> c), each node with at most two",
+                );
+            }
+            comp[ra.max(rb)] = ra.min(rb);
+            nb[a].push(b);
+            nb[b].push(a);
+        }
+        Ok(())
     }
 
     /// A group with no node in it (directly or nested), as an error.
@@ -184,16 +279,7 @@ impl Default for Graph {
     }
 }
 
-/// The body span of one link `a -> b` of an edge chain (node ids with their spans);
-/// an edge from a node to itself is an error, in either syntax.
-pub fn link_span(w: &[(String, Range<usize>)]) -> Result<Range<usize>, crate::model::ProviderError> {
-    let span = w[0].1.start..w[1].1.end;
-    if w[0].0 == w[1].0 {
-        return Err(super::lex::err(
-            format!("edge from `{}` to itself", w[0].0),
-            span,
-            "self-loops are not drawn; remove the edge",
-        ));
-    }
-    Ok(span)
+/// The body span of one link `a -> b` of an edge chain (node ids with their spans).
+pub fn link_span(w: &[(String, Range<usize>)]) -> Range<usize> {
+    w[0].1.start..w[1].1.end
 }

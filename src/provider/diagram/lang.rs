@@ -231,10 +231,10 @@ impl Parser {
                     ));
                 }
             }
-            let span = link_span(w)?;
+            let span = link_span(w);
             let from = self.node(&w[0].0, group, w[0].1.clone());
             let to = self.node(&w[1].0, group, w[1].1.clone());
-            self.g.edges.push(Edge { from, to, label: label.clone(), style, span });
+            self.g.edges.push(Edge { from, to, label: label.clone(), style, span, ports: [None, None], arrow: true });
         }
         self.end_of_statement()
     }

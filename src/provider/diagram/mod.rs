@@ -4,24 +4,32 @@
 //! Pipeline: body → `lang` / `dot` (a `graph::Graph` with byte spans for errors) →
 //! `draw::measure` (text sizes from the embedded font) → `layout` (ranks, dummies,
 //! crossing reduction with groups kept contiguous) → `place` (coordinates) → `route`
-//! (edge curves, final geometry) → `draw::svg` → `crate::render` (PDF, PNG).
+//! (edge curves, final geometry), tried by `fit` until it fits the figure with its text
+//! at 7 pt or larger → `draw::svg` → `crate::render` (PDF, PNG). `check` reads the text
+//! boxes back from the SVG for the tests.
 
+pub mod arrange;
+pub mod check;
 pub mod dot;
+mod dot_attrs;
 pub mod draw;
+pub mod fit;
 pub mod graph;
 pub mod lang;
 pub mod layout;
 mod lex;
 pub mod place;
+pub mod record;
 pub mod route;
+pub mod shapes;
+pub mod text;
+pub mod titles;
 
 use super::Provider;
 use crate::digest::Digest;
 use crate::model::{Artifact, Kind, ProviderError, Request};
 use crate::render;
 use graph::{Direction, Graph};
-use place::Spacing;
-use route::Geometry;
 
 /// Version of the builtin diagram provider and everything that shapes its output.
 ///
@@ -29,7 +37,12 @@ use route::Geometry;
 /// any change of the language's meaning, layout, routing, style constants, SVG writing, or
 /// of the versions of svg2pdf, resvg/usvg or the fonts. It is part of every cache key this
 /// provider produces; forgetting to bump it serves stale figures.
-pub const VERSION: &str = "builtin-diagram/2 svg2pdf-0.13 resvg-0.45 liberation-2";
+pub const VERSION: &str = "builtin-diagram/3 svg2pdf-0.13 resvg-0.45 liberation-2";
+
+/// The most nodes and edges a diagram may have (far more than a page can show at 7 pt;
+/// the bound keeps layout time small on any input).
+pub const MAX_NODES: usize = 400;
+pub const MAX_EDGES: usize = 1200;
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["syntax", "direction"];
@@ -59,6 +72,16 @@ pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
                 .hint("use `syntax=dot` for Graphviz DOT, or leave it out for the paperfig diagram language"));
         }
     };
+    if g.nodes.len() > MAX_NODES || g.edges.len() > MAX_EDGES {
+        return Err(ProviderError::new(format!(
+            "the diagram has {} nodes and {} edges; at most {MAX_NODES} and {MAX_EDGES} are drawn",
+            g.nodes.len(),
+            g.edges.len()
+        ))
+        .at_body(0..req.body.len())
+        .hint("no figure shows that many legibly at 7 pt; split it into several figures"));
+    }
+    g.check_flat()?;
     if let Some(d) = req.attr("direction") {
         g.direction = match d {
             "right" => Direction::Right,
@@ -73,34 +96,7 @@ pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
     Ok(g)
 }
 
-/// Lays a graph out: the geometry `draw::svg` draws and the tests check.
-pub fn geometry(g: &Graph) -> Geometry {
-    let horizontal = g.direction == Direction::Right;
-    let sizes = draw::measure(g);
-    let insets = draw::insets(g, &sizes, horizontal);
-    let labelled = sizes.labels.iter().any(Option::is_some);
-    let lay = layout::layer(g, &sizes, horizontal);
-    let sp = Spacing { rank_gap: if labelled { 10.0 } else { 16.0 }, node_gap: 10.0, dummy_gap: 4.0, group_gap: 8.0 };
-    let titles: Vec<f64> = sizes.titles.iter().map(|t| if horizontal { t.0 } else { 0.0 }).collect();
-    let mut insets = insets;
-    let mut placed = place::place(g, &lay, &insets, sp, &titles);
-    if !horizontal {
-        // A group narrower than its title gets wider padding on both sides, and is placed again.
-        let mut again = false;
-        for (gi, b) in placed.groups.iter().enumerate() {
-            let deficit = b.map_or(0.0, |[_, _, v0, v1]| sizes.titles[gi].0 - (v1 - v0));
-            if deficit > 0.01 {
-                insets[gi].cross_start += deficit / 2.0;
-                insets[gi].cross_end += deficit / 2.0;
-                again = true;
-            }
-        }
-        if again {
-            placed = place::place(g, &lay, &insets, sp, &titles);
-        }
-    }
-    route::build(g, &lay, &placed, horizontal)
-}
+pub use arrange::{geometry, geometry_with};
 
 /// Draws the diagram of a request as SVG (no PDF/PNG).
 pub fn svg(req: &Request) -> Result<String, ProviderError> {
@@ -111,7 +107,8 @@ pub fn svg(req: &Request) -> Result<String, ProviderError> {
         )));
     }
     let g = parse(req)?;
-    Ok(draw::svg(&g, &geometry(&g), w, h))
+    let fitted = fit::fit(&g, w, h)?;
+    Ok(draw::svg(&fitted.graph, &fitted.geometry, fitted.frame))
 }
 
 impl Provider for DiagramProvider {
@@ -139,4 +136,10 @@ impl Provider for DiagramProvider {
 #[cfg(test)]
 mod geom_tests;
 #[cfg(test)]
+mod loop_tests;
+#[cfg(test)]
+mod record_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod text_tests;

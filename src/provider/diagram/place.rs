@@ -69,13 +69,20 @@ impl Cross<'_> {
     }
     fn right(&self, i: Item) -> f64 {
         match i {
-            Item::Node(v) => self.x[v] + self.lay.lnodes[v].wc / 2.0,
+            Item::Node(v) => self.x[v] + self.lay.lnodes[v].wc / 2.0 + self.lay.lnodes[v].tail,
             Item::Group(g) => self.members[g].iter().map(|&(m, _, e)| self.x[m] + e).fold(f64::NEG_INFINITY, f64::max),
         }
     }
     fn gap(&self, a: Item, b: Item) -> f64 {
         let thin =
             |i: Item| matches!(i, Item::Node(v) if matches!(self.lay.lnodes[v].kind, LKind::Dummy | LKind::Strut));
+        if let (Item::Node(x), Item::Node(y)) = (a, b) {
+            if let Some(&(_, _, gap)) =
+                self.lay.flat_gaps.iter().find(|&&(p, q, _)| (p, q) == (x, y) || (q, p) == (x, y))
+            {
+                return gap.max(self.sp.node_gap);
+            }
+        }
         match (a, b) {
             (Item::Group(_), _) | (_, Item::Group(_)) => self.sp.group_gap,
             _ if thin(a) && thin(b) => self.sp.dummy_gap,
@@ -107,7 +114,7 @@ fn cross(g: &Graph, lay: &Layered, insets: &[Insets], sp: Spacing) -> (Vec<f64>,
     let mut members = vec![Vec::new(); ng];
     let mut chain = Vec::with_capacity(nl);
     for (v, l) in lay.lnodes.iter().enumerate() {
-        let (mut s, mut e) = (l.wc / 2.0, l.wc / 2.0);
+        let (mut s, mut e) = (l.wc / 2.0, l.wc / 2.0 + l.tail);
         let mut c = vec![(Item::Node(v), s, e)];
         for &gi in paths[v].iter().rev() {
             s += insets[gi].cross_start;
@@ -237,7 +244,7 @@ pub fn place(g: &Graph, lay: &Layered, insets: &[Insets], sp: Spacing, title_alo
     }
     let mut thick: Vec<f64> = vec![0.0; nr];
     for l in &lay.lnodes {
-        thick[l.rank] = thick[l.rank].max(l.wr);
+        thick[l.rank] = thick[l.rank].max(l.reach);
     }
     let mut extra_gap = vec![0.0; nr];
     let mut band = vec![(0.0, 0.0); nr];
