@@ -358,4 +358,3 @@ mod tests {
         assert_eq!(a[1].bytes, b[1].bytes);
     }
 }
-

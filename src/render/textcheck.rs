@@ -138,6 +138,13 @@ pub fn check(tree: &usvg::Tree, print_width_in: Option<f64>) -> Vec<Problem> {
     problems
 }
 
+/// The problems of a builtin figure's SVG as `gen -v` lines (none when it does not parse:
+/// the figure's own error says so).
+pub fn warnings(svg: &str) -> Vec<String> {
+    let Ok(tree) = crate::render::parse(svg) else { return vec![] };
+    check(&tree, None).into_iter().map(|p| format!("warning: {p}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,9 @@ impl Provider for DiagramProvider {
         let svg = svg(req)?;
         render::render(&svg, &req.output.formats, req.output.png_dpi)
     }
+    fn explain(&self, req: &Request) -> Vec<String> {
+        svg(req).map(|s| render::textcheck::warnings(&s)).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -111,8 +111,8 @@ fn long_labels_wrap_rather_than_shrink() {
     let out = svg(&req(&[], body, 3.3)).unwrap();
     dump("wrapped", &out);
     check_text(&out).unwrap();
-    let (_, boxes) = text_boxes(&out).unwrap();
-    assert!(boxes.iter().all(|b| b.pt >= MIN_PT));
+    let boxes = text_boxes(&out).unwrap();
+    assert!(boxes.iter().all(|b| b.size_pt >= MIN_PT));
     assert!(boxes.len() > 4, "labels were broken into lines: {}", boxes.len());
 }
 

@@ -110,9 +110,7 @@ impl Provider for PlotProvider {
         let Ok((intent, table)) = data::load(req) else { return vec![] };
         let Ok(spec) = ChartSpec::new(&req.attrs, &intent, &table) else { return vec![] };
         let mut notes = spec.notes;
-        if let Ok(tree) = svg(req).and_then(|s| render::parse(&s)) {
-            notes.extend(render::textcheck::check(&tree, None).into_iter().map(|p| format!("warning: {p}")));
-        }
+        notes.extend(svg(req).map(|s| render::textcheck::warnings(&s)).unwrap_or_default());
         notes
     }
 }
