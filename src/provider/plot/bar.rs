@@ -224,9 +224,9 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     if horizontal {
         // a horizontal chart's value axis is x: its reference lines are vertical
         let turned = super::refs::Refs { vlines: spec.refs.hlines.clone(), ..Default::default() };
-        turned.draw_over(&mut c, &frame);
+        super::marks::over(&turned, &mut c, &frame);
     } else {
-        spec.refs.draw_over(&mut c, &frame);
+        super::marks::over(&spec.refs, &mut c, &frame);
     }
     frame.draw_axes(&mut c);
     c.finish()

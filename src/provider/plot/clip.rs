@@ -2,8 +2,8 @@
 
 use plotters::style::RGBColor;
 
-use super::axes::Rect;
 use super::canvas::Canvas;
+use super::canvas::Rect;
 
 /// Draws `pts` as a polyline clipped to `r` (segments leaving the plot are cut).
 pub fn clipped_polyline(c: &mut Canvas, pts: &[(f64, f64)], r: Rect, color: RGBColor, w: f64) {

@@ -4,10 +4,9 @@
 
 use super::axes::{self, AxisData, AxisReq, RangeMode};
 use super::canvas::Canvas;
-use super::data::Column;
 use super::hist::quantile;
 use super::legend::{Legend, LegendPos};
-use super::spec::{ChartSpec, ChartType, Ctx, Series, has_dups, mentioned, uniq};
+use super::spec::{ChartSpec, ChartType};
 use super::style::*;
 use crate::model::ProviderError;
 
@@ -16,70 +15,6 @@ const SHARE: f64 = 0.6;
 const MAX_W: f64 = 36.0;
 /// Points of the density curve of a violin.
 const GRID: usize = 96;
-
-/// One series per category, holding that category's values: long data (a category column
-/// and a value column) or wide data (one numeric column per category).
-pub(super) fn resolve(
-    spec: &mut ChartSpec,
-    cx: &Ctx,
-    x: Option<&Column>,
-    y: Option<Vec<&Column>>,
-    intent: &str,
-) -> Result<(String, String), ProviderError> {
-    let t = cx.t;
-    let texts: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num()).collect();
-    let x = x.or_else(|| texts.iter().copied().find(|c| has_dups(c)).or(texts.first().copied()));
-    let nums: Vec<&Column> = t.columns.iter().filter(|c| c.is_num() && x.is_none_or(|x| x.name != c.name)).collect();
-    let ys = match y {
-        Some(v) => v,
-        None if x.is_some() => {
-            let named = mentioned(intent, &nums);
-            match (nums.len(), named.len()) {
-                (1, _) => vec![nums[0]],
-                (_, 1) => vec![named[0]],
-                (0, _) => return Err(cx.ambiguous("the values", "a box or violin plot needs a numeric column; set y=")),
-                _ => return Err(cx.ambiguous("which column holds the values", "set y= to it")),
-            }
-        }
-        None => nums.clone(),
-    };
-    for c in &ys {
-        cx.numeric("y", c)?;
-    }
-    let finite = |v: &[f64]| v.iter().copied().filter(|v| v.is_finite()).collect::<Vec<f64>>();
-    match x {
-        // long: a category column and one value column
-        Some(x) => {
-            let [yc] = ys.as_slice() else {
-                return Err(ProviderError::new("with a category column, y= must name one column")
-                    .at_attr("y")
-                    .hint(format!("available columns: {}", t.names())));
-            };
-            let vals = yc.nums().expect("checked numeric");
-            for key in uniq(x) {
-                let v: Vec<f64> = (0..vals.len()).filter(|&i| x.text(i) == key).map(|i| vals[i]).collect();
-                spec.series.push(Series { name: key, x: vec![], y: finite(&v), err: None, labels: None });
-            }
-            spec.categories = Some(spec.series.iter().map(|s| s.name.clone()).collect());
-            Ok((pretty(&x.name), pretty(&yc.name)))
-        }
-        // wide: each numeric column is a category
-        None => {
-            for c in &ys {
-                let v = finite(c.nums().expect("checked numeric"));
-                spec.series.push(Series { name: pretty(&c.name), x: vec![], y: v, err: None, labels: None });
-            }
-            spec.categories = Some(spec.series.iter().map(|s| s.name.clone()).collect());
-            Ok((String::new(), "Value".into()))
-        }
-    }
-    .and_then(|labels| {
-        if spec.series.iter().all(|s| s.y.is_empty()) {
-            return Err(ProviderError::new("no numbers to show"));
-        }
-        Ok(labels)
-    })
-}
 
 /// Quartiles, whisker ends and outliers of sorted values.
 struct Summary {
@@ -184,7 +119,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             }
         }
     }
-    spec.refs.draw_over(&mut c, &frame);
+    super::marks::over(&spec.refs, &mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
 }

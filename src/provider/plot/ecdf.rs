@@ -79,7 +79,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     let clip = Rect { x0: p.x0 - 0.5, y0: p.y0 - 0.5, x1: p.x1 + 0.5, y1: p.y1 + 0.5 };
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
-    spec.refs.draw_under(&mut c, &frame);
+    super::marks::under(&spec.refs, &mut c, &frame);
     for (k, pts) in all.iter().enumerate() {
         let mut line: Vec<(f64, f64)> = pts.iter().map(|q| (frame.x.pos(q.0), frame.y.pos(q.1))).collect();
         // flat at 0 before the smallest value and at 1 after the largest
@@ -89,7 +89,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
         }
         dashed_polyline(&mut c, &line, clip, spec.stroke(k), LINE_W, spec.dash(k));
     }
-    spec.refs.draw_over(&mut c, &frame);
+    super::marks::over(&spec.refs, &mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
 }

@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use super::charts::draw;
 use super::data::{Column, Table, Values};
-use super::spec::{ChartSpec, ChartType, uniq};
+use super::resolve::uniq;
+use super::spec::{ChartSpec, ChartType};
+use super::style;
 use super::ticks::{RangeMode, linear};
-use super::{draw, style};
 use crate::model::ProviderError;
 
 /// Most panels a figure holds.

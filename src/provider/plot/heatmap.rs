@@ -1,4 +1,5 @@
-//! Heatmaps and confusion matrices: a grid of cells coloured by value with a colour bar,
+//! Heatmaps and confusion matrices (their data: `cells.rs`): a grid of cells coloured by
+//! value with a colour bar,
 //! each cell annotated when its label fits. The colour map is chosen from the data:
 //! sequential (viridis, perceptually uniform, readable in grey) when the values keep one
 //! sign, diverging around 0 (ColorBrewer's red–blue) when they take both.
@@ -6,26 +7,14 @@
 use plotters::style::RGBColor;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::agg::Rule;
 use super::axes::{AxisData, AxisReq, Frame};
 use super::canvas::{Anchor, Canvas};
-use super::data::Column;
 use super::legend::LegendPos;
-use super::spec::{ChartSpec, Ctx, uniq};
+use super::spec::ChartSpec;
 use super::style::*;
 use super::ticks::{RangeMode, linear};
 use crate::model::ProviderError;
 
-/// The matrix of a heatmap: `values[row * xcats.len() + col]`, NaN where no row gives it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Cells {
-    pub xcats: Vec<String>,
-    pub ycats: Vec<String>,
-    pub values: Vec<f64>,
-}
-
-/// Most cells a heatmap draws.
-const MAX_CELLS: usize = 40_000;
 const BAR_W: f64 = 8.0;
 
 /// viridis at nine even stops.
@@ -42,88 +31,6 @@ fn lerp(stops: &[u32], t: f64) -> RGBColor {
     let ch = |c: u32, s: u32| f64::from((c >> s) & 0xff);
     let mix = |s: u32| (ch(stops[i], s) * (1.0 - u) + ch(stops[i + 1], s) * u).round() as u8;
     RGBColor(mix(16), mix(8), mix(0))
-}
-
-/// Long data (a column key, a row key and one numeric value column, repeated cells
-/// aggregated by `agg=`) or wide data (a row-label column and one numeric column per
-/// matrix column, as a confusion matrix is usually written).
-pub(super) fn resolve(
-    spec: &mut ChartSpec,
-    cx: &Ctx,
-    x: Option<&Column>,
-    y: Option<Vec<&Column>>,
-    _intent: &str,
-) -> Result<(String, String), ProviderError> {
-    let t = cx.t;
-    let texts: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num()).collect();
-    let wide_cols: Vec<&Column> = match &y {
-        Some(v) if v.len() > 1 => v.clone(),
-        None if x.is_none() && texts.len() <= 1 => {
-            t.columns.iter().filter(|c| c.is_num()).skip(usize::from(texts.is_empty())).collect()
-        }
-        _ => vec![],
-    };
-    let cells = if wide_cols.len() >= 2 {
-        for c in &wide_cols {
-            cx.numeric("y", c)?;
-        }
-        let rows = x.or(texts.first().copied()).unwrap_or(&t.columns[0]);
-        let ycats: Vec<String> = (0..t.rows()).map(|i| rows.text(i)).collect();
-        let mut values = Vec::with_capacity(ycats.len() * wide_cols.len());
-        for i in 0..t.rows() {
-            values.extend(wide_cols.iter().map(|c| c.nums().expect("checked numeric")[i]));
-        }
-        Cells { xcats: wide_cols.iter().map(|c| c.name.clone()).collect(), ycats, values }
-    } else {
-        let xk = x.unwrap_or(&t.columns[0]);
-        let yk = match y.as_deref() {
-            Some([c]) => *c,
-            _ => t.columns.iter().find(|c| c.name != xk.name).ok_or_else(|| {
-                cx.ambiguous(
-                    "the rows of the heatmap",
-                    "set x= (columns), y= (rows); the values are the other numeric column",
-                )
-            })?,
-        };
-        let vals: Vec<&Column> =
-            t.columns.iter().filter(|c| c.is_num() && c.name != xk.name && c.name != yk.name).collect();
-        let [vc] = vals.as_slice() else {
-            return Err(cx.ambiguous(
-                "which column holds the cell values",
-                "a long heatmap needs x= (columns), y= (rows) and exactly one other numeric column",
-            ));
-        };
-        let (xcats, ycats) = (uniq(xk), uniq(yk));
-        if xcats.len().saturating_mul(ycats.len()) > MAX_CELLS {
-            return Err(too_many(xcats.len(), ycats.len()));
-        }
-        let rule = Rule::parse(cx.attrs)?;
-        let v = vc.nums().expect("numeric");
-        let (xi, yi): (std::collections::HashMap<String, usize>, std::collections::HashMap<String, usize>) = (
-            xcats.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect(),
-            ycats.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect(),
-        );
-        let mut groups: Vec<Vec<f64>> = vec![vec![]; xcats.len() * ycats.len()];
-        for r in 0..t.rows() {
-            groups[yi[&yk.text(r)] * xcats.len() + xi[&xk.text(r)]].push(v[r]);
-        }
-        let values = groups.iter().map(|g| if g.is_empty() { f64::NAN } else { rule.reduce(g).0 }).collect();
-        let labels = (pretty(&xk.name), pretty(&yk.name));
-        spec.cells = Some(Cells { xcats, ycats, values });
-        return Ok(labels);
-    };
-    if cells.xcats.len().saturating_mul(cells.ycats.len()) > MAX_CELLS {
-        return Err(too_many(cells.xcats.len(), cells.ycats.len()));
-    }
-    spec.cells = Some(cells);
-    // a confusion matrix's row labels name what the rows are (`true`, `actual`)
-    let rows = x.or(texts.first().copied()).map_or(String::new(), |c| pretty(&c.name));
-    Ok((String::new(), rows))
-}
-
-fn too_many(nx: usize, ny: usize) -> ProviderError {
-    ProviderError::new(format!("a heatmap of {nx} × {ny} cells is too large to read"))
-        .hint(format!("a heatmap draws at most {MAX_CELLS} cells; aggregate the data into fewer rows or columns"))
 }
 
 /// Relative luminance of a colour (sRGB, linearised): annotations in white on dark cells.

@@ -126,7 +126,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
     })?;
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
-    spec.refs.draw_under(&mut c, &frame);
+    super::marks::under(&spec.refs, &mut c, &frame);
     for (k, h) in hists.iter().enumerate() {
         let rs = rects(&frame, h);
         // thin white gaps separate the bins of a single histogram
@@ -147,7 +147,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             c.polyline(&pts, spec.stroke(k), 0.8, 1.0);
         }
     }
-    spec.refs.draw_over(&mut c, &frame);
+    super::marks::over(&spec.refs, &mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
 }

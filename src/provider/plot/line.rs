@@ -210,7 +210,7 @@ fn draw_lines(spec: &ChartSpec, fig: (f64, f64), bases: Option<&[Vec<f64>]>) -> 
 
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
-    spec.refs.draw_under(&mut c, &frame);
+    super::marks::under(&spec.refs, &mut c, &frame);
     if area {
         fill_areas(&mut c, spec, &frame, bases, clip);
     }
@@ -247,7 +247,7 @@ fn draw_lines(spec: &ChartSpec, fig: (f64, f64), bases: Option<&[Vec<f64>]>) -> 
             }
         }
     }
-    spec.refs.draw_over(&mut c, &frame);
+    super::marks::over(&spec.refs, &mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
 }

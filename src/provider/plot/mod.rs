@@ -9,16 +9,21 @@ mod agg;
 mod axes;
 mod bar;
 mod canvas;
+mod cells;
+mod charts;
 mod clip;
 pub mod data;
 mod dist;
+mod dist_data;
 mod ecdf;
 mod facet;
 mod heatmap;
 mod hist;
 mod legend;
 mod line;
+mod marks;
 mod refs;
+mod resolve;
 mod scatter;
 pub mod spec;
 mod style;
@@ -29,7 +34,7 @@ use super::Provider;
 use crate::digest::Digest;
 use crate::model::{Artifact, Kind, ProviderError, Request};
 use crate::render;
-use spec::{ChartSpec, ChartType};
+use spec::ChartSpec;
 
 /// Version of the builtin plot provider and everything that shapes its output.
 ///
@@ -67,20 +72,7 @@ pub fn svg(req: &Request) -> Result<String, ProviderError> {
         return facet::svg(&req.attrs, &intent, &table, fig);
     }
     let spec = ChartSpec::new(&req.attrs, &intent, &table)?;
-    draw(&spec, fig)
-}
-
-/// Draws a checked chart on a `fig` (points) figure.
-fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> {
-    match spec.chart {
-        ChartType::Bar | ChartType::Barh => bar::draw(spec, fig),
-        ChartType::Line | ChartType::Area => line::draw(spec, fig),
-        ChartType::Ecdf => ecdf::draw(spec, fig),
-        ChartType::Box | ChartType::Violin => dist::draw(spec, fig),
-        ChartType::Heatmap => heatmap::draw(spec, fig),
-        ChartType::Scatter => scatter::draw(spec, fig),
-        ChartType::Hist => hist::draw(spec, fig),
-    }
+    charts::draw(&spec, fig)
 }
 
 impl Provider for PlotProvider {

@@ -1,24 +1,11 @@
-//! Reference marks drawn with the data: horizontal and vertical lines (`hline=0.5:chance`),
+//! Reference marks (drawn by `marks.rs`): horizontal and vertical lines (`hline=0.5:chance`),
 //! shaded x ranges (`band=2020-03-01,2020-06-01:lockdown`) and text notes at a data point
 //! (`note=12,0.8:peak`). Several are separated by `;`. Positions are numbers, or ISO dates
 //! on a time axis.
 
 use std::collections::BTreeMap;
 
-use plotters::style::text_anchor::{HPos, VPos};
-
-use super::axes::{AxisKind, Frame};
-use super::canvas::{Anchor, Canvas};
-use super::spec::ChartType;
-use super::style::*;
 use crate::model::ProviderError;
-
-/// Grey of reference lines and band labels, darker than the grid.
-const REF: plotters::style::RGBColor = plotters::style::RGBColor(0x59, 0x59, 0x59);
-const REF_W: f64 = 0.8;
-const BAND: plotters::style::RGBColor = plotters::style::RGBColor(0x99, 0x99, 0x99);
-const BAND_FILL: f64 = 0.15;
-const DASH: (f64, f64) = (3.0, 2.0);
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Refs {
@@ -84,22 +71,20 @@ impl Refs {
         Ok(r)
     }
 
-    /// Refuses marks a chart has no axis for: x positions on a category axis, any mark on
-    /// a heatmap.
-    pub fn check(&self, chart: ChartType, categorical_x: bool) -> Result<(), ProviderError> {
+    /// Refuses marks a chart has no axis for: x positions (`vline=`, `band=`, `note=`)
+    /// without a numeric or time x axis, `hline=` without a value axis.
+    pub fn check(&self, numeric_x: bool, value_axis: bool) -> Result<(), ProviderError> {
         let x_marks =
             [("vline", !self.vlines.is_empty()), ("band", !self.bands.is_empty()), ("note", !self.notes.is_empty())];
-        let no_x =
-            categorical_x || matches!(chart, ChartType::Bar | ChartType::Barh | ChartType::Box | ChartType::Violin);
         for (attr, used) in x_marks {
-            if used && (no_x || chart == ChartType::Heatmap) {
+            if used && !numeric_x {
                 return Err(ProviderError::new(format!("{attr}= needs a numeric or time x axis"))
                     .at_attr(attr)
                     .hint("categories have no positions between them; use hline= for a reference value"));
             }
         }
-        if chart == ChartType::Heatmap && !self.hlines.is_empty() {
-            return Err(ProviderError::new("a heatmap has no value axis for hline=").at_attr("hline"));
+        if !value_axis && !self.hlines.is_empty() {
+            return Err(ProviderError::new("this chart has no value axis for hline=").at_attr("hline"));
         }
         Ok(())
     }
@@ -119,102 +104,6 @@ impl Refs {
             .chain(self.bands.iter().flat_map(|b| [b.0, b.1]))
             .chain(self.notes.iter().map(|n| n.0));
         xs.fold((lo, hi), |(l, h), v| (l.min(v), h.max(v)))
-    }
-
-    /// Bands, under the data.
-    pub fn draw_under(&self, c: &mut Canvas, f: &Frame) {
-        let p = f.plot;
-        for (a, b, label) in &self.bands {
-            let (x0, x1) = (f.x.pos(f.x.clamp(*a)).max(p.x0), f.x.pos(f.x.clamp(*b)).min(p.x1));
-            c.rect(x0, p.y0, x1, p.y1, BAND, BAND_FILL);
-            if !label.is_empty() && text_w(label, TICK_PT, false) + 2.0 * GAP <= x1 - x0 {
-                c.text_colored(
-                    (x0 + x1) / 2.0,
-                    p.y0 + GAP,
-                    label,
-                    TICK_PT,
-                    false,
-                    Anchor::new(HPos::Center, VPos::Top),
-                    false,
-                    REF,
-                );
-            }
-        }
-    }
-
-    /// Lines and notes, over the data.
-    pub fn draw_over(&self, c: &mut Canvas, f: &Frame) {
-        let p = f.plot;
-        let inside = |lo: f64, hi: f64, v: f64| v >= lo.min(hi) - 0.01 && v <= lo.max(hi) + 0.01;
-        for (v, label) in &self.hlines {
-            let y = f.y.pos(*v);
-            if !matches!(f.y.kind, AxisKind::Num { .. }) || !inside(p.y0, p.y1, y) {
-                continue;
-            }
-            dashed(c, (p.x0, y), (p.x1, y));
-            if !label.is_empty() {
-                // above the line, or below it when it runs along the top of the plot
-                let above = y - GAP - cap_h(TICK_PT) - 1.0 >= p.y0;
-                let (ly, v) = if above { (y - GAP, VPos::Bottom) } else { (y + GAP, VPos::Top) };
-                haloed(c, (p.x1 - GAP, ly), label, (HPos::Right, v), REF);
-            }
-        }
-        for (v, label) in &self.vlines {
-            let x = f.x.pos(*v);
-            if !matches!(f.x.kind, AxisKind::Num { .. }) || !inside(p.x0, p.x1, x) {
-                continue;
-            }
-            dashed(c, (x, p.y1), (x, p.y0));
-            if !label.is_empty() {
-                // to the left of the line when it would run past the plot's right edge
-                let right = x + GAP + text_w(label, TICK_PT, false) > p.x1;
-                let (lx, h) = if right { (x - GAP, HPos::Right) } else { (x + GAP, HPos::Left) };
-                haloed(c, (lx, p.y0 + GAP), label, (h, VPos::Top), REF);
-            }
-        }
-        for (x, y, label) in &self.notes {
-            let (px, py) = (f.x.pos(*x), f.y.pos(*y));
-            if !inside(p.x0, p.x1, px) || !inside(p.y0, p.y1, py) {
-                continue;
-            }
-            c.circle(px, py, 1.2, TEXT, 1.0);
-            // to the left of the point when the text would run past the plot's right edge
-            let w = text_w(label, TICK_PT, false);
-            let (x, h) = if px + GAP + w > p.x1 { (px - GAP, HPos::Right) } else { (px + GAP, HPos::Left) };
-            haloed(c, (x, py - GAP), label, (h, VPos::Bottom), TEXT);
-        }
-    }
-}
-
-/// A label on a white ground (so it reads over lines and bands), anchored at `at`.
-fn haloed(c: &mut Canvas, at: (f64, f64), text: &str, anchor: (HPos, VPos), ink: plotters::style::RGBColor) {
-    let (w, h) = (text_w(text, TICK_PT, false), cap_h(TICK_PT));
-    let x0 = match anchor.0 {
-        HPos::Left => at.0,
-        HPos::Right => at.0 - w,
-        HPos::Center => at.0 - w / 2.0,
-    };
-    let y0 = match anchor.1 {
-        VPos::Top => at.1,
-        VPos::Bottom => at.1 - h,
-        VPos::Center => at.1 - h / 2.0,
-    };
-    c.rect(x0 - 1.0, y0 - 1.0, x0 + w + 1.0, y0 + h + 1.5, WHITE, 0.85);
-    c.text_colored(at.0, at.1, text, TICK_PT, false, Anchor::new(anchor.0, anchor.1), false, ink);
-}
-
-/// A dashed reference line from `a` to `b`.
-fn dashed(c: &mut Canvas, a: (f64, f64), b: (f64, f64)) {
-    let len = (b.0 - a.0).hypot(b.1 - a.1);
-    if len <= 0.0 {
-        return;
-    }
-    let (dx, dy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
-    let mut t = 0.0;
-    while t < len {
-        let e = (t + DASH.0).min(len);
-        c.line(a.0 + dx * t, a.1 + dy * t, a.0 + dx * e, a.1 + dy * e, REF, REF_W);
-        t += DASH.0 + DASH.1;
     }
 }
 
@@ -251,7 +140,8 @@ mod tests {
             assert_eq!(e.attr.as_deref(), Some(attr), "{v}");
         }
         let r = refs(&[("vline", "3")]).unwrap();
-        assert_eq!(r.check(ChartType::Bar, true).unwrap_err().attr.as_deref(), Some("vline"));
-        assert!(r.check(ChartType::Line, false).is_ok());
+        assert_eq!(r.check(false, true).unwrap_err().attr.as_deref(), Some("vline"));
+        assert!(r.check(true, true).is_ok());
+        assert_eq!(refs(&[("hline", "3")]).unwrap().check(false, false).unwrap_err().attr.as_deref(), Some("hline"));
     }
 }

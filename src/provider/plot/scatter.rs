@@ -190,7 +190,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
 
     let mut c = Canvas::new(fig.0 / 72.0, fig.1 / 72.0);
     frame.draw_grid(&mut c);
-    spec.refs.draw_under(&mut c, &frame);
+    super::marks::under(&spec.refs, &mut c, &frame);
     for (k, s) in spec.series.iter().enumerate() {
         for (x, y, alpha) in marks(s, &frame, dense, radius, opacity) {
             c.marker(marker(k), x, y, radius, spec.stroke(k), alpha);
@@ -215,7 +215,7 @@ pub fn draw(spec: &ChartSpec, fig: (f64, f64)) -> Result<String, ProviderError> 
             }
         }
     }
-    spec.refs.draw_over(&mut c, &frame);
+    super::marks::over(&spec.refs, &mut c, &frame);
     frame.draw_axes(&mut c);
     c.finish()
 }

@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 
 use super::agg::{Agg, Rule};
-use super::data::{Column, Table, Values};
+use super::data::{Column, Table};
 use super::legend::LegendPos;
+pub use super::resolve::Series;
+use super::resolve::{Ctx, bad, has_dups, has_phrase, mentioned, uniq, words};
 use super::style::pretty;
 use crate::model::ProviderError;
 
@@ -60,19 +62,6 @@ pub const MAX_LABEL_CHARS: usize = 300;
 /// Most points a scatter plot labels one by one (`labels=true`): more cannot be read.
 pub const MAX_POINT_LABELS: usize = 500;
 
-/// One plotted series. `x` holds numbers, or category indices when `ChartSpec::categories`
-/// is set. For histograms `y` holds the values to bin and `x` is empty.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Series {
-    pub name: String,
-    pub x: Vec<f64>,
-    pub y: Vec<f64>,
-    /// Error bar or band per point: the distances below and above the value.
-    pub err: Option<Vec<(f64, f64)>>,
-    /// Per-point text (scatter labels).
-    pub labels: Option<Vec<String>>,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartSpec {
     pub chart: ChartType,
@@ -118,14 +107,8 @@ pub enum Stack {
     Percent,
 }
 
-pub use super::heatmap::Cells;
+pub use super::cells::Cells;
 pub use super::refs::Refs;
-
-pub(super) fn bad(attr: &str, value: &str, valid: &str) -> ProviderError {
-    ProviderError::new(format!("invalid value `{value}` for {attr}="))
-        .at_attr(attr)
-        .hint(format!("valid values: {valid}"))
-}
 
 fn parse_bool(attrs: &BTreeMap<String, String>, name: &str) -> Result<Option<bool>, ProviderError> {
     attrs
@@ -157,15 +140,6 @@ fn parse_lim(attrs: &BTreeMap<String, String>, name: &str) -> Result<(Option<f64
         }
     }
     Ok((lo, hi))
-}
-
-/// Lower-case words of the intent text.
-fn words(text: &str) -> Vec<String> {
-    text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
-}
-
-fn has_phrase(w: &[String], phrase: &[&str]) -> bool {
-    w.windows(phrase.len()).any(|win| win.iter().zip(phrase).all(|(a, b)| a == b))
 }
 
 /// Chart type named by the intent text: strong keywords decide alone; the weak ones
@@ -205,62 +179,6 @@ fn chart_from_intent(intent: &str, line_ok: bool, hist_ok: bool) -> Option<Chart
         Some(ChartType::Line)
     } else {
         None
-    }
-}
-
-/// Columns the intent text names (case-insensitive, `_` read as a space).
-pub(super) fn mentioned<'a>(intent: &str, cols: &[&'a Column]) -> Vec<&'a Column> {
-    let w = words(intent);
-    cols.iter()
-        .copied()
-        .filter(|c| {
-            let name = words(&c.name.replace('_', " "));
-            !name.is_empty() && has_phrase(&w, &name.iter().map(String::as_str).collect::<Vec<_>>())
-        })
-        .collect()
-}
-
-pub(super) fn has_dups(c: &Column) -> bool {
-    let mut seen = std::collections::HashSet::new();
-    (0..match &c.values {
-        Values::Num(v) => v.len(),
-        Values::Text(v) => v.len(),
-    })
-        .any(|i| !seen.insert(c.text(i)))
-}
-
-pub(super) struct Ctx<'a> {
-    pub t: &'a Table,
-    pub attrs: &'a BTreeMap<String, String>,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn col(&self, attr: &str, name: &str) -> Result<&'a Column, ProviderError> {
-        self.t.find(name.trim()).ok_or_else(|| {
-            ProviderError::new(format!("{attr}=: no column `{}` in the data", name.trim()))
-                .at_attr(attr)
-                .hint(format!("available columns: {}", self.t.names()))
-        })
-    }
-    fn cols(&self, attr: &str) -> Result<Option<Vec<&'a Column>>, ProviderError> {
-        self.attrs
-            .get(attr)
-            .map(|v| v.split(',').filter(|s| !s.trim().is_empty()).map(|n| self.col(attr, n)).collect())
-            .transpose()
-    }
-    pub fn numeric(&self, attr: &str, c: &Column) -> Result<(), ProviderError> {
-        match c.first_non_number() {
-            None => Ok(()),
-            Some((row, v)) => {
-                Err(ProviderError::new(format!("column `{}` is not numeric: row {} has `{v}`", c.name, row + 1))
-                    .at_attr(attr)
-                    .hint(format!("choose a numeric column; available columns: {}", self.t.names())))
-            }
-        }
-    }
-    pub fn ambiguous(&self, what: &str, hint: &str) -> ProviderError {
-        ProviderError::new(format!("cannot tell {what} from the data"))
-            .hint(format!("{hint}; available columns: {}", self.t.names()))
     }
 }
 
@@ -391,8 +309,16 @@ impl ChartSpec {
             ChartType::Hist | ChartType::Ecdf => {
                 spec.resolve_hist(&cx, x_attr.or(y_attr.as_ref().and_then(|v| v.first().copied())), group_attr, intent)?
             }
-            ChartType::Box | ChartType::Violin => super::dist::resolve(&mut spec, &cx, x_attr, y_attr, intent)?,
-            ChartType::Heatmap => super::heatmap::resolve(&mut spec, &cx, x_attr, y_attr, intent)?,
+            ChartType::Box | ChartType::Violin => {
+                let r = super::dist_data::resolve(&cx, x_attr, y_attr, intent)?;
+                (spec.series, spec.categories) = (r.series, Some(r.categories));
+                r.labels
+            }
+            ChartType::Heatmap => {
+                let (cells, labels) = super::cells::resolve(&cx, x_attr, y_attr)?;
+                spec.cells = Some(cells);
+                labels
+            }
             _ => spec.resolve_xy(&cx, x_attr, y_attr, group_attr, err_attr, intent)?,
         };
         spec.stack = spec.parse_stack(attrs)?;
@@ -421,7 +347,9 @@ impl ChartSpec {
         spec.check_log(attrs)?;
         spec.check_sizes(attrs)?;
         let categorical_x = spec.categories.is_some() && !matches!(chart, ChartType::Hist | ChartType::Ecdf);
-        spec.refs.check(chart, categorical_x)?;
+        let no_x =
+            matches!(chart, ChartType::Bar | ChartType::Barh | ChartType::Box | ChartType::Violin | ChartType::Heatmap);
+        spec.refs.check(!categorical_x && !no_x, chart != ChartType::Heatmap)?;
         Ok(spec)
     }
 
@@ -834,24 +762,6 @@ impl ChartSpec {
         }
         Ok(())
     }
-}
-
-/// Distinct cell texts of a column, in order of first appearance.
-pub(super) fn uniq(c: &Column) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let n = match &c.values {
-        Values::Num(v) => v.len(),
-        Values::Text(v) => v.len(),
-    };
-    // In order of first appearance; a set keeps a million rows linear.
-    let mut seen = std::collections::HashSet::new();
-    for i in 0..n {
-        let s = c.text(i);
-        if seen.insert(s.clone()) {
-            out.push(s);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
