@@ -214,9 +214,16 @@ pub struct Stats {
 
 impl Stats {
     pub fn of(pages: &[PageText]) -> Stats {
+        // In a document with prose in it (a fifth of its characters at least), the body
+        // size is the prose's: code listings in a smaller font may hold more characters.
+        let (prose, all) = pages
+            .iter()
+            .flat_map(|p| p.lines.iter())
+            .fold((0, 0), |(m, a), l| (m + if l.mono { 0 } else { l.chars }, a + l.chars));
+        let has_prose = prose * 5 >= all;
         let mut sizes: Vec<(f64, usize)> = Vec::new();
         for p in pages {
-            for l in &p.lines {
+            for l in p.lines.iter().filter(|l| !(has_prose && l.mono)) {
                 match sizes.iter_mut().find(|(s, _)| *s == l.size) {
                     Some((_, n)) => *n += l.chars,
                     None => sizes.push((l.size, l.chars)),
