@@ -475,7 +475,8 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
                 && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g))
         };
         let aside = aside_blocks[bi];
-        if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !on_shape()) {
+        let drawn = || on_shape() || (b.lines.len() <= 2 && fenced(p, &b.rect, b.size));
+        if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !drawn()) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -506,6 +507,25 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     // The page's text, or the document's text area on a page with little text.
     let text_area = union_all(p.lines.iter().map(|l| &l.rect).chain(&stats.text_area)).unwrap_or(page);
     PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
+}
+
+/// Whether strokes close by fence `r` in on all four sides, each running along the whole of
+/// its side: a field of a diagram drawn line by line (a packet header, a memory layout),
+/// whose text is the drawing's. Above and below within one and a half lines; left and right
+/// within two lines or half the text's width (a short label centred in a wide field).
+fn fenced(p: &PageText, r: &Rect, size: f64) -> bool {
+    let size = size.max(1.0);
+    let (near_y, near_x) = (1.5 * size, (2.0 * size).max(0.5 * r.width()));
+    let along_y = |g: &Rect| g.y0 <= r.y0 + 1.0 && g.y1 >= r.y1 - 1.0;
+    let along_x = |g: &Rect| g.x0 <= r.x0 + 1.0 && g.x1 >= r.x1 - 1.0;
+    let mut sides = [false; 4];
+    for g in p.graphics() {
+        sides[0] |= along_y(g) && g.x1 <= r.x0 + 0.5 && r.x0 - g.x1 <= near_x;
+        sides[1] |= along_y(g) && g.x0 >= r.x1 - 0.5 && g.x0 - r.x1 <= near_x;
+        sides[2] |= along_x(g) && g.y1 <= r.y0 + 0.5 && r.y0 - g.y1 <= near_y;
+        sides[3] |= along_x(g) && g.y0 >= r.y1 - 0.5 && g.y0 - r.y1 <= near_y;
+    }
+    sides.iter().all(|&s| s)
 }
 
 /// For each line, whether it is part of a command typed at a prompt: it starts with a
