@@ -293,7 +293,14 @@ fn fenced_field() -> Vec<u8> {
             line(c, 150.0, 200.0, 150.0, 320.0);
             line(c, 460.0, 200.0, 460.0, 320.0);
             text(c, b"F1", 10.0, 280.0, 224.0, "Source port");
-            text(c, b"F1", 10.0, 162.0, 256.0, "Total number of 16-bit data words that follow this header word, excluding");
+            text(
+                c,
+                b"F1",
+                10.0,
+                162.0,
+                256.0,
+                "Total number of 16-bit data words that follow this header word, excluding",
+            );
             text(c, b"F1", 10.0, 162.0, 268.0, "the subsequent checksum-type value, and the padding after it");
             text(c, b"F1", 10.0, 280.0, 304.0, "Checksum");
             text(c, b"F1", 10.0, 220.0, 345.0, "Figure 3: Complex protocol diagram");
