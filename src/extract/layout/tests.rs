@@ -238,6 +238,19 @@ fn a_numbered_equation_over_a_drawing_is_running_text() {
     assert!(near(b[1], 251.5, 1.5), "{b:?}");
 }
 
+/// Three fields of a diagram, one under another from y = 200 to 320 and x = 150 to 460,
+/// drawn as separate strokes (no rectangle holds any field), as bytefield draws them.
+fn three_fields(c: &mut Content) {
+    let line = |c: &mut Content, x0: f32, y0: f32, x1: f32, y1: f32| {
+        c.set_line_width(0.8).move_to(x0, H - y0).line_to(x1, H - y1).stroke();
+    };
+    for y in [200.0, 240.0, 280.0, 320.0] {
+        line(c, 150.0, y, 460.0, y);
+    }
+    line(c, 150.0, 200.0, 150.0, 320.0);
+    line(c, 460.0, 200.0, 460.0, 320.0);
+}
+
 /// A package manual: a page of code listings in a smaller monospaced font (more characters
 /// than its prose), then a diagram drawn with separate strokes whose fields carry one-line
 /// labels, as wide as the code lines are.
@@ -252,14 +265,7 @@ fn code_heavy_manual() -> Vec<u8> {
     };
     let diagram = Box::new(|c: &mut Content| {
         body(c, 80.0, 6);
-        let line = |c: &mut Content, x0: f32, y0: f32, x1: f32, y1: f32| {
-            c.set_line_width(0.8).move_to(x0, H - y0).line_to(x1, H - y1).stroke();
-        };
-        for y in [200.0, 240.0, 280.0, 320.0] {
-            line(c, 150.0, y, 460.0, y);
-        }
-        line(c, 150.0, 200.0, 150.0, 320.0);
-        line(c, 460.0, 200.0, 460.0, 320.0);
+        three_fields(c);
         text(c, b"F1", 10.0, 222.0, 224.0, "synchronization source (SSRC) identifier");
         text(c, b"F1", 10.0, 225.0, 264.0, "contributing source (CSRC) identifiers");
         text(c, b"F1", 10.0, 228.0, 304.0, "MPEG-4 Visual stream (byte aligned)");
@@ -276,6 +282,7 @@ fn labels_in_a_diagram_are_no_body_text_when_code_outweighs_the_prose() {
     // The whole diagram, from its top stroke (200), not only its last field.
     assert!(b[1] < 201.0 && b[3] > 319.0, "{b:?}");
 }
+
 /// A protocol diagram drawn stroke by stroke whose middle field holds two lines of text as
 /// wide as running text, between body paragraphs.
 fn fenced_field() -> Vec<u8> {
@@ -284,14 +291,7 @@ fn fenced_field() -> Vec<u8> {
         H,
         vec![Box::new(|c: &mut Content| {
             body(c, 80.0, 6);
-            let line = |c: &mut Content, x0: f32, y0: f32, x1: f32, y1: f32| {
-                c.set_line_width(0.8).move_to(x0, H - y0).line_to(x1, H - y1).stroke();
-            };
-            for y in [200.0, 240.0, 280.0, 320.0] {
-                line(c, 150.0, y, 460.0, y);
-            }
-            line(c, 150.0, 200.0, 150.0, 320.0);
-            line(c, 460.0, 200.0, 460.0, 320.0);
+            three_fields(c);
             text(c, b"F1", 10.0, 280.0, 224.0, "Source port");
             text(
                 c,
