@@ -11,6 +11,11 @@ use super::pdf::{Mark, PageContent};
 use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
 
+mod kinds;
+use kinds::{
+    command_lines, continues_caption, continues_side_caption, display_math, fenced, is_body, is_heading, row_mates,
+};
+
 /// One page's content with its lines and margin flags.
 pub struct PageText {
     /// 1-based.
@@ -214,9 +219,16 @@ pub struct Stats {
 
 impl Stats {
     pub fn of(pages: &[PageText]) -> Stats {
+        // In a document with prose in it (a fifth of its characters at least), the body
+        // size is the prose's: code listings in a smaller font may hold more characters.
+        let (prose, all) = pages
+            .iter()
+            .flat_map(|p| p.lines.iter())
+            .fold((0, 0), |(m, a), l| (m + if l.mono { 0 } else { l.chars }, a + l.chars));
+        let has_prose = prose * 5 >= all;
         let mut sizes: Vec<(f64, usize)> = Vec::new();
         for p in pages {
-            for l in &p.lines {
+            for l in p.lines.iter().filter(|l| !(has_prose && l.mono)) {
                 match sizes.iter_mut().find(|(s, _)| *s == l.size) {
                     Some((_, n)) => *n += l.chars,
                     None => sizes.push((l.size, l.chars)),
@@ -468,7 +480,8 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
                 && p.graphics().any(|g| g.contains(&b.rect) && g.area() >= 2.0 * b.rect.area() && !regions::is_rule(g))
         };
         let aside = aside_blocks[bi];
-        if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !on_shape()) {
+        let drawn = || on_shape() || (b.lines.len() <= 2 && fenced(p, &b.rect, b.size));
+        if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !drawn()) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -499,236 +512,6 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     // The page's text, or the document's text area on a page with little text.
     let text_area = union_all(p.lines.iter().map(|l| &l.rect).chain(&stats.text_area)).unwrap_or(page);
     PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
-}
-
-/// For each line, whether it is part of a command typed at a prompt: it starts with a
-/// prompt (`R>`, `>`, `+`, `$`, `#`), or goes on the row of such a line to its right (the
-/// arguments of a continued command, set apart by spaces), or is a line number (digits
-/// alone, at most four) printed beside a listing.
-fn command_lines(p: &PageText) -> Vec<bool> {
-    let starts: Vec<bool> = p
-        .lines
-        .iter()
-        .map(|l| {
-            let t = l.text.trim_start();
-            ["R>", "> ", "+ ", "$ ", "# "].iter().any(|p| t.starts_with(p)) || t == "+"
-        })
-        .collect();
-    let any = starts.iter().any(|&s| s);
-    p.lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let t = l.text.trim();
-            let number = !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
-            let on_row = any
-                && p.lines.iter().zip(&starts).any(|(o, &s)| {
-                    s && o.rect.x1 <= l.rect.x0 + 1.0 && (o.base - l.base).abs() < 0.25 * l.size.max(1.0)
-                });
-            starts[i] || on_row || (number && l.mono)
-        })
-        .collect()
-}
-
-/// Whether `next` continues a caption paragraph whose first line is `first` and whose last
-/// line so far is `last`: it starts where the lines above start, or under the caption's
-/// text after its label (a hanging caption), or is centred like the line above; and the
-/// line above was not a short last line. Table cells under a caption do none of these.
-fn continues_caption(first: &Line, last: &Line, next: &Line) -> bool {
-    let em = first.size.max(1.0);
-    let same_start = (next.rect.x0 - last.rect.x0).abs() < 0.5 * em || (next.rect.x0 - first.rect.x0).abs() < 0.5 * em;
-    // The label is two words ("Figure 3:", "Fig. 12.3"); the text hangs at the third.
-    let hanging = first.words.get(2).is_some_and(|&x| (next.rect.x0 - x).abs() < 0.5 * em);
-    let centre = |r: &Rect| (r.x0 + r.x1) / 2.0;
-    let centred = (centre(&next.rect) - centre(&last.rect)).abs() < 0.5 * em;
-    let widest = first.rect.width().max(last.rect.width());
-    let ended = last.rect.width() < 0.7 * widest && last.text.trim_end().ends_with('.');
-    (same_start || hanging || centred) && !ended
-}
-
-/// For each line, whether another line of the same column shares its baseline (a cell of
-/// the same table row). Lines come sorted by baseline.
-fn row_mates(p: &PageText, stats: &Stats) -> Vec<bool> {
-    let two_columns = stats.text_area.is_some_and(|t| stats.column_width < 0.6 * t.width());
-    let mid = stats.text_area.map_or(p.content.width / 2.0, |t| (t.x0 + t.x1) / 2.0);
-    let side = |l: &Line| {
-        if !two_columns {
-            0
-        } else if l.rect.x1 <= mid + 6.0 {
-            1
-        } else if l.rect.x0 >= mid - 6.0 {
-            2
-        } else {
-            3
-        }
-    };
-    let lines = &p.lines;
-    let mut out = vec![false; lines.len()];
-    for i in 0..lines.len() {
-        let tol = 0.25 * lines[i].size;
-        let mut j = i + 1;
-        while j < lines.len() && lines[j].base - lines[i].base < tol {
-            if side(&lines[i]) == side(&lines[j]) && !p.margin[i] && !p.margin[j] {
-                out[i] = true;
-                out[j] = true;
-            }
-            j += 1;
-        }
-    }
-    out
-}
-
-/// Whether block `b` goes on the figure caption `c` after a paragraph break, as a caption set
-/// beside its figure does in a narrow column of its own (under 60% of a column): right
-/// under it and no wider, either prose (two lines at least) in the caption's size, starting
-/// where it starts and nearly as wide as it, or code the caption introduces, when a drawing
-/// lies beside it.
-fn continues_side_caption(p: &PageText, c: &CaptionBox, b: &text::Block, stats: &Stats) -> bool {
-    let r = &b.rect;
-    let size = c.lines.first().map_or(0.0, |&i| p.lines[i].size);
-    let under = r.y0 > c.rect.y1
-        && r.y0 - c.rect.y1 < 2.5 * size
-        && r.x0 >= c.rect.x0 - 0.5 * size
-        && r.x1 <= c.rect.x1 + 0.5 * size;
-    if c.kind != FigureKind::Figure || !under || c.rect.width() >= 0.6 * stats.column_width {
-        return false;
-    }
-    let prose = b.lines.len() >= 2 && b.lines.iter().all(|&i| !p.lines[i].mono);
-    if prose
-        && (b.size - size).abs() < 0.6
-        && (r.x0 - c.rect.x0).abs() < 0.5 * size
-        && r.width() >= 0.7 * c.rect.width()
-    {
-        return true;
-    }
-    let code = !stats.mono_body && b.lines.iter().all(|&i| p.lines[i].mono);
-    let beside = p
-        .graphics()
-        .any(|g| g.y_overlap(&c.rect) > 0.5 * c.rect.height() && (g.x1 <= c.rect.x0 + 1.0 || g.x0 >= c.rect.x1 - 1.0));
-    code && beside
-}
-
-/// A paragraph of one short line in the running text: a sentence (five words or more,
-/// ending in a full stop) that starts at the left edge of a column of text, or a paragraph
-/// indent in from it.
-fn one_line_paragraph(l: &Line, stats: &Stats) -> bool {
-    let Some(indent) = indent(&l.rect, stats) else { return false };
-    let text = l.text.trim();
-    !l.mono && text.ends_with('.') && text.split_whitespace().count() >= 5 && (-2.0..=3.0 * l.size).contains(&indent)
-}
-
-/// The rows of displayed equations: an equation number (`(4)`, `(2.1)`, `(3a)`) set flush
-/// with the right edge of a column, with the lines level with it to its left. Running
-/// text, whatever the equation is drawn with.
-fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
-    let Some(t) = stats.text_area else { return Vec::new() };
-    let numbered = |s: &str| {
-        let Some(inner) = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')) else { return false };
-        let inner = inner.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(inner);
-        !inner.is_empty()
-            && inner.len() <= 7
-            && inner.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
-    };
-    let two_columns = stats.column_width < 0.6 * t.width();
-    let mut out = Vec::new();
-    for n in p.lines.iter().filter(|l| numbered(&l.text)) {
-        // Flush right: with the text area's right edge, or a column's.
-        let right =
-            (n.rect.x1 - t.x1).abs() < 4.0 || (two_columns && (n.rect.x1 - (t.x0 + stats.column_width)).abs() < 4.0);
-        if !right {
-            continue;
-        }
-        let left = indent(&n.rect, stats).map_or(t.x0, |i| n.rect.x0 - i);
-        let band = Rect::new(left, n.rect.y0 - 0.6 * n.size, n.rect.x0, n.rect.y1 + 0.6 * n.size);
-        let row = p.lines.iter().map(|l| &l.rect).filter(|r| r.x1 <= n.rect.x0 + 1.0 && r.intersects(&band));
-        if let Some(u) = union_all(row) {
-            out.push(u.union(&n.rect));
-        }
-    }
-    out
-}
-
-/// How far right of the left edge of its column of text `r` starts (on a page of two
-/// columns, the column it starts in), or `None` without a known text area.
-fn indent(r: &Rect, stats: &Stats) -> Option<f64> {
-    let t = stats.text_area?;
-    let mid = (t.x0 + t.x1) / 2.0;
-    let two_columns = stats.column_width < 0.6 * t.width();
-    let left = if two_columns && r.x0 >= mid - 6.0 { mid + (mid - t.x0 - stats.column_width).max(0.0) } else { t.x0 };
-    Some(r.x0 - left)
-}
-
-/// Headings: one or two lines in a font clearly larger than the body text, with no drawing
-/// right under them (a large label on top of a diagram is the diagram's title), and not
-/// code among code.
-fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
-    let r = &b.rect;
-    let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
-    b.lines.len() <= 2
-        && b.size >= 1.15 * stats.body_size
-        && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
-        && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
-        && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))
-}
-
-/// Whether most of block `b`'s characters are in monospaced lines (a short line such as
-/// `0 = [` may not tell).
-fn mostly_mono(p: &PageText, b: &text::Block) -> bool {
-    let (mono, all) = b
-        .lines
-        .iter()
-        .map(|&i| &p.lines[i])
-        .fold((0, 0), |(m, a), l| (m + if l.mono { l.chars } else { 0 }, a + l.chars));
-    mono * 2 > all
-}
-
-/// Whether monospaced lines lie right above or below block `b` (within a line), sharing
-/// its column: `b` is a line of a listing set in a larger font than the text, not a
-/// heading.
-fn code_around(p: &PageText, b: &text::Block) -> bool {
-    p.lines.iter().enumerate().any(|(i, l)| {
-        !b.lines.contains(&i)
-            && l.mono
-            && l.rect.x_overlap(&b.rect) > 0.0
-            && (l.rect.y0 - b.rect.y1).max(b.rect.y0 - l.rect.y1) < 1.0 * b.size
-    })
-}
-
-/// Body text: paragraphs in the body font that fill most of a column. Code (monospaced
-/// lines in a document whose body is not) is not body text: it may be part of a figure.
-///
-/// Nor are table rows: a block more than half of whose lines (two at least) share their
-/// baseline with another line of the same column (the cells of a row) is a table's,
-/// however wide its cells.
-fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
-    let rows = b.lines.iter().filter(|&&i| mates[i]).count();
-    if rows >= 2 && rows * 2 > b.lines.len() {
-        return false;
-    }
-    // A cell of a table that runs over lines: it shares its first row with a cell to its
-    // left and starts well inside the column.
-    let first = &p.lines[b.lines[0]];
-    if mates[b.lines[0]] && indent(&b.rect, stats).is_some_and(|i| i > 4.0 * first.size) {
-        return false;
-    }
-    let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();
-    let mono: usize = lines.iter().filter(|l| l.mono).map(|l| l.chars).sum();
-    if !stats.mono_body && mono * 2 > lines.iter().map(|l| l.chars).sum::<usize>() {
-        return false;
-    }
-    // Near the body size: a note or a quotation set a point smaller is running text too.
-    let near = |s: f64| s >= 0.85 * stats.body_size - 0.1 && s <= 1.15 * stats.body_size + 0.1;
-    let body_chars: usize = lines.iter().filter(|l| near(l.size)).map(|l| l.chars).sum();
-    let chars: usize = lines.iter().map(|l| l.chars).sum();
-    if body_chars * 2 < chars {
-        return false;
-    }
-    let widest = lines.iter().map(|l| l.rect.width()).fold(0.0, f64::max);
-    if lines.len() >= 2 {
-        widest >= 0.6 * stats.column_width
-    } else {
-        widest >= 0.85 * stats.column_width || one_line_paragraph(lines[0], stats)
-    }
 }
 
 #[cfg(test)]

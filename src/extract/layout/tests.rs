@@ -237,3 +237,81 @@ fn a_numbered_equation_over_a_drawing_is_running_text() {
     let b = find(&found, "5").bbox;
     assert!(near(b[1], 251.5, 1.5), "{b:?}");
 }
+
+/// Three fields of a diagram, one under another from y = 200 to 320 and x = 150 to 460,
+/// drawn as separate strokes (no rectangle holds any field), as bytefield draws them.
+fn three_fields(c: &mut Content) {
+    let line = |c: &mut Content, x0: f32, y0: f32, x1: f32, y1: f32| {
+        c.set_line_width(0.8).move_to(x0, H - y0).line_to(x1, H - y1).stroke();
+    };
+    for y in [200.0, 240.0, 280.0, 320.0] {
+        line(c, 150.0, y, 460.0, y);
+    }
+    line(c, 150.0, 200.0, 150.0, 320.0);
+    line(c, 460.0, 200.0, 460.0, 320.0);
+}
+
+/// A package manual: a page of code listings in a smaller monospaced font (more characters
+/// than its prose), then a diagram drawn with separate strokes whose fields carry one-line
+/// labels, as wide as the code lines are.
+fn code_heavy_manual() -> Vec<u8> {
+    let code = || -> testpdf::Draw {
+        Box::new(|c: &mut Content| {
+            body(c, 80.0, 2);
+            for i in 0..50 {
+                text(c, b"F2", 9.0, 90.0, 120.0 + 11.0 * i as f32, "\\wordbox{3}{MPEG-4 stream} \\\\");
+            }
+        })
+    };
+    let diagram = Box::new(|c: &mut Content| {
+        body(c, 80.0, 6);
+        three_fields(c);
+        text(c, b"F1", 10.0, 222.0, 224.0, "synchronization source (SSRC) identifier");
+        text(c, b"F1", 10.0, 225.0, 264.0, "contributing source (CSRC) identifiers");
+        text(c, b"F1", 10.0, 228.0, 304.0, "MPEG-4 Visual stream (byte aligned)");
+        text(c, b"F1", 10.0, 230.0, 345.0, "Figure 1: Sample bytefield output");
+        body(c, 380.0, 6);
+    });
+    testpdf::pages(612.0, H, vec![code(), code(), diagram])
+}
+
+#[test]
+fn labels_in_a_diagram_are_no_body_text_when_code_outweighs_the_prose() {
+    let found = Document::open(&code_heavy_manual()).unwrap().locate().unwrap();
+    let b = find(&found, "1").bbox;
+    // The whole diagram, from its top stroke (200), not only its last field.
+    assert!(b[1] < 201.0 && b[3] > 319.0, "{b:?}");
+}
+
+/// A protocol diagram drawn stroke by stroke whose middle field holds two lines of text as
+/// wide as running text, between body paragraphs.
+fn fenced_field() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 6);
+            three_fields(c);
+            text(c, b"F1", 10.0, 280.0, 224.0, "Source port");
+            text(
+                c,
+                b"F1",
+                10.0,
+                162.0,
+                256.0,
+                "Total number of 16-bit data words that follow this header word, excluding",
+            );
+            text(c, b"F1", 10.0, 162.0, 268.0, "the subsequent checksum-type value, and the padding after it");
+            text(c, b"F1", 10.0, 280.0, 304.0, "Checksum");
+            text(c, b"F1", 10.0, 220.0, 345.0, "Figure 3: Complex protocol diagram");
+            body(c, 380.0, 6);
+        })],
+    )
+}
+
+#[test]
+fn text_fenced_in_by_the_strokes_of_a_diagram_is_the_diagrams() {
+    let found = Document::open(&fenced_field()).unwrap().locate().unwrap();
+    let b = find(&found, "3").bbox;
+    assert!(b[1] < 201.0 && b[3] > 319.0, "{b:?}");
+}
