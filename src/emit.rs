@@ -371,7 +371,11 @@ pub fn place(
             };
             write.map_err(|source| EmitError::Write { path: path.clone(), source })?;
         }
-        let meta = std::fs::metadata(&path).map_err(|source| EmitError::Write { path: path.clone(), source })?;
+        // one stat per output when it was already in place; a second only after a write
+        let meta = match meta.filter(|_| unchanged) {
+            Some(m) => m,
+            None => std::fs::metadata(&path).map_err(|source| EmitError::Write { path: path.clone(), source })?,
+        };
         placed.insert(format, OutputFile { file, digest: out.digest, size: meta.len(), mtime_ns: mtime_ns(&meta) });
     }
     Ok(placed)

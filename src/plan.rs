@@ -2,7 +2,7 @@
 //! the exact `Request` it will receive (attributes, body, the contents of every file it
 //! references, output size and formats) and the key of that request.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -48,7 +48,7 @@ pub struct Plan {
 /// Plans every directive; a directive that cannot be planned becomes a diagnostic.
 pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Directive]) -> Plan {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let mut files = FileCache { files: HashMap::new(), canonical_root };
+    let mut files = FileCache::new(canonical_root);
     let mut plan = Plan::default();
     for d in directives {
         match plan_one(root, config, registry, d, &mut files) {

@@ -12,6 +12,35 @@ use crate::scan::Directive;
 pub(super) struct FileCache {
     pub files: HashMap<PathBuf, InputFile>,
     pub canonical_root: PathBuf,
+    /// Folders resolved so far (symlinks followed), so that a plan of many figures asks the
+    /// file system once per folder rather than once per folder per figure.
+    pub dirs: HashMap<PathBuf, PathBuf>,
+}
+
+impl FileCache {
+    pub fn new(canonical_root: PathBuf) -> FileCache {
+        FileCache { files: HashMap::new(), canonical_root, dirs: HashMap::new() }
+    }
+
+    /// `path.canonicalize()`, with its folder resolved once per plan: a plain file costs
+    /// one `lstat`; a symlinked file is resolved in full.
+    fn canonical(&mut self, path: &Path) -> std::io::Result<PathBuf> {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return path.canonicalize() };
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let resolved = match self.dirs.get(dir) {
+            Some(d) => d.clone(),
+            None => {
+                let d = dir.canonicalize()?;
+                self.dirs.insert(dir.to_path_buf(), d.clone());
+                d
+            }
+        };
+        let candidate = resolved.join(name);
+        if std::fs::symlink_metadata(&candidate)?.file_type().is_symlink() {
+            return candidate.canonicalize();
+        }
+        Ok(candidate)
+    }
 }
 
 /// Reads a referenced file, relative to the directive's source file, inside the project.
@@ -26,7 +55,7 @@ pub(super) fn read_input(
     let base = d.loc.file.path.parent().unwrap_or(root);
     let path = base.join(value);
     let fail = |what: String, hint: String| Diagnostic::error(Code::Plan, what).at(loc.clone(), "this file").hint(hint);
-    let canonical = path.canonicalize().map_err(|e| {
+    let canonical = files.canonical(&path).map_err(|e| {
         fail(
             format!("cannot read {attr} file `{value}`: {}", io_reason(&e)),
             format!("paths are relative to the folder of {}", d.loc.file.name),
@@ -60,5 +89,32 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_are_resolved_once_and_symlinks_still_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::write(root.join("data/a.csv"), "a").unwrap();
+        std::fs::write(outside.path().join("secret.csv"), "s").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.csv"), root.join("data/link.csv")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("away")).unwrap();
+        let mut files = FileCache::new(root.clone());
+        assert_eq!(files.canonical(&root.join("data/a.csv")).unwrap(), root.join("data/a.csv"));
+        assert_eq!(files.canonical(&root.join("data/../data/a.csv")).unwrap(), root.join("data/a.csv"));
+        // a symlinked file and a file in a symlinked folder resolve to where they are
+        let secret = outside.path().canonicalize().unwrap().join("secret.csv");
+        assert_eq!(files.canonical(&root.join("data/link.csv")).unwrap(), secret);
+        assert_eq!(files.canonical(&root.join("away/secret.csv")).unwrap(), secret);
+        assert!(files.canonical(&root.join("data/none.csv")).is_err());
+        assert!(files.canonical(&root.join("nowhere/a.csv")).is_err());
+        assert_eq!(files.dirs.len(), 3, "{:?}", files.dirs);
     }
 }
