@@ -6,7 +6,7 @@ use super::super::geom::{Rect, union_all};
 use super::super::model::FigureKind;
 use super::super::regions::{self, CaptionBox};
 use super::super::text::{self, Line};
-use super::{PageText, Stats};
+use super::page::{PageText, Stats};
 
 /// Whether strokes close by fence `r` in on all four sides, each running along the whole of
 /// its side: a field of a diagram drawn line by line (a packet header, a memory layout),
