@@ -1,0 +1,165 @@
+//! Text that must fit its place on a chart, measured with the embedded font: labels
+//! wrapped at word breaks, shortened with `…`, turned, or given more height; titles set
+//! smaller then cut.
+
+use super::style::*;
+
+/// Breaks a label into lines no wider than `max_w` at spaces, `-`, `_` and `/` (at most
+/// `max_lines`); `None` when a single word is already too wide or more lines are needed.
+pub fn wrap(label: &str, max_w: f64, size: f64, max_lines: usize) -> Option<Vec<String>> {
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in label.chars() {
+        if c == ' ' {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(c);
+            if matches!(c, '-' | '_' | '/') {
+                words.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for w in words {
+        let joined = match lines.last() {
+            Some(l) if l.ends_with(['-', '_', '/']) => format!("{l}{w}"),
+            Some(l) => format!("{l} {w}"),
+            None => w.clone(),
+        };
+        if !lines.is_empty() && text_w(&joined, size, false) <= max_w {
+            *lines.last_mut().unwrap() = joined;
+        } else {
+            if text_w(&w, size, false) > max_w {
+                return None;
+            }
+            lines.push(w);
+        }
+    }
+    (lines.len() <= max_lines).then_some(lines)
+}
+
+/// Whether category labels fit under bands of `band` points, on one line or wrapped.
+pub fn cats_fit(labels: &[String], band: f64) -> bool {
+    labels.iter().all(|l| text_w(l, TICK_PT, false) <= band * 0.94 || wrap(l, band * 0.94, TICK_PT, 3).is_some())
+}
+
+/// Lines of each category label on a horizontal axis with bands of `band` points: one
+/// line if all fit, else wrapped (≤ 3 lines), else turned to read upwards — wrapped into
+/// as many side-by-side lines as the band holds when longer than `max_turned` points.
+pub fn cat_lines(labels: &[String], band: f64, max_turned: f64) -> (Vec<Vec<String>>, bool) {
+    let max_w = band * 0.94;
+    if labels.iter().all(|l| text_w(l, TICK_PT, false) <= max_w) {
+        return (labels.iter().map(|l| vec![l.clone()]).collect(), false);
+    }
+    if let Some(w) = labels.iter().map(|l| wrap(l, max_w, TICK_PT, 3)).collect::<Option<Vec<_>>>() {
+        return (w, false);
+    }
+    let fit_lines = ((band * 0.9 / line_h(TICK_PT)).floor() as usize).max(1);
+    let lines = labels
+        .iter()
+        .map(|l| {
+            if text_w(l, TICK_PT, false) <= max_turned {
+                return vec![l.clone()];
+            }
+            (2..=fit_lines).find_map(|n| wrap(l, max_turned, TICK_PT, n)).unwrap_or_else(|| vec![l.clone()])
+        })
+        .collect();
+    (lines, true)
+}
+
+/// `label` shortened with `…` to fit `width` points at tick size: cut at its end (at a
+/// word where one is near), or in its `middle`, keeping both ends.
+pub fn ellipsize(label: &str, width: f64, middle: bool) -> String {
+    let mut buf = [0u8; 4];
+    let mut take = |chars: &mut dyn Iterator<Item = char>, room: f64| {
+        let (mut cut, mut w) = (Vec::new(), 0.0);
+        for ch in chars {
+            w += text_w(ch.encode_utf8(&mut buf), TICK_PT, false);
+            if w > room {
+                break;
+            }
+            cut.push(ch);
+        }
+        cut
+    };
+    let room = width - text_w("…", TICK_PT, false);
+    if middle {
+        let head: String = take(&mut label.chars(), room / 2.0).into_iter().collect();
+        let tail: String = take(&mut label.chars().rev(), room / 2.0).into_iter().rev().collect();
+        return format!("{}…{}", head.trim_end(), tail.trim_start());
+    }
+    let cut: String = take(&mut label.chars(), room).into_iter().collect();
+    let at_word = cut.rfind(' ').filter(|&i| i > cut.len() / 2).map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end())
+}
+
+/// The figure height that gives each of `rows` category labels on a vertical axis at
+/// least a line of its own: a chart of many rows grows taller rather than set its labels
+/// on each other (the width, which the page fixes, stays).
+pub fn height_for_rows(fig: (f64, f64), rows: usize, overhead: f64) -> f64 {
+    let need = rows as f64 * line_h(TICK_PT) * 1.15 + overhead;
+    fig.1.max(need.min(40.0 * 72.0))
+}
+
+/// A title that fits `width` points: at the title size when it can, smaller down to 3/4
+/// of it, then cut at a word (or a character) with `…`.
+pub fn fit_title(title: &str, width: f64) -> (String, f64) {
+    let full = text_w(title, TITLE_PT, true);
+    if full <= width {
+        return (title.to_string(), TITLE_PT);
+    }
+    let size = (TITLE_PT * width / full).max(TITLE_PT * 0.75);
+    if text_w(title, size, true) <= width {
+        return (title.to_string(), size);
+    }
+    // Glyph by glyph (linear in the title's length, however long it is).
+    let (mut cut, mut w) = (String::new(), text_w("…", size, true));
+    let mut buf = [0u8; 4];
+    for ch in title.chars() {
+        w += text_w(ch.encode_utf8(&mut buf), size, true);
+        if w > width {
+            break;
+        }
+        cut.push(ch);
+    }
+    let at_word = cut.rfind(' ').filter(|&i| i > cut.len() / 2).map_or(cut.as_str(), |i| &cut[..i]);
+    (format!("{}…", at_word.trim_end()), size)
+}
+
+pub fn block_w(lines: &[String]) -> f64 {
+    lines.iter().map(|l| text_w(l, TICK_PT, false)).fold(0.0, f64::max)
+}
+
+pub fn block_h(n: usize) -> f64 {
+    cap_h(TICK_PT) + (n.saturating_sub(1)) as f64 * line_h(TICK_PT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_too_long_for_the_figure_shrinks_then_is_cut_with_an_ellipsis() {
+        let width = 3.3 * 72.0 - 2.0 * PAD;
+        let (short, size) = fit_title("Accuracy", width);
+        assert_eq!((short.as_str(), size), ("Accuracy", TITLE_PT));
+        let sixty = "Top-1 accuracy of every model we trained, by dataset and size";
+        let (t, size) = fit_title(sixty, width);
+        assert!((TITLE_PT * 0.75..TITLE_PT).contains(&size) && text_w(&t, size, true) <= width + 0.5, "{t} {size}");
+        let huge = "word ".repeat(100_000);
+        let (t, size) = fit_title(&huge, width);
+        assert!(t.ends_with('…') && t.len() < 200 && text_w(&t, size, true) <= width + 0.5, "{t}");
+    }
+
+    #[test]
+    fn wraps_long_labels() {
+        assert_eq!(wrap("very long category", 40.0, 7.5, 3).unwrap().len(), 2);
+        assert!(wrap("incomprehensibilities", 20.0, 7.5, 3).is_none());
+        assert!(wrap("a b c d", 3.0, 7.5, 3).is_none());
+    }
+}
