@@ -221,7 +221,9 @@ impl TexBundle {
     fn document_file(&self, name: &str) -> Option<OpenResult<(InputHandle, Option<PathBuf>)>> {
         let (dir, access) = self.document.as_ref()?;
         let path = dir.join(name);
-        self.asked.lock().unwrap_or_else(|p| p.into_inner()).insert(crate::fsutil::normalize(&path));
+        // as asked (TeX asks for hundreds of names here, most of them not there); watch
+        // resolves them when it reads the record
+        self.asked.lock().unwrap_or_else(|p| p.into_inner()).insert(path.clone());
         if !path.is_file() {
             return None;
         }

@@ -52,12 +52,15 @@ impl fmt::Display for Problem {
 /// Every text of a parsed figure. `print_width_in` is the width the figure is printed at
 /// (`None`: the SVG's own width).
 pub fn text_boxes(tree: &usvg::Tree, print_width_in: Option<f64>) -> Vec<TextBox> {
-    let size = tree.size();
-    // usvg units are 1/96 in; the figure may be scaled to its printed width.
-    let scale = print_width_in.map_or(72.0 / 96.0, |w| w * 72.0 / f64::from(size.width()));
     let mut out = Vec::new();
-    collect(tree.root(), scale, &mut out);
+    collect(tree.root(), print_scale(tree, print_width_in), &mut out);
     out
+}
+
+/// Points per usvg unit (1/96 in) of the figure printed at `print_width_in` (`None`: at
+/// its own width).
+fn print_scale(tree: &usvg::Tree, print_width_in: Option<f64>) -> f64 {
+    print_width_in.map_or(72.0 / 96.0, |w| w * 72.0 / f64::from(tree.size().width()))
 }
 
 fn collect(group: &usvg::Group, scale: f64, out: &mut Vec<TextBox>) {
@@ -109,8 +112,7 @@ fn collect(group: &usvg::Group, scale: f64, out: &mut Vec<TextBox>) {
 /// The problems of a figure's text; none for a figure that reads well in print.
 pub fn check(tree: &usvg::Tree, print_width_in: Option<f64>) -> Vec<Problem> {
     let boxes = text_boxes(tree, print_width_in);
-    let size = tree.size();
-    let scale = print_width_in.map_or(72.0 / 96.0, |w| w * 72.0 / f64::from(size.width()));
+    let (size, scale) = (tree.size(), print_scale(tree, print_width_in));
     let (w, h) = (f64::from(size.width()) * scale, f64::from(size.height()) * scale);
     let mut problems = Vec::new();
     for b in &boxes {

@@ -262,8 +262,9 @@ impl Watch {
             let compiling = Instant::now();
             let (ok, mut diags, asked) = self.compile(report.as_ref());
             // What TeX asked for decides which later changes recompile; a run that did not
-            // get as far as TeX keeps the last run's record.
-            if let Some(asked) = asked {
+            // tell (it did not reach TeX, or TeX read the folder itself with `--trust-all`)
+            // keeps the last run's record, which under `--trust-all` stays "unknown".
+            if asked.is_some() {
                 self.state.record_document_files(asked);
             }
             status.compile_seconds = compiling.elapsed().as_secs_f64();
@@ -301,10 +302,8 @@ impl Watch {
     }
 
     /// Compiles the paper with what `report` built; `true` when a PDF was written. Also
-    /// the files TeX asked for in the document's folder, when it ran (`Some(None)`: it ran
-    /// but could not tell).
-    #[allow(clippy::option_option)]
-    fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>, Option<Option<Vec<PathBuf>>>) {
+    /// the files TeX asked for in the document's folder, when it could tell.
+    fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>, Option<Vec<PathBuf>>) {
         let Some(main) = &self.main else { return (false, Vec::new(), None) };
         let project = &self.state.project;
         // Watch is the writer's own machine and never `--locked`.
@@ -319,10 +318,8 @@ impl Watch {
         };
         match compiled {
             Ok(c) => {
-                // (a Markdown paper that did not reach TeX has no record at all)
-                let ran = c.pdf.is_some() || c.log.is_some() || c.document_files.is_some();
                 let ok = c.pdf.is_some() && c.errors() == 0;
-                (ok, c.diagnostics, ran.then_some(c.document_files))
+                (ok, c.diagnostics, c.document_files)
             }
             Err(e) => (false, vec![e.diagnostic()], None),
         }

@@ -140,10 +140,13 @@ impl State {
                 if a.value.is_empty() || a.value.contains('\n') || a.value.len() > 4096 {
                     continue;
                 }
-                // a path, or (`inputs=`) several separated by commas or spaces
-                let whole = std::iter::once(a.value.as_str());
-                let parts = a.value.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty());
-                for value in whole.chain(parts) {
+                // a path, or (`inputs=`) several separated by commas or spaces (the whole
+                // value still counts: a file name may hold a space)
+                let mut values = vec![a.value.as_str()];
+                if a.value.contains([',', ' ', '\t']) {
+                    values.extend(a.value.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()));
+                }
+                for value in values {
                     if value.contains(['*', '?', '[', '{']) {
                         let glob = globset::GlobBuilder::new(value).literal_separator(true).build();
                         if let Ok(g) = glob {
@@ -172,17 +175,18 @@ impl State {
         self.globs = globs;
     }
 
-    /// Records what the last compile asked for in the document's folder (`None`: it could
-    /// not tell, and every file may matter).
+    /// Records what the last compile asked for in the document's folder, each path
+    /// resolved once here (`None`: it could not tell, and every file may matter).
     pub fn record_document_files(&mut self, files: Option<Vec<PathBuf>>) {
         self.document_files = files.map(|f| f.iter().map(|p| crate::fsutil::normalize(p)).collect());
     }
 
     /// Whether the document may read `path`: it asked for it last time, it is a
     /// bibliography (BibTeX and biber read those themselves), or nothing is known yet.
+    /// `path` is normalized (`fsutil::normalize`), as the record is.
     fn document_reads(&self, path: &Path) -> bool {
         let Some(files) = &self.document_files else { return true };
-        path.extension().is_some_and(|e| e == "bib") || files.contains(&crate::fsutil::normalize(path))
+        path.extension().is_some_and(|e| e == "bib") || files.contains(path)
     }
 
     /// The figures whose input globs match `path`.
@@ -221,20 +225,23 @@ impl State {
                     Err(_) if self.texts.contains_key(p) => source_set_changed = true,
                     Err(_) => {}
                 }
-            } else if let Some(input) = self.inputs.get_mut(&crate::fsutil::normalize(p)) {
-                let now = digest_of(p);
-                if now != input.digest {
-                    input.digest = now;
-                    let figures = input.figures.clone();
-                    changes.inputs.push((self.name(p), figures));
-                }
-            } else if p.is_dir() {
-            } else if let figures @ [_, ..] = self.glob_figures(p).as_slice() {
-                changes.inputs.push((self.name(p), figures.to_vec()));
-            } else if self.document_reads(p) {
-                changes.other.push(self.name(p));
             } else {
-                changes.ignored.push(self.name(p));
+                let normal = crate::fsutil::normalize(p);
+                if let Some(input) = self.inputs.get_mut(&normal) {
+                    let now = digest_of(p);
+                    if now != input.digest {
+                        input.digest = now;
+                        let figures = input.figures.clone();
+                        changes.inputs.push((self.name(p), figures));
+                    }
+                } else if p.is_dir() {
+                } else if let figures @ [_, ..] = self.glob_figures(p).as_slice() {
+                    changes.inputs.push((self.name(p), figures.to_vec()));
+                } else if self.document_reads(&normal) {
+                    changes.other.push(self.name(p));
+                } else {
+                    changes.ignored.push(self.name(p));
+                }
             }
         }
         if source_set_changed {

@@ -62,6 +62,12 @@ impl Default for PlotProvider {
 
 /// Draws the chart of a request as SVG (no PDF/PNG).
 pub fn svg(req: &Request) -> Result<String, ProviderError> {
+    chart(req, false).map(|(svg, _)| svg)
+}
+
+/// The chart's SVG and what it decided from the data (its notes), from one reading of the
+/// data. A facet figure's notes are those of its whole table, resolved only when `notes`.
+fn chart(req: &Request, notes: bool) -> Result<(String, Vec<String>), ProviderError> {
     let (intent, table) = data::load(req)?;
     let (w, h) = (req.output.width_in, req.output.height_in);
     if !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 0.75 && w <= 40.0 && h <= 40.0) {
@@ -71,10 +77,12 @@ pub fn svg(req: &Request) -> Result<String, ProviderError> {
     }
     let fig = (w * 72.0, h * 72.0);
     if req.attrs.contains_key("facet") {
-        return facet::svg(&req.attrs, &intent, &table, fig);
+        let svg = facet::svg(&req.attrs, &intent, &table, fig)?;
+        let notes = if notes { ChartSpec::new(&req.attrs, &intent, &table).map(|s| s.notes).ok() } else { None };
+        return Ok((svg, notes.unwrap_or_default()));
     }
     let spec = ChartSpec::new(&req.attrs, &intent, &table)?;
-    charts::draw(&spec, fig)
+    Ok((charts::draw(&spec, fig)?, spec.notes))
 }
 
 impl Provider for PlotProvider {
@@ -101,10 +109,8 @@ impl Provider for PlotProvider {
         render::render(&svg, &req.output.formats, req.output.png_dpi)
     }
     fn explain(&self, req: &Request) -> Vec<String> {
-        let Ok((intent, table)) = data::load(req) else { return vec![] };
-        let Ok(spec) = ChartSpec::new(&req.attrs, &intent, &table) else { return vec![] };
-        let mut notes = spec.notes;
-        notes.extend(svg(req).map(|s| render::textcheck::warnings(&s)).unwrap_or_default());
+        let Ok((svg, mut notes)) = chart(req, true) else { return vec![] };
+        notes.extend(render::textcheck::warnings(&svg));
         notes
     }
 }
