@@ -244,29 +244,6 @@ mod beneath {
     }
 }
 
-/// `path` with symlinks resolved when it exists, else with its existing folder resolved
-/// and `.`/`..` of the rest taken lexically: one spelling per file, so that a path TeX
-/// asked for and a path a file watcher reports compare equal.
-pub fn normalize(path: &Path) -> PathBuf {
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    match (out.parent().and_then(|d| d.canonicalize().ok()), out.file_name()) {
-        (Some(dir), Some(name)) => dir.join(name),
-        _ => out,
-    }
-}
-
 /// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates
 /// missing parent directories.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {

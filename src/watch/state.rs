@@ -72,7 +72,7 @@ pub struct State {
     pub registry: Registry,
     /// Source texts as last read, by path.
     texts: BTreeMap<PathBuf, String>,
-    /// Files named by figure attributes, by normalized path (see `fsutil::normalize`).
+    /// Files named by figure attributes, by normalized path (see `normalize`).
     inputs: BTreeMap<PathBuf, Input>,
     /// Globs of figure attributes.
     globs: Vec<InputGlob>,
@@ -158,7 +158,7 @@ impl State {
                         }
                         continue;
                     }
-                    let path = crate::fsutil::normalize(&base.join(value));
+                    let path = normalize(&base.join(value));
                     if path.is_dir() || !path.starts_with(&self.project.root) || path == self.project.root {
                         continue;
                     }
@@ -178,12 +178,12 @@ impl State {
     /// Records what the last compile asked for in the document's folder, each path
     /// resolved once here (`None`: it could not tell, and every file may matter).
     pub fn record_document_files(&mut self, files: Option<Vec<PathBuf>>) {
-        self.document_files = files.map(|f| f.iter().map(|p| crate::fsutil::normalize(p)).collect());
+        self.document_files = files.map(|f| f.iter().map(|p| normalize(p)).collect());
     }
 
     /// Whether the document may read `path`: it asked for it last time, it is a
     /// bibliography (BibTeX and biber read those themselves), or nothing is known yet.
-    /// `path` is normalized (`fsutil::normalize`), as the record is.
+    /// `path` is normalized (`normalize`), as the record is.
     fn document_reads(&self, path: &Path) -> bool {
         let Some(files) = &self.document_files else { return true };
         path.extension().is_some_and(|e| e == "bib") || files.contains(path)
@@ -226,7 +226,7 @@ impl State {
                     Err(_) => {}
                 }
             } else {
-                let normal = crate::fsutil::normalize(p);
+                let normal = normalize(p);
                 if let Some(input) = self.inputs.get_mut(&normal) {
                     let now = digest_of(p);
                     if now != input.digest {
@@ -264,6 +264,29 @@ impl State {
             self.project.sources = project.sources;
         }
         Ok(changes)
+    }
+}
+
+/// `path` with symlinks resolved when it exists, else with its existing folder resolved
+/// and `.`/`..` of the rest taken lexically: one spelling per file, so that a path TeX
+/// asked for and a path a file watcher reports compare equal.
+fn normalize(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    match (out.parent().and_then(|d| d.canonicalize().ok()), out.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => out,
     }
 }
 
