@@ -18,6 +18,7 @@ use serde_json::json;
 use super::flags::BuildFlags;
 use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out, print_diagnostics, rel};
 use crate::GenReport;
+use crate::compile::swap::Reuse;
 use crate::compile::{self, Compiled, DocKind, epoch};
 use crate::diag::Diagnostic;
 use crate::options::{Driver, LockMode};
@@ -91,7 +92,15 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     print_diagnostics(&compiled.diagnostics, global);
     if let Some(pdf) = &compiled.pdf {
         if global.verbosity != Verbosity::Quiet {
-            err(format_args!("wrote {}\n", rel(&project.root, pdf)));
+            let pdf = rel(&project.root, pdf);
+            match compiled.reuse {
+                Reuse::Engine => err(format_args!("wrote {pdf}\n")),
+                Reuse::Figures(n) => err(format_args!(
+                    "updated {pdf}: {n} figure{} replaced in place (only figures changed, each at its size; TeX not run)\n",
+                    if n == 1 { "" } else { "s" }
+                )),
+                Reuse::Unchanged => err(format_args!("{pdf} is up to date (nothing TeX reads changed; TeX not run)\n")),
+            }
         }
     } else if let Some(log) = &compiled.log {
         err(format_args!("no PDF; TeX's log is {}\n", rel(&project.root, log)));
@@ -115,6 +124,12 @@ fn to_json(project: &Project, report: &GenReport, main: &Path, compiled: Option<
             "log": path(&c.log),
             "synctex": path(&c.synctex),
             "built_format": c.built_format,
+            // "ran", or how the last PDF was reused without TeX (see compile::swap).
+            "tex": match c.reuse {
+                Reuse::Engine => "ran",
+                Reuse::Figures(_) => "figures-replaced",
+                Reuse::Unchanged => "unchanged",
+            },
             // What TeX read from the TeX trees or the bundle (absolute paths), as `-recorder`.
             "tex_files": c.tex_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "errors": c.errors(),

@@ -22,6 +22,8 @@ pub struct Access {
     /// Allowed folders, resolved.
     roots: Vec<PathBuf>,
     refused: Mutex<Vec<String>>,
+    /// Absolute names tectonic opened itself (they are not in the bundle's record).
+    opened: Mutex<Vec<String>>,
 }
 
 impl Access {
@@ -31,7 +33,7 @@ impl Access {
         let mut all: Vec<PathBuf> = roots.into_iter().collect();
         all.extend(font_dirs());
         let roots = all.iter().filter_map(|r| r.canonicalize().ok()).collect();
-        Access { trust, roots, refused: Mutex::new(Vec::new()) }
+        Access { trust, roots, refused: Mutex::new(Vec::new()), opened: Mutex::new(Vec::new()) }
     }
 
     pub fn trust(&self) -> Trust {
@@ -60,10 +62,16 @@ impl Access {
     /// Checks a message of the engine: tectonic reports every absolute path it opened.
     pub fn check_message(&self, text: &str) {
         if let Some(path) = opened_absolute_path(text) {
+            self.opened.lock().unwrap_or_else(|p| p.into_inner()).push(path.to_string());
             if !self.allows(Path::new(path)) {
                 self.refuse(path);
             }
         }
+    }
+
+    /// The absolute names tectonic opened so far.
+    pub fn opened(&self) -> Vec<String> {
+        self.opened.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The names refused so far, in the order TeX asked for them.

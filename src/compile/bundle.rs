@@ -11,7 +11,7 @@
 //! each judged by [`Access`] (tectonic's own file access is pointed at an empty folder so
 //! that every relative name comes here).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Cursor, Read as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -87,6 +87,15 @@ enum Files {
     Remote(RemoteBundle),
 }
 
+/// What a file TeX asked for in the document's folder held when TeX looked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Seen {
+    Missing,
+    Read(crate::digest::Digest),
+    /// Different things at different times within one build.
+    Varied,
+}
+
 /// The TeX files as a bundle (cheap to clone: the index is shared).
 #[derive(Clone)]
 pub struct TexBundle {
@@ -95,9 +104,10 @@ pub struct TexBundle {
     digest: String,
     /// Every TeX file served (its path on disk), for `build --json`.
     served: Arc<Mutex<BTreeSet<PathBuf>>>,
-    /// Every file TeX asked for in the document's folder, found or not (watch recompiles
-    /// when one of them changes or appears, and for nothing else).
-    asked: Arc<Mutex<BTreeSet<PathBuf>>>,
+    /// Every file TeX asked for in the document's folder, found or not, with what it held
+    /// when read (watch recompiles when one of them changes or appears, and for nothing
+    /// else; a figure-only update checks that nothing else changed, `swap`).
+    asked: Arc<Mutex<BTreeMap<PathBuf, Seen>>>,
     memory: HashMap<String, Vec<u8>>,
     /// Last run's intermediate files (`paper.aux`), served with read digests so that
     /// tectonic's rerun check can tell whether they changed.
@@ -174,8 +184,13 @@ impl TexBundle {
     /// Every file asked for in the document's folder (`None` when tectonic reads that
     /// folder itself, unseen: `--trust-all`).
     pub fn asked(&self) -> Option<Vec<PathBuf>> {
+        Some(self.reads()?.into_keys().collect())
+    }
+
+    /// Every file asked for in the document's folder with what TeX found there.
+    pub fn reads(&self) -> Option<BTreeMap<PathBuf, Seen>> {
         self.document.as_ref()?;
-        Some(self.asked.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect())
+        Some(self.asked.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
     /// Serves `name` from memory (e.g. `paperfig.sty`); not part of the digest, so only
@@ -223,8 +238,15 @@ impl TexBundle {
         let path = dir.join(name);
         // as asked (TeX asks for hundreds of names here, most of them not there); watch
         // resolves them when it reads the record
-        self.asked.lock().unwrap_or_else(|p| p.into_inner()).insert(path.clone());
+        let seen = |what: Seen| {
+            let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = asked.entry(path.clone()).or_insert(what);
+            if *entry != what {
+                *entry = Seen::Varied;
+            }
+        };
         if !path.is_file() {
+            seen(Seen::Missing);
             return None;
         }
         if !access.allows(&path) {
@@ -233,6 +255,7 @@ impl TexBundle {
         }
         Some(match std::fs::read(&path) {
             Ok(bytes) => {
+                seen(Seen::Read(crate::digest::Digest::of(&bytes)));
                 let handle = InputHandle::new_read_only(name, Cursor::new(bytes), InputOrigin::Filesystem);
                 // SyncTeX names the files by these paths.
                 OpenResult::Ok((handle, path.canonicalize().ok()))

@@ -14,6 +14,7 @@
 //! tectonic's C engines keep global state and are not reentrant, so every run holds
 //! [`ENGINE_LOCK`].
 
+use std::collections::BTreeMap;
 use std::fmt::Arguments;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ use tectonic::unstable_opts::UnstableOptions;
 use tectonic_bridge_core::{SecuritySettings, SecurityStance};
 
 use super::access::Access;
-use super::bundle::{BundleError, FORMAT_NAME, TexSource};
+use super::bundle::{BundleError, FORMAT_NAME, Seen, TexBundle, TexSource};
 use crate::config::Trust;
 use crate::fsutil;
 
@@ -63,13 +64,13 @@ pub struct EngineJob {
 pub const AUX_EXTENSIONS: &[&str] = &["aux", "bbl", "toc", "lof", "lot", "out"];
 
 /// One message from the engines (TeX's errors carry `file:line:` and the context lines).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineMessage {
     pub kind: Kind,
     pub text: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     Note,
     Warning,
@@ -99,8 +100,16 @@ pub struct EngineOutput {
     pub synctex: Option<PathBuf>,
     /// The TeX files read from the trees or the bundle's cache (paths on disk).
     pub tex_files: Vec<PathBuf>,
-    /// The files TeX asked for in the document's folder (see `TexBundle::asked`).
-    pub document_files: Option<Vec<PathBuf>>,
+    /// The files TeX asked for in the document's folder (see `TexBundle::asked`), with
+    /// what each held when read.
+    pub document_reads: Option<BTreeMap<PathBuf, Seen>>,
+}
+
+impl EngineOutput {
+    /// The files TeX asked for in the document's folder, found or not (`None`: not seen).
+    pub fn document_files(&self) -> Option<Vec<PathBuf>> {
+        Some(self.document_reads.as_ref()?.keys().cloned().collect())
+    }
 }
 
 /// Collects the engines' messages instead of printing them.
@@ -211,8 +220,17 @@ pub enum EngineError {
 
 pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
     let timer = Timer::from_env();
-    let mut bundle = job.tex.open(&job.user_cache)?;
+    let bundle = job.tex.open(&job.user_cache)?;
     timer.lap("bundle index and latex.ltx");
+    compile_with(job, bundle, timer)
+}
+
+/// [`compile`] with the job's TeX files already opened.
+pub fn compile_opened(job: &EngineJob, bundle: TexBundle) -> Result<EngineOutput, EngineError> {
+    compile_with(job, bundle, Timer::from_env())
+}
+
+fn compile_with(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> Result<EngineOutput, EngineError> {
     // Untrusted: tectonic's own file access looks in an empty folder, so that every
     // relative name reaches the bundle, which asks `Access`.
     let doc_dir = job.main.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -327,7 +345,7 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
         refused: job.access.refused(),
         synctex: None,
         tex_files: bundle.served(),
-        document_files: bundle.asked(),
+        document_reads: bundle.reads(),
     };
     if !out.refused.is_empty() {
         // TeX may have read a refused file: nothing of this run leaves memory (its log

@@ -9,6 +9,8 @@
 //! - [`access`]: what TeX may read (`[build] trust`).
 //! - [`engine`]: one engine run (format cached by bundle digest, BibTeX, reruns), outputs
 //!   written to the build folder, runs serialised by a global lock.
+//! - [`swap`]: compiles that need no TeX: nothing it reads changed, or only PDF figures
+//!   of the same size, replaced in the last PDF ([`pdfpatch`]).
 //! - [`texlog`]: TeX's errors and warnings → `Diagnostic`s in the user's files.
 //! - [`epoch`]: the build date for reproducible PDFs.
 //!
@@ -21,7 +23,9 @@ pub mod engine;
 pub mod epoch;
 pub mod index;
 pub mod markdown;
+pub mod pdfpatch;
 pub mod remote;
+pub mod swap;
 pub mod texlog;
 pub mod texmf;
 
@@ -134,6 +138,8 @@ pub struct Compiled {
     pub tex_files: Vec<PathBuf>,
     /// The files TeX asked for in the document's folder, found or not (`None`: not seen).
     pub document_files: Option<Vec<PathBuf>>,
+    /// Whether TeX ran, or the last PDF stood or had only its figures replaced.
+    pub reuse: swap::Reuse,
 }
 
 impl Compiled {
@@ -232,7 +238,7 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
         memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
         aux_dir: Some(aux_dir(project, main)),
     };
-    let out = engine::compile(&job)?;
+    let (out, reuse) = swap::compile(&job)?;
     if !out.refused.is_empty() {
         let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
         return Ok(Compiled { diagnostics, built_format: out.built_format, ..Compiled::default() });
@@ -247,7 +253,8 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
             .hint("[build] shell_escape = true applies to builds without --locked");
         diagnostics.push(note);
     }
-    let (synctex, tex_files, document_files) = (out.synctex, out.tex_files, out.document_files);
+    let document_files = out.document_files();
+    let (synctex, tex_files) = (out.synctex, out.tex_files);
     Ok(Compiled {
         pdf: out.pdf,
         log: out.log_path,
@@ -256,6 +263,7 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
         synctex,
         tex_files,
         document_files,
+        reuse,
     })
 }
 

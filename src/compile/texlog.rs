@@ -508,7 +508,7 @@ mod tests {
             refused: Vec::new(),
             synctex: None,
             tex_files: Vec::new(),
-            document_files: None,
+            document_reads: None,
         }
     }
 

@@ -10,6 +10,7 @@ use super::hosted::Background;
 use super::signal;
 use super::state::{Changes, State};
 use crate::compile::markdown::Figures;
+use crate::compile::swap::Reuse;
 use crate::compile::{self, DocKind};
 use crate::diag::Diagnostic;
 use crate::diagnose::Diagnose;
@@ -40,6 +41,9 @@ pub struct Status {
     /// `updated`, `failed`, `skipped` (nothing it uses changed), `touched` (mdBook
     /// chapters refreshed), or `none` (no document).
     pub output: &'static str,
+    /// How the PDF was made: `ran` (TeX), `patched` (only figures changed, each at its
+    /// size: replaced in the last PDF), `unchanged`, or `-` (not compiled).
+    pub tex: &'static str,
     pub errors: usize,
     pub seconds: f64,
     /// Of which: figures (scan to manifest), and compiling the document.
@@ -52,12 +56,13 @@ impl Status {
     pub fn line(&self) -> String {
         let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(",") };
         format!(
-            "[watch] #{} changed={} regenerated={} pending={} output={} errors={} time={:.2}s figures={:.2}s compile={:.2}s",
+            "[watch] #{} changed={} regenerated={} pending={} output={} tex={} errors={} time={:.2}s figures={:.2}s compile={:.2}s",
             self.number,
             list(&self.changed),
             list(&self.regenerated),
             list(&self.pending),
             self.output,
+            if self.tex.is_empty() { "-" } else { self.tex },
             self.errors,
             self.seconds,
             self.figures_seconds,
@@ -260,7 +265,12 @@ impl Watch {
             "none"
         } else if needed {
             let compiling = Instant::now();
-            let (ok, mut diags, asked) = self.compile(report.as_ref());
+            let (ok, mut diags, asked, reuse) = self.compile(report.as_ref());
+            status.tex = match reuse {
+                Reuse::Engine => "ran",
+                Reuse::Figures(_) => "patched",
+                Reuse::Unchanged => "unchanged",
+            };
             // What TeX asked for decides which later changes recompile; a run that did not
             // tell (it did not reach TeX, or TeX read the folder itself with `--trust-all`)
             // keeps the last run's record, which under `--trust-all` stays "unknown".
@@ -302,9 +312,10 @@ impl Watch {
     }
 
     /// Compiles the paper with what `report` built; `true` when a PDF was written. Also
-    /// the files TeX asked for in the document's folder, when it could tell.
-    fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>, Option<Vec<PathBuf>>) {
-        let Some(main) = &self.main else { return (false, Vec::new(), None) };
+    /// the files TeX asked for in the document's folder, when it could tell, and whether
+    /// TeX ran.
+    fn compile(&self, report: Option<&GenReport>) -> (bool, Vec<Diagnostic>, Option<Vec<PathBuf>>, Reuse) {
+        let Some(main) = &self.main else { return (false, Vec::new(), None, Reuse::Engine) };
         let project = &self.state.project;
         // Watch is the writer's own machine and never `--locked`.
         let epoch = self.opts.source_date_epoch;
@@ -319,9 +330,9 @@ impl Watch {
         match compiled {
             Ok(c) => {
                 let ok = c.pdf.is_some() && c.errors() == 0;
-                (ok, c.diagnostics, c.document_files)
+                (ok, c.diagnostics, c.document_files, c.reuse)
             }
-            Err(e) => (false, vec![e.diagnostic()], None),
+            Err(e) => (false, vec![e.diagnostic()], None, Reuse::Engine),
         }
     }
 

@@ -14,6 +14,7 @@ mod extract_book;
 mod extract_tight;
 mod extract_use;
 mod faults;
+mod figure_swap;
 mod formats;
 mod goldens;
 mod hosted;

@@ -257,6 +257,8 @@ fn edits_rebuild_only_what_they_reach_and_errors_recover() {
     let s = w.after_change("data/a.csv");
     assert_eq!(regenerated(&s), ["fig:a".to_string()].into());
     assert_eq!(s.last().unwrap().get("output"), "updated");
+    // Only a figure changed, at its size: it is replaced in the PDF without TeX.
+    assert_eq!(s.last().unwrap().get("tex"), "patched", "{s:?}");
     assert_ne!(std::fs::read(t.path("build/paper.pdf")).unwrap(), pdf_before, "the PDF shows the new figure");
 
     // Text only: no figure is regenerated, the PDF has the new text.
@@ -264,6 +266,7 @@ fn edits_rebuild_only_what_they_reach_and_errors_recover() {
     let s = w.after_change("paper.md");
     assert!(regenerated(&s).is_empty(), "{s:?}");
     assert_eq!(s.last().unwrap().get("output"), "updated");
+    assert_eq!(s.last().unwrap().get("tex"), "ran");
     assert!(pdf(&t).contains("BRAVO"));
 
     // An editor's save: new contents written to a temporary file renamed over the original.

@@ -1,0 +1,282 @@
+//! Builds that need no TeX. After each successful compile a record is kept beside the
+//! document's intermediate files: every file TeX asked for in the document's folder with
+//! what it held when read (`TexBundle::reads`), the engine's messages and log, and which
+//! Form XObject of the PDF each PDF figure became ([`pdfpatch`]). The next compile
+//! compares the files with the record:
+//!
+//! - nothing TeX reads changed, and the PDF is as written: the last output is given again
+//!   (with its diagnostics, made again from the kept messages and log), TeX does not run;
+//! - only PDF figures changed, each with the same box (the page layout cannot have moved):
+//!   the figures are replaced in the PDF by an incremental update, TeX does not run;
+//! - anything else (a source, the engine's files, the build date, a figure of a new size,
+//!   a file that appeared): TeX runs as always, and the record is made again.
+//!
+//! No record is kept when the engine read files it did not show paperfig (`--trust-all`,
+//! absolute paths, shell escape) or when a file changed while TeX read it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::bundle::Seen;
+use super::engine::{self, EngineError, EngineJob, EngineMessage, EngineOutput};
+use super::pdfpatch::{self, Trailer};
+use crate::digest::Digest;
+use crate::fsutil;
+
+/// How a compile got its PDF.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reuse {
+    /// TeX ran.
+    #[default]
+    Engine,
+    /// Nothing TeX reads changed: the last PDF stands.
+    Unchanged,
+    /// This many figures were replaced in the last PDF.
+    Figures(usize),
+}
+
+const VERSION: u32 = 1;
+
+/// A PDF figure as placed: the names TeX read it by and the Form XObject it became.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Placed {
+    paths: Vec<PathBuf>,
+    object: u32,
+    bbox: [f64; 4],
+}
+
+/// What the last compile of one document read and made.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Record {
+    version: u32,
+    /// The engine's files, the main file, what is served from memory, the build date, the
+    /// trust rule (see [`identity`]).
+    identity: Digest,
+    reads: Vec<(PathBuf, Seen)>,
+    figures: Vec<Placed>,
+    pdf: PathBuf,
+    /// The PDF as the engine wrote it: its length, digest and last cross-reference section.
+    base_len: u64,
+    base: Digest,
+    trailer: Trailer,
+    /// The PDF as last written, and the figures replaced in it (name, digest).
+    written: Digest,
+    replaced: Vec<(PathBuf, Digest)>,
+    log_path: Option<PathBuf>,
+    log: Option<Digest>,
+    blg: Option<String>,
+    messages: Vec<EngineMessage>,
+    synctex: Option<PathBuf>,
+    tex_files: Vec<PathBuf>,
+}
+
+/// Compiles `job` as [`engine::compile`] does, without TeX when the record allows.
+pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
+    let bundle = job.tex.open(&job.user_cache)?;
+    let main = std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?;
+    let identity = identity(job, bundle.digest_hex(), &main);
+    let path = record_path(job);
+    if let Some(path) = &path {
+        if let Some(mut record) = read(path).filter(|r| r.version == VERSION && r.identity == identity) {
+            if let Some(done) = record.reuse() {
+                if matches!(done.1, Reuse::Figures(_)) {
+                    write(path, &record);
+                }
+                return Ok(done);
+            }
+        }
+        let _ = std::fs::remove_file(path);
+    }
+    let out = engine::compile_opened(job, bundle)?;
+    if let Some(path) = &path {
+        if let Some(record) = Record::of(job, identity, &out) {
+            write(path, &record);
+        }
+    }
+    Ok((out, Reuse::Engine))
+}
+
+/// Everything a compile depends on besides the files TeX reads in the document's folder.
+fn identity(job: &EngineJob, bundle: &str, main: &[u8]) -> Digest {
+    let mut parts = vec![format!("swap/{VERSION}"), bundle.to_string(), Digest::of(main).hex()];
+    parts.push(job.main.display().to_string());
+    parts.push(job.out_dir.display().to_string());
+    for (name, bytes) in &job.memory_files {
+        parts.push(format!("{name}={}", Digest::of(bytes).hex()));
+    }
+    parts.push(format!("epoch={:?} trust={:?} shell={}", job.epoch, job.access.trust(), job.shell_escape));
+    Digest::of(parts.join("\n").as_bytes())
+}
+
+/// One record per document on disk: a cache folder shared by several projects keeps
+/// each one's.
+fn record_path(job: &EngineJob) -> Option<PathBuf> {
+    let stem = job.main.file_stem()?.to_str()?;
+    let main = Digest::of(job.main.as_os_str().as_encoded_bytes()).hex();
+    Some(job.aux_dir.as_ref()?.join(format!("{stem}.{}.swap.json", &main[..16])))
+}
+
+fn read(path: &Path) -> Option<Record> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn write(path: &Path, record: &Record) {
+    if let Ok(json) = serde_json::to_vec(record) {
+        let _ = fsutil::write_atomic(path, &json);
+    }
+}
+
+/// What is at `path` now, as the bundle would record it.
+fn seen_now(path: &Path) -> (Seen, Option<Vec<u8>>) {
+    if !path.is_file() {
+        return (Seen::Missing, None);
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => (Seen::Read(Digest::of(&bytes)), Some(bytes)),
+        Err(_) => (Seen::Varied, None),
+    }
+}
+
+impl Record {
+    /// The record of a compile that made a PDF, when every file it read was seen.
+    fn of(job: &EngineJob, identity: Digest, out: &EngineOutput) -> Option<Record> {
+        let reads = out.document_reads.as_ref()?;
+        let clean = out.failure.is_none() && out.refused.is_empty() && job.access.opened().is_empty();
+        if !clean || job.shell_escape || reads.values().any(|s| *s == Seen::Varied) {
+            return None;
+        }
+        let pdf_path = out.pdf.clone()?;
+        let pdf = std::fs::read(&pdf_path).ok()?;
+        let trailer = pdfpatch::trailer(&pdf)?;
+        let figures = placed(reads, &pdfpatch::forms(&pdf)?);
+        let log = match &out.log_path {
+            Some(p) => Some(Digest::of(&std::fs::read(p).ok()?)),
+            None => None,
+        };
+        Some(Record {
+            version: VERSION,
+            identity,
+            reads: reads.iter().map(|(p, s)| (p.clone(), *s)).collect(),
+            figures,
+            pdf: pdf_path,
+            base_len: pdf.len() as u64,
+            base: Digest::of(&pdf),
+            trailer,
+            written: Digest::of(&pdf),
+            replaced: Vec::new(),
+            log_path: out.log_path.clone(),
+            log,
+            blg: out.blg.clone(),
+            messages: out.messages.clone(),
+            synctex: out.synctex.clone(),
+            tex_files: out.tex_files.clone(),
+        })
+    }
+
+    /// The output without TeX, when only figures changed (then the PDF is updated and the
+    /// record says so); `None` when TeX must run.
+    fn reuse(&mut self) -> Option<(EngineOutput, Reuse)> {
+        let current = std::fs::read(&self.pdf).ok()?;
+        if Digest::of(&current) != self.written {
+            return None;
+        }
+        let log = match (&self.log_path, self.log) {
+            (Some(p), Some(d)) => {
+                let bytes = std::fs::read(p).ok().filter(|b| Digest::of(b) == d)?;
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            (None, None) => String::new(),
+            _ => return None,
+        };
+        let mut changed: BTreeMap<usize, (Digest, Vec<u8>)> = BTreeMap::new();
+        for (path, was) in &self.reads {
+            let (now, bytes) = seen_now(path);
+            if now == *was {
+                continue;
+            }
+            let figure = self.figures.iter().position(|f| f.paths.contains(path))?;
+            let (Seen::Read(digest), Some(bytes)) = (now, bytes) else { return None };
+            let page = pdfpatch::figure_page(&bytes)?;
+            if !pdfpatch::same_box(page.bbox, self.figures[figure].bbox) {
+                return None;
+            }
+            if changed.get(&figure).is_some_and(|(d, _)| *d != digest) {
+                return None;
+            }
+            changed.insert(figure, (digest, bytes));
+        }
+        let replaced: Vec<(PathBuf, Digest)> =
+            changed.iter().map(|(&i, (d, _))| (self.figures[i].paths[0].clone(), *d)).collect();
+        let how = if replaced == self.replaced {
+            Reuse::Unchanged
+        } else {
+            let base = current.get(..usize::try_from(self.base_len).ok()?)?;
+            let updated = if changed.is_empty() {
+                base.to_vec()
+            } else {
+                (Digest::of(base) == self.base).then_some(())?;
+                let figures: Vec<(u32, &[u8])> =
+                    changed.iter().map(|(&i, (_, b))| (self.figures[i].object, b.as_slice())).collect();
+                pdfpatch::update(base, &self.trailer, &figures).ok()?
+            };
+            fsutil::write_atomic(&self.pdf, &updated).ok()?;
+            // The figures that now draw differently from the PDF as it was.
+            let digest_of = |list: &[(PathBuf, Digest)], p: &Path| list.iter().find(|(q, _)| q == p).map(|(_, d)| *d);
+            let mut paths: Vec<&PathBuf> = replaced.iter().chain(&self.replaced).map(|(p, _)| p).collect();
+            paths.sort();
+            paths.dedup();
+            let n = paths.iter().filter(|p| digest_of(&replaced, p) != digest_of(&self.replaced, p)).count();
+            self.written = Digest::of(&updated);
+            self.replaced = replaced;
+            Reuse::Figures(n)
+        };
+        let out = EngineOutput {
+            pdf: Some(self.pdf.clone()),
+            log,
+            log_path: self.log_path.clone(),
+            blg: self.blg.clone(),
+            messages: self.messages.clone(),
+            failure: None,
+            built_format: false,
+            refused: Vec::new(),
+            synctex: self.synctex.clone(),
+            tex_files: self.tex_files.clone(),
+            document_reads: Some(self.reads.iter().cloned().collect()),
+        };
+        Some((out, how))
+    }
+}
+
+/// The PDF figures among `reads` and the Form each became: a one-page PDF whose page
+/// contents are those of exactly one Form of the same box, no other figure's the same.
+fn placed(reads: &BTreeMap<PathBuf, Seen>, forms: &[pdfpatch::Form]) -> Vec<Placed> {
+    // One entry per file, however many names TeX read it by.
+    let mut files: BTreeMap<PathBuf, (Vec<PathBuf>, Digest)> = BTreeMap::new();
+    for (path, seen) in reads {
+        let Seen::Read(digest) = seen else { continue };
+        let is_pdf = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+        if !is_pdf {
+            continue;
+        }
+        let real = path.canonicalize().unwrap_or_else(|_| path.clone());
+        files.entry(real).or_insert_with(|| (Vec::new(), *digest)).0.push(path.clone());
+    }
+    let mut found: Vec<(Placed, Digest)> = Vec::new();
+    for (real, (paths, digest)) in files {
+        let Ok(bytes) = std::fs::read(&real) else { continue };
+        if Digest::of(&bytes) != digest {
+            continue;
+        }
+        let Some(page) = pdfpatch::figure_page(&bytes) else { continue };
+        let matching: Vec<&pdfpatch::Form> = forms.iter().filter(|f| f.content == page.content).collect();
+        if let [form] = matching.as_slice() {
+            if pdfpatch::same_box(form.bbox, page.bbox) {
+                found.push((Placed { paths, object: form.object, bbox: form.bbox }, page.content));
+            }
+        }
+    }
+    // Two files drawing the same thing cannot be told apart in the PDF.
+    let contents: Vec<Digest> = found.iter().map(|(_, c)| *c).collect();
+    found.into_iter().filter(|(_, c)| contents.iter().filter(|x| *x == c).count() == 1).map(|(p, _)| p).collect()
+}
