@@ -1,6 +1,7 @@
 //! Benchmark of `paperfig gen` on a generated 200-figure paper: the cold build (per
-//! figure), the no-op build (everything cached), and one bar chart as a fresh process
-//! against the same chart drawn by a fresh `python3` matplotlib process, with ratios.
+//! figure), the no-op build (everything cached) against `make -j2` and `sha256sum` over
+//! the same figures' inputs, and one bar chart as a fresh process against the same chart
+//! drawn by a fresh `python3` matplotlib process, with ratios.
 //!
 //! Run with `scripts/bench` (release build; installs matplotlib from PyPI if missing).
 //! Prints medians over repeated runs; the machine is shared, so compare the ratios.
@@ -92,7 +93,19 @@ fn main() {
         cold_all.push(run(&big, &["gen", "-q"]));
         eprintln!("cold run {rep}: -j1 {:.0} ms", d.as_secs_f64() * 1e3);
     }
-    let noop: Vec<Duration> = (0..reps).map(|_| run(&big, &["gen", "-q"])).collect();
+    // No-op: paperfig, and two peers over the same 200 figures in the same run: `make -j2`
+    // (each figure a target depending on its data file and the paper, mtimes only, as a
+    // Makefile of plotting scripts would be) and `sha256sum` of those inputs (the floor of
+    // any tool that looks at contents), each a fresh process, interleaved.
+    std::fs::write(big.join("Makefile"), MAKEFILE).unwrap();
+    let mut inputs = vec!["paper.md".to_string()];
+    inputs.extend((0..FIGURES).map(|i| format!("data/d{i}.csv")));
+    let (mut noop, mut make, mut sha) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..reps {
+        noop.push(run(&big, &["gen", "-q"]));
+        make.push(peer(&big, "make", &["-j2", "-s"]));
+        sha.push(peer(&big, "sha256sum", &inputs.iter().map(String::as_str).collect::<Vec<_>>()));
+    }
 
     // One bar chart, fresh process each time, against a fresh python3 matplotlib process.
     let one = tmp.path().join("one");
@@ -130,6 +143,7 @@ fn main() {
         Vec::new()
     };
 
+    let cold_all_s = median(cold_all.clone()) / 1000.0;
     let cold_fig_j1 = median(cold_j1) / FIGURES as f64;
     let cold_fig_all = median(cold_all) / FIGURES as f64;
     let noop_ms = median(noop);
@@ -143,7 +157,13 @@ fn main() {
         "  cold, per figure, one core (-j1):        {cold_fig_j1:8.2} ms   target <= 20 ms   {}",
         verdict(cold_fig_j1 <= 20.0)
     );
+    let (make_ms, sha_ms) = (median(make), median(sha));
+    println!("  make -j2, nothing to do (mtimes):        {make_ms:8.1} ms");
+    println!("  sha256sum of the 201 inputs:             {sha_ms:8.1} ms");
     println!("  cold, per figure, all cores (wall):      {cold_fig_all:8.2} ms");
+    println!("summary: gen no-op / make -j2 no-op = {:.2} (target <= 0.35)", noop_ms / make_ms);
+    println!("summary: gen no-op / sha256sum of the inputs = {:.2} (target <= 4.00)", noop_ms / sha_ms);
+    println!("summary: gen cold, {FIGURES} plots, all cores = {cold_all_s:.2} s (target <= 2.00)");
     println!("  one bar chart, fresh paperfig process:   {single_ms:8.1} ms");
     if mpl.is_empty() {
         println!("  python3 + matplotlib: not installed (scripts/bench installs it)");
@@ -152,6 +172,23 @@ fn main() {
         println!("  same chart, fresh python3 matplotlib:    {mpl_ms:8.1} ms");
         println!("  ratio matplotlib / paperfig:             {:8.1}x", mpl_ms / single_ms);
     }
+}
+
+/// Every figure a target of its data file and the paper: up to date after a cold `gen`
+/// (a stale one fails, so the peer is measured doing nothing, as paperfig is).
+const MAKEFILE: &str = "FIGS := $(patsubst data/d%.csv,build/figures/fig-f%.pdf,$(wildcard data/d*.csv))
+all: $(FIGS)
+build/figures/fig-f%.pdf: data/d%.csv paper.md
+\t@echo stale $@; false
+";
+
+/// Times a fresh process of a peer tool in `dir`, which must succeed.
+fn peer(dir: &Path, tool: &str, args: &[&str]) -> Duration {
+    let start = Instant::now();
+    let out = Command::new(tool).args(args).current_dir(dir).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
+    let took = start.elapsed();
+    assert!(out.status.success(), "{tool} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    took
 }
 
 fn verdict(ok: bool) -> &'static str {

@@ -219,8 +219,10 @@ fn main() {
         println!("latexmk is not installed; nothing to compare");
         return;
     }
-    let tex_dir = dir.path().join("latexmk");
+    // The generated .tex names its bibliography `../refs.bib`, as from paperfig's build folder.
+    let tex_dir = dir.path().join("latexmk").join("build");
     copy(&root.join("build"), &tex_dir);
+    std::fs::copy(root.join("refs.bib"), dir.path().join("latexmk/refs.bib")).unwrap();
     let tex_fig = tex_dir.join(format!("figures/fig-f{EDITED}.pdf"));
     let mut mk = Command::new("latexmk")
         .args(["-pdf", "-pvc", "-view=none", "-interaction=nonstopmode", "-e", "$sleep_time=1", "paper.tex"])

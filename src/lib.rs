@@ -55,6 +55,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use diag::{Code, Diagnostic};
+use digest::Digest;
 use emit::{Manifest, OutputFile};
 use lock::{LockError, Lockfile};
 use model::Format;
@@ -269,7 +270,7 @@ pub fn generate_scanned(
     // A file that cannot be written is one more error beside the figures' own, which are
     // kept: on a full disk, each figure says why it failed.
     if lock.is_none() {
-        diagnostics.extend(write_lockfile(project, &figures, &keep_old));
+        diagnostics.extend(write_lockfile(project, &figures, &keep));
     }
     emit::remove_stale(out_dir, &previous, &manifest);
     match manifest.write(out_dir) {
@@ -320,14 +321,37 @@ impl<'a> KeepOld<'a> {
     fn keeps(&self, name: &str, source: &str) -> bool {
         self.had_errors || self.deferred.contains(name) || !self.scanned.contains(source)
     }
+
+    /// A digest of the rule (for the lockfile's `MergeMemo`).
+    fn digest(&self) -> Digest {
+        let mut scanned: Vec<&str> = self.scanned.iter().map(String::as_str).collect();
+        let mut deferred: Vec<&str> = self.deferred.iter().copied().collect();
+        scanned.sort_unstable();
+        deferred.sort_unstable();
+        let text = serde_json::json!(["keep-old/1", self.had_errors, scanned, deferred]).to_string();
+        Digest::of(text.as_bytes())
+    }
 }
 
 /// Updates `paperfig.lock` with every built figure, keeping the old entries `keep_old` keeps.
 /// A lockfile that cannot be read (a merge conflict left in it) is left as it is and
 /// reported beside the figures' own errors, like one that cannot be written.
-fn write_lockfile(project: &Project, figures: &[Figure], keep_old: &dyn Fn(&str, &str) -> bool) -> Option<Diagnostic> {
+fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> Option<Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
-    let old = match Lockfile::read(&path) {
+    let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
+    let built = Lockfile::built(built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b))));
+    let merge = Digest::of(format!("{} {}", built.digest().hex(), keep.digest().hex()).as_bytes());
+    let memo = lock::MergeMemo::new(&project.config.cache_dir, &path);
+    let bytes = std::fs::read(&path).ok();
+    if bytes.as_ref().is_some_and(|b| memo.settled(b, merge)) {
+        return None;
+    }
+    let old = match bytes.map(|b| String::from_utf8(b).map_err(|e| e.utf8_error())) {
+        None => Lockfile::read(&path),
+        Some(Ok(text)) => Lockfile::parse(&text, &path.display().to_string()).map(Some),
+        Some(Err(_)) => Lockfile::read(&path),
+    };
+    let old = match old {
         Ok(old) => old,
         Err(e) => {
             return Some(Diagnostic::error(Code::Lockfile, e.to_string()).hint(
@@ -336,10 +360,15 @@ fn write_lockfile(project: &Project, figures: &[Figure], keep_old: &dyn Fn(&str,
             ));
         }
     };
-    let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
-    let built = built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b)));
-    let new = Lockfile::merged(old.unwrap_or_default(), built, keep_old);
-    new.write(&path).err().map(|e| write_error(Code::Lockfile, &path, &e))
+    let new = built.keeping(old.unwrap_or_default(), &|name, source| keep.keeps(name, source));
+    let text = new.to_toml_string();
+    match fsutil::write_if_changed(&path, text.as_bytes()) {
+        Ok(_) => {
+            memo.remember(text.as_bytes(), merge);
+            None
+        }
+        Err(e) => Some(write_error(Code::Lockfile, &path, &e)),
+    }
 }
 
 /// A file of the build (lockfile, manifest, `paperfig.sty`) that could not be written.

@@ -172,17 +172,17 @@ fn name_main_in_synctex(gz: &[u8], main: &Path) -> Option<Vec<u8>> {
 /// `PAPERFIG_TIMINGS=1`: the engine's steps with the time since the build started, on
 /// stderr (for profiling; see guide/building.md).
 #[derive(Clone, Default)]
-struct Timer {
+pub(crate) struct Timer {
     start: Option<std::time::Instant>,
 }
 
 impl Timer {
-    fn from_env() -> Timer {
+    pub(crate) fn from_env() -> Timer {
         let on = std::env::var_os("PAPERFIG_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0");
         Timer { start: on.then(std::time::Instant::now) }
     }
 
-    fn lap(&self, what: &str) {
+    pub(crate) fn lap(&self, what: &str) {
         if let Some(start) = self.start {
             let ms = start.elapsed().as_secs_f64() * 1000.0;
             let _ = writeln!(std::io::stderr(), "timing: {ms:>7.1} ms  {}", what.trim_end_matches(" ..."));
@@ -226,11 +226,7 @@ pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
 }
 
 /// [`compile`] with the job's TeX files already opened.
-pub fn compile_opened(job: &EngineJob, bundle: TexBundle) -> Result<EngineOutput, EngineError> {
-    compile_with(job, bundle, Timer::from_env())
-}
-
-fn compile_with(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> Result<EngineOutput, EngineError> {
+pub(crate) fn compile_with(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> Result<EngineOutput, EngineError> {
     // Untrusted: tectonic's own file access looks in an empty folder, so that every
     // relative name reaches the bundle, which asks `Access`.
     let doc_dir = job.main.parent().unwrap_or(Path::new(".")).to_path_buf();

@@ -72,27 +72,35 @@ struct Record {
 
 /// Compiles `job` as [`engine::compile`] does, without TeX when the record allows.
 pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
+    let timer = engine::Timer::from_env();
     let bundle = job.tex.open(&job.user_cache)?;
+    timer.lap("bundle index and latex.ltx");
     let main = std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?;
     let identity = identity(job, bundle.digest_hex(), &main);
     let path = record_path(job);
     if let Some(path) = &path {
         if let Some(mut record) = read(path).filter(|r| r.version == VERSION && r.identity == identity) {
-            if let Some(done) = record.reuse() {
+            if let Some(done) = record.reuse(&timer) {
                 if matches!(done.1, Reuse::Figures(_)) {
                     write(path, &record);
                 }
+                timer.lap(match done.1 {
+                    Reuse::Figures(_) => "figures replaced in the last PDF, TeX not run",
+                    _ => "nothing TeX reads changed, TeX not run",
+                });
                 return Ok(done);
             }
         }
         let _ = std::fs::remove_file(path);
     }
-    let out = engine::compile_opened(job, bundle)?;
+    timer.lap("TeX must run");
+    let out = engine::compile_with(job, bundle, timer.clone())?;
     if let Some(path) = &path {
         if let Some(record) = Record::of(job, identity, &out) {
             write(path, &record);
         }
     }
+    timer.lap("record kept");
     Ok((out, Reuse::Engine))
 }
 
@@ -176,7 +184,7 @@ impl Record {
 
     /// The output without TeX, when only figures changed (then the PDF is updated and the
     /// record says so); `None` when TeX must run.
-    fn reuse(&mut self) -> Option<(EngineOutput, Reuse)> {
+    fn reuse(&mut self, timer: &engine::Timer) -> Option<(EngineOutput, Reuse)> {
         let current = std::fs::read(&self.pdf).ok()?;
         if Digest::of(&current) != self.written {
             return None;
@@ -206,6 +214,7 @@ impl Record {
             }
             changed.insert(figure, (digest, bytes));
         }
+        timer.lap("files TeX read compared with the record");
         let replaced: Vec<(PathBuf, Digest)> =
             changed.iter().map(|(&i, (d, _))| (self.figures[i].paths[0].clone(), *d)).collect();
         let how = if replaced == self.replaced {

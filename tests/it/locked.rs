@@ -119,3 +119,30 @@ fn a_lockfile_with_a_merge_conflict_is_reported_beside_the_figures_and_left_alon
     t.run(&["gen"]).ok();
     assert_ne!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock, "fig:a's new key is recorded");
 }
+
+/// A build with nothing new skips reading the lockfile (it remembers its last merge); a
+/// lockfile changed since, by hand or by a checkout, is merged again all the same.
+#[test]
+fn a_lockfile_changed_after_a_build_is_merged_again() {
+    let t = paper();
+    t.build().ok();
+    let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
+    t.build().ok();
+    assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock);
+    // fig:b's entry removed by hand: the next build puts it back.
+    let b = lock.find("id = \"fig:b\"").expect("fig:b in the lockfile");
+    let start = lock[..b].rfind("[[figure]]").unwrap();
+    let end = lock[b..].find("[[figure]]").map_or(lock.len(), |e| b + e);
+    std::fs::write(t.path("paperfig.lock"), format!("{}{}", &lock[..start], &lock[end..])).unwrap();
+    t.build().ok();
+    assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock);
+    // New data: the figure's entry changes.
+    t.write("data/a.csv", "model,acc\n1,1\n2,9\n");
+    t.build().ok();
+    let changed = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
+    assert_ne!(changed, lock);
+    // And back: the first lockfile again.
+    t.write("data/a.csv", "model,acc\n1,1\n2,2\n");
+    t.build().ok();
+    assert_eq!(std::fs::read_to_string(t.path("paperfig.lock")).unwrap(), lock);
+}
