@@ -63,6 +63,10 @@ pub struct EngineJob {
 /// pass fewer; tectonic still reruns until the files it reads equal those it writes.
 pub const AUX_EXTENSIONS: &[&str] = &["aux", "bbl", "toc", "lof", "lot", "out"];
 
+/// Single TeX passes tried from kept files before tectonic's own rerun logic takes over
+/// (it stops at six passes; references that have not settled by then rarely do).
+const MAX_SINGLE_PASSES: usize = 4;
+
 /// One message from the engines (TeX's errors carry `file:line:` and the context lines).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineMessage {
@@ -201,8 +205,9 @@ pub fn format_dir(cache_dir: &Path) -> PathBuf {
 /// With last build's intermediate files, one TeX pass (then BibTeX, then xdvipdfmx) is
 /// tried first: when every kept file TeX read equals the one it wrote (the `.bbl` after
 /// BibTeX included), the references have settled and that pass's PDF is final, as latexmk
-/// would decide. Otherwise (and from scratch) tectonic's own rerun logic runs, seeded with
-/// the newest files.
+/// would decide. Otherwise another single pass runs from the files this one wrote, up to
+/// [`MAX_SINGLE_PASSES`]; then (and from scratch) tectonic's own rerun logic runs, seeded
+/// with the newest files.
 /// Why the engine could not run (TeX's own errors are in the output, not here).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -314,18 +319,24 @@ pub(crate) fn compile_with(job: &EngineJob, mut bundle: TexBundle, timer: Timer)
 
     let guard = ENGINE_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut run = None;
-    if !seeds.is_empty() {
+    // Single passes, each from the files the one before wrote, until one reads what it
+    // writes (an edit that moves a page reference settles in the second; new citations,
+    // with BibTeX run in the first, in the third). tectonic's own rerun logic would run TeX
+    // again after every BibTeX run, needed or not.
+    let mut passes = 0;
+    while !seeds.is_empty() && passes < MAX_SINGLE_PASSES {
+        passes += 1;
         let (result, files, messages) = session(&seeds, true);
         if result.is_err() || settled(&seeds, &files, &stem) {
             run = Some((result, files, messages));
-        } else {
-            // The references moved: go on from the files this pass wrote.
-            seeds = AUX_EXTENSIONS
-                .iter()
-                .map(|ext| format!("{stem}.{ext}"))
-                .filter_map(|f| files.get(&f).map(|d| (f, d.data.clone())))
-                .collect();
+            break;
         }
+        // The references moved: go on from the files this pass wrote.
+        seeds = AUX_EXTENSIONS
+            .iter()
+            .map(|ext| format!("{stem}.{ext}"))
+            .filter_map(|f| files.get(&f).map(|d| (f, d.data.clone())))
+            .collect();
     }
     let (result, files, messages) = run.unwrap_or_else(|| session(&seeds, false));
     drop(guard);

@@ -265,3 +265,33 @@ fn a_markdown_papers_last_references_heading_holds_the_bibliography() {
         assert!(after.contains("A. Author"), "{template}: the bibliography under it: {text}");
     }
 }
+
+/// An edit that moves a page reference: from last build's files, a second single TeX pass
+/// from the files the first wrote settles it (no third pass after BibTeX), and the PDF is
+/// the one a build from scratch makes.
+#[test]
+fn an_edit_that_moves_a_page_reference_settles_in_two_single_passes() {
+    let doc = |filler: usize| {
+        format!(
+            "\\documentclass{{article}}\n\\begin{{document}}\nSee page \\pageref{{target}}.\n\n{}\n\n\
+             \\section{{Target}}\\label{{target}}\nHere.\n\\end{{document}}\n",
+            "Filler text for the page. ".repeat(filler)
+        )
+    };
+    let t = tex(&doc(10));
+    build(&t, &["paper.tex"]).ok();
+    assert!(words(&pdf_text(&t.path("build/paper.pdf"))).contains("See page 1."));
+    t.write("paper.tex", &doc(400));
+    let run = t.run_env(&["build", "paper.tex"], &[EPOCH, ("PAPERFIG_TIMINGS", "1")]).ok();
+    let singles = run.stderr.matches("one pass with kept files done").count();
+    assert_eq!(singles, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("passes done"), "tectonic's rerun logic was not needed: {}", run.stderr);
+    let text = words(&pdf_text(&t.path("build/paper.pdf")));
+    assert!(text.contains("See page 3."), "{text}");
+    let scratch = tex(&doc(400));
+    build(&scratch, &["paper.tex"]).ok();
+    assert_eq!(
+        std::fs::read(t.path("build/paper.pdf")).unwrap(),
+        std::fs::read(scratch.path("build/paper.pdf")).unwrap()
+    );
+}
