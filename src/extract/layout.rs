@@ -5,6 +5,7 @@
 use super::caption::{self, Candidate};
 use super::geom::{Rect, Turn, union_all};
 use super::model::Located;
+use super::pick;
 use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
 
@@ -134,7 +135,7 @@ impl PageLayout {
 
 fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Located> {
     let layout = page_layout(p, stats, starts);
-    let chosen = regions::best_regions(&layout.regions());
+    let chosen = pick::best_regions(&layout.regions());
     layout
         .captions
         .iter()
