@@ -315,3 +315,33 @@ fn text_fenced_in_by_the_strokes_of_a_diagram_is_the_diagrams() {
     let b = find(&found, "3").bbox;
     assert!(b[1] < 201.0 && b[3] > 319.0, "{b:?}");
 }
+
+/// Three pages of a layout whose text block is shorter than the paper: the page numbers
+/// stand at 640 pt of 792, above the bottom sixth. The second page holds a figure set
+/// sideways (its caption runs up the page) that ends a little above the page number.
+fn sideways_figure_over_a_page_number() -> Vec<u8> {
+    let page = |number: &'static str, figure: bool| -> testpdf::Draw {
+        Box::new(move |c: &mut Content| {
+            if figure {
+                // In PDF coordinates (y up): the caption's baseline at x = 150.
+                c.begin_text().set_font(Name(b"F1"), 10.0).set_text_matrix([0.0, 1.0, -1.0, 0.0, 150.0, 250.0]);
+                c.show(Str(b"Figure 1: A drawing set sideways on its page.")).end_text();
+                frame(c, 165.0, 150.0, 450.0, 600.0);
+            } else {
+                body(c, 80.0, 44);
+            }
+            text(c, b"F1", 10.0, 300.0, 640.0, number);
+        })
+    };
+    testpdf::pages(612.0, H, vec![page("7", false), page("8", true), page("9", false)])
+}
+
+#[test]
+fn a_page_number_above_the_bottom_sixth_stays_out_of_a_sideways_figure() {
+    let found = Document::open(&sideways_figure_over_a_page_number()).unwrap().locate().unwrap();
+    let f = find(&found, "1");
+    assert_eq!((f.kind, f.page), (FigureKind::Figure, 2));
+    // The frame runs from 150 to 600 down the page; the page number (from about 633) is
+    // not the figure's.
+    assert!(near(f.bbox[1], 149.5, 1.5) && near(f.bbox[3], 600.5, 1.5), "{:?}", f.bbox);
+}
