@@ -114,6 +114,7 @@ struct PageLayout {
     page: Rect,
     /// The box of all text on the page.
     text_area: Rect,
+    body_area: Option<Rect>,
     column_width: f64,
     captions: Vec<CaptionBox>,
     blockers: Vec<Rect>,
@@ -125,6 +126,7 @@ impl PageLayout {
         PageRegions {
             page: self.page,
             text_area: self.text_area,
+            body_area: self.body_area,
             column_width: self.column_width,
             captions: &self.captions,
             blockers: &self.blockers,
@@ -238,7 +240,15 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
     // The page's text, or the document's text area on a page with little text.
     let text_area = union_all(p.lines.iter().map(|l| &l.rect).chain(&stats.text_area)).unwrap_or(page);
-    PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
+    PageLayout {
+        page,
+        text_area,
+        body_area: stats.text_area,
+        column_width: stats.column_width,
+        captions,
+        blockers,
+        contents,
+    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,8 @@ pub struct PageRegions<'a> {
     pub page: Rect,
     /// The box of all text on the page (for normalising areas).
     pub text_area: Rect,
+    /// Where the document's body text lies (all pages together), when it has enough.
+    pub body_area: Option<Rect>,
     /// The document's column width (a page of two columns has it under 60% of its text).
     pub column_width: f64,
     pub captions: &'a [CaptionBox],
@@ -509,6 +511,9 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             if cuts_drawing(input.contents, &r, &c, side) {
                 s *= 0.5;
             }
+            if in_the_margin(input.body_area, &r, &c) {
+                continue;
+            }
             if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
@@ -517,6 +522,17 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// Whether `region` lies wholly in a side margin, beside the body text, while its caption
+/// lies within the body's width: a margin note or a label printed beside the text (a
+/// key shown by a draft mode), not the caption's figure. A margin float has its caption in
+/// the margin too.
+fn in_the_margin(body: Option<Rect>, region: &Rect, caption: &Rect) -> bool {
+    body.is_some_and(|b| {
+        let caption_inside = caption.x0 >= b.x0 - 6.0 && caption.x1 <= b.x1 + 6.0;
+        caption_inside && (region.x0 >= b.x1 + 2.0 || region.x1 <= b.x0 - 2.0)
+    })
 }
 
 /// Whether a drawing (not one around the caption) overlaps `region` and runs across the

@@ -43,6 +43,7 @@ fn letter_page<'a>(captions: &'a [CaptionBox], blockers: &'a [Rect], contents: &
     PageRegions {
         page: Rect::new(0.0, 0.0, 612.0, 792.0),
         text_area: Rect::new(72.0, 72.0, 540.0, 720.0),
+        body_area: Some(Rect::new(72.0, 72.0, 540.0, 720.0)),
         column_width: 468.0,
         captions,
         blockers,
@@ -219,4 +220,20 @@ fn code_wider_than_a_centred_figure_and_its_caption_is_running_text() {
     });
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(140.0, 80.0, 445.0, 330.0))]);
+}
+
+#[test]
+fn a_key_printed_in_the_margin_is_no_figure_of_a_caption_in_the_text() {
+    // A caption typeset as an example, with no figure; a framed key beside it in the
+    // right margin.
+    let captions = [cap(FigureKind::Figure, "2", Rect::new(200.0, 400.0, 420.0, 410.0))];
+    let blockers = [Rect::new(72.0, 300.0, 540.0, 390.0), Rect::new(72.0, 420.0, 540.0, 600.0)];
+    let contents = [graphic(Rect::new(548.0, 398.0, 590.0, 412.0))];
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![None]);
+    // A margin float keeps its caption in the margin too: its figure is found.
+    let captions = [cap(FigureKind::Figure, "3", Rect::new(548.0, 420.0, 600.0, 440.0))];
+    let contents = [graphic(Rect::new(548.0, 340.0, 600.0, 410.0))];
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(548.0, 340.0, 600.0, 410.0))]);
 }
