@@ -167,11 +167,42 @@ pub(super) fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
         let left = indent(&n.rect, stats).map_or(t.x0, |i| n.rect.x0 - i);
         let band = Rect::new(left, n.rect.y0 - 0.6 * n.size, n.rect.x0, n.rect.y1 + 0.6 * n.size);
         let row = p.lines.iter().map(|l| &l.rect).filter(|r| r.x1 <= n.rect.x0 + 1.0 && r.intersects(&band));
+        if in_table(p, n, &numbered) {
+            continue;
+        }
         if let Some(u) = union_all(row) {
             out.push(u.union(&n.rect));
         }
     }
     out
+}
+
+/// Whether the row of `n` (a line like an equation number, set flush right) is a table's:
+/// the row right above or below it, with no such number, starts cells at two of the
+/// places its cells start (a last column of values in brackets, "(20)", "(4in)").
+fn in_table(p: &PageText, n: &Line, numbered: &dyn Fn(&str) -> bool) -> bool {
+    let on_row = |base: f64| -> Vec<&Line> {
+        p.lines.iter().filter(|l| (l.base - base).abs() < 0.25 * n.size && l.rect.x1 <= n.rect.x1 + 1.0).collect()
+    };
+    let mine = on_row(n.base);
+    let starts: Vec<f64> = mine.iter().filter(|l| !std::ptr::eq(**l, n)).map(|l| l.rect.x0).collect();
+    if starts.len() < 2 {
+        return false;
+    }
+    // The nearest baselines above and below, within two lines.
+    let near = |above: bool| {
+        p.lines
+            .iter()
+            .map(|l| l.base)
+            .filter(|&b| if above { b < n.base - 0.5 * n.size } else { b > n.base + 0.5 * n.size })
+            .filter(|&b| (b - n.base).abs() < 2.0 * n.size)
+            .min_by(|a, b| (a - n.base).abs().total_cmp(&(b - n.base).abs()))
+    };
+    [near(true), near(false)].into_iter().flatten().any(|base| {
+        let other = on_row(base);
+        !other.iter().any(|l| numbered(&l.text))
+            && starts.iter().filter(|&&x| other.iter().any(|l| (l.rect.x0 - x).abs() < 1.0)).count() >= 2
+    })
 }
 
 /// How far right of the left edge of its column of text `r` starts (on a page of two

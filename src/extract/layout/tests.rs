@@ -345,3 +345,44 @@ fn a_page_number_above_the_bottom_sixth_stays_out_of_a_sideways_figure() {
     // not the figure's.
     assert!(near(f.bbox[1], 149.5, 1.5) && near(f.bbox[3], 600.5, 1.5), "{:?}", f.bbox);
 }
+
+/// The right edge of a line of [`PROSE`] set from x 72.
+fn prose_right() -> f32 {
+    let pdf = testpdf::pages(612.0, H, vec![Box::new(|c: &mut Content| body(c, 80.0, 1))]);
+    let content = Document::open(&pdf).unwrap().content(1).unwrap();
+    content.glyphs.iter().map(|g| g.x1).fold(0.0, f64::max) as f32
+}
+
+/// A page of prose, then a table under its caption whose last column holds values in
+/// brackets set flush with the text's right edge, like equation numbers: "(20)".
+fn table_of_bracketed_values() -> Vec<u8> {
+    let right = prose_right();
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(move |c: &mut Content| {
+            body(c, 80.0, 14);
+            text(c, b"F1", 10.0, 200.0, 270.0, "Table 1: Parameters of the layout.");
+            let rows = [("LTleft", "Glue to the left.", "(fill)"), ("LTpre", "Glue before.", "(4in)")];
+            let rows = rows.iter().chain(&[("LTchunksize", "Rows per chunk.", "(20)")]);
+            for (i, (a, b, v)) in rows.enumerate() {
+                let base = 292.0 + 12.0 * i as f32;
+                text(c, b"F1", 10.0, 72.0, base, a);
+                text(c, b"F1", 10.0, 200.0, base, b);
+                // Flush right: "(20)" is 16.66 pt wide in Times at 10 pt.
+                let w = if *v == "(20)" { 16.66 } else { 30.0 };
+                text(c, b"F1", 10.0, right - w, base, v);
+            }
+            body(c, 360.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_value_in_brackets_at_the_end_of_a_table_row_is_no_equation_number() {
+    let found = Document::open(&table_of_bracketed_values()).unwrap().locate().unwrap();
+    let t = find(&found, "1");
+    assert_eq!(t.kind, FigureKind::Table);
+    // All three rows, the last one (baseline 316) too.
+    assert!(t.bbox[3] >= 316.0 && t.bbox[1] <= 286.0, "{:?}", t.bbox);
+}
