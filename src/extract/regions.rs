@@ -10,7 +10,7 @@
 //! (figures above their caption, tables below). `pick` chooses one proposal or none per
 //! caption so that the chosen regions do not overlap and the total is largest.
 
-use super::geom::Rect;
+use super::geom::{Rect, union_all};
 use super::model::FigureKind;
 
 /// One caption on a page: its paragraph's box and text.
@@ -491,7 +491,11 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
         for clipped in clip(&region, input.contents, &c, side, to_the_top, cap.kind) {
             let r = clipped.rect;
             let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();
-            let holds = match (clipped.graphic, cells >= 4) {
+            // A few strokes among rows of text (the bars of a list of options) do not make
+            // the region a drawing: its graphics span a fair part of it, or one of them is
+            // more than a stroke (a shape, an image, a plot).
+            let drawn = clipped.graphic && drawing_in(input.contents, &r);
+            let holds = match (drawn, cells >= 4) {
                 (true, _) => Holds::Drawing,
                 (false, true) => Holds::Cells,
                 (false, false) => Holds::Text,
@@ -522,6 +526,18 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// A region holds a drawing when the box of its graphics covers at least this share of it.
+const DRAWN_SHARE: f64 = 0.2;
+
+/// Whether the graphics inside `region` make a drawing: the box of them all covers
+/// [`DRAWN_SHARE`] of it, or one of them is more than a stroke (3 pt across at least).
+fn drawing_in(contents: &[Content], region: &Rect) -> bool {
+    let drawn: Vec<&Rect> =
+        contents.iter().filter(|c| c.graphic && mostly_inside(region, &c.rect)).map(|c| &c.rect).collect();
+    drawn.iter().any(|r| r.width().min(r.height()) >= 3.0)
+        || union_all(drawn.iter().copied()).is_some_and(|u| u.area() >= DRAWN_SHARE * region.area())
 }
 
 /// Whether `region` lies wholly in a side margin, beside the body text, while its caption

@@ -237,3 +237,29 @@ fn a_key_printed_in_the_margin_is_no_figure_of_a_caption_in_the_text() {
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(548.0, 340.0, 600.0, 410.0))]);
 }
+
+#[test]
+fn strokes_among_rows_of_text_do_not_make_a_drawing() {
+    // A figure above its caption; under the caption, with no gap of body text, a long
+    // list of options in two columns whose names carry thin bars ("headheight | head").
+    let captions = [cap(FigureKind::Figure, "6", Rect::new(90.0, 255.0, 500.0, 295.0))];
+    let blockers = [Rect::new(72.0, 20.0, 540.0, 50.0)];
+    let mut contents = vec![graphic(Rect::new(150.0, 64.0, 450.0, 240.0))];
+    for i in 0..36 {
+        let y = 320.0 + 12.0 * i as f64;
+        let line = |x0: f64, x1: f64| Content {
+            rect: Rect::new(x0, y, x1, y + 9.0),
+            graphic: false,
+            cell: true,
+            mono: false,
+            prompt: false,
+        };
+        contents.push(line(72.0, 125.0));
+        contents.push(line(140.0, 520.0));
+        if i % 6 == 0 {
+            contents.push(graphic(Rect::new(128.4, y - 1.0, 128.8, y + 11.4)));
+        }
+    }
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(150.0, 64.0, 450.0, 240.0))]);
+}
