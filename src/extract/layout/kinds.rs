@@ -27,6 +27,28 @@ pub(super) fn fenced(p: &PageText, r: &Rect, size: f64) -> bool {
     sides.iter().all(|&s| s)
 }
 
+/// Whether `r` is a cell of a ruled table: fenced in by strokes on all four sides, with
+/// text of another cell level with it beyond a rule at its left or right (a framed
+/// paragraph of running text has nothing beside its frame).
+pub(super) fn ruled_cell(p: &PageText, r: &Rect, size: f64) -> bool {
+    // A descender may touch the rule under the cell.
+    let r = &Rect::new(r.x0, r.y0 + 1.0, r.x1, r.y1 - 1.0);
+    if !fenced(p, r, size) {
+        return false;
+    }
+    let near = (2.0 * size).max(0.5 * r.width());
+    p.graphics().any(|g| {
+        let rule = g.width() <= 2.0 && g.y0 <= r.y0 + 1.0 && g.y1 >= r.y1 - 1.0;
+        let left = g.x1 <= r.x0 + 0.5 && r.x0 - g.x1 <= near;
+        let right = g.x0 >= r.x1 - 0.5 && g.x0 - r.x1 <= near;
+        rule && (left || right)
+            && p.lines.iter().any(|l| {
+                l.rect.y_overlap(r) > 0.5 * l.rect.height()
+                    && if left { l.rect.x1 <= g.x0 + 0.5 } else { l.rect.x0 >= g.x1 - 0.5 }
+            })
+    })
+}
+
 /// For each line, whether it is part of a command typed at a prompt: it starts with a
 /// prompt (`R>`, `>`, `+`, `$`, `#`), or goes on the row of such a line to its right (the
 /// arguments of a continued command, set apart by spaces), or is a line number (digits
@@ -266,6 +288,11 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
     // left and starts well inside the column.
     let first = &p.lines[b.lines[0]];
     if mates[b.lines[0]] && indent(&b.rect, stats).is_some_and(|i| i > 4.0 * first.size) {
+        return false;
+    }
+    // A cell of a ruled table, its neighbour set level with it but not on its first row (a
+    // label centred in a row of several lines).
+    if ruled_cell(p, &b.rect, first.size) {
         return false;
     }
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();

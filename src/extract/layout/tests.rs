@@ -348,7 +348,12 @@ fn a_page_number_above_the_bottom_sixth_stays_out_of_a_sideways_figure() {
 
 /// The right edge of a line of [`PROSE`] set from x 72.
 fn prose_right() -> f32 {
-    let pdf = testpdf::pages(612.0, H, vec![Box::new(|c: &mut Content| body(c, 80.0, 1))]);
+    72.0 + width_of(PROSE)
+}
+
+/// How wide `s` is in Times at 10 pt.
+fn width_of(s: &'static str) -> f32 {
+    let pdf = testpdf::pages(612.0, H, vec![Box::new(move |c: &mut Content| text(c, b"F1", 10.0, 0.0, 80.0, s))]);
     let content = Document::open(&pdf).unwrap().content(1).unwrap();
     content.glyphs.iter().map(|g| g.x1).fold(0.0, f64::max) as f32
 }
@@ -385,4 +390,41 @@ fn a_value_in_brackets_at_the_end_of_a_table_row_is_no_equation_number() {
     assert_eq!(t.kind, FigureKind::Table);
     // All three rows, the last one (baseline 316) too.
     assert!(t.bbox[3] >= 316.0 && t.bbox[1] <= 286.0, "{:?}", t.bbox);
+}
+
+const CELL: &str = "Inserts a vertical line between the columns, which is enlarged by its width";
+
+/// A ruled table (a grid of strokes) under prose, its caption under it: a row whose right
+/// cell is a paragraph of three lines as wide as most of the text, its left cell a label
+/// centred in the row (not on the paragraph's first line).
+fn ruled_table() -> Vec<u8> {
+    let w = width_of(CELL);
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(move |c: &mut Content| {
+            body(c, 80.0, 14);
+            let (x0, mid, x1) = (80.0, 150.0, 160.0 + w + 10.0);
+            for y in [300.0, 350.0] {
+                c.set_line_width(0.4).move_to(x0, H - y).line_to(x1, H - y).stroke();
+            }
+            for x in [x0, mid, x1] {
+                c.set_line_width(0.4).move_to(x, H - 300.0).line_to(x, H - 350.0).stroke();
+            }
+            text(c, b"F2", 10.0, 110.0, 328.0, "|");
+            for i in 0..3 {
+                text(c, b"F1", 10.0, 160.0, 313.0 + 12.0 * i as f32, CELL);
+            }
+            text(c, b"F1", 10.0, 220.0, 370.0, "Table 1: The preamble options.");
+            body(c, 400.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_paragraph_in_a_cell_of_a_ruled_table_is_the_tables() {
+    let found = Document::open(&ruled_table()).unwrap().locate().unwrap();
+    let t = find(&found, "1");
+    assert_eq!(t.kind, FigureKind::Table);
+    assert!(near(t.bbox[1], 299.8, 1.0) && near(t.bbox[3], 350.2, 1.0), "{:?}", t.bbox);
 }
