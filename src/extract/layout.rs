@@ -12,7 +12,8 @@ use super::text::{self, Line};
 mod kinds;
 mod page;
 use kinds::{
-    command_lines, continues_caption, continues_side_caption, display_math, fenced, is_body, is_heading, row_mates,
+    command_lines, continues_caption, continues_side_caption, display_math, fenced, is_body, is_heading, led_by_text,
+    row_mates,
 };
 pub use page::{PageText, Stats, mark_running_heads};
 
@@ -28,7 +29,9 @@ fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
             if p.margin[li] && !in_text_band && !start.strong_punct() {
                 continue;
             }
-            if caption::looks_like_list_entry(&l.text) {
+            // A caption without punctuation after its number that follows other text on
+            // its row is a table's cell or a list's entry.
+            if caption::looks_like_list_entry(&l.text) || (!start.strong_punct() && led_by_text(p, li, stats)) {
                 continue;
             }
             let s = l.size;

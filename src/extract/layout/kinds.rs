@@ -2,6 +2,7 @@
 //! command typed at a prompt, a caption's continuation, a displayed equation, or part of a
 //! drawing.
 
+use super::super::caption;
 use super::super::geom::{Rect, union_all};
 use super::super::model::FigureKind;
 use super::super::regions::{self, CaptionBox};
@@ -124,6 +125,25 @@ pub(super) fn row_mates(p: &PageText, stats: &Stats) -> Vec<bool> {
         }
     }
     out
+}
+
+/// Whether line `li` goes on a row after other text close to its left, in the same column:
+/// a cell of a table or an entry of a list ("3/49  Table 7.4  (AFV)  The font …"), not the
+/// start of a caption. Text that starts a caption itself does not count (captions set side
+/// by side).
+pub(super) fn led_by_text(p: &PageText, li: usize, stats: &Stats) -> bool {
+    let l = &p.lines[li];
+    let mid = stats.text_area.map_or(p.content.width / 2.0, |t| (t.x0 + t.x1) / 2.0);
+    let two_columns = stats.text_area.is_some_and(|t| stats.column_width < 0.6 * t.width());
+    p.lines.iter().enumerate().any(|(j, o)| {
+        j != li
+            && !p.margin[j]
+            && (o.base - l.base).abs() < 0.25 * l.size
+            && o.rect.x1 <= l.rect.x0 + 0.5
+            && l.rect.x0 - o.rect.x1 < 3.0 * l.size
+            && !(two_columns && o.rect.x1 <= mid + 6.0 && l.rect.x0 >= mid - 6.0)
+            && caption::parse_start(&o.text).is_none()
+    })
 }
 
 /// Whether block `b` goes on the figure caption `c` after a paragraph break, as a caption set

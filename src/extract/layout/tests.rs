@@ -428,3 +428,33 @@ fn a_paragraph_in_a_cell_of_a_ruled_table_is_the_tables() {
     assert_eq!(t.kind, FigureKind::Table);
     assert!(near(t.bbox[1], 299.8, 1.0) && near(t.bbox[3], 350.2, 1.0), "{:?}", t.bbox);
 }
+
+/// A list of corrections, one a row: page and line, then the table or figure corrected,
+/// a tag, and the correction; a framed heading above it (graphics near the rows).
+fn errata_list() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 14);
+            frame(c, 72.0, 262.0, 300.0, 278.0);
+            text(c, b"F1", 10.0, 76.0, 274.0, "Chapter 7");
+            for (i, (at, what)) in
+                [("3/49", "Table 7.4"), ("5/12", "Figure 7.2"), ("8/30", "Table 7.9")].iter().enumerate()
+            {
+                let base = 296.0 + 14.0 * i as f32;
+                text(c, b"F1", 10.0, 72.0, base, at);
+                text(c, b"F1", 10.0, 100.0, base, what);
+                text(c, b"F1", 10.0, 150.0, base, "(AFV)");
+                text(c, b"F1", 10.0, 190.0, base, "The font associated with the command is wrong.");
+            }
+            body(c, 350.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_figure_named_after_other_text_on_its_row_is_no_caption() {
+    let found = Document::open(&errata_list()).unwrap().locate().unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
