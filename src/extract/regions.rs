@@ -386,10 +386,12 @@ fn clip(
             drawn = Some(drawn.map_or(r, |d| d.union(&r)));
         }
         // Commands, not their output: a session's output belongs to the running text.
-        code_since = if g { true } else { code_since && code && cl.commands >= cl.others };
+        // (A drawing's titles are the drawing's: the code may stand over them.)
+        code_since = if g || titles { true } else { code_since && code && cl.commands >= cl.others };
         // The float's width: its caption's and its drawing's.
         let float = drawn.map_or(*caption, |d| d.union(caption));
         within_since = g
+            || titles
             || (within_since
                 && cl.wide_text.is_none_or(|t| t.x0 >= float.x0 - FLOAT_SLACK && t.x1 <= float.x1 + FLOAT_SLACK));
         let g = g || titles;

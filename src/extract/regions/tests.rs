@@ -263,3 +263,20 @@ fn strokes_among_rows_of_text_do_not_make_a_drawing() {
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(150.0, 64.0, 450.0, 240.0))]);
 }
+
+#[test]
+fn code_over_a_plot_with_titles_between_is_the_figures() {
+    // The code a book prints over its plot, then the panel titles, set apart from both,
+    // then the plot.
+    let (captions, blockers, mut contents) = code_over_a_plot((160.0, 440.0));
+    contents[4] = graphic(Rect::new(165.0, 160.0, 445.0, 330.0));
+    contents.push(Content {
+        rect: Rect::new(200.0, 138.0, 420.0, 146.0),
+        graphic: false,
+        cell: true,
+        mono: false,
+        prompt: false,
+    });
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(160.0, 80.0, 445.0, 330.0))]);
+}
