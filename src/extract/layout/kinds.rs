@@ -267,7 +267,17 @@ pub(super) fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
+        && !drawing_beside(p, r, b.size)
         && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))
+}
+
+/// Whether a drawing stands right beside `r` (within three ems to its left or right), level
+/// with it and taller than it: `r` labels a row of the drawing ("body" left of a grid).
+fn drawing_beside(p: &PageText, r: &Rect, size: f64) -> bool {
+    p.graphics().any(|g| {
+        let gap = (g.x0 - r.x1).max(r.x0 - g.x1);
+        gap >= -0.5 && gap < 3.0 * size && g.y_overlap(r) > 0.5 * r.height() && g.height() >= 2.0 * r.height()
+    })
 }
 
 /// Whether most of block `b`'s characters are in monospaced lines (a short line such as

@@ -458,3 +458,29 @@ fn a_figure_named_after_other_text_on_its_row_is_no_caption() {
     let found = Document::open(&errata_list()).unwrap().locate().unwrap();
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// A diagram of two rows of boxes, a word in a larger font labelling its second row from
+/// the left ("body"), a label over it; its caption under it starts left of the boxes.
+fn labelled_rows() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 12);
+            text(c, b"F1", 10.0, 290.0, 250.0, "margin");
+            frame(c, 160.0, 260.0, 450.0, 310.0);
+            frame(c, 160.0, 310.0, 450.0, 360.0);
+            text(c, b"F1", 14.0, 105.0, 338.0, "body");
+            text(c, b"F1", 10.0, 100.0, 385.0, "Figure 7: Specifications and the rules that complete them.");
+            body(c, 420.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_large_word_beside_a_drawing_labels_it_and_is_no_heading() {
+    let found = Document::open(&labelled_rows()).unwrap().locate().unwrap();
+    let f = find(&found, "7");
+    // From the label over the boxes (cap height from about 243) down to the boxes' foot.
+    assert!(f.bbox[1] <= 245.0 && near(f.bbox[3], 360.5, 1.5), "{:?}", f.bbox);
+}
