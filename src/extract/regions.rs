@@ -535,9 +535,13 @@ const DRAWN_SHARE: f64 = 0.2;
 
 /// Whether the graphics inside `region` make a drawing: the box of them all covers
 /// [`DRAWN_SHARE`] of it, or one of them is more than a stroke (3 pt across at least).
+/// Horizontal rules do not count: they edge floats, examples and tables.
 fn drawing_in(contents: &[Content], region: &Rect) -> bool {
-    let drawn: Vec<&Rect> =
-        contents.iter().filter(|c| c.graphic && mostly_inside(region, &c.rect)).map(|c| &c.rect).collect();
+    let drawn: Vec<&Rect> = contents
+        .iter()
+        .filter(|c| c.graphic && !is_rule(&c.rect) && mostly_inside(region, &c.rect))
+        .map(|c| &c.rect)
+        .collect();
     drawn.iter().any(|r| r.width().min(r.height()) >= 3.0)
         || union_all(drawn.iter().copied()).is_some_and(|u| u.area() >= DRAWN_SHARE * region.area())
 }

@@ -280,3 +280,28 @@ fn code_over_a_plot_with_titles_between_is_the_figures() {
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(160.0, 80.0, 445.0, 330.0))]);
 }
+
+#[test]
+fn rules_around_an_example_under_a_caption_make_no_drawing() {
+    // A small picture over its caption; under the caption, after a gap, an example set
+    // between two rules: its code and the line that shows the result.
+    let captions = [cap(FigureKind::Figure, "5", Rect::new(240.0, 200.0, 400.0, 210.0))];
+    let blockers = [Rect::new(72.0, 60.0, 540.0, 120.0), Rect::new(72.0, 520.0, 540.0, 700.0)];
+    let mut contents = vec![
+        graphic(Rect::new(250.0, 140.0, 390.0, 190.0)),
+        graphic(Rect::new(100.0, 222.0, 520.0, 222.4)),
+        graphic(Rect::new(100.0, 500.0, 520.0, 500.4)),
+    ];
+    for i in 0..18 {
+        let y = 230.0 + 14.0 * i as f64;
+        contents.push(Content {
+            rect: Rect::new(100.0, y, 400.0, y + 9.0),
+            graphic: false,
+            cell: false,
+            mono: true,
+            prompt: false,
+        });
+    }
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(250.0, 140.0, 390.0, 190.0))]);
+}
