@@ -64,6 +64,14 @@ fn ruled_between(p: &PageText, a: &Rect, b: &Rect) -> bool {
         .any(|g| g.y0 >= top.y1 - 1.0 && g.y1 <= bottom.y0 + 1.0 && g.x1 > x0 && g.x0 < x1)
 }
 
+/// The opening words of a caption's text after its label (four words, ten characters at
+/// least), as its source code would hold them.
+fn source_key(caption: &str) -> Option<String> {
+    let rest = caption::parse_start(caption)?.rest;
+    let key = rest.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+    (key.chars().count() >= 10).then_some(key)
+}
+
 fn join_caption(lines: &[&Line]) -> String {
     let mut s = String::new();
     for l in lines {
@@ -198,6 +206,12 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     }
     let mates = row_mates(p, stats);
     let commands = command_lines(p);
+    // Code that holds a caption's own words is the source that typesets it (a manual's
+    // example), not its figure.
+    let openings: Vec<String> = captions.iter().filter_map(|c| source_key(&c.text)).collect();
+    let source = |b: &text::Block| {
+        b.lines.iter().any(|&i| p.lines[i].mono && openings.iter().any(|k| p.lines[i].text.contains(k.as_str())))
+    };
     let mut blockers = Vec::new();
     let mut contents = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
@@ -213,7 +227,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         };
         let aside = aside_blocks[bi];
         let drawn = || on_shape() || (b.lines.len() <= 2 && fenced(p, &b.rect, b.size));
-        if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !drawn()) {
+        if aside || source(b) || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !drawn()) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {

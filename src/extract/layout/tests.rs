@@ -484,3 +484,27 @@ fn a_large_word_beside_a_drawing_labels_it_and_is_no_heading() {
     // From the label over the boxes (cap height from about 243) down to the boxes' foot.
     assert!(f.bbox[1] <= 245.0 && near(f.bbox[3], 360.5, 1.5), "{:?}", f.bbox);
 }
+
+/// A manual's example: the code of a float with its `\caption`, then the caption it
+/// typesets, with no figure (the example shows the caption alone).
+fn caption_example() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 12);
+            let code = ["\\begin{figure}", "\\centering", "\\caption{A picture of the setup}", "\\end{figure}"];
+            for (i, line) in code.iter().enumerate() {
+                text(c, b"F2", 9.0, 100.0, 240.0 + 11.0 * i as f32, line);
+            }
+            text(c, b"F1", 10.0, 200.0, 300.0, "Figure 1: A picture of the setup.");
+            body(c, 330.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn the_code_that_typesets_a_caption_is_not_its_figure() {
+    let found = Document::open(&caption_example()).unwrap().locate().unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
