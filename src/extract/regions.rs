@@ -489,7 +489,14 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
         } else {
             region
         };
-        let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
+        // A region above its caption that runs up to the top of the text, or to the
+        // caption of a float stacked over this one: the top of a float.
+        let under_caption = input
+            .captions
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != ci && o.rect.x_overlap(&region) > 0.0 && (o.rect.y1 - region.y0).abs() <= 2.0);
+        let to_the_top = side == Side::Above && (region.y0 <= input.text_area.y0 + 12.0 || under_caption);
         for clipped in clip(&region, input.contents, &c, side, to_the_top, cap.kind) {
             let r = clipped.rect;
             let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();

@@ -305,3 +305,27 @@ fn rules_around_an_example_under_a_caption_make_no_drawing() {
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(250.0, 140.0, 390.0, 190.0))]);
 }
+
+#[test]
+fn code_over_a_plot_under_the_caption_of_a_float_above_is_the_figures() {
+    // Two floats stacked: the first ends in its caption; the second holds code over its
+    // plot, right under that caption, lower on the page than the top of the text.
+    let captions = [
+        cap(FigureKind::Figure, "5", Rect::new(160.0, 150.0, 450.0, 160.0)),
+        cap(FigureKind::Figure, "6", Rect::new(160.0, 400.0, 450.0, 422.0)),
+    ];
+    let blockers = [Rect::new(72.0, 450.0, 540.0, 700.0)];
+    let mut contents: Vec<Content> = (0..3)
+        .map(|i| Content {
+            rect: Rect::new(160.0, 172.0 + 12.0 * i as f64, 440.0, 181.0 + 12.0 * i as f64),
+            graphic: false,
+            cell: false,
+            mono: true,
+            prompt: true,
+        })
+        .collect();
+    contents.push(graphic(Rect::new(165.0, 220.0, 445.0, 390.0)));
+    contents.push(graphic(Rect::new(200.0, 80.0, 400.0, 140.0)));
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(200.0, 80.0, 400.0, 140.0)), Some(Rect::new(160.0, 172.0, 445.0, 390.0))]);
+}
