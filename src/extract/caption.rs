@@ -61,6 +61,14 @@ impl CaptionStart {
     pub fn strong_punct(&self) -> bool {
         matches!(self.punct, Some(':' | '.' | '|' | '—' | '–'))
     }
+
+    /// The caption says it continues a float from an earlier page: "Table 1: (continued)",
+    /// "Figure 3 (cont.)".
+    pub fn continued(&self) -> bool {
+        let rest = self.rest.to_lowercase();
+        let head: String = rest.chars().take(40).collect();
+        head.contains("continued") || head.contains("(cont.") || head.contains("(cont)")
+    }
 }
 
 /// A figure number at the start of `s`, and the text after it.
@@ -178,9 +186,14 @@ pub fn choose(cands: &[Candidate]) -> Vec<usize> {
             continue;
         }
         seen.push(key);
-        let group: Vec<usize> = (0..cands.len())
+        let mut group: Vec<usize> = (0..cands.len())
             .filter(|&i| (cands[i].start.kind, cands[i].start.name.as_str()) == key && cands[i].plausible())
             .collect();
+        // A float continued on a later page repeats its caption there: the first part is
+        // the figure.
+        if group.iter().any(|&i| !cands[i].start.continued()) {
+            group.retain(|&i| !cands[i].start.continued());
+        }
         let Some(best) = group.iter().map(|&i| cands[i].evidence()).max() else { continue };
         // The first of the best-supported candidates: a figure has one caption.
         if let Some(&i) = group.iter().find(|&&i| cands[i].evidence() == best) {
@@ -253,6 +266,14 @@ mod tests {
         assert!(looks_like_list_entry("Table 2 Timings ……… xii"));
         assert!(!looks_like_list_entry("Figure 4.9: Fitting arbitrary curves 'let d2 = fit d1 with . . . '."));
         assert!(!looks_like_list_entry("Figure 3: Results for n = 1, …, 10"));
+    }
+
+    #[test]
+    fn a_continued_caption_loses_to_the_first_part() {
+        let c = vec![cand(2, "Table 1: Counts per period.", true, false), cand(3, "Table 1: (continued)", true, true)];
+        assert_eq!(choose(&c), vec![0]);
+        // Alone, a continued caption is still the table's.
+        assert_eq!(choose(&c[1..]), vec![0]);
     }
 
     #[test]

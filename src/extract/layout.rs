@@ -5,13 +5,15 @@
 use super::caption::{self, Candidate};
 use super::geom::{Rect, Turn, union_all};
 use super::model::Located;
+use super::pick;
 use super::regions::{self, CaptionBox, Content, PageRegions};
 use super::text::{self, Line};
 
 mod kinds;
 mod page;
 use kinds::{
-    command_lines, continues_caption, continues_side_caption, display_math, fenced, is_body, is_heading, row_mates,
+    command_lines, continues_caption, continues_side_caption, display_math, fenced, is_body, is_heading, led_by_text,
+    row_mates,
 };
 pub use page::{PageText, Stats, mark_running_heads};
 
@@ -27,7 +29,9 @@ fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
             if p.margin[li] && !in_text_band && !start.strong_punct() {
                 continue;
             }
-            if caption::looks_like_list_entry(&l.text) {
+            // A caption without punctuation after its number that follows other text on
+            // its row is a table's cell or a list's entry.
+            if caption::looks_like_list_entry(&l.text) || (!start.strong_punct() && led_by_text(p, li, stats)) {
                 continue;
             }
             let s = l.size;
@@ -58,6 +62,14 @@ fn ruled_between(p: &PageText, a: &Rect, b: &Rect) -> bool {
         .iter()
         .map(|m| &m.rect)
         .any(|g| g.y0 >= top.y1 - 1.0 && g.y1 <= bottom.y0 + 1.0 && g.x1 > x0 && g.x0 < x1)
+}
+
+/// The opening words of a caption's text after its label (four words, ten characters at
+/// least), as its source code would hold them.
+fn source_key(caption: &str) -> Option<String> {
+    let rest = caption::parse_start(caption)?.rest;
+    let key = rest.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+    (key.chars().count() >= 10).then_some(key)
 }
 
 fn join_caption(lines: &[&Line]) -> String {
@@ -113,6 +125,7 @@ struct PageLayout {
     page: Rect,
     /// The box of all text on the page.
     text_area: Rect,
+    body_area: Option<Rect>,
     column_width: f64,
     captions: Vec<CaptionBox>,
     blockers: Vec<Rect>,
@@ -124,6 +137,7 @@ impl PageLayout {
         PageRegions {
             page: self.page,
             text_area: self.text_area,
+            body_area: self.body_area,
             column_width: self.column_width,
             captions: &self.captions,
             blockers: &self.blockers,
@@ -134,7 +148,7 @@ impl PageLayout {
 
 fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Located> {
     let layout = page_layout(p, stats, starts);
-    let chosen = regions::best_regions(&layout.regions());
+    let chosen = pick::best_regions(&layout.regions());
     layout
         .captions
         .iter()
@@ -192,6 +206,12 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     }
     let mates = row_mates(p, stats);
     let commands = command_lines(p);
+    // Code that holds a caption's own words is the source that typesets it (a manual's
+    // example), not its figure.
+    let openings: Vec<String> = captions.iter().filter_map(|c| source_key(&c.text)).collect();
+    let source = |b: &text::Block| {
+        b.lines.iter().any(|&i| p.lines[i].mono && openings.iter().any(|k| p.lines[i].text.contains(k.as_str())))
+    };
     let mut blockers = Vec::new();
     let mut contents = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
@@ -207,7 +227,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         };
         let aside = aside_blocks[bi];
         let drawn = || on_shape() || (b.lines.len() <= 2 && fenced(p, &b.rect, b.size));
-        if aside || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !drawn()) {
+        if aside || source(b) || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !drawn()) {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {
@@ -237,7 +257,15 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
     // The page's text, or the document's text area on a page with little text.
     let text_area = union_all(p.lines.iter().map(|l| &l.rect).chain(&stats.text_area)).unwrap_or(page);
-    PageLayout { page, text_area, column_width: stats.column_width, captions, blockers, contents }
+    PageLayout {
+        page,
+        text_area,
+        body_area: stats.text_area,
+        column_width: stats.column_width,
+        captions,
+        blockers,
+        contents,
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //!    (body text, captions, margin text) and contents (graphics, other text).
 //! 5. [`regions`]: region proposals on every side of each caption bounded by blockers,
 //!    widened and split between neighbouring captions, clipped to their contents, scored
-//!    by area, graphics and adjacency; the best non-overlapping set per page wins.
+//!    by area, graphics and adjacency (`score`); `pick`: the best non-overlapping set per page wins.
 //!
 //! [`crop`] cuts a region out as a vector PDF, an SVG and a PNG.
 //!
@@ -29,7 +29,9 @@ pub mod geom;
 pub mod layout;
 mod model;
 pub mod pdf;
+mod pick;
 pub mod regions;
+mod score;
 #[cfg(test)]
 mod testpdf;
 pub mod text;

@@ -1,4 +1,4 @@
-//! Region proposals around captions, their scores, and the best non-overlapping set.
+//! Region proposals around captions (scored by `score`).
 //!
 //! For each caption and each side (above, below, left, right) a proposal starts at the
 //! caption's edge and grows away from it until it meets a blocker (body text, another
@@ -7,11 +7,12 @@
 //! splits the shared space of figures placed next to each other). A proposal is clipped to
 //! the contents it holds (graphics and non-body text); empty or tiny ones are dropped.
 //! Scores favour large regions with graphics, close to their caption, on the usual side
-//! (figures above their caption, tables below). [`best_regions`] picks one proposal or
-//! none per caption so that the chosen regions do not overlap and the total is largest.
+//! (figures above their caption, tables below). `pick` chooses one proposal or none per
+//! caption so that the chosen regions do not overlap and the total is largest.
 
-use super::geom::Rect;
+use super::geom::{Rect, union_all};
 use super::model::FigureKind;
+pub use super::score::{Holds, Side, score};
 
 /// One caption on a page: its paragraph's box and text.
 #[derive(Debug, Clone)]
@@ -40,36 +41,19 @@ pub struct Content {
     pub prompt: bool,
 }
 
-/// What a region holds, for its score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holds {
-    /// Graphics: a plot, a diagram, an image.
-    Drawing,
-    /// Text in rows of cells (two rows at least).
-    Cells,
-    /// Text alone: a listing, a transcript, or running text that is not body text.
-    Text,
-}
-
 /// Everything the proposals of one page need.
 pub struct PageRegions<'a> {
     pub page: Rect,
     /// The box of all text on the page (for normalising areas).
     pub text_area: Rect,
+    /// Where the document's body text lies (all pages together), when it has enough.
+    pub body_area: Option<Rect>,
     /// The document's column width (a page of two columns has it under 60% of its text).
     pub column_width: f64,
     pub captions: &'a [CaptionBox],
     /// Body text and margin text boxes.
     pub blockers: &'a [Rect],
     pub contents: &'a [Content],
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Above,
-    Below,
-    Left,
-    Right,
 }
 
 /// One candidate region for one caption.
@@ -255,12 +239,32 @@ const MAX_PREFIXES: usize = 4;
 /// A table's rows: at least this many cells.
 const TABLE_CELLS: usize = 2;
 
+/// Code over a plot is the float's when its lines reach at most this far past the sides of
+/// its caption and drawing.
+const FLOAT_SLACK: f64 = 20.0;
+
 /// Text within a drawing's width and at most this tall (two rows) is its title.
 const TITLE_HEIGHT: f64 = 24.0;
 
-/// Contents that lie together along a proposal's growth: box, graphics, code alone,
-/// (command lines, other lines), table cells.
-type Cluster = (Rect, bool, bool, (usize, usize), usize);
+/// Contents that lie together along a proposal's growth.
+struct Cluster {
+    rect: Rect,
+    /// It holds graphics.
+    graphic: bool,
+    /// Its text is all code.
+    code: bool,
+    /// Lines that are commands, lines that are not.
+    commands: usize,
+    others: usize,
+    /// Table cells.
+    cells: usize,
+    /// The box of its text lines wider than a line number (none for graphics alone).
+    wide_text: Option<Rect>,
+}
+
+/// Text lines narrower than this (a line number, a continuation mark) do not set how wide
+/// a cluster's text runs.
+const NARROW: f64 = 12.0;
 
 /// One clipped candidate: its box and whether it holds graphics.
 struct Clipped {
@@ -306,17 +310,30 @@ fn clip(
         let graphic = c.graphic && i >= leading_rules;
         let code = !c.graphic && c.mono;
         let said = if c.graphic { (0, 0) } else { (c.prompt as usize, !c.prompt as usize) };
+        let wide = (!c.graphic && c.rect.width() >= NARROW).then_some(c.rect);
         let cell = c.cell as usize;
         match clusters.last_mut() {
-            Some((r, g, m, (p, q), cells)) if near(&c.rect) <= reach + CLUSTER_GAP => {
-                *r = r.union(&c.rect);
-                *g |= graphic;
-                *m &= code;
-                *p += said.0;
-                *q += said.1;
-                *cells += cell;
+            Some(k) if near(&c.rect) <= reach + CLUSTER_GAP => {
+                k.rect = k.rect.union(&c.rect);
+                k.graphic |= graphic;
+                k.code &= code;
+                k.commands += said.0;
+                k.others += said.1;
+                k.cells += cell;
+                k.wide_text = match (k.wide_text, wide) {
+                    (Some(a), Some(b)) => Some(a.union(&b)),
+                    (a, b) => a.or(b),
+                };
             }
-            _ => clusters.push((c.rect, graphic, code, said, cell)),
+            _ => clusters.push(Cluster {
+                rect: c.rect,
+                graphic,
+                code,
+                commands: said.0,
+                others: said.1,
+                cells: cell,
+                wide_text: wide,
+            }),
         }
         reach = reach.max(far(&c.rect));
     }
@@ -329,7 +346,12 @@ fn clip(
     let mut drawn: Option<Rect> = None;
     // Table cells met so far.
     let mut cells_before = 0;
-    for (k, &(r, g, code, (commands, others), cells)) in clusters.iter().enumerate() {
+    // Whether the text of everything since the last cluster with graphics lies within the
+    // width of the caption and the drawing (line numbers beside it aside): code in the
+    // float, not running text set wider than a figure and its centred caption.
+    let mut within_since = true;
+    for (k, cl) in clusters.iter().enumerate() {
+        let (r, g, code, cells) = (cl.rect, cl.graphic, cl.code, cl.cells);
         let graphic_before = acc.is_some_and(|(_, g)| g);
         // What lies beyond a table's rows of cells, apart from them, with no cell of its
         // own (an example drawn after it, a note), is not the table's.
@@ -346,7 +368,14 @@ fn clip(
             drawn = Some(drawn.map_or(r, |d| d.union(&r)));
         }
         // Commands, not their output: a session's output belongs to the running text.
-        code_since = if g { true } else { code_since && code && commands >= others };
+        // (A drawing's titles are the drawing's: the code may stand over them.)
+        code_since = if g || titles { true } else { code_since && code && cl.commands >= cl.others };
+        // The float's width: its caption's and its drawing's.
+        let float = drawn.map_or(*caption, |d| d.union(caption));
+        within_since = g
+            || titles
+            || (within_since
+                && cl.wide_text.is_none_or(|t| t.x0 >= float.x0 - FLOAT_SLACK && t.x1 <= float.x1 + FLOAT_SLACK));
         let g = g || titles;
         acc = Some(acc.map_or((r, g), |(a, ag)| (a.union(&r), ag || g)));
         // The nearest few, the whole, and every union that ends in a drawing (a figure of
@@ -364,9 +393,10 @@ fn clip(
         // Text beyond a figure's graphics, apart from them (a code line, a sentence), is
         // not part of it: such a prefix is no proposal (a later graphic may still be).
         // Unless it is code alone, in a region above the caption that runs up to the top
-        // of the text: a float at the top of the page holds the code a book prints over
-        // its plot (running text there would have prose between its code chunks).
-        if (graphic_before && !g && !(to_the_top && k + 1 == n && code_since)) || beyond_table {
+        // of the text, within the caption's width: a float at the top of the page holds
+        // the code a book prints over its plot (running text there would have prose
+        // between its code chunks, or run wider than the float's centred caption).
+        if (graphic_before && !g && !(to_the_top && k + 1 == n && code_since && within_since)) || beyond_table {
             continue;
         }
         if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {
@@ -374,38 +404,6 @@ fn clip(
         }
     }
     out
-}
-
-/// Scores a clipped region: larger, with graphics (or, for a table, cells), close to the
-/// caption, on the usual side.
-pub fn score(kind: FigureKind, side: Side, region: &Rect, caption: &Rect, holds: Holds, text_area: &Rect) -> f64 {
-    let gap = match side {
-        Side::Above => caption.y0 - region.y1,
-        Side::Below => region.y0 - caption.y1,
-        Side::Left => caption.x0 - region.x1,
-        Side::Right => region.x0 - caption.x1,
-    };
-    if gap < -2.0 {
-        return 0.0;
-    }
-    let adjacency = 1.0 / (1.0 + (gap - 12.0).max(0.0) / 36.0);
-    let prior = match (kind, side) {
-        (_, Side::Left | Side::Right) => 0.5,
-        (FigureKind::Figure, Side::Above) | (FigureKind::Table, Side::Below) => 1.0,
-        (FigureKind::Figure, Side::Below) => 0.8,
-        (FigureKind::Table, Side::Above) => 0.9,
-    };
-    // A figure of text alone (a listing, a console transcript) sits above its caption;
-    // text below a figure's caption is almost always the running text going on. A table
-    // is rows of cells.
-    let content = match (holds, kind, side) {
-        (Holds::Drawing, _, _) => 1.0,
-        (Holds::Cells, FigureKind::Table, _) => 0.9,
-        (_, FigureKind::Figure, Side::Below) => 0.35,
-        (_, FigureKind::Figure, _) | (Holds::Text, FigureKind::Table, _) => 0.6,
-    };
-    let area = (region.area() / text_area.area().max(1.0)).clamp(0.0, 1.0);
-    (0.25 + area.sqrt()) * prior * adjacency * content
 }
 
 /// Every proposal for caption `ci`, best first, without duplicates.
@@ -441,11 +439,22 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
         } else {
             region
         };
-        let to_the_top = side == Side::Above && region.y0 <= input.text_area.y0 + 12.0;
+        // A region above its caption that runs up to the top of the text, or to the
+        // caption of a float stacked over this one: the top of a float.
+        let under_caption = input
+            .captions
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != ci && o.rect.x_overlap(&region) > 0.0 && (o.rect.y1 - region.y0).abs() <= 2.0);
+        let to_the_top = side == Side::Above && (region.y0 <= input.text_area.y0 + 12.0 || under_caption);
         for clipped in clip(&region, input.contents, &c, side, to_the_top, cap.kind) {
             let r = clipped.rect;
             let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();
-            let holds = match (clipped.graphic, cells >= 4) {
+            // A few strokes among rows of text (the bars of a list of options) do not make
+            // the region a drawing: its graphics span a fair part of it, or one of them is
+            // more than a stroke (a shape, an image, a plot).
+            let drawn = clipped.graphic && drawing_in(input.contents, &r);
+            let holds = match (drawn, cells >= 4) {
                 (true, _) => Holds::Drawing,
                 (false, true) => Holds::Cells,
                 (false, false) => Holds::Text,
@@ -465,6 +474,9 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             if cuts_drawing(input.contents, &r, &c, side) {
                 s *= 0.5;
             }
+            if in_the_margin(input.body_area, &r, &c) {
+                continue;
+            }
             if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
@@ -473,6 +485,33 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// A region holds a drawing when the box of its graphics covers at least this share of it.
+const DRAWN_SHARE: f64 = 0.2;
+
+/// Whether the graphics inside `region` make a drawing: the box of them all covers
+/// [`DRAWN_SHARE`] of it, or one of them is more than a stroke (3 pt across at least).
+/// Horizontal rules do not count: they edge floats, examples and tables.
+fn drawing_in(contents: &[Content], region: &Rect) -> bool {
+    let drawn: Vec<&Rect> = contents
+        .iter()
+        .filter(|c| c.graphic && !is_rule(&c.rect) && mostly_inside(region, &c.rect))
+        .map(|c| &c.rect)
+        .collect();
+    drawn.iter().any(|r| r.width().min(r.height()) >= 3.0)
+        || union_all(drawn.iter().copied()).is_some_and(|u| u.area() >= DRAWN_SHARE * region.area())
+}
+
+/// Whether `region` lies wholly in a side margin, beside the body text, while its caption
+/// lies within the body's width: a margin note or a label printed beside the text (a
+/// key shown by a draft mode), not the caption's figure. A margin float has its caption in
+/// the margin too.
+fn in_the_margin(body: Option<Rect>, region: &Rect, caption: &Rect) -> bool {
+    body.is_some_and(|b| {
+        let caption_inside = caption.x0 >= b.x0 - 6.0 && caption.x1 <= b.x1 + 6.0;
+        caption_inside && (region.x0 >= b.x1 + 2.0 || region.x1 <= b.x0 - 2.0)
+    })
 }
 
 /// Whether a drawing (not one around the caption) overlaps `region` and runs across the
@@ -532,278 +571,6 @@ fn beside(input: &PageRegions<'_>, c: &Rect, side: Side) -> bool {
         })
 }
 
-/// A region counts as overlapping another when they share more than 2% of the smaller.
-fn clash(a: &Rect, b: &Rect) -> bool {
-    a.intersection(b).is_some_and(|i| i.area() > 0.02 * a.area().min(b.area()))
-}
-
-/// Bonus for giving a caption a region at all, so that every caption gets one when the
-/// regions can be made not to overlap.
-const ASSIGN_BONUS: f64 = 0.5;
-/// Search budget (nodes) before falling back to the greedy choice found so far.
-const BUDGET: usize = 200_000;
-
-/// The best region per caption (`None` when no proposal fits).
-pub fn best_regions(input: &PageRegions<'_>) -> Vec<Option<Rect>> {
-    let props: Vec<Vec<Proposal>> = (0..input.captions.len()).map(|i| proposals(input, i)).collect();
-    let best_rest: Vec<f64> = {
-        let mut v = vec![0.0; props.len() + 1];
-        for i in (0..props.len()).rev() {
-            v[i] = v[i + 1] + props[i].first().map_or(0.0, |p| p.score + ASSIGN_BONUS);
-        }
-        v
-    };
-    struct Search<'a> {
-        props: &'a [Vec<Proposal>],
-        best_rest: &'a [f64],
-        chosen: Vec<Option<usize>>,
-        best: (f64, Vec<Option<usize>>),
-        nodes: usize,
-    }
-    impl Search<'_> {
-        fn go(&mut self, i: usize, total: f64) {
-            self.nodes += 1;
-            if i == self.props.len() {
-                if total > self.best.0 {
-                    self.best = (total, self.chosen.clone());
-                }
-                return;
-            }
-            if total + self.best_rest[i] <= self.best.0 || self.nodes > BUDGET {
-                return;
-            }
-            for (k, p) in self.props[i].iter().enumerate() {
-                let free = self.chosen[..i]
-                    .iter()
-                    .enumerate()
-                    .all(|(j, c)| c.is_none_or(|c| !clash(&self.props[j][c].rect, &p.rect)));
-                if free {
-                    self.chosen[i] = Some(k);
-                    self.go(i + 1, total + p.score + ASSIGN_BONUS);
-                }
-            }
-            self.chosen[i] = None;
-            self.go(i + 1, total);
-        }
-    }
-    let mut s = Search {
-        props: &props,
-        best_rest: &best_rest,
-        chosen: vec![None; props.len()],
-        best: (-1.0, vec![None; props.len()]),
-        nodes: 0,
-    };
-    s.go(0, 0.0);
-    s.best.1.iter().enumerate().map(|(i, c)| c.map(|k| props[i][k].rect)).collect()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cap(kind: FigureKind, name: &str, r: Rect) -> CaptionBox {
-        CaptionBox { kind, name: name.into(), rect: r, text: format!("{kind} {name}:"), lines: vec![] }
-    }
-
-    #[test]
-    fn a_bigger_region_with_graphics_next_to_its_caption_scores_higher() {
-        let caption = Rect::new(100.0, 400.0, 300.0, 410.0);
-        let text = Rect::new(72.0, 72.0, 540.0, 720.0);
-        let big = Rect::new(100.0, 200.0, 300.0, 395.0);
-        let small = Rect::new(150.0, 350.0, 250.0, 395.0);
-        let fig = FigureKind::Figure;
-        assert!(
-            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
-                > score(fig, Side::Above, &small, &caption, Holds::Drawing, &text)
-        );
-        assert!(
-            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
-                > score(fig, Side::Above, &big, &caption, Holds::Text, &text)
-        );
-        let far = Rect::new(100.0, 100.0, 300.0, 295.0);
-        assert!(
-            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
-                > score(fig, Side::Above, &far, &caption, Holds::Drawing, &text)
-        );
-        // Tables prefer the region below their caption, figures the one above.
-        let below = Rect::new(100.0, 415.0, 300.0, 610.0);
-        assert!(
-            score(fig, Side::Above, &big, &caption, Holds::Drawing, &text)
-                > score(fig, Side::Below, &below, &caption, Holds::Drawing, &text)
-        );
-        let tab = FigureKind::Table;
-        assert!(
-            score(tab, Side::Below, &below, &caption, Holds::Drawing, &text)
-                > score(tab, Side::Above, &big, &caption, Holds::Drawing, &text)
-        );
-    }
-
-    /// A US Letter page with one-inch margins.
-    fn letter_page<'a>(captions: &'a [CaptionBox], blockers: &'a [Rect], contents: &'a [Content]) -> PageRegions<'a> {
-        PageRegions {
-            page: Rect::new(0.0, 0.0, 612.0, 792.0),
-            text_area: Rect::new(72.0, 72.0, 540.0, 720.0),
-            column_width: 468.0,
-            captions,
-            blockers,
-            contents,
-        }
-    }
-
-    #[test]
-    fn a_proposal_stops_at_body_text_and_clips_to_its_graphics() {
-        let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
-        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 450.0, 540.0, 700.0)];
-        let contents = [
-            Content {
-                rect: Rect::new(120.0, 250.0, 280.0, 390.0),
-                graphic: true,
-                cell: false,
-                mono: false,
-                prompt: false,
-            },
-            Content {
-                rect: Rect::new(90.0, 150.0, 100.0, 160.0),
-                graphic: true,
-                cell: false,
-                mono: false,
-                prompt: false,
-            },
-        ];
-        let best = best_regions(&letter_page(&captions, &blockers, &contents));
-        assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
-    }
-
-    #[test]
-    fn side_by_side_figures_are_split_between_their_captions() {
-        let captions = [
-            cap(FigureKind::Figure, "1", Rect::new(80.0, 400.0, 290.0, 410.0)),
-            cap(FigureKind::Figure, "2", Rect::new(320.0, 400.0, 530.0, 410.0)),
-        ];
-        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
-        let contents = [
-            Content {
-                rect: Rect::new(90.0, 250.0, 280.0, 390.0),
-                graphic: true,
-                cell: false,
-                mono: false,
-                prompt: false,
-            },
-            Content {
-                rect: Rect::new(330.0, 260.0, 520.0, 390.0),
-                graphic: true,
-                cell: false,
-                mono: false,
-                prompt: false,
-            },
-        ];
-        let best = best_regions(&letter_page(&captions, &blockers, &contents));
-        assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
-    }
-
-    fn graphic(r: Rect) -> Content {
-        Content { rect: r, graphic: true, cell: false, mono: false, prompt: false }
-    }
-
-    #[test]
-    fn a_title_set_apart_above_a_plot_is_the_plots() {
-        let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
-        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
-        let title = Content {
-            rect: Rect::new(160.0, 225.0, 240.0, 235.0),
-            graphic: false,
-            cell: false,
-            mono: false,
-            prompt: false,
-        };
-        let contents = [graphic(Rect::new(120.0, 250.0, 280.0, 390.0)), title];
-        let best = best_regions(&letter_page(&captions, &blockers, &contents));
-        assert_eq!(best, vec![Some(Rect::new(120.0, 225.0, 280.0, 390.0))]);
-    }
-
-    #[test]
-    fn a_drawing_beside_a_narrow_caption_and_running_past_it_is_not_cut_at_the_caption() {
-        // The caption sits in a narrow column right of a plot that starts above it and ends
-        // below it; the plot's strokes above the caption's top would make a region above
-        // the caption (across the page) score best.
-        let captions = [cap(FigureKind::Figure, "13", Rect::new(330.0, 300.0, 530.0, 330.0))];
-        let blockers = [Rect::new(72.0, 100.0, 540.0, 180.0), Rect::new(72.0, 480.0, 540.0, 700.0)];
-        let contents = [
-            graphic(Rect::new(80.0, 200.0, 300.0, 450.0)),
-            graphic(Rect::new(100.0, 210.0, 280.0, 290.0)),
-            graphic(Rect::new(100.0, 310.0, 280.0, 440.0)),
-        ];
-        let best = best_regions(&letter_page(&captions, &blockers, &contents));
-        assert_eq!(best, vec![Some(Rect::new(80.0, 200.0, 300.0, 450.0))]);
-    }
-
-    #[test]
-    fn figures_stacked_beside_their_captions_are_split_between_them() {
-        // Two plots one above the other, close together, each with its caption to its right.
-        let captions = [
-            cap(FigureKind::Figure, "19", Rect::new(330.0, 250.0, 530.0, 400.0)),
-            cap(FigureKind::Figure, "20", Rect::new(330.0, 470.0, 530.0, 560.0)),
-        ];
-        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
-        let contents = [graphic(Rect::new(80.0, 240.0, 300.0, 425.0)), graphic(Rect::new(80.0, 440.0, 300.0, 620.0))];
-        let best = best_regions(&letter_page(&captions, &blockers, &contents));
-        assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
-    }
-
-    #[test]
-    fn a_drawing_after_a_tables_rows_is_not_the_tables() {
-        // A table of options under its caption, then an example drawn apart below it.
-        let captions = [cap(FigureKind::Table, "3", Rect::new(190.0, 230.0, 420.0, 240.0))];
-        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
-        let cell = |x0: f64, y0: f64, x1: f64| Content {
-            rect: Rect::new(x0, y0, x1, y0 + 9.0),
-            graphic: false,
-            cell: true,
-            mono: false,
-            prompt: false,
-        };
-        let contents = [
-            cell(160.0, 255.0, 230.0),
-            cell(243.0, 255.0, 450.0),
-            cell(160.0, 269.0, 230.0),
-            cell(243.0, 269.0, 400.0),
-            graphic(Rect::new(60.0, 320.0, 400.0, 560.0)),
-        ];
-        let best = best_regions(&letter_page(&captions, &blockers, &contents));
-        assert_eq!(best, vec![Some(Rect::new(160.0, 255.0, 450.0, 278.0))]);
-    }
-
-    #[test]
-    fn a_session_of_commands_is_no_table() {
-        // A table set above its caption; under the caption, after a gap, a session of
-        // commands and their output, some of it in columns, filling more of the page.
-        let captions = [cap(FigureKind::Table, "4", Rect::new(100.0, 300.0, 500.0, 320.0))];
-        let line = |y0: f64, x0: f64, x1: f64, cell: bool, prompt: bool| Content {
-            rect: Rect::new(x0, y0, x1, y0 + 9.0),
-            graphic: false,
-            cell,
-            mono: true,
-            prompt,
-        };
-        let mut contents = vec![
-            line(240.0, 150.0, 250.0, true, false),
-            line(240.0, 300.0, 450.0, true, false),
-            line(254.0, 150.0, 250.0, true, false),
-            line(254.0, 300.0, 450.0, true, false),
-            line(268.0, 150.0, 250.0, true, false),
-            line(268.0, 300.0, 450.0, true, false),
-            line(282.0, 150.0, 250.0, true, false),
-            line(282.0, 300.0, 450.0, true, false),
-            line(345.0, 80.0, 300.0, false, true),
-            line(357.0, 80.0, 420.0, false, true),
-        ];
-        for i in 0..16 {
-            let y = 375.0 + 12.0 * i as f64;
-            contents.push(line(y, 80.0, 200.0, true, false));
-            contents.push(line(y, 230.0, 520.0, true, false));
-        }
-        let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 600.0, 540.0, 700.0)];
-        let best = best_regions(&letter_page(&captions, &blockers, &contents));
-        assert_eq!(best, vec![Some(Rect::new(150.0, 240.0, 450.0, 291.0))]);
-    }
-}
+#[path = "regions/tests.rs"]
+mod tests;

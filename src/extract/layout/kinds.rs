@@ -2,6 +2,7 @@
 //! command typed at a prompt, a caption's continuation, a displayed equation, or part of a
 //! drawing.
 
+use super::super::caption;
 use super::super::geom::{Rect, union_all};
 use super::super::model::FigureKind;
 use super::super::regions::{self, CaptionBox};
@@ -25,6 +26,28 @@ pub(super) fn fenced(p: &PageText, r: &Rect, size: f64) -> bool {
         sides[3] |= along_x(g) && g.y0 >= r.y1 - 0.5 && g.y0 - r.y1 <= near_y;
     }
     sides.iter().all(|&s| s)
+}
+
+/// Whether `r` is a cell of a ruled table: fenced in by strokes on all four sides, with
+/// text of another cell level with it beyond a rule at its left or right (a framed
+/// paragraph of running text has nothing beside its frame).
+pub(super) fn ruled_cell(p: &PageText, r: &Rect, size: f64) -> bool {
+    // A descender may touch the rule under the cell.
+    let r = &Rect::new(r.x0, r.y0 + 1.0, r.x1, r.y1 - 1.0);
+    if !fenced(p, r, size) {
+        return false;
+    }
+    let near = (2.0 * size).max(0.5 * r.width());
+    p.graphics().any(|g| {
+        let rule = g.width() <= 2.0 && g.y0 <= r.y0 + 1.0 && g.y1 >= r.y1 - 1.0;
+        let left = g.x1 <= r.x0 + 0.5 && r.x0 - g.x1 <= near;
+        let right = g.x0 >= r.x1 - 0.5 && g.x0 - r.x1 <= near;
+        rule && (left || right)
+            && p.lines.iter().any(|l| {
+                l.rect.y_overlap(r) > 0.5 * l.rect.height()
+                    && if left { l.rect.x1 <= g.x0 + 0.5 } else { l.rect.x0 >= g.x1 - 0.5 }
+            })
+    })
 }
 
 /// For each line, whether it is part of a command typed at a prompt: it starts with a
@@ -104,6 +127,25 @@ pub(super) fn row_mates(p: &PageText, stats: &Stats) -> Vec<bool> {
     out
 }
 
+/// Whether line `li` goes on a row after other text close to its left, in the same column:
+/// a cell of a table or an entry of a list ("3/49  Table 7.4  (AFV)  The font …"), not the
+/// start of a caption. Text that starts a caption itself does not count (captions set side
+/// by side).
+pub(super) fn led_by_text(p: &PageText, li: usize, stats: &Stats) -> bool {
+    let l = &p.lines[li];
+    let mid = stats.text_area.map_or(p.content.width / 2.0, |t| (t.x0 + t.x1) / 2.0);
+    let two_columns = stats.text_area.is_some_and(|t| stats.column_width < 0.6 * t.width());
+    p.lines.iter().enumerate().any(|(j, o)| {
+        j != li
+            && !p.margin[j]
+            && (o.base - l.base).abs() < 0.25 * l.size
+            && o.rect.x1 <= l.rect.x0 + 0.5
+            && l.rect.x0 - o.rect.x1 < 3.0 * l.size
+            && !(two_columns && o.rect.x1 <= mid + 6.0 && l.rect.x0 >= mid - 6.0)
+            && caption::parse_start(&o.text).is_none()
+    })
+}
+
 /// Whether block `b` goes on the figure caption `c` after a paragraph break, as a caption set
 /// beside its figure does in a narrow column of its own (under 60% of a column): right
 /// under it and no wider, either prose (two lines at least) in the caption's size, starting
@@ -167,11 +209,42 @@ pub(super) fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
         let left = indent(&n.rect, stats).map_or(t.x0, |i| n.rect.x0 - i);
         let band = Rect::new(left, n.rect.y0 - 0.6 * n.size, n.rect.x0, n.rect.y1 + 0.6 * n.size);
         let row = p.lines.iter().map(|l| &l.rect).filter(|r| r.x1 <= n.rect.x0 + 1.0 && r.intersects(&band));
+        if in_table(p, n, &numbered) {
+            continue;
+        }
         if let Some(u) = union_all(row) {
             out.push(u.union(&n.rect));
         }
     }
     out
+}
+
+/// Whether the row of `n` (a line like an equation number, set flush right) is a table's:
+/// the row right above or below it, with no such number, starts cells at two of the
+/// places its cells start (a last column of values in brackets, "(20)", "(4in)").
+fn in_table(p: &PageText, n: &Line, numbered: &dyn Fn(&str) -> bool) -> bool {
+    let on_row = |base: f64| -> Vec<&Line> {
+        p.lines.iter().filter(|l| (l.base - base).abs() < 0.25 * n.size && l.rect.x1 <= n.rect.x1 + 1.0).collect()
+    };
+    let mine = on_row(n.base);
+    let starts: Vec<f64> = mine.iter().filter(|l| !std::ptr::eq(**l, n)).map(|l| l.rect.x0).collect();
+    if starts.len() < 2 {
+        return false;
+    }
+    // The nearest baselines above and below, within two lines.
+    let near = |above: bool| {
+        p.lines
+            .iter()
+            .map(|l| l.base)
+            .filter(|&b| if above { b < n.base - 0.5 * n.size } else { b > n.base + 0.5 * n.size })
+            .filter(|&b| (b - n.base).abs() < 2.0 * n.size)
+            .min_by(|a, b| (a - n.base).abs().total_cmp(&(b - n.base).abs()))
+    };
+    [near(true), near(false)].into_iter().flatten().any(|base| {
+        let other = on_row(base);
+        !other.iter().any(|l| numbered(&l.text))
+            && starts.iter().filter(|&&x| other.iter().any(|l| (l.rect.x0 - x).abs() < 1.0)).count() >= 2
+    })
 }
 
 /// How far right of the left edge of its column of text `r` starts (on a page of two
@@ -194,7 +267,17 @@ pub(super) fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
+        && !drawing_beside(p, r, b.size)
         && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))
+}
+
+/// Whether a drawing stands right beside `r` (within three ems to its left or right), level
+/// with it and taller than it: `r` labels a row of the drawing ("body" left of a grid).
+fn drawing_beside(p: &PageText, r: &Rect, size: f64) -> bool {
+    p.graphics().any(|g| {
+        let gap = (g.x0 - r.x1).max(r.x0 - g.x1);
+        gap >= -0.5 && gap < 3.0 * size && g.y_overlap(r) > 0.5 * r.height() && g.height() >= 2.0 * r.height()
+    })
 }
 
 /// Whether most of block `b`'s characters are in monospaced lines (a short line such as
@@ -235,6 +318,11 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
     // left and starts well inside the column.
     let first = &p.lines[b.lines[0]];
     if mates[b.lines[0]] && indent(&b.rect, stats).is_some_and(|i| i > 4.0 * first.size) {
+        return false;
+    }
+    // A cell of a ruled table, its neighbour set level with it but not on its first row (a
+    // label centred in a row of several lines).
+    if ruled_cell(p, &b.rect, first.size) {
         return false;
     }
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();

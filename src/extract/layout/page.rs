@@ -128,8 +128,9 @@ fn strip_bracketing_rules(ink: &mut Vec<Rect>) {
 }
 
 /// Marks running heads and footers that sit too close to the text to stand apart: lines
-/// on the first or last row of text, in the top or bottom sixth of the page, whose text
-/// (digits aside) recurs at the same height on at least three pages.
+/// on the first or last row of text, in the top or bottom sixth of the page (a page number
+/// alone: quarter), whose text (digits aside) recurs at the same height on at least three
+/// pages.
 pub fn mark_running_heads(pages: &mut [PageText]) {
     // Per page and line: (top?, text with digits as '#'), for lines on the outermost rows.
     let keys: Vec<Vec<Option<(bool, String)>>> = pages
@@ -141,8 +142,13 @@ pub fn mark_running_heads(pages: &mut [PageText]) {
             p.lines
                 .iter()
                 .map(|l| {
-                    let top = l.rect.y1 < h / 6.0 && l.rect.y0 <= first + 1.0;
-                    let bottom = l.rect.y0 > h * 5.0 / 6.0 && l.rect.y1 >= last - 1.0;
+                    // A page number alone may sit higher: a text block shorter than the
+                    // paper (a letter-sized layout printed on A4) leaves it in the bottom
+                    // quarter.
+                    let number = l.text.trim().chars().all(|c| c.is_ascii_digit()) && !l.text.trim().is_empty();
+                    let zone = if number { 4.0 } else { 6.0 };
+                    let top = l.rect.y1 < h / zone && l.rect.y0 <= first + 1.0;
+                    let bottom = l.rect.y0 > h * (zone - 1.0) / zone && l.rect.y1 >= last - 1.0;
                     (top || bottom).then(|| {
                         let text: String = l
                             .text

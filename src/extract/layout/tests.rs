@@ -315,3 +315,196 @@ fn text_fenced_in_by_the_strokes_of_a_diagram_is_the_diagrams() {
     let b = find(&found, "3").bbox;
     assert!(b[1] < 201.0 && b[3] > 319.0, "{b:?}");
 }
+
+/// Three pages of a layout whose text block is shorter than the paper: the page numbers
+/// stand at 640 pt of 792, above the bottom sixth. The second page holds a figure set
+/// sideways (its caption runs up the page) that ends a little above the page number.
+fn sideways_figure_over_a_page_number() -> Vec<u8> {
+    let page = |number: &'static str, figure: bool| -> testpdf::Draw {
+        Box::new(move |c: &mut Content| {
+            if figure {
+                // In PDF coordinates (y up): the caption's baseline at x = 150.
+                c.begin_text().set_font(Name(b"F1"), 10.0).set_text_matrix([0.0, 1.0, -1.0, 0.0, 150.0, 250.0]);
+                c.show(Str(b"Figure 1: A drawing set sideways on its page.")).end_text();
+                frame(c, 165.0, 150.0, 450.0, 600.0);
+            } else {
+                body(c, 80.0, 44);
+            }
+            text(c, b"F1", 10.0, 300.0, 640.0, number);
+        })
+    };
+    testpdf::pages(612.0, H, vec![page("7", false), page("8", true), page("9", false)])
+}
+
+#[test]
+fn a_page_number_above_the_bottom_sixth_stays_out_of_a_sideways_figure() {
+    let found = Document::open(&sideways_figure_over_a_page_number()).unwrap().locate().unwrap();
+    let f = find(&found, "1");
+    assert_eq!((f.kind, f.page), (FigureKind::Figure, 2));
+    // The frame runs from 150 to 600 down the page; the page number (from about 633) is
+    // not the figure's.
+    assert!(near(f.bbox[1], 149.5, 1.5) && near(f.bbox[3], 600.5, 1.5), "{:?}", f.bbox);
+}
+
+/// The right edge of a line of [`PROSE`] set from x 72.
+fn prose_right() -> f32 {
+    72.0 + width_of(PROSE)
+}
+
+/// How wide `s` is in Times at 10 pt.
+fn width_of(s: &'static str) -> f32 {
+    let pdf = testpdf::pages(612.0, H, vec![Box::new(move |c: &mut Content| text(c, b"F1", 10.0, 0.0, 80.0, s))]);
+    let content = Document::open(&pdf).unwrap().content(1).unwrap();
+    content.glyphs.iter().map(|g| g.x1).fold(0.0, f64::max) as f32
+}
+
+/// A page of prose, then a table under its caption whose last column holds values in
+/// brackets set flush with the text's right edge, like equation numbers: "(20)".
+fn table_of_bracketed_values() -> Vec<u8> {
+    let right = prose_right();
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(move |c: &mut Content| {
+            body(c, 80.0, 14);
+            text(c, b"F1", 10.0, 200.0, 270.0, "Table 1: Parameters of the layout.");
+            let rows = [("LTleft", "Glue to the left.", "(fill)"), ("LTpre", "Glue before.", "(4in)")];
+            let rows = rows.iter().chain(&[("LTchunksize", "Rows per chunk.", "(20)")]);
+            for (i, (a, b, v)) in rows.enumerate() {
+                let base = 292.0 + 12.0 * i as f32;
+                text(c, b"F1", 10.0, 72.0, base, a);
+                text(c, b"F1", 10.0, 200.0, base, b);
+                // Flush right: "(20)" is 16.66 pt wide in Times at 10 pt.
+                let w = if *v == "(20)" { 16.66 } else { 30.0 };
+                text(c, b"F1", 10.0, right - w, base, v);
+            }
+            body(c, 360.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_value_in_brackets_at_the_end_of_a_table_row_is_no_equation_number() {
+    let found = Document::open(&table_of_bracketed_values()).unwrap().locate().unwrap();
+    let t = find(&found, "1");
+    assert_eq!(t.kind, FigureKind::Table);
+    // All three rows, the last one (baseline 316) too.
+    assert!(t.bbox[3] >= 316.0 && t.bbox[1] <= 286.0, "{:?}", t.bbox);
+}
+
+const CELL: &str = "Inserts a vertical line between the columns, which is enlarged by its width";
+
+/// A ruled table (a grid of strokes) under prose, its caption under it: a row whose right
+/// cell is a paragraph of three lines as wide as most of the text, its left cell a label
+/// centred in the row (not on the paragraph's first line).
+fn ruled_table() -> Vec<u8> {
+    let w = width_of(CELL);
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(move |c: &mut Content| {
+            body(c, 80.0, 14);
+            let (x0, mid, x1) = (80.0, 150.0, 160.0 + w + 10.0);
+            for y in [300.0, 350.0] {
+                c.set_line_width(0.4).move_to(x0, H - y).line_to(x1, H - y).stroke();
+            }
+            for x in [x0, mid, x1] {
+                c.set_line_width(0.4).move_to(x, H - 300.0).line_to(x, H - 350.0).stroke();
+            }
+            text(c, b"F2", 10.0, 110.0, 328.0, "|");
+            for i in 0..3 {
+                text(c, b"F1", 10.0, 160.0, 313.0 + 12.0 * i as f32, CELL);
+            }
+            text(c, b"F1", 10.0, 220.0, 370.0, "Table 1: The preamble options.");
+            body(c, 400.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_paragraph_in_a_cell_of_a_ruled_table_is_the_tables() {
+    let found = Document::open(&ruled_table()).unwrap().locate().unwrap();
+    let t = find(&found, "1");
+    assert_eq!(t.kind, FigureKind::Table);
+    assert!(near(t.bbox[1], 299.8, 1.0) && near(t.bbox[3], 350.2, 1.0), "{:?}", t.bbox);
+}
+
+/// A list of corrections, one a row: page and line, then the table or figure corrected,
+/// a tag, and the correction; a framed heading above it (graphics near the rows).
+fn errata_list() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 14);
+            frame(c, 72.0, 262.0, 300.0, 278.0);
+            text(c, b"F1", 10.0, 76.0, 274.0, "Chapter 7");
+            for (i, (at, what)) in
+                [("3/49", "Table 7.4"), ("5/12", "Figure 7.2"), ("8/30", "Table 7.9")].iter().enumerate()
+            {
+                let base = 296.0 + 14.0 * i as f32;
+                text(c, b"F1", 10.0, 72.0, base, at);
+                text(c, b"F1", 10.0, 100.0, base, what);
+                text(c, b"F1", 10.0, 150.0, base, "(AFV)");
+                text(c, b"F1", 10.0, 190.0, base, "The font associated with the command is wrong.");
+            }
+            body(c, 350.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_figure_named_after_other_text_on_its_row_is_no_caption() {
+    let found = Document::open(&errata_list()).unwrap().locate().unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A diagram of two rows of boxes, a word in a larger font labelling its second row from
+/// the left ("body"), a label over it; its caption under it starts left of the boxes.
+fn labelled_rows() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 12);
+            text(c, b"F1", 10.0, 290.0, 250.0, "margin");
+            frame(c, 160.0, 260.0, 450.0, 310.0);
+            frame(c, 160.0, 310.0, 450.0, 360.0);
+            text(c, b"F1", 14.0, 105.0, 338.0, "body");
+            text(c, b"F1", 10.0, 100.0, 385.0, "Figure 7: Specifications and the rules that complete them.");
+            body(c, 420.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_large_word_beside_a_drawing_labels_it_and_is_no_heading() {
+    let found = Document::open(&labelled_rows()).unwrap().locate().unwrap();
+    let f = find(&found, "7");
+    // From the label over the boxes (cap height from about 243) down to the boxes' foot.
+    assert!(f.bbox[1] <= 245.0 && near(f.bbox[3], 360.5, 1.5), "{:?}", f.bbox);
+}
+
+/// A manual's example: the code of a float with its `\caption`, then the caption it
+/// typesets, with no figure (the example shows the caption alone).
+fn caption_example() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 12);
+            let code = ["\\begin{figure}", "\\centering", "\\caption{A picture of the setup}", "\\end{figure}"];
+            for (i, line) in code.iter().enumerate() {
+                text(c, b"F2", 9.0, 100.0, 240.0 + 11.0 * i as f32, line);
+            }
+            text(c, b"F1", 10.0, 200.0, 300.0, "Figure 1: A picture of the setup.");
+            body(c, 330.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn the_code_that_typesets_a_caption_is_not_its_figure() {
+    let found = Document::open(&caption_example()).unwrap().locate().unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
