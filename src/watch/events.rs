@@ -1,5 +1,12 @@
-//! File events: notify's debouncer on the project folder, reduced to the set of paths
-//! whose contents may have changed.
+//! File events: notify's watcher on the project folder, gathered into batches (one per
+//! save) and reduced to the set of paths whose contents may have changed.
+//!
+//! A batch ends when the folder has been quiet for a while. How long depends on what the
+//! batch saw: while a file in it was written and not yet closed, [`DEBOUNCE`] (an editor or
+//! a script may still be writing it, in several parts); once every written file was closed,
+//! renamed into place or removed (Linux reports closes), only [`SETTLED`], which joins the
+//! events of one save and files saved together. A batch lasts at most [`MAX_BATCH`], so a
+//! file written without pause (a log) holds back no rebuild for long.
 //!
 //! Dropped: access events (a file opened or read, including by paperfig itself), paperfig's
 //! own outputs (the build, figure and cache folders, `paperfig.lock`, the `paperfig.sty` it
@@ -12,15 +19,21 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, DebouncedEvent, Debouncer, RecommendedCache, new_debouncer};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::diag::{Code, Diagnostic};
 
-/// How long the debouncer waits for a burst of events (an editor's save) to settle.
+/// How quiet the folder must stay before a batch ends while a file in it may still be
+/// being written (modified and not closed, or on a platform that does not report closes).
 pub const DEBOUNCE: Duration = Duration::from_millis(120);
+/// How quiet the folder must stay before a batch ends once every file written in it was
+/// closed, renamed into place or removed.
+pub const SETTLED: Duration = Duration::from_millis(15);
+/// The longest a batch gathers events.
+pub const MAX_BATCH: Duration = Duration::from_secs(1);
 
 /// Which paths under the project folder are paperfig's own or an editor's scratch files.
 #[derive(Clone, Debug)]
@@ -110,26 +123,57 @@ pub fn is_editor_temp(name: &str) -> bool {
         || name.starts_with(".~")
 }
 
-/// The paths a batch of debounced events touched, filtered.
-pub fn changed_paths(events: &[DebouncedEvent], filter: &Filter) -> BTreeSet<PathBuf> {
-    let mut out = BTreeSet::new();
-    for ev in events {
-        if matches!(ev.event.kind, EventKind::Access(_)) {
-            continue;
-        }
-        for p in &ev.event.paths {
-            if filter.relevant(p) {
-                out.insert(p.clone());
+/// The relevant paths one batch of events touched, and which of them may still be being
+/// written.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub paths: BTreeSet<PathBuf>,
+    writing: BTreeSet<PathBuf>,
+}
+
+impl Batch {
+    /// Takes one event in. Access events name no change (a file opened or read, including by
+    /// paperfig itself); a close after writing completes that file's save.
+    pub fn add(&mut self, event: &Event, filter: &Filter) {
+        let relevant = event.paths.iter().filter(|p| filter.relevant(p));
+        match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                for p in relevant {
+                    self.writing.remove(p);
+                }
+            }
+            EventKind::Access(_) => {}
+            // Complete in one step: a rename (its target holds the whole new file), a removal,
+            // a new folder, changed metadata (a `touch`).
+            EventKind::Modify(ModifyKind::Name(_) | ModifyKind::Metadata(_))
+            | EventKind::Remove(_)
+            | EventKind::Create(CreateKind::Folder) => {
+                for p in relevant {
+                    self.writing.remove(p);
+                    self.paths.insert(p.clone());
+                }
+            }
+            // Contents written (or an event a platform does not say more about): the file
+            // may not be complete until it is closed.
+            _ => {
+                for p in relevant {
+                    self.writing.insert(p.clone());
+                    self.paths.insert(p.clone());
+                }
             }
         }
     }
-    out
+
+    /// How long the folder must stay quiet before this batch is complete.
+    pub fn quiet(&self) -> Duration {
+        if self.writing.is_empty() { SETTLED } else { DEBOUNCE }
+    }
 }
 
 /// The running watcher: events arrive on `rx` until it is dropped.
 pub struct Watcher {
-    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
-    rx: Receiver<DebounceEventResult>,
+    _watcher: RecommendedWatcher,
+    rx: Receiver<notify::Result<Event>>,
     filter: Filter,
 }
 
@@ -146,42 +190,42 @@ impl Watcher {
     /// Watches `filter.root` recursively.
     pub fn start(filter: Filter) -> Result<Watcher, Diagnostic> {
         let (tx, rx) = channel();
-        let mut debouncer = new_debouncer(DEBOUNCE, None, tx)
+        let mut watcher = notify::recommended_watcher(tx)
             .map_err(|e| Diagnostic::error(Code::Watch, format!("cannot watch files: {e}")).hint(INOTIFY_HINT))?;
-        debouncer.watch(&filter.root, RecursiveMode::Recursive).map_err(|e| {
+        watcher.watch(&filter.root, RecursiveMode::Recursive).map_err(|e| {
             Diagnostic::error(Code::Watch, format!("cannot watch {}: {e}", filter.root.display())).hint(INOTIFY_HINT)
         })?;
-        Ok(Watcher { _debouncer: debouncer, rx, filter })
+        Ok(Watcher { _watcher: watcher, rx, filter })
     }
 
-    /// Waits up to `timeout` for changes, then takes every batch already queued with it, so
-    /// edits made during a rebuild become one next rebuild.
+    /// Waits up to `timeout` for a first event, then gathers a batch (see the module's
+    /// documentation); events queued during a rebuild join the next batch, so edits made
+    /// meanwhile become one next rebuild.
     pub fn wait(&self, timeout: Duration) -> Wait {
-        let mut paths = BTreeSet::new();
-        let mut take = |res: DebounceEventResult| -> Result<(), Vec<String>> {
-            match res {
-                Ok(events) => {
-                    paths.extend(changed_paths(&events, &self.filter));
-                    Ok(())
-                }
-                Err(errors) => Err(errors.iter().map(|e| e.to_string()).collect()),
-            }
-        };
-        match self.rx.recv_timeout(timeout) {
-            Ok(res) => {
-                if let Err(msgs) = take(res) {
-                    return Wait::Failed(msgs);
-                }
-            }
-            Err(RecvTimeoutError::Timeout) => return Wait::Idle,
-            Err(RecvTimeoutError::Disconnected) => return Wait::Failed(vec!["the file watcher stopped".into()]),
+        match self.batch(timeout) {
+            Ok(b) if b.paths.is_empty() => Wait::Idle,
+            Ok(b) => Wait::Changed(b.paths),
+            Err(msgs) => Wait::Failed(msgs),
         }
-        while let Ok(res) = self.rx.try_recv() {
-            if let Err(msgs) = take(res) {
-                return Wait::Failed(msgs);
+    }
+
+    fn batch(&self, timeout: Duration) -> Result<Batch, Vec<String>> {
+        let mut batch = Batch::default();
+        let mut next = timeout;
+        let started = Instant::now();
+        loop {
+            match self.rx.recv_timeout(next) {
+                Ok(Ok(event)) => batch.add(&event, &self.filter),
+                Ok(Err(e)) => return Err(vec![e.to_string()]),
+                Err(RecvTimeoutError::Timeout) => return Ok(batch),
+                Err(RecvTimeoutError::Disconnected) => return Err(vec!["the file watcher stopped".into()]),
             }
+            let left = MAX_BATCH.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Ok(batch);
+            }
+            next = batch.quiet().min(left);
         }
-        if paths.is_empty() { Wait::Idle } else { Wait::Changed(paths) }
     }
 }
 
@@ -243,18 +287,78 @@ mod tests {
         assert!(!f.relevant(&root.join("copy.log")));
     }
 
+    fn event(kind: EventKind, path: &str) -> Event {
+        Event::new(kind).add_path(path.into())
+    }
+
     #[test]
     fn access_events_are_dropped() {
-        use notify::event::{AccessKind, AccessMode, ModifyKind};
-        let ev = |kind| {
-            DebouncedEvent::new(notify::Event::new(kind).add_path("/p/data/a.csv".into()), std::time::Instant::now())
-        };
-        let events = vec![ev(EventKind::Access(AccessKind::Open(AccessMode::Any)))];
-        assert!(changed_paths(&events, &filter()).is_empty());
-        let events = vec![ev(EventKind::Modify(ModifyKind::Any))];
-        assert_eq!(
-            changed_paths(&events, &filter()).into_iter().collect::<Vec<_>>(),
-            vec![PathBuf::from("/p/data/a.csv")]
-        );
+        let mut b = Batch::default();
+        b.add(&event(EventKind::Access(AccessKind::Open(AccessMode::Any)), "/p/data/a.csv"), &filter());
+        assert!(b.paths.is_empty());
+        b.add(&event(EventKind::Modify(ModifyKind::Any), "/p/data/a.csv"), &filter());
+        assert_eq!(b.paths.into_iter().collect::<Vec<_>>(), vec![PathBuf::from("/p/data/a.csv")]);
+    }
+
+    #[test]
+    fn a_batch_waits_long_for_a_file_still_open_and_briefly_once_it_is_closed() {
+        use notify::event::{DataChange, RemoveKind, RenameMode};
+        let f = filter();
+        let mut b = Batch::default();
+        b.add(&event(EventKind::Modify(ModifyKind::Data(DataChange::Any)), "/p/data/a.csv"), &f);
+        b.add(&event(EventKind::Modify(ModifyKind::Data(DataChange::Any)), "/p/paper.md"), &f);
+        assert_eq!(b.quiet(), DEBOUNCE);
+        b.add(&event(EventKind::Access(AccessKind::Close(AccessMode::Write)), "/p/data/a.csv"), &f);
+        assert_eq!(b.quiet(), DEBOUNCE, "paper.md is still open");
+        // a close for reading completes nothing
+        b.add(&event(EventKind::Access(AccessKind::Close(AccessMode::Read)), "/p/paper.md"), &f);
+        assert_eq!(b.quiet(), DEBOUNCE);
+        b.add(&event(EventKind::Access(AccessKind::Close(AccessMode::Write)), "/p/paper.md"), &f);
+        assert_eq!(b.quiet(), SETTLED);
+        // written again after its close: open again
+        b.add(&event(EventKind::Create(CreateKind::File), "/p/paper.md"), &f);
+        assert_eq!(b.quiet(), DEBOUNCE);
+
+        // A save by rename: the temporary file is written (not relevant), then renamed over.
+        let mut b = Batch::default();
+        b.add(&event(EventKind::Modify(ModifyKind::Data(DataChange::Any)), "/p/.paper.md.swp"), &f);
+        let rename = Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both)))
+            .add_path("/p/paper.md.tmp".into())
+            .add_path("/p/paper.md".into());
+        b.add(&rename, &f);
+        b.add(&event(EventKind::Remove(RemoveKind::File), "/p/old.csv"), &f);
+        assert_eq!(b.quiet(), SETTLED);
+        assert_eq!(b.paths.iter().map(|p| p.to_str().unwrap()).collect::<Vec<_>>(), ["/p/old.csv", "/p/paper.md"]);
+
+        // Paperfig's own outputs neither join a batch nor hold it open.
+        let mut b = Batch::default();
+        b.add(&event(EventKind::Modify(ModifyKind::Data(DataChange::Any)), "/p/build/paper.pdf"), &f);
+        assert!(b.paths.is_empty());
+        assert_eq!(b.quiet(), SETTLED);
+    }
+
+    /// Real inotify: a file written in two parts with the file held open between them is one
+    /// batch; the batch is complete once the file is closed.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_written_in_parts_is_one_batch_that_completes_when_closed() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let w = Watcher::start(Filter { root: root.clone(), own_dirs: vec![], own_files: vec![] }).unwrap();
+        let path = root.join("data.csv");
+        let mut file = std::fs::File::create(&path).unwrap();
+        file.write_all(b"x,y\n").unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            file.write_all(b"1,2\n").unwrap();
+            drop(file);
+        });
+        let batch = w.batch(Duration::from_secs(5)).unwrap();
+        writer.join().unwrap();
+        assert_eq!(batch.paths.into_iter().collect::<Vec<_>>(), vec![path.clone()]);
+        assert!(batch.writing.is_empty(), "the close ends the file's save: {:?}", batch.writing);
+        // nothing of that save is left for a second batch
+        assert!(w.batch(Duration::from_millis(200)).unwrap().paths.is_empty());
     }
 }

@@ -82,9 +82,15 @@ fn garbage_output_is_rejected_and_never_stored() {
         let t = paper(ALLOW, &sh("s", &format!("outputs={outputs} formats={outputs}"), garbage));
         t.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has(&format!("not a valid {outputs} file"));
         assert!(!t.path(&format!("build/figures/fig-s.{outputs}")).exists());
-        let objects = crate::util::files_under(&t.path(".paperfig")).len();
-        assert_eq!(objects, 0, "{outputs}: something was stored");
+        // Nothing in the store: no object, no action entry naming one.
+        let stored = ["objects", "actions"].map(|d| crate::util::files_under(&t.path(&format!(".paperfig/{d}"))).len());
+        assert_eq!(stored, [0, 0], "{outputs}: something was stored");
     }
+    // The same figure drawn properly is stored there.
+    let t = paper(ALLOW, &sh("s", "outputs=svg formats=svg", DRAW));
+    t.run(&["gen"]).ok();
+    let stored = ["objects", "actions"].map(|d| crate::util::files_under(&t.path(&format!(".paperfig/{d}"))).len());
+    assert!(stored.iter().all(|&n| n > 0), "a good figure is stored: {stored:?}");
 }
 
 #[test]
