@@ -92,8 +92,10 @@ fn compare(name: &str, root: &Path, main: &str, tex_dir: &Path, tex: &str) {
         kept.push(timed(&mut paperfig()));
         clean();
         their_scratch.push(timed(&mut latexmk()));
-        // Last run's files kept, the .tex edited (a comment) so that latexmk reruns.
-        std::fs::write(&tex_path, format!("{original}% edit {i}\n")).unwrap();
+        // Last run's files kept, the .tex edited (a comment) so that latexmk reruns. (For a
+        // LaTeX paper the .tex is paperfig's source too: a comment unlike the one paperfig's
+        // build just saw, or latexmk would find the file as its last run left it.)
+        std::fs::write(&tex_path, format!("{original}% latexmk edit {i}\n")).unwrap();
         their_kept.push(timed(&mut latexmk()));
     }
     std::fs::write(&tex_path, original).unwrap();
