@@ -226,8 +226,18 @@ fn banana_documented_errors_reach_the_user() {
 
 #[test]
 fn banana_wrong_key_unknown_model_and_missing_key() {
-    let s = setup(&image("x", "model=no-such-model", "x"));
-    let run = build(&s.t).code(1).stderr_has("Model Not Found").stderr_has("no-such-model").stderr_has("paper.md:3:");
+    let s = setup(&format!("{}{}", image("x", "model=no-such-model", "x"), image("y", "model=no-such-model", "y")));
+    // Looked up once in the account, before anything is run: both figures fail, naming
+    // the models the account has.
+    let run = build(&s.t)
+        .code(1)
+        .stderr_has("the account has no model `no-such-model` (it has ")
+        .stderr_has("stable-diffusion-xl")
+        .stderr_has("nothing was run")
+        .stderr_has("paper.md:3:");
+    assert_eq!(run.stderr.matches("has no model").count(), 2, "{}", run.stderr);
+    assert_eq!((s.banana.requests("model"), s.banana.requests("models")), (1, 1));
+    assert_eq!(s.banana.requests("start") + s.banana.requests("run"), 0, "a run was paid for");
     s.banana.add_key("another");
     let mut cmd = Command::new(BIN);
     cmd.args(["gen"]).current_dir(&s.t.root).env(BANANA_ENV, "bk_wrong_SECRET").env(PAPERMILL_ENV, PAPERMILL_KEY);

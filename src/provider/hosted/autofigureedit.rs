@@ -104,6 +104,19 @@ struct Fields {
     resolution: String,
     prompt: Option<String>,
     images: Vec<String>,
+    google_search: bool,
+}
+
+/// `auto`, or `W:H` in whole numbers from 1 to 100 (the documentation gives the default
+/// only; the models' own ratios run from 1:4 to 21:9).
+fn aspect_ratio_ok(a: &str) -> bool {
+    let whole = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 3
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (1..=100).contains(&s.parse::<u32>().unwrap_or(0))
+    };
+    a == "auto" || a.split_once(':').is_some_and(|(w, h)| whole(w) && whole(h))
 }
 
 impl AutoFigureEdit {
@@ -119,6 +132,34 @@ impl AutoFigureEdit {
             return Err(ProviderError::new("model= applies to kind=image only; diagrams and plots use the pipeline")
                 .at_attr("model"));
         }
+        for attr in ["aspect_ratio", "google_search"] {
+            if pipeline && req.attr(attr).is_some() {
+                return Err(ProviderError::new(format!(
+                    "{attr}= applies to kind=image only; AutoFigureEdit's pipeline (diagrams and plots) has no such option"
+                ))
+                .at_attr(attr));
+            }
+        }
+        if let Some(a) = req.attr("aspect_ratio") {
+            if !aspect_ratio_ok(a) {
+                return Err(ProviderError::new(format!("aspect_ratio `{a}` is not a ratio"))
+                    .at_attr("aspect_ratio")
+                    .hint("write it as width:height in whole numbers (16:9, 4:3, 1:1), or auto"));
+            }
+        }
+        let google_search = match req.attr("google_search") {
+            None | Some("false") => false,
+            Some("true") if model == "nano-banana-2" => true,
+            Some("true") => {
+                return Err(ProviderError::new(format!("google_search is not available with model {model}"))
+                    .at_attr("google_search")
+                    .hint("AutoFigureEdit searches the web for model=nano-banana-2 only; choose that model or drop google_search"));
+            }
+            Some(other) => {
+                return Err(ProviderError::new(format!("google_search=`{other}` is neither true nor false"))
+                    .at_attr("google_search"));
+            }
+        };
         let resolution = req.attr("resolution").unwrap_or(&self.resolution).to_ascii_uppercase();
         if !RESOLUTIONS.contains(&resolution.as_str()) {
             return Err(ProviderError::new(format!("resolution `{resolution}` is not offered"))
@@ -173,7 +214,7 @@ impl AutoFigureEdit {
             ))
             .at_attr("kind"));
         }
-        Ok(Fields { pipeline, model, resolution, prompt, images })
+        Ok(Fields { pipeline, model, resolution, prompt, images, google_search })
     }
 
     fn body(&self, req: &Request, f: &Fields) -> Value {
@@ -190,7 +231,7 @@ impl AutoFigureEdit {
             if let Some(a) = req.attr("aspect_ratio") {
                 options["aspect_ratio"] = json!(a);
             }
-            if f.model == "nano-banana-2" && req.attr("google_search") == Some("true") {
+            if f.google_search {
                 options["google_search"] = json!(true);
             }
             json!({"type": "standard", "scene": scene, "model": f.model})
@@ -318,5 +359,54 @@ mod tests {
         assert_eq!(credits(false, "nano-banana-2", "2K"), 10.0);
         assert_eq!(credits(true, "", "1K"), 6.0);
         assert_eq!(credits(true, "", "4K"), 24.0);
+    }
+
+    fn req(kind: Kind, attrs: &[(&str, &str)]) -> Request {
+        use crate::model::{Format, OutputSpec};
+        Request {
+            kind,
+            provider: "afe".into(),
+            provider_version: VERSION.into(),
+            attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: "A red apple on a white background".into(),
+            files: Default::default(),
+            extra: Default::default(),
+            output: OutputSpec { formats: vec![Format::Png], width_in: 3.3, height_in: 2.0, png_dpi: 192.0 },
+        }
+    }
+
+    #[test]
+    fn google_search_and_aspect_ratio_are_checked_before_anything_is_paid_for() {
+        let afe = AutoFigureEdit { model: "nano-banana-pro".into(), resolution: "1K".into() };
+        let body = |r: &Request| afe.body(r, &afe.fields(r).unwrap());
+        let err = |r: &Request| afe.fields(r).err().map(|e| (e.attr.unwrap_or_default(), e.message, e.hint));
+
+        let r = req(Kind::Image, &[("model", "nano-banana-2"), ("google_search", "true"), ("aspect_ratio", "16:9")]);
+        assert_eq!(body(&r)["options"]["google_search"], json!(true));
+        assert_eq!(body(&r)["options"]["aspect_ratio"], json!("16:9"));
+        let r = req(Kind::Image, &[("model", "nano-banana-2"), ("google_search", "false")]);
+        assert_eq!(body(&r)["options"].get("google_search"), None);
+
+        // The configured default model lacks web search: refused with a hint, not dropped.
+        let (attr, message, hint) = err(&req(Kind::Image, &[("google_search", "true")])).unwrap();
+        assert_eq!(attr, "google_search");
+        assert!(message.contains("nano-banana-pro"), "{message}");
+        assert!(hint.unwrap().contains("model=nano-banana-2"));
+        assert_eq!(err(&req(Kind::Image, &[("google_search", "yes")])).unwrap().0, "google_search");
+        assert_eq!(err(&req(Kind::Image, &[("aspect_ratio", "16x9")])).unwrap().0, "aspect_ratio");
+        // The pipeline has neither option.
+        let diagram = |a| req(Kind::Diagram, &[("caption", "Pipeline"), a]);
+        assert_eq!(err(&diagram(("aspect_ratio", "4:3"))).unwrap().0, "aspect_ratio");
+        assert_eq!(err(&diagram(("google_search", "true"))).unwrap().0, "google_search");
+    }
+
+    #[test]
+    fn aspect_ratios() {
+        for ok in ["auto", "16:9", "1:1", "21:9", "100:1"] {
+            assert!(aspect_ratio_ok(ok), "{ok}");
+        }
+        for bad in ["", "16x9", "16:", ":9", "0:1", "1.5:1", "101:1", "16:9:1", "-1:2", "AUTO "] {
+            assert!(!aspect_ratio_ok(bad), "{bad}");
+        }
     }
 }

@@ -12,6 +12,10 @@
 //! 1250 calls), so a run is estimated at `cost_per_run` dollars (default 0.0364, that
 //! example's average).
 //!
+//! Before the first run of a model key, `GET /v1/models/{model_key}` checks that the account
+//! has it (once per key and build): a mistyped key fails its figures, naming the account's
+//! models (`GET /v1/models`), before anything is paid for.
+//!
 //! A run is journaled as `"RUN_ID MODEL_KEY [OUTPUT_FIELD]"`: `/v1/check` needs the model key
 //! and reading the finished run needs the directive's `output=` (neither holds spaces).
 
@@ -19,7 +23,8 @@ mod inputs;
 mod outputs;
 mod wire;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::config::ProviderConfig;
 use super::cost::Cost;
@@ -71,7 +76,7 @@ fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
 fn make(cfg: &ProviderConfig) -> Arc<dyn Service> {
     let model = cfg.options.get("model").and_then(toml::Value::as_str).map(|m| m.trim().to_string());
     let cost = cfg.options.get("cost_per_run").and_then(|c| c.as_float().or_else(|| c.as_integer().map(|i| i as f64)));
-    Arc::new(Banana { model, cost_per_run: cost.unwrap_or(DEFAULT_COST_PER_RUN) })
+    Arc::new(Banana { model, cost_per_run: cost.unwrap_or(DEFAULT_COST_PER_RUN), models: Mutex::default() })
 }
 
 /// The error table of the docs: meaning and hint per status.
@@ -91,9 +96,39 @@ struct Banana {
     /// `model` of `[providers.X]`: the model key when a directive names none.
     model: Option<String>,
     cost_per_run: f64,
+    /// Model keys looked up in the account: `Err` holds why a key is not there.
+    models: Mutex<HashMap<String, Result<(), String>>>,
 }
 
 impl Banana {
+    /// Checks that the account has `key` (`GET /v1/models/{key}`), once per key; a key it
+    /// does not have is an error naming the keys it has. Network and service failures are
+    /// not remembered: the next figure asks again.
+    fn check_model(&self, client: &Client, key: &str) -> Result<(), HostedError> {
+        // Held while asking, so that figures of one model ask once.
+        let mut models = self.models.lock().unwrap_or_else(|p| p.into_inner());
+        let found = match models.get(key) {
+            Some(found) => found.clone(),
+            None => {
+                let path =
+                    format!("v1/models/{}", url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>());
+                let found = match client.get_json(&path) {
+                    Ok(_) => Ok(()),
+                    Err(HostedError::Status { status: 404, .. }) => {
+                        let keys = client.get_json("v1/models").map(|v| wire::model_keys(&v)).unwrap_or_default();
+                        let has =
+                            if keys.is_empty() { String::new() } else { format!(" (it has {})", keys.join(", ")) };
+                        Err(format!("{}: the account has no model `{key}`{has}; nothing was run", client.name))
+                    }
+                    Err(e) => return Err(e),
+                };
+                models.insert(key.to_string(), found.clone());
+                found
+            }
+        };
+        found.map_err(|message| HostedError::Status { status: 404, message })
+    }
+
     /// The run of a prepared request (prepare checked it; this cannot fail then).
     fn spec(&self, req: &Request) -> Result<RunSpec, HostedError> {
         run_spec(req, self.model.as_deref()).map_err(|e| HostedError::Task(e.message))
@@ -139,6 +174,7 @@ impl Service for Banana {
     }
     fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
         let spec = self.spec(req)?;
+        self.check_model(client, &spec.model_key)?;
         let (path, start_only) = match spec.endpoint {
             Endpoint::Start => ("v1/start", Some(true)),
             Endpoint::Run => ("v1/run", None),

@@ -65,6 +65,12 @@ const STATUS_NAMES: &[&str] =
 /// The message of an error body. The docs fix no shape, so `error` and `message` fields
 /// (also inside `data`), or a `detail`, are read, joined as "error: message" (the `error`
 /// part is left out when it only names the status).
+/// The model keys of a `GET /v1/models` answer (`data.models[].modelKey`).
+pub fn model_keys(body: &Value) -> Vec<String> {
+    let models = body.pointer("/data/models").and_then(Value::as_array);
+    models.into_iter().flatten().filter_map(|m| m.get("modelKey")?.as_str().map(str::to_string)).collect()
+}
+
 pub fn error_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let v = v.get("data").filter(|d| d.is_object()).unwrap_or(&v);
