@@ -156,18 +156,9 @@ impl fmt::Display for LockChange {
 }
 
 impl Lockfile {
-    /// The lockfile after a build: an entry for every figure built now (its job, the
-    /// provider that made its outputs, and their digests), then each old entry that
-    /// `keep(id, source)` keeps (figures that failed or were deferred, files not scanned).
-    pub fn merged<'a>(
-        old: Lockfile,
-        built: impl Iterator<Item = (&'a Job, &'a str, BTreeMap<Format, Digest>)>,
-        keep: &dyn Fn(&str, &str) -> bool,
-    ) -> Lockfile {
-        Lockfile::built(built).keeping(old, keep)
-    }
-
-    /// The entries of the figures built now.
+    /// The entries of the figures built now: each one's job, the provider that made its
+    /// outputs, and their digests. After a build, [`Lockfile::keeping`] adds the old
+    /// entries that stay.
     pub fn built<'a>(built: impl Iterator<Item = (&'a Job, &'a str, BTreeMap<Format, Digest>)>) -> Lockfile {
         let mut new = Lockfile::default();
         for (job, provider, outputs) in built {
@@ -186,7 +177,8 @@ impl Lockfile {
         new
     }
 
-    /// These entries, then each entry of `old` that `keep(id, source)` keeps.
+    /// These entries, then each entry of `old` that `keep(id, source)` keeps (figures that
+    /// failed or were deferred, files not scanned).
     pub fn keeping(mut self, old: Lockfile, keep: &dyn Fn(&str, &str) -> bool) -> Lockfile {
         for (id, entry) in old.figures {
             if keep(&id, &entry.source) {

@@ -199,15 +199,6 @@ pub fn format_dir(cache_dir: &Path) -> PathBuf {
     cache_dir.join("tex").join("formats")
 }
 
-/// Compiles `job.main` to PDF. `Err` is for problems before TeX runs (no TeX Live);
-/// TeX errors are in the output's `failure` and `messages`.
-///
-/// With last build's intermediate files, one TeX pass (then BibTeX, then xdvipdfmx) is
-/// tried first: when every kept file TeX read equals the one it wrote (the `.bbl` after
-/// BibTeX included), the references have settled and that pass's PDF is final, as latexmk
-/// would decide. Otherwise another single pass runs from the files this one wrote, up to
-/// [`MAX_SINGLE_PASSES`]; then (and from scratch) tectonic's own rerun logic runs, seeded
-/// with the newest files.
 /// Why the engine could not run (TeX's own errors are in the output, not here).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -221,13 +212,6 @@ pub enum EngineError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
-}
-
-pub fn compile(job: &EngineJob) -> Result<EngineOutput, EngineError> {
-    let timer = Timer::from_env();
-    let bundle = job.tex.open(&job.user_cache)?;
-    timer.lap("bundle index and latex.ltx");
-    compile_with(job, bundle, timer)
 }
 
 /// TeX fills arrays of a few hundred megabytes from its format at every pass, and frees
@@ -248,8 +232,16 @@ fn keep_freed_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn keep_freed_memory() {}
 
-/// [`compile`] with the job's TeX files already opened.
-pub(crate) fn compile_with(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> Result<EngineOutput, EngineError> {
+/// Compiles `job.main` to PDF with the job's TeX files, `bundle`, opened. `Err` is for problems before TeX runs (no TeX Live);
+/// TeX errors are in the output's `failure` and `messages`.
+///
+/// With last build's intermediate files, one TeX pass (then BibTeX, then xdvipdfmx) is
+/// tried first: when every kept file TeX read equals the one it wrote (the `.bbl` after
+/// BibTeX included), the references have settled and that pass's PDF is final, as latexmk
+/// would decide. Otherwise another single pass runs from the files this one wrote, up to
+/// [`MAX_SINGLE_PASSES`]; then (and from scratch) tectonic's own rerun logic runs, seeded
+/// with the newest files.
+pub(crate) fn compile(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> Result<EngineOutput, EngineError> {
     keep_freed_memory();
     // Untrusted: tectonic's own file access looks in an empty folder, so that every
     // relative name reaches the bundle, which asks `Access`.

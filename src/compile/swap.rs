@@ -70,7 +70,8 @@ struct Record {
     tex_files: Vec<PathBuf>,
 }
 
-/// Compiles `job` as [`engine::compile`] does, without TeX when the record allows.
+/// Compiles `job` with the engine ([`engine::compile`]), or without TeX when the record
+/// allows.
 pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
     let timer = engine::Timer::from_env();
     let bundle = job.tex.open(&job.user_cache)?;
@@ -94,7 +95,7 @@ pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
         let _ = std::fs::remove_file(path);
     }
     timer.lap("TeX must run");
-    let out = engine::compile_with(job, bundle, timer.clone())?;
+    let out = engine::compile(job, bundle, timer.clone())?;
     if let Some(path) = &path {
         if let Some(record) = Record::of(job, identity, &out) {
             write(path, &record);
