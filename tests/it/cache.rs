@@ -76,3 +76,28 @@ fn gc_keeps_live_figures_and_drops_dead_entries() {
     let again = t.build().ok();
     assert_eq!(again.with_status("cached").len(), 3, "gc removed a live figure");
 }
+
+#[test]
+fn a_no_op_build_trusts_placed_outputs_only_while_they_are_as_written() {
+    let t = many_figures(2);
+    t.build().ok();
+    let pdf = t.path("build/figures/fig-p0.pdf");
+    let good = std::fs::read(&pdf).unwrap();
+    // The store emptied: outputs still as written are hits without it.
+    for d in ["actions", "objects"] {
+        std::fs::remove_dir_all(t.path(&format!(".paperfig/{d}"))).unwrap();
+    }
+    let noop = t.build().ok();
+    assert_eq!(noop.with_status("cached").len(), 2, "{}", noop.stdout);
+    assert!(objects(&t).is_empty(), "a no-op wrote to the store");
+    // An output changed by hand is no longer trusted: with the store empty, it is made again.
+    std::fs::write(&pdf, b"%PDF-1.7 not the figure").unwrap();
+    let run = t.build().ok();
+    assert_eq!(run.with_status("generated"), ["fig:p0"]);
+    assert_eq!(std::fs::read(&pdf).unwrap(), good);
+    // With the store back, a damaged output is placed again from it.
+    std::fs::write(&pdf, b"%PDF-1.7 damaged again").unwrap();
+    let run = t.build().ok();
+    assert_eq!(run.with_status("cached").len(), 2);
+    assert_eq!(std::fs::read(&pdf).unwrap(), good);
+}
