@@ -87,7 +87,8 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
             Outcome::Done(Built { source: Source::Generated, millis, .. }) => {
                 progress.figure_done(&format!("generated {name} ({millis:.0} ms)"), true);
                 if progress.verbose() {
-                    for note in job.provider.explain(&job.request) {
+                    let req = job.request.with_contents();
+                    for note in req.map(|r| job.provider.explain(&r)).unwrap_or_default() {
                         progress.detail(&format!("          {name}: {note}"));
                     }
                 }
@@ -133,7 +134,7 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
         let work = || {
             local.par_iter().for_each(|&i| {
                 let job = &jobs[i];
-                let make = || job.provider.generate(&job.request, &job.key);
+                let make = || job.provider.generate(&*job.request.with_contents()?, &job.key);
                 let outcome = one(job, cx, previous.figures.get(&job.directive.name), &make);
                 put(i, finish(job, outcome));
             })
@@ -149,10 +150,11 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
 /// A hosted figure, with its remote stages shown as progress lines; its outputs are taken
 /// from the store when another build stored them while this one waited for its claim.
 fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Vec<Artifact>, ProviderError> {
-    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&job.request, &job.key) };
+    let req = job.request.with_contents()?;
+    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&req, &job.key) };
     let name = &job.directive.name;
     let stored = || stored_artifacts(store, &job.key);
-    h.make(&job.request, &job.key, &stored, &|stage| {
+    h.make(&req, &job.key, &stored, &|stage| {
         progress.note(&format!("remote    {name} ({}): {stage}", h.name()))
     })
 }
