@@ -130,17 +130,24 @@ impl Manifest {
             .unwrap_or_default()
     }
 
-    /// Writes the manifest if its contents changed.
-    pub fn write(&self, dir: &Path) -> Result<bool, EmitError> {
-        let mut m = self.clone();
-        m.version = 1;
-        let mut text = serde_json::to_string_pretty(&m).expect("a manifest always serialises");
-        text.push('\n');
+    /// Writes the manifest if its contents changed. `previous` is the manifest as read
+    /// from `dir` at the start of the build: when this one equals it, its JSON is already
+    /// there and is neither written out nor read back (a no-op of a large paper).
+    pub fn write(&self, dir: &Path, previous: &Manifest) -> Result<bool, EmitError> {
         let write = |name: &str, bytes: &[u8]| {
             let path = dir.join(name);
             fsutil::write_if_changed(&path, bytes).map_err(|source| EmitError::Write { path, source })
         };
-        let json = write(MANIFEST, text.as_bytes())?;
+        let unchanged = previous.version == 1 && self.figures == previous.figures && self.failed == previous.failed;
+        let json = if unchanged {
+            false
+        } else {
+            let mut m = self.clone();
+            m.version = 1;
+            let mut text = serde_json::to_string_pretty(&m).expect("a manifest always serialises");
+            text.push('\n');
+            write(MANIFEST, text.as_bytes())?
+        };
         let tex = write(TEX_MANIFEST, self.to_tex().as_bytes())?;
         Ok(json || tex)
     }

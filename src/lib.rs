@@ -273,7 +273,7 @@ pub fn generate_scanned(
         diagnostics.extend(write_lockfile(project, &figures, &keep));
     }
     emit::remove_stale(out_dir, &previous, &manifest);
-    match manifest.write(out_dir) {
+    match manifest.write(out_dir, &previous) {
         Ok(_) => {}
         Err(emit::EmitError::Write { path, source }) => diagnostics.push(write_error(Code::Output, &path, &source)),
         Err(e) => diagnostics.push(Diagnostic::error(Code::Output, e.to_string())),
