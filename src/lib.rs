@@ -251,7 +251,8 @@ pub fn generate_scanned(
     let strategy = lock.as_ref().map_or(Strategy::Build, Strategy::Locked);
     let threads = opts.threads;
     let cx = run::Context { store: &store, out_dir, previous: &previous, threads, progress: &progress, strategy };
-    let figures = run_decided(plan.jobs, decisions, &cx);
+    let (figures, run_warnings) = run_decided(plan.jobs, decisions, &cx);
+    diagnostics.extend(run_warnings);
     progress.finish();
     diagnostics.extend(store_warnings(&store, opts.lock));
     diagnostics.extend(figures.iter().filter_map(|f| match &f.outcome {
@@ -377,12 +378,15 @@ fn write_error(code: Code, path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(code, fsutil::write_failure(path, e)).hint(hint)
 }
 
-/// Runs the jobs the policy lets run; the others become their decision's outcome.
-fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) -> Vec<Figure> {
+/// Runs the jobs the policy lets run; the others become their decision's outcome. Also
+/// returns the run's own warnings.
+fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) -> (Vec<Figure>, Vec<Diagnostic>) {
     let runnable: Vec<Job> =
         jobs.iter().zip(&decisions).filter(|(_, d)| matches!(d, Decision::Run)).map(|(j, _)| j.clone()).collect();
-    let mut ran = run::run(&runnable, cx).into_iter();
-    jobs.into_iter()
+    let run::Ran { outcomes, warnings } = run::run(&runnable, cx);
+    let mut ran = outcomes.into_iter();
+    let figures = jobs
+        .into_iter()
         .zip(decisions)
         .map(|(job, decision)| {
             let outcome = match decision {
@@ -392,5 +396,6 @@ fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) 
             };
             Figure { job, outcome }
         })
-        .collect()
+        .collect();
+    (figures, warnings)
 }

@@ -75,11 +75,19 @@ pub struct Context<'a> {
     pub strategy: Strategy<'a>,
 }
 
+/// What a run did: one outcome per job, in job order, and warnings about the run as a
+/// whole (a hosted service's cleanup that failed).
+pub struct Ran {
+    pub outcomes: Vec<Outcome>,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Runs every job: builtin figures on `threads` threads (`-j`), hosted figures at the same
 /// time on their own threads, as many per provider as its `concurrency` allows (they
 /// mostly wait on the network, so they never take a CPU slot). Outcomes are in job order.
-/// A locked run makes nothing, so every figure takes the CPU pool.
-pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
+/// A locked run makes nothing, so every figure takes the CPU pool. When every figure is
+/// done, each hosted provider that ran ends its batch (`HostedProvider::end_batch`).
+pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
     let Context { previous, threads, progress, .. } = *cx;
     let finish = |job: &Job, outcome: Outcome| {
         let name = &job.directive.name;
@@ -143,7 +151,31 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
             Err(_) => work(),
         }
     });
-    results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().map(|o| o.expect("every job ran")).collect()
+    let outcomes = results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|o| o.expect("every job ran"))
+        .collect();
+    Ran { outcomes, warnings: end_batches(jobs, &hosted) }
+}
+
+/// Ends the batch of each hosted provider that ran jobs `hosted`: its warnings.
+fn end_batches(jobs: &[Job], hosted: &[usize]) -> Vec<Diagnostic> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for h in hosted.iter().filter_map(|&i| jobs[i].hosted.as_deref()) {
+        if seen.insert(h.name()) {
+            out.extend(h.end_batch().into_iter().map(|w| {
+                Diagnostic::warning(Code::Hosted, w).hint(format!(
+                    "the figures are built and cached; the task stays on the account until deleted there \
+                     (or set keep_uploads = true in [providers.{}] to keep tasks on purpose)",
+                    h.name()
+                ))
+            }));
+        }
+    }
+    out
 }
 
 /// A hosted figure, with its remote stages shown as progress lines; its outputs are taken

@@ -40,7 +40,9 @@
 //!    or `Submitted::Done` (a synchronous API's image). `Service::poll` returns
 //!    `Poll::Running` (with the remote stage, shown in progress lines), `Poll::Done`
 //!    with PNG bytes, or `Poll::Failed`. `Service::cost` estimates one figure;
-//!    `Service::preflight` may check an account balance before a batch.
+//!    `Service::preflight` may check an account balance before a batch;
+//!    `Service::release` may delete, after a batch, what its stored figures no longer need
+//!    on the account (returning warnings, never failing a figure).
 //! 4. All requests go through the [`http::Client`] passed in (`get_json`, `post_json` for
 //!    submissions, `get_bytes`, `send` with a [`http::Repeat`]): it already applies auth,
 //!    the rate limit, retries (never resending a submission that may have arrived) and the
@@ -117,6 +119,9 @@ pub struct HostedProvider {
     secret_vars: Vec<String>,
     client: OnceLock<Result<Client, ProviderError>>,
     permits: Semaphore,
+    /// Tasks polled in this batch (figure key, task as journaled) and the keys stored since,
+    /// for `Service::release` at the end of the batch.
+    batch: Mutex<(Vec<(Digest, String)>, std::collections::HashSet<Digest>)>,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
     pub backoff: Backoff,
 }
@@ -136,6 +141,7 @@ impl HostedProvider {
             secret_vars: Vec::new(),
             client: OnceLock::new(),
             permits: Semaphore::new(concurrency),
+            batch: Mutex::default(),
             backoff: Backoff {
                 base: Duration::from_secs_f64(cfg.backoff_secs),
                 cap: Backoff::DEFAULT.cap,
@@ -193,6 +199,23 @@ impl HostedProvider {
     /// The figure of `key` is stored: forget its task.
     pub fn finished(&self, key: &Digest) {
         self.journal.remove(key);
+        self.batch.lock().unwrap_or_else(|p| p.into_inner()).1.insert(*key);
+    }
+
+    /// Ends a batch: hands the service every task polled since the last batch and whether
+    /// its figure was stored (`Service::release`, which may delete what the figures no
+    /// longer need), within the provider's `timeout`. Returns the service's warnings,
+    /// redacted; nothing is sent when no task was polled.
+    pub fn end_batch(&self) -> Vec<String> {
+        let (polled, stored) = std::mem::take(&mut *self.batch.lock().unwrap_or_else(|p| p.into_inner()));
+        if polled.is_empty() {
+            return Vec::new();
+        }
+        let tasks: Vec<service::Released> =
+            polled.into_iter().map(|(key, task)| service::Released { task, stored: stored.contains(&key) }).collect();
+        let Ok(client) = self.client() else { return Vec::new() };
+        let bounded = client.bounded(Deadline::after(self.timeout()), Phase::Releasing);
+        self.service.release(&bounded, &tasks).into_iter().map(|w| client.redact(&w)).collect()
     }
 
     /// The client, built on first use; fails when the key's variable is unset.
@@ -285,6 +308,7 @@ impl HostedProvider {
                     id
                 }
             };
+            self.batch.lock().unwrap_or_else(|p| p.into_inner()).0.push((*key, task.clone()));
             match self.wait(&client.bounded(deadline, Phase::Polling), &task, &deadline, on_stage) {
                 Ok(png) => return image::artifacts(&png, &req.output, self.name),
                 // A resumed task the server no longer knows: submit afresh, once.

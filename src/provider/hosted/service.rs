@@ -91,4 +91,20 @@ pub trait Service: Send + Sync {
     }
     fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError>;
     fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError>;
+    /// Called once after a batch with every task this process polled, as journaled, and
+    /// whether its figure is now in the store. A service that keeps something on the
+    /// account per task (Papermill's uploaded PDFs) may delete it here; each failure is
+    /// returned as a warning, never a failed figure.
+    fn release(&self, _client: &Client, _tasks: &[Released]) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A task polled in a batch, as [`Service::release`] gets it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Released {
+    /// The task as journaled (`Submitted::Task`).
+    pub task: String,
+    /// Whether the figure made from it is in the store.
+    pub stored: bool,
 }
