@@ -267,7 +267,12 @@ pub fn generate_scanned(
         let (name, loc) = (d.figure.as_deref()?, d.loc.as_ref()?);
         Some((name, format!("{}:{}", loc.file.name, loc.file.line_col(loc.span.start).0), d.message.as_str()))
     });
-    let manifest = Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs)), failed, &previous, &keep_old);
+    let manifest = Manifest::merged(
+        built(&figures).map(|(job, b)| (job, &b.outputs, &b.entry.notes)),
+        failed,
+        &previous,
+        &keep_old,
+    );
     // A file that cannot be written is one more error beside the figures' own, which are
     // kept: on a full disk, each figure says why it failed.
     if lock.is_none() {
@@ -340,7 +345,8 @@ impl<'a> KeepOld<'a> {
 fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> Option<Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
     let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
-    let built = Lockfile::built(built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b))));
+    let built =
+        Lockfile::built(built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b), &b.entry.notes)));
     let merge = Digest::of(format!("{} {}", built.digest().hex(), keep.digest().hex()).as_bytes());
     let memo = lock::MergeMemo::new(&project.config.cache_dir, &path);
     let bytes = std::fs::read(&path).ok();

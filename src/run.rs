@@ -20,7 +20,7 @@ use crate::emit::{self, Manifest, ManifestFigure, OutputFile};
 use crate::fsutil;
 use crate::lock::Lockfile;
 use crate::locked;
-use crate::model::{Artifact, Format, ProviderError};
+use crate::model::{Artifact, Format, Made, ProviderError};
 use crate::plan::{Job, provider_diagnostic};
 use crate::progress::Progress;
 use crate::store::{ActionEntry, Lookup, OutputRef, Store, StoreError};
@@ -141,7 +141,7 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
         let work = || {
             local.par_iter().for_each(|&i| {
                 let job = &jobs[i];
-                let make = || job.provider.generate(&job.request, &job.key);
+                let make = || job.provider.generate(&job.request, &job.key).map(Made::from);
                 let outcome = one(job, cx, previous.figures.get(&job.directive.name), &make);
                 put(i, finish(job, outcome));
             })
@@ -180,8 +180,8 @@ fn end_batches(jobs: &[Job], hosted: &[usize]) -> Vec<Diagnostic> {
 
 /// A hosted figure, with its remote stages shown as progress lines; its outputs are taken
 /// from the store when another build stored them while this one waited for its claim.
-fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Vec<Artifact>, ProviderError> {
-    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&job.request, &job.key) };
+fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Made, ProviderError> {
+    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&job.request, &job.key).map(Made::from) };
     let name = &job.directive.name;
     let stored = || stored_artifacts(store, &job.key);
     h.make(&job.request, &job.key, &stored, &|stage| {
@@ -189,17 +189,18 @@ fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Vec<
     })
 }
 
-/// Every output of `key` in the store, if the entry and all its objects are there.
-fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Vec<Artifact>> {
+/// Every output of `key` in the store and its notes, if the entry and all its objects are there.
+fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Made> {
     let Ok(Lookup::Hit(entry)) = store.get_action(key) else { return None };
-    entry
+    let artifacts = entry
         .outputs
         .iter()
         .map(|(format, o)| match store.get_object(&o.digest) {
             Ok(Lookup::Hit(bytes)) => Some(Artifact { format: *format, bytes }),
             _ => None,
         })
-        .collect()
+        .collect::<Option<Vec<Artifact>>>()?;
+    Some(Made { artifacts, notes: entry.notes })
 }
 
 /// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;
@@ -208,7 +209,7 @@ fn one(
     job: &Job,
     cx: &Context<'_>,
     previous: Option<&ManifestFigure>,
-    make: &dyn Fn() -> Result<Vec<Artifact>, ProviderError>,
+    make: &dyn Fn() -> Result<Made, ProviderError>,
 ) -> Outcome {
     let start = Instant::now();
     let (store, out_dir) = (cx.store, cx.out_dir);
@@ -248,8 +249,8 @@ fn one(
             return fail(Code::Cache, e.to_string(), "check that the cache folder is readable (paperfig cache verify)");
         }
     }
-    let artifacts = match catch_unwind(AssertUnwindSafe(make)) {
-        Ok(Ok(a)) => a,
+    let Made { artifacts, notes } = match catch_unwind(AssertUnwindSafe(make)) {
+        Ok(Ok(made)) => made,
         Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
         Err(_) => {
             return fail(
@@ -282,6 +283,7 @@ fn one(
         provider: job.request.provider.clone(),
         provider_version: job.request.provider_version.clone(),
         outputs,
+        notes,
     };
     if let Err(e) = store.put_action(&entry) {
         return fail(Code::Cache, e.to_string(), store_hint(&e));

@@ -509,7 +509,8 @@ async fn download(State(s): St, Extension(owner): Extension<Owner>, Path(id): Pa
     ([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], md).into_response()
 }
 
-pub(super) fn title(n: u32) -> String {
+/// The title the fake gives figure `n` of every document.
+pub fn title(n: u32) -> String {
     format!("Figure {n}. Extracted figure {n}")
 }
 

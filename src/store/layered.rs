@@ -266,6 +266,7 @@ mod tests {
             provider: "p".into(),
             provider_version: "1".into(),
             outputs: BTreeMap::from([(Format::Svg, OutputRef { digest, size: bytes.len() as u64 })]),
+            notes: Default::default(),
         };
         store.put_action(&entry).unwrap();
         entry

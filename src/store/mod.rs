@@ -14,7 +14,7 @@ pub mod sync;
 use std::collections::BTreeMap;
 
 use crate::digest::Digest;
-use crate::model::Format;
+use crate::model::{Format, Notes};
 
 /// What a cache lookup found.
 #[derive(Debug)]
@@ -41,6 +41,9 @@ pub struct ActionEntry {
     pub provider: String,
     pub provider_version: String,
     pub outputs: BTreeMap<Format, OutputRef>,
+    /// What the service said about the figure (`model::note`); absent in older entries.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: Notes,
 }
 
 /// Errors of the store itself (I/O), as opposed to a miss or a corrupt entry.

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Client, ErrorDoc, HostedError};
-use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
 use crate::model::{Kind, ProviderError, Request};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
@@ -336,7 +336,7 @@ impl Service for AutoFigureEdit {
                 let url = data.pointer("/output/images/0/url").and_then(Value::as_str).ok_or_else(|| {
                     HostedError::Malformed(format!("{}: task {task} succeeded without an image", client.name))
                 })?;
-                Ok(Poll::Done(client.get_bytes(url)?.body))
+                Ok(Poll::Done(Image::bare(client.get_bytes(url)?.body)))
             }
             "failed" => {
                 let why = data.get("error").and_then(Value::as_str).unwrap_or("no reason given");

@@ -82,14 +82,14 @@ use std::time::Duration;
 
 use super::{PrepareContext, Provider};
 use crate::digest::Digest;
-use crate::model::{Artifact, Kind, ProviderError, Request};
+use crate::model::{Kind, Made, ProviderError, Request, note};
 use config::ProviderConfig;
 use cost::Cost;
 use http::{Client, HostedError, Phase};
 use journal::{ClaimError, Entry, Journal};
 use limits::{Backoff, Deadline, RateLimiter, Semaphore, secs};
 use secrets::Secrets;
-use service::{Poll, Service, ServiceSpec, Submitted};
+use service::{Image, Poll, Service, ServiceSpec, Submitted};
 
 /// Names of configured providers live as long as the process (`Provider::id` is
 /// `&'static str`); each distinct name is stored once.
@@ -107,6 +107,9 @@ fn intern(name: &str) -> &'static str {
 /// Reads an environment variable (the process's, or a fake in tests).
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// Tasks polled in a batch (figure key, task as journaled) and the keys stored since.
+type Batch = (Vec<(Digest, String)>, std::collections::HashSet<Digest>);
+
 /// A configured hosted provider.
 pub struct HostedProvider {
     name: &'static str,
@@ -119,9 +122,8 @@ pub struct HostedProvider {
     secret_vars: Vec<String>,
     client: OnceLock<Result<Client, ProviderError>>,
     permits: Semaphore,
-    /// Tasks polled in this batch (figure key, task as journaled) and the keys stored since,
-    /// for `Service::release` at the end of the batch.
-    batch: Mutex<(Vec<(Digest, String)>, std::collections::HashSet<Digest>)>,
+    /// What `Service::release` gets at the end of the batch.
+    batch: Mutex<Batch>,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
     pub backoff: Backoff,
 }
@@ -269,9 +271,9 @@ impl HostedProvider {
         &self,
         req: &Request,
         key: &Digest,
-        stored: &dyn Fn() -> Option<Vec<Artifact>>,
+        stored: &dyn Fn() -> Option<Made>,
         on_stage: &dyn Fn(&str),
-    ) -> Result<Vec<Artifact>, ProviderError> {
+    ) -> Result<Made, ProviderError> {
         let _permit = self.permits.acquire();
         let client = self.client()?;
         if let Some(why) = client.stop.stopped() {
@@ -293,12 +295,12 @@ impl HostedProvider {
                         resumed = Some(entry);
                         continue;
                     }
-                    if let Some(artifacts) = stored() {
-                        return Ok(artifacts);
+                    if let Some(made) = stored() {
+                        return Ok(made);
                     }
                     let submitting = client.bounded(deadline, Phase::Submitting);
                     let id = match self.service.submit(&submitting, req).map_err(|e| self.error(e))? {
-                        Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
+                        Submitted::Done(image) => return self.finish(req, image),
                         Submitted::Task(id) => id,
                     };
                     self.record(key, &id)?;
@@ -310,7 +312,7 @@ impl HostedProvider {
             };
             self.batch.lock().unwrap_or_else(|p| p.into_inner()).0.push((*key, task.clone()));
             match self.wait(&client.bounded(deadline, Phase::Polling), &task, &deadline, on_stage) {
-                Ok(png) => return image::artifacts(&png, &req.output, self.name),
+                Ok(image) => return self.finish(req, image),
                 // A resumed task the server no longer knows: submit afresh, once.
                 Err(HostedError::Status { status: 404, .. }) if was_resumed => {
                     self.journal.remove(key);
@@ -322,6 +324,14 @@ impl HostedProvider {
                 Err(e) => return Err(self.error(e)),
             }
         }
+    }
+
+    /// A finished image as the requested outputs, with the service's notes and the estimate.
+    fn finish(&self, req: &Request, image: Image) -> Result<Made, ProviderError> {
+        let artifacts = image::artifacts(&image.bytes, &req.output, self.name)?;
+        let mut notes = image.notes;
+        notes.insert(note::COST_ESTIMATE.into(), self.cost(req).to_string());
+        Ok(Made { artifacts, notes })
     }
 
     /// Claims the submission of `key` against other builds (see `Journal::claim`).
@@ -368,7 +378,7 @@ impl HostedProvider {
         task: &str,
         deadline: &Deadline,
         on_stage: &dyn Fn(&str),
-    ) -> Result<Vec<u8>, HostedError> {
+    ) -> Result<Image, HostedError> {
         let mut last_stage: Option<String> = None;
         loop {
             if deadline.left().is_zero() {
@@ -384,7 +394,7 @@ impl HostedProvider {
                 e => e,
             });
             match polled? {
-                Poll::Done(png) => return Ok(png),
+                Poll::Done(image) => return Ok(image),
                 Poll::Failed(why) => return Err(HostedError::Task(format!("{}: task {task} {why}", self.name))),
                 Poll::Running { stage } => {
                     if stage.is_some() && stage != last_stage {
@@ -475,7 +485,7 @@ impl Provider for HostedProvider {
         req.extra.insert("service".into(), self.config.service.clone());
         self.service.prepare(req)
     }
-    fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
-        self.make(req, key, &|| None, &|_| {})
+    fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<crate::model::Artifact>, ProviderError> {
+        self.make(req, key, &|| None, &|_| {}).map(|m| m.artifacts)
     }
 }

@@ -2,7 +2,8 @@
 //! `POST /api/generate` (source_context = the directive's body, caption, iterations) and
 //! statistical plots via `POST /api/plot` (data_json = the `data=` file as a JSON *string*,
 //! intent = the body), then `GET /api/tasks/{id}` every 3–5 s until `completed` (image in
-//! `image_base64`, else `GET /api/tasks/{id}/image`) or `failed`.
+//! `image_base64`, else downloaded from `image_url` or `GET /api/tasks/{id}/image` with the
+//! key; the `description` is noted as the figure's alt text) or `failed`.
 //!
 //! Documented facts used here: Bearer key; errors `{"detail": …}` with 401/403/404/422/500;
 //! one quota unit per accepted submission; no stated rate limit (set `rate_limit` if your
@@ -16,8 +17,8 @@ use serde_json::{Value, json};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Client, ErrorDoc, HostedError};
-use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
-use crate::model::{Kind, ProviderError, Request};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
+use crate::model::{Kind, ProviderError, Request, note};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "paperbanana",
@@ -207,13 +208,16 @@ impl Service for PaperBanana {
         match status {
             "pending" | "running" => Ok(Poll::Running { stage: Some(status.to_string()) }),
             "completed" => {
-                if let Some(b64) = v.get("image_base64").and_then(Value::as_str).filter(|s| !s.is_empty()) {
-                    return base64::engine::general_purpose::STANDARD.decode(b64.trim()).map(Poll::Done).map_err(
-                        |_| HostedError::Malformed(format!("{}: task {task}: image_base64 is not base64", client.name)),
-                    );
-                }
-                let reply = client.get_bytes(&format!("api/tasks/{task}/image"))?;
-                Ok(Poll::Done(reply.body))
+                let text = |field: &str| v.get(field).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+                let bytes = match text("image_base64") {
+                    Some(b64) => base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| {
+                        HostedError::Malformed(format!("{}: task {task}: image_base64 is not base64", client.name))
+                    })?,
+                    // `image_url` (the key goes only to the base URL's own origin), else the
+                    // documented download path.
+                    None => client.get_bytes(text("image_url").unwrap_or(&format!("api/tasks/{task}/image")))?.body,
+                };
+                Ok(Poll::Done(Image::bare(bytes).noted(note::ALT, text("description"))))
             }
             "failed" => {
                 let why = v.get("error").and_then(Value::as_str).unwrap_or("no reason given");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Auth, Client, ErrorDoc, HostedError};
-use crate::model::{Kind, ProviderError, Request};
+use crate::model::{Kind, Notes, ProviderError, Request};
 
 /// How often a service may be polled, in seconds, from its documentation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,13 +46,37 @@ pub struct ServiceSpec {
     pub make: fn(&ProviderConfig) -> Arc<dyn Service>,
 }
 
+/// A finished image and what the service said about it.
+#[derive(Debug, Default)]
+pub struct Image {
+    /// The image file as the service sent it (PNG).
+    pub bytes: Vec<u8>,
+    /// The service's title, description, charge (`model::note`).
+    pub notes: Notes,
+}
+
+impl Image {
+    /// An image the service said nothing about.
+    pub fn bare(bytes: Vec<u8>) -> Image {
+        Image { bytes, notes: Notes::new() }
+    }
+
+    /// The image with one more note, when the service gave one (blank text is no note).
+    pub fn noted(mut self, name: &str, text: Option<&str>) -> Image {
+        if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            self.notes.insert(name.to_string(), t.to_string());
+        }
+        self
+    }
+}
+
 /// What a submission returned.
 #[derive(Debug)]
 pub enum Submitted {
     /// A task id to poll.
     Task(String),
-    /// The finished image right away (synchronous APIs), PNG bytes.
-    Done(Vec<u8>),
+    /// The finished image right away (synchronous APIs).
+    Done(Image),
 }
 
 /// What a poll found.
@@ -61,8 +85,8 @@ pub enum Poll {
     /// Still queued or running; `stage` is the service's name for the current step, if it
     /// tells (AutoFigureEdit's `current_stage`).
     Running { stage: Option<String> },
-    /// Finished: the image as PNG bytes.
-    Done(Vec<u8>),
+    /// Finished: the image.
+    Done(Image),
     /// Failed or canceled at the service; the message says which and why.
     Failed(String),
 }

@@ -34,6 +34,7 @@ fn entry(key: Digest, version: &str, outputs: &[(Format, &[u8])]) -> ActionEntry
         provider: "builtin".into(),
         provider_version: version.into(),
         outputs: outputs.iter().map(|(f, b)| (*f, OutputRef { digest: Digest::of(b), size: b.len() as u64 })).collect(),
+        notes: Default::default(),
     }
 }
 

@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Body, Client, ErrorDoc, HostedError, Repeat};
-use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
 use crate::model::{Kind, ProviderError, Request};
 use inputs::{Endpoint, RunSpec, run_spec};
 
@@ -182,7 +182,8 @@ impl Service for Banana {
         let v = client.post_json(path, &wire::run_body(&spec.model_key, &spec.inputs, start_only))?;
         let run = wire::run_state(&v).map_err(|e| HostedError::Malformed(format!("{}: {e}", client.name)))?;
         if run.finished {
-            return image(client, &spec.model_key, &run.outputs, spec.output_field.as_deref()).map(Submitted::Done);
+            return image(client, &spec.model_key, &run.outputs, spec.output_field.as_deref())
+                .map(|b| Submitted::Done(Image::bare(b)));
         }
         let mut task = format!("{} {}", run.id, spec.model_key);
         if let Some(field) = &spec.output_field {
@@ -213,7 +214,7 @@ impl Service for Banana {
         if !run.finished {
             return Ok(Poll::Running { stage: run.message });
         }
-        image(client, model, &run.outputs, field).map(Poll::Done)
+        image(client, model, &run.outputs, field).map(|b| Poll::Done(Image::bare(b)))
     }
 }
 

@@ -38,9 +38,9 @@ use std::sync::{Arc, Mutex};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Body, Client, ErrorDoc, HostedError, Repeat};
-use super::service::{Cadence, Documented, OptionError, Poll, Released, Service, ServiceSpec, Submitted};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Released, Service, ServiceSpec, Submitted};
 use crate::digest::Digest;
-use crate::model::{InputFile, Kind, ProviderError, Request};
+use crate::model::{InputFile, Kind, ProviderError, Request, note};
 use wire::{Figure, Page, Status, Task};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
@@ -197,16 +197,19 @@ fn not_ready(e: &HostedError) -> bool {
     e.status() == Some(409)
 }
 
-/// Figure `n` of a finished task: listed (to know it exists), then downloaded.
+/// Figure `n` of a finished task: listed (to know it exists, and its title), then
+/// downloaded; the title is noted (`note::TITLE`).
 fn figure(client: &Client, id: &str, n: u32) -> Result<Poll, HostedError> {
     let mut offset = 0;
+    let mut title = None;
     let total = loop {
         let page: Page<Figure> = match client.get_json(&format!("tasks/{id}/figures?limit={PAGE}&offset={offset}")) {
             Ok(v) => serde_json::from_value(v).map_err(|e| malformed(client, "figure list", e))?,
             Err(e) if not_ready(&e) => return Ok(Poll::Running { stage: Some("result not ready".into()) }),
             Err(e) => return Err(e),
         };
-        if page.items.iter().any(|f| f.figure_index == n) {
+        if let Some(f) = page.items.iter().find(|f| f.figure_index == n) {
+            title = f.title.clone();
             break None;
         }
         if !page.has_more || page.items.is_empty() {
@@ -220,7 +223,7 @@ fn figure(client: &Client, id: &str, n: u32) -> Result<Poll, HostedError> {
         )));
     }
     match client.get_bytes(&format!("tasks/{id}/figures/{n}/download")) {
-        Ok(reply) => Ok(Poll::Done(reply.body)),
+        Ok(reply) => Ok(Poll::Done(Image::bare(reply.body).noted(note::TITLE, title.as_deref()))),
         Err(e) if not_ready(&e) => Ok(Poll::Running { stage: Some("result not ready".into()) }),
         // A missing figure file is final for this task; not a reason to upload again.
         Err(HostedError::Status { status: 404, message }) => Ok(Poll::Failed(format!("figure {n}: {message}"))),
