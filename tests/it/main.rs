@@ -20,6 +20,7 @@ mod goldens;
 mod hosted;
 mod hosted_banana_papermill;
 mod hosted_edges;
+mod hosted_inputs;
 mod hosted_notes;
 mod hosted_papermill_tasks;
 mod latex;
