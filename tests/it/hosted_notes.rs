@@ -105,3 +105,24 @@ fn paperbanana_alt_text_reaches_latex_and_mdbook_html() {
     assert!(html.contains(&format!("alt=\"{html_alt}\"")), "{html}");
     assert!(html.contains("<figcaption><strong>Figure 1.</strong> Figure 1: Encoder</figcaption>"), "{html}");
 }
+
+/// AutoFigureEdit reports what it charged (`cost_credits`), which may differ from the
+/// documented table the estimate comes from: both are kept, in the manifest and the lock.
+#[test]
+fn autofigureedit_charge_is_recorded_beside_the_estimate() {
+    let h = Hosted::new();
+    let table = paperfig_fakes::autofigureedit::cost(&json!({"type": "standard", "model": "nano-banana-pro"}));
+    let charged = table - 3;
+    *h.afe.state.plan_cost.lock().unwrap() = Some(charged);
+    h.paper(&crate::hosted::afe_image("a"));
+    h.build().ok();
+    let notes = &manifest(&h.t.root)["figures"]["fig:a"]["notes"];
+    assert_eq!(notes["cost_charged"], json!(format!("{charged} credits")));
+    assert_eq!(notes["cost_estimate"], json!(format!("{table} credits")));
+    let lock = std::fs::read_to_string(h.t.path("paperfig.lock")).unwrap();
+    let line = lock.lines().find(|l| l.starts_with("notes")).unwrap();
+    assert_eq!(
+        line,
+        format!("notes = {{ cost_charged = \"{charged} credits\", cost_estimate = \"{table} credits\" }}")
+    );
+}

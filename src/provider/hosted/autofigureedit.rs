@@ -4,8 +4,9 @@
 //! `kind=image` (model nano-banana-pro or nano-banana-2, prompt = the body, resolution,
 //! aspect_ratio, google_search); `image_input=` (https URLs, at most 10) makes either an
 //! image-to-image request. Then `GET /task/{id}` until success/failed/canceled, showing
-//! `output.current_stage`; the image is `output.images[0].url`. `GET /credits` is checked
-//! before a batch.
+//! `output.current_stage`; the image is `output.images[0].url`, and the task's `cost_credits`
+//! is noted as what was charged (`note::COST_CHARGED`). `GET /credits` is checked before a
+//! batch.
 //!
 //! Documented facts used here: Bearer `sk-team-` keys; 60 requests/min per key; errors
 //! `{"success": false, "error": {"message": …}}` with 400/401/402/403/404/411/413/429/
@@ -20,7 +21,7 @@ use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Client, ErrorDoc, HostedError};
 use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
-use crate::model::{Kind, ProviderError, Request};
+use crate::model::{Kind, ProviderError, Request, note};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "autofigureedit",
@@ -336,7 +337,12 @@ impl Service for AutoFigureEdit {
                 let url = data.pointer("/output/images/0/url").and_then(Value::as_str).ok_or_else(|| {
                     HostedError::Malformed(format!("{}: task {task} succeeded without an image", client.name))
                 })?;
-                Ok(Poll::Done(Image::bare(client.get_bytes(url)?.body)))
+                // What the service charged (its own figure: plan discounts, say), beside the
+                // estimate from the documented table.
+                let charged =
+                    data.get("cost_credits").and_then(Value::as_f64).map(|c| Cost::new(c, SPEC.doc.cost_unit));
+                let image = Image::bare(client.get_bytes(url)?.body);
+                Ok(Poll::Done(image.noted(note::COST_CHARGED, charged.map(|c| c.to_string()).as_deref())))
             }
             "failed" => {
                 let why = data.get("error").and_then(Value::as_str).unwrap_or("no reason given");
