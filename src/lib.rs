@@ -267,12 +267,8 @@ pub fn generate_scanned(
         let (name, loc) = (d.figure.as_deref()?, d.loc.as_ref()?);
         Some((name, format!("{}:{}", loc.file.name, loc.file.line_col(loc.span.start).0), d.message.as_str()))
     });
-    let manifest = Manifest::merged(
-        built(&figures).map(|(job, b)| (job, &b.outputs, &b.entry.notes)),
-        failed,
-        &previous,
-        &keep_old,
-    );
+    let manifest =
+        Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs, &b.entry)), failed, &previous, &keep_old);
     // A file that cannot be written is one more error beside the figures' own, which are
     // kept: on a full disk, each figure says why it failed.
     if lock.is_none() {

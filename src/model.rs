@@ -159,16 +159,18 @@ pub mod note {
     pub const COST_CHARGED: &str = "cost_charged";
 }
 
-/// What a provider made: its files and the service's notes about them.
+/// What a provider made: its files, the service's notes about them and the other images
+/// the service returned besides the one the figure shows (kept in the store as they came).
 #[derive(Clone, Debug, Default)]
 pub struct Made {
     pub artifacts: Vec<Artifact>,
     pub notes: Notes,
+    pub others: Vec<Vec<u8>>,
 }
 
 impl From<Vec<Artifact>> for Made {
     fn from(artifacts: Vec<Artifact>) -> Made {
-        Made { artifacts, notes: Notes::new() }
+        Made { artifacts, notes: Notes::new(), others: Vec::new() }
     }
 }
 

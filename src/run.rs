@@ -200,7 +200,15 @@ fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Ma
             _ => None,
         })
         .collect::<Option<Vec<Artifact>>>()?;
-    Some(Made { artifacts, notes: entry.notes })
+    let others = entry
+        .others
+        .iter()
+        .map(|o| match store.get_object(&o.digest) {
+            Ok(Lookup::Hit(bytes)) => Some(bytes),
+            _ => None,
+        })
+        .collect::<Option<Vec<Vec<u8>>>>()?;
+    Some(Made { artifacts, notes: entry.notes, others })
 }
 
 /// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;
@@ -249,7 +257,7 @@ fn one(
             return fail(Code::Cache, e.to_string(), "check that the cache folder is readable (paperfig cache verify)");
         }
     }
-    let Made { artifacts, notes } = match catch_unwind(AssertUnwindSafe(make)) {
+    let Made { artifacts, notes, others } = match catch_unwind(AssertUnwindSafe(make)) {
         Ok(Ok(made)) => made,
         Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
         Err(_) => {
@@ -271,6 +279,13 @@ fn one(
             Err(e) => return fail(Code::Cache, e.to_string(), store_hint(&e)),
         }
     }
+    let mut kept = Vec::new();
+    for bytes in &others {
+        match store.put_object(bytes) {
+            Ok(digest) => kept.push(OutputRef { digest, size: bytes.len() as u64 }),
+            Err(e) => return fail(Code::Cache, e.to_string(), store_hint(&e)),
+        }
+    }
     if let Some(missing) = formats.iter().find(|f| !outputs.contains_key(f)) {
         return fail(
             Code::Provider,
@@ -284,6 +299,7 @@ fn one(
         provider_version: job.request.provider_version.clone(),
         outputs,
         notes,
+        others: kept,
     };
     if let Err(e) = store.put_action(&entry) {
         return fail(Code::Cache, e.to_string(), store_hint(&e));

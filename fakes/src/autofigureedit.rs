@@ -1,6 +1,7 @@
 //! Fake of AutoFigureEdit (`../shared/api/autofigureedit.txt`), served under `/api/v1`:
 //! `GET /credits`, `POST /generate`, `GET /tasks` (pages, status filter), `GET /task/{id}`,
-//! plus `GET /files/{id}.png` standing in for the storage host of `output.images[].url`.
+//! plus `GET /files/{id}-{k}.png` standing in for the storage host of `output.images[].url`
+//! (`images_per_task` images per task, image k 128 + 16k pixels wide).
 //!
 //! Behaviour as documented: Bearer `sk-team-…` keys (401 unknown or missing; 403 for legacy
 //! personal `sk-` keys); 411 without `Content-Length` on POST; 413 over 1 MB; 400 for
@@ -99,6 +100,8 @@ pub struct State {
     /// Credits a task costs instead of the documented table's (the docs: the amount charged
     /// varies with the subscription tier).
     pub plan_cost: Mutex<Option<i64>>,
+    /// Images a successful task lists in `output.images` (each its own picture).
+    pub images_per_task: AtomicUsize,
     keys: Vec<String>,
     tasks: Mutex<HashMap<String, Task>>,
     order: Mutex<Vec<String>>,
@@ -123,6 +126,7 @@ impl State {
             credit_checks: AtomicUsize::new(0),
             bodies: Mutex::new(Vec::new()),
             plan_cost: Mutex::new(None),
+            images_per_task: AtomicUsize::new(1),
             keys: cfg.keys.clone(),
             tasks: Mutex::new(HashMap::new()),
             order: Mutex::new(Vec::new()),
@@ -409,7 +413,9 @@ fn task_json(s: &State, base: &str, id: &str, t: &mut Task) -> Value {
     }
     let mut output = json!({"images": []});
     if status == "success" {
-        output["images"] = json!([{"url": format!("{base}/files/{id}.png"), "type": "image/png"}]);
+        let n = s.images_per_task.load(Ordering::SeqCst);
+        output["images"] =
+            (0..n).map(|k| json!({"url": format!("{base}/files/{id}-{k}.png"), "type": "image/png"})).collect();
     }
     if pipeline && status == "processing" {
         output["current_stage"] = match stage {
@@ -496,10 +502,15 @@ async fn list(AxState(s): S, headers: HeaderMap, Query(q): Query<ListQuery>) -> 
 /// The storage host: no key needed.
 async fn file(AxState(s): S, Path(file): Path<String>) -> Response {
     s.downloads.fetch_add(1, Ordering::SeqCst);
-    let id = file.trim_end_matches(".png");
-    let seed = s.tasks.lock().unwrap().get(id).filter(|t| t.charged).map(|t| t.seed);
-    let Some(seed) = seed else {
+    // `{task id}-{k}.png`: image k of the task.
+    let found = file.strip_suffix(".png").and_then(|f| f.rsplit_once('-')).and_then(|(id, k)| {
+        let k = k.parse::<u64>().ok()?;
+        s.tasks.lock().unwrap().get(id).filter(|t| t.charged).map(|t| (t.seed, k))
+    });
+    let Some((seed, k)) = found else {
         return s.knobs.json(404, &json!({"error": "not found"}));
     };
-    s.knobs.slow_bytes("image/png", s.knobs.image(128, 96, seed))
+    // Later images of a task differ in size, so a test can tell which one it got.
+    let k32 = u32::try_from(k).unwrap_or(0).min(64);
+    s.knobs.slow_bytes("image/png", s.knobs.image(128 + 16 * k32, 96, seed ^ k))
 }

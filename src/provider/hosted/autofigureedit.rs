@@ -4,7 +4,8 @@
 //! `kind=image` (model nano-banana-pro or nano-banana-2, prompt = the body, resolution,
 //! aspect_ratio, google_search); `image_input=` (https URLs, at most 10) makes either an
 //! image-to-image request. Then `GET /task/{id}` until success/failed/canceled, showing
-//! `output.current_stage`; the image is `output.images[0].url`, and the task's `cost_credits`
+//! `output.current_stage`; every `output.images[].url` is downloaded (`figure=N` picks one,
+//! the first by default; the others are kept), and the task's `cost_credits`
 //! is noted as what was charged (`note::COST_CHARGED`). `GET /credits` is checked before a
 //! batch.
 //!
@@ -268,7 +269,10 @@ impl Service for AutoFigureEdit {
         &[Kind::Diagram, Kind::Plot, Kind::Image]
     }
     fn attrs(&self) -> &'static [&'static str] {
-        &["model", "resolution", "image_input", "prompt", "aspect_ratio", "google_search"]
+        &["model", "resolution", "image_input", "prompt", "aspect_ratio", "google_search", "figure"]
+    }
+    fn numbered_outputs(&self) -> bool {
+        true
     }
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
@@ -334,14 +338,24 @@ impl Service for AutoFigureEdit {
                 Ok(Poll::Running { stage: Some(stage.to_string()) })
             }
             "success" => {
-                let url = data.pointer("/output/images/0/url").and_then(Value::as_str).ok_or_else(|| {
-                    HostedError::Malformed(format!("{}: task {task} succeeded without an image", client.name))
-                })?;
+                let urls: Vec<&str> = data
+                    .pointer("/output/images")
+                    .and_then(Value::as_array)
+                    .map(|images| images.iter().filter_map(|i| i.get("url").and_then(Value::as_str)).collect())
+                    .unwrap_or_default();
+                if urls.is_empty() {
+                    return Err(HostedError::Malformed(format!(
+                        "{}: task {task} succeeded without an image",
+                        client.name
+                    )));
+                }
                 // What the service charged (its own figure: plan discounts, say), beside the
                 // estimate from the documented table.
                 let charged =
                     data.get("cost_credits").and_then(Value::as_f64).map(|c| Cost::new(c, SPEC.doc.cost_unit));
-                let image = Image::bare(client.get_bytes(url)?.body);
+                let all =
+                    urls.into_iter().map(|url| client.get_bytes(url).map(|r| r.body)).collect::<Result<_, _>>()?;
+                let image = Image::several(all);
                 Ok(Poll::Done(image.noted(note::COST_CHARGED, charged.map(|c| c.to_string()).as_deref())))
             }
             "failed" => {

@@ -327,11 +327,26 @@ impl HostedProvider {
     }
 
     /// A finished image as the requested outputs, with the service's notes and the estimate.
-    fn finish(&self, req: &Request, image: Image) -> Result<Made, ProviderError> {
-        let artifacts = image::artifacts(&image.bytes, &req.output, self.name)?;
-        let mut notes = image.notes;
+    /// Of several images, `figure=N` picks one (the first without it); the others are kept
+    /// as they came.
+    fn finish(&self, req: &Request, mut image: Image) -> Result<Made, ProviderError> {
+        let mut notes = std::mem::take(&mut image.notes);
+        let mut all = image.all();
+        let n = if self.service.numbered_outputs() { service::figure_number(req)?.unwrap_or(1) } else { 1 };
+        if n > all.len() {
+            let k = all.len();
+            return Err(ProviderError::new(format!(
+                "figure={n}, but {} returned {k} image{} for this figure",
+                self.name,
+                if k == 1 { "" } else { "s" }
+            ))
+            .at_attr("figure")
+            .hint(format!("pick one of the images with figure=1 to figure={k}")));
+        }
+        let chosen = all.remove(n - 1);
+        let artifacts = image::artifacts(&chosen, &req.output, self.name)?;
         notes.insert(note::COST_ESTIMATE.into(), self.cost(req).to_string());
-        Ok(Made { artifacts, notes })
+        Ok(Made { artifacts, notes, others: all })
     }
 
     /// Claims the submission of `key` against other builds (see `Journal::claim`).
@@ -483,6 +498,9 @@ impl Provider for HostedProvider {
     }
     fn prepare(&self, req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
         req.extra.insert("service".into(), self.config.service.clone());
+        if self.service.numbered_outputs() {
+            service::figure_number(req)?;
+        }
         self.service.prepare(req)
     }
     fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<crate::model::Artifact>, ProviderError> {

@@ -51,6 +51,8 @@ pub struct ServiceSpec {
 pub struct Image {
     /// The image file as the service sent it (PNG).
     pub bytes: Vec<u8>,
+    /// The task's other images, in the service's order (`figure=N` picks among them all).
+    pub more: Vec<Vec<u8>>,
     /// The service's title, description, charge (`model::note`).
     pub notes: Notes,
 }
@@ -58,7 +60,18 @@ pub struct Image {
 impl Image {
     /// An image the service said nothing about.
     pub fn bare(bytes: Vec<u8>) -> Image {
-        Image { bytes, notes: Notes::new() }
+        Image { bytes, more: Vec::new(), notes: Notes::new() }
+    }
+
+    /// Every image of a task, in the service's order (the first is `bytes`).
+    pub fn several(mut all: Vec<Vec<u8>>) -> Image {
+        let bytes = if all.is_empty() { Vec::new() } else { all.remove(0) };
+        Image { bytes, more: all, notes: Notes::new() }
+    }
+
+    /// Every image, the first one first.
+    pub fn all(self) -> Vec<Vec<u8>> {
+        std::iter::once(self.bytes).chain(self.more).collect()
     }
 
     /// The image with one more note, when the service gave one (blank text is no note).
@@ -105,6 +118,11 @@ pub trait Service: Send + Sync {
     fn uses_caption(&self) -> bool {
         false
     }
+    /// Whether a task may finish with several images, of which `figure=N` picks one (the
+    /// service lists `figure` in its `attrs`; `HostedProvider` checks and applies it).
+    fn numbered_outputs(&self) -> bool {
+        false
+    }
     /// Validates the request and adds effective options to `req.extra` (for the key).
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
     /// The estimated cost of making `req`.
@@ -121,6 +139,17 @@ pub trait Service: Send + Sync {
     /// returned as a warning, never a failed figure.
     fn release(&self, _client: &Client, _tasks: &[Released]) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// `figure=N` of a service with numbered outputs: a whole number from 1 (`None` if absent).
+pub fn figure_number(req: &Request) -> Result<Option<usize>, ProviderError> {
+    let Some(raw) = req.attr("figure") else { return Ok(None) };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(ProviderError::new(format!("figure `{raw}` is not a whole number from 1"))
+            .at_attr("figure")
+            .hint("figure=N picks the Nth image the service returns; without it, the first")),
     }
 }
 

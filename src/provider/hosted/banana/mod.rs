@@ -136,19 +136,18 @@ impl Banana {
 }
 
 /// The PNG of a finished run: decoded from `modelOutputs` or downloaded from its URL.
-fn image(
-    client: &Client,
-    model: &str,
-    outputs: &serde_json::Value,
-    field: Option<&str>,
-) -> Result<Vec<u8>, HostedError> {
+fn image(client: &Client, model: &str, outputs: &serde_json::Value, field: Option<&str>) -> Result<Image, HostedError> {
     let fail = |e: String| HostedError::Task(format!("{}: model `{model}` returned no usable image: {e}", client.name));
-    let bytes = match outputs::find_image(outputs, field).map_err(fail)? {
-        outputs::Found::Bytes(b) => b,
-        outputs::Found::Url(url) => client.get_bytes(&url)?.body,
-    };
-    outputs::check_png(&bytes).map_err(fail)?;
-    Ok(bytes)
+    let mut all = Vec::new();
+    for found in outputs::find_images(outputs, field).map_err(fail)? {
+        let bytes = match found {
+            outputs::Found::Bytes(b) => b,
+            outputs::Found::Url(url) => client.get_bytes(&url)?.body,
+        };
+        outputs::check_png(&bytes).map_err(fail)?;
+        all.push(bytes);
+    }
+    Ok(Image::several(all))
 }
 
 impl Service for Banana {
@@ -160,6 +159,9 @@ impl Service for Banana {
     }
     fn attrs(&self) -> &'static [&'static str] {
         inputs::ATTRS
+    }
+    fn numbered_outputs(&self) -> bool {
+        true
     }
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
@@ -182,8 +184,7 @@ impl Service for Banana {
         let v = client.post_json(path, &wire::run_body(&spec.model_key, &spec.inputs, start_only))?;
         let run = wire::run_state(&v).map_err(|e| HostedError::Malformed(format!("{}: {e}", client.name)))?;
         if run.finished {
-            return image(client, &spec.model_key, &run.outputs, spec.output_field.as_deref())
-                .map(|b| Submitted::Done(Image::bare(b)));
+            return image(client, &spec.model_key, &run.outputs, spec.output_field.as_deref()).map(Submitted::Done);
         }
         let mut task = format!("{} {}", run.id, spec.model_key);
         if let Some(field) = &spec.output_field {
@@ -214,7 +215,7 @@ impl Service for Banana {
         if !run.finished {
             return Ok(Poll::Running { stage: run.message });
         }
-        image(client, model, &run.outputs, field).map(|b| Poll::Done(Image::bare(b)))
+        image(client, model, &run.outputs, field).map(Poll::Done)
     }
 }
 
