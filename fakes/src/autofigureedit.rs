@@ -1,7 +1,8 @@
 //! Fake of AutoFigureEdit (`../shared/api/autofigureedit.txt`), served under `/api/v1`:
 //! `GET /credits`, `POST /generate`, `GET /tasks` (pages, status filter), `GET /task/{id}`,
-//! plus `GET /files/{id}-{k}.png` standing in for the storage host of `output.images[].url`
-//! (`images_per_task` images per task, image k 128 + 16k pixels wide).
+//! plus `GET /files/{id}-{k}.{ext}` standing in for the storage host of
+//! `output.images[].url` (`images_per_task` images per task, image k 128 + 16k pixels wide,
+//! in the task's `options.output_format`: PNG, JPEG or lossless WebP).
 //!
 //! Behaviour as documented: Bearer `sk-team-…` keys (401 unknown or missing; 403 for legacy
 //! personal `sk-` keys); 411 without `Content-Length` on POST; 413 over 1 MB; 400 for
@@ -414,8 +415,9 @@ fn task_json(s: &State, base: &str, id: &str, t: &mut Task) -> Value {
     let mut output = json!({"images": []});
     if status == "success" {
         let n = s.images_per_task.load(Ordering::SeqCst);
+        let (ext, mime) = file_format(&t.body);
         output["images"] =
-            (0..n).map(|k| json!({"url": format!("{base}/files/{id}-{k}.png"), "type": "image/png"})).collect();
+            (0..n).map(|k| json!({"url": format!("{base}/files/{id}-{k}.{ext}"), "type": mime})).collect();
     }
     if pipeline && status == "processing" {
         output["current_stage"] = match stage {
@@ -502,15 +504,46 @@ async fn list(AxState(s): S, headers: HeaderMap, Query(q): Query<ListQuery>) -> 
 /// The storage host: no key needed.
 async fn file(AxState(s): S, Path(file): Path<String>) -> Response {
     s.downloads.fetch_add(1, Ordering::SeqCst);
-    // `{task id}-{k}.png`: image k of the task.
-    let found = file.strip_suffix(".png").and_then(|f| f.rsplit_once('-')).and_then(|(id, k)| {
-        let k = k.parse::<u64>().ok()?;
-        s.tasks.lock().unwrap().get(id).filter(|t| t.charged).map(|t| (t.seed, k))
-    });
-    let Some((seed, k)) = found else {
+    // `{task id}-{k}.{ext}`: image k of the task, in its output_format.
+    let found = file.rsplit_once('.').and_then(|(f, ext)| f.rsplit_once('-').map(|(id, k)| (id, k, ext))).and_then(
+        |(id, k, ext)| {
+            let k = k.parse::<u64>().ok()?;
+            let tasks = s.tasks.lock().unwrap();
+            let t = tasks.get(id).filter(|t| t.charged && file_format(&t.body).0 == ext)?;
+            Some((t.seed, k, file_format(&t.body).1))
+        },
+    );
+    let Some((seed, k, mime)) = found else {
         return s.knobs.json(404, &json!({"error": "not found"}));
     };
     // Later images of a task differ in size, so a test can tell which one it got.
     let k32 = u32::try_from(k).unwrap_or(0).min(64);
-    s.knobs.slow_bytes("image/png", s.knobs.image(128 + 16 * k32, 96, seed ^ k))
+    let png = s.knobs.image(128 + 16 * k32, 96, seed ^ k);
+    s.knobs.slow_bytes(mime, encoded(png, mime))
+}
+
+/// The file extension and type of a task's images, from its `options.output_format`.
+fn file_format(body: &Value) -> (&'static str, &'static str) {
+    match body.pointer("/options/output_format").and_then(Value::as_str) {
+        Some("jpg") => ("jpg", "image/jpeg"),
+        Some("jpeg") => ("jpeg", "image/jpeg"),
+        Some("webp") => ("webp", "image/webp"),
+        _ => ("png", "image/png"),
+    }
+}
+
+/// A PNG as the storage host serves it for `mime` (JPEG quality 90, lossless WebP).
+fn encoded(png: Vec<u8>, mime: &str) -> Vec<u8> {
+    let format = match mime {
+        "image/jpeg" => image::ImageFormat::Jpeg,
+        "image/webp" => image::ImageFormat::WebP,
+        _ => return png,
+    };
+    let Ok(img) = image::load_from_memory_with_format(&png, image::ImageFormat::Png) else { return png };
+    let img = if format == image::ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(img.into_rgb8()) } else { img };
+    let mut out = std::io::Cursor::new(Vec::new());
+    match img.write_to(&mut out, format) {
+        Ok(()) => out.into_inner(),
+        Err(_) => png,
+    }
 }

@@ -111,3 +111,34 @@ fn banana_figure_n_picks_one_of_a_batch() {
     assert_eq!(m["figures"]["fig:a"]["others"].as_array().map(Vec::len), Some(1));
     assert_eq!(s.banana.submissions(), 2, "figure= is in the key: each figure is its own run");
 }
+
+/// `output_format=` asks AutoFigureEdit for JPEG or WebP; the answer is decoded and the
+/// figure's PNG, SVG and PDF are made from it as from a PNG answer.
+#[test]
+fn autofigureedit_jpeg_and_webp_answers_become_the_figure() {
+    let h = Hosted::new();
+    let image = |id: &str, format: &str| {
+        fig(id, &format!("kind=image provider=afe output_format={format}"), &format!("A red apple ({format})"))
+    };
+    h.paper(&format!("{}{}{}", image("j", "jpg"), image("w", "webp"), image("p", "png")));
+    h.build().ok();
+    let sent: Vec<String> =
+        h.afe.state.bodies.lock().unwrap().iter().map(|b| b["options"]["output_format"].to_string()).collect();
+    for f in ["jpg", "webp", "png"] {
+        assert!(sent.contains(&format!("\"{f}\"")), "{f} was asked for: {sent:?}");
+    }
+    for id in ["j", "w", "p"] {
+        let path = h.t.path(&format!("build/figures/fig-{id}.png"));
+        let reader = png::Decoder::new(std::io::Cursor::new(std::fs::read(&path).unwrap())).read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (128, 96), "fig:{id}");
+        let pdf = h.t.path(&format!("build/figures/fig-{id}.pdf"));
+        assert!(std::fs::read(pdf).unwrap().starts_with(b"%PDF-"), "fig:{id}");
+    }
+    // The format is in the key: another one is asked for anew.
+    h.paper(&image("j", "jpeg"));
+    h.build().ok();
+    assert_eq!(h.afe.state.submissions.load(Ordering::SeqCst), 4);
+    h.paper(&image("g", "gif"));
+    h.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has("output_format `gif` is not offered");
+    assert_eq!(h.afe.state.submissions.load(Ordering::SeqCst), 4);
+}

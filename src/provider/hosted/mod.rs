@@ -15,7 +15,7 @@
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch`, `Deadline` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
-//! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts, within size limits |
+//! | `image.rs` | a service's PNG (or JPEG/WebP, decoded to PNG) → the requested SVG/PDF/PNG artifacts, within size limits |
 //! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
 //!
 //! Build policy (`--offline`, cost estimates, `--max-cost`, the account checks before a

@@ -49,7 +49,7 @@ pub struct ServiceSpec {
 /// A finished image and what the service said about it.
 #[derive(Debug, Default)]
 pub struct Image {
-    /// The image file as the service sent it (PNG).
+    /// The image file as the service sent it (PNG, JPEG or WebP).
     pub bytes: Vec<u8>,
     /// The task's other images, in the service's order (`figure=N` picks among them all).
     pub more: Vec<Vec<u8>>,
