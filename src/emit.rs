@@ -392,6 +392,35 @@ pub fn place(
     Ok(placed)
 }
 
+/// The outputs `previous` lists, when it was built from `key` and each of its files for
+/// `formats` is still the one paperfig wrote (same name, size and modification time): a
+/// hit that needs neither the store's entry nor its objects, one `stat` per output. The
+/// manifest is only written after its outputs were placed, so its digests are those of
+/// the files as written.
+pub fn still_placed(
+    previous: Option<&ManifestFigure>,
+    key: &Digest,
+    formats: &[Format],
+    dir: &Path,
+    stem: &str,
+) -> Option<BTreeMap<Format, OutputFile>> {
+    let previous = previous.filter(|p| p.key == *key)?;
+    let mut placed = BTreeMap::new();
+    for &format in formats {
+        let prev = previous.outputs.get(&format)?;
+        let file = format!("{stem}.{}", format.ext());
+        if prev.file != file {
+            return None;
+        }
+        let meta = std::fs::metadata(dir.join(&file)).ok()?;
+        if prev.size != meta.len() || prev.mtime_ns != mtime_ns(&meta) || !meta.is_file() {
+            return None;
+        }
+        placed.insert(format, prev.clone());
+    }
+    Some(placed)
+}
+
 /// Deletes output files listed in `old` that `new` no longer lists.
 pub fn remove_stale(dir: &Path, old: &Manifest, new: &Manifest) {
     let keep: std::collections::HashSet<&str> =

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::digest::Digest;
@@ -84,14 +85,25 @@ impl fmt::Display for Format {
 pub struct InputFile {
     /// Lower-case extension without the dot (`csv`, `json`), used to pick a parser.
     pub ext: String,
+    /// The contents; empty while `unread` is set.
     pub bytes: Arc<Vec<u8>>,
     pub digest: Digest,
+    /// Where the contents are, when the planner knew their digest without reading them (a
+    /// file unchanged since an earlier build, `plan::digests`): the key needs only the
+    /// digest, so a cache hit never reads the file. [`Request::with_contents`] reads it,
+    /// checked against `digest`, before a provider looks at the contents.
+    pub unread: Option<Arc<PathBuf>>,
 }
 
 impl InputFile {
     pub fn new(ext: &str, bytes: Vec<u8>) -> InputFile {
         let digest = Digest::of(&bytes);
-        InputFile { ext: ext.to_ascii_lowercase(), bytes: Arc::new(bytes), digest }
+        InputFile { ext: ext.to_ascii_lowercase(), bytes: Arc::new(bytes), digest, unread: None }
+    }
+
+    /// A file whose digest is known and whose contents are read when needed.
+    pub fn unread(ext: &str, digest: Digest, path: PathBuf) -> InputFile {
+        InputFile { ext: ext.to_ascii_lowercase(), bytes: Arc::new(Vec::new()), digest, unread: Some(Arc::new(path)) }
     }
 }
 
@@ -131,6 +143,30 @@ pub struct Request {
 impl Request {
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs.get(name).map(String::as_str)
+    }
+
+    /// The request with every file's contents in `bytes`: itself when none is `unread`,
+    /// else a copy with those files read. A file whose contents no longer match the digest
+    /// the key was made from fails (it changed during the build): making the figure from
+    /// it would store it under another input's key.
+    pub fn with_contents(&self) -> Result<std::borrow::Cow<'_, Request>, ProviderError> {
+        if self.files.values().all(|f| f.unread.is_none()) {
+            return Ok(std::borrow::Cow::Borrowed(self));
+        }
+        let mut req = self.clone();
+        for (name, f) in req.files.iter_mut() {
+            let Some(path) = f.unread.take() else { continue };
+            let bytes = crate::fsutil::read_regular(&path).map_err(|e| {
+                ProviderError::new(format!("cannot read the {name} file: {e}")).at_attr(name)
+            })?;
+            if Digest::of(&bytes) != f.digest {
+                return Err(ProviderError::new(format!("the {name} file changed while this build ran"))
+                    .at_attr(name)
+                    .hint("build again: the figure is made from the file as it is then"));
+            }
+            f.bytes = Arc::new(bytes);
+        }
+        Ok(std::borrow::Cow::Owned(req))
     }
 }
 
@@ -230,5 +266,49 @@ impl TableError {
     pub fn within(self, name: &str) -> TableError {
         let table = (self.key != name).then(|| name.to_string());
         TableError { table, ..self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(files: BTreeMap<String, InputFile>) -> Request {
+        Request {
+            kind: Kind::Plot,
+            provider: "builtin".into(),
+            provider_version: "1".into(),
+            attrs: BTreeMap::new(),
+            body: String::new(),
+            files,
+            extra: BTreeMap::new(),
+            output: OutputSpec { formats: vec![Format::Svg], width_in: 3.0, height_in: 2.0, png_dpi: 96.0 },
+        }
+    }
+
+    #[test]
+    fn unread_files_are_read_when_needed_and_refused_when_they_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.csv");
+        std::fs::write(&path, "a\n1\n").unwrap();
+        let read = request(BTreeMap::from([("data".to_string(), InputFile::new("csv", b"a\n1\n".to_vec()))]));
+        assert!(matches!(read.with_contents().unwrap(), std::borrow::Cow::Borrowed(_)));
+
+        let unread = |digest| {
+            request(BTreeMap::from([("data".to_string(), InputFile::unread("csv", digest, path.clone()))]))
+        };
+        let ok = unread(Digest::of(b"a\n1\n"));
+        let full = ok.with_contents().unwrap();
+        assert_eq!(full.files["data"].bytes.as_slice(), b"a\n1\n");
+        assert!(full.files["data"].unread.is_none());
+        assert_eq!(full.files["data"].digest, ok.files["data"].digest);
+
+        // The key was made from other contents: never make the figure from these.
+        let err = unread(Digest::of(b"a\n2\n")).with_contents().unwrap_err();
+        assert!(err.message.contains("changed while this build ran"), "{}", err.message);
+        assert_eq!(err.attr.as_deref(), Some("data"));
+        std::fs::remove_file(&path).unwrap();
+        let err = ok.with_contents().unwrap_err();
+        assert!(err.message.contains("cannot read the data file"), "{}", err.message);
     }
 }

@@ -18,6 +18,7 @@ use files::{FileCache, read_input};
 pub use registry::Registry;
 
 mod attrs;
+mod digests;
 pub mod extract;
 mod files;
 pub mod registry;
@@ -48,7 +49,7 @@ pub struct Plan {
 /// Plans every directive; a directive that cannot be planned becomes a diagnostic.
 pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Directive]) -> Plan {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let mut files = FileCache::new(canonical_root);
+    let mut files = FileCache::new(canonical_root, Some(&config.cache_dir));
     let mut plan = Plan::default();
     for d in directives {
         match plan_one(root, config, registry, d, &mut files) {
@@ -56,6 +57,7 @@ pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Dir
             Err(diag) => plan.diagnostics.push(diag.for_figure(&d.name)),
         }
     }
+    files.finish();
     plan
 }
 
@@ -102,6 +104,12 @@ fn plan_one(
         output: output_spec(config, d)?,
     };
     let base = d.loc.file.path.parent().unwrap_or(root);
+    if provider.reads_files_to_prepare() {
+        let read = request.with_contents().map_err(|e| provider_diagnostic(d, e, Code::Plan))?;
+        if let std::borrow::Cow::Owned(r) = read {
+            request = r;
+        }
+    }
     let ctx = PrepareContext { root: &files.canonical_root, base };
     provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e, Code::Plan))?;
     let key = key_of(&request);

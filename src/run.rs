@@ -95,7 +95,8 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
             Outcome::Done(Built { source: Source::Generated, millis, .. }) => {
                 progress.figure_done(&format!("generated {name} ({millis:.0} ms)"), true);
                 if progress.verbose() {
-                    for note in job.provider.explain(&job.request) {
+                    let req = job.request.with_contents();
+                    for note in req.map(|r| job.provider.explain(&r)).unwrap_or_default() {
                         progress.detail(&format!("          {name}: {note}"));
                     }
                 }
@@ -141,7 +142,7 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
         let work = || {
             local.par_iter().for_each(|&i| {
                 let job = &jobs[i];
-                let make = || job.provider.generate(&job.request, &job.key).map(Made::from);
+                let make = || job.provider.generate(&*job.request.with_contents()?, &job.key).map(Made::from);
                 let outcome = one(job, cx, previous.figures.get(&job.directive.name), &make);
                 put(i, finish(job, outcome));
             })
@@ -181,10 +182,11 @@ fn end_batches(jobs: &[Job], hosted: &[usize]) -> Vec<Diagnostic> {
 /// A hosted figure, with its remote stages shown as progress lines; its outputs are taken
 /// from the store when another build stored them while this one waited for its claim.
 fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Made, ProviderError> {
-    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&job.request, &job.key).map(Made::from) };
+    let req = job.request.with_contents()?;
+    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&req, &job.key).map(Made::from) };
     let name = &job.directive.name;
     let stored = || stored_artifacts(store, &job.key);
-    h.make(&job.request, &job.key, &stored, &|stage| {
+    h.make(&req, &job.key, &stored, &|stage| {
         progress.note(&format!("remote    {name} ({}): {stage}", h.name()))
     })
 }
@@ -227,7 +229,22 @@ fn one(
         Outcome::Failed(Diagnostic::error(code, msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name))
     };
     let found = match cx.strategy {
-        Strategy::Build => store.get_action(&job.key),
+        Strategy::Build => {
+            if let Some(outputs) = emit::still_placed(previous, &job.key, formats, out_dir, &d.stem()) {
+                // A no-op: the last build placed these very outputs for this key (with the
+                // service's notes and other images it listed).
+                let entry = ActionEntry {
+                    key: job.key,
+                    provider: job.request.provider.clone(),
+                    provider_version: job.request.provider_version.clone(),
+                    outputs: outputs.iter().map(|(f, o)| (*f, OutputRef { digest: o.digest, size: o.size })).collect(),
+                    notes: previous.map(|p| p.notes.clone()).unwrap_or_default(),
+                    others: previous.map(|p| p.others.clone()).unwrap_or_default(),
+                };
+                return Outcome::Done(Built { source: Source::Cached, entry, outputs, millis: ms(start) });
+            }
+            store.get_action(&job.key)
+        }
         Strategy::Locked(lock) => match locked::pinned(job, lock, store) {
             Ok(entry) => Ok(Lookup::Hit(entry)),
             Err(why) => return Outcome::Failed(why),

@@ -104,13 +104,8 @@ fn read_pdf(path: &Path, canonical_root: &Path, files: &mut FileCache) -> Result
     if !canonical.starts_with(canonical_root) {
         return Err("it is outside the project".into());
     }
-    if let Some(f) = files.files.get(&canonical) {
-        return Ok(f.clone());
-    }
-    let bytes = crate::fsutil::read_regular(&canonical).map_err(|e| e.to_string())?;
-    let file = InputFile::new("pdf", bytes);
-    files.files.insert(canonical, file.clone());
-    Ok(file)
+    let meta = std::fs::metadata(&canonical).ok();
+    files.input(&canonical, meta, "pdf").map_err(|e| e.to_string())
 }
 
 /// The `.bib` files searched for a directive's citation key, in order.

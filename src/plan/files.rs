@@ -8,6 +8,8 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::InputFile;
 use crate::scan::Directive;
 
+use super::digests::{DigestMemo, Fingerprint};
+
 /// Files read during one plan, so a data file shared by many figures is read once.
 pub(super) struct FileCache {
     pub files: HashMap<PathBuf, InputFile>,
@@ -15,17 +17,47 @@ pub(super) struct FileCache {
     /// Folders resolved so far (symlinks followed), so that a plan of many figures asks the
     /// file system once per folder rather than once per folder per figure.
     pub dirs: HashMap<PathBuf, PathBuf>,
+    /// Digests of files unchanged since an earlier build, so they need not be read.
+    pub memo: DigestMemo,
 }
 
 impl FileCache {
-    pub fn new(canonical_root: PathBuf) -> FileCache {
-        FileCache { files: HashMap::new(), canonical_root, dirs: HashMap::new() }
+    /// `cache_dir` holds the digest memo (`None`: nothing remembered across plans).
+    pub fn new(canonical_root: PathBuf, cache_dir: Option<&Path>) -> FileCache {
+        FileCache { files: HashMap::new(), canonical_root, dirs: HashMap::new(), memo: DigestMemo::load(cache_dir) }
+    }
+
+    /// Writes what the digest memo learnt.
+    pub fn finish(self) {
+        self.memo.save();
+    }
+
+    /// The file at `canonical` (inside the project), read once per plan: unread when the
+    /// memo knows its digest for the `stat` in `meta` (taken before reading), else read and
+    /// remembered.
+    pub fn input(&mut self, canonical: &Path, meta: Option<std::fs::Metadata>, ext: &str) -> std::io::Result<InputFile> {
+        if let Some(f) = self.files.get(canonical) {
+            return Ok(f.clone());
+        }
+        let fp = meta.filter(std::fs::Metadata::is_file).map(|m| Fingerprint::of(&m));
+        let file = match fp.as_ref().and_then(|fp| self.memo.lookup(canonical, fp)) {
+            Some(digest) => InputFile::unread(ext, digest, canonical.to_path_buf()),
+            None => {
+                let file = InputFile::new(ext, crate::fsutil::read_regular(canonical)?);
+                if let Some(fp) = &fp {
+                    self.memo.record(canonical, fp, file.digest);
+                }
+                file
+            }
+        };
+        self.files.insert(canonical.to_path_buf(), file.clone());
+        Ok(file)
     }
 
     /// `path.canonicalize()`, with its folder resolved once per plan: a plain file costs
-    /// one `lstat`; a symlinked file is resolved in full.
-    fn canonical(&mut self, path: &Path) -> std::io::Result<PathBuf> {
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return path.canonicalize() };
+    /// one `lstat` (its metadata is returned); a symlinked file is resolved in full.
+    fn canonical(&mut self, path: &Path) -> std::io::Result<(PathBuf, Option<std::fs::Metadata>)> {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Ok((path.canonicalize()?, None)) };
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
         let resolved = match self.dirs.get(dir) {
             Some(d) => d.clone(),
@@ -36,10 +68,11 @@ impl FileCache {
             }
         };
         let candidate = resolved.join(name);
-        if std::fs::symlink_metadata(&candidate)?.file_type().is_symlink() {
-            return candidate.canonicalize();
+        let meta = std::fs::symlink_metadata(&candidate)?;
+        if meta.file_type().is_symlink() {
+            return Ok((candidate.canonicalize()?, None));
         }
-        Ok(candidate)
+        Ok((candidate, Some(meta)))
     }
 }
 
@@ -55,7 +88,7 @@ pub(super) fn read_input(
     let base = d.loc.file.path.parent().unwrap_or(root);
     let path = base.join(value);
     let fail = |what: String, hint: String| Diagnostic::error(Code::Plan, what).at(loc.clone(), "this file").hint(hint);
-    let canonical = files.canonical(&path).map_err(|e| {
+    let (canonical, meta) = files.canonical(&path).map_err(|e| {
         fail(
             format!("cannot read {attr} file `{value}`: {}", io_reason(&e)),
             format!("paths are relative to the folder of {}", d.loc.file.name),
@@ -67,21 +100,15 @@ pub(super) fn read_input(
             "figures may only read files inside the project folder, so a build cannot leak other files".into(),
         ));
     }
-    if let Some(f) = files.files.get(&canonical) {
-        return Ok(f.clone());
-    }
-    let bytes = crate::fsutil::read_regular(&canonical).map_err(|e| {
+    let ext = canonical.extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
+    files.input(&canonical, meta, &ext).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::InvalidInput {
             "inputs are ordinary files (their contents are part of the figure's key)"
         } else {
             "check the file's permissions"
         };
         fail(format!("cannot read {attr} file `{value}`: {}", io_reason(&e)), hint.into())
-    })?;
-    let ext = canonical.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let file = InputFile::new(ext, bytes);
-    files.files.insert(canonical, file.clone());
-    Ok(file)
+    })
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -106,13 +133,13 @@ mod tests {
         std::fs::write(outside.path().join("secret.csv"), "s").unwrap();
         std::os::unix::fs::symlink(outside.path().join("secret.csv"), root.join("data/link.csv")).unwrap();
         std::os::unix::fs::symlink(outside.path(), root.join("away")).unwrap();
-        let mut files = FileCache::new(root.clone());
-        assert_eq!(files.canonical(&root.join("data/a.csv")).unwrap(), root.join("data/a.csv"));
-        assert_eq!(files.canonical(&root.join("data/../data/a.csv")).unwrap(), root.join("data/a.csv"));
+        let mut files = FileCache::new(root.clone(), None);
+        assert_eq!(files.canonical(&root.join("data/a.csv")).unwrap().0, root.join("data/a.csv"));
+        assert_eq!(files.canonical(&root.join("data/../data/a.csv")).unwrap().0, root.join("data/a.csv"));
         // a symlinked file and a file in a symlinked folder resolve to where they are
         let secret = outside.path().canonicalize().unwrap().join("secret.csv");
-        assert_eq!(files.canonical(&root.join("data/link.csv")).unwrap(), secret);
-        assert_eq!(files.canonical(&root.join("away/secret.csv")).unwrap(), secret);
+        assert_eq!(files.canonical(&root.join("data/link.csv")).unwrap().0, secret);
+        assert_eq!(files.canonical(&root.join("away/secret.csv")).unwrap().0, secret);
         assert!(files.canonical(&root.join("data/none.csv")).is_err());
         assert!(files.canonical(&root.join("nowhere/a.csv")).is_err());
         assert_eq!(files.dirs.len(), 3, "{:?}", files.dirs);

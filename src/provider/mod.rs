@@ -60,6 +60,12 @@ pub trait Provider: Send + Sync {
     fn prepare(&self, _req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
         Ok(())
     }
+    /// Whether `prepare` looks at the contents of `req.files`. The planner may leave a file
+    /// unchanged since an earlier build unread (`InputFile::unread`); it reads it first for
+    /// a provider that says yes. `generate` and `explain` always get the contents.
+    fn reads_files_to_prepare(&self) -> bool {
+        false
+    }
     /// Makes the figure in every requested format. `key` is the key of `req` (the runner
     /// computed it at plan time): a provider that records work by key (a hosted service's
     /// journal) uses it, the others ignore it.

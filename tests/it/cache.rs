@@ -76,3 +76,63 @@ fn gc_keeps_live_figures_and_drops_dead_entries() {
     let again = t.build().ok();
     assert_eq!(again.with_status("cached").len(), 3, "gc removed a live figure");
 }
+
+#[test]
+fn a_no_op_build_trusts_placed_outputs_only_while_they_are_as_written() {
+    let t = many_figures(2);
+    t.build().ok();
+    let pdf = t.path("build/figures/fig-p0.pdf");
+    let good = std::fs::read(&pdf).unwrap();
+    // The store emptied: outputs still as written are hits without it.
+    for d in ["actions", "objects"] {
+        std::fs::remove_dir_all(t.path(&format!(".paperfig/{d}"))).unwrap();
+    }
+    let noop = t.build().ok();
+    assert_eq!(noop.with_status("cached").len(), 2, "{}", noop.stdout);
+    assert!(objects(&t).is_empty(), "a no-op wrote to the store");
+    // An output changed by hand is no longer trusted: with the store empty, it is made again.
+    std::fs::write(&pdf, b"%PDF-1.7 not the figure").unwrap();
+    let run = t.build().ok();
+    assert_eq!(run.with_status("generated"), ["fig:p0"]);
+    assert_eq!(std::fs::read(&pdf).unwrap(), good);
+    // With the store back, a damaged output is placed again from it.
+    std::fs::write(&pdf, b"%PDF-1.7 damaged again").unwrap();
+    let run = t.build().ok();
+    assert_eq!(run.with_status("cached").len(), 2);
+    assert_eq!(std::fs::read(&pdf).unwrap(), good);
+}
+
+#[test]
+fn inputs_unchanged_since_an_earlier_build_are_not_reread_but_any_change_is_seen() {
+    let t = PaperTest::new()
+        .file("paper.md", "```{paperfig #fig:a kind=plot data=data/a.csv}\nBar chart\n```\n\n```{paperfig #fig:b kind=plot data=data/b.csv}\nBar chart\n```\n")
+        .file("data/a.csv", "model,acc\nA,1\nB,2\n")
+        .file("data/b.csv", "model,acc\nA,5\nB,6\n");
+    // Files younger than a second are never remembered (a change in the same clock tick
+    // could not be told apart): let them age. The first build makes the cache folder, the
+    // second fills the memo in it.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    t.build().ok();
+    t.build().ok();
+    let memo = std::fs::read_to_string(t.path(".paperfig/digests")).unwrap();
+    assert!(memo.contains("/data/a.csv") && memo.contains("/data/b.csv"), "{memo}");
+    let good = std::fs::read(t.path("build/figures/fig-a.svg")).unwrap();
+
+    // The store and outputs gone: the figures are made from files the plan did not read.
+    std::fs::remove_dir_all(t.path(".paperfig/actions")).unwrap();
+    std::fs::remove_dir_all(t.path(".paperfig/objects")).unwrap();
+    std::fs::remove_dir_all(t.path("build")).unwrap();
+    let again = t.build().ok();
+    assert_eq!(again.with_status("generated"), ["fig:a", "fig:b"]);
+    assert_eq!(std::fs::read(t.path("build/figures/fig-a.svg")).unwrap(), good);
+
+    // Same size, same modification time, other contents: still seen (the change time moved).
+    let a = t.path("data/a.csv");
+    let mtime = std::fs::metadata(&a).unwrap().modified().unwrap();
+    std::fs::write(&a, "model,acc\nA,3\nB,2\n").unwrap();
+    std::fs::File::options().write(true).open(&a).unwrap().set_modified(mtime).unwrap();
+    let changed = t.build().ok();
+    assert_eq!(changed.with_status("generated"), ["fig:a"]);
+    assert_eq!(changed.with_status("cached"), ["fig:b"]);
+    assert_ne!(std::fs::read(t.path("build/figures/fig-a.svg")).unwrap(), good);
+}

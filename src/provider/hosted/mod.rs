@@ -496,6 +496,9 @@ impl Provider for HostedProvider {
     fn uses_caption(&self) -> bool {
         self.service.uses_caption()
     }
+    fn reads_files_to_prepare(&self) -> bool {
+        true // services check their inputs before anything is paid for
+    }
     fn prepare(&self, req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
         req.extra.insert("service".into(), self.config.service.clone());
         if self.service.numbered_outputs() {
