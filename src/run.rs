@@ -168,11 +168,8 @@ fn end_batches(jobs: &[Job], hosted: &[usize]) -> Vec<Diagnostic> {
     for h in hosted.iter().filter_map(|&i| jobs[i].hosted.as_deref()) {
         if seen.insert(h.name()) {
             out.extend(h.end_batch().into_iter().map(|w| {
-                Diagnostic::warning(Code::Hosted, w).hint(format!(
-                    "the figures are built and cached; the task stays on the account until deleted there \
-                     (or set keep_uploads = true in [providers.{}] to keep tasks on purpose)",
-                    h.name()
-                ))
+                Diagnostic::warning(Code::Hosted, w)
+                    .hint("the figures are built and cached; only the service's cleanup after them failed")
             }));
         }
     }
@@ -186,9 +183,7 @@ fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Made
     let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&req, &job.key).map(Made::from) };
     let name = &job.directive.name;
     let stored = || stored_artifacts(store, &job.key);
-    h.make(&req, &job.key, &stored, &|stage| {
-        progress.note(&format!("remote    {name} ({}): {stage}", h.name()))
-    })
+    h.make(&req, &job.key, &stored, &|stage| progress.note(&format!("remote    {name} ({}): {stage}", h.name())))
 }
 
 /// Every output of `key` in the store and its notes, if the entry and all its objects are there.

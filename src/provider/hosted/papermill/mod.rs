@@ -141,7 +141,11 @@ fn delete(client: &Client, id: &str) -> Option<String> {
     match client.send("DELETE", &format!("tasks/{id}"), Body::Empty, Repeat::Idempotent) {
         Ok(_) => None,
         Err(e) if e.status() == Some(404) => None,
-        Err(e) => Some(format!("{}: task {id} (an uploaded PDF) was not deleted: {e}", client.name)),
+        Err(e) => Some(format!(
+            "{}: task {id} (an uploaded PDF) was not deleted: {e}; it stays on the account until deleted \
+             there (keep_uploads = true in [providers.{}] keeps tasks on purpose)",
+            client.name, client.name
+        )),
     }
 }
 
