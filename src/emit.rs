@@ -48,10 +48,10 @@ pub struct ManifestFigure {
     /// `cost_estimate`, `cost_charged`); the caption falls back to the title.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: Notes,
-    /// The other images the service returned (`figure=N` picks among them), in the cache
-    /// by digest, as they came.
+    /// Every image the service returned when it returned several (`figure=N` picked the
+    /// one shown), in the cache by digest, as they came.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub others: Vec<OutputRef>,
+    pub images: Vec<OutputRef>,
 }
 
 /// A figure whose last build failed: why, for the placeholder the documents show when
@@ -77,7 +77,7 @@ pub struct Manifest {
 
 impl ManifestFigure {
     /// The manifest's record of a planned figure whose outputs were placed as `outputs` from
-    /// `entry` (the service's notes and other images come from it).
+    /// `entry` (the service's notes and images come from it).
     pub fn new(job: &Job, outputs: &BTreeMap<Format, OutputFile>, entry: &ActionEntry) -> ManifestFigure {
         let d = &job.directive;
         let (line, _) = d.loc.file.line_col(d.loc.span.start);
@@ -89,7 +89,7 @@ impl ManifestFigure {
             key: job.key,
             outputs: outputs.clone(),
             notes: entry.notes.clone(),
-            others: entry.others.clone(),
+            images: entry.images.clone(),
         }
     }
 }
@@ -450,7 +450,7 @@ mod tests {
                 .map(|(f, n)| (*f, OutputFile { file: n.to_string(), digest: Digest::of(b"x"), size: 1, mtime_ns: 0 }))
                 .collect(),
             notes: Notes::new(),
-            others: Vec::new(),
+            images: Vec::new(),
         }
     }
 

@@ -49,7 +49,7 @@ pub fn check(job: &Job, lock: &Lockfile, store: &dyn Store) -> Verdict {
             provider_version: entry.provider_version.clone(),
             outputs,
             notes: entry.notes.clone(),
-            others: Vec::new(),
+            images: Vec::new(),
         });
     }
     Verdict::Changed(reasons(job, entry))

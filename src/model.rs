@@ -195,18 +195,18 @@ pub mod note {
     pub const COST_CHARGED: &str = "cost_charged";
 }
 
-/// What a provider made: its files, the service's notes about them and the other images
-/// the service returned besides the one the figure shows (kept in the store as they came).
+/// What a provider made: its files, the service's notes about them and, when the service
+/// returned several images, all of them as they came (the files are made from one).
 #[derive(Clone, Debug, Default)]
 pub struct Made {
     pub artifacts: Vec<Artifact>,
     pub notes: Notes,
-    pub others: Vec<Vec<u8>>,
+    pub images: Vec<Vec<u8>>,
 }
 
 impl From<Vec<Artifact>> for Made {
     fn from(artifacts: Vec<Artifact>) -> Made {
-        Made { artifacts, notes: Notes::new(), others: Vec::new() }
+        Made { artifacts, notes: Notes::new(), images: Vec::new() }
     }
 }
 

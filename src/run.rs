@@ -183,7 +183,13 @@ fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Made
     let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&req, &job.key).map(Made::from) };
     let name = &job.directive.name;
     let stored = || stored_artifacts(store, &job.key);
-    h.make(&req, &job.key, &stored, &|stage| progress.note(&format!("remote    {name} ({}): {stage}", h.name())))
+    let object = |d: &crate::digest::Digest| match store.get_object(d) {
+        Ok(Lookup::Hit(bytes)) => Some(bytes),
+        _ => None,
+    };
+    h.make(&req, &job.key, &stored, &object, &|stage| {
+        progress.note(&format!("remote    {name} ({}): {stage}", h.name()))
+    })
 }
 
 /// Every output of `key` in the store and its notes, if the entry and all its objects are there.
@@ -197,15 +203,15 @@ fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Ma
             _ => None,
         })
         .collect::<Option<Vec<Artifact>>>()?;
-    let others = entry
-        .others
+    let images = entry
+        .images
         .iter()
         .map(|o| match store.get_object(&o.digest) {
             Ok(Lookup::Hit(bytes)) => Some(bytes),
             _ => None,
         })
         .collect::<Option<Vec<Vec<u8>>>>()?;
-    Some(Made { artifacts, notes: entry.notes, others })
+    Some(Made { artifacts, notes: entry.notes, images })
 }
 
 /// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;
@@ -234,7 +240,7 @@ fn one(
                     provider_version: job.request.provider_version.clone(),
                     outputs: outputs.iter().map(|(f, o)| (*f, OutputRef { digest: o.digest, size: o.size })).collect(),
                     notes: previous.map(|p| p.notes.clone()).unwrap_or_default(),
-                    others: previous.map(|p| p.others.clone()).unwrap_or_default(),
+                    images: previous.map(|p| p.images.clone()).unwrap_or_default(),
                 };
                 return Outcome::Done(Built { source: Source::Cached, entry, outputs, millis: ms(start) });
             }
@@ -269,7 +275,7 @@ fn one(
             return fail(Code::Cache, e.to_string(), "check that the cache folder is readable (paperfig cache verify)");
         }
     }
-    let Made { artifacts, notes, others } = match catch_unwind(AssertUnwindSafe(make)) {
+    let Made { artifacts, notes, images } = match catch_unwind(AssertUnwindSafe(make)) {
         Ok(Ok(made)) => made,
         Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
         Err(_) => {
@@ -292,7 +298,7 @@ fn one(
         }
     }
     let mut kept = Vec::new();
-    for bytes in &others {
+    for bytes in &images {
         match store.put_object(bytes) {
             Ok(digest) => kept.push(OutputRef { digest, size: bytes.len() as u64 }),
             Err(e) => return fail(Code::Cache, e.to_string(), store_hint(&e)),
@@ -311,7 +317,7 @@ fn one(
         provider_version: job.request.provider_version.clone(),
         outputs,
         notes,
-        others: kept,
+        images: kept,
     };
     if let Err(e) = store.put_action(&entry) {
         return fail(Code::Cache, e.to_string(), store_hint(&e));

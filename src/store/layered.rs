@@ -267,7 +267,7 @@ mod tests {
             provider_version: "1".into(),
             outputs: BTreeMap::from([(Format::Svg, OutputRef { digest, size: bytes.len() as u64 })]),
             notes: Default::default(),
-            others: Vec::new(),
+            images: Vec::new(),
         };
         store.put_action(&entry).unwrap();
         entry

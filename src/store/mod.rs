@@ -44,16 +44,17 @@ pub struct ActionEntry {
     /// What the service said about the figure (`model::note`); absent in older entries.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: Notes,
-    /// The other images a service returned besides the one the outputs are made from, as
-    /// they came (`figure=N` picks among them all); absent in older entries.
+    /// Every image a service returned for the request, as it came and in its order, when it
+    /// returned more than one (the outputs are made from image `figure=N`, the first by
+    /// default); absent otherwise and in older entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub others: Vec<OutputRef>,
+    pub images: Vec<OutputRef>,
 }
 
 impl ActionEntry {
-    /// Every object the entry names: its outputs, then its other images.
+    /// Every object the entry names: its outputs, then the service's images.
     pub fn objects(&self) -> impl Iterator<Item = &OutputRef> {
-        self.outputs.values().chain(&self.others)
+        self.outputs.values().chain(&self.images)
     }
 }
 

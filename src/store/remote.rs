@@ -406,7 +406,7 @@ mod tests {
             provider_version: "1".into(),
             outputs: BTreeMap::new(),
             notes: Default::default(),
-            others: Vec::new(),
+            images: Vec::new(),
         };
         r.put_action(&entry).unwrap();
         assert!(matches!(r.get_action(&k1).unwrap(), Lookup::Hit(e) if e == entry));

@@ -38,7 +38,7 @@ fn locked_entry(
                 .map(|(f, d)| (*f, OutputRef { digest: *d, size: sizes.get(d).copied().unwrap_or(0) }))
                 .collect(),
             notes: e.notes.clone(),
-            others: Vec::new(),
+            images: Vec::new(),
         },
     }
 }

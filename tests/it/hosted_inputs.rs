@@ -56,60 +56,74 @@ fn png_width(path: &std::path::Path) -> u32 {
 }
 
 /// A task with several images: the first is the figure unless `figure=N` picks another;
-/// every other image is kept in the cache and listed in the manifest; a number beyond
-/// them fails naming how many there were.
+/// every image is kept in the cache and listed in the manifest; another `figure=` of the
+/// same request is made from them without asking the service again; a number beyond them
+/// fails naming how many there were.
 #[test]
 fn autofigureedit_every_image_is_kept_and_figure_n_picks_one() {
     let h = Hosted::new();
     h.afe.state.images_per_task.store(3, Ordering::SeqCst);
     let image = |id: &str, attrs: &str| fig(id, &format!("kind=image provider=afe {attrs}"), "A red apple");
-    h.paper(&format!("{}{}", image("first", ""), image("third", "figure=3")));
+    let submissions = || h.afe.state.submissions.load(Ordering::SeqCst);
+    h.paper(&image("first", ""));
     h.build().ok();
     // The fake draws image k of a task 128 + 16k pixels wide.
     assert_eq!(png_width(&h.t.path("build/figures/fig-first.png")), 128);
-    assert_eq!(png_width(&h.t.path("build/figures/fig-third.png")), 128 + 16 * 2);
     let m: Value = serde_json::from_slice(&std::fs::read(h.t.path("build/figures/manifest.json")).unwrap()).unwrap();
-    for (id, widths) in [("fig:first", [144, 160]), ("fig:third", [128, 144])] {
-        let others = m["figures"][id]["others"].as_array().unwrap();
-        let kept: Vec<u32> = others
-            .iter()
-            .map(|o| {
-                let hex = o["digest"].as_str().unwrap().trim_start_matches("sha256:").to_string();
-                png_width(&h.t.path(&format!(".paperfig/objects/{}/{}", &hex[..2], &hex[2..])))
-            })
-            .collect();
-        assert_eq!(kept, widths, "{id}: the other images, in the service's order");
-    }
-    assert_eq!(h.afe.state.submissions.load(Ordering::SeqCst), 2);
-    // A cached build sends nothing and keeps the list.
-    h.build().ok();
-    assert_eq!(h.afe.state.submissions.load(Ordering::SeqCst), 2);
+    let kept: Vec<u32> = m["figures"]["fig:first"]["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let hex = o["digest"].as_str().unwrap().trim_start_matches("sha256:").to_string();
+            png_width(&h.t.path(&format!(".paperfig/objects/{}/{}", &hex[..2], &hex[2..])))
+        })
+        .collect();
+    assert_eq!(kept, [128, 144, 160], "every image, in the service's order");
+    assert_eq!(submissions(), 1);
 
-    // figure= is in the key, checked before anything is sent, and bounded by the images.
+    // figure= is in the key, but the same request's images serve it: nothing is sent.
+    h.paper(&format!("{}{}", image("first", ""), image("third", "figure=3")));
+    h.build().ok();
+    assert_eq!(png_width(&h.t.path("build/figures/fig-third.png")), 128 + 16 * 2);
+    assert_eq!(submissions(), 1, "made from the first task's images");
+    let m: Value = serde_json::from_slice(&std::fs::read(h.t.path("build/figures/manifest.json")).unwrap()).unwrap();
+    assert_ne!(m["figures"]["fig:third"]["key"], m["figures"]["fig:first"]["key"]);
+    assert_eq!(m["figures"]["fig:third"]["notes"]["cost_estimate"], json!("0 credits"));
+    // Another request (another body) is asked for.
+    h.paper(&fig("other", "kind=image provider=afe figure=2", "A green apple"));
+    h.build().ok();
+    assert_eq!((submissions(), png_width(&h.t.path("build/figures/fig-other.png"))), (2, 144));
+
+    // figure= is checked before anything is sent, and bounded by the images.
     h.paper(&image("zero", "figure=0"));
     h.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has("not a whole number from 1");
-    assert_eq!(h.afe.state.submissions.load(Ordering::SeqCst), 2);
     h.paper(&image("four", "figure=4"));
     h.run(&["gen"]).code(1).stderr_has("paper.md:3:").stderr_has("figure=4, but afe returned 3 images");
+    assert_eq!(submissions(), 2);
 }
 
-/// A Banana model returning a list of images: `figure=N` picks one, the others are kept.
+/// A Banana model returning a list of images: `figure=N` picks one, all are kept, and
+/// another number of the same run's inputs is made from them without running again.
 #[test]
 fn banana_figure_n_picks_one_of_a_batch() {
+    use crate::hosted_banana_papermill::{build, image, setup};
     use paperfig_fakes::banana::{Model, Output};
-    let s = crate::hosted_banana_papermill::setup(&format!(
-        "{}{}",
-        crate::hosted_banana_papermill::image("a", "model=batch input.width=16 input.height=16", "x"),
-        crate::hosted_banana_papermill::image("b", "model=batch input.width=16 input.height=16 figure=2", "x"),
-    ));
+    let a = image("a", "model=batch input.width=16 input.height=16", "x");
+    let s = setup(&a);
     s.banana.add_model(Model::new("batch", Output::Batch { field: "images".into(), n: 2 }));
-    crate::hosted_banana_papermill::build(&s.t).ok();
+    build(&s.t).ok();
     // The fake draws image k of a batch 16 + 8k pixels wide.
     assert_eq!(png_width(&s.t.path("build/figures/fig-a.png")), 16);
-    assert_eq!(png_width(&s.t.path("build/figures/fig-b.png")), 24);
     let m: Value = serde_json::from_slice(&std::fs::read(s.t.path("build/figures/manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["figures"]["fig:a"]["others"].as_array().map(Vec::len), Some(1));
-    assert_eq!(s.banana.submissions(), 2, "figure= is in the key: each figure is its own run");
+    assert_eq!(m["figures"]["fig:a"]["images"].as_array().map(Vec::len), Some(2));
+    s.t.write(
+        "paper.md",
+        &format!("# Paper\n\n{a}{}", image("b", "model=batch input.width=16 input.height=16 figure=2", "x")),
+    );
+    build(&s.t).ok();
+    assert_eq!(png_width(&s.t.path("build/figures/fig-b.png")), 24);
+    assert_eq!(s.banana.submissions(), 1, "fig:b is made from fig:a's run");
 }
 
 /// `output_format=` asks AutoFigureEdit for JPEG or WebP; the answer is decoded and the

@@ -104,6 +104,14 @@ fn intern(name: &str) -> &'static str {
     n
 }
 
+/// The key of `req` without its `figure=`: names the images of one request to a service
+/// with numbered outputs, whichever of them a figure shows.
+fn base_key(req: &Request) -> Digest {
+    let mut r = req.clone();
+    r.attrs.remove("figure");
+    crate::key::key_of(&r)
+}
+
 /// Reads an environment variable (the process's, or a fake in tests).
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
@@ -266,12 +274,15 @@ impl HostedProvider {
     /// A submission is claimed first (`Journal::claim`), so concurrent builds submit a
     /// figure once: a build that waited for the claim finds the other's task in the journal
     /// and polls it, or, when the other build already stored the figure and forgot its task,
-    /// takes the outputs from `stored`.
+    /// takes the outputs from `stored`. A figure whose request differs from an earlier one
+    /// only in `figure=` is made from that task's images, read from the store by `object`,
+    /// without asking the service.
     pub fn make(
         &self,
         req: &Request,
         key: &Digest,
         stored: &dyn Fn() -> Option<Made>,
+        object: &dyn Fn(&Digest) -> Option<Vec<u8>>,
         on_stage: &dyn Fn(&str),
     ) -> Result<Made, ProviderError> {
         let _permit = self.permits.acquire();
@@ -297,6 +308,9 @@ impl HostedProvider {
                     }
                     if let Some(made) = stored() {
                         return Ok(made);
+                    }
+                    if let Some(made) = self.made_from_siblings(req, object) {
+                        return made;
                     }
                     let submitting = client.bounded(deadline, Phase::Submitting);
                     let id = match self.service.submit(&submitting, req).map_err(|e| self.error(e))? {
@@ -327,11 +341,16 @@ impl HostedProvider {
     }
 
     /// A finished image as the requested outputs, with the service's notes and the estimate.
-    /// Of several images, `figure=N` picks one (the first without it); the others are kept
-    /// as they came.
+    /// Of several images, `figure=N` picks one (the first without it); all are kept as they
+    /// came, and recorded for the request without its `figure=` so that another number is
+    /// made from them without asking the service again ([`HostedProvider::made_from_siblings`]).
     fn finish(&self, req: &Request, mut image: Image) -> Result<Made, ProviderError> {
         let mut notes = std::mem::take(&mut image.notes);
-        let mut all = image.all();
+        let all = image.all();
+        if all.len() > 1 && self.service.numbered_outputs() {
+            let digests: Vec<Digest> = all.iter().map(|b| Digest::of(b)).collect();
+            self.journal.record_images(&base_key(req), &digests);
+        }
         let n = if self.service.numbered_outputs() { service::figure_number(req)?.unwrap_or(1) } else { 1 };
         if n > all.len() {
             let k = all.len();
@@ -343,10 +362,29 @@ impl HostedProvider {
             .at_attr("figure")
             .hint(format!("pick one of the images with figure=1 to figure={k}")));
         }
-        let chosen = all.remove(n - 1);
-        let artifacts = image::artifacts(&chosen, &req.output, self.name)?;
+        let artifacts = image::artifacts(&all[n - 1], &req.output, self.name)?;
         notes.insert(note::COST_ESTIMATE.into(), self.cost(req).to_string());
-        Ok(Made { artifacts, notes, others: all })
+        let images = if all.len() > 1 { all } else { Vec::new() };
+        Ok(Made { artifacts, notes, images })
+    }
+
+    /// The figure made from the images an earlier task returned for the same request with
+    /// another `figure=`, when they are all still in the store (`object`): nothing is sent.
+    fn made_from_siblings(
+        &self,
+        req: &Request,
+        object: &dyn Fn(&Digest) -> Option<Vec<u8>>,
+    ) -> Option<Result<Made, ProviderError>> {
+        if !self.service.numbered_outputs() {
+            return None;
+        }
+        let digests = self.journal.images(&base_key(req))?;
+        let all = digests.iter().map(|d| object(d).filter(|b| Digest::of(b) == *d)).collect::<Option<Vec<_>>>()?;
+        let mut made = self.finish(req, Image::several(all));
+        if let Ok(m) = &mut made {
+            m.notes.insert(note::COST_ESTIMATE.into(), Cost::new(0.0, self.spec.doc.cost_unit).to_string());
+        }
+        Some(made)
     }
 
     /// Claims the submission of `key` against other builds (see `Journal::claim`).
@@ -507,6 +545,6 @@ impl Provider for HostedProvider {
         self.service.prepare(req)
     }
     fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<crate::model::Artifact>, ProviderError> {
-        self.make(req, key, &|| None, &|_| {}).map(|m| m.artifacts)
+        self.make(req, key, &|| None, &|_| None, &|_| {}).map(|m| m.artifacts)
     }
 }

@@ -35,7 +35,7 @@ fn entry(key: Digest, version: &str, outputs: &[(Format, &[u8])]) -> ActionEntry
         provider_version: version.into(),
         outputs: outputs.iter().map(|(f, b)| (*f, OutputRef { digest: Digest::of(b), size: b.len() as u64 })).collect(),
         notes: Default::default(),
-        others: Vec::new(),
+        images: Vec::new(),
     }
 }
 
@@ -350,7 +350,7 @@ fn gc_keeps_what_is_live_or_young() {
     assert_eq!((again.actions_removed, again.objects_removed, again.bytes_freed), (0, 0, 0));
 }
 
-/// A service's other images (`ActionEntry::others`) are objects of their entry: recorded
+/// A service's images (`ActionEntry::images`) are objects of their entry: recorded
 /// only once stored, and kept by gc while the entry is.
 #[test]
 fn other_images_are_objects_of_their_entry() {
@@ -359,7 +359,7 @@ fn other_images_are_objects_of_their_entry() {
     let (shown, other) = (blob(30, 1000), blob(31, 2000));
     store.put_object(&shown).unwrap();
     let mut e = entry(key(1), "1", &[(Format::Png, &shown)]);
-    e.others.push(OutputRef { digest: Digest::of(&other), size: other.len() as u64 });
+    e.images.push(OutputRef { digest: Digest::of(&other), size: other.len() as u64 });
     assert!(store.put_action(&e).is_err(), "an entry naming an unstored image is refused");
     store.put_object(&other).unwrap();
     store.put_action(&e).unwrap();
@@ -372,7 +372,7 @@ fn other_images_are_objects_of_their_entry() {
     assert_eq!(report.objects_removed, 0, "{report:?}");
     assert!(store.has_object(&Digest::of(&other)).unwrap());
     match store.get_action(&key(1)).unwrap() {
-        Lookup::Hit(back) => assert_eq!(back.others, e.others),
+        Lookup::Hit(back) => assert_eq!(back.images, e.images),
         other => panic!("{other:?}"),
     }
 }
