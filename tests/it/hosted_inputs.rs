@@ -51,8 +51,7 @@ fn paperbanana_bad_inline_data_is_located_and_nothing_is_sent() {
 }
 
 fn png_width(path: &std::path::Path) -> u32 {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap().info().width
+    crate::hosted_banana_papermill::png_size(path).0
 }
 
 /// A task with several images: the first is the figure unless `figure=N` picks another;
