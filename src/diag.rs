@@ -182,7 +182,8 @@ pub enum Code {
     Plan,
     /// A provider could not make a figure, or crashed.
     Provider,
-    /// A hosted figure was refused before anything was sent: `--offline`, an account check.
+    /// A hosted figure was refused before anything was sent: `--offline`, an account check;
+    /// or, as a warning, a hosted service's cleanup after the build failed.
     Hosted,
     /// `--max-cost`: the build would cost more.
     Budget,

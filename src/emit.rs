@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
 use crate::fsutil;
-use crate::model::Format;
+use crate::model::{Format, Notes};
 use crate::plan::Job;
-use crate::store::{ActionEntry, Lookup, Store, StoreError};
+use crate::store::{ActionEntry, Lookup, OutputRef, Store, StoreError};
 
 pub const MANIFEST: &str = "manifest.json";
 /// The manifest `paperfig.sty` reads (TeX syntax), next to `manifest.json`.
@@ -44,6 +44,14 @@ pub struct ManifestFigure {
     pub source: String,
     pub key: Digest,
     pub outputs: BTreeMap<Format, OutputFile>,
+    /// What the service said about the figure (`model::note`: `title`, `alt`,
+    /// `cost_estimate`, `cost_charged`); the caption falls back to the title.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: Notes,
+    /// Every image the service returned when it returned several (`figure=N` picked the
+    /// one shown), in the cache by digest, as they came.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<OutputRef>,
 }
 
 /// A figure whose last build failed: why, for the placeholder the documents show when
@@ -68,17 +76,20 @@ pub struct Manifest {
 }
 
 impl ManifestFigure {
-    /// The manifest's record of a planned figure whose outputs were placed as `outputs`.
-    pub fn new(job: &Job, outputs: &BTreeMap<Format, OutputFile>) -> ManifestFigure {
+    /// The manifest's record of a planned figure whose outputs were placed as `outputs` from
+    /// `entry` (the service's notes and images come from it).
+    pub fn new(job: &Job, outputs: &BTreeMap<Format, OutputFile>, entry: &ActionEntry) -> ManifestFigure {
         let d = &job.directive;
         let (line, _) = d.loc.file.line_col(d.loc.span.start);
         ManifestFigure {
             label: d.label.clone(),
-            caption: crate::plan::extract::manifest_caption(d),
+            caption: crate::plan::extract::manifest_caption(d, &entry.notes),
             kind: d.kind.to_string(),
             source: format!("{}:{line}", d.loc.file.name),
             key: job.key,
             outputs: outputs.clone(),
+            notes: entry.notes.clone(),
+            images: entry.images.clone(),
         }
     }
 }
@@ -90,14 +101,14 @@ impl Manifest {
     /// message); an earlier failure stays while its figure is neither built nor failed now
     /// and `keep` keeps it.
     pub fn merged<'a>(
-        built: impl Iterator<Item = (&'a Job, &'a BTreeMap<Format, OutputFile>)>,
+        built: impl Iterator<Item = (&'a Job, &'a BTreeMap<Format, OutputFile>, &'a ActionEntry)>,
         failed: impl Iterator<Item = (&'a str, String, &'a str)>,
         previous: &Manifest,
         keep: &dyn Fn(&str, &str) -> bool,
     ) -> Manifest {
         let mut manifest = Manifest::default();
-        for (job, outputs) in built {
-            manifest.figures.insert(job.directive.name.clone(), ManifestFigure::new(job, outputs));
+        for (job, outputs, entry) in built {
+            manifest.figures.insert(job.directive.name.clone(), ManifestFigure::new(job, outputs, entry));
         }
         for (name, source, message) in failed {
             // Built now under that name (an id used twice fails only its second use): no failure.
@@ -445,6 +456,8 @@ mod tests {
                 .iter()
                 .map(|(f, n)| (*f, OutputFile { file: n.to_string(), digest: Digest::of(b"x"), size: 1, mtime_ns: 0 }))
                 .collect(),
+            notes: Notes::new(),
+            images: Vec::new(),
         }
     }
 

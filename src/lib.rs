@@ -251,7 +251,8 @@ pub fn generate_scanned(
     let strategy = lock.as_ref().map_or(Strategy::Build, Strategy::Locked);
     let threads = opts.threads;
     let cx = run::Context { store: &store, out_dir, previous: &previous, threads, progress: &progress, strategy };
-    let figures = run_decided(plan.jobs, decisions, &cx);
+    let (figures, run_warnings) = run_decided(plan.jobs, decisions, &cx);
+    diagnostics.extend(run_warnings);
     progress.finish();
     diagnostics.extend(store_warnings(&store, opts.lock));
     diagnostics.extend(figures.iter().filter_map(|f| match &f.outcome {
@@ -266,7 +267,8 @@ pub fn generate_scanned(
         let (name, loc) = (d.figure.as_deref()?, d.loc.as_ref()?);
         Some((name, format!("{}:{}", loc.file.name, loc.file.line_col(loc.span.start).0), d.message.as_str()))
     });
-    let manifest = Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs)), failed, &previous, &keep_old);
+    let manifest =
+        Manifest::merged(built(&figures).map(|(job, b)| (job, &b.outputs, &b.entry)), failed, &previous, &keep_old);
     // A file that cannot be written is one more error beside the figures' own, which are
     // kept: on a full disk, each figure says why it failed.
     if lock.is_none() {
@@ -339,7 +341,8 @@ impl<'a> KeepOld<'a> {
 fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> Option<Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
     let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
-    let built = Lockfile::built(built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b))));
+    let built =
+        Lockfile::built(built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b), &b.entry.notes)));
     let merge = Digest::of(format!("{} {}", built.digest().hex(), keep.digest().hex()).as_bytes());
     let memo = lock::MergeMemo::new(&project.config.cache_dir, &path);
     let bytes = std::fs::read(&path).ok();
@@ -377,12 +380,15 @@ fn write_error(code: Code, path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(code, fsutil::write_failure(path, e)).hint(hint)
 }
 
-/// Runs the jobs the policy lets run; the others become their decision's outcome.
-fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) -> Vec<Figure> {
+/// Runs the jobs the policy lets run; the others become their decision's outcome. Also
+/// returns the run's own warnings.
+fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) -> (Vec<Figure>, Vec<Diagnostic>) {
     let runnable: Vec<Job> =
         jobs.iter().zip(&decisions).filter(|(_, d)| matches!(d, Decision::Run)).map(|(j, _)| j.clone()).collect();
-    let mut ran = run::run(&runnable, cx).into_iter();
-    jobs.into_iter()
+    let run::Ran { outcomes, warnings } = run::run(&runnable, cx);
+    let mut ran = outcomes.into_iter();
+    let figures = jobs
+        .into_iter()
         .zip(decisions)
         .map(|(job, decision)| {
             let outcome = match decision {
@@ -392,5 +398,6 @@ fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) 
             };
             Figure { job, outcome }
         })
-        .collect()
+        .collect();
+    (figures, warnings)
 }

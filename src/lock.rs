@@ -26,6 +26,11 @@
 //! names that are not bare TOML keys are quoted. Entries written before `inputs` existed
 //! read as an empty map.
 //!
+//! `notes` (after `inputs`, only when there are any) records what a hosted service said
+//! about the figure (`model::note`: `title`, `alt`, `cost_estimate`, `cost_charged`), so a
+//! `--locked` build writes the same captions and alt texts as the build that made the
+//! figure. Entries without it (older files) read as no notes; the format stays version 1.
+//!
 //! Reading is strict (unknown fields, kinds, formats or a newer `version` are errors with the
 //! file, line and column) because `--locked` trusts what it reads.
 
@@ -40,7 +45,7 @@ use toml::Spanned;
 use crate::digest::Digest;
 use crate::fsutil;
 use crate::key;
-use crate::model::{Format, Kind};
+use crate::model::{Format, Kind, Notes};
 use crate::plan::Job;
 
 /// The lockfile format version this build reads and writes.
@@ -103,6 +108,8 @@ pub struct LockEntry {
     pub outputs: BTreeMap<Format, Digest>,
     /// Digest of each part of the request, by part name (empty in old lockfiles).
     pub inputs: BTreeMap<String, Digest>,
+    /// What the service said about the figure (empty for most figures and in old lockfiles).
+    pub notes: Notes,
 }
 
 /// Why a lockfile could not be read.
@@ -159,9 +166,9 @@ impl Lockfile {
     /// The entries of the figures built now: each one's job, the provider that made its
     /// outputs, and their digests. After a build, [`Lockfile::keeping`] adds the old
     /// entries that stay.
-    pub fn built<'a>(built: impl Iterator<Item = (&'a Job, &'a str, BTreeMap<Format, Digest>)>) -> Lockfile {
+    pub fn built<'a>(built: impl Iterator<Item = (&'a Job, &'a str, BTreeMap<Format, Digest>, &'a Notes)>) -> Lockfile {
         let mut new = Lockfile::default();
-        for (job, provider, outputs) in built {
+        for (job, provider, outputs, notes) in built {
             let d = &job.directive;
             let entry = LockEntry {
                 source: d.loc.file.name.clone(),
@@ -171,6 +178,7 @@ impl Lockfile {
                 key: job.key,
                 outputs,
                 inputs: key::input_digests(&job.request),
+                notes: notes.clone(),
             };
             new.figures.insert(d.name.clone(), entry);
         }
@@ -213,6 +221,11 @@ impl Lockfile {
             for (name, d) in &f.inputs {
                 put(name.as_bytes());
                 put(&d.0);
+            }
+            put(&(f.notes.len() as u64).to_le_bytes());
+            for (name, text) in &f.notes {
+                put(name.as_bytes());
+                put(text.as_bytes());
             }
         }
         Digest(h.finalize().into())
@@ -279,6 +292,7 @@ impl Lockfile {
                 key,
                 outputs,
                 inputs,
+                notes: fig.notes,
             };
             let id = fig.id.get_ref().clone();
             if lock.figures.insert(id.clone(), entry).is_some() {
@@ -319,6 +333,11 @@ impl Lockfile {
                     .collect();
                 let _ = writeln!(out, "inputs = {{ {} }}", inputs.join(", "));
             }
+            if !e.notes.is_empty() {
+                let notes: Vec<String> =
+                    e.notes.iter().map(|(name, text)| format!("{} = {}", toml_key(name), toml_string(text))).collect();
+                let _ = writeln!(out, "notes = {{ {} }}", notes.join(", "));
+            }
         }
         out
     }
@@ -350,6 +369,7 @@ impl Lockfile {
                     ("kind", old_e.kind != new_e.kind),
                     ("provider", old_e.provider != new_e.provider),
                     ("provider_version", old_e.provider_version != new_e.provider_version),
+                    ("notes", old_e.notes != new_e.notes),
                 ]
                 .into_iter()
                 .filter_map(|(name, differs)| differs.then_some(name))
@@ -407,6 +427,8 @@ struct RawFigure {
     outputs: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     inputs: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    notes: BTreeMap<String, String>,
 }
 
 /// A key as written: bare when TOML allows it, else quoted.

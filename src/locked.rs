@@ -48,6 +48,8 @@ pub fn check(job: &Job, lock: &Lockfile, store: &dyn Store) -> Verdict {
             provider: entry.provider.clone(),
             provider_version: entry.provider_version.clone(),
             outputs,
+            notes: entry.notes.clone(),
+            images: Vec::new(),
         });
     }
     Verdict::Changed(reasons(job, entry))

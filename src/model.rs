@@ -177,6 +177,39 @@ pub struct Artifact {
     pub bytes: Vec<u8>,
 }
 
+/// What a service said about a figure it made besides the image, by name ([`note`]): kept
+/// with the figure's outputs in the store, the lockfile and the manifest. Never part of
+/// the key (it is known only once the figure is made) and never read by a provider.
+pub type Notes = BTreeMap<String, String>;
+
+/// The names of [`Notes`].
+pub mod note {
+    /// The figure's title as the service found it (Papermill), the caption of a figure
+    /// whose directive has none.
+    pub const TITLE: &str = "title";
+    /// A description of the image (PaperBanana), its alt text.
+    pub const ALT: &str = "alt";
+    /// What the figure was estimated to cost before it was sent (`3 credits`).
+    pub const COST_ESTIMATE: &str = "cost_estimate";
+    /// What the service reports it charged (AutoFigureEdit's `cost_credits`: `6 credits`).
+    pub const COST_CHARGED: &str = "cost_charged";
+}
+
+/// What a provider made: its files, the service's notes about them and, when the service
+/// returned several images, all of them as they came (the files are made from one).
+#[derive(Clone, Debug, Default)]
+pub struct Made {
+    pub artifacts: Vec<Artifact>,
+    pub notes: Notes,
+    pub images: Vec<Vec<u8>>,
+}
+
+impl From<Vec<Artifact>> for Made {
+    fn from(artifacts: Vec<Artifact>) -> Made {
+        Made { artifacts, notes: Notes::new(), images: Vec::new() }
+    }
+}
+
 /// Why a provider could not make a figure. `attr` names the attribute at fault, if any,
 /// so the error can point at it in the user's source.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -20,7 +20,7 @@ use crate::emit::{self, Manifest, ManifestFigure, OutputFile};
 use crate::fsutil;
 use crate::lock::Lockfile;
 use crate::locked;
-use crate::model::{Artifact, Format, ProviderError};
+use crate::model::{Artifact, Format, Made, ProviderError};
 use crate::plan::{Job, provider_diagnostic};
 use crate::progress::Progress;
 use crate::store::{ActionEntry, Lookup, OutputRef, Store, StoreError};
@@ -75,11 +75,19 @@ pub struct Context<'a> {
     pub strategy: Strategy<'a>,
 }
 
+/// What a run did: one outcome per job, in job order, and warnings about the run as a
+/// whole (a hosted service's cleanup that failed).
+pub struct Ran {
+    pub outcomes: Vec<Outcome>,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Runs every job: builtin figures on `threads` threads (`-j`), hosted figures at the same
 /// time on their own threads, as many per provider as its `concurrency` allows (they
 /// mostly wait on the network, so they never take a CPU slot). Outcomes are in job order.
-/// A locked run makes nothing, so every figure takes the CPU pool.
-pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
+/// A locked run makes nothing, so every figure takes the CPU pool. When every figure is
+/// done, each hosted provider that ran ends its batch (`HostedProvider::end_batch`).
+pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
     let Context { previous, threads, progress, .. } = *cx;
     let finish = |job: &Job, outcome: Outcome| {
         let name = &job.directive.name;
@@ -134,7 +142,7 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
         let work = || {
             local.par_iter().for_each(|&i| {
                 let job = &jobs[i];
-                let make = || job.provider.generate(&*job.request.with_contents()?, &job.key);
+                let make = || job.provider.generate(&*job.request.with_contents()?, &job.key).map(Made::from);
                 let outcome = one(job, cx, previous.figures.get(&job.directive.name), &make);
                 put(i, finish(job, outcome));
             })
@@ -144,32 +152,66 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Vec<Outcome> {
             Err(_) => work(),
         }
     });
-    results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().map(|o| o.expect("every job ran")).collect()
+    let outcomes = results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|o| o.expect("every job ran"))
+        .collect();
+    Ran { outcomes, warnings: end_batches(jobs, &hosted) }
+}
+
+/// Ends the batch of each hosted provider that ran jobs `hosted`: its warnings.
+fn end_batches(jobs: &[Job], hosted: &[usize]) -> Vec<Diagnostic> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for h in hosted.iter().filter_map(|&i| jobs[i].hosted.as_deref()) {
+        if seen.insert(h.name()) {
+            out.extend(h.end_batch().into_iter().map(|w| {
+                Diagnostic::warning(Code::Hosted, w)
+                    .hint("the figures are built and cached; only the service's cleanup after them failed")
+            }));
+        }
+    }
+    out
 }
 
 /// A hosted figure, with its remote stages shown as progress lines; its outputs are taken
 /// from the store when another build stored them while this one waited for its claim.
-fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Vec<Artifact>, ProviderError> {
+fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Made, ProviderError> {
     let req = job.request.with_contents()?;
-    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&req, &job.key) };
+    let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&req, &job.key).map(Made::from) };
     let name = &job.directive.name;
     let stored = || stored_artifacts(store, &job.key);
-    h.make(&req, &job.key, &stored, &|stage| {
+    let object = |d: &crate::digest::Digest| match store.get_object(d) {
+        Ok(Lookup::Hit(bytes)) => Some(bytes),
+        _ => None,
+    };
+    h.make(&req, &job.key, &stored, &object, &|stage| {
         progress.note(&format!("remote    {name} ({}): {stage}", h.name()))
     })
 }
 
-/// Every output of `key` in the store, if the entry and all its objects are there.
-fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Vec<Artifact>> {
+/// Every output of `key` in the store and its notes, if the entry and all its objects are there.
+fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Made> {
     let Ok(Lookup::Hit(entry)) = store.get_action(key) else { return None };
-    entry
+    let artifacts = entry
         .outputs
         .iter()
         .map(|(format, o)| match store.get_object(&o.digest) {
             Ok(Lookup::Hit(bytes)) => Some(Artifact { format: *format, bytes }),
             _ => None,
         })
-        .collect()
+        .collect::<Option<Vec<Artifact>>>()?;
+    let images = entry
+        .images
+        .iter()
+        .map(|o| match store.get_object(&o.digest) {
+            Ok(Lookup::Hit(bytes)) => Some(bytes),
+            _ => None,
+        })
+        .collect::<Option<Vec<Vec<u8>>>>()?;
+    Some(Made { artifacts, notes: entry.notes, images })
 }
 
 /// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;
@@ -178,7 +220,7 @@ fn one(
     job: &Job,
     cx: &Context<'_>,
     previous: Option<&ManifestFigure>,
-    make: &dyn Fn() -> Result<Vec<Artifact>, ProviderError>,
+    make: &dyn Fn() -> Result<Made, ProviderError>,
 ) -> Outcome {
     let start = Instant::now();
     let (store, out_dir) = (cx.store, cx.out_dir);
@@ -190,12 +232,15 @@ fn one(
     let found = match cx.strategy {
         Strategy::Build => {
             if let Some(outputs) = emit::still_placed(previous, &job.key, formats, out_dir, &d.stem()) {
-                // A no-op: the last build placed these very outputs for this key.
+                // A no-op: the last build placed these very outputs for this key (with the
+                // service's notes and other images it listed).
                 let entry = ActionEntry {
                     key: job.key,
                     provider: job.request.provider.clone(),
                     provider_version: job.request.provider_version.clone(),
                     outputs: outputs.iter().map(|(f, o)| (*f, OutputRef { digest: o.digest, size: o.size })).collect(),
+                    notes: previous.map(|p| p.notes.clone()).unwrap_or_default(),
+                    images: previous.map(|p| p.images.clone()).unwrap_or_default(),
                 };
                 return Outcome::Done(Built { source: Source::Cached, entry, outputs, millis: ms(start) });
             }
@@ -230,8 +275,8 @@ fn one(
             return fail(Code::Cache, e.to_string(), "check that the cache folder is readable (paperfig cache verify)");
         }
     }
-    let artifacts = match catch_unwind(AssertUnwindSafe(make)) {
-        Ok(Ok(a)) => a,
+    let Made { artifacts, notes, images } = match catch_unwind(AssertUnwindSafe(make)) {
+        Ok(Ok(made)) => made,
         Ok(Err(e)) => return Outcome::Failed(provider_error(job, e)),
         Err(_) => {
             return fail(
@@ -252,6 +297,13 @@ fn one(
             Err(e) => return fail(Code::Cache, e.to_string(), store_hint(&e)),
         }
     }
+    let mut kept = Vec::new();
+    for bytes in &images {
+        match store.put_object(bytes) {
+            Ok(digest) => kept.push(OutputRef { digest, size: bytes.len() as u64 }),
+            Err(e) => return fail(Code::Cache, e.to_string(), store_hint(&e)),
+        }
+    }
     if let Some(missing) = formats.iter().find(|f| !outputs.contains_key(f)) {
         return fail(
             Code::Provider,
@@ -264,6 +316,8 @@ fn one(
         provider: job.request.provider.clone(),
         provider_version: job.request.provider_version.clone(),
         outputs,
+        notes,
+        images: kept,
     };
     if let Err(e) = store.put_action(&entry) {
         return fail(Code::Cache, e.to_string(), store_hint(&e));

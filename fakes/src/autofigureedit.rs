@@ -1,6 +1,8 @@
 //! Fake of AutoFigureEdit (`../shared/api/autofigureedit.txt`), served under `/api/v1`:
 //! `GET /credits`, `POST /generate`, `GET /tasks` (pages, status filter), `GET /task/{id}`,
-//! plus `GET /files/{id}.png` standing in for the storage host of `output.images[].url`.
+//! plus `GET /files/{id}-{k}.{ext}` standing in for the storage host of
+//! `output.images[].url` (`images_per_task` images per task, image k 128 + 16k pixels wide,
+//! in the task's `options.output_format`: PNG, JPEG or lossless WebP).
 //!
 //! Behaviour as documented: Bearer `sk-team-…` keys (401 unknown or missing; 403 for legacy
 //! personal `sk-` keys); 411 without `Content-Length` on POST; 413 over 1 MB; 400 for
@@ -96,6 +98,11 @@ pub struct State {
     pub credit_checks: AtomicUsize,
     /// Bodies of accepted submissions.
     pub bodies: Mutex<Vec<Value>>,
+    /// Credits a task costs instead of the documented table's (the docs: the amount charged
+    /// varies with the subscription tier).
+    pub plan_cost: Mutex<Option<i64>>,
+    /// Images a successful task lists in `output.images` (each its own picture).
+    pub images_per_task: AtomicUsize,
     keys: Vec<String>,
     tasks: Mutex<HashMap<String, Task>>,
     order: Mutex<Vec<String>>,
@@ -119,6 +126,8 @@ impl State {
             downloads: AtomicUsize::new(0),
             credit_checks: AtomicUsize::new(0),
             bodies: Mutex::new(Vec::new()),
+            plan_cost: Mutex::new(None),
+            images_per_task: AtomicUsize::new(1),
             keys: cfg.keys.clone(),
             tasks: Mutex::new(HashMap::new()),
             order: Mutex::new(Vec::new()),
@@ -350,7 +359,7 @@ async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
     if let Err(msg) = validate(&body) {
         return fail(error(400, &msg));
     }
-    let cost = cost(&body);
+    let cost = s.plan_cost.lock().unwrap().unwrap_or_else(|| cost(&body));
     if s.credits() < cost {
         return fail(error(402, &format!("Insufficient credits: this task needs {cost}, {} remaining", s.credits())));
     }
@@ -405,7 +414,10 @@ fn task_json(s: &State, base: &str, id: &str, t: &mut Task) -> Value {
     }
     let mut output = json!({"images": []});
     if status == "success" {
-        output["images"] = json!([{"url": format!("{base}/files/{id}.png"), "type": "image/png"}]);
+        let n = s.images_per_task.load(Ordering::SeqCst);
+        let (ext, mime) = file_format(&t.body);
+        output["images"] =
+            (0..n).map(|k| json!({"url": format!("{base}/files/{id}-{k}.{ext}"), "type": mime})).collect();
     }
     if pipeline && status == "processing" {
         output["current_stage"] = match stage {
@@ -492,10 +504,46 @@ async fn list(AxState(s): S, headers: HeaderMap, Query(q): Query<ListQuery>) -> 
 /// The storage host: no key needed.
 async fn file(AxState(s): S, Path(file): Path<String>) -> Response {
     s.downloads.fetch_add(1, Ordering::SeqCst);
-    let id = file.trim_end_matches(".png");
-    let seed = s.tasks.lock().unwrap().get(id).filter(|t| t.charged).map(|t| t.seed);
-    let Some(seed) = seed else {
+    // `{task id}-{k}.{ext}`: image k of the task, in its output_format.
+    let found = file.rsplit_once('.').and_then(|(f, ext)| f.rsplit_once('-').map(|(id, k)| (id, k, ext))).and_then(
+        |(id, k, ext)| {
+            let k = k.parse::<u64>().ok()?;
+            let tasks = s.tasks.lock().unwrap();
+            let t = tasks.get(id).filter(|t| t.charged && file_format(&t.body).0 == ext)?;
+            Some((t.seed, k, file_format(&t.body).1))
+        },
+    );
+    let Some((seed, k, mime)) = found else {
         return s.knobs.json(404, &json!({"error": "not found"}));
     };
-    s.knobs.slow_bytes("image/png", s.knobs.image(128, 96, seed))
+    // Later images of a task differ in size, so a test can tell which one it got.
+    let k32 = u32::try_from(k).unwrap_or(0).min(64);
+    let png = s.knobs.image(128 + 16 * k32, 96, seed ^ k);
+    s.knobs.slow_bytes(mime, encoded(png, mime))
+}
+
+/// The file extension and type of a task's images, from its `options.output_format`.
+fn file_format(body: &Value) -> (&'static str, &'static str) {
+    match body.pointer("/options/output_format").and_then(Value::as_str) {
+        Some("jpg") => ("jpg", "image/jpeg"),
+        Some("jpeg") => ("jpeg", "image/jpeg"),
+        Some("webp") => ("webp", "image/webp"),
+        _ => ("png", "image/png"),
+    }
+}
+
+/// A PNG as the storage host serves it for `mime` (JPEG quality 90, lossless WebP).
+fn encoded(png: Vec<u8>, mime: &str) -> Vec<u8> {
+    let format = match mime {
+        "image/jpeg" => image::ImageFormat::Jpeg,
+        "image/webp" => image::ImageFormat::WebP,
+        _ => return png,
+    };
+    let Ok(img) = image::load_from_memory_with_format(&png, image::ImageFormat::Png) else { return png };
+    let img = if format == image::ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(img.into_rgb8()) } else { img };
+    let mut out = std::io::Cursor::new(Vec::new());
+    match img.write_to(&mut out, format) {
+        Ok(()) => out.into_inner(),
+        Err(_) => png,
+    }
 }

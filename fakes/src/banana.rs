@@ -50,6 +50,8 @@ pub enum Output {
     DataUrl { field: String },
     /// `{"<field>": "http://…/bananadev/files/run_….png"}`, served by the fake.
     Url { field: String },
+    /// `{"<field>": ["<base64 PNG>", …]}`: `n` images, image k `width + 8k` pixels wide.
+    Batch { field: String, n: u32 },
     /// `{"message": "<text>"}`: a text model, no image.
     Message,
 }
@@ -348,6 +350,12 @@ fn model_outputs(
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
             s.files.lock().unwrap().insert(format!("{id}.png"), png());
             json!({ field.clone(): format!("http://{host}/bananadev/files/{id}.png") })
+        }
+        Output::Batch { field, n } => {
+            let images: Vec<String> = (0..*n)
+                .map(|k| b64(crate::knobs::png(dim("width") + 8 * k, dim("height"), seed ^ u64::from(k))))
+                .collect();
+            json!({ field.clone(): images })
         }
         Output::Message => {
             let prompt = inputs.get("prompt").and_then(Value::as_str).unwrap_or("");

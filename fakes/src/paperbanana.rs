@@ -7,7 +7,9 @@
 //! not ready, 422 for missing fields, out-of-range iterations or a `data_json` that is not a
 //! JSON string, 500 from the failure knob. Errors are `{"detail": "…"}`. A task is
 //! `pending` for the first quarter of `latency`, `running` until `latency`, then `completed`
-//! with a real PNG in `image_base64` (or `failed` when `fail_next_tasks` was set).
+//! with a real PNG in `image_base64` (or `failed` when `fail_next_tasks` was set). With
+//! `image_url_only` a completed task carries `image_url` (its `/image` path) and a null
+//! `image_base64`, as the docs allow when `webhook_include_image` is not set.
 //!
 //! With `knobs.echo_key` the fake repeats the caller's key where the API leaves a free string:
 //! in task ids, in the `detail` of 401/403 answers and in a failed task's `error`. With
@@ -87,6 +89,8 @@ pub struct State {
     pub downloads: AtomicUsize,
     /// Bodies of accepted submissions, in order.
     pub bodies: Mutex<Vec<Value>>,
+    /// Completed tasks give `image_url` instead of `image_base64`.
+    pub image_url_only: std::sync::atomic::AtomicBool,
     admin_key: String,
     keys: Mutex<HashMap<String, Key>>,
     tasks: Mutex<HashMap<String, Task>>,
@@ -119,6 +123,7 @@ impl State {
             polls: AtomicUsize::new(0),
             downloads: AtomicUsize::new(0),
             bodies: Mutex::new(Vec::new()),
+            image_url_only: std::sync::atomic::AtomicBool::new(false),
             admin_key: cfg.admin_key.clone(),
             keys: Mutex::new(keys),
             tasks: Mutex::new(HashMap::new()),
@@ -345,15 +350,29 @@ async fn task(AxState(s): S, headers: HeaderMap, Path(id): Path<String>) -> Resp
     let diagram_type = if endpoint == "plot" { "statistical_plot" } else { "methodology" };
     let mut v = json!({"task_id": id, "status": status, "diagram_type": diagram_type, "image_base64": null, "description": null, "error": null});
     match status {
+        "completed" if s.image_url_only.load(Ordering::SeqCst) => {
+            let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+            v["image_url"] = json!(format!("http://{host}/api/tasks/{id}/image"));
+            v["description"] = json!(description(endpoint));
+        }
         "completed" => {
             v["image_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(s.knobs.image(96, 64, seed)));
-            v["description"] = json!("The diagram shows the described method.");
+            v["description"] = json!(description(endpoint));
         }
         "failed" if s.knobs.echoes() => v["error"] = json!(format!("Pipeline failed for {key}: no candidate")),
         "failed" => v["error"] = json!("Pipeline failed: the critic rejected every candidate"),
         _ => {}
     }
     s.knobs.json(200, &v)
+}
+
+/// What a completed task of `endpoint` (`generate`, `plot`) says its image shows.
+pub fn description(endpoint: &str) -> &'static str {
+    if endpoint == "plot" {
+        "A chart of the data: bars for each model, accuracy on the y axis & values on top."
+    } else {
+        "The diagram shows the described method: an encoder <left> feeding a decoder."
+    }
 }
 
 async fn image(AxState(s): S, headers: HeaderMap, Path(id): Path<String>) -> Response {

@@ -156,6 +156,10 @@ impl Papermill {
     pub fn set_storage_fails(&self, on: bool) {
         self.inner.switches.storage_fails.store(on, Ordering::SeqCst);
     }
+    /// Tasks that exist (any owner): a deleted task is gone.
+    pub fn tasks(&self) -> usize {
+        self.inner.tasks.lock().unwrap().len()
+    }
     /// Forgets every task, as if deleted: task routes then answer 404 Task not found.
     pub fn forget_tasks(&self) {
         self.inner.tasks.lock().unwrap().clear();
@@ -257,7 +261,7 @@ async fn gate(State(s): St, mut req: Request, next: Next) -> Response {
             return resp;
         }
         Gate::ServerError(code) => {
-            let mut resp = injected(code, req.method() == axum::http::Method::POST, &path);
+            let mut resp = injected(code, req.method().as_str(), &path);
             if let (429, Some(secs)) = (code, s.faults.injected_retry_after()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
@@ -275,13 +279,15 @@ async fn gate(State(s): St, mut req: Request, next: Next) -> Response {
 }
 
 /// An injected status with the body the docs give for it on this route.
-fn injected(code: u16, post: bool, path: &str) -> Response {
+fn injected(code: u16, method: &str, path: &str) -> Response {
+    let post = method == "POST";
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message = match code {
         400 => "Uploaded file must have a filename",
         401 => "Authentication required",
         404 if path.contains("/figures/") => "Figure not found",
         404 => "Task not found",
+        409 if method == "DELETE" => "Cannot delete task while processing",
         409 => "Task result not ready",
         422 => {
             return invalid(
@@ -503,7 +509,8 @@ async fn download(State(s): St, Extension(owner): Extension<Owner>, Path(id): Pa
     ([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], md).into_response()
 }
 
-pub(super) fn title(n: u32) -> String {
+/// The title the fake gives figure `n` of every document.
+pub fn title(n: u32) -> String {
     format!("Figure {n}. Extracted figure {n}")
 }
 

@@ -72,7 +72,7 @@ pub fn build(project: &Project, main: &Path, figures: &Figures<'_>, run: &TexRun
     let files = texwriter::figure_files(&figures.manifest, &config.output_dir);
     // A file deleted since the last gen shows as "not generated" instead of a TeX error.
     let figure_file = |d: &Directive| files(d).filter(|p| p.is_file());
-    let opts = WriteOptions::new(&project.root, &config.build_dir).trust(run.trust).with_failures(&figures.manifest);
+    let opts = WriteOptions::new(&project.root, &config.build_dir).trust(run.trust).with_manifest(&figures.manifest);
     let paper = match texwriter::write_paper(&source, &directives, &figure_file, &opts) {
         Ok(p) => p,
         Err(diagnostics) => {

@@ -15,7 +15,29 @@ fn entry(key: &str) -> LockEntry {
         key: d(key),
         outputs: [(Format::Svg, d(&format!("{key}.svg"))), (Format::Pdf, d(&format!("{key}.pdf")))].into(),
         inputs: BTreeMap::new(),
+        notes: Notes::new(),
     }
+}
+
+#[test]
+fn notes_are_written_escaped_read_back_and_a_change_is_metadata() {
+    let mut e = entry("a");
+    e.notes.insert("title".into(), "Figure 2. \"Quoted\" \\ title".into());
+    e.notes.insert("cost_charged".into(), "6 credits".into());
+    let l = lock(&[("fig:a", e.clone())]);
+    let text = l.to_toml_string();
+    let line = text.lines().find(|l| l.starts_with("notes")).unwrap();
+    assert!(line.starts_with("notes = { cost_charged = \"6 credits\", title = "), "{line}");
+    let back = Lockfile::parse(&text, "paperfig.lock").unwrap();
+    assert_eq!(back, l);
+    assert_eq!(back.to_toml_string(), text);
+    assert_ne!(back.digest(), lock(&[("fig:a", entry("a"))]).digest());
+    // Entries without notes (older files) read with none, and write none.
+    let old = lock(&[("fig:a", entry("a"))]).to_toml_string();
+    assert!(!old.contains("notes"));
+    assert!(Lockfile::parse(&old, "x").unwrap().figures["fig:a"].notes.is_empty());
+    let changes = lock(&[("fig:a", entry("a"))]).diff(&l);
+    assert_eq!(changes, vec![LockChange::MetadataChanged { id: "fig:a".into(), fields: vec!["notes"] }]);
 }
 
 #[test]

@@ -17,6 +17,8 @@ pub struct Figure<'a> {
     pub id: Option<&'a str>,
     pub number: usize,
     pub caption: Option<&'a str>,
+    /// The image's alt text (a service's description), else the caption is.
+    pub alt: Option<&'a str>,
     pub format: Format,
     pub bytes: &'a [u8],
     /// Shown inverted on mdBook's dark themes (see [`DARK_CSS`]).
@@ -38,7 +40,7 @@ pub fn figure(f: &Figure) -> String {
         Format::Pdf => "application/pdf",
     };
     let id = f.id.map(|id| format!(" id=\"{}\"", escape(id))).unwrap_or_default();
-    let alt = escape(f.caption.unwrap_or("figure"));
+    let alt = escape(f.alt.or(f.caption).unwrap_or("figure"));
     let caption = match f.caption {
         Some(c) => format!("<strong>Figure {}.</strong> {}", f.number, escape(c)),
         None => format!("<strong>Figure {}.</strong>", f.number),
@@ -130,6 +132,7 @@ mod tests {
             id: Some("fig:a"),
             number: 3,
             caption: Some("A < B & \"C\"\nnext"),
+            alt: None,
             format: Format::Svg,
             bytes: b"<svg/>",
             invert_on_dark: false,
@@ -149,6 +152,10 @@ mod tests {
             html.contains("<figcaption><strong>Figure 3.</strong> A &lt; B &amp; &quot;C&quot; next</figcaption>"),
             "{html}"
         );
+        assert!(html.contains("alt=\"A &lt; B &amp; &quot;C&quot; next\""), "the caption is the alt text: {html}");
+        let described = figure(&Figure { alt: Some("A bar chart <of> \"x\""), ..f });
+        assert!(described.contains("alt=\"A bar chart &lt;of&gt; &quot;x&quot;\""), "{described}");
+        assert!(described.contains("<figcaption><strong>Figure 3.</strong> A &lt; B"), "{described}");
     }
 
     #[test]

@@ -225,7 +225,8 @@ impl Built<'_> {
             };
             let number = numbers.number.get(&d.name).copied().unwrap_or(0);
             // Figures from cited PDFs carry their provenance line, as in the paper.
-            let caption = crate::plan::extract::book_caption(d);
+            let notes = &built.entry.notes;
+            let caption = crate::plan::extract::book_caption(d, notes);
             let invert_on_dark = match opts.dark_figures {
                 options::DarkFigures::Drawn => matches!(d.kind, crate::model::Kind::Plot | crate::model::Kind::Diagram),
                 options::DarkFigures::All => true,
@@ -235,6 +236,7 @@ impl Built<'_> {
                 id: d.label.as_deref(),
                 number,
                 caption: caption.as_deref(),
+                alt: notes.get(crate::model::note::ALT).map(String::as_str),
                 format,
                 bytes: &bytes,
                 invert_on_dark,

@@ -18,7 +18,7 @@ use super::files::{FileCache, read_input};
 use crate::bib;
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic};
-use crate::model::InputFile;
+use crate::model::{InputFile, Notes};
 use crate::scan::Directive;
 
 /// Attributes of extract figures that are references or presentation, never inputs.
@@ -170,22 +170,39 @@ pub fn front_matter_bibliography(text: &str) -> Vec<String> {
     out
 }
 
-/// The caption to show for a figure: for extract figures, the directive's caption with a
-/// provenance line ("Reproduced from [@KEY], Fig. N.", `\cite{KEY}` in LaTeX sources)
-/// unless `provenance=false`. The line is presentation only: it is never part of a request.
-pub fn manifest_caption(d: &Directive) -> Option<String> {
+/// The caption to show for a figure: the directive's caption, else the title the service
+/// found for it (`notes`, see [`title_caption`]); for extract figures, with a provenance
+/// line ("Reproduced from [@KEY], Fig. N.", `\cite{KEY}` in LaTeX sources) unless
+/// `provenance=false`. The line is presentation only: it is never part of a request.
+pub fn manifest_caption(d: &Directive, notes: &Notes) -> Option<String> {
     let latex = d.loc.file.path.extension().is_some_and(|e| e == "tex" || e == "ltx");
-    provenance_caption(d, &|key| if latex { format!("\\cite{{{key}}}") } else { format!("[@{key}]") })
+    provenance_caption(d, notes, &|key| if latex { format!("\\cite{{{key}}}") } else { format!("[@{key}]") })
 }
 
 /// The caption an mdBook page shows: as [`manifest_caption`], but mdBook has no citation
 /// processor, so the cited paper is named by its key in brackets ("[chen2024]").
-pub fn book_caption(d: &Directive) -> Option<String> {
-    provenance_caption(d, &|key| format!("[{key}]"))
+pub fn book_caption(d: &Directive, notes: &Notes) -> Option<String> {
+    provenance_caption(d, notes, &|key| format!("[{key}]"))
 }
 
-fn provenance_caption(d: &Directive, cite: &dyn Fn(&str) -> String) -> Option<String> {
-    let caption = d.caption.clone();
+/// A service's title as a caption: the document's own numbering ("Figure 3.", "Fig. 3:")
+/// is dropped, since the paper numbers its figures itself. `None` without a title.
+pub fn title_caption(notes: &Notes) -> Option<String> {
+    let title = notes.get(crate::model::note::TITLE)?.trim();
+    let rest = ["Figure", "Fig."].iter().find_map(|w| title.strip_prefix(w)).map(|r| r.trim_start());
+    let digits = rest.map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
+    let stripped = match (rest, digits) {
+        (Some(r), Some(d)) if d.len() < r.len() && d.starts_with(['.', ':']) => d[1..].trim(),
+        _ => title,
+    };
+    Some(if stripped.is_empty() { title } else { stripped }.to_string())
+}
+
+fn provenance_caption(d: &Directive, notes: &Notes, cite: &dyn Fn(&str) -> String) -> Option<String> {
+    let caption = match d.caption.clone() {
+        Some(c) if !c.trim().is_empty() => Some(c),
+        blank => title_caption(notes).or(blank),
+    };
     if d.kind != crate::model::Kind::Extract || d.attr("provenance").is_some_and(|a| a.value == "false") {
         return caption;
     }
@@ -221,18 +238,45 @@ mod tests {
     fn caption(name: &str, text: &str) -> Option<String> {
         let scan = scan_text(name, text);
         assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
-        manifest_caption(&scan.directives[0])
+        manifest_caption(&scan.directives[0], &Notes::new())
+    }
+
+    #[test]
+    fn a_service_title_is_the_caption_of_a_figure_without_one() {
+        let notes = |t: &str| Notes::from([(crate::model::note::TITLE.to_string(), t.to_string())]);
+        for (title, caption) in [
+            ("Figure 1. Evaluation pipeline overview", "Evaluation pipeline overview"),
+            ("Fig. 12: Loss curves", "Loss curves"),
+            ("Figure 3", "Figure 3"),
+            ("Figures of merit", "Figures of merit"),
+            ("  Attention maps ", "Attention maps"),
+        ] {
+            assert_eq!(title_caption(&notes(title)).as_deref(), Some(caption), "{title}");
+        }
+        assert_eq!(title_caption(&Notes::new()), None);
+        let scan = scan_text("ch.md", "![](papers/rel.pdf#figure=1)\n");
+        let d = &scan.directives[0];
+        assert_eq!(
+            manifest_caption(d, &notes("Figure 1. Overview")).unwrap(),
+            "Overview. Reproduced from `rel.pdf`, Fig. 1."
+        );
+        // The directive's own caption wins.
+        let scan = scan_text("ch.md", "![Mine](papers/rel.pdf#figure=1)\n");
+        assert!(manifest_caption(&scan.directives[0], &notes("Figure 1. Overview")).unwrap().starts_with("Mine."));
+        let scan = scan_text("p.md", "```{paperfig #fig:a kind=plot}\nx\n```\n");
+        assert_eq!(manifest_caption(&scan.directives[0], &notes("A title")).as_deref(), Some("A title"));
+        assert_eq!(manifest_caption(&scan.directives[0], &Notes::new()), None);
     }
 
     #[test]
     fn books_name_the_cited_key_in_brackets() {
         let scan = scan_text("ch.md", "![Attention maps](cite:vaswani2017#figure=3)\n");
         assert_eq!(
-            book_caption(&scan.directives[0]).unwrap(),
+            book_caption(&scan.directives[0], &Notes::new()).unwrap(),
             "Attention maps. Reproduced from [vaswani2017], Fig. 3."
         );
         let scan = scan_text("ch.md", "![](papers/rel.pdf#figure=1)\n");
-        assert_eq!(book_caption(&scan.directives[0]).unwrap(), "Reproduced from `rel.pdf`, Fig. 1.");
+        assert_eq!(book_caption(&scan.directives[0], &Notes::new()).unwrap(), "Reproduced from `rel.pdf`, Fig. 1.");
     }
 
     #[test]

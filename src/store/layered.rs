@@ -139,7 +139,7 @@ impl LayeredStore {
     pub fn remote_has(&self, key: &Digest) -> bool {
         self.on_remote(|r| match r.get_action(key)? {
             Lookup::Hit(entry) => {
-                for out in entry.outputs.values() {
+                for out in entry.objects() {
                     if !r.has_object(&out.digest)? {
                         return Ok(false);
                     }
@@ -196,7 +196,7 @@ impl Store for LayeredStore {
             }
             Lookup::Miss => return Ok(local),
         };
-        for out in entry.outputs.values() {
+        for out in entry.objects() {
             if !self.local.has_object(&out.digest)? && self.fetch_object(&out.digest).is_none() {
                 return Ok(local);
             }
@@ -266,6 +266,8 @@ mod tests {
             provider: "p".into(),
             provider_version: "1".into(),
             outputs: BTreeMap::from([(Format::Svg, OutputRef { digest, size: bytes.len() as u64 })]),
+            notes: Default::default(),
+            images: Vec::new(),
         };
         store.put_action(&entry).unwrap();
         entry

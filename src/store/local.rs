@@ -194,7 +194,7 @@ impl Store for LocalStore {
 
     fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError> {
         // Refuse to record a dangling reference: objects must be stored first.
-        for output in entry.outputs.values() {
+        for output in entry.objects() {
             let obj = self.object_path(&output.digest);
             if !obj.is_file() {
                 let msg = format!("action entry for {} references an object that is not stored", entry.key);

@@ -14,7 +14,7 @@ pub mod sync;
 use std::collections::BTreeMap;
 
 use crate::digest::Digest;
-use crate::model::Format;
+use crate::model::{Format, Notes};
 
 /// What a cache lookup found.
 #[derive(Debug)]
@@ -41,6 +41,21 @@ pub struct ActionEntry {
     pub provider: String,
     pub provider_version: String,
     pub outputs: BTreeMap<Format, OutputRef>,
+    /// What the service said about the figure (`model::note`); absent in older entries.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: Notes,
+    /// Every image a service returned for the request, as it came and in its order, when it
+    /// returned more than one (the outputs are made from image `figure=N`, the first by
+    /// default); absent otherwise and in older entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<OutputRef>,
+}
+
+impl ActionEntry {
+    /// Every object the entry names: its outputs, then the service's images.
+    pub fn objects(&self) -> impl Iterator<Item = &OutputRef> {
+        self.outputs.values().chain(&self.images)
+    }
 }
 
 /// Errors of the store itself (I/O), as opposed to a miss or a corrupt entry.

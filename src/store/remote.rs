@@ -400,8 +400,14 @@ mod tests {
         let r = file_remote(dir.path());
         let k1 = Digest::of(b"k1");
         let k2 = Digest::of(b"k2");
-        let entry =
-            ActionEntry { key: k1, provider: "p".into(), provider_version: "1".into(), outputs: BTreeMap::new() };
+        let entry = ActionEntry {
+            key: k1,
+            provider: "p".into(),
+            provider_version: "1".into(),
+            outputs: BTreeMap::new(),
+            notes: Default::default(),
+            images: Vec::new(),
+        };
         r.put_action(&entry).unwrap();
         assert!(matches!(r.get_action(&k1).unwrap(), Lookup::Hit(e) if e == entry));
         // An entry stored under another key's name is detected.

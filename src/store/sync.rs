@@ -37,6 +37,8 @@ fn locked_entry(
                 .iter()
                 .map(|(f, d)| (*f, OutputRef { digest: *d, size: sizes.get(d).copied().unwrap_or(0) }))
                 .collect(),
+            notes: e.notes.clone(),
+            images: Vec::new(),
         },
     }
 }

@@ -33,6 +33,8 @@ pub(crate) struct Writer<'a> {
     pub(super) figure_file: &'a dyn Fn(&Directive) -> Option<PathBuf>,
     /// Figures whose last build failed: name → short reason.
     pub(super) failed: &'a BTreeMap<String, String>,
+    /// What services said about figures (name → notes): titles, alt texts.
+    pub(super) notes: &'a BTreeMap<String, crate::model::Notes>,
     pub(super) src_dir: &'a Path,
     pub(super) out_dir: &'a Path,
     pub(super) events: Vec<Ev>,
@@ -71,6 +73,7 @@ impl<'a> Writer<'a> {
         directives: &'a [Directive],
         figure_file: &'a dyn Fn(&Directive) -> Option<PathBuf>,
         failed: &'a BTreeMap<String, String>,
+        notes: &'a BTreeMap<String, crate::model::Notes>,
         src_dir: &'a Path,
         out_dir: &'a Path,
     ) -> Writer<'a> {
@@ -85,6 +88,7 @@ impl<'a> Writer<'a> {
             directives,
             figure_file,
             failed,
+            notes,
             src_dir,
             out_dir,
             events: Vec::new(),

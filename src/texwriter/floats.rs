@@ -26,6 +26,8 @@ struct FigureSpec {
     at: Range<usize>,
     graphic: Graphic,
     caption: String,
+    /// Alt text for `\includegraphics[alt=…]` (graphicx's key for tagged PDF).
+    alt: Option<String>,
     label: Option<String>,
     width: Option<String>,
     wide: bool,
@@ -95,6 +97,7 @@ impl Writer<'_> {
                 at: range.clone(),
                 graphic: Graphic::Missing("figure block with errors: see \\texttt{paperfig gen}".into()),
                 caption: String::new(),
+                alt: None,
                 label: None,
                 width: None,
                 wide: false,
@@ -110,7 +113,7 @@ impl Writer<'_> {
                 let events = caption_events(c);
                 self.render_events(events, Some(at), line).trim().to_string()
             }
-            None => String::new(),
+            None => self.title_caption(d),
         };
         let graphic = match (self.figure_file)(d) {
             Some(path) => Graphic::File(path),
@@ -124,6 +127,7 @@ impl Writer<'_> {
             at: d.head.span.clone(),
             graphic,
             caption,
+            alt: self.alt_text(d),
             label: d.label.clone(),
             width,
             wide,
@@ -162,7 +166,24 @@ impl Writer<'_> {
         let width = attrs.get("width").map(|a| a.value.clone());
         let wide = attrs.classes.iter().any(|c| c == "wide") || attrs.get("size").is_some_and(|a| a.value == "wide");
         let placement = attrs.get("placement").map_or("tbp".to_string(), |a| a.value.clone());
-        self.figure(FigureSpec { at: range.clone(), graphic, caption, label, width, wide, placement });
+        let caption = match directive {
+            Some(d) if caption.is_empty() => self.title_caption(d),
+            _ => caption,
+        };
+        let alt = directive.and_then(|d| self.alt_text(d));
+        self.figure(FigureSpec { at: range.clone(), graphic, caption, alt, label, width, wide, placement });
+    }
+
+    /// The caption of a figure whose directive has none: the title its service found, as
+    /// escaped LaTeX; empty without one.
+    fn title_caption(&self, d: &Directive) -> String {
+        self.notes.get(&d.name).and_then(crate::plan::extract::title_caption).map(|t| escape(&t)).unwrap_or_default()
+    }
+
+    /// A figure's alt text (its service's description), escaped for a key value.
+    fn alt_text(&self, d: &Directive) -> Option<String> {
+        let alt = self.notes.get(&d.name)?.get(crate::model::note::ALT)?;
+        Some(escape(&alt.split_whitespace().collect::<Vec<_>>().join(" ")))
     }
 
     /// The placeholder of a figure that has no file: why its build failed, else that it is
@@ -242,12 +263,19 @@ impl Writer<'_> {
         match f.graphic {
             Graphic::File(p) => {
                 let path = tex_path(&relative_to(&p, self.out_dir));
+                let alt = f.alt.as_deref().map(|a| format!("alt={{{a}}}"));
                 match width {
-                    Some(w) => self.out.push(&format!("\\includegraphics[width={w}]{{{path}}}\n")),
+                    Some(w) => {
+                        let keys = [Some(format!("width={w}")), alt].into_iter().flatten().collect::<Vec<_>>();
+                        self.out.push(&format!("\\includegraphics[{}]{{{path}}}\n", keys.join(",")))
+                    }
                     // Natural size (figures are drawn at their final size), at most the line.
-                    None => self.out.push(&format!(
-                        "\\sbox0{{\\includegraphics{{{path}}}}}\\ifdim\\wd0>\\linewidth\\resizebox{{\\linewidth}}{{!}}{{\\usebox0}}\\else\\usebox0\\fi\n"
-                    )),
+                    None => {
+                        let keys = alt.map(|a| format!("[{a}]")).unwrap_or_default();
+                        self.out.push(&format!(
+                            "\\sbox0{{\\includegraphics{keys}{{{path}}}}}\\ifdim\\wd0>\\linewidth\\resizebox{{\\linewidth}}{{!}}{{\\usebox0}}\\else\\usebox0\\fi\n"
+                        ))
+                    }
                 }
             }
             Graphic::Missing(text) => self.out.push(&format!(

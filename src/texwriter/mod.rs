@@ -48,6 +48,9 @@ pub struct WriteOptions {
     /// Figures whose last build failed (name → short reason): a figure of these with no
     /// file gets a placeholder saying why, instead of "not generated yet".
     pub failed: BTreeMap<String, String>,
+    /// What services said about figures (name → notes): a figure without a caption takes
+    /// its title as the caption, and its alt text goes on `\includegraphics`.
+    pub notes: BTreeMap<String, crate::model::Notes>,
 }
 
 impl WriteOptions {
@@ -57,6 +60,7 @@ impl WriteOptions {
             out_dir: out_dir.into(),
             trust: crate::config::Trust::Project,
             failed: BTreeMap::new(),
+            notes: BTreeMap::new(),
         }
     }
 
@@ -65,9 +69,15 @@ impl WriteOptions {
         self
     }
 
-    /// These options with the failed figures a manifest lists.
-    pub fn with_failures(mut self, manifest: &Manifest) -> WriteOptions {
+    /// These options with the failed figures a manifest lists and the notes of its figures.
+    pub fn with_manifest(mut self, manifest: &Manifest) -> WriteOptions {
         self.failed = manifest.failed.iter().map(|(name, f)| (name.clone(), f.reason.clone())).collect();
+        self.notes = manifest
+            .figures
+            .iter()
+            .filter(|(_, f)| !f.notes.is_empty())
+            .map(|(name, f)| (name.clone(), f.notes.clone()))
+            .collect();
         self
     }
 }
@@ -138,7 +148,8 @@ pub fn write_paper(
         return Err(errors);
     }
 
-    let mut w = blocks::Writer::new(source, directives, figure_file, &opts.failed, &src_dir, &opts.out_dir);
+    let mut w =
+        blocks::Writer::new(source, directives, figure_file, &opts.failed, &opts.notes, &src_dir, &opts.out_dir);
     let body = w.body(fm.body_start, !bibliography.is_empty());
     let mut fields = template::Fields::default();
     let line = |key: &str| fm.key_line(source, key);

@@ -101,7 +101,9 @@ fn build(jobs: &[Job], store: &LayeredStore) -> Finished {
         strategy: Strategy::Build,
     };
     let mut arrived = Vec::new();
-    for (job, outcome) in runnable.iter().zip(run::run(&runnable, &cx)) {
+    let ran = run::run(&runnable, &cx);
+    diagnostics.extend(ran.warnings);
+    for (job, outcome) in runnable.iter().zip(ran.outcomes) {
         match outcome {
             Outcome::Done(_) => arrived.push(job.directive.name.clone()),
             Outcome::Deferred => {}

@@ -14,13 +14,13 @@ use paperfig_fakes::{Running, serve};
 
 use crate::util::{BIN, PaperTest, Run, poppler};
 
-const BANANA_KEY: &str = "bk_live_SECRET_9f8e7d6c5b4a";
-const PAPERMILL_KEY: &str = "pmk_SECRET_2fd2058f53cd84ce3f0ff8f8db3f587";
-const BANANA_ENV: &str = "PAPERFIG_TEST_BANANA_KEY";
-const PAPERMILL_ENV: &str = "PAPERFIG_TEST_PAPERMILL_KEY";
+pub(crate) const BANANA_KEY: &str = "bk_live_SECRET_9f8e7d6c5b4a";
+pub(crate) const PAPERMILL_KEY: &str = "pmk_SECRET_2fd2058f53cd84ce3f0ff8f8db3f587";
+pub(crate) const BANANA_ENV: &str = "PAPERFIG_TEST_BANANA_KEY";
+pub(crate) const PAPERMILL_ENV: &str = "PAPERFIG_TEST_PAPERMILL_KEY";
 
 /// `[providers.*]` for both services at the fakes' addresses; polls and retry delays are short.
-fn config(banana: &Running, papermill: &Running) -> String {
+pub(crate) fn config(banana: &Running, papermill: &Running) -> String {
     format!(
         "[providers.banana]\ntype = \"banana\"\nbase_url = \"{}/bananadev\"\napi_key_env = \"{BANANA_ENV}\"\n\
          poll_interval = 0.02\nbackoff = 0.01\n\n\
@@ -31,14 +31,14 @@ fn config(banana: &Running, papermill: &Running) -> String {
     )
 }
 
-struct Setup {
-    t: PaperTest,
-    banana: Banana,
-    papermill: Papermill,
+pub(crate) struct Setup {
+    pub(crate) t: PaperTest,
+    pub(crate) banana: Banana,
+    pub(crate) papermill: Papermill,
     _servers: (Running, Running),
 }
 
-fn setup(paper: &str) -> Setup {
+pub(crate) fn setup(paper: &str) -> Setup {
     let banana = Banana::new(BANANA_KEY);
     let papermill = Papermill::new(PAPERMILL_KEY);
     let b = serve(banana.router(), 0).unwrap();
@@ -49,7 +49,7 @@ fn setup(paper: &str) -> Setup {
 }
 
 /// A real one-page PDF (drawn by paperfig's own renderer).
-fn write_pdf(path: &Path) {
+pub(crate) fn write_pdf(path: &Path) {
     let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4in\" height=\"3in\" viewBox=\"0 0 400 300\">\
                <rect x=\"20\" y=\"20\" width=\"200\" height=\"100\" fill=\"#36c\"/></svg>";
     let pdf = paperfig::render::to_pdf(&paperfig::render::parse(svg).unwrap()).unwrap();
@@ -58,7 +58,7 @@ fn write_pdf(path: &Path) {
 }
 
 /// `paperfig ARGS` with both keys in the environment (or `keys = false`: none).
-fn run_with(t: &PaperTest, args: &[&str], keys: bool) -> Run {
+pub(crate) fn run_with(t: &PaperTest, args: &[&str], keys: bool) -> Run {
     let mut cmd = Command::new(BIN);
     cmd.args(args).current_dir(&t.root).env_remove("RUST_BACKTRACE").env_remove(BANANA_ENV).env_remove(PAPERMILL_ENV);
     if keys {
@@ -67,26 +67,26 @@ fn run_with(t: &PaperTest, args: &[&str], keys: bool) -> Run {
     Run::from(cmd.output().unwrap())
 }
 
-fn build(t: &PaperTest) -> Run {
+pub(crate) fn build(t: &PaperTest) -> Run {
     run_with(t, &["gen"], true)
 }
 
-fn image(id: &str, attrs: &str, body: &str) -> String {
+pub(crate) fn image(id: &str, attrs: &str, body: &str) -> String {
     format!("```{{paperfig #fig:{id} kind=image provider=banana {attrs}}}\n{body}\n```\n\n")
 }
 
-fn extract(id: &str, n: u32) -> String {
+pub(crate) fn extract(id: &str, n: u32) -> String {
     format!("```{{paperfig #fig:{id} kind=extract provider=papermill pdf=papers/related.pdf figure={n}}}\n```\n\n")
 }
 
-fn png_size(path: &Path) -> (u32, u32) {
+pub(crate) fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
     (reader.info().width, reader.info().height)
 }
 
 /// The PDF is valid (pdfinfo) and holds exactly one embedded image (pdfimages).
-fn check_pdf_with_one_image(path: &Path) {
+pub(crate) fn check_pdf_with_one_image(path: &Path) {
     let info = poppler("pdfinfo", &[], path);
     let pages = info.lines().find_map(|l| l.strip_prefix("Pages:")).map(str::trim);
     assert_eq!(pages, Some("1"), "{info}");
@@ -95,7 +95,7 @@ fn check_pdf_with_one_image(path: &Path) {
 }
 
 /// Every byte paperfig wrote or printed, for the key-leak check.
-fn everything_written(t: &PaperTest, runs: &[&Run]) -> Vec<u8> {
+pub(crate) fn everything_written(t: &PaperTest, runs: &[&Run]) -> Vec<u8> {
     let mut all = Vec::new();
     for r in runs {
         all.extend_from_slice(r.stdout.as_bytes());
@@ -107,7 +107,7 @@ fn everything_written(t: &PaperTest, runs: &[&Run]) -> Vec<u8> {
     all
 }
 
-fn assert_no_keys(t: &PaperTest, runs: &[&Run]) {
+pub(crate) fn assert_no_keys(t: &PaperTest, runs: &[&Run]) {
     let all = everything_written(t, runs);
     for key in [BANANA_KEY, PAPERMILL_KEY, "SECRET"] {
         assert!(!all.windows(key.len()).any(|w| w == key.as_bytes()), "`{key}` leaked into an output");

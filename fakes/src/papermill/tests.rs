@@ -66,8 +66,11 @@ fn upload_poll_list_and_download_figures() {
     assert_eq!(st, 422);
     let (st, _, md) = call(&base, "GET", &format!("/tasks/{id}/download"), Some(KEY));
     assert!(st == 200 && String::from_utf8_lossy(&md).contains("picture-3.png"));
-    let (st, _, _) = call(&base, "DELETE", &format!("/tasks/{id}"), Some(KEY));
-    assert_eq!(st, 200);
+    let (st, _, body) = call(&base, "DELETE", &format!("/tasks/{id}"), Some(KEY));
+    assert_eq!((st, json_of(&body)["deleted"].as_bool()), (200, Some(true)));
+    assert_eq!(fake.tasks(), 0);
+    let (st, _, body) = call(&base, "DELETE", &format!("/tasks/{id}"), Some(KEY));
+    assert_eq!((st, json_of(&body)["detail"].as_str()), (404, Some("Task not found")));
     assert_eq!(fake.submissions(), 1);
 }
 

@@ -1,11 +1,14 @@
 //! AutoFigureEdit (`../shared/api/autofigureedit.txt`): `POST /generate` in pipeline mode
 //! for `kind=diagram` and `kind=plot` (options.content = the body, task_name, resolution,
-//! output_format png; prompt = `prompt=` or the caption) and in standard mode for
-//! `kind=image` (model nano-banana-pro or nano-banana-2, prompt = the body, resolution,
-//! aspect_ratio, google_search); `image_input=` (https URLs, at most 10) makes either an
+//! prompt = `prompt=` or the caption) and in standard mode for `kind=image` (model
+//! nano-banana-pro or nano-banana-2, prompt = the body, resolution, aspect_ratio,
+//! google_search); either mode sends `output_format=` (png, the default, jpg, jpeg or webp;
+//! a JPEG or WebP answer is decoded to PNG by `image::as_png`); `image_input=` (https URLs, at most 10) makes either an
 //! image-to-image request. Then `GET /task/{id}` until success/failed/canceled, showing
-//! `output.current_stage`; the image is `output.images[0].url`. `GET /credits` is checked
-//! before a batch.
+//! `output.current_stage`; every `output.images[].url` is downloaded (`figure=N` picks one,
+//! the first by default; the others are kept), and the task's `cost_credits`
+//! is noted as what was charged (`note::COST_CHARGED`). `GET /credits` is checked before a
+//! batch.
 //!
 //! Documented facts used here: Bearer `sk-team-` keys; 60 requests/min per key; errors
 //! `{"success": false, "error": {"message": …}}` with 400/401/402/403/404/411/413/429/
@@ -19,8 +22,8 @@ use serde_json::{Value, json};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Client, ErrorDoc, HostedError};
-use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
-use crate::model::{Kind, ProviderError, Request};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
+use crate::model::{Kind, ProviderError, Request, note};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "autofigureedit",
@@ -42,6 +45,8 @@ pub static SPEC: ServiceSpec = ServiceSpec {
 const VERSION: &str = "autofigureedit/1";
 const MODELS: &[&str] = &["nano-banana-pro", "nano-banana-2"];
 const RESOLUTIONS: &[&str] = &["1K", "2K", "4K"];
+/// `options.output_format`: JPEG and WebP answers are decoded to PNG (`image::as_png`).
+const OUTPUT_FORMATS: &[&str] = &["png", "jpg", "jpeg", "webp"];
 pub const MAX_PROMPT: usize = 10_000;
 pub const MAX_CONTENT: usize = 100_000;
 pub const MAX_IMAGES: usize = 10;
@@ -105,6 +110,7 @@ struct Fields {
     prompt: Option<String>,
     images: Vec<String>,
     google_search: bool,
+    output_format: String,
 }
 
 /// `auto`, or `W:H` in whole numbers from 1 to 100 (the documentation gives the default
@@ -166,6 +172,12 @@ impl AutoFigureEdit {
                 .at_attr("resolution")
                 .hint("resolutions are 1K, 2K and 4K"));
         }
+        let output_format = req.attr("output_format").unwrap_or("png").to_string();
+        if !OUTPUT_FORMATS.contains(&output_format.as_str()) {
+            return Err(ProviderError::new(format!("output_format `{output_format}` is not offered"))
+                .at_attr("output_format")
+                .hint("AutoFigureEdit answers png (the default), jpg, jpeg or webp; the figure's own outputs are set by formats="));
+        }
         let images: Vec<String> = req
             .attr("image_input")
             .map(|v| v.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string).collect())
@@ -214,12 +226,12 @@ impl AutoFigureEdit {
             ))
             .at_attr("kind"));
         }
-        Ok(Fields { pipeline, model, resolution, prompt, images, google_search })
+        Ok(Fields { pipeline, model, resolution, prompt, images, google_search, output_format })
     }
 
     fn body(&self, req: &Request, f: &Fields) -> Value {
         let scene = if f.images.is_empty() { "text-to-image" } else { "image-to-image" };
-        let mut options = json!({"resolution": f.resolution, "output_format": "png"});
+        let mut options = json!({"resolution": f.resolution, "output_format": f.output_format});
         if !f.images.is_empty() {
             options["image_input"] = json!(f.images);
         }
@@ -267,7 +279,10 @@ impl Service for AutoFigureEdit {
         &[Kind::Diagram, Kind::Plot, Kind::Image]
     }
     fn attrs(&self) -> &'static [&'static str] {
-        &["model", "resolution", "image_input", "prompt", "aspect_ratio", "google_search"]
+        &["model", "resolution", "image_input", "prompt", "aspect_ratio", "google_search", "figure", "output_format"]
+    }
+    fn numbered_outputs(&self) -> bool {
+        true
     }
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]
@@ -290,7 +305,7 @@ impl Service for AutoFigureEdit {
             req.extra.insert("model".into(), f.model);
         }
         req.extra.insert("resolution".into(), f.resolution);
-        req.extra.insert("output_format".into(), "png".into());
+        req.extra.insert("output_format".into(), f.output_format);
         Ok(())
     }
     fn cost(&self, req: &Request) -> Cost {
@@ -333,10 +348,25 @@ impl Service for AutoFigureEdit {
                 Ok(Poll::Running { stage: Some(stage.to_string()) })
             }
             "success" => {
-                let url = data.pointer("/output/images/0/url").and_then(Value::as_str).ok_or_else(|| {
-                    HostedError::Malformed(format!("{}: task {task} succeeded without an image", client.name))
-                })?;
-                Ok(Poll::Done(client.get_bytes(url)?.body))
+                let urls: Vec<&str> = data
+                    .pointer("/output/images")
+                    .and_then(Value::as_array)
+                    .map(|images| images.iter().filter_map(|i| i.get("url").and_then(Value::as_str)).collect())
+                    .unwrap_or_default();
+                if urls.is_empty() {
+                    return Err(HostedError::Malformed(format!(
+                        "{}: task {task} succeeded without an image",
+                        client.name
+                    )));
+                }
+                // What the service charged (its own figure: plan discounts, say), beside the
+                // estimate from the documented table.
+                let charged =
+                    data.get("cost_credits").and_then(Value::as_f64).map(|c| Cost::new(c, SPEC.doc.cost_unit));
+                let all =
+                    urls.into_iter().map(|url| client.get_bytes(url).map(|r| r.body)).collect::<Result<_, _>>()?;
+                let image = Image::several(all);
+                Ok(Poll::Done(image.noted(note::COST_CHARGED, charged.map(|c| c.to_string()).as_deref())))
             }
             "failed" => {
                 let why = data.get("error").and_then(Value::as_str).unwrap_or("no reason given");
@@ -394,6 +424,14 @@ mod tests {
         assert!(hint.unwrap().contains("model=nano-banana-2"));
         assert_eq!(err(&req(Kind::Image, &[("google_search", "yes")])).unwrap().0, "google_search");
         assert_eq!(err(&req(Kind::Image, &[("aspect_ratio", "16x9")])).unwrap().0, "aspect_ratio");
+        // output_format: the documented four, sent as given; anything else refused.
+        for f in ["png", "jpg", "jpeg", "webp"] {
+            assert_eq!(body(&req(Kind::Image, &[("output_format", f)]))["options"]["output_format"], json!(f));
+        }
+        assert_eq!(body(&req(Kind::Image, &[]))["options"]["output_format"], json!("png"));
+        for bad in ["gif", "PNG", "svg", ""] {
+            assert_eq!(err(&req(Kind::Image, &[("output_format", bad)])).unwrap().0, "output_format", "{bad}");
+        }
         // The pipeline has neither option.
         let diagram = |a| req(Kind::Diagram, &[("caption", "Pipeline"), a]);
         assert_eq!(err(&diagram(("aspect_ratio", "4:3"))).unwrap().0, "aspect_ratio");

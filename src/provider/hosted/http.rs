@@ -92,6 +92,8 @@ pub enum Phase {
     Polling,
     /// Fetching the finished image ([`Client::get_bytes`]).
     Downloading,
+    /// Deleting what finished figures no longer need (`Service::release`).
+    Releasing,
 }
 
 impl Phase {
@@ -101,6 +103,7 @@ impl Phase {
             Phase::Submitting => "submitting",
             Phase::Polling => "polling",
             Phase::Downloading => "downloading the image",
+            Phase::Releasing => "deleting finished tasks",
         }
     }
 }
@@ -470,6 +473,7 @@ impl Client {
         }
         let mut r = match method {
             "POST" => self.agent.post(&url),
+            "DELETE" => self.agent.delete(&url),
             _ => self.agent.get(&url),
         };
         if let Some(timeout) = timeout {

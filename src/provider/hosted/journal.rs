@@ -98,6 +98,22 @@ impl Journal {
         crate::fsutil::write_atomic(&self.path(key), &bytes)
     }
 
+    /// Records the images (by digest, in the service's order) a task returned for a request
+    /// that `base` names without its `figure=` (best effort: without it, another figure
+    /// number of the same request is asked for anew).
+    pub fn record_images(&self, base: &Digest, images: &[Digest]) {
+        let text: String = images.iter().map(|d| format!("{}\n", d.hex())).collect();
+        let _ = std::fs::create_dir_all(&self.dir);
+        let _ = crate::fsutil::write_atomic(&self.dir.join(format!("{base}.images")), text.as_bytes());
+    }
+
+    /// The images recorded for `base` (see [`Journal::record_images`]), if any.
+    pub fn images(&self, base: &Digest) -> Option<Vec<Digest>> {
+        let text = std::fs::read_to_string(self.dir.join(format!("{base}.images"))).ok()?;
+        let all: Option<Vec<Digest>> = text.lines().map(Digest::parse).collect();
+        all.filter(|a| a.len() > 1)
+    }
+
     /// Forgets the task of `key` (stored, failed or canceled).
     pub fn remove(&self, key: &Digest) {
         let _ = std::fs::remove_file(self.path(key));

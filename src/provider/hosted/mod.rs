@@ -15,7 +15,7 @@
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch`, `Deadline` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
-//! | `image.rs` | a service's PNG → the requested SVG/PDF/PNG artifacts, within size limits |
+//! | `image.rs` | a service's PNG (or JPEG/WebP, decoded to PNG) → the requested SVG/PDF/PNG artifacts, within size limits |
 //! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
 //!
 //! Build policy (`--offline`, cost estimates, `--max-cost`, the account checks before a
@@ -40,7 +40,9 @@
 //!    or `Submitted::Done` (a synchronous API's image). `Service::poll` returns
 //!    `Poll::Running` (with the remote stage, shown in progress lines), `Poll::Done`
 //!    with PNG bytes, or `Poll::Failed`. `Service::cost` estimates one figure;
-//!    `Service::preflight` may check an account balance before a batch.
+//!    `Service::preflight` may check an account balance before a batch;
+//!    `Service::release` may delete, after a batch, what its stored figures no longer need
+//!    on the account (returning warnings, never failing a figure).
 //! 4. All requests go through the [`http::Client`] passed in (`get_json`, `post_json` for
 //!    submissions, `get_bytes`, `send` with a [`http::Repeat`]): it already applies auth,
 //!    the rate limit, retries (never resending a submission that may have arrived) and the
@@ -80,14 +82,14 @@ use std::time::Duration;
 
 use super::{PrepareContext, Provider};
 use crate::digest::Digest;
-use crate::model::{Artifact, Kind, ProviderError, Request};
+use crate::model::{Kind, Made, ProviderError, Request, note};
 use config::ProviderConfig;
 use cost::Cost;
 use http::{Client, HostedError, Phase};
 use journal::{ClaimError, Entry, Journal};
 use limits::{Backoff, Deadline, RateLimiter, Semaphore, secs};
 use secrets::Secrets;
-use service::{Poll, Service, ServiceSpec, Submitted};
+use service::{Image, Poll, Service, ServiceSpec, Submitted};
 
 /// Names of configured providers live as long as the process (`Provider::id` is
 /// `&'static str`); each distinct name is stored once.
@@ -102,8 +104,19 @@ fn intern(name: &str) -> &'static str {
     n
 }
 
+/// The key of `req` without its `figure=`: names the images of one request to a service
+/// with numbered outputs, whichever of them a figure shows.
+fn base_key(req: &Request) -> Digest {
+    let mut r = req.clone();
+    r.attrs.remove("figure");
+    crate::key::key_of(&r)
+}
+
 /// Reads an environment variable (the process's, or a fake in tests).
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Tasks polled in a batch (figure key, task as journaled) and the keys stored since.
+type Batch = (Vec<(Digest, String)>, std::collections::HashSet<Digest>);
 
 /// A configured hosted provider.
 pub struct HostedProvider {
@@ -117,6 +130,8 @@ pub struct HostedProvider {
     secret_vars: Vec<String>,
     client: OnceLock<Result<Client, ProviderError>>,
     permits: Semaphore,
+    /// What `Service::release` gets at the end of the batch.
+    batch: Mutex<Batch>,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
     pub backoff: Backoff,
 }
@@ -136,6 +151,7 @@ impl HostedProvider {
             secret_vars: Vec::new(),
             client: OnceLock::new(),
             permits: Semaphore::new(concurrency),
+            batch: Mutex::default(),
             backoff: Backoff {
                 base: Duration::from_secs_f64(cfg.backoff_secs),
                 cap: Backoff::DEFAULT.cap,
@@ -193,6 +209,23 @@ impl HostedProvider {
     /// The figure of `key` is stored: forget its task.
     pub fn finished(&self, key: &Digest) {
         self.journal.remove(key);
+        self.batch.lock().unwrap_or_else(|p| p.into_inner()).1.insert(*key);
+    }
+
+    /// Ends a batch: hands the service every task polled since the last batch and whether
+    /// its figure was stored (`Service::release`, which may delete what the figures no
+    /// longer need), within the provider's `timeout`. Returns the service's warnings,
+    /// redacted; nothing is sent when no task was polled.
+    pub fn end_batch(&self) -> Vec<String> {
+        let (polled, stored) = std::mem::take(&mut *self.batch.lock().unwrap_or_else(|p| p.into_inner()));
+        if polled.is_empty() {
+            return Vec::new();
+        }
+        let tasks: Vec<service::Released> =
+            polled.into_iter().map(|(key, task)| service::Released { task, stored: stored.contains(&key) }).collect();
+        let Ok(client) = self.client() else { return Vec::new() };
+        let bounded = client.bounded(Deadline::after(self.timeout()), Phase::Releasing);
+        self.service.release(&bounded, &tasks).into_iter().map(|w| client.redact(&w)).collect()
     }
 
     /// The client, built on first use; fails when the key's variable is unset.
@@ -241,14 +274,17 @@ impl HostedProvider {
     /// A submission is claimed first (`Journal::claim`), so concurrent builds submit a
     /// figure once: a build that waited for the claim finds the other's task in the journal
     /// and polls it, or, when the other build already stored the figure and forgot its task,
-    /// takes the outputs from `stored`.
+    /// takes the outputs from `stored`. A figure whose request differs from an earlier one
+    /// only in `figure=` is made from that task's images, read from the store by `object`,
+    /// without asking the service.
     pub fn make(
         &self,
         req: &Request,
         key: &Digest,
-        stored: &dyn Fn() -> Option<Vec<Artifact>>,
+        stored: &dyn Fn() -> Option<Made>,
+        object: &dyn Fn(&Digest) -> Option<Vec<u8>>,
         on_stage: &dyn Fn(&str),
-    ) -> Result<Vec<Artifact>, ProviderError> {
+    ) -> Result<Made, ProviderError> {
         let _permit = self.permits.acquire();
         let client = self.client()?;
         if let Some(why) = client.stop.stopped() {
@@ -270,12 +306,15 @@ impl HostedProvider {
                         resumed = Some(entry);
                         continue;
                     }
-                    if let Some(artifacts) = stored() {
-                        return Ok(artifacts);
+                    if let Some(made) = stored() {
+                        return Ok(made);
+                    }
+                    if let Some(made) = self.made_from_siblings(req, object) {
+                        return made;
                     }
                     let submitting = client.bounded(deadline, Phase::Submitting);
                     let id = match self.service.submit(&submitting, req).map_err(|e| self.error(e))? {
-                        Submitted::Done(png) => return image::artifacts(&png, &req.output, self.name),
+                        Submitted::Done(image) => return self.finish(req, image),
                         Submitted::Task(id) => id,
                     };
                     self.record(key, &id)?;
@@ -285,8 +324,9 @@ impl HostedProvider {
                     id
                 }
             };
+            self.batch.lock().unwrap_or_else(|p| p.into_inner()).0.push((*key, task.clone()));
             match self.wait(&client.bounded(deadline, Phase::Polling), &task, &deadline, on_stage) {
-                Ok(png) => return image::artifacts(&png, &req.output, self.name),
+                Ok(image) => return self.finish(req, image),
                 // A resumed task the server no longer knows: submit afresh, once.
                 Err(HostedError::Status { status: 404, .. }) if was_resumed => {
                     self.journal.remove(key);
@@ -298,6 +338,53 @@ impl HostedProvider {
                 Err(e) => return Err(self.error(e)),
             }
         }
+    }
+
+    /// A finished image as the requested outputs, with the service's notes and the estimate.
+    /// Of several images, `figure=N` picks one (the first without it); all are kept as they
+    /// came, and recorded for the request without its `figure=` so that another number is
+    /// made from them without asking the service again ([`HostedProvider::made_from_siblings`]).
+    fn finish(&self, req: &Request, mut image: Image) -> Result<Made, ProviderError> {
+        let mut notes = std::mem::take(&mut image.notes);
+        let all = image.all();
+        if all.len() > 1 && self.service.numbered_outputs() {
+            let digests: Vec<Digest> = all.iter().map(|b| Digest::of(b)).collect();
+            self.journal.record_images(&base_key(req), &digests);
+        }
+        let n = if self.service.numbered_outputs() { service::figure_number(req)?.unwrap_or(1) } else { 1 };
+        if n > all.len() {
+            let k = all.len();
+            return Err(ProviderError::new(format!(
+                "figure={n}, but {} returned {k} image{} for this figure",
+                self.name,
+                if k == 1 { "" } else { "s" }
+            ))
+            .at_attr("figure")
+            .hint(format!("pick one of the images with figure=1 to figure={k}")));
+        }
+        let artifacts = image::artifacts(&all[n - 1], &req.output, self.name)?;
+        notes.insert(note::COST_ESTIMATE.into(), self.cost(req).to_string());
+        let images = if all.len() > 1 { all } else { Vec::new() };
+        Ok(Made { artifacts, notes, images })
+    }
+
+    /// The figure made from the images an earlier task returned for the same request with
+    /// another `figure=`, when they are all still in the store (`object`): nothing is sent.
+    fn made_from_siblings(
+        &self,
+        req: &Request,
+        object: &dyn Fn(&Digest) -> Option<Vec<u8>>,
+    ) -> Option<Result<Made, ProviderError>> {
+        if !self.service.numbered_outputs() {
+            return None;
+        }
+        let digests = self.journal.images(&base_key(req))?;
+        let all = digests.iter().map(|d| object(d).filter(|b| Digest::of(b) == *d)).collect::<Option<Vec<_>>>()?;
+        let mut made = self.finish(req, Image::several(all));
+        if let Ok(m) = &mut made {
+            m.notes.insert(note::COST_ESTIMATE.into(), Cost::new(0.0, self.spec.doc.cost_unit).to_string());
+        }
+        Some(made)
     }
 
     /// Claims the submission of `key` against other builds (see `Journal::claim`).
@@ -344,7 +431,7 @@ impl HostedProvider {
         task: &str,
         deadline: &Deadline,
         on_stage: &dyn Fn(&str),
-    ) -> Result<Vec<u8>, HostedError> {
+    ) -> Result<Image, HostedError> {
         let mut last_stage: Option<String> = None;
         loop {
             if deadline.left().is_zero() {
@@ -360,7 +447,7 @@ impl HostedProvider {
                 e => e,
             });
             match polled? {
-                Poll::Done(png) => return Ok(png),
+                Poll::Done(image) => return Ok(image),
                 Poll::Failed(why) => return Err(HostedError::Task(format!("{}: task {task} {why}", self.name))),
                 Poll::Running { stage } => {
                     if stage.is_some() && stage != last_stage {
@@ -452,9 +539,12 @@ impl Provider for HostedProvider {
     }
     fn prepare(&self, req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
         req.extra.insert("service".into(), self.config.service.clone());
+        if self.service.numbered_outputs() {
+            service::figure_number(req)?;
+        }
         self.service.prepare(req)
     }
-    fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
-        self.make(req, key, &|| None, &|_| {})
+    fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<crate::model::Artifact>, ProviderError> {
+        self.make(req, key, &|| None, &|_| None, &|_| {}).map(|m| m.artifacts)
     }
 }

@@ -1,8 +1,9 @@
 //! PaperBanana (`../shared/api/paperbanana.txt`): methodology diagrams via
 //! `POST /api/generate` (source_context = the directive's body, caption, iterations) and
-//! statistical plots via `POST /api/plot` (data_json = the `data=` file as a JSON *string*,
-//! intent = the body), then `GET /api/tasks/{id}` every 3–5 s until `completed` (image in
-//! `image_base64`, else `GET /api/tasks/{id}/image`) or `failed`.
+//! statistical plots via `POST /api/plot` (data_json = the `data=` file, or the data inline
+//! after a line `---` in the body, as a JSON *string*; intent = the body before it), then `GET /api/tasks/{id}` every 3–5 s until `completed` (image in
+//! `image_base64`, else downloaded from `image_url` or `GET /api/tasks/{id}/image` with the
+//! key; the `description` is noted as the figure's alt text) or `failed`.
 //!
 //! Documented facts used here: Bearer key; errors `{"detail": …}` with 401/403/404/422/500;
 //! one quota unit per accepted submission; no stated rate limit (set `rate_limit` if your
@@ -16,8 +17,8 @@ use serde_json::{Value, json};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Client, ErrorDoc, HostedError};
-use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
-use crate::model::{Kind, ProviderError, Request};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
+use crate::model::{Kind, ProviderError, Request, note};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
     service: "paperbanana",
@@ -94,54 +95,86 @@ impl PaperBanana {
     }
 }
 
-/// The `data=` file as the JSON text PaperBanana wants in `data_json`: JSON files as they
-/// are (checked), CSV as an object of columns (numbers where a cell parses as one).
-fn data_json(req: &Request) -> Result<String, ProviderError> {
-    let file = req.files.get("data").ok_or_else(|| {
-        ProviderError::new("PaperBanana plots need data=, a JSON or CSV file with the values")
-            .at_attr("kind")
-            .hint("add data=results.json (or .csv)")
-    })?;
-    let text = std::str::from_utf8(&file.bytes)
-        .map_err(|_| ProviderError::new("the data file is not UTF-8 text").at_attr("data"))?;
-    match file.ext.as_str() {
-        "json" => {
-            let v: Value = serde_json::from_str(text).map_err(|e| {
-                ProviderError::new(format!("the data file is not valid JSON: {e}"))
-                    .at_attr("data")
-                    .hint("PaperBanana receives the file as data_json")
-            })?;
-            Ok(v.to_string())
+/// A plot's body: the intent, then optionally a line `---` and the data inline (CSV or
+/// JSON, as the builtin plot reads it). The data's byte range in the body comes with it.
+fn split_body(body: &str) -> (&str, Option<(&str, std::ops::Range<usize>)>) {
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let data = at + line.len();
+            return (&body[..at], Some((&body[data..], data..body.len())));
         }
-        "csv" => {
-            let mut rd = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-            let headers: Vec<String> = rd
-                .headers()
-                .map_err(|e| ProviderError::new(format!("cannot read the CSV header: {e}")).at_attr("data"))?
-                .iter()
-                .map(str::to_string)
-                .collect();
-            let mut cols: Vec<Vec<Value>> = vec![Vec::new(); headers.len()];
-            for rec in rd.records() {
-                let rec = rec.map_err(|e| ProviderError::new(format!("cannot read the CSV: {e}")).at_attr("data"))?;
-                for (i, cell) in rec.iter().enumerate().take(headers.len()) {
-                    cols[i].push(
-                        cell.trim()
-                            .parse::<f64>()
-                            .ok()
-                            .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
-                            .unwrap_or_else(|| json!(cell)),
-                    );
-                }
-            }
-            let obj: serde_json::Map<String, Value> =
-                headers.into_iter().zip(cols.into_iter().map(Value::Array)).collect();
-            Ok(Value::Object(obj).to_string())
-        }
-        other => Err(ProviderError::new(format!("PaperBanana cannot read .{other} data"))
-            .at_attr("data")
-            .hint("give a .json or .csv file")),
+        at += line.len();
     }
+    (body, None)
+}
+
+/// The intent a plot sends: the body before an inline `---` data section.
+fn intent(req: &Request) -> &str {
+    split_body(&req.body).0.trim()
+}
+
+/// The plot's data as the JSON text PaperBanana wants in `data_json`: the `data=` file, or
+/// the data inline after a line `---` in the body (never both). JSON as it is (checked),
+/// CSV as an object of columns (numbers where a cell parses as one). Errors in inline data
+/// point into the body.
+fn data_json(req: &Request) -> Result<String, ProviderError> {
+    let inline = split_body(&req.body).1.filter(|(text, _)| !text.trim().is_empty());
+    match (req.files.get("data"), inline) {
+        (Some(_), Some(_)) => Err(ProviderError::new("this plot has both a data= file and inline data after `---`")
+            .at_attr("data")
+            .hint("remove data= or the inline data")),
+        (Some(file), None) => {
+            let text = std::str::from_utf8(&file.bytes)
+                .map_err(|_| ProviderError::new("the data file is not UTF-8 text").at_attr("data"))?;
+            match file.ext.as_str() {
+                "json" => json_text(text),
+                "csv" => csv_columns(text),
+                other => Err(format!("PaperBanana cannot read .{other} data; give a .json or .csv file")),
+            }
+            .map_err(|e| ProviderError::new(e).at_attr("data").hint("PaperBanana receives the data as data_json"))
+        }
+        (None, Some((text, range))) => {
+            let t = text.trim_start();
+            let r = if t.starts_with(['{', '[']) { json_text(text) } else { csv_columns(text) };
+            r.map_err(|e| {
+                ProviderError::new(e.replace("the data file", "the inline data"))
+                    .at_body(range)
+                    .hint("write CSV (a header line, then rows) or JSON after the `---` line")
+            })
+        }
+        (None, None) => Err(ProviderError::new("PaperBanana plots need data: a data= file (JSON or CSV), or the data inline after a line `---` in the body")
+            .at_attr("kind")
+            .hint("add data=results.json (or .csv), or write the intent, a line `---`, then the CSV or JSON")),
+    }
+}
+
+/// JSON text, checked, in compact form.
+fn json_text(text: &str) -> Result<String, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("the data file is not valid JSON: {e}"))?;
+    Ok(v.to_string())
+}
+
+/// CSV as a JSON object of columns.
+fn csv_columns(text: &str) -> Result<String, String> {
+    let mut rd = csv::ReaderBuilder::new().from_reader(text.trim_start().as_bytes());
+    let headers: Vec<String> =
+        rd.headers().map_err(|e| format!("cannot read the CSV header: {e}"))?.iter().map(str::to_string).collect();
+    let mut cols: Vec<Vec<Value>> = vec![Vec::new(); headers.len()];
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| format!("cannot read the CSV: {e}"))?;
+        for (i, cell) in rec.iter().enumerate().take(headers.len()) {
+            cols[i].push(
+                cell.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                    .unwrap_or_else(|| json!(cell)),
+            );
+        }
+    }
+    let obj: serde_json::Map<String, Value> = headers.into_iter().zip(cols.into_iter().map(Value::Array)).collect();
+    Ok(Value::Object(obj).to_string())
 }
 
 impl Service for PaperBanana {
@@ -159,7 +192,8 @@ impl Service for PaperBanana {
     }
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError> {
         let iterations = self.iterations(req)?;
-        if req.body.trim().is_empty() {
+        let text = if req.kind == Kind::Plot { intent(req) } else { req.body.trim() };
+        if text.is_empty() {
             let what = if req.kind == Kind::Plot { "the chart's intent" } else { "the methodology text" };
             return Err(ProviderError::new(format!("PaperBanana needs {what} in the figure's body")).at_attr("kind"));
         }
@@ -187,7 +221,7 @@ impl Service for PaperBanana {
         let (path, body) = match req.kind {
             Kind::Plot => {
                 let data = data_json(req).map_err(|e| HostedError::Status { status: 422, message: e.message })?;
-                ("api/plot", json!({"data_json": data, "intent": req.body.trim(), "iterations": iterations}))
+                ("api/plot", json!({"data_json": data, "intent": intent(req), "iterations": iterations}))
             }
             _ => (
                 "api/generate",
@@ -207,13 +241,16 @@ impl Service for PaperBanana {
         match status {
             "pending" | "running" => Ok(Poll::Running { stage: Some(status.to_string()) }),
             "completed" => {
-                if let Some(b64) = v.get("image_base64").and_then(Value::as_str).filter(|s| !s.is_empty()) {
-                    return base64::engine::general_purpose::STANDARD.decode(b64.trim()).map(Poll::Done).map_err(
-                        |_| HostedError::Malformed(format!("{}: task {task}: image_base64 is not base64", client.name)),
-                    );
-                }
-                let reply = client.get_bytes(&format!("api/tasks/{task}/image"))?;
-                Ok(Poll::Done(reply.body))
+                let text = |field: &str| v.get(field).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+                let bytes = match text("image_base64") {
+                    Some(b64) => base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| {
+                        HostedError::Malformed(format!("{}: task {task}: image_base64 is not base64", client.name))
+                    })?,
+                    // `image_url` (the key goes only to the base URL's own origin), else the
+                    // documented download path.
+                    None => client.get_bytes(text("image_url").unwrap_or(&format!("api/tasks/{task}/image")))?.body,
+                };
+                Ok(Poll::Done(Image::bare(bytes).noted(note::ALT, text("description"))))
             }
             "failed" => {
                 let why = v.get("error").and_then(Value::as_str).unwrap_or("no reason given");
@@ -253,6 +290,37 @@ mod tests {
         assert_eq!(v, json!({"model": ["ResNet", "ViT"], "acc": [76.1, 81.8]}));
         let bad = req(Kind::Plot, Some(("json", "{not json")));
         assert_eq!(data_json(&bad).unwrap_err().attr.as_deref(), Some("data"));
+    }
+
+    #[test]
+    fn inline_data_after_a_dashed_line_is_the_data_and_the_rest_the_intent() {
+        let mut r = req(Kind::Plot, None);
+        r.body = "Bar chart of accuracy\n---\nmodel,acc\nResNet,76.1\n".into();
+        let v: Value = serde_json::from_str(&data_json(&r).unwrap()).unwrap();
+        assert_eq!(v, json!({"model": ["ResNet"], "acc": [76.1]}));
+        assert_eq!(intent(&r), "Bar chart of accuracy");
+        r.body = "Intent\r\n---\r\n{\"a\": [1, 2]}".into();
+        assert_eq!(data_json(&r).unwrap(), r#"{"a":[1,2]}"#);
+        assert_eq!(intent(&r), "Intent");
+        // Bad inline JSON points at the data in the body.
+        r.body = "Intent\n---\n{not json\n".into();
+        let e = data_json(&r).unwrap_err();
+        assert_eq!(e.body, Some(11..r.body.len()), "{e:?}");
+        assert!(e.message.contains("inline data"), "{}", e.message);
+        // Both a file and inline data: refused at data=.
+        let mut both = req(Kind::Plot, Some(("csv", "a,b\n1,2\n")));
+        both.body = "Intent\n---\na,b\n3,4\n".into();
+        assert_eq!(data_json(&both).unwrap_err().attr.as_deref(), Some("data"));
+        // Neither, or only a dashed line: no data.
+        let mut none = req(Kind::Plot, None);
+        assert_eq!(data_json(&none).unwrap_err().attr.as_deref(), Some("kind"));
+        none.body = "Intent\n---\n  \n".into();
+        assert_eq!(data_json(&none).unwrap_err().attr.as_deref(), Some("kind"));
+        // An intent with nothing before the data is refused at plan time.
+        let pb = PaperBanana { iterations: 3 };
+        let mut no_intent = req(Kind::Plot, None);
+        no_intent.body = "---\na,b\n1,2\n".into();
+        assert!(pb.prepare(&mut no_intent).unwrap_err().message.contains("intent"));
     }
 
     #[test]

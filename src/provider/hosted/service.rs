@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Auth, Client, ErrorDoc, HostedError};
-use crate::model::{Kind, ProviderError, Request};
+use crate::model::{Kind, Notes, ProviderError, Request};
 
 /// How often a service may be polled, in seconds, from its documentation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,13 +46,50 @@ pub struct ServiceSpec {
     pub make: fn(&ProviderConfig) -> Arc<dyn Service>,
 }
 
+/// A finished image and what the service said about it.
+#[derive(Debug, Default)]
+pub struct Image {
+    /// The image file as the service sent it (PNG, JPEG or WebP).
+    pub bytes: Vec<u8>,
+    /// The task's other images, in the service's order (`figure=N` picks among them all).
+    pub more: Vec<Vec<u8>>,
+    /// The service's title, description, charge (`model::note`).
+    pub notes: Notes,
+}
+
+impl Image {
+    /// An image the service said nothing about.
+    pub fn bare(bytes: Vec<u8>) -> Image {
+        Image { bytes, more: Vec::new(), notes: Notes::new() }
+    }
+
+    /// Every image of a task, in the service's order (the first is `bytes`).
+    pub fn several(mut all: Vec<Vec<u8>>) -> Image {
+        let bytes = if all.is_empty() { Vec::new() } else { all.remove(0) };
+        Image { bytes, more: all, notes: Notes::new() }
+    }
+
+    /// Every image, the first one first.
+    pub fn all(self) -> Vec<Vec<u8>> {
+        std::iter::once(self.bytes).chain(self.more).collect()
+    }
+
+    /// The image with one more note, when the service gave one (blank text is no note).
+    pub fn noted(mut self, name: &str, text: Option<&str>) -> Image {
+        if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            self.notes.insert(name.to_string(), t.to_string());
+        }
+        self
+    }
+}
+
 /// What a submission returned.
 #[derive(Debug)]
 pub enum Submitted {
     /// A task id to poll.
     Task(String),
-    /// The finished image right away (synchronous APIs), PNG bytes.
-    Done(Vec<u8>),
+    /// The finished image right away (synchronous APIs).
+    Done(Image),
 }
 
 /// What a poll found.
@@ -61,8 +98,8 @@ pub enum Poll {
     /// Still queued or running; `stage` is the service's name for the current step, if it
     /// tells (AutoFigureEdit's `current_stage`).
     Running { stage: Option<String> },
-    /// Finished: the image as PNG bytes.
-    Done(Vec<u8>),
+    /// Finished: the image.
+    Done(Image),
     /// Failed or canceled at the service; the message says which and why.
     Failed(String),
 }
@@ -81,6 +118,11 @@ pub trait Service: Send + Sync {
     fn uses_caption(&self) -> bool {
         false
     }
+    /// Whether a task may finish with several images, of which `figure=N` picks one (the
+    /// service lists `figure` in its `attrs`; `HostedProvider` checks and applies it).
+    fn numbered_outputs(&self) -> bool {
+        false
+    }
     /// Validates the request and adds effective options to `req.extra` (for the key).
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
     /// The estimated cost of making `req`.
@@ -91,4 +133,31 @@ pub trait Service: Send + Sync {
     }
     fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError>;
     fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError>;
+    /// Called once after a batch with every task this process polled, as journaled, and
+    /// whether its figure is now in the store. A service that keeps something on the
+    /// account per task (Papermill's uploaded PDFs) may delete it here; each failure is
+    /// returned as a warning, never a failed figure.
+    fn release(&self, _client: &Client, _tasks: &[Released]) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// `figure=N` of a service with numbered outputs: a whole number from 1 (`None` if absent).
+pub fn figure_number(req: &Request) -> Result<Option<usize>, ProviderError> {
+    let Some(raw) = req.attr("figure") else { return Ok(None) };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(ProviderError::new(format!("figure `{raw}` is not a whole number from 1"))
+            .at_attr("figure")
+            .hint("figure=N picks the Nth image the service returns; without it, the first")),
+    }
+}
+
+/// A task polled in a batch, as [`Service::release`] gets it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Released {
+    /// The task as journaled (`Submitted::Task`).
+    pub task: String,
+    /// Whether the figure made from it is in the store.
+    pub stored: bool,
 }

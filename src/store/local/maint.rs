@@ -211,7 +211,7 @@ impl LocalStore {
                 report.actions_kept += 1;
                 // An unreadable or corrupt entry protects nothing; it will be rebuilt anyway.
                 let entry = fs::read(&f.path).ok().and_then(|b| parse_action(&b, &f.digest).ok());
-                referenced.extend(entry.iter().flat_map(|e| e.outputs.values().map(|o| o.digest)));
+                referenced.extend(entry.iter().flat_map(|e| e.objects().map(|o| o.digest)));
             } else {
                 remove_counted(&f.path, f.meta.len(), &mut report, |r| r.actions_removed += 1);
             }

@@ -34,6 +34,8 @@ fn entry(key: Digest, version: &str, outputs: &[(Format, &[u8])]) -> ActionEntry
         provider: "builtin".into(),
         provider_version: version.into(),
         outputs: outputs.iter().map(|(f, b)| (*f, OutputRef { digest: Digest::of(b), size: b.len() as u64 })).collect(),
+        notes: Default::default(),
+        images: Vec::new(),
     }
 }
 
@@ -346,6 +348,33 @@ fn gc_keeps_what_is_live_or_young() {
     // A second run finds nothing more to do.
     let again = store.gc(&live, Duration::from_secs(30 * 24 * 3600));
     assert_eq!((again.actions_removed, again.objects_removed, again.bytes_freed), (0, 0, 0));
+}
+
+/// A service's images (`ActionEntry::images`) are objects of their entry: recorded
+/// only once stored, and kept by gc while the entry is.
+#[test]
+fn other_images_are_objects_of_their_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(tmp.path()).unwrap();
+    let (shown, other) = (blob(30, 1000), blob(31, 2000));
+    store.put_object(&shown).unwrap();
+    let mut e = entry(key(1), "1", &[(Format::Png, &shown)]);
+    e.images.push(OutputRef { digest: Digest::of(&other), size: other.len() as u64 });
+    assert!(store.put_action(&e).is_err(), "an entry naming an unstored image is refused");
+    store.put_object(&other).unwrap();
+    store.put_action(&e).unwrap();
+    let old = GC_GRACE.as_secs() + 3600 * 24 * 40;
+    for o in [&shown, &other] {
+        backdate(&store.object_path(&Digest::of(o)), old);
+    }
+    backdate(&store.action_path(&key(1)), old);
+    let report = store.gc(&[key(1)].into(), Duration::from_secs(30 * 24 * 3600));
+    assert_eq!(report.objects_removed, 0, "{report:?}");
+    assert!(store.has_object(&Digest::of(&other)).unwrap());
+    match store.get_action(&key(1)).unwrap() {
+        Lookup::Hit(back) => assert_eq!(back.images, e.images),
+        other => panic!("{other:?}"),
+    }
 }
 
 const CHILD_DIR_VAR: &str = "PAPERFIG_TEST_STORE_DIR";

@@ -23,7 +23,7 @@ use crate::model::{ProviderError, Request};
 
 /// Attributes the Banana provider reads: its own, and `input.NAME` for each model input
 /// (every other attribute is an error at plan time, see `Provider::attrs`).
-pub const ATTRS: &[&str] = &["model", "output", "endpoint", INPUT_PREFIX];
+pub const ATTRS: &[&str] = &["model", "output", "endpoint", "figure", INPUT_PREFIX];
 /// Prefix of attributes that become `modelInputs` entries.
 pub const INPUT_PREFIX: &str = "input.";
 

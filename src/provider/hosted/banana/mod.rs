@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Body, Client, ErrorDoc, HostedError, Repeat};
-use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
 use crate::model::{Kind, ProviderError, Request};
 use inputs::{Endpoint, RunSpec, run_spec};
 
@@ -136,19 +136,18 @@ impl Banana {
 }
 
 /// The PNG of a finished run: decoded from `modelOutputs` or downloaded from its URL.
-fn image(
-    client: &Client,
-    model: &str,
-    outputs: &serde_json::Value,
-    field: Option<&str>,
-) -> Result<Vec<u8>, HostedError> {
+fn image(client: &Client, model: &str, outputs: &serde_json::Value, field: Option<&str>) -> Result<Image, HostedError> {
     let fail = |e: String| HostedError::Task(format!("{}: model `{model}` returned no usable image: {e}", client.name));
-    let bytes = match outputs::find_image(outputs, field).map_err(fail)? {
-        outputs::Found::Bytes(b) => b,
-        outputs::Found::Url(url) => client.get_bytes(&url)?.body,
-    };
-    outputs::check_png(&bytes).map_err(fail)?;
-    Ok(bytes)
+    let mut all = Vec::new();
+    for found in outputs::find_images(outputs, field).map_err(fail)? {
+        let bytes = match found {
+            outputs::Found::Bytes(b) => b,
+            outputs::Found::Url(url) => client.get_bytes(&url)?.body,
+        };
+        outputs::check_png(&bytes).map_err(fail)?;
+        all.push(bytes);
+    }
+    Ok(Image::several(all))
 }
 
 impl Service for Banana {
@@ -160,6 +159,9 @@ impl Service for Banana {
     }
     fn attrs(&self) -> &'static [&'static str] {
         inputs::ATTRS
+    }
+    fn numbered_outputs(&self) -> bool {
+        true
     }
     fn file_attrs(&self) -> &'static [&'static str] {
         &[]

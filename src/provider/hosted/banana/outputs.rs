@@ -5,7 +5,9 @@
 //! - `modelOutputs` is an array of objects (or one object); they are searched in order.
 //! - In an object, the field named by `output=FIELD`, else the first present of
 //!   `IMAGE_FIELDS` (`image_base64`, `image`, `images`, `img`, `output`, `image_url`, `url`).
-//! - The field holds a string or an array whose first element is a string. The string is an
+//! - Every object that has such a field gives its images, in order: the first image is the
+//!   figure unless `figure=N` picks another, and the rest are kept beside it.
+//! - The field holds a string or an array of strings (its first element a string). A string is an
 //!   `http://`/`https://` URL (downloaded without the API key), a `data:image/png;base64,`
 //!   URL, or plain base64 (standard or URL-safe alphabet, padding optional, whitespace
 //!   ignored).
@@ -28,8 +30,15 @@ pub enum Found {
     Url(String),
 }
 
-/// Finds the image in a finished run's `modelOutputs`. The error says what was there instead.
+/// Finds the first image in a finished run's `modelOutputs`. The error says what was there instead.
+#[cfg(test)]
 pub fn find_image(outputs: &Value, field: Option<&str>) -> Result<Found, String> {
+    find_images(outputs, field).map(|mut all| all.remove(0))
+}
+
+/// Finds every image in a finished run's `modelOutputs`, in order (never empty). The error
+/// says what was there instead.
+pub fn find_images(outputs: &Value, field: Option<&str>) -> Result<Vec<Found>, String> {
     let objects: Vec<&serde_json::Map<String, Value>> = match outputs {
         Value::Array(items) => items.iter().filter_map(Value::as_object).collect(),
         Value::Object(o) => vec![o],
@@ -40,12 +49,14 @@ pub fn find_image(outputs: &Value, field: Option<&str>) -> Result<Found, String>
         Some(f) => vec![f],
         None => IMAGE_FIELDS.to_vec(),
     };
+    let mut found = Vec::new();
     for o in &objects {
-        for name in &wanted {
-            if let Some(v) = o.get(*name) {
-                return image_value(v).map_err(|e| format!("modelOutputs field `{name}` {e}"));
-            }
+        if let Some((name, v)) = wanted.iter().find_map(|name| o.get(*name).map(|v| (name, v))) {
+            found.extend(image_values(v).map_err(|e| format!("modelOutputs field `{name}` {e}"))?);
         }
+    }
+    if !found.is_empty() {
+        return Ok(found);
     }
     let mut seen: Vec<&str> = objects.iter().flat_map(|o| o.keys().map(String::as_str)).collect();
     seen.dedup();
@@ -56,15 +67,19 @@ pub fn find_image(outputs: &Value, field: Option<&str>) -> Result<Found, String>
     })
 }
 
-fn image_value(v: &Value) -> Result<Found, String> {
-    let s = match v {
-        Value::String(s) => s.as_str(),
-        Value::Array(items) => match items.first() {
-            Some(Value::String(s)) => s.as_str(),
-            _ => return Err("is a list without a string first".into()),
-        },
-        other => return Err(format!("is {}, not a string", kind_of(other))),
-    };
+/// The images of one field: a string, or each string of a list.
+fn image_values(v: &Value) -> Result<Vec<Found>, String> {
+    match v {
+        Value::String(s) => Ok(vec![image_value(s)?]),
+        Value::Array(items) if matches!(items.first(), Some(Value::String(_))) => {
+            items.iter().filter_map(Value::as_str).map(image_value).collect()
+        }
+        Value::Array(_) => Err("is a list without a string first".into()),
+        other => Err(format!("is {}, not a string", kind_of(other))),
+    }
+}
+
+fn image_value(s: &str) -> Result<Found, String> {
     let s = s.trim();
     if s.starts_with("https://") || s.starts_with("http://") {
         return Ok(Found::Url(s.to_string()));
@@ -146,6 +161,11 @@ mod tests {
         assert_eq!(find_image(&named, Some("result_png")), Ok(Found::Bytes(PNG.to_vec())));
         let url_safe = json!([{ "img": base64::engine::general_purpose::URL_SAFE.encode([0xfb, 0xff, 0xfe]) }]);
         assert_eq!(find_image(&url_safe, None), Ok(Found::Bytes(vec![0xfb, 0xff, 0xfe])));
+        let several = json!([{ "images": [b64(PNG), "https://cdn.example/2.png"] }, { "x": 1 }, { "image": b64(PNG) }]);
+        let all = find_images(&several, None).unwrap();
+        assert_eq!(all.len(), 3, "every image of every object, in order");
+        assert_eq!(all[1], Found::Url("https://cdn.example/2.png".into()));
+        assert_eq!(all[2], Found::Bytes(PNG.to_vec()));
     }
 
     #[test]

@@ -22,6 +22,12 @@
 //! docs state no rate limit, poll cadence or price.
 //!
 //! A task is journaled as `"TASK_ID#figure=N"`.
+//!
+//! After a batch (`Service::release`) each task whose figures this build polled are all in
+//! the store is deleted (`DELETE /tasks/{id}`), so the PDF does not stay on the account;
+//! a task with a figure that failed is kept, so fixing the figure does not upload again.
+//! `keep_uploads = true` keeps every task. A failed delete (409 "Cannot delete task while
+//! processing", a 5xx after retries) is a warning; a 404 means it is gone already.
 
 mod figure;
 mod wire;
@@ -32,9 +38,9 @@ use std::sync::{Arc, Mutex};
 use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Body, Client, ErrorDoc, HostedError, Repeat};
-use super::service::{Cadence, Documented, OptionError, Poll, Service, ServiceSpec, Submitted};
+use super::service::{Cadence, Documented, Image, OptionError, Poll, Released, Service, ServiceSpec, Submitted};
 use crate::digest::Digest;
-use crate::model::{InputFile, Kind, ProviderError, Request};
+use crate::model::{InputFile, Kind, ProviderError, Request, note};
 use wire::{Figure, Page, Status, Task};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
@@ -48,7 +54,7 @@ pub static SPEC: ServiceSpec = ServiceSpec {
         poll: Cadence { min_secs: 0.01, max_secs: 60.0, default_secs: 2.0 },
         cost_unit: "unpriced tasks",
     },
-    options: &[],
+    options: &["keep_uploads"],
     check,
     make,
 };
@@ -59,12 +65,20 @@ const PAGE: usize = 50;
 /// Recent tasks searched for an earlier upload of the same PDF.
 const TASKS_SEARCHED: usize = 200;
 
-fn check(_cfg: &ProviderConfig) -> Result<(), OptionError> {
-    Ok(())
+fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
+    match cfg.options.get("keep_uploads") {
+        Some(v) if !v.is_bool() => Err((
+            "keep_uploads",
+            format!("keep_uploads = {v} is not true or false"),
+            "true keeps each uploaded PDF's task on Papermill after its figures are stored",
+        )),
+        _ => Ok(()),
+    }
 }
 
-fn make(_cfg: &ProviderConfig) -> Arc<dyn Service> {
-    Arc::new(Papermill { uploads: Mutex::new(HashMap::new()) })
+fn make(cfg: &ProviderConfig) -> Arc<dyn Service> {
+    let keep_uploads = cfg.options.get("keep_uploads").and_then(toml::Value::as_bool).unwrap_or(false);
+    Arc::new(Papermill { uploads: Mutex::new(HashMap::new()), keep_uploads })
 }
 
 /// The status tables of the docs: meaning and hint per status.
@@ -85,6 +99,8 @@ struct Papermill {
     /// The task of each PDF uploaded or found in this process, by the PDF's digest; the
     /// inner lock makes figures of one PDF wait for one upload.
     uploads: Mutex<HashMap<Digest, Arc<Mutex<Option<String>>>>>,
+    /// `keep_uploads`: never delete a task.
+    keep_uploads: bool,
 }
 
 impl Papermill {
@@ -117,6 +133,19 @@ impl Papermill {
                 *slot = None;
             }
         }
+    }
+}
+
+/// `DELETE /tasks/{id}`: `None` when the task is gone (404 included), else why not.
+fn delete(client: &Client, id: &str) -> Option<String> {
+    match client.send("DELETE", &format!("tasks/{id}"), Body::Empty, Repeat::Idempotent) {
+        Ok(_) => None,
+        Err(e) if e.status() == Some(404) => None,
+        Err(e) => Some(format!(
+            "{}: task {id} (an uploaded PDF) was not deleted: {e}; it stays on the account until deleted \
+             there (keep_uploads = true in [providers.{}] keeps tasks on purpose)",
+            client.name, client.name
+        )),
     }
 }
 
@@ -172,16 +201,19 @@ fn not_ready(e: &HostedError) -> bool {
     e.status() == Some(409)
 }
 
-/// Figure `n` of a finished task: listed (to know it exists), then downloaded.
+/// Figure `n` of a finished task: listed (to know it exists, and its title), then
+/// downloaded; the title is noted (`note::TITLE`).
 fn figure(client: &Client, id: &str, n: u32) -> Result<Poll, HostedError> {
     let mut offset = 0;
+    let mut title = None;
     let total = loop {
         let page: Page<Figure> = match client.get_json(&format!("tasks/{id}/figures?limit={PAGE}&offset={offset}")) {
             Ok(v) => serde_json::from_value(v).map_err(|e| malformed(client, "figure list", e))?,
             Err(e) if not_ready(&e) => return Ok(Poll::Running { stage: Some("result not ready".into()) }),
             Err(e) => return Err(e),
         };
-        if page.items.iter().any(|f| f.figure_index == n) {
+        if let Some(f) = page.items.iter().find(|f| f.figure_index == n) {
+            title = f.title.clone();
             break None;
         }
         if !page.has_more || page.items.is_empty() {
@@ -195,7 +227,7 @@ fn figure(client: &Client, id: &str, n: u32) -> Result<Poll, HostedError> {
         )));
     }
     match client.get_bytes(&format!("tasks/{id}/figures/{n}/download")) {
-        Ok(reply) => Ok(Poll::Done(reply.body)),
+        Ok(reply) => Ok(Poll::Done(Image::bare(reply.body).noted(note::TITLE, title.as_deref()))),
         Err(e) if not_ready(&e) => Ok(Poll::Running { stage: Some("result not ready".into()) }),
         // A missing figure file is final for this task; not a reason to upload again.
         Err(HostedError::Status { status: 404, message }) => Ok(Poll::Failed(format!("figure {n}: {message}"))),
@@ -248,5 +280,23 @@ impl Service for Papermill {
             }
             Status::Done => figure(client, id, n),
         }
+    }
+    fn release(&self, client: &Client, tasks: &[Released]) -> Vec<String> {
+        if self.keep_uploads {
+            return Vec::new();
+        }
+        let id_of = |t: &Released| t.task.split_once("#figure=").map_or(t.task.clone(), |(id, _)| id.to_string());
+        let mut all_stored: std::collections::BTreeMap<String, bool> = std::collections::BTreeMap::new();
+        for t in tasks {
+            *all_stored.entry(id_of(t)).or_insert(true) &= t.stored;
+        }
+        let mut warnings = Vec::new();
+        for (id, _) in all_stored.into_iter().filter(|(_, stored)| *stored) {
+            match delete(client, &id) {
+                None => self.forget(&id),
+                Some(why) => warnings.push(why),
+            }
+        }
+        warnings
     }
 }

@@ -36,10 +36,13 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
-/// `Figure`: one extracted figure (its title, key and URL are not needed).
+/// `Figure`: one extracted figure (its key and URL are not needed).
 #[derive(Clone, Debug, Deserialize)]
 pub struct Figure {
     pub figure_index: u32,
+    /// "Title extracted for the figure from the parsed document metadata".
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 /// A `multipart/form-data` body with one `file` field; returns (content type, body). The
@@ -105,6 +108,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!((p.items[0].figure_index, p.total, p.has_more), (1, 1, false));
+        assert_eq!(p.items[0].title.as_deref(), Some("Figure 1. Evaluation pipeline overview"));
     }
 
     #[test]
