@@ -156,9 +156,8 @@ impl Request {
         let mut req = self.clone();
         for (name, f) in req.files.iter_mut() {
             let Some(path) = f.unread.take() else { continue };
-            let bytes = crate::fsutil::read_regular(&path).map_err(|e| {
-                ProviderError::new(format!("cannot read the {name} file: {e}")).at_attr(name)
-            })?;
+            let bytes = crate::fsutil::read_regular(&path)
+                .map_err(|e| ProviderError::new(format!("cannot read the {name} file: {e}")).at_attr(name))?;
             if Digest::of(&bytes) != f.digest {
                 return Err(ProviderError::new(format!("the {name} file changed while this build ran"))
                     .at_attr(name)
@@ -294,9 +293,8 @@ mod tests {
         let read = request(BTreeMap::from([("data".to_string(), InputFile::new("csv", b"a\n1\n".to_vec()))]));
         assert!(matches!(read.with_contents().unwrap(), std::borrow::Cow::Borrowed(_)));
 
-        let unread = |digest| {
-            request(BTreeMap::from([("data".to_string(), InputFile::unread("csv", digest, path.clone()))]))
-        };
+        let unread =
+            |digest| request(BTreeMap::from([("data".to_string(), InputFile::unread("csv", digest, path.clone()))]));
         let ok = unread(Digest::of(b"a\n1\n"));
         let full = ok.with_contents().unwrap();
         assert_eq!(full.files["data"].bytes.as_slice(), b"a\n1\n");

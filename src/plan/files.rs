@@ -35,7 +35,12 @@ impl FileCache {
     /// The file at `canonical` (inside the project), read once per plan: unread when the
     /// memo knows its digest for the `stat` in `meta` (taken before reading), else read and
     /// remembered.
-    pub fn input(&mut self, canonical: &Path, meta: Option<std::fs::Metadata>, ext: &str) -> std::io::Result<InputFile> {
+    pub fn input(
+        &mut self,
+        canonical: &Path,
+        meta: Option<std::fs::Metadata>,
+        ext: &str,
+    ) -> std::io::Result<InputFile> {
         if let Some(f) = self.files.get(canonical) {
             return Ok(f.clone());
         }
@@ -57,7 +62,9 @@ impl FileCache {
     /// `path.canonicalize()`, with its folder resolved once per plan: a plain file costs
     /// one `lstat` (its metadata is returned); a symlinked file is resolved in full.
     fn canonical(&mut self, path: &Path) -> std::io::Result<(PathBuf, Option<std::fs::Metadata>)> {
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Ok((path.canonicalize()?, None)) };
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok((path.canonicalize()?, None));
+        };
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
         let resolved = match self.dirs.get(dir) {
             Some(d) => d.clone(),
