@@ -209,3 +209,40 @@ pub fn account_checks(pending: &[Pending<'_>]) -> BTreeMap<&'static str, Provide
         .filter_map(|(name, (provider, total))| provider.preflight(total).err().map(|e| (name, e)))
         .collect()
 }
+
+/// One hosted provider as `paperfig status --check` found it.
+pub struct Checked<'a> {
+    pub provider: &'a HostedProvider,
+    /// The estimated cost of what a build would submit to it now.
+    pub total: Cost,
+    /// Its findings, or why a build would fail.
+    pub found: Result<Vec<String>, ProviderError>,
+}
+
+/// Asks every configured hosted provider what a build needs from it (`HostedProvider::check`),
+/// each against its share of `pending`, all at once. Nothing is submitted.
+pub fn check_services<'a>(
+    providers: impl Iterator<Item = &'a HostedProvider>,
+    pending: &[Pending<'_>],
+) -> Vec<Checked<'a>> {
+    let shares: Vec<(&HostedProvider, Cost)> = providers
+        .map(|provider| {
+            let mut total = Cost::new(0.0, provider.cost_unit());
+            for p in pending.iter().filter(|p| !p.resuming && p.provider.name() == provider.name()) {
+                total.amount += p.cost.amount;
+            }
+            (provider, total)
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let asked: Vec<_> = shares.iter().map(|&(p, total)| scope.spawn(move || p.check(total))).collect();
+        shares
+            .iter()
+            .zip(asked)
+            .map(|(&(provider, total), h)| {
+                let found = h.join().unwrap_or_else(|_| Err(ProviderError::new("the check crashed")));
+                Checked { provider, total, found }
+            })
+            .collect()
+    })
+}

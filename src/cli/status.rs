@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::flags::NetworkFlags;
 use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, out, print_diagnostics};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::diagnose::Diagnose;
 use crate::options::{HostedPolicy, LockMode};
 use crate::plan::Registry;
@@ -28,6 +28,11 @@ pub struct Args {
     /// Print JSON on stdout instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also ask each configured hosted service, with requests that cost nothing, whether a
+    /// build would get through: it answers, it takes the key, the account has what the
+    /// missing figures need. Exits 1 when one would fail.
+    #[arg(long, conflicts_with = "offline")]
+    check: bool,
     // --offline: the figures `gen --offline` could not build, and the remote cache is not
     // asked; --max-cost N: whether `gen --max-cost N` would refuse the build.
     #[command(flatten)]
@@ -69,7 +74,8 @@ fn tex_json(project: &Project) -> serde_json::Value {
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let opts = args.network.options(global.verbosity);
     let project = Project::open(&args.path)?;
-    let (plan, diagnostics) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
+    let registry = Registry::for_config(&project.config);
+    let (plan, diagnostics) = crate::scan_and_plan(&project, &registry);
     let mut diagnostics = diagnostics;
     let store = crate::open_layered_store(&project, opts.network)?;
     let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
@@ -113,6 +119,19 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         ));
     }
     let totals = preflight::totals(&pending);
+    let checks = if args.check { preflight::check_services(registry.hosted(), &pending) } else { Vec::new() };
+    for c in &checks {
+        if let Err(e) = &c.found {
+            let name = c.provider.name();
+            let message =
+                if e.message.starts_with(name) { e.message.clone() } else { format!("{name}: {}", e.message) };
+            let mut d = Diagnostic::error(Code::Hosted, message);
+            if let Some(h) = &e.hint {
+                d = d.hint(h.clone());
+            }
+            diagnostics.push(d);
+        }
+    }
     match opts.hosted {
         HostedPolicy::Refuse => diagnostics.extend(preflight::offline_errors(&plan.jobs, &pending)),
         HostedPolicy::Build { max_cost: Some(max) } => {
@@ -135,8 +154,22 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         let cost: serde_json::Map<String, serde_json::Value> =
             totals.0.iter().map(|(unit, v)| (unit.to_string(), json!(v))).collect();
         let tex = tex_json(&project);
-        out(serde_json::to_string_pretty(&json!({"figures": figures, "cost": cost, "tex": tex, "errors": errors}))
-            .unwrap_or_default())?;
+        let mut report = json!({"figures": figures, "cost": cost, "tex": tex, "errors": errors});
+        if args.check {
+            report["services"] = checks
+                .iter()
+                .map(|c| {
+                    let mut v =
+                        json!({"provider": c.provider.name(), "needed": c.total.to_string(), "ok": c.found.is_ok()});
+                    match &c.found {
+                        Ok(found) => v["found"] = json!(found),
+                        Err(e) => v["error"] = json!(e.message),
+                    }
+                    v
+                })
+                .collect();
+        }
+        out(serde_json::to_string_pretty(&report).unwrap_or_default())?;
     } else {
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(2).max(2);
         let s = rows.iter().map(|r| r.3.len()).max().unwrap_or(6).max(6);
@@ -159,6 +192,15 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
             out(format_args!("hosted: {new} figures to submit, estimated cost {totals}{resume}"))?;
         }
         out(tex_line(&project))?;
+        if args.check && checks.is_empty() {
+            out("check: no hosted services are configured")?;
+        }
+        for c in &checks {
+            match &c.found {
+                Ok(found) => out(format_args!("check {}: {}", c.provider.name(), found.join("; ")))?,
+                Err(_) => out(format_args!("check {}: would fail (below)", c.provider.name()))?,
+            }
+        }
     }
     diagnostics.extend(crate::store_warnings(&store, LockMode::Update));
     print_diagnostics(&diagnostics, global);

@@ -19,6 +19,7 @@ mod formats;
 mod goldens;
 mod hosted;
 mod hosted_banana_papermill;
+mod hosted_check;
 mod hosted_edges;
 mod hosted_inputs;
 mod hosted_notes;

@@ -41,6 +41,8 @@
 //!    `Poll::Running` (with the remote stage, shown in progress lines), `Poll::Done`
 //!    with PNG bytes, or `Poll::Failed`. `Service::cost` estimates one figure;
 //!    `Service::preflight` may check an account balance before a batch;
+//!    `Service::check` answers `status --check` with free requests only (online, key
+//!    accepted, what the account has left);
 //!    `Service::release` may delete, after a batch, what its stored figures no longer need
 //!    on the account (returning warnings, never failing a figure).
 //! 4. All requests go through the [`http::Client`] passed in (`get_json`, `post_json` for
@@ -191,6 +193,11 @@ impl HostedProvider {
         Duration::from_secs_f64(self.config.poll_interval.unwrap_or(self.spec.doc.poll.default_secs))
     }
 
+    /// The unit its costs are counted in (`credits`).
+    pub fn cost_unit(&self) -> &'static str {
+        self.spec.doc.cost_unit
+    }
+
     /// The estimated cost of one figure.
     pub fn cost(&self, req: &Request) -> Cost {
         self.service.cost(req)
@@ -256,6 +263,18 @@ impl HostedProvider {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// `paperfig status --check`: what the service says with requests that cost nothing
+    /// (online, key accepted, credits against `total`), within the provider's `timeout`; the
+    /// error is why a build would fail (the key's variable unset, the service down, the key
+    /// refused, too few credits).
+    /// Bounded by 15 s or the provider's `timeout` if shorter: a service that is down is
+    /// reported while retries would still be waiting.
+    pub fn check(&self, total: Cost) -> Result<Vec<String>, ProviderError> {
+        let bound = self.timeout().min(Duration::from_secs(15));
+        let client = self.client()?.bounded(Deadline::after(bound), Phase::Checking);
+        self.service.check(&client, total).map_err(|e| self.error(e))
     }
 
     /// Checks the account before submitting a batch costing `total` (credits, say), within

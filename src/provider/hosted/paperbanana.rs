@@ -178,6 +178,21 @@ fn csv_columns(text: &str) -> Result<String, String> {
 }
 
 impl Service for PaperBanana {
+    fn check(&self, client: &Client, _total: Cost) -> Result<Vec<String>, HostedError> {
+        let health = client.get_json("api/health")?;
+        let version = health.get("version").and_then(Value::as_str).unwrap_or("unknown");
+        // No free request reads a user key's quota; a task nobody made answers 404 with a
+        // valid key and 401 without one.
+        match client.get_json("api/tasks/paperfig-status-check") {
+            Ok(_) | Err(HostedError::Status { status: 404, .. }) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(vec![
+            format!("online (version {version})"),
+            "key accepted".into(),
+            "quota not readable with a user key".into(),
+        ])
+    }
     fn version(&self) -> &'static str {
         VERSION
     }

@@ -131,6 +131,11 @@ pub trait Service: Send + Sync {
     fn preflight(&self, _client: &Client, _total: Cost) -> Result<(), HostedError> {
         Ok(())
     }
+    /// What `paperfig status --check` learns with requests that cost nothing: that the
+    /// service answers, that it takes the key, and what the account has left against
+    /// `total`, the estimated cost of what a build would submit. Each finding is a short
+    /// phrase; anything that would make the build fail is the error.
+    fn check(&self, client: &Client, total: Cost) -> Result<Vec<String>, HostedError>;
     fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError>;
     fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError>;
     /// Called once after a batch with every task this process polled, as journaled, and

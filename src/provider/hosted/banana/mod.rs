@@ -151,6 +151,10 @@ fn image(client: &Client, model: &str, outputs: &serde_json::Value, field: Optio
 }
 
 impl Service for Banana {
+    fn check(&self, client: &Client, _total: Cost) -> Result<Vec<String>, HostedError> {
+        let models = wire::model_keys(&client.get_json("v1/models")?);
+        Ok(vec!["key accepted".into(), format!("{} models in the account", models.len())])
+    }
     fn version(&self) -> &'static str {
         VERSION
     }

@@ -236,6 +236,11 @@ fn figure(client: &Client, id: &str, n: u32) -> Result<Poll, HostedError> {
 }
 
 impl Service for Papermill {
+    fn check(&self, client: &Client, _total: Cost) -> Result<Vec<String>, HostedError> {
+        client.get_json("health")?;
+        client.get_json("tasks?limit=1&offset=0")?;
+        Ok(vec!["online".into(), "key accepted".into()])
+    }
     fn version(&self) -> &'static str {
         VERSION
     }
