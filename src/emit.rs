@@ -399,18 +399,18 @@ pub fn place(
     Ok(placed)
 }
 
-/// The outputs `previous` lists, when it was built from `key` and each of its files for
+/// `previous` and the outputs it lists, when it was built from `key` and each of its files for
 /// `formats` is still the one paperfig wrote (same name, size and modification time): a
 /// hit that needs neither the store's entry nor its objects, one `stat` per output. The
 /// manifest is only written after its outputs were placed, so its digests are those of
 /// the files as written.
-pub fn still_placed(
-    previous: Option<&ManifestFigure>,
+pub fn still_placed<'a>(
+    previous: Option<&'a ManifestFigure>,
     key: &Digest,
     formats: &[Format],
     dir: &Path,
     stem: &str,
-) -> Option<BTreeMap<Format, OutputFile>> {
+) -> Option<(&'a ManifestFigure, BTreeMap<Format, OutputFile>)> {
     let previous = previous.filter(|p| p.key == *key)?;
     let mut placed = BTreeMap::new();
     for &format in formats {
@@ -425,7 +425,7 @@ pub fn still_placed(
         }
         placed.insert(format, prev.clone());
     }
-    Some(placed)
+    Some((previous, placed))
 }
 
 /// Deletes output files listed in `old` that `new` no longer lists.

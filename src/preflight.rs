@@ -199,15 +199,20 @@ pub fn writable(pending: &[Pending<'_>], store: &dyn Store) -> Result<(), Unwrit
 /// Runs each provider's account check once for its share of the batch. Returns the
 /// providers that failed it, with the message their figures fail with.
 pub fn account_checks(pending: &[Pending<'_>]) -> BTreeMap<&'static str, ProviderError> {
+    shares(pending)
+        .into_iter()
+        .filter_map(|(name, (provider, total))| provider.preflight(total).err().map(|e| (name, e)))
+        .collect()
+}
+
+/// Each provider's share of the new submissions in `pending` (resumed tasks cost nothing new).
+fn shares<'a>(pending: &[Pending<'a>]) -> BTreeMap<&'static str, (&'a HostedProvider, Cost)> {
     let mut shares: BTreeMap<&'static str, (&HostedProvider, Cost)> = BTreeMap::new();
     for p in pending.iter().filter(|p| !p.resuming) {
         let e = shares.entry(p.provider.name()).or_insert((p.provider, Cost::new(0.0, p.cost.unit)));
         e.1.amount += p.cost.amount;
     }
     shares
-        .into_iter()
-        .filter_map(|(name, (provider, total))| provider.preflight(total).err().map(|e| (name, e)))
-        .collect()
 }
 
 /// One hosted provider as `paperfig status --check` found it.
@@ -225,15 +230,9 @@ pub fn check_services<'a>(
     providers: impl Iterator<Item = &'a HostedProvider>,
     pending: &[Pending<'_>],
 ) -> Vec<Checked<'a>> {
-    let shares: Vec<(&HostedProvider, Cost)> = providers
-        .map(|provider| {
-            let mut total = Cost::new(0.0, provider.cost_unit());
-            for p in pending.iter().filter(|p| !p.resuming && p.provider.name() == provider.name()) {
-                total.amount += p.cost.amount;
-            }
-            (provider, total)
-        })
-        .collect();
+    let owed = shares(pending);
+    let shares: Vec<(&HostedProvider, Cost)> =
+        providers.map(|p| (p, owed.get(p.name()).map_or(Cost::new(0.0, p.cost_unit()), |&(_, total)| total))).collect();
     std::thread::scope(|scope| {
         let asked: Vec<_> = shares.iter().map(|&(p, total)| scope.spawn(move || p.check(total))).collect();
         shares

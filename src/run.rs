@@ -183,11 +183,7 @@ fn make_hosted(job: &Job, store: &dyn Store, progress: &Progress) -> Result<Made
     let Some(h) = job.hosted.as_deref() else { return job.provider.generate(&req, &job.key).map(Made::from) };
     let name = &job.directive.name;
     let stored = || stored_artifacts(store, &job.key);
-    let object = |d: &crate::digest::Digest| match store.get_object(d) {
-        Ok(Lookup::Hit(bytes)) => Some(bytes),
-        _ => None,
-    };
-    h.make(&req, &job.key, &stored, &object, &|stage| {
+    h.make(&req, &job.key, &stored, &|d| stored_object(store, d), &|stage| {
         progress.note(&format!("remote    {name} ({}): {stage}", h.name()))
     })
 }
@@ -198,20 +194,18 @@ fn stored_artifacts(store: &dyn Store, key: &crate::digest::Digest) -> Option<Ma
     let artifacts = entry
         .outputs
         .iter()
-        .map(|(format, o)| match store.get_object(&o.digest) {
-            Ok(Lookup::Hit(bytes)) => Some(Artifact { format: *format, bytes }),
-            _ => None,
-        })
+        .map(|(format, o)| Some(Artifact { format: *format, bytes: stored_object(store, &o.digest)? }))
         .collect::<Option<Vec<Artifact>>>()?;
-    let images = entry
-        .images
-        .iter()
-        .map(|o| match store.get_object(&o.digest) {
-            Ok(Lookup::Hit(bytes)) => Some(bytes),
-            _ => None,
-        })
-        .collect::<Option<Vec<Vec<u8>>>>()?;
+    let images = entry.images.iter().map(|o| stored_object(store, &o.digest)).collect::<Option<Vec<Vec<u8>>>>()?;
     Some(Made { artifacts, notes: entry.notes, images })
+}
+
+/// An object's bytes, if the store has it whole.
+fn stored_object(store: &dyn Store, digest: &crate::digest::Digest) -> Option<Vec<u8>> {
+    match store.get_object(digest) {
+        Ok(Lookup::Hit(bytes)) => Some(bytes),
+        _ => None,
+    }
 }
 
 /// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;
@@ -231,7 +225,7 @@ fn one(
     };
     let found = match cx.strategy {
         Strategy::Build => {
-            if let Some(outputs) = emit::still_placed(previous, &job.key, formats, out_dir, &d.stem()) {
+            if let Some((prev, outputs)) = emit::still_placed(previous, &job.key, formats, out_dir, &d.stem()) {
                 // A no-op: the last build placed these very outputs for this key (with the
                 // service's notes and other images it listed).
                 let entry = ActionEntry {
@@ -239,8 +233,8 @@ fn one(
                     provider: job.request.provider.clone(),
                     provider_version: job.request.provider_version.clone(),
                     outputs: outputs.iter().map(|(f, o)| (*f, OutputRef { digest: o.digest, size: o.size })).collect(),
-                    notes: previous.map(|p| p.notes.clone()).unwrap_or_default(),
-                    images: previous.map(|p| p.images.clone()).unwrap_or_default(),
+                    notes: prev.notes.clone(),
+                    images: prev.images.clone(),
                 };
                 return Outcome::Done(Built { source: Source::Cached, entry, outputs, millis: ms(start) });
             }

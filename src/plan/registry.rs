@@ -43,12 +43,12 @@ impl Registry {
         self
     }
 
-    /// Every provider, in lookup order.
     /// The hosted providers, in the order of their `[providers.NAME]` tables.
     pub fn hosted(&self) -> impl Iterator<Item = &HostedProvider> {
         self.entries.iter().filter_map(|e| e.hosted.as_deref())
     }
 
+    /// Every provider, in lookup order.
     pub fn providers(&self) -> impl Iterator<Item = &dyn Provider> {
         self.entries.iter().map(|e| e.provider.as_ref())
     }

@@ -271,29 +271,21 @@ pub fn credits(pipeline: bool, model: &str, resolution: &str) -> f64 {
     base * mult
 }
 
-/// The team's credits (`GET /credits`).
-fn remaining_credits(client: &Client) -> Result<f64, HostedError> {
-    let v = client.get_json("credits")?;
-    v.pointer("/data/remaining_credits").and_then(Value::as_f64).ok_or_else(|| {
-        HostedError::Malformed(format!("{}: /credits answered without data.remaining_credits", client.name))
-    })
-}
-
-fn short_of_credits(client: &Client, total: Cost, remaining: f64) -> HostedError {
-    HostedError::Stop {
-        status: 402,
-        message: format!(
-            "{}: this build needs about {total} but the team has {remaining} credits left; nothing was submitted",
-            client.name
-        ),
-    }
-}
-
 impl Service for AutoFigureEdit {
+    /// The team's credits (`GET /credits`) against `total`; also the check before a batch.
     fn check(&self, client: &Client, total: Cost) -> Result<Vec<String>, HostedError> {
-        let remaining = remaining_credits(client)?;
+        let v = client.get_json("credits")?;
+        let remaining = v.pointer("/data/remaining_credits").and_then(Value::as_f64).ok_or_else(|| {
+            HostedError::Malformed(format!("{}: /credits answered without data.remaining_credits", client.name))
+        })?;
         if remaining < total.amount {
-            return Err(short_of_credits(client, total, remaining));
+            return Err(HostedError::Stop {
+                status: 402,
+                message: format!(
+                    "{}: this build needs about {total} but the team has {remaining} credits left; nothing was submitted",
+                    client.name
+                ),
+            });
         }
         let needed = if total.amount > 0.0 { format!("about {total} needed") } else { "nothing to submit".into() };
         Ok(vec!["key accepted".into(), format!("{remaining} credits left, {needed}")])
@@ -339,11 +331,7 @@ impl Service for AutoFigureEdit {
         Cost::new(credits(get("mode") == "pipeline", get("model"), get("resolution")), SPEC.doc.cost_unit)
     }
     fn preflight(&self, client: &Client, total: Cost) -> Result<(), HostedError> {
-        let remaining = remaining_credits(client)?;
-        if remaining < total.amount {
-            return Err(short_of_credits(client, total, remaining));
-        }
-        Ok(())
+        self.check(client, total).map(|_| ())
     }
     fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
         let f = self.fields(req).map_err(|e| HostedError::Status { status: 400, message: e.message })?;

@@ -398,10 +398,11 @@ impl HostedProvider {
             return None;
         }
         let digests = self.journal.images(&base_key(req))?;
-        let all = digests.iter().map(|d| object(d).filter(|b| Digest::of(b) == *d)).collect::<Option<Vec<_>>>()?;
+        // The store checks each object against its digest as it reads it.
+        let all = digests.iter().map(object).collect::<Option<Vec<_>>>()?;
         let mut made = self.finish(req, Image::several(all));
         if let Ok(m) = &mut made {
-            m.notes.insert(note::COST_ESTIMATE.into(), Cost::new(0.0, self.spec.doc.cost_unit).to_string());
+            m.notes.insert(note::COST_ESTIMATE.into(), Cost::new(0.0, self.cost_unit()).to_string());
         }
         Some(made)
     }
