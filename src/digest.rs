@@ -55,8 +55,18 @@ impl serde::Serialize for Digest {
 
 impl<'de> serde::Deserialize<'de> for Digest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // Read in place, not through a `String`: a manifest or lockfile holds hundreds.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Digest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sha256 digest")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Digest, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 
@@ -71,5 +81,17 @@ mod tests {
         assert_eq!(Digest::parse(&d.to_string()), Some(d));
         assert_eq!(Digest::parse(&d.hex()), Some(d));
         assert_eq!(Digest::parse("sha256:zz"), None);
+    }
+
+    #[test]
+    fn reads_from_json_in_place_and_refuses_what_is_no_digest() {
+        let d = Digest::of(b"abc");
+        let json = format!("[\"{d}\"]");
+        assert_eq!(serde_json::from_str::<Vec<Digest>>(&json).unwrap(), vec![d]);
+        // Through a reader too (no borrowed strings there).
+        assert_eq!(serde_json::from_reader::<_, Vec<Digest>>(json.as_bytes()).unwrap(), vec![d]);
+        let err = serde_json::from_str::<Digest>("\"sha256:zz\"").unwrap_err().to_string();
+        assert!(err.contains("not a sha256 digest"), "{err}");
+        assert!(serde_json::from_str::<Digest>("42").is_err());
     }
 }

@@ -383,21 +383,27 @@ fn write_error(code: Code, path: &Path, e: &std::io::Error) -> Diagnostic {
 /// Runs the jobs the policy lets run; the others become their decision's outcome. Also
 /// returns the run's own warnings.
 fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) -> (Vec<Figure>, Vec<Diagnostic>) {
-    let runnable: Vec<Job> =
-        jobs.iter().zip(&decisions).filter(|(_, d)| matches!(d, Decision::Run)).map(|(j, _)| j.clone()).collect();
+    // The jobs to run are moved out and back, in order, not copied: a no-op run over
+    // hundreds of figures spends a measurable share of its time copying jobs otherwise.
+    let mut runnable = Vec::with_capacity(jobs.len());
+    let mut others = Vec::new();
+    for (job, decision) in jobs.into_iter().zip(decisions) {
+        match decision {
+            Decision::Run => runnable.push(job),
+            Decision::Defer => others.push((runnable.len(), job, Outcome::Deferred)),
+            Decision::Refuse(diag) => others.push((runnable.len(), job, Outcome::Failed(diag))),
+        }
+    }
     let run::Ran { outcomes, warnings } = run::run(&runnable, cx);
-    let mut ran = outcomes.into_iter();
-    let figures = jobs
-        .into_iter()
-        .zip(decisions)
-        .map(|(job, decision)| {
-            let outcome = match decision {
-                Decision::Run => ran.next().expect("one outcome per runnable job"),
-                Decision::Defer => Outcome::Deferred,
-                Decision::Refuse(diag) => Outcome::Failed(diag),
-            };
-            Figure { job, outcome }
-        })
-        .collect();
+    debug_assert_eq!(outcomes.len(), runnable.len(), "one outcome per runnable job");
+    let mut figures = Vec::with_capacity(runnable.len() + others.len());
+    let mut others = others.into_iter().peekable();
+    for (i, (job, outcome)) in runnable.into_iter().zip(outcomes).enumerate() {
+        while let Some((_, job, outcome)) = others.next_if(|(before, _, _)| *before == i) {
+            figures.push(Figure { job, outcome });
+        }
+        figures.push(Figure { job, outcome });
+    }
+    figures.extend(others.map(|(_, job, outcome)| Figure { job, outcome }));
     (figures, warnings)
 }

@@ -109,12 +109,29 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
     };
     let on_threads = |i: &usize| jobs[*i].hosted.is_some() && matches!(cx.strategy, Strategy::Build);
     let (hosted, local): (Vec<usize>, Vec<usize>) = (0..jobs.len()).partition(on_threads);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let mut results: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
+    // Figures whose outputs are still placed as the last build left them are done here,
+    // on this thread: a no-op run starts no threads at all.
+    if matches!(cx.strategy, Strategy::Build) {
+        for (i, job) in jobs.iter().enumerate() {
+            if let Some(hit) = still_placed(job, cx, previous.figures.get(&job.directive.name), Instant::now()) {
+                if let Some(h) = job.hosted.as_deref() {
+                    h.finished(&job.key);
+                }
+                results[i] = Some(finish(job, hit));
+            }
+        }
+    }
+    let (hosted_left, local): (Vec<usize>, Vec<usize>) = {
+        let left = |v: &[usize]| v.iter().copied().filter(|&i| results[i].is_none()).collect::<Vec<usize>>();
+        (left(&hosted), left(&local))
+    };
+    let results = Mutex::new(results);
     let put = |i: usize, o: Outcome| results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(o);
     std::thread::scope(|scope| {
         // Hosted figures: one queue and `concurrency` workers per provider.
         let mut queues: BTreeMap<&str, (usize, VecDeque<usize>)> = BTreeMap::new();
-        for &i in &hosted {
+        for &i in &hosted_left {
             let Some(h) = jobs[i].hosted.as_deref() else { continue };
             queues.entry(h.name()).or_insert_with(|| (h.concurrency(), VecDeque::new())).1.push_back(i);
         }
@@ -138,6 +155,9 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
             }
         }
         // Builtin figures on the CPU pool.
+        if local.is_empty() {
+            return;
+        }
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
         let work = || {
             local.par_iter().for_each(|&i| {
@@ -208,8 +228,25 @@ fn stored_object(store: &dyn Store, digest: &crate::digest::Digest) -> Option<Ve
     }
 }
 
-/// One figure: its entry (from the store, or the lockfile when locked), its outputs placed;
-/// made by `make` when the store lacks it and the strategy allows.
+/// A no-op: the last build placed these very outputs for this key (with the service's
+/// notes and other images it listed), and they are still there as it wrote them.
+fn still_placed(job: &Job, cx: &Context<'_>, previous: Option<&ManifestFigure>, start: Instant) -> Option<Outcome> {
+    let formats = &job.request.output.formats;
+    let (prev, outputs) = emit::still_placed(previous, &job.key, formats, cx.out_dir, &job.directive.stem())?;
+    let entry = ActionEntry {
+        key: job.key,
+        provider: job.request.provider.clone(),
+        provider_version: job.request.provider_version.clone(),
+        outputs: outputs.iter().map(|(f, o)| (*f, OutputRef { digest: o.digest, size: o.size })).collect(),
+        notes: prev.notes.clone(),
+        images: prev.images.clone(),
+    };
+    Some(Outcome::Done(Built { source: Source::Cached, entry, outputs, millis: ms(start) }))
+}
+
+/// One figure that [`still_placed`] did not find done: its entry (from the store, or the
+/// lockfile when locked), its outputs placed; made by `make` when the store lacks it and
+/// the strategy allows.
 fn one(
     job: &Job,
     cx: &Context<'_>,
@@ -224,22 +261,7 @@ fn one(
         Outcome::Failed(Diagnostic::error(code, msg).at(d.head.clone(), "this figure").hint(hint).for_figure(&d.name))
     };
     let found = match cx.strategy {
-        Strategy::Build => {
-            if let Some((prev, outputs)) = emit::still_placed(previous, &job.key, formats, out_dir, &d.stem()) {
-                // A no-op: the last build placed these very outputs for this key (with the
-                // service's notes and other images it listed).
-                let entry = ActionEntry {
-                    key: job.key,
-                    provider: job.request.provider.clone(),
-                    provider_version: job.request.provider_version.clone(),
-                    outputs: outputs.iter().map(|(f, o)| (*f, OutputRef { digest: o.digest, size: o.size })).collect(),
-                    notes: prev.notes.clone(),
-                    images: prev.images.clone(),
-                };
-                return Outcome::Done(Built { source: Source::Cached, entry, outputs, millis: ms(start) });
-            }
-            store.get_action(&job.key)
-        }
+        Strategy::Build => store.get_action(&job.key),
         Strategy::Locked(lock) => match locked::pinned(job, lock, store) {
             Ok(entry) => Ok(Lookup::Hit(entry)),
             Err(why) => return Outcome::Failed(why),
