@@ -39,6 +39,10 @@ pub struct Args {
     /// own documents on your own machine.
     #[arg(long)]
     trust_all: bool,
+    /// The TeX engine (as `[build] engine`): embedded (the default), pdflatex, lualatex or
+    /// xelatex (the installed TeX, through latexmk).
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<crate::config::Engine>,
     /// Print a JSON report on stdout: the figures (as `gen --json`) and the compile result.
     #[arg(long)]
     json: bool,
@@ -58,7 +62,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let kind = compile::doc_kind(&main).unwrap_or(DocKind::Latex);
     let epoch = epoch::for_project(&project, args.source_date_epoch)?;
     let locked = opts.lock == LockMode::Locked;
-    let tex_run = compile::TexRun::new(&project.config, epoch, args.trust_all, locked, opts.network);
+    let tex_run =
+        compile::TexRun::new(&project.config, epoch, args.trust_all, locked, opts.network).with_engine(args.engine);
 
     // Figures first, exactly as `paperfig gen`.
     let registry = Registry::for_config(&project.config);
