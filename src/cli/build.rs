@@ -82,8 +82,28 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
     }
 
+    // A locked build compiles with the engine paperfig.lock records, or not at all.
+    let engine_version = compile::engine_version(tex_run.engine);
+    if locked {
+        let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
+        if let Err(d) =
+            crate::locked::check_engine(&lock.unwrap_or_default(), tex_run.engine, engine_version.as_deref())
+        {
+            print_diagnostics(std::slice::from_ref(&d), global);
+            err("no PDF: --locked, and the TeX engine is not the one paperfig.lock records\n");
+            if args.json {
+                out(to_json(&project, &report, &main, None))?;
+            }
+            return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
+        }
+    }
     if global.verbosity != Verbosity::Quiet {
-        err(format_args!("compiling {}\n", rel(&project.root, &main)));
+        let with = if tex_run.engine == crate::config::Engine::Embedded {
+            String::new()
+        } else {
+            format!(" with {}", tex_run.engine)
+        };
+        err(format_args!("compiling {}{with}\n", rel(&project.root, &main)));
     }
     let compiled = match kind {
         DocKind::Latex => {
@@ -95,6 +115,12 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         }
     };
     print_diagnostics(&compiled.diagnostics, global);
+    if let (Some(_), false, Some(version)) = (&compiled.pdf, locked, engine_version) {
+        let engine = crate::lock::EngineLock { name: tex_run.engine.as_str().to_string(), version };
+        if let Some(d) = crate::record_engine(&project, engine) {
+            print_diagnostics(std::slice::from_ref(&d), global);
+        }
+    }
     if let Some(pdf) = &compiled.pdf {
         if global.verbosity != Verbosity::Quiet {
             let pdf = rel(&project.root, pdf);

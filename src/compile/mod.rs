@@ -122,6 +122,18 @@ impl TexRun {
     }
 }
 
+/// What the embedded engine calls itself in `paperfig.lock`.
+pub const EMBEDDED_VERSION: &str = concat!("XeTeX (tectonic 0.17.0), embedded in paperfig ", env!("CARGO_PKG_VERSION"));
+
+/// The version string of `engine` as `paperfig.lock` records it: the first line of the
+/// installed engine's `--version`; `None` when it is not installed.
+pub fn engine_version(engine: Engine) -> Option<String> {
+    match engine {
+        Engine::Embedded => Some(EMBEDDED_VERSION.to_string()),
+        _ => external::version(engine),
+    }
+}
+
 /// The user's cache folder, shared by every project: `$XDG_CACHE_HOME/paperfig`, else
 /// `~/.cache/paperfig`, else (no home) the project's own cache.
 pub fn user_cache(project: &Project) -> PathBuf {
