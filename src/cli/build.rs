@@ -151,6 +151,7 @@ fn to_json(project: &Project, report: &GenReport, main: &Path, compiled: Option<
     value["compile"] = compiled.map_or(serde_json::Value::Null, |c| {
         json!({
             "document": rel(&project.root, main),
+            "engine": c.engine.as_str(),
             "pdf": path(&c.pdf),
             "log": path(&c.log),
             "synctex": path(&c.synctex),

@@ -122,6 +122,8 @@ pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>)
     }
     let aux = &job.aux_dir;
     std::fs::create_dir_all(aux).map_err(|source| ExternalError::CreateDir { path: aux.clone(), source })?;
+    // Two builds of one document at once would share latexmk's folder: one waits.
+    let _claim = claim(&aux.join("lock"));
     let inputs = aux.join("inputs");
     std::fs::create_dir_all(&inputs).map_err(|source| ExternalError::CreateDir { path: inputs.clone(), source })?;
     for (name, bytes) in &job.memory_files {
@@ -234,6 +236,21 @@ pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>)
         output.failure = Some(format!("latexmk ({}) failed:\n{tail}", job.engine));
     }
     Ok((output, document_files))
+}
+
+/// An exclusive `flock` on `path`, held while the returned file is open (`None` where it
+/// cannot be taken: then builds are not kept apart).
+#[cfg(unix)]
+fn claim(path: &Path) -> Option<std::fs::File> {
+    use std::os::fd::AsRawFd as _;
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).ok()?;
+    // SAFETY: flock on a file descriptor this `File` owns for the whole call.
+    (unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0).then_some(file)
+}
+
+#[cfg(not(unix))]
+fn claim(_: &Path) -> Option<std::fs::File> {
+    None
 }
 
 /// kpathsea's "pdflatex: Not reading from /etc/x (openin_any = p)." lines.

@@ -88,7 +88,7 @@ pub fn build(project: &Project, main: &Path, figures: &Figures<'_>, run: &TexRun
     let paper = match texwriter::write_paper(&source, &directives, &figure_file, &opts) {
         Ok(p) => p,
         Err(diagnostics) => {
-            return Ok(Compiled { diagnostics, ..Compiled::default() });
+            return Ok(Compiled { diagnostics, engine: run.engine, ..Compiled::default() });
         }
     };
     let tex = tex_path(project, main);

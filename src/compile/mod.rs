@@ -171,6 +171,8 @@ pub struct Compiled {
     pub document_files: Option<Vec<PathBuf>>,
     /// Whether TeX ran, or the last PDF stood or had only its figures replaced.
     pub reuse: swap::Reuse,
+    /// The engine that compiled.
+    pub engine: Engine,
 }
 
 impl Compiled {
@@ -296,11 +298,7 @@ pub fn compile_tex_in(
         let no_pdf = Diagnostic::error(Code::Tex, "TeX did not produce a PDF").hint("see the .log in the build folder");
         diagnostics.insert(0, no_pdf);
     }
-    if run.shell_escape == ShellEscape::OffLocked {
-        let note = Diagnostic::warning(Code::Tex, "shell escape is off: --locked never runs commands from TeX")
-            .hint("[build] shell_escape = true applies to builds without --locked");
-        diagnostics.push(note);
-    }
+    diagnostics.extend(shell_escape_note(run));
     let document_files = out.document_files();
     let (synctex, tex_files) = (out.synctex, out.tex_files);
     Ok(Compiled {
@@ -312,6 +310,15 @@ pub fn compile_tex_in(
         tex_files,
         document_files,
         reuse,
+        engine: Engine::Embedded,
+    })
+}
+
+/// The warning of a `--locked` build whose configuration turns shell escape on.
+fn shell_escape_note(run: &TexRun) -> Option<Diagnostic> {
+    (run.shell_escape == ShellEscape::OffLocked).then(|| {
+        Diagnostic::warning(Code::Tex, "shell escape is off: --locked never runs commands from TeX")
+            .hint("[build] shell_escape = true applies to builds without --locked")
     })
 }
 
@@ -339,7 +346,7 @@ fn compile_external(
     let (out, document_files) = external::compile(&job)?;
     if !out.refused.is_empty() {
         let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
-        return Ok(Compiled { diagnostics, ..Compiled::default() });
+        return Ok(Compiled { diagnostics, engine: run.engine, ..Compiled::default() });
     }
     let mut diagnostics = texlog::diagnose(&out, map);
     if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
@@ -347,11 +354,7 @@ fn compile_external(
             .hint("see the .log in the build folder");
         diagnostics.insert(0, no_pdf);
     }
-    if run.shell_escape == ShellEscape::OffLocked {
-        let note = Diagnostic::warning(Code::Tex, "shell escape is off: --locked never runs commands from TeX")
-            .hint("[build] shell_escape = true applies to builds without --locked");
-        diagnostics.push(note);
-    }
+    diagnostics.extend(shell_escape_note(run));
     Ok(Compiled {
         pdf: out.pdf,
         log: out.log_path,
@@ -361,6 +364,7 @@ fn compile_external(
         tex_files: out.tex_files,
         document_files,
         reuse: swap::Reuse::Engine,
+        engine: run.engine,
     })
 }
 

@@ -95,21 +95,25 @@ fn the_example_markdown_paper_builds_under_every_engine() {
 }
 
 #[test]
-fn two_pdflatex_builds_with_the_same_epoch_are_byte_identical() {
-    if !available("pdflatex") {
-        return;
+fn two_builds_with_the_same_epoch_are_byte_identical_under_each_installed_engine() {
+    for engine in ["pdflatex", "lualatex", "xelatex"] {
+        if !available(engine) {
+            continue;
+        }
+        let (a, b) = (PaperTest::copy_of("fixtures/latex"), PaperTest::copy_of("fixtures/latex"));
+        build(&a, &["--engine", engine]).ok();
+        build(&b, &["--engine", engine, "paper.tex"]).ok();
+        let read = |t: &PaperTest| std::fs::read(t.path("build/paper.pdf")).unwrap();
+        let (pa, pb) = (read(&a), read(&b));
+        assert!(pa == pb, "{engine}: PDFs of two folders differ ({} vs {} bytes)", pa.len(), pb.len());
+        let info = poppler("pdfinfo", &["-isodates"], &a.path("build/paper.pdf"));
+        assert!(info.contains("2023-11-14T22:13:20"), "{engine}: the dates are SOURCE_DATE_EPOCH's:\n{info}");
+        // Another date gives another PDF: the epoch is really used (and latexmk runs again).
+        b.run_env(&["build", "--engine", engine, "--source-date-epoch", "1600000000"], &[]).ok();
+        assert_ne!(pa, read(&b), "{engine}");
+        let info = poppler("pdfinfo", &["-isodates"], &b.path("build/paper.pdf"));
+        assert!(info.contains("2020-09-13T12:26:40"), "{engine}: {info}");
     }
-    let (a, b) = (PaperTest::copy_of("fixtures/latex"), PaperTest::copy_of("fixtures/latex"));
-    build(&a, &["--engine", "pdflatex"]).ok();
-    build(&b, &["--engine", "pdflatex", "paper.tex"]).ok();
-    let (pa, pb) =
-        (std::fs::read(a.path("build/paper.pdf")).unwrap(), std::fs::read(b.path("build/paper.pdf")).unwrap());
-    assert!(pa == pb, "PDFs of two folders differ ({} vs {} bytes)", pa.len(), pb.len());
-    let info = poppler("pdfinfo", &["-isodates"], &a.path("build/paper.pdf"));
-    assert!(info.contains("2023-11-14T22:13:20"), "the dates are SOURCE_DATE_EPOCH's:\n{info}");
-    // Another date gives another PDF: the epoch is really used (and latexmk runs again).
-    b.run_env(&["build", "--engine", "pdflatex", "--source-date-epoch", "1600000000"], &[]).ok();
-    assert_ne!(pa, std::fs::read(b.path("build/paper.pdf")).unwrap());
 }
 
 /// A document that only pdfTeX compiles: a pdfTeX driver option and primitives.
@@ -179,7 +183,8 @@ fn the_lockfile_records_the_engine_and_a_locked_build_keeps_to_it() {
         return;
     }
     let t = with_shared_cache(PaperTest::copy_of("fixtures/latex"));
-    build(&t, &["--engine", "pdflatex"]).ok();
+    let json = build(&t, &["--engine", "pdflatex", "--json"]).ok().json();
+    assert_eq!(json["compile"]["engine"], "pdflatex", "{json}");
     let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
     assert!(lock.contains("[engine]\nname = \"pdflatex\"\nversion = \"pdfTeX "), "{lock}");
     let refused = build(&t, &["--locked"]).code(1);
