@@ -128,7 +128,7 @@ impl Diagnose for CompileError {
             }
             CompileError::External(ExternalError::NotInstalled { .. }) => {
                 "install TeX Live with latexmk (Debian: apt-get install latexmk texlive-latex-recommended \
-                 texlive-fonts-recommended lmodern; texlive-xetex for xelatex), or \
+                 texlive-fonts-recommended lmodern; texlive-luatex for lualatex, texlive-xetex for xelatex), or \
                  build with the embedded engine: remove [build] engine, or pass --engine embedded"
             }
             CompileError::External(ExternalError::Spawn { .. }) => "check that latexmk runs: latexmk -v",

@@ -124,10 +124,11 @@ pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>)
     std::fs::create_dir_all(aux).map_err(|source| ExternalError::CreateDir { path: aux.clone(), source })?;
     // Two builds of one document at once would share latexmk's folder: one waits.
     let _claim = claim(&aux.join("lock"));
-    let inputs = aux.join("inputs");
-    std::fs::create_dir_all(&inputs).map_err(|source| ExternalError::CreateDir { path: inputs.clone(), source })?;
+    // TeX looks for a file in `-output-directory` before anywhere else (that is how it
+    // reads its `.aux` there), so files put there take the place of the document's own,
+    // and the user's own TEXINPUTS stays as it is.
     for (name, bytes) in &job.memory_files {
-        let path = inputs.join(name);
+        let path = aux.join(name);
         fsutil::write_if_changed(&path, bytes).map_err(|source| ExternalError::Write { path, source })?;
     }
     let stem = job.main.file_stem().map_or_else(|| "paper".into(), |s| s.to_string_lossy().into_owned());
@@ -162,13 +163,7 @@ pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>)
         cmd.arg(format!("-usepretex={pre}"));
     }
     cmd.arg(&rel_main).current_dir(&job.work_dir).stdin(Stdio::null());
-    let mut texinputs = std::ffi::OsString::from(&inputs);
-    texinputs.push(":");
-    if let Some(old) = std::env::var_os("TEXINPUTS") {
-        texinputs.push(old);
-    }
-    cmd.env("TEXINPUTS", texinputs)
-        .env("openin_any", if job.trust == Trust::All { "a" } else { "p" })
+    cmd.env("openin_any", if job.trust == Trust::All { "a" } else { "p" })
         .env("openout_any", "p")
         .env("TEXMFOUTPUT", aux);
     match job.epoch {
@@ -251,6 +246,24 @@ fn claim(path: &Path) -> Option<std::fs::File> {
 #[cfg(not(unix))]
 fn claim(_: &Path) -> Option<std::fs::File> {
     None
+}
+
+/// What the log says about the installation itself: LuaLaTeX without luaotfload (Debian
+/// ships it apart, in `texlive-luatex`) falls back to 8-bit fonts, and every non-ASCII
+/// character of the document prints as another one.
+pub fn installation_problems(engine: Engine, log: &str) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::{Code, Diagnostic};
+    let mut out = Vec::new();
+    if engine == Engine::Lualatex && log.contains("Error in luaotfload: reverting to OT1") {
+        out.push(
+            Diagnostic::warning(
+                Code::Tex,
+                "LuaLaTeX could not load luaotfload: it fell back to 8-bit fonts, in which non-ASCII text prints wrong",
+            )
+            .hint("install luaotfload (Debian: apt-get install texlive-luatex; TeX Live: tlmgr install luaotfload)"),
+        );
+    }
+    out
 }
 
 /// kpathsea's "pdflatex: Not reading from /etc/x (openin_any = p)." lines.
@@ -370,6 +383,14 @@ mod tests {
         assert!(m.iter().all(|m| !m.text.contains("Emergency stop")));
         assert!(location("LaTeX Warning: Citation `x' on page 1 undefined on input line 5.").is_none());
         assert!(location("Package hyperref Warning: x:3: y").is_none());
+    }
+
+    #[test]
+    fn lualatex_without_luaotfload_is_reported() {
+        let log = "[\\directlua]:1: module 'luaotfload-main' not found:\nError in luaotfload: reverting to OT1\n";
+        assert_eq!(installation_problems(Engine::Lualatex, log).len(), 1);
+        assert!(installation_problems(Engine::Lualatex, "fine").is_empty());
+        assert!(installation_problems(Engine::Pdflatex, log).is_empty());
     }
 
     #[test]

@@ -349,6 +349,7 @@ fn compile_external(
         return Ok(Compiled { diagnostics, engine: run.engine, ..Compiled::default() });
     }
     let mut diagnostics = texlog::diagnose(&out, map);
+    diagnostics.extend(external::installation_problems(run.engine, &out.log));
     if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
         let no_pdf = Diagnostic::error(Code::Tex, format!("{} did not produce a PDF", run.engine))
             .hint("see the .log in the build folder");

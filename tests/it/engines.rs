@@ -28,6 +28,25 @@ fn available(engine: &str) -> bool {
     true
 }
 
+/// [`available`], and able to print any text: Debian's lualatex runs without luaotfload
+/// (package texlive-luatex) in 8-bit fonts, fine for a T1 document but not for Unicode.
+fn available_for_unicode(engine: &str) -> bool {
+    if !available(engine) {
+        return false;
+    }
+    if engine == "lualatex" {
+        let found = Command::new("kpsewhich").arg("luaotfload-main.lua").output();
+        if !found.is_ok_and(|o| o.status.success() && !o.stdout.is_empty()) {
+            eprintln!(
+                "SKIPPED engine lualatex for Unicode text: luaotfload is not installed (Debian: texlive-luatex; \
+                 scripts/setup installs it)"
+            );
+            return false;
+        }
+    }
+    true
+}
+
 fn build(t: &PaperTest, args: &[&str]) -> Run {
     let mut all = vec!["build"];
     all.extend_from_slice(args);
@@ -80,7 +99,7 @@ fn the_example_markdown_paper_builds_under_every_engine() {
     let t = PaperTest::copy_of("examples/paper");
     let figures = crate::example::FIGURES.len();
     for (engine, made_by) in ENGINES {
-        if !available(engine) {
+        if !available_for_unicode(engine) {
             continue;
         }
         build_example(&t, &["--engine", engine]).ok().stderr_has("wrote build/paper.pdf");
@@ -91,6 +110,10 @@ fn the_example_markdown_paper_builds_under_every_engine() {
         assert!(text.contains("Table 1") && text.contains("References"), "{engine}");
         assert!(!text.contains("??"), "{engine}: a reference did not resolve");
         assert!(!text.contains("not been generated"), "{engine}");
+        // Non-ASCII text prints as itself: each engine has the template's fonts for it.
+        assert!(words(&text).contains("(mean ± std over 3 seeds)"), "{engine}: {text}");
+        let log = std::fs::read_to_string(t.path("build/paper.log")).unwrap();
+        assert!(!log.contains("Missing character") && !log.contains("Error in luaotfload"), "{engine}:\n{log}");
     }
 }
 
@@ -197,6 +220,19 @@ fn the_lockfile_records_the_engine_and_a_locked_build_keeps_to_it() {
 }
 
 #[test]
+fn lualatex_without_luaotfload_is_a_warning_naming_the_package() {
+    let lualatex = Command::new("lualatex").arg("--version").output().is_ok_and(|o| o.status.success());
+    let luaotfload = Command::new("kpsewhich").arg("luaotfload-main.lua").output();
+    if !lualatex || luaotfload.is_ok_and(|o| o.status.success() && !o.stdout.is_empty()) {
+        eprintln!("SKIPPED: needs a lualatex without luaotfload");
+        return;
+    }
+    let t = with_shared_cache(PaperTest::new())
+        .file("paper.tex", "\\documentclass{article}\n\\begin{document}\nx\n\\end{document}\n");
+    build(&t, &["--engine", "lualatex"]).ok().stderr_has("could not load luaotfload").stderr_has("texlive-luatex");
+}
+
+#[test]
 fn an_engine_that_is_not_installed_is_named_with_what_to_install() {
     let t = with_shared_cache(PaperTest::copy_of("fixtures/latex"));
     let mut cmd = t.command(&["build", "--engine", "lualatex"]);
@@ -205,4 +241,20 @@ fn an_engine_that_is_not_installed_is_named_with_what_to_install() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("needs `latexmk`, which is not installed"), "{err}");
     assert!(err.contains("--engine embedded"), "{err}");
+}
+
+#[test]
+fn biblatex_with_biber_builds_with_an_installed_engine() {
+    let biber = Command::new("biber").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !available("pdflatex") || !biber {
+        eprintln!("SKIPPED: biber is not installed");
+        return;
+    }
+    let doc = "\\documentclass{article}\n\\usepackage[backend=biber]{biblatex}\n\\addbibresource{refs.bib}\n\
+               \\begin{document}\nCite \\cite{kaplan2020}.\n\\printbibliography\n\\end{document}\n";
+    let bib = std::fs::read_to_string(crate::util::repo().join("fixtures/latex/refs.bib")).unwrap();
+    let t = PaperTest::new().file("paper.tex", doc).file("refs.bib", &bib);
+    build(&t, &["--engine", "pdflatex"]).ok();
+    let text = words(&pdf_text(&t.path("build/paper.pdf")));
+    assert!(text.contains("Cite [1]") && text.contains("Scaling Laws for Neural Language Models"), "{text}");
 }
