@@ -68,11 +68,12 @@ mod tests {
             tex_error("TeX: Undefined control sequence", "l.5 \\pdfglyphtounicode\n{f_f}{FB00}"),
             tex_error("TeX: Undefined control sequence", "l.5 Broken \\undefinedmacro"),
             tex_error("TeX: Undefined control sequence", "l.5 \\pdfstrcmp"),
+            tex_error("TeX: Package inputenc Error: inputenc is not designed for xetex or luatex", "l.3 ...{inputenc}"),
             Diagnostic::warning(Code::Tex, "undefined reference: `pdftex`"),
         ];
         hint_other_engines(&mut ds);
         let hinted: Vec<bool> = ds.iter().map(|d| d.hints.first().is_some_and(|h| h == PDFLATEX_HINT)).collect();
-        assert_eq!(hinted, [true, true, true, false, false, false]);
+        assert_eq!(hinted, [true, true, true, false, false, true, false]);
         assert!(PDFLATEX_HINT.contains("engine = \"pdflatex\""));
     }
 }
