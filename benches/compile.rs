@@ -13,6 +13,10 @@
 //!   format already in the user's cache (as after any earlier project), against `latexmk
 //!   -pdf` from scratch. Target ≤ 1.0 × latexmk.
 //!
+//! - **engines**: the same paper built by `paperfig build` with the embedded engine and
+//!   with `--engine pdflatex` (the installed pdfLaTeX through latexmk), from scratch (the
+//!   kept files of both deleted) and after an edit (both keep theirs), interleaved.
+//!
 //! Papers: the example Markdown paper (`examples/paper`; latexmk gets the `.tex` paperfig
 //! wrote for it) and the LaTeX fixture (`fixtures/latex`: two figures, a citation, a
 //! table, math). Prints medians and ratios. Run with `scripts/bench` (release build);
@@ -150,6 +154,42 @@ fn new_project(name: &str, src: &Path, work: &Path) {
     println!("summary: new project's first build / latexmk ({name}) = {:.2} (target <= 1.00)", o / t);
 }
 
+/// `paperfig build` with the embedded engine against `paperfig build --engine pdflatex`
+/// on the same paper, from scratch and after an edit, interleaved.
+fn engines(name: &str, root: &Path, main: &str) {
+    if Command::new("pdflatex").arg("--version").output().is_err() {
+        println!("{name}: pdflatex is not installed; engines not compared");
+        return;
+    }
+    let build = |engine: &str| {
+        let mut c = Command::new(BIN);
+        c.args(["build", "-q", "--engine", engine, main]).current_dir(root).env("SOURCE_DATE_EPOCH", "1700000000");
+        c.env("PAPERBANANA_API_KEY", "pb_example_key").env("AUTOFIGUREEDIT_API_KEY", "sk-team-example");
+        c
+    };
+    let aux = root.join(".paperfig/tex/aux");
+    let source = root.join(main);
+    let text = std::fs::read_to_string(&source).unwrap();
+    timed(&mut build("embedded"));
+    timed(&mut build("pdflatex"));
+    let (mut es, mut ek, mut ps, mut pk) = (vec![], vec![], vec![], vec![]);
+    for i in 0..RUNS {
+        let _ = std::fs::remove_dir_all(&aux);
+        std::fs::write(&source, format!("{text}{}", comment(main, 2 * i))).unwrap();
+        es.push(timed(&mut build("embedded")));
+        ps.push(timed(&mut build("pdflatex")));
+        std::fs::write(&source, format!("{text}{}", comment(main, 2 * i + 1))).unwrap();
+        ek.push(timed(&mut build("embedded")));
+        pk.push(timed(&mut build("pdflatex")));
+    }
+    std::fs::write(&source, text).unwrap();
+    let (es, ek, ps, pk) = (median(es), median(ek), median(ps), median(pk));
+    println!("{name}: from scratch  embedded {es:.0} ms, engine = \"pdflatex\" {ps:.0} ms (medians of {RUNS})");
+    println!("{name}: after an edit embedded {ek:.0} ms, engine = \"pdflatex\" {pk:.0} ms");
+    println!("summary: embedded / engine = \"pdflatex\", from scratch ({name}) = {:.2} (target none)", es / ps);
+    println!("summary: embedded / engine = \"pdflatex\", after an edit ({name}) = {:.2} (target none)", ek / pk);
+}
+
 fn main() {
     if Command::new("latexmk").arg("-v").output().is_err() {
         println!("latexmk is not installed (scripts/setup installs it); nothing to compare");
@@ -169,4 +209,6 @@ fn main() {
     compare("examples/paper/paper.md", &example, "paper.md", &example.join("build"), "paper.tex");
     compare("fixtures/latex/paper.tex", &latex, "paper.tex", &latex, "paper.tex");
     new_project("fixtures/latex/paper.tex", &repo.join("fixtures/latex"), dir.path());
+    engines("examples/paper/paper.md", &example, "paper.md");
+    engines("fixtures/latex/paper.tex", &latex, "paper.tex");
 }

@@ -40,6 +40,7 @@
 //! bundle_digest = "…"             # its SHA-256 digest (hex); a bundle with another is refused
 //! shell_escape = false            # true: \write18 runs commands (minted); never under --locked
 //! trust = "project"               # "all": TeX may read any file (your own machine only)
+//! engine = "embedded"             # or "pdflatex", "lualatex", "xelatex": the installed TeX through latexmk
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,6 +54,9 @@ use crate::diag::{Loc, NotUtf8, SourceFile};
 use crate::model::{Format, Kind, TableError};
 use crate::provider::command::runners;
 use crate::provider::hosted::{config as providers, services};
+
+mod engine;
+pub use engine::Engine;
 
 pub const FILE_NAME: &str = "paperfig.toml";
 
@@ -93,6 +97,7 @@ struct RawBuild {
     bundle_digest: Option<String>,
     shell_escape: Option<bool>,
     trust: Option<String>,
+    engine: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,7 +213,7 @@ pub struct Config {
     pub tex: TexConfig,
 }
 
-/// `[build] texmf`, `bundle`, `bundle_digest`, `shell_escape`, `trust`.
+/// `[build] texmf`, `bundle`, `bundle_digest`, `shell_escape`, `trust`, `engine`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TexConfig {
     /// The TeX trees to read, highest priority first (absolute); `None` = find them.
@@ -218,6 +223,8 @@ pub struct TexConfig {
     /// `\write18` runs commands (minted needs it). Never under `--locked`.
     pub shell_escape: bool,
     pub trust: Trust,
+    /// Which TeX engine compiles the paper.
+    pub engine: Engine,
 }
 
 /// Where the engine's bundle comes from.
@@ -497,7 +504,17 @@ fn parse_tex(
             return Err(bad("trust", msg, "\"project\" (the default: TeX reads the project only) or \"all\""));
         }
     };
-    Ok(TexConfig { texmf, bundle, shell_escape: raw.shell_escape.unwrap_or(false), trust })
+    let engine = match raw.engine.as_deref() {
+        None => Engine::Embedded,
+        Some(name) => Engine::parse(name).ok_or_else(|| {
+            bad(
+                "engine",
+                format!("engine = \"{name}\" is not an engine"),
+                "\"embedded\" (the default), \"pdflatex\", \"lualatex\" or \"xelatex\" (the installed TeX, through latexmk)",
+            )
+        })?,
+    };
+    Ok(TexConfig { texmf, bundle, shell_escape: raw.shell_escape.unwrap_or(false), trust, engine })
 }
 
 /// A path from `paperfig.toml`: `~/x` is in the home folder, a relative one in the root.
@@ -629,6 +646,8 @@ mod tests {
         assert_eq!(c.tex.texmf, Some(vec![PathBuf::from("/p/tl/texmf-dist"), PathBuf::from("/opt/t")]));
         assert!(c.tex.shell_escape);
         assert_eq!(c.tex.trust, Trust::All);
+        assert_eq!(parse("[build]\nengine = \"lualatex\"\n").unwrap().tex.engine, Engine::Lualatex);
+        assert_eq!(parse("").unwrap().tex.engine, Engine::Embedded);
         assert_eq!(parse("").unwrap().tex, TexConfig::default(), "untrusted, no shell escape by default");
         let d = "ab".repeat(32);
         let c = parse(&format!(
@@ -643,6 +662,7 @@ mod tests {
             ("[build]\nbundle = \"https://x/b\"\nbundle_digest = \"abc\"\n", "not a SHA-256 digest"),
             ("[build]\nbundle_digest = \"{}\"\n", "needs `bundle"),
             ("[build]\ntexmf = []\n", "texmf is empty"),
+            ("[build]\nengine = \"pdftex\"\n", "is not an engine"),
             ("[output]\nformats = []\n", "formats is empty"),
         ] {
             let text = text.replace("{}", &"0".repeat(64));

@@ -8,6 +8,7 @@ use crate::compile::CompileError;
 use crate::compile::bundle::BundleError;
 use crate::compile::engine::EngineError;
 use crate::compile::epoch::EpochError;
+use crate::compile::external::ExternalError;
 use crate::config::ConfigError;
 use crate::diag::{Code, Diagnostic, Loc};
 use crate::options::OptionsError;
@@ -125,7 +126,16 @@ impl Diagnose for CompileError {
                 "install TeX Live: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern \
                  (or run scripts/setup)"
             }
-            CompileError::Read { .. } | CompileError::CreateDir { .. } | CompileError::Write { .. } => {
+            CompileError::External(ExternalError::NotInstalled { .. }) => {
+                "install TeX Live with latexmk (Debian: apt-get install latexmk texlive-latex-recommended \
+                 texlive-fonts-recommended lmodern; texlive-luatex for lualatex, texlive-xetex for xelatex), or \
+                 build with the embedded engine: remove [build] engine, or pass --engine embedded"
+            }
+            CompileError::External(ExternalError::Spawn { .. }) => "check that latexmk runs: latexmk -v",
+            CompileError::Read { .. }
+            | CompileError::CreateDir { .. }
+            | CompileError::Write { .. }
+            | CompileError::External(ExternalError::CreateDir { .. } | ExternalError::Write { .. }) => {
                 return Diagnostic::error(Code::Build, self.to_string());
             }
         };

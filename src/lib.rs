@@ -374,6 +374,24 @@ fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> 
     }
 }
 
+/// Records in `paperfig.lock` the TeX engine a build made its PDF with (`[engine]`, see
+/// [`lock`]); the file is written only when that changes. A lockfile that cannot be read
+/// is left as it is (the figures' own build reports it).
+pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Option<Diagnostic> {
+    let path = project.root.join(lock::LOCK_FILE);
+    let mut lock = match Lockfile::read(&path) {
+        Ok(lock) => lock.unwrap_or_default(),
+        Err(_) => return None,
+    };
+    if lock.engine.as_ref() == Some(&engine) {
+        return None;
+    }
+    lock.engine = Some(engine);
+    fsutil::write_if_changed(&path, lock.to_toml_string().as_bytes())
+        .err()
+        .map(|e| write_error(Code::Lockfile, &path, &e))
+}
+
 /// A file of the build (lockfile, manifest, `paperfig.sty`) that could not be written.
 fn write_error(code: Code, path: &Path, e: &std::io::Error) -> Diagnostic {
     let hint = if fsutil::is_disk_full(e) { fsutil::DISK_FULL_HINT } else { "check that the folder is writable" };

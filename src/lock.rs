@@ -31,6 +31,19 @@
 //! `--locked` build writes the same captions and alt texts as the build that made the
 //! figure. Entries without it (older files) read as no notes; the format stays version 1.
 //!
+//! `[engine]` (after `version`, only once a `paperfig build` has made a PDF) records the TeX
+//! engine of the last build that wrote the file (`[build] engine`) and its version string
+//! (`pdflatex --version`'s first line; for the embedded engine, tectonic's version):
+//!
+//! ```toml
+//! [engine]
+//! name = "pdflatex"
+//! version = "pdfTeX 3.141592653-2.6-1.40.24 (TeX Live 2022/Debian)"
+//! ```
+//!
+//! A `--locked` build with another engine, or another version of it, is refused (see
+//! `locked::check_engine`). Files without it read as no engine recorded.
+//!
 //! Reading is strict (unknown fields, kinds, formats or a newer `version` are errors with the
 //! file, line and column) because `--locked` trusts what it reads.
 
@@ -93,6 +106,15 @@ impl MergeMemo {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lockfile {
     pub figures: BTreeMap<String, LockEntry>,
+    /// The TeX engine of the last build that made a PDF, if any did.
+    pub engine: Option<EngineLock>,
+}
+
+/// `[engine]`: the engine a build used, by name (`[build] engine`) and version string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineLock {
+    pub name: String,
+    pub version: String,
 }
 
 /// One figure's record. Its id is the key in [`Lockfile::figures`].
@@ -188,6 +210,7 @@ impl Lockfile {
     /// These entries, then each entry of `old` that `keep(id, source)` keeps (figures that
     /// failed or were deferred, files not scanned).
     pub fn keeping(mut self, old: Lockfile, keep: &dyn Fn(&str, &str) -> bool) -> Lockfile {
+        self.engine = self.engine.or(old.engine);
         for (id, entry) in old.figures {
             if keep(&id, &entry.source) {
                 self.figures.entry(id).or_insert(entry);
@@ -264,7 +287,10 @@ impl Lockfile {
         }
 
         let raw: RawLock = toml::from_str(text).map_err(de_err)?;
-        let mut lock = Lockfile::default();
+        let mut lock = Lockfile {
+            engine: raw.engine.map(|e| EngineLock { name: e.name, version: e.version }),
+            ..Lockfile::default()
+        };
         for fig in raw.figure {
             let kind = Kind::parse(fig.kind.get_ref()).ok_or_else(|| {
                 let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
@@ -306,6 +332,9 @@ impl Lockfile {
     pub fn to_toml_string(&self) -> String {
         let mut out = String::from(HEADER);
         let _ = writeln!(out, "version = {LOCK_VERSION}");
+        if let Some(e) = &self.engine {
+            let _ = writeln!(out, "\n[engine]\nname = {}\nversion = {}", toml_string(&e.name), toml_string(&e.version));
+        }
         for (id, e) in &self.figures {
             out.push_str("\n[[figure]]\n");
             for (field, value) in [
@@ -413,6 +442,14 @@ struct RawLock {
     version: i64,
     #[serde(default)]
     figure: Vec<RawFigure>,
+    engine: Option<RawEngine>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngine {
+    name: String,
+    version: String,
 }
 
 #[derive(serde::Deserialize)]

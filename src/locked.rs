@@ -8,11 +8,17 @@
 //! Any driver (`gen`, `build`, `mdbook`) gets this with `LockMode::Locked` in its options:
 //! the runner (`crate::run`, `Strategy::Locked`) asks [`pinned`] for each figure's entry
 //! instead of the store, and never calls a provider.
+//!
+//! `paperfig build --locked` also compiles with the TeX engine `paperfig.lock` records
+//! (`[engine]`, written by the last `paperfig build` that made a PDF): [`check_engine`]
+//! refuses another engine, or another version of it, before TeX runs, since either makes
+//! another PDF. A lockfile that records no engine accepts any.
 
+use crate::config::Engine;
 use crate::diag::{Code, Diagnostic};
 use crate::digest::Digest;
 use crate::key::input_digests;
-use crate::lock::{LockEntry, Lockfile};
+use crate::lock::{EngineLock, LockEntry, Lockfile};
 use crate::plan::Job;
 use crate::scan::Directive;
 use crate::store::{ActionEntry, Lookup, OutputRef, Store};
@@ -157,4 +163,55 @@ pub fn output_missing(d: &Directive, digest: &Digest) -> Diagnostic {
     .at(d.loc.clone(), "here")
     .hint("run `paperfig cache pull` with the remote reachable, or build without --locked")
     .for_figure(&d.name)
+}
+
+/// Whether a `--locked` build may compile with `engine` (whose version string is
+/// `version`, `None` when it does not run): the engine `lock` records, if any, by name and
+/// version.
+pub fn check_engine(lock: &Lockfile, engine: Engine, version: Option<&str>) -> Result<(), Diagnostic> {
+    let Some(EngineLock { name, version: locked }) = &lock.engine else { return Ok(()) };
+    let this = version.unwrap_or("not installed");
+    if name != engine.as_str() {
+        return Err(Diagnostic::error(
+            Code::Locked,
+            format!(
+                "paperfig.lock records the TeX engine `{name}` ({locked}), and this build uses `{engine}` \
+                 (--locked compiles with the recorded engine)"
+            ),
+        )
+        .hint(format!(
+            "build with --engine {name} (or set [build] engine = \"{name}\" in paperfig.toml); to change the \
+             paper's engine, build without --locked, which records it, and commit paperfig.lock"
+        )));
+    }
+    if this != locked {
+        return Err(Diagnostic::error(
+            Code::Locked,
+            format!("paperfig.lock records {name} `{locked}`, and the installed one is `{this}` (--locked)"),
+        )
+        .hint(
+            "install the recorded version, or build without --locked on this machine to record this one, \
+             and commit paperfig.lock",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod engine_tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_build_takes_the_recorded_engine_and_version_only() {
+        let mut lock = Lockfile::default();
+        assert!(check_engine(&lock, Engine::Xelatex, Some("XeTeX 3")).is_ok(), "nothing recorded: any engine");
+        lock.engine = Some(EngineLock { name: "pdflatex".into(), version: "pdfTeX 1.40.24".into() });
+        assert!(check_engine(&lock, Engine::Pdflatex, Some("pdfTeX 1.40.24")).is_ok());
+        let other = check_engine(&lock, Engine::Embedded, Some("tectonic")).unwrap_err();
+        assert!(other.message.contains("records the TeX engine `pdflatex`"), "{}", other.message);
+        assert!(other.hints[0].contains("--engine pdflatex"), "{:?}", other.hints);
+        let newer = check_engine(&lock, Engine::Pdflatex, Some("pdfTeX 1.40.25")).unwrap_err();
+        assert!(newer.message.contains("installed one is `pdfTeX 1.40.25`"), "{}", newer.message);
+        assert!(check_engine(&lock, Engine::Pdflatex, None).unwrap_err().message.contains("not installed"));
+    }
 }

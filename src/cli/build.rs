@@ -39,6 +39,10 @@ pub struct Args {
     /// own documents on your own machine.
     #[arg(long)]
     trust_all: bool,
+    /// The TeX engine (as `[build] engine`): embedded (the default), pdflatex, lualatex or
+    /// xelatex (the installed TeX, through latexmk).
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<crate::config::Engine>,
     /// Print a JSON report on stdout: the figures (as `gen --json`) and the compile result.
     #[arg(long)]
     json: bool,
@@ -58,7 +62,8 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let kind = compile::doc_kind(&main).unwrap_or(DocKind::Latex);
     let epoch = epoch::for_project(&project, args.source_date_epoch)?;
     let locked = opts.lock == LockMode::Locked;
-    let tex_run = compile::TexRun::new(&project.config, epoch, args.trust_all, locked, opts.network);
+    let tex_run =
+        compile::TexRun::new(&project.config, epoch, args.trust_all, locked, opts.network).with_engine(args.engine);
 
     // Figures first, exactly as `paperfig gen`.
     let registry = Registry::for_config(&project.config);
@@ -77,8 +82,28 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
     }
 
+    // A locked build compiles with the engine paperfig.lock records, or not at all.
+    let engine_version = compile::engine_version(tex_run.engine);
+    if locked {
+        let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
+        if let Err(d) =
+            crate::locked::check_engine(&lock.unwrap_or_default(), tex_run.engine, engine_version.as_deref())
+        {
+            print_diagnostics(std::slice::from_ref(&d), global);
+            err("no PDF: --locked, and the TeX engine is not the one paperfig.lock records\n");
+            if args.json {
+                out(to_json(&project, &report, &main, None))?;
+            }
+            return Ok(ExitCode::from(EXIT_FIGURE_ERRORS));
+        }
+    }
     if global.verbosity != Verbosity::Quiet {
-        err(format_args!("compiling {}\n", rel(&project.root, &main)));
+        let with = if tex_run.engine == crate::config::Engine::Embedded {
+            String::new()
+        } else {
+            format!(" with {}", tex_run.engine)
+        };
+        err(format_args!("compiling {}{with}\n", rel(&project.root, &main)));
     }
     let compiled = match kind {
         DocKind::Latex => {
@@ -90,6 +115,12 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         }
     };
     print_diagnostics(&compiled.diagnostics, global);
+    if let (Some(_), false, Some(version)) = (&compiled.pdf, locked, engine_version) {
+        let engine = crate::lock::EngineLock { name: tex_run.engine.as_str().to_string(), version };
+        if let Some(d) = crate::record_engine(&project, engine) {
+            print_diagnostics(std::slice::from_ref(&d), global);
+        }
+    }
     if let Some(pdf) = &compiled.pdf {
         if global.verbosity != Verbosity::Quiet {
             let pdf = rel(&project.root, pdf);
@@ -120,6 +151,7 @@ fn to_json(project: &Project, report: &GenReport, main: &Path, compiled: Option<
     value["compile"] = compiled.map_or(serde_json::Value::Null, |c| {
         json!({
             "document": rel(&project.root, main),
+            "engine": c.engine.as_str(),
             "pdf": path(&c.pdf),
             "log": path(&c.log),
             "synctex": path(&c.synctex),

@@ -41,6 +41,15 @@ pub struct Args {
 
 /// Which TeX `paperfig build` would use, and how it was found.
 fn tex_line(project: &Project) -> String {
+    let tex = &project.config.tex;
+    if let Some(program) = tex.engine.program() {
+        let version = crate::compile::engine_version(tex.engine).unwrap_or_else(|| "not installed".into());
+        let trust = if tex.trust == crate::config::Trust::All { "all files" } else { "project only" };
+        let escape = if tex.shell_escape { "on" } else { "off" };
+        return format!(
+            "tex: the installed {program} ({version}) through latexmk, from [build] engine; reads {trust}; shell escape {escape}"
+        );
+    }
     if let Some(b) = &project.config.tex.bundle {
         let pin = b.digest.as_deref().map_or("not pinned".to_string(), |d| format!("digest {d}"));
         return format!("tex: the engine's bundle {} ({pin}), from [build] bundle", b.url);
@@ -48,7 +57,6 @@ fn tex_line(project: &Project) -> String {
     let trees = crate::compile::tex_trees(project);
     let list: Vec<String> = trees.trees.iter().map(|t| t.path.display().to_string()).collect();
     let list = if list.is_empty() { "none found".to_string() } else { list.join(", ") };
-    let tex = &project.config.tex;
     let trust = if tex.trust == crate::config::Trust::All { "all files" } else { "project only" };
     let escape = if tex.shell_escape { "on" } else { "off" };
     format!("tex: trees from {}: {list}; reads {trust}; shell escape {escape}", trees.describe())
@@ -57,9 +65,15 @@ fn tex_line(project: &Project) -> String {
 fn tex_json(project: &Project) -> serde_json::Value {
     let tex = &project.config.tex;
     let trust = if tex.trust == crate::config::Trust::All { "all" } else { "project" };
+    let engine = tex.engine.as_str();
+    if tex.engine.program().is_some() {
+        let version = crate::compile::engine_version(tex.engine);
+        return json!({"origin": "installed", "found_by": "[build] engine", "engine": engine,
+            "engine_version": version, "trees": [], "trust": trust, "shell_escape": tex.shell_escape});
+    }
     if let Some(b) = &tex.bundle {
         return json!({"origin": "bundle", "found_by": "[build] bundle", "bundle": b.url, "bundle_digest": b.digest,
-            "trees": [], "trust": trust, "shell_escape": tex.shell_escape});
+            "engine": engine, "trees": [], "trust": trust, "shell_escape": tex.shell_escape});
     }
     let trees = crate::compile::tex_trees(project);
     let origin = match trees.origin {
@@ -68,7 +82,8 @@ fn tex_json(project: &Project) -> serde_json::Value {
         crate::compile::texmf::Origin::Debian => "debian",
     };
     let list: Vec<String> = trees.trees.iter().map(|t| t.path.display().to_string()).collect();
-    json!({"origin": origin, "found_by": trees.describe(), "trees": list, "trust": trust, "shell_escape": tex.shell_escape})
+    json!({"origin": origin, "found_by": trees.describe(), "engine": engine, "trees": list, "trust": trust,
+        "shell_escape": tex.shell_escape})
 }
 
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {

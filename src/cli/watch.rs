@@ -23,6 +23,9 @@ pub struct Args {
     /// Dates in the PDF, in seconds since 1970 (as for `build`).
     #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
+    /// The TeX engine (as for `build`).
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<crate::config::Engine>,
     #[command(flatten)]
     flags: BuildFlags,
 }
@@ -39,6 +42,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         mdbook: args.mdbook,
         figures,
         source_date_epoch: epoch,
+        engine: args.engine,
     })?;
     Ok(ExitCode::SUCCESS)
 }

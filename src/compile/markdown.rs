@@ -4,6 +4,9 @@
 //! line map, and the writer's citation list locates undefined citations. A key the writer
 //! already reported at its citation is not listed again from TeX's log.
 //!
+//! Under an installed engine (`[build] engine`) TeX runs in the project root, and the
+//! writer makes the `.tex`'s paths relative to it.
+//!
 //! The paper's directives and the figures' files come from the `gen` that just ran
 //! ([`Figures::of`] its report): the writer sees exactly what was built.
 
@@ -11,8 +14,9 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{CompileError, Compiled, LineMap, MappedFile, TexRun, compile_tex, source_file};
+use super::{CompileError, Compiled, LineMap, MappedFile, TexRun, compile_tex_in, source_file};
 use crate::GenReport;
+use crate::config::Engine;
 use crate::diag::SourceFile;
 use crate::emit::Manifest;
 use crate::project::Project;
@@ -72,11 +76,19 @@ pub fn build(project: &Project, main: &Path, figures: &Figures<'_>, run: &TexRun
     let files = texwriter::figure_files(&figures.manifest, &config.output_dir);
     // A file deleted since the last gen shows as "not generated" instead of a TeX error.
     let figure_file = |d: &Directive| files(d).filter(|p| p.is_file());
-    let opts = WriteOptions::new(&project.root, &config.build_dir).trust(run.trust).with_manifest(&figures.manifest);
+    // The embedded engine reads the document's files beside the `.tex`; an installed one
+    // runs in the project (kpathsea's `openin_any = p` refuses `../refs.bib`), so names are
+    // written relative to where TeX runs.
+    let work_dir = match run.engine {
+        Engine::Embedded => config.build_dir.clone(),
+        _ if config.build_dir.starts_with(&project.root) => project.root.clone(),
+        _ => config.build_dir.clone(),
+    };
+    let opts = WriteOptions::new(&project.root, &work_dir).trust(run.trust).with_manifest(&figures.manifest);
     let paper = match texwriter::write_paper(&source, &directives, &figure_file, &opts) {
         Ok(p) => p,
         Err(diagnostics) => {
-            return Ok(Compiled { diagnostics, ..Compiled::default() });
+            return Ok(Compiled { diagnostics, engine: run.engine, ..Compiled::default() });
         }
     };
     let tex = tex_path(project, main);
@@ -91,7 +103,7 @@ pub fn build(project: &Project, main: &Path, figures: &Figures<'_>, run: &TexRun
         citations: paper.citations,
         reported_citations: paper.reported_citations,
     };
-    let mut compiled = compile_tex(project, &tex, &map, run)?;
+    let mut compiled = compile_tex_in(project, &tex, &work_dir, &map, run)?;
     let mut diagnostics = paper.warnings;
     diagnostics.append(&mut compiled.diagnostics);
     compiled.diagnostics = diagnostics;

@@ -1,5 +1,6 @@
 //! Stage 6, compile: the finished paper as a PDF, made by the embedded tectonic engine
-//! over the installed TeX Live, fully offline.
+//! over the installed TeX Live, fully offline, or by an installed engine
+//! (`[build] engine`, [`external`]).
 //!
 //! - [`texmf`]: which TeX trees to read (`[build] texmf`, else `kpsewhich`, else Debian's).
 //! - [`index`]: those trees as a basename index, cached in the user's cache.
@@ -13,6 +14,10 @@
 //!   of the same size, replaced in the last PDF ([`pdfpatch`]).
 //! - [`texlog`]: TeX's errors and warnings → `Diagnostic`s in the user's files.
 //! - [`epoch`]: the build date for reproducible PDFs.
+//! - [`engine_hint`]: errors of pdfTeX-only documents under the embedded engine name
+//!   `engine = "pdflatex"`.
+//! - [`external`]: pdfLaTeX, LuaLaTeX or XeLaTeX as installed, through `latexmk`, with the
+//!   same build folder, dates, access rule and diagnostics.
 //!
 //! [`find_main`] decides which document a project builds; [`compile_tex`] compiles a
 //! `.tex` file with a [`LineMap`] saying where its lines came from.
@@ -20,7 +25,9 @@
 pub mod access;
 pub mod bundle;
 pub mod engine;
+pub mod engine_hint;
 pub mod epoch;
+pub mod external;
 pub mod index;
 pub mod markdown;
 pub mod pdfpatch;
@@ -32,7 +39,7 @@ pub mod texmf;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::Trust;
+use crate::config::{Engine, Trust};
 use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::project::Project;
 use engine::EngineError;
@@ -53,6 +60,8 @@ pub enum CompileError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot run TeX: {0}")]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    External(#[from] external::ExternalError),
     #[error("cannot create {}: {source}", path.display())]
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", path.display())]
@@ -68,6 +77,8 @@ pub struct TexRun {
     pub shell_escape: ShellEscape,
     /// Whether a `[build] bundle` may be downloaded (`--offline`: only its cache).
     pub fetch: remote::Fetch,
+    /// `[build] engine`, or `--engine`.
+    pub engine: Engine,
 }
 
 /// Whether `\write18` runs commands.
@@ -99,7 +110,27 @@ impl TexRun {
             crate::options::Network::Online => remote::Fetch::Online,
             crate::options::Network::Offline => remote::Fetch::Offline,
         };
-        TexRun { epoch, trust, shell_escape, fetch }
+        TexRun { epoch, trust, shell_escape, fetch, engine: config.tex.engine }
+    }
+
+    /// This run with the engine `--engine` names, if it names one.
+    pub fn with_engine(mut self, engine: Option<Engine>) -> TexRun {
+        if let Some(e) = engine {
+            self.engine = e;
+        }
+        self
+    }
+}
+
+/// What the embedded engine calls itself in `paperfig.lock`.
+pub const EMBEDDED_VERSION: &str = concat!("XeTeX (tectonic 0.17.0), embedded in paperfig ", env!("CARGO_PKG_VERSION"));
+
+/// The version string of `engine` as `paperfig.lock` records it: the first line of the
+/// installed engine's `--version`; `None` when it is not installed.
+pub fn engine_version(engine: Engine) -> Option<String> {
+    match engine {
+        Engine::Embedded => Some(EMBEDDED_VERSION.to_string()),
+        _ => external::version(engine),
     }
 }
 
@@ -140,6 +171,8 @@ pub struct Compiled {
     pub document_files: Option<Vec<PathBuf>>,
     /// Whether TeX ran, or the last PDF stood or had only its figures replaced.
     pub reuse: swap::Reuse,
+    /// The engine that compiled.
+    pub engine: Engine,
 }
 
 impl Compiled {
@@ -219,6 +252,22 @@ pub fn source_file(root: &Path, path: &Path) -> Result<Arc<SourceFile>, CompileE
 /// Compiles `main` (a `.tex` file on disk) into `project`'s build folder. `map` locates
 /// TeX's messages in the user's files; `paperfig.sty` is served to TeX from memory.
 pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) -> Result<Compiled, CompileError> {
+    let doc_dir = main.parent().unwrap_or(&project.root);
+    compile_tex_in(project, main, doc_dir, map, run)
+}
+
+/// [`compile_tex`] with TeX's working folder given: relative names in `main` are relative
+/// to `work_dir` (the embedded engine always reads them beside `main`).
+pub fn compile_tex_in(
+    project: &Project,
+    main: &Path,
+    work_dir: &Path,
+    map: &LineMap,
+    run: &TexRun,
+) -> Result<Compiled, CompileError> {
+    if run.engine != Engine::Embedded {
+        return compile_external(project, main, work_dir, map, run);
+    }
     let config = &project.config;
     let doc_dir = main.parent().unwrap_or(&project.root);
     let sty = crate::emit::latex_package(doc_dir, &config.output_dir);
@@ -244,15 +293,12 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
         return Ok(Compiled { diagnostics, built_format: out.built_format, ..Compiled::default() });
     }
     let mut diagnostics = texlog::diagnose(&out, map);
+    engine_hint::hint_other_engines(&mut diagnostics);
     if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
         let no_pdf = Diagnostic::error(Code::Tex, "TeX did not produce a PDF").hint("see the .log in the build folder");
         diagnostics.insert(0, no_pdf);
     }
-    if run.shell_escape == ShellEscape::OffLocked {
-        let note = Diagnostic::warning(Code::Tex, "shell escape is off: --locked never runs commands from TeX")
-            .hint("[build] shell_escape = true applies to builds without --locked");
-        diagnostics.push(note);
-    }
+    diagnostics.extend(shell_escape_note(run));
     let document_files = out.document_files();
     let (synctex, tex_files) = (out.synctex, out.tex_files);
     Ok(Compiled {
@@ -264,6 +310,62 @@ pub fn compile_tex(project: &Project, main: &Path, map: &LineMap, run: &TexRun) 
         tex_files,
         document_files,
         reuse,
+        engine: Engine::Embedded,
+    })
+}
+
+/// The warning of a `--locked` build whose configuration turns shell escape on.
+fn shell_escape_note(run: &TexRun) -> Option<Diagnostic> {
+    (run.shell_escape == ShellEscape::OffLocked).then(|| {
+        Diagnostic::warning(Code::Tex, "shell escape is off: --locked never runs commands from TeX")
+            .hint("[build] shell_escape = true applies to builds without --locked")
+    })
+}
+
+/// [`compile_tex_in`] with an installed engine ([`external`]).
+fn compile_external(
+    project: &Project,
+    main: &Path,
+    work_dir: &Path,
+    map: &LineMap,
+    run: &TexRun,
+) -> Result<Compiled, CompileError> {
+    let config = &project.config;
+    let sty = crate::emit::latex_package(work_dir, &config.output_dir);
+    let job = external::ExternalJob {
+        engine: run.engine,
+        main: main.to_path_buf(),
+        work_dir: work_dir.to_path_buf(),
+        out_dir: config.build_dir.clone(),
+        aux_dir: aux_dir(project, main).join(run.engine.as_str()),
+        trust: run.trust,
+        shell_escape: run.shell_escape == ShellEscape::On,
+        epoch: run.epoch,
+        memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
+    };
+    let (out, document_files) = external::compile(&job)?;
+    if !out.refused.is_empty() {
+        let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
+        return Ok(Compiled { diagnostics, engine: run.engine, ..Compiled::default() });
+    }
+    let mut diagnostics = texlog::diagnose(&out, map);
+    diagnostics.extend(external::installation_problems(run.engine, &out.log));
+    if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
+        let no_pdf = Diagnostic::error(Code::Tex, format!("{} did not produce a PDF", run.engine))
+            .hint("see the .log in the build folder");
+        diagnostics.insert(0, no_pdf);
+    }
+    diagnostics.extend(shell_escape_note(run));
+    Ok(Compiled {
+        pdf: out.pdf,
+        log: out.log_path,
+        diagnostics,
+        built_format: false,
+        synctex: out.synctex,
+        tex_files: out.tex_files,
+        document_files,
+        reuse: swap::Reuse::Engine,
+        engine: run.engine,
     })
 }
 

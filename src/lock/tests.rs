@@ -68,7 +68,7 @@ fn per_input_digests_are_written_sorted_quoted_where_needed_and_read_back() {
 }
 
 fn lock(entries: &[(&str, LockEntry)]) -> Lockfile {
-    Lockfile { figures: entries.iter().map(|(id, e)| (id.to_string(), e.clone())).collect() }
+    Lockfile { figures: entries.iter().map(|(id, e)| (id.to_string(), e.clone())).collect(), engine: None }
 }
 
 #[test]
@@ -248,4 +248,21 @@ fn portable_paths_use_forward_slashes() {
     assert_eq!(portable_path(Path::new("./a/./b.md")).as_deref(), Some("a/b.md"));
     assert_eq!(portable_path(Path::new("../outside.md")), None);
     assert_eq!(portable_path(Path::new("/abs/path.md")), None);
+}
+
+#[test]
+fn the_engine_table_round_trips_and_is_kept_by_a_merge() {
+    let mut l = lock(&[("fig:a", entry("a"))]);
+    l.engine = Some(EngineLock { name: "pdflatex".into(), version: "pdfTeX 3.14 (TeX Live 2022/Debian)".into() });
+    let text = l.to_toml_string();
+    assert!(
+        text.contains("version = 1\n\n[engine]\nname = \"pdflatex\"\nversion = \"pdfTeX 3.14 (TeX Live 2022/Debian)\"\n\n[[figure]]"),
+        "{text}"
+    );
+    let back = Lockfile::parse(&text, "paperfig.lock").unwrap();
+    assert_eq!(back, l);
+    // A merge of newly built figures keeps the recorded engine.
+    let merged = lock(&[("fig:b", entry("b"))]).keeping(back, &|_, _| true);
+    assert_eq!(merged.engine, l.engine);
+    assert!(Lockfile::parse("version = 1\n[engine]\nname = \"x\"\n", "x").is_err(), "the version is required");
 }

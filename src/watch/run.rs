@@ -29,6 +29,8 @@ pub struct Options {
     pub figures: GenOptions,
     /// The build date (`None` = now), decided once.
     pub source_date_epoch: Option<u64>,
+    /// `--engine`, over `[build] engine`.
+    pub engine: Option<crate::config::Engine>,
 }
 
 /// What one rebuild did, printed as the status line.
@@ -319,7 +321,8 @@ impl Watch {
         let project = &self.state.project;
         // Watch is the writer's own machine and never `--locked`.
         let epoch = self.opts.source_date_epoch;
-        let run = compile::TexRun::new(&project.config, epoch, false, false, self.opts.figures.network);
+        let run = compile::TexRun::new(&project.config, epoch, false, false, self.opts.figures.network)
+            .with_engine(self.opts.engine);
         let compiled = match compile::doc_kind(main).unwrap_or(DocKind::Latex) {
             DocKind::Latex => compile::compile_tex(project, main, &compile::latex_line_map(project, main), &run),
             DocKind::Markdown => {

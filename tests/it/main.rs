@@ -7,6 +7,7 @@ mod build_json;
 mod cache;
 mod command;
 mod compile;
+mod engines;
 mod errors;
 mod example;
 mod extract;

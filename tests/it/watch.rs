@@ -522,3 +522,33 @@ fn only_what_the_paper_reads_recompiles_and_its_own_log_never_does() {
     let (status, _) = w.interrupt();
     assert!(status.success());
 }
+
+#[test]
+fn watch_compiles_with_an_installed_engine_too() {
+    let ok = ["latexmk", "pdflatex"]
+        .iter()
+        .all(|p| std::process::Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()));
+    if !ok {
+        eprintln!("SKIPPED: latexmk or pdflatex is not installed");
+        return;
+    }
+    let t = project();
+    let mut w = Watching::start(&t, &["--engine", "pdflatex"]);
+    let first = w.until("the first build", |_| true).remove(0);
+    assert_eq!((first.get("output"), first.errors()), ("updated", 0), "{}", w.stderr());
+    let info = crate::util::poppler("pdfinfo", &[], &t.path("build/paper.pdf"));
+    assert!(info.contains("pdfTeX"), "{info}");
+    assert!(pdf(&t).contains("ALPHA"));
+    t.write("paper.md", &paper("BRAVO", ""));
+    let s = w.after_change("paper.md");
+    assert_eq!(s.last().unwrap().get("output"), "updated", "{}", w.stderr());
+    assert!(pdf(&t).contains("BRAVO"));
+    // A data file: its figure is regenerated and the PDF compiled again with it.
+    t.write("data/a.csv", "x,y\n1,7\n2,3\n3,9\n");
+    let s = w.after_change("data/a.csv");
+    assert_eq!(regenerated(&s), ["fig:a".to_string()].into());
+    assert_eq!(s.last().unwrap().get("output"), "updated", "{}", w.stderr());
+    let (status, _) = w.interrupt();
+    assert!(status.success());
+    no_temp_files(&t.root);
+}
