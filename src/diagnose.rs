@@ -132,6 +132,10 @@ impl Diagnose for CompileError {
                  build with the embedded engine: remove [build] engine, or pass --engine embedded"
             }
             CompileError::External(ExternalError::Spawn { .. }) => "check that latexmk runs: latexmk -v",
+            CompileError::External(ExternalError::TimedOut { .. }) => {
+                "look for a macro that calls itself or a loop that never ends in the lines last changed; \
+                 build/*.log shows how far TeX got"
+            }
             CompileError::Read { .. }
             | CompileError::CreateDir { .. }
             | CompileError::Write { .. }

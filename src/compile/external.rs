@@ -22,7 +22,8 @@
 //! `latexmk` reads no rc file (`-norc`): what a build does depends on `paperfig.toml` only.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use super::engine::{EngineMessage, EngineOutput, Kind};
 use crate::config::{Engine, Trust};
@@ -45,7 +46,13 @@ pub struct ExternalJob {
     pub epoch: Option<u64>,
     /// Files TeX finds before any other of their name (`paperfig.sty`).
     pub memory_files: Vec<(String, Vec<u8>)>,
+    /// The longest latexmk may run (TeX loops forever on `\def\x{\x}\x`): then it and
+    /// the engine it started are stopped, and the build fails saying so.
+    pub time_limit: Duration,
 }
+
+/// [`ExternalJob::time_limit`] of a build: far above any paper's compile time.
+pub const TIME_LIMIT: Duration = Duration::from_secs(600);
 
 /// Why an installed engine could not run (TeX's own errors are in the output).
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +65,8 @@ pub enum ExternalError {
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("latexmk was stopped after {} s: TeX did not finish (a loop in a macro?)", limit.as_secs())]
+    TimedOut { limit: Duration },
 }
 
 /// Whether `program` is on `PATH`.
@@ -108,6 +117,36 @@ fn pre_tex(engine: Engine, stem: &str, epoch: Option<u64>) -> Option<String> {
         Engine::Lualatex => Some(format!("\\pdfvariable trailerid{{[<{0}> <{0}>]}}", &id[..32])),
         _ => None,
     }
+}
+
+/// Runs `cmd` in a process group of its own, its output in files of `aux` (no pipe to
+/// drain), and waits at most `limit`: then the whole group (latexmk and the engine it
+/// started) is killed.
+fn run_bounded(mut cmd: Command, aux: &Path, limit: Duration) -> Result<Output, ExternalError> {
+    use std::os::unix::process::CommandExt as _;
+    let spawn_err = |source| ExternalError::Spawn { program: "latexmk".into(), source };
+    let (out_path, err_path) = (aux.join("latexmk.out"), aux.join("latexmk.err"));
+    let file =
+        |p: &Path| std::fs::File::create(p).map_err(|source| ExternalError::Write { path: p.to_path_buf(), source });
+    cmd.stdout(file(&out_path)?).stderr(file(&err_path)?).process_group(0);
+    let mut child = cmd.spawn().map_err(spawn_err)?;
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait().map_err(spawn_err)? {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                // The group's id is the child's: `kill -KILL -- -ID` stops every process in it.
+                let group = format!("-{}", child.id());
+                let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ExternalError::TimedOut { limit });
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    let read = |p: &Path| std::fs::read(p).unwrap_or_default();
+    Ok(Output { status, stdout: read(&out_path), stderr: read(&err_path) })
 }
 
 /// Compiles `job.main` with latexmk and the job's engine. Also returns the files TeX read
@@ -172,7 +211,7 @@ pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>)
     };
     let timer = super::engine::Timer::from_env();
     timer.lap(&format!("latexmk {} starts", latexmk_mode(job.engine)));
-    let out = cmd.output().map_err(|source| ExternalError::Spawn { program: "latexmk".into(), source })?;
+    let out = run_bounded(cmd, aux, job.time_limit)?;
     timer.lap("latexmk done");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -398,6 +437,44 @@ mod tests {
         let err = "\npdflatex: Not reading from /etc/hostname (openin_any = p).\n\n\
                    pdflatex: Not reading from /etc/hostname (openin_any = p).\nlualatex: Not reading from /x/y.tex (openin_any = p).\n";
         assert_eq!(refused_names(err), ["/etc/hostname", "/x/y.tex"]);
+    }
+
+    #[test]
+    fn a_document_that_loops_forever_is_stopped_at_the_limit_with_its_engine() {
+        if !installed("latexmk") || !installed("pdflatex") {
+            eprintln!("skipped: latexmk or pdflatex is not installed");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("loop.tex"),
+            "\\documentclass{article}\\begin{document}\n\\def\\x{\\x}\\x\n\\end{document}\n",
+        )
+        .unwrap();
+        let job = ExternalJob {
+            engine: Engine::Pdflatex,
+            main: dir.path().join("loop.tex"),
+            work_dir: dir.path().to_path_buf(),
+            out_dir: dir.path().join("build"),
+            aux_dir: dir.path().join("aux"),
+            trust: Trust::Project,
+            shell_escape: false,
+            epoch: Some(1),
+            memory_files: Vec::new(),
+            time_limit: Duration::from_secs(3),
+        };
+        let start = Instant::now();
+        let err = compile(&job).map(|_| ()).unwrap_err();
+        assert!(matches!(err, ExternalError::TimedOut { .. }), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+        // The engine went with latexmk: no pdflatex is left running on that file.
+        std::thread::sleep(Duration::from_millis(200));
+        let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+        let left = String::from_utf8_lossy(&ps.stdout)
+            .lines()
+            .filter(|l| l.contains("pdflatex") && l.contains("loop"))
+            .count();
+        assert_eq!(left, 0, "{}", String::from_utf8_lossy(&ps.stdout));
     }
 
     #[test]

@@ -342,6 +342,7 @@ fn compile_external(
         shell_escape: run.shell_escape == ShellEscape::On,
         epoch: run.epoch,
         memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
+        time_limit: external::TIME_LIMIT,
     };
     let (out, document_files) = external::compile(&job)?;
     if !out.refused.is_empty() {
