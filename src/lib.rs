@@ -57,7 +57,7 @@ use std::path::{Path, PathBuf};
 use diag::{Code, Diagnostic};
 use digest::Digest;
 use emit::{Manifest, OutputFile};
-use lock::{LockError, Lockfile};
+use lock::{EntryFields, LockError, Lockfile};
 use model::Format;
 pub use options::GenOptions;
 use options::{LockMode, Network};
@@ -341,14 +341,17 @@ impl<'a> KeepOld<'a> {
 fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> Option<Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
     let digests = |b: &Built| b.outputs.iter().map(|(f, o)| (*f, o.digest)).collect();
-    let built =
-        Lockfile::built(built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b), &b.entry.notes)));
-    let merge = Digest::of(format!("{} {}", built.digest().hex(), keep.digest().hex()).as_bytes());
+    let now = || built(figures).map(|(job, b)| (job, b.entry.provider.as_str(), digests(b), &b.entry.notes));
+    // Settled without making the entries: most builds change nothing in the lockfile.
+    let entries =
+        Lockfile::entries_digest(now().map(|(job, p, outputs, notes)| EntryFields::of_job(job, p, outputs, notes)));
+    let merge = Digest::of(format!("{} {}", entries.hex(), keep.digest().hex()).as_bytes());
     let memo = lock::MergeMemo::new(&project.config.cache_dir, &path);
     let bytes = std::fs::read(&path).ok();
     if bytes.as_ref().is_some_and(|b| memo.settled(b, merge)) {
         return None;
     }
+    let built = Lockfile::built(now());
     let old = match bytes.map(|b| String::from_utf8(b).map_err(|e| e.utf8_error())) {
         None => Lockfile::read(&path),
         Some(Ok(text)) => Lockfile::parse(&text, &path.display().to_string()).map(Some),

@@ -134,6 +134,52 @@ pub struct LockEntry {
     pub notes: Notes,
 }
 
+/// A lockfile entry's fields but its input digests, borrowed: what
+/// [`Lockfile::entries_digest`] reads.
+pub struct EntryFields<'a> {
+    pub id: &'a str,
+    pub source: &'a str,
+    pub kind: Kind,
+    pub provider: &'a str,
+    pub provider_version: &'a str,
+    pub key: &'a Digest,
+    pub outputs: BTreeMap<Format, Digest>,
+    pub notes: &'a Notes,
+}
+
+impl<'a> EntryFields<'a> {
+    /// The fields of the entry [`Lockfile::built`] makes of a figure built now.
+    pub fn of_job(job: &'a Job, provider: &'a str, outputs: BTreeMap<Format, Digest>, notes: &'a Notes) -> Self {
+        let d = &job.directive;
+        EntryFields {
+            id: &d.name,
+            source: &d.loc.file.name,
+            kind: d.kind,
+            provider,
+            provider_version: &job.request.provider_version,
+            key: &job.key,
+            outputs,
+            notes,
+        }
+    }
+}
+
+impl LockEntry {
+    /// This entry's fields, under `id`.
+    pub fn fields<'a>(&'a self, id: &'a str) -> EntryFields<'a> {
+        EntryFields {
+            id,
+            source: &self.source,
+            kind: self.kind,
+            provider: &self.provider,
+            provider_version: &self.provider_version,
+            key: &self.key,
+            outputs: self.outputs.clone(),
+            notes: &self.notes,
+        }
+    }
+}
+
 /// Why a lockfile could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -219,19 +265,22 @@ impl Lockfile {
         self
     }
 
-    /// A digest of every entry, in an explicit encoding (what [`MergeMemo`] compares).
-    pub fn digest(&self) -> Digest {
-        // "lock-entries/1", then per figure its fields as length-prefixed strings and its
-        // outputs and inputs as counted (name, digest) lists.
+    /// What [`MergeMemo`] compares: a digest of the entries `entries` stand for, in an
+    /// explicit encoding, read from their fields as they are (a no-op build need not make
+    /// the entries of the figures it built: [`EntryFields::of_job`]).
+    pub fn entries_digest<'a>(entries: impl Iterator<Item = EntryFields<'a>>) -> Digest {
+        // "lock-entries/2", then per figure its fields as length-prefixed strings and its
+        // outputs and notes as counted lists. An entry's input digests are not encoded:
+        // they are digests of parts of the request its key covers whole.
         use sha2::Digest as _;
         let mut h = sha2::Sha256::new();
         let mut put = |s: &[u8]| {
             h.update((s.len() as u64).to_le_bytes());
             h.update(s);
         };
-        put(b"lock-entries/1");
-        for (id, f) in &self.figures {
-            for field in [id.as_str(), &f.source, f.kind.as_str(), &f.provider, &f.provider_version] {
+        put(b"lock-entries/2");
+        for f in entries {
+            for field in [f.id, f.source, f.kind.as_str(), f.provider, f.provider_version] {
                 put(field.as_bytes());
             }
             put(&f.key.0);
@@ -240,13 +289,8 @@ impl Lockfile {
                 put(format.ext().as_bytes());
                 put(&d.0);
             }
-            put(&(f.inputs.len() as u64).to_le_bytes());
-            for (name, d) in &f.inputs {
-                put(name.as_bytes());
-                put(&d.0);
-            }
             put(&(f.notes.len() as u64).to_le_bytes());
-            for (name, text) in &f.notes {
+            for (name, text) in f.notes {
                 put(name.as_bytes());
                 put(text.as_bytes());
             }

@@ -31,7 +31,8 @@ fn notes_are_written_escaped_read_back_and_a_change_is_metadata() {
     let back = Lockfile::parse(&text, "paperfig.lock").unwrap();
     assert_eq!(back, l);
     assert_eq!(back.to_toml_string(), text);
-    assert_ne!(back.digest(), lock(&[("fig:a", entry("a"))]).digest());
+    let digest = |l: &Lockfile| Lockfile::entries_digest(l.figures.iter().map(|(id, e)| e.fields(id)));
+    assert_ne!(digest(&back), digest(&lock(&[("fig:a", entry("a"))])));
     // Entries without notes (older files) read with none, and write none.
     let old = lock(&[("fig:a", entry("a"))]).to_toml_string();
     assert!(!old.contains("notes"));
@@ -265,4 +266,36 @@ fn the_engine_table_round_trips_and_is_kept_by_a_merge() {
     let merged = lock(&[("fig:b", entry("b"))]).keeping(back, &|_, _| true);
     assert_eq!(merged.engine, l.engine);
     assert!(Lockfile::parse("version = 1\n[engine]\nname = \"x\"\n", "x").is_err(), "the version is required");
+}
+
+#[test]
+fn the_entries_digest_reads_every_field_but_the_inputs_the_key_covers() {
+    let digest = |l: &Lockfile| Lockfile::entries_digest(l.figures.iter().map(|(id, e)| e.fields(id)));
+    let base = lock(&[("fig:a", entry("a"))]);
+    let d0 = digest(&base);
+    assert_eq!(d0, digest(&base.clone()));
+    type Change = (&'static str, fn(&mut LockEntry));
+    let changed: [Change; 7] = [
+        ("source", |e| e.source = "other.md".into()),
+        ("kind", |e| e.kind = Kind::Diagram),
+        ("provider", |e| e.provider = "other".into()),
+        ("provider_version", |e| e.provider_version = "9".into()),
+        ("key", |e| e.key = Digest::of(b"other key")),
+        ("outputs", |e| {
+            e.outputs.insert(Format::Svg, Digest::of(b"svg"));
+        }),
+        ("notes", |e| {
+            e.notes.insert("title".into(), "T".into());
+        }),
+    ];
+    for (field, change) in &changed {
+        let mut e = entry("a");
+        change(&mut e);
+        assert_ne!(digest(&lock(&[("fig:a", e)])), d0, "{field} is not read");
+    }
+    assert_ne!(digest(&lock(&[("fig:b", entry("a"))])), d0, "the id is not read");
+    // Input digests are covered by the key (both come from the same request).
+    let mut e = entry("a");
+    e.inputs.insert("body".into(), Digest::of(b"body"));
+    assert_eq!(digest(&lock(&[("fig:a", e)])), d0);
 }
