@@ -1,7 +1,7 @@
 //! Build policy, before a build touches the network: which figures need a hosted provider
 //! (not cached), what they would cost, and what the options make of them ([`decide`]):
 //! `--offline` refuses them, `watch` defers them, `--max-cost` refuses the whole build, and
-//! each service's account check (`Service::preflight`: credits, a missing key) blocks that
+//! each service's account check (`Service::check`: online, key, credits) blocks that
 //! provider's new submissions, and nothing is sent unless the cache and the providers'
 //! journals are writable (a task that cannot be recorded would be paid for again by the
 //! next build). Used by the pipeline (`generate_scanned`), `status` and

@@ -35,6 +35,8 @@ pub struct Knobs {
     pub slow_body: Mutex<Duration>,
     /// Delay before answering any API request.
     pub stall: Mutex<Duration>,
+    /// Delay before answering a submission (after `stall`), other requests answered at once.
+    pub stall_submit: Mutex<Duration>,
     /// Every API request seen (including rejected ones).
     pub requests: AtomicUsize,
     /// The next requests answer these statuses, in order, each with the service's
@@ -97,6 +99,14 @@ impl Knobs {
             return Some(raw_json(status, &error_body(status)));
         }
         None
+    }
+
+    /// Waits `stall_submit` (a service that takes submissions but stops answering them).
+    pub async fn submit_stall(&self) {
+        let stall = *self.stall_submit.lock().unwrap();
+        if !stall.is_zero() {
+            tokio::time::sleep(stall).await;
+        }
     }
 
     /// The `force_submit` answer for a submission, if one is queued.

@@ -269,6 +269,7 @@ async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static s
         Ok(k) => k,
         Err(r) => return r,
     };
+    s.knobs.submit_stall().await;
     if let Some(r) = s.knobs.forced_submit(error_body) {
         return r;
     }

@@ -211,7 +211,8 @@ fn kill_9_mid_build_then_rerun_submits_nothing_twice() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), 3, "killed before any poll");
+    // The account check before the batch (health, a task nobody made), then three submissions.
+    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), 2 + 3, "killed before any poll");
     let rerun = h.build().ok();
     assert_eq!(rerun.with_status("generated"), ["fig:k1", "fig:k2", "fig:k3"]);
     assert_eq!(h.pb.submissions(), 3, "the rerun resumed the three tasks instead of submitting again");
@@ -235,7 +236,8 @@ fn paperbanana_error_statuses_reach_the_user() {
     let before = h.pb.state.knobs.requests.load(Ordering::SeqCst);
     let msg = one_error(&h.build().code(1));
     assert!(msg.contains("pb answered 403 Forbidden: API key is disabled (API key disabled or quota exhausted); no more figures are sent to pb"), "{msg}");
-    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), before + 1, "403 is not retried");
+    // Found by the account check before the batch (its second request, after health).
+    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), before + 2, "403 is not retried");
     h.pb.state.set_active(PB_KEY, true);
 
     // 422: a request the service finds invalid.
@@ -275,7 +277,9 @@ fn paperbanana_quota_exhausted_stops_the_provider_at_once() {
     let e = errors(&run);
     assert_eq!(e.len(), 2, "{e:?}");
     assert!(e.iter().all(|m| m.contains("403 Forbidden: Quota exhausted for this API key")), "{e:?}");
-    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), 1, "the second figure was never sent");
+    // The account check (health, a task nobody made) cannot see the quota; the first
+    // submission finds it.
+    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), 2 + 1, "the second figure was never sent");
     assert_eq!(run.with_status("generated"), ["fig:other"], "other providers are unaffected");
 }
 

@@ -236,7 +236,8 @@ fn banana_wrong_key_unknown_model_and_missing_key() {
         .stderr_has("nothing was run")
         .stderr_has("paper.md:3:");
     assert_eq!(run.stderr.matches("has no model").count(), 2, "{}", run.stderr);
-    assert_eq!((s.banana.requests("model"), s.banana.requests("models")), (1, 1));
+    // Listed by the account check before the batch, then for the figures' models.
+    assert_eq!((s.banana.requests("model"), s.banana.requests("models")), (1, 2));
     assert_eq!(s.banana.requests("start") + s.banana.requests("run"), 0, "a run was paid for");
     s.banana.add_key("another");
     let mut cmd = Command::new(BIN);
@@ -438,10 +439,12 @@ fn a_papermill_task_found_after_a_lost_answer_is_journaled() {
     s.papermill.faults().inject(FaultKind::Drop, 1, Some("POST /tasks"));
     s.papermill.set_polls_until_done(u32::MAX);
     build(&s.t).code(1).stderr_has("did not finish within 4 s");
-    assert_eq!((s.papermill.submissions(), s.papermill.requests("list")), (1, 2), "listed before and after");
+    // Listed by the account check (one task), then before and after the lost answer.
+    assert_eq!((s.papermill.submissions(), s.papermill.requests("list")), (1, 3), "listed before and after");
     s.papermill.set_polls_until_done(1);
     build(&s.t).ok();
-    assert_eq!((s.papermill.submissions(), s.papermill.requests("list")), (1, 2), "resumed from the journal");
+    // A resumed task costs nothing new: no account check either.
+    assert_eq!((s.papermill.submissions(), s.papermill.requests("list")), (1, 3), "resumed from the journal");
     assert_eq!(png_size(&s.t.path("build/figures/fig-e.png")), (200, 140));
 }
 

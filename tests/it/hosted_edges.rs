@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use paperfig_fakes::autofigureedit as afe;
 
-use crate::hosted::{AFE_KEY, Hosted, PB_KEY, afe_config, afe_image, fig, one_error, pb_config, pb_diagram};
+use crate::hosted::{AFE_KEY, Hosted, PB_KEY, afe_config, afe_image, errors, fig, one_error, pb_config, pb_diagram};
 use crate::util::{Run, files_under};
 
 /// Replaces a cache folder by a file: nothing can be created in it, whoever runs the test
@@ -228,7 +228,9 @@ fn a_service_that_stops_answering_fails_at_the_timeout_and_nothing_is_paid_twice
     assert_eq!(h.pb.submissions(), 1);
     // A submission without an answer may have arrived: lost, never sent a second time.
     h.paper(&format!("{}{}", pb_diagram("n"), pb_diagram("m")));
-    *h.pb.state.knobs.stall.lock().unwrap() = Duration::from_secs(3600);
+    // (Submissions only: a service that answers nothing at all is found by the account
+    // check before the batch, below.)
+    *h.pb.state.knobs.stall_submit.lock().unwrap() = Duration::from_secs(3600);
     let sent = h.pb.state.knobs.requests.load(Ordering::SeqCst);
     let t = Instant::now();
     let run = h.build().code(1);
@@ -242,7 +244,20 @@ fn a_service_that_stops_answering_fails_at_the_timeout_and_nothing_is_paid_twice
         "{msg}"
     );
     assert!(one_hint(&run).contains("dashboard"), "{}", one_hint(&run));
-    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), sent + 1, "sent once");
+    // The account check before the batch (health, a task nobody made), then the submission.
+    assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), sent + 2 + 1, "sent once");
+    // A service that answers nothing at all: the account check before the batch finds it
+    // within the timeout, and nothing is submitted.
+    *h.pb.state.knobs.stall_submit.lock().unwrap() = Duration::ZERO;
+    *h.pb.state.knobs.stall.lock().unwrap() = Duration::from_secs(3600);
+    h.paper(&format!("{}{}{}", pb_diagram("n"), pb_diagram("m"), pb_diagram("o")));
+    let submitted = h.pb.submissions();
+    let t = Instant::now();
+    let run = h.build().code(1);
+    assert!(t.elapsed() < PROMPTLY, "waited {:?}", t.elapsed());
+    let e = errors(&run);
+    assert!(e.iter().any(|m| m.contains("no complete answer while checking the account")), "{e:?}");
+    assert_eq!(h.pb.submissions(), submitted, "nothing was submitted");
 }
 
 #[test]

@@ -330,9 +330,6 @@ impl Service for AutoFigureEdit {
         let get = |k: &str| req.extra.get(k).map(String::as_str).unwrap_or_default();
         Cost::new(credits(get("mode") == "pipeline", get("model"), get("resolution")), SPEC.doc.cost_unit)
     }
-    fn preflight(&self, client: &Client, total: Cost) -> Result<(), HostedError> {
-        self.check(client, total).map(|_| ())
-    }
     fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
         let f = self.fields(req).map_err(|e| HostedError::Status { status: 400, message: e.message })?;
         let v = client.post_json("generate", &self.body(req, &f))?;

@@ -277,11 +277,13 @@ impl HostedProvider {
         self.service.check(&client, total).map_err(|e| self.error(e))
     }
 
-    /// Checks the account before submitting a batch costing `total` (credits, say), within
-    /// the provider's `timeout`.
+    /// Before a build submits a batch costing `total`: the same requests as [`check`]
+    /// (the service answers, takes the key, has the credits), so that a wrong key or a
+    /// service that is down stops the batch before anything is paid for.
+    ///
+    /// [`check`]: HostedProvider::check
     pub fn preflight(&self, total: Cost) -> Result<(), ProviderError> {
-        let client = self.client()?.bounded(Deadline::after(self.timeout()), Phase::Checking);
-        self.service.preflight(&client, total).map_err(|e| self.error(e))
+        self.check(total).map(|_| ())
     }
 
     /// Makes one figure: resumes the journaled task of `key` or submits, records the task

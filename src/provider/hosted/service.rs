@@ -127,11 +127,7 @@ pub trait Service: Send + Sync {
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
     /// The estimated cost of making `req`.
     fn cost(&self, req: &Request) -> Cost;
-    /// Checked once before a batch of `total` is submitted (a credit balance, say).
-    fn preflight(&self, _client: &Client, _total: Cost) -> Result<(), HostedError> {
-        Ok(())
-    }
-    /// What `paperfig status --check` learns with requests that cost nothing: that the
+    /// What `paperfig status --check`, and every build before it submits a batch, learns with requests that cost nothing: that the
     /// service answers, that it takes the key, and what the account has left against
     /// `total`, the estimated cost of what a build would submit. Each finding is a short
     /// phrase; anything that would make the build fail is the error.
