@@ -55,7 +55,7 @@ pub fn decide(jobs: &[Job], store: &dyn Store, policy: HostedPolicy) -> Result<V
             }
             writable(&pending, store)?;
             let failed = account_checks(&pending);
-            for p in pending.iter().filter(|p| !p.resuming) {
+            for p in pending.iter().filter(|p| p.submits()) {
                 if let Some(e) = failed.get(p.provider.name()) {
                     decisions[p.index] =
                         Decision::Refuse(provider_diagnostic(&jobs[p.index].directive, e.clone(), Code::Hosted));
@@ -73,8 +73,27 @@ pub struct Pending<'a> {
     pub provider: &'a HostedProvider,
     /// Estimated cost of submitting it.
     pub cost: Cost,
-    /// Its task was submitted by an interrupted build and will be resumed (costs nothing new).
-    pub resuming: bool,
+    /// Whether it is submitted now, or made at no new cost.
+    pub how: How,
+}
+
+/// How a pending hosted figure is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum How {
+    /// Submitted: costs its estimate.
+    Submit,
+    /// Its task was submitted by an interrupted build and is resumed (costs nothing new).
+    Resume,
+    /// Made from the images an earlier task of the same request returned, kept in the
+    /// cache (`figure=N` of another number): nothing is sent.
+    FromKept,
+}
+
+impl Pending<'_> {
+    /// Whether making it sends a new submission (and costs its estimate).
+    pub fn submits(&self) -> bool {
+        self.how == How::Submit
+    }
 }
 
 /// Whether a job's outputs are all in the store.
@@ -94,8 +113,14 @@ pub fn pending<'a>(jobs: &'a [Job], store: &dyn Store) -> Vec<Pending<'a>> {
             if cached(job, store) {
                 return None;
             }
-            let resuming = provider.in_flight(&job.key).is_some();
-            Some(Pending { index, provider, cost: provider.cost(&job.request), resuming })
+            let how = if provider.in_flight(&job.key).is_some() {
+                How::Resume
+            } else if provider.from_kept(&job.request, &|d| store.has_object(d).unwrap_or(false)) {
+                How::FromKept
+            } else {
+                How::Submit
+            };
+            Some(Pending { index, provider, cost: provider.cost(&job.request), how })
         })
         .collect()
 }
@@ -103,7 +128,7 @@ pub fn pending<'a>(jobs: &'a [Job], store: &dyn Store) -> Vec<Pending<'a>> {
 /// What the new submissions would cost, per unit.
 pub fn totals(pending: &[Pending<'_>]) -> Totals {
     let mut t = Totals::default();
-    for p in pending.iter().filter(|p| !p.resuming) {
+    for p in pending.iter().filter(|p| p.submits()) {
         t.add(p.cost);
     }
     t
@@ -179,7 +204,7 @@ pub enum Unwritable {
 /// cache, must take a new file (created and removed again).
 pub fn writable(pending: &[Pending<'_>], store: &dyn Store) -> Result<(), Unwritable> {
     let mut providers: BTreeMap<&str, &HostedProvider> = BTreeMap::new();
-    for p in pending.iter().filter(|p| !p.resuming) {
+    for p in pending.iter().filter(|p| p.submits()) {
         providers.insert(p.provider.name(), p.provider);
     }
     if providers.is_empty() {
@@ -208,7 +233,7 @@ pub fn account_checks(pending: &[Pending<'_>]) -> BTreeMap<&'static str, Provide
 /// Each provider's share of the new submissions in `pending` (resumed tasks cost nothing new).
 fn shares<'a>(pending: &[Pending<'a>]) -> BTreeMap<&'static str, (&'a HostedProvider, Cost)> {
     let mut shares: BTreeMap<&'static str, (&HostedProvider, Cost)> = BTreeMap::new();
-    for p in pending.iter().filter(|p| !p.resuming) {
+    for p in pending.iter().filter(|p| p.submits()) {
         let e = shares.entry(p.provider.name()).or_insert((p.provider, Cost::new(0.0, p.cost.unit)));
         e.1.amount += p.cost.amount;
     }

@@ -17,7 +17,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::diagnose::Diagnose;
 use crate::options::{HostedPolicy, LockMode};
 use crate::plan::Registry;
-use crate::preflight;
+use crate::preflight::{self, How};
 use crate::project::Project;
 
 #[derive(clap::Args, Debug)]
@@ -110,8 +110,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         .collect();
     let pending: Vec<_> =
         preflight::pending(&plan.jobs, store.local()).into_iter().filter(|p| states[p.index] != "remote").collect();
-    let costs: HashMap<usize, String> =
-        pending.iter().map(|p| (p.index, if p.resuming { "resume".to_string() } else { p.cost.to_string() })).collect();
+    let costs: HashMap<usize, String> = pending.iter().map(|p| (p.index, cost_column(p))).collect();
     let mut rows = Vec::new();
     for (i, job) in plan.jobs.iter().enumerate() {
         let d = &job.directive;
@@ -200,11 +199,17 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
             out(line.trim_end())?;
         }
         if with_cost {
-            let new = pending.iter().filter(|p| !p.resuming).count();
-            let resuming = pending.len() - new;
-            let resume =
-                if resuming > 0 { format!(" ({resuming} submitted earlier will be resumed)") } else { String::new() };
-            out(format_args!("hosted: {new} figures to submit, estimated cost {totals}{resume}"))?;
+            let count = |how: How| pending.iter().filter(|p| p.how == how).count();
+            let new = count(How::Submit);
+            let mut free = Vec::new();
+            if count(How::Resume) > 0 {
+                free.push(format!("{} submitted earlier will be resumed", count(How::Resume)));
+            }
+            if count(How::FromKept) > 0 {
+                free.push(format!("{} made from images kept from an earlier task", count(How::FromKept)));
+            }
+            let free = if free.is_empty() { String::new() } else { format!(" ({})", free.join("; ")) };
+            out(format_args!("hosted: {new} figures to submit, estimated cost {totals}{free}"))?;
         }
         out(tex_line(&project))?;
         if args.check && checks.is_empty() {
@@ -220,4 +225,13 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     diagnostics.extend(crate::store_warnings(&store, LockMode::Update));
     print_diagnostics(&diagnostics, global);
     Ok(if diagnostics.iter().any(|d| d.is_error()) { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })
+}
+
+/// The cost column of a pending hosted figure: its estimate, or how it is made for nothing.
+fn cost_column(p: &preflight::Pending<'_>) -> String {
+    match p.how {
+        How::Submit => p.cost.to_string(),
+        How::Resume => "resume".to_string(),
+        How::FromKept => "kept images".to_string(),
+    }
 }

@@ -81,9 +81,20 @@ fn autofigureedit_every_image_is_kept_and_figure_n_picks_one() {
     assert_eq!(kept, [128, 144, 160], "every image, in the service's order");
     assert_eq!(submissions(), 1);
 
-    // figure= is in the key, but the same request's images serve it: nothing is sent.
+    // figure= is in the key, but the same request's images serve it: nothing is sent,
+    // and nothing is owed: status says so, and a build allowed to spend nothing goes ahead.
     h.paper(&format!("{}{}", image("first", ""), image("third", "figure=3")));
-    h.build().ok();
+    let status = h.run(&["status"]).ok();
+    let row = status.stdout.lines().find(|l| l.starts_with("fig:third")).unwrap_or_default().to_string();
+    assert!(row.ends_with("kept images"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains(
+            "hosted: 0 figures to submit, estimated cost nothing (1 made from images kept from an earlier task)"
+        ),
+        "{}",
+        status.stdout
+    );
+    h.run(&["gen", "--max-cost", "0"]).ok();
     assert_eq!(png_width(&h.t.path("build/figures/fig-third.png")), 128 + 16 * 2);
     assert_eq!(submissions(), 1, "made from the first task's images");
     let m: Value = serde_json::from_slice(&std::fs::read(h.t.path("build/figures/manifest.json")).unwrap()).unwrap();

@@ -409,6 +409,13 @@ impl HostedProvider {
         Some(made)
     }
 
+    /// Whether `req` would be made from the images an earlier task of the same request
+    /// returned ([`HostedProvider::made_from_siblings`]): they are recorded and each is in
+    /// the store (`has`). Nothing is read or sent.
+    pub fn from_kept(&self, req: &Request, has: &dyn Fn(&Digest) -> bool) -> bool {
+        self.service.numbered_outputs() && self.journal.images(&base_key(req)).is_some_and(|d| d.iter().all(has))
+    }
+
     /// Claims the submission of `key` against other builds (see `Journal::claim`).
     fn claim(
         &self,
