@@ -164,22 +164,6 @@ impl<'a> EntryFields<'a> {
     }
 }
 
-impl LockEntry {
-    /// This entry's fields, under `id`.
-    pub fn fields<'a>(&'a self, id: &'a str) -> EntryFields<'a> {
-        EntryFields {
-            id,
-            source: &self.source,
-            kind: self.kind,
-            provider: &self.provider,
-            provider_version: &self.provider_version,
-            key: &self.key,
-            outputs: self.outputs.clone(),
-            notes: &self.notes,
-        }
-    }
-}
-
 /// Why a lockfile could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
