@@ -292,13 +292,7 @@ pub fn compile_tex_in(
         let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
         return Ok(Compiled { diagnostics, built_format: out.built_format, ..Compiled::default() });
     }
-    let mut diagnostics = texlog::diagnose(&out, map);
-    engine_hint::hint_other_engines(&mut diagnostics);
-    if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
-        let no_pdf = Diagnostic::error(Code::Tex, "TeX did not produce a PDF").hint("see the .log in the build folder");
-        diagnostics.insert(0, no_pdf);
-    }
-    diagnostics.extend(shell_escape_note(run));
+    let diagnostics = diagnose(&out, map, run, "TeX", |d| engine_hint::hint_other_engines(d));
     let document_files = out.document_files();
     let (synctex, tex_files) = (out.synctex, out.tex_files);
     Ok(Compiled {
@@ -312,6 +306,27 @@ pub fn compile_tex_in(
         reuse,
         engine: Engine::Embedded,
     })
+}
+
+/// An engine's messages as diagnostics at the user's lines, with what only that engine
+/// adds (`more`), an error when `who` made no PDF and said no error, and the shell-escape
+/// note of a locked build.
+fn diagnose(
+    out: &engine::EngineOutput,
+    map: &LineMap,
+    run: &TexRun,
+    who: &str,
+    more: impl FnOnce(&mut Vec<Diagnostic>),
+) -> Vec<Diagnostic> {
+    let mut diagnostics = texlog::diagnose(out, map);
+    more(&mut diagnostics);
+    if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
+        let no_pdf = Diagnostic::error(Code::Tex, format!("{who} did not produce a PDF"))
+            .hint("see the .log in the build folder");
+        diagnostics.insert(0, no_pdf);
+    }
+    diagnostics.extend(shell_escape_note(run));
+    diagnostics
 }
 
 /// The warning of a `--locked` build whose configuration turns shell escape on.
@@ -349,14 +364,9 @@ fn compile_external(
         let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
         return Ok(Compiled { diagnostics, engine: run.engine, ..Compiled::default() });
     }
-    let mut diagnostics = texlog::diagnose(&out, map);
-    diagnostics.extend(external::installation_problems(run.engine, &out.log));
-    if out.pdf.is_none() && diagnostics.iter().all(|d| !d.is_error()) {
-        let no_pdf = Diagnostic::error(Code::Tex, format!("{} did not produce a PDF", run.engine))
-            .hint("see the .log in the build folder");
-        diagnostics.insert(0, no_pdf);
-    }
-    diagnostics.extend(shell_escape_note(run));
+    let diagnostics = diagnose(&out, map, run, run.engine.as_str(), |d| {
+        d.extend(external::installation_problems(run.engine, &out.log))
+    });
     Ok(Compiled {
         pdf: out.pdf,
         log: out.log_path,
