@@ -16,6 +16,7 @@ pub mod diagram;
 pub mod extract;
 pub mod hosted;
 pub mod house;
+pub mod inputs;
 pub mod plot;
 
 use crate::digest::Digest;
