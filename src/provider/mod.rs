@@ -71,6 +71,11 @@ pub trait Provider: Send + Sync {
     /// computed it at plan time): a provider that records work by key (a hosted service's
     /// journal) uses it, the others ignore it.
     fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError>;
+    /// Called by the runner, before any `generate`, with every figure of this provider it
+    /// is about to make (the cache has none of them). A provider that makes several
+    /// figures faster together (TikZ: one TeX run) makes them here and keeps each for its
+    /// `generate`, which must still make a figure this did not.
+    fn make_together(&self, _jobs: &[(&Request, &Digest)]) {}
     /// What `paperfig gen -v` says about a figure this run made: choices taken from the
     /// data (rows aggregated, say) and warnings of the text check. Called only in verbose
     /// runs, after `generate` succeeded; may redo some of its work.

@@ -197,7 +197,7 @@ fn check(file: &Arc<SourceFile>, raw: RawDirective, anonymous: &mut usize) -> Re
                 "figure directive is missing the required attribute `kind`",
             )
             .at(head, "no kind= here")
-            .hint("add kind=plot, kind=diagram, kind=command, kind=image or kind=extract"));
+            .hint("add kind=plot, kind=diagram, kind=tikz, kind=command, kind=image or kind=extract"));
         }
     };
     if kind == Kind::Extract {
