@@ -286,6 +286,7 @@ pub fn compile_tex_in(
         epoch: run.epoch,
         memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
         aux_dir: Some(aux_dir(project, main)),
+        format: None,
     };
     let (out, reuse) = swap::compile(&job)?;
     if !out.refused.is_empty() {
