@@ -28,6 +28,7 @@ pub mod engine;
 pub mod engine_hint;
 pub mod epoch;
 pub mod external;
+pub mod figures;
 pub mod index;
 pub mod markdown;
 pub mod pdfpatch;

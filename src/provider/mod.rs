@@ -18,6 +18,7 @@ pub mod hosted;
 pub mod house;
 pub mod inputs;
 pub mod plot;
+pub mod tikz;
 
 use crate::digest::Digest;
 use crate::model::{Artifact, Kind, ProviderError, Request};
