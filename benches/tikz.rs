@@ -12,31 +12,15 @@
 //!
 //! Prints medians and the ratios as `summary:` lines (`scripts/bench` gathers them).
 
+#[allow(dead_code)]
+mod support;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_paperfig");
 const FIGURES: usize = 50;
 const RUNS: usize = 5;
-
-fn median(mut v: Vec<Duration>) -> f64 {
-    v.sort();
-    v[v.len() / 2].as_secs_f64() * 1000.0
-}
-
-fn timed(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let out = cmd.output().expect("run");
-    let took = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    took
-}
 
 /// Figure `i`'s data: 20 points of a curve of its own.
 fn csv(i: usize) -> String {
@@ -148,24 +132,24 @@ fn main() {
     write(0);
     clean_ours();
     clean_theirs();
-    timed(&mut paperfig());
-    timed(&mut latexmk());
+    support::timed(&mut paperfig());
+    support::timed(&mut latexmk());
 
     let (mut cold, mut noop, mut edit) = ((vec![], vec![]), (vec![], vec![]), (vec![], vec![]));
     for run in 0..RUNS {
         write(0);
         clean_ours();
         clean_theirs();
-        cold.0.push(timed(&mut paperfig()));
-        cold.1.push(timed(&mut latexmk()));
-        noop.0.push(timed(&mut paperfig()));
-        noop.1.push(timed(&mut latexmk()));
+        cold.0.push(support::timed(&mut paperfig()));
+        cold.1.push(support::timed(&mut latexmk()));
+        noop.0.push(support::timed(&mut paperfig()));
+        noop.1.push(support::timed(&mut latexmk()));
         write(run + 1);
-        edit.0.push(timed(&mut paperfig()));
-        edit.1.push(timed(&mut latexmk()));
+        edit.0.push(support::timed(&mut paperfig()));
+        edit.1.push(support::timed(&mut latexmk()));
     }
     for (name, (o, t), target) in [("cold", cold, 0.5), ("no-op", noop, 0.1), ("one edited", edit, 1.0)] {
-        let (o, t) = (median(o), median(t));
+        let (o, t) = (support::median(o), support::median(t));
         println!(
             "tikz {name}: paperfig build {o:.0} ms, externalize + latexmk {t:.0} ms (medians of {RUNS}); ratio {:.3} (target <= {target:.1})",
             o / t

@@ -84,3 +84,11 @@ pub trait Provider: Send + Sync {
         Vec::new()
     }
 }
+
+/// The PNG resolution a figure asks for: `dpi=`, else `[output] png_dpi`.
+pub fn png_dpi(req: &Request) -> Result<f64, ProviderError> {
+    let Some(d) = req.attr("dpi") else { return Ok(req.output.png_dpi) };
+    d.trim().parse::<f64>().ok().filter(|v| (36.0..=1200.0).contains(v)).ok_or_else(|| {
+        ProviderError::new(format!("dpi `{d}` is out of range")).at_attr("dpi").hint("use a resolution from 36 to 1200")
+    })
+}

@@ -30,11 +30,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::inputs::{INPUT, read_listed};
-use super::{PrepareContext, Provider};
+use super::{PrepareContext, Provider, png_dpi};
 use crate::digest::Digest;
 use crate::extract::Document as Pdf;
 use crate::extract::crop::{self, Region};
-use crate::model::{Artifact, Format, Kind, ProviderError, Request};
+use crate::model::{Artifact, Kind, ProviderError, Request};
 use document::{Document, Origin, is_whole_document, line_range};
 
 /// Bumped whenever the same request would come out differently.
@@ -167,18 +167,8 @@ fn pages(pdf: &[u8], reqs: &[&Request]) -> Vec<Made> {
         .enumerate()
         .map(|(i, (req, (w, h)))| {
             let region = Region { page: i + 1, bbox: [0.0, 0.0, w, h] };
-            let dpi = dpi(req)?;
-            let mut out = Vec::new();
-            for &format in &req.output.formats {
-                let bytes = match format {
-                    Format::Pdf => crop::crop_pdf(doc.pdf(), &region),
-                    Format::Png => crop::crop_png(doc.pdf(), &region, dpi),
-                    Format::Svg => crop::crop_svg(doc.pdf(), &region),
-                }
-                .map_err(|e| ProviderError::new(format!("cannot make the {format} of the picture: {e}")))?;
-                out.push(Artifact { format, bytes });
-            }
-            Ok(out)
+            crop::cut(doc.pdf(), &region, &req.output.formats, png_dpi(req)?)
+                .map_err(|e| ProviderError::new(format!("cannot cut the picture out of TeX's PDF: {e}")))
         })
         .collect()
 }
@@ -212,13 +202,6 @@ fn located(errors: &[TexProblem], doc: &Document, reqs: &[&Request]) -> Vec<Made
         None => ProviderError::new("TeX made no PDF and reported no error"),
     });
     out.into_iter().map(|e| Err(e.unwrap_or_else(|| general.clone()))).collect()
-}
-
-fn dpi(req: &Request) -> Result<f64, ProviderError> {
-    let Some(d) = req.attr("dpi") else { return Ok(req.output.png_dpi) };
-    d.trim().parse::<f64>().ok().filter(|v| (36.0..=1200.0).contains(v)).ok_or_else(|| {
-        ProviderError::new(format!("dpi `{d}` is out of range")).at_attr("dpi").hint("use a resolution from 36 to 1200")
-    })
 }
 
 /// The pictures that can share a document: same preamble, no whole documents, no two

@@ -8,7 +8,7 @@ use hayro_write::pdf_writer::Content;
 
 use super::*;
 use crate::key::key_of;
-use crate::model::{InputFile, OutputSpec};
+use crate::model::{Format, InputFile, OutputSpec};
 
 /// Answers every compile with `answer(document)`, and keeps the documents.
 struct Fake {
