@@ -19,7 +19,7 @@ use super::bundle::TexSource;
 use super::engine::{self, EngineJob, Kind, Timer};
 use super::remote::Fetch;
 use super::texmf::{Origin, TexTrees, Tree};
-use super::{access, index, texlog};
+use super::{access, texlog};
 use crate::config::{BundleSource, Trust};
 use crate::plan::Registry;
 use crate::project::Project;
@@ -117,22 +117,7 @@ impl EmbeddedFigures {
 
 impl TexEngine for EmbeddedFigures {
     fn tex_digest(&self) -> Result<String, String> {
-        self.digest
-            .get_or_init(|| match self.source() {
-                TexSource::Trees { trees, .. } => match index::digest(&self.user_cache, &trees.trees) {
-                    Some(d) => Ok(d),
-                    // No TeX installed: the engine's default bundle, as for the paper.
-                    None => self
-                        .source()
-                        .open(&self.user_cache)
-                        .map(|b| b.digest_hex().to_string())
-                        .map_err(|e| format!("{e:#}")),
-                },
-                source => {
-                    source.open(&self.user_cache).map(|b| b.digest_hex().to_string()).map_err(|e| format!("{e:#}"))
-                }
-            })
-            .clone()
+        self.digest.get_or_init(|| self.source().digest(&self.user_cache).map_err(|e| format!("{e:#}"))).clone()
     }
 
     fn compile(&self, job: &TexJob<'_>) -> Result<TexOutput, String> {
