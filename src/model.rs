@@ -26,7 +26,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [Kind::Plot, Kind::Diagram, Kind::Command, Kind::Image, Kind::Extract, Kind::Tikz];
+    pub const ALL: [Kind; 6] = [Kind::Plot, Kind::Diagram, Kind::Tikz, Kind::Command, Kind::Image, Kind::Extract];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -255,7 +255,7 @@ mod tests {
         let d = &scan.diagnostics[0];
         assert!(d.message.contains("unknown figure kind `pie`"));
         assert_eq!(d.location().unwrap(), "paper.md:3:19");
-        assert!(d.hints[0].contains("plot, diagram, command, image, extract"));
+        assert!(d.hints[0].contains("plot, diagram, tikz, command, image, extract"));
     }
 
     #[test]
