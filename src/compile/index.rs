@@ -273,14 +273,20 @@ mod tests {
         assert_eq!(load(&cache, &trees).unwrap().digest, second.digest);
     }
 
-    #[test]
-    fn the_digest_is_the_index_digest_and_follows_a_changed_tree() {
+    /// A tree searched on disk (no `ls-R`) holding `tex/latex/mine/one.sty`, and a cache folder.
+    fn home_tree_with_one_package() -> (tempfile::TempDir, PathBuf, [Tree; 1], PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("texmf");
         std::fs::create_dir_all(home.join("tex/latex/mine")).unwrap();
         std::fs::write(home.join("tex/latex/mine/one.sty"), "1").unwrap();
         let trees = [tree(&home, false)];
         let cache = dir.path().join("cache");
+        (dir, home, trees, cache)
+    }
+
+    #[test]
+    fn the_digest_is_the_index_digest_and_follows_a_changed_tree() {
+        let (_dir, home, trees, cache) = home_tree_with_one_package();
         let first = digest(&cache, &trees).unwrap();
         assert_eq!(first, load(&cache, &trees).unwrap().digest);
         // Read back from the small file, still the same.
@@ -293,12 +299,7 @@ mod tests {
 
     #[test]
     fn a_package_copied_deep_into_a_home_tree_counts_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("texmf");
-        std::fs::create_dir_all(home.join("tex/latex/mine")).unwrap();
-        std::fs::write(home.join("tex/latex/mine/one.sty"), "1").unwrap();
-        let trees = [tree(&home, false)];
-        let cache = dir.path().join("cache");
+        let (_dir, home, trees, cache) = home_tree_with_one_package();
         assert!(load(&cache, &trees).unwrap().files.contains_key("one.sty"));
         // Only `tex/latex/mine` changes: an ls-R tree's stamp would not see it.
         std::fs::write(home.join("tex/latex/mine/two.sty"), "2").unwrap();
