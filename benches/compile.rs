@@ -26,28 +26,9 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_paperfig");
 const RUNS: usize = 7;
-
-fn median(mut v: Vec<Duration>) -> f64 {
-    v.sort();
-    v[v.len() / 2].as_secs_f64() * 1000.0
-}
-
-fn timed(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let out = cmd.output().expect("run");
-    let took = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    took
-}
 
 /// A comment line for TeX at the end of a source: raw LaTeX in a Markdown paper.
 fn comment(main: &str, i: usize) -> String {
@@ -79,33 +60,34 @@ fn compare(name: &str, root: &Path, main: &str, tex_dir: &Path, tex: &str) {
     let tex_path = tex_dir.join(tex);
 
     // Warm-up: figures generated, TeX Live indexed, format built and cached.
-    let cold = timed(&mut paperfig());
-    timed(&mut paperfig());
+    let cold = support::timed(&mut paperfig());
+    support::timed(&mut paperfig());
     let original = std::fs::read_to_string(&tex_path).unwrap();
-    timed(&mut latexmk());
+    support::timed(&mut latexmk());
     // The four measurements interleaved, so that a busy machine slows all of them alike.
     let (mut scratch, mut kept, mut their_scratch, mut their_kept) = (vec![], vec![], vec![], vec![]);
     let source = root.join(main);
     let source_text = std::fs::read_to_string(&source).unwrap();
     for i in 0..RUNS {
         let _ = std::fs::remove_dir_all(&aux);
-        scratch.push(timed(&mut paperfig()));
+        scratch.push(support::timed(&mut paperfig()));
         // An edit TeX sees (a comment), as latexmk's below: with nothing changed paperfig
         // would not run TeX at all.
         std::fs::write(&source, format!("{source_text}{}", comment(main, i))).unwrap();
-        kept.push(timed(&mut paperfig()));
+        kept.push(support::timed(&mut paperfig()));
         clean();
-        their_scratch.push(timed(&mut latexmk()));
+        their_scratch.push(support::timed(&mut latexmk()));
         // Last run's files kept, the .tex edited (a comment) so that latexmk reruns. (For a
         // LaTeX paper the .tex is paperfig's source too: a comment unlike the one paperfig's
         // build just saw, or latexmk would find the file as its last run left it.)
         std::fs::write(&tex_path, format!("{original}% latexmk edit {i}\n")).unwrap();
-        their_kept.push(timed(&mut latexmk()));
+        their_kept.push(support::timed(&mut latexmk()));
     }
     std::fs::write(&tex_path, original).unwrap();
     std::fs::write(&source, source_text).unwrap();
 
-    let (ps, pk, ls, lk) = (median(scratch), median(kept), median(their_scratch), median(their_kept));
+    let (ps, pk, ls, lk) =
+        (support::median(scratch), support::median(kept), support::median(their_scratch), support::median(their_kept));
     println!("{name}: first paperfig build (format, figures) {:.0} ms", cold.as_secs_f64() * 1000.0);
     println!("{name}: from scratch  paperfig {ps:.0} ms, latexmk {ls:.0} ms (medians of {RUNS})");
     println!("{name}: incremental   paperfig {pk:.0} ms, latexmk {lk:.0} ms");
@@ -130,7 +112,7 @@ fn new_project(name: &str, src: &Path, work: &Path) {
         c.args(["build", "-q", "paper.tex"]).current_dir(dir).env("SOURCE_DATE_EPOCH", "1700000000");
         c
     };
-    timed(&mut build(&latexmk_dir));
+    support::timed(&mut build(&latexmk_dir));
     let latexmk = || {
         let mut c = Command::new("latexmk");
         c.args(["-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet", "paper.tex"]).current_dir(&latexmk_dir);
@@ -140,13 +122,13 @@ fn new_project(name: &str, src: &Path, work: &Path) {
     for i in 0..RUNS {
         let fresh = work.join(format!("new-{i}"));
         support::copy_tree(src, &fresh, support::RUN_OUTPUTS);
-        ours.push(timed(&mut build(&fresh)));
+        ours.push(support::timed(&mut build(&fresh)));
         for ext in ["aux", "bbl", "blg", "log", "out", "fls", "fdb_latexmk", "pdf"] {
             let _ = std::fs::remove_file(latexmk_dir.join(format!("paper.{ext}")));
         }
-        theirs.push(timed(&mut latexmk()));
+        theirs.push(support::timed(&mut latexmk()));
     }
-    let (o, t) = (median(ours), median(theirs));
+    let (o, t) = (support::median(ours), support::median(theirs));
     println!(
         "{name}: new project's first build  paperfig {o:.0} ms (figures made, format from the user cache), latexmk from scratch {t:.0} ms"
     );
@@ -170,20 +152,20 @@ fn engines(name: &str, root: &Path, main: &str) {
     let aux = root.join(".paperfig/tex/aux");
     let source = root.join(main);
     let text = std::fs::read_to_string(&source).unwrap();
-    timed(&mut build("embedded"));
-    timed(&mut build("pdflatex"));
+    support::timed(&mut build("embedded"));
+    support::timed(&mut build("pdflatex"));
     let (mut es, mut ek, mut ps, mut pk) = (vec![], vec![], vec![], vec![]);
     for i in 0..RUNS {
         let _ = std::fs::remove_dir_all(&aux);
         std::fs::write(&source, format!("{text}{}", comment(main, 2 * i))).unwrap();
-        es.push(timed(&mut build("embedded")));
-        ps.push(timed(&mut build("pdflatex")));
+        es.push(support::timed(&mut build("embedded")));
+        ps.push(support::timed(&mut build("pdflatex")));
         std::fs::write(&source, format!("{text}{}", comment(main, 2 * i + 1))).unwrap();
-        ek.push(timed(&mut build("embedded")));
-        pk.push(timed(&mut build("pdflatex")));
+        ek.push(support::timed(&mut build("embedded")));
+        pk.push(support::timed(&mut build("pdflatex")));
     }
     std::fs::write(&source, text).unwrap();
-    let (es, ek, ps, pk) = (median(es), median(ek), median(ps), median(pk));
+    let (es, ek, ps, pk) = (support::median(es), support::median(ek), support::median(ps), support::median(pk));
     println!("{name}: from scratch  embedded {es:.0} ms, engine = \"pdflatex\" {ps:.0} ms (medians of {RUNS})");
     println!("{name}: after an edit embedded {ek:.0} ms, engine = \"pdflatex\" {pk:.0} ms");
     println!("summary: embedded / engine = \"pdflatex\", from scratch ({name}) = {:.2} (target none)", es / ps);

@@ -11,6 +11,7 @@
 #[allow(dead_code)]
 #[path = "../tests/it/servers.rs"]
 mod servers;
+#[allow(dead_code)]
 mod support;
 
 use std::path::Path;
@@ -33,11 +34,6 @@ fn run(dir: &Path, args: &[&str], env: &[(String, String)]) -> Duration {
     let took = start.elapsed();
     assert!(out.status.success(), "paperfig {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     took
-}
-
-fn median(mut v: Vec<Duration>) -> f64 {
-    v.sort();
-    v[v.len() / 2].as_secs_f64() * 1000.0
 }
 
 fn copy_example(to: &Path, cache_config: &str) {
@@ -125,8 +121,8 @@ fn main() {
     let same = std::fs::read(warm_dir.join("build/paper.pdf")).unwrap()
         == std::fs::read(tmp.path().join("cold0/build/paper.pdf")).unwrap();
     assert!(same, "the warm-remote PDF must be byte-identical to the cold build's");
-    let (cold_bare_ms, cold_ms) = (cold_bare.as_secs_f64() * 1000.0, median(cold));
-    let (bare_ms, tex_ms) = (median(warm_bare), median(warm_tex));
+    let (cold_bare_ms, cold_ms) = (cold_bare.as_secs_f64() * 1000.0, support::median(cold));
+    let (bare_ms, tex_ms) = (support::median(warm_bare), support::median(warm_tex));
     println!("paperfig build of the example paper (medians of {reps}; {} on 127.0.0.1)", server.name());
     println!(
         "  bare checkout, TeX format built too:   cold {cold_bare_ms:8.1} ms (one run), warm remote {bare_ms:8.1} ms"

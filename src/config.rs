@@ -354,7 +354,7 @@ impl Config {
         for (kind, provider) in raw.defaults {
             let k = Kind::parse(&kind).ok_or_else(|| {
                 let msg = format!("`{kind}` is not a figure kind");
-                bad_at(&["defaults", &kind], msg, "kinds are plot, diagram, command, image, extract")
+                bad_at(&["defaults", &kind], msg, "kinds are plot, diagram, tikz, command, image, extract")
             })?;
             config.defaults.insert(k, provider);
         }

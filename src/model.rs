@@ -22,10 +22,11 @@ pub enum Kind {
     Command,
     Image,
     Extract,
+    Tikz,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Plot, Kind::Diagram, Kind::Command, Kind::Image, Kind::Extract];
+    pub const ALL: [Kind; 6] = [Kind::Plot, Kind::Diagram, Kind::Tikz, Kind::Command, Kind::Image, Kind::Extract];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,6 +35,7 @@ impl Kind {
             Kind::Command => "command",
             Kind::Image => "image",
             Kind::Extract => "extract",
+            Kind::Tikz => "tikz",
         }
     }
 
@@ -218,12 +220,14 @@ pub struct ProviderError {
     pub attr: Option<String>,
     /// A byte range of `Request::body` at fault (a syntax error in a diagram, say).
     pub body: Option<std::ops::Range<usize>>,
+    /// A line (1-based) of the file that `attr` names (a TikZ preamble, say).
+    pub file_line: Option<usize>,
     pub hint: Option<String>,
 }
 
 impl ProviderError {
     pub fn new(message: impl Into<String>) -> ProviderError {
-        ProviderError { message: message.into(), attr: None, body: None, hint: None }
+        ProviderError { message: message.into(), attr: None, body: None, file_line: None, hint: None }
     }
     pub fn at_attr(mut self, attr: &str) -> ProviderError {
         self.attr = Some(attr.to_string());
@@ -233,6 +237,12 @@ impl ProviderError {
     /// line and column in the user's source file.
     pub fn at_body(mut self, range: std::ops::Range<usize>) -> ProviderError {
         self.body = Some(range);
+        self
+    }
+    /// Points the error at line `line` (1-based) of the file the attribute (`at_attr`)
+    /// names; the runner reads that file to show the line.
+    pub fn in_file(mut self, line: usize) -> ProviderError {
+        self.file_line = Some(line);
         self
     }
     pub fn hint(mut self, hint: impl Into<String>) -> ProviderError {

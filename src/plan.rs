@@ -150,7 +150,9 @@ fn output_spec(config: &Config, d: &Directive) -> Result<OutputSpec, Diagnostic>
 pub(crate) fn provider_diagnostic(d: &Directive, e: ProviderError, code: Code) -> Diagnostic {
     let loc = match (&e.body, &e.attr) {
         (Some(range), _) => d.body_loc(range.clone()),
-        (None, Some(a)) if d.attr(a).is_some() => d.attr_loc(a),
+        (None, Some(a)) if d.attr(a).is_some() => {
+            e.file_line.and_then(|line| line_in_named_file(d, a, line)).unwrap_or_else(|| d.attr_loc(a))
+        }
         _ => d.head.clone(),
     };
     let mut diag = Diagnostic::error(code, e.message).at(loc, "in this figure").for_figure(&d.name);
@@ -158,6 +160,20 @@ pub(crate) fn provider_diagnostic(d: &Directive, e: ProviderError, code: Code) -
         diag = diag.hint(h);
     }
     diag
+}
+
+/// Line `line` of the file that attribute `attr` of `d` names (relative to the directive's
+/// folder), read again to show it; `None` when it cannot be read or is shorter.
+fn line_in_named_file(d: &Directive, attr: &str, line: usize) -> Option<crate::diag::Loc> {
+    let value = &d.attr(attr)?.value;
+    let path = d.loc.file.path.parent()?.join(value);
+    let text = std::fs::read_to_string(&path).ok()?;
+    let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
+    (start < text.len() || line == 1).then_some(())?;
+    let dir = d.loc.file.name.rsplit_once('/').map_or(String::new(), |(dir, _)| format!("{dir}/"));
+    let file = std::sync::Arc::new(crate::diag::SourceFile::new(format!("{dir}{value}"), path, text));
+    Some(crate::diag::Loc::new(&file, start..end))
 }
 
 #[cfg(test)]

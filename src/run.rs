@@ -158,6 +158,9 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
         if local.is_empty() {
             return;
         }
+        if matches!(cx.strategy, Strategy::Build) {
+            make_together(jobs, &local, cx.store);
+        }
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
         let work = || {
             local.par_iter().for_each(|&i| {
@@ -179,6 +182,32 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
         .map(|o| o.expect("every job ran"))
         .collect();
     Ran { outcomes, warnings: end_batches(jobs, &hosted) }
+}
+
+/// Hands each provider the figures of `local` it is about to make (`Provider::make_together`):
+/// those the store does not have, with their files read.
+fn make_together(jobs: &[Job], local: &[usize], store: &dyn Store) {
+    let missing: Vec<usize> =
+        local.iter().copied().filter(|&i| !matches!(store.get_action(&jobs[i].key), Ok(Lookup::Hit(_)))).collect();
+    let mut seen: Vec<*const ()> = Vec::new();
+    for &i in &missing {
+        let provider = &jobs[i].provider;
+        let id = std::sync::Arc::as_ptr(provider) as *const ();
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let mine: Vec<usize> =
+            missing.iter().copied().filter(|&j| std::sync::Arc::ptr_eq(&jobs[j].provider, provider)).collect();
+        if mine.len() < 2 {
+            continue;
+        }
+        let reqs: Vec<_> =
+            mine.iter().filter_map(|&j| Some((jobs[j].request.with_contents().ok()?, &jobs[j].key))).collect();
+        let pairs: Vec<(&crate::model::Request, &crate::digest::Digest)> =
+            reqs.iter().map(|(r, k)| (&**r, *k)).collect();
+        provider.make_together(&pairs);
+    }
 }
 
 /// Ends the batch of each hosted provider that ran jobs `hosted`: its warnings.

@@ -1,6 +1,8 @@
 //! Pieces the benchmarks share (benches cannot use the integration tests' helpers).
 
 use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// What a run of paperfig leaves in a project (`scripts/example` leaves them in
 /// `examples/paper`): skipped to copy a bare checkout.
@@ -39,4 +41,24 @@ pub fn example_fakes() -> (paperfig_fakes::paperbanana::Fake, paperfig_fakes::au
         paperfig_fakes::paperbanana::Fake::start(pb, 47811).expect("port 47811 for the PaperBanana fake"),
         paperfig_fakes::autofigureedit::Fake::start(afe, 47812).expect("port 47812 for the AutoFigureEdit fake"),
     )
+}
+
+/// The median of `v`, in milliseconds.
+pub fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// Runs `cmd` to its end and times it; the benchmark fails with its output if it fails.
+pub fn timed(cmd: &mut Command) -> Duration {
+    let start = Instant::now();
+    let out = cmd.output().expect("run");
+    let took = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    took
 }

@@ -22,7 +22,6 @@ use crate::compile::swap::Reuse;
 use crate::compile::{self, Compiled, DocKind, epoch};
 use crate::diag::Diagnostic;
 use crate::options::{Driver, LockMode};
-use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
 
@@ -66,7 +65,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         compile::TexRun::new(&project.config, epoch, args.trust_all, locked, opts.network).with_engine(args.engine);
 
     // Figures first, exactly as `paperfig gen`.
-    let registry = Registry::for_config(&project.config);
+    let registry = crate::compile::figures::registry(&project);
     let report = crate::generate(&project, &registry, &opts)?;
     let built = report.generated() + report.cached();
     if global.verbosity != Verbosity::Quiet && built > 0 {

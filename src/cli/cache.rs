@@ -10,7 +10,6 @@ use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out};
 use crate::diag::{Code, Diagnostic};
 use crate::lock::{LOCK_FILE, Lockfile};
 use crate::options::Network;
-use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
 use crate::store::Store as _;
@@ -153,7 +152,7 @@ fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<Exit
             .into());
     }
     let project = Project::open(path)?;
-    let (plan, _) = crate::scan_and_plan(&project, &Registry::for_config(&project.config));
+    let (plan, _) = crate::scan_and_plan(&project, &crate::compile::figures::registry(&project));
     let mut live: HashSet<_> = plan.jobs.iter().map(|j| j.key).collect();
     if let Ok(Some(lock)) = Lockfile::read(&project.root.join(LOCK_FILE)) {
         live.extend(lock.figures.values().map(|e| e.key));

@@ -10,7 +10,6 @@ use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out, print_diagnostic
 use crate::GenReport;
 use crate::diag::Diagnostic;
 use crate::options::Driver;
-use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
 use crate::run::Source;
@@ -31,7 +30,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let verbosity = if args.json { Verbosity::Quiet } else { global.verbosity };
     let opts = args.flags.options(verbosity, Driver::Once)?;
     let project = Project::open(&args.path)?;
-    let report = crate::generate(&project, &Registry::for_config(&project.config), &opts)?;
+    let report = crate::generate(&project, &crate::compile::figures::registry(&project), &opts)?;
     if args.json {
         out(serde_json::to_string_pretty(&to_json(&project, &report)).unwrap_or_default())?;
     } else if global.verbosity != Verbosity::Quiet {

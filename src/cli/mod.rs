@@ -15,6 +15,7 @@ mod init;
 mod mdbook;
 mod shared;
 mod status;
+mod texfigure;
 mod watch;
 
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ enum Command {
     Extract(extract::Args),
     /// Build the paper, then rebuild what each edit reaches until Ctrl-C.
     Watch(watch::Args),
+    /// Compile one TikZ figure's document (the child process of the TikZ provider).
+    #[command(name = "tex-figure", hide = true)]
+    TexFigure(texfigure::Args),
 }
 
 /// Entry point of the `paperfig` binary.
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Mdbook(args) => mdbook::run(args, &global),
         Command::Extract(args) => extract::run(args, &global),
         Command::Watch(args) => watch::run(args, &global),
+        Command::TexFigure(args) => texfigure::run(args, &global),
     };
     match result {
         Ok(code) => code,

@@ -16,7 +16,6 @@ use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, out, print_diagnostics};
 use crate::diag::{Code, Diagnostic};
 use crate::diagnose::Diagnose;
 use crate::options::{HostedPolicy, LockMode};
-use crate::plan::Registry;
 use crate::preflight::{self, How};
 use crate::project::Project;
 
@@ -89,7 +88,7 @@ fn tex_json(project: &Project) -> serde_json::Value {
 pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let opts = args.network.options(global.verbosity);
     let project = Project::open(&args.path)?;
-    let registry = Registry::for_config(&project.config);
+    let registry = crate::compile::figures::registry(&project);
     let (plan, diagnostics) = crate::scan_and_plan(&project, &registry);
     let mut diagnostics = diagnostics;
     let store = crate::open_layered_store(&project, opts.network)?;

@@ -69,6 +69,18 @@ impl TexSource {
         }
     }
 
+    /// The digest of the bundle [`TexSource::open`] would open, without opening it when the
+    /// installed trees' index has not changed (`index::digest`): a build that runs no TeX
+    /// needs only this.
+    pub fn digest(&self, cache_dir: &Path) -> Result<String, BundleError> {
+        if let TexSource::Trees { trees, .. } = self {
+            if let Some(digest) = index::digest(cache_dir, &trees.trees) {
+                return Ok(digest);
+            }
+        }
+        Ok(self.open(cache_dir)?.digest_hex().to_string())
+    }
+
     /// The folders TeX reads from on disk (for [`Access`]).
     pub fn folders(&self) -> Vec<PathBuf> {
         match self {

@@ -56,6 +56,9 @@ pub struct EngineJob {
     pub memory_files: Vec<(String, Vec<u8>)>,
     /// Where the previous successful run's `.aux`, `.bbl`, … are kept (see [`AUX_EXTENSIONS`]).
     pub aux_dir: Option<PathBuf>,
+    /// The format to run with, when not LaTeX's own: its source is one of `memory_files`,
+    /// `tectonic-format-NAME.tex`, and it is cached beside LaTeX's by name.
+    pub format: Option<String>,
 }
 
 /// Intermediate files kept between builds of a document. TeX reads them as it would
@@ -295,7 +298,7 @@ pub(crate) fn compile(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> R
         builder
             .bundle(Box::new(bundle))
             .tex_input_name(&name)
-            .format_name(FORMAT_NAME)
+            .format_name(job.format.as_deref().unwrap_or(FORMAT_NAME))
             .format_cache_path(&formats)
             .do_not_write_output_files()
             .keep_logs(true)

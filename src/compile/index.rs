@@ -132,10 +132,37 @@ static LOADED: std::sync::Mutex<Option<(PathBuf, Arc<Index>)>> = std::sync::Mute
 /// The index of `trees`, from this process's memory, the cache folder or a fresh walk.
 /// `None` when the trees hold no file at all.
 pub fn load(cache_dir: &Path, trees: &[Tree]) -> Option<Arc<Index>> {
-    let stamp = stamp(trees);
+    load_stamped(cache_dir, trees, stamp(trees))
+}
+
+/// Where the index of `trees` is cached.
+fn index_path(cache_dir: &Path, trees: &[Tree]) -> PathBuf {
     let list: Vec<String> = trees.iter().map(|t| format!("{}:{}", t.ls_r_only, t.path.display())).collect();
     let which = hex::encode(&Sha256::digest(list.join("\n").as_bytes())[..8]);
-    let path = cache_dir.join("tex").join(format!("texlive-index-v2-{which}.json"));
+    cache_dir.join("tex").join(format!("texlive-index-v2-{which}.json"))
+}
+
+/// The digest of the index of `trees` (the installed bundle's digest), from a small file
+/// beside the cached index while the trees' stamp holds: reading the whole index takes tens
+/// of milliseconds, and a build asks for this digest to key TikZ figures.
+pub fn digest(cache_dir: &Path, trees: &[Tree]) -> Option<String> {
+    let stamp = stamp(trees);
+    let stamp_digest = hex::encode(Sha256::digest(stamp.as_bytes()));
+    let side = index_path(cache_dir, trees).with_extension("digest");
+    if let Ok(text) = std::fs::read_to_string(&side) {
+        if let Some((s, d)) = text.trim_end().split_once('\n') {
+            if s == stamp_digest {
+                return Some(d.to_string());
+            }
+        }
+    }
+    let index = load_stamped(cache_dir, trees, stamp)?;
+    let _ = fsutil::write_if_changed(&side, format!("{stamp_digest}\n{}\n", index.digest).as_bytes());
+    Some(index.digest.clone())
+}
+
+fn load_stamped(cache_dir: &Path, trees: &[Tree], stamp: String) -> Option<Arc<Index>> {
+    let path = index_path(cache_dir, trees);
     let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some((_, index)) = loaded.as_ref().filter(|(p, i)| *p == path && i.stamp == stamp) {
         return Some(index.clone());
@@ -246,14 +273,33 @@ mod tests {
         assert_eq!(load(&cache, &trees).unwrap().digest, second.digest);
     }
 
-    #[test]
-    fn a_package_copied_deep_into_a_home_tree_counts_at_once() {
+    /// A tree searched on disk (no `ls-R`) holding `tex/latex/mine/one.sty`, and a cache folder.
+    fn home_tree_with_one_package() -> (tempfile::TempDir, PathBuf, [Tree; 1], PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("texmf");
         std::fs::create_dir_all(home.join("tex/latex/mine")).unwrap();
         std::fs::write(home.join("tex/latex/mine/one.sty"), "1").unwrap();
         let trees = [tree(&home, false)];
         let cache = dir.path().join("cache");
+        (dir, home, trees, cache)
+    }
+
+    #[test]
+    fn the_digest_is_the_index_digest_and_follows_a_changed_tree() {
+        let (_dir, home, trees, cache) = home_tree_with_one_package();
+        let first = digest(&cache, &trees).unwrap();
+        assert_eq!(first, load(&cache, &trees).unwrap().digest);
+        // Read back from the small file, still the same.
+        assert_eq!(digest(&cache, &trees).unwrap(), first);
+        std::fs::write(home.join("tex/latex/mine/two.sty"), "2").unwrap();
+        let second = digest(&cache, &trees).unwrap();
+        assert_ne!(second, first);
+        assert_eq!(second, load(&cache, &trees).unwrap().digest);
+    }
+
+    #[test]
+    fn a_package_copied_deep_into_a_home_tree_counts_at_once() {
+        let (_dir, home, trees, cache) = home_tree_with_one_package();
         assert!(load(&cache, &trees).unwrap().files.contains_key("one.sty"));
         // Only `tex/latex/mine` changes: an ls-R tree's stamp would not see it.
         std::fs::write(home.join("tex/latex/mine/two.sty"), "2").unwrap();

@@ -28,6 +28,7 @@ pub mod engine;
 pub mod engine_hint;
 pub mod epoch;
 pub mod external;
+pub mod figures;
 pub mod index;
 pub mod markdown;
 pub mod pdfpatch;
@@ -286,6 +287,7 @@ pub fn compile_tex_in(
         epoch: run.epoch,
         memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
         aux_dir: Some(aux_dir(project, main)),
+        format: None,
     };
     let (out, reuse) = swap::compile(&job)?;
     if !out.refused.is_empty() {

@@ -74,10 +74,10 @@ struct Record {
 /// allows.
 pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
     let timer = engine::Timer::from_env();
-    let bundle = job.tex.open(&job.user_cache)?;
-    timer.lap("bundle index and latex.ltx");
+    let digest = job.tex.digest(&job.user_cache)?;
+    timer.lap("TeX files' digest");
     let main = std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?;
-    let identity = identity(job, bundle.digest_hex(), &main);
+    let identity = identity(job, &digest, &main);
     let path = record_path(job);
     if let Some(path) = &path {
         if let Some(mut record) = read(path).filter(|r| r.version == VERSION && r.identity == identity) {
@@ -95,6 +95,8 @@ pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
         let _ = std::fs::remove_file(path);
     }
     timer.lap("TeX must run");
+    let bundle = job.tex.open(&job.user_cache)?;
+    timer.lap("bundle index and latex.ltx");
     let out = engine::compile(job, bundle, timer.clone())?;
     if let Some(path) = &path {
         if let Some(record) = Record::of(job, identity, &out) {

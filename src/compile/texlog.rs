@@ -245,7 +245,7 @@ pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
 }
 
 /// `! message` blocks of a TeX log with their context lines (`l.5 …` and the line below).
-fn log_error_contexts(log: &str) -> Vec<(String, Vec<String>)> {
+pub fn log_error_contexts(log: &str) -> Vec<(String, Vec<String>)> {
     let lines = unwrap_lines(log);
     let mut out = Vec::new();
     let mut i = 0;
@@ -316,7 +316,7 @@ fn refine_token_loc(loc: Loc, context: &[String]) -> Loc {
 }
 
 /// tectonic's own summary lines, which repeat what the TeX errors already say.
-fn is_driver_noise(text: &str) -> bool {
+pub fn is_driver_noise(text: &str) -> bool {
     text.starts_with("errors were issued by")
         || text.starts_with("warnings were issued by")
         || text.starts_with("the external tool exited with an error code")

@@ -151,8 +151,25 @@ fn is_year(name: &str) -> bool {
     name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `kpsewhich --var-brace-value=TEXMF`, bounded to 10 s.
+/// What `kpsewhich` answered in this process, by program and `TEXMFCNF`: a build asks
+/// for the trees twice (its TikZ figures' key, then the paper), and the answer takes a
+/// process and several milliseconds. A long-running process (watch) keeps its first
+/// answer, as it keeps its configuration.
+static ASKED: std::sync::Mutex<Vec<((PathBuf, Option<String>), Vec<Tree>)>> = std::sync::Mutex::new(Vec::new());
+
+/// `kpsewhich --var-brace-value=TEXMF` (its answer kept for this process, [`ASKED`]).
 fn ask_kpsewhich(program: &Path) -> Result<Vec<Tree>, String> {
+    let which = (program.to_path_buf(), std::env::var("TEXMFCNF").ok());
+    if let Some((_, trees)) = ASKED.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|(w, _)| *w == which) {
+        return Ok(trees.clone());
+    }
+    let trees = ask_kpsewhich_now(program)?;
+    ASKED.lock().unwrap_or_else(|p| p.into_inner()).push((which, trees.clone()));
+    Ok(trees)
+}
+
+/// `kpsewhich --var-brace-value=TEXMF`, bounded to 10 s.
+fn ask_kpsewhich_now(program: &Path) -> Result<Vec<Tree>, String> {
     let mut child = Command::new(program)
         .arg("--var-brace-value=TEXMF")
         .stdin(Stdio::null())
@@ -164,7 +181,7 @@ fn ask_kpsewhich(program: &Path) -> Result<Vec<Tree>, String> {
     loop {
         match child.try_wait() {
             Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(1)),
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -22,6 +22,7 @@ use hayro_write::{ExtractionQuery, pdf_writer};
 use pdf_writer::{Content, Finish, Name, Rect, Ref};
 
 use super::model::ExtractError;
+use crate::model::{Artifact, Format};
 
 /// The largest PNG side paperfig renders, in pixels, so that a huge region at a high
 /// resolution cannot exhaust memory.
@@ -233,6 +234,21 @@ pub fn crop_svg(pdf: &Pdf, region: &Region) -> Result<Vec<u8>, CropError> {
     svg.push_str(inner);
     svg.push_str("\n</svg>\n");
     Ok(svg.into_bytes())
+}
+
+/// The region in each of `formats`, in that order (PNG at `dpi`).
+pub fn cut(pdf: &Pdf, region: &Region, formats: &[Format], dpi: f64) -> Result<Vec<Artifact>, CropError> {
+    formats
+        .iter()
+        .map(|&format| {
+            let bytes = match format {
+                Format::Pdf => crop_pdf(pdf, region)?,
+                Format::Png => crop_png(pdf, region, dpi)?,
+                Format::Svg => crop_svg(pdf, region)?,
+            };
+            Ok(Artifact { format, bytes })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ mod pick;
 pub mod regions;
 mod score;
 #[cfg(test)]
-mod testpdf;
+pub(crate) mod testpdf;
 pub mod text;
 mod turn;
 

@@ -22,7 +22,6 @@ use crate::diag::{Code, Diagnostic, Loc};
 use crate::diagnose::Diagnose;
 use crate::model::Format;
 use crate::options::{Driver, Flags};
-use crate::plan::Registry;
 use crate::progress::Verbosity;
 use crate::project::Project;
 use crate::scan::{self, Directive};
@@ -70,7 +69,7 @@ pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
     let scanned = scan::scan_sources(&project.root, &sources);
     let flags = Flags { jobs: opts.jobs, verbosity: Verbosity::Quiet, ..Flags::default() };
     let gen_opts = GenOptions::new(&flags, Driver::Mdbook).expect("the mdBook driver is never locked");
-    let report = crate::generate_scanned(&project, &Registry::for_config(&project.config), &scanned, &gen_opts)
+    let report = crate::generate_scanned(&project, &crate::compile::figures::registry(&project), &scanned, &gen_opts)
         .map_err(|e| e.diagnostic())?;
     let format = opts.format_for(&ctx.renderer);
 

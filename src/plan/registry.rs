@@ -36,6 +36,14 @@ impl Registry {
         Registry { entries: providers.into_iter().map(|provider| Entry { provider, hosted: None }).collect() }
     }
 
+    /// Adds a provider that runs on this machine after the others of its sort, before the
+    /// hosted ones (the TikZ provider, which the drivers build with the TeX engine).
+    pub fn with_local(mut self, provider: Arc<dyn Provider>) -> Registry {
+        let at = self.entries.iter().position(|e| e.hosted.is_some()).unwrap_or(self.entries.len());
+        self.entries.insert(at, Entry { provider, hosted: None });
+        self
+    }
+
     /// Adds a hosted provider after the others.
     pub fn with_hosted(mut self, hosted: HostedProvider) -> Registry {
         let hosted = Arc::new(hosted);

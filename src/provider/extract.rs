@@ -18,7 +18,7 @@
 use crate::digest::Digest;
 use crate::extract::crop::{self, CropError, Region};
 use crate::extract::{Document, ExtractError, FigureKind, Located};
-use crate::model::{Artifact, Format, Kind, ProviderError, Request};
+use crate::model::{Artifact, Kind, ProviderError, Request};
 use crate::provider::Provider;
 
 /// Bumped whenever the same request would crop or render differently (extract-2: the
@@ -52,20 +52,10 @@ impl Provider for ExtractProvider {
     }
     fn generate(&self, req: &Request, _key: &Digest) -> Result<Vec<Artifact>, ProviderError> {
         let pdf = req.files.get("pdf").ok_or_else(|| ProviderError::new("extract figure has no PDF"))?;
-        let dpi = dpi(req)?;
+        let dpi = super::png_dpi(req)?;
         let doc = Document::open(&pdf.bytes).map_err(read_error)?;
         let region = region(req, &doc)?;
-        let mut out = Vec::new();
-        for &format in &req.output.formats {
-            let bytes = match format {
-                Format::Pdf => crop::crop_pdf(doc.pdf(), &region),
-                Format::Png => crop::crop_png(doc.pdf(), &region, dpi),
-                Format::Svg => crop::crop_svg(doc.pdf(), &region),
-            }
-            .map_err(|e| crop_error(e, req))?;
-            out.push(Artifact { format, bytes });
-        }
-        Ok(out)
+        crop::cut(doc.pdf(), &region, &req.output.formats, dpi).map_err(|e| crop_error(e, req))
     }
 }
 
@@ -150,13 +140,6 @@ fn trim(req: &Request) -> Result<bool, ProviderError> {
             .at_attr("trim")
             .hint("trim=false crops the figure with the white margins it was laid out with")),
     }
-}
-
-fn dpi(req: &Request) -> Result<f64, ProviderError> {
-    let Some(d) = req.attr("dpi") else { return Ok(req.output.png_dpi) };
-    d.trim().parse::<f64>().ok().filter(|v| (36.0..=1200.0).contains(v)).ok_or_else(|| {
-        ProviderError::new(format!("dpi `{d}` is out of range")).at_attr("dpi").hint("use a resolution from 36 to 1200")
-    })
 }
 
 /// The error for a figure number that is not in the PDF, listing what is.

@@ -16,7 +16,9 @@ pub mod diagram;
 pub mod extract;
 pub mod hosted;
 pub mod house;
+pub mod inputs;
 pub mod plot;
+pub mod tikz;
 
 use crate::digest::Digest;
 use crate::model::{Artifact, Kind, ProviderError, Request};
@@ -70,10 +72,23 @@ pub trait Provider: Send + Sync {
     /// computed it at plan time): a provider that records work by key (a hosted service's
     /// journal) uses it, the others ignore it.
     fn generate(&self, req: &Request, key: &Digest) -> Result<Vec<Artifact>, ProviderError>;
+    /// Called by the runner, before any `generate`, with every figure of this provider it
+    /// is about to make (the cache has none of them). A provider that makes several
+    /// figures faster together (TikZ: one TeX run) makes them here and keeps each for its
+    /// `generate`, which must still make a figure this did not.
+    fn make_together(&self, _jobs: &[(&Request, &Digest)]) {}
     /// What `paperfig gen -v` says about a figure this run made: choices taken from the
     /// data (rows aggregated, say) and warnings of the text check. Called only in verbose
     /// runs, after `generate` succeeded; may redo some of its work.
     fn explain(&self, _req: &Request) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// The PNG resolution a figure asks for: `dpi=`, else `[output] png_dpi`.
+pub fn png_dpi(req: &Request) -> Result<f64, ProviderError> {
+    let Some(d) = req.attr("dpi") else { return Ok(req.output.png_dpi) };
+    d.trim().parse::<f64>().ok().filter(|v| (36.0..=1200.0).contains(v)).ok_or_else(|| {
+        ProviderError::new(format!("dpi `{d}` is out of range")).at_attr("dpi").hint("use a resolution from 36 to 1200")
+    })
 }

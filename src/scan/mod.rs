@@ -197,7 +197,7 @@ fn check(file: &Arc<SourceFile>, raw: RawDirective, anonymous: &mut usize) -> Re
                 "figure directive is missing the required attribute `kind`",
             )
             .at(head, "no kind= here")
-            .hint("add kind=plot, kind=diagram, kind=command, kind=image or kind=extract"));
+            .hint("add kind=plot, kind=diagram, kind=tikz, kind=command, kind=image or kind=extract"));
         }
     };
     if kind == Kind::Extract {
@@ -255,7 +255,7 @@ mod tests {
         let d = &scan.diagnostics[0];
         assert!(d.message.contains("unknown figure kind `pie`"));
         assert_eq!(d.location().unwrap(), "paper.md:3:19");
-        assert!(d.hints[0].contains("plot, diagram, command, image, extract"));
+        assert!(d.hints[0].contains("plot, diagram, tikz, command, image, extract"));
     }
 
     #[test]

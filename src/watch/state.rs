@@ -87,7 +87,7 @@ impl State {
     /// Opens the project at `root` and reads every source.
     pub fn open(root: &Path) -> Result<State, ProjectError> {
         let project = Project::open(root)?;
-        let registry = Registry::for_config(&project.config);
+        let registry = crate::compile::figures::registry(&project);
         let mut state = State {
             project,
             registry,

@@ -38,4 +38,5 @@ mod sandbox;
 mod servers;
 mod snapshots;
 mod tex_install;
+mod tikz;
 mod watch;

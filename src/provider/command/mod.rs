@@ -17,7 +17,7 @@
 //! not part of the key: it can make a script fail, never write other bytes.
 
 mod check;
-mod exec;
+pub mod exec;
 mod probe;
 mod probe_cache;
 pub mod runners;
@@ -29,14 +29,17 @@ use probe::{Probe, not_installed, probe};
 use workdir::{INPUT, MATPLOTLIBRC, OUT_DIR, SCRIPT, base_env};
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+#[cfg(test)]
+use super::inputs::patterns;
+use super::inputs::read_listed;
 use super::{PrepareContext, Provider};
 use crate::digest::Digest;
 use crate::fsutil::{self, NotRegular};
-use crate::model::{Artifact, Format, InputFile, Kind, ProviderError, Request};
+use crate::model::{Artifact, Format, Kind, ProviderError, Request};
 use runners::{Runner, Runners};
 
 /// Version of the command provider: BUMP WHENEVER THE SAME SCRIPT COULD WRITE DIFFERENT
@@ -187,84 +190,6 @@ fn seed_font_cache(shared: &Path, own: &Path) {
     }
 }
 
-/// Splits `inputs=` into patterns (commas and/or spaces).
-fn patterns(value: &str) -> Vec<&str> {
-    value.split([',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()).collect()
-}
-
-fn is_glob(p: &str) -> bool {
-    p.contains(['*', '?', '[', '{'])
-}
-
-/// Reads every file that `inputs=` names into `req.files` as `input:<path>`, the path
-/// relative to the directive's folder with `/` separators.
-fn read_inputs(req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
-    let Some(value) = req.attr("inputs").map(str::to_string) else { return Ok(()) };
-    let bad = |msg: String, hint: &str| ProviderError::new(msg).at_attr("inputs").hint(hint.to_string());
-    for pat in patterns(&value) {
-        let rel = Path::new(pat);
-        if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
-            return Err(bad(
-                format!("input `{pat}` is not inside the folder of this file"),
-                "inputs are relative paths below the folder of the file with the directive (no `..`), so the script's working copy can mirror them",
-            ));
-        }
-        let mut found = Vec::new();
-        if is_glob(pat) {
-            let glob = globset::GlobBuilder::new(pat)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| bad(format!("bad glob `{pat}`: {e}"), "globs use *, **, ?, [abc] and {a,b}"))?
-                .compile_matcher();
-            let literal: Vec<&str> = pat.split('/').take_while(|s| !is_glob(s)).collect();
-            let start = ctx.base.join(literal.join("/"));
-            let walk = walkdir::WalkDir::new(&start)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-            // `path().is_file()` follows a symlinked file, as reading it will.
-            for entry in walk.filter_map(Result::ok).filter(|e| e.path().is_file()) {
-                let Ok(r) = entry.path().strip_prefix(ctx.base) else { continue };
-                let r = r.to_string_lossy().replace('\\', "/");
-                if glob.is_match(&r) {
-                    found.push(r);
-                }
-            }
-            if found.is_empty() {
-                return Err(bad(
-                    format!("input glob `{pat}` matches no file"),
-                    "globs are relative to the folder of the file with the directive",
-                ));
-            }
-        } else {
-            found.push(pat.trim_start_matches("./").to_string());
-        }
-        for r in found {
-            let path = ctx.base.join(&r);
-            let canonical = path.canonicalize().map_err(|e| {
-                bad(
-                    format!("cannot read input `{r}`: {e}"),
-                    "inputs are relative to the folder of the file with the directive",
-                )
-            })?;
-            if !canonical.starts_with(ctx.root) {
-                return Err(bad(
-                    format!("input `{r}` is outside the project"),
-                    "figures may only read files inside the project folder",
-                ));
-            }
-            if !canonical.is_file() {
-                return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
-            }
-            let bytes = fsutil::read_regular(&canonical)
-                .map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
-            let ext = Path::new(&r).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
-            req.files.insert(format!("{INPUT}{r}"), InputFile::new(&ext, bytes));
-        }
-    }
-    Ok(())
-}
-
 /// The script's text: the body, or the `script=` file.
 fn script(req: &Request) -> Result<&[u8], ProviderError> {
     match (req.files.get("script"), req.body.trim().is_empty()) {
@@ -333,7 +258,7 @@ impl Provider for CommandProvider {
         script(req)?;
         let outs = outputs(req)?;
         expand(&r.command, "s", &outs)?;
-        read_inputs(req, ctx)?;
+        read_listed(req, ctx, "inputs")?;
         let command = serde_json::to_string(&r.command).unwrap_or_default();
         let probed = self.probe(r)?;
         let extra = &mut req.extra;

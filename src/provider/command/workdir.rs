@@ -15,7 +15,7 @@ const SOURCE_DATE_EPOCH: &str = "0";
 /// TrueType fonts in PDF.
 pub(super) const MATPLOTLIBRC: &str = "backend: Agg\nsvg.hashsalt: paperfig\nsvg.fonttype: path\npdf.fonttype: 42\n";
 /// Prefix of `Request::files` names holding declared inputs.
-pub(super) const INPUT: &str = "input:";
+pub(super) use crate::provider::inputs::INPUT;
 
 /// The environment every script and probe starts from: PATH and HOME (to find the
 /// interpreter), the variables that select a Python environment, and fixed values.
