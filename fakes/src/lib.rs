@@ -10,6 +10,7 @@ pub mod knobs;
 pub mod paperbanana;
 pub mod papermill;
 pub mod support;
+pub mod webhook;
 
 use std::net::SocketAddr;
 

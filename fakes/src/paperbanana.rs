@@ -15,6 +15,12 @@
 //! in task ids, in the `detail` of 401/403 answers and in a failed task's `error`. With
 //! `knobs.huge_images` the next images sent are 20000 × 20000 pixels.
 //!
+//! Webhooks as documented (`crate::webhook`): a task submitted with a `webhook_url` (or by
+//! a key with a default one, set through the admin endpoints or `State::set_webhook`) is
+//! POSTed to it when it ends, signed with the key's `webhook_secret`, retried after 5, 15 and
+//! 60 s (`State::webhooks.delay_scale` shrinks them); `image_base64` only with
+//! `webhook_include_image`.
+//!
 //! The documentation states no rate limit; `Config::rate_limit` adds a per-key sliding
 //! window answering 429 with `Retry-After` for benchmarks and tests.
 
@@ -33,6 +39,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::knobs::{self, Knobs, RateWindow};
+use crate::webhook::{self, Deliveries};
 
 /// How the fake starts.
 #[derive(Clone, Debug)]
@@ -64,6 +71,9 @@ struct Key {
     total_used: i64,
     active: bool,
     usage: Vec<Value>,
+    /// The key's default webhook and its signing secret.
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 struct Task {
@@ -91,6 +101,8 @@ pub struct State {
     pub bodies: Mutex<Vec<Value>>,
     /// Completed tasks give `image_url` instead of `image_base64`.
     pub image_url_only: std::sync::atomic::AtomicBool,
+    /// Webhook deliveries made, and the scale of their retry delays.
+    pub webhooks: Deliveries,
     admin_key: String,
     keys: Mutex<HashMap<String, Key>>,
     tasks: Mutex<HashMap<String, Task>>,
@@ -110,6 +122,8 @@ impl State {
                     total_used: 0,
                     active: true,
                     usage: Vec::new(),
+                    webhook_url: None,
+                    webhook_secret: None,
                 };
                 (k.clone(), key)
             })
@@ -124,6 +138,7 @@ impl State {
             downloads: AtomicUsize::new(0),
             bodies: Mutex::new(Vec::new()),
             image_url_only: std::sync::atomic::AtomicBool::new(false),
+            webhooks: Deliveries::default(),
             admin_key: cfg.admin_key.clone(),
             keys: Mutex::new(keys),
             tasks: Mutex::new(HashMap::new()),
@@ -142,6 +157,14 @@ impl State {
     pub fn set_active(&self, key: &str, active: bool) {
         if let Some(k) = self.keys.lock().unwrap().get_mut(key) {
             k.active = active;
+        }
+    }
+
+    /// Sets a key's default webhook URL and signing secret (what the admin endpoints set).
+    pub fn set_webhook(&self, key: &str, url: Option<&str>, secret: Option<&str>) {
+        if let Some(k) = self.keys.lock().unwrap().get_mut(key) {
+            k.webhook_url = url.map(str::to_string);
+            k.webhook_secret = secret.map(str::to_string);
         }
     }
 
@@ -264,7 +287,7 @@ async fn plot(AxState(s): S, headers: HeaderMap, body: Bytes) -> Response {
     submit(&s, &headers, &body, "plot").await
 }
 
-async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static str) -> Response {
+async fn submit(s: &Arc<State>, headers: &HeaderMap, raw: &[u8], endpoint: &'static str) -> Response {
     let key = match authorize(s, headers).await {
         Ok(k) => k,
         Err(r) => return r,
@@ -288,6 +311,8 @@ async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static s
     if let Err(msg) = checked.and(iterations(&body).map(|_| ())) {
         return invalid(msg);
     }
+    // The request's webhook_url overrides the key's default; the key's secret signs.
+    let mut hook: Option<(String, Option<String>)> = None;
     let id = {
         let mut keys = s.keys.lock().unwrap();
         let k = keys.get_mut(&key).expect("authorized key exists");
@@ -305,6 +330,8 @@ async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static s
             id = format!("{key}-{id}");
         }
         k.usage.push(json!({"id": k.usage.len() + 1, "task_id": id, "endpoint": endpoint, "created_at": "2026-02-15T11:00:00+00:00"}));
+        let url = body.get("webhook_url").and_then(Value::as_str).filter(|u| !u.is_empty()).map(str::to_string);
+        hook = url.or_else(|| k.webhook_url.clone()).map(|u| (u, k.webhook_secret.clone()));
         id
     };
     let fails = knobs::take(&s.fail_next_tasks);
@@ -317,8 +344,35 @@ async fn submit(s: &State, headers: &HeaderMap, raw: &[u8], endpoint: &'static s
             Task { key, created: Instant::now(), endpoint, fails, seed: knobs::hash(&body.to_string()) },
         );
     s.submissions.fetch_add(1, Ordering::SeqCst);
+    if let Some((url, secret)) = hook {
+        let include_image = body.get("webhook_include_image").and_then(Value::as_bool).unwrap_or(false);
+        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string();
+        tokio::spawn(call_back(s.clone(), id.clone(), url, secret, include_image, host));
+    }
     s.bodies.lock().unwrap().push(body);
     s.knobs.json(202, &json!({"task_id": id, "status": "pending"}))
+}
+
+/// When task `id` ends, delivers its webhook (`crate::webhook::deliver`).
+async fn call_back(s: Arc<State>, id: String, url: String, secret: Option<String>, include_image: bool, host: String) {
+    let latency = *s.latency.lock().unwrap();
+    tokio::time::sleep(latency).await;
+    let Some((fails, seed, endpoint)) = s.tasks.lock().unwrap().get(&id).map(|t| (t.fails, t.seed, t.endpoint)) else {
+        return;
+    };
+    let (event, status) = if fails { ("task.failed", "failed") } else { ("task.completed", "completed") };
+    let diagram_type = if endpoint == "plot" { "statistical_plot" } else { "methodology" };
+    let image = (include_image && !fails)
+        .then(|| base64::engine::general_purpose::STANDARD.encode(s.knobs.image(96, 64, seed)));
+    let payload = json!({
+        "event": event, "task_id": id, "status": status, "diagram_type": diagram_type,
+        "description": (!fails).then(|| description(endpoint)),
+        "image_url": (!fails).then(|| format!("http://{host}/api/tasks/{id}/image")),
+        "image_base64": image,
+        "error": fails.then_some("Pipeline failed: the critic rejected every candidate"),
+        "created_at": "2026-02-15T10:30:00+00:00", "completed_at": "2026-02-15T10:31:25+00:00",
+    });
+    webhook::deliver(&s.webhooks, &url, secret.as_deref(), event, &id, &payload).await;
 }
 
 /// The task's status now, if `key` may see it.
@@ -389,11 +443,21 @@ async fn image(AxState(s): S, headers: HeaderMap, Path(id): Path<String>) -> Res
     }
 }
 
+/// A key as the admin endpoints show it (its webhook URL when set, never its secret).
 fn key_json(key: &str, k: &Key) -> Value {
-    json!({
+    let mut v = json!({
         "key": key, "name": k.name, "quota_remaining": k.quota_remaining, "quota_total": k.quota_total,
         "total_used": k.total_used, "active": k.active, "created_at": "2026-02-15T10:30:00+00:00",
-    })
+    });
+    if let Some(url) = &k.webhook_url {
+        v["webhook_url"] = json!(url);
+    }
+    v
+}
+
+/// A string field; an empty string is none (the documented way to remove a webhook).
+fn text_field(body: &Value, field: &str) -> Option<String> {
+    body.get(field).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 #[allow(clippy::result_large_err)]
@@ -425,11 +489,10 @@ async fn admin_create(AxState(s): S, headers: HeaderMap, body: Bytes) -> Respons
         total_used: 0,
         active: true,
         usage: Vec::new(),
+        webhook_url: text_field(&body, "webhook_url"),
+        webhook_secret: text_field(&body, "webhook_secret"),
     };
-    let mut v = key_json(&key, &k);
-    if let Some(w) = body.get("webhook_url") {
-        v["webhook_url"] = w.clone();
-    }
+    let v = key_json(&key, &k);
     s.keys.lock().unwrap().insert(key, k);
     s.knobs.json(201, &v)
 }
@@ -476,6 +539,12 @@ async fn admin_patch(AxState(s): S, headers: HeaderMap, Path(key): Path<String>,
     }
     if let Some(a) = body.get("active").and_then(Value::as_bool) {
         k.active = a;
+    }
+    if body.get("webhook_url").is_some() {
+        k.webhook_url = text_field(&body, "webhook_url");
+    }
+    if body.get("webhook_secret").is_some() {
+        k.webhook_secret = text_field(&body, "webhook_secret");
     }
     let v = key_json(&key, k);
     s.knobs.json(200, &v)

@@ -64,7 +64,16 @@ impl Registry {
     /// The builtin providers set up with a project's configuration, then its hosted ones.
     pub fn for_config(config: &Config) -> Registry {
         let mut registry = Registry::new(builtin_providers(config));
-        let secret_vars: Vec<String> = config.providers.providers.values().map(|c| c.api_key_env.clone()).collect();
+        // Every variable holding a secret: API keys and webhook secrets.
+        let secret_vars: Vec<String> = config
+            .providers
+            .providers
+            .values()
+            .flat_map(|c| {
+                let hook = c.options.get("webhook_secret_env").and_then(toml::Value::as_str).map(str::to_string);
+                std::iter::once(c.api_key_env.clone()).chain(hook)
+            })
+            .collect();
         for cfg in config.providers.providers.values() {
             let env = Arc::new(|n: &str| std::env::var(n).ok());
             if let Some(p) = HostedProvider::new(cfg, &config.cache_dir, env) {

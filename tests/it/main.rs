@@ -25,6 +25,7 @@ mod hosted_edges;
 mod hosted_inputs;
 mod hosted_notes;
 mod hosted_papermill_tasks;
+mod hosted_webhooks;
 mod latex;
 mod latex_package;
 mod layers;

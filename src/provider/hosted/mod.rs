@@ -14,6 +14,7 @@
 //! | `secrets.rs` | `Secrets`: every configured key, cut out of whatever a service sends |
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch`, `Deadline` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
+//! | `webhook.rs` | task callbacks: a listener whose signed callbacks wake a task's poll (PaperBanana) |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
 //! | `image.rs` | a service's PNG (or JPEG/WebP, decoded to PNG) → the requested SVG/PDF/PNG artifacts, within size limits |
 //! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
@@ -73,6 +74,7 @@ pub mod limits;
 pub mod secrets;
 pub mod service;
 pub mod services;
+pub mod webhook;
 
 mod autofigureedit;
 mod banana;
@@ -134,6 +136,11 @@ pub struct HostedProvider {
     permits: Semaphore,
     /// What `Service::release` gets at the end of the batch.
     batch: Mutex<Batch>,
+    /// The listener for the service's task callbacks, once started (`None`: not configured,
+    /// or it could not start and the figures are polled).
+    callbacks: OnceLock<Option<Arc<webhook::Listener>>>,
+    /// Warnings for the end of the batch (a webhook listener that could not start).
+    notices: Mutex<Vec<String>>,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
     pub backoff: Backoff,
 }
@@ -154,6 +161,8 @@ impl HostedProvider {
             client: OnceLock::new(),
             permits: Semaphore::new(concurrency),
             batch: Mutex::default(),
+            callbacks: OnceLock::new(),
+            notices: Mutex::default(),
             backoff: Backoff {
                 base: Duration::from_secs_f64(cfg.backoff_secs),
                 cap: Backoff::DEFAULT.cap,
@@ -188,8 +197,17 @@ impl HostedProvider {
         Duration::from_secs_f64(self.config.timeout_secs)
     }
 
-    /// Time between polls of one task.
+    /// Time between polls of one task: `webhook_poll` while callbacks are expected, else
+    /// the configured or documented cadence.
     pub fn poll_interval(&self) -> Duration {
+        match self.service.webhook() {
+            Some(w) if self.callbacks.get().is_none_or(Option::is_some) => w.poll,
+            _ => self.documented_poll_interval(),
+        }
+    }
+
+    /// The configured or documented cadence (`poll_interval`).
+    fn documented_poll_interval(&self) -> Duration {
         Duration::from_secs_f64(self.config.poll_interval.unwrap_or(self.spec.doc.poll.default_secs))
     }
 
@@ -225,14 +243,38 @@ impl HostedProvider {
     /// redacted; nothing is sent when no task was polled.
     pub fn end_batch(&self) -> Vec<String> {
         let (polled, stored) = std::mem::take(&mut *self.batch.lock().unwrap_or_else(|p| p.into_inner()));
+        let notices = std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()));
         if polled.is_empty() {
-            return Vec::new();
+            return notices;
         }
         let tasks: Vec<service::Released> =
             polled.into_iter().map(|(key, task)| service::Released { task, stored: stored.contains(&key) }).collect();
-        let Ok(client) = self.client() else { return Vec::new() };
+        let Ok(client) = self.client() else { return notices };
         let bounded = client.bounded(Deadline::after(self.timeout()), Phase::Releasing);
-        self.service.release(&bounded, &tasks).into_iter().map(|w| client.redact(&w)).collect()
+        notices.into_iter().chain(self.service.release(&bounded, &tasks).into_iter().map(|w| client.redact(&w))).collect()
+    }
+
+    /// The listener for task callbacks, started on first use when the service is configured
+    /// for them (`webhook_*`); `None` when it is not, or when the secret's variable is unset
+    /// or the address cannot be listened on (a warning says so, and the figures are polled).
+    fn callbacks(&self) -> Option<&Arc<webhook::Listener>> {
+        self.callbacks
+            .get_or_init(|| {
+                let cfg = self.service.webhook()?;
+                let poll = secs(self.documented_poll_interval());
+                let secret = (self.env)(&cfg.secret_env).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                let started = match secret {
+                    None => Err(format!("webhook_secret_env names {}, which is not set", cfg.secret_env)),
+                    Some(secret) => webhook::listener(&cfg.listen, secret.as_bytes()).map_err(|e| e.to_string()),
+                };
+                started
+                    .map_err(|why| {
+                        let notice = format!("{}: {why}; its figures are polled every {poll} instead", self.name);
+                        self.notices.lock().unwrap_or_else(|p| p.into_inner()).push(notice);
+                    })
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// The client, built on first use; fails when the key's variable is unset.
@@ -313,6 +355,8 @@ impl HostedProvider {
         }
         let deadline = Deadline::after(self.timeout());
         let mut resumed = self.in_flight(key);
+        // Whether a callback said the task ended (then polls go at the documented cadence).
+        let mut woken = false;
         loop {
             let was_resumed = resumed.is_some();
             let task = match resumed.take() {
@@ -333,6 +377,8 @@ impl HostedProvider {
                     if let Some(made) = self.made_from_siblings(req, object) {
                         return made;
                     }
+                    // Listening before the service is told where to call.
+                    self.callbacks();
                     let submitting = client.bounded(deadline, Phase::Submitting);
                     let id = match self.service.submit(&submitting, req).map_err(|e| self.error(e))? {
                         Submitted::Done(image) => return self.finish(req, image),
@@ -341,12 +387,12 @@ impl HostedProvider {
                     self.record(key, &id)?;
                     drop(claim);
                     on_stage("submitted");
-                    self.pause_between_polls(&id, &deadline).map_err(|e| self.error(e))?;
+                    self.pause_between_polls(&id, &deadline, &mut woken).map_err(|e| self.error(e))?;
                     id
                 }
             };
             self.batch.lock().unwrap_or_else(|p| p.into_inner()).0.push((*key, task.clone()));
-            match self.wait(&client.bounded(deadline, Phase::Polling), &task, &deadline, on_stage) {
+            match self.wait(&client.bounded(deadline, Phase::Polling), &task, &deadline, on_stage, &mut woken) {
                 Ok(image) => return self.finish(req, image),
                 // A resumed task the server no longer knows: submit afresh, once.
                 Err(HostedError::Status { status: 404, .. }) if was_resumed => {
@@ -460,6 +506,7 @@ impl HostedProvider {
         task: &str,
         deadline: &Deadline,
         on_stage: &dyn Fn(&str),
+        woken: &mut bool,
     ) -> Result<Image, HostedError> {
         let mut last_stage: Option<String> = None;
         loop {
@@ -485,14 +532,25 @@ impl HostedProvider {
                     }
                 }
             }
-            self.pause_between_polls(task, deadline)?;
+            self.pause_between_polls(task, deadline, woken)?;
         }
     }
 
     /// Sleeps one poll interval, or fails at once when the next poll would come after the
     /// deadline (the task keeps running, and its journal entry stays for the next build).
-    fn pause_between_polls(&self, task: &str, deadline: &Deadline) -> Result<(), HostedError> {
-        let interval = self.poll_interval();
+    /// With callbacks, waits for the task's callback instead, up to `webhook_poll` (or
+    /// until the deadline, then polls a last time); once one came (`woken`), polls go at the
+    /// documented cadence, in case the service is slower to show the result than to call.
+    fn pause_between_polls(&self, task: &str, deadline: &Deadline, woken: &mut bool) -> Result<(), HostedError> {
+        if let Some(listener) = self.callbacks().filter(|_| !*woken) {
+            let left = deadline.left();
+            if left.is_zero() {
+                return Err(self.unfinished(task, "no callback came and no time was left for another poll"));
+            }
+            *woken = listener.wait(task, self.poll_interval().min(left));
+            return Ok(());
+        }
+        let interval = self.documented_poll_interval();
         if !deadline.allows(interval) {
             let why = format!("the next poll, in {}, would come after the figure's timeout", secs(interval));
             return Err(self.unfinished(task, &why));

@@ -7,7 +7,9 @@
 //!
 //! Documented facts used here: Bearer key; errors `{"detail": …}` with 401/403/404/422/500;
 //! one quota unit per accepted submission; no stated rate limit (set `rate_limit` if your
-//! deployment has one).
+//! deployment has one). With `webhook_*` configured (`webhook.rs`), each submission names
+//! `webhook_url` (without the image: it is fetched with the key) and a signed callback
+//! wakes the task's poll; the secret is the one set on the API key (`webhook_secret`).
 
 use std::sync::Arc;
 
@@ -18,6 +20,7 @@ use super::config::ProviderConfig;
 use super::cost::Cost;
 use super::http::{Client, ErrorDoc, HostedError};
 use super::service::{Cadence, Documented, Image, OptionError, Poll, Service, ServiceSpec, Submitted};
+use super::webhook::WebhookConfig;
 use crate::model::{Kind, ProviderError, Request, note};
 
 pub static SPEC: ServiceSpec = ServiceSpec {
@@ -31,7 +34,7 @@ pub static SPEC: ServiceSpec = ServiceSpec {
         poll: Cadence { min_secs: 3.0, max_secs: 5.0, default_secs: 3.0 },
         cost_unit: "quota units",
     },
-    options: &["iterations"],
+    options: &["iterations", "webhook_listen", "webhook_url", "webhook_secret_env", "webhook_poll"],
     check,
     make,
 };
@@ -40,6 +43,7 @@ const VERSION: &str = "paperbanana/1";
 const DEFAULT_ITERATIONS: u32 = 3;
 
 fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
+    WebhookConfig::from_options(&cfg.options, SPEC.doc.poll.min_secs)?;
     match cfg.options.get("iterations") {
         None => Ok(()),
         Some(v) if v.as_integer().is_some_and(|n| (1..=10).contains(&n)) => Ok(()),
@@ -52,7 +56,9 @@ fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
 fn make(cfg: &ProviderConfig) -> Arc<dyn Service> {
     let iterations =
         cfg.options.get("iterations").and_then(toml::Value::as_integer).map_or(DEFAULT_ITERATIONS, |n| n as u32);
-    Arc::new(PaperBanana { iterations })
+    // Checked by `check` before any service is made.
+    let webhook = WebhookConfig::from_options(&cfg.options, SPEC.doc.poll.min_secs).ok().flatten();
+    Arc::new(PaperBanana { iterations, webhook })
 }
 
 /// `{"detail": "…"}`; FastAPI validation errors carry a list of `{"msg": …}` instead.
@@ -80,6 +86,7 @@ fn status_meaning(status: u16) -> Option<(&'static str, &'static str)> {
 
 struct PaperBanana {
     iterations: u32,
+    webhook: Option<WebhookConfig>,
 }
 
 impl PaperBanana {
@@ -205,6 +212,9 @@ impl Service for PaperBanana {
     fn uses_caption(&self) -> bool {
         true
     }
+    fn webhook(&self) -> Option<&WebhookConfig> {
+        self.webhook.as_ref()
+    }
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError> {
         let iterations = self.iterations(req)?;
         let text = if req.kind == Kind::Plot { intent(req) } else { req.body.trim() };
@@ -233,7 +243,7 @@ impl Service for PaperBanana {
     }
     fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
         let iterations = req.extra.get("iterations").and_then(|i| i.parse::<u32>().ok()).unwrap_or(self.iterations);
-        let (path, body) = match req.kind {
+        let (path, mut body) = match req.kind {
             Kind::Plot => {
                 let data = data_json(req).map_err(|e| HostedError::Status { status: 422, message: e.message })?;
                 ("api/plot", json!({"data_json": data, "intent": intent(req), "iterations": iterations}))
@@ -243,6 +253,10 @@ impl Service for PaperBanana {
                 json!({"source_context": req.body.trim(), "caption": req.attr("caption").unwrap_or_default(), "iterations": iterations}),
             ),
         };
+        if let Some(w) = &self.webhook {
+            body["webhook_url"] = json!(w.url);
+            body["webhook_include_image"] = json!(false);
+        }
         let v = client.post_json(path, &body)?;
         let id =
             v.get("task_id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| {
@@ -332,7 +346,7 @@ mod tests {
         none.body = "Intent\n---\n  \n".into();
         assert_eq!(data_json(&none).unwrap_err().attr.as_deref(), Some("kind"));
         // An intent with nothing before the data is refused at plan time.
-        let pb = PaperBanana { iterations: 3 };
+        let pb = PaperBanana { iterations: 3, webhook: None };
         let mut no_intent = req(Kind::Plot, None);
         no_intent.body = "---\na,b\n1,2\n".into();
         assert!(pb.prepare(&mut no_intent).unwrap_err().message.contains("intent"));
@@ -340,7 +354,7 @@ mod tests {
 
     #[test]
     fn prepare_puts_effective_iterations_in_the_key_material() {
-        let pb = PaperBanana { iterations: 3 };
+        let pb = PaperBanana { iterations: 3, webhook: None };
         let mut r = req(Kind::Diagram, None);
         pb.prepare(&mut r).unwrap();
         assert_eq!(r.extra["iterations"], "3");

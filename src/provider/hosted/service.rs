@@ -123,6 +123,11 @@ pub trait Service: Send + Sync {
     fn numbered_outputs(&self) -> bool {
         false
     }
+    /// Where the service calls back when a task ends (`webhook_*` in its config), if it can
+    /// and is configured to; the callback only wakes the poll of its task.
+    fn webhook(&self) -> Option<&super::webhook::WebhookConfig> {
+        None
+    }
     /// Validates the request and adds effective options to `req.extra` (for the key).
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
     /// The estimated cost of making `req`.
