@@ -312,8 +312,7 @@ async fn submit(s: &Arc<State>, headers: &HeaderMap, raw: &[u8], endpoint: &'sta
         return invalid(msg);
     }
     // The request's webhook_url overrides the key's default; the key's secret signs.
-    let mut hook: Option<(String, Option<String>)> = None;
-    let id = {
+    let (id, hook) = {
         let mut keys = s.keys.lock().unwrap();
         let k = keys.get_mut(&key).expect("authorized key exists");
         if k.quota_remaining.is_some_and(|q| q <= 0) {
@@ -331,8 +330,8 @@ async fn submit(s: &Arc<State>, headers: &HeaderMap, raw: &[u8], endpoint: &'sta
         }
         k.usage.push(json!({"id": k.usage.len() + 1, "task_id": id, "endpoint": endpoint, "created_at": "2026-02-15T11:00:00+00:00"}));
         let url = body.get("webhook_url").and_then(Value::as_str).filter(|u| !u.is_empty()).map(str::to_string);
-        hook = url.or_else(|| k.webhook_url.clone()).map(|u| (u, k.webhook_secret.clone()));
-        id
+        let hook = url.or_else(|| k.webhook_url.clone()).map(|u| (u, k.webhook_secret.clone()));
+        (id, hook)
     };
     let fails = knobs::take(&s.fail_next_tasks);
     s.tasks
@@ -346,7 +345,8 @@ async fn submit(s: &Arc<State>, headers: &HeaderMap, raw: &[u8], endpoint: &'sta
     s.submissions.fetch_add(1, Ordering::SeqCst);
     if let Some((url, secret)) = hook {
         let include_image = body.get("webhook_include_image").and_then(Value::as_bool).unwrap_or(false);
-        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string();
+        let host =
+            headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string();
         tokio::spawn(call_back(s.clone(), id.clone(), url, secret, include_image, host));
     }
     s.bodies.lock().unwrap().push(body);

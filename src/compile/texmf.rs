@@ -155,7 +155,10 @@ fn is_year(name: &str) -> bool {
 /// for the trees twice (its TikZ figures' key, then the paper), and the answer takes a
 /// process and several milliseconds. A long-running process (watch) keeps its first
 /// answer, as it keeps its configuration.
-static ASKED: std::sync::Mutex<Vec<((PathBuf, Option<String>), Vec<Tree>)>> = std::sync::Mutex::new(Vec::new());
+static ASKED: std::sync::Mutex<Vec<(Asked, Vec<Tree>)>> = std::sync::Mutex::new(Vec::new());
+
+/// Whom [`ASKED`] asked: the `kpsewhich` program and `TEXMFCNF`.
+type Asked = (PathBuf, Option<String>);
 
 /// `kpsewhich --var-brace-value=TEXMF` (its answer kept for this process, [`ASKED`]).
 fn ask_kpsewhich(program: &Path) -> Result<Vec<Tree>, String> {

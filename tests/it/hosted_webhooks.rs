@@ -106,12 +106,10 @@ fn an_unreachable_callback_address_is_retried_and_the_figure_is_polled() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let deliveries = h.pb.state.webhooks.all();
-    assert_eq!(deliveries.iter().map(|d| (d.attempt, d.status)).collect::<Vec<_>>(), [
-        (1, None),
-        (2, None),
-        (3, None),
-        (4, None)
-    ]);
+    assert_eq!(
+        deliveries.iter().map(|d| (d.attempt, d.status)).collect::<Vec<_>>(),
+        [(1, None), (2, None), (3, None), (4, None)]
+    );
 }
 
 #[test]
@@ -142,7 +140,11 @@ fn incomplete_webhook_settings_are_a_config_error() {
     h.config("webhook_listen = \"127.0.0.1:9\"", "");
     h.paper(&pb_diagram("cfg"));
     let run = h.run(&["gen"]).code(2);
-    assert!(run.stderr.contains("webhooks need webhook_listen, webhook_url and webhook_secret_env together"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("webhooks need webhook_listen, webhook_url and webhook_secret_env together"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("paperfig.toml:"), "{}", run.stderr);
     assert_eq!(h.pb.submissions(), 0);
 }

@@ -251,7 +251,10 @@ impl HostedProvider {
             polled.into_iter().map(|(key, task)| service::Released { task, stored: stored.contains(&key) }).collect();
         let Ok(client) = self.client() else { return notices };
         let bounded = client.bounded(Deadline::after(self.timeout()), Phase::Releasing);
-        notices.into_iter().chain(self.service.release(&bounded, &tasks).into_iter().map(|w| client.redact(&w))).collect()
+        notices
+            .into_iter()
+            .chain(self.service.release(&bounded, &tasks).into_iter().map(|w| client.redact(&w)))
+            .collect()
     }
 
     /// The listener for task callbacks, started on first use when the service is configured

@@ -32,7 +32,9 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::service::OptionError;
+/// A bad `webhook_*` option: (key, message, hint), the shape of `service::OptionError`
+/// (spelled out here so the listener does not import the service layer above it).
+type OptionError = (&'static str, String, &'static str);
 
 /// The header the signature comes in.
 pub const SIGNATURE_HEADER: &str = "x-paperbanana-signature";
