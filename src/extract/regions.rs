@@ -306,8 +306,15 @@ fn clip(
     // Rules next to the caption, before anything else, edge the float on the caption's side
     // (a ruled float, a table's top rule): they do not make what follows "beyond graphics".
     let leading_rules = items.iter().take_while(|c| c.graphic && is_rule(&c.rect)).count();
+    // How wide the region's contents spread.
+    let spread = union_all(items.iter().map(|c| &c.rect)).map_or(0.0, |u| u.width());
     for (i, c) in items.into_iter().enumerate() {
-        let graphic = c.graphic && i >= leading_rules;
+        // A rule across the whole region is no figure's drawing: beyond a figure, such rules
+        // edge an example's frame or the float above (keyfloat's code boxes), and text after
+        // them is not the figure's. (A table's rules are its own: text beyond them is not
+        // the table's. Shorter bars may be what a figure draws.)
+        let edge = kind == FigureKind::Figure && is_rule(&c.rect) && c.rect.width() >= 0.9 * spread;
+        let graphic = c.graphic && i >= leading_rules && !edge;
         let code = !c.graphic && c.mono;
         let said = if c.graphic { (0, 0) } else { (c.prompt as usize, !c.prompt as usize) };
         let wide = (!c.graphic && c.rect.width() >= NARROW).then_some(c.rect);

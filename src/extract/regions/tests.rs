@@ -329,3 +329,39 @@ fn code_over_a_plot_under_the_caption_of_a_float_above_is_the_figures() {
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(200.0, 80.0, 400.0, 140.0)), Some(Rect::new(160.0, 172.0, 445.0, 390.0))]);
 }
+
+#[test]
+fn full_width_rules_beyond_a_framed_figure_edge_the_example_not_the_figure() {
+    // A manual's example box: a heading, code and a "Result:" line between rules across
+    // the text; under it the framed result and its caption.
+    let captions = [cap(FigureKind::Figure, "3", Rect::new(250.0, 401.0, 390.0, 410.0))];
+    let blockers = [Rect::new(144.0, 93.0, 179.0, 103.0)];
+    let text = |x1: f64, y: f64, mono: bool| Content {
+        rect: Rect::new(144.0, y, x1, y + 9.0),
+        graphic: false,
+        cell: false,
+        mono,
+        prompt: false,
+    };
+    let contents = vec![
+        // The frame of the result and the text in it.
+        graphic(Rect::new(144.0, 353.0, 498.0, 353.4)),
+        graphic(Rect::new(144.0, 353.0, 145.0, 391.0)),
+        graphic(Rect::new(497.5, 353.0, 498.0, 391.0)),
+        graphic(Rect::new(144.0, 390.6, 498.0, 391.0)),
+        text(280.0, 357.0, false),
+        text(279.0, 378.0, false),
+        // The example: "Result:" and a reference, a rule, code, a rule, its heading, a rule.
+        text(174.0, 331.0, false),
+        text(164.0, 320.0, false),
+        graphic(Rect::new(144.0, 318.0, 498.0, 318.4)),
+        text(219.0, 299.0, true),
+        text(294.0, 287.0, true),
+        text(299.0, 263.0, true),
+        graphic(Rect::new(144.0, 218.0, 498.0, 218.4)),
+        text(366.0, 205.0, false),
+        graphic(Rect::new(144.0, 198.0, 498.0, 198.4)),
+    ];
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(144.0, 353.0, 498.0, 391.0))]);
+}
