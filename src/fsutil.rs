@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod stamp;
+pub use stamp::{Fingerprint, RACY, read_fingerprinted};
+
 /// Suffix of every temp file this module creates (so cleaners can recognise them).
 pub const TEMP_SUFFIX: &str = ".tmp";
 

@@ -94,7 +94,10 @@ impl EmbeddedFigures {
     fn source(&self) -> &TexSource {
         self.source.get_or_init(|| match &self.bundle {
             Some(source) => TexSource::Bundle { source: source.clone(), fetch: Fetch::Online },
-            None => TexSource::Trees { trees: TexTrees::find(self.texmf.as_deref()), fetch: Fetch::Online },
+            None => TexSource::Trees {
+                trees: TexTrees::find(self.texmf.as_deref(), Some(&self.user_cache)),
+                fetch: Fetch::Online,
+            },
         })
     }
 

@@ -145,7 +145,7 @@ pub fn user_cache(project: &Project) -> PathBuf {
 
 /// The TeX trees a project's build reads (when it names no bundle).
 pub fn tex_trees(project: &Project) -> texmf::TexTrees {
-    texmf::TexTrees::find(project.config.tex.texmf.as_deref())
+    texmf::TexTrees::find(project.config.tex.texmf.as_deref(), Some(&user_cache(project)))
 }
 
 /// The TeX files a project's build reads: `[build] bundle` if set, else the trees.

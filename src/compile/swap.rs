@@ -21,7 +21,7 @@ use super::bundle::Seen;
 use super::engine::{self, EngineError, EngineJob, EngineMessage, EngineOutput};
 use super::pdfpatch::{self, Trailer};
 use crate::digest::Digest;
-use crate::fsutil;
+use crate::fsutil::{self, Fingerprint as Stamp};
 
 /// How a compile got its PDF.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,6 +68,11 @@ struct Record {
     messages: Vec<EngineMessage>,
     synctex: Option<PathBuf>,
     tex_files: Vec<PathBuf>,
+    /// Stamps that stand for what the record holds of a file (one TeX read, the PDF as
+    /// written, the log): an equal stamp spares reading and digesting the file
+    /// ([`fsutil::Fingerprint`]; taken once a file has settled, so mostly one run later).
+    #[serde(default)]
+    stamps: BTreeMap<PathBuf, Stamp>,
 }
 
 /// Compiles `job` with the engine ([`engine::compile`]), or without TeX when the record
@@ -81,8 +86,8 @@ pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
     let path = record_path(job);
     if let Some(path) = &path {
         if let Some(mut record) = read(path).filter(|r| r.version == VERSION && r.identity == identity) {
-            if let Some(done) = record.reuse(&timer) {
-                if matches!(done.1, Reuse::Figures(_)) {
+            if let Some((done, restamped)) = record.reuse(&timer) {
+                if restamped || matches!(done.1, Reuse::Figures(_)) {
                     write(path, &record);
                 }
                 timer.lap(match done.1 {
@@ -138,15 +143,47 @@ fn write(path: &Path, record: &Record) {
     }
 }
 
-/// What is at `path` now, as the bundle would record it.
-fn seen_now(path: &Path) -> (Seen, Option<Vec<u8>>) {
+/// What is at `path` now, as the bundle would record it, and a stamp that stands for it.
+fn seen_now(path: &Path) -> (Seen, Option<Vec<u8>>, Option<Stamp>) {
     if !path.is_file() {
-        return (Seen::Missing, None);
+        return (Seen::Missing, None, None);
     }
-    match std::fs::read(path) {
-        Ok(bytes) => (Seen::Read(Digest::of(&bytes)), Some(bytes)),
-        Err(_) => (Seen::Varied, None),
+    match fsutil::read_fingerprinted(path) {
+        Ok((bytes, stamp)) => (Seen::Read(Digest::of(&bytes)), Some(bytes), stamp),
+        Err(_) => (Seen::Varied, None, None),
     }
+}
+
+/// The folders of the files TeX looked for and did not find.
+fn missing_dirs<'a>(reads: impl IntoIterator<Item = &'a (PathBuf, Seen)>) -> std::collections::BTreeSet<PathBuf> {
+    reads
+        .into_iter()
+        .filter(|(_, s)| *s == Seen::Missing)
+        .filter_map(|(p, _)| p.parent().filter(|d| !d.as_os_str().is_empty()).map(Path::to_path_buf))
+        .collect()
+}
+
+/// The stamp of folder `dir` when it stands for its entries: not racy (see
+/// [`Stamp::racy`]).
+fn settled_dir(dir: &Path) -> Option<Stamp> {
+    let now = std::time::SystemTime::now();
+    Stamp::of_dir(dir).filter(|s| !s.racy(now))
+}
+
+/// The contents of `path` when they are those of digest `want`: read and digested, or,
+/// when `stamps` holds a stamp of the file equal to its stamp now, read only. A new stamp
+/// that stands for them goes into `stamps` (and `restamped` is set).
+fn verified(path: &Path, want: Digest, stamps: &mut BTreeMap<PathBuf, Stamp>, restamped: &mut bool) -> Option<Vec<u8>> {
+    if stamps.get(path).is_some_and(|s| Stamp::of_file(path) == Some(*s)) {
+        return std::fs::read(path).ok();
+    }
+    let (bytes, stamp) = fsutil::read_fingerprinted(path).ok()?;
+    (Digest::of(&bytes) == want).then_some(())?;
+    if let Some(stamp) = stamp {
+        stamps.insert(path.to_path_buf(), stamp);
+        *restamped = true;
+    }
+    Some(bytes)
 }
 
 impl Record {
@@ -158,17 +195,43 @@ impl Record {
             return None;
         }
         let pdf_path = out.pdf.clone()?;
-        let pdf = std::fs::read(&pdf_path).ok()?;
+        let mut stamps = BTreeMap::new();
+        let (pdf, pdf_stamp) = fsutil::read_fingerprinted(&pdf_path).ok()?;
+        stamps.extend(pdf_stamp.map(|s| (pdf_path.clone(), s)));
+        // The files TeX read that still hold what it read and have settled (a source
+        // edited long ago; the figures just made settle by the next build).
+        for (path, seen) in reads {
+            let Seen::Read(digest) = seen else { continue };
+            if let Ok((bytes, Some(stamp))) = fsutil::read_fingerprinted(path) {
+                if Digest::of(&bytes) == *digest {
+                    stamps.insert(path.clone(), stamp);
+                }
+            }
+        }
+        // The folders of files TeX looked for and did not find (all still missing).
+        let reads_list: Vec<(PathBuf, Seen)> = reads.iter().map(|(p, s)| (p.clone(), *s)).collect();
+        for d in missing_dirs(&reads_list) {
+            let gone = reads_list.iter().filter(|(p, s)| *s == Seen::Missing && p.parent() == Some(&d));
+            if let Some(stamp) = settled_dir(&d) {
+                if gone.clone().all(|(p, _)| !p.exists()) {
+                    stamps.insert(d, stamp);
+                }
+            }
+        }
         let trailer = pdfpatch::trailer(&pdf)?;
         let figures = placed(reads, &pdfpatch::forms(&pdf)?);
         let log = match &out.log_path {
-            Some(p) => Some(Digest::of(&std::fs::read(p).ok()?)),
+            Some(p) => {
+                let (bytes, stamp) = fsutil::read_fingerprinted(p).ok()?;
+                stamps.extend(stamp.map(|s| (p.clone(), s)));
+                Some(Digest::of(&bytes))
+            }
             None => None,
         };
         Some(Record {
             version: VERSION,
             identity,
-            reads: reads.iter().map(|(p, s)| (p.clone(), *s)).collect(),
+            reads: reads_list,
             figures,
             pdf: pdf_path,
             base_len: pdf.len() as u64,
@@ -182,28 +245,54 @@ impl Record {
             messages: out.messages.clone(),
             synctex: out.synctex.clone(),
             tex_files: out.tex_files.clone(),
+            stamps,
         })
     }
 
     /// The output without TeX, when only figures changed (then the PDF is updated and the
-    /// record says so); `None` when TeX must run.
-    fn reuse(&mut self, timer: &engine::Timer) -> Option<(EngineOutput, Reuse)> {
-        let current = std::fs::read(&self.pdf).ok()?;
-        if Digest::of(&current) != self.written {
-            return None;
-        }
+    /// record says so); `None` when TeX must run. With it, whether stamps were added to
+    /// the record (worth writing it again).
+    fn reuse(&mut self, timer: &engine::Timer) -> Option<((EngineOutput, Reuse), bool)> {
+        let mut restamped = false;
+        // The PDF as written: its bytes are only needed when figures are to be replaced.
+        let pdf_stamped = self.stamps.get(&self.pdf).is_some_and(|s| Stamp::of_file(&self.pdf) == Some(*s));
+        let mut current =
+            if pdf_stamped { None } else { Some(verified(&self.pdf, self.written, &mut self.stamps, &mut restamped)?) };
         let log = match (&self.log_path, self.log) {
             (Some(p), Some(d)) => {
-                let bytes = std::fs::read(p).ok().filter(|b| Digest::of(b) == d)?;
+                let bytes = verified(p, d, &mut self.stamps, &mut restamped)?;
                 String::from_utf8_lossy(&bytes).into_owned()
             }
             (None, None) => String::new(),
             _ => return None,
         };
+        // Folders in which TeX looked for files that were not there, unchanged since: none
+        // of those files can have appeared.
+        let settled_dirs = missing_dirs(&self.reads)
+            .into_iter()
+            .filter(|d| self.stamps.get(d).is_some_and(|s| Stamp::of_dir(d) == Some(*s)))
+            .collect::<std::collections::BTreeSet<PathBuf>>();
+        // The other folders' stamps, taken before their files are looked at: they stand for
+        // them next time when those files are all still missing (else TeX runs).
+        let dirs_now: Vec<(PathBuf, Stamp)> = missing_dirs(&self.reads)
+            .into_iter()
+            .filter(|d| !settled_dirs.contains(d))
+            .filter_map(|d| settled_dir(&d).map(|s| (d, s)))
+            .collect();
         let mut changed: BTreeMap<usize, (Digest, Vec<u8>)> = BTreeMap::new();
         for (path, was) in &self.reads {
-            let (now, bytes) = seen_now(path);
+            if *was == Seen::Missing && path.parent().is_some_and(|d| settled_dirs.contains(d)) {
+                continue;
+            }
+            if self.stamps.get(path).is_some_and(|s| Stamp::of_file(path) == Some(*s)) {
+                continue;
+            }
+            let (now, bytes, stamp) = seen_now(path);
             if now == *was {
+                if let Some(stamp) = stamp {
+                    self.stamps.insert(path.clone(), stamp);
+                    restamped = true;
+                }
                 continue;
             }
             let figure = self.figures.iter().position(|f| f.paths.contains(path))?;
@@ -217,12 +306,19 @@ impl Record {
             }
             changed.insert(figure, (digest, bytes));
         }
+        // Every file looked for and missing is still missing.
+        restamped |= !dirs_now.is_empty();
+        self.stamps.extend(dirs_now);
         timer.lap("files TeX read compared with the record");
         let replaced: Vec<(PathBuf, Digest)> =
             changed.iter().map(|(&i, (d, _))| (self.figures[i].paths[0].clone(), *d)).collect();
         let how = if replaced == self.replaced {
             Reuse::Unchanged
         } else {
+            if current.is_none() {
+                current = Some(std::fs::read(&self.pdf).ok().filter(|b| Digest::of(b) == self.written)?);
+            }
+            let current = current.as_deref()?;
             let base = current.get(..usize::try_from(self.base_len).ok()?)?;
             let updated = if changed.is_empty() {
                 base.to_vec()
@@ -240,6 +336,7 @@ impl Record {
             paths.dedup();
             let n = paths.iter().filter(|p| digest_of(&replaced, p) != digest_of(&self.replaced, p)).count();
             self.written = Digest::of(&updated);
+            self.stamps.remove(&self.pdf);
             self.replaced = replaced;
             Reuse::Figures(n)
         };
@@ -256,7 +353,7 @@ impl Record {
             tex_files: self.tex_files.clone(),
             document_reads: Some(self.reads.iter().cloned().collect()),
         };
-        Some((out, how))
+        Some(((out, how), restamped))
     }
 }
 

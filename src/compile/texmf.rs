@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod memo;
+
 /// The trees searched when neither `[build] texmf` nor `kpsewhich` gives any, highest
 /// priority first (Debian's TEXMF order).
 pub const DEBIAN_TREES: &[&str] =
@@ -48,14 +50,15 @@ pub struct TexTrees {
 impl TexTrees {
     /// The trees of `configured` (`[build] texmf`) if set, else as kpathsea sees them,
     /// else Debian's. Trees that are not folders are left out (and listed in `searched`).
-    pub fn find(configured: Option<&[PathBuf]>) -> TexTrees {
+    /// With `memo_dir`, kpsewhich's answer is kept there across runs (see [`memo`]).
+    pub fn find(configured: Option<&[PathBuf]>, memo_dir: Option<&Path>) -> TexTrees {
         let mut searched = Vec::new();
         if let Some(list) = configured {
             let trees = list.iter().map(|p| Tree { path: p.clone(), ls_r_only: has_ls_r(p) }).collect();
             return TexTrees::existing(trees, Origin::Config, searched);
         }
         match kpsewhich() {
-            Ok(program) => match ask_kpsewhich(&program) {
+            Ok(program) => match ask_kpsewhich(&program, memo_dir) {
                 Ok(trees) => {
                     let texmfcnf = std::env::var("TEXMFCNF").ok().filter(|v| !v.is_empty());
                     let found = TexTrees::existing(trees, Origin::Kpsewhich { program, texmfcnf }, searched);
@@ -160,21 +163,45 @@ static ASKED: std::sync::Mutex<Vec<(Asked, Vec<Tree>)>> = std::sync::Mutex::new(
 /// Whom [`ASKED`] asked: the `kpsewhich` program and `TEXMFCNF`.
 type Asked = (PathBuf, Option<String>);
 
-/// `kpsewhich --var-brace-value=TEXMF` (its answer kept for this process, [`ASKED`]).
-fn ask_kpsewhich(program: &Path) -> Result<Vec<Tree>, String> {
+/// `kpsewhich --var-brace-value=TEXMF`: its answer kept for this process ([`ASKED`]) and,
+/// with `memo_dir`, on disk for as long as what it depends on stays the same ([`memo`]).
+fn ask_kpsewhich(program: &Path, memo_dir: Option<&Path>) -> Result<Vec<Tree>, String> {
     let which = (program.to_path_buf(), std::env::var("TEXMFCNF").ok());
     if let Some((_, trees)) = ASKED.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|(w, _)| *w == which) {
         return Ok(trees.clone());
     }
-    let trees = ask_kpsewhich_now(program)?;
+    let memo_file = memo_dir.map(|d| memo::file(d, program));
+    let vars: memo::Vars = std::env::vars_os().collect();
+    let answer = match memo_file.as_deref().and_then(|f| memo::load(f, program, &vars)) {
+        Some(answer) => answer,
+        None => {
+            // What the answer depends on, taken before it: a change in between leaves the
+            // memo stale at once, never wrongly fresh.
+            let inputs = memo_file.as_ref().and_then(|_| {
+                let cnf_path = ask(program, &["--show-path=cnf"]).ok()?;
+                let cnf_files = ask(program, &["-all", "texmf.cnf"]).ok()?;
+                let files: Vec<PathBuf> = cnf_files.lines().filter(|l| !l.is_empty()).map(PathBuf::from).collect();
+                memo::Inputs::gather(program, &cnf_path, &files, &vars, std::time::SystemTime::now())
+            });
+            let answer = ask(program, &["--var-brace-value=TEXMF"])?;
+            if let (Some(f), Some(inputs)) = (&memo_file, &inputs) {
+                memo::store(f, inputs, &answer);
+            }
+            answer
+        }
+    };
+    let trees = parse_texmf(&answer);
+    if trees.is_empty() {
+        return Err("TEXMF is empty (is TEXMFCNF right?)".into());
+    }
     ASKED.lock().unwrap_or_else(|p| p.into_inner()).push((which, trees.clone()));
     Ok(trees)
 }
 
-/// `kpsewhich --var-brace-value=TEXMF`, bounded to 10 s.
-fn ask_kpsewhich_now(program: &Path) -> Result<Vec<Tree>, String> {
+/// `kpsewhich ARGS`' output, trimmed, bounded to 10 s.
+fn ask(program: &Path, args: &[&str]) -> Result<String, String> {
     let mut child = Command::new(program)
-        .arg("--var-brace-value=TEXMF")
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -195,14 +222,9 @@ fn ask_kpsewhich_now(program: &Path) -> Result<Vec<Tree>, String> {
     }
     let out = child.wait_with_output().map_err(|e| format!("cannot read its output: {e}"))?;
     if !out.status.success() {
-        return Err(format!("--var-brace-value=TEXMF failed ({})", out.status));
+        return Err(format!("{} failed ({})", args.join(" "), out.status));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let trees = parse_texmf(text.trim());
-    if trees.is_empty() {
-        return Err("TEXMF is empty (is TEXMFCNF right?)".into());
-    }
-    Ok(trees)
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// kpathsea's expanded TEXMF: `a:!!b:…` (`;` on Windows), `!!` = `ls-R` only.
@@ -239,11 +261,11 @@ mod tests {
     #[test]
     fn configured_trees_win_and_missing_ones_are_listed() {
         let dir = tempfile::tempdir().unwrap();
-        let found = TexTrees::find(Some(&[dir.path().to_path_buf(), dir.path().join("nope")]));
+        let found = TexTrees::find(Some(&[dir.path().to_path_buf(), dir.path().join("nope")]), None);
         assert_eq!(found.origin, Origin::Config);
         assert_eq!(found.trees, [Tree { path: dir.path().to_path_buf(), ls_r_only: false }]);
         std::fs::write(dir.path().join("ls-R"), "").unwrap();
-        assert!(TexTrees::find(Some(&[dir.path().to_path_buf()])).trees[0].ls_r_only);
+        assert!(TexTrees::find(Some(&[dir.path().to_path_buf()]), None).trees[0].ls_r_only);
         assert!(found.searched.iter().any(|s| s.ends_with("nope (not a folder)")), "{:?}", found.searched);
     }
 

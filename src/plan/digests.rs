@@ -9,15 +9,14 @@
 //! reads and hashes it again. The change time cannot be set by a program, so a file
 //! rewritten with the same size and an old modification time still differs.
 //!
-//! An entry is written only when the file's times are more than [`RACY`] old: a change
+//! An entry is written only when the file's times are more than [`RACY`](crate::fsutil::RACY) old: a change
 //! within the same clock tick as the fingerprint could not be told apart later (git's
 //! "racy" index entries). The memo is one small text file, written atomically and only when
 //! it changed; a damaged or foreign one is ignored. Losing it costs one read of each input.
 
 use std::collections::HashMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use crate::digest::Digest;
 
@@ -25,64 +24,34 @@ use crate::digest::Digest;
 const FILE: &str = "digests";
 /// First line of the file; bumped when the fingerprint or the layout changes.
 const HEADER: &str = "paperfig-digests 1";
-/// Times younger than this (against the clock when planning) keep an entry from being written.
-pub(super) const RACY: Duration = Duration::from_secs(1);
 /// Entries kept at most: the ones this plan used first, then older ones.
 const MAX_ENTRIES: usize = 100_000;
 
-/// What `stat` says about a file, as compared between builds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Fingerprint {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mode: u32,
-    mtime_ns: i128,
-    ctime_ns: i128,
+pub(super) use crate::fsutil::Fingerprint;
+
+/// One line of the memo for a file at `path` with `fp`, holding `digest`.
+fn line(fp: &Fingerprint, digest: &Digest, path: &str) -> String {
+    let Fingerprint { dev, ino, size, mode, mtime_ns, ctime_ns } = fp;
+    format!("{} {dev} {ino} {size} {mode} {mtime_ns} {ctime_ns} {path}\n", digest.hex())
 }
 
-impl Fingerprint {
-    pub fn of(meta: &std::fs::Metadata) -> Fingerprint {
-        let ns = |s: i64, n: i64| s as i128 * 1_000_000_000 + n as i128;
-        Fingerprint {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mode: meta.mode(),
-            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
-            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
-        }
-    }
-
-    /// Whether either time is too close to `now` (or in its future) to be trusted later.
-    fn racy(&self, now: SystemTime) -> bool {
-        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128);
-        let newest = self.mtime_ns.max(self.ctime_ns);
-        now - newest < RACY.as_nanos() as i128
-    }
-
-    fn line(&self, digest: &Digest, path: &str) -> String {
-        let Fingerprint { dev, ino, size, mode, mtime_ns, ctime_ns } = self;
-        format!("{} {dev} {ino} {size} {mode} {mtime_ns} {ctime_ns} {path}\n", digest.hex())
-    }
-
-    fn parse(line: &str) -> Option<(PathBuf, Fingerprint, Digest)> {
-        let mut parts = line.splitn(8, ' ');
-        let digest = Digest::parse(parts.next()?)?;
-        let mut num = || parts.next()?.parse::<i128>().ok();
-        let (dev, ino, size, mode) = (num()?, num()?, num()?, num()?);
-        let (mtime_ns, ctime_ns) = (num()?, num()?);
-        let path = PathBuf::from(parts.next()?);
-        let fp = Fingerprint {
-            dev: u64::try_from(dev).ok()?,
-            ino: u64::try_from(ino).ok()?,
-            size: u64::try_from(size).ok()?,
-            mode: u32::try_from(mode).ok()?,
-            mtime_ns,
-            ctime_ns,
-        };
-        path.is_absolute().then_some((path, fp, digest))
-    }
+/// A line of the memo, read back.
+fn parse(line: &str) -> Option<(PathBuf, Fingerprint, Digest)> {
+    let mut parts = line.splitn(8, ' ');
+    let digest = Digest::parse(parts.next()?)?;
+    let mut num = || parts.next()?.parse::<i128>().ok();
+    let (dev, ino, size, mode) = (num()?, num()?, num()?, num()?);
+    let (mtime_ns, ctime_ns) = (num()?, num()?);
+    let path = PathBuf::from(parts.next()?);
+    let fp = Fingerprint {
+        dev: u64::try_from(dev).ok()?,
+        ino: u64::try_from(ino).ok()?,
+        size: u64::try_from(size).ok()?,
+        mode: u32::try_from(mode).ok()?,
+        mtime_ns,
+        ctime_ns,
+    };
+    path.is_absolute().then_some((path, fp, digest))
 }
 
 /// The memo as loaded, and what this plan saw.
@@ -103,7 +72,7 @@ impl DigestMemo {
         let text = file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();
         let mut lines = text.lines();
         let old = if lines.next() == Some(HEADER) {
-            lines.filter_map(Fingerprint::parse).map(|(p, fp, d)| (p, (fp, d))).collect()
+            lines.filter_map(parse).map(|(p, fp, d)| (p, (fp, d))).collect()
         } else {
             HashMap::new()
         };
@@ -143,7 +112,7 @@ impl DigestMemo {
         let mut written = std::collections::HashSet::new();
         for (path, fp, digest) in &self.seen {
             if written.insert(path.as_path()) {
-                text.push_str(&fp.line(digest, &path.to_string_lossy()));
+                text.push_str(&line(fp, digest, &path.to_string_lossy()));
             }
         }
         for (path, (fp, digest)) in &self.old {
@@ -151,7 +120,7 @@ impl DigestMemo {
                 break;
             }
             if let Some(p) = path.to_str().filter(|_| written.insert(path.as_path())) {
-                text.push_str(&fp.line(digest, p));
+                text.push_str(&line(fp, digest, p));
             }
         }
         let _ = crate::fsutil::write_if_changed(&file, text.as_bytes());
@@ -161,6 +130,7 @@ impl DigestMemo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn aged(path: &Path) {
         let old = UNIX_EPOCH + Duration::from_secs(1_600_000_000);

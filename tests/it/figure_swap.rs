@@ -145,3 +145,35 @@ fn a_figure_of_another_size_or_a_file_that_appears_runs_tex() {
     assert_eq!(tex(&latex(&t)), "ran");
     assert!(pdf_text(&t.path("build/paper.pdf")).contains("Text from a file that appeared"));
 }
+
+/// A file TeX read is not read again while its stamp (length, inode, modification and
+/// change times) is the one recorded, nor a file it looked for and did not find while its
+/// folder's stamp is; an edit of the same length with its modification time set back, or a
+/// file appearing in such a folder, still runs TeX.
+#[test]
+fn an_edit_that_keeps_the_size_and_the_modification_time_or_a_file_appearing_still_runs_tex() {
+    let tex_src = "\\documentclass{article}\n\\begin{document}\n\\input{part.tex}\n\
+                   \\IfFileExists{extra.tex}{\\input{extra.tex}}{}\n\\end{document}\n";
+    let t = with_shared_cache(PaperTest::new()).file("paper.tex", tex_src).file("part.tex", "Old words.\n");
+    let latex = |t: &PaperTest| t.run_env(&["build", "paper.tex", "--json"], &[EPOCH]).ok();
+    // Stamps are kept only for files and folders that last changed a second or more before.
+    let settle = || std::thread::sleep(paperfig::fsutil::RACY + std::time::Duration::from_millis(100));
+    settle();
+    assert_eq!(tex(&latex(&t)), "ran");
+    settle();
+    assert_eq!(tex(&latex(&t)), "unchanged");
+    assert_eq!(tex(&latex(&t)), "unchanged");
+    let part = t.path("part.tex");
+    let mtime = std::fs::metadata(&part).unwrap().modified().unwrap();
+    std::fs::write(&part, "New words.\n").unwrap();
+    std::fs::File::options().write(true).open(&part).unwrap().set_modified(mtime).unwrap();
+    assert_eq!(std::fs::metadata(&part).unwrap().modified().unwrap(), mtime);
+    assert_eq!(tex(&latex(&t)), "ran");
+    assert!(pdf_text(&t.path("build/paper.pdf")).contains("New words"));
+    settle();
+    assert_eq!(tex(&latex(&t)), "unchanged");
+    assert_eq!(tex(&latex(&t)), "unchanged");
+    t.write("extra.tex", "Text from a file that appeared.\n");
+    assert_eq!(tex(&latex(&t)), "ran");
+    assert!(pdf_text(&t.path("build/paper.pdf")).contains("Text from a file that appeared"));
+}
