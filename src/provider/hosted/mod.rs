@@ -15,6 +15,7 @@
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch`, `Deadline` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `webhook.rs` | task callbacks: a listener whose signed callbacks wake a task's poll (PaperBanana) |
+//! | `drafts.rs` | `input=` drafts: read at plan time, put in the remote cache and presigned at submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
 //! | `image.rs` | a service's PNG (or JPEG/WebP, decoded to PNG) → the requested SVG/PDF/PNG artifacts, within size limits |
 //! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
@@ -67,6 +68,7 @@
 
 pub mod config;
 pub mod cost;
+pub mod drafts;
 pub mod http;
 pub mod image;
 pub mod journal;
@@ -141,6 +143,10 @@ pub struct HostedProvider {
     callbacks: OnceLock<Option<Arc<webhook::Listener>>>,
     /// Warnings for the end of the batch (a webhook listener that could not start).
     notices: Mutex<Vec<String>>,
+    /// Where `input=` drafts are published (the project's remote cache, if it can sign).
+    drafts: Arc<drafts::DraftHost>,
+    /// Whether the warning about draft URLs the real service cannot fetch was given.
+    warned_drafts: std::sync::atomic::AtomicBool,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
     pub backoff: Backoff,
 }
@@ -163,6 +169,8 @@ impl HostedProvider {
             batch: Mutex::default(),
             callbacks: OnceLock::new(),
             notices: Mutex::default(),
+            drafts: Arc::new(drafts::DraftHost::new(None, &Default::default())),
+            warned_drafts: Default::default(),
             backoff: Backoff {
                 base: Duration::from_secs_f64(cfg.backoff_secs),
                 cap: Backoff::DEFAULT.cap,
@@ -178,8 +186,45 @@ impl HostedProvider {
         self
     }
 
+    /// Publishes `input=` drafts through `host` (the project's remote cache).
+    pub fn with_drafts(mut self, host: Arc<drafts::DraftHost>) -> HostedProvider {
+        self.drafts = host;
+        self
+    }
+
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The presigned URLs of `req`'s drafts, valid until `deadline`, each draft uploaded to
+    /// the remote cache first; every URL is kept out of what the client shows from now on.
+    /// Fails, before anything is submitted, when a draft cannot be uploaded or signed.
+    fn publish_drafts(&self, client: &Client, req: &Request, deadline: &Deadline) -> Result<Vec<String>, ProviderError> {
+        let mut urls = Vec::new();
+        for (i, draft) in drafts::of(req).into_iter().enumerate() {
+            let url = self.drafts.publish(&draft.bytes, deadline.left()).map_err(|e| {
+                ProviderError::new(client.redact(&format!(
+                    "{}: cannot put draft {} of input= in the remote cache: {e}",
+                    self.name,
+                    i + 1
+                )))
+                .at_attr("input")
+                .hint("check the remote cache's credentials and that it is reachable and writable; nothing was submitted")
+            })?;
+            client.issue_secret(url.as_str());
+            if let Some(why) = drafts::unfetchable(&url) {
+                if !self.warned_drafts.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    let origin = url.origin().ascii_serialization();
+                    let notice = format!(
+                        "{}: input= drafts are served from {origin}, which {why}; the real service fetches only public https:// URLs and will refuse them",
+                        self.name
+                    );
+                    self.notices.lock().unwrap_or_else(|p| p.into_inner()).push(notice);
+                }
+            }
+            urls.push(url.to_string());
+        }
+        Ok(urls)
     }
 
     /// Figures of this provider in flight at once.
@@ -380,10 +425,12 @@ impl HostedProvider {
                     if let Some(made) = self.made_from_siblings(req, object) {
                         return made;
                     }
+                    // Drafts go up before anything is paid for; a failure fails this figure only.
+                    let drafts = self.publish_drafts(client, req, &deadline)?;
                     // Listening before the service is told where to call.
                     self.callbacks();
                     let submitting = client.bounded(deadline, Phase::Submitting);
-                    let id = match self.service.submit(&submitting, req).map_err(|e| self.error(e))? {
+                    let id = match self.service.submit(&submitting, req, &drafts).map_err(|e| self.error(e))? {
                         Submitted::Done(image) => return self.finish(req, image),
                         Submitted::Task(id) => id,
                     };
@@ -627,8 +674,11 @@ impl Provider for HostedProvider {
     fn reads_files_to_prepare(&self) -> bool {
         true // services check their inputs before anything is paid for
     }
-    fn prepare(&self, req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
+    fn prepare(&self, req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
         req.extra.insert("service".into(), self.config.service.clone());
+        if let Some(attr) = self.service.draft_attr() {
+            drafts::read(req, ctx, attr, &self.drafts)?;
+        }
         if self.service.numbered_outputs() {
             service::figure_number(req)?;
         }
