@@ -463,4 +463,26 @@ mod tests {
             assert!(!aspect_ratio_ok(bad), "{bad}");
         }
     }
+
+    #[test]
+    fn drafts_go_first_and_count_towards_the_ten_images() {
+        use crate::model::InputFile;
+        let afe = AutoFigureEdit { model: "nano-banana-pro".into(), resolution: "1K".into() };
+        let mut r = req(Kind::Image, &[("image_input", "https://example.com/a.png")]);
+        r.files.insert("draft:01".into(), InputFile::new("png", b"\x89PNG\r\n\x1a\n".to_vec()));
+        let f = afe.fields(&r).unwrap();
+        let body = afe.body(&r, &f, &["https://bucket.example.org/o?sig=1".into()]);
+        assert_eq!(body["scene"], json!("image-to-image"));
+        assert_eq!(body["options"]["image_input"], json!(["https://bucket.example.org/o?sig=1", "https://example.com/a.png"]));
+        // A diagram with only a draft needs no prompt: it is an edit of the draft.
+        let mut d = req(Kind::Diagram, &[]);
+        d.files = r.files.clone();
+        assert!(afe.fields(&d).is_ok());
+        for i in 2..=10 {
+            r.files.insert(format!("draft:{i:02}"), InputFile::new("png", vec![i]));
+        }
+        let e = afe.fields(&r).err().unwrap();
+        assert_eq!(e.attr.as_deref(), Some("input"));
+        assert!(e.message.contains("input and image_input list 11 images"), "{}", e.message);
+    }
 }

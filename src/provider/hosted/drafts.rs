@@ -203,4 +203,63 @@ mod tests {
             assert!(DraftHost::new(Some(ok), &BTreeMap::new()).cannot_sign().is_none(), "{ok}");
         }
     }
+
+    fn request(input: &str) -> Request {
+        use crate::model::{Format, Kind, OutputSpec};
+        Request {
+            kind: Kind::Image,
+            provider: "afe".into(),
+            provider_version: "autofigureedit/1".into(),
+            attrs: BTreeMap::from([("input".to_string(), input.to_string())]),
+            body: "Restyle this".into(),
+            files: Default::default(),
+            extra: Default::default(),
+            output: OutputSpec { formats: vec![Format::Png], width_in: 3.3, height_in: 2.0, png_dpi: 192.0 },
+        }
+    }
+
+    /// The drafts' contents and order are in the key; their paths and names are not.
+    #[test]
+    fn drafts_are_keyed_by_contents_and_order_not_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let png = |tail: &[u8]| [b"\x89PNG\r\n\x1a\n".as_slice(), tail].concat();
+        std::fs::create_dir_all(root.join("old")).unwrap();
+        std::fs::write(root.join("a.png"), png(b"A")).unwrap();
+        std::fs::write(root.join("old/moved.PNG"), png(b"A")).unwrap();
+        std::fs::write(root.join("b.png"), png(b"B")).unwrap();
+        std::fs::write(root.join("notes.txt"), "not an image").unwrap();
+        let host = DraftHost::new(Some("s3://bucket/p"), &BTreeMap::new());
+        let ctx = PrepareContext { root: &root, base: &root };
+        let key = |input: &str| {
+            let mut r = request(input);
+            read(&mut r, &ctx, "input", &host).unwrap();
+            assert!(r.attrs.get("input").is_none(), "the paths stay out of the key");
+            (crate::key::key_of(&r), r.files.keys().cloned().collect::<Vec<_>>())
+        };
+        let (a, names) = key("a.png");
+        assert_eq!(names, ["draft:01"]);
+        assert_eq!(key("old/moved.PNG").0, a, "the same contents at another path");
+        assert_eq!(key("./a.png").0, a);
+        let (ab, names) = key("a.png,b.png");
+        assert_eq!(names, ["draft:01", "draft:02"]);
+        assert_ne!(ab, a);
+        assert_ne!(key("b.png, a.png").0, ab, "order is what the service gets");
+        std::fs::write(root.join("a.png"), png(b"A2")).unwrap();
+        assert_ne!(key("a.png").0, a, "a changed draft is a new figure");
+
+        let err = |input: &str, host: &DraftHost| {
+            let mut r = request(input);
+            let e = read(&mut r, &ctx, "input", host).unwrap_err();
+            assert_eq!(e.attr.as_deref(), Some("input"));
+            e.message
+        };
+        assert!(err("notes.txt", &host).contains("is not a PNG, JPEG, WebP or GIF image"));
+        assert!(err("none.png", &host).contains("no such file"));
+        assert!(err("../x.png", &host).contains("no such file") || err("../x.png", &host).contains("outside"));
+        assert!(err("#fig:sketch", &host).contains("figure ids as input are not supported yet"));
+        assert!(err("@fig:sketch", &host).contains("not supported yet"));
+        let none = DraftHost::new(None, &BTreeMap::new());
+        assert!(err("a.png", &none).contains("need a remote cache that can sign URLs"));
+    }
 }
