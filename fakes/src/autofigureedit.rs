@@ -267,11 +267,6 @@ pub fn cost(body: &Value) -> i64 {
     }
 }
 
-/// Whether `u` is a loopback `http://127.0.0.1:PORT/…` URL (accepted in test mode only).
-fn loopback(u: &str) -> bool {
-    u.strip_prefix("http://127.0.0.1").is_some_and(|r| r.starts_with([':', '/']))
-}
-
 /// The documented parameter rules; `Err` is the 400 message. `loopback_ok`: test mode.
 fn validate(body: &Value, loopback_ok: bool) -> Result<(), String> {
     let typ = body.get("type").and_then(Value::as_str).ok_or("type is required")?;
@@ -315,21 +310,8 @@ fn validate(body: &Value, loopback_ok: bool) -> Result<(), String> {
     if images.len() > 10 {
         return Err("options.image_input accepts at most 10 items".into());
     }
-    for u in images.iter().filter(|u| !(loopback_ok && loopback(u))) {
-        let host = u.strip_prefix("https://").ok_or_else(|| format!("image URL must use https: {u}"))?;
-        let authority = host.split('/').next().unwrap_or("");
-        let (h, port) = authority.rsplit_once(':').map_or((authority, None), |(h, p)| (h, Some(p)));
-        if port.is_some_and(|p| p != "443") {
-            return Err(format!("image URL uses a non-standard port: {u}"));
-        }
-        if h == "localhost"
-            || h.starts_with("127.")
-            || h.starts_with("10.")
-            || h.starts_with("192.168.")
-            || h.is_empty()
-        {
-            return Err(format!("image URL points to a private address: {u}"));
-        }
+    if let Some(refusal) = images.iter().find_map(|u| crate::fetch::refusal(u, loopback_ok)) {
+        return Err(refusal);
     }
     if scene == "image-to-image" && images.is_empty() {
         return Err("options.image_input is required for image-to-image".into());
@@ -402,7 +384,7 @@ async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
     let to_fetch: Vec<String> = body
         .pointer("/options/image_input")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).filter(|u| loopback(u)).map(str::to_string).collect())
+        .map(|a| a.iter().filter_map(Value::as_str).filter(|u| crate::fetch::loopback(u)).map(str::to_string).collect())
         .unwrap_or_default();
     let (st, done) = (s.clone(), inputs.clone());
     tokio::spawn(async move {

@@ -14,6 +14,40 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest image fetched.
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 
+/// Whether `u` is a loopback `http://127.0.0.1:PORT/…` URL (accepted in test mode only).
+pub fn loopback(u: &str) -> bool {
+    u.strip_prefix("http://127.0.0.1").is_some_and(|r| r.starts_with([':', '/']))
+}
+
+/// Why a service refuses the source image URL `u` (documented: `https://` only, no private
+/// or internal addresses, no non-standard ports), as its 400 message; `loopback_ok` lifts
+/// that for `http://127.0.0.1` in a fake's test mode.
+pub fn refusal(u: &str, loopback_ok: bool) -> Option<String> {
+    if loopback_ok && loopback(u) {
+        return None;
+    }
+    let Some(host) = u.strip_prefix("https://") else { return Some(format!("image URL must use https: {u}")) };
+    let authority = host.split(['/', '?']).next().unwrap_or("");
+    let (h, port) = match authority.split_once(']') {
+        // An IPv6 literal: `[::1]` or `[::1]:8443`.
+        Some((h, rest)) => (h, rest.strip_prefix(':')),
+        None => authority.rsplit_once(':').map_or((authority, None), |(h, p)| (h, Some(p))),
+    };
+    if port.is_some_and(|p| p != "443") {
+        return Some(format!("image URL uses a non-standard port: {u}"));
+    }
+    let private = h == "localhost"
+        || h.starts_with("127.")
+        || h.starts_with("10.")
+        || h.starts_with("192.168.")
+        || h.starts_with("169.254.")
+        || (h.starts_with("172.")
+            && h.split('.').nth(1).and_then(|o| o.parse::<u8>().ok()).is_some_and(|o| (16..32).contains(&o)))
+        || h.starts_with('[')
+        || h.is_empty();
+    private.then(|| format!("image URL points to a private address: {u}"))
+}
+
 /// GETs `url` (`http://host:port/path?query`) and returns the body of a 200 answer that is
 /// a PNG, JPEG, WebP or GIF image. The error is a short reason that never repeats the URL
 /// (a presigned URL is a credential).
@@ -22,9 +56,9 @@ pub async fn image(url: &str) -> Result<Vec<u8>, String> {
         Err(_) => Err(format!("no answer within {} s", TIMEOUT.as_secs())),
         Ok(Err(e)) => Err(e),
         Ok(Ok(body)) => match image::guess_format(&body) {
-            Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg | image::ImageFormat::WebP | image::ImageFormat::Gif) => {
-                Ok(body)
-            }
+            Ok(
+                image::ImageFormat::Png | image::ImageFormat::Jpeg | image::ImageFormat::WebP | image::ImageFormat::Gif,
+            ) => Ok(body),
             _ => Err("the answer is not an image".into()),
         },
     }
@@ -97,6 +131,20 @@ fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documented_refusals_and_the_test_mode() {
+        assert_eq!(refusal("https://example.com/a.png", false), None);
+        assert!(refusal("http://example.com/a.png", true).unwrap().contains("must use https"));
+        assert!(refusal("http://127.0.0.1:3900/b/o?sig=1", false).unwrap().contains("must use https"));
+        assert_eq!(refusal("http://127.0.0.1:3900/b/o?sig=1", true), None);
+        assert!(refusal("http://127.0.0.10/o", true).is_some());
+        assert!(refusal("https://example.com:8443/a.png", false).unwrap().contains("non-standard port"));
+        for private in ["https://172.16.0.1/a", "https://169.254.169.254/a", "https://[::1]/a", "https://localhost/a"] {
+            assert!(refusal(private, true).unwrap().contains("private address"), "{private}");
+        }
+        assert_eq!(refusal("https://172.32.0.1/a", false), None);
+    }
 
     #[test]
     fn chunked_bodies_are_joined() {

@@ -77,7 +77,10 @@ impl Registry {
             .collect();
         // Drafts (`input=`) are published through the remote cache, opened on first use.
         let remote = config.remote.as_ref();
-        let drafts = Arc::new(DraftHost::new(remote.map(|r| r.url.as_str()), &remote.map(|r| r.options.clone()).unwrap_or_default()));
+        let drafts = Arc::new(DraftHost::new(
+            remote.map(|r| r.url.as_str()),
+            &remote.map(|r| r.options.clone()).unwrap_or_default(),
+        ));
         for cfg in config.providers.providers.values() {
             let env = Arc::new(|n: &str| std::env::var(n).ok());
             if let Some(p) = HostedProvider::new(cfg, &config.cache_dir, env) {

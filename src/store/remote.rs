@@ -265,9 +265,9 @@ impl RemoteStore {
         };
         let digest = self.put_object(bytes)?;
         let path = self.object_path(&digest);
-        let signed = self.rt.block_on(async move {
-            signer.signed_url(object_store::signer::Method::GET, &path, valid_for).await
-        });
+        let signed = self
+            .rt
+            .block_on(async move { signer.signed_url(object_store::signer::Method::GET, &path, valid_for).await });
         signed.map_err(|e| self.err(e))
     }
 
@@ -423,6 +423,19 @@ mod tests {
         r.replace_object(b"hello").unwrap();
         assert!(matches!(r.get_object(&d).unwrap(), Lookup::Hit(_)));
         assert!(matches!(r.get_object(&Digest::of(b"other")).unwrap(), Lookup::Miss));
+    }
+
+    #[test]
+    fn only_s3_gcs_and_azure_remotes_sign() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = file_remote(dir.path());
+        assert!(!r.signs());
+        let e = r.put_signed(b"draft", Duration::from_secs(60)).unwrap_err().to_string();
+        assert!(e.contains("cannot sign URLs"), "{e}");
+        assert!(can_sign("s3://b/p") && can_sign("gs://b") && can_sign("az://c") && can_sign("S3://b"));
+        assert!(!can_sign("https://dav/x") && !can_sign("file:///x") && !can_sign("nonsense"));
+        let s3 = RemoteStore::open("s3://bucket/p", &BTreeMap::from([("region".to_string(), "x".to_string())]));
+        assert!(s3.unwrap().signs());
     }
 
     #[test]

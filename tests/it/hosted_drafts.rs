@@ -83,11 +83,14 @@ fn a_local_draft_reaches_autofigureedit_through_a_garage_presigned_url() {
     assert_eq!(first.with_status("generated"), ["fig:edit"]);
     assert_eq!(h.afe.submissions(), 1);
     // The fake fetched the draft's bytes through the presigned URL it was given.
-    assert_eq!(*h.afe.state.fetched.lock().unwrap(), [v1.clone()]);
+    assert_eq!(*h.afe.state.fetched.lock().unwrap(), std::slice::from_ref(&v1));
     let urls = sent_images(&h, 0);
     assert_eq!(urls.len(), 1);
     let url = &urls[0];
-    assert!(url.starts_with(&format!("http://127.0.0.1:{}/paperfig/team/paperfig-v1/objects/", garage.s3_port)), "{url}");
+    assert!(
+        url.starts_with(&format!("http://127.0.0.1:{}/paperfig/team/paperfig-v1/objects/", garage.s3_port)),
+        "{url}"
+    );
     let signature = url.split("X-Amz-Signature=").nth(1).expect("a SigV4 presigned URL").to_string();
     assert_eq!(h.afe.state.bodies.lock().unwrap()[0]["scene"], json!("image-to-image"));
     // The real service would refuse a plain-http loopback URL: one warning says so.
@@ -117,10 +120,35 @@ fn a_local_draft_reaches_autofigureedit_through_a_garage_presigned_url() {
     assert!(!kept.contains("X-Amz-Signature"), "a signed URL leaked");
 }
 
+/// The fake as the document describes the real service (no test mode) refuses the
+/// plain-http loopback URL with 400, repeating it: the user reads why, without the signature.
+#[test]
+fn the_documented_refusal_of_a_loopback_draft_reaches_the_user_without_the_signature() {
+    let Some(garage) =
+        garage_or_skip("the_documented_refusal_of_a_loopback_draft_reaches_the_user_without_the_signature")
+    else {
+        return;
+    };
+    let h = Hosted::new();
+    let toml = std::fs::read_to_string(h.t.path("paperfig.toml")).unwrap();
+    h.t.write("paperfig.toml", &format!("{toml}\n{}", garage.cache_config("team")));
+    std::fs::write(h.t.path("sketch.png"), png(32, 9)).unwrap();
+    h.paper(&draft_fig("sketch.png"));
+    let run = run_with(&h, &garage.env(), &["gen", "--json"]).code(1);
+    let msgs = errors(&run);
+    let refused =
+        format!("afe answered 400 Bad request: image URL must use https: http://127.0.0.1:{}/", garage.s3_port);
+    let msg = msgs.iter().find(|m| m.contains(&refused)).unwrap_or_else(|| panic!("{msgs:?}"));
+    assert!(msg.contains("?[signed]"), "{msg}");
+    let kept = everything_shown_and_kept(&h, &[&run]);
+    assert!(!kept.contains("X-Amz-Signature") && !kept.contains("X-Amz-Credential"), "a signed URL leaked");
+    assert_eq!(h.afe.submissions(), 0);
+    assert!(h.afe.state.fetched.lock().unwrap().is_empty());
+}
+
 #[test]
 fn a_draft_that_cannot_be_uploaded_fails_its_figure_only_before_anything_is_paid() {
-    let Some(garage) =
-        garage_or_skip("a_draft_that_cannot_be_uploaded_fails_its_figure_only_before_anything_is_paid")
+    let Some(garage) = garage_or_skip("a_draft_that_cannot_be_uploaded_fails_its_figure_only_before_anything_is_paid")
     else {
         return;
     };
@@ -209,7 +237,9 @@ fn the_fake_refuses_http_and_private_inputs_unless_in_test_mode_and_fails_tasks_
     }
     assert_eq!(strict.submissions(), 0);
 
-    let lenient = afe::Fake::start(afe::Config { loopback_inputs: true, latency: Duration::from_millis(50), ..afe_config() }, 0).unwrap();
+    let lenient =
+        afe::Fake::start(afe::Config { loopback_inputs: true, latency: Duration::from_millis(50), ..afe_config() }, 0)
+            .unwrap();
     // Still only loopback: other plain-http hosts are refused as documented.
     assert_eq!(submit(&lenient, &["http://example.com/x.png"]).0, 400);
     let credits = lenient.state.credits();

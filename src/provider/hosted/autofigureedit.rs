@@ -306,7 +306,17 @@ impl Service for AutoFigureEdit {
         &[Kind::Diagram, Kind::Plot, Kind::Image]
     }
     fn attrs(&self) -> &'static [&'static str] {
-        &["model", "resolution", "image_input", "input", "prompt", "aspect_ratio", "google_search", "figure", "output_format"]
+        &[
+            "model",
+            "resolution",
+            "image_input",
+            "input",
+            "prompt",
+            "aspect_ratio",
+            "google_search",
+            "figure",
+            "output_format",
+        ]
     }
     fn draft_attr(&self) -> Option<&'static str> {
         Some("input")
@@ -473,7 +483,10 @@ mod tests {
         let f = afe.fields(&r).unwrap();
         let body = afe.body(&r, &f, &["https://bucket.example.org/o?sig=1".into()]);
         assert_eq!(body["scene"], json!("image-to-image"));
-        assert_eq!(body["options"]["image_input"], json!(["https://bucket.example.org/o?sig=1", "https://example.com/a.png"]));
+        assert_eq!(
+            body["options"]["image_input"],
+            json!(["https://bucket.example.org/o?sig=1", "https://example.com/a.png"])
+        );
         // A diagram with only a draft needs no prompt: it is an edit of the draft.
         let mut d = req(Kind::Diagram, &[]);
         d.files = r.files.clone();

@@ -14,8 +14,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use super::http::Client;
 use crate::model::{InputFile, ProviderError, Request};
 use crate::provider::PrepareContext;
 use crate::store::remote::{self, RemoteStore};
@@ -48,9 +50,14 @@ impl DraftHost {
     /// Why drafts cannot be published, with what to configure; `None` when they can.
     pub fn cannot_sign(&self) -> Option<(String, String)> {
         match &self.url {
-            None => Some(("input= drafts need a remote cache that can sign URLs, and none is configured".into(), CONFIGURE.into())),
+            None => Some((
+                "input= drafts need a remote cache that can sign URLs, and none is configured".into(),
+                CONFIGURE.into(),
+            )),
             Some(url) if !remote::can_sign(url) => Some((
-                format!("input= drafts need a remote cache that can sign URLs; `{url}` cannot (WebDAV and folders have no presigned URLs)"),
+                format!(
+                    "input= drafts need a remote cache that can sign URLs; `{url}` cannot (WebDAV and folders have no presigned URLs)"
+                ),
                 CONFIGURE.into(),
             )),
             Some(_) => None,
@@ -75,6 +82,45 @@ impl DraftHost {
     }
 }
 
+/// The presigned URLs of `req`'s drafts for provider `name`, valid for `valid_for` (the
+/// figure's time left), each draft put in the remote cache first; every URL is kept out of
+/// what `client` shows from now on (`Client::issue_secret`). The second value is a warning,
+/// given once per provider (`warned`), when the URLs are ones a service on the Internet
+/// cannot fetch (a remote on plain http or a private address: fine for a local test
+/// service). Fails, before anything is submitted, when a draft cannot be uploaded or signed.
+pub fn publish_all(
+    host: &DraftHost,
+    name: &str,
+    client: &Client,
+    req: &Request,
+    valid_for: Duration,
+    warned: &AtomicBool,
+) -> Result<(Vec<String>, Option<String>), ProviderError> {
+    let mut urls = Vec::new();
+    let mut notice = None;
+    for (i, draft) in of(req).into_iter().enumerate() {
+        let url = host.publish(&draft.bytes, valid_for).map_err(|e| {
+            let n = i + 1;
+            ProviderError::new(
+                client.redact(&format!("{name}: cannot put draft {n} of input= in the remote cache: {e}")),
+            )
+            .at_attr("input")
+            .hint("check the remote cache's credentials and that it is reachable and writable; nothing was submitted")
+        })?;
+        client.issue_secret(url.as_str());
+        if let Some(why) = unfetchable(&url) {
+            if !warned.swap(true, Ordering::SeqCst) {
+                let origin = url.origin().ascii_serialization();
+                notice = Some(format!(
+                    "{name}: input= drafts are served from {origin}, which {why}; the real service fetches only public https:// URLs and will refuse them"
+                ));
+            }
+        }
+        urls.push(url.to_string());
+    }
+    Ok((urls, notice))
+}
+
 /// Why a service on the Internet could not fetch `url` (plain http, a loopback or private
 /// address, a non-standard port), as a phrase; `None` when it looks public.
 pub fn unfetchable(url: &url::Url) -> Option<&'static str> {
@@ -86,12 +132,12 @@ pub fn unfetchable(url: &url::Url) -> Option<&'static str> {
         return Some("uses a non-standard port");
     }
     let private = match url.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified(),
         Some(url::Host::Ipv6(ip)) => {
             let ip = IpAddr::V6(ip);
-            ip.is_loopback() || ip.is_unspecified() || matches!(ip, IpAddr::V6(v6) if (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80)
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || matches!(ip, IpAddr::V6(v6) if (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80)
         }
         Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost") || !d.contains('.'),
         None => true,
@@ -140,7 +186,10 @@ pub fn read(req: &mut Request, ctx: &PrepareContext<'_>, attr: &str, host: &Draf
         let path = ctx.base.join(entry);
         let canonical = path.canonicalize().map_err(|e| {
             let why = if e.kind() == std::io::ErrorKind::NotFound { "no such file".to_string() } else { e.to_string() };
-            bad(format!("cannot read {attr} file `{entry}`: {why}"), "paths are relative to the folder of the file with the directive")
+            bad(
+                format!("cannot read {attr} file `{entry}`: {why}"),
+                "paths are relative to the folder of the file with the directive",
+            )
         })?;
         if !canonical.starts_with(ctx.root) {
             return Err(bad(
@@ -175,7 +224,15 @@ mod tests {
         assert_eq!(unfetchable(&u("https://storage.googleapis.com:443/b/o")), None);
         assert_eq!(unfetchable(&u("http://bucket.s3.amazonaws.com/o")), Some("is not https"));
         assert_eq!(unfetchable(&u("https://example.com:8443/o")), Some("uses a non-standard port"));
-        for private in ["https://127.0.0.1/o", "https://10.1.2.3/o", "https://192.168.0.2/o", "https://localhost/o", "https://[::1]/o", "https://[fd00::1]/o", "https://minio/o"] {
+        for private in [
+            "https://127.0.0.1/o",
+            "https://10.1.2.3/o",
+            "https://192.168.0.2/o",
+            "https://localhost/o",
+            "https://[::1]/o",
+            "https://[fd00::1]/o",
+            "https://minio/o",
+        ] {
             assert_eq!(unfetchable(&u(private)), Some("is a loopback or private address"), "{private}");
         }
     }
@@ -234,7 +291,7 @@ mod tests {
         let key = |input: &str| {
             let mut r = request(input);
             read(&mut r, &ctx, "input", &host).unwrap();
-            assert!(r.attrs.get("input").is_none(), "the paths stay out of the key");
+            assert!(!r.attrs.contains_key("input"), "the paths stay out of the key");
             (crate::key::key_of(&r), r.files.keys().cloned().collect::<Vec<_>>())
         };
         let (a, names) = key("a.png");

@@ -196,37 +196,6 @@ impl HostedProvider {
         self.name
     }
 
-    /// The presigned URLs of `req`'s drafts, valid until `deadline`, each draft uploaded to
-    /// the remote cache first; every URL is kept out of what the client shows from now on.
-    /// Fails, before anything is submitted, when a draft cannot be uploaded or signed.
-    fn publish_drafts(&self, client: &Client, req: &Request, deadline: &Deadline) -> Result<Vec<String>, ProviderError> {
-        let mut urls = Vec::new();
-        for (i, draft) in drafts::of(req).into_iter().enumerate() {
-            let url = self.drafts.publish(&draft.bytes, deadline.left()).map_err(|e| {
-                ProviderError::new(client.redact(&format!(
-                    "{}: cannot put draft {} of input= in the remote cache: {e}",
-                    self.name,
-                    i + 1
-                )))
-                .at_attr("input")
-                .hint("check the remote cache's credentials and that it is reachable and writable; nothing was submitted")
-            })?;
-            client.issue_secret(url.as_str());
-            if let Some(why) = drafts::unfetchable(&url) {
-                if !self.warned_drafts.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                    let origin = url.origin().ascii_serialization();
-                    let notice = format!(
-                        "{}: input= drafts are served from {origin}, which {why}; the real service fetches only public https:// URLs and will refuse them",
-                        self.name
-                    );
-                    self.notices.lock().unwrap_or_else(|p| p.into_inner()).push(notice);
-                }
-            }
-            urls.push(url.to_string());
-        }
-        Ok(urls)
-    }
-
     /// Figures of this provider in flight at once.
     pub fn concurrency(&self) -> usize {
         self.config.concurrency.unwrap_or(self.spec.doc.concurrency).max(1)
@@ -426,7 +395,15 @@ impl HostedProvider {
                         return made;
                     }
                     // Drafts go up before anything is paid for; a failure fails this figure only.
-                    let drafts = self.publish_drafts(client, req, &deadline)?;
+                    let (drafts, notice) = drafts::publish_all(
+                        &self.drafts,
+                        self.name,
+                        client,
+                        req,
+                        deadline.left(),
+                        &self.warned_drafts,
+                    )?;
+                    self.notices.lock().unwrap_or_else(|p| p.into_inner()).extend(notice);
                     // Listening before the service is told where to call.
                     self.callbacks();
                     let submitting = client.bounded(deadline, Phase::Submitting);
