@@ -59,7 +59,8 @@
 //!
 //! The key covers the provider name (`provider=`), the service version, the directive's
 //! attributes and body, its files, the caption when the service draws from it, the
-//! output size and formats, and every effective service option (`Request::extra`:
+//! output size and formats, the contents of `input=` drafts in their order (not their paths,
+//! and never the presigned URLs they are sent as, `drafts.rs`), and every effective service option (`Request::extra`:
 //! `service`, model, resolution, iterations, ...). `base_url` is deliberately **not** in
 //! the key: it says where the request goes, not what is asked, so moving between a proxy,
 //! a mirror or a self-hosted deployment of the same service keeps the cache (and does not
