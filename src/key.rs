@@ -12,7 +12,7 @@
 //! | `provider_version` | provider + renderer version |
 //! | `attrs` | sorted (name, value) pairs of the figure-shaping attributes |
 //! | `body` | body text, line endings normalised to `\n` |
-//! | `files` | sorted (attribute name, extension, SHA-256 of the contents) |
+//! | `files` | sorted (attribute name, extension, SHA-256 of the contents); files a provider reads at plan time are named by it (`input:<relative path>` of declared inputs, `draft:NN` of `input=` drafts, numbered in their order, extension from their contents) |
 //! | `extra` | sorted (name, value) pairs a provider added at plan time (version 2) |
 //! | `formats` | sorted output format names |
 //! | `width_in`, `height_in`, `png_dpi` | output size |

@@ -218,7 +218,7 @@ fn end_batches(jobs: &[Job], hosted: &[usize]) -> Vec<Diagnostic> {
         if seen.insert(h.name()) {
             out.extend(h.end_batch().into_iter().map(|w| {
                 Diagnostic::warning(Code::Hosted, w)
-                    .hint("the figures are built and cached; only the service's cleanup after them failed")
+                    .hint("the figures it made are built and cached; this warning fails none of them")
             }));
         }
     }

@@ -17,6 +17,15 @@
 //! `cancel_next_tasks` end tasks `failed` or `canceled`. With `knobs.echo_key` the fake
 //! repeats the caller's key in `current_stage` (documented as an open list of names); with
 //! `knobs.huge_images` the next images downloaded are 20000 × 20000 pixels.
+//!
+//! Source images (`options.image_input`): refused with 400 unless `https://` on the standard
+//! port and a public host, as documented. In test mode (`Config::loopback_inputs`) plain
+//! `http://127.0.0.1:PORT/…` URLs are accepted too, and those are fetched while the task runs
+//! (`fetch.rs`: one GET, 10 s, 64 MiB); the document says nothing about inputs the service
+//! cannot fetch, so the fake does what it documents for any task that goes wrong: the task
+//! ends `failed` (no credits taken) with an `error` naming the input by index, never its
+//! URL. `https://` inputs stand for public images and are not fetched (no TLS here, and
+//! tests never leave 127.0.0.1). Every image fetched is kept in `State::fetched`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,6 +56,9 @@ pub struct Config {
     pub ip_rpm: usize,
     /// The window the limits count in (documented: one minute).
     pub window: Duration,
+    /// Test mode: accept `http://127.0.0.1:PORT/…` source images (which the real service
+    /// blocks) and fetch them.
+    pub loopback_inputs: bool,
 }
 
 impl Default for Config {
@@ -59,6 +71,7 @@ impl Default for Config {
             team_rpm: 120,
             ip_rpm: 120,
             window: Duration::from_secs(60),
+            loopback_inputs: false,
         }
     }
 }
@@ -73,6 +86,8 @@ struct Task {
     cost: i64,
     end: End,
     charged: bool,
+    /// The source images being fetched: `None` while running, then what came of it.
+    inputs: Arc<Mutex<Option<Result<(), String>>>>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -103,6 +118,9 @@ pub struct State {
     pub plan_cost: Mutex<Option<i64>>,
     /// Images a successful task lists in `output.images` (each its own picture).
     pub images_per_task: AtomicUsize,
+    /// Source images fetched from `options.image_input`, in order (test mode).
+    pub fetched: Mutex<Vec<Vec<u8>>>,
+    loopback_inputs: bool,
     keys: Vec<String>,
     tasks: Mutex<HashMap<String, Task>>,
     order: Mutex<Vec<String>>,
@@ -128,6 +146,8 @@ impl State {
             bodies: Mutex::new(Vec::new()),
             plan_cost: Mutex::new(None),
             images_per_task: AtomicUsize::new(1),
+            fetched: Mutex::new(Vec::new()),
+            loopback_inputs: cfg.loopback_inputs,
             keys: cfg.keys.clone(),
             tasks: Mutex::new(HashMap::new()),
             order: Mutex::new(Vec::new()),
@@ -247,8 +267,8 @@ pub fn cost(body: &Value) -> i64 {
     }
 }
 
-/// The documented parameter rules; `Err` is the 400 message.
-fn validate(body: &Value) -> Result<(), String> {
+/// The documented parameter rules; `Err` is the 400 message. `loopback_ok`: test mode.
+fn validate(body: &Value, loopback_ok: bool) -> Result<(), String> {
     let typ = body.get("type").and_then(Value::as_str).ok_or("type is required")?;
     let scene = body.get("scene").and_then(Value::as_str).ok_or("scene is required")?;
     if !matches!(typ, "standard" | "pipeline") {
@@ -290,21 +310,8 @@ fn validate(body: &Value) -> Result<(), String> {
     if images.len() > 10 {
         return Err("options.image_input accepts at most 10 items".into());
     }
-    for u in &images {
-        let host = u.strip_prefix("https://").ok_or_else(|| format!("image URL must use https: {u}"))?;
-        let authority = host.split('/').next().unwrap_or("");
-        let (h, port) = authority.rsplit_once(':').map_or((authority, None), |(h, p)| (h, Some(p)));
-        if port.is_some_and(|p| p != "443") {
-            return Err(format!("image URL uses a non-standard port: {u}"));
-        }
-        if h == "localhost"
-            || h.starts_with("127.")
-            || h.starts_with("10.")
-            || h.starts_with("192.168.")
-            || h.is_empty()
-        {
-            return Err(format!("image URL points to a private address: {u}"));
-        }
+    if let Some(refusal) = images.iter().find_map(|u| crate::fetch::refusal(u, loopback_ok)) {
+        return Err(refusal);
     }
     if scene == "image-to-image" && images.is_empty() {
         return Err("options.image_input is required for image-to-image".into());
@@ -356,7 +363,7 @@ async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
         return fail(error(413, "Request body exceeds 1 MB"));
     }
     let Ok(body) = serde_json::from_slice::<Value>(&raw) else { return fail(error(400, "Body is not valid JSON")) };
-    if let Err(msg) = validate(&body) {
+    if let Err(msg) = validate(&body, s.loopback_inputs) {
         return fail(error(400, &msg));
     }
     let cost = s.plan_cost.lock().unwrap().unwrap_or_else(|| cost(&body));
@@ -373,6 +380,26 @@ async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
     } else {
         End::Success
     };
+    let inputs = Arc::new(Mutex::new(None));
+    let to_fetch: Vec<String> = body
+        .pointer("/options/image_input")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).filter(|u| crate::fetch::loopback(u)).map(str::to_string).collect())
+        .unwrap_or_default();
+    let (st, done) = (s.clone(), inputs.clone());
+    tokio::spawn(async move {
+        let mut outcome = Ok(());
+        for (i, url) in to_fetch.iter().enumerate() {
+            match crate::fetch::image(url).await {
+                Ok(bytes) => st.fetched.lock().unwrap().push(bytes),
+                Err(why) => {
+                    outcome = Err(format!("task failed: image_input[{i}] could not be fetched: {why}"));
+                    break;
+                }
+            }
+        }
+        *done.lock().unwrap() = Some(outcome);
+    });
     s.tasks.lock().unwrap().insert(
         id.clone(),
         Task {
@@ -383,6 +410,7 @@ async fn generate(AxState(s): S, headers: HeaderMap, raw: Bytes) -> Response {
             cost,
             end,
             charged: false,
+            inputs,
         },
     );
     s.order.lock().unwrap().push(id.clone());
@@ -396,13 +424,23 @@ fn task_json(s: &State, base: &str, id: &str, t: &mut Task) -> Value {
     let latency = *s.latency.lock().unwrap();
     let age = t.created.elapsed();
     let pipeline = t.body["type"] == "pipeline";
+    // The source images decide the end once fetched; until then the task keeps running.
+    let fetched = t.inputs.lock().unwrap().clone();
+    let mut failure = None;
+    let end = match &fetched {
+        Some(Err(why)) => {
+            failure = Some(why.clone());
+            End::Failed
+        }
+        _ => t.end,
+    };
     let (status, stage) = if age < latency / 5 {
         ("pending", None)
-    } else if age < latency {
+    } else if age < latency || fetched.is_none() {
         let i = ((age.as_secs_f64() / latency.as_secs_f64()) * STAGES.len() as f64) as usize;
         ("processing", Some(STAGES[i.min(STAGES.len() - 1)]))
     } else {
-        match t.end {
+        match end {
             End::Success => ("success", None),
             End::Failed => ("failed", None),
             End::Canceled => ("canceled", None),
@@ -434,7 +472,11 @@ fn task_json(s: &State, base: &str, id: &str, t: &mut Task) -> Value {
         "cost_credits": if status == "failed" || status == "canceled" { 0 } else { t.cost },
         "created_at": "2026-03-12T06:57:48.067Z",
         "output": output,
-        "error": if status == "failed" { json!("task failed") } else { Value::Null },
+        "error": match (status, failure) {
+            ("failed", Some(why)) => json!(why),
+            ("failed", None) => json!("task failed"),
+            _ => Value::Null,
+        },
     })
 }
 

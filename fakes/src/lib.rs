@@ -6,6 +6,7 @@
 
 pub mod autofigureedit;
 pub mod banana;
+pub mod fetch;
 pub mod knobs;
 pub mod paperbanana;
 pub mod papermill;

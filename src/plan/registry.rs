@@ -14,6 +14,7 @@ use crate::provider::command::CommandProvider;
 use crate::provider::diagram::DiagramProvider;
 use crate::provider::extract::ExtractProvider;
 use crate::provider::hosted::HostedProvider;
+use crate::provider::hosted::drafts::DraftHost;
 use crate::provider::plot::PlotProvider;
 use crate::scan::Directive;
 
@@ -74,10 +75,16 @@ impl Registry {
                 std::iter::once(c.api_key_env.clone()).chain(hook)
             })
             .collect();
+        // Drafts (`input=`) are published through the remote cache, opened on first use.
+        let remote = config.remote.as_ref();
+        let drafts = Arc::new(DraftHost::new(
+            remote.map(|r| r.url.as_str()),
+            &remote.map(|r| r.options.clone()).unwrap_or_default(),
+        ));
         for cfg in config.providers.providers.values() {
             let env = Arc::new(|n: &str| std::env::var(n).ok());
             if let Some(p) = HostedProvider::new(cfg, &config.cache_dir, env) {
-                registry = registry.with_hosted(p.with_secret_vars(secret_vars.clone()));
+                registry = registry.with_hosted(p.with_secret_vars(secret_vars.clone()).with_drafts(drafts.clone()));
             }
         }
         registry

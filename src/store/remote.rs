@@ -37,6 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use object_store::path::Path as ObjPath;
+use object_store::signer::Signer;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart};
 
 use super::{ActionEntry, Lookup, Store, StoreError};
@@ -56,9 +57,19 @@ const ROOT: &str = "paperfig-v1";
 /// Schemes a `remote =` URL may use.
 pub const SCHEMES: &[&str] = &["s3", "s3a", "gs", "az", "abfs", "abfss", "azure", "http", "https", "file"];
 
+/// Schemes whose stores can sign URLs (S3, GCS, Azure); WebDAV and folders cannot.
+pub const SIGNING_SCHEMES: &[&str] = &["s3", "s3a", "gs", "az", "abfs", "abfss", "azure"];
+
+/// Whether the remote at `url` can hand out presigned URLs ([`RemoteStore::put_signed`]).
+pub fn can_sign(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(s, _)| SIGNING_SCHEMES.contains(&s.to_ascii_lowercase().as_str()))
+}
+
 /// A remote cache, driven synchronously (a small tokio runtime of its own).
 pub struct RemoteStore {
     store: Arc<dyn ObjectStore>,
+    /// The same store as a URL signer, for the backends that have one (S3, GCS, Azure).
+    signer: Option<Arc<dyn Signer>>,
     prefix: ObjPath,
     /// The URL as configured, for messages (it never holds credentials).
     url: String,
@@ -98,6 +109,7 @@ impl RemoteStore {
         };
         let path = parsed.path().trim_matches('/').to_string();
         let err = |e: object_store::Error| bad(e.to_string());
+        let mut signer: Option<Arc<dyn Signer>> = None;
         let (store, prefix, multipart): (Arc<dyn ObjectStore>, String, bool) = match parsed.scheme() {
             "s3" | "s3a" => {
                 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
@@ -109,7 +121,9 @@ impl RemoteStore {
                     let key: AmazonS3ConfigKey = k.parse().map_err(|_| bad(format!("unknown S3 option `{k}`")))?;
                     b = b.with_config(key, v);
                 }
-                (Arc::new(b.build().map_err(err)?), path, true)
+                let s3 = Arc::new(b.build().map_err(err)?);
+                signer = Some(s3.clone());
+                (s3, path, true)
             }
             "gs" => {
                 use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
@@ -119,7 +133,9 @@ impl RemoteStore {
                     let key: GoogleConfigKey = k.parse().map_err(|_| bad(format!("unknown GCS option `{k}`")))?;
                     b = b.with_config(key, v);
                 }
-                (Arc::new(b.build().map_err(err)?), path, true)
+                let gcs = Arc::new(b.build().map_err(err)?);
+                signer = Some(gcs.clone());
+                (gcs, path, true)
             }
             "az" | "abfs" | "abfss" | "azure" => {
                 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
@@ -129,7 +145,9 @@ impl RemoteStore {
                     let key: AzureConfigKey = k.parse().map_err(|_| bad(format!("unknown Azure option `{k}`")))?;
                     b = b.with_config(key, v);
                 }
-                (Arc::new(b.build().map_err(err)?), path, true)
+                let az = Arc::new(b.build().map_err(err)?);
+                signer = Some(az.clone());
+                (az, path, true)
             }
             "http" | "https" => {
                 use object_store::ClientConfigKey;
@@ -160,7 +178,7 @@ impl RemoteStore {
             .enable_all()
             .build()
             .map_err(|e| bad(format!("cannot start the I/O runtime: {e}")))?;
-        Ok(RemoteStore { store, prefix, url: url.to_string(), multipart, multipart_threshold: threshold, rt })
+        Ok(RemoteStore { store, signer, prefix, url: url.to_string(), multipart, multipart_threshold: threshold, rt })
     }
 
     /// The URL as configured.
@@ -227,6 +245,30 @@ impl RemoteStore {
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(self.err(e)),
         }
+    }
+
+    /// Whether this store can sign URLs ([`RemoteStore::put_signed`]).
+    pub fn signs(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// Puts `bytes` as an object (content-addressed, like [`Store::put_object`]) and returns a
+    /// presigned GET URL for it, valid for `valid_for`: whoever holds the URL may read that
+    /// one object until then, without credentials. The URL is a credential: callers never
+    /// print it. Fails on a store that cannot sign (WebDAV, a folder).
+    pub fn put_signed(&self, bytes: &[u8], valid_for: Duration) -> Result<url::Url, StoreError> {
+        let Some(signer) = self.signer.clone() else {
+            return Err(StoreError::Remote {
+                url: self.url.clone(),
+                message: "this remote cannot sign URLs (only s3://, gs:// and az:// remotes can)".into(),
+            });
+        };
+        let digest = self.put_object(bytes)?;
+        let path = self.object_path(&digest);
+        let signed = self
+            .rt
+            .block_on(async move { signer.signed_url(object_store::signer::Method::GET, &path, valid_for).await });
+        signed.map_err(|e| self.err(e))
     }
 
     /// Uploads an object even if one of that name exists (to replace a damaged copy).
@@ -381,6 +423,19 @@ mod tests {
         r.replace_object(b"hello").unwrap();
         assert!(matches!(r.get_object(&d).unwrap(), Lookup::Hit(_)));
         assert!(matches!(r.get_object(&Digest::of(b"other")).unwrap(), Lookup::Miss));
+    }
+
+    #[test]
+    fn only_s3_gcs_and_azure_remotes_sign() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = file_remote(dir.path());
+        assert!(!r.signs());
+        let e = r.put_signed(b"draft", Duration::from_secs(60)).unwrap_err().to_string();
+        assert!(e.contains("cannot sign URLs"), "{e}");
+        assert!(can_sign("s3://b/p") && can_sign("gs://b") && can_sign("az://c") && can_sign("S3://b"));
+        assert!(!can_sign("https://dav/x") && !can_sign("file:///x") && !can_sign("nonsense"));
+        let s3 = RemoteStore::open("s3://bucket/p", &BTreeMap::from([("region".to_string(), "x".to_string())]));
+        assert!(s3.unwrap().signs());
     }
 
     #[test]

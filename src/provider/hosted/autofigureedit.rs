@@ -3,8 +3,9 @@
 //! prompt = `prompt=` or the caption) and in standard mode for `kind=image` (model
 //! nano-banana-pro or nano-banana-2, prompt = the body, resolution, aspect_ratio,
 //! google_search); either mode sends `output_format=` (png, the default, jpg, jpeg or webp;
-//! a JPEG or WebP answer is decoded to PNG by `image::as_png`); `image_input=` (https URLs, at most 10) makes either an
-//! image-to-image request. Then `GET /task/{id}` until success/failed/canceled, showing
+//! a JPEG or WebP answer is decoded to PNG by `image::as_png`); `image_input=` (https URLs)
+//! and `input=` (local draft images, sent as presigned URLs of the remote cache, `drafts.rs`),
+//! at most 10 images in all, make either an image-to-image request (drafts first). Then `GET /task/{id}` until success/failed/canceled, showing
 //! `output.current_stage`; every `output.images[].url` is downloaded (`figure=N` picks one,
 //! the first by default; the others are kept), and the task's `cost_credits`
 //! is noted as what was charged (`note::COST_CHARGED`). `GET /credits` is checked before a
@@ -108,7 +109,10 @@ struct Fields {
     model: String,
     resolution: String,
     prompt: Option<String>,
+    /// `image_input=` URLs.
     images: Vec<String>,
+    /// How many drafts (`input=`) the request has.
+    drafts: usize,
     google_search: bool,
     output_format: String,
 }
@@ -182,12 +186,14 @@ impl AutoFigureEdit {
             .attr("image_input")
             .map(|v| v.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string).collect())
             .unwrap_or_default();
-        if images.len() > MAX_IMAGES {
-            return Err(ProviderError::new(format!(
-                "image_input lists {} images; AutoFigureEdit takes at most {MAX_IMAGES}",
-                images.len()
-            ))
-            .at_attr("image_input"));
+        let drafts = super::drafts::of(req).len();
+        if images.len() + drafts > MAX_IMAGES {
+            let (attr, what) = match (drafts, images.len()) {
+                (0, n) => ("image_input", format!("image_input lists {n} images")),
+                (d, 0) => ("input", format!("input lists {d} drafts")),
+                (d, n) => ("input", format!("input and image_input list {} images", d + n)),
+            };
+            return Err(ProviderError::new(format!("{what}; AutoFigureEdit takes at most {MAX_IMAGES}")).at_attr(attr));
         }
         if let Some(bad) = images.iter().find(|u| !u.starts_with("https://") || u.len() <= "https://".len()) {
             return Err(ProviderError::new(format!("image_input `{bad}` is not an https URL"))
@@ -204,7 +210,7 @@ impl AutoFigureEdit {
             let what = if pipeline { "the source text (options.content)" } else { "the prompt" };
             return Err(ProviderError::new(format!("AutoFigureEdit needs {what} in the figure's body")).at_attr("kind"));
         }
-        if pipeline && images.is_empty() && prompt.is_none() {
+        if pipeline && images.is_empty() && drafts == 0 && prompt.is_none() {
             return Err(ProviderError::new(
                 "AutoFigureEdit pipeline figures need a prompt: give prompt=\"…\" or a caption",
             )
@@ -226,14 +232,17 @@ impl AutoFigureEdit {
             ))
             .at_attr("kind"));
         }
-        Ok(Fields { pipeline, model, resolution, prompt, images, google_search, output_format })
+        Ok(Fields { pipeline, model, resolution, prompt, images, drafts, google_search, output_format })
     }
 
-    fn body(&self, req: &Request, f: &Fields) -> Value {
-        let scene = if f.images.is_empty() { "text-to-image" } else { "image-to-image" };
+    /// The `POST /generate` body; `drafts` are the presigned URLs of the request's drafts,
+    /// sent before the `image_input=` URLs.
+    fn body(&self, req: &Request, f: &Fields, drafts: &[String]) -> Value {
+        let all: Vec<&String> = drafts.iter().chain(&f.images).collect();
+        let scene = if all.is_empty() { "text-to-image" } else { "image-to-image" };
         let mut options = json!({"resolution": f.resolution, "output_format": f.output_format});
-        if !f.images.is_empty() {
-            options["image_input"] = json!(f.images);
+        if !all.is_empty() {
+            options["image_input"] = json!(all);
         }
         let mut body = if f.pipeline {
             options["content"] = json!(req.body.trim());
@@ -297,7 +306,20 @@ impl Service for AutoFigureEdit {
         &[Kind::Diagram, Kind::Plot, Kind::Image]
     }
     fn attrs(&self) -> &'static [&'static str] {
-        &["model", "resolution", "image_input", "prompt", "aspect_ratio", "google_search", "figure", "output_format"]
+        &[
+            "model",
+            "resolution",
+            "image_input",
+            "input",
+            "prompt",
+            "aspect_ratio",
+            "google_search",
+            "figure",
+            "output_format",
+        ]
+    }
+    fn draft_attr(&self) -> Option<&'static str> {
+        Some("input")
     }
     fn numbered_outputs(&self) -> bool {
         true
@@ -310,7 +332,9 @@ impl Service for AutoFigureEdit {
     }
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError> {
         let f = self.fields(req)?;
-        let body = serde_json::to_vec(&self.body(req, &f)).unwrap_or_default();
+        // Presigned URLs run to about a kilobyte; the real ones are made at submission.
+        let placeholders = vec![format!("https://{}", "x".repeat(1024)); f.drafts];
+        let body = serde_json::to_vec(&self.body(req, &f, &placeholders)).unwrap_or_default();
         if body.len() > MAX_BODY {
             return Err(ProviderError::new(format!(
                 "the request would be {} bytes; AutoFigureEdit accepts at most 1 MB",
@@ -330,9 +354,9 @@ impl Service for AutoFigureEdit {
         let get = |k: &str| req.extra.get(k).map(String::as_str).unwrap_or_default();
         Cost::new(credits(get("mode") == "pipeline", get("model"), get("resolution")), SPEC.doc.cost_unit)
     }
-    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
+    fn submit(&self, client: &Client, req: &Request, drafts: &[String]) -> Result<Submitted, HostedError> {
         let f = self.fields(req).map_err(|e| HostedError::Status { status: 400, message: e.message })?;
-        let v = client.post_json("generate", &self.body(req, &f))?;
+        let v = client.post_json("generate", &self.body(req, &f, drafts))?;
         let id = v.pointer("/data/task_id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| {
             HostedError::Malformed(format!("{}: the submission answer has no data.task_id", client.name))
         })?;
@@ -410,7 +434,7 @@ mod tests {
     #[test]
     fn google_search_and_aspect_ratio_are_checked_before_anything_is_paid_for() {
         let afe = AutoFigureEdit { model: "nano-banana-pro".into(), resolution: "1K".into() };
-        let body = |r: &Request| afe.body(r, &afe.fields(r).unwrap());
+        let body = |r: &Request| afe.body(r, &afe.fields(r).unwrap(), &[]);
         let err = |r: &Request| afe.fields(r).err().map(|e| (e.attr.unwrap_or_default(), e.message, e.hint));
 
         let r = req(Kind::Image, &[("model", "nano-banana-2"), ("google_search", "true"), ("aspect_ratio", "16:9")]);
@@ -448,5 +472,30 @@ mod tests {
         for bad in ["", "16x9", "16:", ":9", "0:1", "1.5:1", "101:1", "16:9:1", "-1:2", "AUTO "] {
             assert!(!aspect_ratio_ok(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn drafts_go_first_and_count_towards_the_ten_images() {
+        use crate::model::InputFile;
+        let afe = AutoFigureEdit { model: "nano-banana-pro".into(), resolution: "1K".into() };
+        let mut r = req(Kind::Image, &[("image_input", "https://example.com/a.png")]);
+        r.files.insert("draft:01".into(), InputFile::new("png", b"\x89PNG\r\n\x1a\n".to_vec()));
+        let f = afe.fields(&r).unwrap();
+        let body = afe.body(&r, &f, &["https://bucket.example.org/o?sig=1".into()]);
+        assert_eq!(body["scene"], json!("image-to-image"));
+        assert_eq!(
+            body["options"]["image_input"],
+            json!(["https://bucket.example.org/o?sig=1", "https://example.com/a.png"])
+        );
+        // A diagram with only a draft needs no prompt: it is an edit of the draft.
+        let mut d = req(Kind::Diagram, &[]);
+        d.files = r.files.clone();
+        assert!(afe.fields(&d).is_ok());
+        for i in 2..=10 {
+            r.files.insert(format!("draft:{i:02}"), InputFile::new("png", vec![i]));
+        }
+        let e = afe.fields(&r).err().unwrap();
+        assert_eq!(e.attr.as_deref(), Some("input"));
+        assert!(e.message.contains("input and image_input list 11 images"), "{}", e.message);
     }
 }

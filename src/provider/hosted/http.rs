@@ -264,6 +264,12 @@ impl Client {
         true
     }
 
+    /// Keeps a credential paperfig made for this provider's requests (a presigned URL) out of
+    /// everything redacted from now on, by every clone of this client (`Secrets::issue`).
+    pub fn issue_secret(&self, signed_url: &str) {
+        self.secrets.issue(signed_url);
+    }
+
     /// Removes every configured secret from a text (answers are redacted as they arrive;
     /// this is for texts put together from other parts).
     pub fn redact(&self, text: &str) -> String {

@@ -15,6 +15,7 @@
 //! | `limits.rs` | `RateLimiter`, `Semaphore`, `Backoff`, `StopSwitch`, `Deadline` |
 //! | `journal.rs` | submitted task ids by figure key, for exactly-once submission |
 //! | `webhook.rs` | task callbacks: a listener whose signed callbacks wake a task's poll (PaperBanana) |
+//! | `drafts.rs` | `input=` drafts: read at plan time, put in the remote cache and presigned at submission |
 //! | `cost.rs` | `Cost`, `Totals` (per unit) |
 //! | `image.rs` | a service's PNG (or JPEG/WebP, decoded to PNG) → the requested SVG/PDF/PNG artifacts, within size limits |
 //! | one file per service | `paperbanana.rs`, `autofigureedit.rs`, `banana/`, `papermill/` |
@@ -58,7 +59,8 @@
 //!
 //! The key covers the provider name (`provider=`), the service version, the directive's
 //! attributes and body, its files, the caption when the service draws from it, the
-//! output size and formats, and every effective service option (`Request::extra`:
+//! output size and formats, the contents of `input=` drafts in their order (not their paths,
+//! and never the presigned URLs they are sent as, `drafts.rs`), and every effective service option (`Request::extra`:
 //! `service`, model, resolution, iterations, ...). `base_url` is deliberately **not** in
 //! the key: it says where the request goes, not what is asked, so moving between a proxy,
 //! a mirror or a self-hosted deployment of the same service keeps the cache (and does not
@@ -67,6 +69,7 @@
 
 pub mod config;
 pub mod cost;
+pub mod drafts;
 pub mod http;
 pub mod image;
 pub mod journal;
@@ -141,6 +144,10 @@ pub struct HostedProvider {
     callbacks: OnceLock<Option<Arc<webhook::Listener>>>,
     /// Warnings for the end of the batch (a webhook listener that could not start).
     notices: Mutex<Vec<String>>,
+    /// Where `input=` drafts are published (the project's remote cache, if it can sign).
+    drafts: Arc<drafts::DraftHost>,
+    /// Whether the warning about draft URLs the real service cannot fetch was given.
+    warned_drafts: std::sync::atomic::AtomicBool,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
     pub backoff: Backoff,
 }
@@ -163,6 +170,8 @@ impl HostedProvider {
             batch: Mutex::default(),
             callbacks: OnceLock::new(),
             notices: Mutex::default(),
+            drafts: Arc::new(drafts::DraftHost::new(None, &Default::default())),
+            warned_drafts: Default::default(),
             backoff: Backoff {
                 base: Duration::from_secs_f64(cfg.backoff_secs),
                 cap: Backoff::DEFAULT.cap,
@@ -175,6 +184,12 @@ impl HostedProvider {
     /// that a service echoing any of them is redacted too; its own is always included.
     pub fn with_secret_vars(mut self, vars: Vec<String>) -> HostedProvider {
         self.secret_vars = vars;
+        self
+    }
+
+    /// Publishes `input=` drafts through `host` (the project's remote cache).
+    pub fn with_drafts(mut self, host: Arc<drafts::DraftHost>) -> HostedProvider {
+        self.drafts = host;
         self
     }
 
@@ -380,10 +395,20 @@ impl HostedProvider {
                     if let Some(made) = self.made_from_siblings(req, object) {
                         return made;
                     }
+                    // Drafts go up before anything is paid for; a failure fails this figure only.
+                    let (drafts, notice) = drafts::publish_all(
+                        &self.drafts,
+                        self.name,
+                        client,
+                        req,
+                        deadline.left(),
+                        &self.warned_drafts,
+                    )?;
+                    self.notices.lock().unwrap_or_else(|p| p.into_inner()).extend(notice);
                     // Listening before the service is told where to call.
                     self.callbacks();
                     let submitting = client.bounded(deadline, Phase::Submitting);
-                    let id = match self.service.submit(&submitting, req).map_err(|e| self.error(e))? {
+                    let id = match self.service.submit(&submitting, req, &drafts).map_err(|e| self.error(e))? {
                         Submitted::Done(image) => return self.finish(req, image),
                         Submitted::Task(id) => id,
                     };
@@ -627,8 +652,11 @@ impl Provider for HostedProvider {
     fn reads_files_to_prepare(&self) -> bool {
         true // services check their inputs before anything is paid for
     }
-    fn prepare(&self, req: &mut Request, _ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
+    fn prepare(&self, req: &mut Request, ctx: &PrepareContext<'_>) -> Result<(), ProviderError> {
         req.extra.insert("service".into(), self.config.service.clone());
+        if let Some(attr) = self.service.draft_attr() {
+            drafts::read(req, ctx, attr, &self.drafts)?;
+        }
         if self.service.numbered_outputs() {
             service::figure_number(req)?;
         }

@@ -241,7 +241,7 @@ impl Service for PaperBanana {
     fn cost(&self, _req: &Request) -> Cost {
         Cost::new(1.0, SPEC.doc.cost_unit)
     }
-    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
+    fn submit(&self, client: &Client, req: &Request, _drafts: &[String]) -> Result<Submitted, HostedError> {
         let iterations = req.extra.get("iterations").and_then(|i| i.parse::<u32>().ok()).unwrap_or(self.iterations);
         let (path, mut body) = match req.kind {
             Kind::Plot => {

@@ -8,6 +8,10 @@
 //! puts back ([`Secrets::reveal`]) only in the URLs of requests to the service's own origin:
 //! a service that echoes the key into a task id still gets its own id back when polled, and
 //! the journal can resume that task without ever holding the key.
+//!
+//! Credentials paperfig makes itself while building (the presigned URLs of local drafts,
+//! `drafts.rs`) are added as they are made ([`Secrets::issue`]) and cut out as `[signed]`;
+//! they are never put back.
 
 /// Values shorter than this are not treated as secrets (they would cut ordinary text apart).
 const MIN_LEN: usize = 4;
@@ -17,7 +21,13 @@ const MIN_LEN: usize = 4;
 #[derive(Clone, Debug, Default)]
 pub struct Secrets {
     values: Vec<(String, String)>,
+    /// Credentials made during the build (signed URLs' query strings and their long
+    /// parameters), shared by every clone; longest first.
+    issued: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
+
+/// Marker of a credential paperfig issued (a presigned URL's signature).
+pub const SIGNED: &str = "[signed]";
 
 impl Secrets {
     /// The values of the variables `vars` as `env` reads them; unset and short ones are skipped.
@@ -30,7 +40,23 @@ impl Secrets {
             }
         }
         values.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
-        Secrets { values }
+        Secrets { values, issued: Default::default() }
+    }
+
+    /// Adds a credential paperfig made (a presigned URL): from now on its query string, and
+    /// each long parameter value of it (a signature, a credential scope), are cut out of
+    /// everything redacted, by every clone of these secrets.
+    pub fn issue(&self, signed_url: &str) {
+        let Some((_, query)) = signed_url.split_once('?') else { return };
+        let query = query.split('#').next().unwrap_or(query);
+        let mut issued = self.issued.lock().unwrap_or_else(|p| p.into_inner());
+        let params = query.split('&').filter_map(|kv| kv.split_once('=').map(|(_, v)| v));
+        for v in std::iter::once(query).chain(params.filter(|v| v.len() >= 16)) {
+            if !issued.iter().any(|i| i == v) {
+                issued.push(v.to_string());
+            }
+        }
+        issued.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
     /// These secrets and `value` (marked `[key]` unless a configured variable holds it).
@@ -49,6 +75,11 @@ impl Secrets {
         for (marker, value) in &self.values {
             if out.contains(value.as_str()) {
                 out = out.replace(value.as_str(), marker);
+            }
+        }
+        for value in self.issued.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), SIGNED);
             }
         }
         out
@@ -135,6 +166,22 @@ mod tests {
         let r = s.redact(text);
         assert_eq!(r, "task [$PB]-12 for [$AFE], about ab");
         assert_eq!(s.reveal(&r), text);
+    }
+
+    #[test]
+    fn issued_signed_urls_are_cut_out_by_every_clone_and_never_put_back() {
+        let s = secrets();
+        let clone = s.clone();
+        let url = "http://127.0.0.1:3900/b/p/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=GK31c2%2F20261203%2Fgarage&X-Amz-Signature=0123456789abcdef0123456789abcdef";
+        s.issue(url);
+        let r = clone.redact(&format!("cannot fetch {url} (403)"));
+        assert_eq!(r, "cannot fetch http://127.0.0.1:3900/b/p/o?[signed] (403)");
+        // The signature alone, echoed without the rest of the URL.
+        assert_eq!(s.redact("sig 0123456789abcdef0123456789abcdef"), "sig [signed]");
+        assert_eq!(s.reveal(&r), r);
+        let mut body = format!("{{\"error\": \"{}\"}}", url.replace('&', "\\u0026")).into_bytes();
+        s.redact_body(&mut body);
+        assert!(!String::from_utf8_lossy(&body).contains("0123456789abcdef0123"), "{}", String::from_utf8_lossy(&body));
     }
 
     #[test]

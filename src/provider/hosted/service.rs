@@ -128,6 +128,12 @@ pub trait Service: Send + Sync {
     fn webhook(&self) -> Option<&super::webhook::WebhookConfig> {
         None
     }
+    /// The attribute listing local draft images the service fetches by URL (`input`), if it
+    /// takes any: `HostedProvider` reads them at plan time into `req.files` (`drafts.rs`)
+    /// and hands `submit` their presigned URLs.
+    fn draft_attr(&self) -> Option<&'static str> {
+        None
+    }
     /// Validates the request and adds effective options to `req.extra` (for the key).
     fn prepare(&self, req: &mut Request) -> Result<(), ProviderError>;
     /// The estimated cost of making `req`.
@@ -137,7 +143,9 @@ pub trait Service: Send + Sync {
     /// `total`, the estimated cost of what a build would submit. Each finding is a short
     /// phrase; anything that would make the build fail is the error.
     fn check(&self, client: &Client, total: Cost) -> Result<Vec<String>, HostedError>;
-    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError>;
+    /// Sends the request. `drafts` are the presigned URLs of the request's drafts
+    /// (`draft_attr`), in order; they are credentials, never to be put in an error.
+    fn submit(&self, client: &Client, req: &Request, drafts: &[String]) -> Result<Submitted, HostedError>;
     fn poll(&self, client: &Client, task: &str) -> Result<Poll, HostedError>;
     /// Called once after a batch with every task this process polled, as journaled, and
     /// whether its figure is now in the store. A service that keeps something on the

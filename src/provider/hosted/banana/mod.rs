@@ -178,7 +178,7 @@ impl Service for Banana {
     fn cost(&self, _req: &Request) -> Cost {
         Cost::new(self.cost_per_run, SPEC.doc.cost_unit)
     }
-    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
+    fn submit(&self, client: &Client, req: &Request, _drafts: &[String]) -> Result<Submitted, HostedError> {
         let spec = self.spec(req)?;
         self.check_model(client, &spec.model_key)?;
         let (path, start_only) = match spec.endpoint {

@@ -259,7 +259,7 @@ impl Service for Papermill {
     fn cost(&self, _req: &Request) -> Cost {
         Cost::new(0.0, SPEC.doc.cost_unit)
     }
-    fn submit(&self, client: &Client, req: &Request) -> Result<Submitted, HostedError> {
+    fn submit(&self, client: &Client, req: &Request, _drafts: &[String]) -> Result<Submitted, HostedError> {
         let (n, pdf) = figure::figure_and_pdf(req).map_err(|e| HostedError::Task(e.message))?;
         let id = self.task_for(client, pdf)?;
         Ok(Submitted::Task(format!("{id}#figure={n}")))
