@@ -27,7 +27,8 @@ use crate::provider::Provider;
 /// beside smaller code, text fenced in by a diagram's strokes is the diagram's; extract-5:
 /// echoed code wider than a figure, rules and strokes that make no drawing, margin keys,
 /// a caption's source code, sideways floats over page numbers, ruled table cells;
-/// extract-6: rules across a figure's region beyond it edge an example, not the figure).
+/// extract-6: rules across a figure's region beyond it edge an example, not the figure;
+/// lists of contents are running text).
 pub const VERSION: &str = "extract-6 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).

@@ -310,6 +310,12 @@ pub(super) fn code_around(p: &PageText, b: &text::Block) -> bool {
 /// baseline with another line of the same column (the cells of a row) is a table's,
 /// however wide its cells.
 pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
+    // Entries of a list of contents (dot leaders to a page number) are the document's own
+    // apparatus, never a figure's, however they line up in columns.
+    let entries = b.lines.iter().filter(|&&i| caption::looks_like_list_entry(&p.lines[i].text)).count();
+    if entries * 2 > b.lines.len() {
+        return true;
+    }
     let rows = b.lines.iter().filter(|&&i| mates[i]).count();
     if rows >= 2 && rows * 2 > b.lines.len() {
         return false;

@@ -508,3 +508,34 @@ fn the_code_that_typesets_a_caption_is_not_its_figure() {
     let found = Document::open(&caption_example()).unwrap().locate().unwrap();
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// A guide's page: a caption typeset as an example, with no figure, right over a list of
+/// contents whose entries run in dot leaders to page numbers set apart at the right.
+fn caption_over_a_list_of_contents() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(|c: &mut Content| {
+            body(c, 80.0, 6);
+            text(c, b"F1", 10.0, 250.0, 170.0, "Figure 4: Fourth figure");
+            for i in 0..8 {
+                let base = 200.0 + 12.0 * i as f32;
+                let entry = format!(
+                    "{}.{} Subsection number {} . . . . . . . . . . . . . . . . . . . .",
+                    3 + i / 3,
+                    i % 3 + 1,
+                    i + 5
+                );
+                text(c, b"F1", 10.0, 90.0, base, &entry);
+                text(c, b"F1", 10.0, 530.0, base, &format!("{}", 8 + 2 * i));
+            }
+            body(c, 320.0, 10);
+        })],
+    )
+}
+
+#[test]
+fn a_list_of_contents_under_a_caption_is_no_figure() {
+    let found = Document::open(&caption_over_a_list_of_contents()).unwrap().locate().unwrap();
+    assert!(found.iter().all(|f| f.figure != "4"), "{found:?}");
+}
