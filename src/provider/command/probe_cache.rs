@@ -29,7 +29,7 @@
 //! Entries are written atomically; a damaged or foreign entry is a miss.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,7 @@ use super::runners::Runner;
 /// Bumped whenever the identity, the fingerprints or the file layout change.
 const FORMAT: u32 = 1;
 /// Watched times younger than this when probing keep the entry from being written.
-pub(super) const RACY: Duration = Duration::from_secs(1);
+pub(super) use crate::fsutil::RACY;
 /// The environment variables probes see (`base_env`), so part of the identity.
 const ENV: &[&str] = &["PATH", "HOME", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION", "CONDA_PREFIX"];
 
@@ -208,22 +208,16 @@ fn native_or_shim(path: &Path) -> Option<Program> {
 enum Fingerprint {
     Absent,
     Unreadable(String),
-    Present { canonical: String, dev: u64, ino: u64, size: u64, mode: u32, mtime_ns: i128, ctime_ns: i128 },
+    Present { canonical: String, stat: crate::fsutil::Fingerprint },
 }
 
 impl Fingerprint {
     #[cfg(unix)]
     fn of(path: &Path) -> Fingerprint {
-        use std::os::unix::fs::MetadataExt;
         match std::fs::metadata(path) {
             Ok(m) => Fingerprint::Present {
                 canonical: path.canonicalize().map_or_else(|_| String::new(), |c| c.to_string_lossy().into_owned()),
-                dev: m.dev(),
-                ino: m.ino(),
-                size: m.size(),
-                mode: m.mode(),
-                mtime_ns: m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128,
-                ctime_ns: m.ctime() as i128 * 1_000_000_000 + m.ctime_nsec() as i128,
+                stat: crate::fsutil::Fingerprint::of(&m),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Fingerprint::Absent,
             Err(e) => Fingerprint::Unreadable(format!("{:?}", e.kind())),
@@ -240,7 +234,8 @@ impl Fingerprint {
         match self {
             Fingerprint::Absent => "absent".into(),
             Fingerprint::Unreadable(why) => format!("unreadable {why}"),
-            Fingerprint::Present { canonical, dev, ino, size, mode, mtime_ns, ctime_ns } => {
+            Fingerprint::Present { canonical, stat } => {
+                let crate::fsutil::Fingerprint { dev, ino, size, mode, mtime_ns, ctime_ns } = stat;
                 format!("{canonical} dev={dev} ino={ino} size={size} mode={mode:o} mtime={mtime_ns} ctime={ctime_ns}")
             }
         }
@@ -249,13 +244,10 @@ impl Fingerprint {
     /// Changed too recently (or in the future) to be told apart from a change right after
     /// it; unreadable paths never validate an entry.
     fn is_racy(&self, now: SystemTime) -> bool {
-        let limit = now.checked_sub(RACY).and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
-        match (self, limit) {
-            (Fingerprint::Absent, _) => false,
-            (Fingerprint::Present { mtime_ns, ctime_ns, .. }, Some(limit)) => {
-                (*mtime_ns).max(*ctime_ns) >= limit.as_nanos() as i128
-            }
-            _ => true,
+        match self {
+            Fingerprint::Absent => false,
+            Fingerprint::Present { stat, .. } => stat.racy(now),
+            Fingerprint::Unreadable(_) => true,
         }
     }
 }
@@ -263,6 +255,7 @@ impl Fingerprint {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn fingerprints_see_changes_inside_a_folder_and_to_a_file() {
