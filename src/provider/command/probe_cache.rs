@@ -24,7 +24,7 @@
 //! then `probe_paths` is required). Everything else is probed on every build.
 //!
 //! Fingerprints are taken before probing, so a change while probing shows up next time. An
-//! entry is not written when a watched time is less than [`RACY`] old: a change within the
+//! entry is not written when a watched time is less than [`RACY`](crate::fsutil::RACY) old: a change within the
 //! same timestamp tick could not be told apart later (git's "racy" index entries).
 //! Entries are written atomically; a damaged or foreign entry is a miss.
 
@@ -39,8 +39,6 @@ use super::runners::Runner;
 
 /// Bumped whenever the identity, the fingerprints or the file layout change.
 const FORMAT: u32 = 1;
-/// Watched times younger than this when probing keep the entry from being written.
-pub(super) use crate::fsutil::RACY;
 /// The environment variables probes see (`base_env`), so part of the identity.
 const ENV: &[&str] = &["PATH", "HOME", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION", "CONDA_PREFIX"];
 

@@ -250,7 +250,7 @@ fn cached_probes_are_reused_until_the_runner_or_a_package_folder_changes() {
     let fake = FakeRunner::new(&p);
     let cfg = fake.config();
     // Files younger than the racy window are never trusted: let them age.
-    std::thread::sleep(probe_cache::RACY + Duration::from_millis(100));
+    std::thread::sleep(crate::fsutil::RACY + Duration::from_millis(100));
     let k = p.key(&cfg, "runner=tool", BODY);
     let extra = &p.plan(&cfg, "runner=tool", BODY).jobs[0].request.extra;
     assert_eq!((extra["runner.version"].as_str(), extra["runner.package.pkg"].as_str()), ("tool 1.0", "2.0"));
