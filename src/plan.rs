@@ -110,7 +110,10 @@ fn plan_one(
             request = r;
         }
     }
-    let ctx = PrepareContext { root: &files.canonical_root, base };
+    let root = files.canonical_root.clone();
+    let files = std::cell::RefCell::new(files);
+    let read = |canonical: &Path, ext: &str| files.borrow_mut().input_at(canonical, ext);
+    let ctx = PrepareContext { root: &root, base, files: Some(&read) };
     provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e, Code::Plan))?;
     let key = key_of(&request);
     Ok(Job { directive: d.clone(), provider, hosted, request, key })

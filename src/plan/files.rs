@@ -59,6 +59,13 @@ impl FileCache {
         Ok(file)
     }
 
+    /// The regular file at `canonical` (inside the project) for a provider's `prepare`, as
+    /// [`FileCache::input`] gives it (unread when the memo knows it).
+    pub fn input_at(&mut self, canonical: &Path, ext: &str) -> std::io::Result<InputFile> {
+        let meta = std::fs::metadata(canonical)?;
+        self.input(canonical, Some(meta), ext)
+    }
+
     /// `path.canonicalize()`, with its folder resolved once per plan: a plain file costs
     /// one `lstat` (its metadata is returned); a symlinked file is resolved in full.
     fn canonical(&mut self, path: &Path) -> std::io::Result<(PathBuf, Option<std::fs::Metadata>)> {

@@ -6,8 +6,7 @@
 use std::path::{Component, Path};
 
 use super::PrepareContext;
-use crate::fsutil;
-use crate::model::{InputFile, ProviderError, Request};
+use crate::model::{ProviderError, Request};
 
 /// The prefix of the request's file names of declared files.
 pub const INPUT: &str = "input:";
@@ -81,10 +80,11 @@ pub fn read_listed(req: &mut Request, ctx: &PrepareContext<'_>, attr: &str) -> R
             if !canonical.is_file() {
                 return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
             }
-            let bytes = fsutil::read_regular(&canonical)
-                .map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
             let ext = Path::new(&r).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
-            req.files.insert(format!("{INPUT}{r}"), InputFile::new(&ext, bytes));
+            let file = ctx
+                .input(&canonical, &ext)
+                .map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
+            req.files.insert(format!("{INPUT}{r}"), file);
         }
     }
     Ok(())

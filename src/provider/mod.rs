@@ -21,7 +21,7 @@ pub mod plot;
 pub mod tikz;
 
 use crate::digest::Digest;
-use crate::model::{Artifact, Kind, ProviderError, Request};
+use crate::model::{Artifact, InputFile, Kind, ProviderError, Request};
 
 /// Where a directive lives, for `Provider::prepare`. Paths never reach the key unless a
 /// provider deliberately puts a project-relative one there.
@@ -30,6 +30,25 @@ pub struct PrepareContext<'a> {
     pub root: &'a std::path::Path,
     /// The folder of the directive's source file; relative paths start here.
     pub base: &'a std::path::Path,
+    /// How the planner reads an input file (a canonical path inside the project): through
+    /// its digest memo, which gives a file unchanged since an earlier build unread
+    /// ([`InputFile::unread`]: same digest, so the same key; `generate` gets the contents).
+    /// `None`: read in full ([`PrepareContext::input`]).
+    pub files: Option<&'a InputReader<'a>>,
+}
+
+/// Reads an input file for [`PrepareContext::files`]: its canonical path and extension.
+pub type InputReader<'a> = dyn Fn(&std::path::Path, &str) -> std::io::Result<InputFile> + 'a;
+
+impl PrepareContext<'_> {
+    /// The input file at `canonical` (a regular file inside the project), as the planner
+    /// reads inputs ([`PrepareContext::files`]).
+    pub fn input(&self, canonical: &std::path::Path, ext: &str) -> std::io::Result<InputFile> {
+        match self.files {
+            Some(read) => read(canonical, ext),
+            None => Ok(InputFile::new(ext, crate::fsutil::read_regular(canonical)?)),
+        }
+    }
 }
 
 /// A figure backend.

@@ -415,3 +415,28 @@ fn interpreter_errors_point_at_the_script_line() {
     let e = generate(&p, CONFIG, SH, "true\nnosuchcommand-paperfig\n").unwrap_err();
     assert_eq!(e.body, Some(5..27), "{}", e.message);
 }
+
+/// Declared inputs are read through the plan's digest memo: one that has settled and not
+/// changed since the last plan is planned unread (its digest from the memo), with the same
+/// key; a changed one is read again.
+#[test]
+fn a_settled_unchanged_input_is_planned_unread_with_the_same_key() {
+    let p = Proj::new();
+    // The memo lives in the cache folder, which a build creates.
+    std::fs::create_dir_all(p.root.join(".paperfig")).unwrap();
+    std::thread::sleep(crate::fsutil::RACY + Duration::from_millis(100));
+    let input = |pl: &Plan| pl.jobs[0].request.files["input:data/a.csv"].clone();
+    let first = p.plan(CONFIG, SH, BODY);
+    let second = p.plan(CONFIG, SH, BODY);
+    assert!(input(&first).unread.is_none(), "read in full the first time");
+    assert!(input(&second).unread.is_some(), "left unread the second time");
+    assert_eq!(input(&second).digest, input(&first).digest);
+    assert_eq!(second.jobs[0].key, first.jobs[0].key);
+    // Contents are back before the script runs.
+    let full = second.jobs[0].request.with_contents().unwrap();
+    assert_eq!(full.files["input:data/a.csv"].bytes.as_slice(), b"x,y\n1,2\n");
+    p.write("data/a.csv", "x,y\n1,3\n");
+    let third = p.plan(CONFIG, SH, BODY);
+    assert!(input(&third).unread.is_none());
+    assert_ne!(third.jobs[0].key, first.jobs[0].key);
+}

@@ -287,7 +287,7 @@ mod tests {
         std::fs::write(root.join("b.png"), png(b"B")).unwrap();
         std::fs::write(root.join("notes.txt"), "not an image").unwrap();
         let host = DraftHost::new(Some("s3://bucket/p"), &BTreeMap::new());
-        let ctx = PrepareContext { root: &root, base: &root };
+        let ctx = PrepareContext { root: &root, base: &root, files: None };
         let key = |input: &str| {
             let mut r = request(input);
             read(&mut r, &ctx, "input", &host).unwrap();
