@@ -46,8 +46,11 @@ impl Nginx {
         assert!(module.exists(), "nginx's WebDAV module is missing; run scripts/setup");
         // Workers of a root master run as `nobody` unless told otherwise; they must write here.
         let user = if unsafe { libc::geteuid() } == 0 { "user root root;" } else { "" };
+        // A graceful stop (SIGQUIT) waits at most 5 s for open connections, so a client's
+        // connection cannot keep a stopped server alive (seen once under load: the script
+        // that stops it mid-build ran past its 60 s limit).
         let conf = format!(
-            "load_module {module};\n{user}\ndaemon off;\nworker_processes 1;\npid nginx.pid;\n\
+            "load_module {module};\n{user}\ndaemon off;\nworker_processes 1;\nworker_shutdown_timeout 5s;\npid nginx.pid;\n\
              error_log logs/error.log;\nevents {{ worker_connections 256; }}\n\
              http {{\n  access_log off;\n  client_body_temp_path tmp;\n  proxy_temp_path tmp;\n  fastcgi_temp_path tmp;\n\
                uwsgi_temp_path tmp;\n  scgi_temp_path tmp;\n  client_max_body_size 0;\n\
