@@ -163,13 +163,6 @@ fn missing_dirs<'a>(reads: impl IntoIterator<Item = &'a (PathBuf, Seen)>) -> std
         .collect()
 }
 
-/// The stamp of folder `dir` when it stands for its entries: not racy (see
-/// [`Stamp::racy`]).
-fn settled_dir(dir: &Path) -> Option<Stamp> {
-    let now = std::time::SystemTime::now();
-    Stamp::of_dir(dir).filter(|s| !s.racy(now))
-}
-
 /// The contents of `path` when they are those of digest `want`: read and digested, or,
 /// when `stamps` holds a stamp of the file equal to its stamp now, read only. A new stamp
 /// that stands for them goes into `stamps` (and `restamped` is set).
@@ -199,23 +192,28 @@ impl Record {
         let (pdf, pdf_stamp) = fsutil::read_fingerprinted(&pdf_path).ok()?;
         stamps.extend(pdf_stamp.map(|s| (pdf_path.clone(), s)));
         // The files TeX read that still hold what it read and have settled (a source
-        // edited long ago; the figures just made settle by the next build).
+        // edited long ago); the figures just made are not read again here, they settle by
+        // the next build.
+        let now = std::time::SystemTime::now();
         for (path, seen) in reads {
             let Seen::Read(digest) = seen else { continue };
+            if Stamp::of_file(path).is_none_or(|s| s.racy(now)) {
+                continue;
+            }
             if let Ok((bytes, Some(stamp))) = fsutil::read_fingerprinted(path) {
                 if Digest::of(&bytes) == *digest {
                     stamps.insert(path.clone(), stamp);
                 }
             }
         }
-        // The folders of files TeX looked for and did not find (all still missing).
+        // The folders of files TeX looked for and did not find, stamped before those files
+        // are looked at again (all still missing).
         let reads_list: Vec<(PathBuf, Seen)> = reads.iter().map(|(p, s)| (p.clone(), *s)).collect();
         for d in missing_dirs(&reads_list) {
-            let gone = reads_list.iter().filter(|(p, s)| *s == Seen::Missing && p.parent() == Some(&d));
-            if let Some(stamp) = settled_dir(&d) {
-                if gone.clone().all(|(p, _)| !p.exists()) {
-                    stamps.insert(d, stamp);
-                }
+            let Some(stamp) = Stamp::of_dir(&d).filter(|s| !s.racy(now)) else { continue };
+            let mut gone = reads_list.iter().filter(|(p, s)| *s == Seen::Missing && p.parent() == Some(&d));
+            if gone.all(|(p, _)| !p.exists()) {
+                stamps.insert(d, stamp);
             }
         }
         let trailer = pdfpatch::trailer(&pdf)?;
@@ -267,18 +265,20 @@ impl Record {
             _ => return None,
         };
         // Folders in which TeX looked for files that were not there, unchanged since: none
-        // of those files can have appeared.
-        let settled_dirs = missing_dirs(&self.reads)
-            .into_iter()
-            .filter(|d| self.stamps.get(d).is_some_and(|s| Stamp::of_dir(d) == Some(*s)))
-            .collect::<std::collections::BTreeSet<PathBuf>>();
-        // The other folders' stamps, taken before their files are looked at: they stand for
-        // them next time when those files are all still missing (else TeX runs).
-        let dirs_now: Vec<(PathBuf, Stamp)> = missing_dirs(&self.reads)
-            .into_iter()
-            .filter(|d| !settled_dirs.contains(d))
-            .filter_map(|d| settled_dir(&d).map(|s| (d, s)))
-            .collect();
+        // of those files can have appeared. The other folders' stamps are taken before
+        // their files are looked at: they stand for them next time when those files are all
+        // still missing (else TeX runs).
+        let mut settled_dirs = std::collections::BTreeSet::new();
+        let mut dirs_now: Vec<(PathBuf, Stamp)> = Vec::new();
+        let clock = std::time::SystemTime::now();
+        for d in missing_dirs(&self.reads) {
+            let Some(now) = Stamp::of_dir(&d) else { continue };
+            if self.stamps.get(&d) == Some(&now) {
+                settled_dirs.insert(d);
+            } else if !now.racy(clock) {
+                dirs_now.push((d, now));
+            }
+        }
         let mut changed: BTreeMap<usize, (Digest, Vec<u8>)> = BTreeMap::new();
         for (path, was) in &self.reads {
             if *was == Seen::Missing && path.parent().is_some_and(|d| settled_dirs.contains(d)) {
