@@ -5,8 +5,11 @@
 
 use std::path::{Component, Path};
 
-use super::PrepareContext;
+use super::{PrepareContext, Unresolved};
 use crate::model::{ProviderError, Request};
+
+/// The hint for a file named in a directive that lies outside the project.
+pub const OUTSIDE_HINT: &str = "figures may only read files inside the project folder";
 
 /// The prefix of the request's file names of declared files.
 pub const INPUT: &str = "input:";
@@ -64,19 +67,13 @@ pub fn read_listed(req: &mut Request, ctx: &PrepareContext<'_>, attr: &str) -> R
             found.push(pat.trim_start_matches("./").to_string());
         }
         for r in found {
-            let path = ctx.base.join(&r);
-            let canonical = path.canonicalize().map_err(|e| {
-                bad(
+            let canonical = ctx.resolve(&r).map_err(|why| match why {
+                Unresolved::Io(e) => bad(
                     format!("cannot read input `{r}`: {e}"),
                     "inputs are relative to the folder of the file with the directive",
-                )
+                ),
+                Unresolved::Outside => bad(format!("input `{r}` is outside the project"), OUTSIDE_HINT),
             })?;
-            if !canonical.starts_with(ctx.root) {
-                return Err(bad(
-                    format!("input `{r}` is outside the project"),
-                    "figures may only read files inside the project folder",
-                ));
-            }
             if !canonical.is_file() {
                 return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
             }

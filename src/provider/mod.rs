@@ -40,7 +40,22 @@ pub struct PrepareContext<'a> {
 /// Reads an input file for [`PrepareContext::files`]: its canonical path and extension.
 pub type InputReader<'a> = dyn Fn(&std::path::Path, &str) -> std::io::Result<InputFile> + 'a;
 
+/// Why a path named in a directive cannot be read ([`PrepareContext::resolve`]).
+pub enum Unresolved {
+    /// It cannot be resolved (missing, unreadable folder).
+    Io(std::io::Error),
+    /// It resolves (through `..` or a link) to outside the project.
+    Outside,
+}
+
 impl PrepareContext<'_> {
+    /// `rel`, relative to the directive's folder, canonical (links and `..` resolved) when
+    /// it lies inside the project.
+    pub fn resolve(&self, rel: &str) -> Result<std::path::PathBuf, Unresolved> {
+        let canonical = self.base.join(rel).canonicalize().map_err(Unresolved::Io)?;
+        if canonical.starts_with(self.root) { Ok(canonical) } else { Err(Unresolved::Outside) }
+    }
+
     /// The input file at `canonical` (a regular file inside the project), as the planner
     /// reads inputs ([`PrepareContext::files`]).
     pub fn input(&self, canonical: &std::path::Path, ext: &str) -> std::io::Result<InputFile> {

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use super::http::Client;
 use crate::model::{InputFile, ProviderError, Request};
-use crate::provider::PrepareContext;
+use crate::provider::inputs::OUTSIDE_HINT;
+use crate::provider::{PrepareContext, Unresolved};
 use crate::store::remote::{self, RemoteStore};
 
 /// Prefix of the request's file names of drafts (`draft:01`, `draft:02`, …, in the order
@@ -183,20 +184,17 @@ pub fn read(req: &mut Request, ctx: &PrepareContext<'_>, attr: &str, host: &Draf
         ));
     }
     for (i, entry) in entries.iter().enumerate() {
-        let path = ctx.base.join(entry);
-        let canonical = path.canonicalize().map_err(|e| {
-            let why = if e.kind() == std::io::ErrorKind::NotFound { "no such file".to_string() } else { e.to_string() };
-            bad(
-                format!("cannot read {attr} file `{entry}`: {why}"),
-                "paths are relative to the folder of the file with the directive",
-            )
+        let canonical = ctx.resolve(entry).map_err(|why| match why {
+            Unresolved::Io(e) => {
+                let why =
+                    if e.kind() == std::io::ErrorKind::NotFound { "no such file".to_string() } else { e.to_string() };
+                bad(
+                    format!("cannot read {attr} file `{entry}`: {why}"),
+                    "paths are relative to the folder of the file with the directive",
+                )
+            }
+            Unresolved::Outside => bad(format!("{attr} file `{entry}` is outside the project"), OUTSIDE_HINT),
         })?;
-        if !canonical.starts_with(ctx.root) {
-            return Err(bad(
-                format!("{attr} file `{entry}` is outside the project"),
-                "figures may only read files inside the project folder",
-            ));
-        }
         let bytes = crate::fsutil::read_regular(Path::new(&canonical))
             .map_err(|e| bad(format!("cannot read {attr} file `{entry}`: {e}"), "drafts are ordinary image files"))?;
         let Some(ext) = image_type(&bytes) else {
