@@ -165,7 +165,21 @@ pub fn garage_or_skip(test: &str) -> Option<Garage> {
 }
 
 impl Garage {
+    /// A started Garage with a bucket and a key. A server that exits while it is set up
+    /// (a port that `free_port` gave out was taken by another test's server in between)
+    /// is started again on other ports, up to three times.
     pub fn start(bin: &Path) -> Garage {
+        let mut why = String::new();
+        for _ in 0..3 {
+            match Garage::try_start(bin) {
+                Ok(g) => return g,
+                Err(e) => why = e,
+            }
+        }
+        panic!("garage did not start three times; last: {why}");
+    }
+
+    fn try_start(bin: &Path) -> Result<Garage, String> {
         let dir = tempfile::tempdir().unwrap();
         let (rpc, s3, admin) = (free_port(), free_port(), free_port());
         let secret: String = (0..32).map(|i| format!("{:02x}", (i * 37 + rpc as usize) % 256)).collect();
@@ -202,11 +216,11 @@ impl Garage {
             secret: String::new(),
             child,
         };
-        let node = g.cli_retry(&["node", "id", "-q"]);
+        let node = g.cli_retry(&["node", "id", "-q"])?;
         let node = node.trim().split('@').next().unwrap().to_string();
-        g.cli_retry(&["layout", "assign", "-z", "dc1", "-c", "1G", &node]);
-        g.cli_retry(&["layout", "apply", "--version", "1"]);
-        let key = g.cli_retry(&["key", "create", "paperfig-test"]);
+        g.cli_retry(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
+        g.cli_retry(&["layout", "apply", "--version", "1"])?;
+        let key = g.cli_retry(&["key", "create", "paperfig-test"])?;
         let field = |name: &str| {
             key.lines()
                 .find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim_start_matches(':').trim().to_string()))
@@ -214,25 +228,34 @@ impl Garage {
         };
         g.key_id = field("Key ID");
         g.secret = field("Secret key");
-        g.cli_retry(&["bucket", "create", "paperfig"]);
-        g.cli_retry(&["bucket", "allow", "--read", "--write", "--owner", "paperfig", "--key", "paperfig-test"]);
-        g
+        g.cli_retry(&["bucket", "create", "paperfig"])?;
+        g.cli_retry(&["bucket", "allow", "--read", "--write", "--owner", "paperfig", "--key", "paperfig-test"])?;
+        Ok(g)
     }
 
-    /// Runs the garage CLI against this server, retrying while the node starts up.
-    fn cli_retry(&self, args: &[&str]) -> String {
+    /// Runs the garage CLI against this server, retrying while the node starts up; an error
+    /// when the server has exited or the command keeps failing for 60 s.
+    fn cli_retry(&mut self, args: &[&str]) -> Result<String, String> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let out = Command::new(&self.bin).arg("-c").arg(&self.conf).args(args).output().unwrap();
             if out.status.success() {
-                return String::from_utf8_lossy(&out.stdout).into_owned();
+                return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
             }
-            assert!(
-                Instant::now() < deadline,
-                "garage {args:?} failed: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let failed = || {
+                let log = std::fs::read_to_string(self._dir.path().join("garage.log")).unwrap_or_default();
+                format!(
+                    "garage {args:?} failed: {}{}\nserver log:\n{log}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            };
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("the server exited ({status}); {}", failed()));
+            }
+            if Instant::now() >= deadline {
+                return Err(failed());
+            }
             std::thread::sleep(Duration::from_millis(300));
         }
     }
