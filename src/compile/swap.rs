@@ -194,7 +194,7 @@ impl Record {
         // The files TeX read that still hold what it read and have settled (a source
         // edited long ago); the figures just made are not read again here, they settle by
         // the next build.
-        let now = std::time::SystemTime::now();
+        let now = fsutil::clock();
         for (path, seen) in reads {
             let Seen::Read(digest) = seen else { continue };
             if Stamp::of_file(path).is_none_or(|s| s.racy(now)) {
@@ -270,7 +270,7 @@ impl Record {
         // still missing (else TeX runs).
         let mut settled_dirs = std::collections::BTreeSet::new();
         let mut dirs_now: Vec<(PathBuf, Stamp)> = Vec::new();
-        let clock = std::time::SystemTime::now();
+        let clock = fsutil::clock();
         for d in missing_dirs(&self.reads) {
             let Some(now) = Stamp::of_dir(&d) else { continue };
             if self.stamps.get(&d) == Some(&now) {

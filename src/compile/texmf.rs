@@ -181,7 +181,7 @@ fn ask_kpsewhich(program: &Path, memo_dir: Option<&Path>) -> Result<Vec<Tree>, S
                 let cnf_path = ask(program, &["--show-path=cnf"]).ok()?;
                 let cnf_files = ask(program, &["-all", "texmf.cnf"]).ok()?;
                 let files: Vec<PathBuf> = cnf_files.lines().filter(|l| !l.is_empty()).map(PathBuf::from).collect();
-                memo::Inputs::gather(program, &cnf_path, &files, &vars, std::time::SystemTime::now())
+                memo::Inputs::gather(program, &cnf_path, &files, &vars, crate::fsutil::clock())
             });
             let answer = ask(program, &["--var-brace-value=TEXMF"])?;
             if let (Some(f), Some(inputs)) = (&memo_file, &inputs) {

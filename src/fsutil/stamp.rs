@@ -3,18 +3,40 @@
 //!
 //! A fingerprint is the device, inode, size, mode, and modification and change times in
 //! nanoseconds. Any write moves the change time (`ctime`), which no program can set back,
-//! so a file rewritten with the same size and an old modification time still differs. A
-//! fingerprint is only trusted later when both times lie [`RACY`] or more before the moment
-//! it was taken: a change within the same clock tick could not be told apart (git's "racy"
-//! index entries).
+//! so a file rewritten with the same size and an old modification time still differs.
+//!
+//! A fingerprint stands for contents only once it is *settled*: a change in the same clock
+//! tick as the one it saw could not be told apart later (git's "racy" index entries). The
+//! moment to compare against is [`clock`], read *before* the `stat`:
+//! - on a file system that stamps files with this kernel's clock (ext4, XFS, Btrfs, tmpfs,
+//!   …, from `/proc/self/mountinfo`), a fingerprint whose times are older than that reading
+//!   is settled: the kernel stamps a later change with its coarse clock, which has moved
+//!   past it, or (Linux 6.13's multigrain times) with a finer time than any already seen;
+//! - anywhere else (network and FUSE file systems, whose clocks may differ from ours), both
+//!   times must lie [`RACY`] or more before it.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Times younger than this (against the clock when the fingerprint was taken) keep a
-/// fingerprint from being trusted later.
+/// On a file system whose clock may not be this kernel's, times younger than this (against
+/// the [`clock`] read before the fingerprint was taken) keep a fingerprint from being
+/// trusted later.
 pub const RACY: Duration = Duration::from_secs(1);
+
+/// The clock the kernel stamps files with (`CLOCK_REALTIME_COARSE` on Linux), to be read
+/// before the `stat`s whose fingerprints [`Fingerprint::racy`] judges against it.
+pub fn clock() -> SystemTime {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
+        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 && ts.tv_sec >= 0 {
+            return UNIX_EPOCH + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    SystemTime::now()
+}
 
 /// What `stat` says about a file, as compared between builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,18 +74,61 @@ impl Fingerprint {
         std::fs::metadata(path).ok().filter(|m| m.is_dir()).map(|m| Fingerprint::of(&m))
     }
 
-    /// Whether either time is too close to `now` (or in its future) to be trusted later.
+    /// Whether a change made after this fingerprint was taken might leave it unchanged:
+    /// either time is not older than `now` (a [`clock`] reading from before the `stat`),
+    /// or, on a file system not known to use this kernel's clock, less than [`RACY`] older.
     pub fn racy(&self, now: SystemTime) -> bool {
         let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128);
         let newest = self.mtime_ns.max(self.ctime_ns);
-        now - newest < RACY.as_nanos() as i128
+        newest >= now || (now - newest < RACY.as_nanos() as i128 && !kernel_clocked(self.dev))
     }
+}
+
+/// Whether the file system of device `dev` stamps files with this kernel's clock.
+fn kernel_clocked(dev: u64) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        static DEVICES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+        let devices = DEVICES.get_or_init(|| {
+            std::fs::read_to_string("/proc/self/mountinfo").map(|t| kernel_clocked_devices(&t)).unwrap_or_default()
+        });
+        devices.contains(&dev)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dev;
+        false
+    }
+}
+
+/// Local file systems whose times come from the kernel's clock. Network file systems
+/// (NFS, SMB, 9p), FUSE and overlays of unknown layers are left out: their times may come
+/// from another clock.
+const KERNEL_CLOCKED: &[&str] = &["ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs", "bcachefs", "jfs"];
+
+/// The devices (`st_dev`) of the mounts in a `/proc/self/mountinfo` text whose file system
+/// is one of [`KERNEL_CLOCKED`]. A line reads `id parent MAJOR:MINOR root point options
+/// [tags…] - TYPE source super-options`.
+fn kernel_clocked_devices(mountinfo: &str) -> Vec<u64> {
+    let mut devices = Vec::new();
+    for line in mountinfo.lines() {
+        let mut fields = line.split(' ');
+        let Some((major, minor)) = fields.nth(2).and_then(|d| d.split_once(':')) else { continue };
+        let (Ok(major), Ok(minor)) = (major.parse::<u64>(), minor.parse::<u64>()) else { continue };
+        let Some(kind) = fields.skip_while(|f| *f != "-").nth(1) else { continue };
+        if KERNEL_CLOCKED.contains(&kind) {
+            // glibc's `makedev`: the low bits of each number first, the high bits above.
+            let dev = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & !0xff) << 12) | ((major & !0xfff) << 32);
+            devices.push(dev);
+        }
+    }
+    devices
 }
 
 /// Reads the regular file at `path`, with a fingerprint that stands for what was read: taken
 /// before reading, equal after, and not racy; else `None`.
 pub fn read_fingerprinted(path: &Path) -> std::io::Result<(Vec<u8>, Option<Fingerprint>)> {
-    let now = SystemTime::now();
+    let now = clock();
     let before = Fingerprint::of_file(path);
     let bytes = std::fs::read(path)?;
     let after = Fingerprint::of_file(path);
@@ -78,13 +143,21 @@ mod tests {
     fn a_fingerprint_changes_with_any_write_and_stands_for_contents_only_once_settled() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.pdf");
+        let before = clock();
         std::fs::write(&f, b"one").unwrap();
         let first = Fingerprint::of_file(&f).unwrap();
-        // Just written: a change in the same tick might not show, so it stands for nothing.
+        // Written after the clock was read: a change in the same tick might not show, so it
+        // stands for nothing.
+        assert!(first.racy(before));
+        assert!(!first.racy(before + RACY + Duration::from_millis(10)));
+        // Once the clock has moved on, it stands for the contents on a file system stamped
+        // by this kernel's clock (the temporary folder's, on the machines this runs on);
+        // elsewhere only a second later.
+        std::thread::sleep(Duration::from_millis(30));
         let (bytes, kept) = read_fingerprinted(&f).unwrap();
-        assert_eq!((bytes.as_slice(), kept), (&b"one"[..], None));
-        assert!(first.racy(SystemTime::now()));
-        assert!(!first.racy(SystemTime::now() + RACY + Duration::from_millis(10)));
+        assert_eq!(bytes, b"one");
+        assert_eq!(kept, kernel_clocked(first.dev).then_some(first));
+        assert_eq!(first.racy(clock()), !kernel_clocked(first.dev));
         // Same length, new contents, the modification time set back: the change time moved.
         std::thread::sleep(Duration::from_millis(20));
         std::fs::write(&f, b"two").unwrap();
@@ -100,5 +173,23 @@ mod tests {
         // Not a regular file: none.
         assert_eq!(Fingerprint::of_file(dir.path()), None);
         assert_eq!(Fingerprint::of_file(&dir.path().join("missing")), None);
+    }
+
+    #[test]
+    fn the_devices_of_local_file_systems_from_mountinfo() {
+        let text = "\
+22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+23 22 0:21 / /proc rw,nosuid shared:5 - proc proc rw
+24 22 0:45 / /tmp rw shared:7 master:2 - tmpfs tmpfs rw,size=100k
+25 22 0:50 / /mnt/nfs rw - nfs4 server:/x rw
+26 22 259:65540 / /data rw - xfs /dev/nvme0n1p4 rw
+27 22 8:1 / /fuse rw - fuse.sshfs host: rw
+garbage line
+";
+        let devs = kernel_clocked_devices(text);
+        // st_dev as glibc's makedev encodes it: 254:0, 0:45 and 259:65540.
+        assert_eq!(devs, vec![254 << 8, 45, (4 & 0xff) | ((259 & 0xfff) << 8) | ((65540 & !0xff) << 12)]);
+        // The same encoding as the C library's.
+        assert_eq!(devs[2], libc::makedev(259, 65540));
     }
 }

@@ -76,7 +76,7 @@ impl DigestMemo {
         } else {
             HashMap::new()
         };
-        DigestMemo { file, old, seen: Vec::new(), changed: false, now: SystemTime::now() }
+        DigestMemo { file, old, seen: Vec::new(), changed: false, now: crate::fsutil::clock() }
     }
 
     /// The digest of `path` (canonical) if the memo holds it for this very fingerprint.

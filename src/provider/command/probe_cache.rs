@@ -61,7 +61,7 @@ pub(super) fn probe_cached(cache_dir: &Path, r: &Runner) -> Probe {
     if let Some(hit) = read(&file, &plan.identity) {
         return Ok(hit);
     }
-    let started = SystemTime::now();
+    let started = crate::fsutil::clock();
     let mut watched: Vec<PathBuf> = plan.watch.clone();
     let mut complete = true;
     if !r.probe_paths.is_empty() {
@@ -278,9 +278,9 @@ mod tests {
 
     #[test]
     fn fresh_changes_are_racy_old_ones_and_absent_paths_are_not() {
+        let now = crate::fsutil::clock();
         let dir = tempfile::tempdir().unwrap();
-        let now = SystemTime::now();
-        assert!(Fingerprint::of(dir.path()).is_racy(now), "just created");
+        assert!(Fingerprint::of(dir.path()).is_racy(now), "created after the clock was read");
         assert!(!Fingerprint::of(&dir.path().join("none")).is_racy(now));
         assert!(!Fingerprint::of(dir.path()).is_racy(now + Duration::from_secs(5)));
         assert!(Fingerprint::Unreadable("x".into()).is_racy(now));
