@@ -113,7 +113,7 @@ fn plan_one(
     let root = files.canonical_root.clone();
     let files = std::cell::RefCell::new(files);
     let read = |canonical: &Path, ext: &str| files.borrow_mut().input_at(canonical, ext);
-    let ctx = PrepareContext { root: &root, base, files: Some(&read) };
+    let ctx = PrepareContext { root: &root, base, files: Some(&read), figures: None };
     provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e, Code::Plan))?;
     let key = key_of(&request);
     Ok(Job { directive: d.clone(), provider, hosted, request, key })

@@ -183,9 +183,10 @@ fn without_a_remote_that_can_sign_input_is_refused_where_it_is_written() {
     h.t.write("paperfig.toml", &format!("{toml}\n[cache]\nremote = \"{url}\"\n"));
     let run = h.run(&["gen"]).code(1);
     run.stderr_has("paper.md:3:").stderr_has("cannot (WebDAV and folders have no presigned URLs)");
-    // Figure ids are not inputs yet; other services have no input= at all.
+    // A figure id names a figure's output, which the planner gives (none here); other
+    // services have no input= at all.
     h.paper(&draft_fig("#fig:sketch"));
-    h.run(&["gen"]).code(1).stderr_has("figure ids as input are not supported yet");
+    h.run(&["gen"]).code(1).stderr_has("figure `fig:sketch` has no PNG output in this build");
     h.paper(&fig("pb", "kind=diagram provider=pb input=sketch.png", "Encoder"));
     h.run(&["gen"]).code(1).stderr_has("input");
     assert_eq!(h.afe.submissions() + h.pb.submissions(), 0);
