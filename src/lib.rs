@@ -15,7 +15,8 @@
 //! | 6. compile | [`compile`] | main `.tex` (or Markdown via its `.tex`) → PDF with the embedded engine |
 //!
 //! [`run`] drives stages 3–5 per figure in parallel (`--locked` is one of its strategies, see
-//! [`locked`]); [`mdbook`] is the mdBook preprocessor driver (the same stages on chapter
+//! [`locked`]); [`waves`] runs plan and stages 3–5 in dependency waves, for figures that take
+//! other figures' outputs as input (`input=#fig:x`); [`mdbook`] is the mdBook preprocessor driver (the same stages on chapter
 //! texts); [`watch`] rebuilds on change; [`cli`] is the command line. Each module imports
 //! only the ones below it (`tests/it/layers.rs` checks that the module graph has no cycle).
 
@@ -50,6 +51,7 @@ pub mod scan;
 pub mod store;
 pub mod texwriter;
 pub mod watch;
+pub mod waves;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -62,9 +64,10 @@ use model::Format;
 pub use options::GenOptions;
 use options::{LockMode, Network};
 use plan::{Job, Registry};
-use preflight::{Decision, OverBudget, Refusal, Unwritable};
+use preflight::{OverBudget, Refusal, Unwritable};
 use progress::Progress;
 use project::Project;
+pub use run::Figure;
 use run::{Built, Outcome, Source, Strategy};
 use store::StoreError;
 use store::layered::{LayeredStore, RemoteStats};
@@ -101,12 +104,6 @@ impl From<Refusal> for GenError {
             Refusal::Unwritable(u) => GenError::Unwritable(u),
         }
     }
-}
-
-/// One planned figure and what the build did with it.
-pub struct Figure {
-    pub job: Job,
-    pub outcome: Outcome,
 }
 
 /// What `gen` did: the plan and each figure's outcome, so drivers never derive them again.
@@ -157,17 +154,47 @@ impl GenReport {
     }
 }
 
-/// Stages 1 and 2: every figure's job, and every problem found on the way.
-pub fn scan_and_plan(project: &Project, registry: &Registry) -> (plan::Plan, Vec<Diagnostic>) {
-    plan_scanned(project, registry, &scan::scan_files(&project.root, &project.sources))
+/// A plan without a build (`status`, `cache gc`).
+pub struct Planned {
+    /// Every figure that could be planned, in source order.
+    pub jobs: Vec<Job>,
+    /// For each job, the figures whose outputs it takes as input when the store has none for
+    /// them: it was planned with stand-ins for those outputs, so its key is not its own
+    /// (it is made after them; see `plan::Planner::foresee`). Empty for the others.
+    pub waits_for: Vec<Vec<String>>,
+    /// Every problem found on the way.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Stage 2 on directives already scanned (from files or, for the mdBook driver, from memory).
-pub fn plan_scanned(project: &Project, registry: &Registry, scan: &scan::Scan) -> (plan::Plan, Vec<Diagnostic>) {
-    let mut plan = plan::plan(&project.root, &project.config, registry, &scan.directives);
+/// Stages 1 and 2 without building: every figure's job, and every problem found on the way.
+/// A figure taking another's output as input is planned with the output `store` has for
+/// that figure's key (what a build would take from the cache), else with a stand-in.
+pub fn scan_and_plan(project: &Project, registry: &Registry, store: &dyn store::Store) -> Planned {
+    plan_scanned(project, registry, &scan::scan_files(&project.root, &project.sources), store)
+}
+
+/// [`scan_and_plan`] on directives already scanned.
+pub fn plan_scanned(project: &Project, registry: &Registry, scan: &scan::Scan, store: &dyn store::Store) -> Planned {
+    let mut planner = plan::Planner::new(&project.root, &project.config, registry, &scan.directives);
+    let plan = planner.next(&|_| None);
+    let ahead = planner.foresee(&|job| waves::stored_png(store, job));
+    let waiting: std::collections::HashMap<&str, Vec<String>> = planner
+        .waiting()
+        .into_iter()
+        .map(|w| (w.directive.name.as_str(), w.inputs.iter().map(|n| n.to_string()).collect()))
+        .collect();
     let mut diagnostics = scan.diagnostics.clone();
-    diagnostics.append(&mut plan.diagnostics);
-    (plan, diagnostics)
+    diagnostics.extend(plan.diagnostics);
+    let mut jobs: Vec<(Job, Vec<String>)> = plan.jobs.into_iter().map(|j| (j, Vec::new())).collect();
+    for f in ahead {
+        let waits =
+            if f.exact { Vec::new() } else { waiting.get(f.job.directive.name.as_str()).cloned().unwrap_or_default() };
+        jobs.push((f.job, waits));
+    }
+    jobs.sort_by_key(|(j, _)| planner.position(&j.directive.name));
+    planner.finish();
+    let (jobs, waits_for) = jobs.into_iter().unzip();
+    Planned { jobs, waits_for, diagnostics }
 }
 
 /// Opens the project's local store.
@@ -230,9 +257,8 @@ pub fn generate_scanned(
     opts: &GenOptions,
 ) -> Result<GenReport, GenError> {
     let out_dir = &project.config.output_dir;
-    // 2. plan
-    let (plan, mut diagnostics) = plan_scanned(project, registry, scan);
-    // 3. the stores, and what the build checks against
+    let mut diagnostics = scan.diagnostics.clone();
+    // the stores, and what the build checks against
     let store = open_layered_store(project, opts.network)?;
     let lock = match opts.lock {
         LockMode::Locked => Some(read_lock_for_locked(project)?),
@@ -240,19 +266,17 @@ pub fn generate_scanned(
     };
     std::fs::create_dir_all(out_dir).map_err(|source| GenError::OutputDir { path: out_dir.clone(), source })?;
     let previous = Manifest::read(out_dir);
-    // 2b. policy: what happens to hosted figures (a locked build makes nothing, so asks no
-    // service anything)
-    let decisions = match &lock {
-        Some(_) => vec![Decision::Run; plan.jobs.len()],
-        None => preflight::decide(&plan.jobs, &store, opts.hosted)?,
-    };
-    // 3–5. cache, generate, place
-    let progress = Progress::new(opts.verbosity, plan.jobs.len());
+    // 2. plan, 2b. policy and 3–5. cache, generate, place: in waves, each figure once the
+    // figures whose outputs it takes as input are built (one wave when there are none)
+    let mut planner = plan::Planner::new(&project.root, &project.config, registry, &scan.directives);
+    let progress = Progress::new(opts.verbosity, planner.candidates());
     let strategy = lock.as_ref().map_or(Strategy::Build, Strategy::Locked);
     let threads = opts.threads;
     let cx = run::Context { store: &store, out_dir, previous: &previous, threads, progress: &progress, strategy };
-    let (figures, run_warnings) = run_decided(plan.jobs, decisions, &cx);
-    diagnostics.extend(run_warnings);
+    let ran = waves::run(&mut planner, &cx, opts.hosted);
+    planner.finish();
+    let waves::Waves { figures, diagnostics: found, waiting } = ran?;
+    diagnostics.extend(found);
     progress.finish();
     diagnostics.extend(store_warnings(&store, opts.lock));
     diagnostics.extend(figures.iter().filter_map(|f| match &f.outcome {
@@ -261,7 +285,7 @@ pub fn generate_scanned(
     }));
     // 5. manifest and lockfile (--locked never rewrites the lockfile: it is what the build
     // was checked against)
-    let keep = KeepOld::new(project, &figures, &diagnostics);
+    let keep = KeepOld::new(project, &figures, &waiting, &diagnostics);
     let keep_old = |name: &str, source: &str| keep.keeps(name, source);
     let failed = diagnostics.iter().filter(|d| d.is_error()).filter_map(|d| {
         let (name, loc) = (d.figure.as_deref()?, d.loc.as_ref()?);
@@ -298,8 +322,8 @@ fn built(figures: &[Figure]) -> impl Iterator<Item = (&Job, &Built)> {
 
 /// Which old manifest and lockfile entries a build keeps besides the figures it built:
 /// those of files it did not scan (a build of one file of a larger project), of deferred
-/// figures, and all of them when anything failed (a failed figure keeps its previous
-/// outputs, and the broken directive may be any of them).
+/// figures and figures waiting for deferred ones, and all of them when anything failed (a
+/// failed figure keeps its previous outputs, and the broken directive may be any of them).
 struct KeepOld<'a> {
     had_errors: bool,
     scanned: HashSet<String>,
@@ -307,7 +331,7 @@ struct KeepOld<'a> {
 }
 
 impl<'a> KeepOld<'a> {
-    fn new(project: &Project, figures: &'a [Figure], diagnostics: &[Diagnostic]) -> KeepOld<'a> {
+    fn new(project: &Project, figures: &'a [Figure], waiting: &'a [String], diagnostics: &[Diagnostic]) -> KeepOld<'a> {
         KeepOld {
             had_errors: diagnostics.iter().any(|d| d.is_error()),
             scanned: project.sources.iter().map(|p| scan::relative_name(&project.root, p)).collect(),
@@ -315,6 +339,7 @@ impl<'a> KeepOld<'a> {
                 .iter()
                 .filter(|f| matches!(f.outcome, Outcome::Deferred))
                 .map(|f| f.job.directive.name.as_str())
+                .chain(waiting.iter().map(String::as_str))
                 .collect(),
         }
     }
@@ -399,32 +424,4 @@ pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Option<Diag
 fn write_error(code: Code, path: &Path, e: &std::io::Error) -> Diagnostic {
     let hint = if fsutil::is_disk_full(e) { fsutil::DISK_FULL_HINT } else { "check that the folder is writable" };
     Diagnostic::error(code, fsutil::write_failure(path, e)).hint(hint)
-}
-
-/// Runs the jobs the policy lets run; the others become their decision's outcome. Also
-/// returns the run's own warnings.
-fn run_decided(jobs: Vec<Job>, decisions: Vec<Decision>, cx: &run::Context<'_>) -> (Vec<Figure>, Vec<Diagnostic>) {
-    // The jobs to run are moved out and back, in order, not copied: a no-op run over
-    // hundreds of figures spends a measurable share of its time copying jobs otherwise.
-    let mut runnable = Vec::with_capacity(jobs.len());
-    let mut others = Vec::new();
-    for (job, decision) in jobs.into_iter().zip(decisions) {
-        match decision {
-            Decision::Run => runnable.push(job),
-            Decision::Defer => others.push((runnable.len(), job, Outcome::Deferred)),
-            Decision::Refuse(diag) => others.push((runnable.len(), job, Outcome::Failed(diag))),
-        }
-    }
-    let run::Ran { outcomes, warnings } = run::run(&runnable, cx);
-    debug_assert_eq!(outcomes.len(), runnable.len(), "one outcome per runnable job");
-    let mut figures = Vec::with_capacity(runnable.len() + others.len());
-    let mut others = others.into_iter().peekable();
-    for (i, (job, outcome)) in runnable.into_iter().zip(outcomes).enumerate() {
-        while let Some((_, job, outcome)) = others.next_if(|(before, _, _)| *before == i) {
-            figures.push(Figure { job, outcome });
-        }
-        figures.push(Figure { job, outcome });
-    }
-    figures.extend(others.map(|(_, job, outcome)| Figure { job, outcome }));
-    (figures, warnings)
 }

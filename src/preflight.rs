@@ -30,12 +30,33 @@ pub enum Decision {
     Refuse(Diagnostic),
 }
 
-/// Applies `policy` to every job's hosted figure that is not cached. `Err` refuses the whole
-/// build (over budget, or nowhere to record what is submitted); nothing has been submitted then.
-pub fn decide(jobs: &[Job], store: &dyn Store, policy: HostedPolicy) -> Result<Vec<Decision>, Refusal> {
+/// What a build made in waves (`crate::waves`) has committed before this wave, for
+/// `--max-cost`: the estimated cost of the figures it submitted.
+#[derive(Clone, Debug, Default)]
+pub struct Budget {
+    pub spent: Totals,
+}
+
+/// Applies `policy` to every job's hosted figure that is not cached. `later` are the figures
+/// the build makes in later waves, planned ahead (`plan::Planner::foresee`): they count in
+/// `--max-cost` and the account checks, with what `budget` says earlier waves submitted, but
+/// get no decision here. `Err` refuses the whole wave (over budget, or nowhere to record what
+/// is submitted); nothing of it has been submitted then. The new submissions this decides
+/// to run are added to `budget`.
+pub fn decide(
+    jobs: &[Job],
+    store: &dyn Store,
+    policy: HostedPolicy,
+    budget: &mut Budget,
+    later: &[Job],
+) -> Result<Vec<Decision>, Refusal> {
     let mut decisions = vec![Decision::Run; jobs.len()];
     let pending = pending(jobs, store);
-    if pending.is_empty() {
+    let ahead = match policy {
+        HostedPolicy::Build { .. } => self::pending(later, store),
+        HostedPolicy::Refuse | HostedPolicy::Defer => Vec::new(),
+    };
+    if pending.is_empty() && ahead.is_empty() {
         return Ok(decisions);
     }
     match policy {
@@ -50,20 +71,51 @@ pub fn decide(jobs: &[Job], store: &dyn Store, policy: HostedPolicy) -> Result<V
             }
         }
         HostedPolicy::Build { max_cost } => {
-            if let Some(over) = max_cost.and_then(|max| over_budget(&pending, max)) {
-                return Err(over.into());
+            if let Some(max) = max_cost {
+                let mut all = budget.spent.clone();
+                for p in pending.iter().chain(&ahead).filter(|p| p.submits()) {
+                    all.add(p.cost);
+                }
+                if let Some(over) = all.over(max) {
+                    return Err(OverBudget { totals: all, max, over }.into());
+                }
             }
-            writable(&pending, store)?;
-            let failed = account_checks(&pending);
+            let everything: Vec<&Pending<'_>> = pending.iter().chain(&ahead).collect();
+            writable(&everything, store)?;
+            let failed = account_checks(&everything);
             for p in pending.iter().filter(|p| p.submits()) {
-                if let Some(e) = failed.get(p.provider.name()) {
-                    decisions[p.index] =
-                        Decision::Refuse(provider_diagnostic(&jobs[p.index].directive, e.clone(), Code::Hosted));
+                match failed.get(p.provider.name()) {
+                    Some(e) => {
+                        decisions[p.index] =
+                            Decision::Refuse(provider_diagnostic(&jobs[p.index].directive, e.clone(), Code::Hosted))
+                    }
+                    None => budget.spent.add(p.cost),
                 }
             }
         }
     }
     Ok(decisions)
+}
+
+/// A refusal of a wave after earlier waves of the build were made (so the build as a whole
+/// cannot be refused any more): each figure of `jobs` the wave would submit anew is refused
+/// with its reason; the others run.
+pub fn refuse_submissions(jobs: &[Job], store: &dyn Store, refusal: &Refusal) -> Vec<Decision> {
+    let mut decisions = vec![Decision::Run; jobs.len()];
+    for p in pending(jobs, store).iter().filter(|p| p.submits()) {
+        let d = &jobs[p.index].directive;
+        let (code, hint) = match refusal {
+            Refusal::OverBudget(_) => (Code::Budget, "raise --max-cost; the figures built before it are kept"),
+            Refusal::Unwritable(_) => (Code::Hosted, "make the cache folder writable and build again"),
+        };
+        decisions[p.index] = Decision::Refuse(
+            Diagnostic::error(code, format!("{refusal}; figure `{}` was not submitted", d.name))
+                .at(d.head.clone(), "this figure")
+                .hint(hint)
+                .for_figure(&d.name),
+        );
+    }
+    decisions
 }
 
 /// A figure that needs a hosted provider in this build.
@@ -202,7 +254,7 @@ pub enum Unwritable {
 
 /// Before anything new is submitted: the journal of every provider about to submit, and the
 /// cache, must take a new file (created and removed again).
-pub fn writable(pending: &[Pending<'_>], store: &dyn Store) -> Result<(), Unwritable> {
+pub fn writable(pending: &[&Pending<'_>], store: &dyn Store) -> Result<(), Unwritable> {
     let mut providers: BTreeMap<&str, &HostedProvider> = BTreeMap::new();
     for p in pending.iter().filter(|p| p.submits()) {
         providers.insert(p.provider.name(), p.provider);
@@ -223,7 +275,7 @@ pub fn writable(pending: &[Pending<'_>], store: &dyn Store) -> Result<(), Unwrit
 
 /// Runs each provider's account check once for its share of the batch. Returns the
 /// providers that failed it, with the message their figures fail with.
-pub fn account_checks(pending: &[Pending<'_>]) -> BTreeMap<&'static str, ProviderError> {
+pub fn account_checks(pending: &[&Pending<'_>]) -> BTreeMap<&'static str, ProviderError> {
     shares(pending)
         .into_iter()
         .filter_map(|(name, (provider, total))| provider.preflight(total).err().map(|e| (name, e)))
@@ -231,7 +283,7 @@ pub fn account_checks(pending: &[Pending<'_>]) -> BTreeMap<&'static str, Provide
 }
 
 /// Each provider's share of the new submissions in `pending` (resumed tasks cost nothing new).
-fn shares<'a>(pending: &[Pending<'a>]) -> BTreeMap<&'static str, (&'a HostedProvider, Cost)> {
+fn shares<'a>(pending: &[&Pending<'a>]) -> BTreeMap<&'static str, (&'a HostedProvider, Cost)> {
     let mut shares: BTreeMap<&'static str, (&HostedProvider, Cost)> = BTreeMap::new();
     for p in pending.iter().filter(|p| p.submits()) {
         let e = shares.entry(p.provider.name()).or_insert((p.provider, Cost::new(0.0, p.cost.unit)));
@@ -255,7 +307,7 @@ pub fn check_services<'a>(
     providers: impl Iterator<Item = &'a HostedProvider>,
     pending: &[Pending<'_>],
 ) -> Vec<Checked<'a>> {
-    let owed = shares(pending);
+    let owed = shares(&pending.iter().collect::<Vec<_>>());
     let shares: Vec<(&HostedProvider, Cost)> =
         providers.map(|p| (p, owed.get(p.name()).map_or(Cost::new(0.0, p.cost_unit()), |&(_, total)| total))).collect();
     std::thread::scope(|scope| {

@@ -52,6 +52,12 @@ pub enum Outcome {
     Failed(Diagnostic),
 }
 
+/// One planned figure and what the build did with it.
+pub struct Figure {
+    pub job: Job,
+    pub outcome: Outcome,
+}
+
 /// How a figure the store cannot give is obtained.
 #[derive(Clone, Copy)]
 pub enum Strategy<'a> {

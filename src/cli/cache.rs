@@ -152,12 +152,14 @@ fn gc(path: &std::path::Path, max_age_days: f64, global: &Global) -> Result<Exit
             .into());
     }
     let project = Project::open(path)?;
-    let (plan, _) = crate::scan_and_plan(&project, &crate::compile::figures::registry(&project));
-    let mut live: HashSet<_> = plan.jobs.iter().map(|j| j.key).collect();
+    let store = crate::open_store(&project)?;
+    let plan = crate::scan_and_plan(&project, &crate::compile::figures::registry(&project), &store);
+    // Figures planned with stand-ins for outputs not in the cache have no key of their own.
+    let own = plan.jobs.iter().zip(&plan.waits_for).filter(|(_, w)| w.is_empty());
+    let mut live: HashSet<_> = own.map(|(j, _)| j.key).collect();
     if let Ok(Some(lock)) = Lockfile::read(&project.root.join(LOCK_FILE)) {
         live.extend(lock.figures.values().map(|e| e.key));
     }
-    let store = crate::open_store(&project)?;
     let report = store.gc(&live, Duration::from_secs_f64(max_age_days * 86400.0));
     if global.verbosity != Verbosity::Quiet {
         err(format_args!(

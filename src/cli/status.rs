@@ -1,6 +1,8 @@
 //! `paperfig status [PATH]`: each figure's id, kind, provider, source location, whether its
 //! outputs are cached locally, only in the remote cache, or missing, and how it stands
 //! against `paperfig.lock` (`locked`, `changed`, `unlocked`), without building anything.
+//! A figure taking the output of figures not in the cache as input (`input=#fig:x`) is
+//! `waiting`: its key is known only once they are built (no key; lock `unknown`).
 //! Hosted figures that would be submitted show their estimated cost (and a total);
 //! `--offline` and `--max-cost` report what `gen` with the same flags would refuse. The only
 //! network requests are the remote cache's "do you have this?" (none with `--offline`).
@@ -89,16 +91,19 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let opts = args.network.options(global.verbosity);
     let project = Project::open(&args.path)?;
     let registry = crate::compile::figures::registry(&project);
-    let (plan, diagnostics) = crate::scan_and_plan(&project, &registry);
-    let mut diagnostics = diagnostics;
     let store = crate::open_layered_store(&project, opts.network)?;
-    let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
     // Only the local store is read for states: the remote is asked, never downloaded from.
+    let plan = crate::scan_and_plan(&project, &registry, store.local());
+    let mut diagnostics = plan.diagnostics;
+    let lock = crate::lock::Lockfile::read(&project.root.join(crate::lock::LOCK_FILE)).ok().flatten();
     let states: Vec<&str> = plan
         .jobs
         .iter()
-        .map(|job| {
-            if preflight::cached(job, store.local()) {
+        .zip(&plan.waits_for)
+        .map(|(job, waits_for)| {
+            if !waits_for.is_empty() {
+                "waiting"
+            } else if preflight::cached(job, store.local()) {
                 "cached"
             } else if store.remote_has(&job.key) {
                 "remote"
@@ -117,19 +122,37 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         let locked = match lock.as_ref().map(|l| l.figures.get(&d.name)) {
             None => "no-lockfile",
             Some(None) => "unlocked",
+            Some(Some(_)) if !plan.waits_for[i].is_empty() => "unknown",
             Some(Some(e)) if e.key == job.key => "locked",
             Some(Some(_)) => "changed",
         };
+        let key = if plan.waits_for[i].is_empty() { Some(job.key) } else { None };
         rows.push((
             d.name.clone(),
             d.kind.as_str(),
             job.provider.id(),
             d.loc.display(),
             states[i],
-            job.key,
+            key,
             locked,
             costs.get(&i).cloned().unwrap_or_default(),
         ));
+    }
+    for (job, waits_for) in plan.jobs.iter().zip(&plan.waits_for).filter(|(_, w)| !w.is_empty()) {
+        let d = &job.directive;
+        let names: Vec<String> = waits_for.iter().map(|n| format!("`{n}`")).collect();
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::Plan,
+                format!(
+                    "figure `{}` waits for {}, not in the cache: a build makes it after them",
+                    d.name,
+                    names.join(", ")
+                ),
+            )
+            .at(d.head.clone(), "takes their output")
+            .hint("its key and whether it is cached are known once they are built; its cost is estimated"),
+        );
     }
     let totals = preflight::totals(&pending);
     let checks = if args.check { preflight::check_services(registry.hosted(), &pending) } else { Vec::new() };
@@ -156,7 +179,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         let figures: Vec<_> = rows
             .iter()
             .map(|(id, kind, provider, source, state, key, lock, cost)| {
-                let mut v = json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.to_string(), "lock": lock});
+                let mut v = json!({"id": id, "kind": kind, "provider": provider, "source": source, "state": state, "key": key.map(|k| k.to_string()), "lock": lock});
                 if !cost.is_empty() {
                     v["cost"] = json!(cost);
                 }

@@ -35,7 +35,15 @@ pub struct PrepareContext<'a> {
     /// ([`InputFile::unread`]: same digest, so the same key; `generate` gets the contents).
     /// `None`: read in full ([`PrepareContext::input`]).
     pub files: Option<&'a InputReader<'a>>,
+    /// The PNG output of another figure of the build, by id (`fig:sketch`), for a provider
+    /// whose [`Provider::figure_attr`] names it: the planner plans a figure only once the
+    /// figures it names are built, and gives their outputs as stored. `None`: no figure's.
+    pub figures: Option<&'a FigureReader<'a>>,
 }
+
+/// Gives the PNG output of a figure of the build by its id ([`PrepareContext::figures`]);
+/// `None` when there is no such figure or it has no PNG.
+pub type FigureReader<'a> = dyn Fn(&str) -> Option<InputFile> + 'a;
 
 /// Reads an input file for [`PrepareContext::files`]: its canonical path and extension.
 pub type InputReader<'a> = dyn Fn(&std::path::Path, &str) -> std::io::Result<InputFile> + 'a;
@@ -54,6 +62,16 @@ impl PrepareContext<'_> {
     pub fn resolve(&self, rel: &str) -> Result<std::path::PathBuf, Unresolved> {
         let canonical = self.base.join(rel).canonicalize().map_err(Unresolved::Io)?;
         if canonical.starts_with(self.root) { Ok(canonical) } else { Err(Unresolved::Outside) }
+    }
+
+    /// A context that reads files in full and knows no other figure (tests, tools).
+    pub fn new<'b>(root: &'b std::path::Path, base: &'b std::path::Path) -> PrepareContext<'b> {
+        PrepareContext { root, base, files: None, figures: None }
+    }
+
+    /// The PNG output of the figure with id `id` (`fig:sketch`), as the build stored it.
+    pub fn figure(&self, id: &str) -> Option<InputFile> {
+        self.figures.and_then(|f| f(id))
     }
 
     /// The input file at `canonical` (a regular file inside the project), as the planner
@@ -82,6 +100,13 @@ pub trait Provider: Send + Sync {
     /// Attributes that name files whose contents are inputs (resolved by the planner).
     fn file_attrs(&self) -> &'static [&'static str] {
         &["data"]
+    }
+    /// The attribute whose entries may name other figures of the build (`input=#fig:sketch`,
+    /// or `@fig:sketch`; [`figure_ref`]) beside files: `prepare` reads their PNG outputs through
+    /// [`PrepareContext::figure`]. The planner plans such a figure after the figures it names
+    /// are built (`plan::Planner`), and refuses unknown ids and cycles at the attribute.
+    fn figure_attr(&self) -> Option<&'static str> {
+        None
     }
     /// Whether the caption is an input of the figure (hosted diagram services draw from it).
     /// When false, the caption is kept out of the request and the key, so editing it never
@@ -117,6 +142,17 @@ pub trait Provider: Send + Sync {
     fn explain(&self, _req: &Request) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// The entries of a list attribute (`input=a.png,#fig:x`): separated by commas or spaces.
+pub fn list_entries(value: &str) -> impl Iterator<Item = &str> {
+    value.split([',', ' ']).filter(|s| !s.is_empty())
+}
+
+/// The figure id an entry of a list attribute names, if it is one: `#fig:x` or `@fig:x`
+/// (the directive id syntax, and the Markdown reference syntax) → `fig:x`.
+pub fn figure_ref(entry: &str) -> Option<&str> {
+    entry.strip_prefix('#').or_else(|| entry.strip_prefix('@')).filter(|id| !id.is_empty())
 }
 
 /// The PNG resolution a figure asks for: `dpi=`, else `[output] png_dpi`.

@@ -72,12 +72,17 @@ impl Background {
 fn build(jobs: &[Job], store: &LayeredStore) -> Finished {
     let mut diagnostics = Vec::new();
     // Each service's account check, as a build does before submitting.
-    let decisions = match preflight::decide(jobs, store, HostedPolicy::Build { max_cost: None }) {
-        Ok(d) => d,
-        Err(refused) => {
-            return Finished { arrived: Vec::new(), failed: BTreeSet::new(), diagnostics: vec![refused.diagnostic()] };
-        }
-    };
+    let decisions =
+        match preflight::decide(jobs, store, HostedPolicy::Build { max_cost: None }, &mut Default::default(), &[]) {
+            Ok(d) => d,
+            Err(refused) => {
+                return Finished {
+                    arrived: Vec::new(),
+                    failed: BTreeSet::new(),
+                    diagnostics: vec![refused.diagnostic()],
+                };
+            }
+        };
     let mut runnable = Vec::new();
     for (job, decision) in jobs.iter().zip(decisions) {
         match decision {

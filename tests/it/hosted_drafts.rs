@@ -16,7 +16,7 @@ use crate::servers::{Garage, garage_or_skip};
 use crate::util::{Run, files_under};
 
 /// A small valid PNG, `w` pixels wide, its pixels from `seed`.
-fn png(w: u32, seed: u8) -> Vec<u8> {
+pub(crate) fn png(w: u32, seed: u8) -> Vec<u8> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, w, 4);
     enc.set_color(png::ColorType::Grayscale);
@@ -32,14 +32,14 @@ fn draft_fig(input: &str) -> String {
 }
 
 /// Fakes in test mode (loopback inputs fetched) and the remote cache in `garage`.
-fn hosted_with(garage: &Garage) -> Hosted {
+pub(crate) fn hosted_with(garage: &Garage) -> Hosted {
     let h = Hosted::with(pb_config(), afe::Config { loopback_inputs: true, ..afe_config() }, "");
     let toml = std::fs::read_to_string(h.t.path("paperfig.toml")).unwrap();
     h.t.write("paperfig.toml", &format!("{toml}\n{}", garage.cache_config("team")));
     h
 }
 
-fn run_with(h: &Hosted, garage_env: &[(String, String)], args: &[&str]) -> Run {
+pub(crate) fn run_with(h: &Hosted, garage_env: &[(String, String)], args: &[&str]) -> Run {
     let mut c = h.command(args);
     for v in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT"] {
         c.env_remove(v);
@@ -48,13 +48,13 @@ fn run_with(h: &Hosted, garage_env: &[(String, String)], args: &[&str]) -> Run {
     Run::from(c.output().unwrap())
 }
 
-fn sent_images(h: &Hosted, i: usize) -> Vec<String> {
+pub(crate) fn sent_images(h: &Hosted, i: usize) -> Vec<String> {
     let bodies = h.afe.state.bodies.lock().unwrap();
     bodies[i]["options"]["image_input"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_string()).collect()
 }
 
 /// Everything paperfig wrote for the user and kept: output, lockfile, journal, manifest.
-fn everything_shown_and_kept(h: &Hosted, runs: &[&Run]) -> String {
+pub(crate) fn everything_shown_and_kept(h: &Hosted, runs: &[&Run]) -> String {
     let mut all: String = runs.iter().map(|r| format!("{}\n{}\n", r.stdout, r.stderr)).collect();
     for dir in [".paperfig/hosted", "build"] {
         if h.t.path(dir).exists() {
@@ -183,9 +183,10 @@ fn without_a_remote_that_can_sign_input_is_refused_where_it_is_written() {
     h.t.write("paperfig.toml", &format!("{toml}\n[cache]\nremote = \"{url}\"\n"));
     let run = h.run(&["gen"]).code(1);
     run.stderr_has("paper.md:3:").stderr_has("cannot (WebDAV and folders have no presigned URLs)");
-    // Figure ids are not inputs yet; other services have no input= at all.
+    // A figure id must name a figure of the build (hosted_figure_inputs.rs has the rest);
+    // other services have no input= at all.
     h.paper(&draft_fig("#fig:sketch"));
-    h.run(&["gen"]).code(1).stderr_has("figure ids as input are not supported yet");
+    h.run(&["gen"]).code(1).stderr_has("input= names figure `fig:sketch`, and no figure of this build has that id");
     h.paper(&fig("pb", "kind=diagram provider=pb input=sketch.png", "Encoder"));
     h.run(&["gen"]).code(1).stderr_has("input");
     assert_eq!(h.afe.submissions() + h.pb.submissions(), 0);

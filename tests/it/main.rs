@@ -23,6 +23,7 @@ mod hosted_banana_papermill;
 mod hosted_check;
 mod hosted_drafts;
 mod hosted_edges;
+mod hosted_figure_inputs;
 mod hosted_inputs;
 mod hosted_notes;
 mod hosted_papermill_tasks;

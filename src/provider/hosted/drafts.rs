@@ -2,7 +2,11 @@
 //! service must fetch by URL (AutoFigureEdit's `options.image_input` takes public `https://`
 //! URLs only). At plan time each file is read into the request as `draft:NN` (its contents
 //! and detected image type only: the path and the attribute stay out of the key, so moving
-//! or renaming a draft costs nothing, and changing one byte of it makes a new figure). Just
+//! or renaming a draft costs nothing, and changing one byte of it makes a new figure). An
+//! entry `#fig:x` (or `@fig:x`) names another figure of the build instead: its PNG output as
+//! the build stored it becomes the draft, exactly like a file with those bytes (the planner
+//! plans this figure once that one is built, `plan::Planner`; AI outputs are not
+//! reproducible, so the key follows the upstream's bytes, never its key). Just
 //! before the one paid submission, each draft is put into the configured remote cache as an
 //! ordinary content-addressed object and handed to the service as a presigned GET URL
 //! (object_store's `Signer`: S3, GCS, Azure) that expires with the figure's deadline.
@@ -20,7 +24,7 @@ use std::time::Duration;
 use super::http::Client;
 use crate::model::{InputFile, ProviderError, Request};
 use crate::provider::inputs::OUTSIDE_HINT;
-use crate::provider::{PrepareContext, Unresolved};
+use crate::provider::{PrepareContext, Unresolved, figure_ref, list_entries};
 use crate::store::remote::{self, RemoteStore};
 
 /// Prefix of the request's file names of drafts (`draft:01`, `draft:02`, …, in the order
@@ -166,24 +170,34 @@ pub fn of(req: &Request) -> Vec<&InputFile> {
     req.files.iter().filter(|(name, _)| name.starts_with(PREFIX)).map(|(_, f)| f).collect()
 }
 
-/// Reads the files `attr` lists into `req.files` as `draft:01`, `draft:02`, … and takes the
-/// attribute out of `req.attrs` (the key holds the drafts' contents, not their paths).
-/// Each must be an image file inside the project; a figure id (`#fig:x`, `@fig:x`) is not
-/// supported yet. `host` says whether drafts can be published at all.
+/// Reads the drafts `attr` lists into `req.files` as `draft:01`, `draft:02`, … and takes the
+/// attribute out of `req.attrs` (the key holds the drafts' contents, not their paths or ids).
+/// Each is an image file inside the project, or a figure id (`#fig:x`, `@fig:x`) whose PNG
+/// output the planner gives through `ctx` ([`PrepareContext::figure`]). `host` says whether
+/// drafts can be published at all.
 pub fn read(req: &mut Request, ctx: &PrepareContext<'_>, attr: &str, host: &DraftHost) -> Result<(), ProviderError> {
     let Some(value) = req.attrs.remove(attr) else { return Ok(()) };
     let bad = |msg: String, hint: &str| ProviderError::new(msg).at_attr(attr).hint(hint.to_string());
-    let entries: Vec<&str> = value.split([',', ' ']).filter(|s| !s.is_empty()).collect();
+    let entries: Vec<&str> = list_entries(&value).collect();
     if entries.is_empty() {
-        return Err(bad(format!("{attr}= names no file"), "give the draft images as paths, separated by commas"));
-    }
-    if let Some(id) = entries.iter().find(|e| e.starts_with('#') || e.starts_with('@')) {
         return Err(bad(
-            format!("{attr}=`{id}`: figure ids as input are not supported yet"),
-            "give the path of an image instead, e.g. a draft file or build/figures/<id>.png written by an earlier `paperfig gen`",
+            format!("{attr}= names no file"),
+            "give the draft images as paths or figure ids (#fig:x), separated by commas",
         ));
     }
     for (i, entry) in entries.iter().enumerate() {
+        if let Some(id) = figure_ref(entry) {
+            // The planner gives every figure it lets this one name (checked there: known id,
+            // no cycle, a PNG output); without a planner there is none.
+            let Some(png) = ctx.figure(id).filter(|f| image_type(&f.bytes) == Some("png")) else {
+                return Err(bad(
+                    format!("{attr}=`{entry}`: figure `{id}` has no PNG output in this build"),
+                    "name a figure of the same build that has png among its formats",
+                ));
+            };
+            req.files.insert(format!("{PREFIX}{:02}", i + 1), png);
+            continue;
+        }
         let canonical = ctx.resolve(entry).map_err(|why| match why {
             Unresolved::Io(e) => {
                 let why =
@@ -285,7 +299,7 @@ mod tests {
         std::fs::write(root.join("b.png"), png(b"B")).unwrap();
         std::fs::write(root.join("notes.txt"), "not an image").unwrap();
         let host = DraftHost::new(Some("s3://bucket/p"), &BTreeMap::new());
-        let ctx = PrepareContext { root: &root, base: &root, files: None };
+        let ctx = PrepareContext::new(&root, &root);
         let key = |input: &str| {
             let mut r = request(input);
             read(&mut r, &ctx, "input", &host).unwrap();
@@ -312,9 +326,51 @@ mod tests {
         assert!(err("notes.txt", &host).contains("is not a PNG, JPEG, WebP or GIF image"));
         assert!(err("none.png", &host).contains("no such file"));
         assert!(err("../x.png", &host).contains("no such file") || err("../x.png", &host).contains("outside"));
-        assert!(err("#fig:sketch", &host).contains("figure ids as input are not supported yet"));
-        assert!(err("@fig:sketch", &host).contains("not supported yet"));
+        // Without a planner no figure's output is known.
+        assert!(err("#fig:sketch", &host).contains("figure `fig:sketch` has no PNG output in this build"));
         let none = DraftHost::new(None, &BTreeMap::new());
         assert!(err("a.png", &none).contains("need a remote cache that can sign URLs"));
+    }
+
+    /// A figure id is a draft exactly like a file with the bytes of that figure's PNG
+    /// output: the key follows the output's contents, not the id or the figure's own key.
+    #[test]
+    fn a_figure_id_is_the_figures_png_output_keyed_by_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let png = |tail: &[u8]| [b"\x89PNG\r\n\x1a\n".as_slice(), tail].concat();
+        std::fs::write(root.join("a.png"), png(b"A")).unwrap();
+        std::fs::write(root.join("b.png"), png(b"B")).unwrap();
+        let host = DraftHost::new(Some("s3://bucket/p"), &BTreeMap::new());
+        let output = std::cell::RefCell::new(png(b"A"));
+        let figures = |id: &str| match id {
+            "fig:sketch" => Some(InputFile::new("png", output.borrow().clone())),
+            "fig:vector" => Some(InputFile::new("svg", b"<svg/>".to_vec())),
+            _ => None,
+        };
+        let ctx = PrepareContext { figures: Some(&figures), ..PrepareContext::new(&root, &root) };
+        let read_with = |input: &str| {
+            let mut r = request(input);
+            read(&mut r, &ctx, "input", &host).map(|()| {
+                assert!(!r.attrs.contains_key("input"), "ids stay out of the key");
+                (crate::key::key_of(&r), r.files.keys().cloned().collect::<Vec<_>>())
+            })
+        };
+        let (by_id, names) = read_with("#fig:sketch").unwrap();
+        assert_eq!(names, ["draft:01"]);
+        assert_eq!(by_id, read_with("a.png").unwrap().0, "the same bytes as a file: the same key");
+        assert_eq!(read_with("@fig:sketch").unwrap().0, by_id, "`@id` is the same figure");
+        let (mixed, names) = read_with("#fig:sketch, b.png").unwrap();
+        assert_eq!(names, ["draft:01", "draft:02"]);
+        assert_eq!(mixed, read_with("a.png,b.png").unwrap().0);
+        assert_ne!(read_with("b.png,#fig:sketch").unwrap().0, mixed, "order still counts");
+        // Another output of the same figure (an AI service answered differently): another key.
+        *output.borrow_mut() = png(b"A, drawn again");
+        assert_ne!(read_with("#fig:sketch").unwrap().0, by_id);
+        for (input, why) in [("#fig:nope", "figure `fig:nope` has no PNG output"), ("#fig:vector", "fig:vector")] {
+            let e = read_with(input).unwrap_err();
+            assert!(e.message.contains(why), "{input}: {}", e.message);
+            assert_eq!(e.attr.as_deref(), Some("input"));
+        }
     }
 }

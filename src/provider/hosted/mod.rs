@@ -649,6 +649,9 @@ impl Provider for HostedProvider {
     fn uses_caption(&self) -> bool {
         self.service.uses_caption()
     }
+    fn figure_attr(&self) -> Option<&'static str> {
+        self.service.draft_attr() // drafts may be other figures' outputs
+    }
     fn reads_files_to_prepare(&self) -> bool {
         true // services check their inputs before anything is paid for
     }

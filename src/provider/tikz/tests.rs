@@ -70,7 +70,7 @@ fn prepared_key(provider: &TikzProvider, mut req: Request, files: &[(&str, &str)
         std::fs::write(p, text).unwrap();
     }
     let root = dir.path().canonicalize().unwrap();
-    provider.prepare(&mut req, &PrepareContext { root: &root, base: &root, files: None }).unwrap();
+    provider.prepare(&mut req, &PrepareContext::new(&root, &root)).unwrap();
     key_of(&req)
 }
 
@@ -116,7 +116,7 @@ fn an_empty_body_and_a_missing_data_file_are_errors_at_plan_time() {
     let p = TikzProvider::new(fake(one_page_each));
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
-    let ctx = PrepareContext { root: &root, base: &root, files: None };
+    let ctx = PrepareContext::new(&root, &root);
     let e = p.prepare(&mut request("  \n"), &ctx).unwrap_err();
     assert!(e.message.contains("without a picture"), "{e}");
     let mut r = request(PIC);
