@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod stamp;
-pub use stamp::{Fingerprint, RACY, clock, read_fingerprinted};
+pub use stamp::{Fingerprint, RACY, clock, read_fingerprinted, wait_for_tick};
 
 /// Suffix of every temp file this module creates (so cleaners can recognise them).
 pub const TEMP_SUFFIX: &str = ".tmp";

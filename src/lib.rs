@@ -407,17 +407,43 @@ fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> 
 /// is left as it is (the figures' own build reports it).
 pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Option<Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
-    let mut lock = match Lockfile::read(&path) {
+    // Most builds record the engine already there: a memo of the lockfile's bytes spares
+    // parsing it.
+    let memo = lock::MergeMemo::engine(&project.config.cache_dir, &path);
+    let said = Digest::of(format!("{}\n{}", engine.name, engine.version).as_bytes());
+    let bytes = std::fs::read(&path).ok();
+    if bytes.as_ref().is_some_and(|b| memo.settled(b, said)) {
+        return None;
+    }
+    // Parsed from the very bytes the memo will stand for.
+    let parsed = match bytes.as_deref().map(std::str::from_utf8) {
+        Some(Ok(text)) => Lockfile::parse(text, &path.display().to_string()).map(Some),
+        _ => Lockfile::read(&path),
+    };
+    let mut lock = match parsed {
         Ok(lock) => lock.unwrap_or_default(),
         Err(_) => return None,
     };
     if lock.engine.as_ref() == Some(&engine) {
+        if let Some(b) = &bytes {
+            memo.remember(b, said);
+        }
         return None;
     }
     lock.engine = Some(engine);
-    fsutil::write_if_changed(&path, lock.to_toml_string().as_bytes())
-        .err()
-        .map(|e| write_error(Code::Lockfile, &path, &e))
+    let text = lock.to_toml_string();
+    match fsutil::write_if_changed(&path, text.as_bytes()) {
+        Ok(_) => {
+            memo.remember(text.as_bytes(), said);
+            // A merge keeps the `[engine]` it finds: what the figures' merge memo said of
+            // the old bytes holds for the new ones.
+            if let Some(old) = &bytes {
+                lock::MergeMemo::new(&project.config.cache_dir, &path).carry(old, text.as_bytes());
+            }
+            None
+        }
+        Err(e) => Some(write_error(Code::Lockfile, &path, &e)),
+    }
 }
 
 /// A file of the build (lockfile, manifest, `paperfig.sty`) that could not be written.

@@ -86,6 +86,12 @@ impl MergeMemo {
         MergeMemo { path: cache_dir.join(format!("lock-merge-{}", &name[..16])) }
     }
 
+    /// The memo of the `[engine]` recorded in `lock` (see `record_engine`).
+    pub fn engine(cache_dir: &Path, lock: &Path) -> MergeMemo {
+        let name = Digest::of(lock.as_os_str().as_encoded_bytes()).hex();
+        MergeMemo { path: cache_dir.join(format!("lock-engine-{}", &name[..16])) }
+    }
+
     /// Whether merging `merge` into the lockfile whose bytes are `lock` changes nothing.
     pub fn settled(&self, lock: &[u8], merge: Digest) -> bool {
         std::fs::read_to_string(&self.path).is_ok_and(|m| m == MergeMemo::line(lock, merge))
@@ -95,6 +101,19 @@ impl MergeMemo {
     /// cannot be written only costs the next build a parse).
     pub fn remember(&self, lock: &[u8], merge: Digest) {
         let _ = fsutil::write_if_changed(&self.path, MergeMemo::line(lock, merge).as_bytes());
+    }
+
+    /// Carries the memo over to the lockfile's new bytes `to` when it stood for `from` and
+    /// the change keeps every merge's result (the `[engine]` line, which merges keep).
+    pub fn carry(&self, from: &[u8], to: &[u8]) {
+        let Ok(text) = std::fs::read_to_string(&self.path) else { return };
+        let was = format!("merge-memo/1 {} ", Digest::of(from).hex());
+        if let Some(merge) = text.strip_prefix(&was) {
+            let _ = fsutil::write_if_changed(
+                &self.path,
+                format!("merge-memo/1 {} {merge}", Digest::of(to).hex()).as_bytes(),
+            );
+        }
     }
 
     fn line(lock: &[u8], merge: Digest) -> String {

@@ -381,9 +381,8 @@ fn plan_one(
     }
     let root = files.canonical_root.clone();
     let files = std::cell::RefCell::new(files);
-    let read = |canonical: &Path, ext: &str| files.borrow_mut().input_at(canonical, ext);
     let figure = |id: &str| figures.get(id).cloned();
-    let ctx = PrepareContext { root: &root, base, files: Some(&read), figures: Some(&figure) };
+    let ctx = PrepareContext { root: &root, base, files: Some(&files), figures: Some(&figure) };
     provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e, Code::Plan))?;
     let key = key_of(&request);
     Ok(Job { directive: d.clone(), provider, hosted, request, key })

@@ -189,6 +189,14 @@ impl Record {
         }
         let pdf_path = out.pdf.clone()?;
         let mut stamps = BTreeMap::new();
+        // The PDF and the log were just written: once the file clock has ticked past them
+        // (a few milliseconds, against the seconds TeX took) their stamps stand for them,
+        // and the next build need not read them again.
+        let now = fsutil::clock();
+        let fresh = |p: &PathBuf| Stamp::of_file(p).is_some_and(|s| s.kernel_clocked() && s.racy(now));
+        if fresh(&pdf_path) || out.log_path.as_ref().is_some_and(fresh) {
+            fsutil::wait_for_tick();
+        }
         let (pdf, pdf_stamp) = fsutil::read_fingerprinted(&pdf_path).ok()?;
         stamps.extend(pdf_stamp.map(|s| (pdf_path.clone(), s)));
         // The files TeX read that still hold what it read and have settled (a source

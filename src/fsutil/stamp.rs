@@ -74,6 +74,12 @@ impl Fingerprint {
         std::fs::metadata(path).ok().filter(|m| m.is_dir()).map(|m| Fingerprint::of(&m))
     }
 
+    /// Whether its file system stamps files with this kernel's clock, so that the fingerprint
+    /// settles one clock tick after its last change ([`wait_for_tick`]).
+    pub fn kernel_clocked(&self) -> bool {
+        kernel_clocked(self.dev)
+    }
+
     /// Whether a change made after this fingerprint was taken might leave it unchanged:
     /// either time is not older than `now` (a [`clock`] reading from before the `stat`),
     /// or, on a file system not known to use this kernel's clock, less than [`RACY`] older.
@@ -81,6 +87,18 @@ impl Fingerprint {
         let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128);
         let newest = self.mtime_ns.max(self.ctime_ns);
         newest >= now || (now - newest < RACY.as_nanos() as i128 && !kernel_clocked(self.dev))
+    }
+}
+
+/// Waits until the kernel's file clock ([`clock`]) has moved past this moment (one tick:
+/// 1 to 10 ms; at most 50 ms), so that what was written before can be fingerprinted as
+/// settled on a file system stamped by it. For a process that has just written files it
+/// will want to recognise without reading them again.
+pub fn wait_for_tick() {
+    let now = SystemTime::now();
+    let start = std::time::Instant::now();
+    while clock() <= now && start.elapsed() < Duration::from_millis(50) {
+        std::thread::sleep(Duration::from_micros(500));
     }
 }
 

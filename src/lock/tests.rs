@@ -313,3 +313,26 @@ fn the_entries_digest_reads_every_field_but_the_inputs_the_key_covers() {
     e.inputs.insert("body".into(), Digest::of(b"body"));
     assert_eq!(digest(&lock(&[("fig:a", e)])), d0);
 }
+
+#[test]
+fn a_merge_memo_stands_for_exact_bytes_and_is_carried_only_from_the_bytes_it_stood_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("paperfig.lock");
+    let memo = MergeMemo::new(dir.path(), &lock);
+    let (a, b, c, merge) = (b"version = 1\n".as_slice(), b"version = 1\n\n[engine]\n".as_slice(), b"other", d("m"));
+    assert!(!memo.settled(a, merge), "no memo yet");
+    memo.remember(a, merge);
+    assert!(memo.settled(a, merge));
+    assert!(!memo.settled(a, d("n")), "another merge");
+    assert!(!memo.settled(b, merge), "other bytes");
+    // Carried from other bytes than it stood for: unchanged.
+    memo.carry(c, b);
+    assert!(memo.settled(a, merge) && !memo.settled(b, merge));
+    memo.carry(a, b);
+    assert!(memo.settled(b, merge) && !memo.settled(a, merge));
+    // The engine memo is another file: it never answers for the merge.
+    let engine = MergeMemo::engine(dir.path(), &lock);
+    assert!(!engine.settled(b, merge));
+    engine.remember(b, d("e"));
+    assert!(memo.settled(b, merge) && engine.settled(b, d("e")));
+}

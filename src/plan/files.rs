@@ -19,12 +19,20 @@ pub(super) struct FileCache {
     pub dirs: HashMap<PathBuf, PathBuf>,
     /// Digests of files unchanged since an earlier build, so they need not be read.
     pub memo: DigestMemo,
+    /// The last path a provider had resolved, with its `lstat`: the `stat` its read needs.
+    resolved: Option<(PathBuf, std::fs::Metadata)>,
 }
 
 impl FileCache {
     /// `cache_dir` holds the digest memo (`None`: nothing remembered across plans).
     pub fn new(canonical_root: PathBuf, cache_dir: Option<&Path>) -> FileCache {
-        FileCache { files: HashMap::new(), canonical_root, dirs: HashMap::new(), memo: DigestMemo::load(cache_dir) }
+        FileCache {
+            files: HashMap::new(),
+            canonical_root,
+            dirs: HashMap::new(),
+            memo: DigestMemo::load(cache_dir),
+            resolved: None,
+        }
     }
 
     /// Writes what the digest memo learnt.
@@ -62,7 +70,10 @@ impl FileCache {
     /// The regular file at `canonical` (inside the project) for a provider's `prepare`, as
     /// [`FileCache::input`] gives it (unread when the memo knows it).
     pub fn input_at(&mut self, canonical: &Path, ext: &str) -> std::io::Result<InputFile> {
-        let meta = std::fs::metadata(canonical)?;
+        let meta = match self.resolved.take() {
+            Some((path, meta)) if path == canonical => meta,
+            _ => std::fs::metadata(canonical)?,
+        };
         self.input(canonical, Some(meta), ext)
     }
 
@@ -87,6 +98,22 @@ impl FileCache {
             return Ok((candidate.canonicalize()?, None));
         }
         Ok((candidate, Some(meta)))
+    }
+}
+
+/// A provider's view of the plan's files: paths resolved with their folders once per plan
+/// (a plain file costs one `lstat`, which its read then uses), files read through the
+/// digest memo.
+impl crate::provider::InputSource for std::cell::RefCell<&mut FileCache> {
+    fn resolve(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let mut files = self.borrow_mut();
+        let (canonical, meta) = files.canonical(path)?;
+        files.resolved = meta.map(|m| (canonical.clone(), m));
+        Ok(canonical)
+    }
+
+    fn input(&self, canonical: &Path, ext: &str) -> std::io::Result<InputFile> {
+        self.borrow_mut().input_at(canonical, ext)
     }
 }
 
@@ -157,5 +184,38 @@ mod tests {
         assert!(files.canonical(&root.join("data/none.csv")).is_err());
         assert!(files.canonical(&root.join("nowhere/a.csv")).is_err());
         assert_eq!(files.dirs.len(), 3, "{:?}", files.dirs);
+    }
+
+    /// A provider resolving its own inputs through the plan (`PrepareContext::resolve`) gets
+    /// what `canonicalize` gives, links and `..` included, and the file read after it.
+    #[test]
+    fn a_provider_resolves_through_the_plan_as_canonicalize_would() {
+        use crate::provider::{PrepareContext, Unresolved};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let base = root.join("chapter");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::write(root.join("data/a.csv"), "x,y\n").unwrap();
+        std::fs::write(outside.path().join("secret.csv"), "s").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.csv"), root.join("data/link.csv")).unwrap();
+        std::os::unix::fs::symlink(root.join("data/a.csv"), base.join("inside.csv")).unwrap();
+        let mut cache = FileCache::new(root.clone(), None);
+        let files = std::cell::RefCell::new(&mut cache);
+        let planned = PrepareContext { files: Some(&files), ..PrepareContext::new(&root, &base) };
+        let plain = PrepareContext::new(&root, &base);
+        for rel in ["../data/a.csv", "inside.csv", "../data/./a.csv", "../data/link.csv", "../../x.csv", "none.csv"] {
+            let show = |r: Result<PathBuf, Unresolved>| match r {
+                Ok(p) => format!("ok {}", p.display()),
+                Err(Unresolved::Outside) => "outside".to_string(),
+                Err(Unresolved::Io(e)) => format!("io {:?}", e.kind()),
+            };
+            assert_eq!(show(planned.resolve(rel)), show(plain.resolve(rel)), "{rel}");
+        }
+        let Ok(a) = planned.resolve("inside.csv") else { panic!("inside.csv resolves") };
+        assert_eq!(a, root.join("data/a.csv"));
+        assert_eq!(planned.input(&a, "csv").unwrap().bytes.as_slice(), b"x,y\n");
+        assert!(matches!(planned.resolve("../data/link.csv"), Err(Unresolved::Outside)));
     }
 }

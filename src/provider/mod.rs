@@ -30,11 +30,11 @@ pub struct PrepareContext<'a> {
     pub root: &'a std::path::Path,
     /// The folder of the directive's source file; relative paths start here.
     pub base: &'a std::path::Path,
-    /// How the planner reads an input file (a canonical path inside the project): through
-    /// its digest memo, which gives a file unchanged since an earlier build unread
-    /// ([`InputFile::unread`]: same digest, so the same key; `generate` gets the contents).
-    /// `None`: read in full ([`PrepareContext::input`]).
-    pub files: Option<&'a InputReader<'a>>,
+    /// How the planner finds and reads input files ([`InputSource`]): folders resolved once
+    /// per plan, and a file unchanged since an earlier build given unread through its digest
+    /// memo ([`InputFile::unread`]: same digest, so the same key; `generate` gets the
+    /// contents). `None`: each path resolved and read in full.
+    pub files: Option<&'a dyn InputSource>,
     /// The PNG output of another figure of the build, by id (`fig:sketch`), for a provider
     /// whose [`Provider::figure_attr`] names it: the planner plans a figure only once the
     /// figures it names are built, and gives their outputs as stored. `None`: no figure's.
@@ -45,8 +45,13 @@ pub struct PrepareContext<'a> {
 /// `None` when there is no such figure or it has no PNG.
 pub type FigureReader<'a> = dyn Fn(&str) -> Option<InputFile> + 'a;
 
-/// Reads an input file for [`PrepareContext::files`]: its canonical path and extension.
-pub type InputReader<'a> = dyn Fn(&std::path::Path, &str) -> std::io::Result<InputFile> + 'a;
+/// How the planner finds and reads the files a directive names ([`PrepareContext::files`]).
+pub trait InputSource {
+    /// `path` with links and `..` resolved, as `canonicalize` gives it.
+    fn resolve(&self, path: &std::path::Path) -> std::io::Result<std::path::PathBuf>;
+    /// The regular file at `canonical` (inside the project), with extension `ext`.
+    fn input(&self, canonical: &std::path::Path, ext: &str) -> std::io::Result<InputFile>;
+}
 
 /// Why a path named in a directive cannot be read ([`PrepareContext::resolve`]).
 pub enum Unresolved {
@@ -60,7 +65,12 @@ impl PrepareContext<'_> {
     /// `rel`, relative to the directive's folder, canonical (links and `..` resolved) when
     /// it lies inside the project.
     pub fn resolve(&self, rel: &str) -> Result<std::path::PathBuf, Unresolved> {
-        let canonical = self.base.join(rel).canonicalize().map_err(Unresolved::Io)?;
+        let path = self.base.join(rel);
+        let canonical = match self.files {
+            Some(files) => files.resolve(&path),
+            None => path.canonicalize(),
+        }
+        .map_err(Unresolved::Io)?;
         if canonical.starts_with(self.root) { Ok(canonical) } else { Err(Unresolved::Outside) }
     }
 
@@ -78,7 +88,7 @@ impl PrepareContext<'_> {
     /// reads inputs ([`PrepareContext::files`]).
     pub fn input(&self, canonical: &std::path::Path, ext: &str) -> std::io::Result<InputFile> {
         match self.files {
-            Some(read) => read(canonical, ext),
+            Some(files) => files.input(canonical, ext),
             None => Ok(InputFile::new(ext, crate::fsutil::read_regular(canonical)?)),
         }
     }
