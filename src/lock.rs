@@ -82,14 +82,17 @@ pub struct MergeMemo {
 impl MergeMemo {
     /// The memo of the lockfile at `lock` (one per lockfile, in a shared cache too).
     pub fn new(cache_dir: &Path, lock: &Path) -> MergeMemo {
-        let name = Digest::of(lock.as_os_str().as_encoded_bytes()).hex();
-        MergeMemo { path: cache_dir.join(format!("lock-merge-{}", &name[..16])) }
+        MergeMemo::named(cache_dir, lock, "lock-merge")
     }
 
     /// The memo of the `[engine]` recorded in `lock` (see `record_engine`).
     pub fn engine(cache_dir: &Path, lock: &Path) -> MergeMemo {
+        MergeMemo::named(cache_dir, lock, "lock-engine")
+    }
+
+    fn named(cache_dir: &Path, lock: &Path, what: &str) -> MergeMemo {
         let name = Digest::of(lock.as_os_str().as_encoded_bytes()).hex();
-        MergeMemo { path: cache_dir.join(format!("lock-engine-{}", &name[..16])) }
+        MergeMemo { path: cache_dir.join(format!("{what}-{}", &name[..16])) }
     }
 
     /// Whether merging `merge` into the lockfile whose bytes are `lock` changes nothing.
@@ -107,17 +110,18 @@ impl MergeMemo {
     /// the change keeps every merge's result (the `[engine]` line, which merges keep).
     pub fn carry(&self, from: &[u8], to: &[u8]) {
         let Ok(text) = std::fs::read_to_string(&self.path) else { return };
-        let was = format!("merge-memo/1 {} ", Digest::of(from).hex());
-        if let Some(merge) = text.strip_prefix(&was) {
-            let _ = fsutil::write_if_changed(
-                &self.path,
-                format!("merge-memo/1 {} {merge}", Digest::of(to).hex()).as_bytes(),
-            );
+        if let Some(merge) = text.strip_prefix(&MergeMemo::head(from)) {
+            let _ = fsutil::write_if_changed(&self.path, format!("{}{merge}", MergeMemo::head(to)).as_bytes());
         }
     }
 
     fn line(lock: &[u8], merge: Digest) -> String {
-        format!("merge-memo/1 {} {}\n", Digest::of(lock).hex(), merge.hex())
+        format!("{}{}\n", MergeMemo::head(lock), merge.hex())
+    }
+
+    /// The memo's line up to the merge's digest.
+    fn head(lock: &[u8]) -> String {
+        format!("merge-memo/1 {} ", Digest::of(lock).hex())
     }
 }
 

@@ -71,16 +71,10 @@ pub fn decide(
             }
         }
         HostedPolicy::Build { max_cost } => {
-            if let Some(max) = max_cost {
-                let mut all = budget.spent.clone();
-                for p in pending.iter().chain(&ahead).filter(|p| p.submits()) {
-                    all.add(p.cost);
-                }
-                if let Some(over) = all.over(max) {
-                    return Err(OverBudget { totals: all, max, over }.into());
-                }
-            }
             let everything: Vec<&Pending<'_>> = pending.iter().chain(&ahead).collect();
+            if let Some(over) = max_cost.and_then(|max| over_budget(&budget.spent, &everything, max)) {
+                return Err(over.into());
+            }
             writable(&everything, store)?;
             let failed = account_checks(&everything);
             for p in pending.iter().filter(|p| p.submits()) {
@@ -222,9 +216,13 @@ pub struct OverBudget {
     pub over: Cost,
 }
 
-/// `--max-cost N`: the refusal, if the new submissions would cost more than `max` in any unit.
-pub fn over_budget(pending: &[Pending<'_>], max: f64) -> Option<OverBudget> {
-    let totals = totals(pending);
+/// `--max-cost N`: the refusal, if what was `spent` already and the new submissions in
+/// `pending` would cost more than `max` in any unit.
+pub fn over_budget(spent: &Totals, pending: &[&Pending<'_>], max: f64) -> Option<OverBudget> {
+    let mut totals = spent.clone();
+    for p in pending.iter().filter(|p| p.submits()) {
+        totals.add(p.cost);
+    }
     let over = totals.over(max)?;
     Some(OverBudget { totals, max, over })
 }

@@ -170,9 +170,10 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     }
     match opts.hosted {
         HostedPolicy::Refuse => diagnostics.extend(preflight::offline_errors(&plan.jobs, &pending)),
-        HostedPolicy::Build { max_cost: Some(max) } => {
-            diagnostics.extend(preflight::over_budget(&pending, max).map(|over| over.diagnostic()))
-        }
+        HostedPolicy::Build { max_cost: Some(max) } => diagnostics.extend(
+            preflight::over_budget(&Default::default(), &pending.iter().collect::<Vec<_>>(), max)
+                .map(|over| over.diagnostic()),
+        ),
         HostedPolicy::Build { max_cost: None } | HostedPolicy::Defer => {}
     }
     if args.json {
