@@ -408,7 +408,7 @@ pub fn still_placed<'a>(
     previous: Option<&'a ManifestFigure>,
     key: &Digest,
     formats: &[Format],
-    dir: &Path,
+    dir: &fsutil::Folder,
     stem: &str,
 ) -> Option<(&'a ManifestFigure, BTreeMap<Format, OutputFile>)> {
     let previous = previous.filter(|p| p.key == *key)?;
@@ -419,8 +419,9 @@ pub fn still_placed<'a>(
         if prev.file != file {
             return None;
         }
-        let meta = std::fs::metadata(dir.join(&file)).ok()?;
-        if prev.size != meta.len() || prev.mtime_ns != mtime_ns(&meta) || !meta.is_file() {
+        // Not following a link: paperfig places regular files, and one replaced by a
+        // link is placed again.
+        if dir.regular_file(&file)? != (prev.size, prev.mtime_ns) {
             return None;
         }
         placed.insert(format, prev.clone());

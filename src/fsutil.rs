@@ -110,11 +110,24 @@ pub fn read_regular_beneath(dir: &Path, rel: &Path, max: u64) -> Result<Vec<u8>,
 
 /// What a directory entry is, not following a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Regular,
     Folder,
     Symlink,
     Special,
+}
+
+#[cfg(unix)]
+impl Kind {
+    /// The kind a `stat`'s `st_mode` says.
+    fn of_mode(mode: libc::mode_t) -> Kind {
+        match mode & libc::S_IFMT {
+            libc::S_IFREG => Kind::Regular,
+            libc::S_IFDIR => Kind::Folder,
+            libc::S_IFLNK => Kind::Symlink,
+            _ => Kind::Special,
+        }
+    }
 }
 
 fn kind_of(meta: &fs::Metadata) -> Kind {
@@ -174,6 +187,7 @@ mod beneath {
     use std::path::Path;
 
     #[cfg(unix)]
+    #[derive(Debug)]
     pub struct Dir(File);
 
     #[cfg(unix)]
@@ -187,7 +201,7 @@ mod beneath {
             std::ffi::CString::new(name.as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
         }
 
-        pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
+        pub fn stat(&self, name: &OsStr) -> io::Result<libc::stat> {
             use std::os::fd::AsRawFd;
             let c = Dir::name(name)?;
             // SAFETY: `st` is plain old data that fstatat fills in; `c` is NUL-terminated and
@@ -197,12 +211,11 @@ mod beneath {
             if r != 0 {
                 return Err(io::Error::last_os_error());
             }
-            Ok(match st.st_mode & libc::S_IFMT {
-                libc::S_IFREG => Kind::Regular,
-                libc::S_IFDIR => Kind::Folder,
-                libc::S_IFLNK => Kind::Symlink,
-                _ => Kind::Special,
-            })
+            Ok(st)
+        }
+
+        pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
+            Ok(Kind::of_mode(self.stat(name)?.st_mode))
         }
 
         fn open_at(&self, name: &OsStr, flags: libc::c_int) -> io::Result<File> {
@@ -228,12 +241,16 @@ mod beneath {
     }
 
     #[cfg(not(unix))]
+    #[derive(Debug)]
     pub struct Dir(std::path::PathBuf);
 
     #[cfg(not(unix))]
     impl Dir {
         pub fn open(path: &Path) -> io::Result<Dir> {
             Ok(Dir(path.to_path_buf()))
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
         }
         pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
             Ok(kind_of(&std::fs::symlink_metadata(self.0.join(name))?))
@@ -243,6 +260,42 @@ mod beneath {
         }
         pub fn file(&self, name: &OsStr) -> io::Result<File> {
             open_nonblocking(&self.0.join(name))
+        }
+    }
+}
+
+/// An open folder whose files are looked at by name (`fstatat` on the folder's descriptor:
+/// no walk of the folder's path per file, as a build checking hundreds of outputs would
+/// otherwise make).
+#[derive(Debug)]
+pub struct Folder(beneath::Dir);
+
+impl Folder {
+    pub fn open(path: &Path) -> io::Result<Folder> {
+        beneath::Dir::open(path).map(Folder)
+    }
+
+    /// What `name` in this folder is, not following a link, with its fingerprint (as
+    /// [`Fingerprint::of`] its `lstat`).
+    #[cfg(unix)]
+    pub fn entry(&self, name: &std::ffi::OsStr) -> io::Result<(Kind, Fingerprint)> {
+        let st = self.0.stat(name)?;
+        Ok((Kind::of_mode(st.st_mode), Fingerprint::of_stat(&st)))
+    }
+
+    #[cfg(not(unix))]
+    pub fn entry(&self, name: &std::ffi::OsStr) -> io::Result<(Kind, Fingerprint)> {
+        let meta = std::fs::symlink_metadata(self.0.path().join(name))?;
+        Ok((kind_of(&meta), Fingerprint::of(&meta)))
+    }
+
+    /// The size and modification time (nanoseconds since 1970, as [`std::fs::Metadata`]
+    /// gives them) of the regular file `name` in this folder, not following a link: `None`
+    /// for a link, a folder, anything else or nothing.
+    pub fn regular_file(&self, name: &str) -> Option<(u64, u128)> {
+        match self.entry(std::ffi::OsStr::new(name)).ok()? {
+            (Kind::Regular, fp) => Some((fp.size, u128::try_from(fp.mtime_ns).ok()?)),
+            _ => None,
         }
     }
 }
@@ -432,6 +485,28 @@ mod tests {
     use super::*;
     use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
+
+    /// A file looked at by name in an opened folder has the size, time and fingerprint
+    /// its path's `lstat` gives; a link, a folder and nothing are no regular file.
+    #[test]
+    fn a_folder_looks_at_its_files_as_lstat_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.pdf");
+        std::fs::write(&file, b"12345").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&file, dir.path().join("link.pdf")).unwrap();
+        let folder = Folder::open(dir.path()).unwrap();
+        let meta = std::fs::symlink_metadata(&file).unwrap();
+        let mtime = meta.modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        assert_eq!(folder.regular_file("a.pdf"), Some((5, mtime)));
+        assert_eq!(folder.entry(std::ffi::OsStr::new("a.pdf")).unwrap(), (Kind::Regular, Fingerprint::of(&meta)));
+        assert_eq!(folder.regular_file("link.pdf"), None);
+        assert_eq!(folder.regular_file("sub"), None);
+        assert_eq!(folder.regular_file("none.pdf"), None);
+        assert_eq!(folder.entry(std::ffi::OsStr::new("link.pdf")).unwrap().0, Kind::Symlink);
+        assert_eq!(folder.entry(std::ffi::OsStr::new("sub")).unwrap().0, Kind::Folder);
+    }
 
     #[cfg(unix)]
     fn mkfifo(path: &Path) {

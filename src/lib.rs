@@ -403,9 +403,9 @@ fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> 
 }
 
 /// Records in `paperfig.lock` the TeX engine a build made its PDF with (`[engine]`, see
-/// [`lock`]); the file is written only when that changes. A lockfile that cannot be read
-/// is left as it is (the figures' own build reports it).
-pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Option<Diagnostic> {
+/// [`lock`]); the file is written only when that changes (`Ok(true)`). A lockfile that
+/// cannot be read is left as it is (the figures' own build reports it).
+pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Result<bool, Diagnostic> {
     let path = project.root.join(lock::LOCK_FILE);
     // Most builds record the engine already there: a memo of the lockfile's bytes spares
     // parsing it.
@@ -413,7 +413,7 @@ pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Option<Diag
     let said = Digest::of(format!("{}\n{}", engine.name, engine.version).as_bytes());
     let bytes = std::fs::read(&path).ok();
     if bytes.as_ref().is_some_and(|b| memo.settled(b, said)) {
-        return None;
+        return Ok(false);
     }
     // Parsed from the very bytes the memo will stand for.
     let parsed = match bytes.as_deref().map(std::str::from_utf8) {
@@ -422,13 +422,13 @@ pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Option<Diag
     };
     let mut lock = match parsed {
         Ok(lock) => lock.unwrap_or_default(),
-        Err(_) => return None,
+        Err(_) => return Ok(false),
     };
     if lock.engine.as_ref() == Some(&engine) {
         if let Some(b) = &bytes {
             memo.remember(b, said);
         }
-        return None;
+        return Ok(false);
     }
     lock.engine = Some(engine);
     let text = lock.to_toml_string();
@@ -440,9 +440,9 @@ pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Option<Diag
             if let Some(old) = &bytes {
                 lock::MergeMemo::new(&project.config.cache_dir, &path).carry(old, text.as_bytes());
             }
-            None
+            Ok(true)
         }
-        Err(e) => Some(write_error(Code::Lockfile, &path, &e)),
+        Err(e) => Err(write_error(Code::Lockfile, &path, &e)),
     }
 }
 

@@ -118,9 +118,13 @@ pub fn run(jobs: &[Job], cx: &Context<'_>) -> Ran {
     let mut results: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
     // Figures whose outputs are still placed as the last build left them are done here,
     // on this thread: a no-op run starts no threads at all.
-    if matches!(cx.strategy, Strategy::Build) {
+    // The output folder is opened once and its files looked at by name.
+    let out_dir =
+        matches!(cx.strategy, Strategy::Build).then(|| crate::fsutil::Folder::open(cx.out_dir).ok()).flatten();
+    if let Some(out_dir) = &out_dir {
         for (i, job) in jobs.iter().enumerate() {
-            if let Some(hit) = still_placed(job, cx, previous.figures.get(&job.directive.name), Instant::now()) {
+            let previous = previous.figures.get(&job.directive.name);
+            if let Some(hit) = still_placed(job, out_dir, previous, Instant::now()) {
                 if let Some(h) = job.hosted.as_deref() {
                     h.finished(&job.key);
                 }
@@ -265,9 +269,14 @@ fn stored_object(store: &dyn Store, digest: &crate::digest::Digest) -> Option<Ve
 
 /// A no-op: the last build placed these very outputs for this key (with the service's
 /// notes and other images it listed), and they are still there as it wrote them.
-fn still_placed(job: &Job, cx: &Context<'_>, previous: Option<&ManifestFigure>, start: Instant) -> Option<Outcome> {
+fn still_placed(
+    job: &Job,
+    out_dir: &crate::fsutil::Folder,
+    previous: Option<&ManifestFigure>,
+    start: Instant,
+) -> Option<Outcome> {
     let formats = &job.request.output.formats;
-    let (prev, outputs) = emit::still_placed(previous, &job.key, formats, cx.out_dir, &job.directive.stem())?;
+    let (prev, outputs) = emit::still_placed(previous, &job.key, formats, out_dir, &job.directive.stem())?;
     let entry = ActionEntry {
         key: job.key,
         provider: job.request.provider.clone(),

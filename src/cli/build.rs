@@ -65,7 +65,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
         compile::TexRun::new(&project.config, epoch, args.trust_all, locked, opts.network).with_engine(args.engine);
 
     // Figures first, exactly as `paperfig gen`.
-    let registry = crate::compile::figures::registry(&project);
+    let registry = crate::compile::figures::registry_sharing(&project, tex_run.digest.clone());
     let report = crate::generate(&project, &registry, &opts)?;
     let built = report.generated() + report.cached();
     if global.verbosity != Verbosity::Quiet && built > 0 {
@@ -116,8 +116,10 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     print_diagnostics(&compiled.diagnostics, global);
     if let (Some(_), false, Some(version)) = (&compiled.pdf, locked, engine_version) {
         let engine = crate::lock::EngineLock { name: tex_run.engine.as_str().to_string(), version };
-        if let Some(d) = crate::record_engine(&project, engine) {
-            print_diagnostics(std::slice::from_ref(&d), global);
+        match crate::record_engine(&project, engine) {
+            Ok(true) => compiled.wrote_after(),
+            Ok(false) => {}
+            Err(d) => print_diagnostics(std::slice::from_ref(&d), global),
         }
     }
     if let Some(pdf) = &compiled.pdf {

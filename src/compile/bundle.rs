@@ -90,6 +90,24 @@ impl TexSource {
     }
 }
 
+/// The TeX files' digest, found at most once in one build: the TikZ figures' keys and the
+/// compile's record both need it, and finding it walks the TeX trees' folders. One per
+/// build, never kept across builds (a long-running watch makes one per compile), so a TeX
+/// tree changed between builds is seen.
+#[derive(Clone, Debug, Default)]
+pub struct TexDigest(Arc<std::sync::OnceLock<String>>);
+
+impl TexDigest {
+    /// The digest found earlier in this build, else `find`'s (kept when found).
+    pub fn get_or_find<E>(&self, find: impl FnOnce() -> Result<String, E>) -> Result<String, E> {
+        if let Some(d) = self.0.get() {
+            return Ok(d.clone());
+        }
+        let found = find()?;
+        Ok(self.0.get_or_init(|| found).clone())
+    }
+}
+
 /// Where the TeX files come from.
 #[derive(Clone)]
 enum Files {

@@ -35,7 +35,14 @@ const MAIN: &str = "figure.tex";
 
 /// The builtin providers, the TikZ one with the embedded engine, then the hosted ones.
 pub fn registry(project: &Project) -> Registry {
-    let engine = EmbeddedFigures::new(project);
+    registry_sharing(project, super::bundle::TexDigest::default())
+}
+
+/// [`registry`] for one build, whose compile then uses the TeX files' digest the TikZ
+/// figures' keys found (`digest`, as in the build's [`super::TexRun`]).
+pub fn registry_sharing(project: &Project, digest: super::bundle::TexDigest) -> Registry {
+    let mut engine = EmbeddedFigures::new(project);
+    engine.shared = digest;
     Registry::for_config(&project.config).with_local(Arc::new(TikzProvider::new(Arc::new(engine))))
 }
 
@@ -72,6 +79,8 @@ pub struct EmbeddedFigures {
     /// The TeX files (found once, when a figure first asks).
     source: OnceLock<TexSource>,
     digest: OnceLock<Result<String, String>>,
+    /// The digest as the build's compile will use it.
+    shared: super::bundle::TexDigest,
     program: PathBuf,
     /// Held by a compile while the engine's format is not in the user's cache yet, so that
     /// one process builds it and the others wait for it.
@@ -86,6 +95,7 @@ impl EmbeddedFigures {
             bundle: project.config.tex.bundle.clone(),
             source: OnceLock::new(),
             digest: OnceLock::new(),
+            shared: super::bundle::TexDigest::default(),
             program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("paperfig")),
             first: Mutex::new(()),
         }
@@ -120,7 +130,8 @@ impl EmbeddedFigures {
 
 impl TexEngine for EmbeddedFigures {
     fn tex_digest(&self) -> Result<String, String> {
-        self.digest.get_or_init(|| self.source().digest(&self.user_cache).map_err(|e| format!("{e:#}"))).clone()
+        let find = || self.source().digest(&self.user_cache).map_err(|e| format!("{e:#}"));
+        self.digest.get_or_init(|| self.shared.get_or_find(find)).clone()
     }
 
     fn compile(&self, job: &TexJob<'_>) -> Result<TexOutput, String> {

@@ -43,6 +43,7 @@ use std::sync::Arc;
 use crate::config::{Engine, Trust};
 use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::project::Project;
+pub use bundle::TexDigest;
 use engine::EngineError;
 pub use texlog::{LineMap, MappedFile};
 
@@ -70,7 +71,7 @@ pub enum CompileError {
 }
 
 /// How one compile may run, decided once per build from `[build]` and the flags.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct TexRun {
     /// Seconds since 1970 for every date in the PDF (`None` = now).
     pub epoch: Option<u64>,
@@ -80,6 +81,8 @@ pub struct TexRun {
     pub fetch: remote::Fetch,
     /// `[build] engine`, or `--engine`.
     pub engine: Engine,
+    /// The TeX files' digest, once found in this run.
+    pub digest: TexDigest,
 }
 
 /// Whether `\write18` runs commands.
@@ -111,7 +114,7 @@ impl TexRun {
             crate::options::Network::Online => remote::Fetch::Online,
             crate::options::Network::Offline => remote::Fetch::Offline,
         };
-        TexRun { epoch, trust, shell_escape, fetch, engine: config.tex.engine }
+        TexRun { epoch, trust, shell_escape, fetch, engine: config.tex.engine, digest: TexDigest::default() }
     }
 
     /// This run with the engine `--engine` names, if it names one.
@@ -174,11 +177,22 @@ pub struct Compiled {
     pub reuse: swap::Reuse,
     /// The engine that compiled.
     pub engine: Engine,
+    /// The embedded engine's record of what this compile read (see [`swap`]).
+    pub record: Option<PathBuf>,
 }
 
 impl Compiled {
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// After the build wrote into a folder in which TeX looked for files that were not
+    /// there (the lockfile, into the project's): records the folder as it now is, so that
+    /// the next build need not look for those files again one by one.
+    pub fn wrote_after(&self) {
+        if let Some(record) = &self.record {
+            swap::restamp(record);
+        }
     }
 }
 
@@ -289,7 +303,8 @@ pub fn compile_tex_in(
         aux_dir: Some(aux_dir(project, main)),
         format: None,
     };
-    let (out, reuse) = swap::compile(&job)?;
+    let (out, reuse) = swap::compile(&job, &run.digest)?;
+    let record = swap::record_path(&job);
     if !out.refused.is_empty() {
         let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
         return Ok(Compiled { diagnostics, built_format: out.built_format, ..Compiled::default() });
@@ -307,6 +322,7 @@ pub fn compile_tex_in(
         document_files,
         reuse,
         engine: Engine::Embedded,
+        record,
     })
 }
 
@@ -379,6 +395,7 @@ fn compile_external(
         document_files,
         reuse: swap::Reuse::Engine,
         engine: run.engine,
+        record: None,
     })
 }
 

@@ -76,10 +76,10 @@ struct Record {
 }
 
 /// Compiles `job` with the engine ([`engine::compile`]), or without TeX when the record
-/// allows.
-pub fn compile(job: &EngineJob) -> Result<(EngineOutput, Reuse), EngineError> {
+/// allows. `digest` holds the TeX files' digest when the build found it already.
+pub fn compile(job: &EngineJob, digest: &super::bundle::TexDigest) -> Result<(EngineOutput, Reuse), EngineError> {
     let timer = engine::Timer::from_env();
-    let digest = job.tex.digest(&job.user_cache)?;
+    let digest = digest.get_or_find(|| job.tex.digest(&job.user_cache))?;
     timer.lap("TeX files' digest");
     let main = std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?;
     let identity = identity(job, &digest, &main);
@@ -126,10 +126,30 @@ fn identity(job: &EngineJob, bundle: &str, main: &[u8]) -> Digest {
 
 /// One record per document on disk: a cache folder shared by several projects keeps
 /// each one's.
-fn record_path(job: &EngineJob) -> Option<PathBuf> {
+pub(super) fn record_path(job: &EngineJob) -> Option<PathBuf> {
     let stem = job.main.file_stem()?.to_str()?;
     let main = Digest::of(job.main.as_os_str().as_encoded_bytes()).hex();
     Some(job.aux_dir.as_ref()?.join(format!("{stem}.{}.swap.json", &main[..16])))
+}
+
+/// Records anew the folders of the record at `path` that changed after it was written
+/// while every file TeX looked for in them and did not find is still missing. Their new
+/// stamps are taken once the file clock has ticked past the change (see [`Record::of`]).
+pub(super) fn restamp(path: &Path) {
+    let Some(mut record) = read(path).filter(|r| r.version == VERSION) else { return };
+    fsutil::wait_for_tick();
+    let now = fsutil::clock();
+    let mut changed = false;
+    for d in missing_dirs(&record.reads) {
+        let Some(stamp) = Stamp::of_dir(&d).filter(|s| !s.racy(now)) else { continue };
+        if record.stamps.get(&d).is_none_or(|s| *s != stamp) && all_missing_in(&record.reads, &d) {
+            record.stamps.insert(d, stamp);
+            changed = true;
+        }
+    }
+    if changed {
+        write(path, &record);
+    }
 }
 
 fn read(path: &Path) -> Option<Record> {
@@ -137,9 +157,12 @@ fn read(path: &Path) -> Option<Record> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Atomic but not synced: a record only spares work (one lost to a power cut, or cut
+/// short by it, fails to parse or to match, and TeX runs), and syncing it would make a
+/// no-op build wait for the file system to write out everything an earlier build wrote.
 fn write(path: &Path, record: &Record) {
     if let Ok(json) = serde_json::to_vec(record) {
-        let _ = fsutil::write_atomic(path, &json);
+        let _ = fsutil::replace(path, &json);
     }
 }
 
@@ -152,6 +175,11 @@ fn seen_now(path: &Path) -> (Seen, Option<Vec<u8>>, Option<Stamp>) {
         Ok((bytes, stamp)) => (Seen::Read(Digest::of(&bytes)), Some(bytes), stamp),
         Err(_) => (Seen::Varied, None, None),
     }
+}
+
+/// Whether every file TeX looked for in `dir` and did not find is still missing.
+fn all_missing_in(reads: &[(PathBuf, Seen)], dir: &Path) -> bool {
+    reads.iter().filter(|(p, s)| *s == Seen::Missing && p.parent() == Some(dir)).all(|(p, _)| !p.exists())
 }
 
 /// The folders of the files TeX looked for and did not find.
@@ -219,8 +247,7 @@ impl Record {
         let reads_list: Vec<(PathBuf, Seen)> = reads.iter().map(|(p, s)| (p.clone(), *s)).collect();
         for d in missing_dirs(&reads_list) {
             let Some(stamp) = Stamp::of_dir(&d).filter(|s| !s.racy(now)) else { continue };
-            let mut gone = reads_list.iter().filter(|(p, s)| *s == Seen::Missing && p.parent() == Some(&d));
-            if gone.all(|(p, _)| !p.exists()) {
+            if all_missing_in(&reads_list, &d) {
                 stamps.insert(d, stamp);
             }
         }

@@ -62,6 +62,22 @@ impl Fingerprint {
         }
     }
 
+    /// The fingerprint of what `fstatat` filled in `st`, equal to [`Fingerprint::of`] the
+    /// same file's metadata.
+    // The fields' types differ between platforms (the casts are no-ops on 64-bit Linux).
+    #[allow(clippy::unnecessary_cast)]
+    pub fn of_stat(st: &libc::stat) -> Fingerprint {
+        let ns = |s: i64, n: i64| s as i128 * 1_000_000_000 + n as i128;
+        Fingerprint {
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+            size: st.st_size as u64,
+            mode: st.st_mode as u32,
+            mtime_ns: ns(st.st_mtime as i64, st.st_mtime_nsec as i64),
+            ctime_ns: ns(st.st_ctime as i64, st.st_ctime_nsec as i64),
+        }
+    }
+
     /// The fingerprint of the regular file at `path` (symbolic links followed); `None`
     /// for anything else or when it cannot be read.
     pub fn of_file(path: &Path) -> Option<Fingerprint> {

@@ -14,6 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::digests::Fingerprint;
 use super::files::{FileCache, read_input};
 use crate::bib;
 use crate::config::Config;
@@ -104,8 +105,7 @@ fn read_pdf(path: &Path, canonical_root: &Path, files: &mut FileCache) -> Result
     if !canonical.starts_with(canonical_root) {
         return Err("it is outside the project".into());
     }
-    let meta = std::fs::metadata(&canonical).ok();
-    files.input(&canonical, meta, "pdf").map_err(|e| e.to_string())
+    files.input(&canonical, Fingerprint::of_file(&canonical), "pdf").map_err(|e| e.to_string())
 }
 
 /// The `.bib` files searched for a directive's citation key, in order.

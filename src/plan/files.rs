@@ -9,18 +9,24 @@ use crate::model::InputFile;
 use crate::scan::Directive;
 
 use super::digests::{DigestMemo, Fingerprint};
+use crate::fsutil::{Folder, Kind};
+
+/// How many folders a plan keeps open to look at their files by name (each holds a file
+/// descriptor).
+const OPEN_FOLDERS: usize = 32;
 
 /// Files read during one plan, so a data file shared by many figures is read once.
 pub(super) struct FileCache {
     pub files: HashMap<PathBuf, InputFile>,
     pub canonical_root: PathBuf,
     /// Folders resolved so far (symlinks followed), so that a plan of many figures asks the
-    /// file system once per folder rather than once per folder per figure.
-    pub dirs: HashMap<PathBuf, PathBuf>,
+    /// file system once per folder rather than once per folder per figure; each opened, so
+    /// that its files are looked at by name.
+    pub dirs: HashMap<PathBuf, (PathBuf, Option<std::rc::Rc<Folder>>)>,
     /// Digests of files unchanged since an earlier build, so they need not be read.
     pub memo: DigestMemo,
     /// The last path a provider had resolved, with its `lstat`: the `stat` its read needs.
-    resolved: Option<(PathBuf, std::fs::Metadata)>,
+    resolved: Option<(PathBuf, Fingerprint)>,
 }
 
 impl FileCache {
@@ -41,18 +47,12 @@ impl FileCache {
     }
 
     /// The file at `canonical` (inside the project), read once per plan: unread when the
-    /// memo knows its digest for the `stat` in `meta` (taken before reading), else read and
-    /// remembered.
-    pub fn input(
-        &mut self,
-        canonical: &Path,
-        meta: Option<std::fs::Metadata>,
-        ext: &str,
-    ) -> std::io::Result<InputFile> {
+    /// memo knows its digest for `fp`, the fingerprint of the regular file there (taken
+    /// before reading; `None`: not known to be one), else read and remembered.
+    pub fn input(&mut self, canonical: &Path, fp: Option<Fingerprint>, ext: &str) -> std::io::Result<InputFile> {
         if let Some(f) = self.files.get(canonical) {
             return Ok(f.clone());
         }
-        let fp = meta.filter(std::fs::Metadata::is_file).map(|m| Fingerprint::of(&m));
         let file = match fp.as_ref().and_then(|fp| self.memo.lookup(canonical, fp)) {
             Some(digest) => InputFile::unread(ext, digest, canonical.to_path_buf()),
             None => {
@@ -70,34 +70,53 @@ impl FileCache {
     /// The regular file at `canonical` (inside the project) for a provider's `prepare`, as
     /// [`FileCache::input`] gives it (unread when the memo knows it).
     pub fn input_at(&mut self, canonical: &Path, ext: &str) -> std::io::Result<InputFile> {
-        let meta = match self.resolved.take() {
-            Some((path, meta)) if path == canonical => meta,
-            _ => std::fs::metadata(canonical)?,
+        let fp = match self.resolved.take() {
+            Some((path, fp)) if path == canonical => Some(fp),
+            _ => Fingerprint::of_file(canonical),
         };
-        self.input(canonical, Some(meta), ext)
+        self.input(canonical, fp, ext)
     }
 
     /// `path.canonicalize()`, with its folder resolved once per plan: a plain file costs
-    /// one `lstat` (its metadata is returned); a symlinked file is resolved in full.
-    fn canonical(&mut self, path: &Path) -> std::io::Result<(PathBuf, Option<std::fs::Metadata>)> {
+    /// one `lstat` by name in its opened folder (its fingerprint is returned); a symlinked
+    /// file is resolved in full.
+    fn canonical(&mut self, path: &Path) -> std::io::Result<(PathBuf, Option<Fingerprint>)> {
         let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
             return Ok((path.canonicalize()?, None));
         };
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-        let resolved = match self.dirs.get(dir) {
+        let (resolved, folder) = match self.dirs.get(dir) {
             Some(d) => d.clone(),
             None => {
                 let d = dir.canonicalize()?;
-                self.dirs.insert(dir.to_path_buf(), d.clone());
-                d
+                // At most `OPEN_FOLDERS` descriptors are held; past that, by path.
+                let open = self.dirs.values().filter(|(_, f)| f.is_some()).count() < OPEN_FOLDERS;
+                let folder = open.then(|| Folder::open(&d).ok().map(std::rc::Rc::new)).flatten();
+                self.dirs.insert(dir.to_path_buf(), (d.clone(), folder.clone()));
+                (d, folder)
             }
         };
         let candidate = resolved.join(name);
-        let meta = std::fs::symlink_metadata(&candidate)?;
-        if meta.file_type().is_symlink() {
-            return Ok((candidate.canonicalize()?, None));
+        let (kind, fp) = match &folder {
+            Some(folder) => folder.entry(name)?,
+            None => {
+                let meta = std::fs::symlink_metadata(&candidate)?;
+                let t = meta.file_type();
+                let kind = if t.is_symlink() {
+                    Kind::Symlink
+                } else if t.is_file() {
+                    Kind::Regular
+                } else {
+                    Kind::Special
+                };
+                (kind, Fingerprint::of(&meta))
+            }
+        };
+        match kind {
+            Kind::Symlink => Ok((candidate.canonicalize()?, None)),
+            Kind::Regular => Ok((candidate, Some(fp))),
+            _ => Ok((candidate, None)),
         }
-        Ok((candidate, Some(meta)))
     }
 }
 
@@ -107,8 +126,8 @@ impl FileCache {
 impl crate::provider::InputSource for std::cell::RefCell<&mut FileCache> {
     fn resolve(&self, path: &Path) -> std::io::Result<PathBuf> {
         let mut files = self.borrow_mut();
-        let (canonical, meta) = files.canonical(path)?;
-        files.resolved = meta.map(|m| (canonical.clone(), m));
+        let (canonical, fp) = files.canonical(path)?;
+        files.resolved = fp.map(|fp| (canonical.clone(), fp));
         Ok(canonical)
     }
 
@@ -129,7 +148,7 @@ pub(super) fn read_input(
     let base = d.loc.file.path.parent().unwrap_or(root);
     let path = base.join(value);
     let fail = |what: String, hint: String| Diagnostic::error(Code::Plan, what).at(loc.clone(), "this file").hint(hint);
-    let (canonical, meta) = files.canonical(&path).map_err(|e| {
+    let (canonical, fp) = files.canonical(&path).map_err(|e| {
         fail(
             format!("cannot read {attr} file `{value}`: {}", io_reason(&e)),
             format!("paths are relative to the folder of {}", d.loc.file.name),
@@ -142,7 +161,7 @@ pub(super) fn read_input(
         ));
     }
     let ext = canonical.extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
-    files.input(&canonical, meta, &ext).map_err(|e| {
+    files.input(&canonical, fp, &ext).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::InvalidInput {
             "inputs are ordinary files (their contents are part of the figure's key)"
         } else {
@@ -184,6 +203,28 @@ mod tests {
         assert!(files.canonical(&root.join("data/none.csv")).is_err());
         assert!(files.canonical(&root.join("nowhere/a.csv")).is_err());
         assert_eq!(files.dirs.len(), 3, "{:?}", files.dirs);
+    }
+
+    /// The `lstat` taken by name in an opened folder is the file's own, in every folder,
+    /// also past the folders kept open; a folder or a link gives none (the read decides).
+    #[test]
+    fn a_plain_file_is_fingerprinted_by_its_lstat_in_every_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let mut files = FileCache::new(root.clone(), None);
+        for i in 0..OPEN_FOLDERS + 8 {
+            let file = root.join(format!("d{i}/a.csv"));
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, format!("{i}")).unwrap();
+            let (canonical, fp) = files.canonical(&file).unwrap();
+            assert_eq!(canonical, file);
+            assert_eq!(fp, Some(Fingerprint::of(&std::fs::symlink_metadata(&file).unwrap())), "{i}");
+        }
+        let open = files.dirs.values().filter(|(_, f)| f.is_some()).count();
+        assert_eq!(open, OPEN_FOLDERS);
+        assert_eq!(files.canonical(&root.join("d0")).unwrap(), (root.join("d0"), None));
+        std::os::unix::fs::symlink(root.join("d1/a.csv"), root.join("d0/link.csv")).unwrap();
+        assert_eq!(files.canonical(&root.join("d0/link.csv")).unwrap(), (root.join("d1/a.csv"), None));
     }
 
     /// A provider resolving its own inputs through the plan (`PrepareContext::resolve`) gets

@@ -74,13 +74,15 @@ pub fn read_listed(req: &mut Request, ctx: &PrepareContext<'_>, attr: &str) -> R
                 ),
                 Unresolved::Outside => bad(format!("input `{r}` is outside the project"), OUTSIDE_HINT),
             })?;
-            if !canonical.is_file() {
-                return Err(bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv"));
-            }
             let ext = Path::new(&r).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
-            let file = ctx
-                .input(&canonical, &ext)
-                .map_err(|e| bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"))?;
+            // The read refuses what is not a regular file (`InvalidInput`), from the `stat`
+            // the resolve took.
+            let file = ctx.input(&canonical, &ext).map_err(|e| match e.kind() {
+                std::io::ErrorKind::InvalidInput => {
+                    bad(format!("input `{r}` is not a file"), "name files, or use a glob such as data/*.csv")
+                }
+                _ => bad(format!("cannot read input `{r}`: {e}"), "check the file's permissions"),
+            })?;
             req.files.insert(format!("{INPUT}{r}"), file);
         }
     }

@@ -9,7 +9,7 @@ use crate::util::{PaperTest, Run, pdf_text, poppler};
 const EPOCH: (&str, &str) = ("SOURCE_DATE_EPOCH", "1700000000");
 
 /// One format and TeX Live index for all tests (the cache is safe to share).
-fn shared_cache() -> PathBuf {
+pub(crate) fn shared_cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")
 }
 

@@ -177,3 +177,42 @@ fn an_edit_that_keeps_the_size_and_the_modification_time_or_a_file_appearing_sti
     assert_eq!(tex(&latex(&t)), "ran");
     assert!(pdf_text(&t.path("build/paper.pdf")).contains("Text from a file that appeared"));
 }
+
+/// The first build writes `paperfig.lock` (its `[engine]`) into the project folder after
+/// TeX ran; the record still stands for that folder as the build left it (on a file
+/// system stamped by the kernel's clock), so the next build looks for none of the files
+/// TeX did not find there, one by one; a file appearing there still runs TeX.
+#[test]
+fn the_record_stands_for_the_project_folder_as_the_first_build_left_it() {
+    use std::os::unix::fs::MetadataExt;
+    let tex_src = "\\documentclass{article}\n\\begin{document}\nWords.\n\
+                   \\IfFileExists{extra.tex}{\\input{extra.tex}}{}\n\\end{document}\n";
+    let t = with_shared_cache(PaperTest::new()).file("paper.tex", tex_src);
+    let latex = |t: &PaperTest| t.run_env(&["build", "paper.tex", "--json"], &[EPOCH]).ok();
+    assert_eq!(tex(&latex(&t)), "ran");
+    let lock = std::fs::read_to_string(t.path("paperfig.lock")).unwrap();
+    assert!(lock.contains("[engine]"), "{lock}");
+    let root = t.path("paper.tex").canonicalize().unwrap().parent().unwrap().to_path_buf();
+    let meta = std::fs::metadata(&root).unwrap();
+    if paperfig::fsutil::Fingerprint::of(&meta).kernel_clocked() {
+        // This paper's record, in the cache folder the tests share.
+        let pdf = serde_json::json!(root.join("build/paper.pdf"));
+        let records: Vec<serde_json::Value> = walkdir::WalkDir::new(crate::compile::shared_cache().join("tex/aux"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".swap.json"))
+            .filter_map(|e| serde_json::from_slice::<serde_json::Value>(&std::fs::read(e.path()).ok()?).ok())
+            .filter(|r| r["pdf"] == pdf)
+            .collect();
+        assert_eq!(records.len(), 1);
+        let record = &records[0];
+        let stamp = &record["stamps"][root.to_str().unwrap()];
+        let now = i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec());
+        assert_eq!(stamp["mtime_ns"].as_i64().map(i128::from), Some(now), "{stamp}");
+        assert_eq!(stamp["ino"].as_u64(), Some(meta.ino()), "{stamp}");
+    }
+    assert_eq!(tex(&latex(&t)), "unchanged");
+    t.write("extra.tex", "Text from a file that appeared.\n");
+    assert_eq!(tex(&latex(&t)), "ran");
+    assert!(pdf_text(&t.path("build/paper.pdf")).contains("Text from a file that appeared"));
+}

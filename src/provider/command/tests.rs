@@ -98,6 +98,9 @@ fn runner_and_script_are_required_and_checked() {
     assert!(p.error(CONFIG, "runner=sh inputs=data/nope.csv", BODY).contains("cannot read input `data/nope.csv`"));
     assert!(p.error(CONFIG, "runner=sh inputs=data/*.json", BODY).contains("matches no file"));
     assert!(p.error(CONFIG, "runner=sh inputs=../x.csv", BODY).contains("not inside the folder"));
+    // A folder named as an input is refused by the read, with the same message as before.
+    let e = p.error(CONFIG, "runner=sh inputs=data", BODY);
+    assert!(e.contains("input `data` is not a file") && e.contains("glob such as data/*.csv"), "{e}");
 }
 
 #[test]
