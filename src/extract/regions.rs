@@ -66,6 +66,11 @@ pub struct Proposal {
 
 const MIN_WIDTH: f64 = 15.0;
 const MIN_HEIGHT: f64 = 8.0;
+/// The least score a region needs to be a caption's figure. Below it lie only regions
+/// that nothing makes likely: a few lines of text under or beside a figure's caption, or
+/// something small far from it. A caption typeset with no figure body (a package
+/// guide's example of a caption style) finds nothing better, and gets no region.
+const MIN_SCORE: f64 = 0.12;
 
 impl PageRegions<'_> {
     /// Blockers for caption `ci`: body and margin text plus every other caption.
@@ -484,7 +489,7 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             if in_the_margin(input.body_area, &r, &c) {
                 continue;
             }
-            if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
+            if s < MIN_SCORE || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
             out.push(Proposal { rect: r, side, score: s });
