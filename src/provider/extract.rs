@@ -29,7 +29,8 @@ use crate::provider::Provider;
 /// a caption's source code, sideways floats over page numbers, ruled table cells;
 /// extract-6: rules across a figure's region beyond it edge an example, not the figure;
 /// lists of contents are running text; extract-7: a region needs a least score, so a
-/// caption with no figure body gets none).
+/// caption with no figure body gets none; cells of tables ruled between their rows; the
+/// side of its captions a document sets its figures and tables on decides stacked floats).
 pub const VERSION: &str = "extract-7 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).

@@ -48,6 +48,7 @@ fn letter_page<'a>(captions: &'a [CaptionBox], blockers: &'a [Rect], contents: &
         captions,
         blockers,
         contents,
+        usual: [None; 2],
     }
 }
 
@@ -381,4 +382,17 @@ fn a_line_of_text_under_a_captions_example_is_no_figure() {
     let drawing = graphic(Rect::new(250.0, 370.0, 330.0, 395.0));
     let best = best_regions(&letter_page(&captions, &blockers, &[drawing, line]));
     assert_eq!(best, vec![Some(drawing.rect)]);
+}
+
+#[test]
+fn a_usual_side_needs_the_clear_captions_to_agree() {
+    assert_eq!(usual_side(1, 0), Some(Side::Above));
+    assert_eq!(usual_side(1, 4), Some(Side::Below));
+    // A guide that shows both styles has no usual side.
+    assert_eq!(usual_side(3, 2), None);
+    assert_eq!(usual_side(0, 0), None);
+    let p = |side, score| Proposal { rect: Rect::new(0.0, 0.0, 1.0, 1.0), side, score };
+    assert!(clear_side(&[p(Side::Above, 0.9), p(Side::Below, 0.2)], Side::Above, 0.9));
+    assert!(!clear_side(&[p(Side::Above, 0.9), p(Side::Below, 0.5)], Side::Above, 0.9));
+    assert!(!clear_side(&[p(Side::Left, 0.9)], Side::Left, 0.9));
 }
