@@ -6,7 +6,7 @@ use super::caption::{self, Candidate};
 use super::geom::{Rect, Turn, union_all};
 use super::model::Located;
 use super::pick;
-use super::regions::{self, CaptionBox, Content, PageRegions};
+use super::regions::{self, CaptionBox, Content, PageRegions, Proposal, Side};
 use super::text::{self, Line};
 
 mod kinds;
@@ -95,25 +95,73 @@ pub fn with_turned(mut pages: Vec<PageText>) -> Vec<PageText> {
 
 /// Locates figures on the given pages, choosing captions across all of them; in page
 /// order, top to bottom.
+///
+/// Each page's regions are chosen first on their own. A document sets its figures (and
+/// its tables) on one side of their captions; where the captions whose side leaves no
+/// doubt agree on it, a page where a caption took a region on the other side (a float
+/// stacked over or under another, each caption between two of them) is chosen again with
+/// that side preferred.
 pub fn locate_pages(pages: &[PageText], stats: &Stats) -> Vec<Located> {
     let cands = candidates(pages, stats);
     let chosen = caption::choose(&cands);
-    let mut out = Vec::new();
+    let mut found = Vec::new();
+    // For figures and tables: the captions whose region is clearly above, clearly below.
+    let mut votes = [[0usize; 2]; 2];
     for (pi, p) in pages.iter().enumerate() {
         let starts: Vec<&Candidate> = chosen.iter().map(|&i| &cands[i]).filter(|c| c.page == pi).collect();
         if starts.is_empty() {
             continue;
         }
-        match p.turn {
+        let layout = match p.turn {
             // The document's text area and columns, seen on the turned page: one column.
             Some((turn, w, h)) => {
                 let text_area = stats.text_area.map(|t| turn.rect(t, w, h));
                 let column_width = text_area.map_or(p.content.width, |t| t.width());
                 let turned = Stats { text_area, column_width, margin_rules: Vec::new(), ..stats.clone() };
-                out.extend(locate_on_page(p, &turned, &starts));
+                page_layout(p, &turned, &starts)
             }
-            None => out.extend(locate_on_page(p, stats, &starts)),
+            None => page_layout(p, stats, &starts),
+        };
+        let props = layout.proposals([None; 2]);
+        let best = pick::best_of(&props);
+        if p.turn.is_none() {
+            for &(i, k) in best.iter().flatten() {
+                let chosen = &props[i][k];
+                if regions::clear_side(&props[i], chosen.side, chosen.score) {
+                    let v = &mut votes[regions::kind_index(layout.captions[i].kind)];
+                    v[usize::from(chosen.side == Side::Below)] += 1;
+                }
+            }
         }
+        found.push((p, layout, props, best));
+    }
+    let usual = votes.map(|[above, below]| regions::usual_side(above, below));
+    let mut out = Vec::new();
+    for (p, layout, mut props, mut best) in found {
+        let against = p.turn.is_none()
+            && best.iter().flatten().any(|&(i, k)| {
+                let side = props[i][k].side;
+                usual[regions::kind_index(layout.captions[i].kind)]
+                    .is_some_and(|u| matches!(side, Side::Above | Side::Below) && side != u)
+            });
+        if against {
+            props = layout.proposals(usual);
+            best = pick::best_of(&props);
+        }
+        out.extend(layout.captions.iter().zip(&best).filter_map(|(c, b)| {
+            b.map(|(i, k)| {
+                let r = props[i][k].rect;
+                Located {
+                    figure: c.name.clone(),
+                    kind: c.kind,
+                    page: p.number,
+                    bbox: p.on_page(p.tighten(r, c.kind)),
+                    untrimmed: p.on_page(p.untrimmed(r)),
+                    caption_bbox: p.on_page(c.rect),
+                    caption: c.text.clone(),
+                }
+            })
+        }));
     }
     out.sort_by(|a, b| a.page.cmp(&b.page).then(a.bbox[1].total_cmp(&b.bbox[1])));
     out
@@ -133,8 +181,9 @@ struct PageLayout {
 }
 
 impl PageLayout {
-    fn regions(&self) -> PageRegions<'_> {
-        PageRegions {
+    /// Every caption's region proposals, with the document's `usual` sides preferred.
+    fn proposals(&self, usual: [Option<Side>; 2]) -> Vec<Vec<Proposal>> {
+        let input = PageRegions {
             page: self.page,
             text_area: self.text_area,
             body_area: self.body_area,
@@ -142,29 +191,10 @@ impl PageLayout {
             captions: &self.captions,
             blockers: &self.blockers,
             contents: &self.contents,
-        }
+            usual,
+        };
+        (0..self.captions.len()).map(|i| regions::proposals(&input, i)).collect()
     }
-}
-
-fn locate_on_page(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> Vec<Located> {
-    let layout = page_layout(p, stats, starts);
-    let chosen = pick::best_regions(&layout.regions());
-    layout
-        .captions
-        .iter()
-        .zip(chosen)
-        .filter_map(|(c, r)| {
-            r.map(|r| Located {
-                figure: c.name.clone(),
-                kind: c.kind,
-                page: p.number,
-                bbox: p.on_page(p.tighten(r, c.kind)),
-                untrimmed: p.on_page(p.untrimmed(r)),
-                caption_bbox: p.on_page(c.rect),
-                caption: c.text.clone(),
-            })
-        })
-        .collect()
 }
 
 /// Sorts one page's blocks into captions (those `starts` begins), blockers (body text,

@@ -3,7 +3,9 @@
 //! branch-and-bound search, falling back to the best choice found when the budget runs out).
 
 use super::geom::Rect;
-use super::regions::{PageRegions, Proposal, proposals};
+use super::regions::Proposal;
+#[cfg(test)]
+use super::regions::{PageRegions, proposals};
 
 /// A region counts as overlapping another when they share more than 2% of the smaller.
 fn clash(a: &Rect, b: &Rect) -> bool {
@@ -17,8 +19,15 @@ const ASSIGN_BONUS: f64 = 0.5;
 const BUDGET: usize = 200_000;
 
 /// The best region per caption (`None` when no proposal fits).
+#[cfg(test)]
 pub fn best_regions(input: &PageRegions<'_>) -> Vec<Option<Rect>> {
     let props: Vec<Vec<Proposal>> = (0..input.captions.len()).map(|i| proposals(input, i)).collect();
+    best_of(&props).into_iter().map(|c| c.map(|k| props[k.0][k.1].rect)).collect()
+}
+
+/// The best proposal per caption, as (caption, proposal) indices into `props` (`None` when
+/// no proposal fits).
+pub fn best_of(props: &[Vec<Proposal>]) -> Vec<Option<(usize, usize)>> {
     let best_rest: Vec<f64> = {
         let mut v = vec![0.0; props.len() + 1];
         for i in (0..props.len()).rev() {
@@ -60,12 +69,12 @@ pub fn best_regions(input: &PageRegions<'_>) -> Vec<Option<Rect>> {
         }
     }
     let mut s = Search {
-        props: &props,
+        props,
         best_rest: &best_rest,
         chosen: vec![None; props.len()],
         best: (-1.0, vec![None; props.len()]),
         nodes: 0,
     };
     s.go(0, 0.0);
-    s.best.1.iter().enumerate().map(|(i, c)| c.map(|k| props[i][k].rect)).collect()
+    s.best.1.iter().enumerate().map(|(i, c)| c.map(|k| (i, k))).collect()
 }

@@ -54,6 +54,41 @@ pub struct PageRegions<'a> {
     /// Body text and margin text boxes.
     pub blockers: &'a [Rect],
     pub contents: &'a [Content],
+    /// The side of their captions the document sets its figures and its tables on, when
+    /// its captions that leave no doubt agree ([`usual_sides`]); indexed by [`kind_index`].
+    pub usual: [Option<Side>; 2],
+}
+
+/// The index of a kind in [`PageRegions::usual`].
+pub fn kind_index(kind: FigureKind) -> usize {
+    match kind {
+        FigureKind::Figure => 0,
+        FigureKind::Table => 1,
+    }
+}
+
+/// Whether the region chosen for a caption, on `side` with `score`, leaves no doubt about
+/// the side: no proposal on the other side, above or below, scores a third of it.
+pub fn clear_side(props: &[Proposal], side: Side, score: f64) -> bool {
+    let other = match side {
+        Side::Above => Side::Below,
+        Side::Below => Side::Above,
+        _ => return false,
+    };
+    props.iter().filter(|p| p.side == other).all(|p| 3.0 * p.score < score)
+}
+
+/// The side a document sets the figures (or tables) of its captions on, from the votes of
+/// captions whose side leaves no doubt ([`clear_side`]): above and below. One side wins
+/// with a vote at least and four times the other's.
+pub fn usual_side(above: usize, below: usize) -> Option<Side> {
+    if above >= 1 && above >= 4 * below {
+        Some(Side::Above)
+    } else if below >= 1 && below >= 4 * above {
+        Some(Side::Below)
+    } else {
+        None
+    }
 }
 
 /// One candidate region for one caption.
@@ -66,6 +101,11 @@ pub struct Proposal {
 
 const MIN_WIDTH: f64 = 15.0;
 const MIN_HEIGHT: f64 = 8.0;
+/// The least score a region needs to be a caption's figure. Below it lie only regions
+/// that nothing makes likely: a few lines of text under or beside a figure's caption, or
+/// something small far from it. A caption typeset with no figure body (a package
+/// guide's example of a caption style) finds nothing better, and gets no region.
+const MIN_SCORE: f64 = 0.12;
 
 impl PageRegions<'_> {
     /// Blockers for caption `ci`: body and margin text plus every other caption.
@@ -481,10 +521,19 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             if cuts_drawing(input.contents, &r, &c, side) {
                 s *= 0.5;
             }
+            // Where the document's other captions of this kind clearly have their figures,
+            // a region on the other side (a float stacked over or under another) is less
+            // likely.
+            if let Some(usual) = input.usual[kind_index(cap.kind)]
+                && matches!(side, Side::Above | Side::Below)
+                && side != usual
+            {
+                s *= 0.5;
+            }
             if in_the_margin(input.body_area, &r, &c) {
                 continue;
             }
-            if s <= 0.0 || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
+            if s < MIN_SCORE || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
                 continue;
             }
             out.push(Proposal { rect: r, side, score: s });

@@ -28,8 +28,10 @@ use crate::provider::Provider;
 /// echoed code wider than a figure, rules and strokes that make no drawing, margin keys,
 /// a caption's source code, sideways floats over page numbers, ruled table cells;
 /// extract-6: rules across a figure's region beyond it edge an example, not the figure;
-/// lists of contents are running text).
-pub const VERSION: &str = "extract-6 (hayro 0.9.0)";
+/// lists of contents are running text; extract-7: a region needs a least score, so a
+/// caption with no figure body gets none; cells of tables ruled between their rows; the
+/// side of its captions a document sets its figures and tables on decides stacked floats).
+pub const VERSION: &str = "extract-7 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi", "trim"];

@@ -50,6 +50,32 @@ pub(super) fn ruled_cell(p: &PageText, r: &Rect, size: f64) -> bool {
     })
 }
 
+/// Whether `r` is a cell of a table ruled between its rows only (no rules at the sides): a
+/// rule right above it and one right below it, both running on past it to text set level
+/// with it between them (another cell of the row). A paragraph of running text between
+/// two rules has nothing beside it.
+pub(super) fn row_ruled_cell(p: &PageText, r: &Rect, size: f64) -> bool {
+    let size = size.max(1.0);
+    let near = 1.5 * size;
+    let across = |g: &Rect| g.height() <= 2.0 && g.x0 <= r.x0 + 1.0 && g.x1 >= r.x1 - 1.0;
+    let above: Vec<&Rect> = p.graphics().filter(|g| across(g) && g.y1 <= r.y0 + 1.0 && r.y0 - g.y1 <= near).collect();
+    let below: Vec<&Rect> = p.graphics().filter(|g| across(g) && g.y0 >= r.y1 - 1.0 && g.y0 - r.y1 <= near).collect();
+    above.iter().any(|a| {
+        below.iter().any(|b| {
+            let (x0, x1) = (a.x0.max(b.x0), a.x1.min(b.x1));
+            p.lines.iter().any(|l| {
+                let beside = l.rect.x1 <= r.x0 - 0.5 * size || l.rect.x0 >= r.x1 + 0.5 * size;
+                beside
+                    && l.rect.x0 >= x0 - 1.0
+                    && l.rect.x1 <= x1 + 1.0
+                    && l.rect.y0 >= a.y1 - 1.0
+                    && l.rect.y1 <= b.y0 + 1.0
+                    && l.rect.y_overlap(r) > 0.5 * l.rect.height()
+            })
+        })
+    })
+}
+
 /// For each line, whether it is part of a command typed at a prompt: it starts with a
 /// prompt (`R>`, `>`, `+`, `$`, `#`), or goes on the row of such a line to its right (the
 /// arguments of a continued command, set apart by spaces), or is a line number (digits
@@ -326,9 +352,9 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
     if mates[b.lines[0]] && indent(&b.rect, stats).is_some_and(|i| i > 4.0 * first.size) {
         return false;
     }
-    // A cell of a ruled table, its neighbour set level with it but not on its first row (a
-    // label centred in a row of several lines).
-    if ruled_cell(p, &b.rect, first.size) {
+    // A cell of a ruled table (a grid, or rules between the rows only), its neighbour set
+    // level with it but not on its first row (a label centred in a row of several lines).
+    if ruled_cell(p, &b.rect, first.size) || row_ruled_cell(p, &b.rect, first.size) {
         return false;
     }
     let lines: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();

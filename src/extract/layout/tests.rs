@@ -429,6 +429,91 @@ fn a_paragraph_in_a_cell_of_a_ruled_table_is_the_tables() {
     assert!(near(t.bbox[1], 299.8, 1.0) && near(t.bbox[3], 350.2, 1.0), "{:?}", t.bbox);
 }
 
+/// A table ruled between its rows only (no strokes at the sides, as booktabs and many
+/// package guides set them) under prose, its caption under it: each row a command on
+/// the left, centred in the row, and a paragraph of two lines as wide as most of the text
+/// on the right.
+fn row_ruled_table() -> Vec<u8> {
+    let w = width_of(CELL);
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(move |c: &mut Content| {
+            body(c, 80.0, 14);
+            let (x0, x1) = (80.0, 160.0 + w + 10.0);
+            for y in [300.0, 340.0, 380.0] {
+                c.set_line_width(0.4).move_to(x0, H - y).line_to(x1, H - y).stroke();
+            }
+            for row in [0.0, 40.0] {
+                text(c, b"F2", 10.0, 90.0, 322.0 + row, "\\cpxAdd");
+                for i in 0..2 {
+                    text(c, b"F1", 10.0, 160.0, 316.0 + row + 12.0 * i as f32, CELL);
+                }
+            }
+            text(c, b"F1", 10.0, 220.0, 400.0, "Table 1: The commands of the package.");
+            body(c, 430.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn a_paragraph_in_a_cell_of_a_table_ruled_between_rows_is_the_tables() {
+    let found = Document::open(&row_ruled_table()).unwrap().locate().unwrap();
+    let t = find(&found, "1");
+    assert_eq!(t.kind, FigureKind::Table);
+    // Both rows, from the rule over the first to the rule under the last.
+    assert!(near(t.bbox[1], 299.8, 1.0) && near(t.bbox[3], 380.2, 1.0), "{:?}", t.bbox);
+}
+
+/// Rows of a table of three columns, their baselines from `base`, 12 pt apart.
+fn table_rows(c: &mut Content, base: f32, rows: usize) {
+    for i in 0..rows {
+        let y = base + 12.0 * i as f32;
+        text(c, b"F1", 10.0, 150.0, y, "Roman");
+        text(c, b"F1", 10.0, 250.0, y, "Standard");
+        text(c, b"F1", 10.0, 350.0, y, "Medium");
+    }
+}
+
+/// A guide that sets its tables over their captions: on the first page one table under
+/// prose, its caption under it and prose again; on the second two tables stacked, each
+/// over its caption, the second caption followed by a long listing.
+fn stacked_tables() -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![
+            Box::new(|c: &mut Content| {
+                body(c, 80.0, 14);
+                table_rows(c, 260.0, 4);
+                text(c, b"F1", 10.0, 230.0, 320.0, "Table 1: The values of the state.");
+                body(c, 350.0, 20);
+            }),
+            Box::new(|c: &mut Content| {
+                body(c, 80.0, 8);
+                table_rows(c, 190.0, 2);
+                text(c, b"F1", 10.0, 230.0, 230.0, "Table 2: The parts of a text font.");
+                table_rows(c, 260.0, 4);
+                text(c, b"F1", 10.0, 230.0, 320.0, "Table 3: The parts of a math font.");
+                for i in 0..12 {
+                    text(c, b"F2", 10.0, 100.0, 345.0 + 11.0 * i as f32, "\\def\\mathfont#1#2{\\setfont{#1}{#2}}");
+                }
+                body(c, 500.0, 15);
+            }),
+        ],
+    )
+}
+
+#[test]
+fn stacked_tables_take_the_side_their_document_sets_tables_on() {
+    let found = Document::open(&stacked_tables()).unwrap().locate().unwrap();
+    // Each table of the second page is the one over its caption, not the one under it.
+    let t2 = found.iter().find(|f| f.figure == "2").unwrap_or_else(|| panic!("{found:?}"));
+    assert!(t2.bbox[3] < 230.0 && t2.bbox[1] > 170.0, "{:?}", t2.bbox);
+    let t3 = find(&found, "3");
+    assert!(t3.bbox[3] < 320.0 && t3.bbox[1] > 235.0, "{:?}", t3.bbox);
+}
+
 /// A list of corrections, one a row: page and line, then the table or figure corrected,
 /// a tag, and the correction; a framed heading above it (graphics near the rows).
 fn errata_list() -> Vec<u8> {

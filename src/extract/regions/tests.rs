@@ -48,6 +48,7 @@ fn letter_page<'a>(captions: &'a [CaptionBox], blockers: &'a [Rect], contents: &
         captions,
         blockers,
         contents,
+        usual: [None; 2],
     }
 }
 
@@ -364,4 +365,34 @@ fn full_width_rules_beyond_a_framed_figure_edge_the_example_not_the_figure() {
     ];
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(144.0, 353.0, 498.0, 391.0))]);
+}
+
+#[test]
+fn a_line_of_text_under_a_captions_example_is_no_figure() {
+    // A caption typeset as an example of a caption style, with no figure body: body text
+    // right above it, and under it one line of code the guide prints before its prose.
+    let captions = [cap(FigureKind::Figure, "4", Rect::new(150.0, 400.0, 460.0, 410.0))];
+    let blockers = [Rect::new(72.0, 300.0, 540.0, 392.0), Rect::new(72.0, 440.0, 540.0, 700.0)];
+    let line =
+        Content { rect: Rect::new(150.0, 416.0, 350.0, 425.0), graphic: false, cell: false, mono: true, prompt: false };
+    let best = best_regions(&letter_page(&captions, &blockers, &[line]));
+    assert_eq!(best, vec![None]);
+    // A small drawing right above a caption is still its figure.
+    let blockers = [Rect::new(72.0, 300.0, 540.0, 360.0), Rect::new(72.0, 440.0, 540.0, 700.0)];
+    let drawing = graphic(Rect::new(250.0, 370.0, 330.0, 395.0));
+    let best = best_regions(&letter_page(&captions, &blockers, &[drawing, line]));
+    assert_eq!(best, vec![Some(drawing.rect)]);
+}
+
+#[test]
+fn a_usual_side_needs_the_clear_captions_to_agree() {
+    assert_eq!(usual_side(1, 0), Some(Side::Above));
+    assert_eq!(usual_side(1, 4), Some(Side::Below));
+    // A guide that shows both styles has no usual side.
+    assert_eq!(usual_side(3, 2), None);
+    assert_eq!(usual_side(0, 0), None);
+    let p = |side, score| Proposal { rect: Rect::new(0.0, 0.0, 1.0, 1.0), side, score };
+    assert!(clear_side(&[p(Side::Above, 0.9), p(Side::Below, 0.2)], Side::Above, 0.9));
+    assert!(!clear_side(&[p(Side::Above, 0.9), p(Side::Below, 0.5)], Side::Above, 0.9));
+    assert!(!clear_side(&[p(Side::Left, 0.9)], Side::Left, 0.9));
 }
