@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod beneath;
 mod stamp;
+pub use beneath::Folder;
 pub use stamp::{Fingerprint, RACY, clock, read_fingerprinted, wait_for_tick};
 
 /// Suffix of every temp file this module creates (so cleaners can recognise them).
@@ -172,132 +174,6 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
         o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
     }
     o.open(path)
-}
-
-/// Walking down a folder without following links: on Unix through file descriptors
-/// (`openat`/`fstatat` with `O_NOFOLLOW`), so a folder swapped for a link between the
-/// check and the open is refused too; elsewhere by path, checking each step.
-mod beneath {
-    use super::Kind;
-    #[cfg(not(unix))]
-    use super::{kind_of, open_nonblocking};
-    use std::ffi::OsStr;
-    use std::fs::File;
-    use std::io;
-    use std::path::Path;
-
-    #[cfg(unix)]
-    #[derive(Debug)]
-    pub struct Dir(File);
-
-    #[cfg(unix)]
-    impl Dir {
-        pub fn open(path: &Path) -> io::Result<Dir> {
-            File::open(path).map(Dir)
-        }
-
-        fn name(name: &OsStr) -> io::Result<std::ffi::CString> {
-            use std::os::unix::ffi::OsStrExt;
-            std::ffi::CString::new(name.as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
-        }
-
-        pub fn stat(&self, name: &OsStr) -> io::Result<libc::stat> {
-            use std::os::fd::AsRawFd;
-            let c = Dir::name(name)?;
-            // SAFETY: `st` is plain old data that fstatat fills in; `c` is NUL-terminated and
-            // the descriptor is open for the duration of the call.
-            let mut st: libc::stat = unsafe { std::mem::zeroed() };
-            let r = unsafe { libc::fstatat(self.0.as_raw_fd(), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
-            if r != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(st)
-        }
-
-        pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
-            Ok(Kind::of_mode(self.stat(name)?.st_mode))
-        }
-
-        fn open_at(&self, name: &OsStr, flags: libc::c_int) -> io::Result<File> {
-            use std::os::fd::{AsRawFd, FromRawFd};
-            let c = Dir::name(name)?;
-            let flags = flags | libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-            // SAFETY: `c` is NUL-terminated and the descriptor is open for the call.
-            let fd = unsafe { libc::openat(self.0.as_raw_fd(), c.as_ptr(), flags) };
-            if fd < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // SAFETY: openat returned a new descriptor that nothing else owns.
-            Ok(unsafe { File::from_raw_fd(fd) })
-        }
-
-        pub fn folder(&self, name: &OsStr) -> io::Result<Dir> {
-            self.open_at(name, libc::O_DIRECTORY).map(Dir)
-        }
-
-        pub fn file(&self, name: &OsStr) -> io::Result<File> {
-            self.open_at(name, libc::O_NONBLOCK | libc::O_NOCTTY)
-        }
-    }
-
-    #[cfg(not(unix))]
-    #[derive(Debug)]
-    pub struct Dir(std::path::PathBuf);
-
-    #[cfg(not(unix))]
-    impl Dir {
-        pub fn open(path: &Path) -> io::Result<Dir> {
-            Ok(Dir(path.to_path_buf()))
-        }
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-        pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
-            Ok(kind_of(&std::fs::symlink_metadata(self.0.join(name))?))
-        }
-        pub fn folder(&self, name: &OsStr) -> io::Result<Dir> {
-            Ok(Dir(self.0.join(name)))
-        }
-        pub fn file(&self, name: &OsStr) -> io::Result<File> {
-            open_nonblocking(&self.0.join(name))
-        }
-    }
-}
-
-/// An open folder whose files are looked at by name (`fstatat` on the folder's descriptor:
-/// no walk of the folder's path per file, as a build checking hundreds of outputs would
-/// otherwise make).
-#[derive(Debug)]
-pub struct Folder(beneath::Dir);
-
-impl Folder {
-    pub fn open(path: &Path) -> io::Result<Folder> {
-        beneath::Dir::open(path).map(Folder)
-    }
-
-    /// What `name` in this folder is, not following a link, with its fingerprint (as
-    /// [`Fingerprint::of`] its `lstat`).
-    #[cfg(unix)]
-    pub fn entry(&self, name: &std::ffi::OsStr) -> io::Result<(Kind, Fingerprint)> {
-        let st = self.0.stat(name)?;
-        Ok((Kind::of_mode(st.st_mode), Fingerprint::of_stat(&st)))
-    }
-
-    #[cfg(not(unix))]
-    pub fn entry(&self, name: &std::ffi::OsStr) -> io::Result<(Kind, Fingerprint)> {
-        let meta = std::fs::symlink_metadata(self.0.path().join(name))?;
-        Ok((kind_of(&meta), Fingerprint::of(&meta)))
-    }
-
-    /// The size and modification time (nanoseconds since 1970, as [`std::fs::Metadata`]
-    /// gives them) of the regular file `name` in this folder, not following a link: `None`
-    /// for a link, a folder, anything else or nothing.
-    pub fn regular_file(&self, name: &str) -> Option<(u64, u128)> {
-        match self.entry(std::ffi::OsStr::new(name)).ok()? {
-            (Kind::Regular, fp) => Some((fp.size, u128::try_from(fp.mtime_ns).ok()?)),
-            _ => None,
-        }
-    }
 }
 
 /// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates
