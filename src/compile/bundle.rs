@@ -417,6 +417,24 @@ pub fn patch_latex_ltx(text: &str) -> Result<String, BundleError> {
 mod tests {
     use super::*;
 
+    /// One build finds the TeX files' digest once, for the TikZ keys and the record alike;
+    /// a failure is not kept (the next asker tries again), and another build finds it anew.
+    #[test]
+    fn a_builds_tex_digest_is_found_once_and_a_failure_is_not_kept() {
+        let digest = TexDigest::default();
+        let shared = digest.clone();
+        let calls = std::cell::Cell::new(0);
+        let find = |answer: Result<&'static str, &'static str>| {
+            calls.set(calls.get() + 1);
+            answer.map(str::to_string)
+        };
+        assert_eq!(digest.get_or_find(|| find(Err("no trees"))), Err("no trees"));
+        assert_eq!(shared.get_or_find(|| find(Ok("abc"))), Ok("abc".to_string()));
+        assert_eq!(digest.get_or_find(|| find(Ok("other"))), Ok("abc".to_string()));
+        assert_eq!(calls.get(), 2);
+        assert_eq!(TexDigest::default().get_or_find(|| find(Ok("new"))), Ok::<_, &str>("new".to_string()));
+    }
+
     #[test]
     fn patch_replaces_the_prompt_with_a_fatal_error() {
         let text = "a\n\\gdef\\@missingfileerror#1#2{%\n \\message{Enter file name: }%\n  {\\read-1 to\\x}}\n\\def\\@obsoletefile#1#2{}\n";
