@@ -149,7 +149,9 @@ impl<'a> Planner<'a> {
     pub fn next(&mut self, settled: &dyn Fn(&Job) -> Option<Upstream>) -> Plan {
         let wave = self.wave;
         self.wave += 1;
-        let mut plan = Plan { jobs: Vec::new(), diagnostics: std::mem::take(&mut self.errors) };
+        // Room for every figure that may be planned now, so the jobs are not moved as they come.
+        let waiting = self.state.iter().filter(|s| matches!(s, State::Waiting)).count();
+        let mut plan = Plan { jobs: Vec::with_capacity(waiting), diagnostics: std::mem::take(&mut self.errors) };
         // Failures pass down the chains in one call; figures after a cycle come in any order.
         loop {
             let mut changed = false;
