@@ -18,7 +18,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod beneath;
 mod stamp;
-pub use beneath::Folder;
+pub use beneath::{Folder, Kind};
+use beneath::{kind_of, open_nonblocking};
 pub use stamp::{Fingerprint, RACY, clock, read_fingerprinted, wait_for_tick};
 
 /// Suffix of every temp file this module creates (so cleaners can recognise them).
@@ -110,41 +111,6 @@ pub fn read_regular_beneath(dir: &Path, rel: &Path, max: u64) -> Result<Vec<u8>,
     }
 }
 
-/// What a directory entry is, not following a link.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Regular,
-    Folder,
-    Symlink,
-    Special,
-}
-
-#[cfg(unix)]
-impl Kind {
-    /// The kind a `stat`'s `st_mode` says.
-    fn of_mode(mode: libc::mode_t) -> Kind {
-        match mode & libc::S_IFMT {
-            libc::S_IFREG => Kind::Regular,
-            libc::S_IFDIR => Kind::Folder,
-            libc::S_IFLNK => Kind::Symlink,
-            _ => Kind::Special,
-        }
-    }
-}
-
-fn kind_of(meta: &fs::Metadata) -> Kind {
-    let t = meta.file_type();
-    if t.is_file() {
-        Kind::Regular
-    } else if t.is_dir() {
-        Kind::Folder
-    } else if t.is_symlink() {
-        Kind::Symlink
-    } else {
-        Kind::Special
-    }
-}
-
 /// Reads an opened file that must still be regular (it may have been swapped since it was
 /// looked at), bounded by `max` bytes.
 fn read_open(file: File, max: u64) -> Result<Vec<u8>, NotRegular> {
@@ -161,19 +127,6 @@ fn read_open(file: File, max: u64) -> Result<Vec<u8>, NotRegular> {
         return Err(NotRegular::TooLarge(max));
     }
     Ok(bytes)
-}
-
-/// Opens for reading without waiting for a writer (a FIFO swapped in after the check would
-/// otherwise block the open) and without making a terminal the controlling one.
-fn open_nonblocking(path: &Path) -> io::Result<File> {
-    let mut o = OpenOptions::new();
-    o.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    o.open(path)
 }
 
 /// Writes `bytes` to `path` atomically, with the temp file beside the target. Creates

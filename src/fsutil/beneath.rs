@@ -2,13 +2,59 @@
 //! (`openat`/`fstatat` with `O_NOFOLLOW`), so a folder swapped for a link between the
 //! check and the open is refused too; elsewhere by path, checking each step.
 
-use super::{Fingerprint, Kind};
-#[cfg(not(unix))]
-use super::{kind_of, open_nonblocking};
+use super::stamp::Fingerprint;
 use std::ffi::OsStr;
-use std::fs::File;
+use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::Path;
+
+/// What a directory entry is, not following a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Regular,
+    Folder,
+    Symlink,
+    Special,
+}
+
+#[cfg(unix)]
+impl Kind {
+    /// The kind a `stat`'s `st_mode` says.
+    fn of_mode(mode: libc::mode_t) -> Kind {
+        match mode & libc::S_IFMT {
+            libc::S_IFREG => Kind::Regular,
+            libc::S_IFDIR => Kind::Folder,
+            libc::S_IFLNK => Kind::Symlink,
+            _ => Kind::Special,
+        }
+    }
+}
+
+pub(super) fn kind_of(meta: &fs::Metadata) -> Kind {
+    let t = meta.file_type();
+    if t.is_file() {
+        Kind::Regular
+    } else if t.is_dir() {
+        Kind::Folder
+    } else if t.is_symlink() {
+        Kind::Symlink
+    } else {
+        Kind::Special
+    }
+}
+
+/// Opens for reading without waiting for a writer (a FIFO swapped in after the check would
+/// otherwise block the open) and without making a terminal the controlling one.
+pub(super) fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    o.open(path)
+}
 
 #[cfg(unix)]
 #[derive(Debug)]
