@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod beneath;
 mod stamp;
-pub use beneath::{Folder, Kind};
+pub use beneath::{Folder, Kind, lstat};
 use beneath::{kind_of, open_nonblocking};
 pub use stamp::{Fingerprint, RACY, clock, read_fingerprinted, wait_for_tick};
 
@@ -92,18 +92,18 @@ pub fn read_regular_beneath(dir: &Path, rel: &Path, max: u64) -> Result<Vec<u8>,
     let Some((last, folders)) = names.split_last() else {
         return Err(NotRegular::Folder);
     };
-    let mut at = beneath::Dir::open(dir)?;
+    let mut at = Folder::open(dir)?;
     let mut walked = PathBuf::new();
     for name in folders {
         walked.push(name);
-        match at.kind(name)? {
+        match at.entry(name)?.0 {
             Kind::Folder => at = at.folder(name)?,
             Kind::Symlink => return Err(NotRegular::Symlink(walked)),
             _ => return Err(io::Error::new(io::ErrorKind::NotFound, "not a folder").into()),
         }
     }
     walked.push(last);
-    match at.kind(last)? {
+    match at.entry(last)?.0 {
         Kind::Regular => read_open(at.file(last)?, max),
         Kind::Symlink => Err(NotRegular::Symlink(walked)),
         Kind::Folder => Err(NotRegular::Folder),

@@ -235,10 +235,8 @@ mod tests {
         }
         std::fs::create_dir_all(dir.path().join("w/.git")).unwrap();
         assert!(matches!(repository(&dir.path().join("w/sub")), Repository::Plain(g) if g.ends_with("w/.git")));
-        std::fs::write(dir.path().join("v/.git"), "gitdir: elsewhere\n").unwrap_or_else(|_| {
-            std::fs::create_dir_all(dir.path().join("v")).unwrap();
-            std::fs::write(dir.path().join("v/.git"), "gitdir: elsewhere\n").unwrap();
-        });
+        std::fs::create_dir_all(dir.path().join("v")).unwrap();
+        std::fs::write(dir.path().join("v/.git"), "gitdir: elsewhere\n").unwrap();
         assert!(matches!(repository(&dir.path().join("v")), Repository::Other));
     }
 }

@@ -138,14 +138,9 @@ pub(super) fn record_path(job: &EngineJob) -> Option<PathBuf> {
 pub(super) fn restamp(path: &Path) {
     let Some(mut record) = read(path).filter(|r| r.version == VERSION) else { return };
     fsutil::wait_for_tick();
-    let now = fsutil::clock();
     let mut changed = false;
-    for d in missing_dirs(&record.reads) {
-        let Some(stamp) = Stamp::of_dir(&d).filter(|s| !s.racy(now)) else { continue };
-        if record.stamps.get(&d).is_none_or(|s| *s != stamp) && all_missing_in(&record.reads, &d) {
-            record.stamps.insert(d, stamp);
-            changed = true;
-        }
+    for (d, stamp) in settled_missing_dirs(&record.reads, fsutil::clock()) {
+        changed |= record.stamps.insert(d, stamp) != Some(stamp);
     }
     if changed {
         write(path, &record);
@@ -177,9 +172,18 @@ fn seen_now(path: &Path) -> (Seen, Option<Vec<u8>>, Option<Stamp>) {
     }
 }
 
-/// Whether every file TeX looked for in `dir` and did not find is still missing.
-fn all_missing_in(reads: &[(PathBuf, Seen)], dir: &Path) -> bool {
-    reads.iter().filter(|(p, s)| *s == Seen::Missing && p.parent() == Some(dir)).all(|(p, _)| !p.exists())
+/// The folders in which TeX looked for files it did not find, with their stamps, where
+/// the stamp has settled (a [`fsutil::clock`] reading `now` from before) and every one of
+/// those files is still missing.
+fn settled_missing_dirs(reads: &[(PathBuf, Seen)], now: std::time::SystemTime) -> Vec<(PathBuf, Stamp)> {
+    let all_missing_in = |dir: &Path| {
+        reads.iter().filter(|(p, s)| *s == Seen::Missing && p.parent() == Some(dir)).all(|(p, _)| !p.exists())
+    };
+    missing_dirs(reads)
+        .into_iter()
+        .filter_map(|d| Stamp::of_dir(&d).filter(|s| !s.racy(now)).map(|s| (d, s)))
+        .filter(|(d, _)| all_missing_in(d))
+        .collect()
 }
 
 /// The folders of the files TeX looked for and did not find.
@@ -245,12 +249,7 @@ impl Record {
         // The folders of files TeX looked for and did not find, stamped before those files
         // are looked at again (all still missing).
         let reads_list: Vec<(PathBuf, Seen)> = reads.iter().map(|(p, s)| (p.clone(), *s)).collect();
-        for d in missing_dirs(&reads_list) {
-            let Some(stamp) = Stamp::of_dir(&d).filter(|s| !s.racy(now)) else { continue };
-            if all_missing_in(&reads_list, &d) {
-                stamps.insert(d, stamp);
-            }
-        }
+        stamps.extend(settled_missing_dirs(&reads_list, now));
         let trailer = pdfpatch::trailer(&pdf)?;
         let figures = placed(reads, &pdfpatch::forms(&pdf)?);
         let log = match &out.log_path {

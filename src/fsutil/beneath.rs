@@ -30,6 +30,12 @@ impl Kind {
     }
 }
 
+/// What is at `path`, not following a link, with its fingerprint.
+pub fn lstat(path: &Path) -> io::Result<(Kind, Fingerprint)> {
+    let meta = fs::symlink_metadata(path)?;
+    Ok((kind_of(&meta), Fingerprint::of(&meta)))
+}
+
 pub(super) fn kind_of(meta: &fs::Metadata) -> Kind {
     let t = meta.file_type();
     if t.is_file() {
@@ -56,14 +62,17 @@ pub(super) fn open_nonblocking(path: &Path) -> io::Result<File> {
     o.open(path)
 }
 
+/// An open folder whose files are looked at by name (`fstatat` on the folder's descriptor:
+/// no walk of the folder's path per file, as a build checking hundreds of outputs would
+/// otherwise make), and walked down without following links.
 #[cfg(unix)]
 #[derive(Debug)]
-pub struct Dir(File);
+pub struct Folder(File);
 
 #[cfg(unix)]
-impl Dir {
-    pub fn open(path: &Path) -> io::Result<Dir> {
-        File::open(path).map(Dir)
+impl Folder {
+    pub fn open(path: &Path) -> io::Result<Folder> {
+        File::open(path).map(Folder)
     }
 
     fn name(name: &OsStr) -> io::Result<std::ffi::CString> {
@@ -71,9 +80,9 @@ impl Dir {
         std::ffi::CString::new(name.as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
     }
 
-    pub fn stat(&self, name: &OsStr) -> io::Result<libc::stat> {
+    fn stat(&self, name: &OsStr) -> io::Result<libc::stat> {
         use std::os::fd::AsRawFd;
-        let c = Dir::name(name)?;
+        let c = Folder::name(name)?;
         // SAFETY: `st` is plain old data that fstatat fills in; `c` is NUL-terminated and
         // the descriptor is open for the duration of the call.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -84,13 +93,16 @@ impl Dir {
         Ok(st)
     }
 
-    pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
-        Ok(Kind::of_mode(self.stat(name)?.st_mode))
+    /// What `name` in this folder is, not following a link, with its fingerprint (as
+    /// [`Fingerprint::of`] its `lstat`).
+    pub fn entry(&self, name: &OsStr) -> io::Result<(Kind, Fingerprint)> {
+        let st = self.stat(name)?;
+        Ok((Kind::of_mode(st.st_mode), Fingerprint::of_stat(&st)))
     }
 
     fn open_at(&self, name: &OsStr, flags: libc::c_int) -> io::Result<File> {
         use std::os::fd::{AsRawFd, FromRawFd};
-        let c = Dir::name(name)?;
+        let c = Folder::name(name)?;
         let flags = flags | libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
         // SAFETY: `c` is NUL-terminated and the descriptor is open for the call.
         let fd = unsafe { libc::openat(self.0.as_raw_fd(), c.as_ptr(), flags) };
@@ -101,8 +113,8 @@ impl Dir {
         Ok(unsafe { File::from_raw_fd(fd) })
     }
 
-    pub fn folder(&self, name: &OsStr) -> io::Result<Dir> {
-        self.open_at(name, libc::O_DIRECTORY).map(Dir)
+    pub fn folder(&self, name: &OsStr) -> io::Result<Folder> {
+        self.open_at(name, libc::O_DIRECTORY).map(Folder)
     }
 
     pub fn file(&self, name: &OsStr) -> io::Result<File> {
@@ -112,57 +124,30 @@ impl Dir {
 
 #[cfg(not(unix))]
 #[derive(Debug)]
-pub struct Dir(std::path::PathBuf);
+pub struct Folder(std::path::PathBuf);
 
 #[cfg(not(unix))]
-impl Dir {
-    pub fn open(path: &Path) -> io::Result<Dir> {
-        Ok(Dir(path.to_path_buf()))
+impl Folder {
+    pub fn open(path: &Path) -> io::Result<Folder> {
+        Ok(Folder(path.to_path_buf()))
     }
-    pub fn path(&self) -> &Path {
-        &self.0
+    pub fn entry(&self, name: &OsStr) -> io::Result<(Kind, Fingerprint)> {
+        lstat(&self.0.join(name))
     }
-    pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
-        Ok(kind_of(&std::fs::symlink_metadata(self.0.join(name))?))
-    }
-    pub fn folder(&self, name: &OsStr) -> io::Result<Dir> {
-        Ok(Dir(self.0.join(name)))
+    pub fn folder(&self, name: &OsStr) -> io::Result<Folder> {
+        Ok(Folder(self.0.join(name)))
     }
     pub fn file(&self, name: &OsStr) -> io::Result<File> {
         open_nonblocking(&self.0.join(name))
     }
 }
 
-/// An open folder whose files are looked at by name (`fstatat` on the folder's descriptor:
-/// no walk of the folder's path per file, as a build checking hundreds of outputs would
-/// otherwise make).
-#[derive(Debug)]
-pub struct Folder(Dir);
-
 impl Folder {
-    pub fn open(path: &Path) -> io::Result<Folder> {
-        Dir::open(path).map(Folder)
-    }
-
-    /// What `name` in this folder is, not following a link, with its fingerprint (as
-    /// [`Fingerprint::of`] its `lstat`).
-    #[cfg(unix)]
-    pub fn entry(&self, name: &std::ffi::OsStr) -> io::Result<(Kind, Fingerprint)> {
-        let st = self.0.stat(name)?;
-        Ok((Kind::of_mode(st.st_mode), Fingerprint::of_stat(&st)))
-    }
-
-    #[cfg(not(unix))]
-    pub fn entry(&self, name: &std::ffi::OsStr) -> io::Result<(Kind, Fingerprint)> {
-        let meta = std::fs::symlink_metadata(self.0.path().join(name))?;
-        Ok((kind_of(&meta), Fingerprint::of(&meta)))
-    }
-
     /// The size and modification time (nanoseconds since 1970, as [`std::fs::Metadata`]
     /// gives them) of the regular file `name` in this folder, not following a link: `None`
     /// for a link, a folder, anything else or nothing.
     pub fn regular_file(&self, name: &str) -> Option<(u64, u128)> {
-        match self.entry(std::ffi::OsStr::new(name)).ok()? {
+        match self.entry(OsStr::new(name)).ok()? {
             (Kind::Regular, fp) => Some((fp.size, u128::try_from(fp.mtime_ns).ok()?)),
             _ => None,
         }

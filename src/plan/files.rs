@@ -99,18 +99,7 @@ impl FileCache {
         let candidate = resolved.join(name);
         let (kind, fp) = match &folder {
             Some(folder) => folder.entry(name)?,
-            None => {
-                let meta = std::fs::symlink_metadata(&candidate)?;
-                let t = meta.file_type();
-                let kind = if t.is_symlink() {
-                    Kind::Symlink
-                } else if t.is_file() {
-                    Kind::Regular
-                } else {
-                    Kind::Special
-                };
-                (kind, Fingerprint::of(&meta))
-            }
+            None => crate::fsutil::lstat(&candidate)?,
         };
         match kind {
             Kind::Symlink => Ok((candidate.canonicalize()?, None)),
