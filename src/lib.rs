@@ -372,10 +372,10 @@ fn write_lockfile(project: &Project, figures: &[Figure], keep: &KeepOld<'_>) -> 
         Lockfile::entries_digest(now().map(|(job, p, outputs, notes)| EntryFields::of_job(job, p, outputs, notes)));
     let merge = Digest::of(format!("{} {}", entries.hex(), keep.digest().hex()).as_bytes());
     let memo = lock::MergeMemo::new(&project.config.cache_dir, &path);
-    let bytes = std::fs::read(&path).ok();
-    if bytes.as_ref().is_some_and(|b| memo.settled(b, merge)) {
-        return None;
-    }
+    let bytes = match memo.check(&path, merge) {
+        lock::Check::Settled => return None,
+        lock::Check::Unsettled(bytes) => bytes,
+    };
     let built = Lockfile::built(now());
     let old = match bytes.map(|b| String::from_utf8(b).map_err(|e| e.utf8_error())) {
         None => Lockfile::read(&path),
@@ -411,10 +411,10 @@ pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Result<bool
     // parsing it.
     let memo = lock::MergeMemo::engine(&project.config.cache_dir, &path);
     let said = Digest::of(format!("{}\n{}", engine.name, engine.version).as_bytes());
-    let bytes = std::fs::read(&path).ok();
-    if bytes.as_ref().is_some_and(|b| memo.settled(b, said)) {
-        return Ok(false);
-    }
+    let bytes = match memo.check(&path, said) {
+        lock::Check::Settled => return Ok(false),
+        lock::Check::Unsettled(bytes) => bytes,
+    };
     // Parsed from the very bytes the memo will stand for.
     let parsed = match bytes.as_deref().map(std::str::from_utf8) {
         Some(Ok(text)) => Lockfile::parse(text, &path.display().to_string()).map(Some),

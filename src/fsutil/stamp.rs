@@ -90,6 +90,28 @@ impl Fingerprint {
         std::fs::metadata(path).ok().filter(|m| m.is_dir()).map(|m| Fingerprint::of(&m))
     }
 
+    /// The fingerprint as six space-separated numbers, for the memos that keep one in a
+    /// line of text ([`Fingerprint::from_words`] reads it back).
+    pub fn to_words(&self) -> String {
+        let Fingerprint { dev, ino, size, mode, mtime_ns, ctime_ns } = self;
+        format!("{dev} {ino} {size} {mode} {mtime_ns} {ctime_ns}")
+    }
+
+    /// Reads a fingerprint from the next six words of `words` ([`Fingerprint::to_words`]).
+    pub fn from_words<'a>(words: &mut impl Iterator<Item = &'a str>) -> Option<Fingerprint> {
+        let mut num = || words.next()?.parse::<i128>().ok();
+        let (dev, ino, size, mode) = (num()?, num()?, num()?, num()?);
+        let (mtime_ns, ctime_ns) = (num()?, num()?);
+        Some(Fingerprint {
+            dev: u64::try_from(dev).ok()?,
+            ino: u64::try_from(ino).ok()?,
+            size: u64::try_from(size).ok()?,
+            mode: u32::try_from(mode).ok()?,
+            mtime_ns,
+            ctime_ns,
+        })
+    }
+
     /// Whether its file system stamps files with this kernel's clock, so that the fingerprint
     /// settles one clock tick after its last change ([`wait_for_tick`]).
     pub fn kernel_clocked(&self) -> bool {

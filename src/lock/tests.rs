@@ -319,20 +319,57 @@ fn a_merge_memo_stands_for_exact_bytes_and_is_carried_only_from_the_bytes_it_sto
     let dir = tempfile::tempdir().unwrap();
     let lock = dir.path().join("paperfig.lock");
     let memo = MergeMemo::new(dir.path(), &lock);
+    // Each check writes the lockfile first, so no fingerprint can stand for its bytes.
+    let settled = |memo: &MergeMemo, bytes: &[u8], merge| {
+        std::fs::write(&lock, bytes).unwrap();
+        memo.check(&lock, merge) == Check::Settled
+    };
     let (a, b, c, merge) = (b"version = 1\n".as_slice(), b"version = 1\n\n[engine]\n".as_slice(), b"other", d("m"));
-    assert!(!memo.settled(a, merge), "no memo yet");
+    assert!(!settled(&memo, a, merge), "no memo yet");
+    std::fs::write(&lock, a).unwrap();
+    assert_eq!(memo.check(&lock, merge), Check::Unsettled(Some(a.to_vec())), "the bytes read are given back");
     memo.remember(a, merge);
-    assert!(memo.settled(a, merge));
-    assert!(!memo.settled(a, d("n")), "another merge");
-    assert!(!memo.settled(b, merge), "other bytes");
+    assert!(settled(&memo, a, merge));
+    assert!(!settled(&memo, a, d("n")), "another merge");
+    assert!(!settled(&memo, b, merge), "other bytes");
     // Carried from other bytes than it stood for: unchanged.
     memo.carry(c, b);
-    assert!(memo.settled(a, merge) && !memo.settled(b, merge));
+    assert!(settled(&memo, a, merge) && !settled(&memo, b, merge));
     memo.carry(a, b);
-    assert!(memo.settled(b, merge) && !memo.settled(a, merge));
+    assert!(settled(&memo, b, merge) && !settled(&memo, a, merge));
     // The engine memo is another file: it never answers for the merge.
     let engine = MergeMemo::engine(dir.path(), &lock);
-    assert!(!engine.settled(b, merge));
+    assert!(!settled(&engine, b, merge));
     engine.remember(b, d("e"));
-    assert!(memo.settled(b, merge) && engine.settled(b, d("e")));
+    assert!(settled(&memo, b, merge) && settled(&engine, b, d("e")));
+    std::fs::remove_file(&lock).unwrap();
+    assert_eq!(memo.check(&lock, merge), Check::Unsettled(None), "no lockfile");
+}
+
+#[test]
+fn a_settled_lockfile_is_known_by_its_fingerprint_and_any_write_to_it_is_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("paperfig.lock");
+    let memo = MergeMemo::new(dir.path(), &lock);
+    let memo_file = || {
+        let mut files = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path());
+        files.find(|p| p.file_name().unwrap().to_string_lossy().starts_with("lock-merge-")).unwrap()
+    };
+    let (a, merge) = (b"version = 1\n".as_slice(), d("m"));
+    std::fs::write(&lock, a).unwrap();
+    memo.remember(a, merge);
+    crate::fsutil::wait_for_tick();
+    assert_eq!(memo.check(&lock, merge), Check::Settled);
+    let text = std::fs::read_to_string(memo_file()).unwrap();
+    assert!(text.contains(" at "), "the settled file's fingerprint is kept: {text}");
+    // While the fingerprint holds, the file is not read: a memo whose digest of the bytes
+    // is wrong still says settled.
+    let forged = text.replacen(&Digest::of(a).hex(), &Digest::of(b"not these bytes").hex(), 1);
+    std::fs::write(memo_file(), &forged).unwrap();
+    assert_eq!(memo.check(&lock, merge), Check::Settled);
+    assert!(matches!(memo.check(&lock, d("n")), Check::Unsettled(Some(_))), "another merge reads the file");
+    // Any write moves the fingerprint (the same bytes written again too): the file is read,
+    // and the forged digest no longer matches it.
+    std::fs::write(&lock, a).unwrap();
+    assert_eq!(memo.check(&lock, merge), Check::Unsettled(Some(a.to_vec())));
 }

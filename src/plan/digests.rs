@@ -31,26 +31,15 @@ pub(super) use crate::fsutil::Fingerprint;
 
 /// One line of the memo for a file at `path` with `fp`, holding `digest`.
 fn line(fp: &Fingerprint, digest: &Digest, path: &str) -> String {
-    let Fingerprint { dev, ino, size, mode, mtime_ns, ctime_ns } = fp;
-    format!("{} {dev} {ino} {size} {mode} {mtime_ns} {ctime_ns} {path}\n", digest.hex())
+    format!("{} {} {path}\n", digest.hex(), fp.to_words())
 }
 
 /// A line of the memo, read back.
 fn parse(line: &str) -> Option<(PathBuf, Fingerprint, Digest)> {
     let mut parts = line.splitn(8, ' ');
     let digest = Digest::parse(parts.next()?)?;
-    let mut num = || parts.next()?.parse::<i128>().ok();
-    let (dev, ino, size, mode) = (num()?, num()?, num()?, num()?);
-    let (mtime_ns, ctime_ns) = (num()?, num()?);
+    let fp = Fingerprint::from_words(&mut parts)?;
     let path = PathBuf::from(parts.next()?);
-    let fp = Fingerprint {
-        dev: u64::try_from(dev).ok()?,
-        ino: u64::try_from(ino).ok()?,
-        size: u64::try_from(size).ok()?,
-        mode: u32::try_from(mode).ok()?,
-        mtime_ns,
-        ctime_ns,
-    };
     path.is_absolute().then_some((path, fp, digest))
 }
 
