@@ -245,7 +245,7 @@ fn read_lock_for_locked(project: &Project) -> Result<Lockfile, GenError> {
 /// writes the manifest and lockfile. Errors about single figures are in the report; `Err`
 /// is for problems that stop everything (unreadable config, unusable cache folder).
 pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Result<GenReport, GenError> {
-    generate_scanned(project, registry, &scan::scan_files(&project.root, &project.sources), opts)
+    generate_scanned(project, registry, scan::scan_files(&project.root, &project.sources), opts)
 }
 
 /// `generate` from stage 2 on, for directives already scanned. `project.sources` names the
@@ -253,7 +253,7 @@ pub fn generate(project: &Project, registry: &Registry, opts: &GenOptions) -> Re
 pub fn generate_scanned(
     project: &Project,
     registry: &Registry,
-    scan: &scan::Scan,
+    scan: scan::Scan,
     opts: &GenOptions,
 ) -> Result<GenReport, GenError> {
     let out_dir = &project.config.output_dir;
@@ -309,7 +309,7 @@ pub fn generate_scanned(
     }
     diagnostics.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file.name.clone(), l.span.start)));
     let remote = store.stats();
-    Ok(GenReport { scan: scan.clone(), figures, diagnostics, manifest, output_dir: out_dir.clone(), remote })
+    Ok(GenReport { scan, figures, diagnostics, manifest, output_dir: out_dir.clone(), remote })
 }
 
 /// Figures whose outputs are in place, with what was placed.

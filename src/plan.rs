@@ -40,7 +40,7 @@ pub const NOT_FIGURE_INPUTS: &[&str] =
 /// One figure to look up or make.
 #[derive(Clone)]
 pub struct Job {
-    pub directive: Directive,
+    pub directive: Arc<Directive>,
     pub provider: Arc<dyn Provider>,
     /// The same provider when it is a hosted one (on the network).
     pub hosted: Option<Arc<HostedProvider>>,
@@ -57,7 +57,7 @@ pub struct Plan {
 
 /// Plans every directive that names no other figure as input (those are left out: see
 /// [`Planner`]); a directive that cannot be planned becomes a diagnostic.
-pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Directive]) -> Plan {
+pub fn plan(root: &Path, config: &Config, registry: &Registry, directives: &[Arc<Directive>]) -> Plan {
     let mut planner = Planner::new(root, config, registry, directives);
     let plan = planner.next(&|_| None);
     planner.finish();
@@ -94,7 +94,7 @@ pub struct Planner<'a> {
     root: &'a Path,
     config: &'a Config,
     registry: &'a Registry,
-    directives: &'a [Directive],
+    directives: &'a [Arc<Directive>],
     graph: Graph,
     state: Vec<State>,
     by_name: HashMap<&'a str, usize>,
@@ -106,7 +106,12 @@ pub struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub fn new(root: &'a Path, config: &'a Config, registry: &'a Registry, directives: &'a [Directive]) -> Planner<'a> {
+    pub fn new(
+        root: &'a Path,
+        config: &'a Config,
+        registry: &'a Registry,
+        directives: &'a [Arc<Directive>],
+    ) -> Planner<'a> {
         let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let attr_of = |d: &Directive| registry.resolve(d, config).ok().and_then(|e| e.provider.figure_attr());
         let mut graph = Graph::of(directives, &attr_of);
@@ -335,7 +340,7 @@ fn plan_one(
     root: &Path,
     config: &Config,
     registry: &Registry,
-    d: &Directive,
+    d: &Arc<Directive>,
     files: &mut FileCache,
     figures: &HashMap<String, InputFile>,
 ) -> Result<Job, Diagnostic> {
@@ -387,7 +392,7 @@ fn plan_one(
     let ctx = PrepareContext { root: &root, base, files: Some(&files), figures: Some(&figure) };
     provider.prepare(&mut request, &ctx).map_err(|e| provider_diagnostic(d, e, Code::Plan))?;
     let key = key_of(&request);
-    Ok(Job { directive: d.clone(), provider, hosted, request, key })
+    Ok(Job { directive: Arc::clone(d), provider, hosted, request, key })
 }
 
 fn output_spec(config: &Config, d: &Directive) -> Result<OutputSpec, Diagnostic> {

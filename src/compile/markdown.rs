@@ -44,7 +44,7 @@ impl Figures<'_> {
 
     /// The paper's text and its directives: from the scan when it covered `main`, else read
     /// and scanned now (a paper outside `[project] sources`).
-    fn paper(&self, project: &Project, main: &Path) -> Result<(Arc<SourceFile>, Vec<Directive>), CompileError> {
+    fn paper(&self, project: &Project, main: &Path) -> Result<(Arc<SourceFile>, Vec<Arc<Directive>>), CompileError> {
         let name = scan::relative_name(&project.root, main);
         let (file, directives) = match self.scan.files.iter().find(|f| f.name == name) {
             Some(file) => (file.clone(), &self.scan.directives),

@@ -16,6 +16,7 @@ pub mod rewrite;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic, Loc};
@@ -69,12 +70,12 @@ pub fn preprocess(input: &str) -> Result<Preprocessed, Diagnostic> {
     let scanned = scan::scan_sources(&project.root, &sources);
     let flags = Flags { jobs: opts.jobs, verbosity: Verbosity::Quiet, ..Flags::default() };
     let gen_opts = GenOptions::new(&flags, Driver::Mdbook).expect("the mdBook driver is never locked");
-    let report = crate::generate_scanned(&project, &crate::compile::figures::registry(&project), &scanned, &gen_opts)
+    let report = crate::generate_scanned(&project, &crate::compile::figures::registry(&project), scanned, &gen_opts)
         .map_err(|e| e.diagnostic())?;
     let format = opts.format_for(&ctx.renderer);
 
-    let numbers = Numbers::new(&project, &chapters, &scanned.directives, &src);
-    let built = Built { directives: &scanned.directives, report: &report, numbers, format, opts: &opts };
+    let numbers = Numbers::new(&project, &chapters, &report.scan.directives, &src);
+    let built = Built { directives: &report.scan.directives, report: &report, numbers, format, opts: &opts };
     let mut new_contents = HashMap::new();
     let mut errors = report.diagnostics.clone();
     for (chapter, (path, _)) in chapters.iter().zip(&sources) {
@@ -133,7 +134,7 @@ impl Numbers {
     fn new(
         project: &Project,
         chapters: &[protocol::Chapter],
-        directives: &[Directive],
+        directives: &[Arc<Directive>],
         src: &std::path::Path,
     ) -> Numbers {
         let chapter_of: HashMap<String, &str> = chapters
@@ -153,7 +154,7 @@ impl Numbers {
 
 /// What the stages built for the whole book, which each chapter's rewrite reads.
 struct Built<'a> {
-    directives: &'a [Directive],
+    directives: &'a [Arc<Directive>],
     report: &'a GenReport,
     numbers: Numbers,
     /// The image format for this renderer.
@@ -174,7 +175,7 @@ impl Built<'_> {
         let Built { directives, report, numbers, format, opts } = self;
         let format = *format;
         let text = &chapter.content;
-        let here: Vec<&Directive> = directives.iter().filter(|d| d.loc.file.name == name).collect();
+        let here: Vec<&Directive> = directives.iter().filter(|d| d.loc.file.name == name).map(|d| &**d).collect();
         // Each error in this chapter belongs to the directive block it points into.
         let mut boxes: Vec<(Range<usize>, Vec<Diagnostic>)> = Vec::new();
         for diag in errors.iter().filter(|d| d.is_error()) {

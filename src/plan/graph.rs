@@ -5,6 +5,7 @@
 //! planner (`Planner`) plans every other figure once those it names are built.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use super::attrs::closest;
 use crate::diag::{Code, Diagnostic};
@@ -31,7 +32,7 @@ pub struct Graph {
 impl Graph {
     /// The graph of `directives`, where `attr_of` gives the attribute of a directive whose
     /// entries may name figures (its provider's `figure_attr`), if any.
-    pub fn of(directives: &[Directive], attr_of: &dyn Fn(&Directive) -> Option<&'static str>) -> Graph {
+    pub fn of(directives: &[Arc<Directive>], attr_of: &dyn Fn(&Directive) -> Option<&'static str>) -> Graph {
         let n = directives.len();
         let ids: HashMap<&str, usize> =
             directives.iter().enumerate().filter_map(|(i, d)| Some((d.label.as_deref()?, i))).collect();
@@ -136,7 +137,7 @@ fn unknown(d: &Directive, attr: &str, id: &str, ids: &HashMap<&str, usize>) -> D
         .for_figure(&d.name)
 }
 
-fn on_cycle(directives: &[Directive], i: usize, attr: &str, cycle: &[usize]) -> Diagnostic {
+fn on_cycle(directives: &[Arc<Directive>], i: usize, attr: &str, cycle: &[usize]) -> Diagnostic {
     let d = &directives[i];
     let message = if cycle.len() == 2 {
         format!("figure `{}` names itself in {attr}=: it would need its own output to be made", d.name)
@@ -173,7 +174,7 @@ mod tests {
     use super::*;
     use crate::scan::scan_text;
 
-    fn graph(text: &str) -> (Vec<Directive>, Graph) {
+    fn graph(text: &str) -> (Vec<Arc<Directive>>, Graph) {
         let scan = scan_text("paper.md", text);
         assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
         let g = Graph::of(&scan.directives, &|d| (d.kind == crate::model::Kind::Image).then_some("input"));

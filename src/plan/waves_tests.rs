@@ -44,11 +44,16 @@ impl Provider for Edit {
     }
 }
 
-fn planner_for<'a>(root: &'a Path, config: &'a Config, registry: &'a Registry, scan: &'a [Directive]) -> Planner<'a> {
+fn planner_for<'a>(
+    root: &'a Path,
+    config: &'a Config,
+    registry: &'a Registry,
+    scan: &'a [Arc<Directive>],
+) -> Planner<'a> {
     Planner::new(root, config, registry, scan)
 }
 
-fn paper(figures: &[(&str, &str)]) -> (tempfile::TempDir, Vec<Directive>) {
+fn paper(figures: &[(&str, &str)]) -> (tempfile::TempDir, Vec<Arc<Directive>>) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("acc.csv"), "model,acc\nA,0.9\nB,0.8\n").unwrap();
     let text: String = figures

@@ -86,7 +86,8 @@ impl Directive {
 #[derive(Clone, Debug, Default)]
 pub struct Scan {
     pub files: Vec<Arc<SourceFile>>,
-    pub directives: Vec<Directive>,
+    /// Shared with the jobs planned from them (a job is a directive and its request).
+    pub directives: Vec<Arc<Directive>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -164,7 +165,7 @@ fn scan_file(scan: &mut Scan, seen: &mut HashMap<String, Loc>, file: Arc<SourceF
                 ),
                 None => {
                     seen.insert(d.name.clone(), d.head.clone());
-                    scan.directives.push(d);
+                    scan.directives.push(Arc::new(d));
                 }
             },
             Err(diag) => scan.diagnostics.push(diag),

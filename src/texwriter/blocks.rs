@@ -70,7 +70,7 @@ pub(crate) struct Writer<'a> {
 impl<'a> Writer<'a> {
     pub fn new(
         file: &'a Arc<SourceFile>,
-        directives: &'a [Directive],
+        directives: &'a [Arc<Directive>],
         figure_file: &'a dyn Fn(&Directive) -> Option<PathBuf>,
         failed: &'a BTreeMap<String, String>,
         notes: &'a BTreeMap<String, crate::model::Notes>,
@@ -80,7 +80,7 @@ impl<'a> Writer<'a> {
         let directives = directives
             .iter()
             .filter(|d| Arc::ptr_eq(&d.loc.file, file) || d.loc.file.name == file.name)
-            .map(|d| (d.loc.span.start, d))
+            .map(|d| (d.loc.span.start, &**d))
             .collect();
         Writer {
             file,

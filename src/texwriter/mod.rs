@@ -115,7 +115,7 @@ pub struct TexPaper {
 /// else is a warning.
 pub fn write_paper(
     source: &Arc<SourceFile>,
-    directives: &[Directive],
+    directives: &[Arc<Directive>],
     figure_file: &dyn Fn(&Directive) -> Option<PathBuf>,
     opts: &WriteOptions,
 ) -> Result<TexPaper, Vec<Diagnostic>> {

@@ -528,9 +528,10 @@ fn same_paper_in_two_folders_gives_the_same_tex() {
         let directives: Vec<_> = scan
             .directives
             .into_iter()
-            .map(|mut d| {
+            .map(|d| {
+                let mut d = Arc::unwrap_or_clone(d);
                 d.loc.file = Arc::clone(&file);
-                d
+                Arc::new(d)
             })
             .collect();
         let fig = |d: &crate::scan::Directive| Some(dir.join("build/figures").join(format!("{}.pdf", d.stem())));

@@ -221,7 +221,8 @@ impl Watch {
         let sources = self.state.take_scanned_sources();
         let current = std::mem::replace(&mut self.state.project.sources, sources);
         let manifest_before = std::fs::read(self.state.project.config.output_dir.join(emit::MANIFEST)).ok();
-        let report = self.generate(&scan);
+        // The mdBook refresh below reads the scan, whether or not the figures were made.
+        let report = self.generate(scan.clone());
         self.state.project.sources = current;
         let manifest_path = self.state.project.config.output_dir.join(emit::MANIFEST);
         let mut diagnostics = Vec::new();
@@ -300,7 +301,7 @@ impl Watch {
     /// Stages 2–5 on the scan, with the options `watch` was given: the remote cache is used
     /// unless `--offline`, and hosted figures not cached yet are deferred (the report lists
     /// them; the caller hands them to the background thread), or refused with `--offline`.
-    fn generate(&self, scan: &crate::scan::Scan) -> Result<GenReport, Diagnostic> {
+    fn generate(&self, scan: crate::scan::Scan) -> Result<GenReport, Diagnostic> {
         let opts = GenOptions { verbosity: Verbosity::Quiet, ..self.opts.figures.clone() };
         crate::generate_scanned(&self.state.project, &self.state.registry, scan, &opts).map_err(|e| e.diagnostic())
     }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config;
 use crate::digest::Digest;
@@ -131,7 +132,7 @@ impl State {
     /// Records the files each figure names (attribute values that are paths next to its
     /// source, existing or not yet, and globs), with their digests, so that later changes
     /// can be told apart from touches.
-    pub fn record_inputs(&mut self, directives: &[Directive]) {
+    pub fn record_inputs(&mut self, directives: &[Arc<Directive>]) {
         let mut inputs: BTreeMap<PathBuf, Input> = BTreeMap::new();
         let mut globs = Vec::new();
         for d in directives {
