@@ -112,7 +112,9 @@ impl DigestMemo {
                 text.push_str(&line(fp, digest, p));
             }
         }
-        let _ = crate::fsutil::write_if_changed(&file, text.as_bytes());
+        // A cache: without fsync, so that the first build after a large one does not wait for
+        // the disk to take in what that one wrote (a lost memo costs one read of each input).
+        let _ = crate::fsutil::replace_if_changed(&file, text.as_bytes());
     }
 }
 
