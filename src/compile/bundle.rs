@@ -155,14 +155,13 @@ impl TexBundle {
             .ok_or_else(|| BundleError::NoTex { how: trees.describe(), searched: trees.searched.clone() })?;
         let mut memory = HashMap::new();
         memory.insert(FORMAT_SOURCE_NAME.to_string(), FORMAT_SOURCE.as_bytes().to_vec());
-        let ltx = index
-            .files
+        let ltx_path = index
             .get("latex.ltx")
             .ok_or_else(|| BundleError::NoLatex { how: trees.describe(), searched: trees.searched.clone() })?;
-        let text = std::fs::read_to_string(&ltx.path)
-            .map_err(|source| BundleError::Read { path: ltx.path.clone(), source })?;
+        let text = std::fs::read_to_string(&ltx_path)
+            .map_err(|source| BundleError::Read { path: ltx_path.clone(), source })?;
         memory.insert("latex.ltx".to_string(), patch_latex_ltx(&text)?.into_bytes());
-        let (digest, ltx_path) = (index.digest.clone(), ltx.path.clone());
+        let digest = index.digest.clone();
         let bundle = TexBundle::new(Files::Installed(index), digest, memory);
         // Read from the trees, served patched.
         bundle.served.lock().unwrap_or_else(|p| p.into_inner()).insert(ltx_path);
@@ -248,12 +247,12 @@ impl TexBundle {
     /// Where a name resolves in the installed trees, if it is indexed.
     fn resolve(index: &Index, name: &str) -> Option<PathBuf> {
         let base = name.rsplit('/').next().unwrap_or(name);
-        let e = index.files.get(base)?;
+        let path = index.get(base)?;
         // `sub/file.tex` must be in a folder named `sub`.
-        if name.contains('/') && !e.path.to_string_lossy().ends_with(&format!("/{}", name.trim_start_matches("./"))) {
+        if name.contains('/') && !path.to_string_lossy().ends_with(&format!("/{}", name.trim_start_matches("./"))) {
             return None;
         }
-        Some(e.path.clone())
+        Some(path)
     }
 
     /// The digest as hex (the format cache key).
@@ -365,7 +364,7 @@ impl Bundle for TexBundle {
 
     fn all_files(&self) -> Vec<String> {
         let mut names: Vec<String> = match &self.files {
-            Files::Installed(index) => index.files.keys().cloned().collect(),
+            Files::Installed(index) => index.names().map(str::to_string).collect(),
             Files::Remote(remote) => remote.all_files(),
         };
         names.extend(self.memory.keys().cloned());

@@ -8,22 +8,25 @@
 //!
 //! The digest (which keys the cached format) covers the listing with each file's size and
 //! modification time. Walking the trees costs ~0.2 s, so the index is cached in the user's
-//! cache (`tex/texlive-index-v2-<trees>.json`) and reused while the trees' [`stamp`] is
+//! cache (`tex/texlive-index-v3-<trees>`, see [`table`]) and reused while the trees' [`stamp`] is
 //! unchanged: for a tree searched through its `ls-R`, the tree's top folders and `ls-R`
 //! (package managers and `mktexlsr` touch these); for any other tree (TEXMFHOME), every
 //! name and folder in it, since kpathsea searches such a tree on disk and a package copied
 //! there counts at once.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::texmf::Tree;
 use crate::fsutil;
+use table::Found;
+pub use table::Index;
+
+mod table;
 
 /// Bumped whenever a file served from memory or the index rules change.
 pub const PATCH_VERSION: u32 = 2;
@@ -64,22 +67,6 @@ fn skip_dir(rel: &str) -> bool {
         (Some("tex"), Some(sub)) => !TEX_KEEP.contains(&sub),
         _ => false,
     }
-}
-
-/// One indexed file.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Entry {
-    pub path: PathBuf,
-    /// (rank, tree index): lower wins.
-    order: (u8, u8),
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Index {
-    /// What the cached index was made from (see [`stamp`]).
-    stamp: String,
-    pub digest: String,
-    pub files: HashMap<String, Entry>,
 }
 
 /// The folders of `root` the index walks (skipped ones left out), with `root` itself.
@@ -126,28 +113,32 @@ fn stamp(trees: &[Tree]) -> String {
 
 /// The index last loaded in this process, with the file it came from: a long-running
 /// process (watch mode, the mdBook preprocessor under `mdbook serve`) compiles many times,
-/// and only the stamp needs checking between compiles, not 3 MB of JSON.
+/// and only the stamp needs checking between compiles, not the whole index.
 static LOADED: std::sync::Mutex<Option<(PathBuf, Arc<Index>)>> = std::sync::Mutex::new(None);
 
 /// The index of `trees`, from this process's memory, the cache folder or a fresh walk.
 /// `None` when the trees hold no file at all.
 pub fn load(cache_dir: &Path, trees: &[Tree]) -> Option<Arc<Index>> {
-    load_stamped(cache_dir, trees, stamp(trees))
+    load_stamped(cache_dir, trees, stamp_digest(trees))
+}
+
+/// The digest of the trees' [`stamp`], which the index made from them keeps.
+fn stamp_digest(trees: &[Tree]) -> String {
+    hex::encode(Sha256::digest(stamp(trees).as_bytes()))
 }
 
 /// Where the index of `trees` is cached.
 fn index_path(cache_dir: &Path, trees: &[Tree]) -> PathBuf {
     let list: Vec<String> = trees.iter().map(|t| format!("{}:{}", t.ls_r_only, t.path.display())).collect();
     let which = hex::encode(&Sha256::digest(list.join("\n").as_bytes())[..8]);
-    cache_dir.join("tex").join(format!("texlive-index-v2-{which}.json"))
+    cache_dir.join("tex").join(format!("texlive-index-v3-{which}"))
 }
 
 /// The digest of the index of `trees` (the installed bundle's digest), from a small file
 /// beside the cached index while the trees' stamp holds: reading the whole index takes tens
 /// of milliseconds, and a build asks for this digest to key TikZ figures.
 pub fn digest(cache_dir: &Path, trees: &[Tree]) -> Option<String> {
-    let stamp = stamp(trees);
-    let stamp_digest = hex::encode(Sha256::digest(stamp.as_bytes()));
+    let stamp_digest = stamp_digest(trees);
     let side = index_path(cache_dir, trees).with_extension("digest");
     if let Ok(text) = std::fs::read_to_string(&side) {
         if let Some((s, d)) = text.trim_end().split_once('\n') {
@@ -156,7 +147,7 @@ pub fn digest(cache_dir: &Path, trees: &[Tree]) -> Option<String> {
             }
         }
     }
-    let index = load_stamped(cache_dir, trees, stamp)?;
+    let index = load_stamped(cache_dir, trees, stamp_digest.clone())?;
     let _ = fsutil::write_if_changed(&side, format!("{stamp_digest}\n{}\n", index.digest).as_bytes());
     Some(index.digest.clone())
 }
@@ -173,25 +164,24 @@ fn load_stamped(cache_dir: &Path, trees: &[Tree], stamp: String) -> Option<Arc<I
 }
 
 fn load_file(path: &Path, trees: &[Tree], stamp: String) -> Option<Arc<Index>> {
-    if let Some(index) =
-        std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<Index>(&b).ok()).filter(|i| i.stamp == stamp)
-    {
+    let cached = std::fs::read_to_string(path).ok().and_then(Index::parse).filter(|i| i.stamp == stamp);
+    if let Some(index) = cached {
         return Some(Arc::new(index));
     }
-    let index = build(trees, stamp);
-    if index.files.is_empty() {
-        return None;
-    }
+    let text = build(trees, &stamp)?;
+    let index = Index::parse(text.clone()).filter(|i| !i.is_empty())?;
     // The cache is an optimisation: a read-only cache folder only costs the walk.
-    if let (Ok(bytes), Some(dir)) = (serde_json::to_vec(&index), path.parent()) {
+    if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
-        let _ = fsutil::write_if_changed(path, &bytes);
+        let _ = fsutil::write_if_changed(path, text.as_bytes());
     }
     Some(Arc::new(index))
 }
 
-fn build(trees: &[Tree], stamp: String) -> Index {
-    let mut files: HashMap<String, Entry> = HashMap::new();
+/// Walks `trees` into the text of their index ([`table`]); `None` when it cannot be
+/// written (a tree root holding a line break).
+fn build(trees: &[Tree], stamp: &str) -> Option<String> {
+    let mut files: BTreeMap<String, ((u8, u8), Found)> = BTreeMap::new();
     let mut listing = Vec::new();
     for (t, tree) in trees.iter().enumerate() {
         let root = tree.path.as_path();
@@ -199,8 +189,9 @@ fn build(trees: &[Tree], stamp: String) -> Index {
             if e.file_type().is_dir() {
                 continue;
             }
-            let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_string_lossy().into_owned();
-            let Some(r) = rank(&rel) else { continue };
+            // A path that is not UTF-8 could not be found again from the index's text.
+            let Some(rel) = e.path().strip_prefix(root).unwrap_or(e.path()).to_str() else { continue };
+            let Some(r) = rank(rel) else { continue };
             let name = e.file_name().to_string_lossy().into_owned();
             let meta = e.metadata().ok();
             let mtime = meta
@@ -209,13 +200,13 @@ fn build(trees: &[Tree], stamp: String) -> Index {
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .map_or(0, |d| d.as_secs());
             listing.push(format!("{t}/{rel}\t{}\t{mtime}", meta.map_or(0, |m| m.len())));
-            let entry = Entry { path: e.path().to_path_buf(), order: (r, t.min(255) as u8) };
-            match files.get(&name) {
-                Some(old) if old.order <= entry.order => {}
-                _ => {
-                    files.insert(name, entry);
-                }
+            // (rank, tree): lower wins.
+            let order = (r, t.min(255) as u8);
+            if files.get(&name).is_some_and(|(old, _)| *old <= order) {
+                continue;
             }
+            let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder).to_string();
+            files.insert(name, (order, Found { tree: t, folder }));
         }
     }
     listing.sort();
@@ -225,7 +216,9 @@ fn build(trees: &[Tree], stamp: String) -> Index {
         h.update(line.as_bytes());
         h.update(b"\n");
     }
-    Index { stamp, digest: hex::encode(h.finalize()), files }
+    let roots: Vec<PathBuf> = trees.iter().map(|t| t.path.clone()).collect();
+    let found: BTreeMap<String, Found> = files.into_iter().map(|(name, (_, found))| (name, found)).collect();
+    Index::write(stamp, &hex::encode(h.finalize()), &roots, &found)
 }
 
 #[cfg(test)]
@@ -263,12 +256,12 @@ mod tests {
         let trees = [tree(&t, true)];
         let cache = dir.path().join("cache");
         let first = load(&cache, &trees).unwrap();
-        assert!(first.files.contains_key("a.sty") && !first.files.contains_key("b.sty"));
+        assert!(first.get("a.sty").is_some() && first.get("b.sty").is_none());
         // A package install adds a top-level folder entry (and touches dpkg's status).
         std::fs::create_dir_all(t.join("fonts/b")).unwrap();
         std::fs::write(t.join("fonts/b/b.sty"), "b").unwrap();
         let second = load(&cache, &trees).unwrap();
-        assert!(second.files.contains_key("b.sty"), "the changed tree is indexed again");
+        assert!(second.get("b.sty").is_some(), "the changed tree is indexed again");
         assert_ne!(first.digest, second.digest);
         assert_eq!(load(&cache, &trees).unwrap().digest, second.digest);
     }
@@ -300,10 +293,10 @@ mod tests {
     #[test]
     fn a_package_copied_deep_into_a_home_tree_counts_at_once() {
         let (_dir, home, trees, cache) = home_tree_with_one_package();
-        assert!(load(&cache, &trees).unwrap().files.contains_key("one.sty"));
+        assert!(load(&cache, &trees).unwrap().get("one.sty").is_some());
         // Only `tex/latex/mine` changes: an ls-R tree's stamp would not see it.
         std::fs::write(home.join("tex/latex/mine/two.sty"), "2").unwrap();
-        assert!(load(&cache, &trees).unwrap().files.contains_key("two.sty"));
+        assert!(load(&cache, &trees).unwrap().get("two.sty").is_some());
         assert!(load(&cache, &[]).is_none(), "no trees, no index");
     }
 
@@ -324,14 +317,15 @@ mod tests {
             std::fs::write(p, text).unwrap();
         }
         let trees = [tree(&a, true), tree(&b, true)];
-        let index = build(&trees, String::new());
-        assert_eq!(index.files["x.sty"].path, b.join("tex/latex/pkg/x.sty"));
-        assert_eq!(index.files["y.sty"].path, a.join("tex/latex/pkg/y.sty"));
-        assert!(!index.files.contains_key("latex.ltx"));
-        assert!(!index.files.contains_key("xelatex.fmt"));
+        let built = |trees: &[Tree]| Index::parse(build(trees, "").unwrap()).unwrap();
+        let index = built(&trees);
+        assert_eq!(index.get("x.sty").unwrap(), b.join("tex/latex/pkg/x.sty"));
+        assert_eq!(index.get("y.sty").unwrap(), a.join("tex/latex/pkg/y.sty"));
+        assert!(index.get("latex.ltx").is_none());
+        assert!(index.get("xelatex.fmt").is_none());
         let before = index.digest.clone();
         std::fs::write(b.join("tex/latex/pkg/z.sty"), "new").unwrap();
-        assert_ne!(build(&trees, String::new()).digest, before, "a new file changes the digest");
-        assert_eq!(build(&trees, String::new()).digest, build(&trees, String::new()).digest);
+        assert_ne!(built(&trees).digest, before, "a new file changes the digest");
+        assert_eq!(built(&trees).digest, built(&trees).digest);
     }
 }
