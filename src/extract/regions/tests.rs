@@ -224,6 +224,33 @@ fn code_wider_than_a_centred_figure_and_its_caption_is_running_text() {
 }
 
 #[test]
+fn code_wider_than_a_figure_right_over_its_plot_is_running_text_too() {
+    // The last command ends a few points over the plot (closer than clusters lie apart):
+    // still no cluster of the plot's, so it is the text's when it runs wider.
+    let (captions, blockers, mut contents) = code_over_a_plot((72.0, 560.0));
+    contents.push(Content {
+        rect: Rect::new(72.0, 128.0, 560.0, 137.0),
+        graphic: false,
+        cell: false,
+        mono: true,
+        prompt: true,
+    });
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(165.0, 140.0, 445.0, 330.0))]);
+    // Within the figure's width, the same code is its own.
+    let (captions, blockers, mut contents) = code_over_a_plot((160.0, 440.0));
+    contents.push(Content {
+        rect: Rect::new(160.0, 128.0, 440.0, 137.0),
+        graphic: false,
+        cell: false,
+        mono: true,
+        prompt: true,
+    });
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(160.0, 80.0, 445.0, 330.0))]);
+}
+
+#[test]
 fn a_key_printed_in_the_margin_is_no_figure_of_a_caption_in_the_text() {
     // A caption typeset as an example, with no figure; a framed key beside it in the
     // right margin.
