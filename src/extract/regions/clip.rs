@@ -35,6 +35,8 @@ struct Cluster {
     cells: usize,
     /// The box of its text lines wider than a line number (none for graphics alone).
     wide_text: Option<Rect>,
+    /// A table's rows of cells, closed by a rule across them as its last item so far.
+    closed: bool,
 }
 
 /// Text lines narrower than this (a line number, a continuation mark) do not set how wide
@@ -99,14 +101,22 @@ pub(super) fn clip(
         // cluster by cluster. (A table's cell may start like a prompt: "> 1".)
         let command = kind == FigureKind::Figure && !c.graphic && c.mono && c.prompt;
         let apart = |k: &Cluster| (k.graphic && command) || (graphic && k.commands > 0 && k.others == 0 && !k.graphic);
+        // A table whose rows of cells a rule across them closes ends there: what follows
+        // right under the rule, with no cell of its own, is a cluster of its own.
+        let after_close = |k: &Cluster| k.closed && !c.cell && !is_rule(&c.rect);
         match clusters.last_mut() {
-            Some(k) if near(&c.rect) <= reach + CLUSTER_GAP && !apart(k) => {
+            Some(k) if near(&c.rect) <= reach + CLUSTER_GAP && !apart(k) && !after_close(k) => {
                 k.rect = k.rect.union(&c.rect);
                 k.graphic |= graphic;
                 k.code &= code;
                 k.commands += said.0;
                 k.others += said.1;
                 k.cells += cell;
+                k.closed = kind == FigureKind::Table
+                    && k.cells >= TABLE_CELLS
+                    && is_rule(&c.rect)
+                    && c.rect.width() >= 0.9 * k.rect.width()
+                    && far(&c.rect) >= far(&k.rect) - 1.0;
                 k.wide_text = match (k.wide_text, wide) {
                     (Some(a), Some(b)) => Some(a.union(&b)),
                     (a, b) => a.or(b),
@@ -120,6 +130,7 @@ pub(super) fn clip(
                 others: said.1,
                 cells: cell,
                 wide_text: wide,
+                closed: false,
             }),
         }
         reach = reach.max(far(&c.rect));

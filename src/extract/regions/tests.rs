@@ -152,6 +152,32 @@ fn a_drawing_after_a_tables_rows_is_not_the_tables() {
 }
 
 #[test]
+fn text_right_under_the_rule_that_closes_a_table_is_not_the_tables() {
+    // A table of options under its caption, closed by a rule across its rows; a line of
+    // code right under the rule (closer than clusters lie apart) starts an example.
+    let captions = [cap(FigureKind::Table, "3", Rect::new(190.0, 230.0, 420.0, 240.0))];
+    let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 420.0, 540.0, 700.0)];
+    let cell = |x0: f64, y0: f64, x1: f64| Content {
+        rect: Rect::new(x0, y0, x1, y0 + 9.0),
+        graphic: false,
+        cell: true,
+        mono: false,
+        prompt: false,
+    };
+    let contents = [
+        cell(160.0, 255.0, 230.0),
+        cell(243.0, 255.0, 450.0),
+        cell(160.0, 269.0, 230.0),
+        cell(243.0, 269.0, 400.0),
+        graphic(Rect::new(155.0, 282.0, 455.0, 282.5)),
+        Content { rect: Rect::new(160.0, 288.0, 380.0, 297.0), graphic: false, cell: false, mono: true, prompt: false },
+        Content { rect: Rect::new(160.0, 300.0, 330.0, 309.0), graphic: false, cell: false, mono: true, prompt: false },
+    ];
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(155.0, 255.0, 455.0, 282.5))]);
+}
+
+#[test]
 fn a_session_of_commands_is_no_table() {
     // A table set above its caption; under the caption, after a gap, a session of
     // commands and their output, some of it in columns, filling more of the page.
