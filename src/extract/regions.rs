@@ -314,7 +314,15 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             .enumerate()
             .any(|(j, o)| j != ci && o.rect.x_overlap(&region) > 0.0 && (o.rect.y1 - region.y0).abs() <= 2.0);
         let to_the_top = side == Side::Above && (region.y0 <= input.text_area.y0 + 12.0 || under_caption);
-        for clipped in clip(&region, input.contents, &c, side, to_the_top, cap.kind) {
+        // A region below its caption that runs down to the foot of the text, or to the
+        // caption of a float stacked under this one: the bottom of a float.
+        let over_caption = input
+            .captions
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != ci && o.rect.x_overlap(&region) > 0.0 && (o.rect.y0 - region.y1).abs() <= 2.0);
+        let to_the_bottom = side == Side::Below && (region.y1 >= input.text_area.y1 - 12.0 || over_caption);
+        for clipped in clip(&region, input.contents, &c, side, to_the_top || to_the_bottom, cap.kind) {
             let r = clipped.rect;
             let cells = input.contents.iter().filter(|c| c.cell && mostly_inside(&r, &c.rect)).count();
             // A few strokes among rows of text (the bars of a list of options) do not make

@@ -51,13 +51,14 @@ pub(super) struct Clipped {
 
 /// Clips `region` to its contents: the union of the clusters nearest the caption, for each
 /// number of clusters (the whole region last), except unions that end in a text-only
-/// cluster beyond graphics. Distances run along `side`.
+/// cluster beyond graphics. Distances run along `side`; `float_edge`: the region runs to
+/// the far edge of a float (the top or foot of the text, or another caption).
 pub(super) fn clip(
     region: &Rect,
     contents: &[Content],
     caption: &Rect,
     side: Side,
-    to_the_top: bool,
+    float_edge: bool,
     kind: FigureKind,
 ) -> Vec<Clipped> {
     let mut items = inside(region, contents, caption);
@@ -148,6 +149,8 @@ pub(super) fn clip(
     // width of the caption and the drawing (line numbers beside it aside): code in the
     // float, not running text set wider than a figure and its centred caption.
     let mut within_since = true;
+    // Whether everything since the last cluster with graphics is code (a listing).
+    let mut listing_since = true;
     for (k, cl) in clusters.iter().enumerate() {
         let (r, g, code, cells) = (cl.rect, cl.graphic, cl.code, cl.cells);
         let graphic_before = acc.is_some_and(|(_, g)| g);
@@ -168,6 +171,7 @@ pub(super) fn clip(
         // Commands, not their output: a session's output belongs to the running text.
         // (A drawing's titles are the drawing's: the code may stand over them.)
         code_since = if g || titles { true } else { code_since && code && cl.commands >= cl.others };
+        listing_since = g || titles || (listing_since && code);
         // The float's width: its caption's and its drawing's.
         let float = drawn.map_or(*caption, |d| d.union(caption));
         within_since = g
@@ -193,8 +197,16 @@ pub(super) fn clip(
         // Unless it is code alone, in a region above the caption that runs up to the top
         // of the text, within the caption's width: a float at the top of the page holds
         // the code a book prints over its plot (running text there would have prose
-        // between its code chunks, or run wider than the float's centred caption).
-        if (graphic_before && !g && !(to_the_top && k + 1 == n && code_since && within_since)) || beyond_table {
+        // between its code chunks, or run wider than the float's centred caption). Likewise
+        // a listing (code, prompts or not) under the drawing of a figure set below its
+        // caption, when the region runs down to the foot of the text or to the next
+        // caption: the source a guide prints under what it draws.
+        let code_kept = match side {
+            Side::Above => code_since,
+            Side::Below => listing_since,
+            _ => false,
+        };
+        if (graphic_before && !g && !(float_edge && k + 1 == n && code_kept && within_since)) || beyond_table {
             continue;
         }
         if rect.width() >= MIN_WIDTH && rect.height() >= MIN_HEIGHT {

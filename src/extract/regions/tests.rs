@@ -277,6 +277,30 @@ fn code_wider_than_a_figure_right_over_its_plot_is_running_text_too() {
 }
 
 #[test]
+fn code_under_a_drawing_at_the_foot_of_a_float_below_its_caption_is_the_figures() {
+    // A figure set under its caption: a drawing, then the source that draws it, within
+    // the drawing's width, and nothing more down to the foot of the text.
+    let captions = vec![cap(FigureKind::Figure, "2", Rect::new(250.0, 100.0, 360.0, 110.0))];
+    let blockers = vec![Rect::new(72.0, 72.0, 540.0, 95.0)];
+    let mut contents: Vec<Content> = (0..6)
+        .map(|i| Content {
+            rect: Rect::new(180.0, 215.0 + 12.0 * i as f64, 420.0, 224.0 + 12.0 * i as f64),
+            graphic: false,
+            cell: false,
+            mono: true,
+            prompt: false,
+        })
+        .collect();
+    contents.push(graphic(Rect::new(110.0, 120.0, 500.0, 200.0)));
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(110.0, 120.0, 500.0, 284.0))]);
+    // With a paragraph under the code, the code is the text's.
+    let blockers = vec![Rect::new(72.0, 72.0, 540.0, 95.0), Rect::new(72.0, 300.0, 540.0, 400.0)];
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(110.0, 120.0, 500.0, 200.0))]);
+}
+
+#[test]
 fn a_key_printed_in_the_margin_is_no_figure_of_a_caption_in_the_text() {
     // A caption typeset as an example, with no figure; a framed key beside it in the
     // right margin.
