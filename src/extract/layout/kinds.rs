@@ -373,7 +373,8 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
     if lines.len() >= 2 {
         widest >= 0.6 * stats.column_width
     } else {
-        (widest >= 0.85 * stats.column_width && !drawing_title(p, lines[0], stats)) || one_line_paragraph(lines[0], stats)
+        (widest >= 0.85 * stats.column_width && !drawing_title(p, lines[0], stats))
+            || one_line_paragraph(lines[0], stats)
     }
 }
 

@@ -226,8 +226,7 @@ pub fn mark_running_heads(pages: &mut [PageText]) {
 
 /// A line's text as a running head's key: lower case, digits as '#', spaces collapsed.
 fn head_key(text: &str) -> String {
-    let text: String =
-        text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).collect();
+    let text: String = text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).collect();
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -20,7 +20,12 @@ fn a_long_title_over_a_plot_is_the_plots_not_running_text() {
             text(c, 72.0, 80.0 + 12.0 * i as f32, PROSE);
         }
         text(c, 72.0, 200.0, "Figure 1: Sample of graphics");
-        text(c, 110.0, 232.0, "splot with set pm3d as implemented with some of the terminals, in colour and in grey, on every page");
+        text(
+            c,
+            110.0,
+            232.0,
+            "splot with set pm3d as implemented with some of the terminals, in colour and in grey, on every page",
+        );
         c.set_line_width(1.0).rect(150.0, 792.0 - 450.0, 300.0, 180.0).stroke();
         for i in 0..20 {
             text(c, 72.0, 500.0 + 12.0 * i as f32, PROSE);

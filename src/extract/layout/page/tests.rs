@@ -20,7 +20,13 @@ fn the_second_line_of_a_running_head_is_furniture_too() {
             text(c, 10.0, 300.0, 40.0, "Sample Template for Writing");
             text(c, 10.0, 200.0, 52.0, "the Working Papers of a Bank, a Long Title");
             for i in 0..40 {
-                text(c, 10.0, 72.0, 66.0 + 12.0 * i as f32, "The method works on the whole sample and on every subset of it");
+                text(
+                    c,
+                    10.0,
+                    72.0,
+                    66.0 + 12.0 * i as f32,
+                    "The method works on the whole sample and on every subset of it",
+                );
             }
         })
     };
