@@ -30,8 +30,11 @@ use crate::provider::Provider;
 /// extract-6: rules across a figure's region beyond it edge an example, not the figure;
 /// lists of contents are running text; extract-7: a region needs a least score, so a
 /// caption with no figure body gets none; cells of tables ruled between their rows; the
-/// side of its captions a document sets its figures and tables on decides stacked floats).
-pub const VERSION: &str = "extract-7 (hayro 0.9.0)";
+/// side of its captions a document sets its figures and tables on decides stacked floats;
+/// extract-8: a command and a drawing are never one cluster, a rule closing a table ends
+/// it, a listing under a figure below its caption is the figure's, a running head's second
+/// line is furniture, a long title over a plot is the plot's).
+pub const VERSION: &str = "extract-8 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi", "trim"];

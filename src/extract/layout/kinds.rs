@@ -373,6 +373,20 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
     if lines.len() >= 2 {
         widest >= 0.6 * stats.column_width
     } else {
-        widest >= 0.85 * stats.column_width || one_line_paragraph(lines[0], stats)
+        (widest >= 0.85 * stats.column_width && !drawing_title(p, lines[0], stats))
+            || one_line_paragraph(lines[0], stats)
     }
 }
+
+/// A line set well inside its column (three ems in at least) with a drawing under it
+/// (within four ems): a plot's title, however long, not a line of running text.
+fn drawing_title(p: &PageText, l: &Line, stats: &Stats) -> bool {
+    let r = &l.rect;
+    let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 4.0 * l.size);
+    indent(r, stats).is_some_and(|i| i > 3.0 * l.size)
+        && p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
+}
+
+#[cfg(test)]
+#[path = "kinds/tests.rs"]
+mod tests;

@@ -132,7 +132,10 @@ fn strip_bracketing_rules(ink: &mut Vec<Rect>) {
 /// alone: quarter), whose text (digits aside) recurs at the same height on at least three
 /// pages.
 pub fn mark_running_heads(pages: &mut [PageText]) {
-    // Per page and line: (top?, text with digits as '#'), for lines on the outermost rows.
+    // Per page and line: (top?, text with digits as '#'), for lines on the outermost rows;
+    // and for the other lines of the top and bottom sixth, that may be a running head's
+    // second line.
+    let mut inner: Vec<Vec<Option<(bool, String)>>> = Vec::new();
     let keys: Vec<Vec<Option<(bool, String)>>> = pages
         .iter()
         .map(|p| {
@@ -149,33 +152,55 @@ pub fn mark_running_heads(pages: &mut [PageText]) {
                     let zone = if number { 4.0 } else { 6.0 };
                     let top = l.rect.y1 < h / zone && l.rect.y0 <= first + 1.0;
                     let bottom = l.rect.y0 > h * (zone - 1.0) / zone && l.rect.y1 >= last - 1.0;
-                    (top || bottom).then(|| {
-                        let text: String = l
-                            .text
-                            .chars()
-                            .map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() })
-                            .collect();
-                        (top, text.split_whitespace().collect::<Vec<_>>().join(" "))
-                    })
+                    (top || bottom).then(|| (top, head_key(&l.text)))
                 })
                 .collect()
         })
         .collect();
+    for p in pages.iter() {
+        let h = p.content.height;
+        inner.push(
+            p.lines
+                .iter()
+                .map(|l| {
+                    let top = l.rect.y1 < h / 6.0;
+                    let bottom = l.rect.y0 > h * 5.0 / 6.0;
+                    (top || bottom).then(|| (top, head_key(&l.text)))
+                })
+                .collect(),
+        );
+    }
     let mut seen: HashMap<&(bool, String), Vec<(f64, usize)>> = HashMap::new();
-    for (pi, (p, ks)) in pages.iter().zip(&keys).enumerate() {
-        for (l, k) in p.lines.iter().zip(ks) {
-            if let Some(k) = k {
+    for (pi, ((p, ks), inner)) in pages.iter().zip(&keys).zip(&inner).enumerate() {
+        for ((l, k), i) in p.lines.iter().zip(ks).zip(inner) {
+            for k in [k, i].into_iter().flatten() {
                 seen.entry(k).or_default().push((l.rect.y0, pi));
             }
         }
     }
-    for (p, ks) in pages.iter_mut().zip(&keys) {
+    let recurs = |k: &(bool, String), y: f64| {
+        let mut on: Vec<usize> = seen[k].iter().filter(|(sy, _)| (sy - y).abs() < 2.0).map(|e| e.1).collect();
+        on.dedup();
+        on.len() >= 3
+    };
+    for ((p, ks), inner) in pages.iter_mut().zip(&keys).zip(&inner) {
         for (i, k) in ks.iter().enumerate() {
             let Some(k) = k else { continue };
-            let y = p.lines[i].rect.y0;
-            let mut on: Vec<usize> = seen[k].iter().filter(|(sy, _)| (sy - y).abs() < 2.0).map(|e| e.1).collect();
-            on.dedup();
-            if on.len() >= 3 {
+            if recurs(k, p.lines[i].rect.y0) {
+                p.margin[i] = true;
+            }
+        }
+        // A running head of two lines: the line right under a head (or over a footer)
+        // that recurs as it does is furniture too (one line more, not a chain of them).
+        let outer = p.margin.clone();
+        for (i, k) in inner.iter().enumerate() {
+            let Some(k) = k else { continue };
+            let l = p.lines[i].rect;
+            let next_to_furniture = p.lines.iter().zip(&outer).any(|(o, &m)| {
+                let gap = if k.0 { l.y0 - o.rect.y1 } else { o.rect.y0 - l.y1 };
+                m && gap > -1.0 && gap < 0.6 * l.height()
+            });
+            if !p.margin[i] && next_to_furniture && recurs(k, l.y0) {
                 p.margin[i] = true;
             }
         }
@@ -197,6 +222,12 @@ pub fn mark_running_heads(pages: &mut [PageText]) {
             }
         }
     }
+}
+
+/// A line's text as a running head's key: lower case, digits as '#', spaces collapsed.
+fn head_key(text: &str) -> String {
+    let text: String = text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).collect();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Statistics over the pages analysed together.
@@ -289,3 +320,7 @@ impl Stats {
         Stats { body_size, column_width, text_area, margin_rules, mono_body }
     }
 }
+
+#[cfg(test)]
+#[path = "page/tests.rs"]
+mod tests;

@@ -152,6 +152,32 @@ fn a_drawing_after_a_tables_rows_is_not_the_tables() {
 }
 
 #[test]
+fn text_right_under_the_rule_that_closes_a_table_is_not_the_tables() {
+    // A table of options under its caption, closed by a rule across its rows; a line of
+    // code right under the rule (closer than clusters lie apart) starts an example.
+    let captions = [cap(FigureKind::Table, "3", Rect::new(190.0, 230.0, 420.0, 240.0))];
+    let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 420.0, 540.0, 700.0)];
+    let cell = |x0: f64, y0: f64, x1: f64| Content {
+        rect: Rect::new(x0, y0, x1, y0 + 9.0),
+        graphic: false,
+        cell: true,
+        mono: false,
+        prompt: false,
+    };
+    let contents = [
+        cell(160.0, 255.0, 230.0),
+        cell(243.0, 255.0, 450.0),
+        cell(160.0, 269.0, 230.0),
+        cell(243.0, 269.0, 400.0),
+        graphic(Rect::new(155.0, 282.0, 455.0, 282.5)),
+        Content { rect: Rect::new(160.0, 288.0, 380.0, 297.0), graphic: false, cell: false, mono: true, prompt: false },
+        Content { rect: Rect::new(160.0, 300.0, 330.0, 309.0), graphic: false, cell: false, mono: true, prompt: false },
+    ];
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(155.0, 255.0, 455.0, 282.5))]);
+}
+
+#[test]
 fn a_session_of_commands_is_no_table() {
     // A table set above its caption; under the caption, after a gap, a session of
     // commands and their output, some of it in columns, filling more of the page.
@@ -221,6 +247,57 @@ fn code_wider_than_a_centred_figure_and_its_caption_is_running_text() {
     });
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(140.0, 80.0, 445.0, 330.0))]);
+}
+
+#[test]
+fn code_wider_than_a_figure_right_over_its_plot_is_running_text_too() {
+    // The last command ends a few points over the plot (closer than clusters lie apart):
+    // still no cluster of the plot's, so it is the text's when it runs wider.
+    let (captions, blockers, mut contents) = code_over_a_plot((72.0, 560.0));
+    contents.push(Content {
+        rect: Rect::new(72.0, 128.0, 560.0, 137.0),
+        graphic: false,
+        cell: false,
+        mono: true,
+        prompt: true,
+    });
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(165.0, 140.0, 445.0, 330.0))]);
+    // Within the figure's width, the same code is its own.
+    let (captions, blockers, mut contents) = code_over_a_plot((160.0, 440.0));
+    contents.push(Content {
+        rect: Rect::new(160.0, 128.0, 440.0, 137.0),
+        graphic: false,
+        cell: false,
+        mono: true,
+        prompt: true,
+    });
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(160.0, 80.0, 445.0, 330.0))]);
+}
+
+#[test]
+fn code_under_a_drawing_at_the_foot_of_a_float_below_its_caption_is_the_figures() {
+    // A figure set under its caption: a drawing, then the source that draws it, within
+    // the drawing's width, and nothing more down to the foot of the text.
+    let captions = vec![cap(FigureKind::Figure, "2", Rect::new(250.0, 100.0, 360.0, 110.0))];
+    let blockers = vec![Rect::new(72.0, 72.0, 540.0, 95.0)];
+    let mut contents: Vec<Content> = (0..6)
+        .map(|i| Content {
+            rect: Rect::new(180.0, 215.0 + 12.0 * i as f64, 420.0, 224.0 + 12.0 * i as f64),
+            graphic: false,
+            cell: false,
+            mono: true,
+            prompt: false,
+        })
+        .collect();
+    contents.push(graphic(Rect::new(110.0, 120.0, 500.0, 200.0)));
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(110.0, 120.0, 500.0, 284.0))]);
+    // With a paragraph under the code, the code is the text's.
+    let blockers = vec![Rect::new(72.0, 72.0, 540.0, 95.0), Rect::new(72.0, 300.0, 540.0, 400.0)];
+    let best = best_regions(&letter_page(&captions, &blockers, &contents));
+    assert_eq!(best, vec![Some(Rect::new(110.0, 120.0, 500.0, 200.0))]);
 }
 
 #[test]

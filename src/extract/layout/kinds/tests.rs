@@ -1,0 +1,39 @@
+use hayro_write::pdf_writer::{Content, Name, Str};
+
+use crate::extract::{Document, testpdf};
+
+/// Writes `s` in Times-Roman at 10 pt, its baseline `base` points from the top of a US
+/// Letter page.
+fn text(c: &mut Content, x: f32, base: f32, s: &str) {
+    c.begin_text().set_font(Name(b"F1"), 10.0).next_line(x, 792.0 - base).show(Str(s.as_bytes())).end_text();
+}
+
+const PROSE: &str =
+    "The method works on the whole sample and on every subset of it that we tried, and the results agree";
+
+#[test]
+fn a_long_title_over_a_plot_is_the_plots_not_running_text() {
+    // Body text, a caption set above its figure, then the plot: its title in the body
+    // font, nearly as wide as the text but set well inside it, over the drawing.
+    let page: testpdf::Draw = Box::new(|c: &mut Content| {
+        for i in 0..8 {
+            text(c, 72.0, 80.0 + 12.0 * i as f32, PROSE);
+        }
+        text(c, 72.0, 200.0, "Figure 1: Sample of graphics");
+        text(
+            c,
+            110.0,
+            232.0,
+            "splot with set pm3d as implemented with some of the terminals, in colour and in grey, on every page",
+        );
+        c.set_line_width(1.0).rect(150.0, 792.0 - 450.0, 300.0, 180.0).stroke();
+        for i in 0..20 {
+            text(c, 72.0, 500.0 + 12.0 * i as f32, PROSE);
+        }
+    });
+    let pdf = testpdf::pages(612.0, 792.0, vec![page]);
+    let found = Document::open(&pdf).unwrap().locate().unwrap();
+    let f = found.iter().find(|f| f.figure == "1").expect("figure 1");
+    assert!(f.bbox[1] > 215.0 && f.bbox[1] < 226.0, "{:?}", f.bbox);
+    assert!((f.bbox[3] - 450.0).abs() < 2.0, "{:?}", f.bbox);
+}
