@@ -446,6 +446,15 @@ pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Result<bool
     }
 }
 
+/// Once a build's writes to `paperfig.lock` have settled (TeX ran since, or the file clock
+/// was waited out), keeps its fingerprint in the lockfile's memos, so that the next build
+/// `stat`s the file instead of reading it (see [`lock::MergeMemo`]).
+pub fn settle_lock_memos(project: &Project) {
+    let path = project.root.join(lock::LOCK_FILE);
+    lock::MergeMemo::new(&project.config.cache_dir, &path).settle(&path);
+    lock::MergeMemo::engine(&project.config.cache_dir, &path).settle(&path);
+}
+
 /// A file of the build (lockfile, manifest, `paperfig.sty`) that could not be written.
 fn write_error(code: Code, path: &Path, e: &std::io::Error) -> Diagnostic {
     let hint = if fsutil::is_disk_full(e) { fsutil::DISK_FULL_HINT } else { "check that the folder is writable" };

@@ -117,10 +117,7 @@ impl MergeMemo {
     /// if it has settled.
     pub fn check(&self, lock: &Path, merge: Digest) -> Check {
         let memo = std::fs::read_to_string(&self.path).unwrap_or_default();
-        let (line, at) = match memo.split_once(" at ") {
-            Some((line, at)) => (line, Fingerprint::from_words(&mut at.split_whitespace())),
-            None => (memo.trim_end_matches('\n'), None),
-        };
+        let (line, at) = MergeMemo::parts(&memo);
         let merged = line.strip_suffix(merge.hex().as_str()).is_some_and(|l| l.ends_with(' '));
         if merged && at.is_some() && Fingerprint::of_file(lock) == at {
             return Check::Settled;
@@ -130,9 +127,33 @@ impl MergeMemo {
             return Check::Unsettled(Some(bytes));
         }
         if let Some(fp) = fingerprint.filter(|fp| at != Some(*fp)) {
-            let _ = fsutil::replace_if_changed(&self.path, format!("{line} at {}\n", fp.to_words()).as_bytes());
+            self.keep(line, fp);
         }
         Check::Settled
+    }
+
+    /// Keeps the lockfile's fingerprint in the memo when the file has settled and holds the
+    /// bytes the memo stands for. A build that wrote the lockfile calls this once the file
+    /// clock has ticked past the write, so that the next build need not read the file.
+    pub fn settle(&self, lock: &Path) {
+        let Ok(memo) = std::fs::read_to_string(&self.path) else { return };
+        let (line, at) = MergeMemo::parts(&memo);
+        let Ok((bytes, Some(fp))) = fsutil::read_fingerprinted(lock) else { return };
+        if at != Some(fp) && line.starts_with(&MergeMemo::head(&bytes)) {
+            self.keep(line, fp);
+        }
+    }
+
+    /// The memo's line and the fingerprint it keeps, if any.
+    fn parts(memo: &str) -> (&str, Option<Fingerprint>) {
+        match memo.split_once(" at ") {
+            Some((line, at)) => (line, Fingerprint::from_words(&mut at.split_whitespace())),
+            None => (memo.trim_end_matches('\n'), None),
+        }
+    }
+
+    fn keep(&self, line: &str, fp: Fingerprint) {
+        let _ = fsutil::replace_if_changed(&self.path, format!("{line} at {}\n", fp.to_words()).as_bytes());
     }
 
     /// Remembers that merging `merge` gave the lockfile `lock` (best effort: a memo that
@@ -145,7 +166,7 @@ impl MergeMemo {
     /// the change keeps every merge's result (the `[engine]` line, which merges keep).
     pub fn carry(&self, from: &[u8], to: &[u8]) {
         let Ok(text) = std::fs::read_to_string(&self.path) else { return };
-        let line = text.split_once(" at ").map_or(text.trim_end_matches('\n'), |(line, _)| line);
+        let (line, _) = MergeMemo::parts(&text);
         if let Some(merge) = line.strip_prefix(&MergeMemo::head(from)) {
             let _ = fsutil::replace_if_changed(&self.path, format!("{}{merge}\n", MergeMemo::head(to)).as_bytes());
         }

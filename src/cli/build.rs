@@ -122,6 +122,11 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
             Err(d) => print_diagnostics(std::slice::from_ref(&d), global),
         }
     }
+    // After TeX ran, the lockfile `gen` wrote has settled, and `wrote_after` waited out the
+    // one `record_engine` wrote: the first no-op after this build need not read it.
+    if compiled.reuse == Reuse::Engine {
+        crate::settle_lock_memos(&project);
+    }
     if let Some(pdf) = &compiled.pdf {
         if global.verbosity != Verbosity::Quiet {
             let pdf = rel(&project.root, pdf);

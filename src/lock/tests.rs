@@ -373,3 +373,30 @@ fn a_settled_lockfile_is_known_by_its_fingerprint_and_any_write_to_it_is_seen() 
     std::fs::write(&lock, a).unwrap();
     assert_eq!(memo.check(&lock, merge), Check::Unsettled(Some(a.to_vec())));
 }
+
+#[test]
+fn a_build_settles_the_memo_of_the_lockfile_it_wrote_and_only_of_those_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("paperfig.lock");
+    let memo = MergeMemo::new(dir.path(), &lock);
+    let memo_text = || {
+        let mut files = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path());
+        let file = files.find(|p| p.file_name().unwrap().to_string_lossy().starts_with("lock-merge-")).unwrap();
+        std::fs::read_to_string(file).unwrap()
+    };
+    let (a, merge) = (b"version = 1\n".as_slice(), d("m"));
+    std::fs::write(&lock, a).unwrap();
+    memo.remember(a, merge);
+    // Other bytes than the memo stands for: nothing kept.
+    crate::fsutil::wait_for_tick();
+    std::fs::write(&lock, b"other").unwrap();
+    crate::fsutil::wait_for_tick();
+    memo.settle(&lock);
+    assert!(!memo_text().contains(" at "), "{}", memo_text());
+    // Its own bytes, settled: the fingerprint is kept and the next check needs no read.
+    std::fs::write(&lock, a).unwrap();
+    crate::fsutil::wait_for_tick();
+    memo.settle(&lock);
+    assert!(memo_text().contains(" at "), "{}", memo_text());
+    assert_eq!(memo.check(&lock, merge), Check::Settled);
+}
