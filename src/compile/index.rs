@@ -134,6 +134,16 @@ fn index_path(cache_dir: &Path, trees: &[Tree]) -> PathBuf {
     cache_dir.join("tex").join(format!("texlive-index-v3-{which}"))
 }
 
+/// Removes the JSON index (and its digest) that paperfig kept before the text one at
+/// `path`, for the same trees: 3.3 MB no build reads any more.
+fn remove_json_index(path: &Path) {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return };
+    let Some(which) = name.strip_prefix("texlive-index-v3-") else { return };
+    for old in [format!("texlive-index-v2-{which}.json"), format!("texlive-index-v2-{which}.digest")] {
+        let _ = std::fs::remove_file(path.with_file_name(old));
+    }
+}
+
 /// The digest of the index of `trees` (the installed bundle's digest), from a small file
 /// beside the cached index while the trees' stamp holds: reading the whole index takes tens
 /// of milliseconds, and a build asks for this digest to key TikZ figures.
@@ -173,7 +183,9 @@ fn load_file(path: &Path, trees: &[Tree], stamp: String) -> Option<Arc<Index>> {
     // The cache is an optimisation: a read-only cache folder only costs the walk.
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
-        let _ = fsutil::write_if_changed(path, text.as_bytes());
+        if fsutil::write_if_changed(path, text.as_bytes()).is_ok() {
+            remove_json_index(path);
+        }
     }
     Some(Arc::new(index))
 }
@@ -264,6 +276,22 @@ mod tests {
         assert!(second.get("b.sty").is_some(), "the changed tree is indexed again");
         assert_ne!(first.digest, second.digest);
         assert_eq!(load(&cache, &trees).unwrap().digest, second.digest);
+    }
+
+    #[test]
+    fn the_json_index_an_earlier_paperfig_kept_for_the_same_trees_is_removed() {
+        let (_dir, _home, trees, cache) = home_tree_with_one_package();
+        let v3 = index_path(&cache, &trees);
+        let name = v3.file_name().unwrap().to_str().unwrap().replace("-v3-", "-v2-");
+        let (json, digest) = (v3.with_file_name(format!("{name}.json")), v3.with_file_name(format!("{name}.digest")));
+        let other = v3.with_file_name("texlive-index-v2-0000000000000000.json");
+        std::fs::create_dir_all(&cache.join("tex")).unwrap();
+        for f in [&json, &digest, &other] {
+            std::fs::write(f, "{}").unwrap();
+        }
+        assert!(load(&cache, &trees).unwrap().get("one.sty").is_some());
+        assert!(!json.exists() && !digest.exists(), "the same trees' old index is removed");
+        assert!(other.exists(), "another set of trees' is not");
     }
 
     /// A tree searched on disk (no `ls-R`) holding `tex/latex/mine/one.sty`, and a cache folder.

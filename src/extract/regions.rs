@@ -15,7 +15,8 @@ use super::model::FigureKind;
 pub use super::score::{Holds, Side, score};
 
 mod clip;
-use clip::clip;
+pub use clip::{Content, is_rule, mostly_inside};
+use clip::{MIN_HEIGHT, MIN_WIDTH, clip, inside};
 
 /// One caption on a page: its paragraph's box and text.
 #[derive(Debug, Clone)]
@@ -26,22 +27,6 @@ pub struct CaptionBox {
     pub text: String,
     /// Line indices of the paragraph.
     pub lines: Vec<usize>,
-}
-
-/// Something a figure region can contain.
-#[derive(Debug, Clone, Copy)]
-pub struct Content {
-    pub rect: Rect,
-    /// A path, image or rotated glyph (as opposed to a text line).
-    pub graphic: bool,
-    /// A text line that shares its baseline with another of its column: a table cell.
-    pub cell: bool,
-    /// A text line set in a monospaced font (code), or too short to tell (a continuation
-    /// mark, a bracket).
-    pub mono: bool,
-    /// A text line that starts with a command prompt (`R>`, `>`, `$`): a command typed, not
-    /// its output.
-    pub prompt: bool,
 }
 
 /// Everything the proposals of one page need.
@@ -102,8 +87,6 @@ pub struct Proposal {
     pub score: f64,
 }
 
-const MIN_WIDTH: f64 = 15.0;
-const MIN_HEIGHT: f64 = 8.0;
 /// The least score a region needs to be a caption's figure. Below it lie only regions
 /// that nothing makes likely: a few lines of text under or beside a figure's caption, or
 /// something small far from it. A caption typeset with no figure body (a package
@@ -250,27 +233,6 @@ fn grow(input: &PageRegions<'_>, room: &Room, ci: usize, side: Side, span: (f64,
         (a, b) = (na, nb);
     }
     region
-}
-
-/// Whether `r` lies at least 60% inside `region` (a hairline: its centre inside).
-pub fn mostly_inside(region: &Rect, r: &Rect) -> bool {
-    if r.area() > 0.0 {
-        region.intersection(r).map_or(0.0, |i| i.area()) >= 0.6 * r.area()
-    } else {
-        let (cx, cy) = ((r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0);
-        cx >= region.x0 && cx <= region.x1 && cy >= region.y0 && cy <= region.y1
-    }
-}
-
-/// Contents mostly inside `region`, except any that cover the caption.
-fn inside<'c>(region: &Rect, contents: &'c [Content], caption: &Rect) -> Vec<&'c Content> {
-    contents.iter().filter(|c| !c.rect.contains(caption) && mostly_inside(region, &c.rect)).collect()
-}
-
-/// A horizontal rule: a long line at most 1.5 pt thick (a table's rules, a float style's
-/// rules above and below its body, a running head's rule).
-pub fn is_rule(r: &Rect) -> bool {
-    r.height() <= 1.5 && r.width() >= 30.0
 }
 
 /// Every proposal for caption `ci`, best first, without duplicates.

@@ -351,10 +351,7 @@ fn a_settled_lockfile_is_known_by_its_fingerprint_and_any_write_to_it_is_seen() 
     let dir = tempfile::tempdir().unwrap();
     let lock = dir.path().join("paperfig.lock");
     let memo = MergeMemo::new(dir.path(), &lock);
-    let memo_file = || {
-        let mut files = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path());
-        files.find(|p| p.file_name().unwrap().to_string_lossy().starts_with("lock-merge-")).unwrap()
-    };
+    let memo_file = || merge_memo_file(dir.path());
     let (a, merge) = (b"version = 1\n".as_slice(), d("m"));
     std::fs::write(&lock, a).unwrap();
     memo.remember(a, merge);
@@ -379,11 +376,7 @@ fn a_build_settles_the_memo_of_the_lockfile_it_wrote_and_only_of_those_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let lock = dir.path().join("paperfig.lock");
     let memo = MergeMemo::new(dir.path(), &lock);
-    let memo_text = || {
-        let mut files = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path());
-        let file = files.find(|p| p.file_name().unwrap().to_string_lossy().starts_with("lock-merge-")).unwrap();
-        std::fs::read_to_string(file).unwrap()
-    };
+    let memo_text = || std::fs::read_to_string(merge_memo_file(dir.path())).unwrap();
     let (a, merge) = (b"version = 1\n".as_slice(), d("m"));
     std::fs::write(&lock, a).unwrap();
     memo.remember(a, merge);
@@ -399,4 +392,10 @@ fn a_build_settles_the_memo_of_the_lockfile_it_wrote_and_only_of_those_bytes() {
     memo.settle(&lock);
     assert!(memo_text().contains(" at "), "{}", memo_text());
     assert_eq!(memo.check(&lock, merge), Check::Settled);
+}
+
+/// The merge memo's file in the cache folder `dir`.
+fn merge_memo_file(dir: &Path) -> std::path::PathBuf {
+    let mut files = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path());
+    files.find(|p| p.file_name().unwrap().to_string_lossy().starts_with("lock-merge-")).unwrap()
 }

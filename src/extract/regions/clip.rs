@@ -1,9 +1,50 @@
 //! Clipping a proposal to its contents: clusters of contents along the growth direction,
 //! and the unions of the clusters nearest the caption that may be its figure.
 
-use super::{Content, MIN_HEIGHT, MIN_WIDTH, Side, inside, is_rule};
 use crate::extract::geom::{Rect, union_all};
 use crate::extract::model::FigureKind;
+use crate::extract::score::Side;
+
+/// Something a figure region can contain.
+#[derive(Debug, Clone, Copy)]
+pub struct Content {
+    pub rect: Rect,
+    /// A path, image or rotated glyph (as opposed to a text line).
+    pub graphic: bool,
+    /// A text line that shares its baseline with another of its column: a table cell.
+    pub cell: bool,
+    /// A text line set in a monospaced font (code), or too short to tell (a continuation
+    /// mark, a bracket).
+    pub mono: bool,
+    /// A text line that starts with a command prompt (`R>`, `>`, `$`): a command typed, not
+    /// its output.
+    pub prompt: bool,
+}
+
+/// Regions smaller than this are dropped.
+pub(super) const MIN_WIDTH: f64 = 15.0;
+pub(super) const MIN_HEIGHT: f64 = 8.0;
+
+/// Whether `r` lies at least 60% inside `region` (a hairline: its centre inside).
+pub fn mostly_inside(region: &Rect, r: &Rect) -> bool {
+    if r.area() > 0.0 {
+        region.intersection(r).map_or(0.0, |i| i.area()) >= 0.6 * r.area()
+    } else {
+        let (cx, cy) = ((r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0);
+        cx >= region.x0 && cx <= region.x1 && cy >= region.y0 && cy <= region.y1
+    }
+}
+
+/// Contents mostly inside `region`, except any that cover the caption.
+pub(super) fn inside<'c>(region: &Rect, contents: &'c [Content], caption: &Rect) -> Vec<&'c Content> {
+    contents.iter().filter(|c| !c.rect.contains(caption) && mostly_inside(region, &c.rect)).collect()
+}
+
+/// A horizontal rule: a long line at most 1.5 pt thick (a table's rules, a float style's
+/// rules above and below its body, a running head's rule).
+pub fn is_rule(r: &Rect) -> bool {
+    r.height() <= 1.5 && r.width() >= 30.0
+}
 
 /// Whitespace along the growth direction wider than this splits contents into clusters.
 const CLUSTER_GAP: f64 = 10.0;

@@ -79,6 +79,11 @@ fn side_by_side_figures_are_split_between_their_captions() {
     assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
 }
 
+/// A line typed at a prompt (a command in a listing).
+fn typed(rect: Rect) -> Content {
+    Content { rect, graphic: false, cell: false, mono: true, prompt: true }
+}
+
 fn graphic(r: Rect) -> Content {
     Content { rect: r, graphic: true, cell: false, mono: false, prompt: false }
 }
@@ -216,15 +221,8 @@ fn a_session_of_commands_is_no_table() {
 fn code_over_a_plot(code: (f64, f64)) -> (Vec<CaptionBox>, Vec<Rect>, Vec<Content>) {
     let captions = vec![cap(FigureKind::Figure, "3", Rect::new(160.0, 340.0, 450.0, 362.0))];
     let blockers = vec![Rect::new(72.0, 400.0, 540.0, 700.0)];
-    let mut contents: Vec<Content> = (0..4)
-        .map(|i| Content {
-            rect: Rect::new(code.0, 80.0 + 12.0 * i as f64, code.1, 89.0 + 12.0 * i as f64),
-            graphic: false,
-            cell: false,
-            mono: true,
-            prompt: true,
-        })
-        .collect();
+    let mut contents: Vec<Content> =
+        (0..4).map(|i| typed(Rect::new(code.0, 80.0 + 12.0 * i as f64, code.1, 89.0 + 12.0 * i as f64))).collect();
     contents.push(graphic(Rect::new(165.0, 140.0, 445.0, 330.0)));
     (captions, blockers, contents)
 }
@@ -238,13 +236,7 @@ fn code_wider_than_a_centred_figure_and_its_caption_is_running_text() {
     assert_eq!(best, vec![Some(Rect::new(165.0, 140.0, 445.0, 330.0))]);
     // The same commands within the figure's width (line numbers aside) are its own.
     let (captions, blockers, mut contents) = code_over_a_plot((160.0, 440.0));
-    contents.push(Content {
-        rect: Rect::new(140.0, 80.0, 146.0, 89.0),
-        graphic: false,
-        cell: false,
-        mono: true,
-        prompt: true,
-    });
+    contents.push(typed(Rect::new(140.0, 80.0, 146.0, 89.0)));
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(140.0, 80.0, 445.0, 330.0))]);
 }
@@ -254,24 +246,12 @@ fn code_wider_than_a_figure_right_over_its_plot_is_running_text_too() {
     // The last command ends a few points over the plot (closer than clusters lie apart):
     // still no cluster of the plot's, so it is the text's when it runs wider.
     let (captions, blockers, mut contents) = code_over_a_plot((72.0, 560.0));
-    contents.push(Content {
-        rect: Rect::new(72.0, 128.0, 560.0, 137.0),
-        graphic: false,
-        cell: false,
-        mono: true,
-        prompt: true,
-    });
+    contents.push(typed(Rect::new(72.0, 128.0, 560.0, 137.0)));
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(165.0, 140.0, 445.0, 330.0))]);
     // Within the figure's width, the same code is its own.
     let (captions, blockers, mut contents) = code_over_a_plot((160.0, 440.0));
-    contents.push(Content {
-        rect: Rect::new(160.0, 128.0, 440.0, 137.0),
-        graphic: false,
-        cell: false,
-        mono: true,
-        prompt: true,
-    });
+    contents.push(typed(Rect::new(160.0, 128.0, 440.0, 137.0)));
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(160.0, 80.0, 445.0, 330.0))]);
 }
@@ -393,15 +373,8 @@ fn code_over_a_plot_under_the_caption_of_a_float_above_is_the_figures() {
         cap(FigureKind::Figure, "6", Rect::new(160.0, 400.0, 450.0, 422.0)),
     ];
     let blockers = [Rect::new(72.0, 450.0, 540.0, 700.0)];
-    let mut contents: Vec<Content> = (0..3)
-        .map(|i| Content {
-            rect: Rect::new(160.0, 172.0 + 12.0 * i as f64, 440.0, 181.0 + 12.0 * i as f64),
-            graphic: false,
-            cell: false,
-            mono: true,
-            prompt: true,
-        })
-        .collect();
+    let mut contents: Vec<Content> =
+        (0..3).map(|i| typed(Rect::new(160.0, 172.0 + 12.0 * i as f64, 440.0, 181.0 + 12.0 * i as f64))).collect();
     contents.push(graphic(Rect::new(165.0, 220.0, 445.0, 390.0)));
     contents.push(graphic(Rect::new(200.0, 80.0, 400.0, 140.0)));
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
