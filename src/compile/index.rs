@@ -285,7 +285,7 @@ mod tests {
         let name = v3.file_name().unwrap().to_str().unwrap().replace("-v3-", "-v2-");
         let (json, digest) = (v3.with_file_name(format!("{name}.json")), v3.with_file_name(format!("{name}.digest")));
         let other = v3.with_file_name("texlive-index-v2-0000000000000000.json");
-        std::fs::create_dir_all(&cache.join("tex")).unwrap();
+        std::fs::create_dir_all(cache.join("tex")).unwrap();
         for f in [&json, &digest, &other] {
             std::fs::write(f, "{}").unwrap();
         }
