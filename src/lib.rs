@@ -451,8 +451,8 @@ pub fn record_engine(project: &Project, engine: lock::EngineLock) -> Result<bool
 /// `stat`s the file instead of reading it (see [`lock::MergeMemo`]).
 pub fn settle_lock_memos(project: &Project) {
     let path = project.root.join(lock::LOCK_FILE);
-    lock::MergeMemo::new(&project.config.cache_dir, &path).settle(&path);
-    lock::MergeMemo::engine(&project.config.cache_dir, &path).settle(&path);
+    let cache = &project.config.cache_dir;
+    lock::MergeMemo::settle_all(&[lock::MergeMemo::new(cache, &path), lock::MergeMemo::engine(cache, &path)], &path);
 }
 
 /// A file of the build (lockfile, manifest, `paperfig.sty`) that could not be written.

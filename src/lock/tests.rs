@@ -384,12 +384,12 @@ fn a_build_settles_the_memo_of_the_lockfile_it_wrote_and_only_of_those_bytes() {
     crate::fsutil::wait_for_tick();
     std::fs::write(&lock, b"other").unwrap();
     crate::fsutil::wait_for_tick();
-    memo.settle(&lock);
+    MergeMemo::settle_all(std::slice::from_ref(&memo), &lock);
     assert!(!memo_text().contains(" at "), "{}", memo_text());
     // Its own bytes, settled: the fingerprint is kept and the next check needs no read.
     std::fs::write(&lock, a).unwrap();
     crate::fsutil::wait_for_tick();
-    memo.settle(&lock);
+    MergeMemo::settle_all(std::slice::from_ref(&memo), &lock);
     assert!(memo_text().contains(" at "), "{}", memo_text());
     assert_eq!(memo.check(&lock, merge), Check::Settled);
 }

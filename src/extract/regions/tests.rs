@@ -79,6 +79,11 @@ fn side_by_side_figures_are_split_between_their_captions() {
     assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
 }
 
+/// A table cell of one text line, from `x0` to `x1`, its top at `y0`.
+fn cell(x0: f64, y0: f64, x1: f64) -> Content {
+    Content { rect: Rect::new(x0, y0, x1, y0 + 9.0), graphic: false, cell: true, mono: false, prompt: false }
+}
+
 /// A line typed at a prompt (a command in a listing).
 fn typed(rect: Rect) -> Content {
     Content { rect, graphic: false, cell: false, mono: true, prompt: true }
@@ -138,13 +143,6 @@ fn a_drawing_after_a_tables_rows_is_not_the_tables() {
     // A table of options under its caption, then an example drawn apart below it.
     let captions = [cap(FigureKind::Table, "3", Rect::new(190.0, 230.0, 420.0, 240.0))];
     let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
-    let cell = |x0: f64, y0: f64, x1: f64| Content {
-        rect: Rect::new(x0, y0, x1, y0 + 9.0),
-        graphic: false,
-        cell: true,
-        mono: false,
-        prompt: false,
-    };
     let contents = [
         cell(160.0, 255.0, 230.0),
         cell(243.0, 255.0, 450.0),
@@ -162,13 +160,6 @@ fn text_right_under_the_rule_that_closes_a_table_is_not_the_tables() {
     // code right under the rule (closer than clusters lie apart) starts an example.
     let captions = [cap(FigureKind::Table, "3", Rect::new(190.0, 230.0, 420.0, 240.0))];
     let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 420.0, 540.0, 700.0)];
-    let cell = |x0: f64, y0: f64, x1: f64| Content {
-        rect: Rect::new(x0, y0, x1, y0 + 9.0),
-        graphic: false,
-        cell: true,
-        mono: false,
-        prompt: false,
-    };
     let contents = [
         cell(160.0, 255.0, 230.0),
         cell(243.0, 255.0, 450.0),
