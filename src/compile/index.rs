@@ -193,7 +193,7 @@ fn load_file(path: &Path, trees: &[Tree], stamp: String) -> Option<Arc<Index>> {
 /// Walks `trees` into the text of their index ([`table`]); `None` when it cannot be
 /// written (a tree root holding a line break).
 fn build(trees: &[Tree], stamp: &str) -> Option<String> {
-    let mut files: BTreeMap<String, ((u8, u8), Found)> = BTreeMap::new();
+    let mut files: BTreeMap<String, Found> = BTreeMap::new();
     let mut listing = Vec::new();
     for (t, tree) in trees.iter().enumerate() {
         let root = tree.path.as_path();
@@ -213,12 +213,11 @@ fn build(trees: &[Tree], stamp: &str) -> Option<String> {
                 .map_or(0, |d| d.as_secs());
             listing.push(format!("{t}/{rel}\t{}\t{mtime}", meta.map_or(0, |m| m.len())));
             // (rank, tree): lower wins.
-            let order = (r, t.min(255) as u8);
-            if files.get(&name).is_some_and(|(old, _)| *old <= order) {
+            if files.get(&name).is_some_and(|old| (old.rank, old.tree) <= (r, t)) {
                 continue;
             }
             let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder).to_string();
-            files.insert(name, (order, Found { tree: t, folder }));
+            files.insert(name, Found { rank: r, tree: t, folder });
         }
     }
     listing.sort();
@@ -229,8 +228,7 @@ fn build(trees: &[Tree], stamp: &str) -> Option<String> {
         h.update(b"\n");
     }
     let roots: Vec<PathBuf> = trees.iter().map(|t| t.path.clone()).collect();
-    let found: BTreeMap<String, Found> = files.into_iter().map(|(name, (_, found))| (name, found)).collect();
-    Index::write(stamp, &hex::encode(h.finalize()), &roots, &found)
+    Index::write(stamp, &hex::encode(h.finalize()), &roots, &files)
 }
 
 #[cfg(test)]

@@ -44,8 +44,10 @@ pub struct Index {
 
 type Span = (u32, u32);
 
-/// Where a winning file was found, for [`Index::write`].
+/// Where a file was found, for [`Index::write`].
 pub(super) struct Found {
+    /// Its precedence inside its tree (see `rank`); with the tree, lower wins.
+    pub rank: u8,
     pub tree: usize,
     /// The folder, relative to the tree's root, `/`-separated (empty for the root itself).
     pub folder: String,
@@ -189,7 +191,7 @@ mod tests {
     use super::*;
 
     fn found(entries: &[(&str, usize, &str)]) -> BTreeMap<String, Found> {
-        entries.iter().map(|(n, t, f)| (n.to_string(), Found { tree: *t, folder: f.to_string() })).collect()
+        entries.iter().map(|(n, t, f)| (n.to_string(), Found { rank: 0, tree: *t, folder: f.to_string() })).collect()
     }
 
     #[test]
