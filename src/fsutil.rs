@@ -143,6 +143,12 @@ pub fn write_atomic_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> io::Result<
     replace_via_temp(path, bytes, tmp_dir, true)
 }
 
+/// Like [`write_atomic_in`] but without fsync (see [`replace_if_changed`]): for files a
+/// power cut may lose or tear because every reader verifies them.
+pub fn replace_in(path: &Path, bytes: &[u8], tmp_dir: &Path) -> io::Result<()> {
+    replace_via_temp(path, bytes, tmp_dir, false)
+}
+
 /// Proves that files can be created in `dir` (created if missing) before work that must be
 /// recorded there starts: a uniquely named probe file is created (`create_new`), written and
 /// removed again. A crash in between leaves at most a stray temp file.

@@ -23,7 +23,7 @@ use crate::locked;
 use crate::model::{Artifact, Format, Made, ProviderError};
 use crate::plan::{Job, provider_diagnostic};
 use crate::progress::Progress;
-use crate::store::{ActionEntry, Lookup, OutputRef, Store, StoreError};
+use crate::store::{ActionEntry, Durability, Lookup, OutputRef, Store, StoreError};
 
 /// How a figure was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -346,10 +346,11 @@ fn one(
             );
         }
     };
+    let durability = durability(job);
     let mut outputs = BTreeMap::new();
     let mut fresh = BTreeMap::new();
     for a in artifacts {
-        match store.put_object(&a.bytes) {
+        match store.put_object_as(&a.bytes, durability) {
             Ok(digest) => {
                 outputs.insert(a.format, OutputRef { digest, size: a.bytes.len() as u64 });
                 fresh.insert(a.format, a.bytes);
@@ -359,7 +360,7 @@ fn one(
     }
     let mut kept = Vec::new();
     for bytes in &images {
-        match store.put_object(bytes) {
+        match store.put_object_as(bytes, durability) {
             Ok(digest) => kept.push(OutputRef { digest, size: bytes.len() as u64 }),
             Err(e) => return fail(Code::Cache, e.to_string(), store_hint(&e)),
         }
@@ -379,7 +380,7 @@ fn one(
         notes,
         images: kept,
     };
-    if let Err(e) = store.put_action(&entry) {
+    if let Err(e) = store.put_action_as(&entry, durability) {
         return fail(Code::Cache, e.to_string(), store_hint(&e));
     }
     match emit::place(store, &entry, formats, out_dir, &d.stem(), previous, Some(&fresh)) {
@@ -388,6 +389,13 @@ fn one(
             fail(Code::Output, e.to_string(), emit_hint(&e, "check that the output and cache folders are writable"))
         }
     }
+}
+
+/// Whether a figure's outputs must survive a power cut: not when its provider remakes it in
+/// less time than flushing takes (a lost or torn output reads as a miss and is remade).
+/// A hosted figure is always flushed, whatever its provider says: it was paid for.
+fn durability(job: &Job) -> Durability {
+    if job.hosted.is_none() && job.provider.cheap_to_remake() { Durability::Rebuildable } else { Durability::Durable }
 }
 
 /// What to do about a store that could not write.

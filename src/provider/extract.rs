@@ -45,6 +45,9 @@ impl Provider for ExtractProvider {
     fn id(&self) -> &'static str {
         "builtin"
     }
+    fn cheap_to_remake(&self) -> bool {
+        true
+    }
     fn version(&self) -> &'static str {
         VERSION
     }

@@ -137,6 +137,13 @@ pub trait Provider: Send + Sync {
     fn reads_files_to_prepare(&self) -> bool {
         false
     }
+    /// Whether a figure is cheaper to make again than to flush to disk (a builtin renderer,
+    /// milliseconds of CPU). The store then writes its outputs without fsync
+    /// ([`crate::store::Durability::Rebuildable`]). False for anything that costs money or
+    /// unknown time (hosted services, user scripts): their outputs survive a power cut.
+    fn cheap_to_remake(&self) -> bool {
+        false
+    }
     /// Makes the figure in every requested format. `key` is the key of `req` (the runner
     /// computed it at plan time): a provider that records work by key (a hosted service's
     /// journal) uses it, the others ignore it.

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::local::LocalStore;
 use super::remote::RemoteStore;
-use super::{ActionEntry, Lookup, Store, StoreError};
+use super::{ActionEntry, Durability, Lookup, Store, StoreError};
 use crate::digest::Digest;
 
 /// Local store first, remote second.
@@ -207,7 +207,11 @@ impl Store for LayeredStore {
     }
 
     fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError> {
-        self.local.put_action(entry)?;
+        self.put_action_as(entry, Durability::Durable)
+    }
+
+    fn put_action_as(&self, entry: &ActionEntry, durability: Durability) -> Result<(), StoreError> {
+        self.local.put_action_as(entry, durability)?;
         if self.write_remote {
             self.on_remote(|r| r.put_action(entry));
         }
@@ -223,7 +227,11 @@ impl Store for LayeredStore {
     }
 
     fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError> {
-        let digest = self.local.put_object(bytes)?;
+        self.put_object_as(bytes, Durability::Durable)
+    }
+
+    fn put_object_as(&self, bytes: &[u8], durability: Durability) -> Result<Digest, StoreError> {
+        let digest = self.local.put_object_as(bytes, durability)?;
         if self.write_remote {
             self.upload_object(bytes);
         }

@@ -17,9 +17,11 @@
 //!
 //! There are no locks; safety comes from how files reach their final names.
 //!
-//! * A final path only ever appears through `rename(2)` of a fully written, fsynced temp
-//!   file from `tmp/` (same filesystem), so a reader sees a complete file or none. Nothing
-//!   writes to a final path in place.
+//! * A final path only ever appears through `rename(2)` of a fully written temp file from
+//!   `tmp/` (same filesystem), so a reader sees a complete file or none. Nothing writes to
+//!   a final path in place. The temp file is fsynced first unless the figure is
+//!   [`Durability::Rebuildable`]: then a power cut may leave a torn file, which a read
+//!   reports as `Corrupt` (see below) and the build makes again.
 //! * Object names are the digest of their contents, so two processes storing "the same"
 //!   object write identical bytes and either rename wins with the same result. Reads
 //!   re-hash and report `Corrupt` on any mismatch (disk damage, a user editing the file).
@@ -48,7 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use super::{ActionEntry, Lookup, Store, StoreError};
+use super::{ActionEntry, Durability, Lookup, Store, StoreError};
 use crate::digest::Digest;
 use crate::fsutil;
 
@@ -140,14 +142,21 @@ impl LocalStore {
         Ok(())
     }
 
-    fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    fn write(&self, path: &Path, bytes: &[u8], durability: Durability) -> Result<(), StoreError> {
         self.ensure_init()?;
-        fsutil::write_atomic_in(path, bytes, &self.tmp_dir()).map_err(|e| io_err(path, e))
+        let tmp = self.tmp_dir();
+        match durability {
+            Durability::Durable => fsutil::write_atomic_in(path, bytes, &tmp),
+            Durability::Rebuildable => fsutil::replace_in(path, bytes, &tmp),
+        }
+        .map_err(|e| io_err(path, e))
     }
 
     /// If the object exists with exactly these bytes, refreshes its mtime (so `gc` sees it as
     /// young while the caller's build goes on to reference it) and returns true.
-    fn existing_object_matches(&self, path: &Path, bytes: &[u8]) -> Result<bool, StoreError> {
+    /// A durable put flushes the object it found: a rebuildable figure may have written the
+    /// same bytes unflushed.
+    fn existing_object_matches(&self, path: &Path, bytes: &[u8], durability: Durability) -> Result<bool, StoreError> {
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -156,6 +165,9 @@ impl LocalStore {
         if !fsutil::file_has_contents(&file, bytes).map_err(|e| io_err(path, e))? {
             // Damaged or a stray non-file: replace it (rename over it) with the right bytes.
             return Ok(false);
+        }
+        if durability == Durability::Durable {
+            file.sync_all().map_err(|e| io_err(path, e))?;
         }
         // Best effort: a read-only object owned by someone else keeps its old mtime.
         let _ = file.set_modified(SystemTime::now());
@@ -193,6 +205,10 @@ impl Store for LocalStore {
     }
 
     fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError> {
+        self.put_action_as(entry, Durability::Durable)
+    }
+
+    fn put_action_as(&self, entry: &ActionEntry, durability: Durability) -> Result<(), StoreError> {
         // Refuse to record a dangling reference: objects must be stored first.
         for output in entry.objects() {
             let obj = self.object_path(&output.digest);
@@ -202,7 +218,7 @@ impl Store for LocalStore {
             }
         }
         let json = serde_json::to_vec_pretty(entry).expect("an ActionEntry always serialises");
-        self.write(&self.action_path(&entry.key), &json)
+        self.write(&self.action_path(&entry.key), &json, durability)
     }
 
     fn get_object(&self, digest: &Digest) -> Result<Lookup<Vec<u8>>, StoreError> {
@@ -220,10 +236,14 @@ impl Store for LocalStore {
     }
 
     fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError> {
+        self.put_object_as(bytes, Durability::Durable)
+    }
+
+    fn put_object_as(&self, bytes: &[u8], durability: Durability) -> Result<Digest, StoreError> {
         let digest = Digest::of(bytes);
         let path = self.object_path(&digest);
-        if !self.existing_object_matches(&path, bytes)? {
-            self.write(&path, bytes)?;
+        if !self.existing_object_matches(&path, bytes, durability)? {
+            self.write(&path, bytes, durability)?;
         }
         Ok(digest)
     }

@@ -86,6 +86,18 @@ impl StoreError {
     }
 }
 
+/// Whether a write must survive a power cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed to disk before it is named: for figures that cost money or unknown time to
+    /// make again (hosted services, user scripts).
+    Durable,
+    /// Named atomically but not flushed, so a power cut may lose or tear it. Reading finds
+    /// that out (objects are re-hashed, an entry must parse and name its key) and the figure
+    /// is made again: for figures cheaper to remake than to flush (builtin renderers).
+    Rebuildable,
+}
+
 /// A content-addressed store of figure outputs.
 pub trait Store: Send + Sync {
     /// Human description for messages (`local cache at .paperfig`).
@@ -98,6 +110,15 @@ pub trait Store: Send + Sync {
     fn get_object(&self, digest: &Digest) -> Result<Lookup<Vec<u8>>, StoreError>;
     /// Stores an object, returning its digest. Storing an object that exists is a no-op.
     fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError>;
+    /// [`Store::put_action`] for a figure of the given [`Durability`]; stores that always
+    /// flush (or never can) ignore it.
+    fn put_action_as(&self, entry: &ActionEntry, _: Durability) -> Result<(), StoreError> {
+        self.put_action(entry)
+    }
+    /// [`Store::put_object`] for a figure of the given [`Durability`].
+    fn put_object_as(&self, bytes: &[u8], _: Durability) -> Result<Digest, StoreError> {
+        self.put_object(bytes)
+    }
     /// Proves that new entries and objects can be written, before work that cannot be
     /// redone for free (a paid hosted figure) starts. Stores that cannot tell say yes.
     fn check_writable(&self) -> Result<(), StoreError> {

@@ -63,6 +63,27 @@ fn damaged_object_is_found_by_verify_and_rebuilt() {
     t.run(&["cache", "verify"]).ok();
 }
 
+/// Builtin figures are stored without fsync; a power cut may leave their files named but
+/// empty. Such a store is never served from: the next build makes the figures again.
+#[test]
+fn builtin_figures_a_power_cut_emptied_are_made_again() {
+    let t = many_figures(3);
+    t.build().ok();
+    let entries = crate::util::files_under(&t.path(".paperfig/actions"));
+    assert_eq!(entries.len(), 3);
+    for f in objects(&t).iter().chain(&entries) {
+        std::fs::write(f, b"").unwrap();
+    }
+    std::fs::remove_dir_all(t.path("build")).unwrap();
+    let run = t.build().ok();
+    assert_eq!(run.with_status("generated").len(), 3, "an emptied entry or object was served");
+    for f in run.json()["figures"].as_array().unwrap() {
+        let pdf = std::fs::read(t.path(f["outputs"]["pdf"].as_str().unwrap())).unwrap();
+        assert!(pdf.starts_with(b"%PDF") && pdf.len() > 500);
+    }
+    t.run(&["cache", "verify"]).ok();
+}
+
 #[test]
 fn gc_keeps_live_figures_and_drops_dead_entries() {
     let t = many_figures(3);

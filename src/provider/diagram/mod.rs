@@ -115,6 +115,9 @@ impl Provider for DiagramProvider {
     fn id(&self) -> &'static str {
         "builtin"
     }
+    fn cheap_to_remake(&self) -> bool {
+        true
+    }
     fn version(&self) -> &'static str {
         VERSION
     }

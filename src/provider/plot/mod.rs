@@ -89,6 +89,9 @@ impl Provider for PlotProvider {
     fn id(&self) -> &'static str {
         "builtin"
     }
+    fn cheap_to_remake(&self) -> bool {
+        true
+    }
     fn version(&self) -> &'static str {
         VERSION
     }

@@ -231,6 +231,9 @@ impl Provider for TikzProvider {
     fn id(&self) -> &'static str {
         "builtin"
     }
+    fn cheap_to_remake(&self) -> bool {
+        true
+    }
     fn version(&self) -> &'static str {
         VERSION
     }

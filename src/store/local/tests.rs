@@ -131,6 +131,28 @@ fn put_object_replaces_a_damaged_copy() {
 }
 
 #[test]
+fn rebuildable_writes_torn_by_a_power_cut_read_as_corrupt_and_heal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(tmp.path()).unwrap();
+    let bytes = blob(3, 4000);
+    let d = store.put_object_as(&bytes, Durability::Rebuildable).unwrap();
+    let e = entry(key(7), "1", &[(Format::Png, &bytes)]);
+    store.put_action_as(&e, Durability::Rebuildable).unwrap();
+    assert_eq!(hit(store.get_object(&d).unwrap()), bytes);
+    assert_eq!(hit(store.get_action(&key(7)).unwrap()).outputs, e.outputs);
+    // What ext4 may leave of a file renamed into place but never flushed: its name, no bytes.
+    fs::write(store.object_path(&d), b"").unwrap();
+    fs::write(store.action_path(&key(7)), b"").unwrap();
+    assert!(is_corrupt(&store.get_object(&d).unwrap()));
+    assert!(is_corrupt(&store.get_action(&key(7)).unwrap()));
+    // The figure made again (a durable put this time) is stored whole.
+    store.put_object_as(&bytes, Durability::Durable).unwrap();
+    store.put_action_as(&e, Durability::Durable).unwrap();
+    assert_eq!(hit(store.get_object(&d).unwrap()), bytes);
+    assert_eq!(hit(store.get_action(&key(7)).unwrap()).outputs, e.outputs);
+}
+
+#[test]
 fn put_action_refuses_unstored_objects() {
     let tmp = tempfile::tempdir().unwrap();
     let store = LocalStore::open(tmp.path()).unwrap();
