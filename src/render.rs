@@ -161,15 +161,23 @@ pub fn to_png(tree: &usvg::Tree, dpi: f64) -> Result<Vec<u8>, ProviderError> {
     if !(dpi.is_finite() && dpi > 0.0 && dpi <= 2400.0) {
         return Err(ProviderError::new(format!("PNG resolution {dpi} dpi is out of range (1–2400)")));
     }
+    encode_png(&raster(tree, dpi)?, dpi)
+}
+
+/// The figure rendered at `dpi`, onto a whole number of pixels each way. The drawing is
+/// stretched (by less than half a pixel) to fill them: at a fractional size its last column
+/// or row would be half covered, a faint half-transparent edge that also takes the PNG out
+/// of indexed colour.
+fn raster(tree: &usvg::Tree, dpi: f64) -> Result<tiny_skia::Pixmap, ProviderError> {
     let scale = dpi / SVG_DPI;
     let size = tree.size();
-    let w = (f64::from(size.width()) * scale).round().max(1.0) as u32;
-    let h = (f64::from(size.height()) * scale).round().max(1.0) as u32;
+    let (width, height) = (f64::from(size.width()) * scale, f64::from(size.height()) * scale);
+    let (w, h) = (width.round().max(1.0) as u32, height.round().max(1.0) as u32);
     let mut pixmap = tiny_skia::Pixmap::new(w, h)
         .ok_or_else(|| ProviderError::new(format!("PNG of {w}×{h} pixels is too large")))?;
-    let transform = tiny_skia::Transform::from_scale(scale as f32, scale as f32);
-    resvg::render(tree, transform, &mut pixmap.as_mut());
-    encode_png(&pixmap, dpi)
+    let (sx, sy) = (f64::from(w) / width * scale, f64::from(h) / height * scale);
+    resvg::render(tree, tiny_skia::Transform::from_scale(sx as f32, sy as f32), &mut pixmap.as_mut());
+    Ok(pixmap)
 }
 
 /// Encodes a premultiplied RGBA pixmap small and lossless: indexed colour when it
@@ -226,17 +234,23 @@ fn palette_of(pixmap: &tiny_skia::Pixmap) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut index: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
     let mut palette = Vec::new();
     let mut indices = Vec::with_capacity(pixmap.pixels().len());
+    // Most pixels repeat their left neighbour (the background, a filled bar): looked up once.
+    let mut last: Option<([u8; 3], u8)> = None;
     for p in pixmap.pixels() {
         let rgb = [p.red(), p.green(), p.blue()];
-        let i = match index.get(&rgb) {
-            Some(&i) => i,
-            None => {
-                let i = u8::try_from(index.len()).ok()?;
-                index.insert(rgb, i);
-                palette.extend_from_slice(&rgb);
-                i
-            }
+        let i = match last {
+            Some((c, i)) if c == rgb => i,
+            _ => match index.get(&rgb) {
+                Some(&i) => i,
+                None => {
+                    let i = u8::try_from(index.len()).ok()?;
+                    index.insert(rgb, i);
+                    palette.extend_from_slice(&rgb);
+                    i
+                }
+            },
         };
+        last = Some((rgb, i));
         indices.push(i);
     }
     Some((palette, indices))
@@ -274,12 +288,7 @@ mod tests {
         let (color, px) = pixels(&png);
         assert_eq!(color, png::ColorType::Indexed, "white, black and the grey edges of text: few colours");
         // the same pixels as the rendering itself
-        let scale = 192.0 / SVG_DPI;
-        let size = tree.size();
-        let (w, h) =
-            ((f64::from(size.width()) * scale).round() as u32, (f64::from(size.height()) * scale).round() as u32);
-        let mut pixmap = tiny_skia::Pixmap::new(w, h).unwrap();
-        resvg::render(&tree, tiny_skia::Transform::from_scale(scale as f32, scale as f32), &mut pixmap.as_mut());
+        let pixmap = raster(&tree, 192.0).unwrap();
         let want: Vec<[u8; 4]> = pixmap.pixels().iter().map(|p| [p.red(), p.green(), p.blue(), p.alpha()]).collect();
         assert!(px == want, "indexed PNG differs from the rendering");
         // a gradient has more than 256 colours: RGB
@@ -288,6 +297,23 @@ mod tests {
 <rect width="144" height="72" fill="url(#g)"/><rect width="144" height="36" fill="#00FF00" opacity="0.5"/></svg>"##;
         let (color, _) = pixels(&to_png(&parse(many).unwrap(), 192.0).unwrap());
         assert_eq!(color, png::ColorType::Rgb);
+    }
+
+    #[test]
+    fn a_figure_of_a_fractional_pixel_size_fills_its_png_to_the_edge() {
+        // 3.3 in at 192 dpi is 633.6 pixels: 634 columns, the last one once half covered.
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="3.3in" height="2.376in" viewBox="0 0 237.6 171.072">
+<rect width="237.6" height="171.072" fill="#FFFFFF"/><rect x="20" y="20" width="100" height="100" fill="#0072B2"/></svg>"##;
+        let png = to_png(&parse(svg).unwrap(), 192.0).unwrap();
+        let (color, px) = pixels(&png);
+        assert_eq!(color, png::ColorType::Indexed);
+        let dec = png::Decoder::new(std::io::Cursor::new(&png));
+        let info = dec.read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), (634, 456));
+        assert!(px.iter().all(|p| p[3] == 255), "a pixel is not opaque");
+        let w = info.width as usize;
+        let right_edge = (0..info.height as usize).map(|y| px[y * w + w - 1]);
+        assert!(right_edge.into_iter().all(|p| p == [255, 255, 255, 255]), "the last column is not the background");
     }
 
     #[test]

@@ -46,7 +46,7 @@ use runners::{Runner, Runners};
 /// BYTES because of paperfig: the fixed environment, the matplotlibrc, the file names the
 /// script sees, output validation or derivation (and the versions of svg2pdf/resvg/fonts,
 /// which derive PDF and PNG from a script's SVG).
-pub const VERSION: &str = "command/1 svg2pdf-0.13 resvg-0.45 liberation-2";
+pub const VERSION: &str = "command/2 svg2pdf-0.13 resvg-0.45 liberation-2";
 
 /// Reads an environment variable (the process's, or a fake in tests).
 pub type EnvLookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;

@@ -37,7 +37,7 @@ use graph::{Direction, Graph};
 /// any change of the language's meaning, layout, routing, style constants, SVG writing, or
 /// of the versions of svg2pdf, resvg/usvg or the fonts. It is part of every cache key this
 /// provider produces; forgetting to bump it serves stale figures.
-pub const VERSION: &str = "builtin-diagram/3 svg2pdf-0.13 resvg-0.45 liberation-2";
+pub const VERSION: &str = "builtin-diagram/4 svg2pdf-0.13 resvg-0.45 liberation-2";
 
 /// The most nodes and edges a diagram may have (far more than a page can show at 7 pt;
 /// the bound keeps layout time small on any input).
