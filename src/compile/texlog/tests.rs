@@ -1,0 +1,139 @@
+//! Tests of `texlog.rs`.
+use super::*;
+use crate::compile::engine::EngineMessage;
+
+fn src(name: &str, text: &str) -> Arc<SourceFile> {
+    Arc::new(SourceFile::new(name.into(), format!("/p/{name}").into(), text.into()))
+}
+
+fn output(messages: Vec<(Kind, &str)>, log: &str, blg: Option<&str>) -> EngineOutput {
+    EngineOutput {
+        pdf: None,
+        log: log.into(),
+        log_path: None,
+        blg: blg.map(String::from),
+        messages: messages.into_iter().map(|(kind, t)| EngineMessage { kind, text: t.into() }).collect(),
+        failure: Some("halted".into()),
+        built_format: false,
+        refused: Vec::new(),
+        synctex: None,
+        tex_files: Vec::new(),
+        document_reads: None,
+    }
+}
+
+#[test]
+fn parses_location_message_and_context() {
+    let e = parse_error("paper.tex:5: Undefined control sequence.\n\nl.5 \\foo\n         bar\n");
+    assert_eq!(e.file.as_deref(), Some("paper.tex"));
+    assert_eq!(e.line, Some(5));
+    assert_eq!(e.message, "Undefined control sequence");
+    assert_eq!(e.context, vec!["l.5 \\foo", "         bar"]);
+    let e = parse_error("!Emergency stop.");
+    assert_eq!((e.file, e.line, e.message.as_str()), (None, None, "Emergency stop"));
+}
+
+#[test]
+fn context_comes_from_the_log_and_the_span_is_the_offending_command() {
+    let tex = src("paper.tex", "a\nBroken \\undefinedmacro here.\n");
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let log = "! Undefined control sequence.\nl.2 Broken \\undefinedmacro\n                        here.\nNo pages of output.\n";
+    let out = output(vec![(Kind::Error, "paper.tex:2: Undefined control sequence.")], log, None);
+    let d = &diagnose(&out, &map)[0];
+    assert_eq!(d.location().unwrap(), "paper.tex:2:8");
+    assert_eq!(d.loc.as_ref().unwrap().span.len(), "\\undefinedmacro".len());
+    assert!(d.hints.iter().any(|h| h.contains("l.2 Broken \\undefinedmacro")), "{:?}", d.hints);
+}
+
+#[test]
+fn unwraps_lines_broken_at_79_characters() {
+    let long = "x".repeat(79);
+    assert_eq!(unwrap_lines(&format!("{long}\nyz\nnext")), vec![format!("{long}yz"), "next".to_string()]);
+}
+
+#[test]
+fn missing_package_names_the_file_and_debian_package() {
+    let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n");
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let out = output(
+        vec![(Kind::Error, "paper.tex:2: LaTeX Error: File `siunitx.sty' not found.\n\nl.2 \\usepackage{siunitx}\n")],
+        "",
+        None,
+    );
+    let d = &diagnose(&out, &map)[0];
+    assert_eq!(d.message, "LaTeX package `siunitx.sty` not found");
+    assert_eq!(d.location().unwrap(), "paper.tex:2:13");
+    // TeX may report the line after the \usepackage (it looked for an optional argument).
+    let later = output(
+        vec![(Kind::Error, "paper.tex:3: LaTeX Error: File `siunitx.sty' not found.")],
+        "! LaTeX Error: File `siunitx.sty' not found.\n\nl.3 \\begin\n",
+        None,
+    );
+    let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n\\begin{document}\n");
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    assert_eq!(diagnose(&later, &map)[0].location().unwrap(), "paper.tex:2:13");
+    assert!(d.hints[0].contains("texlive-science"), "{:?}", d.hints);
+    assert!(!d.render().contains("terminal input"));
+}
+
+#[test]
+fn generated_tex_lines_map_to_markdown_lines() {
+    let md = src("paper.md", "# Title\n\nSome text\n\n```{=latex}\n\\foo\n```\n");
+    let tex = src("build/paper.tex", "\\begin{document}\nSome text\n\\foo\n\\end{document}\n");
+    let map = LineMap {
+        files: vec![MappedFile { tex, source: Some((md, vec![0, 3, 6, 0])) }],
+        citations: vec![],
+        reported_citations: vec![],
+    };
+    assert_eq!(map.locate("paper.tex", 3).unwrap().display(), "paper.md:6:1");
+    assert_eq!(map.locate("./paper.tex", 2).unwrap().display(), "paper.md:3:1");
+    // Template lines have no Markdown counterpart: the generated file is named.
+    assert_eq!(map.locate("paper.tex", 4).unwrap().display(), "build/paper.tex:4:1");
+    assert!(map.locate("other.tex", 1).is_none());
+}
+
+#[test]
+fn undefined_citations_become_one_warning_listing_the_keys() {
+    let tex = src("paper.tex", "text \\cite{ghost} and \\cite{phantom}\n");
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let log = "LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n\
+                   LaTeX Warning: Citation `phantom' on page 1 undefined on input line 1.\n\
+                   LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n";
+    let mut out = output(vec![], log, None);
+    out.failure = None;
+    let diags = diagnose(&out, &map);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(!diags[0].is_error());
+    assert_eq!(diags[0].message, "undefined citations: `ghost`, `phantom`");
+    assert_eq!(diags[0].location().unwrap(), "paper.tex:1:12");
+}
+
+#[test]
+fn citations_the_writer_reported_are_not_listed_again() {
+    let tex = src("paper.tex", "text \\cite{ghost} and \\cite{phantom}\n");
+    let log = "LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n\
+                   LaTeX Warning: Citation `phantom' on page 1 undefined on input line 1.\n";
+    let mut out = output(vec![], log, None);
+    out.failure = None;
+    let map = |reported: &[&str]| LineMap {
+        files: vec![MappedFile { tex: tex.clone(), source: None }],
+        citations: vec![],
+        reported_citations: reported.iter().map(|k| k.to_string()).collect(),
+    };
+    let diags = diagnose(&out, &map(&["ghost"]));
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].message, "undefined citation: `phantom`");
+    assert!(diagnose(&out, &map(&["ghost", "phantom"])).is_empty());
+}
+
+#[test]
+fn missing_bibliography_file_is_an_error() {
+    let tex = src("paper.tex", "\\bibliography{nowhere}\n");
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let mut out = output(vec![], "", Some("I couldn't open database file nowhere.bib\n"));
+    out.failure = None;
+    let d = &diagnose(&out, &map)[0];
+    assert!(d.is_error());
+    assert_eq!(d.message, "bibliography file `nowhere.bib` not found");
+    assert_eq!(d.location().unwrap(), "paper.tex:1:15");
+}
