@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::flags::BuildFlags;
-use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out, print_diagnostics, rel};
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, count, err, out, print_diagnostics, rel};
 use crate::GenReport;
 use crate::compile::swap::Reuse;
 use crate::compile::{self, Compiled, DocKind, epoch};
@@ -69,7 +69,7 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     let report = crate::generate(&project, &registry, &opts)?;
     let built = report.generated() + report.cached();
     if global.verbosity != Verbosity::Quiet && built > 0 {
-        err(format_args!("{built} figures: {} generated, {} cached\n", report.generated(), report.cached()));
+        err(format_args!("{}: {} generated, {} cached\n", count(built, "figure"), report.generated(), report.cached()));
     }
     print_diagnostics(&report.diagnostics, global);
     // A locked build's figures are the locked bytes or nothing: no PDF from anything else.

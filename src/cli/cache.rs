@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out};
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, count, counted, err, out};
 use crate::diag::{Code, Diagnostic};
 use crate::lock::{LOCK_FILE, Lockfile};
 use crate::options::Network;
@@ -74,11 +74,10 @@ fn verify(path: &std::path::Path, repair: bool, global: &Global) -> Result<ExitC
     let damaged = report.problems.iter().filter(|p| !p.removed).count();
     if global.verbosity != Verbosity::Quiet {
         err(format_args!(
-            "checked {} objects and {} entries: {} problem{}{}\n",
-            report.objects,
-            report.actions,
-            report.problems.len(),
-            if report.problems.len() == 1 { "" } else { "s" },
+            "checked {} and {}: {}{}\n",
+            count(report.objects, "object"),
+            counted(report.actions, "entry", "entries"),
+            count(report.problems.len(), "problem"),
             if repair { format!(", {} removed", report.problems.len() - damaged) } else { String::new() },
         ));
     }
@@ -127,18 +126,18 @@ fn sync(path: &std::path::Path, what: Sync, global: &Global) -> Result<ExitCode,
         };
         if what == Sync::Verify {
             err(format_args!(
-                "{verb} {} figures {dir} {}: {} problems\n",
-                report.figures,
+                "{verb} {} {dir} {}: {}\n",
+                count(report.figures, "figure"),
                 store.describe(),
-                report.problems.len()
+                count(report.problems.len(), "problem")
             ));
         } else {
             err(format_args!(
-                "{} figures: {verb} {} objects and {} entries; {} problems\n",
-                report.figures,
-                report.objects_moved,
-                report.entries_moved,
-                report.problems.len()
+                "{}: {verb} {} and {}; {}\n",
+                count(report.figures, "figure"),
+                count(report.objects_moved, "object"),
+                counted(report.entries_moved, "entry", "entries"),
+                count(report.problems.len(), "problem")
             ));
         }
     }

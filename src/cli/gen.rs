@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::flags::BuildFlags;
-use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out, print_diagnostics, rel};
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, count, err, errors_suffix, out, print_diagnostics, rel};
 use crate::GenReport;
 use crate::diag::Diagnostic;
 use crate::options::Driver;
@@ -36,16 +36,16 @@ pub fn run(args: Args, global: &Global) -> Result<ExitCode, Stop> {
     } else if global.verbosity != Verbosity::Quiet {
         let cached = report.cached();
         let built = report.generated() + cached;
-        let errors = match report.errors() {
-            0 => String::new(),
-            1 => "; 1 error".to_string(),
-            n => format!("; {n} errors"),
-        };
+        let errors = errors_suffix(report.errors());
         let remote = match report.remote {
             r if r.downloaded + r.uploaded == 0 => String::new(),
             r => format!(" (remote: {} downloaded, {} uploaded)", r.downloaded, r.uploaded),
         };
-        err(format_args!("{built} figures: {} generated, {cached} cached{remote}{errors}\n", report.generated()));
+        err(format_args!(
+            "{}: {} generated, {cached} cached{remote}{errors}\n",
+            count(built, "figure"),
+            report.generated()
+        ));
     }
     print_diagnostics(&report.diagnostics, global);
     Ok(if report.errors() > 0 { ExitCode::from(EXIT_FIGURE_ERRORS) } else { ExitCode::SUCCESS })

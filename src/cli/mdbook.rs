@@ -9,7 +9,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, err, out_bytes, print_diagnostics};
+use super::shared::{EXIT_FIGURE_ERRORS, Global, Stop, count, err, errors_suffix, out_bytes, print_diagnostics};
 use crate::diag::{Code, Diagnostic};
 use crate::mdbook::{Options, options};
 use crate::progress::Verbosity;
@@ -68,14 +68,10 @@ fn preprocess(global: &Global) -> Result<ExitCode, Stop> {
     let out = crate::mdbook::preprocess(&input)?;
     print_diagnostics(&out.diagnostics, global);
     if global.verbosity != Verbosity::Quiet {
-        let errors = match out.errors() {
-            0 => String::new(),
-            1 => "; 1 error".into(),
-            n => format!("; {n} errors"),
-        };
+        let errors = errors_suffix(out.errors());
         err(format_args!(
-            "paperfig: {} figures: {} generated, {} cached{errors}\n",
-            out.figures,
+            "paperfig: {}: {} generated, {} cached{errors}\n",
+            count(out.figures, "figure"),
             out.generated,
             out.figures - out.generated
         ));

@@ -64,6 +64,22 @@ pub fn err(text: impl Display) {
     let _ = write!(std::io::stderr().lock(), "{text}");
 }
 
+/// `n` and a noun, singular for one: `count(1, "figure")` is `1 figure`, `count(2, "figure")`
+/// `2 figures`.
+pub fn count(n: usize, noun: &str) -> String {
+    counted(n, noun, &format!("{noun}s"))
+}
+
+/// `n` and the noun's singular (`one`) or plural (`many`) form.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
+/// The end of a summary line that counts errors: nothing, `; 1 error` or `; N errors`.
+pub fn errors_suffix(n: usize) -> String {
+    if n == 0 { String::new() } else { format!("; {}", count(n, "error")) }
+}
+
 /// Prints diagnostics to stderr, errors always, warnings unless quiet.
 pub fn print_diagnostics(diags: &[Diagnostic], global: &Global) {
     for d in diags {
@@ -91,8 +107,18 @@ pub fn rel(root: &std::path::Path, path: &std::path::Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rel;
+    use super::{count, counted, errors_suffix, rel};
     use std::path::Path;
+
+    #[test]
+    fn counts_say_one_in_the_singular() {
+        assert_eq!(count(1, "figure"), "1 figure");
+        assert_eq!(count(0, "figure"), "0 figures");
+        assert_eq!(counted(3, "entry", "entries"), "3 entries");
+        assert_eq!(errors_suffix(0), "");
+        assert_eq!(errors_suffix(1), "; 1 error");
+        assert_eq!(errors_suffix(2), "; 2 errors");
+    }
 
     #[test]
     fn paths_are_shown_from_the_project_root() {

@@ -61,9 +61,22 @@ impl Default for DiagramProvider {
     }
 }
 
+/// Whether a body starts like a Graphviz graph (`digraph {`, `strict graph G {`): the
+/// first word that is not a comment opens it, and its line holds the `{`.
+fn looks_like_dot(body: &str) -> bool {
+    let first = body.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//"));
+    first.is_some_and(|l| {
+        let word = l.split(|c: char| c.is_whitespace() || c == '{').next().unwrap_or("");
+        matches!(word, "digraph" | "graph" | "strict") && l.contains('{')
+    })
+}
+
 /// Parses the request's body in its `syntax` and applies `direction=`.
 pub fn parse(req: &Request) -> Result<Graph, ProviderError> {
     let mut g = match req.attr("syntax") {
+        None if looks_like_dot(&req.body) => lang::parse(&req.body).map_err(|e| {
+            e.hint("this looks like Graphviz DOT: add `syntax=dot` to the directive, or write the body in the paperfig diagram language")
+        })?,
         None | Some("paperfig") => lang::parse(&req.body)?,
         Some("dot") => dot::parse(&req.body)?,
         Some(other) => {

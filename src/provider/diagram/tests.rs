@@ -87,6 +87,18 @@ fn attribute_errors_name_the_attribute() {
 }
 
 #[test]
+fn dot_without_syntax_dot_is_told_to_say_so() {
+    for body in ["digraph {\n  a -> b\n}", "# a pipeline\nstrict graph G {\n a -- b\n}"] {
+        let e = svg(&req(&[], body, 3.3)).unwrap_err();
+        assert!(e.hint.as_deref().is_some_and(|h| h.contains("syntax=dot")), "{body}: {:?}", e.hint);
+    }
+    // Other mistakes keep their own hint, and the diagram language's own `graph`-free
+    // bodies are never taken for DOT.
+    let e = svg(&req(&[], "a -> b {", 3.3)).unwrap_err();
+    assert!(!e.hint.as_deref().unwrap_or("").contains("syntax=dot"), "{:?}", e.hint);
+}
+
+#[test]
 fn outputs_are_deterministic() {
     let a = make(&DiagramProvider::new(), &req(&[], PIPELINE, 7.0)).unwrap();
     let b = make(&DiagramProvider::new(), &req(&[], PIPELINE, 7.0)).unwrap();
