@@ -283,18 +283,39 @@ pub(super) fn indent(r: &Rect, stats: &Stats) -> Option<f64> {
     Some(r.x0 - left)
 }
 
-/// Headings: one or two lines in a font clearly larger than the body text, with no drawing
-/// right under them (a large label on top of a diagram is the diagram's title), and not
-/// code among code.
+/// Headings: one or two lines in a font clearly larger than the body text, set where
+/// headings go ([`heading_place`]), with no drawing right under them (a large label on top
+/// of a diagram is the diagram's title), and not code among code.
 pub(super) fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
     let r = &b.rect;
     let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
     b.lines.len() <= 2
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
+        && heading_place(r, b.size, stats)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
         && !drawing_beside(p, r, b.size)
         && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))
+}
+
+/// Whether `r` (set in a font of `size`) lies where a heading goes: at the left edge of its
+/// column (a number hanging in the margin, or an indent of up to three ems), at its right
+/// edge, or centred on it (within an em). A large word set anywhere else in the column (an
+/// axis title centred under a plot that is off the column's centre, a label inside a
+/// diagram) is no heading. Without a known text area, anywhere.
+fn heading_place(r: &Rect, size: f64, stats: &Stats) -> bool {
+    let (Some(t), Some(ind)) = (stats.text_area, indent(r, stats)) else { return true };
+    let mid = (t.x0 + t.x1) / 2.0;
+    let two_columns = stats.column_width < 0.6 * t.width();
+    let (left, right) = if !two_columns {
+        (t.x0, t.x1)
+    } else if r.x0 >= mid - 6.0 {
+        (t.x1 - stats.column_width, t.x1)
+    } else {
+        (t.x0, t.x0 + stats.column_width)
+    };
+    let em = size.max(6.0);
+    ind <= 3.0 * em || (r.x1 - right).abs() <= em || ((r.x0 + r.x1) / 2.0 - (left + right) / 2.0).abs() <= em
 }
 
 /// Whether a drawing stands right beside `r` (within three ems to its left or right), level

@@ -37,3 +37,27 @@ fn a_long_title_over_a_plot_is_the_plots_not_running_text() {
     assert!(f.bbox[1] > 215.0 && f.bbox[1] < 226.0, "{:?}", f.bbox);
     assert!((f.bbox[3] - 450.0).abs() < 2.0, "{:?}", f.bbox);
 }
+
+#[test]
+fn a_large_axis_title_off_the_columns_centre_is_the_plots_not_a_heading() {
+    // Body text, then a plot: a panel in the left half of the text and, 16 pt under it, its
+    // axis title in a larger font, centred under the plot's whole area (not on the
+    // column, nor at its edges), then the caption and body text again.
+    let page: testpdf::Draw = Box::new(|c: &mut Content| {
+        for i in 0..8 {
+            text(c, 72.0, 80.0 + 12.0 * i as f32, PROSE);
+        }
+        c.set_line_width(1.0).rect(150.0, 792.0 - 400.0, 150.0, 150.0).stroke();
+        c.begin_text().set_font(Name(b"F1"), 12.0).next_line(330.0, 792.0 - 425.0).show(Str(b"time")).end_text();
+        text(c, 150.0, 460.0, "Figure 1: Daily values averaged over the states");
+        for i in 0..20 {
+            text(c, 72.0, 500.0 + 12.0 * i as f32, PROSE);
+        }
+    });
+    let pdf = testpdf::pages(612.0, 792.0, vec![page]);
+    let found = Document::open(&pdf).unwrap().locate().unwrap();
+    let f = found.iter().find(|f| f.figure == "1").expect("figure 1");
+    // The panel (from x 150, y 250) and the title under it (to x ~351, baseline 425).
+    assert!((f.bbox[0] - 150.0).abs() < 2.0 && (f.bbox[1] - 250.0).abs() < 2.0, "{:?}", f.bbox);
+    assert!(f.bbox[2] > 345.0 && f.bbox[3] > 423.0 && f.bbox[3] < 430.0, "{:?}", f.bbox);
+}
