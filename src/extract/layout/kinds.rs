@@ -395,7 +395,9 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
         widest >= 0.6 * stats.column_width
     } else {
         (widest >= 0.85 * stats.column_width && !drawing_title(p, lines[0], stats))
-            || one_line_paragraph(lines[0], stats)
+            // A sentence set level with another line of its column (sharing its baseline)
+            // is one of a row of subcaptions or cells, not a paragraph of running text.
+            || (one_line_paragraph(lines[0], stats) && !mates[b.lines[0]])
     }
 }
 

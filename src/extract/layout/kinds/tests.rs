@@ -61,3 +61,29 @@ fn a_large_axis_title_off_the_columns_centre_is_the_plots_not_a_heading() {
     assert!((f.bbox[0] - 150.0).abs() < 2.0 && (f.bbox[1] - 250.0).abs() < 2.0, "{:?}", f.bbox);
     assert!(f.bbox[2] > 345.0 && f.bbox[3] > 423.0 && f.bbox[3] < 430.0, "{:?}", f.bbox);
 }
+
+#[test]
+fn a_sentence_level_with_another_line_of_its_column_is_a_subcaption_not_running_text() {
+    // Body text, then a figure of two panels side by side, each with a subcaption that is
+    // a sentence, the first set at the column's indent, both on one baseline; the caption
+    // and body text under them.
+    let page: testpdf::Draw = Box::new(|c: &mut Content| {
+        for i in 0..8 {
+            text(c, 72.0, 80.0 + 12.0 * i as f32, PROSE);
+        }
+        c.set_line_width(1.0).rect(90.0, 792.0 - 330.0, 150.0, 150.0).stroke();
+        c.set_line_width(1.0).rect(300.0, 792.0 - 330.0, 150.0, 150.0).stroke();
+        text(c, 84.0, 345.0, "(a) First five moves of the game.");
+        text(c, 300.0, 345.0, "(b) Successive moves up to seven.");
+        text(c, 220.0, 375.0, "Figure 4: Moves on a board");
+        for i in 0..20 {
+            text(c, 72.0, 410.0 + 12.0 * i as f32, PROSE);
+        }
+    });
+    let pdf = testpdf::pages(612.0, 792.0, vec![page]);
+    let found = Document::open(&pdf).unwrap().locate().unwrap();
+    let f = found.iter().find(|f| f.figure == "4").expect("figure 4");
+    // Both panels (x 90 to 450, from y 180) and the subcaptions under them (baseline 345).
+    assert!(f.bbox[0] < 86.0 && f.bbox[2] > 449.0 && (f.bbox[1] - 180.0).abs() < 2.0, "{:?}", f.bbox);
+    assert!(f.bbox[3] > 343.0 && f.bbox[3] < 349.0, "{:?}", f.bbox);
+}
