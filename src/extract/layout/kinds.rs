@@ -76,6 +76,24 @@ pub(super) fn row_ruled_cell(p: &PageText, r: &Rect, size: f64) -> bool {
     })
 }
 
+/// Whether `r` lies right under a table's last row: within half an em under a rule that
+/// runs across it, with cells of a row (lines sharing their baseline) right over that rule.
+/// Running text stands apart from a float by more than that: this is the table's notes,
+/// set inside its float ("¹ Not significant …", "Source: …").
+fn table_notes(p: &PageText, r: &Rect, size: f64, mates: &[bool]) -> bool {
+    let size = size.max(1.0);
+    p.graphics().any(|g| {
+        regions::is_rule(g)
+            && g.x0 <= r.x0 + 1.0
+            && g.x1 >= r.x1 - 1.0
+            && g.y1 <= r.y0 + 0.5
+            && r.y0 - g.y1 <= 0.5 * size
+            && p.lines.iter().enumerate().any(|(i, l)| {
+                mates[i] && l.rect.x_overlap(g) > 0.0 && l.rect.y1 <= g.y0 + 0.5 && g.y0 - l.rect.y1 <= 1.5 * size
+            })
+    })
+}
+
 /// For each line, whether it is part of a command typed at a prompt: it starts with a
 /// prompt (`R>`, `>`, `+`, `$`, `#`), or goes on the row of such a line to its right (the
 /// arguments of a continued command, set apart by spaces), or is a line number (digits
@@ -365,6 +383,9 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
     }
     let rows = b.lines.iter().filter(|&&i| mates[i]).count();
     if rows >= 2 && rows * 2 > b.lines.len() {
+        return false;
+    }
+    if table_notes(p, &b.rect, b.size, mates) {
         return false;
     }
     // A cell of a table that runs over lines: it shares its first row with a cell to its

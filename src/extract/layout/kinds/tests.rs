@@ -87,3 +87,37 @@ fn a_sentence_level_with_another_line_of_its_column_is_a_subcaption_not_running_
     assert!(f.bbox[0] < 86.0 && f.bbox[2] > 449.0 && (f.bbox[1] - 180.0).abs() < 2.0, "{:?}", f.bbox);
     assert!(f.bbox[3] > 343.0 && f.bbox[3] < 349.0, "{:?}", f.bbox);
 }
+
+#[test]
+fn a_paragraph_right_under_a_tables_last_row_is_its_notes_not_running_text() {
+    // Body text; a table set above its caption: a top rule, rows of two cells, a bottom
+    // rule and, 3 pt under it, two lines of notes as wide as the text; then the caption
+    // and body text again.
+    let page: testpdf::Draw = Box::new(|c: &mut Content| {
+        for i in 0..6 {
+            text(c, 72.0, 80.0 + 12.0 * i as f32, PROSE);
+        }
+        let rule = |c: &mut Content, y: f32| {
+            c.set_line_width(0.4).move_to(72.0, 792.0 - y).line_to(540.0, 792.0 - y).stroke();
+        };
+        rule(c, 170.0);
+        for i in 0..8 {
+            let base = 184.0 + 12.0 * i as f32;
+            text(c, 80.0, base, "Partner income");
+            text(c, 300.0, base, "0.02");
+            text(c, 400.0, base, "1.000");
+        }
+        rule(c, 274.0);
+        text(c, 80.0, 284.0, "1 Coefficient of this variable is not significant based on the Wald test of the model");
+        text(c, 80.0, 296.0, "2 No reduction of AIC and BIC by adding a further variable to the selected model");
+        text(c, 72.0, 320.0, "Table 1: Summary of variable selection.");
+        for i in 0..25 {
+            text(c, 72.0, 350.0 + 12.0 * i as f32, PROSE);
+        }
+    });
+    let pdf = testpdf::pages(612.0, 792.0, vec![page]);
+    let found = Document::open(&pdf).unwrap().locate().unwrap();
+    let t = found.iter().find(|f| f.figure == "1").expect("table 1");
+    // From the top rule down, the rows in.
+    assert!((t.bbox[1] - 170.0).abs() < 2.0 && t.bbox[3] > 273.0, "{:?}", t.bbox);
+}
