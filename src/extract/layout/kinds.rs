@@ -301,16 +301,26 @@ pub(super) fn indent(r: &Rect, stats: &Stats) -> Option<f64> {
     Some(r.x0 - left)
 }
 
-/// Headings: one or two lines in a font clearly larger than the body text, set where
-/// headings go ([`heading_place`]), with no drawing right under them (a large label on top
-/// of a diagram is the diagram's title), and not code among code.
-pub(super) fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
+/// Headings: one or two lines in a font clearly larger than the body text whose row lies
+/// where headings go ([`heading_place`]), with no drawing right under them (a large label
+/// on top of a diagram is the diagram's title), and not code among code.
+pub(super) fn is_heading(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
     let r = &b.rect;
     let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
+    // A heading's row (the heading with what shares its baseline in its column: a section
+    // number set apart, a running head's parts) lies where headings go.
+    let row = b.lines.iter().filter(|&&i| mates[i]).fold(*r, |acc, &i| {
+        let l = &p.lines[i];
+        p.lines
+            .iter()
+            .enumerate()
+            .filter(|&(j, o)| mates[j] && (o.base - l.base).abs() < 0.25 * l.size)
+            .fold(acc, |a, (_, o)| a.union(&o.rect))
+    });
     b.lines.len() <= 2
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
-        && heading_place(r, b.size, stats)
+        && heading_place(&row, b.size, stats)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
         && !drawing_beside(p, r, b.size)
         && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))

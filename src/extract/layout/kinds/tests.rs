@@ -121,3 +121,28 @@ fn a_paragraph_right_under_a_tables_last_row_is_its_notes_not_running_text() {
     // From the top rule down, the rows in.
     assert!((t.bbox[1] - 170.0).abs() < 2.0 && t.bbox[3] > 273.0, "{:?}", t.bbox);
 }
+
+#[test]
+fn a_heading_whose_number_is_set_apart_starts_its_row_at_the_column_edge() {
+    // Body text; a section heading in a larger font whose number, at the column's edge,
+    // stands well apart from its title; two ems under it a drawing as wide as the title
+    // is far in, then its caption and body text.
+    let page: testpdf::Draw = Box::new(|c: &mut Content| {
+        for i in 0..8 {
+            text(c, 72.0, 80.0 + 12.0 * i as f32, PROSE);
+        }
+        for (x, s) in [(72.0, "4.2.1"), (160.0, "Upwind scheme")] {
+            c.begin_text().set_font(Name(b"F1"), 12.0).next_line(x, 792.0 - 200.0).show(Str(s.as_bytes())).end_text();
+        }
+        c.set_line_width(1.0).rect(150.0, 792.0 - 380.0, 300.0, 150.0).stroke();
+        text(c, 220.0, 405.0, "Figure 2: Sketch of the cells");
+        for i in 0..20 {
+            text(c, 72.0, 440.0 + 12.0 * i as f32, PROSE);
+        }
+    });
+    let pdf = testpdf::pages(612.0, 792.0, vec![page]);
+    let found = Document::open(&pdf).unwrap().locate().unwrap();
+    let f = found.iter().find(|f| f.figure == "2").expect("figure 2");
+    // The drawing alone (from y 230), not the heading's title over it.
+    assert!((f.bbox[1] - 230.0).abs() < 2.0 && (f.bbox[0] - 150.0).abs() < 2.0, "{:?}", f.bbox);
+}
