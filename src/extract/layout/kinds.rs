@@ -237,16 +237,26 @@ pub(super) fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
     let numbered = |s: &str| {
         let Some(inner) = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')) else { return false };
         let inner = inner.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(inner);
+        // Digits, or within a part or an appendix: "(4.2)", "(II.9.7)", "(IV.G.41)", "(A.3)".
+        let parts: Vec<&str> = inner.split('.').collect();
+        let digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+        let label = |part: &str| {
+            !part.is_empty()
+                && part.len() <= 4
+                && (part.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+                    || (part.len() == 1 && part.chars().all(|c| c.is_ascii_uppercase())))
+        };
         !inner.is_empty()
-            && inner.len() <= 7
-            && inner.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+            && inner.len() <= 10
+            && parts.last().is_some_and(|l| digits(l))
+            && parts.iter().enumerate().all(|(i, part)| digits(part) || (i + 1 < parts.len() && label(part)))
+            && (inner.len() <= 7 || parts.iter().any(|part| label(part)))
     };
-    let two_columns = stats.column_width < 0.6 * t.width();
     let mut out = Vec::new();
     for n in p.lines.iter().filter(|l| numbered(&l.text)) {
-        // Flush right: with the text area's right edge, or a column's.
-        let right =
-            (n.rect.x1 - t.x1).abs() < 4.0 || (two_columns && (n.rect.x1 - (t.x0 + stats.column_width)).abs() < 4.0);
+        // Flush right: with the text area's right edge, or a column's (in one column, where
+        // full lines of text end: the text area may be wider, by a framed running head).
+        let right = (n.rect.x1 - t.x1).abs() < 4.0 || (n.rect.x1 - (t.x0 + stats.column_width)).abs() < 4.0;
         if !right {
             continue;
         }
