@@ -267,10 +267,34 @@ pub(super) fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
             continue;
         }
         if let Some(u) = union_all(row) {
-            out.push(u.union(&n.rect));
+            out.push(whole_display(p, u.union(&n.rect), left, n));
         }
     }
     out
+}
+
+/// The whole of a displayed equation from the row of its number (`row`): the lines and
+/// strokes left of the number that touch it from above or below (within a third of an em,
+/// up to three ems away: a fraction's numerator and bar, a matrix's rows), so that a
+/// figure set under or over it does not take its parts for a drawing.
+fn whole_display(p: &PageText, row: Rect, left: f64, n: &Line) -> Rect {
+    let gap = 0.35 * n.size;
+    let (top, bottom) = (row.y0 - 3.0 * n.size, row.y1 + 3.0 * n.size);
+    let parts: Vec<Rect> = p
+        .lines
+        .iter()
+        .map(|l| l.rect)
+        .chain(p.graphics().copied())
+        .filter(|r| r.x0 >= left - 1.0 && r.x1 <= n.rect.x0 + 1.0 && r.y0 >= top && r.y1 <= bottom)
+        .collect();
+    let mut u = row;
+    loop {
+        let grown = parts.iter().filter(|r| r.x_overlap(&u) > 0.0 && (r.y0 - u.y1).max(u.y0 - r.y1) < gap).fold(u, |a, r| a.union(r));
+        if (grown.y0 - u.y0).abs() < 0.01 && (grown.y1 - u.y1).abs() < 0.01 {
+            return u;
+        }
+        u = grown;
+    }
 }
 
 /// Whether the row of `n` (a line like an equation number, set flush right) is a table's:
