@@ -289,7 +289,10 @@ fn whole_display(p: &PageText, row: Rect, left: f64, n: &Line) -> Rect {
         .collect();
     let mut u = row;
     loop {
-        let grown = parts.iter().filter(|r| r.x_overlap(&u) > 0.0 && (r.y0 - u.y1).max(u.y0 - r.y1) < gap).fold(u, |a, r| a.union(r));
+        let grown = parts
+            .iter()
+            .filter(|r| r.x_overlap(&u) > 0.0 && (r.y0 - u.y1).max(u.y0 - r.y1) < gap)
+            .fold(u, |a, r| a.union(r));
         if (grown.y0 - u.y0).abs() < 0.01 && (grown.y1 - u.y1).abs() < 0.01 {
             return u;
         }
