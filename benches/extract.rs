@@ -6,7 +6,7 @@
 //! - `debian`: documentation PDFs from Debian packages, fetched by
 //!   `scripts/fetch-extract-eval` into `target/extract-eval/debian/` (never committed),
 //!   labelled by hand in `fixtures/extract/labels/debian.json`.
-//! - `real-dev` and `real-test`: 90 documentation PDFs of six families from Debian
+//! - `real-dev` and `real-test`: 95 documentation PDFs of six families from Debian
 //!   packages (`scripts/fetch-extract-eval real` into `target/extract-eval/real/`), split
 //!   once by document; labels drafted with poppler and checked by eye
 //!   (`fixtures/extract/labels/real-{dev,test}.json`, `LABELING.md`). The locator is tuned

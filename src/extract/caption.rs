@@ -78,6 +78,13 @@ fn parse_number(s: &str) -> Option<(String, &str)> {
     // Roman numerals (IEEE tables): "IV", then a boundary.
     let roman = b.iter().take_while(|c| matches!(c, b'I' | b'V' | b'X' | b'L')).count();
     if roman > 0 && b.get(roman).is_none_or(|c| !c.is_ascii_alphanumeric()) {
+        // A part's numeral, then the number within the part: a chapter's ("II.9.1") or an
+        // appendix's ("IV.A.1"), as books numbered by parts print them.
+        if b.get(roman) == Some(&b'.')
+            && let Some((within, after)) = parse_number(&s[roman + 1..])
+        {
+            return Some((format!("{}.{within}", &s[..roman]), after));
+        }
         return Some((s[..roman].to_string(), &s[roman..]));
     }
     // One optional capital prefix: "A.1", "S2".
@@ -223,6 +230,17 @@ mod tests {
         assert_eq!(p("Figure 2-4. Flow"), Some((FigureKind::Figure, "2-4".into(), Some('.'))));
         assert_eq!(p("Figure A.1: Appendix"), Some((FigureKind::Figure, "A.1".into(), Some(':'))));
         assert_eq!(p("Fig.3. Tight"), Some((FigureKind::Figure, "3".into(), Some('.'))));
+    }
+
+    #[test]
+    fn numbers_within_a_part_keep_the_parts_numeral() {
+        assert_eq!(p("Figure I.4.1: Sketch"), Some((FigureKind::Figure, "I.4.1".into(), Some(':'))));
+        assert_eq!(p("Figure II.9.10: Fuels"), Some((FigureKind::Figure, "II.9.10".into(), Some(':'))));
+        assert_eq!(p("Figure IV.A.1: Entities"), Some((FigureKind::Figure, "IV.A.1".into(), Some(':'))));
+        assert_eq!(p("Figure IV.I.1: Cells"), Some((FigureKind::Figure, "IV.I.1".into(), Some(':'))));
+        assert_eq!(p("Figure VII.B.27: Edge flip"), Some((FigureKind::Figure, "VII.B.27".into(), Some(':'))));
+        // A numeral and a full stop, then text: the number ends at the numeral.
+        assert_eq!(p("TABLE IV. Results"), Some((FigureKind::Table, "IV".into(), Some('.'))));
     }
 
     #[test]

@@ -257,7 +257,10 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         };
         let aside = aside_blocks[bi];
         let drawn = || on_shape() || (b.lines.len() <= 2 && fenced(p, &b.rect, b.size));
-        if aside || source(b) || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats)) && !drawn()) {
+        if aside
+            || source(b)
+            || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats, &mates)) && !drawn())
+        {
             blockers.push(b.rect);
         } else {
             for &i in &b.lines {

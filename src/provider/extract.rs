@@ -33,8 +33,11 @@ use crate::provider::Provider;
 /// side of its captions a document sets its figures and tables on decides stacked floats;
 /// extract-8: a command and a drawing are never one cluster, a rule closing a table ends
 /// it, a listing under a figure below its caption is the figure's, a running head's second
-/// line is furniture, a long title over a plot is the plot's).
-pub const VERSION: &str = "extract-8 (hayro 0.9.0)";
+/// line is furniture, a long title over a plot is the plot's; extract-9: a heading's row
+/// lies where headings go, a sentence level with another line is a subcaption, a table's
+/// notes under its last row are not running text, numbers within a part ("II.9.1"), and a
+/// numbered display equation, all its rows, within a part too, blocks regions).
+pub const VERSION: &str = "extract-9 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi", "trim"];

@@ -76,6 +76,24 @@ pub(super) fn row_ruled_cell(p: &PageText, r: &Rect, size: f64) -> bool {
     })
 }
 
+/// Whether `r` lies right under a table's last row: within half an em under a rule that
+/// runs across it, with cells of a row (lines sharing their baseline) right over that rule.
+/// Running text stands apart from a float by more than that: this is the table's notes,
+/// set inside its float ("¹ Not significant …", "Source: …").
+fn table_notes(p: &PageText, r: &Rect, size: f64, mates: &[bool]) -> bool {
+    let size = size.max(1.0);
+    p.graphics().any(|g| {
+        regions::is_rule(g)
+            && g.x0 <= r.x0 + 1.0
+            && g.x1 >= r.x1 - 1.0
+            && g.y1 <= r.y0 + 0.5
+            && r.y0 - g.y1 <= 0.5 * size
+            && p.lines.iter().enumerate().any(|(i, l)| {
+                mates[i] && l.rect.x_overlap(g) > 0.0 && l.rect.y1 <= g.y0 + 0.5 && g.y0 - l.rect.y1 <= 1.5 * size
+            })
+    })
+}
+
 /// For each line, whether it is part of a command typed at a prompt: it starts with a
 /// prompt (`R>`, `>`, `+`, `$`, `#`), or goes on the row of such a line to its right (the
 /// arguments of a continued command, set apart by spaces), or is a line number (digits
@@ -219,16 +237,26 @@ pub(super) fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
     let numbered = |s: &str| {
         let Some(inner) = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')) else { return false };
         let inner = inner.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(inner);
+        // Digits, or within a part or an appendix: "(4.2)", "(II.9.7)", "(IV.G.41)", "(A.3)".
+        let parts: Vec<&str> = inner.split('.').collect();
+        let digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+        let label = |part: &str| {
+            !part.is_empty()
+                && part.len() <= 4
+                && (part.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+                    || (part.len() == 1 && part.chars().all(|c| c.is_ascii_uppercase())))
+        };
         !inner.is_empty()
-            && inner.len() <= 7
-            && inner.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+            && inner.len() <= 10
+            && parts.last().is_some_and(|l| digits(l))
+            && parts.iter().enumerate().all(|(i, part)| digits(part) || (i + 1 < parts.len() && label(part)))
+            && (inner.len() <= 7 || parts.iter().any(|part| label(part)))
     };
-    let two_columns = stats.column_width < 0.6 * t.width();
     let mut out = Vec::new();
     for n in p.lines.iter().filter(|l| numbered(&l.text)) {
-        // Flush right: with the text area's right edge, or a column's.
-        let right =
-            (n.rect.x1 - t.x1).abs() < 4.0 || (two_columns && (n.rect.x1 - (t.x0 + stats.column_width)).abs() < 4.0);
+        // Flush right: with the text area's right edge, or a column's (in one column, where
+        // full lines of text end: the text area may be wider, by a framed running head).
+        let right = (n.rect.x1 - t.x1).abs() < 4.0 || (n.rect.x1 - (t.x0 + stats.column_width)).abs() < 4.0;
         if !right {
             continue;
         }
@@ -239,10 +267,37 @@ pub(super) fn display_math(p: &PageText, stats: &Stats) -> Vec<Rect> {
             continue;
         }
         if let Some(u) = union_all(row) {
-            out.push(u.union(&n.rect));
+            out.push(whole_display(p, u.union(&n.rect), left, n));
         }
     }
     out
+}
+
+/// The whole of a displayed equation from the row of its number (`row`): the lines and
+/// strokes left of the number that touch it from above or below (within a third of an em,
+/// up to three ems away: a fraction's numerator and bar, a matrix's rows), so that a
+/// figure set under or over it does not take its parts for a drawing.
+fn whole_display(p: &PageText, row: Rect, left: f64, n: &Line) -> Rect {
+    let gap = 0.35 * n.size;
+    let (top, bottom) = (row.y0 - 3.0 * n.size, row.y1 + 3.0 * n.size);
+    let parts: Vec<Rect> = p
+        .lines
+        .iter()
+        .map(|l| l.rect)
+        .chain(p.graphics().copied())
+        .filter(|r| r.x0 >= left - 1.0 && r.x1 <= n.rect.x0 + 1.0 && r.y0 >= top && r.y1 <= bottom)
+        .collect();
+    let mut u = row;
+    loop {
+        let grown = parts
+            .iter()
+            .filter(|r| r.x_overlap(&u) > 0.0 && (r.y0 - u.y1).max(u.y0 - r.y1) < gap)
+            .fold(u, |a, r| a.union(r));
+        if (grown.y0 - u.y0).abs() < 0.01 && (grown.y1 - u.y1).abs() < 0.01 {
+            return u;
+        }
+        u = grown;
+    }
 }
 
 /// Whether the row of `n` (a line like an equation number, set flush right) is a table's:
@@ -283,18 +338,49 @@ pub(super) fn indent(r: &Rect, stats: &Stats) -> Option<f64> {
     Some(r.x0 - left)
 }
 
-/// Headings: one or two lines in a font clearly larger than the body text, with no drawing
-/// right under them (a large label on top of a diagram is the diagram's title), and not
-/// code among code.
-pub(super) fn is_heading(p: &PageText, b: &text::Block, stats: &Stats) -> bool {
+/// Headings: one or two lines in a font clearly larger than the body text whose row lies
+/// where headings go ([`heading_place`]), with no drawing right under them (a large label
+/// on top of a diagram is the diagram's title), and not code among code.
+pub(super) fn is_heading(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
     let r = &b.rect;
     let below = Rect::new(r.x0, r.y1, r.x1, r.y1 + 2.0 * b.size);
+    // A heading's row (the heading with what shares its baseline in its column: a section
+    // number set apart, a running head's parts) lies where headings go.
+    let row = b.lines.iter().filter(|&&i| mates[i]).fold(*r, |acc, &i| {
+        let l = &p.lines[i];
+        p.lines
+            .iter()
+            .enumerate()
+            .filter(|&(j, o)| mates[j] && (o.base - l.base).abs() < 0.25 * l.size)
+            .fold(acc, |a, (_, o)| a.union(&o.rect))
+    });
     b.lines.len() <= 2
         && b.size >= 1.15 * stats.body_size
         && b.lines.iter().all(|&i| p.lines[i].chars >= 3)
+        && heading_place(&row, b.size, stats)
         && !p.graphics().any(|g| g.intersects(&below) && !regions::is_rule(g))
         && !drawing_beside(p, r, b.size)
         && !(!stats.mono_body && mostly_mono(p, b) && code_around(p, b))
+}
+
+/// Whether `r` (set in a font of `size`) lies where a heading goes: at the left edge of its
+/// column (a number hanging in the margin, or an indent of up to three ems), at its right
+/// edge, or centred on it (within an em). A large word set anywhere else in the column (an
+/// axis title centred under a plot that is off the column's centre, a label inside a
+/// diagram) is no heading. Without a known text area, anywhere.
+fn heading_place(r: &Rect, size: f64, stats: &Stats) -> bool {
+    let (Some(t), Some(ind)) = (stats.text_area, indent(r, stats)) else { return true };
+    let mid = (t.x0 + t.x1) / 2.0;
+    let two_columns = stats.column_width < 0.6 * t.width();
+    let (left, right) = if !two_columns {
+        (t.x0, t.x1)
+    } else if r.x0 >= mid - 6.0 {
+        (t.x1 - stats.column_width, t.x1)
+    } else {
+        (t.x0, t.x0 + stats.column_width)
+    };
+    let em = size.max(6.0);
+    ind <= 3.0 * em || (r.x1 - right).abs() <= em || ((r.x0 + r.x1) / 2.0 - (left + right) / 2.0).abs() <= em
 }
 
 /// Whether a drawing stands right beside `r` (within three ems to its left or right), level
@@ -346,6 +432,9 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
     if rows >= 2 && rows * 2 > b.lines.len() {
         return false;
     }
+    if table_notes(p, &b.rect, b.size, mates) {
+        return false;
+    }
     // A cell of a table that runs over lines: it shares its first row with a cell to its
     // left and starts well inside the column.
     let first = &p.lines[b.lines[0]];
@@ -374,7 +463,9 @@ pub(super) fn is_body(p: &PageText, b: &text::Block, stats: &Stats, mates: &[boo
         widest >= 0.6 * stats.column_width
     } else {
         (widest >= 0.85 * stats.column_width && !drawing_title(p, lines[0], stats))
-            || one_line_paragraph(lines[0], stats)
+            // A sentence set level with another line of its column (sharing its baseline)
+            // is one of a row of subcaptions or cells, not a paragraph of running text.
+            || (one_line_paragraph(lines[0], stats) && !mates[b.lines[0]])
     }
 }
 
