@@ -626,20 +626,24 @@ fn a_list_of_contents_under_a_caption_is_no_figure() {
 }
 
 /// A displayed equation numbered within a part, "(II.9.7)", flush with the right edge of
-/// the text, right above a drawing, then its caption.
-fn part_numbered_equation() -> Vec<u8> {
+/// the text, right above a drawing (at `top`), then its caption. With `denominator`, the
+/// fraction's denominator hangs under the number's row.
+fn part_numbered_equation(denominator: bool, top: f32) -> Vec<u8> {
     testpdf::pages(
         612.0,
         H,
-        vec![Box::new(|c: &mut Content| {
+        vec![Box::new(move |c: &mut Content| {
             body(c, 80.0, 12);
             text(c, b"F1", 10.0, 230.0, 236.0, "e :");
             text(c, b"F1", 10.0, 250.0, 230.0, "(x - x0)");
             c.set_line_width(0.4).move_to(250.0, H - 233.0).line_to(290.0, H - 233.0).stroke();
             text(c, b"F1", 10.0, 265.0, 243.0, "a");
+            if denominator {
+                text(c, b"F1", 10.0, 258.0, 254.0, "b - y0");
+            }
             text(c, b"F1", 10.0, 300.0, 236.0, "+ y = 1");
             text(c, b"F1", 10.0, 443.5, 236.0, "(II.9.7)");
-            frame(c, 200.0, 252.0, 400.0, 400.0);
+            frame(c, 200.0, top, 400.0, 400.0);
             text(c, b"F1", 10.0, 220.0, 425.0, "Figure 5: Definition of an ellipse");
             body(c, 460.0, 12);
         })],
@@ -648,37 +652,14 @@ fn part_numbered_equation() -> Vec<u8> {
 
 #[test]
 fn an_equation_numbered_within_a_part_is_running_text() {
-    let found = Document::open(&part_numbered_equation()).unwrap().locate().unwrap();
+    let found = Document::open(&part_numbered_equation(false, 252.0)).unwrap().locate().unwrap();
     let b = find(&found, "5").bbox;
     assert!(near(b[1], 251.5, 1.5), "{b:?}");
-}
-/// A displayed equation numbered within a part, "(II.9.7)", flush with the right edge of
-/// the text, with a fraction whose denominator hangs under the number's row; right under
-/// it a drawing, then its caption.
-fn part_numbered_equation_over_a_drawing() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 12);
-            text(c, b"F1", 10.0, 230.0, 236.0, "e :");
-            text(c, b"F1", 10.0, 250.0, 230.0, "(x - x0)");
-            c.set_line_width(0.4).move_to(250.0, H - 233.0).line_to(290.0, H - 233.0).stroke();
-            text(c, b"F1", 10.0, 265.0, 243.0, "a");
-            text(c, b"F1", 10.0, 258.0, 254.0, "b - y0");
-            text(c, b"F1", 10.0, 300.0, 236.0, "+ y = 1");
-            text(c, b"F1", 10.0, 443.5, 236.0, "(II.9.7)");
-            frame(c, 200.0, 262.0, 400.0, 400.0);
-            text(c, b"F1", 10.0, 220.0, 425.0, "Figure 5: Definition of an ellipse");
-            body(c, 460.0, 12);
-        })],
-    )
 }
 
 #[test]
 fn an_equation_numbered_within_a_part_with_all_its_rows_is_running_text() {
-    let pdf = part_numbered_equation_over_a_drawing();
-    let found = Document::open(&pdf).unwrap().locate().unwrap();
+    let found = Document::open(&part_numbered_equation(true, 262.0)).unwrap().locate().unwrap();
     let b = find(&found, "5").bbox;
     // The drawing alone, not the denominator set under the equation's row.
     assert!(near(b[1], 261.5, 1.5), "{b:?}");
