@@ -206,10 +206,6 @@ impl Store for LayeredStore {
         Ok(Lookup::Hit(entry))
     }
 
-    fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError> {
-        self.put_action_as(entry, Durability::Durable)
-    }
-
     fn put_action_as(&self, entry: &ActionEntry, durability: Durability) -> Result<(), StoreError> {
         self.local.put_action_as(entry, durability)?;
         if self.write_remote {
@@ -224,10 +220,6 @@ impl Store for LayeredStore {
             return Ok(local);
         }
         Ok(self.fetch_object(digest).map_or(local, Lookup::Hit))
-    }
-
-    fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError> {
-        self.put_object_as(bytes, Durability::Durable)
     }
 
     fn put_object_as(&self, bytes: &[u8], durability: Durability) -> Result<Digest, StoreError> {

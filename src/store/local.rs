@@ -204,10 +204,6 @@ impl Store for LocalStore {
         })
     }
 
-    fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError> {
-        self.put_action_as(entry, Durability::Durable)
-    }
-
     fn put_action_as(&self, entry: &ActionEntry, durability: Durability) -> Result<(), StoreError> {
         // Refuse to record a dangling reference: objects must be stored first.
         for output in entry.objects() {
@@ -233,10 +229,6 @@ impl Store for LocalStore {
             return Ok(Lookup::Corrupt(format!("object {}: contents hash to {actual}, not {digest}", path.display())));
         }
         Ok(Lookup::Hit(bytes))
-    }
-
-    fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError> {
-        self.put_object_as(bytes, Durability::Durable)
     }
 
     fn put_object_as(&self, bytes: &[u8], durability: Durability) -> Result<Digest, StoreError> {

@@ -104,21 +104,22 @@ pub trait Store: Send + Sync {
     fn describe(&self) -> String;
     /// Looks up the action entry for a key.
     fn get_action(&self, key: &Digest) -> Result<Lookup<ActionEntry>, StoreError>;
-    /// Records the outputs of a key. Objects must already be stored.
-    fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError>;
+    /// Records the outputs of a key, durably. Objects must already be stored.
+    fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError> {
+        self.put_action_as(entry, Durability::Durable)
+    }
+    /// [`Store::put_action`] for a figure of the given [`Durability`] (only the local store
+    /// can skip flushing; the others ignore it).
+    fn put_action_as(&self, entry: &ActionEntry, durability: Durability) -> Result<(), StoreError>;
     /// Reads an object, verifying its digest.
     fn get_object(&self, digest: &Digest) -> Result<Lookup<Vec<u8>>, StoreError>;
-    /// Stores an object, returning its digest. Storing an object that exists is a no-op.
-    fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError>;
-    /// [`Store::put_action`] for a figure of the given [`Durability`]; stores that always
-    /// flush (or never can) ignore it.
-    fn put_action_as(&self, entry: &ActionEntry, _: Durability) -> Result<(), StoreError> {
-        self.put_action(entry)
+    /// Stores an object durably, returning its digest. Storing an object that exists is a
+    /// no-op.
+    fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError> {
+        self.put_object_as(bytes, Durability::Durable)
     }
     /// [`Store::put_object`] for a figure of the given [`Durability`].
-    fn put_object_as(&self, bytes: &[u8], _: Durability) -> Result<Digest, StoreError> {
-        self.put_object(bytes)
-    }
+    fn put_object_as(&self, bytes: &[u8], durability: Durability) -> Result<Digest, StoreError>;
     /// Proves that new entries and objects can be written, before work that cannot be
     /// redone for free (a paid hosted figure) starts. Stores that cannot tell say yes.
     fn check_writable(&self) -> Result<(), StoreError> {

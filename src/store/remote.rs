@@ -40,7 +40,7 @@ use object_store::path::Path as ObjPath;
 use object_store::signer::Signer;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart};
 
-use super::{ActionEntry, Lookup, Store, StoreError};
+use super::{ActionEntry, Durability, Lookup, Store, StoreError};
 use crate::digest::Digest;
 
 /// Per-request timeout unless `[cache.remote_options] timeout` says otherwise.
@@ -293,7 +293,7 @@ impl Store for RemoteStore {
         })
     }
 
-    fn put_action(&self, entry: &ActionEntry) -> Result<(), StoreError> {
+    fn put_action_as(&self, entry: &ActionEntry, _: Durability) -> Result<(), StoreError> {
         let json = serde_json::to_vec_pretty(entry).expect("an ActionEntry always serialises");
         self.write(&self.action_path(&entry.key), &json)
     }
@@ -309,7 +309,7 @@ impl Store for RemoteStore {
 
     /// Uploads unless an object of that name exists (content addressing: same name, same
     /// bytes, unless damaged, which reads detect and [`RemoteStore::replace_object`] repairs).
-    fn put_object(&self, bytes: &[u8]) -> Result<Digest, StoreError> {
+    fn put_object_as(&self, bytes: &[u8], _: Durability) -> Result<Digest, StoreError> {
         let digest = Digest::of(bytes);
         let path = self.object_path(&digest);
         if !self.exists(&path)? {
