@@ -260,6 +260,8 @@ impl Record {
             }
             None => None,
         };
+        // Until figures are replaced in it, the PDF as written is the base.
+        let digest = Digest::of(&pdf);
         Some(Record {
             version: VERSION,
             identity,
@@ -267,9 +269,9 @@ impl Record {
             figures,
             pdf: pdf_path,
             base_len: pdf.len() as u64,
-            base: Digest::of(&pdf),
+            base: digest,
             trailer,
-            written: Digest::of(&pdf),
+            written: digest,
             replaced: Vec::new(),
             log_path: out.log_path.clone(),
             log,
