@@ -12,8 +12,8 @@ use super::text::{self, Line};
 mod kinds;
 mod page;
 use kinds::{
-    command_lines, continues_caption, continues_side_caption, display_math, fenced, is_body, is_heading, led_by_text,
-    row_mates,
+    command_lines, continues_caption, continues_side_caption, display_math, fenced, indent, is_body, is_heading,
+    led_by_text, row_mates,
 };
 pub use page::{PageText, Stats, mark_running_heads};
 
@@ -70,6 +70,34 @@ fn source_key(caption: &str) -> Option<String> {
     let rest = caption::parse_start(caption)?.rest;
     let key = rest.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
     (key.chars().count() >= 10).then_some(key)
+}
+
+/// Whether a block of prose in the body's font, at the left edge of its column, ends by
+/// introducing what follows ("…gives captions like this:"): running text, however short.
+/// (Text inside a figure is set off from that edge, in another font or has text beside it
+/// on its row.)
+fn introduces(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> bool {
+    let starts_column = |l: &Line| indent(&l.rect, stats).is_some_and(|i| i.abs() <= 2.0);
+    b.lines.last().is_some_and(|&i| {
+        let l = &p.lines[i];
+        !l.mono
+            && !mates[i]
+            && (l.size - stats.body_size).abs() < 0.6
+            && l.text.trim_end().ends_with(':')
+            && l.text.split_whitespace().count() >= 3
+    }) && b
+        .lines
+        .first()
+        .is_some_and(|&i| starts_column(&p.lines[i]) && caption::parse_start(&p.lines[i].text).is_none())
+}
+
+/// Whether a line of code holds a TeX command that sets or configures a caption
+/// (`\caption{…}`, `\captionof`, `\captionsetup`, `\DeclareCaptionFormat`, …).
+fn sets_caption(code: &str) -> bool {
+    code.split('\\').skip(1).any(|cmd| {
+        let name: String = cmd.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        name.to_ascii_lowercase().contains("caption")
+    })
 }
 
 fn join_caption(lines: &[&Line]) -> String {
@@ -236,11 +264,14 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     }
     let mates = row_mates(p, stats);
     let commands = command_lines(p);
-    // Code that holds a caption's own words is the source that typesets it (a manual's
-    // example), not its figure.
+    // Code that holds a caption's own words, or a TeX command that sets a caption, is the
+    // source that typesets one (a manual's example), not a figure.
     let openings: Vec<String> = captions.iter().filter_map(|c| source_key(&c.text)).collect();
     let source = |b: &text::Block| {
-        b.lines.iter().any(|&i| p.lines[i].mono && openings.iter().any(|k| p.lines[i].text.contains(k.as_str())))
+        b.lines.iter().any(|&i| {
+            let l = &p.lines[i];
+            l.mono && (openings.iter().any(|k| l.text.contains(k.as_str())) || sets_caption(&l.text))
+        })
     };
     let mut blockers = Vec::new();
     let mut contents = Vec::new();
@@ -259,7 +290,11 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         let drawn = || on_shape() || (b.lines.len() <= 2 && fenced(p, &b.rect, b.size));
         if aside
             || source(b)
-            || ((margin || is_body(p, b, stats, &mates) || is_heading(p, b, stats, &mates)) && !drawn())
+            || ((margin
+                || is_body(p, b, stats, &mates)
+                || is_heading(p, b, stats, &mates)
+                || introduces(p, b, stats, &mates))
+                && !drawn())
         {
             blockers.push(b.rect);
         } else {

@@ -320,7 +320,7 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             {
                 s *= 0.5;
             }
-            if in_the_margin(input.body_area, &r, &c) {
+            if in_the_margin(input.body_area, &r, &c) || (!drawn && cells < 4 && stray_code(input.contents, &r)) {
                 continue;
             }
             if s < MIN_SCORE || out.iter().any(|p| p.rect.iou(&r) > 0.98) {
@@ -331,6 +331,19 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// Whether the text in `region` is one or two lines of code and nothing else: the
+/// command a manual shows right before the caption it makes, not a figure (a listing set
+/// as a figure runs longer).
+fn stray_code(contents: &[Content], region: &Rect) -> bool {
+    let mut lines = contents.iter().filter(|c| !c.graphic && mostly_inside(region, &c.rect));
+    let (mut n, mut code) = (0, true);
+    for l in lines.by_ref() {
+        n += 1;
+        code &= l.mono;
+    }
+    (1..=2).contains(&n) && code
 }
 
 /// A region holds a drawing when the box of its graphics covers at least this share of it.

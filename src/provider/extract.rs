@@ -36,8 +36,10 @@ use crate::provider::Provider;
 /// line is furniture, a long title over a plot is the plot's; extract-9: a heading's row
 /// lies where headings go, a sentence level with another line is a subcaption, a table's
 /// notes under its last row are not running text, numbers within a part ("II.9.1"), and a
-/// numbered display equation, all its rows, within a part too, blocks regions).
-pub const VERSION: &str = "extract-9 (hayro 0.9.0)";
+/// numbered display equation, all its rows, within a part too, blocks regions; extract-10:
+/// code holding a `\caption` command, one or two lines of code alone, and a line of prose
+/// that introduces what follows are no figure).
+pub const VERSION: &str = "extract-10 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).
 const ATTRS: &[&str] = &["figure", "page", "bbox", "dpi", "trim"];
