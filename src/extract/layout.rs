@@ -91,6 +91,12 @@ fn introduces(p: &PageText, b: &text::Block, stats: &Stats, mates: &[bool]) -> b
         .is_some_and(|&i| starts_column(&p.lines[i]) && caption::parse_start(&p.lines[i].text).is_none())
 }
 
+/// Whether a line ends with a full stop (not an ellipsis, ". . ." or "...").
+fn ends_sentence(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with('.') && !t.ends_with("..") && !t.ends_with(". .")
+}
+
 /// Whether a line of code holds a TeX command that sets or configures a caption
 /// (`\caption{…}`, `\captionof`, `\captionsetup`, `\DeclareCaptionFormat`, …).
 fn sets_caption(code: &str) -> bool {
@@ -288,7 +294,10 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         };
         let aside = aside_blocks[bi];
         let drawn = || on_shape() || (b.lines.len() <= 2 && fenced(p, &b.rect, b.size));
+        // The caption of a float continued from this one is no part of its figure.
+        let continued = caption::parse_start(&p.lines[b.lines[0]].text).is_some_and(|s| s.continued());
         if aside
+            || continued
             || source(b)
             || ((margin
                 || is_body(p, b, stats, &mates)
@@ -301,7 +310,18 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
             for &i in &b.lines {
                 let l = &p.lines[i];
                 let mono = l.mono || l.chars < 6;
-                contents.push(Content { rect: l.rect, graphic: false, cell: mates[i], mono, prompt: commands[i] });
+                let prose = !l.mono
+                    && (l.size - stats.body_size).abs() < 0.6
+                    && l.text.split_whitespace().count() >= 6
+                    && ends_sentence(&l.text);
+                contents.push(Content {
+                    rect: l.rect,
+                    graphic: false,
+                    cell: mates[i],
+                    mono,
+                    prompt: commands[i],
+                    prose,
+                });
             }
         }
     }
@@ -320,7 +340,7 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
     // are content but do not make a region a drawing.
     for g in p.graphics().filter(|g| !margin_rule(g) && !furniture(g)) {
         let graphic = g.width().max(g.height()) >= 12.0;
-        contents.push(Content { rect: *g, graphic, cell: false, mono: false, prompt: false });
+        contents.push(Content { rect: *g, graphic, cell: false, mono: false, prompt: false, prose: false });
     }
     let page = Rect::new(0.0, 0.0, p.content.width, p.content.height);
     // The page's text, or the document's text area on a page with little text.

@@ -320,7 +320,14 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
             {
                 s *= 0.5;
             }
-            if in_the_margin(input.body_area, &r, &c) || (!drawn && cells < 4 && stray_code(input.contents, &r)) {
+            // Sentences level with other text and no drawing, under a figure's caption:
+            // a list of terms and their descriptions, not a figure (a figure of text alone
+            // is code, a transcript or a placeholder's words).
+            let prose = || input.contents.iter().any(|c| c.prose && c.cell && mostly_inside(&r, &c.rect));
+            if in_the_margin(input.body_area, &r, &c)
+                || (!drawn && cells < 4 && stray_code(input.contents, &r))
+                || (!drawn && cap.kind == FigureKind::Figure && prose())
+            {
                 continue;
             }
             if s < MIN_SCORE || out.iter().any(|p| p.rect.iou(&r) > 0.98) {

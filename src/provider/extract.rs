@@ -37,8 +37,9 @@ use crate::provider::Provider;
 /// lies where headings go, a sentence level with another line is a subcaption, a table's
 /// notes under its last row are not running text, numbers within a part ("II.9.1"), and a
 /// numbered display equation, all its rows, within a part too, blocks regions; extract-10:
-/// code holding a `\caption` command, one or two lines of code alone, and a line of prose
-/// that introduces what follows are no figure).
+/// code holding a `\caption` command, one or two lines of code alone, a line of prose
+/// that introduces what follows, and terms with sentences describing them are no figure; a
+/// continued float's caption is no part of the first).
 pub const VERSION: &str = "extract-10 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).

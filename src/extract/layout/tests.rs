@@ -482,6 +482,47 @@ fn a_line_of_prose_that_introduces_a_caption_is_running_text() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// A guide's page: terms in code with a sentence describing each beside it, then a caption
+/// typeset as an example, with no figure; or, with `continued`, a table's example caption
+/// and under it the caption that continues that table, with no table.
+fn guide_examples(continued: bool) -> Vec<u8> {
+    testpdf::pages(
+        612.0,
+        H,
+        vec![Box::new(move |c: &mut Content| {
+            body(c, 80.0, 12);
+            if continued {
+                text(c, b"F1", 10.0, 250.0, 250.0, "Table 3: A table");
+                text(c, b"F1", 10.0, 235.0, 275.0, "Table 3: A table (cont.)");
+            } else {
+                let rows = [
+                    ("plain", "Typesets the captions as a normal paragraph."),
+                    ("hang", "Indents the caption text under the first line."),
+                    ("centered", "Centres every line of the caption on its own."),
+                ];
+                for (i, (term, says)) in rows.iter().enumerate() {
+                    text(c, b"F2", 9.0, 100.0, 240.0 + 14.0 * i as f32, term);
+                    text(c, b"F1", 10.0, 180.0, 240.0 + 14.0 * i as f32, says);
+                }
+                text(c, b"F1", 10.0, 200.0, 300.0, "Figure 3: White sand beaches.");
+            }
+            body(c, 330.0, 20);
+        })],
+    )
+}
+
+#[test]
+fn terms_and_their_descriptions_over_a_caption_are_no_figure() {
+    let found = Document::open(&guide_examples(false)).unwrap().locate().unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn the_caption_of_a_continued_float_is_no_part_of_the_first() {
+    let found = Document::open(&guide_examples(true)).unwrap().locate().unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
+
 /// A guide's page: a caption typeset as an example, with no figure, right over a list of
 /// contents whose entries run in dot leaders to page numbers set apart at the right.
 fn caption_over_a_list_of_contents() -> Vec<u8> {

@@ -19,6 +19,9 @@ pub struct Content {
     /// A text line that starts with a command prompt (`R>`, `>`, `$`): a command typed, not
     /// its output.
     pub prompt: bool,
+    /// A text line of prose in the body's font that ends a sentence (six words at least,
+    /// not code).
+    pub prose: bool,
 }
 
 /// Regions smaller than this are dropped.

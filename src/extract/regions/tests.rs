@@ -57,8 +57,22 @@ fn a_proposal_stops_at_body_text_and_clips_to_its_graphics() {
     let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
     let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 450.0, 540.0, 700.0)];
     let contents = [
-        Content { rect: Rect::new(120.0, 250.0, 280.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
-        Content { rect: Rect::new(90.0, 150.0, 100.0, 160.0), graphic: true, cell: false, mono: false, prompt: false },
+        Content {
+            rect: Rect::new(120.0, 250.0, 280.0, 390.0),
+            graphic: true,
+            cell: false,
+            mono: false,
+            prompt: false,
+            prose: false,
+        },
+        Content {
+            rect: Rect::new(90.0, 150.0, 100.0, 160.0),
+            graphic: true,
+            cell: false,
+            mono: false,
+            prompt: false,
+            prose: false,
+        },
     ];
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
@@ -72,8 +86,22 @@ fn side_by_side_figures_are_split_between_their_captions() {
     ];
     let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
     let contents = [
-        Content { rect: Rect::new(90.0, 250.0, 280.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
-        Content { rect: Rect::new(330.0, 260.0, 520.0, 390.0), graphic: true, cell: false, mono: false, prompt: false },
+        Content {
+            rect: Rect::new(90.0, 250.0, 280.0, 390.0),
+            graphic: true,
+            cell: false,
+            mono: false,
+            prompt: false,
+            prose: false,
+        },
+        Content {
+            rect: Rect::new(330.0, 260.0, 520.0, 390.0),
+            graphic: true,
+            cell: false,
+            mono: false,
+            prompt: false,
+            prose: false,
+        },
     ];
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
@@ -81,16 +109,23 @@ fn side_by_side_figures_are_split_between_their_captions() {
 
 /// A table cell of one text line, from `x0` to `x1`, its top at `y0`.
 fn cell(x0: f64, y0: f64, x1: f64) -> Content {
-    Content { rect: Rect::new(x0, y0, x1, y0 + 9.0), graphic: false, cell: true, mono: false, prompt: false }
+    Content {
+        rect: Rect::new(x0, y0, x1, y0 + 9.0),
+        graphic: false,
+        cell: true,
+        mono: false,
+        prompt: false,
+        prose: false,
+    }
 }
 
 /// A line typed at a prompt (a command in a listing).
 fn typed(rect: Rect) -> Content {
-    Content { rect, graphic: false, cell: false, mono: true, prompt: true }
+    Content { rect, graphic: false, cell: false, mono: true, prompt: true, prose: false }
 }
 
 fn graphic(r: Rect) -> Content {
-    Content { rect: r, graphic: true, cell: false, mono: false, prompt: false }
+    Content { rect: r, graphic: true, cell: false, mono: false, prompt: false, prose: false }
 }
 
 #[test]
@@ -103,6 +138,7 @@ fn a_title_set_apart_above_a_plot_is_the_plots() {
         cell: false,
         mono: false,
         prompt: false,
+        prose: false,
     };
     let contents = [graphic(Rect::new(120.0, 250.0, 280.0, 390.0)), title];
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
@@ -166,8 +202,22 @@ fn text_right_under_the_rule_that_closes_a_table_is_not_the_tables() {
         cell(160.0, 269.0, 230.0),
         cell(243.0, 269.0, 400.0),
         graphic(Rect::new(155.0, 282.0, 455.0, 282.5)),
-        Content { rect: Rect::new(160.0, 288.0, 380.0, 297.0), graphic: false, cell: false, mono: true, prompt: false },
-        Content { rect: Rect::new(160.0, 300.0, 330.0, 309.0), graphic: false, cell: false, mono: true, prompt: false },
+        Content {
+            rect: Rect::new(160.0, 288.0, 380.0, 297.0),
+            graphic: false,
+            cell: false,
+            mono: true,
+            prompt: false,
+            prose: false,
+        },
+        Content {
+            rect: Rect::new(160.0, 300.0, 330.0, 309.0),
+            graphic: false,
+            cell: false,
+            mono: true,
+            prompt: false,
+            prose: false,
+        },
     ];
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(155.0, 255.0, 455.0, 282.5))]);
@@ -184,6 +234,7 @@ fn a_session_of_commands_is_no_table() {
         cell,
         mono: true,
         prompt,
+        prose: false,
     };
     let mut contents = vec![
         line(240.0, 150.0, 250.0, true, false),
@@ -260,6 +311,7 @@ fn code_under_a_drawing_at_the_foot_of_a_float_below_its_caption_is_the_figures(
             cell: false,
             mono: true,
             prompt: false,
+            prose: false,
         })
         .collect();
     contents.push(graphic(Rect::new(110.0, 120.0, 500.0, 200.0)));
@@ -302,6 +354,7 @@ fn strokes_among_rows_of_text_do_not_make_a_drawing() {
             cell: true,
             mono: false,
             prompt: false,
+            prose: false,
         };
         contents.push(line(72.0, 125.0));
         contents.push(line(140.0, 520.0));
@@ -325,6 +378,7 @@ fn code_over_a_plot_with_titles_between_is_the_figures() {
         cell: true,
         mono: false,
         prompt: false,
+        prose: false,
     });
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(160.0, 80.0, 445.0, 330.0))]);
@@ -349,6 +403,7 @@ fn rules_around_an_example_under_a_caption_make_no_drawing() {
             cell: false,
             mono: true,
             prompt: false,
+            prose: false,
         });
     }
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
@@ -384,6 +439,7 @@ fn full_width_rules_beyond_a_framed_figure_edge_the_example_not_the_figure() {
         cell: false,
         mono,
         prompt: false,
+        prose: false,
     };
     let contents = vec![
         // The frame of the result and the text in it.
@@ -414,8 +470,14 @@ fn a_line_of_text_under_a_captions_example_is_no_figure() {
     // right above it, and under it one line of code the guide prints before its prose.
     let captions = [cap(FigureKind::Figure, "4", Rect::new(150.0, 400.0, 460.0, 410.0))];
     let blockers = [Rect::new(72.0, 300.0, 540.0, 392.0), Rect::new(72.0, 440.0, 540.0, 700.0)];
-    let line =
-        Content { rect: Rect::new(150.0, 416.0, 350.0, 425.0), graphic: false, cell: false, mono: true, prompt: false };
+    let line = Content {
+        rect: Rect::new(150.0, 416.0, 350.0, 425.0),
+        graphic: false,
+        cell: false,
+        mono: true,
+        prompt: false,
+        prose: false,
+    };
     let best = best_regions(&letter_page(&captions, &blockers, &[line]));
     assert_eq!(best, vec![None]);
     // A small drawing right above a caption is still its figure.
