@@ -22,7 +22,16 @@ fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (pi, p) in pages.iter().enumerate() {
         for (li, l) in p.lines.iter().enumerate() {
-            let Some(start) = caption::parse_start(&l.text) else { continue };
+            // A justified caption's first line may break at its wide spaces: its label
+            // and words go on in the lines to its right on the row.
+            let lone_word = !l.text.trim().contains(char::is_whitespace) && l.text.trim().len() <= 7;
+            let start = caption::parse_start(&l.text).or_else(|| {
+                lone_word.then(|| caption::parse_start(&format!("{} {}", l.text.trim(), row_after(p, li))))?
+            });
+            let Some(mut start) = start else { continue };
+            if start.rest.is_empty() {
+                start.rest = row_after(p, li);
+            }
             // A caption low on the page can look like a footer by its place alone: within
             // the body text's band, or punctuated like a caption, it is not one.
             let in_text_band = stats.text_area.is_some_and(|t| l.rect.y0 >= t.y0 - 2.0 && l.rect.y1 <= t.y1 + 2.0);
@@ -50,6 +59,24 @@ fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
         }
     }
     out
+}
+
+/// The text of the lines to the right of line `li` on its row (same baseline and size),
+/// left to right.
+fn row_after(p: &PageText, li: usize) -> String {
+    row_lines(p, li).iter().map(|o| o.text.trim()).collect::<Vec<_>>().join(" ")
+}
+
+/// The lines to the right of line `li` on its row, left to right.
+fn row_lines(p: &PageText, li: usize) -> Vec<&Line> {
+    let l = &p.lines[li];
+    let mut right: Vec<&Line> = p
+        .lines
+        .iter()
+        .filter(|o| o.rect.x0 >= l.rect.x1 && (o.base - l.base).abs() < 0.25 * l.size && (o.size - l.size).abs() < 0.6)
+        .collect();
+    right.sort_by(|a, b| a.rect.x0.total_cmp(&b.rect.x0));
+    right
 }
 
 /// True when a graphic (a rule) separates two vertically adjacent lines.
@@ -247,11 +274,20 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         caption_block[bi] = true;
         let b = &blocks[bi];
         let ls: Vec<&Line> = b.lines.iter().map(|&i| &p.lines[i]).collect();
+        let mut text = join_caption(&ls);
+        let mut rect = b.rect;
+        // A first line broken at a justified caption's wide spaces: the rest of its row.
+        if caption::parse_start(&p.lines[c.line].text).is_none_or(|s| s.rest.is_empty()) {
+            let row = row_after(p, c.line);
+            let first = p.lines[c.line].text.trim();
+            text = format!("{first} {row}{}", text.trim_start().strip_prefix(first).unwrap_or(""));
+            rect = union_all(row_lines(p, c.line).into_iter().map(|l| &l.rect).chain([&rect])).unwrap_or(rect);
+        }
         captions.push(CaptionBox {
             kind: c.start.kind,
             name: c.start.name.clone(),
-            rect: b.rect,
-            text: join_caption(&ls),
+            rect,
+            text,
             lines: b.lines.clone(),
         });
     }

@@ -39,7 +39,8 @@ use crate::provider::Provider;
 /// numbered display equation, all its rows, within a part too, blocks regions; extract-10:
 /// code holding a `\caption` command, one or two lines of code alone, a line of prose
 /// that introduces what follows, and terms with sentences describing them are no figure; a
-/// continued float's caption is no part of the first).
+/// continued float's caption is no part of the first; a justified caption broken at its
+/// wide spaces is read whole).
 pub const VERSION: &str = "extract-10 (hayro 0.9.0)";
 
 /// Attributes this provider reads (all others are an error at plan time, see `Provider::attrs`).

@@ -2,6 +2,8 @@ use hayro_write::pdf_writer::{Content, Name, Str};
 
 use crate::extract::{Document, FigureKind, Located, testpdf};
 
+#[path = "tests/examples.rs"]
+mod examples;
 #[path = "tests/tables.rs"]
 mod tables;
 
@@ -426,100 +428,6 @@ fn caption_example() -> Vec<u8> {
 #[test]
 fn the_code_that_typesets_a_caption_is_not_its_figure() {
     let found = Document::open(&caption_example()).unwrap().locate().unwrap();
-    assert!(found.is_empty(), "{found:?}");
-}
-
-/// A manual's page: body text, then `above` (font, left edge, text; one line each, 11 pt
-/// apart; code in 9 pt, prose in the body's 10 pt) and the caption `Figure 2: …` under them, then body text again.
-fn manual_example(above: &'static [(&'static [u8], f32, &'static str)]) -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(move |c: &mut Content| {
-            body(c, 80.0, 12);
-            for (i, (font, x, line)) in above.iter().enumerate() {
-                let size = if *font == b"F2" { 9.0 } else { 10.0 };
-                text(c, font, size, *x, 240.0 + 11.0 * i as f32, line);
-            }
-            let caption = 240.0 + 11.0 * above.len() as f32 + 20.0;
-            text(c, b"F1", 10.0, 200.0, caption, "Figure 2: A figure set in a small font.");
-            body(c, caption + 30.0, 20);
-        })],
-    )
-}
-
-#[test]
-fn code_that_sets_up_captions_is_not_a_figure_but_a_listing_is() {
-    // A caption too short to be looked for in the code: the `\caption` commands tell.
-    let setup: &[(&[u8], f32, &str)] =
-        &[(b"F2", 100.0, "\\captionsetup{font=small}"), (b"F2", 100.0, "..."), (b"F2", 100.0, "\\caption{A figure}")];
-    let found = Document::open(&manual_example(setup)).unwrap().locate().unwrap();
-    assert!(found.is_empty(), "{found:?}");
-    let listing: &[(&[u8], f32, &str)] = &[
-        (b"F2", 100.0, "digraph G {"),
-        (b"F2", 110.0, "main -> parse -> execute;"),
-        (b"F2", 110.0, "main -> init;"),
-        (b"F2", 100.0, "}"),
-    ];
-    let found = Document::open(&manual_example(listing)).unwrap().locate().unwrap();
-    let f = find(&found, "2");
-    assert!(near(f.bbox[1], 233.0, 2.5) && f.bbox[3] < 280.0, "{:?}", f.bbox);
-}
-
-#[test]
-fn one_line_of_code_over_a_caption_is_the_command_that_made_it() {
-    let found =
-        Document::open(&manual_example(&[(b"F2", 100.0, "format=hang,indention=-0.5cm")])).unwrap().locate().unwrap();
-    assert!(found.is_empty(), "{found:?}");
-}
-
-#[test]
-fn a_line_of_prose_that_introduces_a_caption_is_running_text() {
-    let found = Document::open(&manual_example(&[(b"F1", 72.0, "The option gives captions like this:")]))
-        .unwrap()
-        .locate()
-        .unwrap();
-    assert!(found.is_empty(), "{found:?}");
-}
-
-/// A guide's page: terms in code with a sentence describing each beside it, then a caption
-/// typeset as an example, with no figure; or, with `continued`, a table's example caption
-/// and under it the caption that continues that table, with no table.
-fn guide_examples(continued: bool) -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(move |c: &mut Content| {
-            body(c, 80.0, 12);
-            if continued {
-                text(c, b"F1", 10.0, 250.0, 250.0, "Table 3: A table");
-                text(c, b"F1", 10.0, 235.0, 275.0, "Table 3: A table (cont.)");
-            } else {
-                let rows = [
-                    ("plain", "Typesets the captions as a normal paragraph."),
-                    ("hang", "Indents the caption text under the first line."),
-                    ("centered", "Centres every line of the caption on its own."),
-                ];
-                for (i, (term, says)) in rows.iter().enumerate() {
-                    text(c, b"F2", 9.0, 100.0, 240.0 + 14.0 * i as f32, term);
-                    text(c, b"F1", 10.0, 180.0, 240.0 + 14.0 * i as f32, says);
-                }
-                text(c, b"F1", 10.0, 200.0, 300.0, "Figure 3: White sand beaches.");
-            }
-            body(c, 330.0, 20);
-        })],
-    )
-}
-
-#[test]
-fn terms_and_their_descriptions_over_a_caption_are_no_figure() {
-    let found = Document::open(&guide_examples(false)).unwrap().locate().unwrap();
-    assert!(found.is_empty(), "{found:?}");
-}
-
-#[test]
-fn the_caption_of_a_continued_float_is_no_part_of_the_first() {
-    let found = Document::open(&guide_examples(true)).unwrap().locate().unwrap();
     assert!(found.is_empty(), "{found:?}");
 }
 
