@@ -4,7 +4,8 @@
 use super::*;
 
 /// A manual's page: body text, then `above` (font, left edge, text; one line each, 11 pt
-/// apart; code in 9 pt, prose in the body's 10 pt) and the caption `Figure 2: …` under them, then body text again.
+/// apart; code in 9 pt, prose in the body's 10 pt) and the caption `Figure 2: …` under
+/// them, then body text again.
 fn manual_example(above: &'static [(&'static [u8], f32, &'static str)]) -> Vec<u8> {
     testpdf::pages(
         612.0,
