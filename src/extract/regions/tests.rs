@@ -56,24 +56,7 @@ fn letter_page<'a>(captions: &'a [CaptionBox], blockers: &'a [Rect], contents: &
 fn a_proposal_stops_at_body_text_and_clips_to_its_graphics() {
     let captions = [cap(FigureKind::Figure, "1", Rect::new(100.0, 400.0, 300.0, 410.0))];
     let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0), Rect::new(72.0, 450.0, 540.0, 700.0)];
-    let contents = [
-        Content {
-            rect: Rect::new(120.0, 250.0, 280.0, 390.0),
-            graphic: true,
-            cell: false,
-            mono: false,
-            prompt: false,
-            prose: false,
-        },
-        Content {
-            rect: Rect::new(90.0, 150.0, 100.0, 160.0),
-            graphic: true,
-            cell: false,
-            mono: false,
-            prompt: false,
-            prose: false,
-        },
-    ];
+    let contents = [graphic(Rect::new(120.0, 250.0, 280.0, 390.0)), graphic(Rect::new(90.0, 150.0, 100.0, 160.0))];
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(Rect::new(120.0, 250.0, 280.0, 390.0))]);
 }
@@ -85,24 +68,7 @@ fn side_by_side_figures_are_split_between_their_captions() {
         cap(FigureKind::Figure, "2", Rect::new(320.0, 400.0, 530.0, 410.0)),
     ];
     let blockers = [Rect::new(72.0, 100.0, 540.0, 200.0)];
-    let contents = [
-        Content {
-            rect: Rect::new(90.0, 250.0, 280.0, 390.0),
-            graphic: true,
-            cell: false,
-            mono: false,
-            prompt: false,
-            prose: false,
-        },
-        Content {
-            rect: Rect::new(330.0, 260.0, 520.0, 390.0),
-            graphic: true,
-            cell: false,
-            mono: false,
-            prompt: false,
-            prose: false,
-        },
-    ];
+    let contents = [graphic(Rect::new(90.0, 250.0, 280.0, 390.0)), graphic(Rect::new(330.0, 260.0, 520.0, 390.0))];
     let best = best_regions(&letter_page(&captions, &blockers, &contents));
     assert_eq!(best, vec![Some(contents[0].rect), Some(contents[1].rect)]);
 }
