@@ -24,10 +24,12 @@ fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
         for (li, l) in p.lines.iter().enumerate() {
             // A justified caption's first line may break at its wide spaces: its label
             // and words go on in the lines to its right on the row.
-            let lone_word = !l.text.trim().contains(char::is_whitespace) && l.text.trim().len() <= 7;
-            let start = caption::parse_start(&l.text).or_else(|| {
-                lone_word.then(|| caption::parse_start(&format!("{} {}", l.text.trim(), row_after(p, li))))?
-            });
+            let word = l.text.trim();
+            let lone_word = !word.contains(char::is_whitespace)
+                && word.len() <= 7
+                && caption::parse_start(&format!("{word} 1")).is_some();
+            let start = caption::parse_start(&l.text)
+                .or_else(|| lone_word.then(|| caption::parse_start(&format!("{word} {}", row_after(p, li))))?);
             let Some(mut start) = start else { continue };
             if start.rest.is_empty() {
                 start.rest = row_after(p, li);
