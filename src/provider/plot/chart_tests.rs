@@ -251,3 +251,11 @@ fn style_bw_tells_series_apart_by_dashes_markers_and_greys() {
     let e = make(&PlotProvider::new(), &req(&[("style", "sepia")], "", Some("m,a\nx,1\n"), 3.3)).unwrap_err();
     assert_eq!(e.attr.as_deref(), Some("style"));
 }
+
+#[test]
+fn a_model_name_a_little_wider_than_its_bar_stays_on_one_line() {
+    let csv = "model,top1,top1_std\nResNet-50,76.1,0.2\nViT-B/16,81.8,0.3\nConvNeXt-T,82.1,0.2\nSwin-T,81.3,0.2\nOurs,83.4,0.1\n";
+    let svg = check(&req(&[], "Bar chart comparing model accuracy with value labels and error bars", Some(csv), 3.3));
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s == "ConvNeXt-T"), "{t:?}");
+}

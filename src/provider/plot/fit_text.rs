@@ -45,7 +45,18 @@ pub fn wrap(label: &str, max_w: f64, size: f64, max_lines: usize) -> Option<Vec<
 
 /// Whether category labels fit under bands of `band` points, on one line or wrapped.
 pub fn cats_fit(labels: &[String], band: f64) -> bool {
-    labels.iter().all(|l| text_w(l, TICK_PT, false) <= band * 0.94 || wrap(l, band * 0.94, TICK_PT, 3).is_some())
+    one_line(labels, band)
+        || labels.iter().all(|l| text_w(l, TICK_PT, false) <= band * 0.94 || wrap(l, band * 0.94, TICK_PT, 3).is_some())
+}
+
+/// Whether category labels centred under bands of `band` points can stay on one line: the
+/// first and last within their bands, and each a little wider than its band only where its
+/// neighbours leave room (half an em apart at least), as "ConvNeXt-T" between "ViT-B/16"
+/// and "Swin-T" does; breaking it would leave a lone "T".
+fn one_line(labels: &[String], band: f64) -> bool {
+    let w: Vec<f64> = labels.iter().map(|l| text_w(l, TICK_PT, false)).collect();
+    let ends = w.first().is_none_or(|&a| a <= band * 0.94) && w.last().is_none_or(|&b| b <= band * 0.94);
+    ends && w.iter().all(|&x| x <= band * 1.5) && w.windows(2).all(|p| (p[0] + p[1]) / 2.0 + 0.5 * TICK_PT <= band)
 }
 
 /// Lines of each category label on a horizontal axis with bands of `band` points: one
@@ -53,7 +64,7 @@ pub fn cats_fit(labels: &[String], band: f64) -> bool {
 /// as many side-by-side lines as the band holds when longer than `max_turned` points.
 pub fn cat_lines(labels: &[String], band: f64, max_turned: f64) -> (Vec<Vec<String>>, bool) {
     let max_w = band * 0.94;
-    if labels.iter().all(|l| text_w(l, TICK_PT, false) <= max_w) {
+    if labels.iter().all(|l| text_w(l, TICK_PT, false) <= max_w) || one_line(labels, band) {
         return (labels.iter().map(|l| vec![l.clone()]).collect(), false);
     }
     if let Some(w) = labels.iter().map(|l| wrap(l, max_w, TICK_PT, 3)).collect::<Option<Vec<_>>>() {
@@ -154,6 +165,18 @@ mod tests {
         let huge = "word ".repeat(100_000);
         let (t, size) = fit_title(&huge, width);
         assert!(t.ends_with('…') && t.len() < 200 && text_w(&t, size, true) <= width + 0.5, "{t}");
+    }
+
+    #[test]
+    fn a_label_a_little_wider_than_its_band_stays_whole_between_short_neighbours() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let band = text_w("ConvNeXt-T", TICK_PT, false) / 0.97;
+        let (lines, turned) =
+            cat_lines(&names(&["ResNet-50", "ViT-B/16", "ConvNeXt-T", "Swin-T", "Ours"]), band, 100.0);
+        assert!(!turned && lines.iter().all(|l| l.len() == 1), "{lines:?}");
+        // Two wide neighbours would touch: they are wrapped.
+        let (lines, _) = cat_lines(&names(&["ResNet-50", "ConvNeXt-T", "ConvNeXt-S", "Ours"]), band, 100.0);
+        assert!(lines[1].len() == 2 && lines[2].len() == 2, "{lines:?}");
     }
 
     #[test]

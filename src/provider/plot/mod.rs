@@ -44,7 +44,7 @@ use spec::ChartSpec;
 /// any change of style constants, layout, tick choice, inference rules, attribute meaning,
 /// SVG writing, or of the versions of plotters, svg2pdf, resvg/usvg or the fonts. It is
 /// part of every cache key this provider produces; forgetting to bump it serves stale figures.
-pub const VERSION: &str = "builtin-plot/5 plotters-0.3.7 svg2pdf-0.13 resvg-0.45 liberation-2";
+pub const VERSION: &str = "builtin-plot/6 plotters-0.3.7 svg2pdf-0.13 resvg-0.45 liberation-2";
 
 pub struct PlotProvider;
 
