@@ -63,13 +63,16 @@ fn candidates(pages: &[PageText], stats: &Stats) -> Vec<Candidate> {
     out
 }
 
-/// The text of the lines to the right of line `li` on its row (same baseline and size),
-/// left to right.
+/// The text of the lines to the right of line `li` on its row, left to right.
 fn row_after(p: &PageText, li: usize) -> String {
-    row_lines(p, li).iter().map(|o| o.text.trim()).collect::<Vec<_>>().join(" ")
+    row_text(&row_lines(p, li))
 }
 
-/// The lines to the right of line `li` on its row, left to right.
+fn row_text(row: &[&Line]) -> String {
+    row.iter().map(|o| o.text.trim()).collect::<Vec<_>>().join(" ")
+}
+
+/// The lines to the right of line `li` on its row (same baseline and size), left to right.
 fn row_lines(p: &PageText, li: usize) -> Vec<&Line> {
     let l = &p.lines[li];
     let mut right: Vec<&Line> = p
@@ -280,10 +283,11 @@ fn page_layout(p: &PageText, stats: &Stats, starts: &[&Candidate]) -> PageLayout
         let mut rect = b.rect;
         // A first line broken at a justified caption's wide spaces: the rest of its row.
         if caption::parse_start(&p.lines[c.line].text).is_none_or(|s| s.rest.is_empty()) {
-            let row = row_after(p, c.line);
+            let row = row_lines(p, c.line);
+            let words = row_text(&row);
             let first = p.lines[c.line].text.trim();
-            text = format!("{first} {row}{}", text.trim_start().strip_prefix(first).unwrap_or(""));
-            rect = union_all(row_lines(p, c.line).into_iter().map(|l| &l.rect).chain([&rect])).unwrap_or(rect);
+            text = format!("{first} {words}{}", text.trim_start().strip_prefix(first).unwrap_or(""));
+            rect = union_all(row.iter().map(|l| &l.rect).chain([&rect])).unwrap_or(rect);
         }
         captions.push(CaptionBox {
             kind: c.start.kind,

@@ -344,13 +344,8 @@ pub fn proposals(input: &PageRegions<'_>, ci: usize) -> Vec<Proposal> {
 /// command a manual shows right before the caption it makes, not a figure (a listing set
 /// as a figure runs longer).
 fn stray_code(contents: &[Content], region: &Rect) -> bool {
-    let mut lines = contents.iter().filter(|c| !c.graphic && mostly_inside(region, &c.rect));
-    let (mut n, mut code) = (0, true);
-    for l in lines.by_ref() {
-        n += 1;
-        code &= l.mono;
-    }
-    (1..=2).contains(&n) && code
+    let lines: Vec<&Content> = contents.iter().filter(|c| !c.graphic && mostly_inside(region, &c.rect)).collect();
+    (1..=2).contains(&lines.len()) && lines.iter().all(|l| l.mono)
 }
 
 /// A region holds a drawing when the box of its graphics covers at least this share of it.
