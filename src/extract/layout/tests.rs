@@ -30,6 +30,16 @@ fn body(c: &mut Content, base: f32, lines: usize) {
     }
 }
 
+/// A one-page US-letter PDF (fonts as [`testpdf::pages`] sets them) with what `draw` writes.
+fn letter(draw: impl FnOnce(&mut Content) + 'static) -> Vec<u8> {
+    testpdf::pages(612.0, H, vec![Box::new(draw)])
+}
+
+/// The figures and tables located in `pdf`.
+fn locate(pdf: &[u8]) -> Vec<Located> {
+    Document::open(pdf).unwrap().locate().unwrap()
+}
+
 fn find<'a>(found: &'a [Located], name: &str) -> &'a Located {
     found.iter().find(|f| f.figure == name).unwrap_or_else(|| panic!("no figure {name} in {found:?}"))
 }
@@ -78,7 +88,7 @@ fn book_pages() -> Vec<u8> {
 
 #[test]
 fn a_running_head_beside_its_page_number_stays_out_and_the_code_over_a_plot_is_in() {
-    let found = Document::open(&book_pages()).unwrap().locate().unwrap();
+    let found = locate(&book_pages());
     let f = find(&found, "1.1");
     assert_eq!((f.kind, f.page), (FigureKind::Figure, 2));
     let [x0, y0, x1, y1] = f.bbox;
@@ -92,29 +102,25 @@ fn a_running_head_beside_its_page_number_stays_out_and_the_code_over_a_plot_is_i
 /// Two figures stacked on a page, each with its caption beside it in a narrow column: the
 /// first caption goes on in a second paragraph and in the code it introduces.
 fn side_captions() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 6);
-            frame(c, 72.0, 170.0, 300.0, 400.0);
-            text(c, b"F1", 10.0, 320.0, 250.0, "Figure 2: A model fitted to the data");
-            text(c, b"F1", 10.0, 320.0, 262.0, "and its residuals, with the fit.");
-            text(c, b"F1", 10.0, 320.0, 282.0, "The grey lines are the fits to every");
-            text(c, b"F1", 10.0, 320.0, 294.0, "subset, the black line their mean.");
-            text(c, b"F2", 10.0, 320.0, 314.0, "fit <- model(y ~ x)");
-            text(c, b"F2", 10.0, 320.0, 326.0, "plot(fit)");
-            frame(c, 72.0, 420.0, 300.0, 640.0);
-            text(c, b"F1", 10.0, 320.0, 500.0, "Figure 3: The same model, fitted");
-            text(c, b"F1", 10.0, 320.0, 512.0, "three times over.");
-            body(c, 670.0, 6);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 6);
+        frame(c, 72.0, 170.0, 300.0, 400.0);
+        text(c, b"F1", 10.0, 320.0, 250.0, "Figure 2: A model fitted to the data");
+        text(c, b"F1", 10.0, 320.0, 262.0, "and its residuals, with the fit.");
+        text(c, b"F1", 10.0, 320.0, 282.0, "The grey lines are the fits to every");
+        text(c, b"F1", 10.0, 320.0, 294.0, "subset, the black line their mean.");
+        text(c, b"F2", 10.0, 320.0, 314.0, "fit <- model(y ~ x)");
+        text(c, b"F2", 10.0, 320.0, 326.0, "plot(fit)");
+        frame(c, 72.0, 420.0, 300.0, 640.0);
+        text(c, b"F1", 10.0, 320.0, 500.0, "Figure 3: The same model, fitted");
+        text(c, b"F1", 10.0, 320.0, 512.0, "three times over.");
+        body(c, 670.0, 6);
+    })
 }
 
 #[test]
 fn side_captions_take_their_paragraphs_and_code_and_stacked_figures_stay_apart() {
-    let found = Document::open(&side_captions()).unwrap().locate().unwrap();
+    let found = locate(&side_captions());
     for (name, y0, y1) in [("2", 170.0, 400.0), ("3", 420.0, 640.0)] {
         let b = find(&found, name).bbox;
         assert!(near(b[0], 72.0, 1.5) && near(b[2], 300.0, 1.5), "{name}: {b:?}");
@@ -127,24 +133,20 @@ fn side_captions_take_their_paragraphs_and_code_and_stacked_figures_stay_apart()
 /// A listing set in a larger font than the text, its lines far enough apart to be blocks
 /// of their own.
 fn large_listing() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 10);
-            let code = ["move = function (obj, p) {", "    obj.rect = p;", "    return obj;", "};"];
-            for (i, line) in code.iter().enumerate() {
-                text(c, b"F2", 12.0, 72.0, 230.0 + 22.0 * i as f32, line);
-            }
-            text(c, b"F1", 10.0, 240.0, 340.0, "Figure 2.4: Editing functions");
-            body(c, 370.0, 10);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 10);
+        let code = ["move = function (obj, p) {", "    obj.rect = p;", "    return obj;", "};"];
+        for (i, line) in code.iter().enumerate() {
+            text(c, b"F2", 12.0, 72.0, 230.0 + 22.0 * i as f32, line);
+        }
+        text(c, b"F1", 10.0, 240.0, 340.0, "Figure 2.4: Editing functions");
+        body(c, 370.0, 10);
+    })
 }
 
 #[test]
 fn a_listing_in_a_large_font_is_a_figure_not_headings() {
-    let found = Document::open(&large_listing()).unwrap().locate().unwrap();
+    let found = locate(&large_listing());
     let b = find(&found, "2.4").bbox;
     // From the first line's cap height (about 222) to the last line's baseline (296).
     assert!(b[1] < 225.0 && b[3] > 295.0, "{b:?}");
@@ -152,22 +154,18 @@ fn a_listing_in_a_large_font_is_a_figure_not_headings() {
 
 /// A paragraph of one short sentence right above a narrow drawing, beside it.
 fn one_line_paragraph_page() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 12);
-            text(c, b"F1", 10.0, 87.0, 240.0, "Figure 4.6 shows a sample graph.");
-            frame(c, 250.0, 246.0, 450.0, 400.0);
-            text(c, b"F1", 10.0, 220.0, 425.0, "Figure 4.6: A Directed Acyclic Graph");
-            body(c, 460.0, 12);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 12);
+        text(c, b"F1", 10.0, 87.0, 240.0, "Figure 4.6 shows a sample graph.");
+        frame(c, 250.0, 246.0, 450.0, 400.0);
+        text(c, b"F1", 10.0, 220.0, 425.0, "Figure 4.6: A Directed Acyclic Graph");
+        body(c, 460.0, 12);
+    })
 }
 
 #[test]
 fn a_one_line_paragraph_by_a_drawing_is_running_text() {
-    let found = Document::open(&one_line_paragraph_page()).unwrap().locate().unwrap();
+    let found = locate(&one_line_paragraph_page());
     let b = find(&found, "4.6").bbox;
     assert!(near(b[0], 249.5, 1.5) && near(b[1], 245.5, 1.5), "{b:?}");
 }
@@ -175,41 +173,37 @@ fn a_one_line_paragraph_by_a_drawing_is_running_text() {
 /// A table of options under its caption whose description cells run over two lines, as
 /// wide as running text, its rows set apart.
 fn table_with_long_cells() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 10);
-            text(c, b"F1", 10.0, 240.0, 220.0, "Table 1: Package options");
-            let rows: [(&str, &[&str]); 4] = [
-                ("natural", &["Keep all colors in their model, except the ones that are converted to rgb first."]),
-                (
-                    "gray",
-                    &[
-                        "Convert all colors to the gray model. Especially useful to simulate how a black",
-                        "and white printer will print the document, with every shade turned to a grey.",
-                    ],
-                ),
-                ("table", &["Load the package that colours rows, columns and cells within tables."]),
-                ("hyperref", &["Support the hyperref package in terms of color expressions by defining keys."]),
-            ];
-            let mut y = 245.0;
-            for (key, desc) in rows {
-                text(c, b"F2", 10.0, 72.0, y, key);
-                for d in desc {
-                    text(c, b"F1", 10.0, 160.0, y, d);
-                    y += 12.0;
-                }
-                y += 10.0;
+    letter(|c: &mut Content| {
+        body(c, 80.0, 10);
+        text(c, b"F1", 10.0, 240.0, 220.0, "Table 1: Package options");
+        let rows: [(&str, &[&str]); 4] = [
+            ("natural", &["Keep all colors in their model, except the ones that are converted to rgb first."]),
+            (
+                "gray",
+                &[
+                    "Convert all colors to the gray model. Especially useful to simulate how a black",
+                    "and white printer will print the document, with every shade turned to a grey.",
+                ],
+            ),
+            ("table", &["Load the package that colours rows, columns and cells within tables."]),
+            ("hyperref", &["Support the hyperref package in terms of color expressions by defining keys."]),
+        ];
+        let mut y = 245.0;
+        for (key, desc) in rows {
+            text(c, b"F2", 10.0, 72.0, y, key);
+            for d in desc {
+                text(c, b"F1", 10.0, 160.0, y, d);
+                y += 12.0;
             }
-            body(c, y + 30.0, 10);
-        })],
-    )
+            y += 10.0;
+        }
+        body(c, y + 30.0, 10);
+    })
 }
 
 #[test]
 fn a_table_cell_of_two_lines_is_no_running_text() {
-    let found = Document::open(&table_with_long_cells()).unwrap().locate().unwrap();
+    let found = locate(&table_with_long_cells());
     let b = find(&found, "1").bbox;
     // From the first row (cap height from 238) to the last row's baseline (323).
     assert!(b[1] < 240.0 && b[3] > 323.0, "{b:?}");
@@ -218,27 +212,23 @@ fn a_table_cell_of_two_lines_is_no_running_text() {
 /// A displayed equation, numbered at the right edge of the text, right above a drawing,
 /// its fraction bar a drawn line.
 fn equation_over_a_drawing() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 12);
-            text(c, b"F1", 10.0, 230.0, 236.0, "e :");
-            text(c, b"F1", 10.0, 250.0, 230.0, "(x - x0)");
-            c.set_line_width(0.4).move_to(250.0, H - 233.0).line_to(290.0, H - 233.0).stroke();
-            text(c, b"F1", 10.0, 265.0, 243.0, "a");
-            text(c, b"F1", 10.0, 300.0, 236.0, "+ y = 1");
-            text(c, b"F1", 10.0, 458.0, 236.0, "(4)");
-            frame(c, 200.0, 252.0, 400.0, 400.0);
-            text(c, b"F1", 10.0, 220.0, 425.0, "Figure 5: Definition of an ellipse");
-            body(c, 460.0, 12);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 12);
+        text(c, b"F1", 10.0, 230.0, 236.0, "e :");
+        text(c, b"F1", 10.0, 250.0, 230.0, "(x - x0)");
+        c.set_line_width(0.4).move_to(250.0, H - 233.0).line_to(290.0, H - 233.0).stroke();
+        text(c, b"F1", 10.0, 265.0, 243.0, "a");
+        text(c, b"F1", 10.0, 300.0, 236.0, "+ y = 1");
+        text(c, b"F1", 10.0, 458.0, 236.0, "(4)");
+        frame(c, 200.0, 252.0, 400.0, 400.0);
+        text(c, b"F1", 10.0, 220.0, 425.0, "Figure 5: Definition of an ellipse");
+        body(c, 460.0, 12);
+    })
 }
 
 #[test]
 fn a_numbered_equation_over_a_drawing_is_running_text() {
-    let found = Document::open(&equation_over_a_drawing()).unwrap().locate().unwrap();
+    let found = locate(&equation_over_a_drawing());
     let b = find(&found, "5").bbox;
     assert!(near(b[1], 251.5, 1.5), "{b:?}");
 }
@@ -282,7 +272,7 @@ fn code_heavy_manual() -> Vec<u8> {
 
 #[test]
 fn labels_in_a_diagram_are_no_body_text_when_code_outweighs_the_prose() {
-    let found = Document::open(&code_heavy_manual()).unwrap().locate().unwrap();
+    let found = locate(&code_heavy_manual());
     let b = find(&found, "1").bbox;
     // The whole diagram, from its top stroke (200), not only its last field.
     assert!(b[1] < 201.0 && b[3] > 319.0, "{b:?}");
@@ -291,32 +281,21 @@ fn labels_in_a_diagram_are_no_body_text_when_code_outweighs_the_prose() {
 /// A protocol diagram drawn stroke by stroke whose middle field holds two lines of text as
 /// wide as running text, between body paragraphs.
 fn fenced_field() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 6);
-            three_fields(c);
-            text(c, b"F1", 10.0, 280.0, 224.0, "Source port");
-            text(
-                c,
-                b"F1",
-                10.0,
-                162.0,
-                256.0,
-                "Total number of 16-bit data words that follow this header word, excluding",
-            );
-            text(c, b"F1", 10.0, 162.0, 268.0, "the subsequent checksum-type value, and the padding after it");
-            text(c, b"F1", 10.0, 280.0, 304.0, "Checksum");
-            text(c, b"F1", 10.0, 220.0, 345.0, "Figure 3: Complex protocol diagram");
-            body(c, 380.0, 6);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 6);
+        three_fields(c);
+        text(c, b"F1", 10.0, 280.0, 224.0, "Source port");
+        text(c, b"F1", 10.0, 162.0, 256.0, "Total number of 16-bit data words that follow this header word, excluding");
+        text(c, b"F1", 10.0, 162.0, 268.0, "the subsequent checksum-type value, and the padding after it");
+        text(c, b"F1", 10.0, 280.0, 304.0, "Checksum");
+        text(c, b"F1", 10.0, 220.0, 345.0, "Figure 3: Complex protocol diagram");
+        body(c, 380.0, 6);
+    })
 }
 
 #[test]
 fn text_fenced_in_by_the_strokes_of_a_diagram_is_the_diagrams() {
-    let found = Document::open(&fenced_field()).unwrap().locate().unwrap();
+    let found = locate(&fenced_field());
     let b = find(&found, "3").bbox;
     assert!(b[1] < 201.0 && b[3] > 319.0, "{b:?}");
 }
@@ -343,7 +322,7 @@ fn sideways_figure_over_a_page_number() -> Vec<u8> {
 
 #[test]
 fn a_page_number_above_the_bottom_sixth_stays_out_of_a_sideways_figure() {
-    let found = Document::open(&sideways_figure_over_a_page_number()).unwrap().locate().unwrap();
+    let found = locate(&sideways_figure_over_a_page_number());
     let f = find(&found, "1");
     assert_eq!((f.kind, f.page), (FigureKind::Figure, 2));
     // The frame runs from 150 to 600 down the page; the page number (from about 633) is
@@ -354,111 +333,74 @@ fn a_page_number_above_the_bottom_sixth_stays_out_of_a_sideways_figure() {
 /// A list of corrections, one a row: page and line, then the table or figure corrected,
 /// a tag, and the correction; a framed heading above it (graphics near the rows).
 fn errata_list() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 14);
-            frame(c, 72.0, 262.0, 300.0, 278.0);
-            text(c, b"F1", 10.0, 76.0, 274.0, "Chapter 7");
-            for (i, (at, what)) in
-                [("3/49", "Table 7.4"), ("5/12", "Figure 7.2"), ("8/30", "Table 7.9")].iter().enumerate()
-            {
-                let base = 296.0 + 14.0 * i as f32;
-                text(c, b"F1", 10.0, 72.0, base, at);
-                text(c, b"F1", 10.0, 100.0, base, what);
-                text(c, b"F1", 10.0, 150.0, base, "(AFV)");
-                text(c, b"F1", 10.0, 190.0, base, "The font associated with the command is wrong.");
-            }
-            body(c, 350.0, 20);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 14);
+        frame(c, 72.0, 262.0, 300.0, 278.0);
+        text(c, b"F1", 10.0, 76.0, 274.0, "Chapter 7");
+        for (i, (at, what)) in [("3/49", "Table 7.4"), ("5/12", "Figure 7.2"), ("8/30", "Table 7.9")].iter().enumerate()
+        {
+            let base = 296.0 + 14.0 * i as f32;
+            text(c, b"F1", 10.0, 72.0, base, at);
+            text(c, b"F1", 10.0, 100.0, base, what);
+            text(c, b"F1", 10.0, 150.0, base, "(AFV)");
+            text(c, b"F1", 10.0, 190.0, base, "The font associated with the command is wrong.");
+        }
+        body(c, 350.0, 20);
+    })
 }
 
 #[test]
 fn a_figure_named_after_other_text_on_its_row_is_no_caption() {
-    let found = Document::open(&errata_list()).unwrap().locate().unwrap();
+    let found = locate(&errata_list());
     assert!(found.is_empty(), "{found:?}");
 }
 
 /// A diagram of two rows of boxes, a word in a larger font labelling its second row from
 /// the left ("body"), a label over it; its caption under it starts left of the boxes.
 fn labelled_rows() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 12);
-            text(c, b"F1", 10.0, 290.0, 250.0, "margin");
-            frame(c, 160.0, 260.0, 450.0, 310.0);
-            frame(c, 160.0, 310.0, 450.0, 360.0);
-            text(c, b"F1", 14.0, 105.0, 338.0, "body");
-            text(c, b"F1", 10.0, 100.0, 385.0, "Figure 7: Specifications and the rules that complete them.");
-            body(c, 420.0, 20);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 12);
+        text(c, b"F1", 10.0, 290.0, 250.0, "margin");
+        frame(c, 160.0, 260.0, 450.0, 310.0);
+        frame(c, 160.0, 310.0, 450.0, 360.0);
+        text(c, b"F1", 14.0, 105.0, 338.0, "body");
+        text(c, b"F1", 10.0, 100.0, 385.0, "Figure 7: Specifications and the rules that complete them.");
+        body(c, 420.0, 20);
+    })
 }
 
 #[test]
 fn a_large_word_beside_a_drawing_labels_it_and_is_no_heading() {
-    let found = Document::open(&labelled_rows()).unwrap().locate().unwrap();
+    let found = locate(&labelled_rows());
     let f = find(&found, "7");
     // From the label over the boxes (cap height from about 243) down to the boxes' foot.
     assert!(f.bbox[1] <= 245.0 && near(f.bbox[3], 360.5, 1.5), "{:?}", f.bbox);
 }
 
-/// A manual's example: the code of a float with its `\caption`, then the caption it
-/// typesets, with no figure (the example shows the caption alone).
-fn caption_example() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 12);
-            let code = ["\\begin{figure}", "\\centering", "\\caption{A picture of the setup}", "\\end{figure}"];
-            for (i, line) in code.iter().enumerate() {
-                text(c, b"F2", 9.0, 100.0, 240.0 + 11.0 * i as f32, line);
-            }
-            text(c, b"F1", 10.0, 200.0, 300.0, "Figure 1: A picture of the setup.");
-            body(c, 330.0, 20);
-        })],
-    )
-}
-
-#[test]
-fn the_code_that_typesets_a_caption_is_not_its_figure() {
-    let found = Document::open(&caption_example()).unwrap().locate().unwrap();
-    assert!(found.is_empty(), "{found:?}");
-}
-
 /// A guide's page: a caption typeset as an example, with no figure, right over a list of
 /// contents whose entries run in dot leaders to page numbers set apart at the right.
 fn caption_over_a_list_of_contents() -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(|c: &mut Content| {
-            body(c, 80.0, 6);
-            text(c, b"F1", 10.0, 250.0, 170.0, "Figure 4: Fourth figure");
-            for i in 0..8 {
-                let base = 200.0 + 12.0 * i as f32;
-                let entry = format!(
-                    "{}.{} Subsection number {} . . . . . . . . . . . . . . . . . . . .",
-                    3 + i / 3,
-                    i % 3 + 1,
-                    i + 5
-                );
-                text(c, b"F1", 10.0, 90.0, base, &entry);
-                text(c, b"F1", 10.0, 530.0, base, &format!("{}", 8 + 2 * i));
-            }
-            body(c, 320.0, 10);
-        })],
-    )
+    letter(|c: &mut Content| {
+        body(c, 80.0, 6);
+        text(c, b"F1", 10.0, 250.0, 170.0, "Figure 4: Fourth figure");
+        for i in 0..8 {
+            let base = 200.0 + 12.0 * i as f32;
+            let entry = format!(
+                "{}.{} Subsection number {} . . . . . . . . . . . . . . . . . . . .",
+                3 + i / 3,
+                i % 3 + 1,
+                i + 5
+            );
+            text(c, b"F1", 10.0, 90.0, base, &entry);
+            text(c, b"F1", 10.0, 530.0, base, &format!("{}", 8 + 2 * i));
+        }
+        body(c, 320.0, 10);
+    })
 }
 
 #[test]
 fn a_list_of_contents_under_a_caption_is_no_figure() {
-    let found = Document::open(&caption_over_a_list_of_contents()).unwrap().locate().unwrap();
+    let found = locate(&caption_over_a_list_of_contents());
     assert!(found.iter().all(|f| f.figure != "4"), "{found:?}");
 }
 
@@ -466,37 +408,33 @@ fn a_list_of_contents_under_a_caption_is_no_figure() {
 /// the text, right above a drawing (at `top`), then its caption. With `denominator`, the
 /// fraction's denominator hangs under the number's row.
 fn part_numbered_equation(denominator: bool, top: f32) -> Vec<u8> {
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(move |c: &mut Content| {
-            body(c, 80.0, 12);
-            text(c, b"F1", 10.0, 230.0, 236.0, "e :");
-            text(c, b"F1", 10.0, 250.0, 230.0, "(x - x0)");
-            c.set_line_width(0.4).move_to(250.0, H - 233.0).line_to(290.0, H - 233.0).stroke();
-            text(c, b"F1", 10.0, 265.0, 243.0, "a");
-            if denominator {
-                text(c, b"F1", 10.0, 258.0, 254.0, "b - y0");
-            }
-            text(c, b"F1", 10.0, 300.0, 236.0, "+ y = 1");
-            text(c, b"F1", 10.0, 443.5, 236.0, "(II.9.7)");
-            frame(c, 200.0, top, 400.0, 400.0);
-            text(c, b"F1", 10.0, 220.0, 425.0, "Figure 5: Definition of an ellipse");
-            body(c, 460.0, 12);
-        })],
-    )
+    letter(move |c: &mut Content| {
+        body(c, 80.0, 12);
+        text(c, b"F1", 10.0, 230.0, 236.0, "e :");
+        text(c, b"F1", 10.0, 250.0, 230.0, "(x - x0)");
+        c.set_line_width(0.4).move_to(250.0, H - 233.0).line_to(290.0, H - 233.0).stroke();
+        text(c, b"F1", 10.0, 265.0, 243.0, "a");
+        if denominator {
+            text(c, b"F1", 10.0, 258.0, 254.0, "b - y0");
+        }
+        text(c, b"F1", 10.0, 300.0, 236.0, "+ y = 1");
+        text(c, b"F1", 10.0, 443.5, 236.0, "(II.9.7)");
+        frame(c, 200.0, top, 400.0, 400.0);
+        text(c, b"F1", 10.0, 220.0, 425.0, "Figure 5: Definition of an ellipse");
+        body(c, 460.0, 12);
+    })
 }
 
 #[test]
 fn an_equation_numbered_within_a_part_is_running_text() {
-    let found = Document::open(&part_numbered_equation(false, 252.0)).unwrap().locate().unwrap();
+    let found = locate(&part_numbered_equation(false, 252.0));
     let b = find(&found, "5").bbox;
     assert!(near(b[1], 251.5, 1.5), "{b:?}");
 }
 
 #[test]
 fn an_equation_numbered_within_a_part_with_all_its_rows_is_running_text() {
-    let found = Document::open(&part_numbered_equation(true, 262.0)).unwrap().locate().unwrap();
+    let found = locate(&part_numbered_equation(true, 262.0));
     let b = find(&found, "5").bbox;
     // The drawing alone, not the denominator set under the equation's row.
     assert!(near(b[1], 261.5, 1.5), "{b:?}");

@@ -19,30 +19,26 @@ fn width_of(s: &'static str) -> f32 {
 /// brackets set flush with the text's right edge, like equation numbers: "(20)".
 fn table_of_bracketed_values() -> Vec<u8> {
     let right = prose_right();
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(move |c: &mut Content| {
-            body(c, 80.0, 14);
-            text(c, b"F1", 10.0, 200.0, 270.0, "Table 1: Parameters of the layout.");
-            let rows = [("LTleft", "Glue to the left.", "(fill)"), ("LTpre", "Glue before.", "(4in)")];
-            let rows = rows.iter().chain(&[("LTchunksize", "Rows per chunk.", "(20)")]);
-            for (i, (a, b, v)) in rows.enumerate() {
-                let base = 292.0 + 12.0 * i as f32;
-                text(c, b"F1", 10.0, 72.0, base, a);
-                text(c, b"F1", 10.0, 200.0, base, b);
-                // Flush right: "(20)" is 16.66 pt wide in Times at 10 pt.
-                let w = if *v == "(20)" { 16.66 } else { 30.0 };
-                text(c, b"F1", 10.0, right - w, base, v);
-            }
-            body(c, 360.0, 20);
-        })],
-    )
+    letter(move |c: &mut Content| {
+        body(c, 80.0, 14);
+        text(c, b"F1", 10.0, 200.0, 270.0, "Table 1: Parameters of the layout.");
+        let rows = [("LTleft", "Glue to the left.", "(fill)"), ("LTpre", "Glue before.", "(4in)")];
+        let rows = rows.iter().chain(&[("LTchunksize", "Rows per chunk.", "(20)")]);
+        for (i, (a, b, v)) in rows.enumerate() {
+            let base = 292.0 + 12.0 * i as f32;
+            text(c, b"F1", 10.0, 72.0, base, a);
+            text(c, b"F1", 10.0, 200.0, base, b);
+            // Flush right: "(20)" is 16.66 pt wide in Times at 10 pt.
+            let w = if *v == "(20)" { 16.66 } else { 30.0 };
+            text(c, b"F1", 10.0, right - w, base, v);
+        }
+        body(c, 360.0, 20);
+    })
 }
 
 #[test]
 fn a_value_in_brackets_at_the_end_of_a_table_row_is_no_equation_number() {
-    let found = Document::open(&table_of_bracketed_values()).unwrap().locate().unwrap();
+    let found = locate(&table_of_bracketed_values());
     let t = find(&found, "1");
     assert_eq!(t.kind, FigureKind::Table);
     // All three rows, the last one (baseline 316) too.
@@ -56,31 +52,27 @@ const CELL: &str = "Inserts a vertical line between the columns, which is enlarg
 /// centred in the row (not on the paragraph's first line).
 fn ruled_table() -> Vec<u8> {
     let w = width_of(CELL);
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(move |c: &mut Content| {
-            body(c, 80.0, 14);
-            let (x0, mid, x1) = (80.0, 150.0, 160.0 + w + 10.0);
-            for y in [300.0, 350.0] {
-                c.set_line_width(0.4).move_to(x0, H - y).line_to(x1, H - y).stroke();
-            }
-            for x in [x0, mid, x1] {
-                c.set_line_width(0.4).move_to(x, H - 300.0).line_to(x, H - 350.0).stroke();
-            }
-            text(c, b"F2", 10.0, 110.0, 328.0, "|");
-            for i in 0..3 {
-                text(c, b"F1", 10.0, 160.0, 313.0 + 12.0 * i as f32, CELL);
-            }
-            text(c, b"F1", 10.0, 220.0, 370.0, "Table 1: The preamble options.");
-            body(c, 400.0, 20);
-        })],
-    )
+    letter(move |c: &mut Content| {
+        body(c, 80.0, 14);
+        let (x0, mid, x1) = (80.0, 150.0, 160.0 + w + 10.0);
+        for y in [300.0, 350.0] {
+            c.set_line_width(0.4).move_to(x0, H - y).line_to(x1, H - y).stroke();
+        }
+        for x in [x0, mid, x1] {
+            c.set_line_width(0.4).move_to(x, H - 300.0).line_to(x, H - 350.0).stroke();
+        }
+        text(c, b"F2", 10.0, 110.0, 328.0, "|");
+        for i in 0..3 {
+            text(c, b"F1", 10.0, 160.0, 313.0 + 12.0 * i as f32, CELL);
+        }
+        text(c, b"F1", 10.0, 220.0, 370.0, "Table 1: The preamble options.");
+        body(c, 400.0, 20);
+    })
 }
 
 #[test]
 fn a_paragraph_in_a_cell_of_a_ruled_table_is_the_tables() {
-    let found = Document::open(&ruled_table()).unwrap().locate().unwrap();
+    let found = locate(&ruled_table());
     let t = find(&found, "1");
     assert_eq!(t.kind, FigureKind::Table);
     assert!(near(t.bbox[1], 299.8, 1.0) && near(t.bbox[3], 350.2, 1.0), "{:?}", t.bbox);
@@ -92,30 +84,26 @@ fn a_paragraph_in_a_cell_of_a_ruled_table_is_the_tables() {
 /// on the right.
 fn row_ruled_table() -> Vec<u8> {
     let w = width_of(CELL);
-    testpdf::pages(
-        612.0,
-        H,
-        vec![Box::new(move |c: &mut Content| {
-            body(c, 80.0, 14);
-            let (x0, x1) = (80.0, 160.0 + w + 10.0);
-            for y in [300.0, 340.0, 380.0] {
-                c.set_line_width(0.4).move_to(x0, H - y).line_to(x1, H - y).stroke();
+    letter(move |c: &mut Content| {
+        body(c, 80.0, 14);
+        let (x0, x1) = (80.0, 160.0 + w + 10.0);
+        for y in [300.0, 340.0, 380.0] {
+            c.set_line_width(0.4).move_to(x0, H - y).line_to(x1, H - y).stroke();
+        }
+        for row in [0.0, 40.0] {
+            text(c, b"F2", 10.0, 90.0, 322.0 + row, "\\cpxAdd");
+            for i in 0..2 {
+                text(c, b"F1", 10.0, 160.0, 316.0 + row + 12.0 * i as f32, CELL);
             }
-            for row in [0.0, 40.0] {
-                text(c, b"F2", 10.0, 90.0, 322.0 + row, "\\cpxAdd");
-                for i in 0..2 {
-                    text(c, b"F1", 10.0, 160.0, 316.0 + row + 12.0 * i as f32, CELL);
-                }
-            }
-            text(c, b"F1", 10.0, 220.0, 400.0, "Table 1: The commands of the package.");
-            body(c, 430.0, 20);
-        })],
-    )
+        }
+        text(c, b"F1", 10.0, 220.0, 400.0, "Table 1: The commands of the package.");
+        body(c, 430.0, 20);
+    })
 }
 
 #[test]
 fn a_paragraph_in_a_cell_of_a_table_ruled_between_rows_is_the_tables() {
-    let found = Document::open(&row_ruled_table()).unwrap().locate().unwrap();
+    let found = locate(&row_ruled_table());
     let t = find(&found, "1");
     assert_eq!(t.kind, FigureKind::Table);
     // Both rows, from the rule over the first to the rule under the last.
@@ -163,7 +151,7 @@ fn stacked_tables() -> Vec<u8> {
 
 #[test]
 fn stacked_tables_take_the_side_their_document_sets_tables_on() {
-    let found = Document::open(&stacked_tables()).unwrap().locate().unwrap();
+    let found = locate(&stacked_tables());
     // Each table of the second page is the one over its caption, not the one under it.
     let t2 = found.iter().find(|f| f.figure == "2").unwrap_or_else(|| panic!("{found:?}"));
     assert!(t2.bbox[3] < 230.0 && t2.bbox[1] > 170.0, "{:?}", t2.bbox);
