@@ -134,6 +134,10 @@ impl StatusBackend for Collect {
             MessageKind::Error => Kind::Error,
         };
         let mut text = args.to_string();
+        if kind == Kind::Note && (text.starts_with("Running TeX") || text.starts_with("Rerunning TeX")) {
+            // tectonic's own reruns happen inside one session; each TeX pass says so first.
+            fresh_font_caches();
+        }
         if let Some(e) = err {
             text.push_str(&format!(": {e:#}"));
         }
@@ -195,6 +199,14 @@ impl Timer {
             let _ = writeln!(std::io::stderr(), "timing: {ms:>7.1} ms  {}", what.trim_end_matches(" ..."));
         }
     }
+}
+
+/// Forgets what the engine keeps between runs by TeX font number (glyph boxes,
+/// protrusion codes): font numbers name other fonts in another run, and a run after one
+/// that loaded its fonts in another order would measure its words with their boxes
+/// (`vendor/README.md`). Called before every TeX pass, under [`ENGINE_LOCK`].
+pub(crate) fn fresh_font_caches() {
+    tectonic_xetex_layout::clear_font_number_caches();
 }
 
 /// The format cache folder inside paperfig's cache.

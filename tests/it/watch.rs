@@ -552,3 +552,42 @@ fn watch_compiles_with_an_installed_engine_too() {
     assert!(status.success());
     no_temp_files(&t.root);
 }
+
+/// The heights TeX measured for the two boxes of `fonts_in_order`, from the log.
+fn measured(t: &PaperTest) -> (f64, f64) {
+    let log = std::fs::read_to_string(t.path("build/paper.log")).unwrap();
+    let at = log.find("[heights ").unwrap_or_else(|| panic!("no heights in the log:\n{log}")) + "[heights ".len();
+    let pt = |s: &str| s.trim_end_matches("pt").parse::<f64>().unwrap();
+    let mut it = log[at..].split(']').next().unwrap().split_whitespace().map(pt);
+    (it.next().unwrap(), it.next().unwrap())
+}
+
+/// A paper that measures a 10 pt and a 9 pt typewriter `f`, loading the fonts in the
+/// order given (`small_first`), and says the heights in its log.
+fn fonts_in_order(small_first: bool, word: &str) -> String {
+    let (normal, small) = ("\\setbox0\\hbox{\\texttt{f}}", "\\setbox2\\hbox{\\small\\texttt{f}}");
+    let boxes = if small_first { format!("{small}{normal}") } else { format!("{normal}{small}") };
+    format!(
+        "---\ntitle: Fonts\n---\n\n# Fonts\n\nThe word is {word}.\n\n```{{=latex}}\n{boxes}\\message{{[heights \\the\\ht0 \\space\\the\\ht2]}}\n```\n"
+    )
+}
+
+/// Each compile of a watch measures its words with its own fonts: TeX numbers fonts in
+/// the order a run loads them, and the engine's glyph boxes, kept by that number, used to
+/// outlive the run (the 9 pt `f` took the 10 pt one's height after the order changed).
+#[test]
+fn each_compile_measures_words_with_its_own_fonts() {
+    let t = PaperTest::new().file("paper.md", &fonts_in_order(false, "ALPHA"));
+    let mut w = Watching::start(&t, &[]);
+    let first = w.until("the first build", |_| true).remove(0);
+    assert_eq!((first.get("output"), first.errors()), ("updated", 0), "{}", w.stderr());
+    let (normal, small) = measured(&t);
+    assert!(small < normal, "a 9 pt f is lower than a 10 pt one: {small} < {normal}");
+    for (i, small_first) in [true, false, true].into_iter().enumerate() {
+        t.write("paper.md", &fonts_in_order(small_first, &format!("EDIT{i}")));
+        let s = w.after_change("paper.md");
+        assert_eq!(s.last().unwrap().get("output"), "updated", "{}", w.stderr());
+        assert!(pdf(&t).contains(&format!("EDIT{i}")));
+        assert_eq!(measured(&t), (normal, small), "compile {i} (small first: {small_first})");
+    }
+}
