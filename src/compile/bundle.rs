@@ -126,6 +126,17 @@ pub enum Seen {
     Varied,
 }
 
+/// What is at `path` now, as the bundle would record it, and a stamp that stands for it.
+pub fn seen_now(path: &Path) -> (Seen, Option<Vec<u8>>, Option<crate::fsutil::Fingerprint>) {
+    if !path.is_file() {
+        return (Seen::Missing, None, None);
+    }
+    match crate::fsutil::read_fingerprinted(path) {
+        Ok((bytes, stamp)) => (Seen::Read(crate::digest::Digest::of(&bytes)), Some(bytes), stamp),
+        Err(_) => (Seen::Varied, None, None),
+    }
+}
+
 /// The TeX files as a bundle (cheap to clone: the index is shared).
 #[derive(Clone)]
 pub struct TexBundle {
@@ -220,6 +231,25 @@ impl TexBundle {
     pub fn reads(&self) -> Option<BTreeMap<PathBuf, Seen>> {
         self.document.as_ref()?;
         Some(self.asked.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    /// A copy whose records of what it serves and what TeX asks for start empty and are
+    /// its own (a preamble's dump, [`super::preamble`]).
+    pub fn fresh_records(&self) -> TexBundle {
+        TexBundle { served: Arc::default(), asked: Arc::default(), ..self.clone() }
+    }
+
+    /// Records what another run read as read by this one: a format's preamble, which
+    /// this run does not read again but depends on.
+    pub fn note_reads(&self, reads: &[(PathBuf, Seen)], served: &[PathBuf]) {
+        let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+        for (path, seen) in reads {
+            let entry = asked.entry(path.clone()).or_insert(*seen);
+            if entry != seen {
+                *entry = Seen::Varied;
+            }
+        }
+        self.served.lock().unwrap_or_else(|p| p.into_inner()).extend(served.iter().cloned());
     }
 
     /// Serves `name` from memory (e.g. `paperfig.sty`); not part of the digest, so only

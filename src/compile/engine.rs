@@ -36,6 +36,7 @@ use crate::fsutil;
 pub static ENGINE_LOCK: Mutex<()> = Mutex::new(());
 
 /// What to compile.
+#[derive(Clone)]
 pub struct EngineJob {
     /// The main `.tex` file on disk; its folder is where TeX finds the document's files.
     pub main: PathBuf,
@@ -59,6 +60,22 @@ pub struct EngineJob {
     /// The format to run with, when not LaTeX's own: its source is one of `memory_files`,
     /// `tectonic-format-NAME.tex`, and it is cached beside LaTeX's by name.
     pub format: Option<String>,
+}
+
+/// A format made from a document's preamble, for [`compile`] ([`super::preamble`]).
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The format's name and the folder it is cached in.
+    pub name: String,
+    pub dir: PathBuf,
+    /// The main file with its preamble lines empty.
+    pub body: Vec<u8>,
+    /// What the preamble read in the document's folder (part of what the run read).
+    pub reads: Vec<(PathBuf, Seen)>,
+    /// The TeX files the preamble read.
+    pub served: Vec<PathBuf>,
+    /// The dump's log of the preamble, to put back into the run's log.
+    pub log: String,
 }
 
 /// Intermediate files kept between builds of a document. TeX reads them as it would
@@ -256,7 +273,15 @@ fn keep_freed_memory() {}
 /// would decide. Otherwise another single pass runs from the files this one wrote, up to
 /// [`MAX_SINGLE_PASSES`]; then (and from scratch) tectonic's own rerun logic runs, seeded
 /// with the newest files.
-pub(crate) fn compile(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> Result<EngineOutput, EngineError> {
+///
+/// With `preamble` (the document's own format, [`super::preamble`]), the main file is
+/// given with its preamble lines empty.
+pub(crate) fn compile(
+    job: &EngineJob,
+    mut bundle: TexBundle,
+    timer: Timer,
+    preamble: Option<&Loaded>,
+) -> Result<EngineOutput, EngineError> {
     keep_freed_memory();
     // Untrusted: tectonic's own file access looks in an empty folder, so that every
     // relative name reaches the bundle, which asks `Access`.
@@ -267,13 +292,19 @@ pub(crate) fn compile(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> R
         bundle.serve_document(&doc_dir, job.access.clone());
         let empty = job.user_cache.join("tex").join("empty");
         std::fs::create_dir_all(&empty).map_err(|source| EngineError::CreateDir { path: empty.clone(), source })?;
-        let main = std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?;
+        let main = match preamble {
+            Some(p) => p.body.clone(),
+            None => std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?,
+        };
         Some((main, empty))
     } else {
         None
     };
     for (name, bytes) in &job.memory_files {
         bundle.add_memory_file(name, bytes.clone());
+    }
+    if let Some(p) = preamble {
+        bundle.note_reads(&p.reads, &p.served);
     }
     let name_for_aux = job.main.file_stem().and_then(|s| s.to_str()).unwrap_or("paper").to_string();
     let mut seeds: Vec<(String, Vec<u8>)> = Vec::new();
@@ -310,8 +341,8 @@ pub(crate) fn compile(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> R
         builder
             .bundle(Box::new(bundle))
             .tex_input_name(&name)
-            .format_name(job.format.as_deref().unwrap_or(FORMAT_NAME))
-            .format_cache_path(&formats)
+            .format_name(preamble.map_or(job.format.as_deref().unwrap_or(FORMAT_NAME), |p| &p.name))
+            .format_cache_path(preamble.map_or(&formats, |p| &p.dir))
             .do_not_write_output_files()
             .keep_logs(true)
             .pass(PassSetting::Default)
@@ -400,7 +431,14 @@ pub(crate) fn compile(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> R
     };
     if let Some(log) = files.get(&format!("{stem}.log")) {
         out.log = String::from_utf8_lossy(&log.data).into_owned();
-        out.log_path = Some(write(&format!("{stem}.log"), &log.data)?);
+        let path = format!("{stem}.log");
+        out.log_path = Some(match preamble {
+            Some(p) => {
+                out.log = splice_log(&out.log, &name, &p.log);
+                write(&path, out.log.as_bytes())?
+            }
+            None => write(&path, &log.data)?,
+        });
     }
     if let Some(blg) = files.get(&format!("{stem}.blg")) {
         out.blg = Some(String::from_utf8_lossy(&blg.data).into_owned());
@@ -436,4 +474,25 @@ pub(crate) fn compile(job: &EngineJob, mut bundle: TexBundle, timer: Timer) -> R
         }
     }
     Ok(out)
+}
+
+/// `log` (a run with the preamble's format) with the preamble's part put back where the
+/// main file opens: after the first `(` that opens it, else at the start.
+pub(crate) fn splice_log(log: &str, main_name: &str, preamble: &str) -> String {
+    if preamble.is_empty() {
+        return log.to_string();
+    }
+    let at = log.match_indices('(').find_map(|(i, _)| {
+        let rest = &log[i + 1..];
+        let name = rest.trim_start_matches("./");
+        name.starts_with(main_name).then(|| i + 1 + (rest.len() - name.len()) + main_name.len())
+    });
+    // Inside the main file already: without the dump's own opening and closing of it.
+    let inner = preamble.trim();
+    let inner = inner.strip_prefix('(').map(|r| r.trim_start_matches("./")).and_then(|r| r.strip_prefix(main_name));
+    let inner = inner.and_then(|r| r.strip_suffix(')')).map_or(preamble.trim_end(), str::trim);
+    match at {
+        Some(at) => format!("{}\n{}{}", &log[..at], inner, &log[at..]),
+        None => format!("{preamble}{log}"),
+    }
 }

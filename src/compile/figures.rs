@@ -224,7 +224,7 @@ pub fn work(dir: &Path) -> Result<(), String> {
         aux_dir: None,
         format: spec.format.map(|(name, _)| name),
     };
-    let out = engine::compile(&job, bundle, Timer::from_env()).map_err(|e| format!("{e:#}"))?;
+    let out = engine::compile(&job, bundle, Timer::from_env(), None).map_err(|e| format!("{e:#}"))?;
     let mut log_errors = texlog::log_error_contexts(&out.log);
     let mut errors: Vec<Problem> = out
         .messages

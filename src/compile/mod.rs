@@ -32,6 +32,7 @@ pub mod figures;
 pub mod index;
 pub mod markdown;
 pub mod pdfpatch;
+pub mod preamble;
 pub mod remote;
 pub mod swap;
 pub mod texlog;

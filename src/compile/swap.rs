@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::bundle::Seen;
+use super::bundle::{Seen, seen_now};
 use super::engine::{self, EngineError, EngineJob, EngineMessage, EngineOutput};
 use super::pdfpatch::{self, Trailer};
 use crate::digest::Digest;
@@ -102,7 +102,7 @@ pub fn compile(job: &EngineJob, digest: &super::bundle::TexDigest) -> Result<(En
     timer.lap("TeX must run");
     let bundle = job.tex.open(&job.user_cache)?;
     timer.lap("bundle index and latex.ltx");
-    let out = engine::compile(job, bundle, timer.clone())?;
+    let out = super::preamble::compile(job, bundle, &main, &timer)?;
     if let Some(path) = &path {
         if let Some(record) = Record::of(job, identity, &out) {
             write(path, &record);
@@ -158,17 +158,6 @@ fn read(path: &Path) -> Option<Record> {
 fn write(path: &Path, record: &Record) {
     if let Ok(json) = serde_json::to_vec(record) {
         let _ = fsutil::replace(path, &json);
-    }
-}
-
-/// What is at `path` now, as the bundle would record it, and a stamp that stands for it.
-fn seen_now(path: &Path) -> (Seen, Option<Vec<u8>>, Option<Stamp>) {
-    if !path.is_file() {
-        return (Seen::Missing, None, None);
-    }
-    match fsutil::read_fingerprinted(path) {
-        Ok((bytes, stamp)) => (Seen::Read(Digest::of(&bytes)), Some(bytes), stamp),
-        Err(_) => (Seen::Varied, None, None),
     }
 }
 

@@ -1,6 +1,6 @@
 //! LaTeX sources: the `paperfigure` environment builds like a Markdown directive.
 
-use crate::util::PaperTest;
+use crate::util::{PaperTest, pdf_text};
 
 #[test]
 fn latex_paper_figures_are_built() {
@@ -15,4 +15,70 @@ fn latex_paper_figures_are_built() {
         serde_json::from_slice(&std::fs::read(t.path("build/figures/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["figures"]["fig:acc"]["caption"], "Top-1 accuracy");
     assert_eq!(manifest["figures"]["fig:acc"]["outputs"]["pdf"]["file"], "fig-acc.pdf");
+}
+
+/// A document's preamble format: the second build that sees a preamble makes it and
+/// checks it against its own PDF, later builds use it; a file the preamble reads is part
+/// of it (edited, the document compiles as before until the new state is seen twice);
+/// the preamble's lines of the log are still in the log.
+#[test]
+fn the_preamble_format_is_used_only_while_what_the_preamble_read_is_unchanged() {
+    let tex = |body: &str| {
+        format!(
+            "\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\input{{macros}}\n\
+             \\PackageWarningNoLine{{demo}}{{said by the preamble}}\n\\begin{{document}}\n\\word{{}} {body}\n\\end{{document}}\n"
+        )
+    };
+    let t = PaperTest::new().file("paper.tex", &tex("one")).file("macros.tex", "\\newcommand\\word{ALPHA}\n");
+    // PAPERFIG_TIMINGS=1 names the path each build took (guide/building.md).
+    let build = |body: &str| {
+        t.write("paper.tex", &tex(body));
+        let run = t.run_env(&["build", "paper.tex"], &[("PAPERFIG_TIMINGS", "1")]).ok();
+        let path = if run.stderr.contains("the preamble's format is current") {
+            "used"
+        } else if run.stderr.contains("the preamble's format makes the same PDF") {
+            "made"
+        } else {
+            "none"
+        };
+        let log = std::fs::read_to_string(t.path("build/paper.log")).unwrap();
+        assert!(log.contains("Package demo Warning: said by the preamble"), "{body}: {log}");
+        (path, pdf_text(&t.path("build/paper.pdf")))
+    };
+    let (path, text) = build("one");
+    assert_eq!(path, "none");
+    assert!(text.contains("ALPHA one"), "{text}");
+    assert_eq!(build("two").0, "made");
+    let (path, text) = build("three");
+    assert_eq!(path, "used");
+    assert!(text.contains("ALPHA three"), "{text}");
+
+    t.write("macros.tex", "\\newcommand\\word{BRAVO}\n");
+    let (path, text) = build("four");
+    assert_eq!(path, "none", "a file the preamble read changed");
+    assert!(text.contains("BRAVO four"), "{text}");
+    assert_eq!(build("five").0, "made");
+    let (path, text) = build("six");
+    assert_eq!(path, "used");
+    assert!(text.contains("BRAVO six"), "{text}");
+}
+
+/// A preamble that writes a file (its stream would not survive a dump) never gets a
+/// format; the file it writes is there for the document every time.
+#[test]
+fn a_preamble_that_writes_a_file_gets_no_format() {
+    let tex = |body: &str| {
+        format!(
+            "\\documentclass{{article}}\n\\begin{{filecontents*}}[overwrite]{{note.tex}}\nWRITTEN\n\\end{{filecontents*}}\n\
+             \\begin{{document}}\n\\input{{note}} {body}\n\\end{{document}}\n"
+        )
+    };
+    let t = PaperTest::new().file("paper.tex", &tex("one"));
+    for body in ["one", "two", "three"] {
+        t.write("paper.tex", &tex(body));
+        let run = t.run_env(&["build", "paper.tex"], &[("PAPERFIG_TIMINGS", "1")]).ok();
+        assert!(!run.stderr.contains("the preamble's format is current"), "{}", run.stderr);
+        let text = pdf_text(&t.path("build/paper.pdf"));
+        assert!(text.contains(&format!("WRITTEN {body}")), "{text}");
+    }
 }
