@@ -25,6 +25,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod bib;
+pub mod calendar;
 pub mod cli;
 pub mod compile;
 pub mod config;

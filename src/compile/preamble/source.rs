@@ -166,17 +166,6 @@ pub fn preamble_log(log: &str) -> String {
 
 /// Minutes since midnight, day, month, year of `secs` since 1970 (UTC).
 pub fn civil(secs: u64) -> (u64, u64, u64, i64) {
-    let days = (secs / 86_400) as i64;
-    let min = secs % 86_400 / 60;
-    // Days to the civil calendar (proleptic Gregorian), in 400-year eras from 0000-03-01.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u64;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u64;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (min, day, month, year)
+    let (year, month, day) = crate::calendar::civil_from_days((secs / 86_400) as i64);
+    (secs % 86_400 / 60, day as u64, month as u64, year)
 }

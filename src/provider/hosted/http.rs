@@ -585,14 +585,7 @@ fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
     if hms.len() != 3 {
         return None;
     }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::calendar::days_from_civil(year, month, day);
     let secs = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
     Some(std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }

@@ -2,35 +2,13 @@
 //! and ticks at calendar units (years, months, days, hours, minutes, seconds) labelled as
 //! a reader expects ("2023", "Mar 2023", "Mar 5", "06:00").
 //!
-//! The calendar is the proleptic Gregorian one, counted in days with the well-known
-//! era/day-of-era formulas; no time zones beyond the offset a cell carries (`Z`, `+02:00`).
+//! The calendar is the proleptic Gregorian one ([`crate::calendar`]); no time zones beyond
+//! the offset a cell carries (`Z`, `+02:00`).
+
+use crate::calendar::{civil_from_days, days_from_civil};
 
 const DAY: f64 = 86_400.0;
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/// Days since 1970-01-01 of a civil date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date (year, month 1–12, day 1–31) of a day number.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
 
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
