@@ -40,6 +40,12 @@ impl Access {
         self.trust
     }
 
+    /// The rule as text, for keys of what a run under it made (a preamble's format).
+    pub fn describe(&self) -> String {
+        let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
+        format!("{:?} {}", self.trust, roots.join(":"))
+    }
+
     /// Whether TeX may read `path` (an existing file; resolved before it is judged).
     pub fn allows(&self, path: &Path) -> bool {
         if self.trust == Trust::All || path == Path::new("/dev/null") {

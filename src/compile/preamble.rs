@@ -194,6 +194,8 @@ fn key(job: &EngineJob, bundle: &str, jobname: &str, preamble: &[u8]) -> Digest 
         format!("main {}", job.main.display()),
         format!("preamble {}", Digest::of(preamble).hex()),
         format!("date {}", date_key(job.epoch)),
+        // What the preamble may read: a file refused now was perhaps read then.
+        format!("access {}", job.access.describe()),
     ];
     for (name, bytes) in &job.memory_files {
         parts.push(format!("memory {name}={}", Digest::of(bytes).hex()));

@@ -91,13 +91,17 @@ fn the_preamble_part_of_a_dump_log_goes_back_where_the_main_file_opens() {
 }
 
 fn job(main: &str, epoch: Option<u64>, memory: &[u8]) -> EngineJob {
+    job_reading(main, epoch, memory, Vec::new())
+}
+
+fn job_reading(main: &str, epoch: Option<u64>, memory: &[u8], roots: Vec<PathBuf>) -> EngineJob {
     let trees = TexTrees { trees: Vec::new(), origin: Origin::Config, searched: Vec::new() };
     EngineJob {
         main: PathBuf::from(main),
         out_dir: PathBuf::from("/p/build"),
         user_cache: PathBuf::from("/cache"),
         tex: TexSource::Trees { trees, fetch: Fetch::Offline },
-        access: Arc::new(Access::new(Trust::Project, Vec::new())),
+        access: Arc::new(Access::new(Trust::Project, roots)),
         shell_escape: false,
         epoch,
         memory_files: vec![("paperfig.sty".into(), memory.to_vec())],
@@ -119,6 +123,12 @@ fn the_key_covers_every_input() {
         key(&job("/p/paper.tex", None, b"sty"), "bundle-a", "paper", b"\\documentclass{article}\n"),
         key(&job("/p/paper.tex", Some(100), b"sty2"), "bundle-a", "paper", b"\\documentclass{article}\n"),
         key(&job("/p/paper.tex", Some(100), b"sty"), "bundle-a", "paper", b"\\documentclass{book}\n"),
+        key(
+            &job_reading("/p/paper.tex", Some(100), b"sty", vec![std::env::temp_dir()]),
+            "bundle-a",
+            "paper",
+            b"\\documentclass{article}\n",
+        ),
     ];
     for (i, k) in others.iter().enumerate() {
         assert_ne!(*k, base(), "input {i}");
