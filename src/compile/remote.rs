@@ -54,7 +54,6 @@
 //! is published; one is built with `tectonic -X bundle create` (texlive2024-0312 spec,
 //! digest `8fae742a…1312`) and hosted anywhere that honours Range requests.
 
-use std::collections::HashMap;
 use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -71,11 +70,6 @@ use tectonic_bundles::Bundle;
 /// tectonic 0.17's default bundle (an indexed tar; it redirects to the current file).
 pub const DEFAULT_URL: &str = "https://relay.fullyjustified.net/default_bundle_v33.tar";
 
-pub(super) const MAGIC: &[u8; 14] = b"tectonicbundle";
-pub(super) const HEADER_LEN: u64 = 66;
-/// The largest index or file fetched or decompressed (and how far into a bundle a server
-/// that ignores Range requests is read).
-pub const MAX_PART: u64 = 256 << 20;
 const ATTEMPTS: u64 = 3;
 
 /// Whether the network may be used.
@@ -108,36 +102,6 @@ pub enum RemoteError {
     FileMismatch { url: String, path: String, expected: String, found: String },
     #[error("cannot write the TeX bundle cache {}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
-}
-
-#[derive(Debug)]
-struct Entry {
-    start: u64,
-    /// Bytes in the bundle (gzip in a TTBv1 bundle, the file itself in an indexed tar).
-    gzip_len: u64,
-    real_len: u64,
-    sha: Option<[u8; 32]>,
-    path: String,
-}
-
-/// The two bundle formats (see the module comment).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
-    Ttb,
-    Itar,
-}
-
-impl Format {
-    fn of(url: &str) -> Format {
-        if url.trim_end_matches('/').ends_with("ttb") { Format::Ttb } else { Format::Itar }
-    }
-}
-
-#[derive(Debug, Default)]
-struct Index {
-    entries: Vec<Entry>,
-    by_name: HashMap<String, Vec<usize>>,
-    search: Vec<String>,
 }
 
 /// A TTBv1 bundle at a URL, cached on disk (cheap to clone).
@@ -542,85 +506,6 @@ impl Bundle for RemoteBundle {
     }
 }
 
-struct Header {
-    index_start: u64,
-    index_gzip_len: u64,
-    index_real_len: u64,
-    digest: String,
-}
-
-fn parse_header(b: &[u8]) -> Result<Header, String> {
-    if b.len() < HEADER_LEN as usize || &b[..14] != MAGIC {
-        return Err("no `tectonicbundle` signature (tectonic's default `.tar` bundles are another format)".into());
-    }
-    let le = |r: std::ops::Range<usize>| b[r].iter().rev().fold(0u64, |n, &x| n << 8 | u64::from(x));
-    if le(14..18) != 1 {
-        return Err(format!("bundle format version {}; only version 1 is supported", le(14..18)));
-    }
-    let (index_start, index_gzip_len, index_real_len) = (le(18..26), le(26..30), le(30..34));
-    Ok(Header { index_start, index_gzip_len, index_real_len, digest: hex::encode(&b[34..66]) })
-}
-
-/// Parses the index text and checks it against the bundle digest.
-fn parse_index(text: &str, digest: &str) -> Result<Index, String> {
-    let (mut section, mut default, mut searches) = ("", None, HashMap::<&str, Vec<String>>::new());
-    let (mut index, mut filelist) = (Index::default(), Sha256::new());
-    for line in text.lines() {
-        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = s;
-        } else if section == "DEFAULTSEARCH" {
-            default = Some(line);
-        } else if let Some(name) = section.strip_prefix("SEARCH:") {
-            searches.entry(name).or_default().push(line.to_string());
-        } else if section == "FILELIST" {
-            let bad = || format!("bad file line `{line}`");
-            let mut bits = line.split_whitespace();
-            let mut num = || bits.next().and_then(|n| n.parse::<u64>().ok()).ok_or_else(bad);
-            let (start, gzip_len, real_len) = (num()?, num()?, num()?);
-            let hash = bits.next().ok_or_else(bad)?;
-            let path = bits.collect::<Vec<_>>().join(" ");
-            if path.is_empty() || path.contains('\\') || path.split('/').any(|c| matches!(c, "" | "." | "..")) {
-                return Err(format!("unsafe file path `{path}`"));
-            }
-            let sha = if hash == "nohash" { None } else { Some(hex_to_32(hash).ok_or_else(bad)?) };
-            filelist.update(format!("{hash} {path}\n"));
-            let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-            index.by_name.entry(name).or_default().push(index.entries.len());
-            index.entries.push(Entry { start, gzip_len, real_len, sha, path });
-        }
-    }
-    let found = hex::encode(filelist.finalize());
-    if found != digest {
-        return Err(format!("the index has digest {found}, the header says {digest}"));
-    }
-    let default = default.ok_or("no [DEFAULTSEARCH] section")?;
-    index.search = searches.remove(default).ok_or_else(|| format!("no [SEARCH:{default}] section"))?;
-    Ok(index)
-}
-
-/// An indexed tar's index: `name offset length` per line (names are bare file names).
-fn parse_itar_index(text: &str) -> Result<Index, String> {
-    let mut index = Index::default();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let bad = || format!("bad index line `{line}`");
-        let mut bits = line.split_whitespace();
-        let name = bits.next().ok_or_else(bad)?;
-        let start: u64 = bits.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
-        let len: u64 = bits.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
-        if name.contains(['/', '\\']) || matches!(name, "." | "..") {
-            return Err(format!("unsafe file name `{name}`"));
-        }
-        index.by_name.entry(name.to_string()).or_default().push(index.entries.len());
-        index.entries.push(Entry { start, gzip_len: len, real_len: len, sha: None, path: name.to_string() });
-    }
-    if index.entries.is_empty() {
-        return Err("the index is empty".into());
-    }
-    // Every name is at the top: one rule finds them all.
-    index.search = vec!["/".into()];
-    Ok(index)
-}
-
 /// Where the hash of an indexed tar's cached file is recorded.
 fn sidecar(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -628,27 +513,19 @@ fn sidecar(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-pub(super) fn hex_to_32(text: &str) -> Option<[u8; 32]> {
-    hex::decode(text).ok()?.try_into().ok()
-}
-
-fn gunzip(gz: &[u8], real_len: u64) -> Result<Vec<u8>, String> {
-    if real_len > MAX_PART {
-        return Err(format!("{real_len} bytes once decompressed, more than {} MiB", MAX_PART >> 20));
-    }
-    let mut out = Vec::with_capacity(real_len.min(16 << 20) as usize);
-    (GzDecoder::new(gz).take(real_len + 1).read_to_end(&mut out)).map_err(|e| format!("cannot decompress: {e}"))?;
-    if out.len() as u64 != real_len {
-        return Err(format!("decompresses to {} bytes, the index says {real_len}", out.len()));
-    }
-    Ok(out)
-}
-
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so
 /// readers (other processes too) see the old file, no file or the whole new one.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RemoteError> {
     crate::fsutil::write_atomic(path, bytes).map_err(|source| RemoteError::Io { path: path.to_path_buf(), source })
 }
+
+/// The bundle's header and index, read.
+#[path = "remote_index.rs"]
+mod ttb;
+
+pub use ttb::MAX_PART;
+use ttb::{Entry, Format, Header, Index, gunzip, parse_header, parse_index, parse_itar_index};
+pub(super) use ttb::{HEADER_LEN, MAGIC, hex_to_32};
 
 /// Writing bundles, for tests.
 #[path = "remote_write.rs"]
