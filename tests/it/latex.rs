@@ -82,3 +82,38 @@ fn a_preamble_that_writes_a_file_gets_no_format() {
         assert!(text.contains(&format!("WRITTEN {body}")), "{text}");
     }
 }
+
+/// A preamble that measures text sets a length with the stand-in font's glyphs, not the
+/// real font's: the check finds the PDF differs and the format is never used, so the
+/// rule drawn at that length is the same in every build.
+#[test]
+fn a_preamble_that_measures_text_fails_the_check_and_gets_no_format() {
+    let tex = |body: &str| {
+        format!(
+            "\\documentclass{{article}}\n\\newlength\\w\\settowidth\\w{{Hello World}}\n\
+             \\begin{{document}}\n\\rule{{\\w}}{{4pt}} {body}\n\\end{{document}}\n"
+        )
+    };
+    let t = PaperTest::new().file("paper.tex", &tex("one"));
+    let mut boxes = Vec::new();
+    for body in ["one", "two", "three"] {
+        t.write("paper.tex", &tex(body));
+        let run = t.run_env(&["build", "paper.tex"], &[("PAPERFIG_TIMINGS", "1")]).ok();
+        assert!(!run.stderr.contains("the preamble's format is current"), "{}", run.stderr);
+        if body == "two" {
+            assert!(run.stderr.contains("the preamble's format makes another PDF"), "{}", run.stderr);
+        }
+        // The word after the rule starts where the rule ends.
+        let pdf = t.path("build/paper.pdf");
+        let out = std::process::Command::new("pdftotext").arg("-bbox").arg(&pdf).arg("-").output().unwrap();
+        let bbox = String::from_utf8_lossy(&out.stdout);
+        let x = bbox
+            .lines()
+            .find(|l| l.contains(&format!(">{body}<")))
+            .and_then(|l| l.split('"').nth(1))
+            .unwrap()
+            .to_string();
+        boxes.push(x);
+    }
+    assert!(boxes.windows(2).all(|w| w[0] == w[1]), "{boxes:?}");
+}
