@@ -110,8 +110,10 @@ pub(crate) fn compile(
     let now = state(doc.key, &known);
     let ready = current.is_some();
     if record.failed == Some(now) || (!ready && record.last_seen != Some(now)) {
-        record.last_seen = Some(now);
-        write(&doc.record, &record);
+        if record.last_seen != Some(now) {
+            record.last_seen = Some(now);
+            write(&doc.record, &record);
+        }
         return engine::compile(job, bundle, timer.clone(), None);
     }
     // Seen twice: the format is made (unless made but not checked yet), then checked
