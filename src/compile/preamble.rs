@@ -132,6 +132,8 @@ pub(crate) fn compile(
         }
         timer.lap("the preamble's format dumped");
     }
+    // Made but not checked: the next build checks it without making it again.
+    write(&doc.record, &record);
     let seeds = kept_files(job);
     let out = engine::compile(&fixed, bundle.clone(), timer.clone(), None)?;
     let Some(pdf) = out.pdf.as_ref().and_then(|p| std::fs::read(p).ok()) else { return Ok(out) };
