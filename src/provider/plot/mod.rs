@@ -28,6 +28,7 @@ mod resolve;
 mod scatter;
 pub mod spec;
 mod spec_checks;
+mod spec_series;
 mod style;
 mod ticks;
 mod time;
