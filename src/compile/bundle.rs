@@ -242,12 +242,8 @@ impl TexBundle {
     /// Records what another run read as read by this one: a format's preamble, which
     /// this run does not read again but depends on.
     pub fn note_reads(&self, reads: &[(PathBuf, Seen)], served: &[PathBuf]) {
-        let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
         for (path, seen) in reads {
-            let entry = asked.entry(path.clone()).or_insert(*seen);
-            if entry != seen {
-                *entry = Seen::Varied;
-            }
+            self.note(path, *seen);
         }
         self.served.lock().unwrap_or_else(|p| p.into_inner()).extend(served.iter().cloned());
     }
@@ -290,6 +286,16 @@ impl TexBundle {
         &self.digest
     }
 
+    /// Records that `path` held `what` when looked at; something else seen before makes
+    /// it [`Seen::Varied`].
+    fn note(&self, path: &Path, what: Seen) {
+        let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = asked.entry(path.to_path_buf()).or_insert(what);
+        if *entry != what {
+            *entry = Seen::Varied;
+        }
+    }
+
     /// A relative `name` in the document's folder: served when allowed, refused (and
     /// recorded) when it resolves outside, `None` when there is no such file.
     fn document_file(&self, name: &str) -> Option<OpenResult<(InputHandle, Option<PathBuf>)>> {
@@ -297,13 +303,7 @@ impl TexBundle {
         let path = dir.join(name);
         // as asked (TeX asks for hundreds of names here, most of them not there); watch
         // resolves them when it reads the record
-        let seen = |what: Seen| {
-            let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
-            let entry = asked.entry(path.clone()).or_insert(what);
-            if *entry != what {
-                *entry = Seen::Varied;
-            }
-        };
+        let seen = |what: Seen| self.note(&path, what);
         if !path.is_file() {
             seen(Seen::Missing);
             return None;

@@ -171,6 +171,28 @@ impl StatusBackend for Collect {
     }
 }
 
+/// Last successful run's intermediate files in `job.aux_dir` (name, bytes), as the next
+/// run reads them.
+pub(crate) fn kept_files(job: &EngineJob) -> Vec<(String, Vec<u8>)> {
+    let Some(dir) = &job.aux_dir else { return Vec::new() };
+    let stem = job.main.file_stem().and_then(|s| s.to_str()).unwrap_or("paper");
+    AUX_EXTENSIONS
+        .iter()
+        .filter_map(|ext| {
+            let file = format!("{stem}.{ext}");
+            std::fs::read(dir.join(&file)).ok().map(|bytes| (file, bytes))
+        })
+        .collect()
+}
+
+/// The empty folder tectonic's own file access is pointed at for an untrusted document,
+/// so that every relative name reaches the bundle.
+pub(crate) fn empty_root(user_cache: &Path) -> std::io::Result<PathBuf> {
+    let empty = user_cache.join("tex").join("empty");
+    std::fs::create_dir_all(&empty)?;
+    Ok(empty)
+}
+
 /// Whether a run that read `seeds` left them as it found them: each kept file it wrote
 /// (or left unwritten) equals the one it read.
 fn settled(seeds: &[(String, Vec<u8>)], files: &tectonic::io::memory::MemoryFileCollection, stem: &str) -> bool {
@@ -290,8 +312,8 @@ pub(crate) fn compile(
     // given as bytes.)
     let untrusted = if job.access.trust() == Trust::Project {
         bundle.serve_document(&doc_dir, job.access.clone());
-        let empty = job.user_cache.join("tex").join("empty");
-        std::fs::create_dir_all(&empty).map_err(|source| EngineError::CreateDir { path: empty.clone(), source })?;
+        let empty = empty_root(&job.user_cache)
+            .map_err(|source| EngineError::CreateDir { path: job.user_cache.join("tex").join("empty"), source })?;
         let main = match preamble {
             Some(p) => p.body.clone(),
             None => std::fs::read(&job.main).map_err(|source| EngineError::Read { path: job.main.clone(), source })?,
@@ -306,16 +328,7 @@ pub(crate) fn compile(
     if let Some(p) = preamble {
         bundle.note_reads(&p.reads, &p.served);
     }
-    let name_for_aux = job.main.file_stem().and_then(|s| s.to_str()).unwrap_or("paper").to_string();
-    let mut seeds: Vec<(String, Vec<u8>)> = Vec::new();
-    if let Some(dir) = &job.aux_dir {
-        for ext in AUX_EXTENSIONS {
-            let file = format!("{name_for_aux}.{ext}");
-            if let Ok(bytes) = std::fs::read(dir.join(&file)) {
-                seeds.push((file, bytes));
-            }
-        }
-    }
+    let mut seeds = kept_files(job);
     let formats = format_dir(&job.user_cache);
     let format_file_exists = std::fs::read_dir(&formats)
         .map(|rd| rd.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with(bundle.digest_hex())))

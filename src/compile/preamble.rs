@@ -42,7 +42,7 @@ use tectonic::{TexEngine, TexOutcome};
 use tectonic_bridge_core::{CoreBridgeLauncher, DriverHooks, SecuritySettings, SecurityStance};
 
 use super::bundle::{FORMAT_NAME, Seen, TexBundle};
-use super::engine::{self, AUX_EXTENSIONS, EngineError, EngineJob, EngineOutput, Timer};
+use super::engine::{self, EngineError, EngineJob, EngineOutput, Timer};
 use crate::config::Trust;
 use crate::digest::Digest;
 use crate::fsutil;
@@ -93,9 +93,10 @@ pub(crate) fn compile(
     };
     let mut record = read(&doc.record).filter(|r| r.version == VERSION).unwrap_or_default();
     record.version = VERSION;
-    let current = record.format.as_ref().filter(|f| {
-        f.key == doc.key && unchanged(&f.reads) && format_path(&doc.dir.join("formats"), &bundle, &f.name).is_file()
-    });
+    let current = record
+        .format
+        .as_ref()
+        .filter(|f| f.key == doc.key && unchanged(&f.reads) && format_path(&doc.formats, &bundle, &f.name).is_file());
     if let Some(f) = current.filter(|f| f.checked) {
         timer.lap("the preamble's format is current");
         let loaded = doc.loaded(f);
@@ -134,7 +135,7 @@ pub(crate) fn compile(
     }
     // Made but not checked: the next build checks it without making it again.
     write(&doc.record, &record);
-    let seeds = kept_files(job);
+    let seeds = engine::kept_files(job);
     let out = engine::compile(&fixed, bundle.clone(), timer.clone(), None)?;
     let Some(pdf) = out.pdf.as_ref().and_then(|p| std::fs::read(p).ok()) else { return Ok(out) };
     let Some(dumped) = record.format.as_mut() else { return Ok(out) };
@@ -144,7 +145,7 @@ pub(crate) fn compile(
     } else {
         record.format = None;
         record.failed = Some(now);
-        let _ = std::fs::remove_dir_all(doc.dir.join("formats"));
+        let _ = std::fs::remove_dir_all(&doc.formats);
     }
     write(&doc.record, &record);
     Ok(out)
@@ -157,7 +158,8 @@ struct Document {
     main_name: String,
     key: Digest,
     record: PathBuf,
-    dir: PathBuf,
+    /// The document's folder of formats (one at a time).
+    formats: PathBuf,
 }
 
 impl Document {
@@ -173,13 +175,13 @@ impl Document {
         // Beside LaTeX's format in the user's cache, one folder per document.
         let hash = Digest::of(job.main.as_os_str().as_encoded_bytes()).hex();
         let dir = job.user_cache.join("tex").join("preamble").join(format!("{jobname}.{}", &hash[..16]));
-        Some(Document { split, jobname, main_name, key, record: dir.join("record.json"), dir })
+        Some(Document { split, jobname, main_name, key, record: dir.join("record.json"), formats: dir.join("formats") })
     }
 
     fn loaded(&self, f: &Dumped) -> Loaded {
         Loaded {
             name: f.name.clone(),
-            dir: self.dir.join("formats"),
+            dir: self.formats.clone(),
             body: self.split.body.clone(),
             reads: f.reads.clone(),
             served: f.served.clone(),
@@ -271,20 +273,6 @@ fn format_path(dir: &Path, bundle: &TexBundle, name: &str) -> PathBuf {
     dir.join(format!("{}-{name}-{}.fmt", bundle.digest_hex(), tectonic::FORMAT_SERIAL))
 }
 
-/// The kept intermediate files, as the next run will read them.
-fn kept_files(job: &EngineJob) -> Vec<(String, Vec<u8>)> {
-    let (Some(dir), Some(stem)) = (&job.aux_dir, job.main.file_stem().and_then(|s| s.to_str())) else {
-        return Vec::new();
-    };
-    AUX_EXTENSIONS
-        .iter()
-        .filter_map(|ext| {
-            let name = format!("{stem}.{ext}");
-            std::fs::read(dir.join(&name)).ok().map(|b| (name, b))
-        })
-        .collect()
-}
-
 /// Whether `job` compiled with the format, from `seeds` in a scratch folder, makes `pdf`.
 fn check(
     job: &EngineJob,
@@ -349,8 +337,7 @@ fn preamble_bundle(job: &EngineJob, bundle: &TexBundle, doc: &Document) -> TexBu
 /// Runs the preamble once as a normal job, to measure the OpenType fonts it loads.
 fn probe(job: &EngineJob, bundle: &TexBundle, doc: &Document) -> Result<Vec<source::NativeFont>, DumpError> {
     let own = preamble_bundle(job, bundle, doc);
-    let empty = job.user_cache.join("tex").join("empty");
-    std::fs::create_dir_all(&empty).map_err(DumpError::Write)?;
+    let empty = engine::empty_root(&job.user_cache).map_err(DumpError::Write)?;
     let input = source::probe(&doc.main_name);
     let mut status = NoopStatusBackend::default();
     let mut builder =
@@ -486,11 +473,13 @@ fn dump(job: &EngineJob, bundle: &TexBundle, doc: &Document) -> Result<Dumped, D
     let fmt = files.get(&fmt_name).filter(|f| !f.data.is_empty()).ok_or(DumpError::NoFormat)?;
     let log = files.get(&log_name).map(|f| source::preamble_log(&String::from_utf8_lossy(&f.data))).unwrap_or_default();
     let name = format!("preamble-{}", &identity(doc.key, &reads).hex()[..20]);
-    let formats = doc.dir.join("formats");
-    let _ = std::fs::remove_dir_all(&formats);
-    std::fs::create_dir_all(&formats).map_err(DumpError::Write)?;
-    fsutil::replace(&format_path(&formats, bundle, &name), &fmt.data).map_err(DumpError::Write)?;
-    prune(doc.dir.parent().unwrap_or(&doc.dir), KEEP);
+    let _ = std::fs::remove_dir_all(&doc.formats);
+    std::fs::create_dir_all(&doc.formats).map_err(DumpError::Write)?;
+    fsutil::replace(&format_path(&doc.formats, bundle, &name), &fmt.data).map_err(DumpError::Write)?;
+    // The user cache's `tex/preamble/`, which holds every document's folder.
+    if let Some(root) = doc.formats.parent().and_then(Path::parent) {
+        prune(root, KEEP);
+    }
     Ok(Dumped { key: doc.key, name, reads, served: own.served(), log, checked: false })
 }
 
