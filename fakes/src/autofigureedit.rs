@@ -561,7 +561,7 @@ async fn file(AxState(s): S, Path(file): Path<String>) -> Response {
     // Later images of a task differ in size, so a test can tell which one it got.
     let k32 = u32::try_from(k).unwrap_or(0).min(64);
     let png = s.knobs.image(128 + 16 * k32, 96, seed ^ k);
-    s.knobs.slow_bytes(mime, encoded(png, mime))
+    s.knobs.slow_bytes(mime, crate::knobs::encoded(png, mime))
 }
 
 /// The file extension and type of a task's images, from its `options.output_format`.
@@ -571,21 +571,5 @@ fn file_format(body: &Value) -> (&'static str, &'static str) {
         Some("jpeg") => ("jpeg", "image/jpeg"),
         Some("webp") => ("webp", "image/webp"),
         _ => ("png", "image/png"),
-    }
-}
-
-/// A PNG as the storage host serves it for `mime` (JPEG quality 90, lossless WebP).
-fn encoded(png: Vec<u8>, mime: &str) -> Vec<u8> {
-    let format = match mime {
-        "image/jpeg" => image::ImageFormat::Jpeg,
-        "image/webp" => image::ImageFormat::WebP,
-        _ => return png,
-    };
-    let Ok(img) = image::load_from_memory_with_format(&png, image::ImageFormat::Png) else { return png };
-    let img = if format == image::ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(img.into_rgb8()) } else { img };
-    let mut out = std::io::Cursor::new(Vec::new());
-    match img.write_to(&mut out, format) {
-        Ok(()) => out.into_inner(),
-        Err(_) => png,
     }
 }

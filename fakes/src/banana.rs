@@ -5,7 +5,8 @@
 //! `POST /v1/run`, `GET /v1/models`, `GET /v1/models/{model_key}` (and the old format
 //! `/v1/models/modelkey?model_key=`), `GET /v1/account`, `GET /v1/usage`, `POST /v1/deploy`.
 //! Successful bodies are wrapped in `{"data": …}`. The key is accepted as
-//! `Authorization: Bearer KEY` or `?api_token=KEY`.
+//! `Authorization: Bearer KEY` or `?api_token=KEY` (only the header after
+//! `set_bearer_only`); `set_old_format_only` answers model details only in the "Old Format".
 //!
 //! Errors use the documented statuses (400, 401, 404, 429, 500, 503) and messages
 //! ("Invalid API Key", "Model Not Found", "Run Not Found", "Rate Limit Exceeded",
@@ -46,6 +47,8 @@ use catalog::{account, deploy, model, models, usage};
 pub enum Output {
     /// `{"<field>": "<base64 PNG>"}`
     Base64 { field: String },
+    /// `{"<field>": "<base64 JPEG>"}` (the docs fix no image format).
+    Jpeg { field: String },
     /// `{"<field>": "data:image/png;base64,…"}`
     DataUrl { field: String },
     /// `{"<field>": "http://…/bananadev/files/run_….png"}`, served by the fake.
@@ -106,6 +109,10 @@ struct Inner {
     runs_by_key: Mutex<HashMap<String, u64>>,
     submissions: AtomicU64,
     file_downloads_with_key: AtomicU64,
+    /// Only the "Old Format" answers `GET /v1/models/modelkey?model_key=`; the new one is 404.
+    old_format_only: std::sync::atomic::AtomicBool,
+    /// Only `Authorization: Bearer` is taken (the docs' "Authentication"), not `?api_token=`.
+    bearer_only: std::sync::atomic::AtomicBool,
     counters: Counters,
     faults: Faults,
 }
@@ -141,6 +148,15 @@ impl Banana {
     /// At most `runs` runs per key; further starts get 429.
     pub fn set_quota(&self, runs: Option<u64>) {
         *self.inner.quota.lock().unwrap() = runs;
+    }
+    /// Answers model details only in the documented "Old Format" (a LowCodeAPI deployment
+    /// where the new format fails: the docs tell clients to fall back then).
+    pub fn set_old_format_only(&self, on: bool) {
+        self.inner.old_format_only.store(on, Ordering::SeqCst);
+    }
+    /// Takes the key only as `Authorization: Bearer`, as the docs' "Authentication" says.
+    pub fn set_bearer_only(&self, on: bool) {
+        self.inner.bearer_only.store(on, Ordering::SeqCst);
     }
     /// Forgets every run, as if they had expired: `/v1/check` then answers 404 Run Not Found.
     pub fn forget_runs(&self) {
@@ -191,7 +207,7 @@ fn data(v: Value) -> Response {
     axum::Json(json!({ "data": v })).into_response()
 }
 
-fn presented_key(req: &Request) -> Option<String> {
+fn presented_key(req: &Request, bearer_only: bool) -> Option<String> {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -200,7 +216,7 @@ fn presented_key(req: &Request) -> Option<String> {
         .map(str::to_string);
     let query =
         req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("api_token=")).map(str::to_string));
-    bearer.or(query)
+    if bearer_only { bearer } else { bearer.or(query) }
 }
 
 /// Auth, faults and counters around every route.
@@ -208,7 +224,7 @@ async fn gate(State(s): St, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let route = format!("{} {path}", req.method());
     s.counters.bump("all");
-    let key = presented_key(&req);
+    let key = presented_key(&req, s.bearer_only.load(Ordering::SeqCst));
     if path.starts_with("/bananadev/files/") {
         if key.is_some() {
             s.file_downloads_with_key.fetch_add(1, Ordering::SeqCst);
@@ -345,6 +361,7 @@ fn model_outputs(
     let b64 = |bytes: Vec<u8>| base64::engine::general_purpose::STANDARD.encode(bytes);
     let one = match &model.output {
         Output::Base64 { field } => json!({ field.clone(): b64(png()) }),
+        Output::Jpeg { field } => json!({ field.clone(): b64(crate::knobs::encoded(png(), "image/jpeg")) }),
         Output::DataUrl { field } => json!({ field.clone(): format!("data:image/png;base64,{}", b64(png())) }),
         Output::Url { field } => {
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");

@@ -229,6 +229,22 @@ pub fn png(w: u32, h: u32, seed: u64) -> Vec<u8> {
     out
 }
 
+/// A PNG as a service serves it for `mime` (JPEG quality 90, lossless WebP).
+pub fn encoded(png: Vec<u8>, mime: &str) -> Vec<u8> {
+    let format = match mime {
+        "image/jpeg" => image::ImageFormat::Jpeg,
+        "image/webp" => image::ImageFormat::WebP,
+        _ => return png,
+    };
+    let Ok(img) = image::load_from_memory_with_format(&png, image::ImageFormat::Png) else { return png };
+    let img = if format == image::ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(img.into_rgb8()) } else { img };
+    let mut out = std::io::Cursor::new(Vec::new());
+    match img.write_to(&mut out, format) {
+        Ok(()) => out.into_inner(),
+        Err(_) => png,
+    }
+}
+
 /// A valid PNG of `w`×`h` black 1-bit pixels, small however large (all-zero rows compress
 /// about 1000:1), written row by row without ever holding the image.
 pub fn huge_png(w: u32, h: u32) -> Vec<u8> {

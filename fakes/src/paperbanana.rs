@@ -9,7 +9,9 @@
 //! `pending` for the first quarter of `latency`, `running` until `latency`, then `completed`
 //! with a real PNG in `image_base64` (or `failed` when `fail_next_tasks` was set). With
 //! `image_url_only` a completed task carries `image_url` (its `/image` path) and a null
-//! `image_base64`, as the docs allow when `webhook_include_image` is not set.
+//! `image_base64`, as the docs allow when `webhook_include_image` is not set; with
+//! `image_not_ready` set to N, the next N `/image` requests of completed tasks still answer
+//! the documented 404 "image is not available yet".
 //!
 //! With `knobs.echo_key` the fake repeats the caller's key where the API leaves a free string:
 //! in task ids, in the `detail` of 401/403 answers and in a failed task's `error`. With
@@ -101,6 +103,8 @@ pub struct State {
     pub bodies: Mutex<Vec<Value>>,
     /// Completed tasks give `image_url` instead of `image_base64`.
     pub image_url_only: std::sync::atomic::AtomicBool,
+    /// The next N `/image` requests of completed tasks answer 404 (not available yet).
+    pub image_not_ready: AtomicUsize,
     /// Webhook deliveries made, and the scale of their retry delays.
     pub webhooks: Deliveries,
     admin_key: String,
@@ -138,6 +142,7 @@ impl State {
             downloads: AtomicUsize::new(0),
             bodies: Mutex::new(Vec::new()),
             image_url_only: std::sync::atomic::AtomicBool::new(false),
+            image_not_ready: AtomicUsize::new(0),
             webhooks: Deliveries::default(),
             admin_key: cfg.admin_key.clone(),
             keys: Mutex::new(keys),
@@ -437,6 +442,9 @@ async fn image(AxState(s): S, headers: HeaderMap, Path(id): Path<String>) -> Res
     };
     s.downloads.fetch_add(1, Ordering::SeqCst);
     match status_of(&s, &id, &key) {
+        Some(("completed", _, _)) if knobs::take(&s.image_not_ready) => {
+            s.knobs.json(404, &json!({"detail": "Image not available yet"}))
+        }
         Some(("completed", seed, _)) => s.knobs.slow_bytes("image/png", s.knobs.image(96, 64, seed)),
         Some(_) => s.knobs.json(404, &json!({"detail": "Image not available yet"})),
         None => s.knobs.json(404, &json!({"detail": "Task not found"})),

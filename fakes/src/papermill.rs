@@ -12,6 +12,11 @@
 //! `PROCESSING`, until `polls_until_done` polls and `processing_time` have passed. A file that
 //! is not a PDF ends `FAILED`. A finished document has `figures_per_document` figures, each a
 //! real PNG seeded by the PDF's bytes and the figure index.
+//!
+//! Readings of the docs a client must survive, each behind a switch: `GET /tasks` items as
+//! bare as the docs' list example (`id`, `status`, `created_at`), the list oldest first
+//! ("ordered by creation time" says no direction), and a 500 "Failed to enqueue task" that
+//! leaves its row `PENDING`, never to run.
 
 // Handlers answer errors as ready responses, as axum handlers do.
 #![allow(clippy::result_large_err)]
@@ -70,6 +75,12 @@ struct ApiKey {
 #[derive(Default)]
 struct Switches {
     enqueue_fails: AtomicBool,
+    /// The failed enqueue leaves its row `PENDING` for good.
+    enqueue_leaves_pending: AtomicBool,
+    /// `GET /tasks` items as the docs' list example shows them: `id`, `status`, `created_at`.
+    bare_list_items: AtomicBool,
+    /// `GET /tasks` oldest first ("ordered by creation time" either way).
+    oldest_first: AtomicBool,
     output_missing: AtomicBool,
     assets_invalid: AtomicBool,
     figure_file_missing: AtomicBool,
@@ -135,6 +146,18 @@ impl Papermill {
     /// `POST /tasks` answers 500 "Failed to enqueue task".
     pub fn set_enqueue_fails(&self, on: bool) {
         self.inner.switches.enqueue_fails.store(on, Ordering::SeqCst);
+    }
+    /// With `set_enqueue_fails`: the task row is made first and stays `PENDING` (never queued).
+    pub fn set_enqueue_leaves_pending(&self, on: bool) {
+        self.inner.switches.enqueue_leaves_pending.store(on, Ordering::SeqCst);
+    }
+    /// `GET /tasks` items carry only `id`, `status` and `created_at`, like the docs' example.
+    pub fn set_bare_list_items(&self, on: bool) {
+        self.inner.switches.bare_list_items.store(on, Ordering::SeqCst);
+    }
+    /// `GET /tasks` lists the oldest task first.
+    pub fn set_oldest_first(&self, on: bool) {
+        self.inner.switches.oldest_first.store(on, Ordering::SeqCst);
     }
     /// Processing ends `FAILED` with this `error_message`.
     pub fn set_processing_fails(&self, message: Option<&str>) {
@@ -363,7 +386,8 @@ fn failure_message(t: &Task, s: &Inner) -> String {
 
 /// One poll: moves a task along its lifecycle.
 fn advance(t: &mut Task, s: &Inner) {
-    if matches!(t.status, "DONE" | "FAILED") {
+    // A PENDING row was never queued: nothing will process it.
+    if matches!(t.status, "DONE" | "FAILED" | "PENDING") {
         return;
     }
     t.polls += 1;
@@ -423,11 +447,12 @@ async fn create_task(State(s): St, Extension(owner): Extension<Owner>, headers: 
     let Some(file_name) = file.filename.filter(|f| !f.is_empty()) else {
         return detail(StatusCode::BAD_REQUEST, "Uploaded file must have a filename");
     };
-    if s.switches.enqueue_fails.load(Ordering::SeqCst) {
+    let enqueue_fails = s.switches.enqueue_fails.load(Ordering::SeqCst);
+    if enqueue_fails && !s.switches.enqueue_leaves_pending.load(Ordering::SeqCst) {
         return detail(StatusCode::INTERNAL_SERVER_ERROR, "Failed to enqueue task");
     }
     let now = support::now_rfc3339();
-    let task = Task {
+    let mut task = Task {
         id: support::uuid(),
         owner,
         file_name,
@@ -439,6 +464,11 @@ async fn create_task(State(s): St, Extension(owner): Extension<Owner>, headers: 
         pdf_seed: support::hash64(&file.bytes),
         is_pdf: file.bytes.starts_with(b"%PDF-"),
     };
+    if enqueue_fails {
+        task.status = "PENDING";
+        s.tasks.lock().unwrap().push(task);
+        return detail(StatusCode::INTERNAL_SERVER_ERROR, "Failed to enqueue task");
+    }
     let view = task_view(&task, &s);
     s.tasks.lock().unwrap().push(task);
     s.submissions.fetch_add(1, Ordering::SeqCst);
@@ -448,8 +478,15 @@ async fn create_task(State(s): St, Extension(owner): Extension<Owner>, headers: 
 fn tasks_of(s: &Inner, owner: &Owner) -> Vec<Value> {
     let tasks = s.tasks.lock().unwrap();
     let mut mine: Vec<&Task> = tasks.iter().filter(|t| &t.owner == owner).collect();
-    mine.reverse(); // newest first
-    mine.into_iter().map(|t| task_view(t, s)).collect()
+    if !s.switches.oldest_first.load(Ordering::SeqCst) {
+        mine.reverse(); // newest first
+    }
+    let bare = s.switches.bare_list_items.load(Ordering::SeqCst);
+    let view = |t: &Task| match bare {
+        true => json!({ "id": t.id, "status": t.status, "created_at": t.created_at }),
+        false => task_view(t, s),
+    };
+    mine.into_iter().map(view).collect()
 }
 
 async fn list_tasks(State(s): St, Extension(owner): Extension<Owner>, Query(p): Query<Page>) -> Response {

@@ -235,7 +235,7 @@ fn paperbanana_error_statuses_reach_the_user() {
     h.pb.state.set_active(PB_KEY, false);
     let before = h.pb.state.knobs.requests.load(Ordering::SeqCst);
     let msg = one_error(&h.build().code(1));
-    assert!(msg.contains("pb answered 403 Forbidden: API key is disabled (API key disabled or quota exhausted); no more figures are sent to pb"), "{msg}");
+    assert!(msg.contains("pb answered 403 Forbidden: API key is disabled (API key disabled or quota exhausted); nothing more is submitted to pb"), "{msg}");
     // Found by the account check before the batch (its second request, after health).
     assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), before + 2, "403 is not retried");
     h.pb.state.set_active(PB_KEY, true);
@@ -281,6 +281,23 @@ fn paperbanana_quota_exhausted_stops_the_provider_at_once() {
     // submission finds it.
     assert_eq!(h.pb.state.knobs.requests.load(Ordering::SeqCst), 2 + 1, "the second figure was never sent");
     assert_eq!(run.with_status("generated"), ["fig:other"], "other providers are unaffected");
+}
+
+/// The quota is spent as tasks are accepted (paperbanana.txt: "One quota unit is deducted
+/// when the task is submitted"): once a submission finds it exhausted, nothing more is
+/// submitted, but the task already accepted is still polled and its figure stored.
+#[test]
+fn paperbanana_quota_exhausted_mid_build_keeps_the_accepted_task() {
+    let mut pbc = pb_config();
+    pbc.keys = vec![(PB_KEY.into(), Some(1))];
+    let h = Hosted::with(pbc, afe_config(), "concurrency = 2");
+    h.paper(&format!("{}{}", pb_diagram("paid"), pb_diagram("over")));
+    let run = h.build().code(1);
+    let e = errors(&run);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("403 Forbidden: Quota exhausted for this API key"), "{e:?}");
+    assert_eq!(h.pb.submissions(), 1);
+    assert_eq!(run.with_status("generated").len(), 1, "the accepted task's figure is stored: {}", run.stderr);
 }
 
 #[test]
@@ -345,7 +362,7 @@ fn autofigureedit_error_statuses_reach_the_user() {
     h.afe_key = "sk-personal123".into();
     let msg = one_error(&h.build().code(1));
     assert!(msg.contains("afe answered 403 Forbidden: Personal API keys are no longer valid"), "{msg}");
-    assert!(msg.contains("no more figures are sent to afe"), "{msg}");
+    assert!(msg.contains("nothing more is submitted to afe"), "{msg}");
     h.afe_key = AFE_KEY.into();
 
     // Statuses a correct client cannot provoke (411: it always sends Content-Length),
@@ -354,7 +371,7 @@ fn autofigureedit_error_statuses_reach_the_user() {
         (400, "afe answered 400 Bad request: Bad request: parameters are missing or malformed"),
         (
             402,
-            "afe answered 402 Payment required: Insufficient credits (the team's credit balance is too low); no more figures are sent to afe",
+            "afe answered 402 Payment required: Insufficient credits (the team's credit balance is too low); nothing more is submitted to afe",
         ),
         (411, "afe answered 411 Length required: Content-Length header is required"),
         (413, "afe answered 413 Payload too large: Request body exceeds 1 MB"),

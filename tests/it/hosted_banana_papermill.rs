@@ -236,8 +236,9 @@ fn banana_wrong_key_unknown_model_and_missing_key() {
         .stderr_has("nothing was run")
         .stderr_has("paper.md:3:");
     assert_eq!(run.stderr.matches("has no model").count(), 2, "{}", run.stderr);
-    // Listed by the account check before the batch, then for the figures' models.
-    assert_eq!((s.banana.requests("model"), s.banana.requests("models")), (1, 2));
+    // Asked in both URL formats (the docs' fallback), listed by the account check before
+    // the batch, then for the figures' models.
+    assert_eq!((s.banana.requests("model"), s.banana.requests("models")), (2, 2));
     assert_eq!(s.banana.requests("start") + s.banana.requests("run"), 0, "a run was paid for");
     s.banana.add_key("another");
     let mut cmd = Command::new(BIN);
@@ -254,8 +255,16 @@ fn papermill_documented_errors_reach_the_user() {
     type Case = (&'static str, fn(&Papermill), &'static [&'static str]);
     let cases: [Case; 6] = [
         ("enqueue", |p| p.set_enqueue_fails(true), &["papermill answered 500", "Failed to enqueue task"]),
-        ("file", |p| p.set_figure_file_missing(true), &["papermill answered 404", "Figure file not found"]),
-        ("storage", |p| p.set_storage_fails(true), &["papermill answered 502", "Failed to fetch figure file"]),
+        (
+            "file",
+            |p| p.set_figure_file_missing(true),
+            &["papermill: downloading the finished image answered 404", "Figure file not found"],
+        ),
+        (
+            "storage",
+            |p| p.set_storage_fails(true),
+            &["papermill: downloading the finished image answered 502", "Failed to fetch figure file"],
+        ),
         (
             "failed",
             |p| p.set_processing_fails(Some("Parser crashed on page 3")),

@@ -74,6 +74,20 @@ fn paperbanana_description_is_the_alt_text_and_image_url_is_downloaded() {
     }
 }
 
+/// The documented 404 of `/image` ("the image is not available yet") after the task says
+/// `completed`: polled again, not failed and not submitted twice.
+#[test]
+fn paperbanana_image_not_available_yet_is_polled_again() {
+    let h = Hosted::new();
+    h.pb.state.image_url_only.store(true, Ordering::SeqCst);
+    h.pb.state.image_not_ready.store(2, Ordering::SeqCst);
+    h.paper(&pb_diagram("late"));
+    h.build().ok();
+    assert!(std::fs::read(h.t.path("build/figures/fig-late.png")).unwrap().starts_with(b"\x89PNG"));
+    assert_eq!(h.pb.state.downloads.load(Ordering::SeqCst), 3, "two 404s, then the image");
+    assert_eq!(h.pb.submissions(), 1);
+}
+
 #[test]
 fn paperbanana_alt_text_reaches_latex_and_mdbook_html() {
     let h = Hosted::new();

@@ -21,6 +21,7 @@ mod goldens;
 mod hosted;
 mod hosted_banana_papermill;
 mod hosted_check;
+mod hosted_doc_readings;
 mod hosted_drafts;
 mod hosted_edges;
 mod hosted_figure_inputs;

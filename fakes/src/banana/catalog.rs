@@ -47,6 +47,9 @@ pub(super) async fn model(State(s): St, Path(model_key): Path<String>, Query(q):
     // Old format: /v1/models/modelkey?model_key=KEY
     let key = match (model_key.as_str(), q.model_key) {
         ("modelkey", Some(k)) => k,
+        _ if s.old_format_only.load(std::sync::atomic::Ordering::SeqCst) => {
+            return error(StatusCode::NOT_FOUND, "Not Found", "Use the old URL format");
+        }
         _ => model_key,
     };
     match s.models.lock().unwrap().get(&key) {

@@ -1,18 +1,25 @@
 //! The one HTTP client every hosted service goes through: blocking (reqwest's blocking
 //! client, the HTTP stack the remote cache's `object_store` already brings), authenticated
 //! with the key from the environment, inside the provider's rate limit, retrying what may
-//! be retried and stopping the provider on 402/403.
+//! be retried and stopping the provider's submissions on 402/403.
 //!
 //! Policy, in order, for every request:
-//! 1. a provider stopped by an earlier 402/403 sends nothing;
+//! 1. a provider stopped by an earlier 402/403 submits nothing more; polls and downloads
+//!    of tasks it already accepted (and may have billed) go on, since quotas and credits
+//!    are documented as applying to submissions;
 //! 2. the rate limiter admits the request (sliding window, see `limits`);
 //! 3. 429: wait `Retry-After` (seconds or an HTTP date; backoff if absent), pause the whole
 //!    provider for that long, retry (up to `MAX_429` times);
 //! 4. 5xx or a connection error: retry after capped exponential backoff with jitter, up to
 //!    `Backoff::retries` times, except a connection error of a [`Repeat::Submission`] that
 //!    may have reached the service (see below);
-//! 5. 402/403: stop the provider (every later figure fails at once) and fail;
+//! 5. 402/403: stop the provider's submissions (every later new figure fails at once) and
+//!    fail;
 //! 6. any other status ≥ 400: fail with the service's own error text.
+//!
+//! A download ([`Client::get_bytes`]) that fails with a status is a [`HostedError::Download`]:
+//! the image may live on another host (a storage bucket whose link expired), so its 403 is
+//! not the service refusing the key, and its 404 is not the service forgetting the task.
 //!
 //! A figure's requests go through [`Client::bounded`], which carries the figure's
 //! [`Deadline`] (`timeout` in `[providers.X]`): each exchange gets the time left as its own
@@ -56,6 +63,22 @@ pub enum Auth {
     Bearer,
     /// `?NAME=KEY` on every request URL.
     Query(&'static str),
+    /// Both: a service whose document shows the key in the query in every example but
+    /// names the `Authorization: Bearer` header as its authentication.
+    QueryAndBearer(&'static str),
+}
+
+impl Auth {
+    fn query(self) -> Option<&'static str> {
+        match self {
+            Auth::Query(name) | Auth::QueryAndBearer(name) => Some(name),
+            Auth::Bearer => None,
+        }
+    }
+
+    fn bearer(self) -> bool {
+        matches!(self, Auth::Bearer | Auth::QueryAndBearer(_))
+    }
 }
 
 /// A request body.
@@ -128,9 +151,12 @@ impl Reply {
 /// Why a request (or a task) failed, as the user will read it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HostedError {
-    /// 402/403: credits or quota exhausted, key disabled. The provider is stopped.
+    /// 402/403: credits or quota exhausted, key disabled. The provider submits nothing more.
     #[error("{message}")]
     Stop { status: u16, message: String },
+    /// A download of a finished result answered a status ≥ 400 (after retries for 5xx).
+    #[error("{message}")]
+    Download { status: u16, message: String },
     /// Any other status ≥ 400 (5xx only after the retries ran out).
     #[error("{message}")]
     Status { status: u16, message: String },
@@ -156,7 +182,9 @@ pub enum HostedError {
 impl HostedError {
     pub fn status(&self) -> Option<u16> {
         match self {
-            HostedError::Stop { status, .. } | HostedError::Status { status, .. } => Some(*status),
+            HostedError::Stop { status, .. }
+            | HostedError::Status { status, .. }
+            | HostedError::Download { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -335,7 +363,7 @@ impl Client {
         let mut retries_5xx = 0u32;
         let mut retries_429 = 0u32;
         loop {
-            if let Some(why) = self.stop.stopped() {
+            if let Some(why) = self.stop.stopped().filter(|_| repeat == Repeat::Submission) {
                 return Err(HostedError::Stop { status: 0, message: why });
             }
             self.limiter.acquire(deadline.as_ref()).map_err(|held| self.held(held, deadline))?;
@@ -352,7 +380,7 @@ impl Client {
                 Ok(reply) if reply.status < 400 => return Ok(reply),
                 Ok(reply) if reply.status == 429 => {
                     if retries_429 >= MAX_429 {
-                        return Err(self.status_error(&reply));
+                        return Err(self.status_error(&reply, phase, authed));
                     }
                     let asked = reply_retry_after(&reply);
                     let wait = asked.unwrap_or_else(|| self.backoff.delay(retries_429));
@@ -369,17 +397,17 @@ impl Client {
                 }
                 Ok(reply) if reply.status >= 500 => {
                     if retries_5xx >= self.backoff.retries {
-                        return Err(self.status_error(&reply));
+                        return Err(self.status_error(&reply, phase, authed));
                     }
                     let delay = self.backoff.delay(retries_5xx);
                     if let Some(d) = past(delay) {
-                        return Err(no_time_to_retry(self.status_error(&reply), &d));
+                        return Err(no_time_to_retry(self.status_error(&reply, phase, authed), &d));
                     }
                     retries_5xx += 1;
                     delay
                 }
                 Ok(reply) => {
-                    let err = self.status_error(&reply);
+                    let err = self.status_error(&reply, phase, authed);
                     if let HostedError::Stop { message, .. } = &err {
                         self.stop.stop(message);
                     }
@@ -471,7 +499,7 @@ impl Client {
         timeout: Option<Duration>,
     ) -> Result<Reply, NetError> {
         let mut url = url.to_string();
-        if let (true, Auth::Query(param)) = (authed, self.auth) {
+        if let (true, Some(param)) = (authed, self.auth.query()) {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(param);
             url.push('=');
@@ -486,7 +514,7 @@ impl Client {
             // Covers the whole exchange, the answer's body included.
             r = r.timeout(timeout);
         }
-        if authed && self.auth == Auth::Bearer {
+        if authed && self.auth.bearer() {
             let mut bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.key)).map_err(|_| {
                 NetError { text: "the API key is not a valid header value".into(), may_have_arrived: false }
             })?;
@@ -522,12 +550,18 @@ impl Client {
     }
 
     /// The user-facing error for a status ≥ 400: provider name, status, the service's
-    /// meaning, its own message, and the documented hint.
-    fn status_error(&self, reply: &Reply) -> HostedError {
+    /// meaning, its own message, and the documented hint. A download's (in `phase`
+    /// [`Phase::Downloading`]) is a [`HostedError::Download`], with the service's meaning
+    /// and hint only when it came from the service's own origin (`authed`).
+    fn status_error(&self, reply: &Reply, phase: Phase, authed: bool) -> HostedError {
         let status = reply.status;
         let detail = (self.errors.message)(&reply.body);
-        let (meaning, hint) = (self.errors.status)(status).unwrap_or(("", ""));
-        let mut message = format!("{} answered {status}", self.name);
+        let download = phase == Phase::Downloading;
+        let (meaning, hint) = (self.errors.status)(status).filter(|_| authed).unwrap_or(("", ""));
+        let mut message = match download {
+            true => format!("{}: downloading the finished image answered {status}", self.name),
+            false => format!("{} answered {status}", self.name),
+        };
         if !meaning.is_empty() {
             message.push_str(&format!(" {meaning}"));
         }
@@ -537,8 +571,10 @@ impl Client {
         if !hint.is_empty() {
             message.push_str(&format!(" ({hint})"));
         }
-        if status == 402 || status == 403 {
-            message.push_str(&format!("; no more figures are sent to {} in this build", self.name));
+        if download {
+            HostedError::Download { status, message }
+        } else if status == 402 || status == 403 {
+            message.push_str(&format!("; nothing more is submitted to {} in this build", self.name));
             HostedError::Stop { status, message }
         } else {
             HostedError::Status { status, message }
@@ -552,6 +588,7 @@ fn no_time_to_retry(err: HostedError, deadline: &Deadline) -> HostedError {
     let note = format!("; no time is left to retry ({})", deadline.describe());
     match err {
         HostedError::Status { status, message } => HostedError::Status { status, message: message + &note },
+        HostedError::Download { status, message } => HostedError::Download { status, message: message + &note },
         HostedError::Network(message) => HostedError::Network(message + &note),
         other => other,
     }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-/// Parses a `Retry-After` value (RFC 9110: delay-seconds or an IMF-fixdate).
+/// Parses a `Retry-After` value (RFC 9110: delay-seconds or an HTTP date).
 pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     if let Ok(secs) = value.trim().parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)));
@@ -13,18 +13,28 @@ pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Dura
     Some(at.duration_since(now).unwrap_or(Duration::ZERO).min(Duration::from_secs(3600)))
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT` → time.
+/// An HTTP date in the three forms RFC 9110 §5.6.7 has recipients accept →
+/// time: `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate), `Sunday, 06-Nov-94 08:49:37 GMT`
+/// (RFC 850, two-digit years within 50 years of 2000 as the RFC says: 70–99 → 19xx) and
+/// `Sun Nov  6 08:49:37 1994` (asctime).
 fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
     let parts: Vec<&str> = s.split_whitespace().collect();
-    if parts.len() != 6 || parts[5] != "GMT" {
-        return None;
-    }
-    let day: i64 = parts[1].parse().ok()?;
+    let (day, month, year, hms) = match parts.as_slice() {
+        [_, day, month, year, hms, "GMT"] => (*day, *month, year.parse::<i64>().ok()?, *hms),
+        [_, date, hms, "GMT"] => {
+            let mut d = date.split('-');
+            let (day, month, yy) = (d.next()?, d.next()?, d.next()?);
+            let yy: i64 = yy.parse().ok().filter(|_| yy.len() == 2)?;
+            (day, month, if yy >= 70 { 1900 + yy } else { 2000 + yy }, *hms)
+        }
+        [_, month, day, hms, year] => (*day, *month, year.parse::<i64>().ok()?, *hms),
+        _ => return None,
+    };
+    let day: i64 = day.parse().ok()?;
     let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = months.iter().position(|m| *m == parts[2])? as i64 + 1;
-    let year: i64 = parts[3].parse().ok()?;
-    let hms: Vec<i64> = parts[4].split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
-    if hms.len() != 3 {
+    let month = months.iter().position(|m| *m == month)? as i64 + 1;
+    let hms: Vec<i64> = hms.split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    if hms.len() != 3 || !(1..=31).contains(&day) {
         return None;
     }
     let days = crate::calendar::days_from_civil(year, month, day);

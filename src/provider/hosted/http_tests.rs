@@ -9,6 +9,11 @@ fn retry_after_seconds_and_dates() {
     assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
     assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(Duration::from_secs(7)));
     assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now), Some(Duration::ZERO));
+    // The two obsolete forms recipients must accept (RFC 9110 §5.6.7).
+    assert_eq!(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now), Some(Duration::from_secs(7)));
+    assert_eq!(parse_retry_after("Sun Nov  6 08:49:40 1994", now), Some(Duration::from_secs(10)));
+    assert_eq!(parse_retry_after("Sunday, 06-Nov-1994 08:49:37 GMT", now), None, "RFC 850 years have two digits");
+    assert_eq!(parse_retry_after("Sun, 32 Nov 1994 08:49:37 GMT", now), None);
     assert_eq!(parse_retry_after("soon", now), None);
     assert_eq!(parse_retry_after("-3", now), None);
 }

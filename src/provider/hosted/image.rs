@@ -71,6 +71,11 @@ const OTHER_FORMATS: [Decoded; 2] = [
     (image::ImageFormat::WebP, "WebP", |b| b.starts_with(b"RIFF") && b.get(8..12) == Some(b"WEBP")),
 ];
 
+/// Whether bytes start like an image [`as_png`] takes: PNG, JPEG or WebP.
+pub fn is_known(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || OTHER_FORMATS.iter().any(|(_, _, is)| is(bytes))
+}
+
 /// A service's image as PNG: a PNG as it is; a JPEG or WebP decoded (its size checked
 /// against the limits from its header first) and written as an 8-bit PNG.
 pub fn as_png(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, ImageError> {

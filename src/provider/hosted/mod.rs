@@ -149,6 +149,8 @@ pub struct HostedProvider {
     drafts: Arc<drafts::DraftHost>,
     /// Whether the warning about draft URLs the real service cannot fetch was given.
     warned_drafts: std::sync::atomic::AtomicBool,
+    /// Whether the notice about rejected callbacks was given.
+    warned_callbacks: std::sync::atomic::AtomicBool,
     /// Delay before retries of 5xx and connection errors (tests shorten it).
     pub backoff: Backoff,
 }
@@ -173,6 +175,7 @@ impl HostedProvider {
             notices: Mutex::default(),
             drafts: Arc::new(drafts::DraftHost::new(None, &Default::default())),
             warned_drafts: Default::default(),
+            warned_callbacks: Default::default(),
             backoff: Backoff {
                 base: Duration::from_secs_f64(cfg.backoff_secs),
                 cap: Backoff::DEFAULT.cap,
@@ -369,11 +372,12 @@ impl HostedProvider {
     ) -> Result<Made, ProviderError> {
         let _permit = self.permits.acquire();
         let client = self.client()?;
-        if let Some(why) = client.stop.stopped() {
+        let mut resumed = self.in_flight(key);
+        // A stopped provider submits nothing, but a task it already accepted is polled.
+        if let Some(why) = client.stop.stopped().filter(|_| resumed.is_none()) {
             return Err(ProviderError::new(why).hint(self.stop_hint()));
         }
         let deadline = Deadline::after(self.timeout());
-        let mut resumed = self.in_flight(key);
         // Whether a callback said the task ended (then polls go at the documented cadence).
         let mut woken = false;
         loop {
@@ -516,6 +520,11 @@ impl HostedProvider {
                 self.name, self.config.timeout_secs
             ),
             HostedError::Task(_) => "the service could not draw this figure; rephrase the request or try again".into(),
+            HostedError::Download { .. } => {
+                "the task finished but its image could not be fetched; run gen again to fetch it (the task is kept, \
+                 not submitted again)"
+                    .into()
+            }
             HostedError::Status { .. } => "fix the directive's attributes or body".into(),
         };
         let client_redact = |m: String| match self.client.get() {

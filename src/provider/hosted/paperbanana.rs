@@ -277,7 +277,14 @@ impl Service for PaperBanana {
                     })?,
                     // `image_url` (the key goes only to the base URL's own origin), else the
                     // documented download path.
-                    None => client.get_bytes(text("image_url").unwrap_or(&format!("api/tasks/{task}/image")))?.body,
+                    None => match client.get_bytes(text("image_url").unwrap_or(&format!("api/tasks/{task}/image"))) {
+                        Ok(reply) => reply.body,
+                        // "The task does not exist or the image is not available yet."
+                        Err(HostedError::Download { status: 404, .. }) => {
+                            return Ok(Poll::Running { stage: Some("image not available yet".into()) });
+                        }
+                        Err(e) => return Err(e),
+                    },
                 };
                 Ok(Poll::Done(Image::bare(bytes).noted(note::ALT, text("description"))))
             }

@@ -69,12 +69,14 @@ impl Secrets {
         self
     }
 
-    /// `text` with every secret replaced by its marker.
+    /// `text` with every secret replaced by its marker. A configured value found inside a
+    /// long run of base64 (an image in a JSON answer) is left there: a short key occurs in a
+    /// megabyte of base64 by chance, and cutting it out would damage the image.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for (marker, value) in &self.values {
             if out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), marker);
+                out = replace_outside_base64(&out, value, marker);
             }
         }
         for value in self.issued.lock().unwrap_or_else(|p| p.into_inner()).iter() {
@@ -145,6 +147,34 @@ impl Secrets {
     }
 }
 
+/// Runs of base64 at least this long are data, not text a key could be echoed in.
+const BASE64_RUN: usize = 256;
+
+/// `text` with `value` replaced by `marker`, except where it lies inside a run of at least
+/// [`BASE64_RUN`] base64 characters.
+fn replace_outside_base64(text: &str, value: &str, marker: &str) -> String {
+    let b64 = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_');
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(value) {
+        if at < last {
+            continue;
+        }
+        let end = at + value.len();
+        let before = bytes[..at].iter().rev().take_while(|c| b64(c)).count();
+        let after = bytes[end..].iter().take_while(|c| b64(c)).count();
+        if value.bytes().all(|c| b64(&c)) && before + value.len() + after >= BASE64_RUN {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str(marker);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +222,15 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["task_id"], "[$PB]");
         assert_eq!(v["stage"], "[$PB]\n");
+        // A short key inside an image's base64 is there by chance: cutting it would break
+        // the image. Beside the base64, it is still cut out.
+        let short = Secrets::new(["K"], &|_| Some("QUJD".to_string()));
+        let image = format!("{}QUJD{}", "A".repeat(300), "B".repeat(300));
+        let mut body = format!(r#"{{"image_base64": "{image}", "error": "bad key QUJD"}}"#).into_bytes();
+        short.redact_body(&mut body);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["image_base64"], image.as_str());
+        assert_eq!(v["error"], "bad key [$K]");
         let png = b"\x89PNG\r\n\x1a\npb_live_7f3a9c0e".to_vec();
         let mut body = png.clone();
         s.redact_body(&mut body);

@@ -97,7 +97,19 @@ impl HostedProvider {
         deadline: &Deadline,
         woken: &mut bool,
     ) -> Result<(), HostedError> {
-        if let Some(listener) = self.callbacks().filter(|_| !*woken) {
+        // A rejected callback (a wrong secret, most likely) means callbacks may never get
+        // through: the documented cadence then, with a notice.
+        let rejected = self.callbacks().is_some_and(|l| l.counts().1 > 0);
+        if rejected && !self.warned_callbacks.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let notice = format!(
+                "{}: a callback was rejected (a bad or missing signature: check that webhook_secret_env holds \
+                 the key's webhook_secret); its figures are polled every {} instead",
+                self.name,
+                secs(self.documented_poll_interval())
+            );
+            self.notices.lock().unwrap_or_else(|p| p.into_inner()).push(notice);
+        }
+        if let Some(listener) = self.callbacks().filter(|_| !*woken && !rejected) {
             let left = deadline.left();
             if left.is_zero() {
                 return Err(self.unfinished(task, "no callback came and no time was left for another poll"));

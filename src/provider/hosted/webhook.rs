@@ -302,8 +302,24 @@ fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
     let mut req = Request { method, headers, body: Vec::new() };
-    if req.header("transfer-encoding").is_some() {
-        return Err((411, "send the body with a Content-Length"));
+    if let Some(coding) = req.header("transfer-encoding") {
+        if !coding.eq_ignore_ascii_case("chunked") {
+            return Err((501, "only the chunked transfer coding is taken"));
+        }
+        let mut raw = buf.split_off(head_end + 4);
+        req.body = loop {
+            if let Some(body) = dechunk(&raw)? {
+                break body;
+            }
+            if started.elapsed() > IO_TIMEOUT {
+                return Err((408, "request too slow"));
+            }
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return Err((400, "incomplete body")),
+                Ok(n) => raw.extend_from_slice(&chunk[..n]),
+            }
+        };
+        return Ok(req);
     }
     let len = match req.header("content-length").map(|v| v.parse::<usize>()) {
         None => 0,
@@ -324,6 +340,44 @@ fn read_request(stream: &mut TcpStream) -> Result<Request, Answer> {
     body.truncate(len);
     req.body = body;
     Ok(req)
+}
+
+/// A chunked body (RFC 9112 §7.1) decoded: `None` while incomplete; too large or malformed
+/// is the answer to send. Chunk extensions and trailers are skipped.
+fn dechunk(raw: &[u8]) -> Result<Option<Vec<u8>>, Answer> {
+    let bad = (400, "bad chunked body");
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let Some(eol) = raw[at..].windows(2).position(|w| w == b"\r\n") else {
+            return if raw.len() - at > MAX_HEAD { Err(bad) } else { Ok(None) };
+        };
+        let line = std::str::from_utf8(&raw[at..at + eol]).map_err(|_| bad)?;
+        let size = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size, 16).map_err(|_| bad)?;
+        at += eol + 2;
+        if size == 0 {
+            // Trailer lines, if any, then an empty line.
+            let rest = &raw[at..];
+            let ended = rest.starts_with(b"\r\n") || rest.windows(4).any(|w| w == b"\r\n\r\n");
+            return match ended {
+                true => Ok(Some(body)),
+                false if rest.len() > MAX_HEAD => Err(bad),
+                false => Ok(None),
+            };
+        }
+        if body.len() + size > MAX_BODY {
+            return Err((413, "body too large"));
+        }
+        if raw.len() < at + size + 2 {
+            return Ok(None);
+        }
+        if &raw[at + size..at + size + 2] != b"\r\n" {
+            return Err(bad);
+        }
+        body.extend_from_slice(&raw[at..at + size]);
+        at += size + 2;
+    }
 }
 
 /// Checks a callback and records the task it names.
@@ -368,10 +422,10 @@ fn respond(mut stream: &TcpStream, status: u16, message: &str) -> std::io::Resul
         401 => "Unauthorized",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
-        411 => "Length Required",
         413 => "Payload Too Large",
         422 => "Unprocessable Entity",
         431 => "Request Header Fields Too Large",
+        501 => "Not Implemented",
         _ => "Service Unavailable",
     };
     let body = serde_json::json!({ "detail": message }).to_string();

@@ -4,8 +4,8 @@
 //! `POST /v1/run`. The image comes from `modelOutputs` (see `outputs` for the accepted
 //! shapes); how a directive spells the run is in `inputs`.
 //!
-//! Documented facts used here: the key goes as `?api_token=` (LowCodeAPI's URL format; it
-//! adds the Bearer header towards Banana itself); success bodies are wrapped in `{"data": …}`;
+//! Documented facts used here: the key goes as `?api_token=` (LowCodeAPI's URL format) and
+//! as `Authorization: Bearer` (the document's "Authentication" section); success bodies are wrapped in `{"data": …}`;
 //! statuses 400/401/404/429/500/503 with the messages of the error table; no stated rate
 //! limit or poll cadence; the model config example allows `maxConcurrency: 5`, the default
 //! concurrency here. Costs: the docs publish no price list, only a usage example ($45.50 for
@@ -13,8 +13,9 @@
 //! example's average).
 //!
 //! Before the first run of a model key, `GET /v1/models/{model_key}` checks that the account
-//! has it (once per key and build): a mistyped key fails its figures, naming the account's
-//! models (`GET /v1/models`), before anything is paid for.
+//! has it (once per key and build; on a 404, the document's "Old Format"
+//! `/v1/models/modelkey?model_key=…`, then the account's list): a mistyped key fails its
+//! figures, naming the account's models (`GET /v1/models`), before anything is paid for.
 //!
 //! A run is journaled as `"RUN_ID MODEL_KEY [OUTPUT_FIELD]"`: `/v1/check` needs the model key
 //! and reading the finished run needs the directive's `output=` (neither holds spaces).
@@ -37,7 +38,8 @@ pub static SPEC: ServiceSpec = ServiceSpec {
     service: "banana",
     default_base_url: "https://api.lowcodeapi.com/bananadev",
     doc: Documented {
-        auth: super::http::Auth::Query("api_token"),
+        // Every example carries `?api_token=`; "Authentication" names the Bearer header.
+        auth: super::http::Auth::QueryAndBearer("api_token"),
         errors: ErrorDoc { message: wire::error_message, status: status_meaning },
         rate_per_min: None,
         concurrency: 5,
@@ -110,15 +112,24 @@ impl Banana {
         let found = match models.get(key) {
             Some(found) => found.clone(),
             None => {
-                let path =
-                    format!("v1/models/{}", url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>());
-                let found = match client.get_json(&path) {
+                let encoded = url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>();
+                let not_found = |e: &HostedError| matches!(e, HostedError::Status { status: 404, .. });
+                // "If you receive a 404 or error, try Old Format with sanitized path."
+                let asked = client.get_json(&format!("v1/models/{encoded}")).or_else(|e| match not_found(&e) {
+                    true => client.get_json(&format!("v1/models/modelkey?model_key={encoded}")),
+                    false => Err(e),
+                });
+                let found = match asked {
                     Ok(_) => Ok(()),
-                    Err(HostedError::Status { status: 404, .. }) => {
+                    Err(e) if not_found(&e) => {
                         let keys = client.get_json("v1/models").map(|v| wire::model_keys(&v)).unwrap_or_default();
-                        let has =
-                            if keys.is_empty() { String::new() } else { format!(" (it has {})", keys.join(", ")) };
-                        Err(format!("{}: the account has no model `{key}`{has}; nothing was run", client.name))
+                        if keys.iter().any(|k| k == key) {
+                            Ok(())
+                        } else {
+                            let has =
+                                if keys.is_empty() { String::new() } else { format!(" (it has {})", keys.join(", ")) };
+                            Err(format!("{}: the account has no model `{key}`{has}; nothing was run", client.name))
+                        }
                     }
                     Err(e) => return Err(e),
                 };
@@ -135,7 +146,7 @@ impl Banana {
     }
 }
 
-/// The PNG of a finished run: decoded from `modelOutputs` or downloaded from its URL.
+/// The image of a finished run (PNG, JPEG or WebP): decoded from `modelOutputs` or downloaded from its URL.
 fn image(client: &Client, model: &str, outputs: &serde_json::Value, field: Option<&str>) -> Result<Image, HostedError> {
     let fail = |e: String| HostedError::Task(format!("{}: model `{model}` returned no usable image: {e}", client.name));
     let mut all = Vec::new();
@@ -144,7 +155,7 @@ fn image(client: &Client, model: &str, outputs: &serde_json::Value, field: Optio
             outputs::Found::Bytes(b) => b,
             outputs::Found::Url(url) => client.get_bytes(&url)?.body,
         };
-        outputs::check_png(&bytes).map_err(fail)?;
+        outputs::check_image(&bytes).map_err(fail)?;
         all.push(bytes);
     }
     Ok(Image::several(all))

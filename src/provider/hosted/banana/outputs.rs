@@ -8,18 +8,17 @@
 //! - Every object that has such a field gives its images, in order: the first image is the
 //!   figure unless `figure=N` picks another, and the rest are kept beside it.
 //! - The field holds a string or an array of strings (its first element a string). A string is an
-//!   `http://`/`https://` URL (downloaded without the API key), a `data:image/png;base64,`
+//!   `http://`/`https://` URL (downloaded without the API key), a `data:image/…;base64,`
 //!   URL, or plain base64 (standard or URL-safe alphabet, padding optional, whitespace
 //!   ignored).
-//! - The image must be a PNG; anything else is an error naming what came back.
+//! - The image must be a PNG, JPEG or WebP (the latter two become PNG, as every service's
+//!   images do); anything else is an error naming what came back.
 
 use base64::Engine;
 use serde_json::Value;
 
 /// Fields searched for an image, in order, when the directive names none.
 pub const IMAGE_FIELDS: &[&str] = &["image_base64", "image", "images", "img", "output", "image_url", "url"];
-
-const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// An image found in `modelOutputs`.
 #[derive(Debug, PartialEq)]
@@ -108,23 +107,20 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     STANDARD_NO_PAD.decode(clean).or_else(|_| URL_SAFE_NO_PAD.decode(clean)).ok()
 }
 
-/// Checks that bytes are a PNG image; the error names what they look like instead.
-pub fn check_png(bytes: &[u8]) -> Result<(), String> {
-    if bytes.starts_with(PNG_SIGNATURE) {
+/// Checks that bytes are an image paperfig takes (PNG, JPEG or WebP: the latter two become
+/// PNG with the other services' images); the error names what they look like instead.
+pub fn check_image(bytes: &[u8]) -> Result<(), String> {
+    if super::super::image::is_known(bytes) {
         return Ok(());
     }
-    let what = if bytes.starts_with(b"\xff\xd8\xff") {
-        "a JPEG image"
-    } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
-        "a WebP image"
-    } else if bytes.starts_with(b"GIF8") {
+    let what = if bytes.starts_with(b"GIF8") {
         "a GIF image"
     } else if bytes.is_empty() {
         "empty"
     } else {
         "not an image paperfig knows"
     };
-    Err(format!("the image is {what}; paperfig takes PNG images from Banana models"))
+    Err(format!("the image is {what}; paperfig takes PNG, JPEG and WebP images from Banana models"))
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -180,7 +176,8 @@ mod tests {
         let e = find_image(&json!([{ "x": 1 }]), Some("png")).unwrap_err();
         assert!(e.contains("no field `png`"), "{e}");
         assert!(find_image(&Value::Null, None).unwrap_err().contains("without modelOutputs"));
-        assert!(check_png(PNG).is_ok());
-        assert!(check_png(b"\xff\xd8\xff\xe0").unwrap_err().contains("JPEG"));
+        assert!(check_image(PNG).is_ok());
+        assert!(check_image(b"\xff\xd8\xff\xe0").is_ok());
+        assert!(check_image(b"GIF89a").unwrap_err().contains("a GIF image"));
     }
 }

@@ -7,7 +7,8 @@
 //! PDF is uploaded under a name made of its SHA-256, so before uploading the client looks
 //! for a task of that name among the key's recent tasks (`GET /tasks`) and reuses it: a
 //! figure added later, or a build killed between upload and journal, does not upload again.
-//! Within one build, figures of one PDF wait for one upload.
+//! A task still `PENDING` is not reused: a 500 "Failed to enqueue task" may leave one that
+//! never runs. Within one build, figures of one PDF wait for one upload.
 //!
 //! An upload whose answer is lost (the connection failed after the PDF may have reached
 //! Papermill) is not sent again: the client lists the tasks once more and takes the task of
@@ -64,6 +65,8 @@ const VERSION: &str = "papermill/1";
 const PAGE: usize = 50;
 /// Recent tasks searched for an earlier upload of the same PDF.
 const TASKS_SEARCHED: usize = 200;
+/// Listed tasks without a `file_name` whose name is asked for one by one (`GET /tasks/{id}`).
+const NAMES_ASKED: usize = 50;
 
 fn check(cfg: &ProviderConfig) -> Result<(), OptionError> {
     match cfg.options.get("keep_uploads") {
@@ -112,7 +115,8 @@ impl Papermill {
             return Ok(id.clone());
         }
         let name = upload_name(&pdf.digest);
-        let id = match find_task(client, &name)? {
+        // A PENDING task was never queued ("Failed to enqueue task"): it is uploaded again.
+        let id = match find_task(client, &name, &[Status::Queued, Status::Processing, Status::Done])? {
             Some(id) => id,
             None => match upload(client, &name, &pdf.bytes) {
                 Err(HostedError::Lost(why)) => recover(client, &name, &why)?,
@@ -158,20 +162,49 @@ fn malformed(client: &Client, what: &str, e: impl std::fmt::Display) -> HostedEr
     HostedError::Malformed(format!("{}: unreadable {what}: {e}", client.name))
 }
 
-/// A task of this key named `name` that has not failed, among the recent ones.
-fn find_task(client: &Client, name: &str) -> Result<Option<String>, HostedError> {
-    let mut offset = 0;
-    while offset < TASKS_SEARCHED {
+/// A task of this key named `name` in one of the states `usable`, among the most recent
+/// ones. The list is "ordered by creation time": newest first as the document's example
+/// shows, or oldest first (then its last rows are read). A listed task without its
+/// `file_name` (the document's list example has none) is asked for by id.
+fn find_task(client: &Client, name: &str, usable: &[Status]) -> Result<Option<String>, HostedError> {
+    let page = |offset: usize| -> Result<Page<Task>, HostedError> {
         let v = client.get_json(&format!("tasks?limit={PAGE}&offset={offset}"))?;
-        let page: Page<Task> = serde_json::from_value(v).map_err(|e| malformed(client, "task list", e))?;
-        let found = page.items.iter().find(|t| t.file_name.as_deref() == Some(name) && t.status != Status::Failed);
-        if let Some(t) = found {
-            return Ok(Some(t.id.clone()));
+        serde_json::from_value(v).map_err(|e| malformed(client, "task list", e))
+    };
+    let first = page(0)?;
+    let oldest_first = match (first.items.first(), first.items.last()) {
+        (Some(a), Some(b)) => a.created_at.is_some() && b.created_at.is_some() && a.created_at < b.created_at,
+        _ => false,
+    };
+    let total = usize::try_from(first.total).unwrap_or(usize::MAX);
+    let mut offset = if oldest_first && first.has_more { total.saturating_sub(TASKS_SEARCHED) } else { 0 };
+    let mut current = if offset == 0 { Some(first) } else { None };
+    let mut asked = 0;
+    let mut searched = 0;
+    while searched < TASKS_SEARCHED {
+        let rows = match current.take() {
+            Some(rows) => rows,
+            None => page(offset)?,
+        };
+        for t in rows.items.iter().filter(|t| usable.contains(&t.status)) {
+            let named = match &t.file_name {
+                Some(n) => n == name,
+                None if asked < NAMES_ASKED => {
+                    asked += 1;
+                    let v = client.get_json(&format!("tasks/{}", t.id))?;
+                    serde_json::from_value::<Task>(v).is_ok_and(|full| full.file_name.as_deref() == Some(name))
+                }
+                None => false,
+            };
+            if named {
+                return Ok(Some(t.id.clone()));
+            }
         }
-        if !page.has_more || page.items.is_empty() {
+        if !rows.has_more || rows.items.is_empty() {
             break;
         }
-        offset += page.items.len();
+        searched += rows.items.len();
+        offset += rows.items.len();
     }
     Ok(None)
 }
@@ -187,7 +220,8 @@ fn upload(client: &Client, name: &str, bytes: &[u8]) -> Result<String, HostedErr
 
 /// The task of an upload whose answer was lost (`why`), found by its name in the task list.
 fn recover(client: &Client, name: &str, why: &str) -> Result<String, HostedError> {
-    match find_task(client, name) {
+    let any = [Status::Pending, Status::Queued, Status::Processing, Status::Done];
+    match find_task(client, name, &any) {
         Ok(Some(id)) => Ok(id),
         Ok(None) => Err(HostedError::Lost(format!(
             "{why}; no task named `{name}` is listed yet (the next build looks for it again before uploading)"
@@ -230,7 +264,7 @@ fn figure(client: &Client, id: &str, n: u32) -> Result<Poll, HostedError> {
         Ok(reply) => Ok(Poll::Done(Image::bare(reply.body).noted(note::TITLE, title.as_deref()))),
         Err(e) if not_ready(&e) => Ok(Poll::Running { stage: Some("result not ready".into()) }),
         // A missing figure file is final for this task; not a reason to upload again.
-        Err(HostedError::Status { status: 404, message }) => Ok(Poll::Failed(format!("figure {n}: {message}"))),
+        Err(HostedError::Download { status: 404, message }) => Ok(Poll::Failed(format!("figure {n}: {message}"))),
         Err(e) => Err(e),
     }
 }

@@ -14,6 +14,9 @@ pub struct Task {
     pub file_name: Option<String>,
     #[serde(default)]
     pub error_message: Option<String>,
+    /// "UTC timestamp when the task row was created" (RFC 3339, so its text sorts as time).
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 /// The documented lifecycle states.

@@ -106,8 +106,10 @@ fn malformed_and_oversized_requests_are_refused() {
     assert_eq!(post(l.addr, body, Some(&signed(body))), 422, "no task id string");
     let huge = format!("POST /cb HTTP/1.1\r\nContent-Length: {}\r\n\r\n", MAX_BODY + 1);
     assert_eq!(send(l.addr, huge.as_bytes()), 413);
-    let chunked = "POST /cb HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
-    assert_eq!(send(l.addr, chunked.as_bytes()), 411);
+    let gzip = "POST /cb HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n";
+    assert_eq!(send(l.addr, gzip.as_bytes()), 501);
+    let too_long = format!("POST /cb HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n", MAX_BODY + 1);
+    assert_eq!(send(l.addr, too_long.as_bytes()), 413);
     let long_head = format!("POST /cb HTTP/1.1\r\nX: {}\r\n", "a".repeat(MAX_HEAD + 10));
     assert_eq!(send(l.addr, long_head.as_bytes()), 431);
     // A body shorter than announced: the connection ends, nothing is recorded.
@@ -118,4 +120,29 @@ fn malformed_and_oversized_requests_are_refused() {
     let body = r#"{"task_id": "t-9"}"#;
     assert_eq!(post(l.addr, body, Some(&sign(b"a-third-secret", body.as_bytes()))), 200);
     assert!(l.wait("t-9", Duration::ZERO));
+}
+
+#[test]
+fn a_chunked_callback_is_read_as_its_signed_body() {
+    let l = listener("127.0.0.1:0", b"chunk-secret").unwrap();
+    let body = r#"{"task_id": "t-chunked", "status": "completed"}"#;
+    let (a, b) = body.split_at(10);
+    let request = format!(
+        "POST /cb HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n{SIGNATURE_HEADER}: {}\r\n\r\n\
+         {:x};ext=1\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\nX-Trailer: y\r\n\r\n",
+        sign(b"chunk-secret", body.as_bytes()),
+        a.len(),
+        b.len()
+    );
+    assert_eq!(send(l.addr, request.as_bytes()), 200);
+    assert!(l.wait("t-chunked", Duration::ZERO));
+}
+
+#[test]
+fn chunked_bodies_decode_only_when_whole() {
+    assert_eq!(dechunk(b"3\r\nabc\r\n0\r\n\r\n"), Ok(Some(b"abc".to_vec())));
+    assert_eq!(dechunk(b"3\r\nabc\r\n0\r\n"), Ok(None), "the last empty line is missing");
+    assert_eq!(dechunk(b"3\r\nab"), Ok(None));
+    assert_eq!(dechunk(b"3\r\nabcX\r\n0\r\n\r\n").unwrap_err().0, 400, "data longer than its size");
+    assert_eq!(dechunk(b"zz\r\n").unwrap_err().0, 400);
 }
