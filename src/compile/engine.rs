@@ -78,9 +78,11 @@ pub struct Loaded {
     pub log: String,
 }
 
-/// Intermediate files kept between builds of a document. TeX reads them as it would
-/// read last run's files, so a build whose references have not changed needs one TeX
-/// pass fewer; tectonic still reruns until the files it reads equal those it writes.
+/// Intermediate files kept between builds of a document, by extension, under any name TeX
+/// writes them (`paper.aux`, and `chapters/a.aux` of `\include{chapters/a}`, which
+/// `paper.aux` inputs). TeX reads them as it would read last run's files, so a build whose
+/// references have not changed needs one TeX pass fewer; tectonic still reruns until the
+/// files it reads equal those it writes.
 pub const AUX_EXTENSIONS: &[&str] = &["aux", "bbl", "toc", "lof", "lot", "out"];
 
 /// Single TeX passes tried from kept files before tectonic's own rerun logic takes over
@@ -171,18 +173,40 @@ impl StatusBackend for Collect {
     }
 }
 
+/// Whether `name`, a file TeX wrote, is kept for the next run: an intermediate file
+/// ([`AUX_EXTENSIONS`]) named relative to the document's folder and inside it.
+fn is_kept(name: &str) -> bool {
+    let path = Path::new(name);
+    path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+        && path.extension().and_then(|e| e.to_str()).is_some_and(|e| AUX_EXTENSIONS.contains(&e))
+}
+
+/// The names of the intermediate files kept in `dir`, as TeX names them (`chapters/a.aux`).
+fn kept_names(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(dir).ok()?.to_str().map(str::to_string))
+        .filter(|name| is_kept(name))
+        .collect()
+}
+
 /// Last successful run's intermediate files in `job.aux_dir` (name, bytes), as the next
 /// run reads them.
 pub(crate) fn kept_files(job: &EngineJob) -> Vec<(String, Vec<u8>)> {
     let Some(dir) = &job.aux_dir else { return Vec::new() };
-    let stem = job.main.file_stem().and_then(|s| s.to_str()).unwrap_or("paper");
-    AUX_EXTENSIONS
-        .iter()
-        .filter_map(|ext| {
-            let file = format!("{stem}.{ext}");
-            std::fs::read(dir.join(&file)).ok().map(|bytes| (file, bytes))
-        })
-        .collect()
+    kept_names(dir).into_iter().filter_map(|file| std::fs::read(dir.join(&file)).ok().map(|b| (file, b))).collect()
+}
+
+/// Keeps `files` (name, bytes) in `dir` for the next run, each at its name.
+pub(crate) fn keep_files(dir: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+    for (file, bytes) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
+        fsutil::write_if_changed(&path, bytes)?;
+    }
+    Ok(())
 }
 
 /// The empty folder tectonic's own file access is pointed at for an untrusted document,
@@ -194,14 +218,20 @@ pub(crate) fn empty_root(user_cache: &Path) -> std::io::Result<PathBuf> {
 }
 
 /// Whether a run that read `seeds` left them as it found them: each kept file it wrote
-/// (or left unwritten) equals the one it read.
-fn settled(seeds: &[(String, Vec<u8>)], files: &tectonic::io::memory::MemoryFileCollection, stem: &str) -> bool {
-    AUX_EXTENSIONS.iter().all(|ext| {
-        let name = format!("{stem}.{ext}");
-        let before = seeds.iter().find(|(f, _)| *f == name).map(|(_, b)| b.as_slice());
-        let after = files.get(&name).map(|f| f.data.as_slice());
-        before == after
-    })
+/// equals the one it read (one it left unwritten stays as it was, as on disk: the `.aux`
+/// of a file `\includeonly` leaves out).
+fn settled(seeds: &[(String, Vec<u8>)], files: &tectonic::io::memory::MemoryFileCollection) -> bool {
+    files.iter().filter(|(name, _)| is_kept(name)).all(|(name, f)| seeds.iter().any(|(s, b)| s == name && *b == f.data))
+}
+
+/// `seeds` with the kept files a run wrote in place of the ones it read.
+fn write_over(seeds: &mut Vec<(String, Vec<u8>)>, files: &tectonic::io::memory::MemoryFileCollection) {
+    for (name, f) in files.iter().filter(|(name, _)| is_kept(name)) {
+        match seeds.iter_mut().find(|(s, _)| s == name) {
+            Some((_, bytes)) => bytes.clone_from(&f.data),
+            None => seeds.push((name.clone(), f.data.clone())),
+        }
+    }
 }
 
 /// A main file given to tectonic as bytes is `texput` in the SyncTeX file; editors need
@@ -397,18 +427,15 @@ pub(crate) fn compile(
     while !seeds.is_empty() && passes < MAX_SINGLE_PASSES {
         passes += 1;
         let (result, files, messages) = session(&seeds, true);
-        if result.is_err() || settled(&seeds, &files, &stem) {
+        if result.is_err() || settled(&seeds, &files) {
             run = Some((result, files, messages));
             break;
         }
         // The references moved: go on from the files this pass wrote.
-        seeds = AUX_EXTENSIONS
-            .iter()
-            .map(|ext| format!("{stem}.{ext}"))
-            .filter_map(|f| files.get(&f).map(|d| (f, d.data.clone())))
-            .collect();
+        write_over(&mut seeds, &files);
     }
     let (result, files, messages) = run.unwrap_or_else(|| session(&seeds, false));
+    write_over(&mut seeds, &files);
     drop(guard);
 
     let mut out = EngineOutput {
@@ -429,8 +456,8 @@ pub(crate) fn compile(
         // could quote the file), and its intermediate files are not kept.
         out.failure = Some("TeX was refused files outside the project".into());
         if let Some(dir) = &job.aux_dir {
-            for ext in AUX_EXTENSIONS {
-                let _ = std::fs::remove_file(dir.join(format!("{stem}.{ext}")));
+            for file in kept_names(dir) {
+                let _ = std::fs::remove_file(dir.join(file));
             }
         }
         return Ok(out);
@@ -473,16 +500,11 @@ pub(crate) fn compile(
     // Keep the intermediate files of a good run for the next one; drop them after a
     // failure (a broken .aux would break the next run too).
     if let Some(dir) = &job.aux_dir {
-        let _ = std::fs::create_dir_all(dir);
-        for ext in AUX_EXTENSIONS {
-            let file = format!("{stem}.{ext}");
-            match files.get(&file) {
-                Some(f) if out.pdf.is_some() => {
-                    let _ = fsutil::write_if_changed(&dir.join(&file), &f.data);
-                }
-                _ => {
-                    let _ = std::fs::remove_file(dir.join(&file));
-                }
+        if out.pdf.is_some() {
+            let _ = keep_files(dir, &seeds);
+        } else {
+            for file in kept_names(dir) {
+                let _ = std::fs::remove_file(dir.join(file));
             }
         }
     }

@@ -149,6 +149,25 @@ fn run_bounded(mut cmd: Command, aux: &Path, limit: Duration) -> Result<Output, 
     Ok(Output { status, stdout: read(&out_path), stderr: read(&err_path) })
 }
 
+/// Makes in `aux` each folder of `work_dir` that holds a `.tex` file: `\include{chapters/a}`
+/// writes `chapters/a.aux` into the output folder, and TeX cannot create folders. Hidden
+/// folders are skipped; the walk is bounded (depth 6, 20000 entries).
+fn mirror_tex_folders(work_dir: &Path, aux: &Path) {
+    let walk = walkdir::WalkDir::new(work_dir)
+        .max_depth(6)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .take(20_000)
+        .filter_map(Result::ok);
+    for entry in walk {
+        let is_tex = entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "tex");
+        let folder = entry.path().parent().and_then(|p| p.strip_prefix(work_dir).ok());
+        if let (true, Some(rel)) = (is_tex, folder.filter(|r| !r.as_os_str().is_empty())) {
+            let _ = std::fs::create_dir_all(aux.join(rel));
+        }
+    }
+}
+
 /// Compiles `job.main` with latexmk and the job's engine. Also returns the files TeX read
 /// in the document's folder (from latexmk's `-recorder` file), when it could tell.
 pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>), ExternalError> {
@@ -170,6 +189,7 @@ pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>)
         let path = aux.join(name);
         fsutil::write_if_changed(&path, bytes).map_err(|source| ExternalError::Write { path, source })?;
     }
+    mirror_tex_folders(&job.work_dir, aux);
     let stem = job.main.file_stem().map_or_else(|| "paper".into(), |s| s.to_string_lossy().into_owned());
     let rel_main = job.main.strip_prefix(&job.work_dir).unwrap_or(&job.main).to_path_buf();
     let pre = pre_tex(job.engine, &stem, job.epoch);

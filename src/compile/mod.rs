@@ -301,7 +301,7 @@ pub fn compile_tex_in(
         shell_escape: run.shell_escape == ShellEscape::On,
         epoch: run.epoch,
         memory_files: vec![("paperfig.sty".to_string(), sty.into_bytes())],
-        aux_dir: Some(aux_dir(project, main)),
+        aux_dir: Some(aux_dir(project, main).join(run.engine.as_str())),
         format: None,
     };
     let (out, reuse) = swap::compile(&job, &run.digest)?;
@@ -415,7 +415,7 @@ fn refused_diagnostic(name: &str, map: &LineMap) -> Diagnostic {
 }
 
 /// Where the intermediate files of `main` are kept between builds: in the cache, by the
-/// document's path relative to the root.
+/// document's path relative to the root, a folder per engine inside.
 fn aux_dir(project: &Project, main: &Path) -> PathBuf {
     let rel = crate::scan::relative_name(&project.root, main);
     let key = crate::digest::Digest::of(rel.as_bytes()).hex();

@@ -285,7 +285,7 @@ fn check(
     let scratch = loaded.dir.join("check");
     let _ = std::fs::remove_dir_all(&scratch);
     let aux = scratch.join("aux");
-    if std::fs::create_dir_all(&aux).is_err() || seeds.iter().any(|(n, b)| std::fs::write(aux.join(n), b).is_err()) {
+    if std::fs::create_dir_all(&aux).is_err() || engine::keep_files(&aux, seeds).is_err() {
         return false;
     }
     let trial = EngineJob { out_dir: scratch.join("out"), aux_dir: Some(aux), ..job.clone() };

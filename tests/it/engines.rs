@@ -94,6 +94,31 @@ fn the_latex_fixture_builds_under_every_engine() {
     }
 }
 
+/// A thesis's habit: chapters `\include`d from a subfolder, referring to each other. TeX
+/// writes `chapters/a.aux` beside the main `.aux` (it cannot make the folder itself), and
+/// an edit of a chapter must not lose the other chapter's labels.
+#[test]
+fn included_chapters_in_subfolders_build_under_every_engine() {
+    let main = "\\documentclass{article}\n\\begin{document}\n\\include{chapters/a}\n\\include{b}\n\\end{document}\n";
+    let a = |said: &str| format!("\\section{{A}}\\label{{sec:a}}\nSee Section~\\ref{{sec:b}}. {said}\n");
+    for (engine, _) in ENGINES {
+        if !available(engine) {
+            continue;
+        }
+        let t = PaperTest::new()
+            .file("paper.tex", main)
+            .file("chapters/a.tex", &a("first"))
+            .file("b.tex", "\\section{B}\\label{sec:b}\nSee Section~\\ref{sec:a}.\n");
+        for said in ["first", "second", "third"] {
+            t.write("chapters/a.tex", &a(said));
+            build(&t, &["--engine", engine, "paper.tex"]).ok();
+            let text = words(&pdf_text(&t.path("build/paper.pdf")));
+            assert!(text.contains(&format!("See Section 2. {said}")), "{engine}, {said}: {text}");
+            assert!(text.contains("See Section 1.") && !text.contains("??"), "{engine}, {said}: {text}");
+        }
+    }
+}
+
 #[test]
 fn the_example_markdown_paper_builds_under_every_engine() {
     let t = PaperTest::copy_of("examples/paper");

@@ -63,6 +63,44 @@ fn the_preamble_format_is_used_only_while_what_the_preamble_read_is_unchanged() 
     assert!(text.contains("BRAVO six"), "{text}");
 }
 
+/// `\include` writes an `.aux` for each included file (`chapters/a.aux` in its folder,
+/// `b.aux` beside the main file), which the main `.aux` inputs: kept with it, the labels
+/// defined in them are known to a build from last build's files, after an edit of the main
+/// file or of an included one, with the preamble's format too (made by the second build,
+/// used by the later ones), as to a build from scratch.
+#[test]
+fn labels_of_included_files_survive_an_edit() {
+    let tex = |body: &str| {
+        format!(
+            "\\documentclass{{article}}\n\\begin{{document}}\n{body}\n\\include{{chapters/a}}\n\\include{{b}}\n\
+             \\end{{document}}\n"
+        )
+    };
+    let a = |said: &str| format!("\\section{{A}}\\label{{sec:a}}\nSee Section~\\ref{{sec:b}}. {said}\n");
+    let t = PaperTest::new()
+        .file("chapters/a.tex", &a("first"))
+        .file("b.tex", "\\section{B}\\label{sec:b}\nSee Section~\\ref{sec:a}.\n");
+    for (body, said, path) in
+        [("one", "first", "none"), ("two", "first", "made"), ("three", "first", "used"), ("three", "second", "used")]
+    {
+        t.write("paper.tex", &tex(body));
+        t.write("chapters/a.tex", &a(said));
+        let run = t.run_env(&["build", "paper.tex"], &[("PAPERFIG_TIMINGS", "1")]).ok();
+        let text = pdf_text(&t.path("build/paper.pdf"));
+        assert!(text.contains(&format!("See Section 2. {said}")), "{body}, {said}: {text}");
+        assert!(text.contains("See Section 1."), "{body}, {said}: {text}");
+        assert!(!run.stderr.contains("undefined reference"), "{body}, {said}: {}", run.stderr);
+        let took = if run.stderr.contains("the preamble's format is current") {
+            "used"
+        } else if run.stderr.contains("the preamble's format makes the same PDF") {
+            "made"
+        } else {
+            "none"
+        };
+        assert_eq!(took, path, "{body}, {said}: {}", run.stderr);
+    }
+}
+
 /// A preamble that writes a file (its stream would not survive a dump) never gets a
 /// format; the file it writes is there for the document every time.
 #[test]
