@@ -16,9 +16,22 @@ pub enum Values {
 pub struct Column {
     pub name: String,
     pub values: Values,
+    /// A numeric column's cells as written, when some cell is not written as its number
+    /// prints (`02139`, `1.10`, `1e3`): categories, groups and labels keep the file's text.
+    pub written: Option<Vec<String>>,
 }
 
 impl Column {
+    /// Its number of cells.
+    pub fn len(&self) -> usize {
+        match &self.values {
+            Values::Num(v) => v.len(),
+            Values::Text(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     pub fn is_num(&self) -> bool {
         matches!(self.values, Values::Num(_))
     }
@@ -28,12 +41,15 @@ impl Column {
             Values::Text(_) => None,
         }
     }
-    /// Cell `i` as display text.
+    /// Cell `i` as written in the data (a missing cell is "").
     pub fn text(&self, i: usize) -> String {
+        if let Some(w) = &self.written {
+            return w[i].clone();
+        }
         match &self.values {
             Values::Text(v) => v[i].clone(),
             Values::Num(v) if v[i].is_nan() => String::new(),
-            Values::Num(v) => super::style::fmt_fixed(v[i], super::style::decimals_for(&[v[i]], 6)),
+            Values::Num(v) => v[i].to_string(),
         }
     }
     /// A text column whose every non-empty cell is an ISO 8601 date or time, as seconds
@@ -67,10 +83,7 @@ pub struct Table {
 
 impl Table {
     pub fn rows(&self) -> usize {
-        self.columns.first().map_or(0, |c| match &c.values {
-            Values::Num(v) => v.len(),
-            Values::Text(v) => v.len(),
-        })
+        self.columns.first().map_or(0, Column::len)
     }
     /// The column called `name`: exact match first, else a unique case-insensitive one.
     pub fn find(&self, name: &str) -> Option<&Column> {
@@ -91,8 +104,27 @@ impl Table {
 /// A raw cell before the column type is known.
 enum Cell {
     Missing,
+    /// A number written as it prints (`12.5`, `-3`): its text is `v.to_string()`.
     Num(f64),
+    /// A number written otherwise (`02139`, `1.10`, `1e-9`, `+4`), with its text.
+    Written(f64, String),
     Text(String),
+}
+
+/// Whether `s` is a number written exactly as Rust prints the `f64` it parses to: an
+/// optional minus, an integer part without leading zeros, an optional fraction without
+/// trailing zeros, at most 15 digits (all of them exact in an `f64`).
+fn prints_as_written(s: &str) -> bool {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    digits(int)
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(|f| digits(f) && !f.ends_with('0'))
+        && int.len() + frac.map_or(0, str::len) <= 15
 }
 
 const MISSING: [&str; 9] = ["", "na", "n/a", "nan", "null", "none", "-", "—", "?"];
@@ -112,31 +144,35 @@ fn cell_from_str(s: &str) -> Cell {
         return Cell::Missing;
     }
     match parse_num(t) {
-        Some(v) => Cell::Num(v),
+        Some(v) if prints_as_written(t) => Cell::Num(v),
+        Some(v) => Cell::Written(v, t.to_string()),
         None => Cell::Text(t.to_string()),
     }
 }
 
-/// Types a column: numeric when no cell is non-numeric text.
+/// Types a column: numeric when no cell is non-numeric text. Every cell keeps its text as
+/// written (`0E0` and `0E8` are two airport codes, not the number 0 twice).
 fn column(name: String, cells: Vec<Cell>) -> Column {
     let numeric = cells.iter().all(|c| !matches!(c, Cell::Text(_)));
-    let values = if numeric {
-        Values::Num(cells.into_iter().map(|c| if let Cell::Num(v) = c { v } else { f64::NAN }).collect())
-    } else {
-        Values::Text(
-            cells
-                .into_iter()
-                .map(|c| match c {
-                    Cell::Missing => String::new(),
-                    Cell::Num(v) => {
-                        super::style::fmt_fixed(v, super::style::decimals_for(&[v], 6)).replace('\u{2212}', "-")
-                    }
-                    Cell::Text(s) => s,
-                })
-                .collect(),
-        )
+    let as_written = |c: &Cell| match c {
+        Cell::Missing => String::new(),
+        Cell::Num(v) => v.to_string(),
+        Cell::Written(_, s) | Cell::Text(s) => s.clone(),
     };
-    Column { name, values }
+    if !numeric {
+        return Column { name, values: Values::Text(cells.iter().map(as_written).collect()), written: None };
+    }
+    let written = cells.iter().any(|c| matches!(c, Cell::Written(..))).then(|| cells.iter().map(as_written).collect());
+    let values = Values::Num(
+        cells
+            .into_iter()
+            .map(|c| match c {
+                Cell::Num(v) | Cell::Written(v, _) => v,
+                Cell::Missing | Cell::Text(_) => f64::NAN,
+            })
+            .collect(),
+    );
+    Column { name, values, written }
 }
 
 fn check_names(names: &[String], what: &str) -> Result<(), ProviderError> {

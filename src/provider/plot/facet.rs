@@ -32,6 +32,7 @@ fn filtered(t: &Table, col: &Column, key: &str) -> Table {
                     Values::Num(v) => Values::Num(keep.iter().map(|&i| v[i]).collect()),
                     Values::Text(v) => Values::Text(keep.iter().map(|&i| v[i].clone()).collect()),
                 },
+                written: c.written.as_ref().map(|w| keep.iter().map(|&i| w[i].clone()).collect()),
             })
             .collect(),
     }

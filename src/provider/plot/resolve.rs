@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::data::{Column, Table, Values};
+use super::data::{Column, Table};
 use crate::model::ProviderError;
 
 /// One plotted series. `x` holds numbers, or category indices when `ChartSpec::categories`
@@ -49,11 +49,7 @@ pub fn mentioned<'a>(intent: &str, cols: &[&'a Column]) -> Vec<&'a Column> {
 
 pub fn has_dups(c: &Column) -> bool {
     let mut seen = std::collections::HashSet::new();
-    (0..match &c.values {
-        Values::Num(v) => v.len(),
-        Values::Text(v) => v.len(),
-    })
-        .any(|i| !seen.insert(c.text(i)))
+    (0..c.len()).any(|i| !seen.insert(c.text(i)))
 }
 
 pub struct Ctx<'a> {
@@ -85,6 +81,10 @@ impl<'a> Ctx<'a> {
             }
         }
     }
+    /// `group=none`: no group is inferred (unless the data has a column named `none`).
+    pub fn group_off(&self) -> bool {
+        self.attrs.get("group").is_some_and(|g| g.trim().eq_ignore_ascii_case("none")) && self.t.find("none").is_none()
+    }
     pub fn ambiguous(&self, what: &str, hint: &str) -> ProviderError {
         ProviderError::new(format!("cannot tell {what} from the data"))
             .hint(format!("{hint}; available columns: {}", self.t.names()))
@@ -94,10 +94,7 @@ impl<'a> Ctx<'a> {
 /// Distinct cell texts of a column, in order of first appearance.
 pub fn uniq(c: &Column) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let n = match &c.values {
-        Values::Num(v) => v.len(),
-        Values::Text(v) => v.len(),
-    };
+    let n = c.len();
     // In order of first appearance; a set keeps a million rows linear.
     let mut seen = std::collections::HashSet::new();
     for i in 0..n {
@@ -107,4 +104,54 @@ pub fn uniq(c: &Column) -> Vec<String> {
         }
     }
     out
+}
+
+/// The distinct non-empty texts of `x`, ordered so that each group of `g` keeps its own
+/// order: long-format series whose x values are categories (dates in words, quarters) start
+/// at different points, and the order of first appearance over the whole file would put a
+/// later group's early values at the end. Each group's sequence of first appearances is a
+/// chain of "comes before"; the chains are merged (a topological order, ties broken by
+/// first appearance in the file; a cycle, where groups disagree, is broken the same way).
+pub fn merged_order(x: &Column, g: &Column) -> Vec<String> {
+    let cats: Vec<String> = uniq(x).into_iter().filter(|c| !c.is_empty()).collect();
+    let index: std::collections::HashMap<&str, usize> = cats.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
+    let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashSet<(String, usize)> = std::collections::HashSet::new();
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); cats.len()];
+    let mut indegree = vec![0usize; cats.len()];
+    for i in 0..x.len() {
+        let Some(&k) = index.get(x.text(i).as_str()) else { continue };
+        let key = g.text(i);
+        if !seen.insert((key.clone(), k)) {
+            continue;
+        }
+        if let Some(prev) = last.insert(key, k) {
+            if !after[prev].contains(&k) {
+                after[prev].push(k);
+                indegree[k] += 1;
+            }
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> = (0..cats.len()).filter(|&k| indegree[k] == 0).collect();
+    let mut placed = vec![false; cats.len()];
+    let mut order = Vec::with_capacity(cats.len());
+    while order.len() < cats.len() {
+        let next = match ready.pop_first() {
+            Some(k) => k,
+            // Groups disagree: the earliest value not yet placed goes next.
+            None => (0..cats.len()).find(|&k| !placed[k]).expect("a value is left"),
+        };
+        if placed[next] {
+            continue;
+        }
+        placed[next] = true;
+        order.push(next);
+        for &k in &after[next] {
+            indegree[k] = indegree[k].saturating_sub(1);
+            if indegree[k] == 0 && !placed[k] {
+                ready.insert(k);
+            }
+        }
+    }
+    order.into_iter().map(|k| cats[k].clone()).collect()
 }

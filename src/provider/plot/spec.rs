@@ -185,7 +185,7 @@ impl ChartSpec {
     pub fn new(attrs: &BTreeMap<String, String>, intent: &str, t: &Table) -> Result<ChartSpec, ProviderError> {
         let cx = Ctx { t, attrs };
         let x_attr = attrs.get("x").map(|n| cx.col("x", n)).transpose()?;
-        let group_attr = attrs.get("group").map(|n| cx.col("group", n)).transpose()?;
+        let group_attr = attrs.get("group").filter(|_| !cx.group_off()).map(|n| cx.col("group", n)).transpose()?;
         let y_attr = cx.cols("y")?;
         let err_attr = cx.cols("err")?;
         let nums: Vec<&Column> = t.columns.iter().filter(|c| c.is_num()).collect();

@@ -4,7 +4,7 @@
 
 use super::agg::{Agg, Rule};
 use super::data::{Column, Table};
-use super::resolve::{Ctx, Series, has_dups, mentioned, uniq};
+use super::resolve::{Ctx, Series, has_dups, mentioned, merged_order, uniq};
 use super::spec::{ChartSpec, ChartType};
 use super::style::pretty;
 use crate::model::ProviderError;
@@ -36,8 +36,9 @@ impl ChartSpec {
         cx.numeric("x", col)?;
         let vals = col.nums().unwrap_or(&[]);
         let group = group.or_else(|| {
-            let texts: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num() && has_dups(c)).collect();
-            (texts.len() == 1).then(|| texts[0])
+            let texts: Vec<&Column> =
+                t.columns.iter().filter(|c| !c.is_num() && has_dups(c) && few_values(c)).collect();
+            (texts.len() == 1 && !cx.group_off()).then(|| texts[0])
         });
         match group {
             Some(g) => {
@@ -101,12 +102,18 @@ impl ChartSpec {
         }
         self.time_x = times.is_some();
         let categorical = times.is_none() && (matches!(chart, ChartType::Bar | ChartType::Barh) || !x.is_num());
+        // Long format: x values repeat, and one other text column of a few values (at most
+        // the series a chart tells apart) repeats too. A column of many values (dates in
+        // words under bars of a mean per symbol) is no series, nor is any column when x never
+        // repeats (a weather column beside a time series).
         let group = match group {
             Some(g) => Some(g),
+            None if cx.group_off() => None,
             None => {
                 let others: Vec<&Column> = t.columns.iter().filter(|c| !c.is_num() && c.name != x.name).collect();
-                let long = if categorical { has_dups(x) } else { true };
-                let dup_others: Vec<&Column> = others.iter().copied().filter(|c| has_dups(c)).collect();
+                let long = has_dups(x);
+                let dup_others: Vec<&Column> =
+                    others.iter().copied().filter(|c| has_dups(c) && few_values(c)).collect();
                 match (long, dup_others.len()) {
                     (true, 1) => Some(dup_others[0]),
                     (true, n) if n > 1 => {
@@ -174,7 +181,15 @@ impl ChartSpec {
         // x positions
         let n = t.rows();
         let (xs, cats): (Vec<f64>, Option<Vec<String>>) = if categorical {
-            let cats = uniq(x);
+            // Rows without an x value have no category: left out, and said.
+            let cats = match group {
+                Some(g) => merged_order(x, g),
+                None => uniq(x).into_iter().filter(|c| !c.is_empty()).collect(),
+            };
+            let missing = (0..n).filter(|&i| x.text(i).is_empty()).count();
+            if missing > 0 {
+                self.notes.push(format!("{missing} row{} without a `{}` value left out", plural(missing), x.name));
+            }
             let index: std::collections::HashMap<&str, usize> =
                 cats.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
             let xs = (0..n).map(|i| index.get(x.text(i).as_str()).map_or(f64::NAN, |&k| k as f64)).collect();
@@ -188,6 +203,14 @@ impl ChartSpec {
         let keys: Vec<(String, Vec<usize>)> = match group {
             Some(g) => uniq(g)
                 .into_iter()
+                .filter(|k| {
+                    let missing = k.is_empty();
+                    if missing {
+                        let rows = (0..n).filter(|&i| g.text(i).is_empty()).count();
+                        self.notes.push(format!("{rows} row{} without a `{}` value left out", plural(rows), g.name));
+                    }
+                    !missing
+                })
                 .map(|k| {
                     let rows = (0..n).filter(|&i| g.text(i) == k).collect();
                     (k, rows)
@@ -290,4 +313,18 @@ fn auto_err<'a>(t: &'a Table, y: &Column) -> Option<&'a Column> {
 
 fn is_err_col(t: &Table, c: &Column) -> bool {
     ["_err", "_std", "_sd", "_se"].iter().any(|s| c.name.strip_suffix(s).is_some_and(|base| t.find(base).is_some()))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Whether a text column has few enough values to be told apart as series (the palette's
+/// eight colours).
+fn few_values(c: &Column) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    (0..c.len()).all(|i| {
+        seen.insert(c.text(i));
+        seen.len() <= 8
+    })
 }

@@ -253,3 +253,66 @@ fn absurd_category_counts_and_label_lengths_fail_fast_at_their_attribute() {
         assert!(e.message.contains("500000 characters"), "{}", e.message);
     }
 }
+
+/// Categories keep the file's text: airport codes that read as numbers (`0E0`, `0E8`), a
+/// version `1.10` beside `1.1`, ZIP codes with leading zeros.
+#[test]
+fn categories_are_the_cells_as_written() {
+    let s =
+        spec(&[("chart", "bar"), ("x", "iata"), ("y", "lat")], "", "iata,lat\n00M,31.9\n0E0,30.6\n0E8,33.9\n").unwrap();
+    assert_eq!(s.categories.as_deref(), Some(&["00M".to_string(), "0E0".into(), "0E8".into()][..]));
+    assert!(s.notes.is_empty(), "nothing aggregated: {:?}", s.notes);
+    let s = spec(&[("chart", "bar"), ("x", "v"), ("y", "n")], "", "v,n\n1.1,3\n1.10,4\n02139,5\n").unwrap();
+    assert_eq!(s.categories.as_deref(), Some(&["1.1".to_string(), "1.10".into(), "02139".into()][..]));
+    assert_eq!(s.series[0].y, [3.0, 4.0, 5.0]);
+}
+
+/// A series whose categories start later than the others' (GOOG from 2004 among stocks
+/// from 2000) keeps every series in its own order.
+#[test]
+fn category_order_merges_each_groups_order() {
+    let csv = "quarter,method,score\nQ2-2020,A,1\nQ3-2020,A,2\nQ4-2020,A,3\nQ1-2020,B,0.5\nQ2-2020,B,1.5\n\
+               Q3-2020,B,2.5\nQ4-2020,B,3.5\n";
+    let s = spec(&[("chart", "line"), ("x", "quarter"), ("y", "score"), ("group", "method")], "", csv).unwrap();
+    let cats: Vec<&str> = s.categories.as_ref().unwrap().iter().map(String::as_str).collect();
+    assert_eq!(cats, ["Q1-2020", "Q2-2020", "Q3-2020", "Q4-2020"]);
+    // Groups that disagree still give every category once.
+    let csv = "x,g,y\nb,A,1\na,A,2\na,B,3\nb,B,4\nc,B,5\n";
+    let s = spec(&[("chart", "line"), ("x", "x"), ("y", "y"), ("group", "g")], "", csv).unwrap();
+    let cats: Vec<&str> = s.categories.as_ref().unwrap().iter().map(String::as_str).collect();
+    assert_eq!(cats, ["b", "a", "c"]);
+}
+
+/// A group is inferred only for long-format data: x repeats, and the other text column
+/// has at most eight values. `group=none` turns inference off.
+#[test]
+fn a_group_is_inferred_only_from_long_format_data() {
+    // A time series beside a weather column: x never repeats, so one line.
+    let weather = "date,temp,weather\n2012-01-01,5,rain\n2012-01-02,6,sun\n2012-01-03,4,rain\n2012-01-04,7,sun\n";
+    let s = spec(&[("x", "date"), ("y", "temp")], "", weather).unwrap();
+    assert_eq!(s.series.len(), 1);
+    // A mean per symbol over many dates: the dates are no series.
+    let mut stocks = String::from("symbol,date,price\n");
+    for d in 1..=12 {
+        for sym in ["A", "B"] {
+            stocks.push_str(&format!("{sym},Jan {d} 2000,{}\n", d * 2));
+        }
+    }
+    let s = spec(&[("chart", "bar"), ("x", "symbol"), ("y", "price")], "", &stocks).unwrap();
+    assert_eq!(s.series.len(), 1);
+    assert_eq!(s.categories.as_ref().unwrap().len(), 2);
+    // Long format of a few groups is still grouped, unless group=none.
+    let long = "step,method,acc\n1,a,0.5\n1,b,0.6\n2,a,0.7\n2,b,0.8\n";
+    assert_eq!(spec(&[("x", "step"), ("y", "acc")], "", long).unwrap().series.len(), 2);
+    let s = spec(&[("x", "step"), ("y", "acc"), ("group", "none")], "", long).unwrap();
+    assert_eq!(s.series.len(), 1);
+}
+
+/// Rows without a category (x or group) are left out, and a note says how many.
+#[test]
+fn rows_without_a_category_are_left_out_and_said() {
+    let s = spec(&[("chart", "bar"), ("x", "cat"), ("y", "val")], "", "cat,val\nA,1\n,2\nB,3\nNA,4\n").unwrap();
+    assert_eq!(s.categories.as_deref(), Some(&["A".to_string(), "B".into()][..]));
+    assert_eq!(s.series[0].y, [1.0, 3.0]);
+    assert_eq!(s.notes, ["2 rows without a `cat` value left out"]);
+}
