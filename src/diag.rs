@@ -85,7 +85,12 @@ impl NotUtf8 {
 
 impl SourceFile {
     /// A source file from its bytes, or where they stop being UTF-8.
-    pub fn from_bytes(name: String, path: PathBuf, bytes: Vec<u8>) -> Result<SourceFile, NotUtf8> {
+    /// A leading byte order mark (Windows editors write one) is dropped: it is no text, and
+    /// before a fence it would hide the block from every Markdown reader.
+    pub fn from_bytes(name: String, path: PathBuf, mut bytes: Vec<u8>) -> Result<SourceFile, NotUtf8> {
+        if bytes.starts_with("\u{feff}".as_bytes()) {
+            bytes.drain(..3);
+        }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(name, path, text)),
             Err(e) => {

@@ -49,6 +49,10 @@ pub(crate) fn scan(file: &Arc<SourceFile>) -> (Vec<RawDirective>, Vec<Diagnostic
                         _ => {}
                     }
                 }
+                if let Some(d) = unclosed(file, range.clone(), info_start..info_start + raw_info.len()) {
+                    diags.push(d);
+                    continue;
+                }
                 let head = info_start..info_start + raw_info.len();
                 let fence_line_end = text[range.start..].find('\n').map_or(text.len(), |i| range.start + i + 1);
                 // Columns before the fence (list indentation) are stripped from body lines.
@@ -114,6 +118,33 @@ pub(crate) fn scan(file: &Arc<SourceFile>) -> (Vec<RawDirective>, Vec<Diagnostic
         }
     }
     (out, diags)
+}
+
+/// The error for a paperfig block whose fence is never closed: CommonMark runs it to the
+/// end of the document, so everything after it would become the figure's body.
+fn unclosed(file: &Arc<SourceFile>, block: std::ops::Range<usize>, head: std::ops::Range<usize>) -> Option<Diagnostic> {
+    if !file.text[block.end..].trim().is_empty() {
+        return None;
+    }
+    let text = &file.text[block.clone()];
+    let opening = text.lines().next().unwrap_or("").trim_start();
+    let fence_char = opening.chars().next()?;
+    let fence_len = opening.len() - opening.trim_start_matches(fence_char).len();
+    let closing = text.lines().skip(1).filter(|l| !l.trim().is_empty()).last().map(str::trim);
+    let closed = closing.is_some_and(|l| {
+        let run = l.len() - l.trim_start_matches(fence_char).len();
+        run >= fence_len && l[run..].trim().is_empty()
+    });
+    if closed {
+        return None;
+    }
+    let lines = text.lines().count().saturating_sub(1);
+    let fence = fence_char.to_string().repeat(fence_len);
+    Some(
+        Diagnostic::error(Code::Directive, "this paperfig block is never closed")
+            .at(Loc::new(file, head), format!("its body runs to the end of the file ({lines} lines)"))
+            .hint(format!("end the figure's body with a line of {fence}")),
+    )
 }
 
 /// The raw info string of a fence opening at `start`, and its offset.

@@ -71,6 +71,29 @@ fn unclosed_attribute_list_and_quote_are_errors_not_text() {
     assert_eq!(scan.diagnostics[1].location().unwrap(), "p.md:4:32");
 }
 
+/// A block never closed would take the rest of the paper as its body: an error at its
+/// fence. One closed by a longer fence, one at the end of the file, and one inside a
+/// quote that ends are not.
+#[test]
+fn a_block_never_closed_is_an_error_at_its_fence() {
+    let text = "# P\n\n```{paperfig #fig:open kind=plot}\nLine chart\n\n# Conclusion\n\nMore text.\n";
+    let scan = scan_text("p.md", text);
+    assert!(scan.directives.is_empty());
+    assert_eq!(scan.diagnostics.len(), 1, "{:?}", scan.diagnostics);
+    let d = &scan.diagnostics[0];
+    assert!(d.message.contains("never closed"), "{}", d.message);
+    assert_eq!(d.location().unwrap(), "p.md:3:4");
+    for ok in [
+        "```{paperfig #fig:a kind=plot}\nbody\n````\n",
+        "```{paperfig #fig:a kind=plot}\nbody\n```",
+        "> ```{paperfig #fig:a kind=plot}\n> body\n\nAfter the quote.\n",
+    ] {
+        let scan = scan_text("p.md", ok);
+        assert!(scan.diagnostics.is_empty(), "{ok:?}: {:?}", scan.diagnostics);
+        assert_eq!(scan.directives.len(), 1, "{ok:?}");
+    }
+}
+
 #[test]
 fn body_ranges_map_to_source_lines_and_columns() {
     let scan = scan_text("p.md", "# T\n\n- item\n\n  ```{paperfig kind=diagram}\n  a -> b\n  b -> c\n  ```\n");

@@ -35,6 +35,17 @@ fn unclosed_attribute_quote() {
     );
 }
 
+/// A file whose first bytes are a byte order mark (as Windows editors save it) with a
+/// directive right after: the figure is found, and its location counts no BOM.
+#[test]
+fn a_byte_order_mark_before_the_first_directive_hides_nothing() {
+    let t = PaperTest::new();
+    let text = format!("\u{feff}{GOOD}\n```{{paperfig #fig:bad kind=plot chart=pie}}\nA,B\n1,2\n```\n");
+    t.write("paper.md", &text);
+    let run = t.run(&["gen"]).code(1).stderr_has("paper.md:9:");
+    assert!(t.path("build/figures/fig-good.pdf").is_file(), "{}", run.stderr);
+}
+
 #[test]
 fn unknown_kind() {
     check(
