@@ -26,6 +26,7 @@
 
 pub mod bib;
 pub mod calendar;
+pub mod children;
 pub mod cli;
 pub mod compile;
 pub mod config;

@@ -74,6 +74,11 @@ pub fn main() -> ExitCode {
             Verbosity::Normal
         },
     };
+    // `watch` stops between rebuilds on its own; every other command, interrupted, stops
+    // the scripts and TeX runs it started and removes their working copies.
+    if !matches!(cli.command, Command::Watch(_)) {
+        crate::children::install();
+    }
     let result = match cli.command {
         Command::Gen(args) => r#gen::run(args, &global),
         Command::Build(args) => build::run(args, &global),

@@ -130,6 +130,7 @@ fn run_bounded(mut cmd: Command, aux: &Path, limit: Duration) -> Result<Output, 
         |p: &Path| std::fs::File::create(p).map_err(|source| ExternalError::Write { path: p.to_path_buf(), source });
     cmd.stdout(file(&out_path)?).stderr(file(&err_path)?).process_group(0);
     let mut child = cmd.spawn().map_err(spawn_err)?;
+    let _group = crate::children::Group::track(child.id());
     let deadline = Instant::now() + limit;
     let status = loop {
         match child.try_wait().map_err(spawn_err)? {

@@ -151,6 +151,7 @@ impl TexEngine for EmbeddedFigures {
         std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
         let dir =
             tempfile::tempdir_in(&tmp).map_err(|e| format!("cannot create a folder in {}: {e}", tmp.display()))?;
+        let _folder = crate::children::Folder::track(dir.path().to_path_buf());
         let write = |rel: &str, bytes: &[u8]| {
             let path = dir.path().join(rel);
             if let Some(parent) = path.parent() {

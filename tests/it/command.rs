@@ -66,6 +66,45 @@ fn timeout_stops_the_script() {
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
 }
 
+/// A build stopped by SIGTERM or SIGINT (CI cancelling a job, an IDE's stop button: the
+/// signal reaches paperfig only) stops the script it ran and removes its working copy.
+#[test]
+fn an_interrupted_build_leaves_no_script_running_and_no_working_copy() {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let t = PaperTest::new();
+        let tmp = t.path("../tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let pid_file = t.path("../script.pid");
+        let body = format!("echo $$ > {}\nsleep 60\n{DRAW}", pid_file.display());
+        let t = t.file("paperfig.toml", ALLOW).file("paper.md", &format!("# Paper\n\n{}", sh("s", "", &body)));
+        let mut child = t.command(&["gen"]).env("TMPDIR", &tmp).spawn().unwrap();
+        let started = std::time::Instant::now();
+        while std::fs::read_to_string(&pid_file).map_or(true, |p| p.trim().is_empty()) {
+            assert!(started.elapsed().as_secs() < 60, "the script never started");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let script: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        // SAFETY: kill(2) to a process this test started.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let status = child.wait().unwrap();
+        assert_eq!(std::os::unix::process::ExitStatusExt::into_raw(status) >> 8, 128 + signal, "{status:?}");
+        // Killed: gone, or a zombie until init reaps it (within moments, not the 60 s it sleeps).
+        let running = || {
+            let stat = std::fs::read_to_string(format!("/proc/{script}/stat")).unwrap_or_default();
+            let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
+            state.is_some_and(|s| s != 'Z' && s != 'X')
+        };
+        let killed = std::time::Instant::now();
+        while running() && killed.elapsed().as_secs() < 20 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(!running(), "the script (pid {script}) outlived the build");
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+        assert!(left.is_empty(), "working copies left behind: {left:?}");
+        assert!(!t.path("build/figures/fig-s.svg").exists());
+    }
+}
+
 #[test]
 fn missing_output_is_named() {
     let t = paper(ALLOW, &sh("s", "outputs=svg", "echo wrote nothing\n"));

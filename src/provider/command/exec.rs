@@ -55,6 +55,8 @@ pub fn run(argv: &[String], cwd: &Path, env: &[(String, String)], limits: &Limit
         Ok(c) => c,
         Err(e) => return Finished { exit: Exit::NotStarted(e), stdout: String::new(), stderr: String::new() },
     };
+    // Killed with the build if it is interrupted (the guard outlives the kill below).
+    let _group = crate::children::Group::track(child.id());
     let out = tail_reader(child.stdout.take());
     let err = tail_reader(child.stderr.take());
     let before = limits.watch.as_ref().map_or(0, |(dir, _)| dir_size(dir));

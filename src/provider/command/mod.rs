@@ -302,6 +302,8 @@ impl Provider for CommandProvider {
             }
         };
         let tmp = tempfile::Builder::new().prefix("paperfig-run-").tempdir().map_err(io)?;
+        // Removed if the build is interrupted, like the script's process group.
+        let _folder = crate::children::Folder::track(tmp.path().to_path_buf());
         let work = tmp.path();
         for (name, f) in &req.files {
             if let Some(rel) = name.strip_prefix(INPUT) {
