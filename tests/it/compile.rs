@@ -150,6 +150,16 @@ fn missing_package_names_it_and_the_debian_package() {
     assert!(t.path("build/paper.log").is_file(), "the log is kept on failure");
 }
 
+/// A font that is not installed, asked for while `\XeTeXtracingfonts` is on (the `dtk`
+/// class does this): TeX's error at the line, not a crash of the whole process.
+#[test]
+fn a_missing_font_traced_by_xetex_is_an_error_not_a_crash() {
+    let t = tex("\\documentclass{article}\n\\XeTeXtracingfonts=1\n\\font\\x=\"No Such Font Paperfig\" at 10pt\n\
+         \\begin{document}\nHello.\n\\end{document}\n");
+    let run = build(&t, &[]).code(1);
+    run.stderr_has("paper.tex:3").stderr_has("No Such Font Paperfig");
+}
+
 #[test]
 fn tex_error_points_at_the_users_line_with_context() {
     let t = tex(

@@ -82,6 +82,8 @@ pub unsafe extern "C" fn ttxl_platfont_get_desc(font: RawPlatformFontRef) -> *co
         Some(font) => {
             FontManager::with_font_manager(|mgr| mgr.get_platform_font_desc(&font).as_ptr())
         }
-        None => ptr::null_mut(),
+        // paperfig: the engine prints this under \XeTeXtracingfonts for a font it did not
+        // find (xetex-ext.c), and printed a null pointer, which crashed the process.
+        None => c"[font not found]".as_ptr(),
     }
 }
