@@ -122,6 +122,10 @@ impl Diagnose for CompileError {
                  tectonic bundle in [build] bundle = \"https://…/bundle.ttb\" (with no TeX installed, paperfig \
                  fetches tectonic's default bundle once when online; $PAPERFIG_TEX_BUNDLE names a mirror)"
             }
+            CompileError::Engine(EngineError::CreateDir { .. } | EngineError::Write { .. }) => {
+                "check that the build folder ([build] dir, `build` by default) and the cache folder are writable, and \
+                 that their disk is not full"
+            }
             CompileError::Engine(_) => {
                 "install TeX Live: apt-get install texlive-latex-recommended texlive-fonts-recommended lmodern \
                  (or run scripts/setup)"

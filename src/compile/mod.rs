@@ -307,7 +307,7 @@ pub fn compile_tex_in(
     let (out, reuse) = swap::compile(&job, &run.digest)?;
     let record = swap::record_path(&job);
     if !out.refused.is_empty() {
-        let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
+        let diagnostics = refusals(&out.refused).map(|name| refused_diagnostic(name, map, false)).collect();
         return Ok(Compiled { diagnostics, built_format: out.built_format, ..Compiled::default() });
     }
     let diagnostics = diagnose(&out, map, run, "TeX", |d| engine_hint::hint_other_engines(d));
@@ -380,7 +380,7 @@ fn compile_external(
     };
     let (out, document_files) = external::compile(&job)?;
     if !out.refused.is_empty() {
-        let diagnostics = out.refused.iter().map(|name| refused_diagnostic(name, map)).collect();
+        let diagnostics = refusals(&out.refused).map(|name| refused_diagnostic(name, map, true)).collect();
         return Ok(Compiled { diagnostics, engine: run.engine, ..Compiled::default() });
     }
     let diagnostics = diagnose(&out, map, run, run.engine.as_str(), |d| {
@@ -400,8 +400,40 @@ fn compile_external(
     })
 }
 
-/// The error for a file TeX was refused, at the line that names it when one does.
-fn refused_diagnostic(name: &str, map: &LineMap) -> Diagnostic {
+/// The refused names worth an error each: a name that is another refused name with an
+/// extension added (`a.png.pdf`, `a.png.jpg`: graphicx trying the extensions it knows after
+/// the name as written) is the same refusal.
+fn refusals(names: &[String]) -> impl Iterator<Item = &str> {
+    names.iter().map(String::as_str).filter(|n| {
+        !names.iter().any(|m| {
+            n.len() > m.len()
+                && n.starts_with(m.as_str())
+                && n[m.len()..].starts_with('.')
+                && !n[m.len()..].contains('/')
+        })
+    })
+}
+
+/// The error for a file TeX was refused, at the line that names it when one does. An
+/// installed engine (`installed`) refuses any name that goes up a folder (kpathsea's
+/// `openin_any = p`), inside the project or not.
+fn refused_diagnostic(name: &str, map: &LineMap, installed: bool) -> Diagnostic {
+    let climbs = name.split(['/', '\\']).any(|part| part == "..");
+    if installed && climbs {
+        let d = Diagnostic::error(
+            Code::Tex,
+            format!("TeX may not read `{name}`: an installed engine refuses names that go up a folder (`..`)"),
+        );
+        let d = match map.find_anywhere(name) {
+            Some(loc) => d.at(loc, "read here"),
+            None => d,
+        };
+        return d.hint(
+            "name the file from the folder TeX runs in (the project's root: \\graphicspath{{figs/}} or \
+             figs/a.png), build with the embedded engine (--engine embedded), or, on your own machine, set \
+             [build] trust = \"all\"",
+        );
+    }
     let d = Diagnostic::error(Code::Tex, format!("TeX may not read `{name}`: it is outside the project"));
     let d = match map.find_anywhere(name.trim_end_matches(".tex")) {
         Some(loc) => d.at(loc, "read here"),

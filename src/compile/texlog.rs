@@ -457,7 +457,8 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
         }
     }
     cites.retain(|k| !map.reported_citations.contains(k));
-    let mut out = Vec::new();
+    let mut out: Vec<Diagnostic> = missing_characters(log, map).into_iter().collect();
+    out.extend(floats_too_large(log, map));
     let by_key: HashMap<&str, &Loc> = map.citations.iter().map(|(k, l)| (k.as_str(), l)).collect();
     if !cites.is_empty() {
         let list = cites.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
@@ -485,6 +486,82 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
         out.push(d);
     }
     out
+}
+
+/// LaTeX's `Float too large for page by 435.3pt on input line 138.`: the float's end runs
+/// off the page and is not in the PDF (a long table loses its last rows). A warning at the
+/// float, when its line is in the main file.
+fn floats_too_large(log: &str, map: &LineMap) -> Vec<Diagnostic> {
+    const PREFIX: &str = "LaTeX Warning: Float too large for page by ";
+    let main = map.files.first().map(|f| f.tex.name.clone()).unwrap_or_default();
+    unwrap_lines(log)
+        .iter()
+        .filter_map(|line| {
+            let rest = line.split_once(PREFIX)?.1;
+            let (by, at) = rest.split_once(" on input line ")?;
+            let line: usize = at.trim_end_matches('.').trim().parse().ok()?;
+            let by = by.trim_end_matches("pt").parse::<f64>().map_or_else(|_| by.to_string(), |p| format!("{p:.0} pt"));
+            let mut d = Diagnostic::warning(
+                Code::Tex,
+                format!("a table or figure is {by} taller than the page: its end is cut off in the PDF"),
+            )
+            .hint("split it into several, or make it smaller (fewer rows, a smaller size=)");
+            if let Some(loc) = map.locate(&main, line) {
+                d = d.at(loc, "this float does not fit on a page");
+            }
+            Some(d)
+        })
+        .collect()
+}
+
+/// XeTeX's and pdfTeX's `Missing character: There is no 日 (U+65E5) in font
+/// [lmroman10-regular]:mapping=tex-text;!` lines as one warning: the PDF has a gap for
+/// each, which nothing else reports.
+fn missing_characters(log: &str, map: &LineMap) -> Option<Diagnostic> {
+    const PREFIX: &str = "Missing character: There is no ";
+    let mut chars: Vec<String> = Vec::new();
+    let mut fonts: Vec<String> = Vec::new();
+    let mut count = 0usize;
+    for line in log.lines() {
+        let Some(rest) = line.split_once(PREFIX).map(|(_, r)| r) else { continue };
+        let Some((what, font)) = rest.split_once(" in font ") else { continue };
+        count += 1;
+        let what = what.split(" (U+").next().unwrap_or(what).to_string();
+        let font = font.trim_end_matches('!').trim_start_matches('[');
+        let font = font.split([']', ':']).next().unwrap_or(font).trim_matches('"').to_string();
+        if !chars.contains(&what) {
+            chars.push(what);
+        }
+        if !font.is_empty() && !fonts.contains(&font) {
+            fonts.push(font);
+        }
+    }
+    if chars.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = chars.iter().take(12).map(String::as_str).collect();
+    let more =
+        if chars.len() > shown.len() { format!(" and {} more", chars.len() - shown.len()) } else { String::new() };
+    let fonts = fonts.iter().take(3).map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    let mut d = Diagnostic::warning(
+        Code::Tex,
+        format!(
+            "{count} character{} left blank in the PDF: the font{} {fonts} {} no {}{more}",
+            if count == 1 { "" } else { "s" },
+            if fonts.contains(", ") { "s" } else { "" },
+            if fonts.contains(", ") { "have" } else { "has" },
+            shown.join(" ")
+        ),
+    )
+    .hint(
+        "use fonts that have them: in LaTeX, fontspec's \\setmainfont (xeCJK's \\setCJKmainfont for Chinese, \
+         Japanese, Korean); for a Markdown paper, a template of your own that loads them (template: in the front \
+         matter)",
+    );
+    if let Some(loc) = chars.first().and_then(|c| map.find_in_main(c)) {
+        d = d.at(loc, "first missing character");
+    }
+    Some(d)
 }
 
 #[cfg(test)]

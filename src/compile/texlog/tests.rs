@@ -137,3 +137,41 @@ fn missing_bibliography_file_is_an_error() {
     assert_eq!(d.message, "bibliography file `nowhere.bib` not found");
     assert_eq!(d.location().unwrap(), "paper.tex:1:15");
 }
+
+/// Characters the fonts lack are gaps in the PDF: one warning naming them and the font, at
+/// the first one in the source.
+#[test]
+fn missing_characters_are_one_warning_at_the_first() {
+    let tex =
+        src("paper.tex", "\\documentclass{article}\n\\begin{document}\nJapanese 日本語, emoji 🎉.\n\\end{document}\n");
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let log = "Missing character: There is no 日 (U+65E5) in font [lmroman10-regular]:mapping=tex-text;!\n\
+               Missing character: There is no 本 (U+672C) in font [lmroman10-regular]:mapping=tex-text;!\n\
+               Missing character: There is no 日 (U+65E5) in font [lmroman10-regular]:mapping=tex-text;!\n\
+               Missing character: There is no 🎉 (U+1F389) in font [lmroman10-regular]:mapping=tex-text;!\n";
+    let mut out = output(vec![], log, None);
+    out.failure = None;
+    let d = diagnose(&out, &map);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(!d[0].is_error());
+    assert_eq!(d[0].message, "4 characters left blank in the PDF: the font `lmroman10-regular` has no 日 本 🎉");
+    assert_eq!(d[0].location().unwrap(), "paper.tex:3:10");
+    let clean = output(vec![], "Output written on paper.xdv.\n", None);
+    assert!(missing_characters(&clean.log, &map).is_none());
+}
+
+/// A float taller than the page loses its end: a warning at its line.
+#[test]
+fn a_float_too_large_for_the_page_is_a_warning_at_it() {
+    let tex = src(
+        "paper.tex",
+        "\\documentclass{article}\n\\begin{document}\n\\begin{table}\n\\end{table}\n\\end{document}\n",
+    );
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let mut out = output(vec![], "\nLaTeX Warning: Float too large for page by 435.30264pt on input line 4.\n\n", None);
+    out.failure = None;
+    let d = diagnose(&out, &map);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].message, "a table or figure is 435 pt taller than the page: its end is cut off in the PDF");
+    assert_eq!(d[0].location().unwrap(), "paper.tex:4:1");
+}
