@@ -167,14 +167,16 @@ pub fn fmt_fixed(v: f64, d: usize) -> String {
 }
 
 /// Labels for linear-axis ticks: integers without ".0", one shared number of decimals,
-/// `k`/`M` suffixes for large round values, scientific for tiny ones and from 10⁹ up.
+/// `k`/`M` suffixes for large round values, scientific for tiny ones and from 10⁹ up (one
+/// exponent for all, with the decimals that tell the ticks apart: epoch seconds read
+/// `1.7000e9`, `1.7001e9`, not `1.7e9` five times).
 pub fn fmt_ticks(ticks: &[f64]) -> Vec<String> {
     let max = ticks.iter().fold(0f64, |m, t| m.max(t.abs()));
     if max == 0.0 {
         return ticks.iter().map(|_| "0".to_string()).collect();
     }
     if max >= 1e9 {
-        return ticks.iter().map(|t| fmt_sci(*t)).collect();
+        return fmt_sci_shared(ticks, max);
     }
     for (div, suffix, from) in [(1e6, "M", 1e6), (1e3, "k", 1e4)] {
         if max >= from {
@@ -192,21 +194,28 @@ pub fn fmt_ticks(ticks: &[f64]) -> Vec<String> {
         }
     }
     if max < 1e-3 {
-        return ticks.iter().map(|t| fmt_sci(*t)).collect();
+        return fmt_sci_shared(ticks, max);
     }
     let d = decimals_for(ticks, 6);
     ticks.iter().map(|t| fmt_fixed(*t, d)).collect()
 }
 
-/// `2.5e−5`-style label.
-fn fmt_sci(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
+/// `2.5e−5`-style labels with the exponent of `max` and the fewest shared decimals (at
+/// most 12) that show every tick.
+fn fmt_sci_shared(ticks: &[f64], max: f64) -> Vec<String> {
+    let e = max.log10().floor() as i32;
+    let mantissas: Vec<f64> = ticks.iter().map(|t| t / 10f64.powi(e)).collect();
+    let label =
+        |m: f64, d: usize| if m == 0.0 { "0".into() } else { format!("{}e{}", fmt_fixed(m, d), minus(e.to_string())) };
+    let labels = |d: usize| mantissas.iter().map(|m| label(*m, d)).collect::<Vec<String>>();
+    // `decimals_for`'s tolerance is relative: a tick 5000 above 10¹² looks exact at 0
+    // decimals. More, until distinct ticks read differently.
+    let distinct = |l: &[String]| l.windows(2).zip(ticks.windows(2)).all(|(l, t)| t[0] == t[1] || l[0] != l[1]);
+    let mut d = decimals_for(&mantissas, 12);
+    while d < 12 && !distinct(&labels(d)) {
+        d += 1;
     }
-    let e = v.abs().log10().floor() as i32;
-    let m = v / 10f64.powi(e);
-    let d = decimals_for(&[m], 2);
-    format!("{}e{}", fmt_fixed(m, d), minus(e.to_string()))
+    labels(d)
 }
 
 /// Label of a power of ten on a log axis: plain for 0.001 … 10000 (unless `sup`), else `10ⁿ`.
@@ -224,8 +233,8 @@ pub fn fmt_pow10(e: i32, sup: bool) -> String {
 /// Significant digits a value label keeps at most.
 const VALUE_DIGITS: i32 = 4;
 
-/// Formats a data value for a value label: with the decimals the data itself uses (`d`,
-/// at most 3), but never more than four significant digits, so that one chart's labels
+/// Formats a data value for a value label: with the decimals the data itself uses (`d`),
+/// but never more than four significant digits, so that one chart's labels
 /// read "1M" and "0.001" rather than "1000000.000" and "0.001"; from 10,000 up in `k`, `M`
 /// and `G` with at most three significant digits, below 0.001 in e-notation.
 pub fn fmt_value(v: f64, d: usize) -> String {
@@ -251,19 +260,19 @@ pub fn fmt_value(v: f64, d: usize) -> String {
     fmt_fixed(v, d.min(keep))
 }
 
-/// The decimals a chart's value labels share: the data's own (≤ 3) when the values are of
+/// The decimals a chart's value labels share: the data's own (≤ 6) when the values are of
 /// one magnitude (within a factor of 100), so that 93.0 stands beside 91.25 as 93.00;
 /// `None` when they are not, and each label takes the decimals its value needs ("10" and
 /// "0.001", not "10.000").
 pub fn shared_decimals(values: &[f64]) -> Option<usize> {
     let sizes = values.iter().filter(|v| v.is_finite() && **v != 0.0).map(|v| v.abs());
     let (lo, hi) = sizes.fold((f64::INFINITY, 0f64), |(l, h), a| (l.min(a), h.max(a)));
-    (hi <= lo * 100.0 || hi == 0.0).then(|| decimals_for(values, 3))
+    (hi <= lo * 100.0 || hi == 0.0).then(|| decimals_for(values, 6))
 }
 
 /// A value label's text under the chart's [`shared_decimals`].
 pub fn value_label(v: f64, shared: Option<usize>) -> String {
-    fmt_value(v, shared.unwrap_or_else(|| decimals_for(&[v], 3)))
+    fmt_value(v, shared.unwrap_or_else(|| decimals_for(&[v], 6)))
 }
 
 /// `v` in e-notation with at most `sig` significant digits (`1.23e−4`).
@@ -289,7 +298,10 @@ mod tests {
         assert_eq!(fmt_ticks(&[0.0, 2500.0, 5000.0]), ["0", "2500", "5000"]);
         assert_eq!(fmt_ticks(&[0.0, 1.5e6, 3e6]), ["0", "1.5M", "3.0M"]);
         assert_eq!(fmt_ticks(&[0.0, 1e6, 2e6]), ["0", "1M", "2M"]);
-        assert_eq!(fmt_ticks(&[-1e308, 0.0, 1.5e308]), ["−1e308", "0", "1.5e308"]);
+        assert_eq!(fmt_ticks(&[-1e308, 0.0, 1.5e308]), ["−1.0e308", "0", "1.5e308"]);
+        // a narrow range far from zero: one exponent, the decimals that tell ticks apart
+        assert_eq!(fmt_ticks(&[1.7e9, 1.7001e9, 1.7002e9]), ["1.7000e9", "1.7001e9", "1.7002e9"]);
+        assert_eq!(fmt_ticks(&[1e12, 1e12 + 5000.0]), ["1.000000000e12", "1.000000005e12"]);
         assert_eq!(fmt_ticks(&[0.0, 0.0001, 0.0002]), ["0", "1e\u{2212}4", "2e\u{2212}4"]);
         // float noise from tick arithmetic is not shown
         assert_eq!(fmt_ticks(&[0.1 + 0.2, 0.6]), ["0.3", "0.6"]);
@@ -317,6 +329,10 @@ mod tests {
         let same = [93.0, 91.25];
         let labels: Vec<String> = same.iter().map(|v| value_label(*v, shared_decimals(&same))).collect();
         assert_eq!(labels, ["93.00", "91.25"]);
+        // four significant digits also below 1: error rates stay apart
+        let small = [0.0123, 0.0129, 0.0131, 0.0021];
+        let labels: Vec<String> = small.iter().map(|v| value_label(*v, shared_decimals(&small))).collect();
+        assert_eq!(labels, ["0.0123", "0.0129", "0.0131", "0.0021"]);
         let spread = [10.0, 100.0, 1e6, 0.001];
         let labels: Vec<String> = spread.iter().map(|v| value_label(*v, shared_decimals(&spread))).collect();
         assert_eq!(labels, ["10", "100", "1M", "0.001"]);
