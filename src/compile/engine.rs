@@ -283,6 +283,25 @@ pub fn format_dir(cache_dir: &Path) -> PathBuf {
     cache_dir.join("tex").join("formats")
 }
 
+/// Formats kept in the user's cache: each is some 35 MB, and every change of the TeX files
+/// (an update, a package installed) makes a new one.
+const FORMATS_KEPT: usize = 8;
+
+/// After a format was made: removes all but the [`FORMATS_KEPT`] most recently made ones (a
+/// format still in use that is removed is made again by its next build).
+fn prune_formats(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut formats: Vec<(SystemTime, PathBuf)> = rd
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".fmt"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    formats.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in formats.into_iter().skip(FORMATS_KEPT) {
+        let _ = std::fs::remove_file(old);
+    }
+}
+
 /// Why the engine could not run (TeX's own errors are in the output, not here).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -438,6 +457,9 @@ pub(crate) fn compile(
     write_over(&mut seeds, &files);
     drop(guard);
 
+    if !format_file_exists {
+        prune_formats(&formats);
+    }
     let mut out = EngineOutput {
         pdf: None,
         log: String::new(),

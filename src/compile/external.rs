@@ -326,13 +326,18 @@ pub fn installation_problems(engine: Engine, log: &str) -> Vec<crate::diag::Diag
     out
 }
 
+/// Files whose refusal costs the document nothing: `/dev/null` holds nothing to leak, and
+/// packages that probe the platform (`ifplatform`, loaded by tufte, minted, hardwrap) only
+/// ask whether it exists.
+const HARMLESS: &[&str] = &["/dev/null"];
+
 /// kpathsea's "pdflatex: Not reading from /etc/x (openin_any = p)." lines.
 fn refused_names(stderr: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in stderr.lines() {
         let Some((_, rest)) = line.split_once(": Not reading from ") else { continue };
         let name = rest.rsplit_once(" (openin_any").map_or(rest, |(n, _)| n).to_string();
-        if !out.contains(&name) {
+        if !out.contains(&name) && !HARMLESS.contains(&name.as_str()) {
             out.push(name);
         }
     }
@@ -456,7 +461,8 @@ mod tests {
     #[test]
     fn kpathsea_refusals_are_read_once_per_name() {
         let err = "\npdflatex: Not reading from /etc/hostname (openin_any = p).\n\n\
-                   pdflatex: Not reading from /etc/hostname (openin_any = p).\nlualatex: Not reading from /x/y.tex (openin_any = p).\n";
+                   pdflatex: Not reading from /etc/hostname (openin_any = p).\nlualatex: Not reading from /x/y.tex (openin_any = p).\n\
+                   pdflatex: Not reading from /dev/null (openin_any = p).\n";
         assert_eq!(refused_names(err), ["/etc/hostname", "/x/y.tex"]);
     }
 

@@ -29,15 +29,18 @@ pub use table::Index;
 mod table;
 
 /// Bumped whenever a file served from memory or the index rules change.
-pub const PATCH_VERSION: u32 = 2;
+pub const PATCH_VERSION: u32 = 3;
 
 /// What the format source is (`bundle` serves it); part of the digest.
 pub const FORMAT_SOURCE: &str = "\\input xelatex.ini\n";
 
 /// Folders under `tex/` that belong to this engine (XeLaTeX); other engines' are skipped.
 const TEX_KEEP: &[&str] = &["xelatex", "latex", "xetex", "plain", "generic"];
-/// Top-level folders of a tree never searched.
-const TOP_SKIP: &[&str] = &["doc", "source", "scripts", "texdoc", "texdoctk"];
+/// Top-level folders of a tree never searched: documentation, and the caches LuaTeX's
+/// packages write into `TEXMFVAR` on every run (a LuaLaTeX run elsewhere would otherwise
+/// change the digest, and make a new LaTeX format, every time).
+const TOP_SKIP: &[&str] =
+    &["doc", "source", "scripts", "texdoc", "texdoctk", "luatex-cache", "luametatex-cache", "luamplib_cache"];
 
 /// Precedence of a file inside a tree by its tree-relative path; `None` = skipped.
 pub fn rank(rel: &str) -> Option<u8> {
@@ -254,6 +257,7 @@ mod tests {
         assert_eq!(rank("web2c/pdftex/pdflatex.fmt"), None);
         assert_eq!(rank("ls-R"), None);
         assert!(skip_dir("doc") && skip_dir("tex/latex-dev") && skip_dir("tex/luatex"));
+        assert!(skip_dir("luatex-cache") && rank("luatex-cache/generic/names/luaotfload-names.luc").is_none());
         assert!(!skip_dir("tex") && !skip_dir("tex/latex") && !skip_dir("fonts") && !skip_dir("tex/latex/base"));
     }
 

@@ -459,6 +459,8 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
     cites.retain(|k| !map.reported_citations.contains(k));
     let mut out: Vec<Diagnostic> = missing_characters(log, map).into_iter().collect();
     out.extend(floats_too_large(log, map));
+    out.extend(substituted_fonts(log));
+    out.extend(missing_index(log));
     let by_key: HashMap<&str, &Loc> = map.citations.iter().map(|(k, l)| (k.as_str(), l)).collect();
     if !cites.is_empty() {
         let list = cites.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
@@ -512,6 +514,46 @@ fn floats_too_large(log: &str, map: &LineMap) -> Vec<Diagnostic> {
             Some(d)
         })
         .collect()
+}
+
+/// `LaTeX Font Warning: Font shape `TU/ptm/m/n' undefined`: a font package written for
+/// pdfLaTeX (mathptmx, helvet, mathpazo) under XeTeX or LuaTeX, whose fonts have no Unicode
+/// version; LaTeX sets the text in Latin Modern instead, which nothing else reports.
+fn substituted_fonts(log: &str) -> Option<Diagnostic> {
+    const PREFIX: &str = "LaTeX Font Warning: Font shape `TU/";
+    let mut families: Vec<String> = Vec::new();
+    for line in log.lines() {
+        let Some(rest) = line.split_once(PREFIX).map(|(_, r)| r) else { continue };
+        let Some(family) = rest.split('/').next().filter(|f| !f.is_empty() && *f != "lmr") else { continue };
+        if !families.iter().any(|f| f == family) {
+            families.push(family.to_string());
+        }
+    }
+    if families.is_empty() {
+        return None;
+    }
+    let list = families.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    Some(
+        Diagnostic::warning(
+            Code::Tex,
+            format!("the font famil{} {list} the document asks for {} no Unicode (TU) fonts: the PDF uses Latin Modern instead", if families.len() == 1 { "y" } else { "ies" }, if families.len() == 1 { "has" } else { "have" }),
+        )
+        .hint(
+            "the document's font packages (mathptmx, helvet, mathpazo, …) are written for pdfLaTeX: build with \
+             --engine pdflatex ([build] engine = \"pdflatex\"), or load fontspec and name OpenType fonts \
+             (\\setmainfont{TeX Gyre Termes})",
+        ),
+    )
+}
+
+/// `No file paper.ind.` in the last run's log: the document makes an index that was never
+/// sorted (the embedded engine does not run makeindex), so the PDF has none.
+fn missing_index(log: &str) -> Option<Diagnostic> {
+    let name = log.lines().find_map(|l| l.strip_prefix("No file ").and_then(|r| r.strip_suffix(".ind.")))?;
+    Some(
+        Diagnostic::warning(Code::Tex, format!("the index is not in the PDF: `{name}.ind` was never made"))
+            .hint("the embedded engine does not run makeindex: build with --engine pdflatex or --engine xelatex (latexmk runs it)"),
+    )
 }
 
 /// XeTeX's and pdfTeX's `Missing character: There is no 日 (U+65E5) in font

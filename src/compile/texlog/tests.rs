@@ -175,3 +175,21 @@ fn a_float_too_large_for_the_page_is_a_warning_at_it() {
     assert_eq!(d[0].message, "a table or figure is 435 pt taller than the page: its end is cut off in the PDF");
     assert_eq!(d[0].location().unwrap(), "paper.tex:4:1");
 }
+
+/// Fonts of pdfLaTeX packages under XeTeX, and an index never sorted: warnings that say
+/// what the PDF lacks and which engine makes it.
+#[test]
+fn substituted_fonts_and_a_missing_index_are_warnings() {
+    let tex =
+        src("paper.tex", "\\documentclass{article}\n\\usepackage{mathptmx}\n\\begin{document}\nx\n\\end{document}\n");
+    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let log = "LaTeX Font Warning: Font shape `TU/ptm/m/n' undefined\n(Font)              using `TU/lmr/m/n' instead on input line 3.\n\
+               LaTeX Font Warning: Font shape `TU/ptm/b/n' undefined\nNo file paper.ind.\n";
+    let mut out = output(vec![], log, None);
+    out.failure = None;
+    let d = diagnose(&out, &map);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d[0].message.contains("`ptm` the document asks for has no Unicode (TU) fonts"), "{}", d[0].message);
+    assert!(d[0].hints.iter().any(|h| h.contains("--engine pdflatex")), "{:?}", d[0].hints);
+    assert_eq!(d[1].message, "the index is not in the PDF: `paper.ind` was never made");
+}
