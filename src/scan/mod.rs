@@ -98,6 +98,13 @@ pub fn is_source(path: &Path) -> bool {
 
 type Syntax = fn(&Arc<SourceFile>) -> (Vec<RawDirective>, Vec<Diagnostic>);
 
+/// Whether a file is a LaTeX source, by extension.
+fn is_latex(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("tex") || e.eq_ignore_ascii_case("ltx"))
+}
+
 /// Which syntax a file is in, by extension.
 pub(crate) fn syntax_of(path: &Path) -> Option<Syntax> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
@@ -116,6 +123,10 @@ pub fn scan_files(root: &Path, paths: &[PathBuf]) -> Scan {
         match std::fs::read(path) {
             Ok(bytes) => match SourceFile::from_bytes(name, path.clone(), bytes) {
                 Ok(file) => scan_file(&mut scan, &mut seen, Arc::new(file)),
+                // LaTeX sources in Latin-1 are common (inputenc reads them; a sibling file the
+                // paper never inputs may be one): their directives are ASCII, so they are
+                // scanned as they are, and TeX reports the encoding if it matters.
+                Err(bad) if is_latex(path) => scan_file(&mut scan, &mut seen, bad.file),
                 Err(bad) => scan.diagnostics.push(bad.diagnostic(Code::Project)),
             },
             Err(e) => scan.diagnostics.push(
@@ -273,6 +284,19 @@ mod tests {
         assert!(scan.directives.is_empty(), "{:?}", scan.directives);
         assert_eq!(scan.diagnostics.len(), 1, "a plain image link is not a directive");
         assert!(scan.diagnostics[0].message.contains("`figure`"));
+    }
+
+    /// A LaTeX source in Latin-1 (inputenc reads it) is scanned, its directives found, and
+    /// no error is reported: TeX reports the encoding if the paper reads it and it matters.
+    #[test]
+    fn a_latin1_latex_source_is_scanned_without_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let tex = b"% Fran\xe7ais\n\\begin{paperfigure}[id=fig:l, kind=plot]\na,b\n1,2\n\\end{paperfigure}\n";
+        std::fs::write(dir.path().join("other.tex"), tex).unwrap();
+        let scan = scan_files(dir.path(), &[dir.path().join("other.tex")]);
+        assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
+        assert_eq!(scan.directives.len(), 1);
+        assert_eq!(scan.directives[0].loc.display(), "other.tex:2:1");
     }
 
     #[test]
