@@ -377,6 +377,46 @@ fn clamp_span(text: &str, span: &Range<usize>) -> Range<usize> {
     start..end
 }
 
+/// The known name nearest to `name` by edit distance, if it is near enough to be a typo.
+pub fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    // Long names are no typo of a short one; this also bounds the work on absurd input.
+    if name.chars().count() > 40 {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
+    names
+        .iter()
+        .filter(|n| !n.ends_with('.'))
+        .map(|n| (distance(&name, n), *n))
+        .filter(|&(d, n)| d <= (n.len() / 3).max(1))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, n)| n)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbours each cost 1 (`xlable` is one swap from `xlabel`).
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! (`xlable=`) or an attribute of another provider, and is an error before anything is
 //! drawn or paid for, pointing at the attribute's name with the closest known name.
 
-use crate::diag::{Code, Diagnostic, Loc};
+use crate::diag::{Code, Diagnostic, Loc, closest};
 use crate::model::Kind;
 use crate::provider::Provider;
 use crate::scan::Directive;
@@ -34,7 +34,10 @@ pub fn check(
         .filter(|p| matches(p.attrs(d.kind), &bad.name) || p.file_attrs().contains(&bad.name.as_str()))
         .map(|p| p.id())
         .collect();
-    let hint = match (closest(&bad.name, &names), elsewhere.first()) {
+    // A typo of an attribute every figure has (`capton`) is as likely as one of the provider's.
+    let mut candidates = names.clone();
+    candidates.extend(known.iter().flat_map(|k| k.iter().copied()));
+    let hint = match (closest(&bad.name, &candidates), elsewhere.first()) {
         (Some(near), _) => format!("did you mean `{near}`? {} {} figures read: {list}", provider.id(), d.kind),
         (None, Some(other)) => format!(
             "`{}` is read by provider `{other}`, not by `{}` (add provider={other}); {} reads: {list}",
@@ -58,46 +61,6 @@ pub fn check(
 /// that prefix (`input.` for `input.prompt`).
 fn matches(names: &[&str], name: &str) -> bool {
     names.iter().any(|n| if n.ends_with('.') { name.starts_with(n) && name.len() > n.len() } else { *n == name })
-}
-
-/// The known name nearest to `name` by edit distance, if it is near enough to be a typo.
-pub fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
-    // Long names are no typo of a short one; this also bounds the work on absurd input.
-    if name.chars().count() > 40 {
-        return None;
-    }
-    let name = name.to_ascii_lowercase();
-    names
-        .iter()
-        .filter(|n| !n.ends_with('.'))
-        .map(|n| (distance(&name, n), *n))
-        .filter(|&(d, n)| d <= (n.len() / 3).max(1))
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, n)| n)
-}
-
-/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-/// neighbours each cost 1 (`xlable` is one swap from `xlabel`).
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]

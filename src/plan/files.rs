@@ -144,9 +144,21 @@ pub(super) fn read_input(
         )
     })?;
     if !canonical.starts_with(&files.canonical_root) {
+        let marked = files.canonical_root.join("paperfig.toml").is_file();
+        let root_note = if marked {
+            String::new()
+        } else {
+            format!(
+                "; the project is {}, as no folder above it holds a paperfig.toml: run paperfig in the paper's \
+                 folder, or put a paperfig.toml (paperfig init) in the folder that holds everything the paper uses",
+                files.canonical_root.display()
+            )
+        };
         return Err(fail(
             format!("{attr} file `{value}` is outside the project"),
-            "figures may only read files inside the project folder, so a build cannot leak other files".into(),
+            format!(
+                "figures may only read files inside the project folder, so a build cannot leak other files{root_note}"
+            ),
         ));
     }
     let ext = canonical.extension().and_then(|e| e.to_str()).unwrap_or("").to_string();

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::attrs::closest;
+use crate::diag::closest;
 use crate::diag::{Code, Diagnostic};
 use crate::provider::{figure_ref, list_entries};
 use crate::scan::Directive;

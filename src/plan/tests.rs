@@ -249,6 +249,9 @@ fn unknown_attributes_are_errors_at_their_name_with_the_nearest_name() {
     // the name, not the value: "```{paperfig " is 13 columns, "kind=plot " 10, "data=data/acc.csv " 18
     assert_eq!(d.location().unwrap(), "paper.md:3:42");
     assert!(d.hints[0].contains("did you mean `xlabel`?"), "{}", d.hints[0]);
+    // a typo of an attribute of every figure, not the provider's
+    let d = &Project::new(&fig("kind=plot data=data/acc.csv capton=Accuracy")).plan().diagnostics[0];
+    assert!(d.hints[0].contains("did you mean `caption`?"), "{}", d.hints[0]);
     let d = &Project::new(&fig("kind=diagram colour=blue")).plan().diagnostics[0];
     assert!(d.message.contains("unknown attribute `colour` for a diagram figure"), "{}", d.message);
     assert!(d.hints[0].contains("direction, syntax"), "{}", d.hints[0]);

@@ -109,3 +109,11 @@ fn stray_words_are_rejected() {
     let scan = scan_text("p.md", "```{paperfig plot kind=plot}\n```\n");
     assert!(scan.diagnostics[0].message.contains("unexpected word `plot`"));
 }
+
+#[test]
+fn a_mistyped_kind_gets_the_nearest_kind() {
+    let scan = scan_text("p.md", "```{paperfig #fig:a kind=plott}\nx\n```\n");
+    let d = &scan.diagnostics[0];
+    assert!(d.message.contains("unknown figure kind `plott`"), "{}", d.message);
+    assert!(d.hints[0].starts_with("did you mean `plot`? kind is one of:"), "{}", d.hints[0]);
+}

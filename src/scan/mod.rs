@@ -198,9 +198,11 @@ fn check(file: &Arc<SourceFile>, raw: RawDirective, anonymous: &mut usize) -> Re
     let kind = match (kind_attr, raw.implied_kind) {
         (Some(a), _) => Kind::parse(&a.value).ok_or_else(|| {
             let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+            let near =
+                crate::diag::closest(&a.value, &names).map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
             Diagnostic::error(Code::Directive, format!("unknown figure kind `{}`", a.value))
                 .at(Loc::new(file, a.value_span.clone()), "not a kind")
-                .hint(format!("kind is one of: {}", names.join(", ")))
+                .hint(format!("{near}kind is one of: {}", names.join(", ")))
         })?,
         (None, Some(k)) => k,
         (None, None) => {

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 pub use super::canvas::Rect;
 use super::canvas::{Anchor, Canvas};
-use super::fit_text::{block_h, block_w, cat_lines, ellipsize, fit_title, wrap};
+use super::fit_text::{block_h, block_w, cat_lines, ellipsize, fit_axis_label, fit_title, wrap};
 pub use super::fit_text::{cats_fit, height_for_rows};
 use super::legend::{self, Legend, LegendPos};
 use super::spec::ChartSpec;
@@ -402,8 +402,12 @@ impl Frame {
                 label_y += GAP * 1.5 + deepest;
             }
         }
+        // Axis labels are centred on their axis: what fits between there and the figure's edges.
+        let room = |mid: f64, extent: f64| 2.0 * (mid - PAD).min(extent - PAD - mid);
         if !self.x.label.is_empty() {
-            c.text((p.x0 + p.x1) / 2.0, label_y + GAP, &self.x.label, LABEL_PT, false, tick_top, false);
+            let mid = (p.x0 + p.x1) / 2.0;
+            let label = fit_axis_label(&self.x.label, room(mid, self.fig.0));
+            c.text(mid, label_y + GAP, &label, LABEL_PT, false, tick_top, false);
         }
         let right = Anchor::new(HPos::Right, VPos::Center);
         let mut label_x = p.x0;
@@ -439,7 +443,9 @@ impl Frame {
         }
         if !self.y.label.is_empty() {
             let x = (label_x - GAP - line_h(LABEL_PT)).max(PAD);
-            c.text(x, (p.y0 + p.y1) / 2.0, &self.y.label, LABEL_PT, false, Anchor::new(HPos::Center, VPos::Top), true);
+            let mid = (p.y0 + p.y1) / 2.0;
+            let label = fit_axis_label(&self.y.label, room(mid, self.fig.1));
+            c.text(x, mid, &label, LABEL_PT, false, Anchor::new(HPos::Center, VPos::Top), true);
         }
         if !self.title.is_empty() {
             let (title, size) = fit_title(&self.title, self.fig.0 - 2.0 * PAD);

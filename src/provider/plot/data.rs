@@ -53,14 +53,22 @@ impl Column {
         }
     }
     /// A text column whose every non-empty cell is an ISO 8601 date or time, as seconds
-    /// since 1970 (missing cells NaN).
+    /// since 1970 (missing cells NaN). Times that all state one offset from UTC
+    /// (`…T17:00+02:00`) keep the clock they were written in: the axis reads 17:00, as the
+    /// file does; mixed offsets are drawn in UTC.
     pub fn times(&self) -> Option<Vec<f64>> {
         let Values::Text(v) = &self.values else { return None };
         let out: Vec<f64> = v
             .iter()
             .map(|s| if s.is_empty() { Some(f64::NAN) } else { super::time::parse(s) })
             .collect::<Option<_>>()?;
-        out.iter().any(|t| t.is_finite()).then_some(out)
+        let mut offsets = v.iter().filter(|s| !s.is_empty()).map(|s| super::time::stated_offset(s));
+        let first = offsets.next().flatten();
+        let shift = match first {
+            Some(o) if offsets.all(|x| x == Some(o)) => o,
+            _ => 0.0,
+        };
+        out.iter().any(|t| t.is_finite()).then(|| out.into_iter().map(|t| t + shift).collect())
     }
     /// First cell of a text column that is neither a number nor empty (for error messages).
     pub fn first_non_number(&self) -> Option<(usize, &str)> {
@@ -127,7 +135,7 @@ fn prints_as_written(s: &str) -> bool {
         && int.len() + frac.map_or(0, str::len) <= 15
 }
 
-const MISSING: [&str; 9] = ["", "na", "n/a", "nan", "null", "none", "-", "—", "?"];
+const MISSING: [&str; 10] = ["", "na", "n/a", "nan", "null", "none", "-", "—", "?", "#n/a"];
 
 /// A finite number (`inf`, `nan` and overflowing values are not), also with a Unicode
 /// minus sign. Allocates only for the rare cell with a Unicode minus (a million cells
@@ -148,6 +156,19 @@ fn cell_from_str(s: &str) -> Cell {
         Some(v) => Cell::Written(v, t.to_string()),
         None => Cell::Text(t.to_string()),
     }
+}
+
+/// `12,5` or `-0,25` as a number written with a decimal comma (kept as written).
+fn comma_number(s: &str) -> Option<Cell> {
+    let t = s.trim();
+    let (int, frac) = t.split_once(',')?;
+    let int_ok =
+        !int.trim_start_matches('-').is_empty() && int.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit());
+    let frac_ok = !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit());
+    (int_ok && frac_ok)
+        .then(|| format!("{int}.{frac}").parse::<f64>().ok())
+        .flatten()
+        .map(|v| Cell::Written(v, t.to_string()))
 }
 
 /// Types a column: numeric when no cell is non-numeric text. Every cell keeps its text as
@@ -211,7 +232,13 @@ pub fn parse_csv(text: &str, line0: usize) -> Result<Table, ProviderError> {
             ProviderError::new("CSV data is empty").hint("the first line must name the columns, e.g. `model,accuracy`")
         );
     }
+    // Excel leaves empty, unnamed columns at the end of a row (`a,b,c,,`): not data.
+    let named = header.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
+    let header: Vec<String> = header[..named].to_vec();
     check_names(&header, "CSV data")?;
+    // A semicolon-separated file is Excel's export where the comma is the decimal mark
+    // (`12,5`); a cell that is a number with one decimal comma is read as that number.
+    let decimal_comma = delim == b';';
     let mut cols: Vec<Vec<Cell>> = header.iter().map(|_| Vec::new()).collect();
     let mut rec = csv::StringRecord::new();
     // one record buffer for every row
@@ -219,7 +246,8 @@ pub fn parse_csv(text: &str, line0: usize) -> Result<Table, ProviderError> {
         if rec.iter().all(str::is_empty) {
             continue;
         }
-        if rec.len() != header.len() {
+        let extra_empty = rec.len() > header.len() && rec.iter().skip(header.len()).all(str::is_empty);
+        if rec.len() != header.len() && !extra_empty {
             return Err(err_at(
                 rec.position(),
                 format!(
@@ -232,7 +260,10 @@ pub fn parse_csv(text: &str, line0: usize) -> Result<Table, ProviderError> {
             .hint("quote fields that contain the separator, e.g. \"Smith, J.\""));
         }
         for (c, f) in cols.iter_mut().zip(rec.iter()) {
-            c.push(cell_from_str(f));
+            c.push(match decimal_comma {
+                true => comma_number(f).unwrap_or_else(|| cell_from_str(f)),
+                false => cell_from_str(f),
+            });
         }
     }
     Ok(Table { columns: header.into_iter().zip(cols).map(|(n, c)| column(n, c)).collect() })

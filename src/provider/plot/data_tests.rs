@@ -112,3 +112,43 @@ fn text_column_reports_first_non_number() {
     let t = parse_csv("m,v\nA,1\nB,abc\n", 1).unwrap();
     assert_eq!(t.find("v").unwrap().first_non_number(), Some((1, "abc")));
 }
+
+/// Times written with one offset keep their clock; mixed offsets are drawn in UTC.
+#[test]
+fn times_keep_the_clock_of_their_one_stated_offset() {
+    let t = parse_csv("time,load\n2024-06-10T17:00:00+02:00,9\n2024-06-10T18:00:00+02:00,8\n", 1).unwrap();
+    let times = t.columns[0].times().unwrap();
+    assert_eq!(times[0] % 86_400.0, 17.0 * 3600.0, "17:00 as written");
+    assert_eq!(times[1] - times[0], 3600.0);
+    let mixed = parse_csv("time,v\n2024-06-10T01:00:00+01:00,1\n2024-06-10T02:00:00+02:00,2\n", 1).unwrap();
+    let times = mixed.columns[0].times().unwrap();
+    assert_eq!(times[0], times[1], "the same instant, in UTC");
+    assert_eq!(times[0] % 86_400.0, 0.0);
+    let plain = parse_csv("time,v\n2024-06-10T17:00:00,1\n", 1).unwrap();
+    assert_eq!(plain.columns[0].times().unwrap()[0] % 86_400.0, 17.0 * 3600.0);
+}
+
+/// A reference line written with the data's offset falls on the data's point.
+#[test]
+fn positions_in_attributes_read_at_their_written_clock() {
+    let t = parse_csv("time,load\n2024-06-10T17:00:00+02:00,9\n", 1).unwrap();
+    let data = t.columns[0].times().unwrap()[0];
+    assert_eq!(crate::provider::plot::time::parse_wall("2024-06-10T17:00:00+02:00"), Some(data));
+    assert_eq!(crate::provider::plot::time::parse_wall("2024-06-10T17:00:00"), Some(data));
+}
+
+/// Excel's exports: a semicolon file with decimal commas, `#N/A`, and empty unnamed
+/// columns at the end of each row.
+#[test]
+fn excel_exports_read_as_their_numbers() {
+    let t = parse_csv("Jahr;Anteil\n2019;12,5\n2020;11,0\n2021;-0,75\n2022;#N/A\n", 1).unwrap();
+    let v = t.find("Anteil").unwrap().nums().unwrap().to_vec();
+    assert_eq!(&v[..3], &[12.5, 11.0, -0.75]);
+    assert!(v[3].is_nan());
+    assert_eq!(t.find("Anteil").unwrap().text(0), "12,5", "shown as written");
+    let t = parse_csv("a,b,c,,\n1,2,3,,\n4,5,6,,\n", 1).unwrap();
+    assert_eq!(t.names(), "a, b, c");
+    assert_eq!(t.rows(), 2);
+    // A comma file keeps `1,5` as two fields, as before.
+    assert!(parse_csv("a,b\n1,5\n", 1).unwrap().find("b").unwrap().is_num());
+}

@@ -79,18 +79,46 @@ pub fn cat_lines(labels: &[String], band: f64, max_turned: f64) -> (Vec<Vec<Stri
             }
             (2..=fit_lines).find_map(|n| wrap(l, max_turned, TICK_PT, n)).unwrap_or_else(|| vec![l.clone()])
         })
-        .collect();
-    (lines, true)
+        .collect::<Vec<Vec<String>>>();
+    (thinned(lines, band), true)
+}
+
+/// Turned labels in bands narrower than the labels are thick would print over each other:
+/// only every k-th is kept (the first among them), so that the ones shown stand apart.
+fn thinned(mut lines: Vec<Vec<String>>, band: f64) -> Vec<Vec<String>> {
+    let thick = lines.iter().map(Vec::len).max().unwrap_or(1) as f64 * line_h(TICK_PT) * 1.15;
+    let every = (thick / band.max(f64::MIN_POSITIVE)).ceil().max(1.0) as usize;
+    if every > 1 {
+        for (i, l) in lines.iter_mut().enumerate() {
+            if i % every != 0 {
+                l.clear();
+            }
+        }
+    }
+    lines
 }
 
 /// `label` shortened with `…` to fit `width` points at tick size: cut at its end (at a
 /// word where one is near), or in its `middle`, keeping both ends.
 pub fn ellipsize(label: &str, width: f64, middle: bool) -> String {
+    ellipsize_at(label, width, TICK_PT, middle)
+}
+
+/// An axis label that fits `width` points at label size, else cut short with `…` (a label
+/// longer than its axis would run off the figure at both ends).
+pub fn fit_axis_label(label: &str, width: f64) -> String {
+    if text_w(label, LABEL_PT, false) <= width {
+        return label.to_string();
+    }
+    ellipsize_at(label, width, LABEL_PT, false)
+}
+
+fn ellipsize_at(label: &str, width: f64, size: f64, middle: bool) -> String {
     let mut buf = [0u8; 4];
     let mut take = |chars: &mut dyn Iterator<Item = char>, room: f64| {
         let (mut cut, mut w) = (Vec::new(), 0.0);
         for ch in chars {
-            w += text_w(ch.encode_utf8(&mut buf), TICK_PT, false);
+            w += text_w(ch.encode_utf8(&mut buf), size, false);
             if w > room {
                 break;
             }
@@ -98,7 +126,7 @@ pub fn ellipsize(label: &str, width: f64, middle: bool) -> String {
         }
         cut
     };
-    let room = width - text_w("…", TICK_PT, false);
+    let room = width - text_w("…", size, false);
     if middle {
         let head: String = take(&mut label.chars(), room / 2.0).into_iter().collect();
         let tail: String = take(&mut label.chars().rev(), room / 2.0).into_iter().rev().collect();
@@ -153,6 +181,29 @@ pub fn block_h(n: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn turned_labels_too_many_for_their_bands_are_thinned() {
+        let labels: Vec<String> = (1..=120).map(|d| format!("Jan {d} 2000")).collect();
+        let (lines, turned) = cat_lines(&labels, 2.0, 60.0);
+        assert!(turned);
+        let shown: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].is_empty()).collect();
+        let every = shown[1] - shown[0];
+        assert!(every > 1 && shown.windows(2).all(|w| w[1] - w[0] == every), "{shown:?}");
+        assert!(every as f64 * 2.0 >= line_h(TICK_PT), "shown labels stand a line apart");
+        // Bands wide enough for turned labels keep them all.
+        let (lines, _) = cat_lines(&labels[..10], 12.0, 60.0);
+        assert!(lines.iter().all(|l| !l.is_empty()));
+    }
+
+    #[test]
+    fn an_axis_label_longer_than_its_room_is_cut_with_an_ellipsis() {
+        assert_eq!(fit_axis_label("Einwohner", 100.0), "Einwohner");
+        let long = "Einwohner (Anzahl der gemeldeten Personen mit Hauptwohnsitz in der Stadt, Stand 31.12.)";
+        let cut = fit_axis_label(long, 150.0);
+        assert!(cut.starts_with("Einwohner (Anzahl") && cut.ends_with('…'), "{cut}");
+        assert!(text_w(&cut, LABEL_PT, false) <= 150.0 + 0.5, "{cut}");
+    }
 
     #[test]
     fn a_title_too_long_for_the_figure_shrinks_then_is_cut_with_an_ellipsis() {

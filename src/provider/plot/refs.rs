@@ -17,7 +17,7 @@ pub struct Refs {
 
 fn value(s: &str) -> Option<f64> {
     let s = s.trim();
-    s.parse::<f64>().ok().filter(|v| v.is_finite()).or_else(|| super::time::parse(s))
+    s.parse::<f64>().ok().filter(|v| v.is_finite()).or_else(|| super::time::parse_wall(s))
 }
 
 fn bad(attr: &str, item: &str, form: &str) -> ProviderError {

@@ -129,7 +129,7 @@ fn parse_lim(attrs: &BTreeMap<String, String>, name: &str) -> Result<(Option<f64
             return Ok(None);
         }
         // numbers, or ISO dates for a time axis
-        s.parse::<f64>().ok().filter(|x| x.is_finite()).or_else(|| super::time::parse(s)).map(Some).ok_or_else(err)
+        s.parse::<f64>().ok().filter(|x| x.is_finite()).or_else(|| super::time::parse_wall(s)).map(Some).ok_or_else(err)
     };
     let (lo, hi) = (num(a)?, num(b)?);
     if let (Some(l), Some(h)) = (lo, hi) {

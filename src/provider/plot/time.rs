@@ -68,6 +68,20 @@ pub fn parse(s: &str) -> Option<f64> {
     Some(secs)
 }
 
+/// A date or time at the clock it is written in (`17:00+02:00` → 17:00): how positions in
+/// attributes (`xlim=`, `vline=`) are read, as data of one offset is drawn.
+pub fn parse_wall(s: &str) -> Option<f64> {
+    Some(parse(s)? + stated_offset(s).unwrap_or(0.0))
+}
+
+/// The offset from UTC a time written with one (`…T17:00+02:00`, `…Z`) states, in seconds;
+/// `None` for a date alone or a time without an offset.
+pub fn stated_offset(s: &str) -> Option<f64> {
+    let (_, clock) = s.trim().split_once(['T', ' '])?;
+    let stated = clock.ends_with('Z') || clock.rfind(['+', '-']).is_some();
+    stated.then(|| split_offset(clock).map(|(_, o)| o)).flatten()
+}
+
 /// The clock part and its offset from UTC in seconds.
 fn split_offset(c: &str) -> Option<(&str, f64)> {
     if let Some(c) = c.strip_suffix('Z') {
