@@ -6,6 +6,11 @@ fn src(name: &str, text: &str) -> Arc<SourceFile> {
     Arc::new(SourceFile::new(name.into(), format!("/p/{name}").into(), text.into()))
 }
 
+/// The line map of a LaTeX paper with one file, its own.
+fn map_of(tex: Arc<SourceFile>) -> LineMap {
+    LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] }
+}
+
 fn output(messages: Vec<(Kind, &str)>, log: &str, blg: Option<&str>) -> EngineOutput {
     EngineOutput {
         pdf: None,
@@ -36,7 +41,7 @@ fn parses_location_message_and_context() {
 #[test]
 fn context_comes_from_the_log_and_the_span_is_the_offending_command() {
     let tex = src("paper.tex", "a\nBroken \\undefinedmacro here.\n");
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     let log = "! Undefined control sequence.\nl.2 Broken \\undefinedmacro\n                        here.\nNo pages of output.\n";
     let out = output(vec![(Kind::Error, "paper.tex:2: Undefined control sequence.")], log, None);
     let d = &diagnose(&out, &map)[0];
@@ -54,7 +59,7 @@ fn unwraps_lines_broken_at_79_characters() {
 #[test]
 fn missing_package_names_the_file_and_debian_package() {
     let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n");
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     let out = output(
         vec![(Kind::Error, "paper.tex:2: LaTeX Error: File `siunitx.sty' not found.\n\nl.2 \\usepackage{siunitx}\n")],
         "",
@@ -70,7 +75,7 @@ fn missing_package_names_the_file_and_debian_package() {
         None,
     );
     let tex = src("paper.tex", "\\documentclass{article}\n\\usepackage{siunitx}\n\\begin{document}\n");
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     assert_eq!(diagnose(&later, &map)[0].location().unwrap(), "paper.tex:2:13");
     assert!(d.hints[0].contains("texlive-science"), "{:?}", d.hints);
     assert!(!d.render().contains("terminal input"));
@@ -95,7 +100,7 @@ fn generated_tex_lines_map_to_markdown_lines() {
 #[test]
 fn undefined_citations_become_one_warning_listing_the_keys() {
     let tex = src("paper.tex", "text \\cite{ghost} and \\cite{phantom}\n");
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     let log = "LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n\
                    LaTeX Warning: Citation `phantom' on page 1 undefined on input line 1.\n\
                    LaTeX Warning: Citation `ghost' on page 1 undefined on input line 1.\n";
@@ -129,7 +134,7 @@ fn citations_the_writer_reported_are_not_listed_again() {
 #[test]
 fn missing_bibliography_file_is_an_error() {
     let tex = src("paper.tex", "\\bibliography{nowhere}\n");
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     let mut out = output(vec![], "", Some("I couldn't open database file nowhere.bib\n"));
     out.failure = None;
     let d = &diagnose(&out, &map)[0];
@@ -144,7 +149,7 @@ fn missing_bibliography_file_is_an_error() {
 fn missing_characters_are_one_warning_at_the_first() {
     let tex =
         src("paper.tex", "\\documentclass{article}\n\\begin{document}\nJapanese 日本語, emoji 🎉.\n\\end{document}\n");
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     let log = "Missing character: There is no 日 (U+65E5) in font [lmroman10-regular]:mapping=tex-text;!\n\
                Missing character: There is no 本 (U+672C) in font [lmroman10-regular]:mapping=tex-text;!\n\
                Missing character: There is no 日 (U+65E5) in font [lmroman10-regular]:mapping=tex-text;!\n\
@@ -167,7 +172,7 @@ fn a_float_too_large_for_the_page_is_a_warning_at_it() {
         "paper.tex",
         "\\documentclass{article}\n\\begin{document}\n\\begin{table}\n\\end{table}\n\\end{document}\n",
     );
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     let mut out = output(vec![], "\nLaTeX Warning: Float too large for page by 435.30264pt on input line 4.\n\n", None);
     out.failure = None;
     let d = diagnose(&out, &map);
@@ -182,7 +187,7 @@ fn a_float_too_large_for_the_page_is_a_warning_at_it() {
 fn substituted_fonts_and_a_missing_index_are_warnings() {
     let tex =
         src("paper.tex", "\\documentclass{article}\n\\usepackage{mathptmx}\n\\begin{document}\nx\n\\end{document}\n");
-    let map = LineMap { files: vec![MappedFile { tex, source: None }], citations: vec![], reported_citations: vec![] };
+    let map = map_of(tex);
     let log = "LaTeX Font Warning: Font shape `TU/ptm/m/n' undefined\n(Font)              using `TU/lmr/m/n' instead on input line 3.\n\
                LaTeX Font Warning: Font shape `TU/ptm/b/n' undefined\nNo file paper.ind.\n";
     let mut out = output(vec![], log, None);
