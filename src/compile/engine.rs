@@ -296,7 +296,7 @@ fn prune_formats(dir: &Path) {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".fmt"))
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    formats.sort_by(|a, b| b.0.cmp(&a.0));
+    formats.sort_by_key(|f| std::cmp::Reverse(f.0));
     for (_, old) in formats.into_iter().skip(FORMATS_KEPT) {
         let _ = std::fs::remove_file(old);
     }
