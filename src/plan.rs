@@ -348,6 +348,7 @@ fn plan_one(
     let known: &[&[&str]] =
         if d.kind == Kind::Extract { &[NOT_FIGURE_INPUTS, extract::NOT_INPUTS] } else { &[NOT_FIGURE_INPUTS] };
     attrs::check(d, provider.as_ref(), known, &mut registry.providers())?;
+    attrs::check_placement(d)?;
     let file_attrs = provider.file_attrs();
     let mut attrs = BTreeMap::new();
     let mut inputs = BTreeMap::new();

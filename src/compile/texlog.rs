@@ -224,7 +224,10 @@ pub fn diagnose(out: &EngineOutput, map: &LineMap) -> Vec<Diagnostic> {
     for m in out.messages.iter().filter(|m| m.kind == Kind::ToolOutput) {
         diags.extend(biber_problems(&m.text, map));
     }
-    diags.extend(log_warnings(&out.log, map));
+    // After TeX stopped at an error, BibTeX never ran and later labels were never written:
+    // undefined citations and references would send the user to the wrong place.
+    let stopped = out.pdf.is_none() && diags.iter().any(Diagnostic::is_error);
+    diags.extend(log_warnings(&out.log, map, stopped));
     if diags.iter().all(|d| !d.is_error()) {
         if let Some(failure) = &out.failure {
             // tectonic runs the `biber` on PATH; when there is none, all it says is ENOENT.
@@ -430,7 +433,7 @@ fn bibtex_problems(blg: &str, map: &LineMap) -> Vec<Diagnostic> {
 
 /// Undefined citations and references from LaTeX's warnings, one warning each listing
 /// the keys.
-fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
+fn log_warnings(log: &str, map: &LineMap, stopped: bool) -> Vec<Diagnostic> {
     let mut cites: Vec<String> = Vec::new();
     let mut refs: Vec<String> = Vec::new();
     for line in unwrap_lines(log) {
@@ -457,6 +460,10 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
         }
     }
     cites.retain(|k| !map.reported_citations.contains(k));
+    if stopped {
+        cites.clear();
+        refs.clear();
+    }
     let mut out: Vec<Diagnostic> = missing_characters(log, map).into_iter().collect();
     out.extend(floats_too_large(log, map));
     out.extend(substituted_fonts(log));
@@ -482,7 +489,9 @@ fn log_warnings(log: &str, map: &LineMap) -> Vec<Diagnostic> {
             format!("undefined reference{}: {list}", if refs.len() == 1 { "" } else { "s" }),
         )
         .hint("check the label names; every referenced figure, table or section needs a label");
-        if let Some(loc) = map.find_in_main(&refs[0]) {
+        // Where the label is used: in whichever file (an \input chapter), else the main file.
+        let loc = map.find_anywhere(&format!("{{{}}}", refs[0])).or_else(|| map.find_in_main(&refs[0]));
+        if let Some(loc) = loc {
             d = d.at(loc, "first undefined reference");
         }
         out.push(d);

@@ -57,6 +57,41 @@ pub fn check(
         .for_figure(&d.name))
 }
 
+/// The document's own attributes of a figure, which TeX would otherwise take as written:
+/// `width=` a length, a percentage or a fraction of the line (`width=80` would be 80 line
+/// widths, "Dimension too large"), `placement=` LaTeX's float specifiers.
+pub fn check_placement(d: &Directive) -> Result<(), Diagnostic> {
+    let bad = |attr: &str, message: String, hint: String| {
+        let a = d.attr(attr).expect("checked present");
+        Err(Diagnostic::error(Code::Plan, message)
+            .at(Loc::new(&d.loc.file, a.value_span.clone()), "not a width")
+            .hint(hint)
+            .for_figure(&d.name))
+    };
+    if let Some(w) = d.attr("width").map(|a| a.value.trim().to_string()) {
+        if let Ok(v) = w.parse::<f64>() {
+            if !(v > 0.0 && v <= 1.0) {
+                let near = if (1.0..=100.0).contains(&v) { format!("did you mean {w}%? ") } else { String::new() };
+                return bad(
+                    "width",
+                    format!("width={w} is not a share of the line width"),
+                    format!("{near}a number alone is a fraction of the line width (0.8); or write 80%, 8cm, 3in"),
+                );
+            }
+        }
+    }
+    if let Some(p) = d.attr("placement").map(|a| a.value.trim().to_string()) {
+        if p.is_empty() || !p.chars().all(|c| "htbpH!".contains(c)) {
+            let a = d.attr("placement").expect("checked present");
+            return Err(Diagnostic::error(Code::Plan, format!("placement={p} is not a LaTeX float placement"))
+                .at(Loc::new(&d.loc.file, a.value_span.clone()), "not a placement")
+                .hint("use the letters h (here), t (top), b (bottom), p (page of floats), ! and H, e.g. placement=tbp")
+                .for_figure(&d.name));
+        }
+    }
+    Ok(())
+}
+
 /// Whether `name` is in `names`, where an entry ending in `.` stands for every name with
 /// that prefix (`input.` for `input.prompt`).
 fn matches(names: &[&str], name: &str) -> bool {

@@ -243,6 +243,19 @@ fn extract_pdf_outside_the_project_is_refused() {
 }
 
 #[test]
+fn a_width_of_many_line_widths_and_a_bad_placement_are_errors_at_their_values() {
+    let d = &Project::new(&fig("kind=plot data=data/acc.csv width=80")).plan().diagnostics[0];
+    assert_eq!(d.message, "width=80 is not a share of the line width");
+    assert!(d.hints[0].starts_with("did you mean 80%?"), "{}", d.hints[0]);
+    let d = &Project::new(&fig("kind=plot data=data/acc.csv placement=q")).plan().diagnostics[0];
+    assert_eq!(d.message, "placement=q is not a LaTeX float placement");
+    for ok in ["width=0.8", "width=80%", "width=8cm", "placement=tbp", "placement=H", "placement=!ht"] {
+        let plan = Project::new(&fig(&format!("kind=plot data=data/acc.csv {ok}"))).plan();
+        assert!(plan.diagnostics.is_empty(), "{ok}: {:?}", plan.diagnostics);
+    }
+}
+
+#[test]
 fn unknown_attributes_are_errors_at_their_name_with_the_nearest_name() {
     let d = &Project::new(&fig("kind=plot data=data/acc.csv xlable=Model")).plan().diagnostics[0];
     assert!(d.message.contains("unknown attribute `xlable` for a plot figure"), "{}", d.message);

@@ -198,3 +198,26 @@ fn substituted_fonts_and_a_missing_index_are_warnings() {
     assert!(d[0].hints.iter().any(|h| h.contains("--engine pdflatex")), "{:?}", d[0].hints);
     assert_eq!(d[1].message, "the index is not in the PDF: `paper.ind` was never made");
 }
+
+/// An undefined reference is shown where it is used, also in an `\input` file; after TeX
+/// stopped at an error, no undefined citation or reference is reported at all.
+#[test]
+fn undefined_references_point_at_their_use_and_not_after_a_fatal_error() {
+    let main = src("paper.tex", "\\documentclass{article}\n\\begin{document}\n\\input{intro}\n\\end{document}\n");
+    let intro = src("intro.tex", "Intro.\nSee \\ref{sec:gone}.\n");
+    let map = LineMap {
+        files: vec![MappedFile { tex: main, source: None }, MappedFile { tex: intro, source: None }],
+        citations: vec![],
+        reported_citations: vec![],
+    };
+    let log = "LaTeX Warning: Reference `sec:gone' on page 1 undefined on input line 2.\n\
+               LaTeX Warning: Citation `knuth84' on page 1 undefined on input line 2.\n";
+    let mut fine = output(vec![], log, None);
+    (fine.failure, fine.pdf) = (None, Some("paper.pdf".into()));
+    let d = diagnose(&fine, &map);
+    let r = d.iter().find(|d| d.message.starts_with("undefined reference")).unwrap();
+    assert_eq!(r.location().unwrap(), "intro.tex:2:9");
+    let stopped = output(vec![(Kind::Error, "paper.tex:3: Undefined control sequence.")], log, None);
+    let d = diagnose(&stopped, &map);
+    assert!(d.iter().all(|d| !d.message.starts_with("undefined")), "{d:?}");
+}
