@@ -94,7 +94,7 @@ fn opened_absolute_path(text: &str) -> Option<&str> {
 }
 
 /// Where fontconfig finds system fonts (`\setmainfont{DejaVu Serif}` reads them).
-fn font_dirs() -> Vec<PathBuf> {
+pub(crate) fn font_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> =
         ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts"]
             .iter()

@@ -11,8 +11,12 @@
 //! - anything else (a source, the engine's files, the build date, a figure of a new size,
 //!   a file that appeared): TeX runs as always, and the record is made again.
 //!
-//! No record is kept when the engine read files it did not show paperfig (`--trust-all`,
-//! absolute paths, shell escape) or when a file changed while TeX read it.
+//! Files the engine opened by absolute path itself (the fonts fontspec finds by name
+//! through fontconfig) are recorded like the others, with the stamps of the system's font
+//! folders and fontconfig's configuration: a font installed or removed there (which could
+//! change what a name finds) makes TeX run, as it makes fontconfig rescan. No record is
+//! kept when the engine read files it did not show paperfig (`--trust-all`, shell escape)
+//! or when a file changed while TeX read it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,6 +77,34 @@ struct Record {
     /// ([`fsutil::Fingerprint`]; taken once a file has settled, so mostly one run later).
     #[serde(default)]
     stamps: BTreeMap<PathBuf, Stamp>,
+    /// When the engine opened files by absolute path: every folder fontconfig reads, with
+    /// its stamp (`None`: not there), as they were at the compile.
+    #[serde(default)]
+    font_dirs: Vec<(PathBuf, Option<Stamp>)>,
+}
+
+/// Folders of fonts and of fontconfig's configuration that a font lookup by name depends
+/// on, each with its stamp (at most 4000 folders, 6 deep). `None` when one changed too
+/// recently for its stamp to stand for it.
+fn font_folders(now: std::time::SystemTime) -> Option<Vec<(PathBuf, Option<Stamp>)>> {
+    let mut roots = super::access::font_dirs();
+    roots.push(PathBuf::from("/etc/fonts"));
+    let mut out = Vec::new();
+    for root in roots {
+        let Some(stamp) = Stamp::of_dir(&root) else {
+            out.push((root, None));
+            continue;
+        };
+        let dirs = walkdir::WalkDir::new(&root).max_depth(6).into_iter().filter_map(Result::ok);
+        for dir in dirs.filter(|e| e.file_type().is_dir()).take(4000) {
+            let stamp = if dir.depth() == 0 { Some(stamp) } else { Stamp::of_dir(dir.path()) };
+            if stamp.is_some_and(|s| s.racy(now)) {
+                return None;
+            }
+            out.push((dir.into_path(), stamp));
+        }
+    }
+    Some(out)
 }
 
 /// Compiles `job` with the engine ([`engine::compile`]), or without TeX when the record
@@ -203,11 +235,19 @@ fn verified(path: &Path, want: Digest, stamps: &mut BTreeMap<PathBuf, Stamp>, re
 impl Record {
     /// The record of a compile that made a PDF, when every file it read was seen.
     fn of(job: &EngineJob, identity: Digest, out: &EngineOutput) -> Option<Record> {
-        let reads = out.document_reads.as_ref()?;
-        let clean = out.failure.is_none() && out.refused.is_empty() && job.access.opened().is_empty();
+        let mut reads = out.document_reads.clone()?;
+        let clean = out.failure.is_none() && out.refused.is_empty();
         if !clean || job.shell_escape || reads.values().any(|s| *s == Seen::Varied) {
             return None;
         }
+        // What the engine opened by itself (fonts found by name) is read like the rest.
+        let opened = job.access.opened();
+        for path in opened.iter().map(PathBuf::from) {
+            let (seen, _, _) = seen_now(&path);
+            reads.entry(path).or_insert(seen);
+        }
+        let font_dirs = if opened.is_empty() { Vec::new() } else { font_folders(fsutil::clock())? };
+        let reads = &reads;
         let pdf_path = out.pdf.clone()?;
         let mut stamps = BTreeMap::new();
         // The PDF and the log were just written: once the file clock has ticked past them
@@ -269,6 +309,7 @@ impl Record {
             synctex: out.synctex.clone(),
             tex_files: out.tex_files.clone(),
             stamps,
+            font_dirs,
         })
     }
 
@@ -277,6 +318,10 @@ impl Record {
     /// the record (worth writing it again).
     fn reuse(&mut self, timer: &engine::Timer) -> Option<((EngineOutput, Reuse), bool)> {
         let mut restamped = false;
+        // A font installed or removed where fontconfig looks may change what a name finds.
+        if !self.font_dirs.is_empty() && font_folders(fsutil::clock()).as_ref() != Some(&self.font_dirs) {
+            return None;
+        }
         // The PDF as written: its bytes are only needed when figures are to be replaced.
         let pdf_stamped = self.stamps.get(&self.pdf).is_some_and(|s| Stamp::of_file(&self.pdf) == Some(*s));
         let mut current =

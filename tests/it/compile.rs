@@ -150,6 +150,30 @@ fn missing_package_names_it_and_the_debian_package() {
     assert!(t.path("build/paper.log").is_file(), "the log is kept on failure");
 }
 
+/// fontspec naming a font (fontconfig finds its file): a build with nothing changed runs no
+/// TeX, and a font folder that changed (a font installed in `~/.fonts`) makes TeX run.
+#[test]
+fn a_font_found_by_name_is_in_the_record_and_a_new_font_folder_reruns_tex() {
+    let t = tex("\\documentclass{article}\n\\usepackage{fontspec}\n\\setmainfont{TeX Gyre Termes}\n\
+         \\begin{document}\nHello.\n\\end{document}\n");
+    let home = t.path("../home");
+    std::fs::create_dir_all(&home).unwrap();
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"));
+    let run = |t: &PaperTest| {
+        let env = [EPOCH, ("HOME", home.to_str().unwrap()), ("XDG_CACHE_HOME", cache.to_str().unwrap())];
+        let run = t.run_env(&["build", "--json", "paper.tex"], &env).ok();
+        run.json()["compile"]["tex"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(run(&t), "ran");
+    let fonts = poppler("pdffonts", &[], &t.path("build/paper.pdf"));
+    assert!(fonts.to_lowercase().contains("termes"), "the font by name was used: {fonts}");
+    assert_eq!(run(&t), "unchanged", "nothing changed");
+    std::fs::create_dir_all(home.join(".fonts")).unwrap();
+    assert_eq!(run(&t), "ran", "a font folder appeared where fontconfig looks");
+}
+
 /// A font that is not installed, asked for while `\XeTeXtracingfonts` is on (the `dtk`
 /// class does this): TeX's error at the line, not a crash of the whole process.
 #[test]
