@@ -196,15 +196,25 @@ pub fn compile(job: &ExternalJob) -> Result<(EngineOutput, Option<Vec<PathBuf>>)
     let pre = pre_tex(job.engine, &stem, job.epoch);
 
     // latexmk decides from its own records whether to run TeX; anything else that changes
-    // the output must make it run again.
+    // the output must make it run again. Those records trust a file's size and time to the
+    // second (measured: an edit that kept the size, saved within the second of the last
+    // build, left latexmk with "Nothing to do"), so the contents of the document's files the
+    // last run read are part of what must be the same.
+    let (_, last_inputs) = recorded_files(&aux.join(format!("{stem}.fls")), &job.work_dir);
+    let mut read = String::new();
+    for path in last_inputs.unwrap_or_default() {
+        let digest = std::fs::read(&path).map(|b| crate::digest::Digest::of(&b).hex()).unwrap_or_default();
+        read.push_str(&format!("{} {digest}\n", path.display()));
+    }
     let identity = format!(
-        "paperfig-latexmk/1 {} {} epoch={:?} trust={:?} shell={} pre={:?}\n",
+        "paperfig-latexmk/2 {} {} epoch={:?} trust={:?} shell={} pre={:?} read={}\n",
         job.engine,
         rel_main.display(),
         job.epoch,
         job.trust,
         job.shell_escape,
-        pre
+        pre,
+        crate::digest::Digest::of(read.as_bytes()).hex()
     );
     let stamp = aux.join("paperfig-run");
     let same = std::fs::read_to_string(&stamp).is_ok_and(|s| s == identity);

@@ -119,6 +119,30 @@ fn included_chapters_in_subfolders_build_under_every_engine() {
     }
 }
 
+/// latexmk trusts a file's size and time to the second: an edit that keeps the size (a
+/// typo fixed), saved within the second of a build, was "Nothing to do" for it, and the PDF
+/// kept the old text. Each edit here keeps the size, right after a build from scratch.
+#[test]
+fn an_edit_that_keeps_the_size_reaches_the_pdf_under_latexmk() {
+    if !available("pdflatex") {
+        return;
+    }
+    let body =
+        |n: usize| format!("\\documentclass{{article}}\n\\begin{{document}}\nEdit number {n}.\n\\end{{document}}\n");
+    let t = PaperTest::new().file("paper.tex", &body(0));
+    for n in (1..8).step_by(2) {
+        let _ = std::fs::remove_dir_all(t.path(".paperfig/tex/aux"));
+        t.write("paper.tex", &body(n));
+        build(&t, &["--engine", "embedded", "paper.tex"]).ok();
+        build(&t, &["--engine", "pdflatex", "paper.tex"]).ok();
+        t.write("paper.tex", &body(n + 1));
+        build(&t, &["--engine", "embedded", "paper.tex"]).ok();
+        build(&t, &["--engine", "pdflatex", "paper.tex"]).ok();
+        let text = words(&pdf_text(&t.path("build/paper.pdf")));
+        assert!(text.contains(&format!("Edit number {}.", n + 1)), "the edit did not reach the PDF: {text}");
+    }
+}
+
 #[test]
 fn the_example_markdown_paper_builds_under_every_engine() {
     let t = PaperTest::copy_of("examples/paper");
