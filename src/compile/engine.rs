@@ -287,8 +287,13 @@ pub fn format_dir(cache_dir: &Path) -> PathBuf {
 /// (an update, a package installed) makes a new one.
 const FORMATS_KEPT: usize = 8;
 
-/// After a format was made: removes all but the [`FORMATS_KEPT`] most recently made ones (a
-/// format still in use that is removed is made again by its next build).
+/// Formats made this recently are kept whatever their number (builds running at once
+/// against several TeX installations, as the tests do, each need theirs).
+const FORMATS_KEPT_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// After a format was made: removes those older than [`FORMATS_KEPT_FOR`] beyond the
+/// [`FORMATS_KEPT`] most recently made ones (a format still in use that is removed is made
+/// again by its next build).
 fn prune_formats(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     let mut formats: Vec<(SystemTime, PathBuf)> = rd
@@ -297,7 +302,9 @@ fn prune_formats(dir: &Path) {
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
     formats.sort_by_key(|f| std::cmp::Reverse(f.0));
-    for (_, old) in formats.into_iter().skip(FORMATS_KEPT) {
+    let now = SystemTime::now();
+    let stale = |made: &SystemTime| now.duration_since(*made).is_ok_and(|age| age > FORMATS_KEPT_FOR);
+    for (_, old) in formats.into_iter().skip(FORMATS_KEPT).filter(|(made, _)| stale(made)) {
         let _ = std::fs::remove_file(old);
     }
 }

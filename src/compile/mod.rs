@@ -450,7 +450,13 @@ fn refused_diagnostic(name: &str, map: &LineMap, installed: bool) -> Diagnostic 
 /// document's path relative to the root, a folder per engine inside.
 fn aux_dir(project: &Project, main: &Path) -> PathBuf {
     let rel = crate::scan::relative_name(&project.root, main);
-    let key = crate::digest::Digest::of(rel.as_bytes()).hex();
+    // A cache inside the project moves with it; one outside it (`[cache] dir` shared by
+    // several projects) must not give two projects' `paper.tex` one folder.
+    let name = match project.config.cache_dir.starts_with(&project.root) {
+        true => rel,
+        false => format!("{}\n{rel}", project.root.display()),
+    };
+    let key = crate::digest::Digest::of(name.as_bytes()).hex();
     project.config.cache_dir.join("tex").join("aux").join(&key[..16])
 }
 

@@ -174,6 +174,21 @@ fn a_font_found_by_name_is_in_the_record_and_a_new_font_folder_reruns_tex() {
     assert_eq!(run(&t), "ran", "a font folder appeared where fontconfig looks");
 }
 
+/// Two projects sharing a cache folder outside both, each with its `paper.tex`: each keeps
+/// its own intermediate files (one project's failed build no longer deletes the other's).
+#[test]
+fn projects_sharing_a_cache_keep_their_own_intermediate_files() {
+    let shared = tempfile::tempdir().unwrap();
+    let toml = format!("[cache]\ndir = \"{}\"\n", shared.path().display());
+    let doc = "\\documentclass{article}\n\\begin{document}\nSee \\ref{s}.\n\\section{S}\\label{s}\n\\end{document}\n";
+    for _ in 0..2 {
+        let t = PaperTest::new().file("paperfig.toml", &toml).file("paper.tex", doc);
+        build(&t, &["paper.tex"]).ok();
+    }
+    let folders = std::fs::read_dir(shared.path().join("tex/aux")).unwrap().count();
+    assert_eq!(folders, 2, "one folder of intermediate files per project");
+}
+
 /// A font that is not installed, asked for while `\XeTeXtracingfonts` is on (the `dtk`
 /// class does this): TeX's error at the line, not a crash of the whole process.
 #[test]
