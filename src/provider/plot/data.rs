@@ -346,11 +346,40 @@ fn json_cell(v: &J, at: impl Fn() -> String) -> Result<Cell, ProviderError> {
     })
 }
 
+/// JSON as Python's `json.dump` and pandas write it, where a missing number is `NaN` (or
+/// `Infinity`, `-Infinity`), which JSON has no word for: each such word outside a string
+/// becomes `null`, a missing value. Borrowed unchanged when there is none.
+fn without_nan(text: &str) -> std::borrow::Cow<'_, str> {
+    const WORDS: [&str; 3] = ["-Infinity", "Infinity", "NaN"];
+    if !WORDS.iter().any(|w| text.contains(w)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(w) = WORDS.iter().find(|w| rest.starts_with(**w)) {
+            out.push_str("null");
+            rest = &rest[w.len()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses JSON records (`[{"model": "A", "acc": 0.9}, …]`, also wrapped as
 /// `{"data": [records…]}`) or columns (`{"model": ["A", "B"], "acc": [0.9, 0.8]}`; keys
 /// whose value is not a list, such as a `"title"`, are ignored).
 pub fn parse_json(text: &str) -> Result<Table, ProviderError> {
-    let j: J = serde_json::from_str(text)
+    let text = without_nan(text);
+    let j: J = serde_json::from_str(&text)
         .map_err(|e| ProviderError::new(format!("JSON data, line {} column {}: {e}", e.line(), e.column())))?;
     let shape_hint =
         "use records `[{\"model\": \"A\", \"acc\": 0.9}, …]` or columns `{\"model\": [\"A\"], \"acc\": [0.9]}`";

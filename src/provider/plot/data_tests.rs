@@ -152,3 +152,18 @@ fn excel_exports_read_as_their_numbers() {
     // A comma file keeps `1,5` as two fields, as before.
     assert!(parse_csv("a,b\n1,5\n", 1).unwrap().find("b").unwrap().is_num());
 }
+
+/// Python's `json.dump` writes a missing float as `NaN`: read as missing, also in a list
+/// of columns; the same letters inside a string stay as they are.
+#[test]
+fn json_nan_from_python_is_a_missing_value() {
+    let t = parse_json(r#"[{"m": "NaN run", "v": 1.5}, {"m": "B", "v": NaN}, {"m": "C", "v": -Infinity}]"#).unwrap();
+    let v = t.find("v").unwrap().nums().unwrap().to_vec();
+    assert_eq!(v[0], 1.5);
+    assert!(v[1].is_nan() && v[2].is_nan());
+    assert_eq!(t.find("m").unwrap().text(0), "NaN run");
+    let cols = parse_json(r#"{"x": [1, 2], "y": [NaN, 3]}"#).unwrap();
+    assert!(cols.find("y").unwrap().nums().unwrap()[0].is_nan());
+    let escaped = parse_json(r#"[{"m": "say \"NaN\"", "v": 1}]"#).unwrap();
+    assert_eq!(escaped.find("m").unwrap().text(0), "say \"NaN\"");
+}
