@@ -2,87 +2,14 @@
 //! files: `file:line`, TeX's message, the context lines TeX printed, and a hint.
 //!
 //! Sources: the engine's error reports (XeTeX prefixes them with `file:line:`), the
-//! `.log` for LaTeX's warnings (undefined citations and references) and BibTeX's `.blg`
+//! `.log` for the warnings of [`warnings`] and BibTeX's `.blg`
 //! (a bibliography file it could not open). Lines of the generated `.tex` of a Markdown
 //! paper are mapped back to Markdown lines through a [`LineMap`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::engine::{EngineOutput, Kind};
 use crate::diag::{Code, Diagnostic, Loc, SourceFile};
-
-/// How a `.tex` file TeX read maps back to what the user wrote.
-#[derive(Clone, Debug)]
-pub struct MappedFile {
-    /// The file TeX read (for TeX's `file:line` messages).
-    pub tex: Arc<SourceFile>,
-    /// The user's file and, for each `.tex` line (index 0 = line 1), its 1-based line
-    /// there (0 = no counterpart, e.g. template lines). `None` = the `.tex` is the user's.
-    pub source: Option<(Arc<SourceFile>, Vec<usize>)>,
-}
-
-/// The files errors may point into, by the name TeX uses for them.
-#[derive(Clone, Debug, Default)]
-pub struct LineMap {
-    pub files: Vec<MappedFile>,
-    /// Citation keys with where the user wrote them (Markdown papers).
-    pub citations: Vec<(String, Loc)>,
-    /// Citation keys already reported at the citation (by the Markdown writer); the
-    /// log's undefined-citation warning leaves them out.
-    pub reported_citations: Vec<String>,
-}
-
-impl LineMap {
-    /// The user's location of line `line` of the `.tex` file TeX calls `name`.
-    pub fn locate(&self, name: &str, line: usize) -> Option<Loc> {
-        let name = name.trim_start_matches("./");
-        let file = self.files.iter().find(|f| {
-            let tex_name = f.tex.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            tex_name == name || f.tex.name == name || f.tex.path.to_string_lossy().ends_with(&format!("/{name}"))
-        })?;
-        match &file.source {
-            None => line_loc(&file.tex, line),
-            Some((src, map)) => match map.get(line.checked_sub(1)?) {
-                Some(&l) if l > 0 => line_loc(src, l),
-                _ => line_loc(&file.tex, line),
-            },
-        }
-    }
-
-    /// Where `needle` first appears in any of the user's files.
-    pub fn find_anywhere(&self, needle: &str) -> Option<Loc> {
-        self.files.iter().map(|f| f.source.as_ref().map_or(&f.tex, |(s, _)| s)).find_map(|src| {
-            let at = src.text.find(needle)?;
-            Some(Loc::new(src, at..at + needle.len()))
-        })
-    }
-
-    /// The main file (the first), in the user's terms.
-    fn main_source(&self) -> Option<&Arc<SourceFile>> {
-        self.files.first().map(|f| f.source.as_ref().map_or(&f.tex, |(s, _)| s))
-    }
-
-    /// Where `needle` first appears in the user's main file, else its first line.
-    fn find_in_main(&self, needle: &str) -> Option<Loc> {
-        let src = self.main_source()?;
-        match src.text.find(needle) {
-            Some(at) => Some(Loc::new(src, at..at + needle.len())),
-            None => line_loc(src, 1),
-        }
-    }
-}
-
-/// The span of line `line` (1-based) without its indentation.
-pub fn line_loc(file: &Arc<SourceFile>, line: usize) -> Option<Loc> {
-    let mut start = 0;
-    for _ in 1..line {
-        start += file.text[start..].find('\n')? + 1;
-    }
-    let end = file.text[start..].find('\n').map_or(file.text.len(), |i| start + i);
-    let indent = file.text[start..end].len() - file.text[start..end].trim_start().len();
-    Some(Loc::new(file, start + indent..end.max(start + indent)))
-}
 
 /// A TeX error as the engine reported it.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,23 +19,6 @@ pub struct TexError {
     pub message: String,
     /// TeX's context lines (`l.12 \foo` and the rest of the line below it).
     pub context: Vec<String>,
-}
-
-/// Joins lines TeX broke at its 79-character limit.
-pub fn unwrap_lines(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut joining = false;
-    for line in text.lines() {
-        if joining {
-            if let Some(last) = out.last_mut() {
-                last.push_str(line);
-            }
-        } else {
-            out.push(line.to_string());
-        }
-        joining = line.chars().count() == 79;
-    }
-    out
 }
 
 /// Parses one engine error report: `paper.tex:12: Undefined control sequence.` plus
@@ -431,189 +341,13 @@ fn bibtex_problems(blg: &str, map: &LineMap) -> Vec<Diagnostic> {
     out
 }
 
-/// Undefined citations and references from LaTeX's warnings, one warning each listing
-/// the keys.
-fn log_warnings(log: &str, map: &LineMap, stopped: bool) -> Vec<Diagnostic> {
-    let mut cites: Vec<String> = Vec::new();
-    let mut refs: Vec<String> = Vec::new();
-    for line in unwrap_lines(log) {
-        for (prefix, list) in [("LaTeX Warning: Citation `", &mut cites), ("LaTeX Warning: Reference `", &mut refs)] {
-            if let Some(at) = line.find(prefix) {
-                let rest = &line[at + prefix.len()..];
-                if let Some(end) = rest.find('\'') {
-                    let key = rest[..end].to_string();
-                    if !list.contains(&key) {
-                        list.push(key);
-                    }
-                }
-            }
-        }
-        // natbib and biblatex word it differently.
-        if let Some(at) = line.find("Package natbib Warning: Citation `") {
-            let rest = &line[at + 34..];
-            if let Some(end) = rest.find('\'') {
-                let key = rest[..end].to_string();
-                if !cites.contains(&key) {
-                    cites.push(key);
-                }
-            }
-        }
-    }
-    cites.retain(|k| !map.reported_citations.contains(k));
-    if stopped {
-        cites.clear();
-        refs.clear();
-    }
-    let mut out: Vec<Diagnostic> = missing_characters(log, map).into_iter().collect();
-    out.extend(floats_too_large(log, map));
-    out.extend(substituted_fonts(log));
-    out.extend(missing_index(log));
-    let by_key: HashMap<&str, &Loc> = map.citations.iter().map(|(k, l)| (k.as_str(), l)).collect();
-    if !cites.is_empty() {
-        let list = cites.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        let mut d = Diagnostic::warning(
-            Code::Tex,
-            format!("undefined citation{}: {list}", if cites.len() == 1 { "" } else { "s" }),
-        )
-        .hint("add the entries to the bibliography file, or fix the keys");
-        let first = &cites[0];
-        if let Some(loc) = by_key.get(first.as_str()).map(|l| (*l).clone()).or_else(|| map.find_in_main(first)) {
-            d = d.at(loc, "first undefined citation");
-        }
-        out.push(d);
-    }
-    if !refs.is_empty() {
-        let list = refs.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        let mut d = Diagnostic::warning(
-            Code::Tex,
-            format!("undefined reference{}: {list}", if refs.len() == 1 { "" } else { "s" }),
-        )
-        .hint("check the label names; every referenced figure, table or section needs a label");
-        // Where the label is used: in whichever file (an \input chapter), else the main file.
-        let loc = map.find_anywhere(&format!("{{{}}}", refs[0])).or_else(|| map.find_in_main(&refs[0]));
-        if let Some(loc) = loc {
-            d = d.at(loc, "first undefined reference");
-        }
-        out.push(d);
-    }
-    out
-}
+/// Lines of the `.tex` files TeX read, back to the user's; TeX's broken lines joined.
+mod map;
+/// What the log says the PDF lacks: warnings, not errors.
+mod warnings;
 
-/// LaTeX's `Float too large for page by 435.3pt on input line 138.`: the float's end runs
-/// off the page and is not in the PDF (a long table loses its last rows). A warning at the
-/// float, when its line is in the main file.
-fn floats_too_large(log: &str, map: &LineMap) -> Vec<Diagnostic> {
-    const PREFIX: &str = "LaTeX Warning: Float too large for page by ";
-    let main = map.files.first().map(|f| f.tex.name.clone()).unwrap_or_default();
-    unwrap_lines(log)
-        .iter()
-        .filter_map(|line| {
-            let rest = line.split_once(PREFIX)?.1;
-            let (by, at) = rest.split_once(" on input line ")?;
-            let line: usize = at.trim_end_matches('.').trim().parse().ok()?;
-            let by = by.trim_end_matches("pt").parse::<f64>().map_or_else(|_| by.to_string(), |p| format!("{p:.0} pt"));
-            let mut d = Diagnostic::warning(
-                Code::Tex,
-                format!("a table or figure is {by} taller than the page: its end is cut off in the PDF"),
-            )
-            .hint("split it into several, or make it smaller (fewer rows, a smaller size=)");
-            if let Some(loc) = map.locate(&main, line) {
-                d = d.at(loc, "this float does not fit on a page");
-            }
-            Some(d)
-        })
-        .collect()
-}
-
-/// `LaTeX Font Warning: Font shape `TU/ptm/m/n' undefined`: a font package written for
-/// pdfLaTeX (mathptmx, helvet, mathpazo) under XeTeX or LuaTeX, whose fonts have no Unicode
-/// version; LaTeX sets the text in Latin Modern instead, which nothing else reports.
-fn substituted_fonts(log: &str) -> Option<Diagnostic> {
-    const PREFIX: &str = "LaTeX Font Warning: Font shape `TU/";
-    let mut families: Vec<String> = Vec::new();
-    for line in log.lines() {
-        let Some(rest) = line.split_once(PREFIX).map(|(_, r)| r) else { continue };
-        let Some(family) = rest.split('/').next().filter(|f| !f.is_empty() && *f != "lmr") else { continue };
-        if !families.iter().any(|f| f == family) {
-            families.push(family.to_string());
-        }
-    }
-    if families.is_empty() {
-        return None;
-    }
-    let list = families.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
-    Some(
-        Diagnostic::warning(
-            Code::Tex,
-            format!("the font famil{} {list} the document asks for {} no Unicode (TU) fonts: the PDF uses Latin Modern instead", if families.len() == 1 { "y" } else { "ies" }, if families.len() == 1 { "has" } else { "have" }),
-        )
-        .hint(
-            "the document's font packages (mathptmx, helvet, mathpazo, …) are written for pdfLaTeX: build with \
-             --engine pdflatex ([build] engine = \"pdflatex\"), or load fontspec and name OpenType fonts \
-             (\\setmainfont{TeX Gyre Termes})",
-        ),
-    )
-}
-
-/// `No file paper.ind.` in the last run's log: the document makes an index that was never
-/// sorted (the embedded engine does not run makeindex), so the PDF has none.
-fn missing_index(log: &str) -> Option<Diagnostic> {
-    let name = log.lines().find_map(|l| l.strip_prefix("No file ").and_then(|r| r.strip_suffix(".ind.")))?;
-    Some(
-        Diagnostic::warning(Code::Tex, format!("the index is not in the PDF: `{name}.ind` was never made"))
-            .hint("the embedded engine does not run makeindex: build with --engine pdflatex or --engine xelatex (latexmk runs it)"),
-    )
-}
-
-/// XeTeX's and pdfTeX's `Missing character: There is no 日 (U+65E5) in font
-/// [lmroman10-regular]:mapping=tex-text;!` lines as one warning: the PDF has a gap for
-/// each, which nothing else reports.
-fn missing_characters(log: &str, map: &LineMap) -> Option<Diagnostic> {
-    const PREFIX: &str = "Missing character: There is no ";
-    let mut chars: Vec<String> = Vec::new();
-    let mut fonts: Vec<String> = Vec::new();
-    let mut count = 0usize;
-    for line in log.lines() {
-        let Some(rest) = line.split_once(PREFIX).map(|(_, r)| r) else { continue };
-        let Some((what, font)) = rest.split_once(" in font ") else { continue };
-        count += 1;
-        let what = what.split(" (U+").next().unwrap_or(what).to_string();
-        let font = font.trim_end_matches('!').trim_start_matches('[');
-        let font = font.split([']', ':']).next().unwrap_or(font).trim_matches('"').to_string();
-        if !chars.contains(&what) {
-            chars.push(what);
-        }
-        if !font.is_empty() && !fonts.contains(&font) {
-            fonts.push(font);
-        }
-    }
-    if chars.is_empty() {
-        return None;
-    }
-    let shown: Vec<&str> = chars.iter().take(12).map(String::as_str).collect();
-    let more =
-        if chars.len() > shown.len() { format!(" and {} more", chars.len() - shown.len()) } else { String::new() };
-    let fonts = fonts.iter().take(3).map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
-    let mut d = Diagnostic::warning(
-        Code::Tex,
-        format!(
-            "{count} character{} left blank in the PDF: the font{} {fonts} {} no {}{more}",
-            if count == 1 { "" } else { "s" },
-            if fonts.contains(", ") { "s" } else { "" },
-            if fonts.contains(", ") { "have" } else { "has" },
-            shown.join(" ")
-        ),
-    )
-    .hint(
-        "use fonts that have them: in LaTeX, fontspec's \\setmainfont (xeCJK's \\setCJKmainfont for Chinese, \
-         Japanese, Korean); for a Markdown paper, a template of your own that loads them (template: in the front \
-         matter)",
-    );
-    if let Some(loc) = chars.first().and_then(|c| map.find_in_main(c)) {
-        d = d.at(loc, "first missing character");
-    }
-    Some(d)
-}
+pub use map::{LineMap, MappedFile, line_loc, unwrap_lines};
+use warnings::log_warnings;
 
 #[cfg(test)]
 mod tests;

@@ -61,10 +61,10 @@ pub fn check(
 /// `width=` a length, a percentage or a fraction of the line (`width=80` would be 80 line
 /// widths, "Dimension too large"), `placement=` LaTeX's float specifiers.
 pub fn check_placement(d: &Directive) -> Result<(), Diagnostic> {
-    let bad = |attr: &str, message: String, hint: String| {
+    let bad = |attr: &str, message: String, label: &str, hint: String| {
         let a = d.attr(attr).expect("checked present");
         Err(Diagnostic::error(Code::Plan, message)
-            .at(Loc::new(&d.loc.file, a.value_span.clone()), "not a width")
+            .at(Loc::new(&d.loc.file, a.value_span.clone()), label)
             .hint(hint)
             .for_figure(&d.name))
     };
@@ -75,6 +75,7 @@ pub fn check_placement(d: &Directive) -> Result<(), Diagnostic> {
                 return bad(
                     "width",
                     format!("width={w} is not a share of the line width"),
+                    "not a width",
                     format!("{near}a number alone is a fraction of the line width (0.8); or write 80%, 8cm, 3in"),
                 );
             }
@@ -82,11 +83,12 @@ pub fn check_placement(d: &Directive) -> Result<(), Diagnostic> {
     }
     if let Some(p) = d.attr("placement").map(|a| a.value.trim().to_string()) {
         if p.is_empty() || !p.chars().all(|c| "htbpH!".contains(c)) {
-            let a = d.attr("placement").expect("checked present");
-            return Err(Diagnostic::error(Code::Plan, format!("placement={p} is not a LaTeX float placement"))
-                .at(Loc::new(&d.loc.file, a.value_span.clone()), "not a placement")
-                .hint("use the letters h (here), t (top), b (bottom), p (page of floats), ! and H, e.g. placement=tbp")
-                .for_figure(&d.name));
+            return bad(
+                "placement",
+                format!("placement={p} is not a LaTeX float placement"),
+                "not a placement",
+                "use the letters h (here), t (top), b (bottom), p (page of floats), ! and H, e.g. placement=tbp".into(),
+            );
         }
     }
     Ok(())

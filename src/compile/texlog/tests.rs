@@ -162,7 +162,7 @@ fn missing_characters_are_one_warning_at_the_first() {
     assert_eq!(d[0].message, "4 characters left blank in the PDF: the font `lmroman10-regular` has no 日 本 🎉");
     assert_eq!(d[0].location().unwrap(), "paper.tex:3:10");
     let clean = output(vec![], "Output written on paper.xdv.\n", None);
-    assert!(missing_characters(&clean.log, &map).is_none());
+    assert!(super::warnings::missing_characters(&clean.log, &map).is_none());
 }
 
 /// A float taller than the page loses its end: a warning at its line.

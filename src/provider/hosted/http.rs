@@ -148,58 +148,6 @@ impl Reply {
     }
 }
 
-/// Why a request (or a task) failed, as the user will read it.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum HostedError {
-    /// 402/403: credits or quota exhausted, key disabled. The provider submits nothing more.
-    #[error("{message}")]
-    Stop { status: u16, message: String },
-    /// A download of a finished result answered a status ≥ 400 (after retries for 5xx).
-    #[error("{message}")]
-    Download { status: u16, message: String },
-    /// Any other status ≥ 400 (5xx only after the retries ran out).
-    #[error("{message}")]
-    Status { status: u16, message: String },
-    /// Connection errors after the retries ran out.
-    #[error("{0}")]
-    Network(String),
-    /// The connection failed after a submission may have reached the service; it was not
-    /// sent again.
-    #[error("{0}")]
-    Lost(String),
-    /// A 2xx answer we cannot read.
-    #[error("{0}")]
-    Malformed(String),
-    /// The figure's timeout ran out, or a wait would have carried past it (see
-    /// [`Client::bounded`]); a submitted task keeps its journal entry.
-    #[error("{0}")]
-    Timeout(String),
-    /// The service ran the task and reports failure (or cancelation).
-    #[error("{0}")]
-    Task(String),
-}
-
-impl HostedError {
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            HostedError::Stop { status, .. }
-            | HostedError::Status { status, .. }
-            | HostedError::Download { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-}
-
-/// What a service documents about its error answers: how to read the message from an error
-/// body, and what each status means with a hint for the user.
-#[derive(Clone, Copy)]
-pub struct ErrorDoc {
-    /// The human-readable message inside an error body (`{"detail": …}` and so on).
-    pub message: fn(&[u8]) -> Option<String>,
-    /// Meaning and hint of a status, from the service's error table.
-    pub status: fn(u16) -> Option<(&'static str, &'static str)>,
-}
-
 /// Retries on 429 before giving up.
 pub const MAX_429: u32 = 20;
 /// Largest answer read (images included).
@@ -549,48 +497,9 @@ impl Client {
         Ok(Reply { status, content_type, retry_after, body })
     }
 
-    /// The user-facing error for a status ≥ 400: provider name, status, the service's
-    /// meaning, its own message, and the documented hint. A download's (in `phase`
-    /// [`Phase::Downloading`]) is a [`HostedError::Download`], with the service's meaning
-    /// and hint only when it came from the service's own origin (`authed`).
+    /// The user-facing error for a status ≥ 400 ([`ErrorDoc::status_error`]).
     fn status_error(&self, reply: &Reply, phase: Phase, authed: bool) -> HostedError {
-        let status = reply.status;
-        let detail = (self.errors.message)(&reply.body);
-        let download = phase == Phase::Downloading;
-        let (meaning, hint) = (self.errors.status)(status).filter(|_| authed).unwrap_or(("", ""));
-        let mut message = match download {
-            true => format!("{}: downloading the finished image answered {status}", self.name),
-            false => format!("{} answered {status}", self.name),
-        };
-        if !meaning.is_empty() {
-            message.push_str(&format!(" {meaning}"));
-        }
-        if let Some(d) = detail.filter(|d| !d.is_empty()) {
-            message.push_str(&format!(": {d}"));
-        }
-        if !hint.is_empty() {
-            message.push_str(&format!(" ({hint})"));
-        }
-        if download {
-            HostedError::Download { status, message }
-        } else if status == 402 || status == 403 {
-            message.push_str(&format!("; nothing more is submitted to {} in this build", self.name));
-            HostedError::Stop { status, message }
-        } else {
-            HostedError::Status { status, message }
-        }
-    }
-}
-
-/// `err` (a 5xx or a connection error) when the backoff before its retry would end after
-/// `deadline`: said so, instead of waiting.
-fn no_time_to_retry(err: HostedError, deadline: &Deadline) -> HostedError {
-    let note = format!("; no time is left to retry ({})", deadline.describe());
-    match err {
-        HostedError::Status { status, message } => HostedError::Status { status, message: message + &note },
-        HostedError::Download { status, message } => HostedError::Download { status, message: message + &note },
-        HostedError::Network(message) => HostedError::Network(message + &note),
-        other => other,
+        self.errors.status_error(&self.name, reply.status, &reply.body, phase == Phase::Downloading, authed)
     }
 }
 
@@ -612,10 +521,16 @@ fn encode_query(s: &str) -> String {
     out
 }
 
+/// The errors a request ends with, and how a service's error answer is told.
+#[path = "http_errors.rs"]
+mod errors;
+
 /// Connection failures in words, and `Retry-After`.
 #[path = "http_net.rs"]
 mod net;
 
+use errors::no_time_to_retry;
+pub use errors::{ErrorDoc, HostedError};
 pub use net::parse_retry_after;
 use net::{NetError, describe_io, describe_net, may_have_arrived};
 
