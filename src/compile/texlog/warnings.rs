@@ -45,34 +45,28 @@ pub(super) fn log_warnings(log: &str, map: &LineMap, stopped: bool) -> Vec<Diagn
     out.extend(substituted_fonts(log));
     out.extend(missing_index(log));
     let by_key: HashMap<&str, &Loc> = map.citations.iter().map(|(k, l)| (k.as_str(), l)).collect();
-    if !cites.is_empty() {
-        let list = cites.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        let mut d = Diagnostic::warning(
-            Code::Tex,
-            format!("undefined citation{}: {list}", if cites.len() == 1 { "" } else { "s" }),
-        )
-        .hint("add the entries to the bibliography file, or fix the keys");
-        let first = &cites[0];
-        if let Some(loc) = by_key.get(first.as_str()).map(|l| (*l).clone()).or_else(|| map.find_in_main(first)) {
-            d = d.at(loc, "first undefined citation");
-        }
-        out.push(d);
+    if let Some(first) = cites.first() {
+        let loc = by_key.get(first.as_str()).map(|l| (*l).clone()).or_else(|| map.find_in_main(first));
+        out.push(undefined("citation", &cites, loc, "add the entries to the bibliography file, or fix the keys"));
     }
-    if !refs.is_empty() {
-        let list = refs.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        let mut d = Diagnostic::warning(
-            Code::Tex,
-            format!("undefined reference{}: {list}", if refs.len() == 1 { "" } else { "s" }),
-        )
-        .hint("check the label names; every referenced figure, table or section needs a label");
+    if let Some(first) = refs.first() {
         // Where the label is used: in whichever file (an \input chapter), else the main file.
-        let loc = map.find_anywhere(&format!("{{{}}}", refs[0])).or_else(|| map.find_in_main(&refs[0]));
-        if let Some(loc) = loc {
-            d = d.at(loc, "first undefined reference");
-        }
-        out.push(d);
+        let loc = map.find_anywhere(&format!("{{{first}}}")).or_else(|| map.find_in_main(first));
+        let hint = "check the label names; every referenced figure, table or section needs a label";
+        out.push(undefined("reference", &refs, loc, hint));
     }
     out
+}
+
+/// One warning for every undefined `what` (citation, reference) in `keys`, at the first.
+fn undefined(what: &str, keys: &[String], first: Option<Loc>, hint: &str) -> Diagnostic {
+    let list = keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let plural = if keys.len() == 1 { "" } else { "s" };
+    let d = Diagnostic::warning(Code::Tex, format!("undefined {what}{plural}: {list}")).hint(hint);
+    match first {
+        Some(loc) => d.at(loc, format!("first undefined {what}")),
+        None => d,
+    }
 }
 
 /// LaTeX's `Float too large for page by 435.3pt on input line 138.`: the float's end runs
